@@ -1,0 +1,210 @@
+package types
+
+import (
+	"math"
+
+	"github.com/cockroachdb/apd/v3"
+)
+
+// OID is a PostgreSQL type OID. OmenDB uses PostgreSQL's own OIDs so that
+// clients (pgx, JDBC, psql) recognise every column type without a lookup.
+type OID uint32
+
+// The PostgreSQL type OIDs OmenDB knows.
+const (
+	OIDUnknown      OID = 705
+	OIDBool         OID = 16
+	OIDBytea        OID = 17
+	OIDChar         OID = 18 // "char", the one-byte internal type
+	OIDName         OID = 19
+	OIDInt8         OID = 20
+	OIDInt2         OID = 21
+	OIDInt4         OID = 23
+	OIDRegproc      OID = 24
+	OIDText         OID = 25
+	OIDOID          OID = 26
+	OIDJSON         OID = 114
+	OIDFloat4       OID = 700
+	OIDFloat8       OID = 701
+	OIDBPChar       OID = 1042
+	OIDVarchar      OID = 1043
+	OIDDate         OID = 1082
+	OIDTime         OID = 1083
+	OIDTimestamp    OID = 1114
+	OIDTimestampTZ  OID = 1184
+	OIDInterval     OID = 1186
+	OIDNumeric      OID = 1700
+	OIDRegclass     OID = 2205
+	OIDRegtype      OID = 2206
+	OIDUUID         OID = 2950
+	OIDJSONB        OID = 3802
+	OIDRegnamespace OID = 4089
+	OIDTextArray    OID = 1009
+	OIDInt4Array    OID = 1007
+	OIDInt8Array    OID = 1016
+	OIDOIDArray     OID = 1028
+	OIDNameArray    OID = 1003
+	OIDInt2Vector   OID = 22
+	OIDOIDVector    OID = 30
+	OIDVoid         OID = 2278
+	OIDRecord       OID = 2249
+)
+
+// Type is a column or expression type: a PostgreSQL type OID plus its type
+// modifier. Mod follows PostgreSQL's atttypmod exactly so that catalog
+// emulation can show it unchanged: -1 for none; varchar(n) and char(n) store
+// n+4; numeric(p,s) stores ((p<<16)|s)+4; timestamp(p) stores p.
+type Type struct {
+	OID OID
+	Mod int32
+}
+
+// Common unmodified types.
+var (
+	Unknown     = Type{OIDUnknown, -1}
+	Bool        = Type{OIDBool, -1}
+	Int2        = Type{OIDInt2, -1}
+	Int4        = Type{OIDInt4, -1}
+	Int8        = Type{OIDInt8, -1}
+	Float4      = Type{OIDFloat4, -1}
+	Float8      = Type{OIDFloat8, -1}
+	Numeric     = Type{OIDNumeric, -1}
+	Text        = Type{OIDText, -1}
+	Varchar     = Type{OIDVarchar, -1}
+	BPChar      = Type{OIDBPChar, -1}
+	Bytea       = Type{OIDBytea, -1}
+	Date        = Type{OIDDate, -1}
+	Timestamp   = Type{OIDTimestamp, -1}
+	TimestampTZ = Type{OIDTimestampTZ, -1}
+	Interval    = Type{OIDInterval, -1}
+	UUID        = Type{OIDUUID, -1}
+	JSON        = Type{OIDJSON, -1}
+	JSONB       = Type{OIDJSONB, -1}
+	OIDType     = Type{OIDOID, -1}
+	Name        = Type{OIDName, -1}
+)
+
+// Kind is the physical representation of a Value. Several SQL types share a
+// kind (smallint, integer and bigint are all KindInt; text, varchar, char and
+// name are all KindText); the Type carried next to a value says which.
+type Kind uint8
+
+// Value kinds.
+const (
+	KindNull Kind = iota
+	KindBool
+	KindInt         // I: int16/int32/int64 values, and oid/reg* types
+	KindFloat       // I holds math.Float64bits (real and double precision)
+	KindNumeric     // N: exact decimal; never nil for a non-null numeric
+	KindText        // S: text, varchar, char(n) (padded), name, "char"
+	KindBytes       // S: raw bytes of a bytea
+	KindDate        // I: days since 1970-01-01; math.MinInt64/MaxInt64 are -infinity/infinity
+	KindTimestamp   // I: microseconds since 1970-01-01 00:00:00, no zone
+	KindTimestampTZ // I: microseconds since 1970-01-01 00:00:00 UTC
+	KindInterval    // I: microseconds; I2: months<<32 | uint32(days)
+	KindUUID        // S: the 16 raw bytes
+	KindJSON        // S: the JSON text (json and jsonb; jsonb normalised on input)
+)
+
+// Value is one SQL datum. The zero Value is NULL. Values are immutable once
+// built: S and N may be shared between copies, so never mutate them.
+type Value struct {
+	K  Kind
+	I  int64
+	I2 int64
+	S  string
+	N  *apd.Decimal
+}
+
+// Null is the SQL NULL.
+var Null = Value{}
+
+// IsNull reports whether v is NULL.
+func (v Value) IsNull() bool { return v.K == KindNull }
+
+// NewBool returns a boolean value.
+func NewBool(b bool) Value {
+	if b {
+		return Value{K: KindBool, I: 1}
+	}
+	return Value{K: KindBool}
+}
+
+// NewInt returns an integer value.
+func NewInt(i int64) Value { return Value{K: KindInt, I: i} }
+
+// NewFloat returns a floating-point value.
+func NewFloat(f float64) Value { return Value{K: KindFloat, I: int64(math.Float64bits(f))} }
+
+// NewNumeric returns an exact decimal value. d must not be mutated afterwards.
+func NewNumeric(d *apd.Decimal) Value { return Value{K: KindNumeric, N: d} }
+
+// NewText returns a text value.
+func NewText(s string) Value { return Value{K: KindText, S: s} }
+
+// NewBytes returns a bytea value.
+func NewBytes(b []byte) Value { return Value{K: KindBytes, S: string(b)} }
+
+// NewDate returns a date from days since 1970-01-01.
+func NewDate(days int64) Value { return Value{K: KindDate, I: days} }
+
+// NewTimestamp returns a timestamp without time zone (µs since the epoch).
+func NewTimestamp(us int64) Value { return Value{K: KindTimestamp, I: us} }
+
+// NewTimestampTZ returns a timestamp with time zone (µs since the epoch, UTC).
+func NewTimestampTZ(us int64) Value { return Value{K: KindTimestampTZ, I: us} }
+
+// NewInterval returns an interval of months, days and microseconds, kept
+// apart as PostgreSQL does.
+func NewInterval(months, days int32, us int64) Value {
+	return Value{K: KindInterval, I: us, I2: int64(months)<<32 | int64(uint32(days))}
+}
+
+// NewUUID returns a uuid from its 16 bytes.
+func NewUUID(b [16]byte) Value { return Value{K: KindUUID, S: string(b[:])} }
+
+// NewJSON returns a json/jsonb value from its text.
+func NewJSON(s string) Value { return Value{K: KindJSON, S: s} }
+
+// Bool returns the boolean of a KindBool value.
+func (v Value) Bool() bool { return v.I != 0 }
+
+// Float returns the float64 of a KindFloat value.
+func (v Value) Float() float64 { return math.Float64frombits(uint64(v.I)) }
+
+// Months returns the month part of an interval.
+func (v Value) Months() int32 { return int32(v.I2 >> 32) }
+
+// Days returns the day part of an interval.
+func (v Value) Days() int32 { return int32(uint32(v.I2)) }
+
+// KindOf returns the physical kind used for values of the type with OID o.
+func KindOf(o OID) Kind {
+	switch o {
+	case OIDBool:
+		return KindBool
+	case OIDInt2, OIDInt4, OIDInt8, OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace:
+		return KindInt
+	case OIDFloat4, OIDFloat8:
+		return KindFloat
+	case OIDNumeric:
+		return KindNumeric
+	case OIDText, OIDVarchar, OIDBPChar, OIDName, OIDChar, OIDUnknown:
+		return KindText
+	case OIDBytea:
+		return KindBytes
+	case OIDDate:
+		return KindDate
+	case OIDTimestamp:
+		return KindTimestamp
+	case OIDTimestampTZ:
+		return KindTimestampTZ
+	case OIDInterval:
+		return KindInterval
+	case OIDUUID:
+		return KindUUID
+	case OIDJSON, OIDJSONB:
+		return KindJSON
+	}
+	return KindText
+}
