@@ -1,0 +1,347 @@
+package catalog
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
+)
+
+// FirstUserID is the first object ID handed to user objects. IDs double as
+// PostgreSQL OIDs in catalog emulation, so they start above the built-in range.
+const FirstUserID = 16384
+
+// Column is one column of a table.
+type Column struct {
+	Name    string     `json:"name"`
+	Type    types.Type `json:"type"`
+	NotNull bool       `json:"not_null,omitempty"`
+	// Default is the column default as SQL expression text ("" = none).
+	Default string `json:"default,omitempty"`
+	// Sequence is the ID of the sequence a serial/identity column draws from.
+	Sequence uint32 `json:"sequence,omitempty"`
+	Identity string `json:"identity,omitempty"` // "", "a" (ALWAYS), "d" (BY DEFAULT)
+	// Dropped columns keep their slot so stored rows keep their layout.
+	Dropped bool `json:"dropped,omitempty"`
+	// Missing is the text of the value rows written before the column was
+	// added read for it (PostgreSQL's attmissingval); nil reads NULL.
+	Missing *string `json:"missing,omitempty"`
+}
+
+// Index is a primary-key, unique or plain secondary index.
+type Index struct {
+	ID      uint32 `json:"id"`
+	Name    string `json:"name"`
+	Columns []int  `json:"columns"` // positions in Table.Columns
+	Unique  bool   `json:"unique,omitempty"`
+	Primary bool   `json:"primary,omitempty"`
+	// Method is the index structure: "learned" (default) or "btree".
+	Method string `json:"method,omitempty"`
+}
+
+// Table is a table's definition. Rows of a table without a primary key are
+// keyed by a hidden row id.
+type Table struct {
+	ID      uint32   `json:"id"`
+	Schema  string   `json:"schema"`
+	Name    string   `json:"name"`
+	Columns []Column `json:"columns"`
+	// PrimaryKey is the position in Indexes of the primary key index, or -1.
+	PrimaryKey int     `json:"primary_key"`
+	Indexes    []Index `json:"indexes,omitempty"`
+	// ReadOnly tables (CDC targets) reject client writes with 25006.
+	ReadOnly string `json:"read_only,omitempty"`
+}
+
+// Sequence is a sequence generator (serial columns, CREATE SEQUENCE).
+type Sequence struct {
+	ID     uint32 `json:"id"`
+	Schema string `json:"schema"`
+	Name   string `json:"name"`
+	Start  int64  `json:"start"`
+	Inc    int64  `json:"inc"`
+}
+
+// PK returns the primary key index, or nil when the table has a hidden row id.
+func (t *Table) PK() *Index {
+	if t.PrimaryKey < 0 || t.PrimaryKey >= len(t.Indexes) {
+		return nil
+	}
+	return &t.Indexes[t.PrimaryKey]
+}
+
+// ColumnIndex returns the position of the live column named name, or -1.
+func (t *Table) ColumnIndex(name string) int {
+	for i, c := range t.Columns {
+		if !c.Dropped && c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Catalog is an immutable snapshot of all schema objects. Apply returns a new
+// Catalog; the old one stays valid for whoever holds it.
+type Catalog struct {
+	tables    map[uint32]*Table
+	byName    map[string]uint32 // "schema.name" → table ID
+	sequences map[uint32]*Sequence
+	seqByName map[string]uint32
+	indexName map[string]uint32 // "schema.index" → table ID
+	// MaxID is the highest object ID used so far.
+	MaxID uint32
+}
+
+// New returns an empty catalog.
+func New() *Catalog {
+	return &Catalog{
+		tables: map[uint32]*Table{}, byName: map[string]uint32{},
+		sequences: map[uint32]*Sequence{}, seqByName: map[string]uint32{},
+		indexName: map[string]uint32{}, MaxID: FirstUserID - 1,
+	}
+}
+
+func key(schema, name string) string { return schema + "." + name }
+
+// Table returns the table with ID id.
+func (c *Catalog) Table(id uint32) (*Table, bool) { t, ok := c.tables[id]; return t, ok }
+
+// Lookup finds a table by schema and name.
+func (c *Catalog) Lookup(schema, name string) (*Table, bool) {
+	id, ok := c.byName[key(schema, name)]
+	if !ok {
+		return nil, false
+	}
+	return c.tables[id], true
+}
+
+// Sequence returns the sequence with ID id.
+func (c *Catalog) Sequence(id uint32) (*Sequence, bool) { s, ok := c.sequences[id]; return s, ok }
+
+// LookupSequence finds a sequence by schema and name.
+func (c *Catalog) LookupSequence(schema, name string) (*Sequence, bool) {
+	id, ok := c.seqByName[key(schema, name)]
+	if !ok {
+		return nil, false
+	}
+	return c.sequences[id], true
+}
+
+// LookupIndex finds the table owning the index named name.
+func (c *Catalog) LookupIndex(schema, name string) (*Table, int, bool) {
+	id, ok := c.indexName[key(schema, name)]
+	if !ok {
+		return nil, 0, false
+	}
+	t := c.tables[id]
+	for i := range t.Indexes {
+		if t.Indexes[i].Name == name {
+			return t, i, true
+		}
+	}
+	return nil, 0, false
+}
+
+// Tables returns all tables ordered by schema and name.
+func (c *Catalog) Tables() []*Table {
+	out := make([]*Table, 0, len(c.tables))
+	for _, t := range c.tables {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Schema != out[j].Schema {
+			return out[i].Schema < out[j].Schema
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Sequences returns all sequences ordered by ID.
+func (c *Catalog) Sequences() []*Sequence {
+	out := make([]*Sequence, 0, len(c.sequences))
+	for _, s := range c.sequences {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// ChangeKind names a catalog change.
+type ChangeKind string
+
+// Catalog change kinds. Each is one OpDDL operation in the log.
+const (
+	CreateTable    ChangeKind = "create_table"
+	DropTable      ChangeKind = "drop_table"
+	CreateIndex    ChangeKind = "create_index"
+	DropIndex      ChangeKind = "drop_index"
+	AddColumn      ChangeKind = "add_column"
+	DropColumn     ChangeKind = "drop_column"
+	SetPrimaryKey  ChangeKind = "set_primary_key"
+	CreateSequence ChangeKind = "create_sequence"
+	DropSequence   ChangeKind = "drop_sequence"
+	RenameTable    ChangeKind = "rename_table"
+	RenameColumn   ChangeKind = "rename_column"
+	AlterColumn    ChangeKind = "alter_column" // NOT NULL / DEFAULT changes
+)
+
+// Change is one catalog change, the payload of an OpDDL log operation.
+// Table carries the complete new definition for create_table, add_column,
+// drop_column, set_primary_key, create_index, drop_index, rename_*, and
+// alter_column (the materializer swaps definitions wholesale, which keeps
+// replay trivial); ID names the object for drops.
+type Change struct {
+	Kind     ChangeKind `json:"kind"`
+	ID       uint32     `json:"id,omitempty"`
+	Table    *Table     `json:"table,omitempty"`
+	Sequence *Sequence  `json:"sequence,omitempty"`
+	// Index is the position in Table.Indexes of a created index (its
+	// existing rows are indexed when the change is applied).
+	Index int `json:"index,omitempty"`
+}
+
+// changeVersion is the format version of encoded changes.
+const changeVersion = 1
+
+// Encode returns the change's log payload: one version byte, then JSON.
+func (ch *Change) Encode() []byte {
+	b, _ := json.Marshal(ch)
+	return append([]byte{changeVersion}, b...)
+}
+
+// DecodeChange parses a log payload written by Encode.
+func DecodeChange(b []byte) (*Change, error) {
+	if len(b) == 0 || b[0] != changeVersion {
+		return nil, fmt.Errorf("catalog change: unknown format version: %w", pgerr.ErrCorrupt)
+	}
+	var ch Change
+	if err := json.Unmarshal(b[1:], &ch); err != nil {
+		return nil, fmt.Errorf("catalog change: %v: %w", err, pgerr.ErrCorrupt)
+	}
+	return &ch, nil
+}
+
+func (c *Catalog) clone() *Catalog {
+	n := &Catalog{
+		tables: make(map[uint32]*Table, len(c.tables)), byName: make(map[string]uint32, len(c.byName)),
+		sequences: make(map[uint32]*Sequence, len(c.sequences)), seqByName: make(map[string]uint32, len(c.seqByName)),
+		indexName: make(map[string]uint32, len(c.indexName)), MaxID: c.MaxID,
+	}
+	for k, v := range c.tables {
+		n.tables[k] = v
+	}
+	for k, v := range c.byName {
+		n.byName[k] = v
+	}
+	for k, v := range c.sequences {
+		n.sequences[k] = v
+	}
+	for k, v := range c.seqByName {
+		n.seqByName[k] = v
+	}
+	for k, v := range c.indexName {
+		n.indexName[k] = v
+	}
+	return n
+}
+
+func (c *Catalog) noteID(id uint32) {
+	if id > c.MaxID {
+		c.MaxID = id
+	}
+}
+
+func (c *Catalog) putTable(t *Table) {
+	if old, ok := c.tables[t.ID]; ok {
+		delete(c.byName, key(old.Schema, old.Name))
+		for _, ix := range old.Indexes {
+			delete(c.indexName, key(old.Schema, ix.Name))
+		}
+	}
+	c.tables[t.ID] = t
+	c.byName[key(t.Schema, t.Name)] = t.ID
+	for _, ix := range t.Indexes {
+		c.indexName[key(t.Schema, ix.Name)] = t.ID
+		c.noteID(ix.ID)
+	}
+	c.noteID(t.ID)
+}
+
+// Apply returns the catalog with ch applied. It validates the change against
+// the current catalog so that replaying a log never builds an inconsistent one.
+func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
+	n := c.clone()
+	switch ch.Kind {
+	case CreateTable:
+		if ch.Table == nil {
+			return nil, fmt.Errorf("create_table without a table")
+		}
+		if _, ok := n.byName[key(ch.Table.Schema, ch.Table.Name)]; ok {
+			return nil, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", ch.Table.Name)
+		}
+		n.putTable(ch.Table)
+	case DropTable:
+		t, ok := n.tables[ch.ID]
+		if !ok {
+			return nil, pgerr.New(pgerr.UndefinedTable, "table %d does not exist", ch.ID)
+		}
+		delete(n.tables, ch.ID)
+		delete(n.byName, key(t.Schema, t.Name))
+		for _, ix := range t.Indexes {
+			delete(n.indexName, key(t.Schema, ix.Name))
+		}
+		for _, col := range t.Columns {
+			if col.Sequence != 0 {
+				if s, ok := n.sequences[col.Sequence]; ok {
+					delete(n.sequences, s.ID)
+					delete(n.seqByName, key(s.Schema, s.Name))
+				}
+			}
+		}
+	case CreateIndex, DropIndex, AddColumn, DropColumn, SetPrimaryKey, RenameTable, RenameColumn, AlterColumn:
+		if ch.Table == nil {
+			return nil, fmt.Errorf("%s without a table", ch.Kind)
+		}
+		if _, ok := n.tables[ch.Table.ID]; !ok {
+			return nil, pgerr.New(pgerr.UndefinedTable, "table %d does not exist", ch.Table.ID)
+		}
+		n.putTable(ch.Table)
+	case CreateSequence:
+		if ch.Sequence == nil {
+			return nil, fmt.Errorf("create_sequence without a sequence")
+		}
+		s := ch.Sequence
+		n.sequences[s.ID] = s
+		n.seqByName[key(s.Schema, s.Name)] = s.ID
+		n.noteID(s.ID)
+	case DropSequence:
+		s, ok := n.sequences[ch.ID]
+		if !ok {
+			return nil, pgerr.New(pgerr.UndefinedObject, "sequence %d does not exist", ch.ID)
+		}
+		delete(n.sequences, s.ID)
+		delete(n.seqByName, key(s.Schema, s.Name))
+	default:
+		return nil, fmt.Errorf("catalog change %q: %w", ch.Kind, pgerr.ErrCorrupt)
+	}
+	return n, nil
+}
+
+// Clone returns a deep copy of t that may be modified.
+func (t *Table) Clone() *Table {
+	n := *t
+	n.Columns = append([]Column(nil), t.Columns...)
+	n.Indexes = make([]Index, len(t.Indexes))
+	for i, ix := range t.Indexes {
+		ix.Columns = append([]int(nil), ix.Columns...)
+		n.Indexes[i] = ix
+	}
+	return &n
+}
+
+// NormalizeName folds an unquoted identifier as PostgreSQL does.
+func NormalizeName(s string) string { return strings.ToLower(s) }

@@ -1,0 +1,376 @@
+package oltp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/log"
+	"github.com/omendb/omendb/pgerr"
+)
+
+// Committer validates transactions and appends them to the log, many per
+// record (group commit). It is the only writer of the log.
+//
+// One goroutine (run) takes commit requests in arrival order, validates each
+// against the row state plus every transaction validated before it that is
+// not applied yet (pending), and appends the accepted ones as one record.
+// While an append is in flight new requests queue up; the next record takes
+// them all, so concurrent commits share a JetStream round trip and fsync.
+// A second goroutine (acks) waits for the materializer to apply each record
+// and only then answers its transactions, so a client that is told "COMMIT"
+// reads its own writes.
+type Committer struct {
+	log    log.Log
+	store  *Store
+	logger *slog.Logger
+
+	reqs    chan *commitReq
+	applied chan appended
+	closed  chan struct{}
+	wg      sync.WaitGroup
+
+	mu      sync.Mutex
+	pending map[pendKey]uint64 // written key → batch sequence
+	// pendChanges are catalog changes validated but not applied yet.
+	pendChanges []pendChange
+	batches     map[uint64][]pendKey
+	seq         uint64
+	txnID       atomic.Uint64
+
+	// MaxBatch bounds the transactions in one record.
+	MaxBatch int
+	stats    CommitStats
+}
+
+// CommitStats counts the committer's work.
+type CommitStats struct {
+	Records   atomic.Int64
+	Txns      atomic.Int64
+	Conflicts atomic.Int64
+}
+
+type pendKey struct {
+	table uint32
+	key   string
+}
+
+type pendChange struct {
+	seq uint64
+	id  uint32
+	ch  *catalog.Change
+}
+
+type commitReq struct {
+	w    *Writes
+	snap uint64
+	ctx  context.Context
+	done chan commitResult
+}
+
+type commitResult struct {
+	off log.Offset
+	err error
+}
+
+type appended struct {
+	off   log.Offset
+	seq   uint64
+	reqs  []*commitReq
+	err   error
+	start time.Time
+}
+
+// NewCommitter starts a committer appending to l and waiting for st.
+func NewCommitter(l log.Log, st *Store, logger *slog.Logger) *Committer {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	c := &Committer{
+		log: l, store: st, logger: logger,
+		reqs: make(chan *commitReq, 4096), applied: make(chan appended, 64), closed: make(chan struct{}),
+		pending: map[pendKey]uint64{}, batches: map[uint64][]pendKey{}, MaxBatch: 2048,
+	}
+	c.wg.Add(2)
+	go c.run()
+	go c.acks()
+	return c
+}
+
+// Stats returns the committer's counters.
+func (c *Committer) Stats() *CommitStats { return &c.stats }
+
+// Close stops the committer; commits in flight fail.
+func (c *Committer) Close() {
+	close(c.closed)
+	c.wg.Wait()
+}
+
+// ErrClosed is returned for commits after Close.
+var ErrClosed = pgerr.New(pgerr.AdminShutdown, "terminating connection due to administrator command")
+
+// Commit validates w against everything committed after snap and appends it
+// to the log. It returns once the record is durable and applied to the row
+// state, with the record's offset.
+func (c *Committer) Commit(ctx context.Context, w *Writes, snap log.Offset) (log.Offset, error) {
+	if w.Empty() {
+		return 0, nil
+	}
+	r := &commitReq{w: w, snap: uint64(snap), ctx: ctx, done: make(chan commitResult, 1)}
+	select {
+	case c.reqs <- r:
+	case <-c.closed:
+		return 0, ErrClosed
+	}
+	// Once queued, the outcome is decided by the committer: waiting on ctx
+	// here could report failure for a transaction that commits.
+	select {
+	case res := <-r.done:
+		return res.off, res.err
+	case <-c.closed:
+		return 0, ErrClosed
+	}
+}
+
+func (c *Committer) run() {
+	defer c.wg.Done()
+	defer close(c.applied)
+	ctx := context.Background()
+	var batch []*commitReq
+	var txns []log.Txn
+	for {
+		batch, txns = batch[:0], txns[:0]
+		var first *commitReq
+		select {
+		case first = <-c.reqs:
+		case <-c.closed:
+			return
+		}
+		c.mu.Lock()
+		c.seq++
+		seq := c.seq
+		add := func(r *commitReq) {
+			ops, err := c.validate(r, seq)
+			if err != nil {
+				c.stats.Conflicts.Add(1)
+				r.done <- commitResult{err: err}
+				return
+			}
+			batch = append(batch, r)
+			txns = append(txns, log.Txn{ID: c.txnID.Add(1), CommitTime: time.Now().UnixMicro(), Ops: ops})
+		}
+		add(first)
+	drain:
+		for len(batch) < c.MaxBatch {
+			select {
+			case r := <-c.reqs:
+				add(r)
+			default:
+				break drain
+			}
+		}
+		c.mu.Unlock()
+		if len(batch) == 0 {
+			continue
+		}
+		start := time.Now()
+		off, err := c.log.Append(ctx, &log.Record{Txns: append([]log.Txn(nil), txns...)})
+		if err != nil {
+			c.logger.Error("log append failed", "err", err, "txns", len(batch))
+			c.applied <- appended{seq: seq, reqs: append([]*commitReq(nil), batch...), err: err}
+			c.resync()
+			continue
+		}
+		c.stats.Records.Add(1)
+		c.stats.Txns.Add(int64(len(batch)))
+		c.applied <- appended{off: off, seq: seq, reqs: append([]*commitReq(nil), batch...), start: start}
+	}
+}
+
+// resync waits after a failed append until the row state reflects the whole
+// log: the failed record may or may not have been stored, and validation must
+// see it if it was.
+func (c *Committer) resync() {
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		last, err := c.log.Last(ctx)
+		if err == nil {
+			err = c.store.WaitApplied(ctx, last)
+		}
+		cancel()
+		if err == nil {
+			return
+		}
+		select {
+		case <-c.closed:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (c *Committer) acks() {
+	defer c.wg.Done()
+	for a := range c.applied {
+		if a.err == nil {
+			// The materializer applies every record; waiting is bounded by
+			// its progress, not by the client.
+			if err := c.store.WaitApplied(context.Background(), a.off); err != nil {
+				a.err = err
+			}
+		}
+		c.mu.Lock()
+		for _, k := range c.batches[a.seq] {
+			if c.pending[k] == a.seq {
+				delete(c.pending, k)
+			}
+		}
+		delete(c.batches, a.seq)
+		kept := c.pendChanges[:0]
+		for _, pc := range c.pendChanges {
+			if pc.seq != a.seq {
+				kept = append(kept, pc)
+			}
+		}
+		c.pendChanges = kept
+		c.mu.Unlock()
+		for _, r := range a.reqs {
+			if a.err != nil {
+				r.done <- commitResult{err: fmt.Errorf("commit: %w", a.err)}
+			} else {
+				r.done <- commitResult{off: a.off}
+			}
+		}
+	}
+}
+
+func serializationFailure(format string, args ...any) error {
+	return pgerr.New(pgerr.SerializationFailure, "could not serialize access due to "+format, args...)
+}
+
+// validate checks r against the newest row state and the pending batches,
+// then records its keys as pending in batch seq. c.mu is held.
+func (c *Committer) validate(r *commitReq, seq uint64) ([]log.Op, error) {
+	w, snap := r.w, r.snap
+	if w.HasDDL() {
+		// Changes carry whole definitions, so two transactions changing the
+		// same object conflict; unrelated DDL commits side by side.
+		cat := c.store.Catalog()
+		for _, pc := range c.pendChanges {
+			if next, err := cat.Apply(pc.ch); err == nil {
+				cat = next
+			}
+		}
+		for _, ch := range w.ddl {
+			id := ch.ID
+			if ch.Table != nil {
+				id = ch.Table.ID
+			}
+			if t := c.store.Table(id); t != nil && t.schemaAt.Load() > snap {
+				return nil, serializationFailure("concurrent change of the definition of %q", t.Def().Name)
+			}
+			for _, pc := range c.pendChanges {
+				if pc.id == id {
+					return nil, serializationFailure("concurrent schema change")
+				}
+			}
+			var err error
+			if cat, err = cat.Apply(ch); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var keys []pendKey
+	for id, tw := range w.tables {
+		t := c.store.Table(id)
+		created := false
+		for _, ch := range w.ddl {
+			if ch.Kind == catalog.CreateTable && ch.Table.ID == id {
+				created = true
+			}
+		}
+		if t == nil {
+			if !created {
+				return nil, serializationFailure("concurrent drop of table %d", id)
+			}
+			continue
+		}
+		if t.schemaAt.Load() > snap {
+			return nil, serializationFailure("concurrent change of the definition of table %q", t.Def().Name)
+		}
+		if tw.Truncated || w.HasDDL() {
+			if t.lastWrite.Load() > snap {
+				return nil, serializationFailure("concurrent update of table %q", t.Def().Name)
+			}
+			for k := range c.pending {
+				if k.table == id {
+					return nil, serializationFailure("concurrent update of table %q", t.Def().Name)
+				}
+			}
+		}
+		def := t.Def()
+		for _, k := range tw.order {
+			p := tw.rows[k]
+			pk := pendKey{id, k}
+			if _, busy := c.pending[pk]; busy {
+				if !p.InBase && p.Row != nil {
+					return nil, duplicateKey(def, p)
+				}
+				return nil, serializationFailure("concurrent update")
+			}
+			if !tw.Truncated {
+				begin, end, _, ok := t.Latest(p.Key)
+				if ok && (begin > snap || (end != live && end > snap)) {
+					if !p.InBase && p.Row != nil && end == live {
+						return nil, duplicateKey(def, p)
+					}
+					return nil, serializationFailure("concurrent update")
+				}
+			}
+			if p.Row != nil {
+				for i := range def.Indexes {
+					ix := &def.Indexes[i]
+					if ix.Unique && !ix.Primary && t.UniqueConflict(ix, p.Row, p.Key, live) {
+						return nil, pgerr.New(pgerr.UniqueViolation, "duplicate key value violates unique constraint %q", ix.Name)
+					}
+				}
+			}
+			keys = append(keys, pk)
+		}
+	}
+	ops, err := w.ops()
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		c.pending[k] = seq
+	}
+	c.batches[seq] = append(c.batches[seq], keys...)
+	for _, ch := range w.ddl {
+		id := ch.ID
+		if ch.Table != nil {
+			id = ch.Table.ID
+		}
+		c.pendChanges = append(c.pendChanges, pendChange{seq: seq, id: id, ch: ch})
+	}
+	return ops, nil
+}
+
+func duplicateKey(def *catalog.Table, p *PendingRow) error {
+	name := def.Name + "_pkey"
+	if pk := def.PK(); pk != nil {
+		name = pk.Name
+	}
+	return pgerr.New(pgerr.UniqueViolation, "duplicate key value violates unique constraint %q", name)
+}
+
+// IsConflict reports whether err is a serialization failure.
+func IsConflict(err error) bool {
+	var pe *pgerr.Error
+	return errors.As(err, &pe) && pe.Code == pgerr.SerializationFailure
+}

@@ -1,0 +1,235 @@
+package oltp
+
+import (
+	"bytes"
+	"sync"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/types"
+)
+
+// Get returns the row with primary key key visible at snap.
+func (t *Table) Get(key []byte, snap uint64) ([]types.Value, bool) {
+	h, ok := t.pk.Get(key)
+	if !ok {
+		return nil, false
+	}
+	c := t.rows.get(h)
+	if c == nil {
+		return nil, false
+	}
+	v := c.at(snap)
+	if v == nil {
+		return nil, false
+	}
+	return v.Row, true
+}
+
+// Latest describes the newest version of key, whatever a snapshot sees: the
+// offset it was written at, whether it is live, and its row. The committer
+// validates write sets with it.
+func (t *Table) Latest(key []byte) (begin, end uint64, row []types.Value, ok bool) {
+	h, found := t.pk.Get(key)
+	if !found {
+		return 0, 0, nil, false
+	}
+	c := t.rows.get(h)
+	if c == nil {
+		return 0, 0, nil, false
+	}
+	v := c.head.Load()
+	if v == nil {
+		return 0, 0, nil, false
+	}
+	return v.Begin, v.end.Load(), v.Row, true
+}
+
+// Scan calls fn for each row visible at snap with primary key in [lo, hi)
+// (nil bounds are open), in key order (descending when desc). fn returns
+// false to stop. Row slices must not be modified.
+func (t *Table) Scan(snap uint64, lo, hi []byte, desc bool, fn func(key []byte, row []types.Value) bool) {
+	from := lo
+	if desc {
+		from = hi
+	}
+	t.pk.Scan(from, desc, func(k []byte, h uint64) bool {
+		if desc {
+			if hi != nil && bytes.Compare(k, hi) >= 0 {
+				return true
+			}
+			if lo != nil && bytes.Compare(k, lo) < 0 {
+				return false
+			}
+		} else if hi != nil && bytes.Compare(k, hi) >= 0 {
+			return false
+		}
+		c := t.rows.get(h)
+		if c == nil {
+			return true
+		}
+		if v := c.at(snap); v != nil {
+			return fn(c.key, v.Row)
+		}
+		return true
+	})
+}
+
+// IndexScan scans secondary index ix (by ID) over index-column keys in
+// [lo, hi) at snap, calling fn with each visible row whose current index key
+// still matches the entry (entries of superseded versions are skipped).
+func (t *Table) IndexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn func(pk []byte, row []types.Value) bool) bool {
+	var si *secIndex
+	for _, s := range *t.sec.Load() {
+		if s.def.ID == ixID {
+			si = &s
+			break
+		}
+	}
+	if si == nil {
+		return false
+	}
+	def := t.def.Load()
+	from := lo
+	if desc {
+		from = hi
+	}
+	seen := map[uint64]struct{}{}
+	si.idx.Scan(from, desc, func(k []byte, h uint64) bool {
+		if desc {
+			if hi != nil && bytes.Compare(k, hi) >= 0 && !bytes.HasPrefix(k, hi) {
+				return true
+			}
+			if lo != nil && bytes.Compare(k, lo) < 0 {
+				return false
+			}
+		} else if hi != nil && bytes.Compare(k, hi) >= 0 {
+			return false
+		}
+		c := t.rows.get(h)
+		if c == nil {
+			return true
+		}
+		v := c.at(snap)
+		if v == nil {
+			return true
+		}
+		if !bytes.Equal(secKey(def, &si.def, v.Row, c.key), k) {
+			return true // entry of an older or newer version
+		}
+		if _, dup := seen[h]; dup {
+			return true
+		}
+		seen[h] = struct{}{}
+		return fn(c.key, v.Row)
+	})
+	return true
+}
+
+// UniqueConflict reports whether a live row other than the one with primary
+// key self has the same values in the columns of unique index ix, at the
+// newest state (snap = ^0) or at a snapshot. NULLs never conflict.
+func (t *Table) UniqueConflict(ix *catalog.Index, row []types.Value, self []byte, snap uint64) bool {
+	for _, c := range ix.Columns {
+		if colValue(row, c).IsNull() {
+			return false
+		}
+	}
+	def := t.def.Load()
+	prefix := EncodeKey(def, ix, row)
+	if ix.Primary {
+		_, ok := t.Get(prefix, snap)
+		return ok && !bytes.Equal(prefix, self)
+	}
+	found := false
+	t.IndexScan(ix.ID, snap, prefix, prefixEnd(prefix), false, func(pk []byte, _ []types.Value) bool {
+		if !bytes.Equal(pk, self) {
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// prefixEnd returns the smallest key greater than every key with prefix p.
+func prefixEnd(p []byte) []byte {
+	e := append([]byte(nil), p...)
+	for i := len(e) - 1; i >= 0; i-- {
+		if e[i] != 0xff {
+			e[i]++
+			return e[:i+1]
+		}
+	}
+	return nil
+}
+
+// PrefixEnd is prefixEnd for callers building index ranges.
+func PrefixEnd(p []byte) []byte { return prefixEnd(p) }
+
+// horizon tracks the snapshots readers hold so that versions no reader can
+// see are reclaimed.
+type horizon struct {
+	mu   sync.Mutex
+	held map[uint64]int
+}
+
+// Pin registers a reader at snap; call the returned function when done.
+func (s *Store) Pin(snap uint64) func() {
+	h := &s.horizon
+	h.mu.Lock()
+	if h.held == nil {
+		h.held = map[uint64]int{}
+	}
+	h.held[snap]++
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		if h.held[snap]--; h.held[snap] <= 0 {
+			delete(h.held, snap)
+		}
+		h.mu.Unlock()
+	}
+}
+
+// oldest returns the oldest pinned snapshot, or the applied offset.
+func (s *Store) oldest() uint64 {
+	min := s.applied.Load()
+	h := &s.horizon
+	h.mu.Lock()
+	for snap := range h.held {
+		if snap < min {
+			min = snap
+		}
+	}
+	h.mu.Unlock()
+	return min
+}
+
+// Reclaim drops versions no pinned reader can see: in each chain, versions
+// older than the newest one that began at or before the horizon. Only the
+// materializer calls it (it is a writer). It returns the versions dropped.
+func (s *Store) Reclaim() int {
+	hz := s.oldest()
+	s.mu.RLock()
+	tables := make([]*Table, 0, len(s.tables))
+	for _, t := range s.tables {
+		tables = append(tables, t)
+	}
+	s.mu.RUnlock()
+	n := 0
+	for _, t := range tables {
+		t.forEachChain(func(_ uint64, c *chain) {
+			for v := c.head.Load(); v != nil; v = v.prev.Load() {
+				if v.Begin <= hz {
+					for p := v.prev.Load(); p != nil; p = p.prev.Load() {
+						n++
+					}
+					v.prev.Store(nil)
+					return
+				}
+			}
+		})
+	}
+	s.reclaimed.Add(int64(n))
+	return n
+}

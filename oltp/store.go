@@ -1,0 +1,552 @@
+package oltp
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/log"
+	"github.com/omendb/omendb/oltp/index"
+	"github.com/omendb/omendb/oltp/keycode"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
+)
+
+// live is the End offset of a version that has not been superseded.
+const live = ^uint64(0)
+
+// Version is one version of a row. Begin is the offset of the record that
+// wrote it; End the offset of the record that replaced or deleted it (live
+// while current). Row is nil for a version that records a deletion only in
+// its End (the chain head of a deleted key keeps its last row and End).
+type Version struct {
+	Begin uint64
+	end   atomic.Uint64
+	Row   []types.Value
+	prev  atomic.Pointer[Version]
+}
+
+// End returns the offset at which the version stopped being current.
+func (v *Version) End() uint64 { return v.end.Load() }
+
+// visible reports whether v is the version a reader at snap sees.
+func (v *Version) visible(snap uint64) bool { return v.Begin <= snap && snap < v.end.Load() }
+
+// chain is the version list of one key, newest first.
+type chain struct {
+	head atomic.Pointer[Version]
+	key  []byte // the primary key (encoded), immutable
+}
+
+// at returns the version visible at snap, or nil.
+func (c *chain) at(snap uint64) *Version {
+	for v := c.head.Load(); v != nil; v = v.prev.Load() {
+		if v.Begin <= snap {
+			if snap < v.end.Load() {
+				return v
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// handles maps row handles to chains. It grows by whole blocks published
+// through an atomic pointer, so readers index it without locks.
+type handles struct {
+	blocks atomic.Pointer[[]*[blockSize]atomic.Pointer[chain]]
+	n      uint64 // next handle; writer only
+}
+
+const blockSize = 4096
+
+func (h *handles) get(id uint64) *chain {
+	bs := h.blocks.Load()
+	if bs == nil || id/blockSize >= uint64(len(*bs)) {
+		return nil
+	}
+	return (*bs)[id/blockSize][id%blockSize].Load()
+}
+
+func (h *handles) add(c *chain) uint64 {
+	id := h.n
+	h.n++
+	bs := h.blocks.Load()
+	var cur []*[blockSize]atomic.Pointer[chain]
+	if bs != nil {
+		cur = *bs
+	}
+	if id/blockSize >= uint64(len(cur)) {
+		grown := make([]*[blockSize]atomic.Pointer[chain], len(cur)+1)
+		copy(grown, cur)
+		grown[len(cur)] = new([blockSize]atomic.Pointer[chain])
+		h.blocks.Store(&grown)
+		cur = grown
+	}
+	cur[id/blockSize][id%blockSize].Store(c)
+	return id
+}
+
+// Table is one table's row state: the primary index (encoded primary key or
+// hidden row id → handle) and its secondary indexes.
+type Table struct {
+	ID    uint32
+	def   atomic.Pointer[catalog.Table]
+	pk    index.Index
+	sec   atomic.Pointer[[]secIndex]
+	rows  handles
+	count atomic.Int64 // live rows at the newest applied offset
+	// nextRowID allocates hidden row ids (tables without a primary key).
+	nextRowID atomic.Int64
+	// lastWrite is the offset of the last record that changed a row;
+	// schemaAt the offset of the last change to the definition.
+	lastWrite atomic.Uint64
+	schemaAt  atomic.Uint64
+}
+
+type secIndex struct {
+	def catalog.Index
+	idx index.Index
+}
+
+// Def returns the table's current definition.
+func (t *Table) Def() *catalog.Table { return t.def.Load() }
+
+// Store is the OLTP row state. One goroutine (the materializer) applies log
+// records with Apply; any number of readers read at snapshots concurrently.
+type Store struct {
+	mu      sync.RWMutex // guards tables (the map, not the tables' contents)
+	tables  map[uint32]*Table
+	applied atomic.Uint64
+	cat     atomic.Pointer[catalog.Catalog]
+
+	waitMu sync.Mutex
+	waitCh chan struct{} // closed and replaced whenever applied advances
+
+	// seqs holds sequence positions: the last value handed out.
+	seqMu sync.Mutex
+	seqs  map[uint32]int64
+
+	// ids allocates object IDs (tables, indexes, sequences) to sessions.
+	ids atomic.Uint32
+	// catAt is the offset of the last applied catalog change.
+	catAt   atomic.Uint64
+	horizon horizon
+	// IndexMethod is the structure used for indexes whose definition does not
+	// name one ("learned" unless the server flag says otherwise).
+	IndexMethod string
+	reclaimed   atomic.Int64
+	metaMu      sync.Mutex
+	meta        map[string][]byte
+}
+
+// NewStore returns an empty store at offset 0.
+func NewStore() *Store {
+	s := &Store{tables: map[uint32]*Table{}, waitCh: make(chan struct{}), seqs: map[uint32]int64{}, meta: map[string][]byte{}}
+	s.cat.Store(catalog.New())
+	return s
+}
+
+// Catalog returns the newest applied catalog.
+func (s *Store) Catalog() *catalog.Catalog { return s.cat.Load() }
+
+// Applied returns the offset of the last applied record.
+func (s *Store) Applied() log.Offset { return log.Offset(s.applied.Load()) }
+
+// WaitApplied blocks until the store has applied offset off or ctx ends.
+func (s *Store) WaitApplied(ctx context.Context, off log.Offset) error {
+	for {
+		s.waitMu.Lock()
+		ch := s.waitCh
+		s.waitMu.Unlock()
+		if s.applied.Load() >= uint64(off) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (s *Store) setApplied(off uint64) {
+	s.applied.Store(off)
+	s.waitMu.Lock()
+	close(s.waitCh)
+	s.waitCh = make(chan struct{})
+	s.waitMu.Unlock()
+}
+
+// Table returns the row state of table id, or nil.
+func (s *Store) Table(id uint32) *Table {
+	s.mu.RLock()
+	t := s.tables[id]
+	s.mu.RUnlock()
+	return t
+}
+
+// Meta returns the newest value of a metadata key written with OpMeta.
+func (s *Store) Meta(key string) []byte {
+	s.metaMu.Lock()
+	defer s.metaMu.Unlock()
+	return s.meta[key]
+}
+
+// NextVal advances sequence id and returns its new value.
+func (s *Store) NextVal(seq *catalog.Sequence) int64 {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	cur, ok := s.seqs[seq.ID]
+	if !ok {
+		cur = seq.Start - seq.Inc
+	}
+	cur += seq.Inc
+	s.seqs[seq.ID] = cur
+	return cur
+}
+
+// SetVal records that sequence id has handed out v (replay of a commit that
+// used it, or setval()).
+func (s *Store) SetVal(seqID uint32, v int64, raise bool) {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	if cur, ok := s.seqs[seqID]; !raise || !ok || v > cur {
+		s.seqs[seqID] = v
+	}
+}
+
+// CurrVal returns the last value handed out by a sequence.
+func (s *Store) CurrVal(seqID uint32) (int64, bool) {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	v, ok := s.seqs[seqID]
+	return v, ok
+}
+
+// NewID allocates an object ID for a table, index or sequence.
+func (s *Store) NewID() uint32 {
+	for {
+		old := s.ids.Load()
+		next := max(old, catalog.FirstUserID-1) + 1
+		if s.ids.CompareAndSwap(old, next) {
+			return next
+		}
+	}
+}
+
+// NewRowID returns a fresh hidden row id for a table without a primary key.
+func (t *Table) NewRowID() int64 { return t.nextRowID.Add(1) }
+
+// RowIDKey encodes a hidden row id (always positive) as a primary key: 8
+// bytes big-endian, which orders like the ids.
+func RowIDKey(id int64) []byte { return BE64(uint64(id)) }
+
+// Count returns the number of live rows at the newest applied offset.
+func (t *Table) Count() int64 { return t.count.Load() }
+
+func (s *Store) newIndex(method string) (index.Index, error) {
+	if method == "" {
+		method = s.IndexMethod
+	}
+	return index.New(method)
+}
+
+// Apply applies one log entry. Only the materializer calls it, in offset order.
+func (s *Store) Apply(e log.Entry) error {
+	off := uint64(e.Offset)
+	if off <= s.applied.Load() {
+		return nil // already applied (replay overlap)
+	}
+	for ti := range e.Record.Txns {
+		txn := &e.Record.Txns[ti]
+		for oi := range txn.Ops {
+			if err := s.applyOp(off, &txn.Ops[oi]); err != nil {
+				return fmt.Errorf("apply offset %d txn %d op %d: %w", off, txn.ID, oi, err)
+			}
+		}
+	}
+	s.setApplied(off)
+	return nil
+}
+
+func (s *Store) applyOp(off uint64, op *log.Op) error {
+	switch op.Kind {
+	case log.OpDDL:
+		ch, err := catalog.DecodeChange(op.Row)
+		if err != nil {
+			return err
+		}
+		return s.applyDDL(off, ch)
+	case log.OpMeta:
+		return s.applyMeta(op)
+	}
+	t := s.Table(op.Table)
+	if t == nil {
+		return fmt.Errorf("table %d does not exist: %w", op.Table, pgerr.ErrCorrupt)
+	}
+	t.lastWrite.Store(off)
+	switch op.Kind {
+	case log.OpInsert, log.OpUpdate:
+		row, err := types.DecodeRow(op.Row, nil)
+		if err != nil {
+			return err
+		}
+		t.put(off, op.Key, row)
+	case log.OpDelete:
+		t.delete(off, op.Key)
+	case log.OpTruncate:
+		t.truncate(off)
+	default:
+		return fmt.Errorf("op kind %d: %w", op.Kind, log.ErrUnknownFormat)
+	}
+	return nil
+}
+
+// Meta keys written by OmenDB itself.
+const (
+	MetaSeqPrefix   = "seq:"   // seq:<id> → 8-byte big-endian last value
+	MetaRowIDPrefix = "rowid:" // rowid:<table> → 8-byte big-endian max hidden row id
+)
+
+func (s *Store) applyMeta(op *log.Op) error {
+	k := string(op.Key)
+	switch {
+	case len(k) > len(MetaSeqPrefix) && k[:len(MetaSeqPrefix)] == MetaSeqPrefix:
+		var id uint32
+		if _, err := fmt.Sscanf(k[len(MetaSeqPrefix):], "%d", &id); err != nil || len(op.Row) != 8 {
+			return fmt.Errorf("bad sequence meta %q: %w", k, pgerr.ErrCorrupt)
+		}
+		s.SetVal(id, int64(be64(op.Row)), true)
+		return nil
+	}
+	s.metaMu.Lock()
+	s.meta[k] = append([]byte(nil), op.Row...)
+	s.metaMu.Unlock()
+	return nil
+}
+
+func be64(b []byte) uint64 {
+	return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+}
+
+// BE64 encodes v big-endian (for OpMeta payloads).
+func BE64(v uint64) []byte {
+	return []byte{byte(v >> 56), byte(v >> 48), byte(v >> 40), byte(v >> 32), byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
+}
+
+func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
+	cat, err := s.cat.Load().Apply(ch)
+	if err != nil {
+		return err
+	}
+	switch ch.Kind {
+	case catalog.CreateTable:
+		t := &Table{ID: ch.Table.ID}
+		t.def.Store(ch.Table)
+		pkMethod := ""
+		if pk := ch.Table.PK(); pk != nil {
+			pkMethod = pk.Method
+		}
+		if t.pk, err = s.newIndex(pkMethod); err != nil {
+			return err
+		}
+		var secs []secIndex
+		for i, ix := range ch.Table.Indexes {
+			if i == ch.Table.PrimaryKey {
+				continue
+			}
+			idx, err := s.newIndex(ix.Method)
+			if err != nil {
+				return err
+			}
+			secs = append(secs, secIndex{def: ix, idx: idx})
+		}
+		t.sec.Store(&secs)
+		s.mu.Lock()
+		s.tables[t.ID] = t
+		s.mu.Unlock()
+	case catalog.DropTable:
+		s.mu.Lock()
+		delete(s.tables, ch.ID)
+		s.mu.Unlock()
+	case catalog.SetPrimaryKey:
+		t := s.Table(ch.Table.ID)
+		if t == nil {
+			return fmt.Errorf("table %d missing: %w", ch.Table.ID, pgerr.ErrCorrupt)
+		}
+		if err := s.rekey(off, t, ch.Table); err != nil {
+			return err
+		}
+	case catalog.CreateIndex:
+		t := s.Table(ch.Table.ID)
+		if t == nil {
+			return fmt.Errorf("table %d missing: %w", ch.Table.ID, pgerr.ErrCorrupt)
+		}
+		ix := ch.Table.Indexes[ch.Index]
+		idx, err := s.newIndex(ix.Method)
+		if err != nil {
+			return err
+		}
+		si := secIndex{def: ix, idx: idx}
+		t.def.Store(ch.Table)
+		t.forEachChain(func(h uint64, c *chain) {
+			for v := c.head.Load(); v != nil; v = v.prev.Load() {
+				if v.Row != nil {
+					si.idx.Put(secKey(ch.Table, &si.def, v.Row, c.key), h)
+				}
+			}
+		})
+		secs := append(append([]secIndex(nil), *t.sec.Load()...), si)
+		t.sec.Store(&secs)
+	case catalog.DropIndex:
+		t := s.Table(ch.Table.ID)
+		if t == nil {
+			return fmt.Errorf("table %d missing: %w", ch.Table.ID, pgerr.ErrCorrupt)
+		}
+		var secs []secIndex
+		for _, si := range *t.sec.Load() {
+			if si.def.ID != ch.ID {
+				secs = append(secs, si)
+			}
+		}
+		t.sec.Store(&secs)
+	}
+	if ch.Table != nil {
+		if t := s.Table(ch.Table.ID); t != nil {
+			t.def.Store(ch.Table)
+			t.schemaAt.Store(off)
+		}
+	}
+	s.cat.Store(cat)
+	s.catAt.Store(off)
+	for cur := s.ids.Load(); cat.MaxID > cur && !s.ids.CompareAndSwap(cur, cat.MaxID); cur = s.ids.Load() {
+	}
+	return nil
+}
+
+// rekey rebuilds a table's primary index after ADD PRIMARY KEY: rows keyed by
+// hidden row ids are re-keyed by their primary key columns. Older snapshots
+// keep reading correct rows because chains are moved, not copied.
+func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
+	pk := def.PK()
+	idx, err := s.newIndex(pk.Method)
+	if err != nil {
+		return err
+	}
+	var dup error
+	t.forEachChain(func(h uint64, c *chain) {
+		v := c.head.Load()
+		if v == nil || v.end.Load() != live {
+			return
+		}
+		k := EncodeKey(def, pk, v.Row)
+		if _, ok := idx.Get(k); ok && dup == nil {
+			dup = pgerr.New(pgerr.UniqueViolation, "could not create unique index %q", pk.Name)
+		}
+		nc := &chain{key: k}
+		nc.head.Store(v)
+		idx.Put(k, t.rows.add(nc))
+	})
+	if dup != nil {
+		return dup
+	}
+	t.pk = idx
+	return nil
+}
+
+// EncodeKey encodes the columns of ix taken from row.
+func EncodeKey(def *catalog.Table, ix *catalog.Index, row []types.Value) []byte {
+	var k []byte
+	for _, c := range ix.Columns {
+		k = keycode.Append(k, colValue(row, c), def.Columns[c].Type)
+	}
+	return k
+}
+
+func colValue(row []types.Value, c int) types.Value {
+	if c < len(row) {
+		return row[c]
+	}
+	return types.Null
+}
+
+// secKey is a secondary index entry's key: the indexed columns followed by the
+// primary key, which makes every entry unique.
+func secKey(def *catalog.Table, ix *catalog.Index, row []types.Value, pk []byte) []byte {
+	return append(EncodeKey(def, ix, row), pk...)
+}
+
+func (t *Table) forEachChain(fn func(h uint64, c *chain)) {
+	t.pk.Scan(nil, false, func(_ []byte, h uint64) bool {
+		if c := t.rows.get(h); c != nil {
+			fn(h, c)
+		}
+		return true
+	})
+}
+
+// put installs row as the newest version of key at offset off.
+func (t *Table) put(off uint64, key []byte, row []types.Value) {
+	def := t.def.Load()
+	v := &Version{Begin: off, Row: row}
+	v.end.Store(live)
+	h, ok := t.pk.Get(key)
+	var c *chain
+	if ok {
+		c = t.rows.get(h)
+	}
+	if c == nil {
+		c = &chain{key: append([]byte(nil), key...)}
+		c.head.Store(v)
+		h = t.rows.add(c)
+		t.pk.Put(c.key, h)
+		t.count.Add(1)
+	} else {
+		old := c.head.Load()
+		if old != nil && old.end.Load() == live {
+			old.end.Store(off)
+		} else {
+			t.count.Add(1)
+		}
+		v.prev.Store(old)
+		c.head.Store(v)
+	}
+	if def.PK() == nil && len(key) == 8 {
+		id := int64(be64(key))
+		for cur := t.nextRowID.Load(); id > cur && !t.nextRowID.CompareAndSwap(cur, id); cur = t.nextRowID.Load() {
+		}
+	}
+	for _, si := range *t.sec.Load() {
+		si.idx.Put(secKey(def, &si.def, row, c.key), h)
+	}
+}
+
+// delete ends the visible version of key at offset off.
+func (t *Table) delete(off uint64, key []byte) {
+	h, ok := t.pk.Get(key)
+	if !ok {
+		return
+	}
+	c := t.rows.get(h)
+	if c == nil {
+		return
+	}
+	if v := c.head.Load(); v != nil && v.end.Load() == live {
+		v.end.Store(off)
+		t.count.Add(-1)
+	}
+}
+
+// truncate ends every live version at offset off.
+func (t *Table) truncate(off uint64) {
+	t.forEachChain(func(_ uint64, c *chain) {
+		if v := c.head.Load(); v != nil && v.end.Load() == live {
+			v.end.Store(off)
+		}
+	})
+	t.count.Store(0)
+}

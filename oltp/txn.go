@@ -1,0 +1,237 @@
+package oltp
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/log"
+	"github.com/omendb/omendb/types"
+)
+
+// Writes is a transaction's buffered write set: the catalog changes it made,
+// and per table the final state of every key it wrote. Reads in the
+// transaction overlay it on the snapshot (read-your-writes); Commit turns it
+// into log operations. A Writes belongs to one session goroutine.
+type Writes struct {
+	ddl    []*catalog.Change
+	tables map[uint32]*TableWrites
+	seqs   map[uint32]int64
+	n      int // number of buffered row writes
+}
+
+// TableWrites is a transaction's writes to one table.
+type TableWrites struct {
+	// Truncated: the transaction truncated the table; rows visible in the
+	// snapshot are gone for it.
+	Truncated bool
+	rows      map[string]*PendingRow
+	order     []string
+}
+
+// PendingRow is the transaction's final state of one key.
+type PendingRow struct {
+	Key []byte
+	Row []types.Value // nil: deleted
+	// InBase: the key was visible in the transaction's snapshot (so the
+	// write is an update or delete rather than an insert).
+	InBase bool
+}
+
+// NewWrites returns an empty write set.
+func NewWrites() *Writes { return &Writes{tables: map[uint32]*TableWrites{}} }
+
+// Empty reports whether the transaction wrote nothing.
+func (w *Writes) Empty() bool {
+	return len(w.ddl) == 0 && w.n == 0 && len(w.seqs) == 0 && !w.anyTruncate()
+}
+
+func (w *Writes) anyTruncate() bool {
+	for _, t := range w.tables {
+		if t.Truncated {
+			return true
+		}
+	}
+	return false
+}
+
+// Len is the number of buffered row writes.
+func (w *Writes) Len() int { return w.n }
+
+// DDL appends a catalog change.
+func (w *Writes) DDL(ch *catalog.Change) {
+	w.ddl = append(w.ddl, ch)
+	if ch.Kind == catalog.DropTable {
+		delete(w.tables, ch.ID)
+	}
+}
+
+// HasDDL reports whether the transaction changed the catalog.
+func (w *Writes) HasDDL() bool { return len(w.ddl) > 0 }
+
+// Changes returns the transaction's catalog changes in order.
+func (w *Writes) Changes() []*catalog.Change { return w.ddl }
+
+// Table returns the writes to table id, or nil.
+func (w *Writes) Table(id uint32) *TableWrites { return w.tables[id] }
+
+func (w *Writes) table(id uint32) *TableWrites {
+	tw := w.tables[id]
+	if tw == nil {
+		tw = &TableWrites{rows: map[string]*PendingRow{}}
+		w.tables[id] = tw
+	}
+	return tw
+}
+
+// Put records row as the new state of key in table id. inBase says whether
+// the key was visible in the snapshot before this transaction first wrote it.
+func (w *Writes) Put(id uint32, key []byte, row []types.Value, inBase bool) {
+	tw := w.table(id)
+	k := string(key)
+	if p, ok := tw.rows[k]; ok {
+		p.Row = row
+		return
+	}
+	tw.rows[k] = &PendingRow{Key: []byte(k), Row: row, InBase: inBase && !tw.Truncated}
+	tw.order = append(tw.order, k)
+	w.n++
+}
+
+// Delete records the deletion of key in table id.
+func (w *Writes) Delete(id uint32, key []byte, inBase bool) {
+	tw := w.table(id)
+	k := string(key)
+	if p, ok := tw.rows[k]; ok {
+		p.Row = nil
+		return
+	}
+	tw.rows[k] = &PendingRow{Key: []byte(k), InBase: inBase && !tw.Truncated}
+	tw.order = append(tw.order, k)
+	w.n++
+}
+
+// Truncate records TRUNCATE of table id: earlier writes to it are dropped.
+func (w *Writes) Truncate(id uint32) {
+	tw := w.table(id)
+	w.n -= len(tw.rows)
+	tw.Truncated = true
+	tw.rows = map[string]*PendingRow{}
+	tw.order = nil
+}
+
+// UseSequence records that the transaction drew v from sequence id, so the
+// commit record carries the sequence's position for replay.
+func (w *Writes) UseSequence(id uint32, v int64) {
+	if w.seqs == nil {
+		w.seqs = map[uint32]int64{}
+	}
+	if cur, ok := w.seqs[id]; !ok || v > cur {
+		w.seqs[id] = v
+	}
+}
+
+// Lookup returns the transaction's pending state of key in table id.
+func (tw *TableWrites) Lookup(key []byte) (*PendingRow, bool) {
+	if tw == nil {
+		return nil, false
+	}
+	p, ok := tw.rows[string(key)]
+	return p, ok
+}
+
+// Rows calls fn for each pending row in write order.
+func (tw *TableWrites) Rows(fn func(p *PendingRow) bool) {
+	if tw == nil {
+		return
+	}
+	for _, k := range tw.order {
+		if !fn(tw.rows[k]) {
+			return
+		}
+	}
+}
+
+// Savepoint captures the write set for ROLLBACK TO SAVEPOINT.
+type Savepoint struct {
+	ddl    int
+	tables map[uint32]*TableWrites
+	seqs   map[uint32]int64
+	n      int
+}
+
+// Save returns a savepoint of the current write set (a deep copy of its
+// table states; cheap for small transactions, proportional to the writes).
+func (w *Writes) Save() *Savepoint {
+	sp := &Savepoint{ddl: len(w.ddl), tables: map[uint32]*TableWrites{}, n: w.n}
+	for id, tw := range w.tables {
+		c := &TableWrites{Truncated: tw.Truncated, rows: make(map[string]*PendingRow, len(tw.rows)), order: append([]string(nil), tw.order...)}
+		for k, p := range tw.rows {
+			cp := *p
+			c.rows[k] = &cp
+		}
+		sp.tables[id] = c
+	}
+	if w.seqs != nil {
+		sp.seqs = map[uint32]int64{}
+		for k, v := range w.seqs {
+			sp.seqs[k] = v
+		}
+	}
+	return sp
+}
+
+// Restore rolls the write set back to sp (sequence draws stay: sequences are
+// not transactional in PostgreSQL either).
+func (w *Writes) Restore(sp *Savepoint) {
+	w.ddl = w.ddl[:sp.ddl]
+	w.tables = sp.tables
+	w.n = sp.n
+	// keep w.seqs: values handed out stay handed out
+}
+
+// ops builds the log operations: catalog changes first (in order), then per
+// table a truncate and the row writes in write order, then sequence positions.
+func (w *Writes) ops() ([]log.Op, error) {
+	ops := make([]log.Op, 0, len(w.ddl)+w.n+len(w.seqs))
+	for _, ch := range w.ddl {
+		ops = append(ops, log.Op{Kind: log.OpDDL, Row: ch.Encode()})
+	}
+	ids := make([]uint32, 0, len(w.tables))
+	for id := range w.tables {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var buf []byte
+	for _, id := range ids {
+		tw := w.tables[id]
+		if tw.Truncated {
+			ops = append(ops, log.Op{Kind: log.OpTruncate, Table: id})
+		}
+		for _, k := range tw.order {
+			p := tw.rows[k]
+			switch {
+			case p.Row == nil && p.InBase:
+				ops = append(ops, log.Op{Kind: log.OpDelete, Table: id, Key: p.Key})
+			case p.Row == nil:
+				// inserted and deleted in the transaction: nothing to write
+			default:
+				kind := log.OpInsert
+				if p.InBase {
+					kind = log.OpUpdate
+				}
+				buf = types.EncodeRow(buf[:0], p.Row)
+				ops = append(ops, log.Op{Kind: kind, Table: id, Key: p.Key, Row: append([]byte(nil), buf...)})
+			}
+		}
+	}
+	seqIDs := make([]uint32, 0, len(w.seqs))
+	for id := range w.seqs {
+		seqIDs = append(seqIDs, id)
+	}
+	sort.Slice(seqIDs, func(i, j int) bool { return seqIDs[i] < seqIDs[j] })
+	for _, id := range seqIDs {
+		ops = append(ops, log.Op{Kind: log.OpMeta, Key: []byte(fmt.Sprintf("%s%d", MetaSeqPrefix, id)), Row: BE64(uint64(w.seqs[id]))})
+	}
+	return ops, nil
+}

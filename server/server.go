@@ -1,0 +1,216 @@
+// Package server assembles a running OmenDB from its parts: the log, the
+// row store and its materializer, the committer, the SQL engine, the pgwire
+// listener and the HTTP health endpoints. cmd/omendb's serve command, the
+// benchmarks and the end-to-end tests all start OmenDB through it.
+//
+// Start order: open the log → start the materializer (replay) → start the
+// committer → start listening. Queries are served only once replay has
+// reached the log's end at start (/readyz turns 200 then); connections made
+// earlier wait for it. Shutdown order is the reverse.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/omendb/omendb/log"
+	"github.com/omendb/omendb/materializer"
+	"github.com/omendb/omendb/oltp"
+	"github.com/omendb/omendb/sql"
+	"github.com/omendb/omendb/sql/pgwire"
+)
+
+// Config is what an OmenDB server needs.
+type Config struct {
+	Data        string // data directory (embedded NATS stores the log under it)
+	Listen      string // pgwire address, e.g. 127.0.0.1:5433
+	HTTP        string // health endpoints address; "" disables
+	NATSURL     string // external NATS instead of the embedded server
+	Unsafe      bool   // no fsync per commit (loses acknowledged commits on power loss)
+	IndexMethod string // default index structure: learned or btree
+	Logger      *slog.Logger
+}
+
+// Server is a running OmenDB.
+type Server struct {
+	cfg       Config
+	Log       *log.JetStream
+	Store     *oltp.Store
+	Committer *oltp.Committer
+	Engine    *sql.Engine
+	Mat       *materializer.Materializer
+	wire      *pgwire.Server
+	ln        net.Listener
+	httpSrv   *http.Server
+	httpLn    net.Listener
+	logger    *slog.Logger
+
+	ready   chan struct{}
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closeMu sync.Once
+}
+
+// Start opens the log, starts replay and begins listening. It returns once
+// the listeners are bound; Ready reports when recovery is done.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, logger: logger, ready: make(chan struct{})}
+	l, err := log.Open(ctx, log.Options{Dir: cfg.Data, URL: cfg.NATSURL, Unsafe: cfg.Unsafe, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("opening the log: %w", err)
+	}
+	s.Log = l
+	s.Store = oltp.NewStore()
+	s.Store.IndexMethod = cfg.IndexMethod
+	s.Mat = materializer.New("oltp", l, s.Store, logger)
+	s.Mat.AfterEach(func() { s.Store.Reclaim() })
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = s.Mat.Run(runCtx, func() { close(s.ready) })
+	}()
+	s.Committer = oltp.NewCommitter(l, s.Store, logger)
+	s.Engine = sql.NewEngine(s.Store, s.Committer, l, logger)
+	s.wire = pgwire.NewServer(pgwire.Config{}, &gate{eng: s.Engine, s: s}, logger)
+	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("listening for pgwire on %s: %w", cfg.Listen, err)
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.wire.Serve(s.ln); err != nil && !errors.Is(err, net.ErrClosed) {
+			logger.Error("pgwire server stopped", "err", err)
+		}
+	}()
+	if cfg.HTTP != "" {
+		if err := s.startHTTP(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	logger.Info("omendb listening", "pgwire", s.ln.Addr().String(), "http", cfg.HTTP, "data", cfg.Data, "nats", cfg.NATSURL)
+	return s, nil
+}
+
+// Addr returns the pgwire listener's address.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// HTTPAddr returns the health listener's address ("" if disabled).
+func (s *Server) HTTPAddr() string {
+	if s.httpLn == nil {
+		return ""
+	}
+	return s.httpLn.Addr().String()
+}
+
+// Ready is closed when recovery is done and queries are served.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// WaitReady waits for recovery, failing if the materializer stops first.
+func (s *Server) WaitReady(ctx context.Context) error {
+	select {
+	case <-s.ready:
+		return nil
+	case <-s.Mat.Done():
+		if err := s.Mat.Err(); err != nil {
+			return fmt.Errorf("recovery failed: %w", err)
+		}
+		return errors.New("recovery stopped")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Server) startHTTP() error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-s.ready:
+			if err := s.Mat.Err(); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprintf(w, "materializer stopped: %v\n", err)
+				return
+			}
+			w.WriteHeader(http.StatusOK)
+			fmt.Fprintf(w, "ready at offset %d\n", s.Store.Applied())
+		default:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			if err := s.Mat.Err(); err != nil {
+				fmt.Fprintf(w, "recovery failed: %v\n", err)
+				return
+			}
+			fmt.Fprintf(w, "recovering: offset %d\n", s.Store.Applied())
+		}
+	})
+	ln, err := net.Listen("tcp", s.cfg.HTTP)
+	if err != nil {
+		return fmt.Errorf("listening for HTTP on %s: %w", s.cfg.HTTP, err)
+	}
+	s.httpLn = ln
+	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = s.httpSrv.Serve(ln)
+	}()
+	return nil
+}
+
+// Close shuts down: stop accepting, end sessions, stop the committer and
+// materializer, close the log.
+func (s *Server) Close() error {
+	var err error
+	s.closeMu.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if s.wire != nil && s.ln != nil {
+			_ = s.wire.Shutdown(ctx)
+		}
+		if s.httpSrv != nil {
+			_ = s.httpSrv.Shutdown(ctx)
+		}
+		if s.Committer != nil {
+			s.Committer.Close()
+		}
+		if s.cancel != nil {
+			s.cancel()
+		}
+		s.wg.Wait()
+		if s.Log != nil {
+			err = s.Log.Close()
+		}
+	})
+	return err
+}
+
+// gate holds new sessions until recovery is done.
+type gate struct {
+	eng *sql.Engine
+	s   *Server
+}
+
+func (g *gate) NewSession(ctx context.Context, params map[string]string) (pgwire.Session, error) {
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := g.s.WaitReady(wctx); err != nil {
+		return nil, errNotReady(err)
+	}
+	return g.eng.NewSession(ctx, params)
+}

@@ -1,0 +1,761 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/oltp"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// ddl applies a catalog change inside the open transaction: to its private
+// catalog now (so later statements see it) and to its write set (so commit
+// logs it).
+func (s *Session) ddl(ch *catalog.Change) error {
+	cat, err := s.txn.cat.Apply(ch)
+	if err != nil {
+		return err
+	}
+	s.txn.cat = cat
+	s.txn.writes.DDL(ch)
+	return nil
+}
+
+func schemaOf(rv *pg.RangeVar) (string, error) {
+	switch rv.Schemaname {
+	case "", "public":
+		return "public", nil
+	}
+	return "", pgerr.New("3F000", "schema %q does not exist", rv.Schemaname)
+}
+
+func (s *Session) lookupTable(rv *pg.RangeVar) (*catalog.Table, error) {
+	schema, err := schemaOf(rv)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := s.txn.cat.Lookup(schema, rv.Relname)
+	if !ok {
+		return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", rv.Relname)
+	}
+	return t, nil
+}
+
+func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
+	schema, err := schemaOf(cs.Relation)
+	if err != nil {
+		return "", err
+	}
+	name := cs.Relation.Relname
+	if _, ok := s.txn.cat.Lookup(schema, name); ok {
+		if cs.IfNotExists {
+			return "CREATE TABLE", nil
+		}
+		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
+	}
+	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.Partbound != nil || cs.OfTypename != nil {
+		return "", pgerr.NotSupported("inheritance and partitioning are not supported yet")
+	}
+	if cs.Relation.Relpersistence == "t" {
+		return "", pgerr.NotSupported("temporary tables are not supported yet")
+	}
+	t := &catalog.Table{ID: s.eng.Store.NewID(), Schema: schema, Name: name, PrimaryKey: -1}
+	var seqs []*catalog.Sequence
+	var tableCons []*pg.Constraint
+	for _, el := range cs.TableElts {
+		switch x := el.Node.(type) {
+		case *pg.Node_ColumnDef:
+			col, cons, seq, err := s.columnDef(t, x.ColumnDef)
+			if err != nil {
+				return "", err
+			}
+			if t.ColumnIndex(col.Name) >= 0 {
+				return "", pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", col.Name)
+			}
+			t.Columns = append(t.Columns, col)
+			if seq != nil {
+				seqs = append(seqs, seq)
+			}
+			for _, c := range cons {
+				c.Keys = []*pg.Node{pg.MakeStrNode(col.Name)}
+				tableCons = append(tableCons, c)
+			}
+		case *pg.Node_Constraint:
+			tableCons = append(tableCons, x.Constraint)
+		default:
+			return "", pgerr.NotSupported("table element %T is not supported yet", el.Node)
+		}
+	}
+	if len(t.Columns) > 1600 {
+		return "", pgerr.New(pgerr.TooManyColumns, "tables can have at most 1600 columns")
+	}
+	for _, c := range tableCons {
+		if err := s.addConstraint(t, c, true); err != nil {
+			return "", err
+		}
+	}
+	for _, sq := range seqs {
+		if err := s.ddl(&catalog.Change{Kind: catalog.CreateSequence, Sequence: sq}); err != nil {
+			return "", err
+		}
+	}
+	if err := s.ddl(&catalog.Change{Kind: catalog.CreateTable, Table: t}); err != nil {
+		return "", err
+	}
+	return "CREATE TABLE", nil
+}
+
+// columnDef builds a column; constraints that become indexes are returned
+// for the caller to add once all columns exist.
+func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column, []*pg.Constraint, *catalog.Sequence, error) {
+	col := catalog.Column{Name: cd.Colname}
+	names := nodeNames(cd.TypeName.Names)
+	var seq *catalog.Sequence
+	serial := ""
+	if len(names) == 1 {
+		switch names[0] {
+		case "serial", "serial4":
+			serial = "int4"
+		case "bigserial", "serial8":
+			serial = "int8"
+		case "smallserial", "serial2":
+			serial = "int2"
+		}
+	}
+	if serial != "" {
+		col.Type, _ = types.ParseTypeName([]string{serial}, nil)
+		col.NotNull = true
+	} else {
+		b := plan.NewBinder(s.txn.cat, s, s.loc, nil)
+		typ, err := typeOf(b, cd.TypeName)
+		if err != nil {
+			return col, nil, nil, err
+		}
+		col.Type = typ
+	}
+	if cd.CollClause != nil {
+		coll := nodeNames(cd.CollClause.Collname)
+		if len(coll) > 0 && coll[len(coll)-1] != "C" && coll[len(coll)-1] != "default" && coll[len(coll)-1] != "POSIX" {
+			return col, nil, nil, pgerr.NotSupported("collation %q is not supported; OmenDB compares text bytewise (C)", coll[len(coll)-1])
+		}
+	}
+	var out []*pg.Constraint
+	identity := ""
+	for _, cn := range cd.Constraints {
+		c := cn.GetConstraint()
+		switch c.Contype {
+		case pg.ConstrType_CONSTR_NOTNULL:
+			col.NotNull = true
+		case pg.ConstrType_CONSTR_NULL:
+			col.NotNull = false
+		case pg.ConstrType_CONSTR_DEFAULT:
+			text, err := deparseExpr(c.RawExpr)
+			if err != nil {
+				return col, nil, nil, err
+			}
+			col.Default = text
+		case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE:
+			out = append(out, c)
+			if c.Contype == pg.ConstrType_CONSTR_PRIMARY {
+				col.NotNull = true
+			}
+		case pg.ConstrType_CONSTR_IDENTITY:
+			identity = c.GeneratedWhen
+			if serial == "" && types.KindOf(col.Type.OID) != types.KindInt {
+				return col, nil, nil, pgerr.New(pgerr.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
+			}
+			col.NotNull = true
+		case pg.ConstrType_CONSTR_CHECK:
+			return col, nil, nil, pgerr.NotSupported("CHECK constraints are not supported yet")
+		case pg.ConstrType_CONSTR_FOREIGN:
+			return col, nil, nil, pgerr.NotSupported("FOREIGN KEY constraints are not supported yet")
+		case pg.ConstrType_CONSTR_GENERATED:
+			return col, nil, nil, pgerr.NotSupported("generated columns are not supported yet")
+		case pg.ConstrType_CONSTR_ATTR_DEFERRABLE, pg.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE, pg.ConstrType_CONSTR_ATTR_DEFERRED, pg.ConstrType_CONSTR_ATTR_IMMEDIATE:
+		default:
+			return col, nil, nil, pgerr.NotSupported("constraint %s is not supported yet", c.Contype)
+		}
+	}
+	if serial != "" || identity != "" {
+		seq = &catalog.Sequence{ID: s.eng.Store.NewID(), Schema: t.Schema, Name: fmt.Sprintf("%s_%s_seq", t.Name, col.Name), Start: 1, Inc: 1}
+		col.Sequence = seq.ID
+		col.Default = fmt.Sprintf("nextval('%s'::regclass)", seq.Name)
+		col.Identity = identity
+	}
+	return col, out, seq, nil
+}
+
+func nodeNames(ns []*pg.Node) []string {
+	var out []string
+	for _, n := range ns {
+		if s := n.GetString_(); s != nil {
+			out = append(out, s.Sval)
+		}
+	}
+	return out
+}
+
+func typeOf(b *plan.Binder, tn *pg.TypeName) (types.Type, error) {
+	if len(tn.ArrayBounds) > 0 {
+		return types.Type{}, pgerr.NotSupported("array types are not supported yet")
+	}
+	var mods []int32
+	for _, m := range tn.Typmods {
+		c := m.GetAConst()
+		iv, ok := c.GetVal().(*pg.A_Const_Ival)
+		if c == nil || !ok {
+			return types.Type{}, pgerr.New(pgerr.SyntaxError, "type modifiers must be simple constants or identifiers")
+		}
+		mods = append(mods, iv.Ival.Ival)
+	}
+	return types.ParseTypeName(nodeNames(tn.Names), mods)
+}
+
+// deparseExpr turns an expression AST back into SQL text (stored defaults).
+func deparseExpr(n *pg.Node) (string, error) {
+	tree := &pg.ParseResult{Version: parseTreeVersion(), Stmts: []*pg.RawStmt{{Stmt: &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: &pg.SelectStmt{
+		TargetList: []*pg.Node{{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Val: n}}}},
+	}}}}}}
+	text, err := pg.Deparse(tree)
+	if err != nil {
+		return "", pgerr.New(pgerr.SyntaxError, "cannot store default expression: %v", err)
+	}
+	return strings.TrimPrefix(text, "SELECT "), nil
+}
+
+var treeVersion int32
+
+// parseTreeVersion is the protobuf tree version pg_query's deparser expects.
+func parseTreeVersion() int32 {
+	if treeVersion == 0 {
+		if r, err := pg.Parse("SELECT 1"); err == nil {
+			treeVersion = r.Version
+		}
+	}
+	return treeVersion
+}
+
+// addConstraint adds a PRIMARY KEY or UNIQUE constraint (an index) to t.
+// creating is true inside CREATE TABLE (no rows to check).
+func (s *Session) addConstraint(t *catalog.Table, c *pg.Constraint, creating bool) error {
+	switch c.Contype {
+	case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE:
+	case pg.ConstrType_CONSTR_CHECK:
+		return pgerr.NotSupported("CHECK constraints are not supported yet")
+	case pg.ConstrType_CONSTR_FOREIGN:
+		return pgerr.NotSupported("FOREIGN KEY constraints are not supported yet")
+	default:
+		return pgerr.NotSupported("constraint %s is not supported yet", c.Contype)
+	}
+	primary := c.Contype == pg.ConstrType_CONSTR_PRIMARY
+	if primary && t.PK() != nil {
+		return pgerr.New(pgerr.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", t.Name)
+	}
+	ix := catalog.Index{ID: s.eng.Store.NewID(), Unique: true, Primary: primary, Method: s.settings["omendb.index_method"]}
+	if c.AccessMethod == "btree" && c.Indexname == "" {
+		// USING INDEX TABLESPACE etc. are irrelevant; the method stays default.
+	}
+	var colNames []string
+	for _, k := range c.Keys {
+		name := k.GetString_().GetSval()
+		i := t.ColumnIndex(name)
+		if i < 0 {
+			return pgerr.New(pgerr.UndefinedColumn, "column %q named in key does not exist", name)
+		}
+		ix.Columns = append(ix.Columns, i)
+		colNames = append(colNames, name)
+		if primary {
+			t.Columns[i].NotNull = true
+		}
+	}
+	ix.Name = c.Conname
+	if ix.Name == "" {
+		if primary {
+			ix.Name = t.Name + "_pkey"
+		} else {
+			ix.Name = t.Name + "_" + strings.Join(colNames, "_") + "_key"
+		}
+	}
+	if _, _, ok := s.txn.cat.LookupIndex(t.Schema, ix.Name); ok {
+		return pgerr.New(pgerr.DuplicateTable, "relation %q already exists", ix.Name)
+	}
+	for _, other := range t.Indexes {
+		if other.Name == ix.Name {
+			return pgerr.New(pgerr.DuplicateTable, "relation %q already exists", ix.Name)
+		}
+	}
+	t.Indexes = append(t.Indexes, ix)
+	if primary {
+		t.PrimaryKey = len(t.Indexes) - 1
+	}
+	return nil
+}
+
+func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) {
+	var tag string
+	switch d.RemoveType {
+	case pg.ObjectType_OBJECT_TABLE:
+		tag = "DROP TABLE"
+	case pg.ObjectType_OBJECT_INDEX:
+		tag = "DROP INDEX"
+	case pg.ObjectType_OBJECT_SEQUENCE:
+		tag = "DROP SEQUENCE"
+	case pg.ObjectType_OBJECT_VIEW:
+		if d.MissingOk {
+			return "DROP VIEW", nil
+		}
+		return "", pgerr.NotSupported("views are not supported yet")
+	case pg.ObjectType_OBJECT_SCHEMA:
+		return "", pgerr.NotSupported("schemas other than public are not supported yet")
+	default:
+		return "", pgerr.NotSupported("DROP %s is not supported yet", d.RemoveType)
+	}
+	for _, obj := range d.Objects {
+		names := nodeNames(obj.GetList().GetItems())
+		if len(names) == 0 {
+			continue
+		}
+		rv := &pg.RangeVar{Relname: names[len(names)-1]}
+		if len(names) > 1 {
+			rv.Schemaname = names[len(names)-2]
+		}
+		schema, err := schemaOf(rv)
+		if err != nil {
+			if d.MissingOk {
+				continue
+			}
+			return "", err
+		}
+		switch d.RemoveType {
+		case pg.ObjectType_OBJECT_TABLE:
+			t, ok := s.txn.cat.Lookup(schema, rv.Relname)
+			if !ok {
+				if d.MissingOk {
+					continue
+				}
+				return "", pgerr.New(pgerr.UndefinedTable, "table %q does not exist", rv.Relname)
+			}
+			if t.ReadOnly != "" {
+				return "", pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
+			}
+			if err := s.ddl(&catalog.Change{Kind: catalog.DropTable, ID: t.ID}); err != nil {
+				return "", err
+			}
+		case pg.ObjectType_OBJECT_INDEX:
+			t, i, ok := s.txn.cat.LookupIndex(schema, rv.Relname)
+			if !ok {
+				if d.MissingOk {
+					continue
+				}
+				return "", pgerr.New(pgerr.UndefinedObject, "index %q does not exist", rv.Relname)
+			}
+			if t.Indexes[i].Primary || t.Indexes[i].Unique && strings.HasSuffix(t.Indexes[i].Name, "_key") {
+				return "", pgerr.New("2BP01", "cannot drop index %s because constraint %s on table %s requires it", rv.Relname, rv.Relname, t.Name)
+			}
+			nt := t.Clone()
+			id := nt.Indexes[i].ID
+			nt.Indexes = append(nt.Indexes[:i], nt.Indexes[i+1:]...)
+			if nt.PrimaryKey > i {
+				nt.PrimaryKey--
+			}
+			if err := s.ddl(&catalog.Change{Kind: catalog.DropIndex, ID: id, Table: nt}); err != nil {
+				return "", err
+			}
+		case pg.ObjectType_OBJECT_SEQUENCE:
+			sq, ok := s.txn.cat.LookupSequence(schema, rv.Relname)
+			if !ok {
+				if d.MissingOk {
+					continue
+				}
+				return "", pgerr.New(pgerr.UndefinedTable, "sequence %q does not exist", rv.Relname)
+			}
+			if err := s.ddl(&catalog.Change{Kind: catalog.DropSequence, ID: sq.ID}); err != nil {
+				return "", err
+			}
+		}
+	}
+	return tag, nil
+}
+
+func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt) (string, error) {
+	t, err := s.lookupTable(is.Relation)
+	if err != nil {
+		return "", err
+	}
+	if is.WhereClause != nil {
+		return "", pgerr.NotSupported("partial indexes are not supported yet")
+	}
+	if len(is.IndexIncludingParams) > 0 {
+		return "", pgerr.NotSupported("INCLUDE columns are not supported yet")
+	}
+	method := s.settings["omendb.index_method"]
+	switch strings.ToLower(is.AccessMethod) {
+	case "btree":
+		method = "btree"
+	case "learned":
+		method = "learned"
+	case "":
+	default:
+		return "", pgerr.NotSupported("index access method %q is not supported; use learned (default) or btree", is.AccessMethod)
+	}
+	nt := t.Clone()
+	ix := catalog.Index{ID: s.eng.Store.NewID(), Name: is.Idxname, Unique: is.Unique || is.Primary, Primary: is.Primary, Method: method}
+	var names []string
+	for _, p := range is.IndexParams {
+		el := p.GetIndexElem()
+		if el.Name == "" {
+			return "", pgerr.NotSupported("indexes on expressions are not supported yet")
+		}
+		if el.Ordering == pg.SortByDir_SORTBY_DESC {
+			return "", pgerr.NotSupported("DESC index columns are not supported yet")
+		}
+		i := nt.ColumnIndex(el.Name)
+		if i < 0 {
+			return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", el.Name)
+		}
+		ix.Columns = append(ix.Columns, i)
+		names = append(names, el.Name)
+	}
+	if ix.Name == "" {
+		ix.Name = nt.Name + "_" + strings.Join(names, "_") + "_idx"
+		if ix.Unique {
+			ix.Name = nt.Name + "_" + strings.Join(names, "_") + "_key"
+		}
+	}
+	if _, _, ok := s.txn.cat.LookupIndex(nt.Schema, ix.Name); ok {
+		if is.IfNotExists {
+			return "CREATE INDEX", nil
+		}
+		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", ix.Name)
+	}
+	if ix.Unique {
+		if err := s.checkUniqueExisting(t, &ix); err != nil {
+			return "", err
+		}
+	}
+	nt.Indexes = append(nt.Indexes, ix)
+	if err := s.ddl(&catalog.Change{Kind: catalog.CreateIndex, Table: nt, Index: len(nt.Indexes) - 1}); err != nil {
+		return "", err
+	}
+	return "CREATE INDEX", nil
+}
+
+// checkUniqueExisting verifies that the visible rows of t are unique (and,
+// for a primary key, not null) on ix's columns.
+func (s *Session) checkUniqueExisting(t *catalog.Table, ix *catalog.Index) error {
+	seen := map[string]bool{}
+	var err error
+	_ = s.reader().Scan(t, nil, nil, func(_ []byte, row []types.Value) bool {
+		hasNull := false
+		for _, c := range ix.Columns {
+			if row[c].IsNull() {
+				hasNull = true
+			}
+		}
+		if hasNull {
+			if ix.Primary {
+				err = pgerr.New(pgerr.NotNullViolation, "column %q of relation %q contains null values", t.Columns[ix.Columns[0]].Name, t.Name)
+				return false
+			}
+			return true
+		}
+		k := string(oltp.EncodeKey(t, ix, row))
+		if seen[k] {
+			err = pgerr.New(pgerr.UniqueViolation, "could not create unique index %q", ix.Name).WithDetail("%s", strings.Replace(keyDetail(t, ix, row, s), "already exists", "is duplicated", 1))
+			return false
+		}
+		seen[k] = true
+		return true
+	})
+	return err
+}
+
+func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string, error) {
+	if at.Objtype != pg.ObjectType_OBJECT_TABLE {
+		return "", pgerr.NotSupported("ALTER %s is not supported yet", at.Objtype)
+	}
+	t, err := s.lookupTable(at.Relation)
+	if err != nil {
+		if at.MissingOk {
+			return "ALTER TABLE", nil
+		}
+		return "", err
+	}
+	if t.ReadOnly != "" {
+		return "", pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
+	}
+	for _, cn := range at.Cmds {
+		cmd := cn.GetAlterTableCmd()
+		t, _ = s.txn.cat.Table(t.ID)
+		nt := t.Clone()
+		switch cmd.Subtype {
+		case pg.AlterTableType_AT_AddColumn:
+			cd := cmd.Def.GetColumnDef()
+			if nt.ColumnIndex(cd.Colname) >= 0 {
+				if cmd.MissingOk {
+					continue
+				}
+				return "", pgerr.New(pgerr.DuplicateColumn, "column %q of relation %q already exists", cd.Colname, nt.Name)
+			}
+			col, cons, seq, err := s.columnDef(nt, cd)
+			if err != nil {
+				return "", err
+			}
+			if seq != nil {
+				return "", pgerr.NotSupported("adding a serial or identity column is not supported yet")
+			}
+			if col.Default != "" {
+				v, err := s.evalDefault(nt, col)
+				if err != nil {
+					return "", err
+				}
+				if !v.IsNull() {
+					text := types.TextString(v, col.Type, nil)
+					col.Missing = &text
+				}
+			}
+			if col.NotNull && col.Missing == nil && s.hasRows(t) {
+				return "", pgerr.New(pgerr.NotNullViolation, "column %q of relation %q contains null values", col.Name, nt.Name)
+			}
+			nt.Columns = append(nt.Columns, col)
+			for _, c := range cons {
+				c.Keys = []*pg.Node{pg.MakeStrNode(col.Name)}
+				if err := s.addConstraint(nt, c, false); err != nil {
+					return "", err
+				}
+			}
+			if err := s.ddl(&catalog.Change{Kind: catalog.AddColumn, Table: nt}); err != nil {
+				return "", err
+			}
+		case pg.AlterTableType_AT_DropColumn:
+			i := nt.ColumnIndex(cmd.Name)
+			if i < 0 {
+				if cmd.MissingOk {
+					continue
+				}
+				return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", cmd.Name, nt.Name)
+			}
+			for _, ix := range nt.Indexes {
+				for _, c := range ix.Columns {
+					if c == i {
+						return "", pgerr.NotSupported("dropping a column that is part of an index (%s) is not supported yet", ix.Name)
+					}
+				}
+			}
+			nt.Columns[i].Dropped = true
+			nt.Columns[i].NotNull = false
+			nt.Columns[i].Default = ""
+			if err := s.ddl(&catalog.Change{Kind: catalog.DropColumn, Table: nt}); err != nil {
+				return "", err
+			}
+		case pg.AlterTableType_AT_AddConstraint:
+			c := cmd.Def.GetConstraint()
+			if err := s.addConstraint(nt, c, false); err != nil {
+				return "", err
+			}
+			ix := &nt.Indexes[len(nt.Indexes)-1]
+			if err := s.checkUniqueExisting(t, ix); err != nil {
+				return "", err
+			}
+			kind := catalog.CreateIndex
+			if ix.Primary {
+				kind = catalog.SetPrimaryKey
+				if s.hasRowsNull(t, ix.Columns) {
+					return "", pgerr.New(pgerr.NotNullViolation, "column %q of relation %q contains null values", nt.Columns[ix.Columns[0]].Name, nt.Name)
+				}
+				if s.hasRows(t) && (s.txn.writes.Table(t.ID) != nil) {
+					return "", pgerr.NotSupported("ADD PRIMARY KEY on a table with rows written in the same transaction is not supported yet; commit first")
+				}
+			}
+			if err := s.ddl(&catalog.Change{Kind: kind, Table: nt, Index: len(nt.Indexes) - 1}); err != nil {
+				return "", err
+			}
+		case pg.AlterTableType_AT_ColumnDefault:
+			i := nt.ColumnIndex(cmd.Name)
+			if i < 0 {
+				return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", cmd.Name, nt.Name)
+			}
+			if cmd.Def == nil {
+				nt.Columns[i].Default = ""
+			} else {
+				text, err := deparseExpr(cmd.Def)
+				if err != nil {
+					return "", err
+				}
+				nt.Columns[i].Default = text
+			}
+			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+				return "", err
+			}
+		case pg.AlterTableType_AT_SetNotNull, pg.AlterTableType_AT_DropNotNull:
+			i := nt.ColumnIndex(cmd.Name)
+			if i < 0 {
+				return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", cmd.Name, nt.Name)
+			}
+			set := cmd.Subtype == pg.AlterTableType_AT_SetNotNull
+			if set && s.hasRowsNull(t, []int{i}) {
+				return "", pgerr.New(pgerr.NotNullViolation, "column %q of relation %q contains null values", cmd.Name, nt.Name)
+			}
+			if !set {
+				if pk := nt.PK(); pk != nil {
+					for _, c := range pk.Columns {
+						if c == i {
+							return "", pgerr.New(pgerr.InvalidTableDefinition, "column %q is in a primary key", cmd.Name)
+						}
+					}
+				}
+			}
+			nt.Columns[i].NotNull = set
+			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+				return "", err
+			}
+		default:
+			return "", pgerr.NotSupported("ALTER TABLE %s is not supported yet", cmd.Subtype)
+		}
+	}
+	return "ALTER TABLE", nil
+}
+
+func (s *Session) evalDefault(t *catalog.Table, col catalog.Column) (types.Value, error) {
+	tmp := t.Clone()
+	tmp.Columns = append(tmp.Columns, col)
+	b := plan.NewBinder(s.txn.cat, s, s.loc, nil)
+	e, err := b.BindDefault(tmp, len(tmp.Columns)-1)
+	if err != nil {
+		return types.Null, err
+	}
+	var volatile bool
+	plan.Walk(e, func(x plan.Expr) bool {
+		switch f := x.(type) {
+		case *plan.SeqFunc, *plan.Subquery:
+			volatile = true
+		case *plan.Func:
+			if f.F.Volatility == 2 {
+				volatile = true
+			}
+		}
+		return !volatile
+	})
+	if volatile {
+		return types.Null, pgerr.NotSupported("ADD COLUMN with a volatile default is not supported yet")
+	}
+	return plan.FoldConst(e, s.loc)
+}
+
+func (s *Session) hasRows(t *catalog.Table) bool {
+	found := false
+	_ = s.reader().Scan(t, nil, nil, func([]byte, []types.Value) bool { found = true; return false })
+	return found
+}
+
+func (s *Session) hasRowsNull(t *catalog.Table, cols []int) bool {
+	found := false
+	_ = s.reader().Scan(t, nil, nil, func(_ []byte, row []types.Value) bool {
+		for _, c := range cols {
+			if c >= len(row) || row[c].IsNull() {
+				found = true
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+func (s *Session) rename(rs *pg.RenameStmt) (string, error) {
+	switch rs.RenameType {
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_COLUMN:
+	default:
+		return "", pgerr.NotSupported("ALTER … RENAME of %s is not supported yet", rs.RenameType)
+	}
+	t, err := s.lookupTable(rs.Relation)
+	if err != nil {
+		return "", err
+	}
+	if t.ReadOnly != "" {
+		return "", pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
+	}
+	nt := t.Clone()
+	kind := catalog.RenameTable
+	if rs.RenameType == pg.ObjectType_OBJECT_TABLE {
+		if _, ok := s.txn.cat.Lookup(nt.Schema, rs.Newname); ok {
+			return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", rs.Newname)
+		}
+		nt.Name = rs.Newname
+	} else {
+		kind = catalog.RenameColumn
+		i := nt.ColumnIndex(rs.Subname)
+		if i < 0 {
+			return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", rs.Subname)
+		}
+		if nt.ColumnIndex(rs.Newname) >= 0 {
+			return "", pgerr.New(pgerr.DuplicateColumn, "column %q of relation %q already exists", rs.Newname, nt.Name)
+		}
+		nt.Columns[i].Name = rs.Newname
+	}
+	if err := s.ddl(&catalog.Change{Kind: kind, Table: nt}); err != nil {
+		return "", err
+	}
+	return "ALTER TABLE", nil
+}
+
+func (s *Session) truncate(ts *pg.TruncateStmt) (string, error) {
+	for _, r := range ts.Relations {
+		t, err := s.lookupTable(r.GetRangeVar())
+		if err != nil {
+			return "", err
+		}
+		if t.ReadOnly != "" {
+			return "", pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
+		}
+		s.txn.writes.Truncate(t.ID)
+	}
+	return "TRUNCATE TABLE", nil
+}
+
+func (s *Session) createSequence(cs *pg.CreateSeqStmt) (string, error) {
+	schema, err := schemaOf(cs.Sequence)
+	if err != nil {
+		return "", err
+	}
+	if _, ok := s.txn.cat.LookupSequence(schema, cs.Sequence.Relname); ok {
+		if cs.IfNotExists {
+			return "CREATE SEQUENCE", nil
+		}
+		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", cs.Sequence.Relname)
+	}
+	sq := &catalog.Sequence{ID: s.eng.Store.NewID(), Schema: schema, Name: cs.Sequence.Relname, Start: 1, Inc: 1}
+	for _, o := range cs.Options {
+		d := o.GetDefElem()
+		var v int64
+		if c := d.Arg.GetInteger(); c != nil {
+			v = int64(c.Ival)
+		} else if c := d.Arg.GetAConst(); c != nil {
+			if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
+				v = int64(iv.Ival.Ival)
+			}
+		}
+		switch d.Defname {
+		case "start":
+			sq.Start = v
+		case "increment":
+			if v == 0 {
+				return "", pgerr.New(pgerr.InvalidParameterValue, "INCREMENT must not be zero")
+			}
+			sq.Inc = v
+		case "cache", "minvalue", "maxvalue", "cycle", "as", "owned_by":
+		default:
+			return "", pgerr.NotSupported("sequence option %s is not supported yet", d.Defname)
+		}
+	}
+	if err := s.ddl(&catalog.Change{Kind: catalog.CreateSequence, Sequence: sq}); err != nil {
+		return "", err
+	}
+	return "CREATE SEQUENCE", nil
+}

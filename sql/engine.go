@@ -1,0 +1,62 @@
+package sql
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/omendb/omendb/log"
+	"github.com/omendb/omendb/oltp"
+	"github.com/omendb/omendb/sql/pgwire"
+)
+
+// Version is the server version reported to clients.
+var Version = "0.1.0-dev"
+
+// Engine is OmenDB's SQL engine: it serves sessions over the row store and
+// commits their transactions through the committer.
+type Engine struct {
+	Store     *oltp.Store
+	Committer *oltp.Committer
+	Log       log.Log
+	Logger    *slog.Logger
+	// Database is the database name clients connect to.
+	Database string
+
+	nextPID  atomic.Int32
+	mu       sync.Mutex
+	sessions map[int32]*Session
+}
+
+// NewEngine returns an engine over a store and committer.
+func NewEngine(st *oltp.Store, c *oltp.Committer, l log.Log, logger *slog.Logger) *Engine {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	e := &Engine{Store: st, Committer: c, Log: l, Logger: logger, Database: "omendb", sessions: map[int32]*Session{}}
+	e.nextPID.Store(1000)
+	return e
+}
+
+// NewSession implements pgwire.Engine.
+func (e *Engine) NewSession(ctx context.Context, params map[string]string) (pgwire.Session, error) {
+	s := newSession(e, params)
+	e.mu.Lock()
+	e.sessions[s.pid] = s
+	e.mu.Unlock()
+	return s, nil
+}
+
+func (e *Engine) forget(s *Session) {
+	e.mu.Lock()
+	delete(e.sessions, s.pid)
+	e.mu.Unlock()
+}
+
+// Sessions returns the number of open sessions.
+func (e *Engine) Sessions() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.sessions)
+}

@@ -1,0 +1,263 @@
+package exec
+
+import (
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// Writer buffers a transaction's writes. The session implements it over the
+// transaction's write set; constraint checks (NOT NULL, primary key and
+// unique) happen here, at statement time, against the snapshot plus the
+// transaction's own writes. The committer re-validates at commit.
+type Writer interface {
+	// Insert adds a full physical row and returns its primary key.
+	Insert(t *catalog.Table, row []types.Value) ([]byte, error)
+	// FindConflict returns the visible row that conflicts with row on unique
+	// index ix (any unique index when ix is nil).
+	FindConflict(t *catalog.Table, ix *catalog.Index, row []types.Value) (key []byte, existing []types.Value, found bool, err error)
+	// Update replaces the row with primary key key by row (re-keying it if
+	// the primary key changed) and returns the row's key afterwards.
+	Update(t *catalog.Table, key []byte, old, row []types.Value) ([]byte, error)
+	// Delete removes the row with primary key key.
+	Delete(t *catalog.Table, key []byte) error
+}
+
+// DMLResult is what an INSERT / UPDATE / DELETE did.
+type DMLResult struct {
+	Count int64
+	Rows  [][]types.Value // RETURNING rows
+}
+
+// Insert executes an INSERT plan.
+func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
+	res := &DMLResult{}
+	src, err := Open(c, n.Source)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	t := n.Table
+	// A VALUES entry of DEFAULT arrives as a nil expression; Values leaves
+	// its slot as the zero Value, so track which targets were given.
+	var valueRows [][]plan.Expr
+	if v, ok := n.Source.(*plan.Values); ok {
+		valueRows = v.Rows
+	}
+	touched := map[string]bool{}
+	for ri := 0; ; ri++ {
+		r, err := src.Next()
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			break
+		}
+		if err := c.cancelled(); err != nil {
+			return nil, err
+		}
+		row := make([]types.Value, len(t.Columns))
+		given := make([]bool, len(t.Columns))
+		for i, col := range n.Target {
+			if valueRows != nil && ri < len(valueRows) && valueRows[ri][i] == nil {
+				continue
+			}
+			row[col] = r[i]
+			given[col] = true
+		}
+		for i, col := range t.Columns {
+			if given[i] || col.Dropped {
+				continue
+			}
+			if col.Identity == "a" && given[i] {
+				return nil, pgerr.New("428C9", "cannot insert a non-DEFAULT value into column %q", col.Name)
+			}
+			if d := n.Defaults[i]; d != nil {
+				v, err := Eval(c, d, nil)
+				if err != nil {
+					return nil, err
+				}
+				row[i] = v
+			}
+		}
+		key := []byte(nil)
+		if oc := n.OnConflict; oc != nil {
+			ck, existing, found, err := w.FindConflict(t, oc.Arbiter, row)
+			if err != nil {
+				return nil, err
+			}
+			if found {
+				if oc.Nothing {
+					continue
+				}
+				if touched[string(ck)] {
+					return nil, pgerr.New(pgerr.CardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time").
+						WithHint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values.")
+				}
+				both := append(append(make([]types.Value, 0, 2*len(row)), existing...), row...)
+				if oc.Where != nil {
+					v, err := Eval(c, oc.Where, both)
+					if err != nil {
+						return nil, err
+					}
+					if !isTrue(v) {
+						continue
+					}
+				}
+				updated := append([]types.Value(nil), existing...)
+				for _, s := range oc.Set {
+					if updated[s.Col], err = Eval(c, s.E, both); err != nil {
+						return nil, err
+					}
+				}
+				nk, err := w.Update(t, ck, existing, updated)
+				if err != nil {
+					return nil, err
+				}
+				touched[string(nk)] = true
+				res.Count++
+				if err := returning(c, res, n.Returning, updated); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		if key, err = w.Insert(t, row); err != nil {
+			return nil, err
+		}
+		if n.OnConflict != nil {
+			touched[string(key)] = true
+		}
+		res.Count++
+		if err := returning(c, res, n.Returning, row); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func returning(c *Ctx, res *DMLResult, exprs []plan.Expr, row []types.Value) error {
+	if len(exprs) == 0 {
+		return nil
+	}
+	out := make([]types.Value, len(exprs))
+	for i, e := range exprs {
+		v, err := Eval(c, e, row)
+		if err != nil {
+			return err
+		}
+		out[i] = v
+	}
+	res.Rows = append(res.Rows, out)
+	return nil
+}
+
+type keyedRow struct {
+	key []byte
+	row []types.Value
+}
+
+// targetRows collects the rows an UPDATE or DELETE affects before changing
+// any (so a statement never sees its own changes).
+func targetRows(c *Ctx, sc *plan.Scan) ([]keyedRow, error) {
+	var out []keyedRow
+	var ferr error
+	visit := func(key []byte, row []types.Value) bool {
+		if err := c.cancelled(); err != nil {
+			ferr = err
+			return false
+		}
+		if sc.Filter != nil {
+			v, err := Eval(c, sc.Filter, row)
+			if err != nil {
+				ferr = err
+				return false
+			}
+			if !isTrue(v) {
+				return true
+			}
+		}
+		out = append(out, keyedRow{key: append([]byte(nil), key...), row: row})
+		return true
+	}
+	var err error
+	switch {
+	case len(sc.KeyEq) > 0:
+		k, null, e := encodeKey(c, sc.Table, sc.Table.PK().Columns, sc.KeyEq)
+		if e != nil || null {
+			return nil, e
+		}
+		err = c.Reader.Scan(sc.Table, k, prefixEnd(k), visit)
+	case sc.Index != nil:
+		k, null, e := encodeKey(c, sc.Table, sc.Index.Columns, sc.IndexEq)
+		if e != nil || null {
+			return nil, e
+		}
+		err = c.Reader.IndexScan(sc.Table, sc.Index, k, visit)
+	default:
+		err = c.Reader.Scan(sc.Table, nil, nil, visit)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, ferr
+}
+
+func prefixEnd(p []byte) []byte {
+	e := append([]byte(nil), p...)
+	for i := len(e) - 1; i >= 0; i-- {
+		if e[i] != 0xff {
+			e[i]++
+			return e[:i+1]
+		}
+	}
+	return nil
+}
+
+// Update executes an UPDATE plan.
+func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
+	rows, err := targetRows(c, n.Scan)
+	if err != nil {
+		return nil, err
+	}
+	res := &DMLResult{}
+	for _, kr := range rows {
+		updated := append([]types.Value(nil), kr.row...)
+		for len(updated) < len(n.Scan.Table.Columns) {
+			updated = append(updated, types.Null)
+		}
+		for _, s := range n.Set {
+			if updated[s.Col], err = Eval(c, s.E, kr.row); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := w.Update(n.Scan.Table, kr.key, kr.row, updated); err != nil {
+			return nil, err
+		}
+		res.Count++
+		if err := returning(c, res, n.Returning, updated); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// Delete executes a DELETE plan.
+func Delete(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
+	rows, err := targetRows(c, n.Scan)
+	if err != nil {
+		return nil, err
+	}
+	res := &DMLResult{}
+	for _, kr := range rows {
+		if err := w.Delete(n.Scan.Table, kr.key); err != nil {
+			return nil, err
+		}
+		res.Count++
+		if err := returning(c, res, n.Returning, kr.row); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}

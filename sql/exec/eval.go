@@ -1,0 +1,425 @@
+package exec
+
+import (
+	"time"
+
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+func init() {
+	plan.FoldConst = func(e plan.Expr, loc *time.Location) (types.Value, error) {
+		c := &Ctx{Loc: loc, Funcs: &funcs.Context{Loc: loc}}
+		return Eval(c, e, nil)
+	}
+}
+
+var (
+	vTrue  = types.NewBool(true)
+	vFalse = types.NewBool(false)
+)
+
+// Eval evaluates e over row. It never panics on data: type errors were
+// caught at bind time and runtime errors (overflow, division by zero, bad
+// casts) come back as *pgerr.Error.
+func Eval(c *Ctx, e plan.Expr, row []types.Value) (types.Value, error) {
+	switch x := e.(type) {
+	case *plan.Const:
+		return x.V, nil
+	case *plan.ColRef:
+		if x.Idx < len(row) {
+			return row[x.Idx], nil
+		}
+		return types.Null, nil
+	case *plan.OuterRef:
+		if d := len(c.outer) - x.Depth; d >= 0 && x.Idx < len(c.outer[d]) {
+			return c.outer[d][x.Idx], nil
+		}
+		return types.Null, pgerr.New(pgerr.InternalError, "outer reference out of range")
+	case *plan.Param:
+		if x.N-1 < len(c.Params) {
+			return c.Params[x.N-1], nil
+		}
+		return types.Null, pgerr.New(pgerr.UndefinedParameter, "there is no parameter $%d", x.N)
+	case *plan.Cast:
+		v, err := Eval(c, x.E, row)
+		if err != nil || v.IsNull() {
+			return types.Null, err
+		}
+		return types.Cast(v, x.From, x.T, x.Explicit, c.Loc)
+	case *plan.BinOp:
+		l, err := Eval(c, x.L, row)
+		if err != nil {
+			return types.Null, err
+		}
+		r, err := Eval(c, x.R, row)
+		if err != nil {
+			return types.Null, err
+		}
+		if l.IsNull() || r.IsNull() {
+			return types.Null, nil
+		}
+		if x.Op == "||" {
+			lt := types.AppendText(nil, l, x.L.Type(), c.Loc)
+			return types.NewText(string(types.AppendText(lt, r, x.R.Type(), c.Loc))), nil
+		}
+		return types.BinaryOpLoc(x.Op, l, x.L.Type(), r, x.R.Type(), c.Loc)
+	case *plan.Neg:
+		v, err := Eval(c, x.E, row)
+		if err != nil || v.IsNull() {
+			return types.Null, err
+		}
+		return types.Negate(v, x.E.Type())
+	case *plan.Cmp:
+		l, err := Eval(c, x.L, row)
+		if err != nil {
+			return types.Null, err
+		}
+		r, err := Eval(c, x.R, row)
+		if err != nil {
+			return types.Null, err
+		}
+		if l.IsNull() || r.IsNull() {
+			if !x.Distinct {
+				return types.Null, nil
+			}
+			same := l.IsNull() && r.IsNull()
+			return types.NewBool(same == (x.Op == "=")), nil
+		}
+		return types.NewBool(cmpResult(x.Op, compare(l, r, x.L.Type()))), nil
+	case *plan.Logic:
+		return evalLogic(c, x, row)
+	case *plan.IsNull:
+		v, err := Eval(c, x.E, row)
+		if err != nil {
+			return types.Null, err
+		}
+		return types.NewBool(v.IsNull() != x.Not), nil
+	case *plan.BoolTest:
+		v, err := Eval(c, x.E, row)
+		if err != nil {
+			return types.Null, err
+		}
+		var r bool
+		switch x.What {
+		case "true":
+			r = !v.IsNull() && v.Bool()
+		case "false":
+			r = !v.IsNull() && !v.Bool()
+		default:
+			r = v.IsNull()
+		}
+		return types.NewBool(r != x.Not), nil
+	case *plan.Func:
+		args := make([]types.Value, len(x.Args))
+		for i, a := range x.Args {
+			v, err := Eval(c, a, row)
+			if err != nil {
+				return types.Null, err
+			}
+			if v.IsNull() && x.F.Strict {
+				return types.Null, nil
+			}
+			args[i] = v
+		}
+		return x.F.Eval(c.Funcs, args)
+	case *plan.Case:
+		var op types.Value
+		for _, w := range x.Whens {
+			v, err := Eval(c, w.Cond, row)
+			if err != nil {
+				return types.Null, err
+			}
+			if !v.IsNull() && v.Bool() {
+				return Eval(c, w.Result, row)
+			}
+		}
+		_ = op
+		if x.Else != nil {
+			return Eval(c, x.Else, row)
+		}
+		return types.Null, nil
+	case *plan.Like:
+		v, err := Eval(c, x.E, row)
+		if err != nil || v.IsNull() {
+			return types.Null, err
+		}
+		m := x.M
+		if m == nil {
+			p, err := Eval(c, x.Pattern, row)
+			if err != nil || p.IsNull() {
+				return types.Null, err
+			}
+			if m, err = funcs.CompileLike(p.S, x.Escape, x.CI); err != nil {
+				return types.Null, err
+			}
+		}
+		return types.NewBool(m.Match(v.S) != x.Not), nil
+	case *plan.Regex:
+		v, err := Eval(c, x.E, row)
+		if err != nil || v.IsNull() {
+			return types.Null, err
+		}
+		re := x.Re
+		if re == nil {
+			p, err := Eval(c, x.Pattern, row)
+			if err != nil || p.IsNull() {
+				return types.Null, err
+			}
+			if re, err = funcs.CompileRegex(p.S, x.CI); err != nil {
+				return types.Null, err
+			}
+		}
+		return types.NewBool(re.MatchString(v.S) != x.Not), nil
+	case *plan.InList:
+		v, err := Eval(c, x.E, row)
+		if err != nil || v.IsNull() {
+			return types.Null, err
+		}
+		sawNull := false
+		for _, it := range x.List {
+			iv, err := Eval(c, it, row)
+			if err != nil {
+				return types.Null, err
+			}
+			if iv.IsNull() {
+				sawNull = true
+				continue
+			}
+			if compare(v, iv, x.E.Type()) == 0 {
+				return types.NewBool(!x.Not), nil
+			}
+		}
+		if sawNull {
+			return types.Null, nil
+		}
+		return types.NewBool(x.Not), nil
+	case *plan.Coalesce:
+		for _, a := range x.Args {
+			v, err := Eval(c, a, row)
+			if err != nil {
+				return types.Null, err
+			}
+			if !v.IsNull() {
+				return v, nil
+			}
+		}
+		return types.Null, nil
+	case *plan.NullIf:
+		a, err := Eval(c, x.A, row)
+		if err != nil {
+			return types.Null, err
+		}
+		b, err := Eval(c, x.B, row)
+		if err != nil {
+			return types.Null, err
+		}
+		if !a.IsNull() && !b.IsNull() && compare(a, b, x.A.Type()) == 0 {
+			return types.Null, nil
+		}
+		return a, nil
+	case *plan.MinMax:
+		var best types.Value
+		for _, a := range x.Args {
+			v, err := Eval(c, a, row)
+			if err != nil {
+				return types.Null, err
+			}
+			if v.IsNull() {
+				continue
+			}
+			if best.IsNull() {
+				best = v
+				continue
+			}
+			cmp := compare(v, best, x.T)
+			if (x.Greatest && cmp > 0) || (!x.Greatest && cmp < 0) {
+				best = v
+			}
+		}
+		return best, nil
+	case *plan.Subquery:
+		return evalSubquery(c, x, row)
+	case *plan.AggRef:
+		return types.Null, pgerr.New(pgerr.InternalError, "aggregate reference outside aggregation")
+	case *plan.SeqFunc:
+		if c.Session == nil {
+			return types.Null, pgerr.NotSupported("sequence functions are not available here")
+		}
+		args := make([]types.Value, len(x.Args))
+		for i, a := range x.Args {
+			v, err := Eval(c, a, row)
+			if err != nil {
+				return types.Null, err
+			}
+			args[i] = v
+		}
+		return c.Session.SeqFunc(x.Op, x.SeqID, args)
+	case *plan.SessionFunc:
+		if c.Session == nil {
+			return types.Null, pgerr.NotSupported("%s() is not available here", x.Name)
+		}
+		args := make([]types.Value, len(x.Args))
+		for i, a := range x.Args {
+			v, err := Eval(c, a, row)
+			if err != nil {
+				return types.Null, err
+			}
+			args[i] = v
+		}
+		return c.Session.SessionFunc(x.Name, args)
+	}
+	return types.Null, pgerr.New(pgerr.InternalError, "cannot evaluate %T", e)
+}
+
+// compare orders two non-null values of type t.
+func compare(a, b types.Value, t types.Type) int {
+	if t.OID == types.OIDBPChar {
+		return types.CompareTyped(a, b, t)
+	}
+	return types.Compare(a, b)
+}
+
+func cmpResult(op string, c int) bool {
+	switch op {
+	case "=":
+		return c == 0
+	case "<>":
+		return c != 0
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	case ">=":
+		return c >= 0
+	}
+	return false
+}
+
+func evalLogic(c *Ctx, x *plan.Logic, row []types.Value) (types.Value, error) {
+	switch x.Op {
+	case "not":
+		v, err := Eval(c, x.Args[0], row)
+		if err != nil || v.IsNull() {
+			return types.Null, err
+		}
+		return types.NewBool(!v.Bool()), nil
+	case "and":
+		sawNull := false
+		for _, a := range x.Args {
+			v, err := Eval(c, a, row)
+			if err != nil {
+				return types.Null, err
+			}
+			if v.IsNull() {
+				sawNull = true
+			} else if !v.Bool() {
+				return vFalse, nil
+			}
+		}
+		if sawNull {
+			return types.Null, nil
+		}
+		return vTrue, nil
+	default:
+		sawNull := false
+		for _, a := range x.Args {
+			v, err := Eval(c, a, row)
+			if err != nil {
+				return types.Null, err
+			}
+			if v.IsNull() {
+				sawNull = true
+			} else if v.Bool() {
+				return vTrue, nil
+			}
+		}
+		if sawNull {
+			return types.Null, nil
+		}
+		return vFalse, nil
+	}
+}
+
+// isTrue reports whether a predicate's value passes a filter.
+func isTrue(v types.Value) bool { return !v.IsNull() && v.Bool() }
+
+func evalSubquery(c *Ctx, x *plan.Subquery, row []types.Value) (types.Value, error) {
+	var rows [][]types.Value
+	if !x.Correlated {
+		if cached, ok := c.subCache[x]; ok {
+			rows = cached
+		}
+	}
+	if rows == nil {
+		c.outer = append(c.outer, row)
+		var err error
+		limit := -1
+		switch x.Kind {
+		case plan.SubExists:
+			limit = 1
+		case plan.SubScalar:
+			limit = 2
+		}
+		rows, err = collect(c, x.Plan, limit)
+		c.outer = c.outer[:len(c.outer)-1]
+		if err != nil {
+			return types.Null, err
+		}
+		if !x.Correlated {
+			if c.subCache == nil {
+				c.subCache = map[*plan.Subquery][][]types.Value{}
+			}
+			c.subCache[x] = rows
+		}
+	}
+	switch x.Kind {
+	case plan.SubScalar:
+		if len(rows) > 1 {
+			return types.Null, pgerr.New(pgerr.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+		}
+		if len(rows) == 0 {
+			return types.Null, nil
+		}
+		return rows[0][0], nil
+	case plan.SubExists:
+		return types.NewBool(len(rows) > 0), nil
+	}
+	v, err := Eval(c, x.E, row)
+	if err != nil {
+		return types.Null, err
+	}
+	if v.IsNull() {
+		if len(rows) == 0 {
+			return types.NewBool(x.Kind == plan.SubAll), nil
+		}
+		return types.Null, nil
+	}
+	op := x.Op
+	if x.Kind == plan.SubIn {
+		op = "="
+	}
+	sawNull := false
+	t := x.E.Type()
+	for _, r := range rows {
+		if r[0].IsNull() {
+			sawNull = true
+			continue
+		}
+		ok := cmpResult(op, compare(v, r[0], t))
+		if x.Kind == plan.SubAll && !ok {
+			return vFalse, nil
+		}
+		if x.Kind != plan.SubAll && ok {
+			return vTrue, nil
+		}
+	}
+	if sawNull {
+		return types.Null, nil
+	}
+	return types.NewBool(x.Kind == plan.SubAll), nil
+}

@@ -1,0 +1,271 @@
+package exec
+
+import (
+	"context"
+	"time"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// Reader reads tables at the statement's snapshot, with the transaction's
+// own writes overlaid. The session implements it over the row store.
+type Reader interface {
+	// Scan calls fn for visible rows with primary key in [lo, hi) (nil =
+	// open) in key order, then for rows the transaction wrote that are not
+	// in the snapshot. fn returns false to stop.
+	Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row []types.Value) bool) error
+	// IndexScan calls fn for visible rows whose index ix columns start with
+	// the encoded prefix.
+	IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, fn func(key []byte, row []types.Value) bool) error
+}
+
+// Session answers session-dependent expressions.
+type Session interface {
+	SeqFunc(op string, seqID uint32, args []types.Value) (types.Value, error)
+	SessionFunc(name string, args []types.Value) (types.Value, error)
+}
+
+// Ctx is one statement execution's state. It belongs to the session's
+// goroutine.
+type Ctx struct {
+	Context context.Context
+	Params  []types.Value
+	Loc     *time.Location
+	Funcs   *funcs.Context
+	Reader  Reader
+	Session Session
+	// Stats, when non-nil, collects per-node row counts and times (EXPLAIN
+	// ANALYZE).
+	Stats map[plan.Node]*NodeStats
+
+	outer    [][]types.Value
+	subCache map[*plan.Subquery][][]types.Value
+	cteCache map[int][][]types.Value
+	checks   int
+}
+
+// NodeStats is what EXPLAIN ANALYZE shows per operator.
+type NodeStats struct {
+	Rows  int64
+	Loops int64
+	Time  time.Duration
+}
+
+// Iter is an open operator: Next returns the next row or nil at the end.
+// Rows returned may be shared with the store or reused by the next call:
+// callers that keep a row copy it.
+type Iter interface {
+	Next() ([]types.Value, error)
+	Close()
+}
+
+// cancelled checks the statement's context every 1024 calls.
+func (c *Ctx) cancelled() error {
+	c.checks++
+	if c.checks&1023 == 0 && c.Context != nil {
+		if err := c.Context.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Open opens n into an iterator. Every operator is wrapped so that a panic
+// becomes an internal error and EXPLAIN ANALYZE statistics are kept.
+func Open(c *Ctx, n plan.Node) (it Iter, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = pgerr.New(pgerr.InternalError, "internal error opening %T: %v", n, r)
+		}
+	}()
+	it, err = open(c, n)
+	if err != nil || c.Stats == nil {
+		return it, err
+	}
+	st := c.Stats[n]
+	if st == nil {
+		st = &NodeStats{}
+		c.Stats[n] = st
+	}
+	st.Loops++
+	return &statIter{in: it, st: st}, nil
+}
+
+type statIter struct {
+	in Iter
+	st *NodeStats
+}
+
+func (s *statIter) Next() ([]types.Value, error) {
+	t := time.Now()
+	r, err := s.in.Next()
+	s.st.Time += time.Since(t)
+	if r != nil {
+		s.st.Rows++
+	}
+	return r, err
+}
+
+func (s *statIter) Close() { s.in.Close() }
+
+func open(c *Ctx, n plan.Node) (Iter, error) {
+	switch x := n.(type) {
+	case *plan.Scan:
+		return openScan(c, x)
+	case *plan.One:
+		return &sliceIter{rows: [][]types.Value{{}}}, nil
+	case *plan.Values:
+		rows := make([][]types.Value, 0, len(x.Rows))
+		for _, r := range x.Rows {
+			out := make([]types.Value, len(r))
+			for i, e := range r {
+				if e == nil {
+					continue
+				}
+				v, err := Eval(c, e, nil)
+				if err != nil {
+					return nil, err
+				}
+				out[i] = v
+			}
+			rows = append(rows, out)
+		}
+		return &sliceIter{rows: rows}, nil
+	case *plan.Filter:
+		in, err := Open(c, x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return &filterIter{c: c, in: in, cond: x.Cond}, nil
+	case *plan.Project:
+		in, err := Open(c, x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return &projectIter{c: c, in: in, exprs: x.Exprs}, nil
+	case *plan.Join:
+		return openJoin(c, x)
+	case *plan.Aggregate:
+		return openAgg(c, x)
+	case *plan.Sort:
+		return openSort(c, x)
+	case *plan.Limit:
+		return openLimit(c, x)
+	case *plan.Distinct:
+		in, err := Open(c, x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return &distinctIter{in: in, cols: x.Input.Columns(), n: x.N, seen: map[string]struct{}{}}, nil
+	case *plan.SetOp:
+		return openSetOp(c, x)
+	case *plan.FuncScan:
+		return openFuncScan(c, x)
+	case *plan.Materialize:
+		if rows, ok := c.cteCache[x.ID]; ok {
+			return &sliceIter{rows: rows}, nil
+		}
+		rows, err := collect(c, x.Input, -1)
+		if err != nil {
+			return nil, err
+		}
+		if c.cteCache == nil {
+			c.cteCache = map[int][][]types.Value{}
+		}
+		c.cteCache[x.ID] = rows
+		return &sliceIter{rows: rows}, nil
+	}
+	return nil, pgerr.NotSupported("plan node %T cannot be executed", n)
+}
+
+// collect runs n and returns up to limit rows (all when limit < 0), copied.
+func collect(c *Ctx, n plan.Node, limit int) ([][]types.Value, error) {
+	it, err := Open(c, n)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var rows [][]types.Value
+	for limit < 0 || len(rows) < limit {
+		r, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			break
+		}
+		rows = append(rows, append([]types.Value(nil), r...))
+	}
+	return rows, nil
+}
+
+// Collect runs n and returns all its rows.
+func Collect(c *Ctx, n plan.Node) ([][]types.Value, error) { return collect(c, n, -1) }
+
+type sliceIter struct {
+	rows [][]types.Value
+	i    int
+}
+
+func (s *sliceIter) Next() ([]types.Value, error) {
+	if s.i >= len(s.rows) {
+		return nil, nil
+	}
+	s.i++
+	return s.rows[s.i-1], nil
+}
+
+func (s *sliceIter) Close() {}
+
+type filterIter struct {
+	c    *Ctx
+	in   Iter
+	cond plan.Expr
+}
+
+func (f *filterIter) Next() ([]types.Value, error) {
+	for {
+		r, err := f.in.Next()
+		if r == nil || err != nil {
+			return nil, err
+		}
+		if err := f.c.cancelled(); err != nil {
+			return nil, err
+		}
+		v, err := Eval(f.c, f.cond, r)
+		if err != nil {
+			return nil, err
+		}
+		if isTrue(v) {
+			return r, nil
+		}
+	}
+}
+
+func (f *filterIter) Close() { f.in.Close() }
+
+type projectIter struct {
+	c     *Ctx
+	in    Iter
+	exprs []plan.Expr
+}
+
+func (p *projectIter) Next() ([]types.Value, error) {
+	r, err := p.in.Next()
+	if r == nil || err != nil {
+		return nil, err
+	}
+	out := make([]types.Value, len(p.exprs))
+	for i, e := range p.exprs {
+		if out[i], err = Eval(p.c, e, r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (p *projectIter) Close() { p.in.Close() }

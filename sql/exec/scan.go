@@ -1,0 +1,127 @@
+package exec
+
+import (
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/oltp"
+	"github.com/omendb/omendb/oltp/keycode"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// scanBatch is how many rows a scan reads from the store per call, so that
+// a LIMIT stops early without reading the whole table.
+const scanBatch = 1024
+
+// scanIter reads a table in primary-key order in batches, resuming after
+// the last key of the previous batch (Reader.Scan merges the transaction's
+// own writes in key order, so resumption by key is exact).
+type scanIter struct {
+	c         *Ctx
+	n         *plan.Scan
+	lo, hi    []byte
+	prefix    []byte // secondary index scans
+	rows      [][]types.Value
+	i         int
+	after     []byte
+	started   bool
+	exhausted bool
+}
+
+func openScan(c *Ctx, n *plan.Scan) (Iter, error) {
+	s := &scanIter{c: c, n: n}
+	switch {
+	case len(n.KeyEq) > 0:
+		k, null, err := encodeKey(c, n.Table, n.Table.PK().Columns, n.KeyEq)
+		if err != nil {
+			return nil, err
+		}
+		s.exhausted = null
+		s.lo, s.hi = k, oltp.PrefixEnd(k)
+	case n.Index != nil:
+		k, null, err := encodeKey(c, n.Table, n.Index.Columns, n.IndexEq)
+		if err != nil {
+			return nil, err
+		}
+		s.exhausted = null
+		s.prefix = k
+	}
+	return s, nil
+}
+
+// encodeKey builds the encoded key prefix of columns cols from values exprs.
+// null reports a NULL value, which matches no row.
+func encodeKey(c *Ctx, t *catalog.Table, cols []int, exprs []plan.Expr) (key []byte, null bool, err error) {
+	for i, e := range exprs {
+		v, err := Eval(c, e, nil)
+		if err != nil {
+			return nil, false, err
+		}
+		if v.IsNull() {
+			return nil, true, nil
+		}
+		key = keycode.Append(key, v, t.Columns[cols[i]].Type)
+	}
+	return key, false, nil
+}
+
+func (s *scanIter) fill() error {
+	s.rows, s.i = s.rows[:0], 0
+	if s.prefix != nil {
+		// Index lookups are short: read them whole.
+		s.exhausted = true
+		return s.c.Reader.IndexScan(s.n.Table, s.n.Index, s.prefix, func(_ []byte, row []types.Value) bool {
+			s.rows = append(s.rows, row)
+			return true
+		})
+	}
+	lo := s.lo
+	if s.started {
+		lo = s.after
+	}
+	s.started = true
+	var last []byte
+	err := s.c.Reader.Scan(s.n.Table, lo, s.hi, func(key []byte, row []types.Value) bool {
+		s.rows = append(s.rows, row)
+		last = key
+		return len(s.rows) < scanBatch
+	})
+	if len(s.rows) < scanBatch {
+		s.exhausted = true
+	} else {
+		s.after = append(append(s.after[:0], last...), 0)
+	}
+	return err
+}
+
+func (s *scanIter) Next() ([]types.Value, error) {
+	for {
+		if s.i >= len(s.rows) {
+			if s.exhausted {
+				return nil, nil
+			}
+			if err := s.fill(); err != nil {
+				return nil, err
+			}
+			if len(s.rows) == 0 {
+				return nil, nil
+			}
+		}
+		r := s.rows[s.i]
+		s.i++
+		if err := s.c.cancelled(); err != nil {
+			return nil, err
+		}
+		if s.n.Filter != nil {
+			v, err := Eval(s.c, s.n.Filter, r)
+			if err != nil {
+				return nil, err
+			}
+			if !isTrue(v) {
+				continue
+			}
+		}
+		return r, nil
+	}
+}
+
+func (s *scanIter) Close() {}

@@ -1,0 +1,350 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
+)
+
+// Env is what binding needs from the session besides the catalog.
+type Env interface {
+	// Setting returns a session setting (search_path, TimeZone, …).
+	Setting(name string) (string, bool)
+}
+
+// Binder turns parsed statements into plans: it resolves names against a
+// catalog snapshot, types every expression, infers parameter types and picks
+// access paths. A Binder is used for one statement by one goroutine.
+type Binder struct {
+	Cat *catalog.Catalog
+	Env Env
+	Loc *time.Location
+	// Params are the parameter types: declared by the client (0 OID =
+	// unknown) and completed by inference while binding.
+	Params []types.Type
+	ctes   []map[string]*cteDef
+	nextID int
+}
+
+type cteDef struct {
+	node Node
+	cols []Column
+	id   int
+}
+
+// NewBinder returns a binder over cat with the client's declared parameter
+// types.
+func NewBinder(cat *catalog.Catalog, env Env, loc *time.Location, declared []types.OID) *Binder {
+	b := &Binder{Cat: cat, Env: env, Loc: loc}
+	for _, o := range declared {
+		t := types.Unknown
+		if o != 0 {
+			t = types.Type{OID: o, Mod: -1}
+		}
+		b.Params = append(b.Params, t)
+	}
+	return b
+}
+
+// FinalParams returns the parameter types, with uninferred ones as text.
+func (b *Binder) FinalParams() []types.Type {
+	out := make([]types.Type, len(b.Params))
+	for i, t := range b.Params {
+		if t.OID == types.OIDUnknown || t.OID == 0 {
+			t = types.Text
+		}
+		out[i] = t
+	}
+	return out
+}
+
+// scopeCol is one column visible by name.
+type scopeCol struct {
+	table  string // alias or table name
+	name   string
+	t      types.Type
+	idx    int
+	hidden bool // dropped column slot, or a column not addressable by name
+	tblOID uint32
+	attnum int16
+}
+
+// scope is the set of columns an expression can reference: the FROM
+// clause's combined row. parent is the enclosing query's scope (correlation).
+type scope struct {
+	cols   []scopeCol
+	parent *scope
+	// correlated is set when an expression bound in this scope referenced
+	// the parent.
+	correlated bool
+	// agg is non-nil while binding expressions above an aggregation.
+	agg *aggCtx
+	// width is the number of slots in the row (cols may hide some).
+	width int
+}
+
+func (s *scope) add(table string, cols []Column, tbl *catalog.Table) {
+	base := s.width
+	for i, c := range cols {
+		hidden := false
+		if tbl != nil && i < len(tbl.Columns) && tbl.Columns[i].Dropped {
+			hidden = true
+		}
+		s.cols = append(s.cols, scopeCol{table: table, name: c.Name, t: c.T, idx: base + i, hidden: hidden, tblOID: c.TableOID, attnum: c.AttNum})
+	}
+	s.width += len(cols)
+}
+
+// resolve finds a column by optional table qualifier and name.
+func (s *scope) resolve(table, name string) (*scopeCol, error) {
+	var found *scopeCol
+	tableSeen := false
+	for i := range s.cols {
+		c := &s.cols[i]
+		if c.hidden {
+			continue
+		}
+		if table != "" {
+			if c.table != table {
+				continue
+			}
+			tableSeen = true
+		}
+		if c.name != name {
+			continue
+		}
+		if found != nil && found.idx != c.idx {
+			return nil, pgerr.New(pgerr.AmbiguousColumn, "column reference %q is ambiguous", name)
+		}
+		found = c
+	}
+	if found == nil && table != "" && !tableSeen {
+		for i := range s.cols {
+			if s.cols[i].table == table {
+				tableSeen = true
+			}
+		}
+		if !tableSeen {
+			return nil, errMissingFrom(table)
+		}
+	}
+	return found, nil
+}
+
+func errMissingFrom(table string) error {
+	return pgerr.New(pgerr.UndefinedTable, "missing FROM-clause entry for table %q", table)
+}
+
+func (s *scope) columns() []Column {
+	out := make([]Column, s.width)
+	for _, c := range s.cols {
+		out[c.idx] = Column{Name: c.name, T: c.t, TableOID: c.tblOID, AttNum: c.attnum}
+	}
+	return out
+}
+
+// Parse parses sql with the PostgreSQL grammar; a syntax error becomes 42601
+// with its position.
+func Parse(sql string) ([]*pg.RawStmt, error) {
+	res, err := pg.Parse(sql)
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	return res.Stmts, nil
+}
+
+func syntaxError(err error) error {
+	e := pgerr.New(pgerr.SyntaxError, "%s", err.Error())
+	var perr *pgparser.Error
+	if errors.As(err, &perr) {
+		e.Message = perr.Message
+		if perr.Cursorpos > 0 {
+			e = e.WithPosition(int32(perr.Cursorpos))
+		}
+	}
+	return e
+}
+
+// Type helpers.
+
+func isUnknown(t types.Type) bool { return t.OID == types.OIDUnknown || t.OID == 0 }
+
+// numRank orders numeric types by PostgreSQL's implicit-cast direction.
+func numRank(o types.OID) int {
+	switch o {
+	case types.OIDInt2:
+		return 1
+	case types.OIDInt4:
+		return 2
+	case types.OIDInt8, types.OIDOID:
+		return 3
+	case types.OIDNumeric:
+		return 4
+	case types.OIDFloat4:
+		return 5
+	case types.OIDFloat8:
+		return 6
+	}
+	return 0
+}
+
+func isString(o types.OID) bool {
+	switch o {
+	case types.OIDText, types.OIDVarchar, types.OIDBPChar, types.OIDName, types.OIDChar:
+		return true
+	}
+	return false
+}
+
+func dtRank(o types.OID) int {
+	switch o {
+	case types.OIDDate:
+		return 1
+	case types.OIDTimestamp:
+		return 2
+	case types.OIDTimestampTZ:
+		return 3
+	}
+	return 0
+}
+
+// unify finds the common type of ts as PostgreSQL's UNION/CASE resolution
+// does; ctx names the construct for the error message.
+func unify(ts []types.Type, ctx string) (types.Type, error) {
+	var out types.Type
+	have := false
+	for _, t := range ts {
+		if isUnknown(t) {
+			continue
+		}
+		if !have {
+			out, have = t, true
+			continue
+		}
+		if t.OID == out.OID {
+			if t.Mod != out.Mod {
+				out.Mod = -1
+			}
+			continue
+		}
+		switch {
+		case numRank(t.OID) > 0 && numRank(out.OID) > 0:
+			if numRank(t.OID) > numRank(out.OID) {
+				out = types.Type{OID: t.OID, Mod: -1}
+			}
+		case isString(t.OID) && isString(out.OID):
+			if t.OID == types.OIDText || out.OID == types.OIDText {
+				out = types.Text
+			} else {
+				out = types.Type{OID: types.OIDVarchar, Mod: -1}
+			}
+		case dtRank(t.OID) > 0 && dtRank(out.OID) > 0:
+			if dtRank(t.OID) > dtRank(out.OID) {
+				out = t
+			}
+		case (t.OID == types.OIDJSON || t.OID == types.OIDJSONB) && (out.OID == types.OIDJSON || out.OID == types.OIDJSONB):
+			out = types.JSONB
+		default:
+			return types.Type{}, pgerr.New(pgerr.DatatypeMismatch, "%s types %s and %s cannot be matched", ctx, types.TypeName(out), types.TypeName(t))
+		}
+	}
+	if !have {
+		return types.Text, nil
+	}
+	return out, nil
+}
+
+// coerce converts e to type to, folding constants and inferring parameter
+// types. explicit is true for CAST, false for implicit/assignment casts.
+func (b *Binder) coerce(e Expr, to types.Type, explicit bool) (Expr, error) {
+	from := e.Type()
+	if from.OID == to.OID && (from.Mod == to.Mod || to.Mod == -1) {
+		return e, nil
+	}
+	switch x := e.(type) {
+	case *Param:
+		if isUnknown(b.Params[x.N-1]) {
+			b.Params[x.N-1] = types.Type{OID: to.OID, Mod: -1}
+			x.T = b.Params[x.N-1]
+			if to.Mod == -1 {
+				return x, nil
+			}
+		}
+	case *Const:
+		v, err := types.Cast(x.V, x.T, to, explicit || isUnknown(x.T), b.Loc)
+		if err != nil {
+			return nil, err
+		}
+		return &Const{V: v, T: to}, nil
+	}
+	if !explicit && !isUnknown(from) && !types.CanCast(from, to, false) {
+		return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot convert %s to %s", types.TypeName(from), types.TypeName(to))
+	}
+	if explicit && !types.CanCast(from, to, true) {
+		return nil, pgerr.New("42846", "cannot cast type %s to %s", types.TypeName(from), types.TypeName(to))
+	}
+	return &Cast{E: e, T: to, Explicit: explicit, From: from}, nil
+}
+
+// assignCoerce is the conversion for INSERT/UPDATE targets: PostgreSQL's
+// assignment casts, which error 42804 where no cast exists.
+func (b *Binder) assignCoerce(e Expr, to types.Type, col string) (Expr, error) {
+	from := e.Type()
+	if !isUnknown(from) && from.OID != to.OID && !types.CanCast(from, to, false) {
+		return nil, pgerr.New(pgerr.DatatypeMismatch, "column %q is of type %s but expression is of type %s", col, types.TypeName(to), types.TypeName(from)).
+			WithHint("You will need to rewrite or cast the expression.")
+	}
+	return b.coerce(e, to, false)
+}
+
+func nodeName(n []*pg.Node) []string {
+	out := make([]string, 0, len(n))
+	for _, x := range n {
+		if s := x.GetString_(); s != nil {
+			out = append(out, s.Sval)
+		}
+	}
+	return out
+}
+
+// resolveTable finds a table named by a RangeVar, following search_path's
+// default of public (and pg_catalog for system views).
+func (b *Binder) resolveTable(rv *pg.RangeVar) (*catalog.Table, error) {
+	schema := rv.Schemaname
+	if schema == "" {
+		schema = "public"
+	}
+	if t, ok := b.Cat.Lookup(schema, rv.Relname); ok {
+		return t, nil
+	}
+	return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", qualified(rv))
+}
+
+func qualified(rv *pg.RangeVar) string {
+	if rv.Schemaname != "" {
+		return rv.Schemaname + "." + rv.Relname
+	}
+	return rv.Relname
+}
+
+// tableColumns returns the output columns of a scan of t.
+func tableColumns(t *catalog.Table) []Column {
+	cols := make([]Column, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = Column{Name: c.Name, T: c.Type, TableOID: t.ID, AttNum: int16(i + 1)}
+		if c.Dropped {
+			cols[i].Name = fmt.Sprintf("........pg.dropped.%d........", i+1)
+		}
+	}
+	return cols
+}
+
+func lower(s string) string { return strings.ToLower(s) }

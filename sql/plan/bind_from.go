@@ -1,0 +1,685 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
+)
+
+// fromItem is one bound FROM item: its plan and its columns as seen by name.
+type fromItem struct {
+	node  Node
+	cols  []scopeCol // idx relative to the item's own row
+	width int
+	off   int // offset of the item's row in the statement's scope
+}
+
+func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
+	switch x := n.Node.(type) {
+	case *pg.Node_RangeVar:
+		rv := x.RangeVar
+		alias := rv.Relname
+		if rv.Alias != nil {
+			alias = rv.Alias.Aliasname
+		}
+		if rv.Schemaname == "" {
+			for i := len(b.ctes) - 1; i >= 0; i-- {
+				if c, ok := b.ctes[i][rv.Relname]; ok {
+					cols := renameCols(c.cols, rv.Alias)
+					return itemFrom(c.node, alias, cols, nil), nil
+				}
+			}
+		}
+		if sys, ok, err := b.systemTable(rv); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			return itemFrom(sys, alias, renameCols(sys.Columns(), rv.Alias), nil), nil
+		}
+		t, err := b.resolveTable(rv)
+		if err != nil {
+			return nil, err
+		}
+		cols := tableColumns(t)
+		scan := &Scan{Table: t, Alias: alias, Cols: cols}
+		return itemFrom(scan, alias, renameCols(cols, rv.Alias), t.Columns), nil
+	case *pg.Node_RangeSubselect:
+		rs := x.RangeSubselect
+		if rs.Lateral {
+			return nil, pgerr.NotSupported("LATERAL subqueries are not supported yet")
+		}
+		sel := rs.Subquery.GetSelectStmt()
+		n, err := b.bindSelect(sel, &scope{parent: parent.parent})
+		if err != nil {
+			return nil, err
+		}
+		alias := ""
+		if rs.Alias != nil {
+			alias = rs.Alias.Aliasname
+		}
+		return itemFrom(n, alias, renameCols(n.Columns(), rs.Alias), nil), nil
+	case *pg.Node_RangeFunction:
+		return b.bindRangeFunction(x.RangeFunction)
+	case *pg.Node_JoinExpr:
+		return b.bindJoinExpr(x.JoinExpr, parent)
+	}
+	return nil, pgerr.NotSupported("FROM item %T is not supported yet", n.Node)
+}
+
+func renameCols(cols []Column, alias *pg.Alias) []Column {
+	out := append([]Column(nil), cols...)
+	if alias != nil {
+		for i, n := range nodeName(alias.Colnames) {
+			if i < len(out) {
+				out[i].Name = n
+			}
+		}
+	}
+	return out
+}
+
+func itemFrom(n Node, alias string, cols []Column, tcols interface{}) *fromItem {
+	it := &fromItem{node: n, width: len(cols)}
+	for i, c := range cols {
+		sc := scopeCol{table: alias, name: c.Name, t: c.T, idx: i, tblOID: c.TableOID, attnum: c.AttNum}
+		if len(c.Name) > 8 && c.Name[:8] == "........" {
+			sc.hidden = true
+		}
+		it.cols = append(it.cols, sc)
+	}
+	return it
+}
+
+func (b *Binder) bindRangeFunction(rf *pg.RangeFunction) (*fromItem, error) {
+	if len(rf.Functions) != 1 || rf.Ordinality || rf.IsRowsfrom {
+		return nil, pgerr.NotSupported("this form of function in FROM is not supported yet")
+	}
+	fc := rf.Functions[0].GetList().GetItems()[0].GetFuncCall()
+	if fc == nil {
+		return nil, pgerr.NotSupported("this function in FROM is not supported yet")
+	}
+	names := nodeName(fc.Funcname)
+	name := names[len(names)-1]
+	if name != "generate_series" {
+		return nil, pgerr.NotSupported("set-returning function %s is not supported yet", name)
+	}
+	var args []Expr
+	var ts []types.Type
+	for _, a := range fc.Args {
+		e, err := b.bindExpr(a, &scope{})
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, e)
+		ts = append(ts, e.Type())
+	}
+	if len(args) < 2 || len(args) > 3 {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function generate_series with %d arguments does not exist", len(args))
+	}
+	t, err := unify(ts[:2], "generate_series")
+	if err != nil {
+		return nil, err
+	}
+	if isUnknown(ts[0]) && isUnknown(ts[1]) || t.OID == types.OIDInt2 {
+		t = types.Int4
+	}
+	switch {
+	case numRank(t.OID) > 0:
+		if t.OID != types.OIDNumeric && t.OID != types.OIDInt8 {
+			t = map[bool]types.Type{true: types.Int4, false: types.Int8}[t.OID == types.OIDInt4]
+			if numRank(t.OID) >= 5 {
+				t = types.Numeric
+			}
+		}
+		for i := range args {
+			if args[i], err = b.coerce(args[i], t, false); err != nil {
+				return nil, err
+			}
+		}
+	case dtRank(t.OID) > 0:
+		if t.OID == types.OIDDate {
+			t = types.TimestampTZ
+		}
+		for i := 0; i < 2; i++ {
+			if args[i], err = b.coerce(args[i], t, false); err != nil {
+				return nil, err
+			}
+		}
+		if len(args) != 3 {
+			return nil, pgerr.New(pgerr.UndefinedFunction, "function generate_series(%s, %s) does not exist", types.TypeName(t), types.TypeName(t))
+		}
+		if args[2], err = b.coerce(args[2], types.Interval, false); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function generate_series(%s) does not exist", types.TypeName(t))
+	}
+	colName := "generate_series"
+	alias := "generate_series"
+	if rf.Alias != nil {
+		alias = rf.Alias.Aliasname
+		colName = alias
+		if cn := nodeName(rf.Alias.Colnames); len(cn) > 0 {
+			colName = cn[0]
+		}
+	}
+	fs := &FuncScan{Name: name, Args: args, Cols: []Column{{Name: colName, T: t}}}
+	return itemFrom(fs, alias, fs.Cols, nil), nil
+}
+
+func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) {
+	l, err := b.bindFromItem(j.Larg, parent)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindFromItem(j.Rarg, parent)
+	if err != nil {
+		return nil, err
+	}
+	s := &scope{parent: parent.parent}
+	for _, c := range l.cols {
+		s.cols = append(s.cols, c)
+	}
+	for _, c := range r.cols {
+		c.idx += l.width
+		s.cols = append(s.cols, c)
+	}
+	s.width = l.width + r.width
+	kind := InnerJoin
+	switch j.Jointype {
+	case pg.JoinType_JOIN_LEFT:
+		kind = LeftJoin
+	case pg.JoinType_JOIN_RIGHT:
+		kind = RightJoin
+	case pg.JoinType_JOIN_FULL:
+		kind = FullJoin
+	case pg.JoinType_JOIN_INNER:
+	default:
+		return nil, pgerr.NotSupported("join type %s is not supported yet", j.Jointype)
+	}
+	var conds []Expr
+	using := nodeName(j.UsingClause)
+	if j.IsNatural {
+		for _, lc := range l.cols {
+			for _, rc := range r.cols {
+				if !lc.hidden && !rc.hidden && lc.name == rc.name {
+					using = append(using, lc.name)
+				}
+			}
+		}
+	}
+	for _, name := range using {
+		li, ri := -1, -1
+		for _, c := range l.cols {
+			if c.name == name && !c.hidden {
+				li = c.idx
+			}
+		}
+		for _, c := range r.cols {
+			if c.name == name && !c.hidden {
+				ri = c.idx + l.width
+			}
+		}
+		if li < 0 || ri < 0 {
+			return nil, pgerr.New(pgerr.UndefinedColumn, "column %q specified in USING clause does not exist in both tables", name)
+		}
+		c, err := b.comparison("=", &ColRef{Idx: li, T: s.cols[li].t, Name: name}, &ColRef{Idx: ri, T: s.cols[ri].t, Name: name}, 0)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, c)
+		// The right side's copy is hidden from unqualified names.
+		for i := range s.cols {
+			if s.cols[i].idx == ri {
+				s.cols[i].table = s.cols[i].table + "\x00using"
+			}
+		}
+	}
+	if j.Quals != nil {
+		q, err := b.bindExpr(j.Quals, s)
+		if err != nil {
+			return nil, err
+		}
+		if q, err = b.coerceBool(q, "argument of JOIN/ON"); err != nil {
+			return nil, err
+		}
+		conds = append(conds, splitAnd(q)...)
+	}
+	jn := &Join{Kind: kind, Left: l.node, Right: r.node, Cols: append(append([]Column(nil), l.node.Columns()...), r.node.Columns()...)}
+	var residual []Expr
+	for _, c := range conds {
+		lk, rk, ok := equiKey(c, 0, l.width, l.width, l.width+r.width)
+		if ok {
+			jn.LeftKeys = append(jn.LeftKeys, lk)
+			jn.RightKeys = append(jn.RightKeys, shift(rk, -l.width))
+			continue
+		}
+		// Inner joins push single-side conditions into the inputs.
+		if kind == InnerJoin {
+			if side, ok := oneSide(c, l.width, l.width+r.width); ok {
+				if side == 0 {
+					jn.Left = pushFilter(jn.Left, c, 0)
+				} else {
+					jn.Right = pushFilter(jn.Right, c, l.width)
+				}
+				continue
+			}
+		}
+		residual = append(residual, c)
+	}
+	if len(residual) > 0 {
+		jn.Cond = and(residual)
+	}
+	if j.Alias != nil {
+		return nil, pgerr.NotSupported("aliases on JOIN expressions are not supported yet")
+	}
+	it := &fromItem{node: jn, cols: s.cols, width: s.width}
+	return it, nil
+}
+
+// bindFrom binds the FROM list and WHERE, joining the items greedily along
+// equi-join predicates and pushing single-item predicates into scans. It
+// returns the plan and the conjuncts left to filter above it. The scope s is
+// filled with every item's columns in FROM order; the returned plan's row
+// has that same layout.
+func (b *Binder) bindFrom(from []*pg.Node, where *pg.Node, s *scope) (Node, []Expr, error) {
+	var items []*fromItem
+	for _, f := range from {
+		it, err := b.bindFromItem(f, s)
+		if err != nil {
+			return nil, nil, err
+		}
+		it.off = s.width
+		for _, c := range it.cols {
+			c.idx += it.off
+			s.cols = append(s.cols, c)
+		}
+		s.width += it.width
+		items = append(items, it)
+	}
+	// Duplicate table names in one FROM list are an error in PostgreSQL.
+	seen := map[string]bool{}
+	for _, it := range items {
+		if len(it.cols) > 0 {
+			name := it.cols[0].table
+			if _, isJoin := it.node.(*Join); !isJoin && name != "" {
+				if seen[name] {
+					return nil, nil, pgerr.New(pgerr.DuplicateObject, "table name %q specified more than once", name)
+				}
+				seen[name] = true
+			}
+		}
+	}
+	var conjuncts []Expr
+	if where != nil {
+		w, err := b.bindExpr(where, s)
+		if err != nil {
+			return nil, nil, err
+		}
+		if w, err = b.coerceBool(w, "argument of WHERE"); err != nil {
+			return nil, nil, err
+		}
+		conjuncts = splitAnd(w)
+	}
+	// Push single-item conjuncts into their item.
+	var rest []Expr
+	for _, c := range conjuncts {
+		placed := false
+		if !hasSubquery(c) {
+			for _, it := range items {
+				if refsWithin(c, it.off, it.off+it.width) {
+					it.node = pushFilter(it.node, c, it.off)
+					placed = true
+					break
+				}
+			}
+		}
+		if !placed {
+			rest = append(rest, c)
+		}
+	}
+	for _, it := range items {
+		chooseAccess(it.node)
+	}
+	if len(items) == 1 {
+		return items[0].node, rest, nil
+	}
+	// Greedy join order: start with the first item, then repeatedly add an
+	// item connected to the joined set by an equality (the one with the
+	// most such predicates), else the next in FROM order.
+	joined := []*fromItem{items[0]}
+	left := append([]*fromItem(nil), items[1:]...)
+	// pos maps a scope column index to its position in the current row.
+	pos := make([]int, s.width)
+	for i := range pos {
+		pos[i] = -1
+	}
+	width := 0
+	place := func(it *fromItem) {
+		for i := 0; i < it.width; i++ {
+			pos[it.off+i] = width + i
+		}
+		width += it.width
+	}
+	place(items[0])
+	cur := items[0].node
+	inSet := func(c Expr) bool {
+		ok := true
+		Walk(c, func(x Expr) bool {
+			if r, isRef := x.(*ColRef); isRef && pos[r.Idx] < 0 {
+				ok = false
+			}
+			return ok
+		})
+		return ok
+	}
+	for len(left) > 0 {
+		best, bestScore := 0, -1
+		for i, it := range left {
+			score := 0
+			for _, c := range rest {
+				if _, _, ok := equiKeyPos(c, pos, it); ok {
+					score++
+				}
+			}
+			if score > bestScore {
+				best, bestScore = i, score
+			}
+		}
+		it := left[best]
+		left = append(left[:best], left[best+1:]...)
+		jn := &Join{Kind: InnerJoin, Left: cur, Right: it.node}
+		var remaining, residual []Expr
+		for _, c := range rest {
+			if lk, rk, ok := equiKeyPos(c, pos, it); ok {
+				jn.LeftKeys = append(jn.LeftKeys, remap(lk, pos))
+				jn.RightKeys = append(jn.RightKeys, shift(rk, -it.off))
+				continue
+			}
+			remaining = append(remaining, c)
+		}
+		place(it)
+		rest = rest[:0]
+		for _, c := range remaining {
+			if inSet(c) && !hasSubquery(c) {
+				residual = append(residual, remap(c, pos))
+			} else {
+				rest = append(rest, c)
+			}
+		}
+		if len(residual) > 0 {
+			jn.Cond = and(residual)
+		}
+		jn.Cols = append(append([]Column(nil), cur.Columns()...), it.node.Columns()...)
+		cur = jn
+		joined = append(joined, it)
+	}
+	// Restore FROM order if the join order changed it.
+	identity := true
+	for i, p := range pos {
+		if p != i {
+			identity = false
+		}
+	}
+	if !identity {
+		cols := cur.Columns()
+		p := &Project{Input: cur}
+		for i := 0; i < s.width; i++ {
+			p.Exprs = append(p.Exprs, &ColRef{Idx: pos[i], T: cols[pos[i]].T, Name: cols[pos[i]].Name})
+			p.Cols = append(p.Cols, cols[pos[i]])
+		}
+		cur = p
+	}
+	return cur, rest, nil
+}
+
+// equiKeyPos checks whether c is `a = b` with one side referencing only the
+// joined set (positions in pos) and the other only item it.
+func equiKeyPos(c Expr, pos []int, it *fromItem) (Expr, Expr, bool) {
+	cmp, ok := c.(*Cmp)
+	if !ok || cmp.Op != "=" || cmp.Distinct {
+		return nil, nil, false
+	}
+	inJoined := func(e Expr) bool {
+		ok, any := true, false
+		Walk(e, func(x Expr) bool {
+			switch r := x.(type) {
+			case *ColRef:
+				any = true
+				if pos[r.Idx] < 0 {
+					ok = false
+				}
+			case *Subquery, *OuterRef:
+				ok = false
+			}
+			return ok
+		})
+		return ok && any
+	}
+	inItem := func(e Expr) bool { return refsWithin(e, it.off, it.off+it.width) && !hasSubquery(e) }
+	if inJoined(cmp.L) && inItem(cmp.R) {
+		return cmp.L, cmp.R, true
+	}
+	if inJoined(cmp.R) && inItem(cmp.L) {
+		return cmp.R, cmp.L, true
+	}
+	return nil, nil, false
+}
+
+// equiKey checks whether c is an equality between [l0,l1) and [r0,r1).
+func equiKey(c Expr, l0, l1, r0, r1 int) (Expr, Expr, bool) {
+	cmp, ok := c.(*Cmp)
+	if !ok || cmp.Op != "=" || cmp.Distinct || hasSubquery(c) {
+		return nil, nil, false
+	}
+	if refsWithin(cmp.L, l0, l1) && refsWithin(cmp.R, r0, r1) {
+		return cmp.L, cmp.R, true
+	}
+	if refsWithin(cmp.R, l0, l1) && refsWithin(cmp.L, r0, r1) {
+		return cmp.R, cmp.L, true
+	}
+	return nil, nil, false
+}
+
+// oneSide reports whether c references only the left [0,lw) or only the
+// right [lw,w) side (0 or 1).
+func oneSide(c Expr, lw, w int) (int, bool) {
+	if hasSubquery(c) {
+		return 0, false
+	}
+	if refsWithin(c, 0, lw) {
+		return 0, true
+	}
+	if refsWithin(c, lw, w) {
+		return 1, true
+	}
+	return 0, false
+}
+
+// refsWithin reports whether e references at least one column and only
+// columns in [lo, hi).
+func refsWithin(e Expr, lo, hi int) bool {
+	ok, any := true, false
+	Walk(e, func(x Expr) bool {
+		switch r := x.(type) {
+		case *ColRef:
+			any = true
+			if r.Idx < lo || r.Idx >= hi {
+				ok = false
+			}
+		case *AggRef:
+			ok = false
+		}
+		return ok
+	})
+	return ok && any
+}
+
+func hasSubquery(e Expr) bool {
+	found := false
+	Walk(e, func(x Expr) bool {
+		switch x.(type) {
+		case *Subquery, *SeqFunc:
+			found = true
+		case *Func:
+			if x.(*Func).F.Volatility == 2 {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// pushFilter adds c (bound over a row where n's columns start at off) as a
+// filter on n.
+func pushFilter(n Node, c Expr, off int) Node {
+	c = shift(c, -off)
+	switch x := n.(type) {
+	case *Scan:
+		if x.Filter == nil {
+			x.Filter = c
+		} else {
+			x.Filter = and(append(splitAnd(x.Filter), c))
+		}
+		return x
+	case *Filter:
+		x.Cond = and(append(splitAnd(x.Cond), c))
+		return x
+	}
+	return &Filter{Input: n, Cond: c}
+}
+
+func splitAnd(e Expr) []Expr {
+	if l, ok := e.(*Logic); ok && l.Op == "and" {
+		var out []Expr
+		for _, a := range l.Args {
+			out = append(out, splitAnd(a)...)
+		}
+		return out
+	}
+	return []Expr{e}
+}
+
+// shift moves every ColRef by delta.
+func shift(e Expr, delta int) Expr {
+	if delta == 0 {
+		return e
+	}
+	return Transform(e, func(x Expr) (Expr, bool) {
+		if r, ok := x.(*ColRef); ok {
+			return &ColRef{Idx: r.Idx + delta, T: r.T, Name: r.Name}, true
+		}
+		return x, false
+	})
+}
+
+// remap moves every ColRef to pos[idx].
+func remap(e Expr, pos []int) Expr {
+	return Transform(e, func(x Expr) (Expr, bool) {
+		if r, ok := x.(*ColRef); ok {
+			return &ColRef{Idx: pos[r.Idx], T: r.T, Name: r.Name}, true
+		}
+		return x, false
+	})
+}
+
+// chooseAccess picks a primary-key or secondary-index path for a scan from
+// its filter's equality conjuncts with constants or parameters.
+func chooseAccess(n Node) {
+	sc, ok := n.(*Scan)
+	if !ok || sc.Filter == nil {
+		if ok {
+			sc.Reason = "no usable predicate"
+		}
+		return
+	}
+	eq := map[int]Expr{}
+	for _, c := range splitAnd(sc.Filter) {
+		cmp, ok := c.(*Cmp)
+		if !ok || cmp.Op != "=" || cmp.Distinct {
+			continue
+		}
+		l, r := cmp.L, cmp.R
+		if _, isRef := r.(*ColRef); isRef {
+			l, r = r, l
+		}
+		ref, ok := l.(*ColRef)
+		if !ok || !isValueExpr(r) {
+			continue
+		}
+		// The key encoding is by column type: only same-typed values may be
+		// used to build a key.
+		if r.Type().OID != ref.T.OID {
+			continue
+		}
+		eq[ref.Idx] = r
+	}
+	best := -1
+	bestLen := 0
+	for i, ix := range sc.Table.Indexes {
+		n := 0
+		for _, c := range ix.Columns {
+			if _, ok := eq[c]; !ok {
+				break
+			}
+			n++
+		}
+		full := n == len(ix.Columns)
+		score := n * 2
+		if full && (ix.Unique || ix.Primary) {
+			score += 100
+		}
+		if ix.Primary {
+			score++
+		}
+		if n > 0 && score > bestLen {
+			best, bestLen = i, score
+		}
+	}
+	if best < 0 {
+		sc.Reason = "no equality on an indexed column"
+		return
+	}
+	ix := &sc.Table.Indexes[best]
+	var vals []Expr
+	for _, c := range ix.Columns {
+		v, ok := eq[c]
+		if !ok {
+			break
+		}
+		vals = append(vals, v)
+	}
+	if ix.Primary {
+		sc.KeyEq = vals
+		sc.Reason = fmt.Sprintf("equality on %d of %d primary key columns", len(vals), len(ix.Columns))
+	} else {
+		sc.Index, sc.IndexEq = ix, vals
+		sc.Reason = fmt.Sprintf("equality on %d of %d columns of index %s", len(vals), len(ix.Columns), ix.Name)
+	}
+}
+
+// isValueExpr reports whether e is fixed for the statement (constants,
+// parameters and stable expressions of them).
+func isValueExpr(e Expr) bool {
+	ok := true
+	Walk(e, func(x Expr) bool {
+		switch f := x.(type) {
+		case *Const, *Param, *Cast, *BinOp, *Neg:
+		case *Func:
+			if f.F.Volatility == 2 {
+				ok = false
+			}
+		default:
+			ok = false
+		}
+		return ok
+	})
+	return ok
+}
+
+var _ = sort.Ints

@@ -1,0 +1,257 @@
+package plan
+
+import (
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/types"
+)
+
+// sessionFuncs are answered by the session rather than package funcs.
+var sessionFuncs = map[string]types.Type{
+	"omendb_commit_offset": types.Int8,
+	"omendb_offset":        types.Int8,
+	"current_setting":      types.Text,
+	"set_config":           types.Text,
+	"pg_backend_pid":       types.Int4,
+	"current_database":     types.Name,
+	"current_schema":       types.Name,
+	"current_user":         types.Name,
+	"session_user":         types.Name,
+	"version":              types.Text,
+	"pg_is_in_recovery":    types.Bool,
+}
+
+func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
+	names := nodeName(fc.Funcname)
+	name := lower(names[len(names)-1])
+	if len(names) > 2 || (len(names) == 2 && names[0] != "pg_catalog") {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s does not exist", strings.Join(names, "."))
+	}
+	if fc.Over != nil {
+		return nil, pgerr.NotSupported("window functions are not supported yet")
+	}
+	if fc.AggWithinGroup || len(fc.AggOrder) > 0 && name != "string_agg" {
+		return nil, pgerr.NotSupported("ordered-set aggregates are not supported yet")
+	}
+	if funcs.IsAggregate(name) {
+		return b.bindAggregate(name, fc, s)
+	}
+	if fc.AggStar || fc.AggDistinct {
+		return nil, pgerr.New(pgerr.WrongObjectType, "%s is not an aggregate function", name)
+	}
+	args := make([]Expr, 0, len(fc.Args))
+	for _, a := range fc.Args {
+		e, err := b.bindExpr(a, s)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, e)
+	}
+	switch name {
+	case "nextval", "currval", "setval":
+		return b.bindSeqFunc(name, args)
+	case "generate_series":
+		return nil, pgerr.NotSupported("generate_series is supported only in FROM")
+	}
+	if t, ok := sessionFuncs[name]; ok {
+		for i := range args {
+			if isUnknown(args[i].Type()) {
+				var err error
+				if args[i], err = b.coerce(args[i], types.Text, false); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return &SessionFunc{Name: name, Args: args, T: t}, nil
+	}
+	ts := make([]types.Type, len(args))
+	for i, a := range args {
+		ts[i] = a.Type()
+	}
+	f, casts, err := funcs.Resolve(name, ts)
+	if err != nil {
+		return nil, err
+	}
+	for i := range args {
+		if i < len(casts) && casts[i].OID != 0 && casts[i].OID != funcs.OIDAny {
+			if args[i], err = b.coerce(args[i], casts[i], false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b.fold(&Func{F: f, Args: args})
+}
+
+func (b *Binder) bindSeqFunc(name string, args []Expr) (Expr, error) {
+	if len(args) == 0 {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s() does not exist", name)
+	}
+	c, ok := args[0].(*Const)
+	if !ok || (c.V.K != types.KindText && c.V.K != types.KindInt) {
+		return nil, pgerr.NotSupported("%s needs a constant sequence name", name)
+	}
+	var seqID uint32
+	seqName := c.V.S
+	if c.V.K == types.KindInt {
+		seqID = uint32(c.V.I)
+	} else {
+		schema, rel := "public", strings.Trim(seqName, `"`)
+		if i := strings.IndexByte(rel, '.'); i >= 0 {
+			schema, rel = rel[:i], rel[i+1:]
+		}
+		sq, ok := b.Cat.LookupSequence(schema, rel)
+		if !ok {
+			return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", seqName)
+		}
+		seqID = sq.ID
+	}
+	rest := args[1:]
+	for i := range rest {
+		var err error
+		if rest[i], err = b.coerce(rest[i], types.Int8, false); err != nil && i == 0 {
+			return nil, err
+		}
+	}
+	return &SeqFunc{Op: name, SeqID: seqID, Name: seqName, Args: rest}, nil
+}
+
+func (b *Binder) bindAggregate(name string, fc *pg.FuncCall, s *scope) (Expr, error) {
+	if s.agg == nil || !s.agg.allowed {
+		if s.agg != nil {
+			return nil, pgerr.New(pgerr.GroupingError, "aggregate functions are not allowed in this context")
+		}
+		return nil, pgerr.New(pgerr.GroupingError, "aggregate functions are not allowed in WHERE")
+	}
+	// Arguments are bound over the aggregation's input, where nested
+	// aggregates are not allowed.
+	saved := s.agg
+	s.agg = &aggCtx{allowed: false}
+	defer func() { s.agg = saved }()
+	var args []Expr
+	var ts []types.Type
+	for _, a := range fc.Args {
+		e, err := b.bindExpr(a, s)
+		if err != nil {
+			if pe, ok := err.(*pgerr.Error); ok && pe.Code == pgerr.GroupingError {
+				return nil, pgerr.New(pgerr.GroupingError, "aggregate function calls cannot be nested")
+			}
+			return nil, err
+		}
+		args = append(args, e)
+		ts = append(ts, e.Type())
+	}
+	agg, casts, err := funcs.ResolveAggregate(name, ts, fc.AggStar)
+	if err != nil {
+		return nil, err
+	}
+	for i := range args {
+		if i < len(casts) && casts[i].OID != 0 && casts[i].OID != funcs.OIDAny {
+			if args[i], err = b.coerce(args[i], casts[i], false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	call := AggCall{Agg: agg, Args: args, Distinct: fc.AggDistinct, Star: fc.AggStar, Name: name}
+	if fc.AggFilter != nil {
+		f, err := b.bindExpr(fc.AggFilter, s)
+		if err != nil {
+			return nil, err
+		}
+		if call.Filter, err = b.coerceBool(f, "argument of FILTER"); err != nil {
+			return nil, err
+		}
+	}
+	key := aggKey(&call)
+	for i, k := range saved.keys {
+		if k == key {
+			return &AggRef{Idx: i, T: agg.Ret}, nil
+		}
+	}
+	saved.calls = append(saved.calls, call)
+	saved.keys = append(saved.keys, key)
+	return &AggRef{Idx: len(saved.calls) - 1, T: agg.Ret}, nil
+}
+
+func aggKey(c *AggCall) string {
+	var sb strings.Builder
+	sb.WriteString(c.Name)
+	if c.Distinct {
+		sb.WriteString(" distinct")
+	}
+	if c.Star {
+		sb.WriteString("*")
+	}
+	for _, a := range c.Args {
+		sb.WriteString("|")
+		sb.WriteString(ExprKey(a))
+	}
+	if c.Filter != nil {
+		sb.WriteString(" filter ")
+		sb.WriteString(ExprKey(c.Filter))
+	}
+	return sb.String()
+}
+
+func (b *Binder) bindSubLink(sl *pg.SubLink, s *scope) (Expr, error) {
+	sel := sl.Subselect.GetSelectStmt()
+	if sel == nil {
+		return nil, pgerr.NotSupported("this subquery form is not supported yet")
+	}
+	inner := &scope{parent: s}
+	node, err := b.bindSelect(sel, inner)
+	if err != nil {
+		return nil, err
+	}
+	cols := node.Columns()
+	sq := &Subquery{Plan: node, Correlated: inner.correlated}
+	switch sl.SubLinkType {
+	case pg.SubLinkType_EXPR_SUBLINK:
+		if len(cols) != 1 {
+			return nil, pgerr.New(pgerr.SyntaxError, "subquery must return only one column")
+		}
+		sq.Kind, sq.T = SubScalar, cols[0].T
+		return sq, nil
+	case pg.SubLinkType_EXISTS_SUBLINK:
+		sq.Kind, sq.T = SubExists, types.Bool
+		return sq, nil
+	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:
+		if len(cols) != 1 {
+			return nil, pgerr.NotSupported("row comparisons with subqueries are not supported yet")
+		}
+		l, err := b.bindExpr(sl.Testexpr, s)
+		if err != nil {
+			return nil, err
+		}
+		op := opName(sl.OperName)
+		if op == "" {
+			op = "="
+		}
+		t, err := unify([]types.Type{l.Type(), cols[0].T}, "IN")
+		if err != nil {
+			return nil, err
+		}
+		if numRank(l.Type().OID) == 0 || numRank(cols[0].T.OID) == 0 {
+			if l, err = b.coerce(l, t, false); err != nil {
+				return nil, err
+			}
+			if !isUnknown(cols[0].T) && cols[0].T.OID != t.OID {
+				return nil, pgerr.NotSupported("IN subquery comparing %s with %s", types.TypeName(l.Type()), types.TypeName(cols[0].T))
+			}
+		}
+		sq.E, sq.Op, sq.T = l, op, types.Bool
+		switch {
+		case sl.SubLinkType == pg.SubLinkType_ALL_SUBLINK:
+			sq.Kind = SubAll
+		case op == "=":
+			sq.Kind = SubIn
+		default:
+			sq.Kind = SubAny
+		}
+		return sq, nil
+	}
+	return nil, pgerr.NotSupported("subquery type %s is not supported yet", sl.SubLinkType)
+}

@@ -1,0 +1,738 @@
+package plan
+
+import (
+	"fmt"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
+)
+
+// BindQuery binds a SELECT (or VALUES) statement.
+func (b *Binder) BindQuery(sel *pg.SelectStmt) (*Query, error) {
+	n, err := b.bindSelect(sel, &scope{})
+	if err != nil {
+		return nil, err
+	}
+	return &Query{Root: n, Params: b.FinalParams()}, nil
+}
+
+// bindSelect binds a SELECT; s is a fresh scope whose parent (if any) is the
+// enclosing query's scope.
+func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
+	if sel.WithClause != nil {
+		if sel.WithClause.Recursive {
+			return nil, pgerr.NotSupported("WITH RECURSIVE is not supported yet")
+		}
+		ctes := map[string]*cteDef{}
+		b.ctes = append(b.ctes, ctes)
+		defer func() { b.ctes = b.ctes[:len(b.ctes)-1] }()
+		for _, c := range sel.WithClause.Ctes {
+			cte := c.GetCommonTableExpr()
+			q := cte.Ctequery.GetSelectStmt()
+			if q == nil {
+				return nil, pgerr.NotSupported("data-modifying statements in WITH are not supported yet")
+			}
+			n, err := b.bindSelect(q, &scope{parent: s.parent})
+			if err != nil {
+				return nil, err
+			}
+			cols := append([]Column(nil), n.Columns()...)
+			for i, a := range nodeName(cte.Aliascolnames) {
+				if i < len(cols) {
+					cols[i].Name = a
+				}
+			}
+			b.nextID++
+			ctes[cte.Ctename] = &cteDef{node: &Materialize{Input: n, ID: b.nextID}, cols: cols, id: b.nextID}
+		}
+	}
+	if sel.Op != pg.SetOperation_SETOP_NONE && sel.Op != pg.SetOperation_SET_OPERATION_UNDEFINED {
+		return b.bindSetOp(sel, s)
+	}
+	if len(sel.ValuesLists) > 0 {
+		n, err := b.bindValues(sel.ValuesLists, s, nil)
+		if err != nil {
+			return nil, err
+		}
+		return b.bindOrderLimit(sel, n, nil, s)
+	}
+	if sel.IntoClause != nil {
+		return nil, pgerr.NotSupported("SELECT INTO is not supported yet")
+	}
+	if len(sel.LockingClause) > 0 {
+		// FOR UPDATE / FOR SHARE: under snapshot isolation the commit-time
+		// write-write check protects the rows the transaction then writes.
+	}
+	if len(sel.WindowClause) > 0 {
+		return nil, pgerr.NotSupported("window functions are not supported yet")
+	}
+
+	// FROM
+	var input Node = &One{}
+	var conjuncts []Expr
+	if len(sel.FromClause) > 0 {
+		var err error
+		input, conjuncts, err = b.bindFrom(sel.FromClause, sel.WhereClause, s)
+		if err != nil {
+			return nil, err
+		}
+	} else if sel.WhereClause != nil {
+		w, err := b.bindExpr(sel.WhereClause, s)
+		if err != nil {
+			return nil, err
+		}
+		if w, err = b.coerceBool(w, "argument of WHERE"); err != nil {
+			return nil, err
+		}
+		conjuncts = append(conjuncts, w)
+	}
+	if len(conjuncts) > 0 {
+		input = &Filter{Input: input, Cond: and(conjuncts)}
+	}
+
+	// Aggregation?
+	hasAgg := len(sel.GroupClause) > 0 || sel.HavingClause != nil || containsAgg(sel.TargetList) || containsAggSort(sel.SortClause)
+	var groupKeys []string
+	var aggNode *Aggregate
+	if hasAgg {
+		aggNode = &Aggregate{Input: input}
+		s.agg = &aggCtx{allowed: false}
+		for _, g := range sel.GroupClause {
+			e, err := b.bindGroupItem(g, sel.TargetList, s)
+			if err != nil {
+				return nil, err
+			}
+			aggNode.GroupBy = append(aggNode.GroupBy, e)
+			groupKeys = append(groupKeys, ExprKey(e))
+		}
+		s.agg.allowed = true
+	}
+
+	// Target list.
+	var exprs []Expr
+	var cols []Column
+	for _, t := range sel.TargetList {
+		rt := t.GetResTarget()
+		if cr := rt.Val.GetColumnRef(); cr != nil && isStar(cr) {
+			es, cs, err := b.expandStar(cr, s)
+			if err != nil {
+				return nil, err
+			}
+			exprs = append(exprs, es...)
+			cols = append(cols, cs...)
+			continue
+		}
+		e, err := b.bindExpr(rt.Val, s)
+		if err != nil {
+			return nil, err
+		}
+		name := rt.Name
+		if name == "" {
+			name = figureColname(rt.Val)
+		}
+		col := Column{Name: name, T: finalType(e.Type())}
+		if cr, ok := e.(*ColRef); ok && !hasAgg {
+			for _, sc := range s.cols {
+				if sc.idx == cr.Idx {
+					col.TableOID, col.AttNum = sc.tblOID, sc.attnum
+				}
+			}
+		}
+		if isUnknown(e.Type()) {
+			if e, err = b.coerce(e, types.Text, false); err != nil {
+				return nil, err
+			}
+		}
+		exprs = append(exprs, e)
+		cols = append(cols, col)
+	}
+
+	var having Expr
+	if sel.HavingClause != nil {
+		h, err := b.bindExpr(sel.HavingClause, s)
+		if err != nil {
+			return nil, err
+		}
+		if having, err = b.coerceBool(h, "argument of HAVING"); err != nil {
+			return nil, err
+		}
+	}
+
+	// ORDER BY keys are bound now (they may add aggregates).
+	sortExprs, err := b.bindSortExprs(sel.SortClause, sel.TargetList, exprs, s)
+	if err != nil {
+		return nil, err
+	}
+
+	if hasAgg {
+		aggNode.Aggs = s.agg.calls
+		for i, g := range aggNode.GroupBy {
+			aggNode.Cols = append(aggNode.Cols, Column{Name: fmt.Sprintf("group%d", i), T: g.Type()})
+		}
+		for _, a := range aggNode.Aggs {
+			aggNode.Cols = append(aggNode.Cols, Column{Name: a.Name, T: a.Agg.Ret})
+		}
+		rw := func(e Expr) (Expr, error) { return rewriteAgg(e, groupKeys, len(aggNode.GroupBy)) }
+		for i := range exprs {
+			if exprs[i], err = rw(exprs[i]); err != nil {
+				return nil, err
+			}
+		}
+		if having != nil {
+			if having, err = rw(having); err != nil {
+				return nil, err
+			}
+		}
+		for i := range sortExprs {
+			if sortExprs[i].E, err = rw(sortExprs[i].E); err != nil {
+				return nil, err
+			}
+		}
+		s.agg = nil
+		input = aggNode
+		if having != nil {
+			input = &Filter{Input: input, Cond: having}
+		}
+	}
+
+	// Projection with hidden sort columns appended.
+	proj := &Project{Input: input, Exprs: exprs, Cols: cols}
+	var keys []SortKey
+	for _, sk := range sortExprs {
+		idx := -1
+		for i, e := range proj.Exprs {
+			if ExprKey(e) == ExprKey(sk.E) {
+				idx = i
+				break
+			}
+		}
+		if idx < 0 {
+			if len(sel.DistinctClause) > 0 {
+				return nil, pgerr.New(pgerr.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+			}
+			proj.Exprs = append(proj.Exprs, sk.E)
+			proj.Cols = append(proj.Cols, Column{Name: "?sort?", T: sk.E.Type()})
+			idx = len(proj.Exprs) - 1
+		}
+		keys = append(keys, SortKey{E: &ColRef{Idx: idx, T: sk.E.Type()}, Desc: sk.Desc, NullsFirst: sk.NullsFirst})
+	}
+	var out Node = proj
+	if len(sel.DistinctClause) > 0 {
+		if len(sel.DistinctClause) > 1 || sel.DistinctClause[0] != nil && sel.DistinctClause[0].Node != nil {
+			return nil, pgerr.NotSupported("DISTINCT ON is not supported yet")
+		}
+		out = &Distinct{Input: out}
+	}
+	return b.finishOrderLimit(sel, out, keys, len(cols), s)
+}
+
+func (b *Binder) finishOrderLimit(sel *pg.SelectStmt, out Node, keys []SortKey, visible int, s *scope) (Node, error) {
+	if len(keys) > 0 {
+		out = &Sort{Input: out, Keys: keys}
+	}
+	if sel.LimitCount != nil || sel.LimitOffset != nil {
+		if sel.LimitOption == pg.LimitOption_LIMIT_OPTION_WITH_TIES {
+			return nil, pgerr.NotSupported("FETCH … WITH TIES is not supported yet")
+		}
+		l := &Limit{Input: out}
+		var err error
+		if sel.LimitCount != nil && !isNullConst(sel.LimitCount) {
+			if l.Count, err = b.bindLimitExpr(sel.LimitCount, "LIMIT"); err != nil {
+				return nil, err
+			}
+		}
+		if sel.LimitOffset != nil {
+			if l.Offset, err = b.bindLimitExpr(sel.LimitOffset, "OFFSET"); err != nil {
+				return nil, err
+			}
+		}
+		out = l
+	}
+	if cols := out.Columns(); len(cols) > visible {
+		p := &Project{Input: out, Cols: cols[:visible]}
+		for i := 0; i < visible; i++ {
+			p.Exprs = append(p.Exprs, &ColRef{Idx: i, T: cols[i].T, Name: cols[i].Name})
+		}
+		out = p
+	}
+	return out, nil
+}
+
+func isNullConst(n *pg.Node) bool {
+	c := n.GetAConst()
+	return c != nil && c.Isnull
+}
+
+func (b *Binder) bindLimitExpr(n *pg.Node, what string) (Expr, error) {
+	e, err := b.bindExpr(n, &scope{})
+	if err != nil {
+		return nil, err
+	}
+	return b.coerce(e, types.Int8, false)
+}
+
+// bindOrderLimit handles ORDER BY / LIMIT over a node whose output columns
+// are the visible ones (VALUES, set operations).
+func (b *Binder) bindOrderLimit(sel *pg.SelectStmt, n Node, _ []Expr, s *scope) (Node, error) {
+	cols := n.Columns()
+	var keys []SortKey
+	for _, sn := range sel.SortClause {
+		sb := sn.GetSortBy()
+		idx := -1
+		if c := sb.Node.GetAConst(); c != nil {
+			if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
+				idx = int(iv.Ival.Ival) - 1
+				if idx < 0 || idx >= len(cols) {
+					return nil, pgerr.New(pgerr.InvalidColumnReference, "ORDER BY position %d is not in select list", iv.Ival.Ival)
+				}
+			}
+		} else if cr := sb.Node.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
+			name := nodeName(cr.Fields)
+			for i, c := range cols {
+				if len(name) == 1 && c.Name == name[0] {
+					idx = i
+					break
+				}
+			}
+		}
+		if idx < 0 {
+			return nil, pgerr.NotSupported("ORDER BY over a set operation must name an output column")
+		}
+		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
+		keys = append(keys, SortKey{E: &ColRef{Idx: idx, T: cols[idx].T}, Desc: desc, NullsFirst: nullsFirst(sb, desc)})
+	}
+	return b.finishOrderLimit(sel, n, keys, len(cols), s)
+}
+
+func nullsFirst(sb *pg.SortBy, desc bool) bool {
+	switch sb.SortbyNulls {
+	case pg.SortByNulls_SORTBY_NULLS_FIRST:
+		return true
+	case pg.SortByNulls_SORTBY_NULLS_LAST:
+		return false
+	}
+	return desc // PostgreSQL: NULLs sort as larger than any value
+}
+
+type sortExpr struct {
+	E          Expr
+	Desc       bool
+	NullsFirst bool
+}
+
+// bindSortExprs binds ORDER BY items: output positions, output column
+// names, or expressions over the input.
+func (b *Binder) bindSortExprs(items []*pg.Node, targets []*pg.Node, exprs []Expr, s *scope) ([]sortExpr, error) {
+	var out []sortExpr
+	for _, it := range items {
+		sb := it.GetSortBy()
+		if sb.SortbyDir == pg.SortByDir_SORTBY_USING {
+			return nil, pgerr.NotSupported("ORDER BY … USING is not supported yet")
+		}
+		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
+		var e Expr
+		if c := sb.Node.GetAConst(); c != nil {
+			if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
+				pos := int(iv.Ival.Ival)
+				if pos < 1 || pos > len(exprs) {
+					return nil, pgerr.New(pgerr.InvalidColumnReference, "ORDER BY position %d is not in select list", pos)
+				}
+				e = exprs[pos-1]
+			}
+		}
+		if e == nil {
+			if cr := sb.Node.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && !isStar(cr) {
+				name := nodeName(cr.Fields)[0]
+				for i, t := range targets {
+					if rt := t.GetResTarget(); rt != nil && rt.Name == name && i < len(exprs) {
+						e = exprs[i]
+						break
+					}
+				}
+			}
+		}
+		if e == nil {
+			var err error
+			if e, err = b.bindExpr(sb.Node, s); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, sortExpr{E: e, Desc: desc, NullsFirst: nullsFirst(sb, desc)})
+	}
+	return out, nil
+}
+
+// bindGroupItem binds a GROUP BY item: an output position, an output alias,
+// or an expression over the input.
+func (b *Binder) bindGroupItem(g *pg.Node, targets []*pg.Node, s *scope) (Expr, error) {
+	if c := g.GetAConst(); c != nil {
+		if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
+			pos := int(iv.Ival.Ival)
+			if pos < 1 || pos > len(targets) {
+				return nil, pgerr.New(pgerr.InvalidColumnReference, "GROUP BY position %d is not in select list", pos)
+			}
+			return b.bindExpr(targets[pos-1].GetResTarget().Val, s)
+		}
+	}
+	if cr := g.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && !isStar(cr) {
+		name := nodeName(cr.Fields)[0]
+		if c, err := s.resolve("", name); err == nil && c != nil {
+			return &ColRef{Idx: c.idx, T: c.t, Name: c.name}, nil
+		}
+		for _, t := range targets {
+			if rt := t.GetResTarget(); rt != nil && rt.Name == name {
+				return b.bindExpr(rt.Val, s)
+			}
+		}
+	}
+	if g.GetGroupingSet() != nil {
+		return nil, pgerr.NotSupported("GROUPING SETS, ROLLUP and CUBE are not supported yet")
+	}
+	return b.bindExpr(g, s)
+}
+
+// rewriteAgg maps an expression bound over the aggregation's input onto its
+// output: group expressions become references to group columns, aggregate
+// references to aggregate columns; any other input column is an error.
+func rewriteAgg(e Expr, groupKeys []string, ngroups int) (Expr, error) {
+	var err error
+	out := Transform(e, func(x Expr) (Expr, bool) {
+		if err != nil {
+			return x, true
+		}
+		k := ExprKey(x)
+		for i, g := range groupKeys {
+			if g == k {
+				return &ColRef{Idx: i, T: x.Type()}, true
+			}
+		}
+		switch v := x.(type) {
+		case *AggRef:
+			return &ColRef{Idx: ngroups + v.Idx, T: v.T}, true
+		case *ColRef:
+			err = pgerr.New(pgerr.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", v.Name)
+			return x, true
+		}
+		return x, false
+	})
+	return out, err
+}
+
+func isStar(cr *pg.ColumnRef) bool {
+	if len(cr.Fields) == 0 {
+		return false
+	}
+	_, ok := cr.Fields[len(cr.Fields)-1].Node.(*pg.Node_AStar)
+	return ok
+}
+
+func (b *Binder) expandStar(cr *pg.ColumnRef, s *scope) ([]Expr, []Column, error) {
+	table := ""
+	if len(cr.Fields) > 1 {
+		table = nodeName(cr.Fields[:len(cr.Fields)-1])[len(cr.Fields)-2]
+	}
+	if s.agg != nil {
+		return nil, nil, pgerr.NotSupported("* with GROUP BY is not supported yet")
+	}
+	var es []Expr
+	var cs []Column
+	found := false
+	for _, c := range s.cols {
+		if table != "" && c.table != table {
+			continue
+		}
+		found = true
+		if c.hidden {
+			continue
+		}
+		es = append(es, &ColRef{Idx: c.idx, T: c.t, Name: c.name})
+		cs = append(cs, Column{Name: c.name, T: c.t, TableOID: c.tblOID, AttNum: c.attnum})
+	}
+	if table != "" && !found {
+		return nil, nil, errMissingFrom(table)
+	}
+	if table == "" && len(s.cols) == 0 {
+		return nil, nil, pgerr.New(pgerr.SyntaxError, "SELECT * with no tables specified is not valid")
+	}
+	return es, cs, nil
+}
+
+func containsAgg(targets []*pg.Node) bool {
+	for _, t := range targets {
+		if rt := t.GetResTarget(); rt != nil && nodeHasAgg(rt.Val) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAggSort(items []*pg.Node) bool {
+	for _, it := range items {
+		if sb := it.GetSortBy(); sb != nil && nodeHasAgg(sb.Node) {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeHasAgg reports whether an AST contains an aggregate call outside
+// subqueries.
+func nodeHasAgg(n *pg.Node) bool {
+	found := false
+	var walk func(n *pg.Node)
+	walk = func(n *pg.Node) {
+		if n == nil || found {
+			return
+		}
+		switch x := n.Node.(type) {
+		case *pg.Node_FuncCall:
+			names := nodeName(x.FuncCall.Funcname)
+			if x.FuncCall.Over == nil && isAggName(lower(names[len(names)-1])) {
+				found = true
+				return
+			}
+			for _, a := range x.FuncCall.Args {
+				walk(a)
+			}
+		case *pg.Node_AExpr:
+			walk(x.AExpr.Lexpr)
+			walk(x.AExpr.Rexpr)
+		case *pg.Node_BoolExpr:
+			for _, a := range x.BoolExpr.Args {
+				walk(a)
+			}
+		case *pg.Node_TypeCast:
+			walk(x.TypeCast.Arg)
+		case *pg.Node_CaseExpr:
+			walk(x.CaseExpr.Arg)
+			for _, w := range x.CaseExpr.Args {
+				walk(w.GetCaseWhen().Expr)
+				walk(w.GetCaseWhen().Result)
+			}
+			walk(x.CaseExpr.Defresult)
+		case *pg.Node_CoalesceExpr:
+			for _, a := range x.CoalesceExpr.Args {
+				walk(a)
+			}
+		case *pg.Node_MinMaxExpr:
+			for _, a := range x.MinMaxExpr.Args {
+				walk(a)
+			}
+		case *pg.Node_NullTest:
+			walk(x.NullTest.Arg)
+		case *pg.Node_List:
+			for _, a := range x.List.Items {
+				walk(a)
+			}
+		case *pg.Node_SubLink:
+			walk(x.SubLink.Testexpr)
+		}
+	}
+	walk(n)
+	return found
+}
+
+func isAggName(name string) bool {
+	switch name {
+	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg",
+		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop", "bit_and", "bit_or":
+		return true
+	}
+	return false
+}
+
+// figureColname names an output column as PostgreSQL does.
+func figureColname(n *pg.Node) string {
+	switch x := n.Node.(type) {
+	case *pg.Node_ColumnRef:
+		f := x.ColumnRef.Fields
+		if s := f[len(f)-1].GetString_(); s != nil {
+			return s.Sval
+		}
+	case *pg.Node_FuncCall:
+		names := nodeName(x.FuncCall.Funcname)
+		return names[len(names)-1]
+	case *pg.Node_TypeCast:
+		if name := figureColname(x.TypeCast.Arg); name != "?column?" {
+			return name
+		}
+		names := nodeName(x.TypeCast.TypeName.Names)
+		if len(names) > 0 {
+			return typeDisplayName(names[len(names)-1])
+		}
+	case *pg.Node_CaseExpr:
+		return "case"
+	case *pg.Node_CoalesceExpr:
+		return "coalesce"
+	case *pg.Node_MinMaxExpr:
+		if x.MinMaxExpr.Op == pg.MinMaxOp_IS_LEAST {
+			return "least"
+		}
+		return "greatest"
+	case *pg.Node_SubLink:
+		if x.SubLink.SubLinkType == pg.SubLinkType_EXISTS_SUBLINK {
+			return "exists"
+		}
+		if sel := x.SubLink.Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) == 1 {
+			rt := sel.TargetList[0].GetResTarget()
+			if rt.Name != "" {
+				return rt.Name
+			}
+			return figureColname(rt.Val)
+		}
+	case *pg.Node_SqlvalueFunction:
+		switch x.SqlvalueFunction.Op {
+		case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+			return "current_date"
+		case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
+			return "current_timestamp"
+		case pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+			return "localtimestamp"
+		case pg.SQLValueFunctionOp_SVFOP_CURRENT_USER:
+			return "current_user"
+		case pg.SQLValueFunctionOp_SVFOP_SESSION_USER:
+			return "session_user"
+		case pg.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
+			return "current_schema"
+		}
+	case *pg.Node_AExpr:
+		if x.AExpr.Kind == pg.A_Expr_Kind_AEXPR_NULLIF {
+			return "nullif"
+		}
+	}
+	return "?column?"
+}
+
+func typeDisplayName(n string) string {
+	switch n {
+	case "int4":
+		return "int4"
+	case "bpchar":
+		return "bpchar"
+	}
+	return n
+}
+
+// finalType is the type a result column reports: unknown literals are text.
+func finalType(t types.Type) types.Type {
+	if isUnknown(t) {
+		return types.Text
+	}
+	return t
+}
+
+func and(es []Expr) Expr {
+	if len(es) == 1 {
+		return es[0]
+	}
+	return &Logic{Op: "and", Args: es}
+}
+
+func (b *Binder) bindValues(lists []*pg.Node, s *scope, target []types.Type) (*Values, error) {
+	v := &Values{}
+	var width int
+	for i, l := range lists {
+		items := l.GetList().GetItems()
+		if i == 0 {
+			width = len(items)
+		} else if len(items) != width {
+			return nil, pgerr.New(pgerr.SyntaxError, "VALUES lists must all be the same length")
+		}
+		row := make([]Expr, len(items))
+		for j, it := range items {
+			if it.GetSetToDefault() != nil {
+				row[j] = nil // DEFAULT: filled in by INSERT
+				continue
+			}
+			e, err := b.bindExpr(it, s)
+			if err != nil {
+				return nil, err
+			}
+			row[j] = e
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	for j := 0; j < width; j++ {
+		var t types.Type
+		if target != nil && j < len(target) {
+			t = target[j]
+		} else {
+			ts := make([]types.Type, 0, len(v.Rows))
+			for _, r := range v.Rows {
+				if r[j] != nil {
+					ts = append(ts, r[j].Type())
+				}
+			}
+			var err error
+			if t, err = unify(ts, "VALUES"); err != nil {
+				return nil, err
+			}
+		}
+		for _, r := range v.Rows {
+			if r[j] == nil {
+				continue
+			}
+			var err error
+			if target != nil {
+				r[j], err = b.assignCoerce(r[j], t, fmt.Sprintf("column%d", j+1))
+			} else {
+				r[j], err = b.coerce(r[j], t, false)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		v.Cols = append(v.Cols, Column{Name: fmt.Sprintf("column%d", j+1), T: t})
+	}
+	return v, nil
+}
+
+func (b *Binder) bindSetOp(sel *pg.SelectStmt, s *scope) (Node, error) {
+	l, err := b.bindSelect(sel.Larg, &scope{parent: s.parent})
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindSelect(sel.Rarg, &scope{parent: s.parent})
+	if err != nil {
+		return nil, err
+	}
+	lc, rc := l.Columns(), r.Columns()
+	op := map[pg.SetOperation]string{pg.SetOperation_SETOP_UNION: "union", pg.SetOperation_SETOP_INTERSECT: "intersect", pg.SetOperation_SETOP_EXCEPT: "except"}[sel.Op]
+	if len(lc) != len(rc) {
+		return nil, pgerr.New(pgerr.SyntaxError, "each %s query must have the same number of columns", upper(op))
+	}
+	cols := make([]Column, len(lc))
+	lp := &Project{Input: l}
+	rp := &Project{Input: r}
+	for i := range lc {
+		t, err := unify([]types.Type{lc[i].T, rc[i].T}, upper(op))
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = Column{Name: lc[i].Name, T: t}
+		le, err := b.coerce(&ColRef{Idx: i, T: lc[i].T}, t, false)
+		if err != nil {
+			return nil, err
+		}
+		re, err := b.coerce(&ColRef{Idx: i, T: rc[i].T}, t, false)
+		if err != nil {
+			return nil, err
+		}
+		lp.Exprs, rp.Exprs = append(lp.Exprs, le), append(rp.Exprs, re)
+	}
+	lp.Cols, rp.Cols = cols, cols
+	n := &SetOp{Op: op, All: sel.All, Left: lp, Right: rp, Cols: cols}
+	return b.bindOrderLimit(sel, n, nil, s)
+}
+
+func upper(s string) string {
+	out := []byte(s)
+	for i, c := range out {
+		if c >= 'a' && c <= 'z' {
+			out[i] = c - 32
+		}
+	}
+	return string(out)
+}

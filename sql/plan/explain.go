@@ -1,0 +1,110 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Explain renders a plan tree as EXPLAIN's text lines; extra appends
+// per-node detail (EXPLAIN ANALYZE's actual rows and time).
+func Explain(n Node, extra func(Node) string) []string {
+	var lines []string
+	var walk func(n Node, depth int)
+	walk = func(n Node, depth int) {
+		indent := strings.Repeat("  ", depth)
+		prefix := ""
+		if depth > 0 {
+			prefix = "->  "
+		}
+		line := indent + prefix + describe(n) + extra(n)
+		lines = append(lines, line)
+		for _, c := range children(n) {
+			walk(c, depth+1)
+		}
+	}
+	walk(n, 0)
+	return lines
+}
+
+func describe(n Node) string {
+	switch x := n.(type) {
+	case *Scan:
+		store := "row store"
+		s := ""
+		switch {
+		case len(x.KeyEq) > 0:
+			s = fmt.Sprintf("Index Scan using %s on %s", x.Table.PK().Name, x.Table.Name)
+		case x.Index != nil:
+			s = fmt.Sprintf("Index Scan using %s on %s", x.Index.Name, x.Table.Name)
+		default:
+			s = fmt.Sprintf("Seq Scan on %s", x.Table.Name)
+		}
+		if x.Alias != "" && x.Alias != x.Table.Name {
+			s += " " + x.Alias
+		}
+		s += fmt.Sprintf(" [%s: %s]", store, x.Reason)
+		if x.Filter != nil {
+			s += " (filtered)"
+		}
+		return s
+	case *Values:
+		return fmt.Sprintf("Values Scan (%d rows)", len(x.Rows))
+	case *One:
+		return "Result"
+	case *Filter:
+		return "Filter"
+	case *Project:
+		return "Project"
+	case *Join:
+		if len(x.LeftKeys) > 0 {
+			return fmt.Sprintf("Hash %s Join (%d keys)", x.Kind, len(x.LeftKeys))
+		}
+		return fmt.Sprintf("Nested Loop %s Join", x.Kind)
+	case *Aggregate:
+		if len(x.GroupBy) > 0 {
+			return fmt.Sprintf("HashAggregate (%d keys, %d aggregates)", len(x.GroupBy), len(x.Aggs))
+		}
+		return fmt.Sprintf("Aggregate (%d aggregates)", len(x.Aggs))
+	case *Sort:
+		return fmt.Sprintf("Sort (%d keys)", len(x.Keys))
+	case *Limit:
+		return "Limit"
+	case *Distinct:
+		return "HashDistinct"
+	case *SetOp:
+		all := ""
+		if x.All {
+			all = " All"
+		}
+		return strings.ToUpper(x.Op[:1]) + x.Op[1:] + all
+	case *FuncScan:
+		return "Function Scan on " + x.Name
+	case *Materialize:
+		return fmt.Sprintf("CTE Scan (cte %d)", x.ID)
+	}
+	return fmt.Sprintf("%T", n)
+}
+
+func children(n Node) []Node {
+	switch x := n.(type) {
+	case *Filter:
+		return []Node{x.Input}
+	case *Project:
+		return []Node{x.Input}
+	case *Join:
+		return []Node{x.Left, x.Right}
+	case *Aggregate:
+		return []Node{x.Input}
+	case *Sort:
+		return []Node{x.Input}
+	case *Limit:
+		return []Node{x.Input}
+	case *Distinct:
+		return []Node{x.Input}
+	case *SetOp:
+		return []Node{x.Left, x.Right}
+	case *Materialize:
+		return []Node{x.Input}
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+package plan
+
+import (
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/types"
+)
+
+// Column is an output column of a plan node.
+type Column struct {
+	Name     string
+	T        types.Type
+	TableOID uint32
+	AttNum   int16
+}
+
+// Node is a relational operator in a plan tree. The executor (package
+// sql/exec) opens nodes into iterators.
+type Node interface {
+	Columns() []Column
+}
+
+// Scan reads a table at the statement's snapshot (with the transaction's own
+// writes overlaid). It outputs the table's physical row: one value per column
+// slot, dropped ones included (they read NULL and are hidden from scope).
+type Scan struct {
+	Table *catalog.Table
+	Alias string
+	Cols  []Column
+	// Filter is evaluated on each row (pushed-down WHERE conjuncts).
+	Filter Expr
+	// Access path: with KeyEq set (one expression per primary-key column,
+	// or a prefix of them), only rows with that primary key (prefix) are
+	// read. With Index set, Index's leading columns equal IndexEq.
+	KeyEq   []Expr
+	Index   *catalog.Index
+	IndexEq []Expr
+	// Reason explains the access path choice for EXPLAIN.
+	Reason string
+}
+
+// Values produces literal rows.
+type Values struct {
+	Rows [][]Expr
+	Cols []Column
+}
+
+// One produces a single row with no columns (SELECT without FROM).
+type One struct{}
+
+// Filter keeps rows for which Cond is true.
+type Filter struct {
+	Input Node
+	Cond  Expr
+}
+
+// Project computes Exprs over each input row.
+type Project struct {
+	Input Node
+	Exprs []Expr
+	Cols  []Column
+}
+
+// JoinKind is the kind of a join.
+type JoinKind int
+
+// Join kinds.
+const (
+	InnerJoin JoinKind = iota
+	LeftJoin
+	RightJoin
+	FullJoin
+	SemiJoin
+	AntiJoin
+)
+
+var joinNames = [...]string{"Inner", "Left", "Right", "Full", "Semi", "Anti"}
+
+func (k JoinKind) String() string { return joinNames[k] }
+
+// Join joins Left and Right; output rows are left columns then right columns
+// (semi and anti joins output left columns only). With LeftKeys/RightKeys
+// set the executor hashes the right side on RightKeys and probes with
+// LeftKeys; Cond is then the residual condition. Otherwise it is a nested
+// loop over Cond.
+type Join struct {
+	Kind                JoinKind
+	Left, Right         Node
+	LeftKeys, RightKeys []Expr
+	Cond                Expr
+	Cols                []Column
+}
+
+// AggCall is one aggregate computed by an Aggregate node.
+type AggCall struct {
+	Agg      *funcs.Aggregate
+	Args     []Expr
+	Distinct bool
+	Star     bool
+	Filter   Expr
+	Name     string
+}
+
+// Aggregate groups its input by GroupBy and computes Aggs per group. Output
+// rows are the group values followed by the aggregate results. With no
+// GroupBy it produces exactly one row, even for empty input.
+type Aggregate struct {
+	Input   Node
+	GroupBy []Expr
+	Aggs    []AggCall
+	Cols    []Column
+}
+
+// SortKey is one ORDER BY key.
+type SortKey struct {
+	E          Expr
+	Desc       bool
+	NullsFirst bool
+}
+
+// Sort orders its input.
+type Sort struct {
+	Input Node
+	Keys  []SortKey
+}
+
+// Limit skips Offset rows and returns at most Count (nil = all).
+type Limit struct {
+	Input         Node
+	Count, Offset Expr
+}
+
+// Distinct removes duplicate rows (comparing the first N columns; N = all
+// when 0).
+type Distinct struct {
+	Input Node
+	N     int
+}
+
+// SetOp is UNION / INTERSECT / EXCEPT [ALL].
+type SetOp struct {
+	Op          string // "union", "intersect", "except"
+	All         bool
+	Left, Right Node
+	Cols        []Column
+}
+
+// FuncScan is a set-returning function in FROM (generate_series).
+type FuncScan struct {
+	Name string
+	Args []Expr
+	Cols []Column
+}
+
+// Materialize runs a CTE once and replays its rows to every reference.
+type Materialize struct {
+	Input Node
+	ID    int
+}
+
+// Columns implementations.
+
+func (n *Scan) Columns() []Column        { return n.Cols }
+func (n *Values) Columns() []Column      { return n.Cols }
+func (n *One) Columns() []Column         { return nil }
+func (n *Filter) Columns() []Column      { return n.Input.Columns() }
+func (n *Project) Columns() []Column     { return n.Cols }
+func (n *Join) Columns() []Column        { return n.Cols }
+func (n *Aggregate) Columns() []Column   { return n.Cols }
+func (n *Sort) Columns() []Column        { return n.Input.Columns() }
+func (n *Limit) Columns() []Column       { return n.Input.Columns() }
+func (n *Distinct) Columns() []Column    { return n.Input.Columns() }
+func (n *SetOp) Columns() []Column       { return n.Cols }
+func (n *FuncScan) Columns() []Column    { return n.Cols }
+func (n *Materialize) Columns() []Column { return n.Input.Columns() }
+
+// Query is a bound statement that returns rows (SELECT, VALUES).
+type Query struct {
+	Root   Node
+	Params []types.Type
+}
+
+// SetClause is one `col = expr` of UPDATE or ON CONFLICT DO UPDATE.
+type SetClause struct {
+	Col int
+	E   Expr
+}
+
+// OnConflict is INSERT … ON CONFLICT.
+type OnConflict struct {
+	// Arbiter is the unique index whose conflict triggers the action (nil:
+	// any unique index, DO NOTHING only).
+	Arbiter *catalog.Index
+	Nothing bool
+	// Set and Where are evaluated over the existing row followed by the
+	// proposed row (EXCLUDED).
+	Set   []SetClause
+	Where Expr
+}
+
+// Insert inserts the rows of Source.
+type Insert struct {
+	Table *catalog.Table
+	// Source produces rows of the columns in Target (positions in the
+	// table); other columns take their defaults.
+	Source     Node
+	Target     []int
+	Defaults   []Expr // per column slot; nil = NULL
+	OnConflict *OnConflict
+	Returning  []Expr // over the inserted row
+	RetCols    []Column
+	Params     []types.Type
+}
+
+// Update updates rows of Scan.Table that pass Scan's filter.
+type Update struct {
+	Scan      *Scan
+	Set       []SetClause // over the old row
+	Returning []Expr      // over the new row
+	RetCols   []Column
+	Params    []types.Type
+}
+
+// Delete deletes rows of Scan.Table that pass Scan's filter.
+type Delete struct {
+	Scan      *Scan
+	Returning []Expr
+	RetCols   []Column
+	Params    []types.Type
+}

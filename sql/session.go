@@ -1,0 +1,633 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/log"
+	"github.com/omendb/omendb/oltp"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/exec"
+	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/sql/pgwire"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// Session is one client connection's SQL state. pgwire calls it from the
+// connection's goroutine; only Cancel may be called concurrently.
+type Session struct {
+	eng      *Engine
+	pid      int32
+	settings map[string]string
+	loc      *time.Location
+	txn      *txnState // the open transaction, explicit or implicit
+	failed   bool      // explicit transaction block in the failed state
+	// lastCommit is the offset of this session's last commit.
+	lastCommit log.Offset
+	funcCtx    funcs.Context
+	seqCurr    map[uint32]int64 // currval() per sequence
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+}
+
+// txnState is an open transaction.
+type txnState struct {
+	snap     log.Offset
+	writes   *oltp.Writes
+	cat      *catalog.Catalog // the catalog with the transaction's own DDL applied
+	explicit bool
+	start    time.Time
+	unpin    func()
+	saves    []savepoint
+	rowIDs   map[uint32]int64 // hidden row ids for tables created in this transaction
+	readOnly bool
+}
+
+type savepoint struct {
+	name string
+	sp   *oltp.Savepoint
+	cat  *catalog.Catalog
+}
+
+func newSession(e *Engine, params map[string]string) *Session {
+	s := &Session{eng: e, pid: e.nextPID.Add(1), settings: defaultSettings(e)}
+	for k, v := range params {
+		switch k {
+		case "application_name", "DateStyle", "TimeZone", "search_path", "client_encoding", "extra_float_digits", "IntervalStyle":
+			s.settings[k] = v
+		case "options":
+			// -c name=value pairs.
+			for _, f := range strings.Fields(v) {
+				if kv := strings.TrimPrefix(f, "-c"); strings.Contains(kv, "=") {
+					p := strings.SplitN(strings.TrimSpace(kv), "=", 2)
+					if _, ok := s.settings[p[0]]; ok {
+						s.settings[p[0]] = p[1]
+					}
+				}
+			}
+		}
+	}
+	s.applyTimeZone()
+	return s
+}
+
+func (s *Session) applyTimeZone() {
+	loc, err := time.LoadLocation(s.settings["TimeZone"])
+	if err != nil {
+		loc = time.UTC
+	}
+	s.loc = loc
+	s.funcCtx.Loc = loc
+}
+
+// Setting implements plan.Env.
+func (s *Session) Setting(name string) (string, bool) {
+	v, ok := s.settings[name]
+	return v, ok
+}
+
+// TxStatus implements pgwire.Session.
+func (s *Session) TxStatus() byte {
+	switch {
+	case s.failed:
+		return 'E'
+	case s.txn != nil && s.txn.explicit:
+		return 'T'
+	}
+	return 'I'
+}
+
+// Params implements pgwire.Session: the settings reported to the client.
+func (s *Session) Params() map[string]string {
+	out := map[string]string{}
+	for _, k := range reportedSettings {
+		out[k] = s.settings[k]
+	}
+	return out
+}
+
+// Cancel implements pgwire.Session.
+func (s *Session) Cancel() {
+	s.mu.Lock()
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.mu.Unlock()
+}
+
+// Close implements pgwire.Session.
+func (s *Session) Close() {
+	s.endTxn()
+	s.eng.forget(s)
+}
+
+// Prepare implements pgwire.Session.
+func (s *Session) Prepare(ctx context.Context, sql string, paramTypes []types.OID) ([]pgwire.Statement, error) {
+	if st, ok, err := parseExtension(sql); ok || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return []pgwire.Statement{&statement{s: s, sql: sql, ext: st, declared: paramTypes}}, nil
+	}
+	raws, err := plan.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]pgwire.Statement, 0, len(raws))
+	for _, r := range raws {
+		text := sql
+		if r.StmtLen > 0 || r.StmtLocation > 0 {
+			end := int(r.StmtLocation + r.StmtLen)
+			if r.StmtLen == 0 || end > len(sql) {
+				end = len(sql)
+			}
+			text = strings.TrimSpace(sql[r.StmtLocation:end])
+		}
+		out = append(out, &statement{s: s, sql: text, raw: r.Stmt, declared: paramTypes})
+	}
+	return out, nil
+}
+
+// beginStatement opens the implicit transaction if none is open, and
+// returns the statement's context (cancellable by Cancel).
+func (s *Session) beginStatement(ctx context.Context) (context.Context, func()) {
+	if s.txn == nil {
+		s.startTxn(false)
+	}
+	now := time.Now()
+	s.funcCtx.StmtTime = now
+	ctx, cancel := context.WithCancel(ctx)
+	if v := s.settings["statement_timeout"]; v != "" && v != "0" {
+		if d, err := parseDurationSetting(v); err == nil && d > 0 {
+			ctx, cancel = context.WithTimeout(ctx, d)
+		}
+	}
+	s.mu.Lock()
+	s.cancel = cancel
+	s.mu.Unlock()
+	return ctx, func() {
+		s.mu.Lock()
+		s.cancel = nil
+		s.mu.Unlock()
+		cancel()
+	}
+}
+
+func (s *Session) startTxn(explicit bool) {
+	st := s.eng.Store
+	snap := st.Applied()
+	if min := s.minOffset(); min > snap {
+		// SET omendb.min_offset: wait until this session's token is applied.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = st.WaitApplied(ctx, min)
+		cancel()
+		snap = st.Applied()
+	}
+	now := time.Now()
+	s.txn = &txnState{snap: snap, writes: oltp.NewWrites(), cat: st.Catalog(), explicit: explicit, start: now, unpin: st.Pin(uint64(snap))}
+	s.funcCtx.TxnTime = now
+}
+
+func (s *Session) minOffset() log.Offset {
+	var v uint64
+	fmt.Sscanf(s.settings["omendb.min_offset"], "%d", &v)
+	return log.Offset(v)
+}
+
+// endTxn discards the open transaction.
+func (s *Session) endTxn() {
+	if s.txn != nil {
+		s.txn.unpin()
+		s.txn = nil
+	}
+	s.failed = false
+}
+
+// commit commits the open transaction.
+func (s *Session) commit(ctx context.Context) error {
+	t := s.txn
+	if t == nil {
+		return nil
+	}
+	defer s.endTxn()
+	if t.writes.Empty() {
+		return nil
+	}
+	off, err := s.eng.Committer.Commit(ctx, t.writes, t.snap)
+	if err != nil {
+		return err
+	}
+	s.lastCommit = off
+	return nil
+}
+
+// catalog returns the catalog statements bind against.
+func (s *Session) catalog() *catalog.Catalog {
+	if s.txn != nil {
+		return s.txn.cat
+	}
+	return s.eng.Store.Catalog()
+}
+
+// statement is one parsed statement.
+type statement struct {
+	s        *Session
+	sql      string
+	raw      *pg.Node
+	ext      *extStmt
+	declared []types.OID
+
+	// cached analysis for Describe/Execute of prepared statements
+	cat    *catalog.Catalog
+	bound  any
+	params []types.OID
+	cols   []pgwire.Column
+}
+
+func (st *statement) SQL() string { return st.sql }
+
+// Describe implements pgwire.Statement.
+func (st *statement) Describe(ctx context.Context) ([]types.OID, []pgwire.Column, error) {
+	if err := st.bind(); err != nil {
+		return nil, nil, err
+	}
+	return st.params, st.cols, nil
+}
+
+// bind analyses the statement against the session's current catalog,
+// reusing the previous analysis while the catalog is unchanged.
+func (st *statement) bind() error {
+	cat := st.s.catalog()
+	if st.cat == cat && st.bound != nil {
+		return nil
+	}
+	b := plan.NewBinder(cat, st.s, st.s.loc, st.declared)
+	var err error
+	st.bound, st.params, st.cols, err = bindStatement(b, st.raw)
+	if err != nil {
+		st.bound = nil
+		return err
+	}
+	st.cat = cat
+	return nil
+}
+
+// bindStatement binds statements that have plans; utility statements are
+// bound to themselves and describe their columns where they return rows.
+func bindStatement(b *plan.Binder, raw *pg.Node) (any, []types.OID, []pgwire.Column, error) {
+	params := func(ts []types.Type) []types.OID {
+		out := make([]types.OID, len(ts))
+		for i, t := range ts {
+			out[i] = t.OID
+		}
+		return out
+	}
+	switch x := raw.Node.(type) {
+	case *pg.Node_SelectStmt:
+		q, err := b.BindQuery(x.SelectStmt)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return q, params(q.Params), wireColumns(q.Root.Columns()), nil
+	case *pg.Node_InsertStmt:
+		n, err := b.BindInsert(x.InsertStmt)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return n, params(n.Params), wireColumns(n.RetCols), nil
+	case *pg.Node_UpdateStmt:
+		n, err := b.BindUpdate(x.UpdateStmt)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return n, params(n.Params), wireColumns(n.RetCols), nil
+	case *pg.Node_DeleteStmt:
+		n, err := b.BindDelete(x.DeleteStmt)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return n, params(n.Params), wireColumns(n.RetCols), nil
+	case *pg.Node_VariableShowStmt:
+		name := x.VariableShowStmt.Name
+		if name == "all" {
+			return raw, nil, []pgwire.Column{{Name: "name", Type: types.Text}, {Name: "setting", Type: types.Text}, {Name: "description", Type: types.Text}}, nil
+		}
+		return raw, nil, []pgwire.Column{{Name: name, Type: types.Text}}, nil
+	case *pg.Node_ExplainStmt:
+		return raw, nil, []pgwire.Column{{Name: "QUERY PLAN", Type: types.Text}}, nil
+	}
+	return raw, params(b.FinalParams()), nil, nil
+}
+
+func wireColumns(cols []plan.Column) []pgwire.Column {
+	if cols == nil {
+		return nil
+	}
+	out := make([]pgwire.Column, len(cols))
+	for i, c := range cols {
+		out[i] = pgwire.Column{Name: c.Name, Type: c.T, TableOID: c.TableOID, AttNum: c.AttNum}
+	}
+	return out
+}
+
+// Execute implements pgwire.Statement.
+func (st *statement) Execute(ctx context.Context, params []types.Value) (pgwire.Result, error) {
+	s := st.s
+	if st.ext != nil {
+		return nil, st.ext.err
+	}
+	if ts, ok := st.raw.Node.(*pg.Node_TransactionStmt); ok {
+		return s.execTransaction(ctx, ts.TransactionStmt)
+	}
+	if s.failed {
+		return nil, pgerr.New(pgerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	implicit := s.txn == nil
+	for attempt := 0; ; attempt++ {
+		res, err := s.execOnce(ctx, st, params)
+		if err == nil {
+			if implicit && res.lazy == nil && res.copy == nil {
+				// Autocommit: commit now (a row-returning query commits
+				// when its result is closed).
+				if err = s.commit(ctx); err != nil {
+					res.Close()
+					if implicit && oltp.IsConflict(err) && attempt < autocommitRetries && st.retryable() {
+						continue
+					}
+					return nil, err
+				}
+			}
+			if implicit && res.lazy != nil {
+				res.onClose = func() error { return s.commit(context.Background()) }
+			}
+			return res, nil
+		}
+		if implicit {
+			s.endTxn()
+		} else if s.txn != nil {
+			s.failed = true
+		}
+		return nil, err
+	}
+}
+
+// autocommitRetries bounds how often a single autocommit statement is
+// re-executed on a fresh snapshot after a write-write conflict: a lone
+// statement behaves as under PostgreSQL's READ COMMITTED, where the loser of
+// a row conflict re-reads the row instead of failing.
+const autocommitRetries = 16
+
+// retryable reports whether re-running the statement is invisible to the
+// client: plain DML without sequence calls.
+func (st *statement) retryable() bool {
+	switch st.raw.Node.(type) {
+	case *pg.Node_UpdateStmt, *pg.Node_DeleteStmt, *pg.Node_InsertStmt:
+		return !strings.Contains(strings.ToLower(st.sql), "nextval")
+	}
+	return false
+}
+
+func (s *Session) execOnce(ctx context.Context, st *statement, params []types.Value) (*result, error) {
+	ctx, done := s.beginStatement(ctx)
+	if err := st.bind(); err != nil {
+		done()
+		return nil, err
+	}
+	res, err := s.run(ctx, st, params)
+	if res == nil || res.lazy == nil {
+		done()
+	} else {
+		res.done = done
+	}
+	return res, err
+}
+
+func (s *Session) execCtx(ctx context.Context, params []types.Value) *exec.Ctx {
+	return &exec.Ctx{Context: ctx, Params: params, Loc: s.loc, Funcs: &s.funcCtx, Reader: s.reader(), Session: s}
+}
+
+// run executes a bound statement inside the open transaction.
+func (s *Session) run(ctx context.Context, st *statement, params []types.Value) (*result, error) {
+	switch b := st.bound.(type) {
+	case *plan.Query:
+		c := s.execCtx(ctx, params)
+		it, err := exec.Open(c, b.Root)
+		if err != nil {
+			return nil, err
+		}
+		return &result{cols: st.cols, lazy: it, tagFmt: "SELECT %d"}, nil
+	case *plan.Insert:
+		if err := s.checkWrite(); err != nil {
+			return nil, err
+		}
+		r, err := exec.Insert(s.execCtx(ctx, params), s.writer(), b)
+		if err != nil {
+			return nil, err
+		}
+		return &result{cols: st.cols, rows: r.Rows, tag: fmt.Sprintf("INSERT 0 %d", r.Count)}, nil
+	case *plan.Update:
+		if err := s.checkWrite(); err != nil {
+			return nil, err
+		}
+		r, err := exec.Update(s.execCtx(ctx, params), s.writer(), b)
+		if err != nil {
+			return nil, err
+		}
+		return &result{cols: st.cols, rows: r.Rows, tag: fmt.Sprintf("UPDATE %d", r.Count)}, nil
+	case *plan.Delete:
+		if err := s.checkWrite(); err != nil {
+			return nil, err
+		}
+		r, err := exec.Delete(s.execCtx(ctx, params), s.writer(), b)
+		if err != nil {
+			return nil, err
+		}
+		return &result{cols: st.cols, rows: r.Rows, tag: fmt.Sprintf("DELETE %d", r.Count)}, nil
+	case *pg.Node:
+		return s.utility(ctx, st, b, params)
+	}
+	return nil, pgerr.New(pgerr.InternalError, "unexpected bound statement %T", st.bound)
+}
+
+func (s *Session) checkWrite() error {
+	if s.txn != nil && s.txn.readOnly {
+		return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute this statement in a read-only transaction")
+	}
+	if s.settings["omendb.as_of"] != "" {
+		return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot write while omendb.as_of is set")
+	}
+	return nil
+}
+
+func (s *Session) execTransaction(ctx context.Context, ts *pg.TransactionStmt) (pgwire.Result, error) {
+	switch ts.Kind {
+	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
+		if err := checkIsolation(ts.Options); err != nil {
+			return nil, err
+		}
+		if s.txn != nil && s.txn.explicit {
+			// PostgreSQL warns and stays in the transaction.
+			return &result{tag: "BEGIN"}, nil
+		}
+		s.startTxn(true)
+		s.txn.readOnly = txnReadOnly(ts.Options)
+		return &result{tag: "BEGIN"}, nil
+	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
+		if s.failed {
+			s.endTxn()
+			return &result{tag: "ROLLBACK"}, nil
+		}
+		if s.txn == nil || !s.txn.explicit {
+			s.endTxn()
+			return &result{tag: "COMMIT"}, nil // WARNING: there is no transaction in progress
+		}
+		if err := s.commit(ctx); err != nil {
+			return nil, err
+		}
+		return &result{tag: "COMMIT"}, nil
+	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+		s.endTxn()
+		return &result{tag: "ROLLBACK"}, nil
+	case pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+		if s.txn == nil || !s.txn.explicit {
+			return nil, pgerr.New(pgerr.NoActiveSQLTransaction, "SAVEPOINT can only be used in transaction blocks")
+		}
+		if s.failed {
+			return nil, pgerr.New(pgerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+		}
+		s.txn.saves = append(s.txn.saves, savepoint{name: ts.SavepointName, sp: s.txn.writes.Save(), cat: s.txn.cat})
+		return &result{tag: "SAVEPOINT"}, nil
+	case pg.TransactionStmtKind_TRANS_STMT_RELEASE, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		if s.txn == nil || !s.txn.explicit {
+			return nil, pgerr.New(pgerr.NoActiveSQLTransaction, "%s can only be used in transaction blocks", map[bool]string{true: "RELEASE SAVEPOINT", false: "ROLLBACK TO SAVEPOINT"}[ts.Kind == pg.TransactionStmtKind_TRANS_STMT_RELEASE])
+		}
+		i := len(s.txn.saves) - 1
+		for ; i >= 0 && s.txn.saves[i].name != ts.SavepointName; i-- {
+		}
+		if i < 0 {
+			s.failed = true
+			return nil, pgerr.New(pgerr.InvalidSavepointSpecification, "savepoint %q does not exist", ts.SavepointName)
+		}
+		if ts.Kind == pg.TransactionStmtKind_TRANS_STMT_RELEASE {
+			if s.failed {
+				return nil, pgerr.New(pgerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+			}
+			s.txn.saves = s.txn.saves[:i]
+			return &result{tag: "RELEASE"}, nil
+		}
+		sp := s.txn.saves[i]
+		s.txn.writes.Restore(sp.sp)
+		s.txn.cat = sp.cat
+		s.txn.saves = s.txn.saves[:i+1]
+		s.txn.saves[i].sp = s.txn.writes.Save()
+		s.failed = false
+		return &result{tag: "ROLLBACK"}, nil
+	}
+	return nil, pgerr.NotSupported("two-phase commit is not supported")
+}
+
+func checkIsolation(opts []*pg.Node) error {
+	for _, o := range opts {
+		d := o.GetDefElem()
+		if d == nil || d.Defname != "transaction_isolation" {
+			continue
+		}
+		if c := d.Arg.GetAConst(); c != nil {
+			if sv, ok := c.Val.(*pg.A_Const_Sval); ok && strings.EqualFold(sv.Sval.Sval, "serializable") {
+				return pgerr.NotSupported("SERIALIZABLE isolation is not supported yet; OmenDB runs transactions under snapshot isolation (REPEATABLE READ)")
+			}
+		}
+	}
+	return nil
+}
+
+func txnReadOnly(opts []*pg.Node) bool {
+	for _, o := range opts {
+		if d := o.GetDefElem(); d != nil && d.Defname == "transaction_read_only" {
+			if c := d.Arg.GetAConst(); c != nil {
+				if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
+					return iv.Ival.Ival != 0
+				}
+			}
+		}
+	}
+	return false
+}
+
+// result implements pgwire.Result.
+type result struct {
+	cols    []pgwire.Column
+	rows    [][]types.Value
+	i       int
+	lazy    exec.Iter
+	n       int64
+	tag     string
+	tagFmt  string
+	copy    pgwire.Copy
+	done    func()
+	onClose func() error
+	closed  bool
+}
+
+func (r *result) Columns() []pgwire.Column { return r.cols }
+
+func (r *result) Next(ctx context.Context) ([]types.Value, error) {
+	if r.lazy != nil {
+		row, err := r.lazy.Next()
+		if row != nil {
+			r.n++
+		}
+		return row, err
+	}
+	if r.i >= len(r.rows) {
+		return nil, nil
+	}
+	r.i++
+	return r.rows[r.i-1], nil
+}
+
+func (r *result) Tag() string {
+	if r.tagFmt != "" {
+		return fmt.Sprintf(r.tagFmt, r.n)
+	}
+	return r.tag
+}
+
+func (r *result) Copy() pgwire.Copy { return r.copy }
+
+func (r *result) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	if r.lazy != nil {
+		r.lazy.Close()
+	}
+	if r.done != nil {
+		r.done()
+	}
+	if r.onClose != nil {
+		return r.onClose()
+	}
+	return nil
+}
+
+func parseDurationSetting(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if d, err := time.ParseDuration(v); err == nil {
+		return d, nil
+	}
+	var ms int64
+	if _, err := fmt.Sscanf(v, "%d", &ms); err != nil {
+		return 0, err
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}

@@ -1,0 +1,314 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/exec"
+	"github.com/omendb/omendb/sql/pgwire"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// utility executes statements that have no plan: DDL, SET/SHOW, COPY,
+// EXPLAIN, maintenance commands.
+func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params []types.Value) (*result, error) {
+	tag := func(t string, err error) (*result, error) {
+		if err != nil {
+			return nil, err
+		}
+		return &result{tag: t}, nil
+	}
+	ddlAllowed := func() error {
+		if s.txn.readOnly {
+			return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute this statement in a read-only transaction")
+		}
+		return nil
+	}
+	switch x := n.Node.(type) {
+	case *pg.Node_CreateStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.createTable(x.CreateStmt))
+	case *pg.Node_DropStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.dropStmt(ctx, x.DropStmt))
+	case *pg.Node_IndexStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		if x.IndexStmt.Concurrent && s.txn.explicit {
+			return nil, pgerr.New(pgerr.ActiveSQLTransaction, "CREATE INDEX CONCURRENTLY cannot run inside a transaction block")
+		}
+		return tag(s.createIndex(ctx, x.IndexStmt))
+	case *pg.Node_AlterTableStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.alterTable(ctx, x.AlterTableStmt))
+	case *pg.Node_RenameStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.rename(x.RenameStmt))
+	case *pg.Node_TruncateStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.truncate(x.TruncateStmt))
+	case *pg.Node_CreateSeqStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.createSequence(x.CreateSeqStmt))
+	case *pg.Node_CreateSchemaStmt:
+		if x.CreateSchemaStmt.Schemaname == "public" && x.CreateSchemaStmt.IfNotExists {
+			return &result{tag: "CREATE SCHEMA"}, nil
+		}
+		return nil, pgerr.NotSupported("schemas other than public are not supported yet")
+	case *pg.Node_VariableSetStmt:
+		return s.set(x.VariableSetStmt)
+	case *pg.Node_VariableShowStmt:
+		name := x.VariableShowStmt.Name
+		if name == "all" {
+			return &result{cols: st.cols, rows: s.showAll(), tag: "SHOW"}, nil
+		}
+		canon, ok := s.canonicalSetting(name)
+		if !ok {
+			if name == "transaction isolation level" || name == "transaction_isolation" {
+				canon = "transaction_isolation"
+			} else {
+				return nil, pgerr.New(pgerr.UndefinedObject, "unrecognized configuration parameter %q", name)
+			}
+		}
+		return &result{cols: st.cols, rows: [][]types.Value{{types.NewText(s.settings[canon])}}, tag: "SHOW"}, nil
+	case *pg.Node_ExplainStmt:
+		return s.explain(ctx, st, x.ExplainStmt, params)
+	case *pg.Node_CopyStmt:
+		return s.copyStmt(ctx, x.CopyStmt)
+	case *pg.Node_VacuumStmt:
+		// Old versions are reclaimed continuously and statistics are kept
+		// incrementally: there is nothing for VACUUM or ANALYZE to do.
+		if x.VacuumStmt.IsVacuumcmd {
+			if s.txn.explicit {
+				return nil, pgerr.New(pgerr.ActiveSQLTransaction, "VACUUM cannot run inside a transaction block")
+			}
+			return &result{tag: "VACUUM"}, nil
+		}
+		return &result{tag: "ANALYZE"}, nil
+	case *pg.Node_CheckPointStmt:
+		return &result{tag: "CHECKPOINT"}, nil
+	case *pg.Node_DiscardStmt:
+		if s.txn.explicit {
+			return nil, pgerr.New(pgerr.ActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
+		}
+		s.settings = defaultSettings(s.eng)
+		s.applyTimeZone()
+		return &result{tag: "DISCARD ALL"}, nil
+	case *pg.Node_DeallocateStmt:
+		return &result{tag: "DEALLOCATE"}, nil
+	case *pg.Node_ViewStmt:
+		return nil, pgerr.NotSupported("views are not supported yet")
+	case *pg.Node_CommentStmt:
+		return nil, pgerr.NotSupported("COMMENT is not supported yet")
+	case *pg.Node_PrepareStmt, *pg.Node_ExecuteStmt:
+		return nil, pgerr.NotSupported("SQL-level PREPARE/EXECUTE is not supported yet; use the extended protocol")
+	case *pg.Node_LockStmt:
+		// Snapshot isolation with commit-time validation: explicit table
+		// locks are accepted and have nothing to protect beyond it.
+		if !s.txn.explicit {
+			return nil, pgerr.New(pgerr.NoActiveSQLTransaction, "LOCK TABLE can only be used in transaction blocks")
+		}
+		return &result{tag: "LOCK TABLE"}, nil
+	}
+	return nil, pgerr.NotSupported("statement %s is not supported yet", strings.TrimPrefix(fmt.Sprintf("%T", n.Node), "*pg_query.Node_"))
+}
+
+func (s *Session) set(vs *pg.VariableSetStmt) (*result, error) {
+	switch vs.Kind {
+	case pg.VariableSetKind_VAR_SET_VALUE:
+		v, err := settingValue(vs.Args)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.setSetting(vs.Name, v); err != nil {
+			return nil, err
+		}
+	case pg.VariableSetKind_VAR_SET_DEFAULT, pg.VariableSetKind_VAR_RESET:
+		canon, ok := s.canonicalSetting(vs.Name)
+		if !ok {
+			return nil, pgerr.New(pgerr.UndefinedObject, "unrecognized configuration parameter %q", vs.Name)
+		}
+		s.settings[canon] = defaultSettings(s.eng)[canon]
+		s.applyTimeZone()
+		if vs.Kind == pg.VariableSetKind_VAR_RESET {
+			return &result{tag: "RESET"}, nil
+		}
+	case pg.VariableSetKind_VAR_RESET_ALL:
+		s.settings = defaultSettings(s.eng)
+		s.applyTimeZone()
+		return &result{tag: "RESET"}, nil
+	case pg.VariableSetKind_VAR_SET_MULTI:
+		// SET TRANSACTION / SET SESSION CHARACTERISTICS
+		if err := checkIsolation(vs.Args); err != nil {
+			return nil, err
+		}
+		if s.txn != nil && txnReadOnly(vs.Args) {
+			s.txn.readOnly = true
+		}
+	default:
+		return nil, pgerr.NotSupported("this form of SET is not supported yet")
+	}
+	return &result{tag: "SET"}, nil
+}
+
+// SeqFunc implements exec.Session: nextval, currval, setval.
+func (s *Session) SeqFunc(op string, seqID uint32, args []types.Value) (types.Value, error) {
+	sq, ok := s.catalog().Sequence(seqID)
+	if !ok {
+		return types.Null, pgerr.New(pgerr.UndefinedTable, "sequence %d does not exist", seqID)
+	}
+	st := s.eng.Store
+	switch op {
+	case "nextval":
+		v := st.NextVal(sq)
+		s.txn.writes.UseSequence(seqID, v)
+		if s.seqCurr == nil {
+			s.seqCurr = map[uint32]int64{}
+		}
+		s.seqCurr[seqID] = v
+		return types.NewInt(v), nil
+	case "currval":
+		v, ok := s.seqCurr[seqID]
+		if !ok {
+			return types.Null, pgerr.New(pgerr.ObjectNotInPrerequisiteState, "currval of sequence %q is not yet defined in this session", sq.Name)
+		}
+		return types.NewInt(v), nil
+	case "setval":
+		if len(args) == 0 || args[0].IsNull() {
+			return types.Null, nil
+		}
+		st.SetVal(seqID, args[0].I, false)
+		s.txn.writes.UseSequence(seqID, args[0].I)
+		return args[0], nil
+	}
+	return types.Null, pgerr.NotSupported("%s", op)
+}
+
+// SessionFunc implements exec.Session.
+func (s *Session) SessionFunc(name string, args []types.Value) (types.Value, error) {
+	switch name {
+	case "omendb_commit_offset":
+		return types.NewInt(int64(s.lastCommit)), nil
+	case "omendb_offset":
+		if s.txn != nil {
+			return types.NewInt(int64(s.txn.snap)), nil
+		}
+		return types.NewInt(int64(s.eng.Store.Applied())), nil
+	case "current_setting":
+		if len(args) == 0 || args[0].IsNull() {
+			return types.Null, nil
+		}
+		canon, ok := s.canonicalSetting(args[0].S)
+		if !ok {
+			if len(args) > 1 && args[1].K == types.KindBool && args[1].Bool() {
+				return types.Null, nil
+			}
+			return types.Null, pgerr.New(pgerr.UndefinedObject, "unrecognized configuration parameter %q", args[0].S)
+		}
+		return types.NewText(s.settings[canon]), nil
+	case "set_config":
+		if len(args) < 2 || args[0].IsNull() {
+			return types.Null, nil
+		}
+		if err := s.setSetting(args[0].S, args[1].S); err != nil {
+			return types.Null, err
+		}
+		return types.NewText(args[1].S), nil
+	case "pg_backend_pid":
+		return types.NewInt(int64(s.pid)), nil
+	case "current_database":
+		return types.NewText(s.eng.Database), nil
+	case "current_schema":
+		return types.NewText("public"), nil
+	case "current_user", "session_user":
+		return types.NewText(s.settings["session_authorization"]), nil
+	case "version":
+		return types.NewText(fmt.Sprintf("PostgreSQL %s (OmenDB %s) on x86_64-pc-linux-gnu, compiled by Go", pgVersion, Version)), nil
+	case "pg_is_in_recovery":
+		return types.NewBool(false), nil
+	}
+	return types.Null, pgerr.New(pgerr.UndefinedFunction, "function %s does not exist", name)
+}
+
+func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt, params []types.Value) (*result, error) {
+	analyze := false
+	for _, o := range ex.Options {
+		d := o.GetDefElem()
+		switch d.Defname {
+		case "analyze":
+			analyze = d.Arg == nil || isOn(fmt.Sprint(d.Arg))
+		case "verbose", "costs", "buffers", "timing", "summary", "settings", "wal":
+		case "format":
+			return nil, pgerr.NotSupported("EXPLAIN formats other than text are not supported yet")
+		}
+	}
+	b := plan.NewBinder(s.catalog(), s, s.loc, nil)
+	bound, _, _, err := bindStatement(b, ex.Query)
+	if err != nil {
+		return nil, err
+	}
+	var root plan.Node
+	var header string
+	switch x := bound.(type) {
+	case *plan.Query:
+		root = x.Root
+	case *plan.Insert:
+		header, root = "Insert on "+x.Table.Name, x.Source
+	case *plan.Update:
+		header, root = "Update on "+x.Scan.Table.Name, x.Scan
+	case *plan.Delete:
+		header, root = "Delete on "+x.Scan.Table.Name, x.Scan
+	default:
+		return nil, pgerr.NotSupported("EXPLAIN of this statement is not supported")
+	}
+	var stats map[plan.Node]*exec.NodeStats
+	if analyze {
+		if _, ok := bound.(*plan.Query); !ok {
+			return nil, pgerr.NotSupported("EXPLAIN ANALYZE of data-modifying statements is not supported yet")
+		}
+		c := s.execCtx(ctx, params)
+		c.Stats = map[plan.Node]*exec.NodeStats{}
+		if _, err := exec.Collect(c, root); err != nil {
+			return nil, err
+		}
+		stats = c.Stats
+	}
+	lines := plan.Explain(root, func(n plan.Node) string {
+		if st := stats[n]; st != nil {
+			return fmt.Sprintf(" (actual rows=%d loops=%d time=%.3f ms)", st.Rows, st.Loops, float64(st.Time.Microseconds())/1000)
+		}
+		return ""
+	})
+	if header != "" {
+		for i := range lines {
+			lines[i] = "  " + lines[i]
+		}
+		lines = append([]string{header}, lines...)
+	}
+	rows := make([][]types.Value, len(lines))
+	for i, l := range lines {
+		rows[i] = []types.Value{types.NewText(l)}
+	}
+	return &result{cols: []pgwire.Column{{Name: "QUERY PLAN", Type: types.Text}}, rows: rows, tag: "EXPLAIN"}, nil
+}
+
+var _ = catalog.New
