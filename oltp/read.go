@@ -129,12 +129,12 @@ func (t *Table) IndexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn
 // key self has the same values in the columns of unique index ix, at the
 // newest state (snap = ^0) or at a snapshot. NULLs never conflict.
 func (t *Table) UniqueConflict(ix *catalog.Index, row []types.Value, self []byte, snap uint64) bool {
+	def := t.def.Load()
 	for _, c := range ix.Columns {
-		if colValue(row, c).IsNull() {
+		if ColValue(def, row, c).IsNull() {
 			return false
 		}
 	}
-	def := t.def.Load()
 	prefix := EncodeKey(def, ix, row)
 	if ix.Primary {
 		_, ok := t.Get(prefix, snap)

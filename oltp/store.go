@@ -462,14 +462,23 @@ func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
 func EncodeKey(def *catalog.Table, ix *catalog.Index, row []types.Value) []byte {
 	var k []byte
 	for _, c := range ix.Columns {
-		k = keycode.Append(k, colValue(row, c), def.Columns[c].Type)
+		k = keycode.Append(k, ColValue(def, row, c), def.Columns[c].Type)
 	}
 	return k
 }
 
-func colValue(row []types.Value, c int) types.Value {
+// ColValue returns column c of a stored row; rows written before an ADD
+// COLUMN are shorter and read the column's missing value (or NULL).
+func ColValue(def *catalog.Table, row []types.Value, c int) types.Value {
 	if c < len(row) {
 		return row[c]
+	}
+	if c < len(def.Columns) {
+		if m := def.Columns[c].Missing; m != nil && !def.Columns[c].Dropped {
+			if v, err := types.ParseText(def.Columns[c].Type, *m, nil); err == nil {
+				return v
+			}
+		}
 	}
 	return types.Null
 }

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"runtime/debug"
 	"fmt"
 	"strings"
 	"sync"
@@ -255,7 +256,13 @@ type statement struct {
 func (st *statement) SQL() string { return st.sql }
 
 // Describe implements pgwire.Statement.
-func (st *statement) Describe(ctx context.Context) ([]types.OID, []pgwire.Column, error) {
+func (st *statement) Describe(ctx context.Context) (params []types.OID, cols []pgwire.Column, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			st.s.eng.Logger.Error("panic describing statement", "panic", r, "sql", st.sql, "stack", string(debug.Stack()))
+			params, cols, err = nil, nil, pgerr.New(pgerr.InternalError, "internal error: %v", r)
+		}
+	}()
 	if err := st.bind(); err != nil {
 		return nil, nil, err
 	}
@@ -338,9 +345,23 @@ func wireColumns(cols []plan.Column) []pgwire.Column {
 	return out
 }
 
-// Execute implements pgwire.Statement.
-func (st *statement) Execute(ctx context.Context, params []types.Value) (pgwire.Result, error) {
+// Execute implements pgwire.Statement. A panic while executing becomes an
+// internal error (XX000) and the transaction state is cleaned up as for any
+// error.
+func (st *statement) Execute(ctx context.Context, params []types.Value) (res pgwire.Result, err error) {
 	s := st.s
+	implicitAtStart := s.txn == nil
+	defer func() {
+		if r := recover(); r != nil {
+			s.eng.Logger.Error("panic executing statement", "panic", r, "sql", st.sql, "stack", string(debug.Stack()))
+			res, err = nil, pgerr.New(pgerr.InternalError, "internal error: %v", r)
+			if implicitAtStart {
+				s.endTxn()
+			} else if s.txn != nil {
+				s.failed = true
+			}
+		}
+	}()
 	if st.ext != nil {
 		return nil, st.ext.err
 	}

@@ -319,16 +319,11 @@ func (b *Binder) bindAExpr(a *pg.A_Expr, s *scope) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, err := b.comparison("=", l, r, a.Location)
-		if err != nil {
-			return nil, err
-		}
-		cmp := c.(*Cmp)
-		cmp.Distinct = true
+		op := "="
 		if a.Kind == pg.A_Expr_Kind_AEXPR_DISTINCT {
-			cmp.Op = "<>"
+			op = "<>"
 		}
-		return cmp, nil
+		return b.comparisonOpts(op, l, r, a.Location, true)
 	case pg.A_Expr_Kind_AEXPR_NULLIF:
 		l, err := b.bindExpr(a.Lexpr, s)
 		if err != nil {
@@ -516,6 +511,18 @@ func (b *Binder) binaryOp(op string, l, r Expr, loc int32) (Expr, error) {
 			}
 		}
 		return re, nil
+	case "^":
+		f, casts, err := funcs.Resolve("power", []types.Type{l.Type(), r.Type()})
+		if err != nil {
+			return nil, err
+		}
+		if l, err = b.coerce(l, casts[0], false); err != nil {
+			return nil, err
+		}
+		if r, err = b.coerce(r, casts[1], false); err != nil {
+			return nil, err
+		}
+		return b.fold(&Func{F: f, Args: []Expr{l, r}})
 	case "~~", "!~~", "~~*", "!~~*":
 		return nil, pgerr.NotSupported("operator %s is not supported yet", op)
 	case "+", "-", "*", "/", "%":
@@ -560,6 +567,12 @@ func unknownPeer(t types.Type, op string) types.Type {
 
 // comparison binds l op r, casting both sides to a common type.
 func (b *Binder) comparison(op string, l, r Expr, loc int32) (Expr, error) {
+	return b.comparisonOpts(op, l, r, loc, false)
+}
+
+// comparisonOpts binds a comparison; distinct makes it NULL-safe
+// (IS [NOT] DISTINCT FROM).
+func (b *Binder) comparisonOpts(op string, l, r Expr, loc int32, distinct bool) (Expr, error) {
 	lt, rt := l.Type(), r.Type()
 	var t types.Type
 	switch {
@@ -587,7 +600,7 @@ func (b *Binder) comparison(op string, l, r Expr, loc int32) (Expr, error) {
 			return nil, err
 		}
 	}
-	return b.fold(&Cmp{Op: op, L: l, R: r})
+	return b.fold(&Cmp{Op: op, L: l, R: r, Distinct: distinct})
 }
 
 func (b *Binder) bindBoolExpr(be *pg.BoolExpr, s *scope) (Expr, error) {

@@ -1,0 +1,53 @@
+# OmenDB — build, run, test, benchmark.
+#   make run    build and start OmenDB on its embedded default (data in ./data)
+#   make test   everything CI runs (vet, unit, race, SQL logic vs PostgreSQL, crash tests)
+#   make bench  benchmarks side by side with their peers (slow; not part of test)
+
+GO      ?= go
+BIN     := bin/omendb
+PKGS    := ./...
+# Packages with concurrent code run under the race detector.
+RACE_PKGS := ./oltp/... ./log/... ./materializer/... ./sql/pgwire/...
+
+.PHONY: all build run test test-unit test-race vet fmt-check deps bench verify fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/omendb
+
+run: build
+	./$(BIN) serve
+
+deps:
+	@./scripts/deps.sh
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+test-unit: build
+	$(GO) test -count=1 -timeout 12m $(PKGS)
+
+test-race:
+	$(GO) test -count=1 -race -timeout 10m $(RACE_PKGS)
+
+test: deps fmt-check vet test-unit test-race
+
+bench: build
+	./$(BIN) bench commit
+	./$(BIN) bench index --keys 1000000
+	./$(BIN) bench tpch gen --sf 1 --out /tmp/omendb-tpch-sf1
+
+verify: build
+	OMENDB_VERIFY=1 $(GO) test -count=1 -timeout 30m ./bench/tpch/...
+
+fuzz:
+	$(GO) test -run=NONE -fuzz=FuzzDecode -fuzztime=30s ./log
+	$(GO) test -run=NONE -fuzz=FuzzDecodeRow -fuzztime=30s ./types
+
+clean:
+	rm -rf bin
