@@ -2,8 +2,8 @@ package sql
 
 import (
 	"context"
-	"runtime/debug"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
