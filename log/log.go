@@ -49,7 +49,8 @@ type Record struct {
 	Txns []Txn
 }
 
-// Entry is a record read back from the log.
+// Entry is a record read back from the log. The Record belongs to the
+// caller; its Key and Row slices share buffers the log never reuses.
 type Entry struct {
 	Offset Offset
 	Time   time.Time // time JetStream stored the (last) message

@@ -131,6 +131,10 @@ type Store struct {
 
 	// ids allocates object IDs (tables, indexes, sequences) to sessions.
 	ids atomic.Uint32
+	// applyMu serialises Apply: the materializer (replay, records of other
+	// writers) and the committer (its own records, right after they are
+	// durable) both apply, one at a time, in offset order.
+	applyMu sync.Mutex
 	// catAt is the offset of the last applied catalog change.
 	catAt   atomic.Uint64
 	horizon horizon
@@ -254,11 +258,15 @@ func (s *Store) newIndex(method string) (index.Index, error) {
 	return index.New(method)
 }
 
-// Apply applies one log entry. Only the materializer calls it, in offset order.
+// Apply applies one log entry. Entries at or below the applied offset are
+// skipped: the committer applies its own records as soon as they are
+// durable, and the materializer then meets them again in the log.
 func (s *Store) Apply(e log.Entry) error {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
 	off := uint64(e.Offset)
 	if off <= s.applied.Load() {
-		return nil // already applied (replay overlap)
+		return nil // already applied
 	}
 	for ti := range e.Record.Txns {
 		txn := &e.Record.Txns[ti]

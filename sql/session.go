@@ -34,6 +34,7 @@ type Session struct {
 	lastCommit log.Offset
 	funcCtx    funcs.Context
 	seqCurr    map[uint32]int64 // currval() per sequence
+	params     map[string]string // reported settings; nil after a change
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -81,6 +82,7 @@ func newSession(e *Engine, params map[string]string) *Session {
 }
 
 func (s *Session) applyTimeZone() {
+	s.params = nil
 	loc, err := time.LoadLocation(s.settings["TimeZone"])
 	if err != nil {
 		loc = time.UTC
@@ -107,12 +109,16 @@ func (s *Session) TxStatus() byte {
 }
 
 // Params implements pgwire.Session: the settings reported to the client.
+// pgwire calls it after every statement, so it returns the session's own
+// map, rebuilt only when a setting changed.
 func (s *Session) Params() map[string]string {
-	out := map[string]string{}
-	for _, k := range reportedSettings {
-		out[k] = s.settings[k]
+	if s.params == nil {
+		s.params = make(map[string]string, len(reportedSettings))
+		for _, k := range reportedSettings {
+			s.params[k] = s.settings[k]
+		}
 	}
-	return out
+	return s.params
 }
 
 // Cancel implements pgwire.Session.

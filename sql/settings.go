@@ -175,6 +175,7 @@ func (s *Session) setSetting(name, value string) error {
 		}
 	}
 	s.settings[canon] = value
+	s.params = nil
 	if canon == "TimeZone" {
 		s.applyTimeZone()
 	}

@@ -29,7 +29,9 @@ type Session interface {
 	TxStatus() byte
 	// Params returns ParameterStatus values to report at startup and after
 	// any statement that changed one (server_version, TimeZone, …): pgwire
-	// sends those whose value differs from what it last sent.
+	// sends those whose value differs from what it last sent. It is called
+	// after every statement, so return the session's own map rather than a
+	// copy; pgwire only reads it, on the session's goroutine.
 	Params() map[string]string
 	// Cancel cancels the statement running now, if any (CancelRequest).
 	Cancel()
@@ -107,7 +109,7 @@ type Copy interface {
 type CopyOptions struct {
 	CSV       bool   // FORMAT csv (else text)
 	Delimiter byte   // default '\t' for text, ',' for CSV
-	Null      string // default `\N` for text, "" for CSV
+	Null      string // used exactly as given: the engine fills PostgreSQL's default (`\N` for text, "" for CSV)
 	Header    bool   // CSV/text HEADER: first line is column names (skipped on input)
 	Quote     byte   // CSV only; default '"'
 	Escape    byte   // CSV only; default = Quote
@@ -115,4 +117,9 @@ type CopyOptions struct {
 	// TrailingDelimiter: every input line ends with an extra delimiter to be
 	// dropped (dbgen's .tbl files); an OmenDB option, not PostgreSQL's.
 	TrailingDelimiter bool
+	// Binary is FORMAT binary (pgx's CopyFrom uses it): Row receives each
+	// field in its column type's binary send format (types.ParseBinary), and
+	// COPY TO encodes with types.AppendBinary. The text/CSV options above do
+	// not apply.
+	Binary bool
 }

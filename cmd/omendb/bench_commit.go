@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/omendb/omendb/internal/testpg"
+	"github.com/omendb/omendb/server"
+)
+
+func init() { benchCommands["commit"] = runBenchCommit }
+
+// commitResult is one (system, connections) measurement.
+type commitResult struct {
+	System   string  `json:"system"`
+	Conns    int     `json:"conns"`
+	Commits  int64   `json:"commits"`
+	Seconds  float64 `json:"seconds"`
+	PerSec   float64 `json:"commits_per_sec"`
+	P50Ms    float64 `json:"p50_ms"`
+	P99Ms    float64 `json:"p99_ms"`
+	Failures int64   `json:"failures"`
+}
+
+// runBenchCommit measures durable single-row INSERT commits/s and latency
+// against OmenDB and PostgreSQL 15 side by side.
+func runBenchCommit(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench commit", flag.ContinueOnError)
+	dur := fs.Duration("duration", 10*time.Second, "measurement time per level")
+	levels := fs.String("conns", "1,8,64", "connection counts")
+	jsonOut := fs.Bool("json", false, "print one JSON object per result")
+	noPG := fs.Bool("no-postgres", false, "skip the PostgreSQL peer")
+	omendbURL := fs.String("url", "", "benchmark a running OmenDB at this URL instead of starting one")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var conns []int
+	for _, s := range strings.Split(*levels, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("bad --conns %q", *levels)
+		}
+		conns = append(conns, n)
+	}
+	type system struct {
+		name string
+		url  string
+	}
+	var systems []system
+	if *omendbURL != "" {
+		systems = append(systems, system{"omendb", *omendbURL})
+	} else {
+		dir, err := os.MkdirTemp("", "omendb-bench-commit")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+		srv, err := server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet})
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		if err := srv.WaitReady(ctx); err != nil {
+			return err
+		}
+		systems = append(systems, system{"omendb", fmt.Sprintf("postgres://omendb@%s/omendb?sslmode=disable", srv.Addr())})
+	}
+	if !*noPG {
+		fmt.Fprintln(os.Stderr, "bench commit: starting PostgreSQL 15 (fsync on, synchronous_commit on)")
+		pg, err := testpg.StartServer(ctx, testpg.Options{Database: "bench", Config: []string{"max_connections = 200", "shared_buffers = 256MB"}})
+		if err != nil {
+			return fmt.Errorf("starting PostgreSQL: %w", err)
+		}
+		defer pg.Close()
+		systems = append(systems, system{"postgres", pg.ConnString()})
+	}
+	var results []commitResult
+	for _, n := range conns {
+		for _, sys := range systems {
+			fmt.Fprintf(os.Stderr, "bench commit: %s, %d connections, %s ...\n", sys.name, n, *dur)
+			r, err := commitLevel(ctx, sys.url, sys.name, n, *dur)
+			if err != nil {
+				return fmt.Errorf("%s at %d connections: %w", sys.name, n, err)
+			}
+			results = append(results, r)
+			if *jsonOut {
+				b, _ := json.Marshal(r)
+				fmt.Println(string(b))
+			}
+		}
+	}
+	if !*jsonOut {
+		printCommitTable(results)
+	}
+	return nil
+}
+
+func commitLevel(ctx context.Context, url, name string, n int, dur time.Duration) (commitResult, error) {
+	setup, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return commitResult{}, err
+	}
+	table := fmt.Sprintf("bench_commit_%d", n)
+	if _, err := setup.Exec(ctx, "DROP TABLE IF EXISTS "+table); err != nil {
+		return commitResult{}, err
+	}
+	if _, err := setup.Exec(ctx, "CREATE TABLE "+table+" (id bigint PRIMARY KEY, conn int NOT NULL, payload text)"); err != nil {
+		return commitResult{}, err
+	}
+	setup.Close(ctx)
+	conns := make([]*pgx.Conn, n)
+	for i := range conns {
+		if conns[i], err = pgx.Connect(ctx, url); err != nil {
+			return commitResult{}, err
+		}
+		defer conns[i].Close(ctx)
+	}
+	var commits, failures atomic.Int64
+	lat := make([][]time.Duration, n)
+	start := time.Now()
+	deadline := start.Add(dur)
+	var wg sync.WaitGroup
+	insert := "INSERT INTO " + table + " VALUES ($1, $2, $3)"
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c := conns[i]
+			payload := strings.Repeat("p", 100)
+			for seq := int64(0); time.Now().Before(deadline); seq++ {
+				t0 := time.Now()
+				_, err := c.Exec(ctx, insert, int64(i)<<40|seq, i, payload)
+				if err != nil {
+					failures.Add(1)
+					continue
+				}
+				lat[i] = append(lat[i], time.Since(t0))
+				commits.Add(1)
+			}
+		}(i)
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a] < all[b] })
+	pct := func(p float64) float64 {
+		if len(all) == 0 {
+			return 0
+		}
+		return float64(all[int(p*float64(len(all)-1))].Microseconds()) / 1000
+	}
+	return commitResult{System: name, Conns: n, Commits: commits.Load(), Seconds: elapsed,
+		PerSec: float64(commits.Load()) / elapsed, P50Ms: pct(0.50), P99Ms: pct(0.99), Failures: failures.Load()}, nil
+}
+
+func printCommitTable(rs []commitResult) {
+	fmt.Printf("durable single-row INSERT commits (%d cores, %s)\n", runtime.NumCPU(), time.Now().Format("2006-01-02"))
+	fmt.Printf("%-6s %-9s %12s %9s %9s %9s\n", "conns", "system", "commits/s", "p50 ms", "p99 ms", "failures")
+	byConns := map[int]map[string]commitResult{}
+	for _, r := range rs {
+		fmt.Printf("%-6d %-9s %12.0f %9.2f %9.2f %9d\n", r.Conns, r.System, r.PerSec, r.P50Ms, r.P99Ms, r.Failures)
+		if byConns[r.Conns] == nil {
+			byConns[r.Conns] = map[string]commitResult{}
+		}
+		byConns[r.Conns][r.System] = r
+	}
+	fmt.Println("ratios (omendb / postgres):")
+	for _, r := range rs {
+		m := byConns[r.Conns]
+		o, okO := m["omendb"]
+		p, okP := m["postgres"]
+		if r.System == "omendb" && okO && okP && p.PerSec > 0 {
+			fmt.Printf("  %d conns: throughput %.2fx, p50 latency %.2fx\n", r.Conns, o.PerSec/p.PerSec, o.P50Ms/p.P50Ms)
+		}
+	}
+}

@@ -1,0 +1,65 @@
+// Package log is OmenDB's write-ahead log: an ordered, durable sequence of
+// records (groups of committed transactions) kept in one NATS JetStream
+// stream. Every change — transactions, DDL, CDC positions — is appended here
+// first; the OLTP and OLAP materializers build their state only by reading
+// it back, and recovery is a replay. The log is the database: a state that
+// cannot be rebuilt from it is a bug.
+//
+// # Shape
+//
+// Log and Iterator (log.go) are the seam; JetStream is the implementation,
+// either on an embedded nats-server (Options.URL empty: JetStream in
+// Dir/nats, no listener, an in-process connection, fsync per message
+// unless Options.Unsafe) or on an external NATS server (Options.URL). The
+// stream has one subject, file storage, one replica and no limits; Open
+// creates it or reuses it. Message bodies use OmenDB's own format
+// (format.go, documented byte by byte in docs/format.md): versioned and
+// CRC-32C checksummed, independent of NATS.
+//
+// # Invariants
+//
+//   - Durable on return: Append returns only after JetStream's PubAck, which
+//     with SyncAlways (the embedded default) follows an fsync. With Unsafe a
+//     power loss can lose acknowledged records; a process crash cannot.
+//   - Offsets are stream sequences. A record's offset is the sequence of its
+//     last message; offsets strictly increase but need not be dense.
+//   - Records are atomic: a record too large for one message (Options.MaxChunk)
+//     is published as consecutive chunk messages of one group, each
+//     checksummed; readers deliver it only when its final chunk arrives, and
+//     drop the parts of groups that never completed (a writer killed or fenced
+//     mid-append). Last ignores such groups too.
+//   - One writer: every publish carries Nats-Expected-Last-Sequence, so a
+//     second writer on the stream makes one of them fail with ErrFenced,
+//     after which that writer refuses to append until Resync. Any other
+//     failed Append (timeout, cancellation mid-publish, lost connection) has
+//     an unknown outcome — the record may be stored — and the next Append
+//     first re-reads the stream's last sequence; Last says where the log
+//     ends.
+//   - Corruption is never skipped: a message that fails its checksum or
+//     cannot be decoded ends a Read with an error matching ErrCorrupt (and
+//     pgerr.ErrCorrupt, SQLSTATE XX001) that names the offset; a format
+//     version, flag or op kind this build does not know ends it with
+//     ErrUnknownFormat. OffsetOf extracts the offset.
+//
+// # Goroutines and ownership
+//
+//   - Append, AppendRaw and Resync: one goroutine at a time (OmenDB's
+//     committer, which does group commit above this package). r is only read
+//     during Append; the caller may reuse it when Append returns.
+//   - Read and Last: any goroutine, concurrently with Append and each other.
+//     Each Read starts an ordered consumer and a pump goroutine that pulls
+//     messages in batches (Options.ReadBatch), reassembles and decodes them
+//     ahead of the caller; the iterator it returns belongs to one goroutine
+//     (Next and Close). Close every iterator; Close stops its pump.
+//   - An Entry's Record belongs to the caller. Its Key and Row slices share
+//     one buffer per message (no copy per op); they are never reused by the
+//     log.
+//   - Close (of the JetStream) after all iterators are closed and Append has
+//     returned; it closes the connection and shuts the embedded server down.
+//
+// # Tools
+//
+// AppendRaw and InjectRaw publish arbitrary bytes through the writer's
+// fencing. They exist for tests and tools that must prove corruption is
+// detected (the crash tests inject garbage into a stopped server's Dir).
+package log

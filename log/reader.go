@@ -1,0 +1,227 @@
+package log
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// maxPrealloc bounds the buffer preallocated for a chunk group from the
+// total length its (checksummed) header claims.
+const maxPrealloc = 64 << 20
+
+// readAhead is how many decoded records the pump may hold ready for Next.
+// Bounded by count: with 8 MiB records that is up to 256 MiB.
+const readAhead = 32
+
+// Read returns an iterator over the records with offset >= from, replaying
+// the stream with an ordered consumer (batched pulls) and then tailing it.
+// Safe from any goroutine; each iterator belongs to one goroutine.
+func (j *JetStream) Read(ctx context.Context, from Offset) (Iterator, error) {
+	start := uint64(from)
+	if start == 0 {
+		start = 1
+	}
+	// If from lands inside a chunk group (its record's offset is >= from),
+	// start at the group's first part so the record can be reassembled.
+	if start > 1 {
+		m, err := j.getMsg(ctx, start)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil {
+			if msg, err := decodeMessage(m.Data, Offset(start)); err == nil &&
+				msg.kind != msgRecord && msg.part > 0 && uint64(msg.part) < start {
+				start -= uint64(msg.part)
+			}
+		}
+	}
+	cons, err := j.js.OrderedConsumer(ctx, j.o.Stream, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   start,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("log: ordered consumer from %d: %w", start, err)
+	}
+	var limit jetstream.PullMessagesOpt = jetstream.PullMaxMessages(j.o.ReadBatch)
+	if j.o.ReadBytes > 0 {
+		limit = jetstream.PullMaxMessagesWithBytesLimit(j.o.ReadBatch, j.o.ReadBytes)
+	}
+	mc, err := cons.Messages(limit)
+	if err != nil {
+		return nil, fmt.Errorf("log: ordered consumer from %d: %w", start, err)
+	}
+	return newIterator(mc, readAhead, j.logger), nil
+}
+
+// chunkGroup is a chunked record being reassembled.
+type chunkGroup struct {
+	id    uint64
+	start uint64 // sequence of part 0
+	next  uint32 // the part expected next
+	total uint32
+	buf   []byte
+}
+
+// iterator pipelines a replay: a pump goroutine pulls messages from the
+// ordered consumer, reassembles and decodes them, and hands entries over a
+// channel to the goroutine calling Next. Decoding thus overlaps with the
+// caller's work (the materializer applying the previous record).
+type iterator struct {
+	mc     jetstream.MessagesContext
+	ch     chan item     // pump → Next; closed by the pump when it exits
+	done   chan struct{} // closed by Close: the pump stops sending
+	closed sync.Once
+	err    error // Next's goroutine only: sticky end of iteration
+}
+
+type item struct {
+	e   Entry
+	err error
+}
+
+func newIterator(mc jetstream.MessagesContext, buffer int, logger *slog.Logger) *iterator {
+	it := &iterator{mc: mc, ch: make(chan item, buffer), done: make(chan struct{})}
+	go it.pump(&assembler{logger: logger})
+	return it
+}
+
+// pump runs until the consumer fails, a message fails to decode, or Close.
+func (it *iterator) pump(a *assembler) {
+	defer close(it.ch)
+	for {
+		m, err := it.mc.Next()
+		if err != nil {
+			it.send(item{err: fmt.Errorf("log: read: %w", err)})
+			return
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			it.send(item{err: fmt.Errorf("log: read: message metadata: %w", err)})
+			return
+		}
+		e, ok, err := a.add(md.Sequence.Stream, m.Data(), md.Timestamp)
+		if err != nil {
+			it.send(item{err: err})
+			return
+		}
+		if ok && !it.send(item{e: e}) {
+			return
+		}
+	}
+}
+
+func (it *iterator) send(x item) bool {
+	select {
+	case it.ch <- x:
+		return true
+	case <-it.done:
+		return false
+	}
+}
+
+// Next returns the next complete record. See Iterator.
+func (it *iterator) Next(ctx context.Context) (Entry, error) {
+	if it.err != nil {
+		return Entry{}, it.err
+	}
+	select {
+	case x, ok := <-it.ch:
+		if !ok {
+			it.err = errIteratorClosed
+			return Entry{}, it.err
+		}
+		if x.err != nil {
+			it.err = x.err
+			it.mc.Stop()
+			return Entry{}, x.err
+		}
+		return x.e, nil
+	case <-ctx.Done():
+		return Entry{}, ctx.Err()
+	}
+}
+
+var errIteratorClosed = fmt.Errorf("log: iterator closed: %w", jetstream.ErrMsgIteratorClosed)
+
+// Close stops the consumer and the pump. Safe to call more than once, from
+// the goroutine that calls Next.
+func (it *iterator) Close() error {
+	it.closed.Do(func() {
+		close(it.done)
+		it.mc.Stop()
+		if it.err == nil {
+			it.err = errIteratorClosed
+		}
+	})
+	return nil
+}
+
+// assembler turns the stream's messages into records, reassembling chunk
+// groups. It belongs to one goroutine.
+type assembler struct {
+	logger  *slog.Logger
+	pending *chunkGroup
+}
+
+// add feeds the message at seq to the reassembly state. It returns a record
+// when one completes. Chunks that do not continue the pending group (their
+// group never completed: the writer died or was fenced mid-append) are
+// dropped, as is a pending group interrupted by any other message.
+func (it *assembler) add(seq uint64, data []byte, ts time.Time) (Entry, bool, error) {
+	off := Offset(seq)
+	m, err := decodeMessage(data, off)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	if m.kind == msgRecord {
+		it.drop(seq)
+		r, err := decodeRecordBody(m.body, off)
+		if err != nil {
+			return Entry{}, false, err
+		}
+		return Entry{Offset: off, Time: ts, Record: r}, true, nil
+	}
+	g := it.pending
+	switch {
+	case m.part == 0:
+		it.drop(seq)
+		g = &chunkGroup{id: m.group, start: seq, total: m.total,
+			buf: make([]byte, 0, min(int(m.total), maxPrealloc))}
+		it.pending = g
+	case g != nil && g.id == m.group && g.next == m.part && g.start+uint64(m.part) == seq:
+	default:
+		it.drop(seq)
+		it.logger.Debug("dropping orphan chunk", "offset", seq, "group", m.group, "part", m.part)
+		return Entry{}, false, nil
+	}
+	if uint64(len(g.buf))+uint64(len(m.body)) > uint64(g.total) || m.total != g.total {
+		return Entry{}, false, corruptf(off, "chunk part %d overruns its record's %d bytes", m.part, g.total)
+	}
+	g.buf = append(g.buf, m.body...)
+	g.next++
+	if m.kind != msgFinal {
+		return Entry{}, false, nil
+	}
+	it.pending = nil
+	if len(g.buf) != int(g.total) {
+		return Entry{}, false, corruptf(off, "chunked record has %d bytes, its header says %d", len(g.buf), g.total)
+	}
+	r, err := decodeRecordBody(g.buf, off)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	return Entry{Offset: off, Time: ts, Record: r}, true, nil
+}
+
+func (it *assembler) drop(seq uint64) {
+	if it.pending != nil {
+		it.logger.Debug("dropping incomplete chunked record", "first", it.pending.start,
+			"parts", it.pending.next, "interrupted_at", seq)
+		it.pending = nil
+	}
+}

@@ -1,0 +1,75 @@
+// Package pgwire is OmenDB's PostgreSQL wire-protocol (v3.0) server: the
+// only way clients (psql, pgx, JDBC, pgbench) reach the database. It speaks
+// the protocol on top of jackc/pgx/v5/pgproto3 and hands SQL to an Engine
+// (engine.go), whose Sessions parse, plan and execute; pgwire knows nothing
+// of SQL. It is also the one place where errors become SQLSTATEs
+// (pgerr.FromError) on their way to the client.
+//
+// # Connection state machine
+//
+// Each accepted connection runs on its own goroutine (conn.serve):
+//
+//	startup:  SSLRequest / GSSEncRequest → 'N', read again (at most 3 times)
+//	          CancelRequest → Server.cancelRequest → close, send nothing
+//	          StartupMessage 3.x → NegotiateProtocolVersion if minor > 0 or
+//	            _pq_ options; other majors → FATAL 0A000
+//	          Authenticator (nil = trust) → AuthenticationOk
+//	          Engine.NewSession → ParameterStatus* BackendKeyData ReadyForQuery
+//	ready:    Query → simple query: Prepare, then per statement Execute,
+//	            RowDescription, DataRow*, CommandComplete (or the COPY
+//	            sub-protocol); first error stops the string → ReadyForQuery
+//	          Parse/Bind/Describe/Execute/Close/Flush → extended protocol;
+//	            an error sets "ignore until Sync"
+//	          Sync → ReadyForQuery (portals are dropped when idle 'I')
+//	          Terminate / EOF → close
+//	copy-in:  CopyData* then CopyDone | CopyFail (Flush/Sync ignored);
+//	          after an error, leftover CopyData/CopyDone/CopyFail are ignored
+//	          (text, CSV and binary formats: package copyfmt)
+//	closing:  a malformed, oversized or unknown message → FATAL 08P01/54000;
+//	          Shutdown → FATAL 57P01 at the next ReadyForQuery boundary.
+//
+// Execute with a row limit sends PortalSuspended and keeps the Result open
+// in the portal; a later Execute continues it. As in PostgreSQL, the
+// "SELECT n" tag of a resumed portal counts the rows of the last Execute
+// only. Describe of a statement calls Statement.Describe; Bind reuses the
+// first Describe's parameter types (cached per prepared statement) and
+// Describe of a portal that has not run yet uses its statement's columns.
+//
+// ParameterStatus is re-sent for every Session.Params entry that changed
+// after each statement; the TimeZone entry selects the *time.Location used
+// to print timestamptz (time.LoadLocation results are cached process-wide).
+//
+// # Goroutines
+//
+// The connection goroutine is the only caller of Session methods except
+// Cancel, and the only user of the conn's reader, writer, statements and
+// portals. Session.Cancel is called from another connection's goroutine (a
+// CancelRequest) or from Shutdown; statements run synchronously on the
+// connection goroutine, so a cancel reaches the Session while it runs. The
+// Server's maps (conns, byPID) are under Server.mu; conn.sess is published
+// under conn.mu.
+//
+// # Buffers and ownership
+//
+// A message returned by pgproto3's Backend.Receive is valid only until the
+// next Receive: Parse's strings are copies, Bind's parameter bytes are
+// decoded into types.Values (ParseText/ParseBinary copy) before returning
+// and its result formats are copied into the portal, and CopyData is handed
+// to the copyfmt.Decoder, which copies only an unfinished trailing line.
+// Rows passed to Copy.Row are valid only during the call.
+//
+// Output is appended to one reused buffer per connection (writer) and
+// written when a ReadyForQuery, Flush, PortalSuspended or CopyInResponse is
+// sent, when it outgrows Config.WriteBufferSize in the middle of a result,
+// and before any read that would block (netReader flushes first), so a
+// pipelining client never waits on unflushed output. DataRow, RowDescription
+// and the small fixed messages are encoded straight into the buffer with no
+// per-row allocation; values go through types.AppendText/AppendBinary.
+//
+// # Failures
+//
+// A panic while handling a message is recovered, logged with its stack,
+// counted (Stats.Panics) and reported as XX000; the connection carries on
+// (the partial message is dropped from the buffer). Errors with severity
+// FATAL close the connection after being sent.
+package pgwire
