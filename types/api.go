@@ -1,54 +1,62 @@
 package types
 
-// This file declares the type system's operations. Each function is
-// implemented in its own file of this package (io_text.go, io_binary.go,
-// cast.go, compare.go, arith.go, row.go, datetime.go).
-
-import "time"
-
-// Conventions shared by every function here:
+// This file lists the type system's operations; each is implemented in the
+// file named next to it. Conventions shared by all of them:
 //   - Errors are *pgerr.Error with PostgreSQL's SQLSTATE and message text
 //     (22P02 invalid input syntax, 22003 out of range, 22001 too long, 22012
-//     division by zero, 22007/22008 datetime errors, 42846 cannot cast).
+//     division by zero, 22007/22008 datetime errors, 42846 cannot cast,
+//     42883 no operator, 42704 unknown type, 22P03 bad binary data).
 //   - NULL in gives NULL out unless stated otherwise; functions never panic on
 //     any input.
 //   - loc is the session's TimeZone; nil means UTC.
-
-// ParseText is the type's text input function (PostgreSQL's int4in, numeric_in,
-// timestamptz_in, …), including the typmod coercion of t (varchar(n) length
-// check, char(n) padding, numeric(p,s) rounding and precision check).
+//
+// Text and binary I/O (io_text.go, io_binary.go, datetime_io.go, json.go):
 //
 //	func ParseText(t Type, s string, loc *time.Location) (Value, error)
-//
-// AppendText appends the type's text output (PostgreSQL's output function with
-// DateStyle ISO, MDY; IntervalStyle postgres; bytea_output hex;
-// extra_float_digits 1, i.e. shortest round-trip floats).
-//
 //	func AppendText(buf []byte, v Value, t Type, loc *time.Location) []byte
-//
-// ParseBinary / AppendBinary are the binary send/receive formats.
-//
+//	func TextString(v Value, t Type, loc *time.Location) string
 //	func ParseBinary(t Type, b []byte) (Value, error)
 //	func AppendBinary(buf []byte, v Value, t Type) ([]byte, error)
+//	func AppendFloat(buf []byte, f float64, bits int) []byte // float4out/float8out
+//	func ParseNumeric(s string) (*apd.Decimal, error)        // numeric_in without typmod
+//	func NewTime(us int64) Value                             // time: KindInterval, µs since midnight
 //
-// Cast converts v from type `from` to type `to` with PostgreSQL's semantics;
-// explicit is true for CAST/:: and false for assignment casts (INSERT/UPDATE).
+// ParseText applies the typmod of t as the input function does: varchar(n)
+// and char(n) error 22001 unless only spaces are cut, char(n) pads,
+// numeric(p,s) rounds half away from zero (22003 on overflow), timestamp(p)
+// rounds. Casts (below) implement the explicit truncating forms.
+//
+// Casts and type names (cast.go, typename.go):
 //
 //	func Cast(v Value, from, to Type, explicit bool, loc *time.Location) (Value, error)
+//	func CanCast(from, to Type, explicit bool) bool
+//	func TypeName(t Type) string                                 // format_type()
+//	func ParseTypeName(names []string, mods []int32) (Type, error) // pg_query names
+//	func NumericTypmod(prec, scale int32) int32
+//	func NumericScale(d *apd.Decimal) int32
 //
-// Compare orders two non-null values of the same type family (numbers of any
-// kind compare with each other exactly); it returns -1, 0 or +1.
+// Comparison and hashing (compare.go):
 //
-//	func Compare(a, b Value) int
+//	func Compare(a, b Value) int                // -1/0/+1; NULL sorts last
+//	func Equal(a, b Value) bool                 // SQL '=': false if either is NULL
+//	func Hash(v Value) uint64                   // Compare(a,b)==0 ⇒ Hash(a)==Hash(b)
+//	func CompareTyped(a, b Value, t Type) int   // bpchar ignores trailing spaces
+//	func CompareBPChar(a, b string) int
+//	func HashTyped(v Value, t Type) uint64      // consistent with CompareTyped
 //
-// Hash returns a hash consistent with Compare == 0 (so 1::int, 1.0::numeric and
-// 1.0::float8 hash alike).
+// Arithmetic (arith.go):
 //
-//	func Hash(v Value) uint64
+//	func BinaryOpType(op string, l, r Type) (Type, error)
+//	func BinaryOp(op string, l Value, lt Type, r Value, rt Type) (Value, error)
+//	func BinaryOpLoc(op string, l Value, lt Type, r Value, rt Type, loc *time.Location) (Value, error)
+//	func Negate(v Value, t Type) (Value, error)
 //
-// EncodeRow / DecodeRow are the row format stored in log records (docs/row-format.md).
+// Date/time functions (datetime.go):
+//
+//	func DateTrunc(field string, v Value, t Type, loc *time.Location) (Value, error)
+//	func Extract(field string, v Value, t Type, loc *time.Location) (Value, error) // numeric
+//
+// Row encoding (row.go, docs/row-format.md):
 //
 //	func EncodeRow(buf []byte, row []Value) []byte
-//	func DecodeRow(b []byte, dst []Value) ([]Value, error)
-
-var _ = time.UTC
+//	func DecodeRow(b []byte, dst []Value) ([]Value, error) // reuses dst[:0]

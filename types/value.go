@@ -101,7 +101,7 @@ const (
 	KindDate        // I: days since 1970-01-01; math.MinInt64/MaxInt64 are -infinity/infinity
 	KindTimestamp   // I: microseconds since 1970-01-01 00:00:00, no zone
 	KindTimestampTZ // I: microseconds since 1970-01-01 00:00:00 UTC
-	KindInterval    // I: microseconds; I2: months<<32 | uint32(days)
+	KindInterval    // I: microseconds; I2: months<<32 | uint32(days). Also time (without time zone): I = µs since midnight, I2 = 0
 	KindUUID        // S: the 16 raw bytes
 	KindJSON        // S: the JSON text (json and jsonb; jsonb normalised on input)
 )
@@ -199,7 +199,7 @@ func KindOf(o OID) Kind {
 		return KindTimestamp
 	case OIDTimestampTZ:
 		return KindTimestampTZ
-	case OIDInterval:
+	case OIDInterval, OIDTime:
 		return KindInterval
 	case OIDUUID:
 		return KindUUID

@@ -277,6 +277,7 @@ func (b *Binder) coerce(e Expr, to types.Type, explicit bool) (Expr, error) {
 			if to.Mod == -1 {
 				return x, nil
 			}
+			from = x.T
 		}
 	case *Const:
 		v, err := types.Cast(x.V, x.T, to, explicit || isUnknown(x.T), b.Loc)

@@ -1,0 +1,220 @@
+package types
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/omendb/omendb/pgerr"
+)
+
+// TypeName returns PostgreSQL's format_type(oid, typmod) for t: "integer",
+// "character varying(10)", "numeric(12,2)", "timestamp with time zone", …
+// A bpchar without typmod is "bpchar", as format_type(1042, -1) prints it.
+func TypeName(t Type) string {
+	switch t.OID {
+	case OIDBool:
+		return "boolean"
+	case OIDBytea:
+		return "bytea"
+	case OIDChar:
+		return `"char"`
+	case OIDName:
+		return "name"
+	case OIDInt8:
+		return "bigint"
+	case OIDInt2:
+		return "smallint"
+	case OIDInt4:
+		return "integer"
+	case OIDRegproc:
+		return "regproc"
+	case OIDText:
+		return "text"
+	case OIDOID:
+		return "oid"
+	case OIDJSON:
+		return "json"
+	case OIDFloat4:
+		return "real"
+	case OIDFloat8:
+		return "double precision"
+	case OIDBPChar:
+		if t.Mod >= 4 {
+			return "character(" + strconv.Itoa(int(t.Mod-4)) + ")"
+		}
+		return "bpchar"
+	case OIDVarchar:
+		if t.Mod >= 4 {
+			return "character varying(" + strconv.Itoa(int(t.Mod-4)) + ")"
+		}
+		return "character varying"
+	case OIDDate:
+		return "date"
+	case OIDTime:
+		if t.Mod >= 0 {
+			return "time(" + strconv.Itoa(int(t.Mod)) + ") without time zone"
+		}
+		return "time without time zone"
+	case OIDTimestamp:
+		if t.Mod >= 0 {
+			return "timestamp(" + strconv.Itoa(int(t.Mod)) + ") without time zone"
+		}
+		return "timestamp without time zone"
+	case OIDTimestampTZ:
+		if t.Mod >= 0 {
+			return "timestamp(" + strconv.Itoa(int(t.Mod)) + ") with time zone"
+		}
+		return "timestamp with time zone"
+	case OIDInterval:
+		if t.Mod >= 0 && t.Mod&0xffff != 0xffff {
+			return "interval(" + strconv.Itoa(int(t.Mod&0xffff)) + ")"
+		}
+		return "interval"
+	case OIDNumeric:
+		if p, s, ok := numericTypmod(t.Mod); ok {
+			return "numeric(" + strconv.Itoa(int(p)) + "," + strconv.Itoa(int(s)) + ")"
+		}
+		return "numeric"
+	case OIDRegclass:
+		return "regclass"
+	case OIDRegtype:
+		return "regtype"
+	case OIDUUID:
+		return "uuid"
+	case OIDJSONB:
+		return "jsonb"
+	case OIDRegnamespace:
+		return "regnamespace"
+	case OIDTextArray:
+		return "text[]"
+	case OIDInt4Array:
+		return "integer[]"
+	case OIDInt8Array:
+		return "bigint[]"
+	case OIDOIDArray:
+		return "oid[]"
+	case OIDNameArray:
+		return "name[]"
+	case OIDInt2Vector:
+		return "int2vector"
+	case OIDOIDVector:
+		return "oidvector"
+	case OIDVoid:
+		return "void"
+	case OIDRecord:
+		return "record"
+	case OIDUnknown:
+		return "unknown"
+	}
+	return "???"
+}
+
+var typeNames = map[string]OID{
+	"bool": OIDBool, "boolean": OIDBool,
+	"bytea": OIDBytea, "char": OIDChar, "name": OIDName,
+	"int8": OIDInt8, "bigint": OIDInt8, "int2": OIDInt2, "smallint": OIDInt2,
+	"int4": OIDInt4, "int": OIDInt4, "integer": OIDInt4,
+	"regproc": OIDRegproc, "text": OIDText, "oid": OIDOID,
+	"json": OIDJSON, "float4": OIDFloat4, "real": OIDFloat4,
+	"float8": OIDFloat8, "double precision": OIDFloat8, "float": OIDFloat8,
+	"bpchar": OIDBPChar, "character": OIDBPChar,
+	"varchar": OIDVarchar, "character varying": OIDVarchar,
+	"date": OIDDate, "time": OIDTime, "time without time zone": OIDTime,
+	"timestamp": OIDTimestamp, "timestamp without time zone": OIDTimestamp,
+	"timestamptz": OIDTimestampTZ, "timestamp with time zone": OIDTimestampTZ,
+	"interval": OIDInterval, "numeric": OIDNumeric, "decimal": OIDNumeric,
+	"regclass": OIDRegclass, "regtype": OIDRegtype, "regnamespace": OIDRegnamespace,
+	"uuid": OIDUUID, "jsonb": OIDJSONB, "unknown": OIDUnknown,
+	"int2vector": OIDInt2Vector, "oidvector": OIDOIDVector, "void": OIDVoid, "record": OIDRecord,
+}
+
+// ParseTypeName resolves a type name as pg_query gives it (["pg_catalog",
+// "int4"], ["varchar"], …) with its typmod arguments (varchar(10) → [10],
+// numeric(12,2) → [12, 2]) to a Type. Unknown names give 42704.
+func ParseTypeName(names []string, mods []int32) (Type, error) {
+	if len(names) == 0 {
+		return Unknown, pgerr.New(pgerr.UndefinedObject, "type \"\" does not exist")
+	}
+	qualified := len(names) == 2 && strings.EqualFold(names[0], "pg_catalog")
+	if len(names) > 2 || (len(names) == 2 && !qualified) {
+		return Unknown, pgerr.New(pgerr.UndefinedObject, "type \"%s\" does not exist", strings.Join(names, "."))
+	}
+	name := strings.ToLower(names[len(names)-1])
+	o, ok := typeNames[name]
+	if !ok {
+		return Unknown, pgerr.New(pgerr.UndefinedObject, "type \"%s\" does not exist", names[len(names)-1])
+	}
+	// float(p): 1..24 is real, 25..53 double precision.
+	if name == "float" && len(mods) == 1 {
+		switch p := mods[0]; {
+		case p < 1:
+			return Unknown, pgerr.New(pgerr.InvalidParameterValue, "precision for type float must be at least 1 bit")
+		case p <= 24:
+			return Float4, nil
+		case p <= 53:
+			return Float8, nil
+		default:
+			return Unknown, pgerr.New(pgerr.InvalidParameterValue, "precision for type float must be less than 54 bits")
+		}
+	}
+	t := Type{OID: o, Mod: -1}
+	switch o {
+	case OIDVarchar, OIDBPChar:
+		if len(mods) > 1 {
+			return Unknown, pgerr.New(pgerr.SyntaxError, "invalid type modifier")
+		}
+		if len(mods) == 1 {
+			tn := "varchar"
+			if o == OIDBPChar {
+				tn = "char"
+			}
+			if mods[0] < 1 {
+				return Unknown, pgerr.New(pgerr.InvalidParameterValue, "length for type %s must be at least 1", tn)
+			}
+			if mods[0] > 10485760 {
+				return Unknown, pgerr.New(pgerr.InvalidParameterValue, "length for type %s cannot exceed 10485760", tn)
+			}
+			t.Mod = mods[0] + 4
+		}
+	case OIDNumeric:
+		switch len(mods) {
+		case 0:
+		case 1, 2:
+			p := mods[0]
+			var s int32
+			if len(mods) == 2 {
+				s = mods[1]
+			}
+			if p < 1 || p > numericMaxPrecision {
+				return Unknown, pgerr.New(pgerr.InvalidParameterValue, "NUMERIC precision %d must be between 1 and %d", p, numericMaxPrecision)
+			}
+			if s < -1000 || s > 1000 {
+				return Unknown, pgerr.New(pgerr.InvalidParameterValue, "NUMERIC scale %d must be between %d and %d", s, -1000, 1000)
+			}
+			t.Mod = NumericTypmod(p, s)
+		default:
+			return Unknown, pgerr.New(pgerr.SyntaxError, "invalid NUMERIC type modifier")
+		}
+	case OIDTimestamp, OIDTimestampTZ, OIDTime:
+		if len(mods) > 1 {
+			return Unknown, pgerr.New(pgerr.SyntaxError, "invalid type modifier")
+		}
+		if len(mods) == 1 {
+			p := mods[0]
+			if p < 0 {
+				return Unknown, pgerr.New(pgerr.InvalidParameterValue, "TIMESTAMP(%d) precision must not be negative", p)
+			}
+			if p > 6 {
+				p = 6 // PostgreSQL warns and reduces
+			}
+			t.Mod = p
+		}
+	case OIDInterval:
+		// Interval field restrictions (YEAR TO MONTH …) are accepted and ignored.
+	default:
+		if len(mods) > 0 {
+			return Unknown, pgerr.New(pgerr.SyntaxError, "type modifier is not allowed for type \"%s\"", name)
+		}
+	}
+	return t, nil
+}
