@@ -33,7 +33,7 @@ type Session struct {
 	// lastCommit is the offset of this session's last commit.
 	lastCommit log.Offset
 	funcCtx    funcs.Context
-	seqCurr    map[uint32]int64 // currval() per sequence
+	seqCurr    map[uint32]int64  // currval() per sequence
 	params     map[string]string // reported settings; nil after a change
 
 	mu     sync.Mutex
@@ -90,6 +90,16 @@ func (s *Session) applyTimeZone() {
 	s.loc = loc
 	s.funcCtx.Loc = loc
 }
+
+// Catalog implements plan.VirtualEnv: the catalog the session's statements
+// see (the transaction's own DDL included).
+func (s *Session) Catalog() *catalog.Catalog { return s.catalog() }
+
+// sessionState adapts a Session to funcs.SessionState.
+type sessionState struct{ s *Session }
+
+func (x sessionState) Catalog() any                       { return x.s.catalog() }
+func (x sessionState) Setting(name string) (string, bool) { return x.s.Setting(name) }
 
 // Setting implements plan.Env.
 func (s *Session) Setting(name string) (string, bool) {
@@ -278,6 +288,9 @@ func (st *statement) Describe(ctx context.Context) (params []types.OID, cols []p
 // bind analyses the statement against the session's current catalog,
 // reusing the previous analysis while the catalog is unchanged.
 func (st *statement) bind() error {
+	if st.ext != nil {
+		return nil // extension statements are analysed when executed
+	}
 	cat := st.s.catalog()
 	if st.cat == cat && st.bound != nil {
 		return nil
@@ -369,7 +382,10 @@ func (st *statement) Execute(ctx context.Context, params []types.Value) (res pgw
 		}
 	}()
 	if st.ext != nil {
-		return nil, st.ext.err
+		if s.failed {
+			return nil, pgerr.New(pgerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+		}
+		return s.execExt(ctx, st.ext)
 	}
 	if ts, ok := st.raw.Node.(*pg.Node_TransactionStmt); ok {
 		return s.execTransaction(ctx, ts.TransactionStmt)
@@ -438,7 +454,8 @@ func (s *Session) execOnce(ctx context.Context, st *statement, params []types.Va
 }
 
 func (s *Session) execCtx(ctx context.Context, params []types.Value) *exec.Ctx {
-	return &exec.Ctx{Context: ctx, Params: params, Loc: s.loc, Funcs: &s.funcCtx, Reader: s.reader(), Session: s}
+	s.funcCtx.Session = sessionState{s}
+	return &exec.Ctx{Context: ctx, Params: params, Loc: s.loc, Funcs: &s.funcCtx, Reader: s.reader(), Session: s, Env: s}
 }
 
 // run executes a bound statement inside the open transaction.

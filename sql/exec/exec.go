@@ -38,6 +38,8 @@ type Ctx struct {
 	Funcs   *funcs.Context
 	Reader  Reader
 	Session Session
+	// Env serves virtual (system) tables.
+	Env plan.VirtualEnv
 	// Stats, when non-nil, collects per-node row counts and times (EXPLAIN
 	// ANALYZE).
 	Stats map[plan.Node]*NodeStats
@@ -165,6 +167,15 @@ func open(c *Ctx, n plan.Node) (Iter, error) {
 		return openSetOp(c, x)
 	case *plan.FuncScan:
 		return openFuncScan(c, x)
+	case *plan.VirtualScan:
+		if c.Env == nil {
+			return nil, pgerr.NotSupported("system tables are not available here")
+		}
+		rows, err := x.Table.Rows(c.Env)
+		if err != nil {
+			return nil, err
+		}
+		return &sliceIter{rows: rows}, nil
 	case *plan.Materialize:
 		if rows, ok := c.cteCache[x.ID]; ok {
 			return &sliceIter{rows: rows}, nil

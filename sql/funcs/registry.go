@@ -62,6 +62,19 @@ type Context struct {
 	// Clock returns the wall-clock time for clock_timestamp() and
 	// timeofday(); nil means time.Now. Tests inject a fixed clock.
 	Clock func() time.Time
+	// Session gives functions that need session or catalog state
+	// (pg_get_indexdef, format_type of a column, has_table_privilege …)
+	// access to it; nil outside a session. Set by the SQL session.
+	Session SessionState
+}
+
+// SessionState is what catalog-aware functions may read from the session.
+// The concrete catalog type is hidden behind any so that this package does
+// not depend on the catalog package: functions registered by
+// sql/pgcatalog assert it to *catalog.Catalog.
+type SessionState interface {
+	Catalog() any
+	Setting(name string) (string, bool)
 }
 
 func (c *Context) loc() *time.Location {
@@ -119,6 +132,10 @@ var (
 	scalars    = map[string][]*Func{}
 	aggregates = map[string][]*Aggregate{}
 )
+
+// Register adds a function defined outside this package (catalog-aware
+// functions of sql/pgcatalog). It must be called from an init function.
+func Register(f *Func) { register(f) }
 
 func register(f *Func) {
 	for i := range f.Args {

@@ -81,6 +81,8 @@ func describe(n Node) string {
 		return "Function Scan on " + x.Name
 	case *Materialize:
 		return fmt.Sprintf("CTE Scan (cte %d)", x.ID)
+	case *VirtualScan:
+		return fmt.Sprintf("Virtual Scan on %s.%s", x.Table.Schema, x.Table.Name)
 	}
 	return fmt.Sprintf("%T", n)
 }

@@ -154,18 +154,27 @@ func writeKey(sb *strings.Builder, e Expr) {
 	sb.WriteString(")")
 }
 
-// systemTable resolves pg_catalog and information_schema relations. Catalog
-// emulation is its own piece of work; until it lands these fail loudly.
+// systemTable resolves pg_catalog, information_schema and OmenDB system
+// relations through SystemTables. A user table named like a system table is
+// found first when the name is unqualified, as with search_path = public.
 func (b *Binder) systemTable(rv *pg.RangeVar) (Node, bool, error) {
-	switch rv.Schemaname {
-	case "pg_catalog", "information_schema":
-		return nil, true, pgerr.NotSupported("system catalog %s.%s is not supported yet", rv.Schemaname, rv.Relname)
-	case "":
-		if strings.HasPrefix(rv.Relname, "pg_") {
-			if _, ok := b.Cat.Lookup("public", rv.Relname); !ok {
-				return nil, true, pgerr.NotSupported("system catalog %s is not supported yet", rv.Relname)
-			}
+	schema := rv.Schemaname
+	if schema == "" || schema == "public" {
+		if _, ok := b.Cat.Lookup("public", rv.Relname); ok {
+			return nil, false, nil
 		}
+		if schema == "public" {
+			return nil, false, nil
+		}
+	}
+	if SystemTables != nil {
+		if vt, ok := SystemTables(schema, rv.Relname); ok {
+			return &VirtualScan{Table: vt, Cols: vt.Cols}, true, nil
+		}
+	}
+	switch schema {
+	case "pg_catalog", "information_schema":
+		return nil, true, pgerr.NotSupported("system catalog %s.%s is not supported yet", schema, rv.Relname)
 	}
 	return nil, false, nil
 }
