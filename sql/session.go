@@ -463,6 +463,12 @@ func (s *Session) run(ctx context.Context, st *statement, params []types.Value) 
 	switch b := st.bound.(type) {
 	case *plan.Query:
 		c := s.execCtx(ctx, params)
+		if it, ok, err := s.runColumnar(ctx, b.Root, c); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			return &result{cols: st.cols, lazy: it, tagFmt: "SELECT %d"}, nil
+		}
 		it, err := exec.Open(c, b.Root)
 		if err != nil {
 			return nil, err
@@ -499,6 +505,30 @@ func (s *Session) run(ctx context.Context, st *statement, params []types.Value) 
 		return s.utility(ctx, st, b, params)
 	}
 	return nil, pgerr.New(pgerr.InternalError, "unexpected bound statement %T", st.bound)
+}
+
+// ColumnRunner runs a query on the column store at snapshot snap. It
+// returns ok=false for plans it cannot run, which the row executor then
+// runs; results must be identical either way. Set by package olap's wiring
+// in the server; nil means no column store.
+var ColumnRunner func(ctx context.Context, root plan.Node, snap log.Offset, c *exec.Ctx) (it exec.Iter, ok bool, err error)
+
+// runColumnar offers a query to the column store. Transactions with their
+// own uncommitted writes read through the row store (which overlays them).
+// omendb.engine = row disables the column path; = column requires it.
+func (s *Session) runColumnar(ctx context.Context, root plan.Node, c *exec.Ctx) (exec.Iter, bool, error) {
+	mode := s.settings["omendb.engine"]
+	if ColumnRunner == nil || mode == "row" || !s.txn.writes.Empty() {
+		if mode == "column" {
+			return nil, false, pgerr.NotSupported("the column store cannot run this query (omendb.engine = column)")
+		}
+		return nil, false, nil
+	}
+	it, ok, err := ColumnRunner(ctx, root, s.txn.snap, c)
+	if err == nil && !ok && mode == "column" {
+		return nil, false, pgerr.NotSupported("the column store cannot run this query (omendb.engine = column)")
+	}
+	return it, ok, err
 }
 
 func (s *Session) checkWrite() error {

@@ -165,6 +165,10 @@ func (s *Session) setSetting(name, value string) error {
 		if value != "" {
 			return pgerr.NotSupported("omendb.as_of (time travel) is not supported yet")
 		}
+	case "omendb.engine":
+		if value != "auto" && value != "row" && value != "column" {
+			return pgerr.New(pgerr.InvalidParameterValue, "omendb.engine must be auto, row or column")
+		}
 	case "omendb.index_method":
 		if value != "" && value != "learned" && value != "btree" {
 			return pgerr.New(pgerr.InvalidParameterValue, "omendb.index_method must be learned or btree")
