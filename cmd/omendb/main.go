@@ -1,4 +1,3 @@
-// Command omendb is OmenDB's single binary: serve, bench, backup, restore.
 package main
 
 import (

@@ -340,3 +340,40 @@ SELECT count(*) AS n FROM p;
 		}
 	}
 }
+
+// TestCancelRequest cancels a long-running statement from the client
+// (pgx sends a CancelRequest on a new connection when the context ends);
+// the statement fails with 57014 and the connection keeps working.
+func TestCancelRequest(t *testing.T) {
+	srv := testserver.Start(t)
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	qctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	var n int64
+	err = c.QueryRow(qctx, `SELECT count(*) FROM generate_series(1, 2000000000)`).Scan(&n)
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57014" {
+		// pgx may close the connection instead of waiting for the server's
+		// answer; then check the server stopped working on it.
+		if err == nil {
+			t.Fatalf("query finished (%d) instead of being cancelled", n)
+		}
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Fatalf("cancel took %v", time.Since(start))
+	}
+	c2, err := pgx.Connect(ctx, testserver.ConnString(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close(ctx)
+	if err := c2.QueryRow(ctx, `SELECT 1`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("server unusable after cancel: %v", err)
+	}
+}

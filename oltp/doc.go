@@ -1,0 +1,46 @@
+// Package oltp is OmenDB's row state and its commit path.
+//
+// # Row state (Store)
+//
+// Every table is a primary index (encoded primary key, or a hidden row id
+// for tables without one → row handle) over MVCC version chains. A version
+// carries the log offset that wrote it (Begin) and the offset that replaced
+// or deleted it (End). A reader at snapshot S sees the version with
+// Begin <= S < End: exactly the state after applying the log up to S. Keys
+// are encoded with package oltp/keycode (byte order = SQL order) and
+// indexed by package oltp/index (the learned index by default, a B-tree on
+// request). Secondary index entries are (indexed columns ‖ primary key) →
+// handle; readers re-check that the visible version still has the entry's
+// key, so stale entries are harmless.
+//
+// Invariants:
+//   - Apply is called in offset order, for each record exactly once; it is
+//     serialised by applyMu (the materializer and the committer both apply).
+//     Applied() advances only after every operation of a record is in place,
+//     so no reader sees half a record.
+//   - Versions are never modified after publication except End, which is
+//     set once (atomically) when the version is superseded.
+//   - Reclaim drops versions older than the newest one at or below the
+//     oldest pinned snapshot (Pin); a reader pins its snapshot for as long as
+//     it reads.
+//
+// # Transactions (Writes, Committer)
+//
+// A transaction buffers its writes in a Writes (one per session goroutine),
+// reading the snapshot with its own writes overlaid (package sql does the
+// overlay). At COMMIT the Committer validates the write set against
+// everything committed after the snapshot — first committer wins:
+// 40001 for a write-write conflict, 23505 for a concurrent insert of the
+// same key — and appends the transaction, together with every other
+// transaction validated meanwhile, as one log record (group commit: one
+// JetStream round trip and one fsync for the group). Once the record is
+// durable the committer applies it to the Store (it is the log's only
+// writer: appends are fenced on the expected last sequence) and only then
+// answers the client, so an acknowledged commit is durable and visible to
+// the session's next statement. The isolation level is snapshot isolation.
+//
+// Goroutines: Committer.run (validate + append, in arrival order) and
+// Committer.acks (apply + answer, in offset order). Lock order: Committer.mu
+// → Store.applyMu is never nested the other way; Store.mu (tables map) and
+// the horizon/sequence/meta mutexes are leaves.
+package oltp

@@ -1,0 +1,29 @@
+// Package sql is OmenDB's SQL engine: it implements the pgwire.Engine
+// seam (sessions, statements, results) over the row store.
+//
+// A statement's life: pgwire hands the query text to Session.Prepare,
+// which raw-parses it with the PostgreSQL grammar (pg_query) after the
+// extension grammar (ext.go) had a look for OmenDB's own statements. On
+// Execute the statement is bound by package sql/plan against the session's
+// catalog (the transaction's own DDL included; the bound plan is cached
+// while the catalog is unchanged), then run: queries by package sql/exec
+// (or the column store through ColumnRunner), DML by exec.Insert/Update/
+// Delete writing into the transaction's oltp.Writes through txnView, DDL
+// as catalog.Change events in the same write set, utility statements here.
+//
+// Transactions: every statement runs in a transaction — the explicit one
+// (BEGIN … COMMIT) or an implicit one committed when the statement ends
+// (for row-returning statements, when the result is closed). The snapshot
+// is the row store's applied offset when the transaction starts (snapshot
+// isolation). A single autocommit DML statement that loses a write-write
+// conflict is re-run on a fresh snapshot (up to autocommitRetries times),
+// which gives lone statements PostgreSQL's READ COMMITTED behaviour;
+// explicit transactions get 40001 and the client retries.
+//
+// Errors carry their SQLSTATE (package pgerr); an error in an explicit
+// transaction puts it in the failed state (25P02) until ROLLBACK. A panic
+// while executing becomes XX000 and the transaction is cleaned up.
+//
+// Ownership: a Session and everything reachable from it belongs to the
+// connection's goroutine; only Session.Cancel may be called concurrently.
+package sql

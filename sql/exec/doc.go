@@ -1,0 +1,16 @@
+// Package exec is the row-at-a-time executor: it opens plan nodes into
+// pull-based iterators (Open → Iter.Next → Close) and evaluates bound
+// expressions (Eval), and it runs INSERT/UPDATE/DELETE against a Writer.
+//
+// Every operator is opened through Open, which recovers panics into
+// internal errors and, for EXPLAIN ANALYZE, counts rows, loops and time per
+// node. Long loops check the statement's context for cancellation
+// (CancelRequest, statement_timeout) every 1024 rows.
+//
+// Memory: rows returned by Next may be shared with the row store or reused
+// by the next call; operators that keep rows copy them. Hash joins build on
+// their right input, hash aggregation and sorting materialise their input.
+//
+// The vectorized column executor (package sql/vexec) runs the same plans
+// over Arrow batches; results must be identical.
+package exec
