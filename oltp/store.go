@@ -567,3 +567,34 @@ func (t *Table) truncate(off uint64) {
 	})
 	t.count.Store(0)
 }
+
+// IndexStat is one index's shape, for omendb_index_stats.
+type IndexStat struct {
+	Table, Index string
+	Primary      bool
+	Stats        index.Stats
+}
+
+// IndexStats reports every index of every table (primary indexes of
+// tables without a primary key are listed as "<table>_rowid").
+func (s *Store) IndexStats() []IndexStat {
+	s.mu.RLock()
+	tables := make([]*Table, 0, len(s.tables))
+	for _, t := range s.tables {
+		tables = append(tables, t)
+	}
+	s.mu.RUnlock()
+	var out []IndexStat
+	for _, t := range tables {
+		def := t.Def()
+		name := def.Name + "_rowid"
+		if pk := def.PK(); pk != nil {
+			name = pk.Name
+		}
+		out = append(out, IndexStat{Table: def.Name, Index: name, Primary: true, Stats: t.pk.Stats()})
+		for _, si := range *t.sec.Load() {
+			out = append(out, IndexStat{Table: def.Name, Index: si.def.Name, Stats: si.idx.Stats()})
+		}
+	}
+	return out
+}

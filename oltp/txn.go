@@ -18,6 +18,14 @@ type Writes struct {
 	tables map[uint32]*TableWrites
 	seqs   map[uint32]int64
 	n      int // number of buffered row writes
+	meta   []log.Op
+}
+
+// SetMeta appends an OpMeta operation (key → val; the store keeps the newest
+// value per key) to the transaction. Ingest uses it to commit a source
+// position atomically with the rows it covers.
+func (w *Writes) SetMeta(key string, val []byte) {
+	w.meta = append(w.meta, log.Op{Kind: log.OpMeta, Key: []byte(key), Row: append([]byte(nil), val...)})
 }
 
 // TableWrites is a transaction's writes to one table.
@@ -43,7 +51,7 @@ func NewWrites() *Writes { return &Writes{tables: map[uint32]*TableWrites{}} }
 
 // Empty reports whether the transaction wrote nothing.
 func (w *Writes) Empty() bool {
-	return len(w.ddl) == 0 && w.n == 0 && len(w.seqs) == 0 && !w.anyTruncate()
+	return len(w.ddl) == 0 && w.n == 0 && len(w.seqs) == 0 && len(w.meta) == 0 && !w.anyTruncate()
 }
 
 func (w *Writes) anyTruncate() bool {
@@ -233,5 +241,6 @@ func (w *Writes) ops() ([]log.Op, error) {
 	for _, id := range seqIDs {
 		ops = append(ops, log.Op{Kind: log.OpMeta, Key: []byte(fmt.Sprintf("%s%d", MetaSeqPrefix, id)), Row: BE64(uint64(w.seqs[id]))})
 	}
+	ops = append(ops, w.meta...)
 	return ops, nil
 }

@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -383,7 +384,11 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 	return tag, nil
 }
 
-func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt) (string, error) {
+// usingRe finds an explicit USING clause: pg_query reports "btree" as the
+// access method when none is written, which is not a request for a B-tree.
+var usingRe = regexp.MustCompile(`(?i)\busing\s+"?([a-z_]+)"?\s*\(`)
+
+func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string) (string, error) {
 	t, err := s.lookupTable(is.Relation)
 	if err != nil {
 		return "", err
@@ -395,7 +400,11 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt) (string, er
 		return "", pgerr.NotSupported("INCLUDE columns are not supported yet")
 	}
 	method := s.settings["omendb.index_method"]
-	switch strings.ToLower(is.AccessMethod) {
+	am := ""
+	if m := usingRe.FindStringSubmatch(text); m != nil {
+		am = m[1]
+	}
+	switch strings.ToLower(am) {
 	case "btree":
 		method = "btree"
 	case "learned":

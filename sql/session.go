@@ -95,6 +95,9 @@ func (s *Session) applyTimeZone() {
 // see (the transaction's own DDL included).
 func (s *Session) Catalog() *catalog.Catalog { return s.catalog() }
 
+// IndexStats implements plan.VirtualEnv.
+func (s *Session) IndexStats() []oltp.IndexStat { return s.eng.Store.IndexStats() }
+
 // sessionState adapts a Session to funcs.SessionState.
 type sessionState struct{ s *Session }
 

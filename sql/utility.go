@@ -48,7 +48,7 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 		if x.IndexStmt.Concurrent && s.txn.explicit {
 			return nil, pgerr.New(pgerr.ActiveSQLTransaction, "CREATE INDEX CONCURRENTLY cannot run inside a transaction block")
 		}
-		return tag(s.createIndex(ctx, x.IndexStmt))
+		return tag(s.createIndex(ctx, x.IndexStmt, st.sql))
 	case *pg.Node_AlterTableStmt:
 		if err := ddlAllowed(); err != nil {
 			return nil, err

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,8 +46,19 @@ func runBenchCommit(ctx context.Context, args []string) error {
 	jsonOut := fs.Bool("json", false, "print one JSON object per result")
 	noPG := fs.Bool("no-postgres", false, "skip the PostgreSQL peer")
 	omendbURL := fs.String("url", "", "benchmark a running OmenDB at this URL instead of starting one")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var conns []int
 	for _, s := range strings.Split(*levels, ",") {

@@ -565,6 +565,10 @@ func unknownPeer(t types.Type, op string) types.Type {
 	return types.Type{OID: t.OID, Mod: -1}
 }
 
+func oidFamily(o types.OID) bool {
+	return o == types.OIDOID || o == types.OIDRegclass || o == types.OIDRegtype || o == types.OIDRegproc || o == types.OIDRegnamespace
+}
+
 // comparison binds l op r, casting both sides to a common type.
 func (b *Binder) comparison(op string, l, r Expr, loc int32) (Expr, error) {
 	return b.comparisonOpts(op, l, r, loc, false)
@@ -582,6 +586,8 @@ func (b *Binder) comparisonOpts(op string, l, r Expr, loc int32, distinct bool) 
 		t = types.Type{OID: rt.OID, Mod: -1}
 	case isUnknown(rt):
 		t = types.Type{OID: lt.OID, Mod: -1}
+	case oidFamily(lt.OID) && oidFamily(rt.OID):
+		t = types.OIDType // reg* types are binary-coercible to oid and compare as oid
 	default:
 		var err error
 		t, err = unify([]types.Type{lt, rt}, "comparison")

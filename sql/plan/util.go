@@ -167,6 +167,9 @@ func (b *Binder) systemTable(rv *pg.RangeVar) (Node, bool, error) {
 			return nil, false, nil
 		}
 	}
+	if vt, ok := omendbTables[rv.Relname]; ok && (schema == "" || schema == "pg_catalog") {
+		return &VirtualScan{Table: vt, Cols: vt.Cols}, true, nil
+	}
 	if SystemTables != nil {
 		if vt, ok := SystemTables(schema, rv.Relname); ok {
 			return &VirtualScan{Table: vt, Cols: vt.Cols}, true, nil

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/types"
 )
 
@@ -20,6 +21,36 @@ type VirtualTable struct {
 type VirtualEnv interface {
 	Catalog() *catalog.Catalog
 	Setting(name string) (string, bool)
+	// IndexStats describes every index of the row store.
+	IndexStats() []oltp.IndexStat
+}
+
+// omendbTables are OmenDB's own system views, found before SystemTables.
+var omendbTables = map[string]*VirtualTable{}
+
+// RegisterOmenDBTable adds a system view named like omendb_*.
+func RegisterOmenDBTable(vt *VirtualTable) { omendbTables[vt.Name] = vt }
+
+func init() {
+	cols := []Column{
+		{Name: "table_name", T: types.Text}, {Name: "index_name", T: types.Text}, {Name: "kind", T: types.Text},
+		{Name: "keys", T: types.Int8}, {Name: "bytes", T: types.Int8}, {Name: "segments", T: types.Int8},
+		{Name: "mean_error", T: types.Float8}, {Name: "max_error", T: types.Int8}, {Name: "window_hit_rate", T: types.Float8},
+		{Name: "buffer_keys", T: types.Int8}, {Name: "merges", T: types.Int8}, {Name: "merge_ms", T: types.Float8},
+	}
+	RegisterOmenDBTable(&VirtualTable{Schema: "pg_catalog", Name: "omendb_index_stats", Cols: cols, Rows: func(env VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, st := range env.IndexStats() {
+			x := st.Stats
+			rows = append(rows, []types.Value{
+				types.NewText(st.Table), types.NewText(st.Index), types.NewText(x.Kind),
+				types.NewInt(int64(x.Keys)), types.NewInt(x.Bytes), types.NewInt(int64(x.Segments)),
+				types.NewFloat(x.MeanError), types.NewInt(int64(x.MaxError)), types.NewFloat(x.WindowHitRate),
+				types.NewInt(int64(x.BufferKeys)), types.NewInt(x.Merges), types.NewFloat(float64(x.MergeNanos) / 1e6),
+			})
+		}
+		return rows, nil
+	}})
 }
 
 // SystemTables resolves a system table by schema ("" = search_path:

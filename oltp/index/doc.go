@@ -1,0 +1,115 @@
+// Package index holds the ordered indexes of the OLTP row state: the learned
+// index (Learned, the default for every primary and secondary key) and a
+// B-tree peer (BTree, github.com/tidwall/btree) that stays selectable with
+// CREATE INDEX … USING btree or a server flag, so both run the same SQL
+// workload. Both implement Index; New(kind) makes either. Keys are byte
+// strings in keycode order (package oltp/keycode); values are uint64 row
+// handles.
+//
+// # The learned index
+//
+// A Learned index has three parts, published together as one immutable
+// *state through an atomic pointer:
+//
+//   - base: an immutable sorted run (keys, handles) with a two-level model.
+//     The run is cut into chunks of at most 4096 keys; each chunk has one
+//     linear model pos = slope·x + icpt over a numeric projection x of its
+//     keys, and the exact largest deviation err of any key from its
+//     prediction, measured when the chunk is built. Chunks whose err exceeds
+//     Epsilon (16) are halved until it does or they reach 32 keys, so easy
+//     data gets long chunks and adversarial data short ones. The top level
+//     finds a key's chunk with a radix table over the projections of the
+//     chunks' first keys (about two chunks per bucket) and a binary search
+//     inside the bucket.
+//   - active: the insert buffer, a small B-tree behind its own RWMutex that
+//     takes new keys, upserts of buffered keys, and tombstones.
+//   - frozen: while a merge runs, the previous active buffer, never mutated
+//     again; a background goroutine merges base and frozen into a new base
+//     (the merge is O(n) and copies projections only, for fixed-mode runs),
+//     then installs {active, nil, newBase}.
+//
+// Appends: a new key that sorts after every base key and has the base's
+// fixed shape (ascending sequences, timestamps — the common OLTP insert) is
+// appended in place to the base's arrays instead of the buffer: the writer
+// stores the entry, then publishes it by incrementing an atomic tail count.
+// Every MinBuffer (4096) appended keys the writer fits chunk models to the
+// tail and publishes a run that shares the arrays; when the arrays are full
+// it publishes a copy with 25% more room (amortised O(1) per append).
+// Lookups beyond the modelled keys binary-search the short tail.
+//
+// A merge starts when the active buffer (or the count of entries deleted in
+// place) reaches max(4096, n/16): amortised, each insert pays for copying 16
+// keys, in the background. Upserts and deletes of keys that live in the base
+// are applied in place while no merge runs: the handle is stored atomically
+// (a delete stores the reserved handle math.MaxUint64), so an OLTP update
+// never touches the buffer.
+//
+// Projection: in fixed mode (all keys of a run have one length and at most 8
+// bytes follow the run's common prefix: integer, date, timestamp, float, and
+// most single-column keys) the key is its 8-byte projection after the prefix,
+// no key bytes are stored, and an index costs 16 bytes per key (8 projection,
+// 8 handle) plus ~0.1 byte of models. Otherwise (composite, text) the keys
+// live in one arena and each chunk projects the 8 bytes that follow the
+// chunk's own common prefix, so long shared prefixes cost nothing; keys with
+// equal projections are ordered by comparing the full keys.
+//
+// # Invariants
+//
+//  1. A run's keys are strictly ascending; proj is monotone non-decreasing
+//     within a chunk (fixed mode: strictly, over the whole run).
+//  2. For every key at position i of chunk c: |i − c.start − pred(key)| ≤
+//     c.err. Hence the lower bound of any probe lies in
+//     [pred−err−1, pred+err+2] (slope ≥ 0). Lookups search only that
+//     window; its two edges are re-checked, and a miss (a model defect,
+//     counted and required to be zero by the tests) falls back to a search
+//     of the whole chunk, so a bad model can cost time, never correctness.
+//  3. Lookup precedence is active, then frozen, then base: a key's newest
+//     entry wins and a tombstone (or a dead handle) hides older ones.
+//  4. Only the writer swaps the state, except that the merger installs the
+//     merged state while the merging flag is set; the writer reads the flag
+//     before loading the state and updates base handles (and appends) in
+//     place only when no merge runs, so no in-place change is lost by a
+//     merge.
+//  5. Appended entries are written before the tail count that makes them
+//     visible is incremented; positions at or beyond a run's visible size
+//     may be written by the writer, never read by readers of that run.
+//  6. Len is maintained by the writer, which checks presence before each
+//     Put and Delete.
+//
+// # Concurrency
+//
+// One writer goroutine (the OLTP materializer) calls Put, Delete, Load and
+// Flush. Any number of readers call Get, Scan, Len and Stats concurrently.
+// Readers never wait for a merge; they wait for the writer only on the
+// buffer's lock, held for one B-tree operation. Scan copies buffer entries in
+// batches of 64 under the read lock and never runs the caller's callback
+// while holding a lock. A Get or Scan sees the state it loaded at its start
+// (later merges do not disturb it) plus whatever the writer has since put in
+// the active buffer; base handles are read atomically and may be newer.
+//
+// Memory ownership: keys passed in are copied if kept; a run's arrays are
+// never mutated after publication except handles (atomically). Keys handed
+// to a Scan callback are valid only during the callback.
+//
+// # B-tree peer
+//
+// BTree is tidwall/btree behind a sync.RWMutex with the same batched Scan;
+// its Stats report only Keys and an estimate of Bytes.
+//
+// # Observability
+//
+// Stats: Segments is the number of chunk models; MeanError the mean absolute
+// deviation (positions) of keys from their chunk's prediction; MaxError the
+// largest search half-window; WindowHitRate the share of sampled base
+// lookups (1 in 16) whose answer lay within 8 positions — one cache line — of
+// the prediction (0 before any lookup); BufferKeys the buffered entries
+// (tombstones included); Merges and MergeNanos the completed merges and their
+// total duration. All fields are cheap to read and safe to export to
+// Prometheus as gauges and counters.
+//
+// # Limits
+//
+// One run holds at most 4 GiB of key bytes in general mode. Handle
+// math.MaxUint64 is reserved. Lookups pay a B-tree probe of the buffer when
+// it is not empty (at most n/16 entries, usually far fewer).
+package index

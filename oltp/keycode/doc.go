@@ -1,0 +1,51 @@
+// Package keycode encodes SQL values into byte strings whose byte order
+// (bytes.Compare) is the SQL order of the values. Every primary and
+// secondary key of the OLTP row state is such an encoding, so the indexes
+// (package oltp/index) compare keys with bytes.Compare only and the learned
+// index can model a numeric projection of the bytes.
+//
+// # Format
+//
+// Each column value is self-delimiting (no encoding is a proper prefix of
+// another of the same column type), so a composite key is simply the
+// concatenation of its columns' encodings and orders lexicographically by
+// column. A value starts with a tag byte:
+//
+//	0x10 non-null, followed by the payload of its kind
+//	0xF0 NULL (sorts after every non-null value: PostgreSQL's NULLS LAST)
+//
+// Payloads (ascending):
+//
+//	bool                       1 byte, 0 or 1
+//	int2/int4/int8/oid/reg*    8 bytes big-endian, sign bit flipped (all widths
+//	date/timestamp/timestamptz  alike, so a probe of any width matches)
+//	float4/float8              8 bytes: IEEE bits with sign flipped for x >= 0,
+//	                           all bits inverted for x < 0; -0 encodes as +0;
+//	                           every NaN encodes as all ones (largest, as in PG)
+//	interval                   16 bytes: the signed 128-bit total span in µs
+//	                           with 30-day months and 24-hour days (PG's
+//	                           interval_cmp_value), sign bit flipped
+//	uuid                       the 16 raw bytes
+//	text/varchar/name/"char",  the bytes with 0x00 escaped as 0x00 0xFF, then
+//	bytea, json/jsonb          the terminator 0x00 0x01 (byte order, i.e. the C
+//	                           collation); char(n) drops trailing spaces first
+//	                           as PostgreSQL's bpchar comparison does
+//	numeric                    a class byte: 0x01 -Inf, 0x02 negative, 0x03
+//	                           zero, 0x04 positive, 0x05 +Inf, 0x06 NaN; finite
+//	                           non-zero values x = ±0.d1d2…dn × 10^E (d1 != 0,
+//	                           dn != 0, so 1.0 and 1.00 encode equal) continue
+//	                           with E (8 bytes, sign flipped) and the digits in
+//	                           pairs as bytes 1..100 ended by 0x00; negative
+//	                           values invert those bytes
+//
+// AppendDesc inverts every byte of the ascending encoding: the result is still
+// self-delimiting and orders in reverse, with NULL first (PostgreSQL's
+// default for DESC columns).
+//
+// There is no decoder: rows are stored separately; keys only need to order.
+//
+// # Concurrency
+//
+// The functions are pure and may be called from any goroutine. Append
+// appends to buf and never retains it.
+package keycode
