@@ -338,8 +338,15 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([]log.Op, error) {
 				return nil, serializationFailure("concurrent update")
 			}
 			if !tw.Truncated {
+				// A write is validated against the version it was based
+				// on: its statement's snapshot, or the version re-read
+				// after waiting for the row's lock.
+				base := p.Base
+				if base == 0 {
+					base = snap
+				}
 				begin, end, _, ok := t.Latest(p.Key)
-				if ok && (begin > snap || (end != live && end > snap)) {
+				if ok && (begin > base || (end != live && end > base)) {
 					if !p.InBase && p.Row != nil && end == live {
 						return nil, duplicateKey(def, p)
 					}

@@ -37,7 +37,9 @@
 // durable the committer applies it to the Store (it is the log's only
 // writer: appends are fenced on the expected last sequence) and only then
 // answers the client, so an acknowledged commit is durable and visible to
-// the session's next statement. The isolation level is snapshot isolation.
+// the session's next statement. Each pending row carries the offset it was
+// based on (PendingRow.Base), so a row re-read after waiting for its lock
+// (LockTable, READ COMMITTED) validates against the version it re-read.
 //
 // Goroutines: Committer.run (validate + append, in arrival order) and
 // Committer.acks (apply + answer, in offset order). Lock order: Committer.mu

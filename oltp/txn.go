@@ -14,6 +14,9 @@ import (
 // transaction overlay it on the snapshot (read-your-writes); Commit turns it
 // into log operations. A Writes belongs to one session goroutine.
 type Writes struct {
+	// Base is the offset new pending rows are based on (the current
+	// statement's snapshot); the session sets it at each statement.
+	Base   uint64
 	ddl    []*catalog.Change
 	tables map[uint32]*TableWrites
 	seqs   map[uint32]int64
@@ -44,6 +47,11 @@ type PendingRow struct {
 	// InBase: the key was visible in the transaction's snapshot (so the
 	// write is an update or delete rather than an insert).
 	InBase bool
+	// Base is the offset the write was based on: the snapshot of the
+	// statement that first wrote the key, or — for a row locked after it
+	// changed — the offset of the version that was then re-read. Commit
+	// fails if the key changed after Base.
+	Base uint64
 }
 
 // NewWrites returns an empty write set.
@@ -101,9 +109,26 @@ func (w *Writes) Put(id uint32, key []byte, row []types.Value, inBase bool) {
 		p.Row = row
 		return
 	}
-	tw.rows[k] = &PendingRow{Key: []byte(k), Row: row, InBase: inBase && !tw.Truncated}
+	tw.rows[k] = &PendingRow{Key: []byte(k), Row: row, InBase: inBase && !tw.Truncated, Base: w.Base}
 	tw.order = append(tw.order, k)
 	w.n++
+}
+
+// PutAt is Put for a row whose write is based on the committed version at
+// offset base (a row re-read after waiting for its lock).
+func (w *Writes) PutAt(id uint32, key []byte, row []types.Value, inBase bool, base uint64) {
+	w.Put(id, key, row, inBase)
+	if p, ok := w.tables[id].rows[string(key)]; ok && base > p.Base {
+		p.Base = base
+	}
+}
+
+// DeleteAt is Delete based on the committed version at offset base.
+func (w *Writes) DeleteAt(id uint32, key []byte, inBase bool, base uint64) {
+	w.Delete(id, key, inBase)
+	if p, ok := w.tables[id].rows[string(key)]; ok && base > p.Base {
+		p.Base = base
+	}
 }
 
 // Delete records the deletion of key in table id.
@@ -114,7 +139,7 @@ func (w *Writes) Delete(id uint32, key []byte, inBase bool) {
 		p.Row = nil
 		return
 	}
-	tw.rows[k] = &PendingRow{Key: []byte(k), InBase: inBase && !tw.Truncated}
+	tw.rows[k] = &PendingRow{Key: []byte(k), InBase: inBase && !tw.Truncated, Base: w.Base}
 	tw.order = append(tw.order, k)
 	w.n++
 }

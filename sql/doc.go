@@ -13,12 +13,14 @@
 //
 // Transactions: every statement runs in a transaction — the explicit one
 // (BEGIN … COMMIT) or an implicit one committed when the statement ends
-// (for row-returning statements, when the result is closed). The snapshot
-// is the row store's applied offset when the transaction starts (snapshot
-// isolation). A single autocommit DML statement that loses a write-write
-// conflict is re-run on a fresh snapshot (up to autocommitRetries times),
-// which gives lone statements PostgreSQL's READ COMMITTED behaviour;
-// explicit transactions get 40001 and the client retries.
+// (for row-returning statements, when the result is closed). Under READ
+// COMMITTED (the default) each statement takes a fresh snapshot and
+// UPDATE/DELETE lock their target rows, re-reading a row that changed
+// while they waited (txnView.LockRow, exec.lockAndRecheck); under
+// REPEATABLE READ the snapshot is the transaction's first and a changed row
+// is a serialization failure (40001). An autocommit DML statement that still
+// loses a commit-time conflict is re-run on a fresh snapshot (up to
+// autocommitRetries times).
 //
 // Errors carry their SQLSTATE (package pgerr); an error in an explicit
 // transaction puts it in the failed state (25P02) until ROLLBACK. A panic

@@ -19,8 +19,10 @@ var Version = "0.1.0-dev"
 type Engine struct {
 	Store     *oltp.Store
 	Committer *oltp.Committer
-	Log       log.Log
-	Logger    *slog.Logger
+	// Locks holds row write locks (READ COMMITTED writers wait on them).
+	Locks  *oltp.LockTable
+	Log    log.Log
+	Logger *slog.Logger
 	// Database is the database name clients connect to.
 	Database string
 
@@ -34,7 +36,7 @@ func NewEngine(st *oltp.Store, c *oltp.Committer, l log.Log, logger *slog.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
-	e := &Engine{Store: st, Committer: c, Log: l, Logger: logger, Database: "omendb", sessions: map[int32]*Session{}}
+	e := &Engine{Store: st, Committer: c, Locks: oltp.NewLockTable(), Log: l, Logger: logger, Database: "omendb", sessions: map[int32]*Session{}}
 	e.nextPID.Store(1000)
 	return e
 }

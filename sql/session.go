@@ -51,6 +51,15 @@ type txnState struct {
 	saves    []savepoint
 	rowIDs   map[uint32]int64 // hidden row ids for tables created in this transaction
 	readOnly bool
+	// repeatable: REPEATABLE READ (one snapshot for the transaction; a row
+	// changed after it is a serialization failure). Otherwise READ
+	// COMMITTED: each statement takes a fresh snapshot and a writer that
+	// finds a row changed re-reads it after waiting for its lock.
+	repeatable bool
+	locks      oltp.TxnLocks
+	// lockedBase records, per locked row, the committed version the
+	// transaction re-read after waiting (table → key → offset).
+	lockedBase map[uint32]map[string]uint64
 }
 
 type savepoint struct {
@@ -181,6 +190,8 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramTypes []types.OI
 func (s *Session) beginStatement(ctx context.Context) (context.Context, func()) {
 	if s.txn == nil {
 		s.startTxn(false)
+	} else {
+		s.refreshSnapshot()
 	}
 	now := time.Now()
 	s.funcCtx.StmtTime = now
@@ -212,8 +223,31 @@ func (s *Session) startTxn(explicit bool) {
 		snap = st.Applied()
 	}
 	now := time.Now()
-	s.txn = &txnState{snap: snap, writes: oltp.NewWrites(), cat: st.Catalog(), explicit: explicit, start: now, unpin: st.Pin(uint64(snap))}
+	s.txn = &txnState{snap: snap, writes: oltp.NewWrites(), cat: st.Catalog(), explicit: explicit, start: now, unpin: st.Pin(uint64(snap)),
+		repeatable: s.settings["default_transaction_isolation"] == "repeatable read"}
+	s.txn.writes.Base = uint64(snap)
 	s.funcCtx.TxnTime = now
+}
+
+// refreshSnapshot gives a READ COMMITTED transaction's next statement the
+// newest committed state (its own writes stay overlaid).
+func (s *Session) refreshSnapshot() {
+	t := s.txn
+	if t == nil || t.repeatable {
+		return
+	}
+	st := s.eng.Store
+	snap := st.Applied()
+	if snap == t.snap {
+		return
+	}
+	t.unpin()
+	t.snap, t.unpin = snap, st.Pin(uint64(snap))
+	t.writes.Base = uint64(snap)
+	// Statements see the newest catalog too, plus the transaction's DDL.
+	if !t.writes.HasDDL() {
+		t.cat = st.Catalog()
+	}
 }
 
 func (s *Session) minOffset() log.Offset {
@@ -226,6 +260,7 @@ func (s *Session) minOffset() log.Offset {
 func (s *Session) endTxn() {
 	if s.txn != nil {
 		s.txn.unpin()
+		s.eng.Locks.ReleaseAll(&s.txn.locks)
 		s.txn = nil
 	}
 	s.failed = false
@@ -556,6 +591,9 @@ func (s *Session) execTransaction(ctx context.Context, ts *pg.TransactionStmt) (
 		}
 		s.startTxn(true)
 		s.txn.readOnly = txnReadOnly(ts.Options)
+		if iso, ok := txnIsolation(ts.Options); ok {
+			s.txn.repeatable = iso == "repeatable read"
+		}
 		return &result{tag: "BEGIN"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
 		if s.failed {
@@ -619,11 +657,33 @@ func checkIsolation(opts []*pg.Node) error {
 		}
 		if c := d.Arg.GetAConst(); c != nil {
 			if sv, ok := c.Val.(*pg.A_Const_Sval); ok && strings.EqualFold(sv.Sval.Sval, "serializable") {
-				return pgerr.NotSupported("SERIALIZABLE isolation is not supported yet; OmenDB runs transactions under snapshot isolation (REPEATABLE READ)")
+				return pgerr.NotSupported("SERIALIZABLE isolation is not supported yet; use READ COMMITTED or REPEATABLE READ (snapshot isolation)")
 			}
 		}
 	}
 	return nil
+}
+
+// txnIsolation returns the isolation level named in BEGIN / SET
+// TRANSACTION options, normalised ("read committed", "repeatable read").
+func txnIsolation(opts []*pg.Node) (string, bool) {
+	for _, o := range opts {
+		d := o.GetDefElem()
+		if d == nil || d.Defname != "transaction_isolation" {
+			continue
+		}
+		if c := d.Arg.GetAConst(); c != nil {
+			if sv, ok := c.Val.(*pg.A_Const_Sval); ok {
+				switch strings.ToLower(sv.Sval.Sval) {
+				case "repeatable read":
+					return "repeatable read", true
+				case "read committed", "read uncommitted":
+					return "read committed", true
+				}
+			}
+		}
+	}
+	return "", false
 }
 
 func txnReadOnly(opts []*pg.Node) bool {

@@ -83,8 +83,8 @@ func defaultSettings(e *Engine) map[string]string {
 		"statement_timeout":                   "0",
 		"lock_timeout":                        "0",
 		"idle_in_transaction_session_timeout": "0",
-		"transaction_isolation":               "repeatable read",
-		"default_transaction_isolation":       "repeatable read",
+		"transaction_isolation":               "read committed",
+		"default_transaction_isolation":       "read committed",
 		"transaction_read_only":               "off",
 		"default_transaction_read_only":       "off",
 		"synchronous_commit":                  "on",
@@ -155,9 +155,10 @@ func (s *Session) setSetting(name, value string) error {
 		v := strings.ToLower(value)
 		switch v {
 		case "serializable":
-			return pgerr.NotSupported("SERIALIZABLE isolation is not supported yet; OmenDB runs transactions under snapshot isolation (REPEATABLE READ)")
-		case "read committed", "repeatable read", "read uncommitted":
-			value = "repeatable read"
+			return pgerr.NotSupported("SERIALIZABLE isolation is not supported yet; use READ COMMITTED or REPEATABLE READ (snapshot isolation)")
+		case "read committed", "read uncommitted":
+			value = "read committed"
+		case "repeatable read":
 		default:
 			return pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter %q: %q", canon, value)
 		}
@@ -180,6 +181,9 @@ func (s *Session) setSetting(name, value string) error {
 	}
 	s.settings[canon] = value
 	s.params = nil
+	if canon == "transaction_isolation" && s.txn != nil {
+		s.txn.repeatable = value == "repeatable read"
+	}
 	if canon == "TimeZone" {
 		s.applyTimeZone()
 	}

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -15,14 +16,15 @@ import (
 // txnView reads and writes one transaction: the row store at the
 // transaction's snapshot with its own writes overlaid.
 type txnView struct {
-	s *Session
-	t *txnState
+	s     *Session
+	t     *txnState
+	snap_ uint64 // the statement's snapshot, fixed when the view is made
 }
 
-func (s *Session) reader() *txnView { return &txnView{s: s, t: s.txn} }
-func (s *Session) writer() *txnView { return &txnView{s: s, t: s.txn} }
+func (s *Session) reader() *txnView { return &txnView{s: s, t: s.txn, snap_: uint64(s.txn.snap)} }
+func (s *Session) writer() *txnView { return &txnView{s: s, t: s.txn, snap_: uint64(s.txn.snap)} }
 
-func (v *txnView) snap() uint64 { return uint64(v.t.snap) }
+func (v *txnView) snap() uint64 { return v.snap_ }
 
 // storeTable returns the store's table, or nil when the table was created
 // by this transaction (or dropped concurrently).
@@ -307,6 +309,61 @@ func (v *txnView) FindConflict(t *catalog.Table, ix *catalog.Index, row []types.
 	return nil, nil, false, nil
 }
 
+// LockRow implements exec.Writer: it takes the row's write lock (waiting
+// for a transaction that holds it) and reports whether the row changed
+// after the statement's snapshot. Under READ COMMITTED a changed row is
+// returned as now committed (deleted: ok = false) for the statement to
+// re-check; under REPEATABLE READ it is a serialization failure.
+func (v *txnView) LockRow(ctx context.Context, t *catalog.Table, key []byte) ([]types.Value, bool, bool, error) {
+	if p, ok := v.t.writes.Table(t.ID).Lookup(key); ok {
+		// Written earlier in this transaction: nothing else can change it.
+		return fill(t, p.Row, nil), p.Row != nil, false, nil
+	}
+	st := v.storeTable(t)
+	if st == nil {
+		row, ok := v.lookup(t, key)
+		return row, ok, false, nil
+	}
+	timeout, _ := parseDurationSetting(v.s.settings["lock_timeout"])
+	if _, err := v.s.eng.Locks.Lock(ctx, &v.t.locks, t.ID, key, timeout); err != nil {
+		return nil, false, false, err
+	}
+	begin, end, row, ok := st.Latest(key)
+	snap := v.snap()
+	if !ok {
+		return nil, false, true, nil
+	}
+	if begin <= snap && end == live {
+		return fill(t, row, nil), true, false, nil // unchanged since the snapshot
+	}
+	// The row changed after the snapshot.
+	if v.t.repeatable {
+		return nil, false, false, pgerr.New(pgerr.SerializationFailure, "could not serialize access due to concurrent update")
+	}
+	base := begin
+	if end != live && end > base {
+		base = end
+	}
+	if v.t.lockedBase == nil {
+		v.t.lockedBase = map[uint32]map[string]uint64{}
+	}
+	if v.t.lockedBase[t.ID] == nil {
+		v.t.lockedBase[t.ID] = map[string]uint64{}
+	}
+	v.t.lockedBase[t.ID][string(key)] = base
+	if end != live {
+		return nil, false, true, nil
+	}
+	return fill(t, row, nil), true, true, nil
+}
+
+// live is the End of a current version (see oltp).
+const live = ^uint64(0)
+
+func (v *txnView) lockedAt(t *catalog.Table, key []byte) uint64 {
+	return v.t.lockedBase[t.ID][string(key)]
+}
+
 // Update implements exec.Writer.
 func (v *txnView) Update(t *catalog.Table, key []byte, old, row []types.Value) ([]byte, error) {
 	if err := v.checkNotNull(t, row); err != nil {
@@ -319,17 +376,18 @@ func (v *txnView) Update(t *catalog.Table, key []byte, old, row []types.Value) (
 	if err := v.checkUnique(t, row, key); err != nil {
 		return nil, err
 	}
+	base := v.lockedAt(t, key)
 	if !bytes.Equal(newKey, key) {
-		v.t.writes.Delete(t.ID, key, v.inBase(t, key))
+		v.t.writes.DeleteAt(t.ID, key, v.inBase(t, key), base)
 		v.t.writes.Put(t.ID, newKey, row, v.inBase(t, newKey))
 		return newKey, nil
 	}
-	v.t.writes.Put(t.ID, key, row, v.inBase(t, key))
+	v.t.writes.PutAt(t.ID, key, row, v.inBase(t, key), base)
 	return key, nil
 }
 
 // Delete implements exec.Writer.
 func (v *txnView) Delete(t *catalog.Table, key []byte) error {
-	v.t.writes.Delete(t.ID, key, v.inBase(t, key))
+	v.t.writes.DeleteAt(t.ID, key, v.inBase(t, key), v.lockedAt(t, key))
 	return nil
 }

@@ -164,6 +164,13 @@ func (s *Session) set(vs *pg.VariableSetStmt) (*result, error) {
 		if s.txn != nil && txnReadOnly(vs.Args) {
 			s.txn.readOnly = true
 		}
+		if iso, ok := txnIsolation(vs.Args); ok && s.txn != nil {
+			if vs.Name == "TRANSACTION" || vs.Name == "transaction" {
+				s.txn.repeatable = iso == "repeatable read"
+			} else {
+				s.settings["default_transaction_isolation"] = iso
+			}
+		}
 	default:
 		return nil, pgerr.NotSupported("this form of SET is not supported yet")
 	}

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"context"
+
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/plan"
@@ -22,6 +24,12 @@ type Writer interface {
 	Update(t *catalog.Table, key []byte, old, row []types.Value) ([]byte, error)
 	// Delete removes the row with primary key key.
 	Delete(t *catalog.Table, key []byte) error
+	// LockRow takes the row's write lock before it is updated or deleted.
+	// changed reports that the row was changed by a transaction that
+	// committed after the statement's snapshot: row is then its newest
+	// committed version (ok = false if it was deleted), which the statement
+	// must re-check (PostgreSQL's READ COMMITTED re-evaluation).
+	LockRow(ctx context.Context, t *catalog.Table, key []byte) (row []types.Value, ok, changed bool, err error)
 }
 
 // DMLResult is what an INSERT / UPDATE / DELETE did.
@@ -86,6 +94,15 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 			ck, existing, found, err := w.FindConflict(t, oc.Arbiter, row)
 			if err != nil {
 				return nil, err
+			}
+			if found && !oc.Nothing {
+				cur, ok, changed, err := w.LockRow(c.Context, t, ck)
+				if err != nil {
+					return nil, err
+				}
+				if changed {
+					existing, found = cur, ok
+				}
 			}
 			if found {
 				if oc.Nothing {
@@ -215,6 +232,31 @@ func prefixEnd(p []byte) []byte {
 	return nil
 }
 
+// lockAndRecheck locks a target row; if it changed since the snapshot, the
+// newest version replaces it and must still pass the statement's filter.
+func lockAndRecheck(c *Ctx, w Writer, sc *plan.Scan, kr keyedRow) ([]types.Value, bool, error) {
+	row, ok, changed, err := w.LockRow(c.Context, sc.Table, kr.key)
+	if err != nil {
+		return nil, false, err
+	}
+	if !changed {
+		return kr.row, false, nil
+	}
+	if !ok {
+		return nil, true, nil // deleted meanwhile
+	}
+	if sc.Filter != nil {
+		v, err := Eval(c, sc.Filter, row)
+		if err != nil {
+			return nil, false, err
+		}
+		if !isTrue(v) {
+			return nil, true, nil
+		}
+	}
+	return row, false, nil
+}
+
 // Update executes an UPDATE plan.
 func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 	rows, err := targetRows(c, n.Scan)
@@ -223,6 +265,13 @@ func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 	}
 	res := &DMLResult{}
 	for _, kr := range rows {
+		var skip bool
+		if kr.row, skip, err = lockAndRecheck(c, w, n.Scan, kr); err != nil {
+			return nil, err
+		}
+		if skip {
+			continue
+		}
 		updated := append([]types.Value(nil), kr.row...)
 		for len(updated) < len(n.Scan.Table.Columns) {
 			updated = append(updated, types.Null)
@@ -251,6 +300,13 @@ func Delete(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
 	}
 	res := &DMLResult{}
 	for _, kr := range rows {
+		var skip bool
+		if kr.row, skip, err = lockAndRecheck(c, w, n.Scan, kr); err != nil {
+			return nil, err
+		}
+		if skip {
+			continue
+		}
 		if err := w.Delete(n.Scan.Table, kr.key); err != nil {
 			return nil, err
 		}
