@@ -60,15 +60,16 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	select {
-	case <-ctx.Done():
-		logger.Info("shutting down")
-	case <-srv.Mat.Done():
-		err = srv.Mat.Err()
-		logger.Error("materializer stopped; shutting down", "err", err)
-	}
-	if cerr := srv.Close(); cerr != nil && err == nil {
-		err = cerr
-	}
-	return err
+	// A materializer that stops (a corrupt or unreadable record) leaves the
+	// server up but not ready: /readyz reports the error with its offset
+	// and sessions are refused with 57P03, until an operator intervenes.
+	go func() {
+		<-srv.Mat.Done()
+		if merr := srv.Mat.Err(); merr != nil {
+			logger.Error("materializer stopped: not serving queries", "err", merr)
+		}
+	}()
+	<-ctx.Done()
+	logger.Info("shutting down")
+	return srv.Close()
 }
