@@ -69,6 +69,8 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		return nil, pgerr.NotSupported("window functions are not supported yet")
 	}
 
+	rewriteSRFTarget(sel)
+
 	// FROM
 	var input Node = &One{}
 	var conjuncts []Expr
@@ -226,6 +228,33 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		out = &Distinct{Input: out}
 	}
 	return b.finishOrderLimit(sel, out, keys, len(cols), s)
+}
+
+// rewriteSRFTarget turns `SELECT generate_series(…) [AS x]` without FROM
+// into `SELECT x FROM generate_series(…) AS x`, the one set-returning
+// target-list form clients use often. Other set-returning calls in the
+// select list fail with 0A000 when bound.
+func rewriteSRFTarget(sel *pg.SelectStmt) {
+	if len(sel.FromClause) > 0 || len(sel.TargetList) != 1 {
+		return
+	}
+	rt := sel.TargetList[0].GetResTarget()
+	fc := rt.Val.GetFuncCall()
+	if fc == nil || len(fc.Funcname) == 0 || opName(fc.Funcname) != "generate_series" || fc.Over != nil {
+		return
+	}
+	name := rt.Name
+	if name == "" {
+		name = "generate_series"
+	}
+	sel.FromClause = []*pg.Node{{Node: &pg.Node_RangeFunction{RangeFunction: &pg.RangeFunction{
+		Functions: []*pg.Node{pg.MakeListNode([]*pg.Node{rt.Val, nil})},
+		Alias:     &pg.Alias{Aliasname: name},
+	}}}}
+	sel.TargetList = []*pg.Node{{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{
+		Name: rt.Name,
+		Val:  pg.MakeColumnRefNode([]*pg.Node{pg.MakeStrNode(name)}, rt.Location),
+	}}}}
 }
 
 func (b *Binder) finishOrderLimit(sel *pg.SelectStmt, out Node, keys []SortKey, visible int, s *scope) (Node, error) {
