@@ -35,6 +35,9 @@ type commitResult struct {
 	P50Ms    float64 `json:"p50_ms"`
 	P99Ms    float64 `json:"p99_ms"`
 	Failures int64   `json:"failures"`
+	// TxnsPerRecord is OmenDB's mean group-commit size (transactions per
+	// log record, i.e. per fsync).
+	TxnsPerRecord float64 `json:"txns_per_record,omitempty"`
 }
 
 // runBenchCommit measures durable single-row INSERT commits/s and latency
@@ -73,6 +76,7 @@ func runBenchCommit(ctx context.Context, args []string) error {
 		url  string
 	}
 	var systems []system
+	var srv *server.Server
 	if *omendbURL != "" {
 		systems = append(systems, system{"omendb", *omendbURL})
 	} else {
@@ -82,7 +86,9 @@ func runBenchCommit(ctx context.Context, args []string) error {
 		}
 		defer os.RemoveAll(dir)
 		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-		srv, err := server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet})
+		var err2 error
+		srv, err2 = server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet})
+		err = err2
 		if err != nil {
 			return err
 		}
@@ -105,9 +111,18 @@ func runBenchCommit(ctx context.Context, args []string) error {
 	for _, n := range conns {
 		for _, sys := range systems {
 			fmt.Fprintf(os.Stderr, "bench commit: %s, %d connections, %s ...\n", sys.name, n, *dur)
+			var recs0, txns0 int64
+			if sys.name == "omendb" && srv != nil {
+				recs0, txns0 = srv.Committer.Stats().Records.Load(), srv.Committer.Stats().Txns.Load()
+			}
 			r, err := commitLevel(ctx, sys.url, sys.name, n, *dur)
 			if err != nil {
 				return fmt.Errorf("%s at %d connections: %w", sys.name, n, err)
+			}
+			if sys.name == "omendb" && srv != nil {
+				if recs := srv.Committer.Stats().Records.Load() - recs0; recs > 0 {
+					r.TxnsPerRecord = float64(srv.Committer.Stats().Txns.Load()-txns0) / float64(recs)
+				}
 			}
 			results = append(results, r)
 			if *jsonOut {
@@ -185,10 +200,14 @@ func commitLevel(ctx context.Context, url, name string, n int, dur time.Duration
 
 func printCommitTable(rs []commitResult) {
 	fmt.Printf("durable single-row INSERT commits (%d cores, %s)\n", runtime.NumCPU(), time.Now().Format("2006-01-02"))
-	fmt.Printf("%-6s %-9s %12s %9s %9s %9s\n", "conns", "system", "commits/s", "p50 ms", "p99 ms", "failures")
+	fmt.Printf("%-6s %-9s %12s %9s %9s %9s %12s\n", "conns", "system", "commits/s", "p50 ms", "p99 ms", "failures", "txns/fsync")
 	byConns := map[int]map[string]commitResult{}
 	for _, r := range rs {
-		fmt.Printf("%-6d %-9s %12.0f %9.2f %9.2f %9d\n", r.Conns, r.System, r.PerSec, r.P50Ms, r.P99Ms, r.Failures)
+		group := ""
+		if r.TxnsPerRecord > 0 {
+			group = fmt.Sprintf("%.1f", r.TxnsPerRecord)
+		}
+		fmt.Printf("%-6d %-9s %12.0f %9.2f %9.2f %9d %12s\n", r.Conns, r.System, r.PerSec, r.P50Ms, r.P99Ms, r.Failures, group)
 		if byConns[r.Conns] == nil {
 			byConns[r.Conns] = map[string]commitResult{}
 		}
