@@ -57,6 +57,7 @@ type txnState struct {
 	// finds a row changed re-reads it after waiting for its lock.
 	repeatable bool
 	locks      oltp.TxnLocks
+	oldPins    []func() // snapshots of earlier statements (READ COMMITTED)
 	// lockedBase records, per locked row, the committed version the
 	// transaction re-read after waiting (table → key → offset).
 	lockedBase map[uint32]map[string]uint64
@@ -241,7 +242,9 @@ func (s *Session) refreshSnapshot() {
 	if snap == t.snap {
 		return
 	}
-	t.unpin()
+	// Earlier snapshots stay pinned until the transaction ends: a portal
+	// opened by an earlier statement may still be reading at one.
+	t.oldPins = append(t.oldPins, t.unpin)
 	t.snap, t.unpin = snap, st.Pin(uint64(snap))
 	t.writes.Base = uint64(snap)
 	// Statements see the newest catalog too, plus the transaction's DDL.
@@ -260,6 +263,9 @@ func (s *Session) minOffset() log.Offset {
 func (s *Session) endTxn() {
 	if s.txn != nil {
 		s.txn.unpin()
+		for _, u := range s.txn.oldPins {
+			u()
+		}
 		s.eng.Locks.ReleaseAll(&s.txn.locks)
 		s.txn = nil
 	}
