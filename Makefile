@@ -21,6 +21,7 @@ run: build
 
 deps:
 	@./scripts/deps.sh
+	@./scripts/client-deps.sh
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \

@@ -24,6 +24,7 @@ import (
 	"github.com/omendb/omendb/materializer"
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/sql"
+	_ "github.com/omendb/omendb/sql/pgcatalog"
 	"github.com/omendb/omendb/sql/pgwire"
 )
 

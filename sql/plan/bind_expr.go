@@ -222,6 +222,16 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 			return b.regclass(c.V.S)
 		}
 	}
+	// 'name'::regtype and 'name'::regnamespace likewise (sql/pgcatalog).
+	if (t.OID == types.OIDRegtype || t.OID == types.OIDRegnamespace) && RegResolve != nil {
+		if c, ok := e.(*Const); ok && c.V.K == types.KindText {
+			oid, err := RegResolve(t.OID, c.V.S)
+			if err != nil {
+				return nil, err
+			}
+			return &Const{V: types.NewInt(int64(oid)), T: types.Type{OID: t.OID, Mod: -1}}, nil
+		}
+	}
 	return b.coerce(e, t, true)
 }
 

@@ -66,3 +66,8 @@ type VirtualScan struct {
 
 // Columns implements Node.
 func (n *VirtualScan) Columns() []Column { return n.Cols }
+
+// RegResolve resolves the text of a regtype or regnamespace literal to its
+// OID at bind time ('integer'::regtype). Package sql/pgcatalog sets it; nil
+// leaves such literals to the type's input function.
+var RegResolve func(typ types.OID, name string) (uint32, error)

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/omendb/omendb/internal/testpg"
+	"github.com/omendb/omendb/server"
+)
+
+func init() { benchCommands["pgbench"] = runBenchPgbench }
+
+// pgbenchResult is one (system, script, protocol) pgbench run.
+type pgbenchResult struct {
+	System, Script, Mode string
+	TPS, LatencyMs       float64
+	Processed, Failed    int64
+}
+
+var (
+	pgbTPS       = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+	pgbLatency   = regexp.MustCompile(`latency average = ([0-9.]+) ms`)
+	pgbProcessed = regexp.MustCompile(`number of transactions actually processed: (\d+)`)
+	pgbFailed    = regexp.MustCompile(`number of failed transactions: (\d+)`)
+)
+
+// runBenchPgbench runs the real pgbench against OmenDB and a throwaway
+// PostgreSQL 15 in the same run, same scale and clients, durable commits on
+// both (OmenDB fsyncs each group commit; PostgreSQL runs with fsync and
+// synchronous_commit on): TPC-B-like and select-only, per protocol.
+func runBenchPgbench(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench pgbench", flag.ContinueOnError)
+	scale := fs.Int("scale", 10, "pgbench -s")
+	clients := fs.Int("clients", 8, "pgbench -c")
+	jobs := fs.Int("jobs", 2, "pgbench -j")
+	dur := fs.Duration("duration", 30*time.Second, "pgbench -T per run")
+	modes := fs.String("modes", "prepared,simple", "query protocols (-M)")
+	noPG := fs.Bool("no-postgres", false, "skip the PostgreSQL peer")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pgbench, err := exec.LookPath("pgbench")
+	if err != nil {
+		return fmt.Errorf("pgbench not installed (scripts/client-deps.sh): %w", err)
+	}
+	type system struct{ name, host, port, user, db string }
+	var systems []system
+
+	dir, err := os.MkdirTemp("", "omendb-bench-pgbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if err := srv.WaitReady(ctx); err != nil {
+		return err
+	}
+	h, p, _ := strings.Cut(srv.Addr(), ":")
+	systems = append(systems, system{"omendb", h, p, "omendb", "omendb"})
+	if !*noPG {
+		fmt.Fprintln(os.Stderr, "bench pgbench: starting PostgreSQL 15 (fsync on, synchronous_commit on)")
+		pg, err := testpg.StartServer(ctx, testpg.Options{Database: "bench", Config: []string{"max_connections = 200", "shared_buffers = 256MB"}})
+		if err != nil {
+			return fmt.Errorf("starting PostgreSQL: %w", err)
+		}
+		defer pg.Close()
+		systems = append(systems, system{"postgres", pg.Host(), strconv.Itoa(pg.Port()), "postgres", "bench"})
+	}
+	pgb := func(s system, a ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, pgbench, append([]string{"-h", s.host, "-p", s.port, "-U", s.user}, append(a, s.db)...)...)
+		cmd.Env = append(os.Environ(), "PGPASSWORD=bench")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return string(out), fmt.Errorf("pgbench %v on %s: %w\n%s", a, s.name, err, out)
+		}
+		return string(out), nil
+	}
+	var results []pgbenchResult
+	for _, s := range systems {
+		fmt.Fprintf(os.Stderr, "bench pgbench: %s: pgbench -i -s %d\n", s.name, *scale)
+		if _, err := pgb(s, "-i", "-q", "-s", strconv.Itoa(*scale)); err != nil {
+			return err
+		}
+		for _, script := range []string{"tpcb-like", "select-only"} {
+			for _, mode := range strings.Split(*modes, ",") {
+				a := []string{"-M", mode, "-c", strconv.Itoa(*clients), "-j", strconv.Itoa(*jobs), "-T", strconv.Itoa(int(dur.Seconds()))}
+				if script == "select-only" {
+					a = append(a, "-S")
+				}
+				fmt.Fprintf(os.Stderr, "bench pgbench: %s: %s -M %s ...\n", s.name, script, mode)
+				out, err := pgb(s, a...)
+				if err != nil {
+					return err
+				}
+				r := pgbenchResult{System: s.name, Script: script, Mode: mode}
+				r.TPS = matchFloat(pgbTPS, out)
+				r.LatencyMs = matchFloat(pgbLatency, out)
+				r.Processed = int64(matchFloat(pgbProcessed, out))
+				r.Failed = int64(matchFloat(pgbFailed, out))
+				results = append(results, r)
+			}
+		}
+	}
+	fmt.Printf("pgbench scale %d, %d clients, %d threads, %s per run; %d CPUs (%s/%s)\n",
+		*scale, *clients, *jobs, *dur, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "script\tmode\tsystem\tTPS\tlatency ms\tprocessed\tfailed\tvs postgres\t")
+	for _, r := range results {
+		ratio := ""
+		for _, q := range results {
+			if q.System == "postgres" && q.Script == r.Script && q.Mode == r.Mode && q.TPS > 0 && r.System != "postgres" {
+				ratio = fmt.Sprintf("%.2fx", r.TPS/q.TPS)
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%.0f\t%.3f\t%d\t%d\t%s\t\n", r.Script, r.Mode, r.System, r.TPS, r.LatencyMs, r.Processed, r.Failed, ratio)
+	}
+	return w.Flush()
+}
+
+func matchFloat(re *regexp.Regexp, s string) float64 {
+	m := re.FindStringSubmatch(s)
+	if m == nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(m[1], 64)
+	return f
+}

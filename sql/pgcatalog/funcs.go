@@ -1,0 +1,219 @@
+package pgcatalog
+
+import (
+	"strconv"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/types"
+)
+
+// Catalog-aware functions (PostgreSQL's system information functions) that
+// clients' catalog queries call. They read the session's catalog through
+// funcs.Context.Session.
+
+func sessionCatalog(ctx *funcs.Context) (*catalog.Catalog, error) {
+	if ctx == nil || ctx.Session == nil {
+		return nil, pgerr.NotSupported("catalog functions are not available here")
+	}
+	c, ok := ctx.Session.Catalog().(*catalog.Catalog)
+	if !ok || c == nil {
+		return nil, pgerr.NotSupported("catalog functions are not available here")
+	}
+	return c, nil
+}
+
+func reg(name string, args []types.Type, ret types.Type, strict bool, eval func(ctx *funcs.Context, a []types.Value) (types.Value, error)) {
+	funcs.Register(&funcs.Func{Name: name, Args: args, Ret: ret, Strict: strict, Volatility: funcs.Stable, Eval: eval})
+}
+
+func ts(t ...types.Type) []types.Type { return t }
+
+func init() {
+	reg("format_type", ts(tOID, tInt4), tText, false, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		if a[0].IsNull() {
+			return null, nil
+		}
+		mod := int32(-1)
+		if !a[1].IsNull() {
+			mod = int32(a[1].I)
+		}
+		return vText(formatType(types.OID(a[0].I), mod)), nil
+	})
+	// pg_get_expr returns the expression text stored in the catalog: OmenDB
+	// keeps defaults as SQL text already.
+	for _, args := range [][]types.Type{ts(tText, tOID), ts(tText, tOID, tBool)} {
+		reg("pg_get_expr", args, tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+			return a[0], nil
+		})
+	}
+	indexdef := func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		cat, err := sessionCatalog(ctx)
+		if err != nil {
+			return null, err
+		}
+		t, ix := findIndex(cat, uint32(a[0].I))
+		if ix == nil {
+			return null, nil
+		}
+		if len(a) > 1 && a[1].I != 0 {
+			col := int(a[1].I)
+			if col < 1 || col > len(ix.Columns) {
+				return vText(""), nil
+			}
+			return vText(quoteIdent(t.Columns[ix.Columns[col-1]].Name)), nil
+		}
+		return vText(indexDef(t, ix, t.Schema != "public")), nil
+	}
+	reg("pg_get_indexdef", ts(tOID), tText, true, indexdef)
+	reg("pg_get_indexdef", ts(tOID, tInt4, tBool), tText, true, indexdef)
+	condef := func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		cat, err := sessionCatalog(ctx)
+		if err != nil {
+			return null, err
+		}
+		t, ix := findIndex(cat, uint32(a[0].I))
+		if ix == nil {
+			return null, nil
+		}
+		if _, ok := constraintType(ix); !ok {
+			return null, nil
+		}
+		return vText(constraintDef(t, ix)), nil
+	}
+	reg("pg_get_constraintdef", ts(tOID), tText, true, condef)
+	reg("pg_get_constraintdef", ts(tOID, tBool), tText, true, condef)
+
+	// Everything is visible: OmenDB has one user schema, public, and
+	// search_path is pg_catalog, public.
+	visible := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return vBool(true), nil }
+	for _, n := range []string{"pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible",
+		"pg_collation_is_visible", "pg_opclass_is_visible", "pg_statistics_obj_is_visible"} {
+		reg(n, ts(tOID), tBool, true, visible)
+	}
+	reg("pg_get_userbyid", ts(tOID), tName, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		if a[0].I == oidBootstrap {
+			return vText(sessionUser(ctx)), nil
+		}
+		if a[0].I == oidDatabaseOwner {
+			return vText("pg_database_owner"), nil
+		}
+		return vText("unknown (OID=" + strconv.FormatInt(a[0].I, 10) + ")"), nil
+	})
+	// No object has a comment (COMMENT ON is not supported).
+	nodesc := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return null, nil }
+	reg("obj_description", ts(tOID), tText, true, nodesc)
+	reg("obj_description", ts(tOID, tName), tText, true, nodesc)
+	reg("shobj_description", ts(tOID, tName), tText, true, nodesc)
+	reg("col_description", ts(tOID, tInt4), tText, true, nodesc)
+
+	// The one role is a superuser: every privilege check passes for it.
+	priv := func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		if len(a) == 3 && a[0].K == types.KindText && a[0].S != sessionUser(ctx) {
+			return null, pgerr.New(pgerr.UndefinedObject, "role %q does not exist", a[0].S)
+		}
+		return vBool(true), nil
+	}
+	for _, n := range []string{"has_table_privilege", "has_schema_privilege", "has_database_privilege",
+		"has_sequence_privilege", "has_function_privilege", "has_any_column_privilege"} {
+		reg(n, ts(tText, tText), tBool, true, priv)
+		reg(n, ts(tOID, tText), tBool, true, priv)
+		reg(n, ts(tName, tText, tText), tBool, true, priv)
+		reg(n, ts(tName, tOID, tText), tBool, true, priv)
+	}
+	reg("has_column_privilege", ts(tText, tText, tText), tBool, true, priv)
+	reg("has_column_privilege", ts(tOID, tInt2, tText), tBool, true, priv)
+	reg("pg_has_role", ts(tName, tText), tBool, true, priv)
+	reg("pg_has_role", ts(tName, tName, tText), tBool, true, priv)
+
+	reg("pg_encoding_to_char", ts(tInt4), tName, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		if a[0].I == 6 {
+			return vText("UTF8"), nil
+		}
+		if a[0].I == 0 {
+			return vText("SQL_ASCII"), nil
+		}
+		return vText(""), nil
+	})
+	reg("pg_char_to_encoding", ts(tName), tInt4, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		if a[0].S == "UTF8" || a[0].S == "utf8" {
+			return vInt(6), nil
+		}
+		return vInt(-1), nil
+	})
+	// array_to_string over the catalogs' array columns, which OmenDB shows
+	// as NULL text (no ACLs, no options): NULL in, NULL out; anything else
+	// is an array OmenDB does not have.
+	reg("array_to_string", ts(tText, tText), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		return null, pgerr.NotSupported("array_to_string on arrays is not supported yet")
+	})
+	sizeFn := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return vInt(0), nil }
+	for _, n := range []string{"pg_relation_size", "pg_total_relation_size", "pg_table_size", "pg_indexes_size"} {
+		reg(n, ts(tOID), tInt8, true, sizeFn)
+	}
+	reg("pg_get_serial_sequence", ts(tText, tText), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		cat, err := sessionCatalog(ctx)
+		if err != nil {
+			return null, err
+		}
+		t, ok := cat.Lookup("public", a[0].S)
+		if !ok {
+			return null, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", a[0].S)
+		}
+		for _, c := range t.Columns {
+			if c.Name == a[1].S && !c.Dropped {
+				if sq, ok := cat.Sequence(c.Sequence); ok && c.Sequence != 0 {
+					return vText(quoteIdent(sq.Schema) + "." + quoteIdent(sq.Name)), nil
+				}
+				return null, nil
+			}
+		}
+		return null, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", a[1].S, a[0].S)
+	})
+}
+
+func sessionUser(ctx *funcs.Context) string {
+	if ctx != nil && ctx.Session != nil {
+		if u, ok := ctx.Session.Setting("session_authorization"); ok && u != "" {
+			return u
+		}
+	}
+	return "omendb"
+}
+
+// formatType is format_type(oid, typmod): the type's SQL name, "???" for
+// an unknown OID as PostgreSQL prints it, and the array types' "[]" form.
+func formatType(oid types.OID, mod int32) string {
+	if ti, ok := typeByOID[oid]; ok && ti.elem != 0 && ti.category == 'A' && ti.name[0] == '_' {
+		return formatType(ti.elem, mod) + "[]"
+	}
+	if _, ok := typeByOID[oid]; !ok {
+		return "???"
+	}
+	switch oid {
+	case 705:
+		return "unknown"
+	case 2249:
+		return "record"
+	case 2278:
+		return "void"
+	case 22:
+		return "int2vector"
+	case 30:
+		return "oidvector"
+	}
+	return types.TypeName(types.Type{OID: oid, Mod: mod})
+}
+
+// findIndex finds an index by its OID.
+func findIndex(cat *catalog.Catalog, oid uint32) (*catalog.Table, *catalog.Index) {
+	for _, t := range cat.Tables() {
+		for i := range t.Indexes {
+			if t.Indexes[i].ID == oid {
+				return t, &t.Indexes[i]
+			}
+		}
+	}
+	return nil, nil
+}

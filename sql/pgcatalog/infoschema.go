@@ -1,0 +1,243 @@
+package pgcatalog
+
+import (
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// information_schema views. PostgreSQL types their columns with domains
+// (sql_identifier, cardinal_number, yes_or_no, character_data); OmenDB
+// uses the domains' base types: name, integer, varchar.
+
+var tVarchar = types.Varchar
+
+func init() {
+	define("information_schema", "schemata", 12050, []col{
+		{"catalog_name", tName}, {"schema_name", tName}, {"schema_owner", tName},
+		{"default_character_set_catalog", tName}, {"default_character_set_schema", tName},
+		{"default_character_set_name", tName}, {"sql_path", tVarchar},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, s := range []string{"pg_catalog", "public", "information_schema"} {
+			rows = append(rows, []types.Value{vText(dbName(env)), vText(s), vText(userName(env)), null, null, null, null})
+		}
+		return rows, nil
+	})
+
+	define("information_schema", "tables", 12051, []col{
+		{"table_catalog", tName}, {"table_schema", tName}, {"table_name", tName}, {"table_type", tVarchar},
+		{"self_referencing_column_name", tName}, {"reference_generation", tVarchar},
+		{"user_defined_type_catalog", tName}, {"user_defined_type_schema", tName},
+		{"user_defined_type_name", tName}, {"is_insertable_into", tVarchar}, {"is_typed", tVarchar},
+		{"commit_action", tVarchar},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		add := func(schema, name, typ string, insertable bool) {
+			ins := "NO"
+			if insertable {
+				ins = "YES"
+			}
+			rows = append(rows, []types.Value{vText(dbName(env)), vText(schema), vText(name), vText(typ),
+				null, null, null, null, null, vText(ins), vText("NO"), null})
+		}
+		for _, t := range env.Catalog().Tables() {
+			add(t.Schema, t.Name, "BASE TABLE", t.ReadOnly == "")
+		}
+		for _, vt := range order {
+			typ := "BASE TABLE"
+			if !isCatalogTable(vt) || vt.Schema == "information_schema" {
+				typ = "VIEW"
+			}
+			add(vt.Schema, vt.Name, typ, false)
+		}
+		return rows, nil
+	})
+
+	define("information_schema", "columns", 12052, []col{
+		{"table_catalog", tName}, {"table_schema", tName}, {"table_name", tName}, {"column_name", tName},
+		{"ordinal_position", tInt4}, {"column_default", tVarchar}, {"is_nullable", tVarchar},
+		{"data_type", tVarchar}, {"character_maximum_length", tInt4}, {"character_octet_length", tInt4},
+		{"numeric_precision", tInt4}, {"numeric_precision_radix", tInt4}, {"numeric_scale", tInt4},
+		{"datetime_precision", tInt4}, {"interval_type", tVarchar}, {"interval_precision", tInt4},
+		{"character_set_catalog", tName}, {"character_set_schema", tName}, {"character_set_name", tName},
+		{"collation_catalog", tName}, {"collation_schema", tName}, {"collation_name", tName},
+		{"domain_catalog", tName}, {"domain_schema", tName}, {"domain_name", tName},
+		{"udt_catalog", tName}, {"udt_schema", tName}, {"udt_name", tName},
+		{"dtd_identifier", tName}, {"is_self_referencing", tVarchar}, {"is_identity", tVarchar},
+		{"identity_generation", tVarchar}, {"is_generated", tVarchar}, {"generation_expression", tVarchar},
+		{"is_updatable", tVarchar},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, t := range env.Catalog().Tables() {
+			for i, c := range t.Columns {
+				if c.Dropped {
+					continue
+				}
+				def := null
+				if c.Default != "" {
+					def = vText(defaultExpr(c))
+				}
+				nullable := "YES"
+				if c.NotNull {
+					nullable = "NO"
+				}
+				isIdent, identGen := "NO", null
+				switch c.Identity {
+				case "a":
+					isIdent, identGen = "YES", vText("ALWAYS")
+				case "d":
+					isIdent, identGen = "YES", vText("BY DEFAULT")
+				}
+				upd := "YES"
+				if t.ReadOnly != "" {
+					upd = "NO"
+				}
+				charMax, charOct, numPrec, numRadix, numScale, dtPrec := typeMetrics(c.Type)
+				udt := "???"
+				if ti, ok := typeByOID[c.Type.OID]; ok {
+					udt = ti.name
+				}
+				rows = append(rows, []types.Value{
+					vText(dbName(env)), vText(t.Schema), vText(t.Name), vText(c.Name),
+					vInt(int64(i + 1)), def, vText(nullable),
+					vText(dataType(c.Type)), charMax, charOct,
+					numPrec, numRadix, numScale,
+					dtPrec, null, null,
+					null, null, null,
+					null, null, null,
+					null, null, null,
+					vText(dbName(env)), vText("pg_catalog"), vText(udt),
+					vText(itoa(i + 1)), vText("NO"), vText(isIdent),
+					identGen, vText("NEVER"), null,
+					vText(upd),
+				})
+			}
+		}
+		return rows, nil
+	})
+
+	define("information_schema", "table_constraints", 12053, []col{
+		{"constraint_catalog", tName}, {"constraint_schema", tName}, {"constraint_name", tName},
+		{"table_catalog", tName}, {"table_schema", tName}, {"table_name", tName},
+		{"constraint_type", tVarchar}, {"is_deferrable", tVarchar}, {"initially_deferred", tVarchar},
+		{"enforced", tVarchar}, {"nulls_distinct", tVarchar},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, t := range env.Catalog().Tables() {
+			// PostgreSQL lists each NOT NULL column as a CHECK constraint
+			// named <schema oid>_<table oid>_<attnum>_not_null.
+			for i, c := range t.Columns {
+				if c.NotNull && !c.Dropped {
+					name := itoa(int(nspOID(t.Schema))) + "_" + itoa(int(t.ID)) + "_" + itoa(i+1) + "_not_null"
+					rows = append(rows, []types.Value{vText(dbName(env)), vText(t.Schema), vText(name),
+						vText(dbName(env)), vText(t.Schema), vText(t.Name), vText("CHECK"), vText("NO"), vText("NO"),
+						vText("YES"), null})
+				}
+			}
+			for i := range t.Indexes {
+				ix := &t.Indexes[i]
+				ct, ok := constraintType(ix)
+				if !ok {
+					continue
+				}
+				typ, nd := "PRIMARY KEY", null
+				if ct == 'u' {
+					typ, nd = "UNIQUE", vText("YES")
+				}
+				rows = append(rows, []types.Value{vText(dbName(env)), vText(t.Schema), vText(ix.Name),
+					vText(dbName(env)), vText(t.Schema), vText(t.Name), vText(typ), vText("NO"), vText("NO"),
+					vText("YES"), nd})
+			}
+		}
+		return rows, nil
+	})
+
+	define("information_schema", "key_column_usage", 12054, []col{
+		{"constraint_catalog", tName}, {"constraint_schema", tName}, {"constraint_name", tName},
+		{"table_catalog", tName}, {"table_schema", tName}, {"table_name", tName}, {"column_name", tName},
+		{"ordinal_position", tInt4}, {"position_in_unique_constraint", tInt4},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, t := range env.Catalog().Tables() {
+			for i := range t.Indexes {
+				ix := &t.Indexes[i]
+				if _, ok := constraintType(ix); !ok {
+					continue
+				}
+				for j, c := range ix.Columns {
+					rows = append(rows, []types.Value{vText(dbName(env)), vText(t.Schema), vText(ix.Name),
+						vText(dbName(env)), vText(t.Schema), vText(t.Name), vText(t.Columns[c].Name),
+						vInt(int64(j + 1)), null})
+				}
+			}
+		}
+		return rows, nil
+	})
+}
+
+func itoa(i int) string { return types.TextString(types.NewInt(int64(i)), types.Int4, nil) }
+
+// dataType is information_schema's data_type: the type name without
+// modifiers, "ARRAY" and "USER-DEFINED" aside.
+func dataType(t types.Type) string {
+	switch t.OID {
+	case types.OIDBPChar:
+		return "character"
+	case types.OIDVarchar:
+		return "character varying"
+	case types.OIDNumeric:
+		return "numeric"
+	case types.OIDTimestamp:
+		return "timestamp without time zone"
+	case types.OIDTimestampTZ:
+		return "timestamp with time zone"
+	case types.OIDTime:
+		return "time without time zone"
+	case types.OIDInterval:
+		return "interval"
+	}
+	return types.TypeName(types.Type{OID: t.OID, Mod: -1})
+}
+
+// typeMetrics gives character_maximum_length, character_octet_length,
+// numeric_precision, numeric_precision_radix, numeric_scale and
+// datetime_precision as information_schema computes them.
+func typeMetrics(t types.Type) (charMax, charOct, numPrec, numRadix, numScale, dtPrec types.Value) {
+	charMax, charOct, numPrec, numRadix, numScale, dtPrec = null, null, null, null, null, null
+	switch t.OID {
+	case types.OIDBPChar, types.OIDVarchar:
+		if t.Mod >= 4 {
+			charMax = vInt(int64(t.Mod - 4))
+			charOct = vInt(int64(t.Mod-4) * 4)
+		} else {
+			charOct = vInt(1073741824)
+		}
+	case types.OIDText:
+		charOct = vInt(1073741824)
+	case types.OIDInt2:
+		numPrec, numRadix, numScale = vInt(16), vInt(2), vInt(0)
+	case types.OIDInt4:
+		numPrec, numRadix, numScale = vInt(32), vInt(2), vInt(0)
+	case types.OIDInt8:
+		numPrec, numRadix, numScale = vInt(64), vInt(2), vInt(0)
+	case types.OIDFloat4:
+		numPrec, numRadix = vInt(24), vInt(2)
+	case types.OIDFloat8:
+		numPrec, numRadix = vInt(53), vInt(2)
+	case types.OIDNumeric:
+		numRadix = vInt(10)
+		if t.Mod >= 4 {
+			m := t.Mod - 4
+			numPrec, numScale = vInt(int64(m>>16&0xffff)), vInt(int64(m&0xffff))
+		}
+	case types.OIDDate:
+		dtPrec = vInt(0)
+	case types.OIDTimestamp, types.OIDTimestampTZ, types.OIDTime, types.OIDInterval:
+		if t.Mod >= 0 {
+			dtPrec = vInt(int64(t.Mod))
+		} else {
+			dtPrec = vInt(6)
+		}
+	}
+	return
+}

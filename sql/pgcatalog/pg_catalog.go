@@ -1,0 +1,593 @@
+package pgcatalog
+
+import (
+	"hash/fnv"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// OIDs of the emulated catalogs: PostgreSQL 15's for its tables, OmenDB's own
+// (12000–12099) for the views, whose OIDs PostgreSQL assigns at initdb.
+const (
+	oidPgClass         = 1259
+	oidPgType          = 1247
+	oidPgAttribute     = 1249
+	oidPgProc          = 1255
+	oidPgNamespace     = 2615
+	oidPgIndex         = 2610
+	oidPgConstraint    = 2606
+	oidPgAttrdef       = 2604
+	oidPgDatabase      = 1262
+	oidPgAuthid        = 1260
+	oidPgAuthMembers   = 1261
+	oidPgDescription   = 2609
+	oidPgAm            = 2601
+	oidPgCollation     = 3456
+	oidPgInherits      = 2611
+	oidPgTablespace    = 1213
+	oidPgPartitioned   = 3350
+	oidPgRoles         = 12001
+	oidPgUser          = 12002
+	oidPgSettings      = 12003
+	oidPgTables        = 12004
+	oidPgIndexes       = 12005
+	oidPgTrigger       = 2620
+	oidPgRewrite       = 2618
+	oidPgStatisticExt  = 3381
+	oidPgPolicy        = 3256
+	oidPgSequence      = 2224
+	oidPgEventTrigger  = 3466
+	oidPgExtension     = 3079
+	oidPgForeignTable  = 3118
+	oidPgPublication   = 6104
+	oidPgPublicationNs = 6237
+	oidPgPublicationRl = 6106
+)
+
+func init() {
+	define("pg_catalog", "pg_namespace", oidPgNamespace, []col{
+		{"oid", tOID}, {"nspname", tName}, {"nspowner", tOID}, {"nspacl", tText},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, n := range []struct {
+			oid  uint32
+			name string
+		}{{oidPgCatalog, "pg_catalog"}, {oidPublic, "public"}, {oidInfoSchema, "information_schema"}} {
+			owner := uint32(oidBootstrap)
+			if n.oid == oidPublic {
+				owner = oidDatabaseOwner // PostgreSQL 15: public belongs to pg_database_owner
+			}
+			rows = append(rows, []types.Value{vOID(n.oid), vText(n.name), vOID(owner), null})
+		}
+		return rows, nil
+	})
+
+	define("pg_catalog", "pg_class", oidPgClass, []col{
+		{"oid", tOID}, {"relname", tName}, {"relnamespace", tOID}, {"reltype", tOID}, {"reloftype", tOID},
+		{"relowner", tOID}, {"relam", tOID}, {"relfilenode", tOID}, {"reltablespace", tOID}, {"relpages", tInt4},
+		{"reltuples", tFlt4}, {"relallvisible", tInt4}, {"reltoastrelid", tOID}, {"relhasindex", tBool},
+		{"relisshared", tBool}, {"relpersistence", tChar}, {"relkind", tChar}, {"relnatts", tInt2},
+		{"relchecks", tInt2}, {"relhasrules", tBool}, {"relhastriggers", tBool}, {"relhassubclass", tBool},
+		{"relrowsecurity", tBool}, {"relforcerowsecurity", tBool}, {"relispopulated", tBool},
+		{"relreplident", tChar}, {"relispartition", tBool}, {"relrewrite", tOID}, {"relpartbound", tText},
+	}, pgClassRows)
+
+	define("pg_catalog", "pg_attribute", oidPgAttribute, []col{
+		{"attrelid", tOID}, {"attname", tName}, {"atttypid", tOID}, {"attstattarget", tInt4}, {"attlen", tInt2},
+		{"attnum", tInt2}, {"attndims", tInt4}, {"attcacheoff", tInt4}, {"atttypmod", tInt4}, {"attbyval", tBool},
+		{"attalign", tChar}, {"attstorage", tChar}, {"attcompression", tChar}, {"attnotnull", tBool},
+		{"atthasdef", tBool}, {"atthasmissing", tBool}, {"attidentity", tChar}, {"attgenerated", tChar},
+		{"attisdropped", tBool}, {"attislocal", tBool}, {"attinhcount", tInt4}, {"attcollation", tOID},
+	}, pgAttributeRows)
+
+	define("pg_catalog", "pg_type", oidPgType, []col{
+		{"oid", tOID}, {"typname", tName}, {"typnamespace", tOID}, {"typowner", tOID}, {"typlen", tInt2},
+		{"typbyval", tBool}, {"typtype", tChar}, {"typcategory", tChar}, {"typispreferred", tBool},
+		{"typisdefined", tBool}, {"typdelim", tChar}, {"typrelid", tOID}, {"typelem", tOID}, {"typarray", tOID},
+		{"typalign", tChar}, {"typstorage", tChar}, {"typnotnull", tBool}, {"typbasetype", tOID},
+		{"typtypmod", tInt4}, {"typndims", tInt4}, {"typcollation", tOID}, {"typdefault", tText},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		rows := make([][]types.Value, 0, len(builtinTypes))
+		for _, ti := range builtinTypes {
+			typtype := byte('b')
+			if ti.category == 'P' {
+				typtype = 'p'
+			}
+			storage := byte('p')
+			if ti.len == -1 {
+				storage = 'x'
+			}
+			rows = append(rows, []types.Value{
+				vOID(uint32(ti.oid)), vText(ti.name), vOID(oidPgCatalog), vOID(oidBootstrap), vInt(int64(ti.len)),
+				vBool(ti.byval), vChar(typtype), vChar(ti.category), vBool(ti.pref),
+				vBool(true), vChar(','), vOID(0), vOID(uint32(ti.elem)), vOID(uint32(ti.array)),
+				vChar(ti.align), vChar(storage), vBool(false), vOID(0),
+				vInt(-1), vInt(0), vOID(ti.coll), null,
+			})
+		}
+		return rows, nil
+	})
+
+	define("pg_catalog", "pg_index", oidPgIndex, []col{
+		{"indexrelid", tOID}, {"indrelid", tOID}, {"indnatts", tInt2}, {"indnkeyatts", tInt2},
+		{"indisunique", tBool}, {"indnullsnotdistinct", tBool}, {"indisprimary", tBool},
+		{"indisexclusion", tBool}, {"indimmediate", tBool}, {"indisclustered", tBool}, {"indisvalid", tBool},
+		{"indcheckxmin", tBool}, {"indisready", tBool}, {"indislive", tBool}, {"indisreplident", tBool},
+		{"indkey", tText}, {"indexprs", tText}, {"indpred", tText},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, t := range env.Catalog().Tables() {
+			for _, ix := range t.Indexes {
+				rows = append(rows, []types.Value{
+					vOID(ix.ID), vOID(t.ID), vInt(int64(len(ix.Columns))), vInt(int64(len(ix.Columns))),
+					vBool(ix.Unique || ix.Primary), vBool(false), vBool(ix.Primary),
+					vBool(false), vBool(true), vBool(false), vBool(true),
+					vBool(false), vBool(true), vBool(true), vBool(false),
+					vText(attnumList(ix.Columns, " ")), null, null,
+				})
+			}
+		}
+		return rows, nil
+	})
+
+	define("pg_catalog", "pg_constraint", oidPgConstraint, []col{
+		{"oid", tOID}, {"conname", tName}, {"connamespace", tOID}, {"contype", tChar}, {"condeferrable", tBool},
+		{"condeferred", tBool}, {"convalidated", tBool}, {"conrelid", tOID}, {"contypid", tOID},
+		{"conindid", tOID}, {"conparentid", tOID}, {"confrelid", tOID}, {"confupdtype", tChar},
+		{"confdeltype", tChar}, {"confmatchtype", tChar}, {"conislocal", tBool}, {"coninhcount", tInt4},
+		{"connoinherit", tBool}, {"conkey", tText}, {"confkey", tText}, {"conbin", tText},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, t := range env.Catalog().Tables() {
+			for _, ix := range t.Indexes {
+				ct, ok := constraintType(&ix)
+				if !ok {
+					continue
+				}
+				rows = append(rows, []types.Value{
+					vOID(ix.ID), vText(ix.Name), vOID(nspOID(t.Schema)), vChar(ct), vBool(false),
+					vBool(false), vBool(true), vOID(t.ID), vOID(0),
+					vOID(ix.ID), vOID(0), vOID(0), vChar(' '),
+					vChar(' '), vChar(' '), vBool(true), vInt(0),
+					vBool(true), vText("{" + attnumList(ix.Columns, ",") + "}"), null, null,
+				})
+			}
+		}
+		return rows, nil
+	})
+
+	define("pg_catalog", "pg_attrdef", oidPgAttrdef, []col{
+		{"oid", tOID}, {"adrelid", tOID}, {"adnum", tInt2}, {"adbin", tText},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, t := range env.Catalog().Tables() {
+			for i, c := range t.Columns {
+				if c.Dropped || c.Default == "" {
+					continue
+				}
+				rows = append(rows, []types.Value{vOID(attrdefOID(t.ID, i+1)), vOID(t.ID), vInt(int64(i + 1)), vText(defaultExpr(c))})
+			}
+		}
+		return rows, nil
+	})
+
+	define("pg_catalog", "pg_database", oidPgDatabase, []col{
+		{"oid", tOID}, {"datname", tName}, {"datdba", tOID}, {"encoding", tInt4}, {"datlocprovider", tChar},
+		{"datistemplate", tBool}, {"datallowconn", tBool}, {"datconnlimit", tInt4}, {"dattablespace", tOID},
+		{"datcollate", tText}, {"datctype", tText}, {"daticulocale", tText}, {"datcollversion", tText},
+		{"datacl", tText},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		return [][]types.Value{{
+			vOID(oidDatabase), vText(dbName(env)), vOID(oidBootstrap), vInt(6), vChar('c'),
+			vBool(false), vBool(true), vInt(-1), vOID(oidTablespace),
+			vText("C.UTF-8"), vText("C.UTF-8"), null, null, null,
+		}}, nil
+	})
+
+	roleCols := []col{
+		{"rolname", tName}, {"rolsuper", tBool}, {"rolinherit", tBool}, {"rolcreaterole", tBool},
+		{"rolcreatedb", tBool}, {"rolcanlogin", tBool}, {"rolreplication", tBool}, {"rolconnlimit", tInt4},
+		{"rolpassword", tText}, {"rolvaliduntil", types.TimestampTZ}, {"rolbypassrls", tBool},
+		{"rolconfig", tText}, {"oid", tOID},
+	}
+	roleRows := func(env plan.VirtualEnv) ([][]types.Value, error) {
+		return [][]types.Value{{
+			vText(userName(env)), vBool(true), vBool(true), vBool(true),
+			vBool(true), vBool(true), vBool(true), vInt(-1),
+			vText("********"), null, vBool(true), null, vOID(oidBootstrap),
+		}}, nil
+	}
+	define("pg_catalog", "pg_roles", oidPgRoles, roleCols, roleRows)
+	define("pg_catalog", "pg_authid", oidPgAuthid, roleCols, roleRows)
+	define("pg_catalog", "pg_user", oidPgUser, []col{
+		{"usename", tName}, {"usesysid", tOID}, {"usecreatedb", tBool}, {"usesuper", tBool},
+		{"userepl", tBool}, {"usebypassrls", tBool}, {"passwd", tText}, {"valuntil", types.TimestampTZ},
+		{"useconfig", tText},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		return [][]types.Value{{
+			vText(userName(env)), vOID(oidBootstrap), vBool(true), vBool(true),
+			vBool(true), vBool(true), vText("********"), null, null,
+		}}, nil
+	})
+	define("pg_catalog", "pg_auth_members", oidPgAuthMembers, []col{
+		{"roleid", tOID}, {"member", tOID}, {"grantor", tOID}, {"admin_option", tBool},
+	}, empty)
+
+	define("pg_catalog", "pg_settings", oidPgSettings, []col{
+		{"name", tText}, {"setting", tText}, {"unit", tText}, {"category", tText}, {"short_desc", tText},
+		{"extra_desc", tText}, {"context", tText}, {"vartype", tText}, {"source", tText}, {"min_val", tText},
+		{"max_val", tText}, {"boot_val", tText}, {"reset_val", tText}, {"sourcefile", tText},
+		{"sourceline", tInt4}, {"pending_restart", tBool},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, name := range settingNames {
+			v, ok := env.Setting(name)
+			if !ok {
+				v, ok = presetSettings[name]
+			}
+			if !ok {
+				continue
+			}
+			rows = append(rows, []types.Value{
+				vText(name), vText(v), null, vText("Ungrouped"), null,
+				null, vText("user"), vText("string"), vText("default"), null,
+				null, vText(v), vText(v), null, null, vBool(false),
+			})
+		}
+		return rows, nil
+	})
+
+	define("pg_catalog", "pg_description", oidPgDescription, []col{
+		{"objoid", tOID}, {"classoid", tOID}, {"objsubid", tInt4}, {"description", tText},
+	}, empty)
+
+	define("pg_catalog", "pg_am", oidPgAm, []col{
+		{"oid", tOID}, {"amname", tName}, {"amhandler", tRegpr}, {"amtype", tChar},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		return [][]types.Value{
+			{vOID(oidHeapAM), vText("heap"), vOID(3), vChar('t')},
+			{vOID(oidBtreeAM), vText("btree"), vOID(330), vChar('i')},
+			{vOID(oidHashAM), vText("hash"), vOID(331), vChar('i')},
+		}, nil
+	})
+
+	define("pg_catalog", "pg_collation", oidPgCollation, []col{
+		{"oid", tOID}, {"collname", tName}, {"collnamespace", tOID}, {"collowner", tOID},
+		{"collprovider", tChar}, {"collisdeterministic", tBool}, {"collencoding", tInt4},
+		{"collcollate", tText}, {"collctype", tText}, {"colliculocale", tText}, {"collversion", tText},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		return [][]types.Value{
+			{vOID(oidDefaultColl), vText("default"), vOID(oidPgCatalog), vOID(oidBootstrap), vChar('d'), vBool(true), vInt(-1), null, null, null, null},
+			{vOID(oidCColl), vText("C"), vOID(oidPgCatalog), vOID(oidBootstrap), vChar('c'), vBool(true), vInt(-1), vText("C"), vText("C"), null, null},
+			{vOID(oidPosixColl), vText("POSIX"), vOID(oidPgCatalog), vOID(oidBootstrap), vChar('c'), vBool(true), vInt(-1), vText("POSIX"), vText("POSIX"), null, null},
+		}, nil
+	})
+
+	define("pg_catalog", "pg_inherits", oidPgInherits, []col{
+		{"inhrelid", tOID}, {"inhparent", tOID}, {"inhseqno", tInt4}, {"inhdetachpending", tBool},
+	}, empty)
+	define("pg_catalog", "pg_partitioned_table", oidPgPartitioned, []col{
+		{"partrelid", tOID}, {"partstrat", tChar}, {"partnatts", tInt2}, {"partdefid", tOID},
+	}, empty)
+	define("pg_catalog", "pg_tablespace", oidPgTablespace, []col{
+		{"oid", tOID}, {"spcname", tName}, {"spcowner", tOID},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		return [][]types.Value{
+			{vOID(oidTablespace), vText("pg_default"), vOID(oidBootstrap)},
+			{vOID(1664), vText("pg_global"), vOID(oidBootstrap)},
+		}, nil
+	})
+	// Catalogs of features OmenDB does not have: always empty.
+	define("pg_catalog", "pg_trigger", oidPgTrigger, []col{
+		{"oid", tOID}, {"tgrelid", tOID}, {"tgparentid", tOID}, {"tgname", tName}, {"tgfoid", tOID},
+		{"tgtype", tInt2}, {"tgenabled", tChar}, {"tgisinternal", tBool}, {"tgconstrrelid", tOID},
+		{"tgconstrindid", tOID}, {"tgconstraint", tOID}, {"tgdeferrable", tBool}, {"tginitdeferred", tBool},
+		{"tgnargs", tInt2},
+	}, empty)
+	define("pg_catalog", "pg_rewrite", oidPgRewrite, []col{
+		{"oid", tOID}, {"rulename", tName}, {"ev_class", tOID}, {"ev_type", tChar}, {"ev_enabled", tChar},
+		{"is_instead", tBool},
+	}, empty)
+	define("pg_catalog", "pg_extension", oidPgExtension, []col{
+		{"oid", tOID}, {"extname", tName}, {"extowner", tOID}, {"extnamespace", tOID},
+		{"extrelocatable", tBool}, {"extversion", tText},
+	}, empty)
+
+	define("pg_catalog", "pg_policy", oidPgPolicy, []col{
+		{"oid", tOID}, {"polname", tName}, {"polrelid", tOID}, {"polcmd", tChar}, {"polpermissive", tBool},
+		{"polroles", tText}, {"polqual", tText}, {"polwithcheck", tText},
+	}, empty)
+	define("pg_catalog", "pg_statistic_ext", oidPgStatisticExt, []col{
+		{"oid", tOID}, {"stxrelid", tOID}, {"stxname", tName}, {"stxnamespace", tOID}, {"stxowner", tOID},
+		{"stxstattarget", tInt4}, {"stxkeys", tText}, {"stxkind", tText}, {"stxexprs", tText},
+	}, empty)
+	define("pg_catalog", "pg_publication", oidPgPublication, []col{
+		{"oid", tOID}, {"pubname", tName}, {"pubowner", tOID}, {"puballtables", tBool}, {"pubinsert", tBool},
+		{"pubupdate", tBool}, {"pubdelete", tBool}, {"pubtruncate", tBool}, {"pubviaroot", tBool},
+	}, empty)
+	define("pg_catalog", "pg_publication_namespace", oidPgPublicationNs, []col{
+		{"oid", tOID}, {"pnpubid", tOID}, {"pnnspid", tOID},
+	}, empty)
+	define("pg_catalog", "pg_publication_rel", oidPgPublicationRl, []col{
+		{"oid", tOID}, {"prpubid", tOID}, {"prrelid", tOID}, {"prqual", tText}, {"prattrs", tText},
+	}, empty)
+	define("pg_catalog", "pg_foreign_table", oidPgForeignTable, []col{
+		{"ftrelid", tOID}, {"ftserver", tOID}, {"ftoptions", tText},
+	}, empty)
+
+	define("pg_catalog", "pg_proc", oidPgProc, []col{
+		{"oid", tOID}, {"proname", tName}, {"pronamespace", tOID}, {"proowner", tOID}, {"prolang", tOID},
+		{"prokind", tChar}, {"prosecdef", tBool}, {"proleakproof", tBool}, {"proisstrict", tBool},
+		{"proretset", tBool}, {"provolatile", tChar}, {"pronargs", tInt2}, {"prorettype", tOID},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, n := range funcs.Names() {
+			rows = append(rows, []types.Value{
+				vOID(procOID(n)), vText(n), vOID(oidPgCatalog), vOID(oidBootstrap), vOID(12),
+				vChar('f'), vBool(false), vBool(false), vBool(true),
+				vBool(false), vChar('i'), null, null,
+			})
+		}
+		return rows, nil
+	})
+
+	define("pg_catalog", "pg_tables", oidPgTables, []col{
+		{"schemaname", tName}, {"tablename", tName}, {"tableowner", tName}, {"tablespace", tName},
+		{"hasindexes", tBool}, {"hasrules", tBool}, {"hastriggers", tBool}, {"rowsecurity", tBool},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, t := range env.Catalog().Tables() {
+			rows = append(rows, []types.Value{vText(t.Schema), vText(t.Name), vText(userName(env)), null,
+				vBool(len(t.Indexes) > 0), vBool(false), vBool(false), vBool(false)})
+		}
+		for _, vt := range order {
+			if vt.Schema == "pg_catalog" && isCatalogTable(vt) {
+				rows = append(rows, []types.Value{vText(vt.Schema), vText(vt.Name), vText(userName(env)), null,
+					vBool(false), vBool(false), vBool(false), vBool(false)})
+			}
+		}
+		return rows, nil
+	})
+	define("pg_catalog", "pg_indexes", oidPgIndexes, []col{
+		{"schemaname", tName}, {"tablename", tName}, {"indexname", tName}, {"tablespace", tName}, {"indexdef", tText},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, t := range env.Catalog().Tables() {
+			for i := range t.Indexes {
+				rows = append(rows, []types.Value{vText(t.Schema), vText(t.Name), vText(t.Indexes[i].Name), null,
+					vText(indexDef(t, &t.Indexes[i], true))})
+			}
+		}
+		return rows, nil
+	})
+}
+
+func empty(plan.VirtualEnv) ([][]types.Value, error) { return nil, nil }
+
+// isCatalogTable tells the emulated catalogs that are tables in PostgreSQL
+// from the views (OIDs 12000–12099).
+func isCatalogTable(vt *plan.VirtualTable) bool { return vt.OID < 12000 || vt.OID >= 12100 }
+
+// settingNames are the settings pg_settings lists (those sessions have).
+var settingNames = []string{
+	"application_name", "bytea_output", "client_encoding", "client_min_messages", "datestyle",
+	"default_transaction_isolation", "default_transaction_read_only", "extra_float_digits",
+	"idle_in_transaction_session_timeout", "integer_datetimes", "intervalstyle", "is_superuser", "jit",
+	"lock_timeout", "max_identifier_length", "max_parallel_workers_per_gather", "row_security",
+	"search_path", "server_encoding", "server_version", "server_version_num", "session_authorization",
+	"standard_conforming_strings", "statement_timeout", "synchronous_commit", "timezone",
+	"transaction_isolation", "transaction_read_only", "work_mem",
+	"block_size", "max_function_args", "max_index_keys", "segment_size", "wal_block_size",
+}
+
+// defaultExpr is a column default as pg_get_expr deparses it: a bare string
+// literal carries the cast to the column's type that PostgreSQL's
+// coercion adds ('anon'::character varying), without the typmod.
+func defaultExpr(c catalog.Column) string {
+	d := c.Default
+	if len(d) >= 2 && d[0] == '\'' && d[len(d)-1] == '\'' && !strings.Contains(strings.ReplaceAll(d[1:len(d)-1], "''", ""), "'") {
+		return d + "::" + types.TypeName(types.Type{OID: c.Type.OID, Mod: -1})
+	}
+	return d
+}
+
+// presetSettings are PostgreSQL's compile-time settings (context
+// "internal") that clients read from pg_settings: JDBC asks for
+// max_index_keys.
+var presetSettings = map[string]string{
+	"block_size": "8192", "max_function_args": "100", "max_index_keys": "32", "segment_size": "131072",
+	"wal_block_size": "8192",
+}
+
+// constraintType is the pg_constraint contype an index backs.
+func constraintType(ix *catalog.Index) (byte, bool) {
+	switch {
+	case ix.Primary:
+		return 'p', true
+	case ix.Unique:
+		return 'u', true
+	}
+	return 0, false
+}
+
+// attnumList joins 1-based attnums of column positions.
+func attnumList(cols []int, sep string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = strconv.Itoa(c + 1)
+	}
+	return strings.Join(parts, sep)
+}
+
+// attrdefOID is the stable OID of a column default: pg_attrdef OIDs are
+// unique within pg_attrdef only, so they are derived from the table ID and
+// the column number above the range of object IDs.
+func attrdefOID(table uint32, attnum int) uint32 {
+	return 0x80000000 | (table-catalog.FirstUserID)<<11 | uint32(attnum)
+}
+
+// procOID is the stable OID of a built-in function name (not per overload).
+func procOID(name string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return 0x40000000 | h.Sum32()&0x3fffffff
+}
+
+// relation is one pg_class row source.
+type relation struct {
+	oid, nsp      uint32
+	name          string
+	kind          byte
+	am            uint32
+	natts         int
+	hasIndex      bool
+	replident     byte
+	table         *catalog.Table // for user tables and indexes
+	index         *catalog.Index
+	virtual       *plan.VirtualTable
+	sequenceOwner uint32
+}
+
+// relations lists every relation pg_class shows, in OID order.
+func relations(cat *catalog.Catalog) []relation {
+	var out []relation
+	for _, vt := range order {
+		kind := byte('r')
+		if !isCatalogTable(vt) || vt.Schema == "information_schema" {
+			kind = 'v'
+		}
+		am := uint32(oidHeapAM)
+		if kind == 'v' {
+			am = 0
+		}
+		out = append(out, relation{oid: vt.OID, nsp: nspOID(vt.Schema), name: vt.Name, kind: kind, am: am,
+			natts: len(vt.Cols), replident: 'n', virtual: vt})
+	}
+	for _, t := range cat.Tables() {
+		out = append(out, relation{oid: t.ID, nsp: nspOID(t.Schema), name: t.Name, kind: 'r', am: oidHeapAM,
+			natts: len(t.Columns), hasIndex: len(t.Indexes) > 0, replident: 'd', table: t})
+		for i := range t.Indexes {
+			ix := &t.Indexes[i]
+			out = append(out, relation{oid: ix.ID, nsp: nspOID(t.Schema), name: ix.Name, kind: 'i', am: oidBtreeAM,
+				natts: len(ix.Columns), replident: 'n', table: t, index: ix})
+		}
+	}
+	for _, sq := range cat.Sequences() {
+		out = append(out, relation{oid: sq.ID, nsp: nspOID(sq.Schema), name: sq.Name, kind: 'S', natts: 3, replident: 'n'})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].oid < out[j].oid })
+	return out
+}
+
+func pgClassRows(env plan.VirtualEnv) ([][]types.Value, error) {
+	rels := relations(env.Catalog())
+	rows := make([][]types.Value, 0, len(rels))
+	for _, r := range rels {
+		rows = append(rows, []types.Value{
+			vOID(r.oid), vText(r.name), vOID(r.nsp), vOID(0), vOID(0),
+			vOID(oidBootstrap), vOID(r.am), vOID(r.oid), vOID(0), vInt(0),
+			types.NewFloat(-1), vInt(0), vOID(0), vBool(r.hasIndex),
+			vBool(false), vChar('p'), vChar(r.kind), vInt(int64(r.natts)),
+			vInt(0), vBool(false), vBool(false), vBool(false),
+			vBool(false), vBool(false), vBool(true),
+			vChar(r.replident), vBool(false), vOID(0), null,
+		})
+	}
+	return rows, nil
+}
+
+func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
+	var rows [][]types.Value
+	add := func(rel uint32, name string, t types.Type, num int, notNull, hasDef bool, identity string, dropped bool) {
+		ti := typeByOID[t.OID]
+		byval, align, storage := false, byte('i'), byte('p')
+		if ti != nil {
+			byval, align = ti.byval, ti.align
+			if ti.len == -1 {
+				storage = 'x'
+			}
+		}
+		ident := null
+		if identity != "" {
+			ident = vText(identity)
+		} else {
+			ident = vText("")
+		}
+		if dropped {
+			name = "........pg.dropped." + strconv.Itoa(num) + "........"
+		}
+		rows = append(rows, []types.Value{
+			vOID(rel), vText(name), vOID(uint32(t.OID)), vInt(-1), vInt(int64(typeLen(t.OID))),
+			vInt(int64(num)), vInt(0), vInt(-1), vInt(int64(t.Mod)), vBool(byval),
+			vChar(align), vChar(storage), vText(""), vBool(notNull),
+			vBool(hasDef), vBool(false), ident, vText(""),
+			vBool(dropped), vBool(true), vInt(0), vOID(typeCollation(t.OID)),
+		})
+	}
+	for _, vt := range order {
+		for i, c := range vt.Cols {
+			add(vt.OID, c.Name, c.T, i+1, false, false, "", false)
+		}
+	}
+	for _, t := range env.Catalog().Tables() {
+		for i, c := range t.Columns {
+			add(t.ID, c.Name, c.Type, i+1, c.NotNull, c.Default != "", c.Identity, c.Dropped)
+		}
+		for _, ix := range t.Indexes {
+			for j, ci := range ix.Columns {
+				c := t.Columns[ci]
+				add(ix.ID, c.Name, c.Type, j+1, false, false, "", false)
+			}
+		}
+	}
+	return rows, nil
+}
+
+// indexDef is pg_get_indexdef's text for an index.
+func indexDef(t *catalog.Table, ix *catalog.Index, qualify bool) string {
+	var sb strings.Builder
+	sb.WriteString("CREATE ")
+	if ix.Unique || ix.Primary {
+		sb.WriteString("UNIQUE ")
+	}
+	sb.WriteString("INDEX ")
+	sb.WriteString(quoteIdent(ix.Name))
+	sb.WriteString(" ON ")
+	if qualify {
+		sb.WriteString(quoteIdent(t.Schema) + ".")
+	}
+	sb.WriteString(quoteIdent(t.Name))
+	sb.WriteString(" USING btree (")
+	for i, c := range ix.Columns {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(quoteIdent(t.Columns[c].Name))
+	}
+	sb.WriteString(")")
+	return sb.String()
+}
+
+// constraintDef is pg_get_constraintdef's text for a key constraint.
+func constraintDef(t *catalog.Table, ix *catalog.Index) string {
+	var sb strings.Builder
+	if ix.Primary {
+		sb.WriteString("PRIMARY KEY (")
+	} else {
+		sb.WriteString("UNIQUE (")
+	}
+	for i, c := range ix.Columns {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(quoteIdent(t.Columns[c].Name))
+	}
+	sb.WriteString(")")
+	return sb.String()
+}

@@ -1,0 +1,189 @@
+package pgcatalog
+
+import (
+	"strings"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// Fixed OIDs of the objects every OmenDB database has. They are PostgreSQL
+// 15's where PostgreSQL has a fixed OID (namespaces, the bootstrap role,
+// access methods, collations, the catalogs themselves).
+const (
+	oidPgCatalog  = 11
+	oidPublic     = 2200
+	oidInfoSchema = 13212
+	oidBootstrap  = 10 // the one role: the session user
+	// pg_database_owner, the predefined role that owns public in PostgreSQL 15.
+	oidDatabaseOwner = 6171
+	oidDatabase      = 16383
+	oidHeapAM        = 2
+	oidBtreeAM       = 403
+	oidHashAM        = 405
+	oidDefaultColl   = 100
+	oidCColl         = 950
+	oidPosixColl     = 951
+	oidTablespace    = 1663 // pg_default
+)
+
+var (
+	tOID   = types.OIDType
+	tName  = types.Name
+	tText  = types.Text
+	tBool  = types.Bool
+	tInt2  = types.Int2
+	tInt4  = types.Int4
+	tInt8  = types.Int8
+	tFlt4  = types.Float4
+	tChar  = types.Type{OID: types.OIDChar, Mod: -1}
+	tRegpr = types.Type{OID: types.OIDRegproc, Mod: -1}
+)
+
+// col is a column declaration of a virtual table.
+type col struct {
+	name string
+	t    types.Type
+}
+
+type rowsFunc func(env plan.VirtualEnv) ([][]types.Value, error)
+
+// tables holds every virtual table, keyed "schema.name".
+var tables = map[string]*plan.VirtualTable{}
+
+// order keeps registration order so pg_class lists the catalogs stably.
+var order []*plan.VirtualTable
+
+func define(schema, name string, oid uint32, cols []col, rows rowsFunc) {
+	vt := &plan.VirtualTable{Schema: schema, Name: name, OID: oid, Rows: rows}
+	for i, c := range cols {
+		vt.Cols = append(vt.Cols, plan.Column{Name: c.name, T: c.t, TableOID: oid, AttNum: int16(i + 1)})
+	}
+	tables[schema+"."+name] = vt
+	order = append(order, vt)
+}
+
+func init() {
+	plan.SystemTables = lookup
+}
+
+// lookup implements plan.SystemTables. An unqualified name is looked up in
+// pg_catalog only (information_schema is not on the search path).
+func lookup(schema, name string) (*plan.VirtualTable, bool) {
+	if schema == "" {
+		schema = "pg_catalog"
+	}
+	vt, ok := tables[schema+"."+name]
+	return vt, ok
+}
+
+// Lookup returns the virtual table schema.name (tests, the binder's regclass).
+func Lookup(schema, name string) (*plan.VirtualTable, bool) { return lookup(schema, name) }
+
+// value constructors, short for the row builders below
+
+func vOID(o uint32) types.Value  { return types.NewInt(int64(o)) }
+func vInt(i int64) types.Value   { return types.NewInt(i) }
+func vText(s string) types.Value { return types.NewText(s) }
+func vBool(b bool) types.Value   { return types.NewBool(b) }
+func vChar(c byte) types.Value   { return types.NewText(string(c)) }
+
+var null = types.Null
+
+// nspOID gives the namespace OID of a schema name; user schemas other than
+// public do not exist in OmenDB yet.
+func nspOID(schema string) uint32 {
+	switch schema {
+	case "pg_catalog":
+		return oidPgCatalog
+	case "information_schema":
+		return oidInfoSchema
+	}
+	return oidPublic
+}
+
+// nspName is the inverse of nspOID.
+func nspName(oid uint32) (string, bool) {
+	switch oid {
+	case oidPgCatalog:
+		return "pg_catalog", true
+	case oidPublic:
+		return "public", true
+	case oidInfoSchema:
+		return "information_schema", true
+	}
+	return "", false
+}
+
+// userName is the name of the one role, the session user.
+func userName(env interface{ Setting(string) (string, bool) }) string {
+	if u, ok := env.Setting("session_authorization"); ok && u != "" {
+		return u
+	}
+	return "omendb"
+}
+
+// dbName is the database's name.
+func dbName(env interface{ Setting(string) (string, bool) }) string {
+	if d, ok := env.Setting("omendb.database"); ok && d != "" {
+		return d
+	}
+	return "omendb"
+}
+
+// live returns the columns of t that are not dropped with their attnums
+// (PostgreSQL keeps dropped columns' attnums; so does OmenDB).
+func liveCols(t *catalog.Table) []int {
+	var out []int
+	for i, c := range t.Columns {
+		if !c.Dropped {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// quoteIdent quotes an identifier as PostgreSQL's quote_identifier does.
+func quoteIdent(s string) string {
+	safe := s != ""
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && r >= '0' && r <= '9') {
+			safe = false
+			break
+		}
+	}
+	if safe && !reserved[s] {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// reserved are the keywords quote_identifier quotes (the reserved and
+// type/function-name keywords most likely to be used as identifiers).
+var reserved = map[string]bool{
+	"all": true, "analyse": true, "analyze": true, "and": true, "any": true, "array": true, "as": true, "asc": true,
+	"asymmetric": true, "both": true, "case": true, "cast": true, "check": true, "collate": true, "column": true,
+	"constraint": true, "create": true, "current_catalog": true, "current_date": true, "current_role": true,
+	"current_time": true, "current_timestamp": true, "current_user": true, "default": true, "deferrable": true,
+	"desc": true, "distinct": true, "do": true, "else": true, "end": true, "except": true, "false": true,
+	"fetch": true, "for": true, "foreign": true, "from": true, "grant": true, "group": true, "having": true,
+	"in": true, "initially": true, "intersect": true, "into": true, "lateral": true, "leading": true, "limit": true,
+	"localtime": true, "localtimestamp": true, "not": true, "null": true, "offset": true, "on": true, "only": true,
+	"or": true, "order": true, "placing": true, "primary": true, "references": true, "returning": true,
+	"select": true, "session_user": true, "some": true, "symmetric": true, "table": true, "then": true, "to": true,
+	"trailing": true, "true": true, "union": true, "unique": true, "user": true, "using": true, "variadic": true,
+	"when": true, "where": true, "window": true, "with": true, "authorization": true, "binary": true,
+	"collation": true, "concurrently": true, "cross": true, "current_schema": true, "freeze": true, "full": true,
+	"ilike": true, "inner": true, "is": true, "isnull": true, "join": true, "left": true, "like": true,
+	"natural": true, "notnull": true, "outer": true, "overlaps": true, "right": true, "similar": true,
+	"tablesample": true, "verbose": true, "between": true, "bigint": true, "bit": true, "boolean": true,
+	"char": true, "character": true, "coalesce": true, "dec": true, "decimal": true, "exists": true,
+	"extract": true, "float": true, "greatest": true, "grouping": true, "inout": true, "int": true,
+	"integer": true, "interval": true, "least": true, "national": true, "nchar": true, "none": true,
+	"normalize": true, "nullif": true, "numeric": true, "out": true, "overlay": true, "position": true,
+	"precision": true, "real": true, "row": true, "setof": true, "smallint": true, "substring": true,
+	"time": true, "timestamp": true, "treat": true, "trim": true, "values": true, "varchar": true,
+	"xmlattributes": true, "xmlconcat": true, "xmlelement": true, "xmlexists": true, "xmlforest": true,
+	"xmlnamespaces": true, "xmlparse": true, "xmlpi": true, "xmlroot": true, "xmlserialize": true, "xmltable": true,
+}

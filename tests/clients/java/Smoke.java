@@ -1,0 +1,81 @@
+// JDBC smoke test against OmenDB (Debian's libpostgresql-jdbc-java): every
+// supported type through PreparedStatement parameters, NULLs, a rolled-back
+// transaction and an error's SQLSTATE. Usage: java Smoke <jdbc-url>.
+import java.math.BigDecimal;
+import java.sql.*;
+import java.time.*;
+import java.util.*;
+
+public class Smoke {
+    static List<String> fail = new ArrayList<>();
+
+    static void check(String name, Object got, Object want) {
+        if (!Objects.equals(got, want)) fail.add(name + ": got " + got + " want " + want);
+    }
+
+    public static void main(String[] args) throws Exception {
+        try (Connection c = DriverManager.getConnection(args[0])) {
+            try (Statement s = c.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS java_smoke");
+                s.execute("CREATE TABLE java_smoke (id int PRIMARY KEY, i2 smallint, i8 bigint, f4 real, f8 double precision,"
+                        + " n numeric(20,6), t text, vc varchar(10), b boolean, by bytea, d date, ts timestamp, tz timestamptz, u uuid)");
+            }
+            UUID u = UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+            OffsetDateTime tz = OffsetDateTime.of(2024, 6, 1, 12, 0, 0, 123456000, ZoneOffset.ofHoursMinutes(5, 30));
+            LocalDateTime ts = LocalDateTime.of(2024, 2, 29, 23, 59, 58, 123456000);
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO java_smoke VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                p.setInt(1, 1); p.setShort(2, (short) -32768); p.setLong(3, -9223372036854775807L);
+                p.setFloat(4, 1.5f); p.setDouble(5, -2.25e-300); p.setBigDecimal(6, new BigDecimal("-12345678901234.123456"));
+                p.setString(7, "héllo wörld ✓ 日本"); p.setString(8, "ünï"); p.setBoolean(9, true);
+                p.setBytes(10, new byte[]{0, 1, (byte) 255}); p.setObject(11, LocalDate.of(1999, 12, 31));
+                p.setObject(12, ts); p.setObject(13, tz); p.setObject(14, u);
+                p.executeUpdate();
+                for (int i = 1; i <= 14; i++) p.setNull(i, Types.NULL);
+                p.setInt(1, 2);
+                p.executeUpdate();
+            }
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT * FROM java_smoke ORDER BY id")) {
+                r.next();
+                check("i2", r.getShort(2), (short) -32768); check("i8", r.getLong(3), -9223372036854775807L);
+                check("f4", r.getFloat(4), 1.5f); check("f8", r.getDouble(5), -2.25e-300);
+                check("n", r.getBigDecimal(6), new BigDecimal("-12345678901234.123456"));
+                check("t", r.getString(7), "héllo wörld ✓ 日本"); check("vc", r.getString(8), "ünï");
+                check("b", r.getBoolean(9), true); check("by", Arrays.toString(r.getBytes(10)), "[0, 1, -1]");
+                check("d", r.getObject(11, LocalDate.class), LocalDate.of(1999, 12, 31));
+                check("ts", r.getObject(12, LocalDateTime.class), ts);
+                check("tz", r.getObject(13, OffsetDateTime.class).toInstant(), tz.toInstant());
+                check("u", r.getObject(14), u);
+                r.next();
+                for (int i = 2; i <= 14; i++) if (r.getObject(i) != null) fail.add("NULL row: column " + i + " = " + r.getObject(i));
+            }
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("INSERT INTO java_smoke (id, t) VALUES (3, 'gone')");
+            }
+            c.rollback();
+            c.setAutoCommit(true);
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM java_smoke")) {
+                r.next();
+                check("count after rollback", r.getLong(1), 2L);
+            }
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO java_smoke (id) VALUES (?)")) {
+                p.setInt(1, 1);
+                p.executeUpdate();
+                fail.add("duplicate key accepted");
+            } catch (SQLException e) {
+                check("duplicate key SQLSTATE", e.getSQLState(), "23505");
+            }
+            // DatabaseMetaData goes through the catalog emulation.
+            try (ResultSet r = c.getMetaData().getTables(null, "public", "java_smoke", new String[]{"TABLE"})) {
+                if (!r.next()) fail.add("DatabaseMetaData.getTables does not list java_smoke");
+            } catch (SQLException e) {
+                fail.add("DatabaseMetaData.getTables: " + e.getSQLState() + " " + e.getMessage());
+            }
+        }
+        if (!fail.isEmpty()) {
+            System.out.println(String.join("\n", fail));
+            System.exit(1);
+        }
+        System.out.println("ok");
+    }
+}
