@@ -37,6 +37,8 @@ type Config struct {
 	Unsafe      bool   // no fsync per commit (loses acknowledged commits on power loss)
 	IndexMethod string // default index structure: learned or btree
 	Logger      *slog.Logger
+	// CheckpointInterval: how often to checkpoint (0 = default; <0 = never).
+	CheckpointInterval time.Duration
 }
 
 // Server is a running OmenDB.
@@ -57,6 +59,7 @@ type Server struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	closeMu sync.Once
+	ckpt    *checkpointer
 }
 
 // Start opens the log, starts replay and begins listening. It returns once
@@ -72,8 +75,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("opening the log: %w", err)
 	}
 	s.Log = l
-	s.Store = oltp.NewStore()
-	s.Store.IndexMethod = cfg.IndexMethod
+	s.Store = s.openStore(ctx, l) // newest valid checkpoint, or empty
 	s.Mat = materializer.New("oltp", l, s.Store, logger)
 	s.Mat.AfterEach(func() { s.Store.Reclaim() })
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -83,6 +85,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		defer s.wg.Done()
 		_ = s.Mat.Run(runCtx, func() { close(s.ready) })
 	}()
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.runCheckpoints(runCtx) }()
 	s.Committer = oltp.NewCommitter(l, s.Store, logger)
 	s.Engine = sql.NewEngine(s.Store, s.Committer, l, logger)
 	s.wire = pgwire.NewServer(pgwire.Config{}, &gate{eng: s.Engine, s: s}, logger)
@@ -198,6 +202,7 @@ func (s *Server) Close() error {
 			s.cancel()
 		}
 		s.wg.Wait()
+		s.finalCheckpoint()
 		if s.Log != nil {
 			err = s.Log.Close()
 		}

@@ -19,6 +19,10 @@ type Extension struct {
 	Name string
 	// Keywords are the leading words, upper case ("CREATE", "SOURCE").
 	Keywords []string
+	// Columns are the statement's result columns when they are fixed;
+	// Describe (extended protocol) reports them. nil: no rows, or rows
+	// whose shape depends on the statement (then use the simple protocol).
+	Columns []pgwire.Column
 	// Exec runs the statement outside any transaction block. Columns and
 	// Rows may be empty; Tag is the CommandComplete tag.
 	Exec func(ctx context.Context, e *Engine, sql string) (*ExtResult, error)

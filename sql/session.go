@@ -323,6 +323,9 @@ func (st *statement) Describe(ctx context.Context) (params []types.OID, cols []p
 			params, cols, err = nil, nil, pgerr.New(pgerr.InternalError, "internal error: %v", r)
 		}
 	}()
+	if st.ext != nil {
+		return nil, st.ext.x.Columns, nil
+	}
 	if err := st.bind(); err != nil {
 		return nil, nil, err
 	}

@@ -19,6 +19,8 @@ func usage() {
 commands:
   serve     run the server (pgwire + HTTP health endpoints)
   bench     run a benchmark: omendb bench <name> [flags]
+  backup    omendb backup verify DIR: restore a backup into a temporary directory and check it
+  restore   omendb restore --from DIR --data NEWDIR [--to-offset N | --to-time RFC3339]
   version   print the version
 `)
 }
@@ -36,6 +38,10 @@ func main() {
 		err = runServe(ctx, os.Args[2:])
 	case "bench":
 		err = runBench(ctx, os.Args[2:])
+	case "backup":
+		err = runBackup(ctx, os.Args[2:])
+	case "restore":
+		err = runRestore(ctx, os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Println("omendb", Version)
 	case "help", "-h", "--help":

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/omendb/omendb/internal/testpg"
+	"github.com/omendb/omendb/server"
+)
+
+func init() { benchCommands["recovery"] = runBenchRecovery }
+
+// recoveryResult is one row count's measurements.
+type recoveryResult struct {
+	Rows            int     `json:"rows"`
+	LoadSeconds     float64 `json:"load_seconds"`
+	CheckpointSec   float64 `json:"checkpoint_seconds"`
+	CheckpointBytes int64   `json:"checkpoint_bytes"`
+	ReadyNoCkptSec  float64 `json:"ready_without_checkpoint_seconds"`
+	ReadyCkptSec    float64 `json:"ready_with_checkpoint_seconds"`
+	P99IdleMs       float64 `json:"commit_p99_ms_idle"`
+	P99CkptMs       float64 `json:"commit_p99_ms_during_checkpoint"`
+	PGLoadSeconds   float64 `json:"pg_load_seconds,omitempty"`
+	PGRecoverySec   float64 `json:"pg_crash_recovery_seconds,omitempty"`
+}
+
+// runBenchRecovery measures, per row count: time from start to ready with
+// and without a checkpoint, checkpoint duration, single-row commit p99 with
+// and without a checkpoint running, and PostgreSQL 15's crash recovery of
+// the same data (SIGQUIT = immediate shutdown, then start).
+func runBenchRecovery(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench recovery", flag.ContinueOnError)
+	rowsFlag := fs.String("rows", "1000000", "comma-separated row counts (e.g. 1000000,10000000)")
+	dirFlag := fs.String("dir", "", "work directory (default: a temporary one, removed afterwards)")
+	noPG := fs.Bool("no-postgres", false, "skip the PostgreSQL peer")
+	commits := fs.Int("commits", 2000, "single-row commits per latency measurement")
+	jsonOut := fs.Bool("json", false, "print one JSON object per result")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var counts []int
+	for _, f := range strings.Split(*rowsFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("--rows: bad count %q", f)
+		}
+		counts = append(counts, n)
+	}
+	root := *dirFlag
+	if root == "" {
+		d, err := os.MkdirTemp("", "omendb-bench-recovery-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		root = d
+	}
+	fmt.Fprintf(os.Stderr, "bench recovery: %s/%s, %d CPUs, go %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	var results []recoveryResult
+	for _, n := range counts {
+		r, err := benchRecoveryOne(ctx, filepath.Join(root, fmt.Sprintf("rows-%d", n)), n, *commits)
+		if err != nil {
+			return fmt.Errorf("omendb, %d rows: %w", n, err)
+		}
+		if !*noPG {
+			if err := benchRecoveryPG(ctx, n, &r); err != nil {
+				return fmt.Errorf("postgres, %d rows: %w", n, err)
+			}
+		}
+		results = append(results, r)
+		if *jsonOut {
+			b, _ := json.Marshal(r)
+			fmt.Println(string(b))
+		}
+	}
+	if !*jsonOut {
+		fmt.Printf("%-10s %8s %10s %10s %12s %12s %10s %10s %10s %10s\n", "rows", "load_s", "ckpt_s", "ckpt_MB",
+			"ready_nockpt", "ready_ckpt", "p99_idle", "p99_ckpt", "pg_load_s", "pg_recov_s")
+		for _, r := range results {
+			fmt.Printf("%-10d %8.1f %10.2f %10.1f %12.2f %12.2f %10.2f %10.2f %10.1f %10.2f\n", r.Rows, r.LoadSeconds, r.CheckpointSec,
+				float64(r.CheckpointBytes)/(1<<20), r.ReadyNoCkptSec, r.ReadyCkptSec, r.P99IdleMs, r.P99CkptMs, r.PGLoadSeconds, r.PGRecoverySec)
+		}
+		fmt.Println("goals: ready_ckpt <= 5 s at 10M rows; p99_ckpt <= 2 x p99_idle")
+	}
+	return nil
+}
+
+func startBenchServer(ctx context.Context, data string, ckpt time.Duration) (*server.Server, time.Duration, error) {
+	start := time.Now()
+	s, err := server.Start(ctx, server.Config{Data: data, Listen: "127.0.0.1:0", CheckpointInterval: ckpt,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := s.WaitReady(ctx); err != nil {
+		s.Close()
+		return nil, 0, err
+	}
+	return s, time.Since(start), nil
+}
+
+func benchRecoveryOne(ctx context.Context, data string, n, commits int) (recoveryResult, error) {
+	r := recoveryResult{Rows: n}
+	os.Setenv("OMENDB_CHECKPOINT_INTERVAL", "") // the flag below decides
+	s, _, err := startBenchServer(ctx, data, -1)
+	if err != nil {
+		return r, err
+	}
+	url := fmt.Sprintf("postgres://omendb@%s/omendb?sslmode=disable", s.Addr())
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		s.Close()
+		return r, err
+	}
+	defer c.Close(context.Background())
+	t0 := time.Now()
+	if err := loadRows(ctx, c, n); err != nil {
+		s.Close()
+		return r, err
+	}
+	r.LoadSeconds = time.Since(t0).Seconds()
+	fmt.Fprintf(os.Stderr, "omendb: loaded %d rows in %.1fs\n", n, r.LoadSeconds)
+	// Commit latency, idle and while checkpoints run back to back.
+	next := n
+	measure := func() (float64, error) {
+		lat := make([]time.Duration, 0, commits)
+		for i := 0; i < commits; i++ {
+			next++
+			st := time.Now()
+			if _, err := c.Exec(ctx, `INSERT INTO bench_rec VALUES ($1, $2, 'latency')`, next, next%1000); err != nil {
+				return 0, err
+			}
+			lat = append(lat, time.Since(st))
+		}
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		return float64(lat[len(lat)*99/100].Microseconds()) / 1000, nil
+	}
+	if r.P99IdleMs, err = measure(); err != nil {
+		s.Close()
+		return r, err
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var ckErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for first := true; ; first = false {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			st := time.Now()
+			m, err := s.Checkpoint()
+			if err != nil {
+				ckErr = err
+				return
+			}
+			if first && m != nil {
+				r.CheckpointSec = time.Since(st).Seconds()
+				r.CheckpointBytes = m.Bytes
+			}
+		}
+	}()
+	r.P99CkptMs, err = measure()
+	close(stop)
+	wg.Wait()
+	if err == nil {
+		err = ckErr
+	}
+	if err != nil {
+		s.Close()
+		return r, err
+	}
+	if _, err := s.Checkpoint(); err != nil { // one at the very end
+		s.Close()
+		return r, err
+	}
+	c.Close(ctx)
+	s.Close() // CheckpointInterval -1: no final checkpoint; the one above is current
+	fmt.Fprintf(os.Stderr, "omendb: checkpoint %.2fs, p99 idle %.2fms, during checkpoints %.2fms\n", r.CheckpointSec, r.P99IdleMs, r.P99CkptMs)
+
+	s, d, err := startBenchServer(ctx, data, -1)
+	if err != nil {
+		return r, err
+	}
+	r.ReadyCkptSec = d.Seconds()
+	s.Close()
+	ck := server.CheckpointDir(data)
+	if err := os.Rename(ck, ck+".aside"); err != nil {
+		return r, err
+	}
+	s, d, err = startBenchServer(ctx, data, -1)
+	if err != nil {
+		return r, err
+	}
+	r.ReadyNoCkptSec = d.Seconds()
+	s.Close()
+	fmt.Fprintf(os.Stderr, "omendb: ready in %.2fs with a checkpoint, %.2fs replaying the whole log\n", r.ReadyCkptSec, r.ReadyNoCkptSec)
+	return r, os.Rename(ck+".aside", ck)
+}
+
+// loadRows creates bench_rec and fills it with n rows in batches.
+func loadRows(ctx context.Context, c *pgx.Conn, n int) error {
+	if _, err := c.Exec(ctx, `CREATE TABLE bench_rec (id bigint PRIMARY KEY, a int, b text)`); err != nil {
+		return err
+	}
+	const batch = 50000
+	for lo := 1; lo <= n; lo += batch {
+		hi := min(lo+batch-1, n)
+		if _, err := c.Exec(ctx, `INSERT INTO bench_rec SELECT g, g % 1000, 'row ' || g::text FROM generate_series($1::bigint, $2::bigint) g`, lo, hi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func benchRecoveryPG(ctx context.Context, n int, r *recoveryResult) error {
+	pg, err := testpg.StartServer(ctx, testpg.Options{Database: "bench", Config: []string{"shared_buffers = 256MB", "max_wal_size = 4GB"}})
+	if err != nil {
+		return err
+	}
+	defer pg.Close()
+	c, err := pgx.Connect(ctx, pg.ConnString())
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if err := loadRows(ctx, c, n); err != nil {
+		c.Close(ctx)
+		return err
+	}
+	r.PGLoadSeconds = time.Since(t0).Seconds()
+	c.Close(ctx)
+	// Crash: SIGQUIT to the postmaster (immediate shutdown, no checkpoint),
+	// then time a start, which runs crash recovery.
+	b, err := os.ReadFile(filepath.Join(pg.DataDir(), "postmaster.pid"))
+	if err != nil {
+		return err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	if err != nil {
+		return fmt.Errorf("postmaster.pid: %w", err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGQUIT); err != nil {
+		return err
+	}
+	for i := 0; i < 600 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	t1 := time.Now()
+	if err := pg.Restart(); err != nil {
+		return err
+	}
+	r.PGRecoverySec = time.Since(t1).Seconds()
+	fmt.Fprintf(os.Stderr, "postgres: loaded %d rows in %.1fs; crash recovery to ready in %.2fs\n", n, r.PGLoadSeconds, r.PGRecoverySec)
+	return nil
+}

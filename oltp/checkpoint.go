@@ -1,0 +1,558 @@
+package oltp
+
+// Checkpoints: the row store's state at one offset, streamed to a writer and
+// loaded back into a fresh Store. The byte format is documented in
+// docs/checkpoint-format.md; package checkpoint adds files, manifests and
+// the choice of the newest valid checkpoint.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"sort"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/oltp/index"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
+)
+
+// Checkpoint format constants.
+const (
+	CheckpointMagic   = "OMNDBCKP" // 8 bytes at the start of a checkpoint data file
+	CheckpointVersion = 1
+
+	frameCatalog  = 1
+	frameTable    = 2
+	frameRows     = 3
+	frameTableEnd = 4
+	frameSeqs     = 5
+	frameMeta     = 6
+	frameEnd      = 0xFF
+
+	ckptHeaderLen  = 28
+	frameHeaderLen = 9
+	rowsFrameBytes = 256 << 10 // target payload of one rows frame
+	maxFrameBytes  = 64 << 20  // a reader rejects larger frames as corrupt
+)
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrCheckpointCorrupt marks a checkpoint that failed a checksum or format
+// check. It wraps pgerr.ErrCorrupt.
+var ErrCheckpointCorrupt = fmt.Errorf("checkpoint corrupted: %w", pgerr.ErrCorrupt)
+
+// CheckpointStats describes one written or loaded checkpoint.
+type CheckpointStats struct {
+	Offset uint64           // the store's applied offset the checkpoint captures
+	Rows   int64            // rows in all tables
+	Tables map[uint32]int64 // rows per table ID
+	Bytes  int64            // bytes written or read
+	CRC    uint32           // CRC-32C of the whole data file
+}
+
+type tableSnap struct {
+	t         *Table
+	pk        index.Index
+	nextRowID int64
+	lastWrite uint64
+	schemaAt  uint64
+}
+
+// WriteCheckpoint writes the store's state at its current applied offset S to
+// w without stopping writers: it pins S (so no version visible at S is
+// reclaimed), takes the catalog, table set, metadata and counters consistent
+// with S under the apply lock, then scans each table at snapshot S. Sequence
+// positions are taken after the scan: they only grow, and a checkpointed
+// value at or above the one at S is correct (sequences may have gaps).
+func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
+	s.applyMu.Lock()
+	snap := s.applied.Load()
+	cat := s.cat.Load()
+	catAt := min(s.catAt.Load(), snap)
+	var tabs []tableSnap
+	s.mu.RLock()
+	for _, def := range cat.Tables() {
+		t := s.tables[def.ID]
+		if t == nil {
+			s.mu.RUnlock()
+			s.applyMu.Unlock()
+			return CheckpointStats{}, fmt.Errorf("checkpoint: table %d in the catalog has no row state", def.ID)
+		}
+		tabs = append(tabs, tableSnap{t: t, pk: t.pk, nextRowID: t.nextRowID.Load(),
+			lastWrite: min(t.lastWrite.Load(), snap), schemaAt: min(t.schemaAt.Load(), snap)})
+	}
+	s.mu.RUnlock()
+	s.metaMu.Lock()
+	meta := make(map[string][]byte, len(s.meta))
+	for k, v := range s.meta {
+		meta[k] = v
+	}
+	s.metaMu.Unlock()
+	unpin := s.Pin(snap)
+	s.applyMu.Unlock()
+	defer unpin()
+
+	cw := &crcWriter{w: bufio.NewWriterSize(w, 1<<20), h: crc32.New(crcTable)}
+	st := CheckpointStats{Offset: snap, Tables: map[uint32]int64{}}
+	var hdr [ckptHeaderLen]byte
+	copy(hdr[:8], CheckpointMagic)
+	binary.LittleEndian.PutUint32(hdr[8:], CheckpointVersion)
+	binary.LittleEndian.PutUint64(hdr[12:], snap)
+	binary.LittleEndian.PutUint32(hdr[20:], 0) // flags
+	binary.LittleEndian.PutUint32(hdr[24:], crc32.Checksum(hdr[:24], crcTable))
+	if _, err := cw.Write(hdr[:]); err != nil {
+		return st, err
+	}
+	cj, err := json.Marshal(ckptCatalog{MaxID: cat.MaxID, CatAt: catAt, Tables: cat.Tables(), Sequences: cat.Sequences()})
+	if err != nil {
+		return st, err
+	}
+	if err := writeFrame(cw, frameCatalog, cj); err != nil {
+		return st, err
+	}
+	var buf []byte
+	for _, ts := range tabs {
+		buf = binary.LittleEndian.AppendUint32(buf[:0], ts.t.ID)
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(ts.nextRowID))
+		buf = binary.LittleEndian.AppendUint64(buf, ts.lastWrite)
+		buf = binary.LittleEndian.AppendUint64(buf, ts.schemaAt)
+		if err := writeFrame(cw, frameTable, buf); err != nil {
+			return st, err
+		}
+		var n int64
+		var werr error
+		rows := binary.LittleEndian.AppendUint32(nil, ts.t.ID)
+		var rowBuf []byte
+		ts.pk.Scan(nil, false, func(_ []byte, h uint64) bool {
+			c := ts.t.rows.get(h)
+			if c == nil {
+				return true
+			}
+			v := c.at(snap)
+			if v == nil {
+				return true
+			}
+			rows = binary.AppendUvarint(rows, uint64(len(c.key)))
+			rows = append(rows, c.key...)
+			rows = binary.AppendUvarint(rows, v.Begin)
+			rowBuf = types.EncodeRow(rowBuf[:0], v.Row)
+			rows = binary.AppendUvarint(rows, uint64(len(rowBuf)))
+			rows = append(rows, rowBuf...)
+			n++
+			if len(rows) >= rowsFrameBytes {
+				if werr = writeFrame(cw, frameRows, rows); werr != nil {
+					return false
+				}
+				rows = binary.LittleEndian.AppendUint32(rows[:0], ts.t.ID)
+			}
+			return true
+		})
+		if werr != nil {
+			return st, werr
+		}
+		if len(rows) > 4 {
+			if err := writeFrame(cw, frameRows, rows); err != nil {
+				return st, err
+			}
+		}
+		buf = binary.LittleEndian.AppendUint32(buf[:0], ts.t.ID)
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(n))
+		if err := writeFrame(cw, frameTableEnd, buf); err != nil {
+			return st, err
+		}
+		st.Tables[ts.t.ID] = n
+		st.Rows += n
+	}
+	// Sequences and metadata.
+	s.seqMu.Lock()
+	ids := make([]uint32, 0, len(s.seqs))
+	for id := range s.seqs {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	buf = binary.AppendUvarint(buf[:0], uint64(len(ids)))
+	for _, id := range ids {
+		buf = binary.LittleEndian.AppendUint32(buf, id)
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(s.seqs[id]))
+	}
+	s.seqMu.Unlock()
+	if err := writeFrame(cw, frameSeqs, buf); err != nil {
+		return st, err
+	}
+	keys := make([]string, 0, len(meta))
+	for k := range meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	buf = binary.AppendUvarint(buf[:0], uint64(len(keys)))
+	for _, k := range keys {
+		buf = binary.AppendUvarint(buf, uint64(len(k)))
+		buf = append(buf, k...)
+		buf = binary.AppendUvarint(buf, uint64(len(meta[k])))
+		buf = append(buf, meta[k]...)
+	}
+	if err := writeFrame(cw, frameMeta, buf); err != nil {
+		return st, err
+	}
+	buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(len(tabs)))
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(st.Rows))
+	if err := writeFrame(cw, frameEnd, buf); err != nil {
+		return st, err
+	}
+	if err := cw.w.(*bufio.Writer).Flush(); err != nil {
+		return st, err
+	}
+	st.Bytes = cw.n
+	st.CRC = cw.h.Sum32()
+	return st, nil
+}
+
+// ckptCatalog is the JSON payload of the catalog frame.
+type ckptCatalog struct {
+	MaxID     uint32              `json:"max_id"`
+	CatAt     uint64              `json:"cat_at"`
+	Tables    []*catalog.Table    `json:"tables"`
+	Sequences []*catalog.Sequence `json:"sequences"`
+}
+
+type crcWriter struct {
+	w io.Writer
+	h hash.Hash32
+	n int64
+}
+
+func (c *crcWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	return n, err
+}
+
+// writeFrame writes kind | length u32 | CRC-32C(kind, length, payload) u32 | payload.
+func writeFrame(w io.Writer, kind byte, payload []byte) error {
+	var h [frameHeaderLen]byte
+	h[0] = kind
+	binary.LittleEndian.PutUint32(h[1:], uint32(len(payload)))
+	crc := crc32.Update(crc32.Checksum(h[:5], crcTable), crcTable, payload)
+	binary.LittleEndian.PutUint32(h[5:], crc)
+	if _, err := w.Write(h[:]); err != nil {
+		return err
+	}
+	_, err := w.Write(payload)
+	return err
+}
+
+type crcReader struct {
+	r io.Reader
+	h hash.Hash32
+	n int64
+}
+
+func (c *crcReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	return n, err
+}
+
+func corruptAt(pos int64, format string, args ...any) error {
+	return fmt.Errorf("%w: at byte %d: %s", ErrCheckpointCorrupt, pos, fmt.Sprintf(format, args...))
+}
+
+// readFrame reads one frame, verifying its checksum.
+func readFrame(r *crcReader) (byte, []byte, error) {
+	pos := r.n
+	var h [frameHeaderLen]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, nil, corruptAt(pos, "truncated frame header: %v", err)
+	}
+	n := binary.LittleEndian.Uint32(h[1:])
+	if n > maxFrameBytes {
+		return 0, nil, corruptAt(pos, "frame length %d too large", n)
+	}
+	p := make([]byte, n)
+	if _, err := io.ReadFull(r, p); err != nil {
+		return 0, nil, corruptAt(pos, "truncated frame (%d bytes): %v", n, err)
+	}
+	if crc := crc32.Update(crc32.Checksum(h[:5], crcTable), crcTable, p); crc != binary.LittleEndian.Uint32(h[5:]) {
+		return 0, nil, corruptAt(pos, "frame checksum mismatch")
+	}
+	return h[0], p, nil
+}
+
+// LoadCheckpoint builds a store from a checkpoint written by WriteCheckpoint.
+// The store reports Applied() == the checkpoint's offset; indexMethod is its
+// default index structure. Primary indexes are bulk-loaded from the rows (in
+// key order); secondary indexes are rebuilt from them. Any checksum or
+// format failure returns an error wrapping ErrCheckpointCorrupt (or
+// log-independent I/O errors); the partial store is discarded.
+func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, error) {
+	cr := &crcReader{r: bufio.NewReaderSize(r, 1<<20), h: crc32.New(crcTable)}
+	var st CheckpointStats
+	var hdr [ckptHeaderLen]byte
+	if _, err := io.ReadFull(cr, hdr[:]); err != nil {
+		return nil, st, corruptAt(0, "truncated header: %v", err)
+	}
+	if string(hdr[:8]) != CheckpointMagic {
+		return nil, st, corruptAt(0, "bad magic %q", hdr[:8])
+	}
+	if crc32.Checksum(hdr[:24], crcTable) != binary.LittleEndian.Uint32(hdr[24:]) {
+		return nil, st, corruptAt(0, "header checksum mismatch")
+	}
+	if v := binary.LittleEndian.Uint32(hdr[8:]); v != CheckpointVersion {
+		return nil, st, fmt.Errorf("checkpoint format version %d not understood (want %d): %w", v, CheckpointVersion, ErrCheckpointCorrupt)
+	}
+	snap := binary.LittleEndian.Uint64(hdr[12:])
+	st.Offset = snap
+	st.Tables = map[uint32]int64{}
+	s := NewStore()
+	s.IndexMethod = indexMethod
+
+	kind, p, err := readFrame(cr)
+	if err != nil {
+		return nil, st, err
+	}
+	if kind != frameCatalog {
+		return nil, st, corruptAt(ckptHeaderLen, "first frame is kind %d, want the catalog", kind)
+	}
+	var cc ckptCatalog
+	if err := json.Unmarshal(p, &cc); err != nil {
+		return nil, st, corruptAt(ckptHeaderLen, "catalog: %v", err)
+	}
+	cat := catalog.New()
+	for _, sq := range cc.Sequences {
+		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.CreateSequence, Sequence: sq}); err != nil {
+			return nil, st, corruptAt(ckptHeaderLen, "catalog sequence %d: %v", sq.ID, err)
+		}
+	}
+	for _, td := range cc.Tables {
+		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.CreateTable, Table: td}); err != nil {
+			return nil, st, corruptAt(ckptHeaderLen, "catalog table %d: %v", td.ID, err)
+		}
+	}
+	cat.MaxID = max(cat.MaxID, cc.MaxID)
+
+	var cur *Table
+	var vals []types.Value
+	var vers []Version
+	var chains []chain
+	var keys [][]byte
+	var hs []uint64
+	var tables int
+	for {
+		pos := cr.n
+		kind, p, err := readFrame(cr)
+		if err != nil {
+			return nil, st, err
+		}
+		switch kind {
+		case frameTable:
+			if cur != nil || len(p) != 28 {
+				return nil, st, corruptAt(pos, "unexpected table frame")
+			}
+			id := binary.LittleEndian.Uint32(p)
+			def, ok := cat.Table(id)
+			if !ok {
+				return nil, st, corruptAt(pos, "table %d not in the catalog", id)
+			}
+			if cur, err = s.newLoadedTable(def); err != nil {
+				return nil, st, err
+			}
+			cur.nextRowID.Store(int64(binary.LittleEndian.Uint64(p[4:])))
+			cur.lastWrite.Store(binary.LittleEndian.Uint64(p[12:]))
+			cur.schemaAt.Store(binary.LittleEndian.Uint64(p[20:]))
+			keys, hs = keys[:0], hs[:0]
+		case frameRows:
+			if cur == nil || len(p) < 4 || binary.LittleEndian.Uint32(p) != cur.ID {
+				return nil, st, corruptAt(pos, "rows frame outside its table")
+			}
+			d := p[4:]
+			for len(d) > 0 {
+				key, rest, ok := uvarBytes(d)
+				if !ok {
+					return nil, st, corruptAt(pos, "bad row key")
+				}
+				begin, n := binary.Uvarint(rest)
+				if n <= 0 {
+					return nil, st, corruptAt(pos, "bad row offset")
+				}
+				rb, rest2, ok := uvarBytes(rest[n:])
+				if !ok {
+					return nil, st, corruptAt(pos, "bad row length")
+				}
+				d = rest2
+				if begin > snap {
+					return nil, st, corruptAt(pos, "row written at %d after the checkpoint offset %d", begin, snap)
+				}
+				if len(keys) > 0 && bytes.Compare(keys[len(keys)-1], key) >= 0 {
+					return nil, st, corruptAt(pos, "row keys out of order in table %d", cur.ID)
+				}
+				// Versions, chains and values come from slabs: a few large
+				// allocations instead of several per row.
+				if len(vals) < 64 {
+					vals = make([]types.Value, 16384)
+				}
+				row, err := types.DecodeRow(rb, vals[:0])
+				if err != nil {
+					return nil, st, corruptAt(pos, "row of table %d: %v", cur.ID, err)
+				}
+				row = row[:len(row):len(row)] // never append into the next row
+				if len(row) > 0 && &row[0] == &vals[0] {
+					vals = vals[len(row):]
+				}
+				if len(vers) == 0 {
+					vers, chains = make([]Version, 1024), make([]chain, 1024)
+				}
+				v, c := &vers[0], &chains[0]
+				vers, chains = vers[1:], chains[1:]
+				v.Begin, v.Row = begin, row
+				v.end.Store(live)
+				c.key = key
+				c.head.Store(v)
+				keys = append(keys, key)
+				hs = append(hs, cur.rows.add(c))
+			}
+		case frameTableEnd:
+			if cur == nil || len(p) != 12 || binary.LittleEndian.Uint32(p) != cur.ID {
+				return nil, st, corruptAt(pos, "unexpected table end frame")
+			}
+			if n := binary.LittleEndian.Uint64(p[4:]); n != uint64(len(keys)) {
+				return nil, st, corruptAt(pos, "table %d: %d rows, the table end says %d", cur.ID, len(keys), n)
+			}
+			cur.finishLoad(keys, hs)
+			s.tables[cur.ID] = cur
+			st.Tables[cur.ID] = int64(len(keys))
+			st.Rows += int64(len(keys))
+			tables++
+			cur = nil
+		case frameSeqs:
+			n, k := binary.Uvarint(p)
+			if k <= 0 || uint64(len(p)-k) != n*12 {
+				return nil, st, corruptAt(pos, "bad sequences frame")
+			}
+			for d := p[k:]; len(d) > 0; d = d[12:] {
+				s.seqs[binary.LittleEndian.Uint32(d)] = int64(binary.LittleEndian.Uint64(d[4:]))
+			}
+		case frameMeta:
+			n, k := binary.Uvarint(p)
+			if k <= 0 {
+				return nil, st, corruptAt(pos, "bad meta frame")
+			}
+			d := p[k:]
+			for i := uint64(0); i < n; i++ {
+				key, rest, ok := uvarBytes(d)
+				if !ok {
+					return nil, st, corruptAt(pos, "bad meta key")
+				}
+				val, rest2, ok := uvarBytes(rest)
+				if !ok {
+					return nil, st, corruptAt(pos, "bad meta value")
+				}
+				s.meta[string(key)] = val
+				d = rest2
+			}
+		case frameEnd:
+			if cur != nil || len(p) != 16 {
+				return nil, st, corruptAt(pos, "unexpected end frame")
+			}
+			if nt, nr := binary.LittleEndian.Uint64(p), binary.LittleEndian.Uint64(p[8:]); nt != uint64(tables) || nr != uint64(st.Rows) ||
+				tables != len(cc.Tables) {
+				return nil, st, corruptAt(pos, "end frame says %d tables/%d rows, read %d/%d (catalog %d tables)", nt, nr, tables, st.Rows, len(cc.Tables))
+			}
+			st.Bytes = cr.n
+			st.CRC = cr.h.Sum32()
+			var one [1]byte
+			if n, _ := cr.Read(one[:]); n != 0 {
+				return nil, st, corruptAt(cr.n-1, "data after the end frame")
+			}
+			s.cat.Store(cat)
+			s.catAt.Store(cc.CatAt)
+			s.ids.Store(cat.MaxID)
+			s.applied.Store(snap)
+			return s, st, nil
+		default:
+			return nil, st, corruptAt(pos, "unknown frame kind %d", kind)
+		}
+	}
+}
+
+func uvarBytes(d []byte) (val, rest []byte, ok bool) {
+	n, k := binary.Uvarint(d)
+	if k <= 0 || uint64(len(d)-k) < n {
+		return nil, nil, false
+	}
+	return d[k : k+int(n)], d[k+int(n):], true
+}
+
+// newLoadedTable creates an empty table for def, like CREATE TABLE does.
+func (s *Store) newLoadedTable(def *catalog.Table) (*Table, error) {
+	t := &Table{ID: def.ID}
+	t.def.Store(def)
+	pkMethod := ""
+	if pk := def.PK(); pk != nil {
+		pkMethod = pk.Method
+	}
+	var err error
+	if t.pk, err = s.newIndex(pkMethod); err != nil {
+		return nil, err
+	}
+	var secs []secIndex
+	for i, ix := range def.Indexes {
+		if i == def.PrimaryKey {
+			continue
+		}
+		idx, err := s.newIndex(ix.Method)
+		if err != nil {
+			return nil, err
+		}
+		secs = append(secs, secIndex{def: ix, idx: idx})
+	}
+	t.sec.Store(&secs)
+	return t, nil
+}
+
+// finishLoad fills the primary index (keys ascending) and rebuilds the
+// secondary indexes of a table loaded from a checkpoint.
+func (t *Table) finishLoad(keys [][]byte, hs []uint64) {
+	bulkLoad(t.pk, keys, hs)
+	t.count.Store(int64(len(keys)))
+	def := t.def.Load()
+	for _, si := range *t.sec.Load() {
+		type ent struct {
+			k []byte
+			h uint64
+		}
+		ents := make([]ent, len(keys))
+		for i, h := range hs {
+			c := t.rows.get(h)
+			ents[i] = ent{secKey(def, &si.def, c.head.Load().Row, c.key), h}
+		}
+		sort.Slice(ents, func(i, j int) bool { return bytes.Compare(ents[i].k, ents[j].k) < 0 })
+		sk := make([][]byte, len(ents))
+		sh := make([]uint64, len(ents))
+		for i, e := range ents {
+			sk[i], sh[i] = e.k, e.h
+		}
+		bulkLoad(si.idx, sk, sh)
+	}
+}
+
+func bulkLoad(idx index.Index, keys [][]byte, hs []uint64) {
+	if l, ok := idx.(index.Loader); ok {
+		l.Load(keys, hs)
+		return
+	}
+	for i, k := range keys {
+		idx.Put(k, hs[i])
+	}
+}
+
+// IsCheckpointCorrupt reports whether err marks a corrupt checkpoint.
+func IsCheckpointCorrupt(err error) bool { return errors.Is(err, ErrCheckpointCorrupt) }

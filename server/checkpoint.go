@@ -1,0 +1,120 @@
+package server
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	_ "github.com/omendb/omendb/backup" // registers BACKUP TO
+	"github.com/omendb/omendb/checkpoint"
+	"github.com/omendb/omendb/log"
+	"github.com/omendb/omendb/oltp"
+)
+
+// DefaultCheckpointInterval is how often the server checkpoints the row
+// store when the log has advanced. OMENDB_CHECKPOINT_INTERVAL (a Go
+// duration; "0" or negative disables) overrides Config.CheckpointInterval.
+const DefaultCheckpointInterval = 5 * time.Minute
+
+// checkpointer owns the server's checkpoint directory (<data>/checkpoints).
+// One goroutine writes at a time (mu): the periodic loop, the final
+// checkpoint at Close, and BACKUP.
+type checkpointer struct {
+	dir  string
+	mu   sync.Mutex
+	last uint64 // offset of the newest checkpoint written or loaded
+}
+
+// CheckpointDir returns the directory where a server with data directory
+// data keeps its checkpoints.
+func CheckpointDir(data string) string { return filepath.Join(data, "checkpoints") }
+
+func checkpointInterval(cfg Config) time.Duration {
+	if v := os.Getenv("OMENDB_CHECKPOINT_INTERVAL"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	if cfg.CheckpointInterval != 0 {
+		return cfg.CheckpointInterval
+	}
+	return DefaultCheckpointInterval
+}
+
+// openStore returns the row store to recover into: the newest valid
+// checkpoint not ahead of the log, or an empty store (full replay).
+func (s *Server) openStore(ctx context.Context, l log.Log) *oltp.Store {
+	if s.cfg.Data == "" {
+		st := oltp.NewStore()
+		st.IndexMethod = s.cfg.IndexMethod
+		return st
+	}
+	s.ckpt = &checkpointer{dir: CheckpointDir(s.cfg.Data)}
+	last, err := l.Last(ctx)
+	if err != nil {
+		s.logger.Error("checkpoint: cannot read the log's end; replaying the whole log", "err", err)
+	} else if st, m, err := checkpoint.Load(s.ckpt.dir, uint64(last), s.cfg.IndexMethod, s.logger); err != nil {
+		s.logger.Error("checkpoint: listing checkpoints failed; replaying the whole log", "err", err)
+	} else if st != nil {
+		s.ckpt.last = m.Offset
+		return st
+	}
+	st := oltp.NewStore()
+	st.IndexMethod = s.cfg.IndexMethod
+	return st
+}
+
+// Checkpoint writes a checkpoint of the row store now (if it advanced since
+// the last one) and returns its manifest, or nil when there was nothing new.
+func (s *Server) Checkpoint() (*checkpoint.Manifest, error) {
+	if s.ckpt == nil {
+		return nil, nil
+	}
+	s.ckpt.mu.Lock()
+	defer s.ckpt.mu.Unlock()
+	if uint64(s.Store.Applied()) <= s.ckpt.last {
+		return nil, nil
+	}
+	m, err := checkpoint.Write(s.ckpt.dir, s.Store)
+	if err != nil {
+		s.logger.Error("checkpoint failed", "err", err)
+		return nil, err
+	}
+	s.ckpt.last = m.Offset
+	s.logger.Info("checkpoint written", "offset", m.Offset, "rows", m.Rows, "bytes", m.Bytes, "took_ms", m.TookMS)
+	return m, nil
+}
+
+// runCheckpoints checkpoints periodically once recovery is done.
+func (s *Server) runCheckpoints(ctx context.Context) {
+	every := checkpointInterval(s.cfg)
+	if s.ckpt == nil || every <= 0 {
+		return
+	}
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_, _ = s.Checkpoint()
+		}
+	}
+}
+
+// finalCheckpoint runs at Close, after the committer and materializer have
+// stopped, so that the next start replays nothing.
+func (s *Server) finalCheckpoint() {
+	if s.ckpt == nil || checkpointInterval(s.cfg) <= 0 || s.Mat == nil || !s.Mat.Ready() || s.Mat.Err() != nil {
+		return
+	}
+	_, _ = s.Checkpoint()
+}
