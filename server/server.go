@@ -49,6 +49,7 @@ type Server struct {
 	Committer *oltp.Committer
 	Engine    *sql.Engine
 	Mat       *materializer.Materializer
+	OLAP      *OLAP // column store (server/olap.go)
 	wire      *pgwire.Server
 	ln        net.Listener
 	httpSrv   *http.Server
@@ -87,6 +88,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}()
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.runCheckpoints(runCtx) }()
+	s.OLAP = startOLAP(s, runCtx)
 	s.Committer = oltp.NewCommitter(l, s.Store, logger)
 	s.Engine = sql.NewEngine(s.Store, s.Committer, l, logger)
 	s.wire = pgwire.NewServer(pgwire.Config{}, &gate{eng: s.Engine, s: s}, logger)

@@ -350,12 +350,11 @@ func isTrue(v types.Value) bool { return !v.IsNull() && v.Bool() }
 
 func evalSubquery(c *Ctx, x *plan.Subquery, row []types.Value) (types.Value, error) {
 	var rows [][]types.Value
+	cached := false
 	if !x.Correlated {
-		if cached, ok := c.subCache[x]; ok {
-			rows = cached
-		}
+		rows, cached = c.subCache[x] // an empty result is cached too
 	}
-	if rows == nil {
+	if !cached {
 		c.outer = append(c.outer, row)
 		var err error
 		limit := -1

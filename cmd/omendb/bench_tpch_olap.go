@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/omendb/omendb/bench/tpch/dbgen"
+	"github.com/omendb/omendb/bench/tpch/queries"
+	"github.com/omendb/omendb/internal/testpg"
+	"github.com/omendb/omendb/server"
+)
+
+func init() {
+	tpchCommands["load"] = runTPCHLoad
+	tpchCommands["run"] = runTPCHRun
+}
+
+// tpchLoad creates the TPC-H tables on c and COPYs dbgen's rows at sf into
+// them (COPY … WITH (DELIMITER '|'), each .tbl line's trailing '|' cut).
+func tpchLoad(ctx context.Context, c *pgx.Conn, sf float64, logf func(string, ...any)) error {
+	for _, tbl := range dbgen.AllTables {
+		if _, err := c.Exec(ctx, dbgen.DDL(tbl)); err != nil {
+			return fmt.Errorf("%s: %w", dbgen.DDL(tbl), err)
+		}
+		t0 := time.Now()
+		text, err := dbgen.AppendText(nil, tbl, sf, 0, 1)
+		if err != nil {
+			return err
+		}
+		text = bytes.ReplaceAll(text, []byte("|\n"), []byte("\n"))
+		tag, err := c.PgConn().CopyFrom(ctx, bytes.NewReader(text), "COPY "+tbl.String()+" FROM STDIN WITH (DELIMITER '|')")
+		if err != nil {
+			return fmt.Errorf("COPY %s: %w", tbl, err)
+		}
+		logf("%s: %d rows in %v", tbl, tag.RowsAffected(), time.Since(t0).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// runTPCHLoad is `omendb bench tpch load --sf SF [--url URL]`: load the
+// generated tables into a running OmenDB (or any PostgreSQL-protocol server).
+func runTPCHLoad(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench tpch load", flag.ContinueOnError)
+	sf := fs.Float64("sf", 1, "scale factor")
+	url := fs.String("url", "postgres://omendb@127.0.0.1:5433/omendb?sslmode=disable", "server to load")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := pgx.Connect(ctx, *url)
+	if err != nil {
+		return err
+	}
+	defer c.Close(context.Background())
+	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, "bench tpch load: "+f+"\n", a...) }
+	t0 := time.Now()
+	if err := tpchLoad(ctx, c, *sf, logf); err != nil {
+		return err
+	}
+	fmt.Printf("loaded TPC-H SF %g in %v\n", *sf, time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+type tpchTiming struct {
+	System  string             `json:"system"`
+	SF      float64            `json:"sf"`
+	Load    float64            `json:"load_s"`
+	Queries map[string]float64 `json:"queries_s"`
+	Errors  map[string]string  `json:"errors,omitempty"`
+	Total   float64            `json:"total_s"`
+}
+
+// runTPCHRun is `omendb bench tpch run --sf SF [--url URL] [--engine E]
+// [--pg] [--json] [--queries LIST] [--timeout D]`: run the 22 queries with
+// the validation parameters and print per-query times and the total.
+// Without --url it starts an in-process OmenDB in a temporary directory and
+// loads SF first. --pg also times a throwaway PostgreSQL 15 on the same
+// data in the same run.
+func runTPCHRun(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench tpch run", flag.ContinueOnError)
+	sf := fs.Float64("sf", 1, "scale factor")
+	url := fs.String("url", "", "an OmenDB already loaded with SF (default: start one and load)")
+	engine := fs.String("engine", "column", "omendb.engine: column, row or auto")
+	withPG := fs.Bool("pg", false, "also time PostgreSQL 15 on the same data")
+	asJSON := fs.Bool("json", false, "print JSON")
+	list := fs.String("queries", "", "comma-separated query numbers (default all 22)")
+	timeout := fs.Duration("timeout", 120*time.Second, "per-query timeout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var qs []int
+	if *list == "" {
+		for n := 1; n <= queries.NumQueries; n++ {
+			qs = append(qs, n)
+		}
+	} else {
+		for _, s := range strings.Split(*list, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || n < 1 || n > queries.NumQueries {
+				return fmt.Errorf("bench tpch run: bad query number %q", s)
+			}
+			qs = append(qs, n)
+		}
+	}
+	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, "bench tpch run: "+f+"\n", a...) }
+	var results []tpchTiming
+	// OmenDB.
+	connURL := *url
+	res := tpchTiming{System: "omendb/" + *engine, SF: *sf}
+	if connURL == "" {
+		dir, err := os.MkdirTemp("", "omendb-bench-tpch")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+		srv, err := server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet, Unsafe: true})
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		if err := srv.WaitReady(ctx); err != nil {
+			return err
+		}
+		connURL = fmt.Sprintf("postgres://omendb@%s/omendb?sslmode=disable", srv.Addr())
+		c, err := pgx.Connect(ctx, connURL)
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if err := tpchLoad(ctx, c, *sf, logf); err != nil {
+			c.Close(context.Background())
+			return err
+		}
+		res.Load = time.Since(t0).Seconds()
+		c.Close(context.Background())
+		logf("omendb: loaded SF %g in %.2fs", *sf, res.Load)
+	}
+	if err := tpchTime(ctx, connURL, "SET omendb.engine = '"+*engine+"'", *sf, qs, *timeout, &res, logf); err != nil {
+		return err
+	}
+	results = append(results, res)
+	if *withPG {
+		pg, err := testpg.StartServer(ctx, testpg.Options{Database: "tpch", NoFsync: true,
+			Config: []string{"shared_buffers = 512MB", "max_wal_size = 4GB"}})
+		if err != nil {
+			return fmt.Errorf("starting PostgreSQL: %w", err)
+		}
+		defer pg.Close()
+		pres := tpchTiming{System: "postgresql-15", SF: *sf}
+		c, err := pgx.Connect(ctx, pg.ConnString())
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if err := tpchLoad(ctx, c, *sf, logf); err != nil {
+			return err
+		}
+		if _, err := c.Exec(ctx, "ANALYZE"); err != nil {
+			return err
+		}
+		pres.Load = time.Since(t0).Seconds()
+		c.Close(context.Background())
+		if err := tpchTime(ctx, pg.ConnString(), "", *sf, qs, *timeout, &pres, logf); err != nil {
+			return err
+		}
+		results = append(results, pres)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"machine": fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()), "results": results})
+	}
+	fmt.Printf("TPC-H SF %g, validation parameters (%s/%s, %d CPUs)\n", *sf, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Printf("%-6s", "query")
+	for _, r := range results {
+		fmt.Printf(" %16s", r.System)
+	}
+	fmt.Println()
+	for _, n := range qs {
+		k := "Q" + strconv.Itoa(n)
+		fmt.Printf("%-6s", k)
+		for _, r := range results {
+			if e, ok := r.Errors[k]; ok {
+				fmt.Printf(" %16s", "ERR:"+trunc(e, 12))
+			} else {
+				fmt.Printf(" %15.3fs", r.Queries[k])
+			}
+		}
+		fmt.Println()
+	}
+	fmt.Printf("%-6s", "total")
+	for _, r := range results {
+		fmt.Printf(" %15.3fs", r.Total)
+	}
+	fmt.Println()
+	fmt.Printf("%-6s", "load")
+	for _, r := range results {
+		fmt.Printf(" %15.3fs", r.Load)
+	}
+	fmt.Println()
+	return nil
+}
+
+func trunc(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// tpchTime runs each query once on a fresh connection and records its time.
+func tpchTime(ctx context.Context, url, setup string, sf float64, qs []int, timeout time.Duration, res *tpchTiming, logf func(string, ...any)) error {
+	res.Queries = map[string]float64{}
+	res.Errors = map[string]string{}
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer c.Close(context.Background())
+	if setup != "" {
+		if _, err := c.Exec(ctx, setup); err != nil {
+			return err
+		}
+	}
+	for _, n := range qs {
+		k := "Q" + strconv.Itoa(n)
+		q := queries.Validation(n).SQL(sf)
+		qctx, cancel := context.WithTimeout(ctx, timeout)
+		t0 := time.Now()
+		rows, err := c.Query(qctx, q, pgx.QueryExecModeSimpleProtocol)
+		count := 0
+		if err == nil {
+			for rows.Next() {
+				count++
+			}
+			rows.Close()
+			err = rows.Err()
+		}
+		d := time.Since(t0)
+		cancel()
+		if err != nil {
+			res.Errors[k] = err.Error()
+			logf("%s %s: %v", res.System, k, err)
+			if c.IsClosed() || qctx.Err() != nil {
+				c.Close(context.Background())
+				if c, err = pgx.Connect(ctx, url); err != nil {
+					return err
+				}
+				if setup != "" {
+					if _, err := c.Exec(ctx, setup); err != nil {
+						return err
+					}
+				}
+			}
+		} else {
+			logf("%s %s: %d rows, %.3fs", res.System, k, count, d.Seconds())
+		}
+		res.Queries[k] = d.Seconds()
+		res.Total += d.Seconds()
+	}
+	return nil
+}

@@ -1,0 +1,22 @@
+// Package olap is OmenDB's column store. A second materializer follows the
+// log and applies every record to a Store: per table, segments of rows in
+// append order — sealed, immutable Apache Arrow columns (Int64, Float64,
+// String or dictionary-encoded String, Binary, numerics as Int64
+// coefficients with one exponent) with a zone map (min, max, null count) per
+// column, plus one open segment of decoded rows that is sealed once it holds
+// DefaultSegmentRows rows.
+//
+// Visibility: every row carries the offset that inserted it and the offset
+// that ended it (update, delete, truncate; 0 while live). A scan at snapshot
+// S sees row i iff Ins[i] <= S < Del[i] (Del 0 = ∞), which is exactly the row
+// store's MVCC rule, so a column scan at S returns the row store's rows at
+// S. A reader must first wait until Applied() >= S (WaitApplied): one offset
+// per statement, never a mix.
+//
+// Concurrency: Apply runs on the materializer goroutine. Each Table's mutex
+// guards its segments' Ins/Del slices, the open segment's rows and sealing;
+// scans take the read lock per segment step. Lock order: Store.applyMu →
+// Store.mu → Table.mu. Arrow memory comes from the Store's allocator; Close
+// releases it. Compact replaces segments with many dead rows without
+// releasing the old ones (running scans may hold them).
+package olap

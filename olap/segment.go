@@ -1,0 +1,381 @@
+package olap
+
+import (
+	"math"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/types"
+)
+
+// Segment is a run of rows of one table in append order. While open it
+// holds the decoded rows; Seal converts them into immutable Arrow columns
+// with zone maps and drops the rows. Each row carries the offset that
+// inserted it (Ins) and the offset that deleted it (Del, 0 = live); a scan
+// at snapshot S sees row i iff Ins[i] <= S and (Del[i] == 0 or Del[i] > S).
+//
+// All fields are guarded by the owning Table's mutex: the materializer
+// writes under the write lock, scans read under the read lock.
+type Segment struct {
+	Ins  []uint64
+	Del  []uint64
+	rows [][]types.Value // open segment only
+	// Sealed form.
+	cols    []*Column
+	sealed  bool
+	deleted int // rows with Del != 0
+}
+
+// Len returns the number of rows (live or not) in the segment.
+func (s *Segment) Len() int { return len(s.Ins) }
+
+// Sealed reports whether the segment's rows are Arrow columns.
+func (s *Segment) Sealed() bool { return s.sealed }
+
+// Column is one column of a sealed segment. Exactly one representation is
+// set: Arr (Arrow: Int64 for bool/int/date/timestamp kinds, Float64 for
+// floats, String or a String dictionary for text, Binary for bytes/uuid/
+// json, Int64 coefficients with one exponent Exp for numerics), or Boxed
+// (values Arrow does not represent here: intervals, NaN/huge numerics,
+// columns mixing kinds).
+type Column struct {
+	Kind  types.Kind
+	Arr   arrow.Array
+	Exp   int32 // numeric exponent shared by the segment's values
+	Boxed []types.Value
+	Zone  Zone
+}
+
+// Zone is a column's zone map in one segment.
+type Zone struct {
+	Min, Max types.Value // NULL when the segment has no non-null value or no order is kept
+	Nulls    int
+	Ordered  bool // Min/Max are meaningful (numeric and date/time kinds)
+}
+
+func (c *Column) release() {
+	if c.Arr != nil {
+		c.Arr.Release()
+		c.Arr = nil
+	}
+}
+
+// Value returns row i of the column as a types.Value (strings are copied).
+func (c *Column) Value(i int) types.Value {
+	if c.Boxed != nil {
+		return c.Boxed[i]
+	}
+	if c.Arr.IsNull(i) {
+		return types.Null
+	}
+	switch a := c.Arr.(type) {
+	case *array.Int64:
+		if c.Kind == types.KindNumeric {
+			return types.Value{K: types.KindNumeric, N: apd.New(a.Value(i), c.Exp)}
+		}
+		return types.Value{K: c.Kind, I: a.Value(i)}
+	case *array.Float64:
+		return types.Value{K: types.KindFloat, I: int64(math.Float64bits(a.Value(i)))}
+	case *array.String:
+		return types.Value{K: c.Kind, S: strings.Clone(a.Value(i))}
+	case *array.Binary:
+		return types.Value{K: c.Kind, S: string(a.Value(i))}
+	case *array.Dictionary:
+		d := a.Dictionary().(*array.String)
+		return types.Value{K: c.Kind, S: strings.Clone(d.Value(a.GetValueIndex(i)))}
+	}
+	return types.Null
+}
+
+// dictMaxRatio: text columns with at most rows/dictMaxRatio distinct values
+// are dictionary encoded.
+const dictMaxRatio = 4
+
+// seal builds the Arrow columns of the open segment's rows for def.
+func (s *Segment) seal(mem memory.Allocator, def *catalog.Table) {
+	n := len(s.rows)
+	s.cols = make([]*Column, len(def.Columns))
+	for c := range def.Columns {
+		vals := make([]types.Value, n)
+		for i, r := range s.rows {
+			vals[i] = colValue(def, r, c)
+		}
+		s.cols[c] = buildColumn(mem, types.KindOf(def.Columns[c].Type.OID), vals)
+	}
+	s.rows = nil
+	s.sealed = true
+}
+
+// colValue is oltp.ColValue: rows written before an ADD COLUMN are short.
+func colValue(def *catalog.Table, row []types.Value, c int) types.Value {
+	if c < len(row) {
+		return row[c]
+	}
+	if c < len(def.Columns) {
+		if m := def.Columns[c].Missing; m != nil && !def.Columns[c].Dropped {
+			if v, err := types.ParseText(def.Columns[c].Type, *m, nil); err == nil {
+				return v
+			}
+		}
+	}
+	return types.Null
+}
+
+func buildColumn(mem memory.Allocator, kind types.Kind, vals []types.Value) *Column {
+	col := &Column{Kind: kind}
+	for _, v := range vals {
+		if v.IsNull() {
+			col.Zone.Nulls++
+			continue
+		}
+		if v.K != kind {
+			col.Boxed = vals // mixed kinds: keep values as they are
+			return col
+		}
+	}
+	switch kind {
+	case types.KindBool, types.KindInt, types.KindDate, types.KindTimestamp, types.KindTimestampTZ:
+		b := array.NewInt64Builder(mem)
+		b.Reserve(len(vals))
+		for _, v := range vals {
+			if v.IsNull() {
+				b.AppendNull()
+			} else {
+				b.Append(v.I)
+			}
+		}
+		col.Arr = b.NewArray()
+		b.Release()
+		col.zone(vals, kind != types.KindBool)
+	case types.KindFloat:
+		b := array.NewFloat64Builder(mem)
+		b.Reserve(len(vals))
+		for _, v := range vals {
+			if v.IsNull() {
+				b.AppendNull()
+			} else {
+				b.Append(math.Float64frombits(uint64(v.I)))
+			}
+		}
+		col.Arr = b.NewArray()
+		b.Release()
+		col.zone(vals, true)
+	case types.KindNumeric:
+		exp, ok := numericExp(vals)
+		if !ok {
+			col.Boxed = vals
+			col.zone(vals, true)
+			return col
+		}
+		col.Exp = exp
+		b := array.NewInt64Builder(mem)
+		b.Reserve(len(vals))
+		for _, v := range vals {
+			if v.IsNull() {
+				b.AppendNull()
+			} else {
+				c := v.N.Coeff.Int64()
+				if v.N.Negative {
+					c = -c
+				}
+				b.Append(c)
+			}
+		}
+		col.Arr = b.NewArray()
+		b.Release()
+		col.zone(vals, true)
+	case types.KindText:
+		distinct := map[string]int32{}
+		for _, v := range vals {
+			if !v.IsNull() {
+				if _, ok := distinct[v.S]; !ok {
+					distinct[v.S] = int32(len(distinct))
+				}
+				if len(distinct) > len(vals)/dictMaxRatio+1 {
+					break
+				}
+			}
+		}
+		if len(vals) >= 32 && len(distinct) <= len(vals)/dictMaxRatio {
+			col.Arr = buildDict(mem, vals, distinct)
+			return col
+		}
+		b := array.NewStringBuilder(mem)
+		b.Reserve(len(vals))
+		for _, v := range vals {
+			if v.IsNull() {
+				b.AppendNull()
+			} else {
+				b.Append(v.S)
+			}
+		}
+		col.Arr = b.NewArray()
+		b.Release()
+	case types.KindBytes, types.KindUUID, types.KindJSON:
+		b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
+		b.Reserve(len(vals))
+		for _, v := range vals {
+			if v.IsNull() {
+				b.AppendNull()
+			} else {
+				b.Append([]byte(v.S))
+			}
+		}
+		col.Arr = b.NewArray()
+		b.Release()
+	default:
+		col.Boxed = vals
+	}
+	return col
+}
+
+func buildDict(mem memory.Allocator, vals []types.Value, distinct map[string]int32) arrow.Array {
+	words := make([]string, len(distinct))
+	for w, i := range distinct {
+		words[i] = w
+	}
+	db := array.NewStringBuilder(mem)
+	db.AppendValues(words, nil)
+	dict := db.NewArray()
+	db.Release()
+	ib := array.NewInt32Builder(mem)
+	ib.Reserve(len(vals))
+	for _, v := range vals {
+		if v.IsNull() {
+			ib.AppendNull()
+		} else {
+			ib.Append(distinct[v.S])
+		}
+	}
+	idx := ib.NewArray()
+	ib.Release()
+	arr := array.NewDictionaryArray(&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, idx, dict)
+	idx.Release()
+	dict.Release()
+	return arr
+}
+
+// numericExp returns the exponent shared by all finite numerics in vals
+// when every coefficient fits an int64 (and no value is NaN/±Inf or -0).
+func numericExp(vals []types.Value) (int32, bool) {
+	var exp int32
+	first := true
+	for _, v := range vals {
+		if v.IsNull() {
+			continue
+		}
+		d := v.N
+		if d == nil || d.Form != apd.Finite || !d.Coeff.IsInt64() {
+			return 0, false
+		}
+		if d.Negative && d.Coeff.Sign() == 0 {
+			return 0, false
+		}
+		if first {
+			exp, first = d.Exponent, false
+		} else if d.Exponent != exp {
+			return 0, false
+		}
+	}
+	return exp, true
+}
+
+func (c *Column) zone(vals []types.Value, ordered bool) {
+	if !ordered {
+		return
+	}
+	c.Zone.Ordered = true
+	for _, v := range vals {
+		if v.IsNull() {
+			continue
+		}
+		if v.K == types.KindFloat && math.IsNaN(math.Float64frombits(uint64(v.I))) {
+			c.Zone.Ordered = false // NaN sorts above everything; keep it simple
+			return
+		}
+		if c.Zone.Min.IsNull() || types.Compare(v, c.Zone.Min) < 0 {
+			c.Zone.Min = v
+		}
+		if c.Zone.Max.IsNull() || types.Compare(v, c.Zone.Max) > 0 {
+			c.Zone.Max = v
+		}
+	}
+}
+
+// Row returns row i as values of def's columns (at query time: columns the
+// segment predates read their missing value).
+func (s *Segment) Row(def *catalog.Table, i int) []types.Value {
+	out := make([]types.Value, len(def.Columns))
+	s.RowInto(def, i, out, nil)
+	return out
+}
+
+// RowInto fills out (len(def.Columns)) with row i; need, when non-nil, says
+// which columns to fill (others stay NULL).
+func (s *Segment) RowInto(def *catalog.Table, i int, out []types.Value, need []bool) {
+	if !s.sealed {
+		r := s.rows[i]
+		for c := range out {
+			if need == nil || need[c] {
+				out[c] = colValue(def, r, c)
+			}
+		}
+		return
+	}
+	for c := range out {
+		if need != nil && !need[c] {
+			continue
+		}
+		if c < len(s.cols) {
+			out[c] = s.cols[c].Value(i)
+		} else {
+			out[c] = colValue(def, nil, c)
+		}
+	}
+}
+
+// Col returns column c of a sealed segment (nil if the segment predates it
+// or is open).
+func (s *Segment) Col(c int) *Column {
+	if !s.sealed || c >= len(s.cols) {
+		return nil
+	}
+	return s.cols[c]
+}
+
+func (s *Segment) release() {
+	for _, c := range s.cols {
+		c.release()
+	}
+	s.cols = nil
+}
+
+// Value returns column c of row i as def sees it (call with the table's
+// read lock held).
+func (s *Segment) Value(def *catalog.Table, i, c int) types.Value {
+	if !s.sealed {
+		return colValue(def, s.rows[i], c)
+	}
+	if c < len(s.cols) {
+		return s.cols[c].Value(i)
+	}
+	return colValue(def, nil, c)
+}
+
+// Shared returns an open segment's row i itself when it has all of def's
+// columns (rows are immutable once appended), or nil: the caller must not
+// modify it.
+func (s *Segment) Shared(def *catalog.Table, i int) []types.Value {
+	if s.sealed {
+		return nil
+	}
+	if r := s.rows[i]; len(r) == len(def.Columns) {
+		return r
+	}
+	return nil
+}

@@ -1,0 +1,370 @@
+package olap
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/log"
+	"github.com/omendb/omendb/oltp"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
+)
+
+// DefaultSegmentRows is how many rows a segment holds before it is sealed
+// when New is given no size (tests lower it to exercise sealing).
+var DefaultSegmentRows = 1 << 16
+
+// Store is the column store: per table, sealed Arrow segments and one open
+// segment. It is a materializer.Sink.
+type Store struct {
+	mem         memory.Allocator
+	segmentRows int
+
+	mu     sync.RWMutex // guards tables (the map)
+	tables map[uint32]*Table
+
+	applyMu  sync.Mutex
+	applied  atomic.Uint64
+	lastTime atomic.Int64 // unix µs of the last applied record's log time
+	waitMu   sync.Mutex
+	waitCh   chan struct{}
+}
+
+// Table is one table's column state.
+type Table struct {
+	ID uint32
+	mu sync.RWMutex
+	// Guarded by mu.
+	def  *catalog.Table
+	segs []*Segment // the last one is open (unsealed)
+	keys map[string]rowRef
+	live int64
+	// retired segments were replaced by Compact; scans that started earlier
+	// may still read them, so their Arrow memory is released only by Close
+	// or DROP TABLE.
+	retired []*Segment
+}
+
+type rowRef struct {
+	seg *Segment
+	i   int32
+}
+
+// New returns an empty column store at offset 0. mem allocates the Arrow
+// columns (memory.DefaultAllocator when nil); segmentRows <= 0 uses
+// DefaultSegmentRows.
+func New(mem memory.Allocator, segmentRows int) *Store {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	if segmentRows <= 0 {
+		segmentRows = DefaultSegmentRows
+	}
+	return &Store{mem: mem, segmentRows: segmentRows, tables: map[uint32]*Table{}, waitCh: make(chan struct{})}
+}
+
+// Applied returns the offset of the last applied record.
+func (s *Store) Applied() log.Offset { return log.Offset(s.applied.Load()) }
+
+// Lag returns how long ago the last applied record was stored in the log.
+func (s *Store) Lag() time.Duration {
+	t := s.lastTime.Load()
+	if t == 0 {
+		return 0
+	}
+	return time.Since(time.UnixMicro(t))
+}
+
+// WaitApplied blocks until the store has applied offset off or ctx ends.
+func (s *Store) WaitApplied(ctx context.Context, off log.Offset) error {
+	for {
+		s.waitMu.Lock()
+		ch := s.waitCh
+		s.waitMu.Unlock()
+		if s.applied.Load() >= uint64(off) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Table returns table id's column state, or nil.
+func (s *Store) Table(id uint32) *Table {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.tables[id]
+}
+
+// Close releases every segment's memory.
+func (s *Store) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, t := range s.tables {
+		t.releaseAll()
+		delete(s.tables, id)
+	}
+}
+
+// Apply applies one log entry (materializer.Sink). Entries at or below the
+// applied offset are skipped.
+func (s *Store) Apply(e log.Entry) error {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	off := uint64(e.Offset)
+	if off <= s.applied.Load() {
+		return nil
+	}
+	for ti := range e.Record.Txns {
+		txn := &e.Record.Txns[ti]
+		for oi := range txn.Ops {
+			if err := s.applyOp(off, &txn.Ops[oi]); err != nil {
+				return fmt.Errorf("olap: apply offset %d txn %d op %d: %w", off, txn.ID, oi, err)
+			}
+		}
+	}
+	s.applied.Store(off)
+	s.lastTime.Store(e.Time.UnixMicro())
+	s.waitMu.Lock()
+	close(s.waitCh)
+	s.waitCh = make(chan struct{})
+	s.waitMu.Unlock()
+	return nil
+}
+
+func (s *Store) applyOp(off uint64, op *log.Op) error {
+	switch op.Kind {
+	case log.OpDDL:
+		ch, err := catalog.DecodeChange(op.Row)
+		if err != nil {
+			return err
+		}
+		return s.applyDDL(off, ch)
+	case log.OpMeta:
+		return nil
+	}
+	t := s.Table(op.Table)
+	if t == nil {
+		return fmt.Errorf("table %d does not exist: %w", op.Table, pgerr.ErrCorrupt)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch op.Kind {
+	case log.OpInsert, log.OpUpdate:
+		row, err := types.DecodeRow(op.Row, nil)
+		if err != nil {
+			return err
+		}
+		t.put(s, off, string(op.Key), row)
+	case log.OpDelete:
+		t.del(off, string(op.Key))
+	case log.OpTruncate:
+		for _, r := range t.keys {
+			t.end(r, off)
+		}
+		t.keys = map[string]rowRef{}
+	default:
+		return fmt.Errorf("op kind %d: %w", op.Kind, log.ErrUnknownFormat)
+	}
+	return nil
+}
+
+func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
+	switch ch.Kind {
+	case catalog.CreateTable:
+		t := &Table{ID: ch.Table.ID, def: ch.Table, keys: map[string]rowRef{}}
+		s.mu.Lock()
+		s.tables[t.ID] = t
+		s.mu.Unlock()
+		return nil
+	case catalog.DropTable:
+		s.mu.Lock()
+		t := s.tables[ch.ID]
+		delete(s.tables, ch.ID)
+		s.mu.Unlock()
+		if t != nil {
+			t.mu.Lock()
+			t.releaseAll()
+			t.mu.Unlock()
+		}
+		return nil
+	}
+	if ch.Table == nil {
+		return nil
+	}
+	t := s.Table(ch.Table.ID)
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ch.Kind == catalog.SetPrimaryKey {
+		// Rows were keyed by hidden row ids; re-key live rows by their
+		// primary key, as the row store does.
+		pk := ch.Table.PK()
+		keys := make(map[string]rowRef, len(t.keys))
+		for _, r := range t.keys {
+			row := r.seg.Row(t.def, int(r.i))
+			keys[string(oltp.EncodeKey(ch.Table, pk, row))] = r
+		}
+		t.keys = keys
+	}
+	t.def = ch.Table
+	return nil
+}
+
+// put appends row as the newest version of key, ending the previous one.
+func (t *Table) put(s *Store, off uint64, key string, row []types.Value) {
+	if old, ok := t.keys[key]; ok {
+		t.end(old, off)
+	}
+	seg := t.openSeg(s)
+	seg.Ins = append(seg.Ins, off)
+	seg.Del = append(seg.Del, 0)
+	seg.rows = append(seg.rows, row)
+	t.keys[key] = rowRef{seg: seg, i: int32(len(seg.Ins) - 1)}
+	t.live++
+}
+
+func (t *Table) del(off uint64, key string) {
+	if old, ok := t.keys[key]; ok {
+		t.end(old, off)
+		delete(t.keys, key)
+	}
+}
+
+func (t *Table) end(r rowRef, off uint64) {
+	if r.seg.Del[r.i] == 0 {
+		r.seg.Del[r.i] = off
+		r.seg.deleted++
+		t.live--
+	}
+}
+
+// openSeg returns the open segment, sealing a full one first.
+func (t *Table) openSeg(s *Store) *Segment {
+	if n := len(t.segs); n > 0 {
+		last := t.segs[n-1]
+		if !last.sealed && len(last.Ins) < s.segmentRows {
+			return last
+		}
+		if !last.sealed {
+			last.seal(s.mem, t.def)
+		}
+	}
+	seg := &Segment{}
+	t.segs = append(t.segs, seg)
+	return seg
+}
+
+func (t *Table) releaseAll() {
+	for _, seg := range t.segs {
+		seg.release()
+	}
+	for _, seg := range t.retired {
+		seg.release()
+	}
+	t.segs, t.retired = nil, nil
+	t.keys = nil
+}
+
+// Compact rewrites sealed segments in which at least half the rows were
+// deleted before horizon (no snapshot at or above horizon can see them),
+// dropping those rows. Readers that started before keep their segments.
+func (t *Table) Compact(mem memory.Allocator, horizon uint64) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for si, seg := range t.segs {
+		if !seg.sealed || seg.deleted*2 < len(seg.Ins) {
+			continue
+		}
+		ns := &Segment{}
+		for i := range seg.Ins {
+			if seg.Del[i] != 0 && seg.Del[i] <= horizon {
+				continue
+			}
+			ns.Ins = append(ns.Ins, seg.Ins[i])
+			ns.Del = append(ns.Del, seg.Del[i])
+			ns.rows = append(ns.rows, seg.Row(t.def, i))
+			if seg.Del[i] != 0 {
+				ns.deleted++
+			}
+		}
+		if len(ns.Ins) == len(seg.Ins) {
+			continue
+		}
+		remap := map[int32]int32{}
+		j := int32(0)
+		for i := range seg.Ins {
+			if seg.Del[i] != 0 && seg.Del[i] <= horizon {
+				continue
+			}
+			remap[int32(i)] = j
+			j++
+		}
+		ns.seal(mem, t.def)
+		for k, r := range t.keys {
+			if r.seg == seg {
+				t.keys[k] = rowRef{seg: ns, i: remap[r.i]}
+			}
+		}
+		t.segs[si] = ns
+		t.retired = append(t.retired, seg)
+		n++
+	}
+	return n
+}
+
+// Snapshot is a consistent view of a table's segments for one scan.
+type Snapshot struct {
+	T    *Table
+	Def  *catalog.Table
+	Segs []*Segment
+}
+
+// Segments returns the table's current segment list (the open segment last).
+func (t *Table) Segments() Snapshot {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return Snapshot{T: t, Def: t.def, Segs: append([]*Segment(nil), t.segs...)}
+}
+
+// Live returns the number of live rows at the newest applied offset.
+func (t *Table) Live() int64 {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.live
+}
+
+// Visible appends to sel the positions of segment seg's rows visible at
+// snap, reading under the table's lock. It also returns the row count seen
+// (the open segment grows while we read).
+func (t *Table) Visible(seg *Segment, snap uint64, sel []int32) ([]int32, int) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n := len(seg.Ins)
+	for i := 0; i < n; i++ {
+		if seg.Ins[i] <= snap && (seg.Del[i] == 0 || seg.Del[i] > snap) {
+			sel = append(sel, int32(i))
+		}
+	}
+	return sel, n
+}
+
+// Read runs fn with the table's read lock held: fn may read seg's columns or
+// rows (RowInto, Col) safely while the materializer appends.
+func (t *Table) Read(fn func()) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	fn()
+}

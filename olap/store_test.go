@@ -1,0 +1,183 @@
+package olap
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/log"
+	"github.com/omendb/omendb/types"
+)
+
+// version is the model's view of one row version.
+type version struct {
+	begin, end uint64 // end 0 = live
+	row        []types.Value
+}
+
+func testTable() *catalog.Table {
+	return &catalog.Table{ID: 7, Name: "t", PrimaryKey: 0,
+		Columns: []catalog.Column{
+			{Name: "k", Type: types.Int4}, {Name: "g", Type: types.Int8}, {Name: "s", Type: types.Text},
+			{Name: "n", Type: types.Type{OID: types.OIDNumeric, Mod: types.NumericTypmod(12, 2)}},
+			{Name: "f", Type: types.Float8}, {Name: "d", Type: types.Type{OID: types.OIDDate, Mod: -1}},
+		},
+		Indexes: []catalog.Index{{ID: 8, Name: "t_pkey", Columns: []int{0}, Unique: true, Primary: true}}}
+}
+
+func ddl(ch *catalog.Change) log.Op { return log.Op{Kind: log.OpDDL, Row: ch.Encode()} }
+
+func randRow(r *rand.Rand, k int) []types.Value {
+	row := []types.Value{{K: types.KindInt, I: int64(k)}, {K: types.KindInt, I: int64(r.Intn(5))},
+		{K: types.KindText, S: fmt.Sprintf("w%d", r.Intn(3))},
+		{K: types.KindNumeric, N: apd.New(int64(r.Intn(100000)-50000), -2)},
+		{K: types.KindFloat, I: int64(mathFloat(r.Float64()))},
+		{K: types.KindDate, I: int64(r.Intn(1000))}}
+	for i := 1; i < len(row); i++ {
+		if r.Intn(10) == 0 {
+			row[i] = types.Null
+		}
+	}
+	return row
+}
+
+// TestVisibilityModel applies random inserts, updates, deletes and
+// truncates to a column store with small segments and checks, at random
+// snapshots, that the visible rows equal a model's (the row store's MVCC
+// rule). Memory is checked for leaks.
+func TestVisibilityModel(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewSource(seed))
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	st := New(mem, 50)
+	def := testTable()
+	off := uint64(1)
+	if err := st.Apply(log.Entry{Offset: log.Offset(off), Record: &log.Record{Txns: []log.Txn{{Ops: []log.Op{ddl(&catalog.Change{Kind: catalog.CreateTable, Table: def})}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	model := map[int][]*version{}
+	horizon := uint64(0) // snapshots below the compaction horizon are no longer readable
+	key := func(k int) []byte { return []byte(fmt.Sprintf("%08d", k)) }
+	for step := 0; step < 400; step++ {
+		off += uint64(1 + r.Intn(3))
+		var ops []log.Op
+		for n := 1 + r.Intn(8); n > 0; n-- {
+			k := r.Intn(150)
+			vs := model[k]
+			live := len(vs) > 0 && vs[len(vs)-1].end == 0
+			switch x := r.Intn(100); {
+			case x < 1:
+				ops = append(ops, log.Op{Kind: log.OpTruncate, Table: def.ID})
+				for _, vs := range model {
+					if v := vs[len(vs)-1]; v.end == 0 {
+						v.end = off
+					}
+				}
+			case x < 20 && live:
+				ops = append(ops, log.Op{Kind: log.OpDelete, Table: def.ID, Key: key(k)})
+				vs[len(vs)-1].end = off
+			default:
+				row := randRow(r, k)
+				kind := log.OpInsert
+				if live {
+					kind = log.OpUpdate
+					vs[len(vs)-1].end = off
+				}
+				ops = append(ops, log.Op{Kind: kind, Table: def.ID, Key: key(k), Row: types.EncodeRow(nil, row)})
+				model[k] = append(model[k], &version{begin: off, row: row})
+			}
+		}
+		if err := st.Apply(log.Entry{Offset: log.Offset(off), Record: &log.Record{Txns: []log.Txn{{Ops: ops}}}}); err != nil {
+			t.Fatal(err)
+		}
+		if step%40 == 0 || step == 399 {
+			for i := 0; i < 3; i++ {
+				snap := horizon + uint64(r.Int63n(int64(off-horizon))) + 1
+				checkSnap(t, st, def, model, snap)
+			}
+			checkSnap(t, st, def, model, off)
+		}
+		if step == 200 {
+			horizon = off
+			if n := st.Table(def.ID).Compact(mem, off); n == 0 {
+				t.Log("compaction rewrote no segment")
+			}
+			checkSnap(t, st, def, model, off)
+		}
+	}
+	tb := st.Table(def.ID)
+	sealed, dicts := 0, 0
+	for _, s := range tb.Segments().Segs {
+		if s.Sealed() {
+			sealed++
+			for c := range def.Columns {
+				col := s.Col(c)
+				if col.Zone.Ordered && !col.Zone.Min.IsNull() && types.Compare(col.Zone.Min, col.Zone.Max) > 0 {
+					t.Fatalf("zone map min > max in column %d", c)
+				}
+			}
+			if _, ok := s.Col(2).Arr.(*array.Dictionary); ok {
+				dicts++
+			}
+		}
+	}
+	if dicts == 0 {
+		t.Fatal("no dictionary-encoded text column in a sealed segment")
+	}
+	if sealed == 0 {
+		t.Fatal("no sealed segment: the test does not exercise Arrow columns")
+	}
+	st.Close()
+	mem.AssertSize(t, 0)
+}
+
+func checkSnap(t *testing.T, st *Store, def *catalog.Table, model map[int][]*version, snap uint64) {
+	t.Helper()
+	var want []string
+	for _, vs := range model {
+		for _, v := range vs {
+			if v.begin <= snap && (v.end == 0 || v.end > snap) {
+				want = append(want, rowString(v.row))
+			}
+		}
+	}
+	tb := st.Table(def.ID)
+	var got []string
+	for _, seg := range tb.Segments().Segs {
+		sel, _ := tb.Visible(seg, snap, nil)
+		tb.Read(func() {
+			for _, i := range sel {
+				got = append(got, rowString(seg.Row(def, int(i))))
+			}
+		})
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if fmt.Sprint(want) != fmt.Sprint(got) {
+		t.Fatalf("snapshot %d: column store has %d rows, model %d\n got %v\nwant %v", snap, len(got), len(want), got, want)
+	}
+}
+
+func rowString(row []types.Value) string {
+	s := ""
+	for i, v := range row {
+		t := []types.Type{types.Int4, types.Int8, types.Text, types.Numeric, types.Float8, {OID: types.OIDDate, Mod: -1}}[i]
+		if v.IsNull() {
+			s += "NULL|"
+		} else {
+			s += types.TextString(v, t, nil) + "|"
+		}
+	}
+	return s
+}
+
+func mathFloat(f float64) uint64 { return math.Float64bits(f) }

@@ -1,0 +1,225 @@
+package vexec
+
+import (
+	"github.com/omendb/omendb/sql/plan"
+)
+
+// decorrelate turns correlated [NOT] EXISTS conjuncts of cond (evaluated
+// over input's rows) into semi/anti hash joins of input with the
+// subquery's table: EXISTS (SELECT … FROM t WHERE t.k = outer.k AND p(t)
+// [AND r(t, outer)]) becomes input ⋉ σp(t) on outer.k = t.k with residual r.
+// It returns the new input and the conjuncts left to evaluate. Subqueries
+// of any other shape are left as they are.
+func (w *rewriter) decorrelate(input plan.Node, cond plan.Expr) (plan.Node, plan.Expr) {
+	var rest []plan.Expr
+	for _, c := range conjuncts(cond) {
+		if j := w.existsJoin(input, c); j != nil {
+			input = j
+			continue
+		}
+		rest = append(rest, c)
+	}
+	return input, and(rest)
+}
+
+func conjuncts(e plan.Expr) []plan.Expr {
+	if e == nil {
+		return nil
+	}
+	if l, ok := e.(*plan.Logic); ok && l.Op == "and" {
+		var out []plan.Expr
+		for _, a := range l.Args {
+			out = append(out, conjuncts(a)...)
+		}
+		return out
+	}
+	return []plan.Expr{e}
+}
+
+func and(es []plan.Expr) plan.Expr {
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		return es[0]
+	}
+	return &plan.Logic{Op: "and", Args: es}
+}
+
+// hasSubquery reports whether e contains a subquery or an outer reference
+// deeper than depth 1 (neither can be moved into a join condition).
+func movable(e plan.Expr) (outer bool, ok bool) {
+	ok = true
+	plan.Walk(e, func(x plan.Expr) bool {
+		switch r := x.(type) {
+		case *plan.Subquery, *plan.AggRef:
+			ok = false
+		case *plan.OuterRef:
+			if r.Depth != 1 {
+				ok = false
+			}
+			outer = true
+		}
+		return ok
+	})
+	return outer, ok
+}
+
+func (w *rewriter) existsJoin(input plan.Node, c plan.Expr) plan.Node {
+	not := false
+	if l, ok := c.(*plan.Logic); ok && l.Op == "not" && len(l.Args) == 1 {
+		c, not = l.Args[0], true
+	}
+	sq, ok := c.(*plan.Subquery)
+	if !ok || sq.Kind != plan.SubExists || !sq.Correlated {
+		return nil
+	}
+	if sq.Not {
+		not = !not
+	}
+	inner := sq.Plan
+	if p, ok := inner.(*plan.Project); ok {
+		inner = p.Input
+	}
+	var conds []plan.Expr
+	for {
+		f, ok := inner.(*plan.Filter)
+		if !ok {
+			break
+		}
+		conds = append(conds, conjuncts(f.Cond)...)
+		inner = f.Input
+	}
+	scan, ok := inner.(*plan.Scan)
+	if !ok {
+		return nil
+	}
+	conds = append(conds, conjuncts(scan.Filter)...)
+	eq := func(col int, e plan.Expr) plan.Expr {
+		return &plan.Cmp{Op: "=", L: &plan.ColRef{Idx: col, T: scan.Table.Columns[col].Type, Name: scan.Table.Columns[col].Name}, R: e}
+	}
+	for i, e := range scan.KeyEq {
+		conds = append(conds, eq(scan.Table.PK().Columns[i], e))
+	}
+	if scan.Index != nil {
+		for i, e := range scan.IndexEq {
+			conds = append(conds, eq(scan.Index.Columns[i], e))
+		}
+	}
+	lw := len(input.Columns())
+	var local, residual, lk, rk []plan.Expr
+	for _, e := range conds {
+		outer, ok := movable(e)
+		if !ok {
+			return nil
+		}
+		if !outer {
+			local = append(local, e)
+			continue
+		}
+		if cmp, ok := e.(*plan.Cmp); ok && cmp.Op == "=" && !cmp.Distinct {
+			l, r := cmp.L, cmp.R
+			if _, ok := l.(*plan.OuterRef); ok {
+				l, r = r, l
+			}
+			cr, ok1 := l.(*plan.ColRef)
+			or, ok2 := r.(*plan.OuterRef)
+			if ok1 && ok2 && cr.T.OID == or.T.OID && or.Idx < lw {
+				lk = append(lk, &plan.ColRef{Idx: or.Idx, T: or.T})
+				rk = append(rk, &plan.ColRef{Idx: cr.Idx, T: cr.T, Name: cr.Name})
+				continue
+			}
+		}
+		bad := false
+		residual = append(residual, plan.Transform(e, func(x plan.Expr) (plan.Expr, bool) {
+			switch r := x.(type) {
+			case *plan.OuterRef:
+				if r.Idx >= lw {
+					bad = true
+				}
+				return &plan.ColRef{Idx: r.Idx, T: r.T}, true
+			case *plan.ColRef:
+				return &plan.ColRef{Idx: lw + r.Idx, T: r.T, Name: r.Name}, true
+			}
+			return nil, false
+		}))
+		if bad {
+			return nil
+		}
+	}
+	if len(lk) == 0 {
+		return nil
+	}
+	right := *scan
+	right.KeyEq, right.Index, right.IndexEq = nil, nil, nil
+	right.Filter = and(local)
+	right.Reason = "decorrelated EXISTS"
+	kind := plan.SemiJoin
+	if not {
+		kind = plan.AntiJoin
+	}
+	w.decorrelated++
+	return &plan.Join{Kind: kind, Left: input, Right: w.under(&right, false), LeftKeys: lk, RightKeys: rk,
+		Cond: and(residual), Cols: input.Columns()}
+}
+
+// isExists reports whether c is a correlated [NOT] EXISTS subquery.
+func isExists(c plan.Expr) bool {
+	if l, ok := c.(*plan.Logic); ok && l.Op == "not" && len(l.Args) == 1 {
+		c = l.Args[0]
+	}
+	sq, ok := c.(*plan.Subquery)
+	return ok && sq.Kind == plan.SubExists && sq.Correlated
+}
+
+// orKeys finds equalities left.a = right.b that every branch of an OR
+// conjunct of an inner join's condition requires (TPC-H Q19's shape), so
+// the join can hash on them; the whole condition stays as the residual.
+func orKeys(j *plan.Join) (lk, rk []plan.Expr) {
+	lw := len(j.Left.Columns())
+	type pair struct{ a, b int }
+	eqs := func(e plan.Expr) map[pair]*plan.ColRef {
+		out := map[pair]*plan.ColRef{}
+		for _, c := range conjuncts(e) {
+			cmp, ok := c.(*plan.Cmp)
+			if !ok || cmp.Op != "=" || cmp.Distinct {
+				continue
+			}
+			l, ok1 := cmp.L.(*plan.ColRef)
+			r, ok2 := cmp.R.(*plan.ColRef)
+			if !ok1 || !ok2 || l.T.OID != r.T.OID {
+				continue
+			}
+			if l.Idx >= lw {
+				l, r = r, l
+			}
+			if l.Idx < lw && r.Idx >= lw {
+				out[pair{l.Idx, r.Idx}] = l
+			}
+		}
+		return out
+	}
+	for _, c := range conjuncts(j.Cond) {
+		or, ok := c.(*plan.Logic)
+		if !ok || or.Op != "or" || len(or.Args) == 0 {
+			continue
+		}
+		common := eqs(or.Args[0])
+		for _, b := range or.Args[1:] {
+			next := eqs(b)
+			for p := range common {
+				if _, ok := next[p]; !ok {
+					delete(common, p)
+				}
+			}
+		}
+		for p, l := range common {
+			lk = append(lk, &plan.ColRef{Idx: p.a, T: l.T})
+			rk = append(rk, &plan.ColRef{Idx: p.b - lw, T: l.T})
+		}
+		if len(lk) > 0 {
+			return lk, rk
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,254 @@
+package vexec
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/omendb/omendb/log"
+	"github.com/omendb/omendb/olap"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/exec"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// DefaultWait bounds how long a statement waits for the column store to
+// reach its snapshot before it reads the row store instead (auto) or fails
+// (omendb.engine = column).
+const DefaultWait = 5 * time.Second
+
+// Runner runs queries whose table scans it can serve from the column store.
+type Runner struct {
+	Store *olap.Store
+	Wait  time.Duration
+	// Healthy, when set, reports whether the column store's materializer is
+	// running; when it is not, statements use the row store.
+	Healthy func() bool
+
+	waits waitStats
+	// Served counts statements run with column scans; Fallbacks those
+	// left to the row store because the column store was behind or broken.
+	Served, Fallbacks atomic.Int64
+	// SegmentsScanned and SegmentsPruned count segments read and skipped
+	// by zone maps.
+	SegmentsScanned, SegmentsPruned atomic.Int64
+}
+
+// waitStats records how long statements waited for the column store.
+type waitStats struct {
+	mu      sync.Mutex
+	samples []time.Duration // ring of the last 1<<14 waits
+	next    int
+	total   atomic.Int64
+}
+
+func (w *waitStats) add(d time.Duration) {
+	w.total.Add(1)
+	w.mu.Lock()
+	if len(w.samples) < 1<<14 {
+		w.samples = append(w.samples, d)
+	} else {
+		w.samples[w.next] = d
+		w.next = (w.next + 1) % len(w.samples)
+	}
+	w.mu.Unlock()
+}
+
+// WaitQuantile returns the q-quantile (0..1) of recent snapshot waits and
+// how many statements waited in total.
+func (r *Runner) WaitQuantile(q float64) (time.Duration, int64) {
+	r.waits.mu.Lock()
+	s := append([]time.Duration(nil), r.waits.samples...)
+	r.waits.mu.Unlock()
+	if len(s) == 0 {
+		return 0, 0
+	}
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(q * float64(len(s)-1))
+	return s[i], r.waits.total.Load()
+}
+
+// Run implements sql.ColumnRunner: it replaces the plan's table scans by
+// column-store scans at snap (waiting until the column store has applied
+// snap) and runs the rest with the row executor. ok=false when no scan can
+// be served.
+func (r *Runner) Run(ctx context.Context, root plan.Node, snap log.Offset, c *exec.Ctx) (exec.Iter, bool, error) {
+	force := false
+	if c.Env != nil {
+		if m, _ := c.Env.Setting("omendb.engine"); m == "column" {
+			force = true
+		}
+	}
+	if r.Healthy != nil && !r.Healthy() {
+		if force {
+			return nil, false, pgerr.New(pgerr.InternalError, "the column store's materializer stopped")
+		}
+		return nil, false, nil
+	}
+	rw := &rewriter{r: r, c: c, snap: uint64(snap), force: force}
+	newRoot := rw.node(root)
+	if rw.replaced == 0 || rw.refuse {
+		return nil, false, nil
+	}
+	rw.pushNeed(newRoot, nil)
+	wait := r.Wait
+	if wait <= 0 {
+		wait = DefaultWait
+	}
+	start := time.Now()
+	if r.Store.Applied() < snap {
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		err := r.Store.WaitApplied(wctx, snap)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, false, ctx.Err()
+			}
+			if !force {
+				r.Fallbacks.Add(1)
+				return nil, false, nil // the row store serves this statement at snap
+			}
+			return nil, false, pgerr.New(pgerr.QueryCanceled, "the column store did not reach offset %d within %s (applied %d)", uint64(snap), wait, uint64(r.Store.Applied()))
+		}
+	}
+	r.waits.add(time.Since(start))
+	// Tables must exist in the column store at snap.
+	for _, s := range rw.scans {
+		if r.Store.Table(s.n.Table.ID) == nil {
+			if force {
+				return nil, false, pgerr.New(pgerr.InternalError, "table %q is missing from the column store", s.n.Table.Name)
+			}
+			return nil, false, nil
+		}
+	}
+	it, err := exec.Open(c, newRoot)
+	if err != nil {
+		return nil, false, err
+	}
+	r.Served.Add(1)
+	return it, true, nil
+}
+
+// rewriter copies the plan tree, replacing table scans by virtual scans that
+// read the column store.
+type rewriter struct {
+	r        *Runner
+	c        *exec.Ctx
+	snap     uint64
+	force    bool
+	replaced int
+	refuse   bool
+	scans    []*colScan
+	ordered  bool // under a LIMIT with no sort in between: scans keep key order
+	// decorrelated counts EXISTS subqueries turned into semi/anti joins.
+	decorrelated int
+	byNode       map[*plan.VirtualScan]*colScan
+}
+
+func (w *rewriter) under(n plan.Node, ordered bool) plan.Node {
+	old := w.ordered
+	w.ordered = ordered
+	defer func() { w.ordered = old }()
+	return w.node(n)
+}
+
+func (w *rewriter) node(n plan.Node) plan.Node {
+	switch x := n.(type) {
+	case *plan.Scan:
+		var plain, exists []plan.Expr
+		for _, c := range conjuncts(x.Filter) {
+			if isExists(c) {
+				exists = append(exists, c)
+			} else {
+				plain = append(plain, c)
+			}
+		}
+		if len(exists) > 0 {
+			base := *x
+			base.Filter = and(plain)
+			in, rest := w.decorrelate(&base, and(exists))
+			if in != plan.Node(&base) {
+				out := w.node(in)
+				if rest != nil {
+					out = &plan.Filter{Input: out, Cond: rest}
+				}
+				return out
+			}
+		}
+		if (len(x.KeyEq) > 0 || x.Index != nil) && !w.force {
+			return x // the OLTP index path is better for selective key predicates
+		}
+		if w.r.Store.Table(x.Table.ID) == nil && !w.force {
+			return x
+		}
+		s := &colScan{r: w.r, c: w.c, n: x, snap: w.snap, ordered: w.ordered}
+		w.scans = append(w.scans, s)
+		w.replaced++
+		vt := &plan.VirtualTable{Name: x.Table.Name, OID: x.Table.ID, Cols: x.Cols, Rows: s.rows}
+		vs := &plan.VirtualScan{Table: vt, Cols: x.Cols}
+		if w.byNode == nil {
+			w.byNode = map[*plan.VirtualScan]*colScan{}
+		}
+		w.byNode[vs] = s
+		return vs
+	case *plan.Filter:
+		in, cond := w.decorrelate(x.Input, x.Cond)
+		if cond == nil {
+			return w.node(in)
+		}
+		return &plan.Filter{Input: w.node(in), Cond: cond}
+	case *plan.Project:
+		y := *x
+		y.Input = w.node(x.Input)
+		return &y
+	case *plan.Join:
+		y := *x
+		if x.Kind == plan.InnerJoin && len(x.LeftKeys) == 0 && x.Cond != nil {
+			y.LeftKeys, y.RightKeys = orKeys(x)
+		}
+		y.Left = w.node(x.Left)
+		y.Right = w.node(x.Right)
+		return &y
+	case *plan.Aggregate:
+		y := *x
+		y.Input = w.under(x.Input, false)
+		return &y
+	case *plan.Sort:
+		y := *x
+		y.Input = w.under(x.Input, false)
+		return &y
+	case *plan.Limit:
+		y := *x
+		y.Input = w.under(x.Input, true)
+		return &y
+	case *plan.Distinct:
+		y := *x
+		y.Input = w.under(x.Input, false)
+		return &y
+	case *plan.SetOp:
+		y := *x
+		y.Left = w.node(x.Left)
+		y.Right = w.node(x.Right)
+		return &y
+	case *plan.Materialize:
+		// CTEs are cached by ID; keep the node identity semantics by copying
+		// with the same ID (every reference is rewritten the same way).
+		y := *x
+		y.Input = w.node(x.Input)
+		return &y
+	case *plan.Values, *plan.One, *plan.FuncScan, *plan.VirtualScan:
+		return n
+	}
+	// Unknown node: leave the whole query to the row executor.
+	w.refuse = true
+	return n
+}
+
+var errStop = errors.New("stop")
+
+// compile-time check that rows has the VirtualTable signature.
+var _ func(plan.VirtualEnv) ([][]types.Value, error) = (*colScan)(nil).rows
