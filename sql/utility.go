@@ -299,12 +299,13 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 		}
 		stats = c.Stats
 	}
+	_, isQuery := bound.(*plan.Query)
 	lines := plan.Explain(root, func(n plan.Node) string {
 		if st := stats[n]; st != nil {
 			return fmt.Sprintf(" (actual rows=%d loops=%d time=%.3f ms)", st.Rows, st.Loops, float64(st.Time.Microseconds())/1000)
 		}
 		return ""
-	})
+	}, func(sc *plan.Scan) string { return s.storeFor(sc, isQuery) })
 	if header != "" {
 		for i := range lines {
 			lines[i] = "  " + lines[i]
@@ -316,6 +317,25 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 		rows[i] = []types.Value{types.NewText(l)}
 	}
 	return &result{cols: []pgwire.Column{{Name: "QUERY PLAN", Type: types.Text}}, rows: rows, tag: "EXPLAIN"}, nil
+}
+
+// storeFor names the store a scan reads and why, by the rule the session
+// and the column runner apply: read-only queries of a transaction without
+// its own writes go to the column store, except scans with a selective
+// key or index equality, which stay on the row store's index.
+func (s *Session) storeFor(sc *plan.Scan, query bool) string {
+	mode := s.settings["omendb.engine"]
+	switch {
+	case !query:
+		return "row store: data-modifying statement; " + sc.Reason
+	case ColumnRunner == nil || mode == "row":
+		return "row store: omendb.engine = " + mode + "; " + sc.Reason
+	case s.txn != nil && !s.txn.writes.Empty():
+		return "row store: the transaction has its own uncommitted writes; " + sc.Reason
+	case (len(sc.KeyEq) > 0 || sc.Index != nil) && mode != "column":
+		return "row store: " + sc.Reason
+	}
+	return "column store: scan with zone-map pruning at the statement's offset"
 }
 
 var _ = catalog.New

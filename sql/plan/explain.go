@@ -6,8 +6,9 @@ import (
 )
 
 // Explain renders a plan tree as EXPLAIN's text lines; extra appends
-// per-node detail (EXPLAIN ANALYZE's actual rows and time).
-func Explain(n Node, extra func(Node) string) []string {
+// per-node detail (EXPLAIN ANALYZE's actual rows and time) and store names
+// the store a scan reads ("row store: …" / "column store: …").
+func Explain(n Node, extra func(Node) string, store func(*Scan) string) []string {
 	var lines []string
 	var walk func(n Node, depth int)
 	walk = func(n Node, depth int) {
@@ -16,7 +17,7 @@ func Explain(n Node, extra func(Node) string) []string {
 		if depth > 0 {
 			prefix = "->  "
 		}
-		line := indent + prefix + describe(n) + extra(n)
+		line := indent + prefix + describe(n, store) + extra(n)
 		lines = append(lines, line)
 		for _, c := range children(n) {
 			walk(c, depth+1)
@@ -26,10 +27,9 @@ func Explain(n Node, extra func(Node) string) []string {
 	return lines
 }
 
-func describe(n Node) string {
+func describe(n Node, storeOf func(*Scan) string) string {
 	switch x := n.(type) {
 	case *Scan:
-		store := "row store"
 		s := ""
 		switch {
 		case len(x.KeyEq) > 0:
@@ -42,7 +42,7 @@ func describe(n Node) string {
 		if x.Alias != "" && x.Alias != x.Table.Name {
 			s += " " + x.Alias
 		}
-		s += fmt.Sprintf(" [%s: %s]", store, x.Reason)
+		s += " [" + storeOf(x) + "]"
 		if x.Filter != nil {
 			s += " (filtered)"
 		}
