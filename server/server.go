@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omendb/omendb/ingest/pgcdc"
 	"github.com/omendb/omendb/log"
 	"github.com/omendb/omendb/materializer"
 	"github.com/omendb/omendb/oltp"
@@ -49,7 +50,8 @@ type Server struct {
 	Committer *oltp.Committer
 	Engine    *sql.Engine
 	Mat       *materializer.Materializer
-	OLAP      *OLAP // column store (server/olap.go)
+	OLAP      *OLAP          // column store (server/olap.go)
+	Sources   *pgcdc.Manager // CDC sources (ingest/pgcdc)
 	wire      *pgwire.Server
 	ln        net.Listener
 	httpSrv   *http.Server
@@ -91,6 +93,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.OLAP = startOLAP(s, runCtx)
 	s.Committer = oltp.NewCommitter(l, s.Store, logger)
 	s.Engine = sql.NewEngine(s.Store, s.Committer, l, logger)
+	s.Sources = pgcdc.NewManager(s.Engine, logger)
+	s.wg.Add(1)
+	go func() { // sources resume once recovery is done
+		defer s.wg.Done()
+		select {
+		case <-s.ready:
+			s.Sources.Start()
+		case <-runCtx.Done():
+		}
+	}()
 	s.wire = pgwire.NewServer(pgwire.Config{}, &gate{eng: s.Engine, s: s}, logger)
 	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		s.Close()
@@ -196,6 +208,9 @@ func (s *Server) Close() error {
 		}
 		if s.httpSrv != nil {
 			_ = s.httpSrv.Shutdown(ctx)
+		}
+		if s.Sources != nil {
+			s.Sources.Close()
 		}
 		if s.Committer != nil {
 			s.Committer.Close()

@@ -50,6 +50,7 @@ func runBenchCommit(ctx context.Context, args []string) error {
 	noPG := fs.Bool("no-postgres", false, "skip the PostgreSQL peer")
 	omendbURL := fs.String("url", "", "benchmark a running OmenDB at this URL instead of starting one")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	unsafe := fs.Bool("unsafe-no-fsync", false, "diagnostic: run OmenDB without fsync (not a fair comparison)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func runBenchCommit(ctx context.Context, args []string) error {
 		defer os.RemoveAll(dir)
 		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 		var err2 error
-		srv, err2 = server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet})
+		srv, err2 = server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet, Unsafe: *unsafe})
 		err = err2
 		if err != nil {
 			return err

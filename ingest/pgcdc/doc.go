@@ -1,0 +1,50 @@
+// Package pgcdc ingests a PostgreSQL database into OmenDB by logical
+// replication (pgoutput protocol v2 through jackc/pglogrepl): CREATE SOURCE
+// creates one read-only OmenDB table per published table, copies them at
+// the replication slot's exported snapshot, then streams changes.
+//
+// # Durable state (all of it in the log, as OpMeta and catalog changes)
+//
+//   - "sources": JSON list of source names;
+//   - "source:<name>": the Definition (conninfo, publication, slot, the
+//     slot's consistent point, the table map and snapshot chunk layout);
+//   - "source-lsn:<name>": 8-byte end LSN of the last source transaction
+//     in the log — committed in the same OmenDB transaction as its rows,
+//     so it is the exactly-once anchor;
+//   - "source-chunk:<name>:<table>:<chunk>": a snapshot chunk is in the log
+//     (committed with the chunk's rows);
+//   - "source-table-error:<name>:<table>": the table stopped replicating.
+//
+// Definitions are log events, so they survive restarts and point-in-time
+// recovery; the Manager reads them from oltp.Store.Meta after recovery.
+//
+// # Invariants
+//
+//   - The flush LSN acknowledged to PostgreSQL never exceeds the end LSN of
+//     the last source transaction durable in the log, except when nothing
+//     received is waiting for the log: then a keepalive's WAL end is
+//     acknowledged so an idle source's slot advances.
+//   - After a restart, replication starts at "source-lsn" and transactions
+//     ending at or below it are skipped.
+//   - Snapshot chunks are ctid ranges of about 20k rows; each is one OmenDB
+//     transaction carrying its chunk marker. After a crash during the
+//     snapshot the exported snapshot is gone: the remaining chunks are read
+//     at a newer snapshot and written as upserts, and streaming from the
+//     consistent point replays the changes in between, which converges to
+//     the source's state for keyed tables (see docs/cdc.md for the one
+//     caveat about tables without a key).
+//   - Each source transaction is applied atomically. While a commit is in
+//     flight, later source transactions queue and are committed together
+//     as one OmenDB transaction (a source-prefix-consistent state; the LSN
+//     marker is the last one's end).
+//
+// # Goroutines
+//
+// Per source: run (supervisor, retries with backoff and records the last
+// error on the status), two snapshot workers while copying, and while
+// streaming a receiver (reads the slot, decodes, acknowledges) and an
+// applier (commits in order). Manager.mu guards the source map;
+// Manager.ddlMu serialises CREATE/DROP SOURCE. Status fields are atomics or
+// guarded by source.mu; neither lock is held while committing or talking to
+// PostgreSQL.
+package pgcdc

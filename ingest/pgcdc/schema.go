@@ -1,0 +1,188 @@
+package pgcdc
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/oltp"
+	"github.com/omendb/omendb/types"
+)
+
+// relation handles a Relation message: it maps the relation to its OmenDB
+// table and applies a schema change the source made (DDL is not replicated;
+// the next Relation message shows its effect). ADD COLUMN, DROP COLUMN and
+// RENAME COLUMN are applied; other changes turn the table's state to error.
+func (st *streamer) relation(ctx context.Context, msg *pglogrepl.RelationMessage) error {
+	r := &relation{cols: msg.Columns}
+	st.rels[msg.RelationID] = r
+	for _, t := range st.s.def.Tables {
+		if t.Schema == msg.Namespace && t.Name == msg.RelationName {
+			r.id = t.ID
+		}
+	}
+	if r.id == 0 {
+		return nil
+	}
+	def, ok := st.s.m.store.Catalog().Table(r.id)
+	if !ok {
+		r.id = 0
+		return nil
+	}
+	if st.s.tableErr(r.id) == "" {
+		changes, msgText := st.diff(ctx, msg, def)
+		if msgText != "" {
+			if err := st.tableError(ctx, r.id, msgText); err != nil {
+				return err
+			}
+		} else if len(changes) > 0 {
+			if err := st.waitIdle(ctx); err != nil {
+				return err
+			}
+			err := st.s.m.commitWrites(ctx, func(uint64) (*oltp.Writes, error) {
+				w := oltp.NewWrites()
+				for _, ch := range changes {
+					w.DDL(ch)
+				}
+				return w, nil
+			})
+			if err != nil {
+				return fmt.Errorf("applying the source's schema change to %q: %w", def.Name, err)
+			}
+			def, _ = st.s.m.store.Catalog().Table(r.id)
+			st.s.m.logger.Info("applied source schema change", "source", st.s.def.Name, "table", def.Name, "changes", len(changes))
+		}
+	}
+	r.colIdx = make([]int, len(msg.Columns))
+	for i, c := range msg.Columns {
+		r.colIdx[i] = def.ColumnIndex(c.Name)
+		if r.colIdx[i] < 0 && st.s.tableErr(r.id) == "" {
+			if err := st.tableError(ctx, r.id, fmt.Sprintf("source column %q has no OmenDB column", c.Name)); err != nil {
+				return err
+			}
+		}
+	}
+	if st.s.tableErr(r.id) != "" {
+		for i := range r.colIdx {
+			r.colIdx[i] = max(r.colIdx[i], 0)
+		}
+	}
+	return nil
+}
+
+// diff compares a Relation message with the OmenDB table and returns the
+// catalog changes that make them agree, or a reason they cannot.
+func (st *streamer) diff(ctx context.Context, msg *pglogrepl.RelationMessage, def *catalog.Table) ([]*catalog.Change, string) {
+	var live []int
+	for i, c := range def.Columns {
+		if !c.Dropped {
+			live = append(live, i)
+		}
+	}
+	type rc struct {
+		name string
+		t    types.Type
+	}
+	rel := make([]rc, len(msg.Columns))
+	for i, c := range msg.Columns {
+		t, _ := mapType(c.DataType, c.TypeModifier)
+		rel[i] = rc{c.Name, t}
+	}
+	isKey := func(ci int) bool {
+		if pk := def.PK(); pk != nil {
+			for _, k := range pk.Columns {
+				if k == ci {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	typeErr := func(ci int, t types.Type) string {
+		return fmt.Sprintf("the type of column %q changed on the source from %s to %s; this change is not applied (DROP SOURCE and CREATE it again to re-copy)",
+			def.Columns[ci].Name, types.TypeName(def.Columns[ci].Type), types.TypeName(t))
+	}
+	nt := def.Clone()
+	var changes []*catalog.Change
+	switch {
+	case len(rel) >= len(live):
+		for i, ci := range live {
+			if rel[i].t != def.Columns[ci].Type {
+				return nil, typeErr(ci, rel[i].t)
+			}
+			if rel[i].name != def.Columns[ci].Name {
+				// Same position and type, new name: a rename.
+				nt.Columns[ci].Name = rel[i].name
+				changes = append(changes, &catalog.Change{Kind: catalog.RenameColumn, Table: nt.Clone()})
+			}
+		}
+		for _, c := range rel[len(live):] {
+			col := catalog.Column{Name: c.name, Type: c.t}
+			missing, why := st.missingValue(ctx, msg.RelationID, c.name, def)
+			if why != "" {
+				return nil, why
+			}
+			col.Missing = missing
+			nt.Columns = append(nt.Columns, col)
+			changes = append(changes, &catalog.Change{Kind: catalog.AddColumn, Table: nt.Clone()})
+		}
+	default:
+		// Fewer columns: the source dropped some. The remaining ones must
+		// appear in the same order with the same names and types.
+		j := 0
+		for _, ci := range live {
+			if j < len(rel) && rel[j].name == def.Columns[ci].Name {
+				if rel[j].t != def.Columns[ci].Type {
+					return nil, typeErr(ci, rel[j].t)
+				}
+				j++
+				continue
+			}
+			if isKey(ci) {
+				return nil, fmt.Sprintf("key column %q was dropped or renamed on the source; not applied", def.Columns[ci].Name)
+			}
+			nt.Columns[ci].Dropped = true
+			changes = append(changes, &catalog.Change{Kind: catalog.DropColumn, Table: nt.Clone()})
+		}
+		if j != len(rel) {
+			return nil, fmt.Sprintf("columns of %q changed on the source in a way OmenDB cannot follow (source columns: %s)", def.Name, relNames(msg))
+		}
+	}
+	return changes, ""
+}
+
+func relNames(msg *pglogrepl.RelationMessage) string {
+	var n []string
+	for _, c := range msg.Columns {
+		n = append(n, c.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+// missingValue asks the source which value existing rows read for an added
+// column (attmissingval): ADD COLUMN … DEFAULT writes no WAL for them.
+func (st *streamer) missingValue(ctx context.Context, relid uint32, col string, def *catalog.Table) (*string, string) {
+	c, err := connectSQL(ctx, st.s.def.Conn)
+	if err != nil {
+		return nil, fmt.Sprintf("cannot read the definition of added column %q from the source: %v", col, err)
+	}
+	defer c.Close(context.Background())
+	var hasMissing, hasDef bool
+	var val *string
+	err = c.QueryRow(ctx, `SELECT atthasmissing, atthasdef, (attmissingval::text::text[])[1] FROM pg_attribute
+		WHERE attrelid = $1 AND attname = $2`, relid, col).Scan(&hasMissing, &hasDef, &val)
+	if err != nil {
+		return nil, fmt.Sprintf("cannot read the definition of added column %q from the source: %v", col, err)
+	}
+	if hasMissing {
+		return val, ""
+	}
+	if hasDef {
+		if t := st.s.m.store.Table(def.ID); t != nil && t.Count() > 0 {
+			return nil, fmt.Sprintf("column %q was added with a volatile default, which rewrote the source table without replicating its values; not applied", col)
+		}
+	}
+	return nil, ""
+}

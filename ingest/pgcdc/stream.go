@@ -1,0 +1,572 @@
+package pgcdc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/oltp"
+	"github.com/omendb/omendb/types"
+)
+
+const metaTableErrPfx = "source-table-error:" // + name:tableID → error text
+
+// change is one decoded row change of a source transaction.
+type change struct {
+	kind   byte // 'I', 'U', 'D', 'T'
+	table  uint32
+	row    []types.Value // new row (I, U); key or old row (D)
+	old    []types.Value // U: old key/row when sent
+	toast  []bool        // U: columns whose value is unchanged TOAST ('u')
+	trunc  []uint32
+	subxid uint32
+}
+
+// txnBuf is one source transaction, complete once its commit arrives.
+type txnBuf struct {
+	end     uint64
+	commit  time.Time
+	changes []change
+}
+
+// relation is the source's description of a table (Relation message) and
+// where its columns go in the OmenDB table.
+type relation struct {
+	id     uint32 // OmenDB table, 0 = not replicated
+	colIdx []int
+	cols   []*pglogrepl.RelationMessageColumn
+}
+
+type streamer struct {
+	s        *source
+	conn     *pgconn.PgConn
+	rels     map[uint32]*relation
+	cur      *txnBuf
+	streams  map[uint32]*txnBuf
+	inStream bool
+	xid      uint32
+	skipTo   uint64 // transactions ending at or below are already in the log
+	idleAck  uint64
+	inflight atomic.Int64
+	applyCh  chan *txnBuf
+	errc     chan error
+}
+
+func (s *source) stream(ctx context.Context) error {
+	conn, err := connectRepl(ctx, s.def.Conn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	start := s.acked.Load()
+	err = pglogrepl.StartReplication(ctx, conn, s.def.Slot, pglogrepl.LSN(start), pglogrepl.StartReplicationOptions{
+		PluginArgs: []string{"proto_version '2'", fmt.Sprintf("publication_names '%s'", quoteLit(s.def.Publication)), "streaming 'true'"}})
+	if err != nil {
+		return sourceError("starting replication from slot "+s.def.Slot, err)
+	}
+	st := &streamer{s: s, conn: conn, rels: map[uint32]*relation{}, streams: map[uint32]*txnBuf{}, skipTo: start,
+		applyCh: make(chan *txnBuf, 4096), errc: make(chan error, 1)}
+	actx, cancel := context.WithCancel(ctx)
+	appDone := make(chan struct{})
+	go func() {
+		defer close(appDone)
+		st.applier(actx)
+	}()
+	err = st.receive(ctx)
+	cancel()
+	<-appDone
+	return err
+}
+
+func quoteLit(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' {
+			out = append(out, '\'')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+const statusInterval = time.Second
+
+func (st *streamer) flushPos() uint64 { return max(st.s.acked.Load(), st.idleAck) }
+
+func (st *streamer) sendStatus(ctx context.Context) error {
+	p := pglogrepl.LSN(st.flushPos())
+	err := pglogrepl.SendStandbyStatusUpdate(ctx, st.conn, pglogrepl.StandbyStatusUpdate{
+		WALWritePosition: p, WALFlushPosition: p, WALApplyPosition: p})
+	if err != nil {
+		return sourceError("acknowledging", err)
+	}
+	return nil
+}
+
+func (st *streamer) receive(ctx context.Context) error {
+	next := time.Now().Add(statusInterval)
+	for {
+		select {
+		case err := <-st.errc:
+			return err
+		default:
+		}
+		if !time.Now().Before(next) {
+			if err := st.sendStatus(ctx); err != nil {
+				return err
+			}
+			next = time.Now().Add(statusInterval)
+		}
+		rctx, cancel := context.WithDeadline(ctx, next)
+		raw, err := st.conn.ReceiveMessage(rctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if pgconn.Timeout(err) {
+				continue
+			}
+			return sourceError("receiving", err)
+		}
+		switch msg := raw.(type) {
+		case *pgproto3.ErrorResponse:
+			return sourceError("replication", pgconn.ErrorResponseToPgError(msg))
+		case *pgproto3.CopyData:
+			if len(msg.Data) == 0 {
+				continue
+			}
+			switch msg.Data[0] {
+			case pglogrepl.PrimaryKeepaliveMessageByteID:
+				ka, err := pglogrepl.ParsePrimaryKeepaliveMessage(msg.Data[1:])
+				if err != nil {
+					return err
+				}
+				st.s.walEnd.Store(uint64(ka.ServerWALEnd))
+				if st.cur == nil && st.inflight.Load() == 0 && !st.inStream && len(st.streams) == 0 {
+					// Nothing received is waiting for the log: everything up
+					// to the server's WAL end is either in the log or not
+					// ours, so the slot may advance (an idle source must not
+					// retain WAL).
+					st.idleAck = max(st.idleAck, uint64(ka.ServerWALEnd))
+				}
+				if ka.ReplyRequested {
+					next = time.Time{}
+				}
+			case pglogrepl.XLogDataByteID:
+				xld, err := pglogrepl.ParseXLogData(msg.Data[1:])
+				if err != nil {
+					return err
+				}
+				st.s.walEnd.Store(max(st.s.walEnd.Load(), uint64(xld.ServerWALEnd)))
+				if err := st.handle(ctx, xld.WALData); err != nil {
+					return err
+				}
+			}
+		default:
+			return fmt.Errorf("unexpected message %T from the source", raw)
+		}
+	}
+}
+
+func (st *streamer) target(xid uint32) *txnBuf {
+	if st.inStream {
+		return st.streams[st.xid]
+	}
+	return st.cur
+}
+
+func (st *streamer) push(ctx context.Context, t *txnBuf) error {
+	if t.end <= st.skipTo {
+		return nil // already in the log (exactly-once after a restart)
+	}
+	st.inflight.Add(1)
+	st.s.behind.Store(true)
+	select {
+	case st.applyCh <- t:
+		return nil
+	case err := <-st.errc:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (st *streamer) handle(ctx context.Context, data []byte) error {
+	m, err := pglogrepl.ParseV2(data, st.inStream)
+	if err != nil {
+		return fmt.Errorf("decoding pgoutput message: %w", err)
+	}
+	switch msg := m.(type) {
+	case *pglogrepl.RelationMessageV2:
+		return st.relation(ctx, &msg.RelationMessage)
+	case *pglogrepl.BeginMessage:
+		st.cur = &txnBuf{}
+	case *pglogrepl.CommitMessage:
+		t := st.cur
+		st.cur = nil
+		if t == nil {
+			return errors.New("commit without begin")
+		}
+		t.end, t.commit = uint64(msg.TransactionEndLSN), msg.CommitTime
+		return st.push(ctx, t)
+	case *pglogrepl.StreamStartMessageV2:
+		st.inStream, st.xid = true, msg.Xid
+		if st.streams[msg.Xid] == nil {
+			st.streams[msg.Xid] = &txnBuf{}
+		}
+	case *pglogrepl.StreamStopMessageV2:
+		st.inStream = false
+	case *pglogrepl.StreamCommitMessageV2:
+		t := st.streams[msg.Xid]
+		delete(st.streams, msg.Xid)
+		if t == nil {
+			t = &txnBuf{}
+		}
+		t.end, t.commit = uint64(msg.TransactionEndLSN), msg.CommitTime
+		return st.push(ctx, t)
+	case *pglogrepl.StreamAbortMessageV2:
+		if msg.SubXid == msg.Xid {
+			delete(st.streams, msg.Xid)
+		} else if t := st.streams[msg.Xid]; t != nil {
+			kept := t.changes[:0]
+			for _, c := range t.changes {
+				if c.subxid != msg.SubXid {
+					kept = append(kept, c)
+				}
+			}
+			t.changes = kept
+		}
+	case *pglogrepl.InsertMessageV2:
+		return st.rowChange(ctx, 'I', msg.Xid, msg.RelationID, msg.Tuple, nil)
+	case *pglogrepl.UpdateMessageV2:
+		return st.rowChange(ctx, 'U', msg.Xid, msg.RelationID, msg.NewTuple, msg.OldTuple)
+	case *pglogrepl.DeleteMessageV2:
+		return st.rowChange(ctx, 'D', msg.Xid, msg.RelationID, msg.OldTuple, nil)
+	case *pglogrepl.TruncateMessageV2:
+		t := st.target(msg.Xid)
+		if t == nil {
+			return errors.New("truncate outside a transaction")
+		}
+		c := change{kind: 'T', subxid: msg.Xid}
+		for _, rid := range msg.RelationIDs {
+			if r := st.rels[rid]; r != nil && r.id != 0 {
+				c.trunc = append(c.trunc, r.id)
+			}
+		}
+		t.changes = append(t.changes, c)
+	}
+	return nil
+}
+
+func (st *streamer) rowChange(ctx context.Context, kind byte, xid, relID uint32, tup, old *pglogrepl.TupleData) error {
+	t := st.target(xid)
+	if t == nil {
+		return errors.New("row change outside a transaction")
+	}
+	r := st.rels[relID]
+	if r == nil {
+		return fmt.Errorf("row change for relation %d before its Relation message", relID)
+	}
+	if r.id == 0 || st.s.tableErr(r.id) != "" {
+		return nil
+	}
+	def, ok := st.s.m.store.Catalog().Table(r.id)
+	if !ok {
+		return nil
+	}
+	c := change{kind: kind, table: r.id, subxid: xid}
+	var err error
+	if c.row, c.toast, err = st.decode(r, def, tup); err != nil {
+		return st.tableError(ctx, r.id, err.Error())
+	}
+	if old != nil {
+		if c.old, _, err = st.decode(r, def, old); err != nil {
+			return st.tableError(ctx, r.id, err.Error())
+		}
+	}
+	t.changes = append(t.changes, c)
+	return nil
+}
+
+func (st *streamer) decode(r *relation, def *catalog.Table, tup *pglogrepl.TupleData) ([]types.Value, []bool, error) {
+	if tup == nil {
+		return nil, nil, nil
+	}
+	row := make([]types.Value, len(def.Columns))
+	var toast []bool
+	for i, col := range tup.Columns {
+		if i >= len(r.colIdx) {
+			return nil, nil, fmt.Errorf("tuple has %d columns, relation %d", len(tup.Columns), len(r.colIdx))
+		}
+		ci := r.colIdx[i]
+		switch col.DataType {
+		case 'n':
+		case 'u':
+			if toast == nil {
+				toast = make([]bool, len(def.Columns))
+			}
+			toast[ci] = true
+		case 't':
+			v, err := types.ParseText(def.Columns[ci].Type, string(col.Data), nil)
+			if err != nil {
+				return nil, nil, fmt.Errorf("column %q: value %q: %v", def.Columns[ci].Name, col.Data, err)
+			}
+			row[ci] = v
+		default:
+			return nil, nil, fmt.Errorf("column %q: unexpected tuple format %q", def.Columns[ci].Name, col.DataType)
+		}
+	}
+	return row, toast, nil
+}
+
+// tableError turns one table's state to error; the others keep going. The
+// error is committed to the log so that it survives a restart.
+func (st *streamer) tableError(ctx context.Context, id uint32, msg string) error {
+	st.s.setTableError(id, msg)
+	return st.s.m.commitWrites(ctx, func(uint64) (*oltp.Writes, error) {
+		w := oltp.NewWrites()
+		w.SetMeta(fmt.Sprintf("%s%s:%d", metaTableErrPfx, st.s.def.Name, id), []byte(msg))
+		return w, nil
+	})
+}
+
+// waitIdle waits until every queued transaction is durable.
+func (st *streamer) waitIdle(ctx context.Context) error {
+	for st.inflight.Load() > 0 {
+		select {
+		case err := <-st.errc:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// maxCoalesce bounds the rows of source transactions committed together.
+const maxCoalesce = 20000
+
+// applier commits queued source transactions in order. While a commit is
+// in flight the next transactions queue up and are committed together as
+// one OmenDB transaction (their combined effect; the LSN marker is the last
+// one's end), so throughput is not bounded by one fsync per source
+// transaction.
+func (st *streamer) applier(ctx context.Context) {
+	for {
+		var batch []*txnBuf
+		select {
+		case t := <-st.applyCh:
+			batch = append(batch, t)
+		case <-ctx.Done():
+			return
+		}
+		rows := len(batch[0].changes)
+	drain:
+		for rows < maxCoalesce {
+			select {
+			case t := <-st.applyCh:
+				batch = append(batch, t)
+				rows += len(t.changes)
+			default:
+				break drain
+			}
+		}
+		if err := st.apply(ctx, batch); err != nil {
+			select {
+			case st.errc <- err:
+			default:
+			}
+			return
+		}
+		last := batch[len(batch)-1]
+		st.s.acked.Store(last.end)
+		st.s.lastTime.Store(last.commit.UnixMicro())
+		st.s.txns.Add(int64(len(batch)))
+		if st.inflight.Add(-int64(len(batch))) == 0 {
+			st.s.behind.Store(false)
+		}
+	}
+}
+
+func (st *streamer) apply(ctx context.Context, batch []*txnBuf) error {
+	s := st.s
+	var tableErrs map[uint32]string
+	err := s.m.commitWrites(ctx, func(snap uint64) (*oltp.Writes, error) {
+		w := oltp.NewWrites()
+		tableErrs = nil
+		for _, t := range batch {
+			for i := range t.changes {
+				c := &t.changes[i]
+				if c.kind == 'T' {
+					for _, id := range c.trunc {
+						if s.m.store.Table(id) != nil {
+							w.Truncate(id)
+						}
+					}
+					continue
+				}
+				if tableErrs[c.table] != "" || s.tableErr(c.table) != "" {
+					continue
+				}
+				if msg := applyChange(s.m.store, w, snap, c); msg != "" {
+					if tableErrs == nil {
+						tableErrs = map[uint32]string{}
+					}
+					tableErrs[c.table] = msg
+				}
+			}
+		}
+		for id, msg := range tableErrs {
+			w.SetMeta(fmt.Sprintf("%s%s:%d", metaTableErrPfx, s.def.Name, id), []byte(msg))
+		}
+		w.SetMeta(metaLSNPfx+s.def.Name, encodeLSN(batch[len(batch)-1].end))
+		return w, nil
+	})
+	for id, msg := range tableErrs {
+		s.setTableError(id, msg)
+	}
+	return err
+}
+
+// applyChange adds one row change to w; it returns a message when the
+// change cannot be applied faithfully (the table's state turns to error).
+func applyChange(store *oltp.Store, w *oltp.Writes, snap uint64, c *change) string {
+	t := store.Table(c.table)
+	if t == nil {
+		return ""
+	}
+	def := t.Def()
+	present := func(key []byte) ([]types.Value, bool) {
+		if tw := w.Table(c.table); tw != nil {
+			if p, ok := tw.Lookup(key); ok {
+				return p.Row, p.Row != nil
+			}
+			if tw.Truncated {
+				return nil, false
+			}
+		}
+		return t.Get(key, snap)
+	}
+	inBase := func(key []byte) bool { _, ok := t.Get(key, snap); return ok }
+	row := c.row
+	if pk := def.PK(); pk != nil {
+		switch c.kind {
+		case 'I', 'U':
+			key := oltp.EncodeKey(def, pk, row)
+			oldKey := key
+			if c.old != nil {
+				oldKey = oltp.EncodeKey(def, pk, c.old)
+			}
+			if c.toast != nil {
+				base, ok := present(oldKey)
+				if !ok {
+					return fmt.Sprintf("an update sent unchanged TOASTed values for a row OmenDB does not have (table %q)", def.Name)
+				}
+				row = fillToast(row, c.toast, base)
+			}
+			if string(oldKey) != string(key) {
+				w.Delete(c.table, oldKey, inBase(oldKey))
+			}
+			w.Put(c.table, key, row, inBase(key))
+		case 'D':
+			if row == nil {
+				return fmt.Sprintf("a delete without key columns (table %q): set REPLICA IDENTITY on the source", def.Name)
+			}
+			key := oltp.EncodeKey(def, pk, row)
+			w.Delete(c.table, key, inBase(key))
+		}
+		return ""
+	}
+	// No key: rows are found by their full old value (REPLICA IDENTITY FULL).
+	switch c.kind {
+	case 'I':
+		w.Put(c.table, oltp.RowIDKey(t.NewRowID()), row, false)
+	case 'U', 'D':
+		old := c.old
+		if c.kind == 'D' {
+			old = c.row
+		}
+		if old == nil {
+			return fmt.Sprintf("table %q has no primary key and REPLICA IDENTITY is not FULL: updates and deletes cannot be matched", def.Name)
+		}
+		key, base, ok := findRow(t, w, snap, c.table, old)
+		if !ok {
+			return fmt.Sprintf("a row to %s was not found in table %q", map[byte]string{'U': "update", 'D': "delete"}[c.kind], def.Name)
+		}
+		if c.kind == 'D' {
+			w.Delete(c.table, key, inBase(key))
+			return ""
+		}
+		if c.toast != nil {
+			row = fillToast(row, c.toast, base)
+		}
+		w.Put(c.table, key, row, inBase(key))
+	}
+	return ""
+}
+
+func fillToast(row []types.Value, toast []bool, base []types.Value) []types.Value {
+	out := append([]types.Value(nil), row...)
+	for i, u := range toast {
+		if u && i < len(base) {
+			out[i] = base[i]
+		}
+	}
+	return out
+}
+
+func rowsMatch(row, old []types.Value) bool {
+	for i := range old {
+		var v types.Value
+		if i < len(row) {
+			v = row[i]
+		}
+		if v.IsNull() != old[i].IsNull() {
+			return false
+		}
+		if !v.IsNull() && types.Compare(v, old[i]) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// findRow finds a row equal to old, first among the batch's pending rows,
+// then in the table (a scan: tables without a key are slow to update).
+func findRow(t *oltp.Table, w *oltp.Writes, snap uint64, id uint32, old []types.Value) ([]byte, []types.Value, bool) {
+	tw := w.Table(id)
+	var key []byte
+	var base []types.Value
+	tw.Rows(func(p *oltp.PendingRow) bool {
+		if p.Row != nil && rowsMatch(p.Row, old) {
+			key, base = p.Key, p.Row
+			return false
+		}
+		return true
+	})
+	if key != nil {
+		return key, base, true
+	}
+	if tw != nil && tw.Truncated {
+		return nil, nil, false
+	}
+	t.Scan(snap, nil, nil, false, func(k []byte, row []types.Value) bool {
+		if _, pending := tw.Lookup(k); pending {
+			return true
+		}
+		if rowsMatch(row, old) {
+			key, base = append([]byte(nil), k...), row
+			return false
+		}
+		return true
+	})
+	return key, base, key != nil
+}
