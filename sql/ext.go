@@ -78,7 +78,7 @@ func matchExt(words []string, x Extension) bool {
 // parseExtension recognises extension statements; ok is false for ordinary
 // SQL, which goes to the PostgreSQL parser.
 func parseExtension(sql string) (*extStmt, bool, error) {
-	words := strings.Fields(strings.ToUpper(stripComments(sql)))
+	words := strings.Fields(strings.ToUpper(StripComments(sql)))
 	extMu.RLock()
 	defer extMu.RUnlock()
 	for _, x := range extensions {
@@ -109,8 +109,9 @@ func (s *Session) execExt(ctx context.Context, st *extStmt) (*result, error) {
 	return &result{cols: r.Columns, rows: r.Rows, tag: r.Tag}, nil
 }
 
-// stripComments removes leading SQL comments and white space.
-func stripComments(s string) string {
+// StripComments removes leading SQL comments and white space (extension
+// statements are recognised by their first words).
+func StripComments(s string) string {
 	for {
 		s = strings.TrimSpace(s)
 		switch {

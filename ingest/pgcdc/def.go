@@ -9,6 +9,7 @@ import (
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql"
 	"github.com/omendb/omendb/types"
 )
 
@@ -87,7 +88,7 @@ func ident(s string) string {
 }
 
 func parseCreate(sqlText string) (*createStmt, error) {
-	m := reCreate.FindStringSubmatch(stripComments(sqlText))
+	m := reCreate.FindStringSubmatch(sql.StripComments(sqlText))
 	if m == nil {
 		return nil, pgerr.New(pgerr.SyntaxError, "syntax error in CREATE SOURCE").
 			WithHint("CREATE SOURCE name FROM POSTGRES CONNECTION 'conninfo' PUBLICATION 'pub' [FOR TABLES (t1, ...)]")
@@ -110,28 +111,6 @@ func parseCreate(sqlText string) (*createStmt, error) {
 		return nil, pgerr.New(pgerr.SyntaxError, "PUBLICATION must not be empty")
 	}
 	return st, nil
-}
-
-func stripComments(s string) string {
-	for {
-		s = strings.TrimSpace(s)
-		switch {
-		case strings.HasPrefix(s, "--"):
-			i := strings.IndexByte(s, '\n')
-			if i < 0 {
-				return ""
-			}
-			s = s[i+1:]
-		case strings.HasPrefix(s, "/*"):
-			i := strings.Index(s, "*/")
-			if i < 0 {
-				return ""
-			}
-			s = s[i+2:]
-		default:
-			return s
-		}
-	}
 }
 
 // mapType maps a source column type to the OmenDB type its values are

@@ -95,7 +95,7 @@ func register() {
 			if err != nil {
 				return nil, err
 			}
-			mm := reDrop.FindStringSubmatch(stripComments(text))
+			mm := reDrop.FindStringSubmatch(sql.StripComments(text))
 			if mm == nil {
 				return nil, pgerr.New(pgerr.SyntaxError, "syntax error in DROP SOURCE").WithHint("DROP SOURCE [IF EXISTS] name")
 			}

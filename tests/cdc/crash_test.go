@@ -4,109 +4,27 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
 	"github.com/omendb/omendb/internal/testpg"
+	"github.com/omendb/omendb/internal/testproc"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
+// The real-binary helpers live in internal/testproc.
+type proc = testproc.Proc
 
-func omendbBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "omendb-cdc-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "omendb")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/omendb/omendb/cmd/omendb").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func omendbBinary(t *testing.T) string { return testproc.Binary(t) }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// proc is a running `omendb serve` with durable commits.
-type proc struct {
-	cmd    *exec.Cmd
-	pgPort int
-	log    string
-	exited chan struct{}
-}
+func freePort(t *testing.T) int { return testproc.FreePort(t) }
 
 func startServe(t *testing.T, data string) *proc {
-	t.Helper()
-	httpPort := freePort(t)
-	p := &proc{pgPort: freePort(t), log: filepath.Join(data, fmt.Sprintf("serve-%d.log", time.Now().UnixNano())), exited: make(chan struct{})}
-	if err := os.MkdirAll(data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	logf, err := os.Create(p.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.cmd = exec.Command(omendbBinary(t), "serve", "--data", data, "--listen", fmt.Sprintf("127.0.0.1:%d", p.pgPort),
-		"--http", fmt.Sprintf("127.0.0.1:%d", httpPort), "--log-level", "warn")
-	p.cmd.Stdout, p.cmd.Stderr = logf, logf
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); logf.Close(); close(p.exited) }()
-	t.Cleanup(p.kill)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", httpPort))
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(p.log)
-			t.Fatalf("omendb not ready after 60s; log:\n%s", b)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (p *proc) url() string {
-	return fmt.Sprintf("postgres://omendb@127.0.0.1:%d/omendb?sslmode=disable", p.pgPort)
-}
-
-func (p *proc) kill() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.exited
+	return testproc.Start(t, data, nil, "--log-level", "warn")
 }
 
 // writer runs small source transactions until stopped: inserts and updates
@@ -177,7 +95,7 @@ func TestCrashResume(t *testing.T) {
 	data := t.TempDir()
 	start := time.Now()
 	p := startServe(t, data)
-	dst := connect(t, p.url())
+	dst := connect(t, p.URL())
 	run(t, dst, "CREATE SOURCE s FROM POSTGRES CONNECTION "+lit(pg.ConnString())+" PUBLICATION 'pub'")
 
 	// Kill during the snapshot: some chunks of big are done, not all.
@@ -193,13 +111,13 @@ func TestCrashResume(t *testing.T) {
 	})
 	// Changes while the snapshot runs (keyed table: converges by upsert).
 	run(t, src, `UPDATE big SET pad = 'changed' WHERE id % 1000 = 0`, `DELETE FROM big WHERE id % 997 = 0`)
-	p.kill()
+	p.Kill()
 	p = startServe(t, data)
-	dst = connect(t, p.url())
+	dst = connect(t, p.URL())
 	waitSame(t, src, dst, "SELECT count(*), sum(id), sum(length(pad)) FROM big", 120*time.Second)
 	t.Logf("snapshot resumed and complete at %v", time.Since(start))
 	if os.Getenv("CDC_DEBUG") != "" {
-		b, _ := os.ReadFile(p.log)
+		b, _ := os.ReadFile(p.LogPath)
 		t.Logf("log:\n%s", b)
 	}
 
@@ -210,11 +128,11 @@ func TestCrashResume(t *testing.T) {
 		done := make(chan struct{})
 		go func() { defer close(done); w.run(wctx, 2*time.Second) }()
 		time.Sleep(time.Duration(300+w.rng.Intn(1500)) * time.Millisecond)
-		p.kill()
+		p.Kill()
 		<-done
 		cancel()
 		p = startServe(t, data)
-		dst = connect(t, p.url())
+		dst = connect(t, p.URL())
 		waitSame(t, src, dst, "SELECT k, v, note FROM kv ORDER BY k", 60*time.Second)
 		waitSame(t, src, dst, "SELECT count(*), count(DISTINCT id) FROM events", 60*time.Second)
 	}

@@ -24,7 +24,7 @@ func TestCorruptRecordStopsRecovery(t *testing.T) {
 	data := t.TempDir()
 	ctx := context.Background()
 	p := startServe(t, data)
-	c, err := pgx.Connect(ctx, p.url())
+	c, err := pgx.Connect(ctx, p.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestCorruptRecordStopsRecovery(t *testing.T) {
 		}
 	}
 	c.Close(ctx)
-	p.kill()
+	p.Kill()
 
 	// A record whose bytes are garbage: checksum failure.
 	off, err := log.InjectRaw(ctx, log.Options{Dir: data}, []byte("OL\x01\x01\x00\x00\x00\x00\x00\x04garbage!"))

@@ -6,109 +6,26 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/omendb/omendb/internal/testproc"
 )
 
-// binary builds bin/omendb once per test run.
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
+// The real-binary helpers live in internal/testproc.
+type proc = testproc.Proc
 
-func omendbBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "omendb-e2e-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "omendb")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/omendb/omendb/cmd/omendb").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func omendbBinary(t *testing.T) string { return testproc.Binary(t) }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// proc is a running `omendb serve`.
-type proc struct {
-	cmd      *exec.Cmd
-	pgPort   int
-	httpPort int
-	log      string
-}
+func freePort(t *testing.T) int { return testproc.FreePort(t) }
 
 func startServe(t *testing.T, data string, extra ...string) *proc {
-	t.Helper()
-	p := &proc{pgPort: freePort(t), httpPort: freePort(t), log: filepath.Join(data, fmt.Sprintf("serve-%d.log", time.Now().UnixNano()))}
-	if err := os.MkdirAll(data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	logf, err := os.Create(p.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	args := append([]string{"serve", "--data", data, "--listen", fmt.Sprintf("127.0.0.1:%d", p.pgPort), "--http", fmt.Sprintf("127.0.0.1:%d", p.httpPort)}, extra...)
-	p.cmd = exec.Command(omendbBinary(t), args...)
-	p.cmd.Stdout, p.cmd.Stderr = logf, logf
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); logf.Close() }()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", p.httpPort))
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			data, _ := os.ReadFile(p.log)
-			t.Fatalf("omendb not ready after 60s; log:\n%s", data)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (p *proc) url() string {
-	return fmt.Sprintf("postgres://omendb@127.0.0.1:%d/omendb?sslmode=disable", p.pgPort)
-}
-
-func (p *proc) kill() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	for i := 0; i < 100 && p.cmd.ProcessState == nil; i++ {
-		time.Sleep(20 * time.Millisecond)
-	}
+	return testproc.Start(t, data, nil, extra...)
 }
 
 // TestCrashRecovery runs concurrent multi-row transactions against a real
@@ -129,7 +46,7 @@ func TestCrashRecovery(t *testing.T) {
 
 	p := startServe(t, data)
 	{
-		c, err := pgx.Connect(ctx, p.url())
+		c, err := pgx.Connect(ctx, p.URL())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,7 +63,7 @@ func TestCrashRecovery(t *testing.T) {
 	var ackedMu sync.Mutex
 	bigAcked := map[int64]int{} // big transaction id → rows
 	for round := 0; round < rounds; round++ {
-		pool, err := pgxpool.New(ctx, p.url())
+		pool, err := pgxpool.New(ctx, p.URL())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +127,7 @@ func TestCrashRecovery(t *testing.T) {
 			}
 		}
 		time.Sleep(time.Duration(300+rng.Intn(1500)) * time.Millisecond)
-		p.kill()
+		p.Kill()
 		close(stop)
 		wg.Wait()
 		pool.Close()
@@ -225,12 +142,12 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatalf("only %d transactions acknowledged over %d rounds: the workload did not run", len(acked), rounds)
 	}
 	t.Logf("%d acknowledged transactions, %d large ones, survived %d SIGKILLs", len(acked), len(bigAcked), rounds)
-	p.kill()
+	p.Kill()
 }
 
 func verify(t *testing.T, ctx context.Context, p *proc, acked map[int64]bool, bigAcked map[int64]int, rowsPerTx int) {
 	t.Helper()
-	c, err := pgx.Connect(ctx, p.url())
+	c, err := pgx.Connect(ctx, p.URL())
 	if err != nil {
 		t.Fatal(err)
 	}

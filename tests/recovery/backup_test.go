@@ -22,7 +22,7 @@ import (
 // readyOffset returns the offset /readyz reports (the store's applied offset).
 func readyOffset(t *testing.T, p *proc) uint64 {
 	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", p.httpPort))
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", p.HTTPPort))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func readyOffset(t *testing.T, p *proc) uint64 {
 
 func state(t *testing.T, ctx context.Context, p *proc) string {
 	t.Helper()
-	c, err := pgx.Connect(ctx, p.url())
+	c, err := pgx.Connect(ctx, p.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestBackupRestorePITR(t *testing.T) {
 	root := t.TempDir()
 	bdir := filepath.Join(root, "backup")
 	p := startServe(t, filepath.Join(root, "src"), "OMENDB_CHECKPOINT_INTERVAL=0")
-	c, err := pgx.Connect(ctx, p.url())
+	c, err := pgx.Connect(ctx, p.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestBackupRestorePITR(t *testing.T) {
 	}
 	batch() // after the last backup: never restored
 	c.Close(ctx)
-	p.kill()
+	p.Kill()
 
 	check := func(name string, tgt backup.Target, want moment) {
 		t.Helper()
@@ -146,11 +146,11 @@ func TestBackupRestorePITR(t *testing.T) {
 			t.Fatalf("%s: restored to offset %d, want %d", name, res.Offset, want.off)
 		}
 		rp := startServe(t, data, "OMENDB_CHECKPOINT_INTERVAL=0")
-		defer rp.kill()
+		defer rp.Kill()
 		if got := state(t, ctx, rp); got != want.state {
 			t.Fatalf("%s: state at offset %d:\n%s\nwant\n%s", name, want.off, got, want.state)
 		}
-		if !rp.logHas("checkpoint loaded") {
+		if !rp.LogHas("checkpoint loaded") {
 			t.Errorf("%s: the restored directory did not start from its checkpoint", name)
 		}
 	}

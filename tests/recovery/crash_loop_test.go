@@ -38,7 +38,7 @@ func TestCrashLoop(t *testing.T) {
 
 	p := startServe(t, data, env...)
 	{
-		c, err := pgx.Connect(ctx, p.url())
+		c, err := pgx.Connect(ctx, p.URL())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func TestCrashLoop(t *testing.T) {
 	ackedXfer := map[int64]bool{}
 	loaded, midCheckpoint, corruptRound := 0, 0, rounds/2
 	for round := 0; round < rounds; round++ {
-		pool, err := pgxpool.New(ctx, p.url())
+		pool, err := pgxpool.New(ctx, p.URL())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func TestCrashLoop(t *testing.T) {
 				}
 			}
 		}
-		p.kill()
+		p.Kill()
 		close(stop)
 		wg.Wait()
 		pool.Close()
@@ -138,24 +138,24 @@ func TestCrashLoop(t *testing.T) {
 			flipNewestCheckpoint(t, data, rng)
 		}
 		p = startServe(t, data, env...)
-		if p.logHas("checkpoint loaded") {
+		if p.LogHas("checkpoint loaded") {
 			loaded++
 		}
-		if round == corruptRound && !p.logHas("skipping a corrupt checkpoint") {
-			t.Errorf("round %d: a corrupted checkpoint was not reported; log:\n%s", round, p.logText())
+		if round == corruptRound && !p.LogHas("skipping a corrupt checkpoint") {
+			t.Errorf("round %d: a corrupted checkpoint was not reported; log:\n%s", round, p.LogText())
 		}
 		mu.Lock()
 		verifyBank(t, ctx, p, ackedIns, ackedXfer)
 		mu.Unlock()
 		var nf int64
-		if err := p.queryRow(ctx, `SELECT count(*) FROM filler`, &nf); err != nil || nf != 20000 {
+		if err := p.QueryRow(ctx, `SELECT count(*) FROM filler`, &nf); err != nil || nf != 20000 {
 			t.Errorf("filler has %d rows (%v), want 20000", nf, err)
 		}
 		if t.Failed() {
-			t.Fatalf("round %d failed; server log:\n%s", round, p.logText())
+			t.Fatalf("round %d failed; server log:\n%s", round, p.LogText())
 		}
 	}
-	p.kill()
+	p.Kill()
 	t.Logf("%d inserts and %d transfers acknowledged; %d of %d restarts loaded a checkpoint; %d kills landed mid-checkpoint",
 		len(ackedIns), len(ackedXfer), loaded, rounds, midCheckpoint)
 	if len(ackedIns) < 100 || len(ackedXfer) < 20 {
@@ -192,7 +192,7 @@ func flipNewestCheckpoint(t *testing.T, data string, rng *rand.Rand) {
 
 func verifyBank(t *testing.T, ctx context.Context, p *proc, ackedIns, ackedXfer map[int64]bool) {
 	t.Helper()
-	c, err := pgx.Connect(ctx, p.url())
+	c, err := pgx.Connect(ctx, p.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
