@@ -413,7 +413,7 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 				v, c := &vers[0], &chains[0]
 				vers, chains = vers[1:], chains[1:]
 				v.Begin, v.Row = begin, row
-				v.end.Store(live)
+				v.end.Store(Live)
 				c.key = key
 				c.head.Store(v)
 				keys = append(keys, key)

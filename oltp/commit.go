@@ -346,8 +346,8 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([]log.Op, error) {
 					base = snap
 				}
 				begin, end, _, ok := t.Latest(p.Key)
-				if ok && (begin > base || (end != live && end > base)) {
-					if !p.InBase && p.Row != nil && end == live {
+				if ok && (begin > base || (end != Live && end > base)) {
+					if !p.InBase && p.Row != nil && end == Live {
 						return nil, duplicateKey(def, p)
 					}
 					return nil, serializationFailure("concurrent update")
@@ -356,7 +356,7 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([]log.Op, error) {
 			if p.Row != nil {
 				for i := range def.Indexes {
 					ix := &def.Indexes[i]
-					if ix.Unique && !ix.Primary && t.UniqueConflict(ix, p.Row, p.Key, live) {
+					if ix.Unique && !ix.Primary && t.UniqueConflict(ix, p.Row, p.Key, Live) {
 						return nil, pgerr.New(pgerr.UniqueViolation, "duplicate key value violates unique constraint %q", ix.Name)
 					}
 				}

@@ -14,8 +14,9 @@ import (
 	"github.com/omendb/omendb/types"
 )
 
-// live is the End offset of a version that has not been superseded.
-const live = ^uint64(0)
+// Live is the End offset of a version that has not been superseded
+// (Table.Latest reports it for a key's current version).
+const Live = ^uint64(0)
 
 // Version is one version of a row. Begin is the offset of the record that
 // wrote it; End the offset of the record that replaced or deleted it (live
@@ -448,7 +449,7 @@ func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
 	var dup error
 	t.forEachChain(func(h uint64, c *chain) {
 		v := c.head.Load()
-		if v == nil || v.end.Load() != live {
+		if v == nil || v.end.Load() != Live {
 			return
 		}
 		k := EncodeKey(def, pk, v.Row)
@@ -510,7 +511,7 @@ func (t *Table) forEachChain(fn func(h uint64, c *chain)) {
 func (t *Table) put(off uint64, key []byte, row []types.Value) {
 	def := t.def.Load()
 	v := &Version{Begin: off, Row: row}
-	v.end.Store(live)
+	v.end.Store(Live)
 	h, ok := t.pk.Get(key)
 	var c *chain
 	if ok {
@@ -524,7 +525,7 @@ func (t *Table) put(off uint64, key []byte, row []types.Value) {
 		t.count.Add(1)
 	} else {
 		old := c.head.Load()
-		if old != nil && old.end.Load() == live {
+		if old != nil && old.end.Load() == Live {
 			old.end.Store(off)
 		} else {
 			t.count.Add(1)
@@ -552,7 +553,7 @@ func (t *Table) delete(off uint64, key []byte) {
 	if c == nil {
 		return
 	}
-	if v := c.head.Load(); v != nil && v.end.Load() == live {
+	if v := c.head.Load(); v != nil && v.end.Load() == Live {
 		v.end.Store(off)
 		t.count.Add(-1)
 	}
@@ -561,7 +562,7 @@ func (t *Table) delete(off uint64, key []byte) {
 // truncate ends every live version at offset off.
 func (t *Table) truncate(off uint64) {
 	t.forEachChain(func(_ uint64, c *chain) {
-		if v := c.head.Load(); v != nil && v.end.Load() == live {
+		if v := c.head.Load(); v != nil && v.end.Load() == Live {
 			v.end.Store(off)
 		}
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
 )
@@ -645,7 +646,7 @@ func (s *Session) evalDefault(t *catalog.Table, col catalog.Column) (types.Value
 		case *plan.SeqFunc, *plan.Subquery:
 			volatile = true
 		case *plan.Func:
-			if f.F.Volatility == 2 {
+			if f.F.Volatility == funcs.Volatile {
 				volatile = true
 			}
 		}

@@ -36,20 +36,15 @@ func (v *txnView) storeTable(t *catalog.Table) *oltp.Table {
 	return st
 }
 
-// fill pads rows written before ADD COLUMN to the table's width.
-func fill(t *catalog.Table, row []types.Value, loc interface{}) []types.Value {
+// fill pads rows written before ADD COLUMN to the table's width with the
+// columns' missing values (oltp.ColValue).
+func fill(t *catalog.Table, row []types.Value) []types.Value {
 	if len(row) >= len(t.Columns) {
 		return row
 	}
 	out := make([]types.Value, len(t.Columns))
-	copy(out, row)
-	for i := len(row); i < len(t.Columns); i++ {
-		c := t.Columns[i]
-		if c.Missing != nil && !c.Dropped {
-			if val, err := types.ParseText(c.Type, *c.Missing, nil); err == nil {
-				out[i] = val
-			}
-		}
+	for i := range out {
+		out[i] = oltp.ColValue(t, row, i)
 	}
 	return out
 }
@@ -74,7 +69,7 @@ func (v *txnView) Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row 
 		for pi < len(pend) && !stop && (upTo == nil || bytes.Compare(pend[pi].Key, upTo) < 0) {
 			p := pend[pi]
 			pi++
-			if p.Row != nil && !fn(p.Key, fill(t, p.Row, nil)) {
+			if p.Row != nil && !fn(p.Key, fill(t, p.Row)) {
 				stop = true
 			}
 		}
@@ -88,12 +83,12 @@ func (v *txnView) Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row 
 			if pi < len(pend) && bytes.Equal(pend[pi].Key, key) {
 				p := pend[pi]
 				pi++
-				if p.Row != nil && !fn(p.Key, fill(t, p.Row, nil)) {
+				if p.Row != nil && !fn(p.Key, fill(t, p.Row)) {
 					stop = true
 				}
 				return !stop
 			}
-			if !fn(key, fill(t, row, nil)) {
+			if !fn(key, fill(t, row)) {
 				stop = true
 			}
 			return !stop
@@ -114,7 +109,7 @@ func (v *txnView) IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, 
 			if _, pending := tw.Lookup(pk); pending {
 				return true // the transaction's version is emitted below
 			}
-			if !fn(pk, fill(t, row, nil)) {
+			if !fn(pk, fill(t, row)) {
 				stop = true
 			}
 			return !stop
@@ -136,7 +131,7 @@ func (v *txnView) IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, 
 		if p.Row == nil {
 			return true
 		}
-		row := fill(t, p.Row, nil)
+		row := fill(t, p.Row)
 		if bytes.HasPrefix(oltp.EncodeKey(t, ix, row), prefix) {
 			return fn(p.Key, row)
 		}
@@ -152,14 +147,14 @@ func (v *txnView) lookup(t *catalog.Table, key []byte) ([]types.Value, bool) {
 		if p.Row == nil {
 			return nil, false
 		}
-		return fill(t, p.Row, nil), true
+		return fill(t, p.Row), true
 	}
 	if tw != nil && tw.Truncated {
 		return nil, false
 	}
 	if st := v.storeTable(t); st != nil {
 		if row, ok := st.Get(key, v.snap()); ok {
-			return fill(t, row, nil), true
+			return fill(t, row), true
 		}
 	}
 	return nil, false
@@ -317,7 +312,7 @@ func (v *txnView) FindConflict(t *catalog.Table, ix *catalog.Index, row []types.
 func (v *txnView) LockRow(ctx context.Context, t *catalog.Table, key []byte) ([]types.Value, bool, bool, error) {
 	if p, ok := v.t.writes.Table(t.ID).Lookup(key); ok {
 		// Written earlier in this transaction: nothing else can change it.
-		return fill(t, p.Row, nil), p.Row != nil, false, nil
+		return fill(t, p.Row), p.Row != nil, false, nil
 	}
 	st := v.storeTable(t)
 	if st == nil {
@@ -333,15 +328,15 @@ func (v *txnView) LockRow(ctx context.Context, t *catalog.Table, key []byte) ([]
 	if !ok {
 		return nil, false, true, nil
 	}
-	if begin <= snap && end == live {
-		return fill(t, row, nil), true, false, nil // unchanged since the snapshot
+	if begin <= snap && end == oltp.Live {
+		return fill(t, row), true, false, nil // unchanged since the snapshot
 	}
 	// The row changed after the snapshot.
 	if v.t.repeatable {
 		return nil, false, false, pgerr.New(pgerr.SerializationFailure, "could not serialize access due to concurrent update")
 	}
 	base := begin
-	if end != live && end > base {
+	if end != oltp.Live && end > base {
 		base = end
 	}
 	if v.t.lockedBase == nil {
@@ -351,14 +346,11 @@ func (v *txnView) LockRow(ctx context.Context, t *catalog.Table, key []byte) ([]
 		v.t.lockedBase[t.ID] = map[string]uint64{}
 	}
 	v.t.lockedBase[t.ID][string(key)] = base
-	if end != live {
+	if end != oltp.Live {
 		return nil, false, true, nil
 	}
-	return fill(t, row, nil), true, true, nil
+	return fill(t, row), true, true, nil
 }
-
-// live is the End of a current version (see oltp).
-const live = ^uint64(0)
 
 func (v *txnView) lockedAt(t *catalog.Table, key []byte) uint64 {
 	return v.t.lockedBase[t.ID][string(key)]

@@ -7,7 +7,6 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
-	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/exec"
 	"github.com/omendb/omendb/sql/pgwire"
@@ -337,5 +336,3 @@ func (s *Session) storeFor(sc *plan.Scan, query bool) string {
 	}
 	return "column store: scan with zone-map pruning at the statement's offset"
 }
-
-var _ = catalog.New

@@ -82,6 +82,11 @@ func Start(t testing.TB, data string, env []string, args ...string) *Proc {
 				return p
 			}
 		}
+		select {
+		case <-p.exited:
+			t.Fatalf("omendb exited before it was ready; log:\n%s", p.LogText())
+		default:
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("omendb not ready after 60s; log:\n%s", p.LogText())
 		}
@@ -89,8 +94,26 @@ func Start(t testing.TB, data string, env []string, args ...string) *Proc {
 	}
 }
 
-// StartNoWait is Start without waiting for readiness.
+// StartNoWait starts `omendb serve` and returns once it listens (/healthz
+// answers), without waiting for recovery. A free port can be taken by
+// another process between FreePort and the server binding it; then the
+// server is started again on fresh ports.
 func StartNoWait(t testing.TB, data string, env []string, args ...string) *Proc {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		p := launch(t, data, env, args...)
+		if p.waitListening(30 * time.Second) {
+			return p
+		}
+		p.Kill()
+		if attempt < 5 && p.LogHas("address already in use") {
+			continue
+		}
+		t.Fatalf("omendb did not start listening; log:\n%s", p.LogText())
+	}
+}
+
+func launch(t testing.TB, data string, env []string, args ...string) *Proc {
 	t.Helper()
 	p := &Proc{PGPort: FreePort(t), HTTPPort: FreePort(t), exited: make(chan struct{}),
 		LogPath: filepath.Join(data, fmt.Sprintf("serve-%d.log", time.Now().UnixNano()))}
@@ -112,6 +135,27 @@ func StartNoWait(t testing.TB, data string, env []string, args ...string) *Proc 
 	go func() { p.Cmd.Wait(); logf.Close(); close(p.exited) }()
 	t.Cleanup(p.Kill)
 	return p
+}
+
+// waitListening waits until /healthz answers 200, or the process exits or
+// the timeout passes (false).
+func (p *Proc) waitListening(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.exited:
+			return false
+		default:
+		}
+		if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", p.HTTPPort)); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return true
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
 }
 
 // URL is the pgx/libpq connection string.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
@@ -75,11 +76,12 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 			given[col] = true
 		}
 		for i, col := range t.Columns {
+			if given[i] && col.Identity == "a" {
+				return nil, pgerr.New("428C9", "cannot insert a non-DEFAULT value into column %q", col.Name).
+					WithDetail("Column %q is an identity column defined as GENERATED ALWAYS.", col.Name)
+			}
 			if given[i] || col.Dropped {
 				continue
-			}
-			if col.Identity == "a" && given[i] {
-				return nil, pgerr.New("428C9", "cannot insert a non-DEFAULT value into column %q", col.Name)
 			}
 			if d := n.Defaults[i]; d != nil {
 				v, err := Eval(c, d, nil)
@@ -205,7 +207,7 @@ func targetRows(c *Ctx, sc *plan.Scan) ([]keyedRow, error) {
 		if e != nil || null {
 			return nil, e
 		}
-		err = c.Reader.Scan(sc.Table, k, prefixEnd(k), visit)
+		err = c.Reader.Scan(sc.Table, k, oltp.PrefixEnd(k), visit)
 	case sc.Index != nil:
 		k, null, e := encodeKey(c, sc.Table, sc.Index.Columns, sc.IndexEq)
 		if e != nil || null {
@@ -219,17 +221,6 @@ func targetRows(c *Ctx, sc *plan.Scan) ([]keyedRow, error) {
 		return nil, err
 	}
 	return out, ferr
-}
-
-func prefixEnd(p []byte) []byte {
-	e := append([]byte(nil), p...)
-	for i := len(e) - 1; i >= 0; i-- {
-		if e[i] != 0xff {
-			e[i]++
-			return e[:i+1]
-		}
-	}
-	return nil
 }
 
 // lockAndRecheck locks a target row; if it changed since the snapshot, the

@@ -50,11 +50,7 @@ func Eval(c *Ctx, e plan.Expr, row []types.Value) (types.Value, error) {
 		}
 		return types.Cast(v, x.From, x.T, x.Explicit, c.Loc)
 	case *plan.BinOp:
-		l, err := Eval(c, x.L, row)
-		if err != nil {
-			return types.Null, err
-		}
-		r, err := Eval(c, x.R, row)
+		l, r, err := evalPair(c, x.L, x.R, row)
 		if err != nil {
 			return types.Null, err
 		}
@@ -73,11 +69,7 @@ func Eval(c *Ctx, e plan.Expr, row []types.Value) (types.Value, error) {
 		}
 		return types.Negate(v, x.E.Type())
 	case *plan.Cmp:
-		l, err := Eval(c, x.L, row)
-		if err != nil {
-			return types.Null, err
-		}
-		r, err := Eval(c, x.R, row)
+		l, r, err := evalPair(c, x.L, x.R, row)
 		if err != nil {
 			return types.Null, err
 		}
@@ -126,7 +118,6 @@ func Eval(c *Ctx, e plan.Expr, row []types.Value) (types.Value, error) {
 		}
 		return x.F.Eval(c.Funcs, args)
 	case *plan.Case:
-		var op types.Value
 		for _, w := range x.Whens {
 			v, err := Eval(c, w.Cond, row)
 			if err != nil {
@@ -136,7 +127,6 @@ func Eval(c *Ctx, e plan.Expr, row []types.Value) (types.Value, error) {
 				return Eval(c, w.Result, row)
 			}
 		}
-		_ = op
 		if x.Else != nil {
 			return Eval(c, x.Else, row)
 		}
@@ -208,11 +198,7 @@ func Eval(c *Ctx, e plan.Expr, row []types.Value) (types.Value, error) {
 		}
 		return types.Null, nil
 	case *plan.NullIf:
-		a, err := Eval(c, x.A, row)
-		if err != nil {
-			return types.Null, err
-		}
-		b, err := Eval(c, x.B, row)
+		a, b, err := evalPair(c, x.A, x.B, row)
 		if err != nil {
 			return types.Null, err
 		}
@@ -248,30 +234,35 @@ func Eval(c *Ctx, e plan.Expr, row []types.Value) (types.Value, error) {
 		if c.Session == nil {
 			return types.Null, pgerr.NotSupported("sequence functions are not available here")
 		}
-		args := make([]types.Value, len(x.Args))
-		for i, a := range x.Args {
-			v, err := Eval(c, a, row)
-			if err != nil {
-				return types.Null, err
-			}
-			args[i] = v
+		args, err := evalAll(c, x.Args, row, nil)
+		if err != nil {
+			return types.Null, err
 		}
 		return c.Session.SeqFunc(x.Op, x.SeqID, args)
 	case *plan.SessionFunc:
 		if c.Session == nil {
 			return types.Null, pgerr.NotSupported("%s() is not available here", x.Name)
 		}
-		args := make([]types.Value, len(x.Args))
-		for i, a := range x.Args {
-			v, err := Eval(c, a, row)
-			if err != nil {
-				return types.Null, err
-			}
-			args[i] = v
+		args, err := evalAll(c, x.Args, row, nil)
+		if err != nil {
+			return types.Null, err
 		}
 		return c.Session.SessionFunc(x.Name, args)
 	}
 	return types.Null, pgerr.New(pgerr.InternalError, "cannot evaluate %T", e)
+}
+
+// evalPair evaluates the two operands of a binary expression.
+func evalPair(c *Ctx, a, b plan.Expr, row []types.Value) (types.Value, types.Value, error) {
+	l, err := Eval(c, a, row)
+	if err != nil {
+		return types.Null, types.Null, err
+	}
+	r, err := Eval(c, b, row)
+	if err != nil {
+		return types.Null, types.Null, err
+	}
+	return l, r, nil
 }
 
 // compare orders two non-null values of type t.

@@ -4,7 +4,6 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/omendb/omendb/oltp/keycode"
-	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
 )
@@ -351,5 +350,3 @@ func openAgg(c *Ctx, n *plan.Aggregate) (Iter, error) {
 	}
 	return &sliceIter{rows: rows}, nil
 }
-
-var _ = pgerr.New

@@ -2,11 +2,11 @@ package plan
 
 import (
 	"fmt"
-	"sort"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/types"
 )
 
@@ -526,7 +526,7 @@ func hasSubquery(e Expr) bool {
 		case *Subquery, *SeqFunc:
 			found = true
 		case *Func:
-			if x.(*Func).F.Volatility == 2 {
+			if x.(*Func).F.Volatility == funcs.Volatile {
 				found = true
 			}
 		}
@@ -671,7 +671,7 @@ func isValueExpr(e Expr) bool {
 		switch f := x.(type) {
 		case *Const, *Param, *Cast, *BinOp, *Neg:
 		case *Func:
-			if f.F.Volatility == 2 {
+			if f.F.Volatility == funcs.Volatile {
 				ok = false
 			}
 		default:
@@ -681,5 +681,3 @@ func isValueExpr(e Expr) bool {
 	})
 	return ok
 }
-
-var _ = sort.Ints

@@ -2,13 +2,11 @@ package plan
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/omendb/omendb/pgerr"
-	"github.com/omendb/omendb/types"
 )
 
 // Transform rebuilds e bottom-up: fn is called on each expression before its
@@ -181,6 +179,3 @@ func (b *Binder) systemTable(rv *pg.RangeVar) (Node, bool, error) {
 	}
 	return nil, false, nil
 }
-
-var _ = strconv.Itoa
-var _ types.Type

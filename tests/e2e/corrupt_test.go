@@ -6,14 +6,13 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/omendb/omendb/internal/testproc"
 	"github.com/omendb/omendb/log"
 )
 
@@ -42,15 +41,9 @@ func TestCorruptRecordStopsRecovery(t *testing.T) {
 		t.Fatalf("inject: %v", err)
 	}
 
-	httpPort, pgPort := freePort(t), freePort(t)
-	logPath := filepath.Join(data, "corrupt.log")
-	logf, _ := os.Create(logPath)
-	cmd := exec.Command(omendbBinary(t), "serve", "--data", data, "--listen", fmt.Sprintf("127.0.0.1:%d", pgPort), "--http", fmt.Sprintf("127.0.0.1:%d", httpPort))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	srv := testproc.StartNoWait(t, data, nil)
+	httpPort, pgPort := srv.HTTPPort, srv.PGPort
+	logPath := srv.LogPath
 	var body string
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
