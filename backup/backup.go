@@ -9,9 +9,12 @@
 //	checkpoint-<S>/           a full part's checkpoint at S (package checkpoint)
 //	log-<from>-<to>.seg       the raw log messages of records in (from, to]
 //
-// A full part copies the whole log up to S (so point-in-time restores reach
-// back to offset 0) plus a checkpoint at S; an incremental part copies only
-// the records after the previous part. Restore re-publishes the messages
+// A full part copies the whole retained log up to S (so point-in-time
+// restores reach back to offset 0 if the log was never trimmed) plus a
+// checkpoint at S; an incremental part copies only the records after the
+// previous part. While a part is written, and afterwards for its chain, the
+// server holds the log it needs from log retention (chains.go); an
+// incremental part whose log was trimmed fails, asking for a full backup. Restore re-publishes the messages
 // byte for byte into a new stream — the offsets stay the same — loads the
 // newest checkpoint at or before the target, replays up to the target and
 // writes a checkpoint there, so the new server starts without replay.
@@ -116,6 +119,9 @@ func ReadManifest(dir string) (*Manifest, error) {
 // hold one). It is online: writers are not stopped; the part is consistent
 // at the store's applied offset when it starts.
 func Backup(ctx context.Context, dir string, st *oltp.Store, l *log.JetStream, incremental bool) (*Part, error) {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -132,10 +138,32 @@ func Backup(ctx context.Context, dir string, st *oltp.Store, l *log.JetStream, i
 		m = &Manifest{Version: ManifestVersion}
 	}
 	p := Part{Kind: "full", Created: time.Now().UTC(), Tables: map[string]int64{}}
+	// Log retention must not trim what this part copies (chains.go): hold
+	// the log while it is written, then check that it is all still there.
+	h := holderOf(l)
+	if incremental {
+		p.From = m.Parts[len(m.Parts)-1].To
+	}
+	if h != nil {
+		release := h.HoldBackup(dir, p.From)
+		defer release()
+	}
+	first, err := l.FirstOffset(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case incremental && uint64(first) > p.From+1:
+		return nil, pgerr.New(pgerr.ObjectNotInPrerequisiteState,
+			"cannot make an incremental backup in %s: it needs the log after offset %d, which log retention has trimmed (the log now starts at offset %d)", dir, p.From, first).
+			WithHint("Take a full backup into a new directory: BACKUP TO '/new/dir'.")
+	case !incremental:
+		// A full part copies the whole retained log.
+		p.From = uint64(first) - 1
+	}
 	var stats oltp.CheckpointStats
 	if incremental {
 		p.Kind = "incremental"
-		p.From = m.Parts[len(m.Parts)-1].To
 		if stats, err = st.WriteCheckpoint(io.Discard); err != nil {
 			return nil, err
 		}
@@ -166,6 +194,11 @@ func Backup(ctx context.Context, dir string, st *oltp.Store, l *log.JetStream, i
 	m.Parts = append(m.Parts, p)
 	if err := checkpoint.WriteFileAtomic(filepath.Join(dir, ManifestName), encodeManifest(m)); err != nil {
 		return nil, err
+	}
+	if h != nil {
+		if err := h.BackupDone(dir, p.To); err != nil {
+			return nil, fmt.Errorf("backup written to %s, but %w", dir, err)
+		}
 	}
 	return &p, nil
 }
@@ -397,7 +430,15 @@ func Restore(ctx context.Context, from, data string, target Target, progress fun
 				return nil, err
 			}
 		}
+		if base := m.Parts[0].From; base > 0 && found && best < m.Parts[0].To {
+			return nil, fmt.Errorf("restore: offset %d is before this backup's first checkpoint (offset %d): the source log had been trimmed below offset %d when the full backup was taken, so no state before %d can be rebuilt; restore to offset %d or later",
+				best, m.Parts[0].To, base+1, m.Parts[0].To, m.Parts[0].To)
+		}
 		if !found {
+			if base := m.Parts[0].From; base > 0 {
+				return nil, fmt.Errorf("restore: the target is before this backup's log, which starts after offset %d (older records had been trimmed from the source log when the full backup was taken); restore to offset %d or later",
+					base, m.Parts[0].To)
+			}
 			if target.Offset != 0 {
 				return nil, fmt.Errorf("restore: offset %d is not a record offset in this backup (it covers up to %d)", target.Offset, end)
 			}
@@ -409,7 +450,9 @@ func Restore(ctx context.Context, from, data string, target Target, progress fun
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		return nil, err
 	}
-	l, err := log.Open(ctx, log.Options{Dir: data, Unsafe: true})
+	// A backup of a trimmed log starts after Parts[0].From: the new stream
+	// starts there too, so offsets stay the same.
+	l, err := log.Open(ctx, log.Options{Dir: data, Unsafe: true, FirstSeq: m.Parts[0].From + 1})
 	if err != nil {
 		return nil, err
 	}

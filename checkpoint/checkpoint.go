@@ -12,6 +12,17 @@
 //	ckpt-<offset, 20 digits>.data      the store's state (oltp format)
 //	ckpt-<offset, 20 digits>.manifest  JSON + "crc32c <8 hex digits>\n"
 //
+// The column store's checkpoints (olap.go: WriteOLAP, LoadOLAP) follow the
+// same rules in their own directory: one file per table and a manifest
+// naming the offset and every file with its size and CRC-32C:
+//
+//	olap-<offset>-<table, 10 digits>.cols  Arrow IPC streams in frames
+//	olap-<offset>.manifest                 JSON + "crc32c <8 hex digits>\n"
+//
+// Data files are written through a chunked writeback (sync_linux.go) so
+// that the final fsync is short and the log's fsyncs are not queued behind
+// a whole checkpoint.
+//
 // Functions may be called from any goroutine, but at most one writer per
 // directory at a time (the server's checkpointer).
 package checkpoint
@@ -66,7 +77,18 @@ func name(off uint64, ext string) string { return fmt.Sprintf("ckpt-%020d.%s", o
 
 // Write writes a checkpoint of s into dir at s's applied offset and removes
 // all but the newest Keep checkpoints. Writers of s are not stopped.
-func Write(dir string, s *oltp.Store) (*Manifest, error) {
+func Write(dir string, s *oltp.Store) (*Manifest, error) { return WritePaced(dir, s, 0) }
+
+// DefaultPace is the pace of the server's periodic checkpoints: after each
+// MiB written, a checkpoint pauses three times as long as it took to
+// produce it, so it uses at most about a quarter of a core and of the disk
+// while commits run (at 10M rows on two cores, pace 1 more than doubled
+// commit p99 and pace 2 just did; docs/benchmarks.md).
+const DefaultPace = 3.0
+
+// WritePaced is Write with pacing: with pace > 0 the writer pauses, every
+// MiB, pace times the time it took to produce that MiB (see DefaultPace).
+func WritePaced(dir string, s *oltp.Store, pace float64) (*Manifest, error) {
 	start := time.Now()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -76,7 +98,8 @@ func Write(dir string, s *oltp.Store) (*Manifest, error) {
 		return nil, err
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	st, err := s.WriteCheckpoint(tmp)
+	// Flushed to disk as it grows, so that the final fsync is short.
+	st, err := s.WriteCheckpoint(newChunkSyncer(tmp, pace))
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -104,29 +127,20 @@ func Write(dir string, s *oltp.Store) (*Manifest, error) {
 
 // EncodeManifest renders m: indented JSON, then a line "crc32c <hex>" with
 // the CRC-32C of every byte before that line.
-func EncodeManifest(m *Manifest) []byte {
-	b, _ := json.MarshalIndent(m, "", "  ")
+func EncodeManifest(m *Manifest) []byte { return encodeChecked(m) }
+
+// encodeChecked renders v as indented JSON followed by its checksum line.
+func encodeChecked(v any) []byte {
+	b, _ := json.MarshalIndent(v, "", "  ")
 	b = append(b, '\n')
 	return fmt.Appendf(b, "crc32c %08x\n", crc32.Checksum(b, crcTable))
 }
 
 // DecodeManifest parses and verifies a manifest.
 func DecodeManifest(b []byte) (*Manifest, error) {
-	i := bytes.LastIndex(b, []byte("\ncrc32c "))
-	if i < 0 || len(b) != i+1+len("crc32c ")+8+1 || b[len(b)-1] != '\n' {
-		return nil, fmt.Errorf("%w: manifest has no checksum line", ErrCorrupt)
-	}
-	want, err := hex.DecodeString(string(b[i+8 : i+16]))
-	if err != nil {
-		return nil, fmt.Errorf("%w: manifest checksum line: %v", ErrCorrupt, err)
-	}
-	got := crc32.Checksum(b[:i+1], crcTable)
-	if uint32(want[0])<<24|uint32(want[1])<<16|uint32(want[2])<<8|uint32(want[3]) != got {
-		return nil, fmt.Errorf("%w: manifest checksum mismatch", ErrCorrupt)
-	}
 	var m Manifest
-	if err := json.Unmarshal(b[:i+1], &m); err != nil {
-		return nil, fmt.Errorf("%w: manifest: %v", ErrCorrupt, err)
+	if err := decodeChecked(b, &m); err != nil {
+		return nil, err
 	}
 	if m.Version != ManifestVersion {
 		return nil, fmt.Errorf("%w: manifest version %d not understood (want %d)", ErrCorrupt, m.Version, ManifestVersion)
@@ -135,6 +149,27 @@ func DecodeManifest(b []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: manifest names data file %q for offset %d", ErrCorrupt, m.Data, m.Offset)
 	}
 	return &m, nil
+}
+
+// decodeChecked verifies the checksum line of a manifest and parses the
+// JSON before it into v.
+func decodeChecked(b []byte, v any) error {
+	i := bytes.LastIndex(b, []byte("\ncrc32c "))
+	if i < 0 || len(b) != i+1+len("crc32c ")+8+1 || b[len(b)-1] != '\n' {
+		return fmt.Errorf("%w: manifest has no checksum line", ErrCorrupt)
+	}
+	want, err := hex.DecodeString(string(b[i+8 : i+16]))
+	if err != nil {
+		return fmt.Errorf("%w: manifest checksum line: %v", ErrCorrupt, err)
+	}
+	got := crc32.Checksum(b[:i+1], crcTable)
+	if uint32(want[0])<<24|uint32(want[1])<<16|uint32(want[2])<<8|uint32(want[3]) != got {
+		return fmt.Errorf("%w: manifest checksum mismatch", ErrCorrupt)
+	}
+	if err := json.Unmarshal(b[:i+1], v); err != nil {
+		return fmt.Errorf("%w: manifest: %v", ErrCorrupt, err)
+	}
+	return nil
 }
 
 // WriteManifest writes m as ckpt-<offset>.manifest atomically.

@@ -12,7 +12,11 @@
 // Dir/nats, no listener, an in-process connection, fsync per message
 // unless Options.Unsafe) or on an external NATS server (Options.URL). The
 // stream has one subject, file storage, one replica and no limits; Open
-// creates it or reuses it. Message bodies use OmenDB's own format
+// creates it or reuses it. Retention is explicit (retention.go): Trim
+// purges the stream below an offset the caller (server/retention.go)
+// proved unneeded; FirstOffset is where the log now starts, and OffsetAt
+// maps a time to the offset of the last record stored by then. Free disk
+// space is guarded by the log itself (diskspace.go). Message bodies use OmenDB's own format
 // (format.go, documented byte by byte in docs/format.md): versioned and
 // CRC-32C checksummed, independent of NATS.
 //
@@ -35,6 +39,18 @@
 //     an unknown outcome — the record may be stored — and the next Append
 //     first re-reads the stream's last sequence; Last says where the log
 //     ends.
+//   - Trimmed records are never skipped: the stream is dense from
+//     FirstOffset to its last sequence (no deletes; trims are purges at
+//     record boundaries that always keep the last record), and a Read from
+//     below FirstOffset — or one that meets a gap because a trim ran under
+//     it — fails with a *TrimmedError (errors.Is ErrTrimmed) naming the
+//     first retained offset.
+//   - The disk is never filled by the log: with the embedded server an
+//     append that would leave less than Options.DiskReserve free is refused
+//     unsent with ErrDiskFull (SQLSTATE 53100) and the writer stays usable;
+//     lack-of-space errors from JetStream map to the same error, and after
+//     one the next append reloads JetStream to clear nats's sticky store
+//     write error.
 //   - Corruption is never skipped: a message that fails its checksum or
 //     cannot be decoded ends a Read with an error matching ErrCorrupt (and
 //     pgerr.ErrCorrupt, SQLSTATE XX001) that names the offset; a format
@@ -44,16 +60,22 @@
 // # Goroutines and ownership
 //
 //   - Append, AppendRaw and Resync: one goroutine at a time (OmenDB's
-//     committer, which does group commit above this package). r is only read
-//     during Append; the caller may reuse it when Append returns.
-//   - Read and Last: any goroutine, concurrently with Append and each other.
+//     committer, which does group commit above this package). r must not be
+//     modified once passed to Append: readers of this process that are open
+//     and behind it are handed r itself when they reach its offset
+//     (recent.go) — its rows still decoded in Op.Vals, no bytes decoded —
+//     provided the stored body has r's length and CRC-32C; other readers,
+//     and records whose readers passed them, decode the bytes as usual.
+//   - Read, Last, FirstOffset, OffsetAt, FreeSpace and Trim: any goroutine,
+//     concurrently with Append and each other (one Trim at a time).
 //     Each Read starts an ordered consumer and a pump goroutine that pulls
 //     messages in batches (Options.ReadBatch), reassembles and decodes them
 //     ahead of the caller; the iterator it returns belongs to one goroutine
 //     (Next and Close). Close every iterator; Close stops its pump.
-//   - An Entry's Record belongs to the caller. Its Key and Row slices share
-//     one buffer per message (no copy per op); they are never reused by the
-//     log.
+//   - An Entry's Record belongs to the caller, read-only (it may be the
+//     record this process appended, shared with other readers). Its Key and
+//     Row slices share one buffer per message (no copy per op); they are
+//     never reused by the log.
 //   - Close (of the JetStream) after all iterators are closed and Append has
 //     returned; it closes the connection and shuts the embedded server down.
 //

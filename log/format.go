@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"slices"
 
 	"github.com/omendb/omendb/pgerr"
 )
@@ -124,8 +125,34 @@ func appendRecordBody(dst []byte, r *Record) []byte {
 	return dst
 }
 
+// recordBodySize returns the length of appendRecordBody's encoding of r.
+func recordBodySize(r *Record) int {
+	n := uvarintLen(uint64(len(r.Txns)))
+	for i := range r.Txns {
+		t := &r.Txns[i]
+		n += uvarintLen(t.ID) + uvarintLen(uint64(t.CommitTime<<1^(t.CommitTime>>63))) + uvarintLen(uint64(len(t.Ops)))
+		for j := range t.Ops {
+			op := &t.Ops[j]
+			n += 1 + uvarintLen(uint64(op.Table)) + uvarintLen(uint64(len(op.Key))) + len(op.Key) +
+				uvarintLen(uint64(len(op.Row))) + len(op.Row)
+		}
+	}
+	return n
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
 // appendRecordMessage appends r as one complete message (kind msgRecord).
+// dst grows once, to the message's exact size.
 func appendRecordMessage(dst []byte, r *Record) []byte {
+	dst = slices.Grow(dst, msgOverhead+recordBodySize(r))
 	start := len(dst)
 	dst = beginMessage(dst, msgRecord)
 	dst = appendRecordBody(dst, r)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -65,6 +66,15 @@ type Options struct {
 	ReadBytes int
 	// Logger receives operational messages; default slog.Default().
 	Logger *slog.Logger
+	// FirstSeq is the first sequence of a stream Open creates (default 1):
+	// a restore of a backup taken from a trimmed log keeps its offsets.
+	FirstSeq uint64
+	// DiskReserve is the free space (bytes) the embedded server's
+	// filesystem keeps: an append that would leave less fails with
+	// ErrDiskFull (SQLSTATE 53100) without being sent (diskspace.go).
+	// 0: DefaultDiskReserve, at most an eighth of the filesystem; negative:
+	// no check. Ignored with URL.
+	DiskReserve int64
 }
 
 // JetStream is the Log on a NATS JetStream stream. See the package doc for
@@ -83,15 +93,24 @@ type JetStream struct {
 	lastSeq uint64 // the stream's last sequence as this writer knows it
 	fenced  error  // set by ErrFenced: Append refuses until Resync
 	stale   bool   // an append failed: re-read the stream's last sequence
-	group   uint64 // id of the next chunk group
-	buf     []byte
-	msg     nats.Msg
-	hdr     nats.Header
-	seqBuf  []byte
+	suspect bool   // an append failed on a full disk: reload JetStream (diskspace.go)
+	// fullSeen is when an append was last refused for lack of space;
+	// spaceAt/spaceLeft cache the last free-space check (diskspace.go).
+	fullSeen  time.Time
+	spaceAt   time.Time
+	spaceLeft int64
+	group     uint64 // id of the next chunk group
+	buf       []byte
+	msg       nats.Msg
+	hdr       nats.Header
+	seqBuf    []byte
 
 	lastMu    sync.Mutex
 	lastCheck uint64 // stream last sequence Last last examined
 	lastRes   Offset // and what it found
+
+	// recent keeps appended records for this process's readers (recent.go).
+	recent recent
 }
 
 var _ Log = (*JetStream)(nil)
@@ -117,15 +136,25 @@ func Open(ctx context.Context, o Options) (*JetStream, error) {
 		if o.Dir == "" {
 			return nil, errors.New("log: Options.Dir is required for the embedded server")
 		}
+		// The log guards free space itself (diskspace.go): nats's own
+		// limit (75% of the space free at start) must not refuse first.
+		var maxStore int64
+		if err := os.MkdirAll(filepath.Join(o.Dir, "nats"), 0o755); err != nil {
+			return nil, fmt.Errorf("log: %w", err)
+		}
+		if _, total, err := fsSpace(filepath.Join(o.Dir, "nats")); err == nil && total > 0 {
+			maxStore = int64(total)
+		}
 		j.ns, err = server.NewServer(&server.Options{
-			ServerName: "omendb-embedded",
-			DontListen: true,
-			JetStream:  true,
-			StoreDir:   filepath.Join(o.Dir, "nats"),
-			SyncAlways: !o.Unsafe,
-			MaxPayload: int32(o.MaxPayload),
-			NoLog:      true,
-			NoSigs:     true,
+			ServerName:        "omendb-embedded",
+			DontListen:        true,
+			JetStream:         true,
+			StoreDir:          filepath.Join(o.Dir, "nats"),
+			SyncAlways:        !o.Unsafe,
+			MaxPayload:        int32(o.MaxPayload),
+			JetStreamMaxStore: maxStore,
+			NoLog:             true,
+			NoSigs:            true,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("log: configure embedded NATS server: %w", err)
@@ -173,6 +202,7 @@ func (j *JetStream) setup(ctx context.Context) error {
 			MaxMsgSize:  -1,
 			DenyDelete:  true,
 			AllowDirect: true,
+			FirstSeq:    j.o.FirstSeq,
 		})
 		if err != nil {
 			return fmt.Errorf("log: create stream %s: %w", j.o.Stream, err)
@@ -227,14 +257,34 @@ func (j *JetStream) Append(ctx context.Context, r *Record) (Offset, error) {
 		return 0, err
 	}
 	j.buf = appendRecordMessage(j.buf[:0], r)
+	if err := j.checkSpace(len(j.buf)); err != nil {
+		return 0, err
+	}
+	// Kept for this process's readers from before the first message is
+	// sent: they may read it before the acknowledgement arrives.
+	expect := j.recent.put(Offset(j.lastSeq+uint64(j.parts(len(j.buf)))), r, j.buf[headerLen:len(j.buf)-trailerLen])
 	if len(j.buf) <= j.maxChunk {
-		return j.publish(ctx, j.buf)
+		off, err := j.publish(ctx, j.buf)
+		j.recent.settle(expect, off, err)
+		return off, err
 	}
 	off, err := j.appendChunked(ctx)
 	if cap(j.buf) > keepBuffer {
 		j.buf = nil // do not pin one huge record's buffer for ever
 	}
+	j.recent.settle(expect, off, err)
 	return off, err
+}
+
+// parts returns how many messages Append publishes for a record whose
+// single-message encoding is n bytes long (as appendChunked splits it).
+func (j *JetStream) parts(n int) int {
+	if n <= j.maxChunk {
+		return 1
+	}
+	per := j.maxChunk - msgOverhead - chunkHeaderLen
+	body := n - msgOverhead
+	return (body + per - 1) / per
 }
 
 // keepBuffer is the largest encoding buffer Append keeps between calls.
@@ -248,6 +298,12 @@ func (j *JetStream) ready(ctx context.Context) error {
 	}
 	if err := ctx.Err(); err != nil { // nothing sent: the writer stays usable
 		return fmt.Errorf("log: append: %w", err)
+	}
+	if j.suspect {
+		if err := j.recoverStore(ctx); err != nil {
+			return err
+		}
+		j.suspect = false
 	}
 	if j.stale {
 		s, err := j.js.Stream(ctx, j.o.Stream)
@@ -301,6 +357,7 @@ func (j *JetStream) publish(ctx context.Context, data []byte) (Offset, error) {
 			err = fmt.Errorf("%w (expected last sequence %d): %w", ErrFenced, j.lastSeq, err)
 			j.fenced = err
 		} else {
+			err, j.suspect = j.spaceError(err)
 			err = fmt.Errorf("log: publish: %w", err)
 			j.stale = true
 		}
@@ -335,6 +392,9 @@ func (j *JetStream) Resync(ctx context.Context) (Offset, error) {
 // that readers detect corruption); OmenDB itself never calls it.
 func (j *JetStream) AppendRaw(ctx context.Context, data []byte) (Offset, error) {
 	if err := j.ready(ctx); err != nil {
+		return 0, err
+	}
+	if err := j.checkSpace(len(data)); err != nil {
 		return 0, err
 	}
 	return j.publish(ctx, data)
@@ -385,8 +445,20 @@ func (j *JetStream) Last(ctx context.Context) (Offset, error) {
 	}
 	j.lastMu.Unlock()
 
-	first := max(st.FirstSeq, 1)
-	seq := st.LastSeq
+	res, err := j.recordAtOrBefore(ctx, st.LastSeq, max(st.FirstSeq, 1))
+	if err != nil {
+		return 0, err
+	}
+	j.lastMu.Lock()
+	j.lastCheck, j.lastRes = st.LastSeq, res
+	j.lastMu.Unlock()
+	return res, nil
+}
+
+// recordAtOrBefore returns the offset of the last complete record whose
+// final message is at a sequence in [first, seq] (0 if none), skipping
+// chunk groups that are incomplete within that range.
+func (j *JetStream) recordAtOrBefore(ctx context.Context, seq, first uint64) (Offset, error) {
 	res := Offset(0)
 	for seq >= first && seq > 0 {
 		m, err := j.getMsg(ctx, seq)
@@ -433,9 +505,6 @@ func (j *JetStream) Last(ctx context.Context) (Offset, error) {
 		}
 		seq = start - 1 // an incomplete group: skip all of it
 	}
-	j.lastMu.Lock()
-	j.lastCheck, j.lastRes = st.LastSeq, res
-	j.lastMu.Unlock()
 	return res, nil
 }
 

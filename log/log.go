@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/omendb/omendb/types"
 )
 
 // Offset is a position in the log: the JetStream stream sequence of the
@@ -32,6 +34,12 @@ type Op struct {
 	Table uint32
 	Key   []byte
 	Row   []byte
+	// Vals is Row decoded (types.DecodeRow), when the writer in this process
+	// still has it: the committer hands its durable records to the stores
+	// with it so they do not decode what it just encoded. It is never
+	// written to the log (records read back have nil) and, like Row, must
+	// not be modified.
+	Vals []types.Value
 }
 
 // Txn is one committed transaction: all its operations apply atomically at

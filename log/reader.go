@@ -3,6 +3,7 @@ package log
 import (
 	"context"
 	"fmt"
+	"hash/crc32"
 	"log/slog"
 	"sync"
 	"time"
@@ -40,6 +41,11 @@ func (j *JetStream) Read(ctx context.Context, from Offset) (Iterator, error) {
 			}
 		}
 	}
+	// Trimmed records are never skipped silently: fail now if they are gone,
+	// and the pump fails if they go while the consumer starts (retention.go).
+	if err := j.checkRetained(ctx, start); err != nil {
+		return nil, err
+	}
 	cons, err := j.js.OrderedConsumer(ctx, j.o.Stream, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:   start,
@@ -55,7 +61,16 @@ func (j *JetStream) Read(ctx context.Context, from Offset) (Iterator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("log: ordered consumer from %d: %w", start, err)
 	}
-	return newIterator(mc, readAhead, j.logger), nil
+	it := newIterator(mc, start, readAhead, j.logger, &j.recent, func(seq uint64) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		m, err := j.getMsg(ctx, seq)
+		if err != nil || m == nil {
+			return nil, fmt.Errorf("log: re-reading message %d: %v", seq, err)
+		}
+		return m.Data, nil
+	})
+	return it, nil
 }
 
 // chunkGroup is a chunked record being reassembled.
@@ -65,6 +80,14 @@ type chunkGroup struct {
 	next  uint32 // the part expected next
 	total uint32
 	buf   []byte
+	// own: the record is this process's append (recent.go) ending at final:
+	// its parts are checked — n bytes with CRC-32C crc so far, against
+	// want — but not copied together.
+	own   *Record
+	final uint64
+	want  uint32
+	crc   uint32
+	n     int
 }
 
 // iterator pipelines a replay: a pump goroutine pulls messages from the
@@ -77,6 +100,8 @@ type iterator struct {
 	done   chan struct{} // closed by Close: the pump stops sending
 	closed sync.Once
 	err    error // Next's goroutine only: sticky end of iteration
+	recent *recent
+	pos    *readerPos
 }
 
 type item struct {
@@ -84,14 +109,19 @@ type item struct {
 	err error
 }
 
-func newIterator(mc jetstream.MessagesContext, buffer int, logger *slog.Logger) *iterator {
-	it := &iterator{mc: mc, ch: make(chan item, buffer), done: make(chan struct{})}
-	go it.pump(&assembler{logger: logger})
+func newIterator(mc jetstream.MessagesContext, start uint64, buffer int, logger *slog.Logger, rc *recent, fetch func(uint64) ([]byte, error)) *iterator {
+	it := &iterator{mc: mc, ch: make(chan item, buffer), done: make(chan struct{}), recent: rc}
+	if rc != nil {
+		it.pos = rc.open(start)
+	}
+	go it.pump(&assembler{logger: logger, recent: rc, fetch: fetch}, start)
 	return it
 }
 
 // pump runs until the consumer fails, a message fails to decode, or Close.
-func (it *iterator) pump(a *assembler) {
+// The stream is dense above its first sequence, so the messages must arrive
+// at start, start+1, …: a gap means records were trimmed under the reader.
+func (it *iterator) pump(a *assembler, next uint64) {
 	defer close(it.ch)
 	for {
 		m, err := it.mc.Next()
@@ -104,10 +134,18 @@ func (it *iterator) pump(a *assembler) {
 			it.send(item{err: fmt.Errorf("log: read: message metadata: %w", err)})
 			return
 		}
+		if seq := md.Sequence.Stream; seq != next {
+			it.send(item{err: &TrimmedError{From: Offset(next), First: Offset(seq)}})
+			return
+		}
+		next++
 		e, ok, err := a.add(md.Sequence.Stream, m.Data(), md.Timestamp)
 		if err != nil {
 			it.send(item{err: err})
 			return
+		}
+		if ok && it.pos != nil {
+			it.recent.passed(it.pos, e.Offset)
 		}
 		if ok && !it.send(item{e: e}) {
 			return
@@ -154,6 +192,9 @@ func (it *iterator) Close() error {
 	it.closed.Do(func() {
 		close(it.done)
 		it.mc.Stop()
+		if it.pos != nil {
+			it.recent.close(it.pos)
+		}
 		if it.err == nil {
 			it.err = errIteratorClosed
 		}
@@ -166,6 +207,10 @@ func (it *iterator) Close() error {
 type assembler struct {
 	logger  *slog.Logger
 	pending *chunkGroup
+	recent  *recent // records this process appended; may be nil
+	// fetch re-reads one message (when a record taken for this process's
+	// own turns out not to be: see chunkGroup.own); may be nil.
+	fetch func(seq uint64) ([]byte, error)
 }
 
 // add feeds the message at seq to the reassembly state. It returns a record
@@ -180,6 +225,9 @@ func (it *assembler) add(seq uint64, data []byte, ts time.Time) (Entry, bool, er
 	}
 	if m.kind == msgRecord {
 		it.drop(seq)
+		if r := it.recent.get(off, m.body); r != nil {
+			return Entry{Offset: off, Time: ts, Record: r}, true, nil
+		}
 		r, err := decodeRecordBody(m.body, off)
 		if err != nil {
 			return Entry{}, false, err
@@ -190,8 +238,17 @@ func (it *assembler) add(seq uint64, data []byte, ts time.Time) (Entry, bool, er
 	switch {
 	case m.part == 0:
 		it.drop(seq)
-		g = &chunkGroup{id: m.group, start: seq, total: m.total,
-			buf: make([]byte, 0, min(int(m.total), maxPrealloc))}
+		g = &chunkGroup{id: m.group, start: seq, total: m.total}
+		if per := uint64(len(m.body)); m.kind == msgChunk && per > 0 && it.fetch != nil {
+			// Every part but the last holds per bytes, so the record's
+			// offset is known now: if it is this process's own append, the
+			// parts are checked but not copied together.
+			g.final = seq + (uint64(m.total)+per-1)/per - 1
+			g.own, g.want, _ = it.recent.lookup(Offset(g.final), int(m.total))
+		}
+		if g.own == nil {
+			g.buf = make([]byte, 0, min(int(m.total), maxPrealloc))
+		}
 		it.pending = g
 	case g != nil && g.id == m.group && g.next == m.part && g.start+uint64(m.part) == seq:
 	default:
@@ -199,17 +256,43 @@ func (it *assembler) add(seq uint64, data []byte, ts time.Time) (Entry, bool, er
 		it.logger.Debug("dropping orphan chunk", "offset", seq, "group", m.group, "part", m.part)
 		return Entry{}, false, nil
 	}
-	if uint64(len(g.buf))+uint64(len(m.body)) > uint64(g.total) || m.total != g.total {
+	if uint64(g.n)+uint64(len(m.body)) > uint64(g.total) || m.total != g.total {
 		return Entry{}, false, corruptf(off, "chunk part %d overruns its record's %d bytes", m.part, g.total)
 	}
-	g.buf = append(g.buf, m.body...)
+	g.n += len(m.body)
+	if g.own != nil {
+		g.crc = crc32.Update(g.crc, castagnoli, m.body)
+	} else {
+		g.buf = append(g.buf, m.body...)
+	}
 	g.next++
 	if m.kind != msgFinal {
 		return Entry{}, false, nil
 	}
 	it.pending = nil
+	if g.own != nil {
+		if seq == g.final && g.n == int(g.total) && g.crc == g.want {
+			return Entry{Offset: off, Time: ts, Record: g.own}, true, nil
+		}
+		// Not the record this process appended after all: read the parts
+		// again and decode them.
+		for s := g.start; s <= seq; s++ {
+			data, err := it.fetch(s)
+			if err != nil {
+				return Entry{}, false, err
+			}
+			pm, err := decodeMessage(data, Offset(s))
+			if err != nil {
+				return Entry{}, false, err
+			}
+			g.buf = append(g.buf, pm.body...)
+		}
+	}
 	if len(g.buf) != int(g.total) {
 		return Entry{}, false, corruptf(off, "chunked record has %d bytes, its header says %d", len(g.buf), g.total)
+	}
+	if r := it.recent.get(off, g.buf); r != nil {
+		return Entry{Offset: off, Time: ts, Record: r}, true, nil
 	}
 	r, err := decodeRecordBody(g.buf, off)
 	if err != nil {

@@ -13,6 +13,9 @@
 //     stops the materializer with an error naming its offset. Nothing is
 //     skipped silently; the server then stays not-ready.
 //
-// The OLTP row store (package oltp) is the first sink; the OLAP column store
-// will be a second materializer over the same log.
+// The OLTP row store (package oltp) and the OLAP column store (package olap)
+// are the two sinks, each with its own materializer over the same log. The
+// committer's own records reach both without being decoded again: it
+// applies them to the row store itself, and the log hands them to this
+// process's readers as appended, rows already decoded (log.Op.Vals).
 package materializer

@@ -13,6 +13,14 @@
 // S. A reader must first wait until Applied() >= S (WaitApplied): one offset
 // per statement, never a mix.
 //
+// Checkpoints (checkpoint.go; docs/checkpoint-format.md): Capture takes the
+// state at the applied offset under the apply lock (copying only delete
+// offsets; sealed columns are retained, open rows are append-only), and
+// WriteTable encodes a table as Arrow IPC streams in checksummed frames
+// without any lock. LoadTable fills an empty store (which reports offset 0
+// until Loaded publishes the checkpoint's offset); the materializer then
+// replays the log after it.
+//
 // Concurrency: Apply runs on the materializer goroutine. Each Table's mutex
 // guards its segments' Ins/Del slices, the open segment's rows and sealing;
 // scans take the read lock per segment step. Lock order: Store.applyMu →

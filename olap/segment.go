@@ -98,17 +98,38 @@ const dictMaxRatio = 4
 
 // seal builds the Arrow columns of the open segment's rows for def.
 func (s *Segment) seal(mem memory.Allocator, def *catalog.Table) {
-	n := len(s.rows)
 	s.cols = make([]*Column, len(def.Columns))
 	for c := range def.Columns {
-		vals := make([]types.Value, n)
-		for i, r := range s.rows {
-			vals[i] = colValue(def, r, c)
-		}
-		s.cols[c] = buildColumn(mem, types.KindOf(def.Columns[c].Type.OID), vals)
+		s.cols[c] = buildColumn(mem, types.KindOf(def.Columns[c].Type.OID), colVals{def: def, rows: s.rows, c: c})
 	}
 	s.rows = nil
 	s.sealed = true
+}
+
+// colVals is column c of an open segment's rows, read in place (sealing
+// copies no values but those it keeps boxed).
+type colVals struct {
+	def  *catalog.Table
+	rows [][]types.Value
+	c    int
+}
+
+func (v colVals) len() int { return len(v.rows) }
+
+func (v colVals) at(i int) types.Value {
+	if r := v.rows[i]; v.c < len(r) {
+		return r[v.c]
+	}
+	return colValue(v.def, v.rows[i], v.c)
+}
+
+// slice returns the values as a slice of their own.
+func (v colVals) slice() []types.Value {
+	out := make([]types.Value, len(v.rows))
+	for i := range out {
+		out[i] = v.at(i)
+	}
+	return out
 }
 
 // colValue is oltp.ColValue: rows written before an ADD COLUMN are short.
@@ -126,23 +147,25 @@ func colValue(def *catalog.Table, row []types.Value, c int) types.Value {
 	return types.Null
 }
 
-func buildColumn(mem memory.Allocator, kind types.Kind, vals []types.Value) *Column {
+func buildColumn(mem memory.Allocator, kind types.Kind, vals colVals) *Column {
 	col := &Column{Kind: kind}
-	for _, v := range vals {
+	for i := range vals.len() {
+		v := vals.at(i)
 		if v.IsNull() {
 			col.Zone.Nulls++
 			continue
 		}
 		if v.K != kind {
-			col.Boxed = vals // mixed kinds: keep values as they are
+			col.Boxed = vals.slice() // mixed kinds: keep values as they are
 			return col
 		}
 	}
 	switch kind {
 	case types.KindBool, types.KindInt, types.KindDate, types.KindTimestamp, types.KindTimestampTZ:
 		b := array.NewInt64Builder(mem)
-		b.Reserve(len(vals))
-		for _, v := range vals {
+		b.Reserve(vals.len())
+		for i := range vals.len() {
+			v := vals.at(i)
 			if v.IsNull() {
 				b.AppendNull()
 			} else {
@@ -154,8 +177,9 @@ func buildColumn(mem memory.Allocator, kind types.Kind, vals []types.Value) *Col
 		col.zone(vals, kind != types.KindBool)
 	case types.KindFloat:
 		b := array.NewFloat64Builder(mem)
-		b.Reserve(len(vals))
-		for _, v := range vals {
+		b.Reserve(vals.len())
+		for i := range vals.len() {
+			v := vals.at(i)
 			if v.IsNull() {
 				b.AppendNull()
 			} else {
@@ -168,14 +192,15 @@ func buildColumn(mem memory.Allocator, kind types.Kind, vals []types.Value) *Col
 	case types.KindNumeric:
 		exp, ok := numericExp(vals)
 		if !ok {
-			col.Boxed = vals
+			col.Boxed = vals.slice()
 			col.zone(vals, true)
 			return col
 		}
 		col.Exp = exp
 		b := array.NewInt64Builder(mem)
-		b.Reserve(len(vals))
-		for _, v := range vals {
+		b.Reserve(vals.len())
+		for i := range vals.len() {
+			v := vals.at(i)
 			if v.IsNull() {
 				b.AppendNull()
 			} else {
@@ -191,23 +216,25 @@ func buildColumn(mem memory.Allocator, kind types.Kind, vals []types.Value) *Col
 		col.zone(vals, true)
 	case types.KindText:
 		distinct := map[string]int32{}
-		for _, v := range vals {
+		for i := range vals.len() {
+			v := vals.at(i)
 			if !v.IsNull() {
 				if _, ok := distinct[v.S]; !ok {
 					distinct[v.S] = int32(len(distinct))
 				}
-				if len(distinct) > len(vals)/dictMaxRatio+1 {
+				if len(distinct) > vals.len()/dictMaxRatio+1 {
 					break
 				}
 			}
 		}
-		if len(vals) >= 32 && len(distinct) <= len(vals)/dictMaxRatio {
+		if vals.len() >= 32 && len(distinct) <= vals.len()/dictMaxRatio {
 			col.Arr = buildDict(mem, vals, distinct)
 			return col
 		}
 		b := array.NewStringBuilder(mem)
-		b.Reserve(len(vals))
-		for _, v := range vals {
+		b.Reserve(vals.len())
+		for i := range vals.len() {
+			v := vals.at(i)
 			if v.IsNull() {
 				b.AppendNull()
 			} else {
@@ -218,8 +245,9 @@ func buildColumn(mem memory.Allocator, kind types.Kind, vals []types.Value) *Col
 		b.Release()
 	case types.KindBytes, types.KindUUID, types.KindJSON:
 		b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
-		b.Reserve(len(vals))
-		for _, v := range vals {
+		b.Reserve(vals.len())
+		for i := range vals.len() {
+			v := vals.at(i)
 			if v.IsNull() {
 				b.AppendNull()
 			} else {
@@ -229,12 +257,12 @@ func buildColumn(mem memory.Allocator, kind types.Kind, vals []types.Value) *Col
 		col.Arr = b.NewArray()
 		b.Release()
 	default:
-		col.Boxed = vals
+		col.Boxed = vals.slice()
 	}
 	return col
 }
 
-func buildDict(mem memory.Allocator, vals []types.Value, distinct map[string]int32) arrow.Array {
+func buildDict(mem memory.Allocator, vals colVals, distinct map[string]int32) arrow.Array {
 	words := make([]string, len(distinct))
 	for w, i := range distinct {
 		words[i] = w
@@ -244,8 +272,9 @@ func buildDict(mem memory.Allocator, vals []types.Value, distinct map[string]int
 	dict := db.NewArray()
 	db.Release()
 	ib := array.NewInt32Builder(mem)
-	ib.Reserve(len(vals))
-	for _, v := range vals {
+	ib.Reserve(vals.len())
+	for i := range vals.len() {
+		v := vals.at(i)
 		if v.IsNull() {
 			ib.AppendNull()
 		} else {
@@ -262,10 +291,11 @@ func buildDict(mem memory.Allocator, vals []types.Value, distinct map[string]int
 
 // numericExp returns the exponent shared by all finite numerics in vals
 // when every coefficient fits an int64 (and no value is NaN/±Inf or -0).
-func numericExp(vals []types.Value) (int32, bool) {
+func numericExp(vals colVals) (int32, bool) {
 	var exp int32
 	first := true
-	for _, v := range vals {
+	for i := range vals.len() {
+		v := vals.at(i)
 		if v.IsNull() {
 			continue
 		}
@@ -285,12 +315,13 @@ func numericExp(vals []types.Value) (int32, bool) {
 	return exp, true
 }
 
-func (c *Column) zone(vals []types.Value, ordered bool) {
+func (c *Column) zone(vals colVals, ordered bool) {
 	if !ordered {
 		return
 	}
 	c.Zone.Ordered = true
-	for _, v := range vals {
+	for i := range vals.len() {
+		v := vals.at(i)
 		if v.IsNull() {
 			continue
 		}

@@ -120,18 +120,55 @@ func (s *Store) Close() {
 func (s *Store) Apply(e log.Entry) error {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
+	return s.apply(e)
+}
+
+// opsPerLock bounds how many consecutive row operations on one table are
+// applied under one hold of its lock (scans wait for it).
+const opsPerLock = 4096
+
+func (s *Store) apply(e log.Entry) error {
 	off := uint64(e.Offset)
 	if off <= s.applied.Load() {
 		return nil
 	}
+	// Consecutive row operations on one table share a lookup of the table
+	// and a hold of its lock.
+	var cur *Table
+	held := 0
+	unlock := func() {
+		if cur != nil {
+			cur.mu.Unlock()
+			cur, held = nil, 0
+		}
+	}
+	defer unlock()
 	for ti := range e.Record.Txns {
 		txn := &e.Record.Txns[ti]
 		for oi := range txn.Ops {
-			if err := s.applyOp(off, &txn.Ops[oi]); err != nil {
+			op := &txn.Ops[oi]
+			var err error
+			switch op.Kind {
+			case log.OpInsert, log.OpUpdate, log.OpDelete:
+				if cur == nil || cur.ID != op.Table || held >= opsPerLock {
+					unlock()
+					if cur = s.Table(op.Table); cur == nil {
+						return fmt.Errorf("olap: apply offset %d txn %d op %d: table %d does not exist: %w", off, txn.ID, oi, op.Table, pgerr.ErrCorrupt)
+					}
+					cur.mu.Lock()
+				}
+				held++
+				err = cur.applyRow(s, off, op)
+			default:
+				unlock()
+				err = s.applyOp(off, op)
+			}
+			if err != nil {
 				return fmt.Errorf("olap: apply offset %d txn %d op %d: %w", off, txn.ID, oi, err)
 			}
 		}
 	}
+	unlock()
 	s.applied.Store(off)
 	s.lastTime.Store(e.Time.UnixMicro())
 	s.waitMu.Lock()
@@ -159,14 +196,8 @@ func (s *Store) applyOp(off uint64, op *log.Op) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch op.Kind {
-	case log.OpInsert, log.OpUpdate:
-		row, err := types.DecodeRow(op.Row, nil)
-		if err != nil {
-			return err
-		}
-		t.put(s, off, string(op.Key), row)
-	case log.OpDelete:
-		t.del(off, string(op.Key))
+	case log.OpInsert, log.OpUpdate, log.OpDelete:
+		return t.applyRow(s, off, op)
 	case log.OpTruncate:
 		for _, r := range t.keys {
 			t.end(r, off)
@@ -175,6 +206,23 @@ func (s *Store) applyOp(off uint64, op *log.Op) error {
 	default:
 		return fmt.Errorf("op kind %d: %w", op.Kind, log.ErrUnknownFormat)
 	}
+	return nil
+}
+
+// applyRow applies an insert, update or delete; t.mu is held.
+func (t *Table) applyRow(s *Store, off uint64, op *log.Op) error {
+	if op.Kind == log.OpDelete {
+		t.del(off, string(op.Key))
+		return nil
+	}
+	row := op.Vals // fed by the committer: already decoded
+	if row == nil {
+		var err error
+		if row, err = types.DecodeRow(op.Row, nil); err != nil {
+			return err
+		}
+	}
+	t.put(s, off, string(op.Key), row)
 	return nil
 }
 
@@ -261,7 +309,13 @@ func (t *Table) openSeg(s *Store) *Segment {
 			last.seal(s.mem, t.def)
 		}
 	}
-	seg := &Segment{}
+	// Sized for a full segment: appends never copy the slices. Later
+	// segments only: a table's first one may stay small.
+	n := 0
+	if len(t.segs) > 0 {
+		n = s.segmentRows
+	}
+	seg := &Segment{Ins: make([]uint64, 0, n), Del: make([]uint64, 0, n), rows: make([][]types.Value, 0, n)}
 	t.segs = append(t.segs, seg)
 	return seg
 }

@@ -15,7 +15,10 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"runtime"
+	"slices"
 	"sort"
+	"sync"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/oltp/index"
@@ -26,7 +29,7 @@ import (
 // Checkpoint format constants.
 const (
 	CheckpointMagic   = "OMNDBCKP" // 8 bytes at the start of a checkpoint data file
-	CheckpointVersion = 1
+	CheckpointVersion = 2          // 1 is still read (no row-count hint in table frames)
 
 	frameCatalog  = 1
 	frameTable    = 2
@@ -63,6 +66,7 @@ type tableSnap struct {
 	nextRowID int64
 	lastWrite uint64
 	schemaAt  uint64
+	rowsHint  int64 // live rows when the snapshot was taken (a capacity hint)
 }
 
 // WriteCheckpoint writes the store's state at its current applied offset S to
@@ -86,7 +90,7 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 			return CheckpointStats{}, fmt.Errorf("checkpoint: table %d in the catalog has no row state", def.ID)
 		}
 		tabs = append(tabs, tableSnap{t: t, pk: t.pk, nextRowID: t.nextRowID.Load(),
-			lastWrite: min(t.lastWrite.Load(), snap), schemaAt: min(t.schemaAt.Load(), snap)})
+			lastWrite: min(t.lastWrite.Load(), snap), schemaAt: min(t.schemaAt.Load(), snap), rowsHint: t.count.Load()})
 	}
 	s.mu.RUnlock()
 	s.metaMu.Lock()
@@ -123,6 +127,7 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 		buf = binary.LittleEndian.AppendUint64(buf, uint64(ts.nextRowID))
 		buf = binary.LittleEndian.AppendUint64(buf, ts.lastWrite)
 		buf = binary.LittleEndian.AppendUint64(buf, ts.schemaAt)
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(max(ts.rowsHint, 0)))
 		if err := writeFrame(cw, frameTable, buf); err != nil {
 			return st, err
 		}
@@ -151,6 +156,9 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 					return false
 				}
 				rows = binary.LittleEndian.AppendUint32(rows[:0], ts.t.ID)
+				// Let the commit path's goroutines run between frames: on
+				// two cores a checkpoint must not hold a P for its whole scan.
+				runtime.Gosched()
 			}
 			return true
 		})
@@ -306,8 +314,13 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 	if crc32.Checksum(hdr[:24], crcTable) != binary.LittleEndian.Uint32(hdr[24:]) {
 		return nil, st, corruptAt(0, "header checksum mismatch")
 	}
-	if v := binary.LittleEndian.Uint32(hdr[8:]); v != CheckpointVersion {
-		return nil, st, fmt.Errorf("checkpoint format version %d not understood (want %d): %w", v, CheckpointVersion, ErrCheckpointCorrupt)
+	version := binary.LittleEndian.Uint32(hdr[8:])
+	if version != 1 && version != CheckpointVersion {
+		return nil, st, fmt.Errorf("checkpoint format version %d not understood (want 1 or %d): %w", version, CheckpointVersion, ErrCheckpointCorrupt)
+	}
+	tableFrameLen := 28
+	if version >= 2 {
+		tableFrameLen = 36
 	}
 	snap := binary.LittleEndian.Uint64(hdr[12:])
 	st.Offset = snap
@@ -339,13 +352,32 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 	}
 	cat.MaxID = max(cat.MaxID, cc.MaxID)
 
+	// Rows frames are decoded on all cores (rowDecoder) while this goroutine
+	// reads and checksums the next frames; decoded chunks are joined to
+	// their table in file order as soon as they are done (join), the rest at
+	// the table-end frame.
+	dec := newRowDecoder(snap)
+	defer dec.close()
 	var cur *Table
-	var vals []types.Value
-	var vers []Version
-	var chains []chain
+	var pending []*rowChunk
 	var keys [][]byte
 	var hs []uint64
 	var tables int
+	join := func(ch *rowChunk) error {
+		<-ch.done
+		if ch.err != nil {
+			return ch.err
+		}
+		if len(keys) > 0 && len(ch.keys) > 0 && bytes.Compare(keys[len(keys)-1], ch.keys[0]) >= 0 {
+			return corruptAt(ch.pos, "row keys out of order in table %d", cur.ID)
+		}
+		for i := range ch.chains {
+			hs = append(hs, cur.rows.add(&ch.chains[i]))
+		}
+		keys = append(keys, ch.keys...)
+		ch.keys, ch.chains = nil, nil
+		return nil
+	}
 	for {
 		pos := cr.n
 		kind, p, err := readFrame(cr)
@@ -354,7 +386,7 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 		}
 		switch kind {
 		case frameTable:
-			if cur != nil || len(p) != 28 {
+			if cur != nil || len(p) != tableFrameLen {
 				return nil, st, corruptAt(pos, "unexpected table frame")
 			}
 			id := binary.LittleEndian.Uint32(p)
@@ -368,61 +400,32 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 			cur.nextRowID.Store(int64(binary.LittleEndian.Uint64(p[4:])))
 			cur.lastWrite.Store(binary.LittleEndian.Uint64(p[12:]))
 			cur.schemaAt.Store(binary.LittleEndian.Uint64(p[20:]))
-			keys, hs = keys[:0], hs[:0]
+			hint := 0
+			if len(p) >= 36 {
+				hint = int(min(binary.LittleEndian.Uint64(p[28:]), 1<<28)) // a hint only: bounded
+			}
+			keys, hs, pending = make([][]byte, 0, hint), make([]uint64, 0, hint), pending[:0]
 		case frameRows:
 			if cur == nil || len(p) < 4 || binary.LittleEndian.Uint32(p) != cur.ID {
 				return nil, st, corruptAt(pos, "rows frame outside its table")
 			}
-			d := p[4:]
-			for len(d) > 0 {
-				key, rest, ok := uvarBytes(d)
-				if !ok {
-					return nil, st, corruptAt(pos, "bad row key")
+			pending = append(pending, dec.submit(cur.ID, pos, p[4:]))
+			for len(pending) > 0 && pending[0].finished() {
+				if err := join(pending[0]); err != nil {
+					return nil, st, err
 				}
-				begin, n := binary.Uvarint(rest)
-				if n <= 0 {
-					return nil, st, corruptAt(pos, "bad row offset")
-				}
-				rb, rest2, ok := uvarBytes(rest[n:])
-				if !ok {
-					return nil, st, corruptAt(pos, "bad row length")
-				}
-				d = rest2
-				if begin > snap {
-					return nil, st, corruptAt(pos, "row written at %d after the checkpoint offset %d", begin, snap)
-				}
-				if len(keys) > 0 && bytes.Compare(keys[len(keys)-1], key) >= 0 {
-					return nil, st, corruptAt(pos, "row keys out of order in table %d", cur.ID)
-				}
-				// Versions, chains and values come from slabs: a few large
-				// allocations instead of several per row.
-				if len(vals) < 64 {
-					vals = make([]types.Value, 16384)
-				}
-				row, err := types.DecodeRow(rb, vals[:0])
-				if err != nil {
-					return nil, st, corruptAt(pos, "row of table %d: %v", cur.ID, err)
-				}
-				row = row[:len(row):len(row)] // never append into the next row
-				if len(row) > 0 && &row[0] == &vals[0] {
-					vals = vals[len(row):]
-				}
-				if len(vers) == 0 {
-					vers, chains = make([]Version, 1024), make([]chain, 1024)
-				}
-				v, c := &vers[0], &chains[0]
-				vers, chains = vers[1:], chains[1:]
-				v.Begin, v.Row = begin, row
-				v.end.Store(Live)
-				c.key = key
-				c.head.Store(v)
-				keys = append(keys, key)
-				hs = append(hs, cur.rows.add(c))
+				pending = pending[1:]
 			}
 		case frameTableEnd:
 			if cur == nil || len(p) != 12 || binary.LittleEndian.Uint32(p) != cur.ID {
 				return nil, st, corruptAt(pos, "unexpected table end frame")
 			}
+			for _, ch := range pending {
+				if err := join(ch); err != nil {
+					return nil, st, err
+				}
+			}
+			pending = pending[:0]
 			if n := binary.LittleEndian.Uint64(p[4:]); n != uint64(len(keys)) {
 				return nil, st, corruptAt(pos, "table %d: %d rows, the table end says %d", cur.ID, len(keys), n)
 			}
@@ -476,11 +479,131 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 			s.catAt.Store(cc.CatAt)
 			s.ids.Store(cat.MaxID)
 			s.applied.Store(snap)
+			s.startHistoryAt(snap) // no versions before the checkpoint
 			return s, st, nil
 		default:
 			return nil, st, corruptAt(pos, "unknown frame kind %d", kind)
 		}
 	}
+}
+
+// rowChunk is one rows frame handed to the decoder: its rows become
+// chains (each with one version) in key order.
+type rowChunk struct {
+	table  uint32
+	pos    int64  // frame position, for errors
+	p      []byte // payload after the table ID
+	keys   [][]byte
+	chains []chain
+	err    error
+	done   chan struct{}
+}
+
+// rowDecoder decodes rows frames on GOMAXPROCS goroutines.
+type rowDecoder struct {
+	snap uint64
+	jobs chan *rowChunk
+	wg   sync.WaitGroup
+}
+
+func newRowDecoder(snap uint64) *rowDecoder {
+	n := runtime.GOMAXPROCS(0)
+	d := &rowDecoder{snap: snap, jobs: make(chan *rowChunk, 2*n)}
+	for i := 0; i < n; i++ {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			var vals []types.Value
+			for ch := range d.jobs {
+				vals = d.decode(ch, vals)
+				close(ch.done)
+			}
+		}()
+	}
+	return d
+}
+
+// finished reports whether the chunk has been decoded.
+func (ch *rowChunk) finished() bool {
+	select {
+	case <-ch.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (d *rowDecoder) submit(table uint32, pos int64, p []byte) *rowChunk {
+	ch := &rowChunk{table: table, pos: pos, p: p, done: make(chan struct{})}
+	d.jobs <- ch
+	return ch
+}
+
+// close stops the workers once queued chunks are done.
+func (d *rowDecoder) close() {
+	close(d.jobs)
+	d.wg.Wait()
+}
+
+// decode fills ch.keys and ch.chains: a first pass counts the rows (so
+// chains, versions and keys are three exact allocations), the second
+// decodes them. Values come from vals, a slab shared by the worker's rows.
+func (d *rowDecoder) decode(ch *rowChunk, vals []types.Value) []types.Value {
+	n := 0
+	for b := ch.p; len(b) > 0; n++ {
+		_, rest, ok := uvarBytes(b)
+		if !ok {
+			ch.err = corruptAt(ch.pos, "bad row key")
+			return vals
+		}
+		_, k := binary.Uvarint(rest)
+		if k <= 0 {
+			ch.err = corruptAt(ch.pos, "bad row offset")
+			return vals
+		}
+		if _, b, ok = uvarBytes(rest[k:]); !ok {
+			ch.err = corruptAt(ch.pos, "bad row length")
+			return vals
+		}
+	}
+	ch.keys = make([][]byte, n)
+	ch.chains = make([]chain, n)
+	vers := make([]Version, n)
+	b := ch.p
+	for i := 0; i < n; i++ {
+		key, rest, _ := uvarBytes(b)
+		begin, k := binary.Uvarint(rest)
+		rb, rest2, _ := uvarBytes(rest[k:])
+		b = rest2
+		if begin > d.snap {
+			ch.err = corruptAt(ch.pos, "row written at %d after the checkpoint offset %d", begin, d.snap)
+			return vals
+		}
+		if i > 0 && bytes.Compare(ch.keys[i-1], key) >= 0 {
+			ch.err = corruptAt(ch.pos, "row keys out of order in table %d", ch.table)
+			return vals
+		}
+		if len(vals) < 64 {
+			vals = make([]types.Value, 16384)
+		}
+		row, err := types.DecodeRow(rb, vals[:0])
+		if err != nil {
+			ch.err = corruptAt(ch.pos, "row of table %d: %v", ch.table, err)
+			return vals
+		}
+		row = row[:len(row):len(row)] // never append into the next row
+		if len(row) > 0 && &row[0] == &vals[0] {
+			vals = vals[len(row):]
+		}
+		v, c := &vers[i], &ch.chains[i]
+		v.Begin, v.Row = begin, row
+		v.end.Store(Live)
+		c.key = key
+		c.head.Store(v)
+		ch.keys[i] = key
+	}
+	ch.p = nil
+	return vals
 }
 
 func uvarBytes(d []byte) (val, rest []byte, ok bool) {
@@ -534,7 +657,7 @@ func (t *Table) finishLoad(keys [][]byte, hs []uint64) {
 			c := t.rows.get(h)
 			ents[i] = ent{secKey(def, &si.def, c.head.Load().Row, c.key), h}
 		}
-		sort.Slice(ents, func(i, j int) bool { return bytes.Compare(ents[i].k, ents[j].k) < 0 })
+		slices.SortFunc(ents, func(a, b ent) int { return bytes.Compare(a.k, b.k) })
 		sk := make([][]byte, len(ents))
 		sh := make([]uint64, len(ents))
 		for i, e := range ents {

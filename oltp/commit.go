@@ -37,6 +37,12 @@ type Committer struct {
 
 	mu      sync.Mutex
 	pending map[pendKey]uint64 // written key → batch sequence
+	// bigs are the pending writes to one table of transactions that wrote
+	// at least bigWrites rows to it: their keys are not copied into
+	// pending, the transaction's own row map is looked up instead.
+	bigs []bigPending
+	// pendTables counts pending keys per table.
+	pendTables map[uint32]int
 	// pendChanges are catalog changes validated but not applied yet.
 	pendChanges []pendChange
 	batches     map[uint64][]pendKey
@@ -62,6 +68,43 @@ type CommitStats struct {
 type pendKey struct {
 	table uint32
 	key   string
+}
+
+type bigPending struct {
+	seq   uint64
+	table uint32
+	tw    *TableWrites
+}
+
+// bigWrites is the number of rows to one table from which a transaction's
+// keys stay in its own write set while pending (bulk loads, snapshot chunks).
+const bigWrites = 1024
+
+// busy reports whether key k is written by a pending transaction. c.mu is
+// held.
+func (c *Committer) busy(k pendKey) bool {
+	if _, ok := c.pending[k]; ok {
+		return true
+	}
+	for i := range c.bigs {
+		if b := &c.bigs[i]; b.table == k.table {
+			if _, ok := b.tw.rows[k.key]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tableBusy reports whether a pending transaction wrote to table id. c.mu
+// is held.
+func (c *Committer) tableBusy(id uint32) bool {
+	for i := range c.bigs {
+		if c.bigs[i].table == id {
+			return true
+		}
+	}
+	return c.pendTables[id] > 0
 }
 
 type pendChange struct {
@@ -99,7 +142,7 @@ func NewCommitter(l log.Log, st *Store, logger *slog.Logger) *Committer {
 	c := &Committer{
 		log: l, store: st, logger: logger,
 		reqs: make(chan *commitReq, 4096), applied: make(chan appended, 64), closed: make(chan struct{}),
-		pending: map[pendKey]uint64{}, batches: map[uint64][]pendKey{}, MaxBatch: 2048,
+		pending: map[pendKey]uint64{}, batches: map[uint64][]pendKey{}, MaxBatch: 2048, pendTables: map[uint32]int{},
 	}
 	c.wg.Add(2)
 	go c.run()
@@ -160,14 +203,17 @@ func (c *Committer) run() {
 		c.seq++
 		seq := c.seq
 		add := func(r *commitReq) {
-			ops, err := c.validate(r, seq)
+			parts, err := c.validate(r, seq)
 			if err != nil {
 				c.stats.Conflicts.Add(1)
 				r.done <- commitResult{err: err}
 				return
 			}
 			batch = append(batch, r)
-			txns = append(txns, log.Txn{ID: c.txnID.Add(1), CommitTime: time.Now().UnixMicro(), Ops: ops})
+			now := time.Now().UnixMicro()
+			for _, ops := range parts {
+				txns = append(txns, log.Txn{ID: c.txnID.Add(1), CommitTime: now, Ops: ops})
+			}
 		}
 		add(first)
 	drain:
@@ -242,9 +288,20 @@ func (c *Committer) acks() {
 		for _, k := range c.batches[a.seq] {
 			if c.pending[k] == a.seq {
 				delete(c.pending, k)
+				if c.pendTables[k.table]--; c.pendTables[k.table] <= 0 {
+					delete(c.pendTables, k.table)
+				}
 			}
 		}
 		delete(c.batches, a.seq)
+		bigs := c.bigs[:0]
+		for _, b := range c.bigs {
+			if b.seq != a.seq {
+				bigs = append(bigs, b)
+			}
+		}
+		clear(c.bigs[len(bigs):])
+		c.bigs = bigs
 		kept := c.pendChanges[:0]
 		for _, pc := range c.pendChanges {
 			if pc.seq != a.seq {
@@ -268,8 +325,10 @@ func serializationFailure(format string, args ...any) error {
 }
 
 // validate checks r against the newest row state and the pending batches,
-// then records its keys as pending in batch seq. c.mu is held.
-func (c *Committer) validate(r *commitReq, seq uint64) ([]log.Op, error) {
+// then records its keys as pending in batch seq. It returns the operations
+// of r's log transactions (one, or one per part of a Split write set).
+// c.mu is held.
+func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 	w, snap := r.w, r.snap
 	if w.HasDDL() {
 		// Changes carry whole definitions, so two transactions changing the
@@ -299,7 +358,8 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([]log.Op, error) {
 			}
 		}
 	}
-	var keys []pendKey
+	keys := make([]pendKey, 0, min(w.n, bigWrites))
+	var bigs []bigPending
 	for id, tw := range w.tables {
 		t := c.store.Table(id)
 		created := false
@@ -321,17 +381,22 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([]log.Op, error) {
 			if t.lastWrite.Load() > snap {
 				return nil, serializationFailure("concurrent update of table %q", t.Def().Name)
 			}
-			for k := range c.pending {
-				if k.table == id {
-					return nil, serializationFailure("concurrent update of table %q", t.Def().Name)
-				}
+			if c.tableBusy(id) {
+				return nil, serializationFailure("concurrent update of table %q", t.Def().Name)
 			}
 		}
 		def := t.Def()
+		// Keys of this table are looked up in the pending writes only if
+		// there are any, and in the row state only if the table changed
+		// after the write's base (lastWrite is stored before a record's
+		// rows, and a record's keys stay pending until it is applied).
+		checkPending := c.tableBusy(id)
+		lastWrite := t.lastWrite.Load()
+		big := len(tw.order) >= bigWrites
 		for _, k := range tw.order {
 			p := tw.rows[k]
 			pk := pendKey{id, k}
-			if _, busy := c.pending[pk]; busy {
+			if checkPending && c.busy(pk) {
 				if !p.InBase && p.Row != nil {
 					return nil, duplicateKey(def, p)
 				}
@@ -345,12 +410,13 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([]log.Op, error) {
 				if base == 0 {
 					base = snap
 				}
-				begin, end, _, ok := t.Latest(p.Key)
-				if ok && (begin > base || (end != Live && end > base)) {
-					if !p.InBase && p.Row != nil && end == Live {
-						return nil, duplicateKey(def, p)
+				if lastWrite > base { // else nothing of the table changed after base
+					if begin, end, _, ok := t.Latest(p.Key); ok && (begin > base || (end != Live && end > base)) {
+						if !p.InBase && p.Row != nil && end == Live {
+							return nil, duplicateKey(def, p)
+						}
+						return nil, serializationFailure("concurrent update")
 					}
-					return nil, serializationFailure("concurrent update")
 				}
 			}
 			if p.Row != nil {
@@ -361,17 +427,27 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([]log.Op, error) {
 					}
 				}
 			}
-			keys = append(keys, pk)
+			if !big {
+				keys = append(keys, pk)
+			}
+		}
+		if big {
+			bigs = append(bigs, bigPending{table: id, tw: tw})
 		}
 	}
-	ops, err := w.ops()
+	ops, err := w.txnOps()
 	if err != nil {
 		return nil, err
 	}
 	for _, k := range keys {
 		c.pending[k] = seq
+		c.pendTables[k.table]++
 	}
 	c.batches[seq] = append(c.batches[seq], keys...)
+	for _, b := range bigs {
+		b.seq = seq
+		c.bigs = append(c.bigs, b)
+	}
 	for _, ch := range w.ddl {
 		id := ch.ID
 		if ch.Table != nil {

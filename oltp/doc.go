@@ -21,8 +21,13 @@
 //   - Versions are never modified after publication except End, which is
 //     set once (atomically) when the version is superseded.
 //   - Reclaim drops versions older than the newest one at or below the
-//     oldest pinned snapshot (Pin); a reader pins its snapshot for as long as
-//     it reads.
+//     horizon: the oldest pinned snapshot (Pin, PinLatest, PinAt), and, with
+//     a time-travel window (SetTimeTravelWindow), the newest offset stored
+//     at least the window ago. A reader pins its snapshot for as long as it
+//     reads. The floor (Oldest) is the highest horizon used so far, or the
+//     offset of the checkpoint the store was loaded from: snapshots below it
+//     are refused (PinAt → ErrTooOld), never read wrong. CatalogAt returns
+//     the catalog a snapshot inside the window binds against (history.go).
 //
 // # Transactions (Writes, Committer)
 //
@@ -40,6 +45,13 @@
 // the session's next statement. Each pending row carries the offset it was
 // based on (PendingRow.Base), so a row re-read after waiting for its lock
 // (LockTable, READ COMMITTED) validates against the version it re-read.
+// Bulk write sets (at least bigWrites rows to a table: COPY, snapshot
+// chunks) stay pending as a whole instead of key by key, and keys of a
+// table that no record changed after the write's base are not looked up.
+// A write set cut with Writes.Split becomes several log transactions (one
+// per replicated source transaction) in one record. The committer's
+// records carry their rows decoded (log.Op.Vals): neither store decodes
+// them again.
 //
 // Goroutines: Committer.run (validate + append, in arrival order) and
 // Committer.acks (apply + answer, in offset order). Lock order: Committer.mu

@@ -2,7 +2,6 @@ package oltp
 
 import (
 	"bytes"
-	"sync"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/types"
@@ -165,71 +164,3 @@ func prefixEnd(p []byte) []byte {
 
 // PrefixEnd is prefixEnd for callers building index ranges.
 func PrefixEnd(p []byte) []byte { return prefixEnd(p) }
-
-// horizon tracks the snapshots readers hold so that versions no reader can
-// see are reclaimed.
-type horizon struct {
-	mu   sync.Mutex
-	held map[uint64]int
-}
-
-// Pin registers a reader at snap; call the returned function when done.
-func (s *Store) Pin(snap uint64) func() {
-	h := &s.horizon
-	h.mu.Lock()
-	if h.held == nil {
-		h.held = map[uint64]int{}
-	}
-	h.held[snap]++
-	h.mu.Unlock()
-	return func() {
-		h.mu.Lock()
-		if h.held[snap]--; h.held[snap] <= 0 {
-			delete(h.held, snap)
-		}
-		h.mu.Unlock()
-	}
-}
-
-// oldest returns the oldest pinned snapshot, or the applied offset.
-func (s *Store) oldest() uint64 {
-	min := s.applied.Load()
-	h := &s.horizon
-	h.mu.Lock()
-	for snap := range h.held {
-		if snap < min {
-			min = snap
-		}
-	}
-	h.mu.Unlock()
-	return min
-}
-
-// Reclaim drops versions no pinned reader can see: in each chain, versions
-// older than the newest one that began at or before the horizon. Only the
-// materializer calls it (it is a writer). It returns the versions dropped.
-func (s *Store) Reclaim() int {
-	hz := s.oldest()
-	s.mu.RLock()
-	tables := make([]*Table, 0, len(s.tables))
-	for _, t := range s.tables {
-		tables = append(tables, t)
-	}
-	s.mu.RUnlock()
-	n := 0
-	for _, t := range tables {
-		t.forEachChain(func(_ uint64, c *chain) {
-			for v := c.head.Load(); v != nil; v = v.prev.Load() {
-				if v.Begin <= hz {
-					for p := v.prev.Load(); p != nil; p = p.prev.Load() {
-						n++
-					}
-					v.prev.Store(nil)
-					return
-				}
-			}
-		})
-	}
-	s.reclaimed.Add(int64(n))
-	return n
-}

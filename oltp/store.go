@@ -101,8 +101,10 @@ type Table struct {
 	count atomic.Int64 // live rows at the newest applied offset
 	// nextRowID allocates hidden row ids (tables without a primary key).
 	nextRowID atomic.Int64
-	// lastWrite is the offset of the last record that changed a row;
-	// schemaAt the offset of the last change to the definition.
+	// lastWrite is the offset of the last record that changed a row (Reclaim
+	// skips tables not written since its previous horizon, so every row
+	// operation must set it); schemaAt the offset of the last change to the
+	// definition.
 	lastWrite atomic.Uint64
 	schemaAt  atomic.Uint64
 }
@@ -139,6 +141,7 @@ type Store struct {
 	// catAt is the offset of the last applied catalog change.
 	catAt   atomic.Uint64
 	horizon horizon
+	hist    history // time-travel window: (offset, time) samples and past catalogs (history.go)
 	// IndexMethod is the structure used for indexes whose definition does not
 	// name one ("learned" unless the server flag says otherwise).
 	IndexMethod string
@@ -278,6 +281,7 @@ func (s *Store) Apply(e log.Entry) error {
 		}
 	}
 	s.setApplied(off)
+	s.noteApplied(off, e.Time)
 	return nil
 }
 
@@ -299,9 +303,12 @@ func (s *Store) applyOp(off uint64, op *log.Op) error {
 	t.lastWrite.Store(off)
 	switch op.Kind {
 	case log.OpInsert, log.OpUpdate:
-		row, err := types.DecodeRow(op.Row, nil)
-		if err != nil {
-			return err
+		row := op.Vals // the committer's own record: already decoded
+		if row == nil {
+			var err error
+			if row, err = types.DecodeRow(op.Row, nil); err != nil {
+				return err
+			}
 		}
 		t.put(off, op.Key, row)
 	case log.OpDelete:
@@ -432,6 +439,7 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 	}
 	s.cat.Store(cat)
 	s.catAt.Store(off)
+	s.noteCatalog(off, cat)
 	for cur := s.ids.Load(); cat.MaxID > cur && !s.ids.CompareAndSwap(cur, cat.MaxID); cur = s.ids.Load() {
 	}
 	return nil

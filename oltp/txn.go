@@ -3,6 +3,7 @@ package oltp
 import (
 	"fmt"
 	"sort"
+	"unsafe"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/log"
@@ -22,13 +23,52 @@ type Writes struct {
 	seqs   map[uint32]int64
 	n      int // number of buffered row writes
 	meta   []log.Op
+	// journal, when on (Split), records every row write in order and
+	// cuts it into transactions: see Split.
+	journal  bool
+	jops     []log.Op
+	jvals    [][]types.Value // row of each jops entry (nil for deletes, truncates, meta)
+	segments []int           // end index in jops of every closed transaction
+}
+
+// Split ends one transaction of a write set that is committed as several
+// log transactions — in one record, validated together as one unit — e.g.
+// one per replicated source transaction, each with its own meta marker.
+// The first call switches the write set to journal mode: from then on
+// every write is also recorded in order (an update of a row inserted by an
+// earlier part is an update, a delete of it a delete), and at commit the
+// parts become consecutive log transactions instead of one transaction of
+// final states. Call it before the first write of the second part (and
+// after the first part's writes, which must then be made after a first
+// Split at the very start). Writes with savepoints cannot use it.
+func (w *Writes) Split() {
+	if !w.journal {
+		if !w.Empty() {
+			panic("oltp: Writes.Split after the first write")
+		}
+		w.journal = true
+		return
+	}
+	w.segments = append(w.segments, len(w.jops))
+}
+
+// record journals one write (journal mode).
+func (w *Writes) record(kind log.OpKind, id uint32, key []byte, row []types.Value) {
+	w.jops = append(w.jops, log.Op{Kind: kind, Table: id, Key: key})
+	w.jvals = append(w.jvals, row)
 }
 
 // SetMeta appends an OpMeta operation (key → val; the store keeps the newest
 // value per key) to the transaction. Ingest uses it to commit a source
 // position atomically with the rows it covers.
 func (w *Writes) SetMeta(key string, val []byte) {
-	w.meta = append(w.meta, log.Op{Kind: log.OpMeta, Key: []byte(key), Row: append([]byte(nil), val...)})
+	op := log.Op{Kind: log.OpMeta, Key: []byte(key), Row: append([]byte(nil), val...)}
+	if w.journal {
+		w.jops = append(w.jops, op)
+		w.jvals = append(w.jvals, nil)
+		return
+	}
+	w.meta = append(w.meta, op)
 }
 
 // TableWrites is a transaction's writes to one table.
@@ -38,6 +78,38 @@ type TableWrites struct {
 	Truncated bool
 	rows      map[string]*PendingRow
 	order     []string
+	slab      []PendingRow // PendingRows are allocated from here, slabSize at a time
+}
+
+const slabSize = 256
+
+// newPending returns a zeroed PendingRow from the table's slab.
+func (tw *TableWrites) newPending() *PendingRow {
+	if len(tw.slab) == cap(tw.slab) {
+		tw.slab = make([]PendingRow, 0, slabSize)
+	}
+	tw.slab = tw.slab[:len(tw.slab)+1]
+	return &tw.slab[len(tw.slab)-1]
+}
+
+// ownKey copies key once for both the map key and PendingRow.Key (which
+// nothing modifies).
+func ownKey(key []byte) (string, []byte) {
+	if len(key) == 0 {
+		return "", []byte{}
+	}
+	b := append([]byte(nil), key...)
+	return unsafe.String(&b[0], len(b)), b
+}
+
+// Reserve sizes the writes to table id for n more rows: for bulk writers
+// (snapshot chunks, COPY) that know how many rows they will put.
+func (w *Writes) Reserve(id uint32, n int) {
+	tw := w.table(id)
+	if len(tw.rows) == 0 && n > 0 {
+		tw.rows = make(map[string]*PendingRow, n)
+		tw.order = make([]string, 0, n)
+	}
 }
 
 // PendingRow is the transaction's final state of one key.
@@ -59,7 +131,7 @@ func NewWrites() *Writes { return &Writes{tables: map[uint32]*TableWrites{}} }
 
 // Empty reports whether the transaction wrote nothing.
 func (w *Writes) Empty() bool {
-	return len(w.ddl) == 0 && w.n == 0 && len(w.seqs) == 0 && len(w.meta) == 0 && !w.anyTruncate()
+	return len(w.ddl) == 0 && w.n == 0 && len(w.seqs) == 0 && len(w.meta) == 0 && len(w.jops) == 0 && !w.anyTruncate()
 }
 
 func (w *Writes) anyTruncate() bool {
@@ -104,12 +176,28 @@ func (w *Writes) table(id uint32) *TableWrites {
 // the key was visible in the snapshot before this transaction first wrote it.
 func (w *Writes) Put(id uint32, key []byte, row []types.Value, inBase bool) {
 	tw := w.table(id)
-	k := string(key)
-	if p, ok := tw.rows[k]; ok {
+	if p, ok := tw.rows[string(key)]; ok {
+		if w.journal {
+			kind := log.OpInsert
+			if p.Row != nil {
+				kind = log.OpUpdate
+			}
+			w.record(kind, id, p.Key, row)
+		}
 		p.Row = row
 		return
 	}
-	tw.rows[k] = &PendingRow{Key: []byte(k), Row: row, InBase: inBase && !tw.Truncated, Base: w.Base}
+	k, kb := ownKey(key)
+	p := tw.newPending()
+	*p = PendingRow{Key: kb, Row: row, InBase: inBase && !tw.Truncated, Base: w.Base}
+	if w.journal {
+		kind := log.OpInsert
+		if p.InBase {
+			kind = log.OpUpdate
+		}
+		w.record(kind, id, kb, row)
+	}
+	tw.rows[k] = p
 	tw.order = append(tw.order, k)
 	w.n++
 }
@@ -134,12 +222,20 @@ func (w *Writes) DeleteAt(id uint32, key []byte, inBase bool, base uint64) {
 // Delete records the deletion of key in table id.
 func (w *Writes) Delete(id uint32, key []byte, inBase bool) {
 	tw := w.table(id)
-	k := string(key)
-	if p, ok := tw.rows[k]; ok {
+	if p, ok := tw.rows[string(key)]; ok {
+		if w.journal && p.Row != nil {
+			w.record(log.OpDelete, id, p.Key, nil)
+		}
 		p.Row = nil
 		return
 	}
-	tw.rows[k] = &PendingRow{Key: []byte(k), InBase: inBase && !tw.Truncated, Base: w.Base}
+	k, kb := ownKey(key)
+	p := tw.newPending()
+	*p = PendingRow{Key: kb, InBase: inBase && !tw.Truncated, Base: w.Base}
+	if w.journal && p.InBase {
+		w.record(log.OpDelete, id, kb, nil)
+	}
+	tw.rows[k] = p
 	tw.order = append(tw.order, k)
 	w.n++
 }
@@ -147,6 +243,9 @@ func (w *Writes) Delete(id uint32, key []byte, inBase bool) {
 // Truncate records TRUNCATE of table id: earlier writes to it are dropped.
 func (w *Writes) Truncate(id uint32) {
 	tw := w.table(id)
+	if w.journal {
+		w.record(log.OpTruncate, id, nil, nil)
+	}
 	w.n -= len(tw.rows)
 	tw.Truncated = true
 	tw.rows = map[string]*PendingRow{}
@@ -223,6 +322,71 @@ func (w *Writes) Restore(sp *Savepoint) {
 	// keep w.seqs: values handed out stay handed out
 }
 
+// rowBlock is the size of the blocks ops encodes rows into.
+const rowBlock = 256 << 10
+
+// txnOps builds the operations of the write set's log transactions: one
+// (ops) unless Split cut it into several (journalOps).
+func (w *Writes) txnOps() ([][]log.Op, error) {
+	if w.journal {
+		return w.journalOps(), nil
+	}
+	ops, err := w.ops()
+	if err != nil {
+		return nil, err
+	}
+	return [][]log.Op{ops}, nil
+}
+
+// journalOps is txnOps in journal mode: the journal cut at every Split,
+// catalog changes and sequence positions with the first part.
+func (w *Writes) journalOps() [][]log.Op {
+	var buf []byte
+	for i := range w.jops {
+		op := &w.jops[i]
+		if row := w.jvals[i]; row != nil {
+			if cap(buf)-len(buf) < rowBlock/16 {
+				buf = make([]byte, 0, rowBlock)
+			}
+			start := len(buf)
+			buf = types.EncodeRow(buf, row)
+			op.Row, op.Vals = buf[start:len(buf):len(buf)], row
+		}
+	}
+	var head []log.Op
+	for _, ch := range w.ddl {
+		head = append(head, log.Op{Kind: log.OpDDL, Row: ch.Encode()})
+	}
+	head = append(head, w.seqOps()...)
+	head = append(head, w.meta...)
+	var out [][]log.Op
+	from := 0
+	for _, end := range append(w.segments, len(w.jops)) {
+		part := w.jops[from:end:end]
+		if len(out) == 0 && len(head) > 0 {
+			part = append(head, part...)
+		}
+		if len(part) > 0 {
+			out = append(out, part)
+		}
+		from = end
+	}
+	return out
+}
+
+func (w *Writes) seqOps() []log.Op {
+	seqIDs := make([]uint32, 0, len(w.seqs))
+	for id := range w.seqs {
+		seqIDs = append(seqIDs, id)
+	}
+	sort.Slice(seqIDs, func(i, j int) bool { return seqIDs[i] < seqIDs[j] })
+	var ops []log.Op
+	for _, id := range seqIDs {
+		ops = append(ops, log.Op{Kind: log.OpMeta, Key: []byte(fmt.Sprintf("%s%d", MetaSeqPrefix, id)), Row: BE64(uint64(w.seqs[id]))})
+	}
+	return ops
+}
+
 // ops builds the log operations: catalog changes first (in order), then per
 // table a truncate and the row writes in write order, then sequence positions.
 func (w *Writes) ops() ([]log.Op, error) {
@@ -235,6 +399,9 @@ func (w *Writes) ops() ([]log.Op, error) {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	// Rows are encoded back to back into shared blocks (one allocation per
+	// rowBlock bytes, not one per row); each op's Row is its own
+	// capacity-capped slice of a block.
 	var buf []byte
 	for _, id := range ids {
 		tw := w.tables[id]
@@ -253,19 +420,16 @@ func (w *Writes) ops() ([]log.Op, error) {
 				if p.InBase {
 					kind = log.OpUpdate
 				}
-				buf = types.EncodeRow(buf[:0], p.Row)
-				ops = append(ops, log.Op{Kind: kind, Table: id, Key: p.Key, Row: append([]byte(nil), buf...)})
+				if cap(buf)-len(buf) < rowBlock/16 {
+					buf = make([]byte, 0, rowBlock)
+				}
+				start := len(buf)
+				buf = types.EncodeRow(buf, p.Row)
+				ops = append(ops, log.Op{Kind: kind, Table: id, Key: p.Key, Row: buf[start:len(buf):len(buf)], Vals: p.Row})
 			}
 		}
 	}
-	seqIDs := make([]uint32, 0, len(w.seqs))
-	for id := range w.seqs {
-		seqIDs = append(seqIDs, id)
-	}
-	sort.Slice(seqIDs, func(i, j int) bool { return seqIDs[i] < seqIDs[j] })
-	for _, id := range seqIDs {
-		ops = append(ops, log.Op{Kind: log.OpMeta, Key: []byte(fmt.Sprintf("%s%d", MetaSeqPrefix, id)), Row: BE64(uint64(w.seqs[id]))})
-	}
+	ops = append(ops, w.seqOps()...)
 	ops = append(ops, w.meta...)
 	return ops, nil
 }

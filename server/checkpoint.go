@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -52,6 +53,11 @@ func (s *Server) openStore(ctx context.Context, l log.Log) *oltp.Store {
 		return st
 	}
 	s.ckpt = &checkpointer{dir: CheckpointDir(s.cfg.Data)}
+	// Nothing else runs yet (the column store recovers after the row store
+	// is ready), and loading allocates almost only what the store keeps: the
+	// collector would repeatedly mark a heap that only grows. It is off for
+	// the load (a GOMEMLIMIT still bounds the heap) and back on after.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	last, err := l.Last(ctx)
 	if err != nil {
 		s.logger.Error("checkpoint: cannot read the log's end; replaying the whole log", "err", err)
@@ -68,7 +74,13 @@ func (s *Server) openStore(ctx context.Context, l log.Log) *oltp.Store {
 
 // Checkpoint writes a checkpoint of the row store now (if it advanced since
 // the last one) and returns its manifest, or nil when there was nothing new.
+// It is paced (checkpoint.DefaultPace) so that commits meanwhile keep their
+// latency.
 func (s *Server) Checkpoint() (*checkpoint.Manifest, error) {
+	return s.checkpoint(checkpoint.DefaultPace)
+}
+
+func (s *Server) checkpoint(pace float64) (*checkpoint.Manifest, error) {
 	if s.ckpt == nil {
 		return nil, nil
 	}
@@ -77,7 +89,11 @@ func (s *Server) Checkpoint() (*checkpoint.Manifest, error) {
 	if uint64(s.Store.Applied()) <= s.ckpt.last {
 		return nil, nil
 	}
-	m, err := checkpoint.Write(s.ckpt.dir, s.Store)
+	if err := s.checkpointSpace(); err != nil { // retention.go
+		s.logger.Warn("checkpoint skipped", "err", err)
+		return nil, err
+	}
+	m, err := checkpoint.WritePaced(s.ckpt.dir, s.Store, pace)
 	if err != nil {
 		s.logger.Error("checkpoint failed", "err", err)
 		return nil, err
@@ -106,15 +122,20 @@ func (s *Server) runCheckpoints(ctx context.Context) {
 			return
 		case <-t.C:
 			_, _ = s.Checkpoint()
+			_, _ = s.CheckpointOLAP()
 		}
 	}
 }
 
-// finalCheckpoint runs at Close, after the committer and materializer have
-// stopped, so that the next start replays nothing.
+// finalCheckpoint runs at Close, after the committer and both materializers
+// have stopped, so that the next start replays nothing.
 func (s *Server) finalCheckpoint() {
 	if s.ckpt == nil || checkpointInterval(s.cfg) <= 0 || s.Mat == nil || !s.Mat.Ready() || s.Mat.Err() != nil {
 		return
 	}
-	_, _ = s.Checkpoint()
+	// Nothing else runs: as fast as possible.
+	_, _ = s.checkpoint(0)
+	if s.OLAP != nil {
+		_, _ = s.OLAP.checkpoint(s, 0)
+	}
 }

@@ -6,7 +6,10 @@
 // Start order: open the log → start the materializer (replay) → start the
 // committer → start listening. Queries are served only once replay has
 // reached the log's end at start (/readyz turns 200 then); connections made
-// earlier wait for it. Shutdown order is the reverse.
+// earlier wait for it. Shutdown order is the reverse. Once ready, background
+// loops checkpoint the row store (checkpoint.go) and trim the log below what
+// checkpoints, backups, the column store and the PITR window still need
+// (retention.go); startup refuses a newest checkpoint ahead of the log.
 package server
 
 import (
@@ -40,6 +43,18 @@ type Config struct {
 	Logger      *slog.Logger
 	// CheckpointInterval: how often to checkpoint (0 = default; <0 = never).
 	CheckpointInterval time.Duration
+	// PITRWindow: how long the log keeps records (0 = DefaultPITRWindow;
+	// <0 = none: keep only what checkpoints, backups and holders need).
+	// RetentionInterval: how often the log is trimmed (0 = default; <0 =
+	// never). See server/retention.go.
+	PITRWindow, RetentionInterval time.Duration
+	// DiskReserve: free bytes the log's disk keeps; appends that would
+	// leave less fail with 53100 (log.Options.DiskReserve).
+	DiskReserve int64
+	// TimeTravelWindow: how long the row store keeps superseded versions so
+	// that SET omendb.as_of can read points in it (0 = default
+	// DefaultTimeTravelWindow; <0 = none). Older points: omendb restore.
+	TimeTravelWindow time.Duration
 }
 
 // Server is a running OmenDB.
@@ -63,6 +78,7 @@ type Server struct {
 	wg      sync.WaitGroup
 	closeMu sync.Once
 	ckpt    *checkpointer
+	ret     *retention
 }
 
 // Start opens the log, starts replay and begins listening. It returns once
@@ -73,12 +89,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, logger: logger, ready: make(chan struct{})}
-	l, err := log.Open(ctx, log.Options{Dir: cfg.Data, URL: cfg.NATSURL, Unsafe: cfg.Unsafe, Logger: logger})
+	l, err := log.Open(ctx, log.Options{Dir: cfg.Data, URL: cfg.NATSURL, Unsafe: cfg.Unsafe, Logger: logger, DiskReserve: cfg.DiskReserve})
 	if err != nil {
 		return nil, fmt.Errorf("opening the log: %w", err)
 	}
 	s.Log = l
+	s.initRetention()
+	if err := s.checkLogCoversCheckpoints(ctx); err != nil {
+		s.closeRetention()
+		l.Close()
+		return nil, fmt.Errorf("recovery: %w", err)
+	}
 	s.Store = s.openStore(ctx, l) // newest valid checkpoint, or empty
+	s.Store.SetTimeTravelWindow(timeTravelWindow(cfg))
 	s.Mat = materializer.New("oltp", l, s.Store, logger)
 	s.Mat.AfterEach(func() { s.Store.Reclaim() })
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -90,6 +113,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}()
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.runCheckpoints(runCtx) }()
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.runRetention(runCtx) }()
 	s.OLAP = startOLAP(s, runCtx)
 	s.Committer = oltp.NewCommitter(l, s.Store, logger)
 	s.Engine = sql.NewEngine(s.Store, s.Committer, l, logger)
@@ -123,6 +148,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	logger.Info("omendb listening", "pgwire", s.ln.Addr().String(), "http", cfg.HTTP, "data", cfg.Data, "nats", cfg.NATSURL)
 	return s, nil
+}
+
+// DefaultTimeTravelWindow is how far back SET omendb.as_of reads by default.
+const DefaultTimeTravelWindow = time.Hour
+
+func timeTravelWindow(cfg Config) time.Duration {
+	switch {
+	case cfg.TimeTravelWindow < 0:
+		return 0
+	case cfg.TimeTravelWindow == 0:
+		return DefaultTimeTravelWindow
+	}
+	return cfg.TimeTravelWindow
 }
 
 // Addr returns the pgwire listener's address.
@@ -220,6 +258,7 @@ func (s *Server) Close() error {
 		}
 		s.wg.Wait()
 		s.finalCheckpoint()
+		s.closeRetention()
 		if s.Log != nil {
 			err = s.Log.Close()
 		}

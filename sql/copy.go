@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -247,6 +248,27 @@ type copyIn struct {
 	n        int64
 	implicit bool
 	ctx      *exec.Ctx
+	// slab: rows are cut from it, copySlabRows at a time (one allocation
+	// instead of one per row; rows are never appended to).
+	slab []types.Value
+	// inPlace[i]: column cols[i] is parsed without copying its field
+	// (parsesInPlace).
+	inPlace []bool
+}
+
+// copySlabRows is how many rows copyIn allocates at once.
+const copySlabRows = 256
+
+// parsesInPlace reports whether the text input of type oid keeps nothing of
+// its input string (numbers, dates, times, booleans), so that a COPY field
+// can be parsed through a string that aliases the decoder's buffer.
+func parsesInPlace(oid types.OID) bool {
+	switch oid {
+	case types.OIDBool, types.OIDInt2, types.OIDInt4, types.OIDInt8, types.OIDFloat4, types.OIDFloat8,
+		types.OIDNumeric, types.OIDDate, types.OIDTimestamp, types.OIDTimestampTZ:
+		return true
+	}
+	return false
 }
 
 func (c *copyIn) In() bool                    { return true }
@@ -259,7 +281,18 @@ func (c *copyIn) Row(ctx context.Context, fields [][]byte) error {
 	if len(fields) < len(c.cols) {
 		return pgerr.New(pgerr.BadCopyFileFormat, "missing data for column %q", c.t.Columns[c.cols[len(fields)]].Name)
 	}
-	row := make([]types.Value, len(c.t.Columns))
+	nc := len(c.t.Columns)
+	if len(c.slab) < nc {
+		c.slab = make([]types.Value, nc*copySlabRows)
+	}
+	row := c.slab[:nc:nc]
+	c.slab = c.slab[nc:]
+	if c.inPlace == nil {
+		c.inPlace = make([]bool, len(c.cols))
+		for i, col := range c.cols {
+			c.inPlace[i] = parsesInPlace(c.t.Columns[col].Type.OID)
+		}
+	}
 	for i, col := range c.cols {
 		f := fields[i]
 		if f == nil {
@@ -268,9 +301,15 @@ func (c *copyIn) Row(ctx context.Context, fields [][]byte) error {
 		typ := c.t.Columns[col].Type
 		var v types.Value
 		var err error
-		if c.opts.Binary {
+		switch {
+		case c.opts.Binary:
 			v, err = types.ParseBinary(typ, f)
-		} else {
+		case c.inPlace[i] && len(f) > 0:
+			// The field's bytes are reused after Row returns; these types'
+			// input functions keep nothing of the string (errors format it
+			// at once).
+			v, err = types.ParseText(typ, unsafe.String(&f[0], len(f)), c.s.loc)
+		default:
 			v, err = types.ParseText(typ, string(f), c.s.loc)
 		}
 		if err != nil {

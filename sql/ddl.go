@@ -216,7 +216,11 @@ func typeOf(b *plan.Binder, tn *pg.TypeName) (types.Type, error) {
 		}
 		mods = append(mods, iv.Ival.Ival)
 	}
-	return types.ParseTypeName(nodeNames(tn.Names), mods)
+	t, err := types.ParseTypeName(nodeNames(tn.Names), mods)
+	if err == nil && types.IsArray(t.OID) {
+		return types.Type{}, pgerr.NotSupported("array types are not supported yet")
+	}
+	return t, err
 }
 
 // deparseExpr turns an expression AST back into SQL text (stored defaults).

@@ -22,6 +22,11 @@
 // loses a commit-time conflict is re-run on a fresh snapshot (up to
 // autocommitRetries times).
 //
+// Time travel (asof.go): with omendb.as_of set, every statement's snapshot
+// is that past offset, pinned with oltp.Store.PinAt (refused below the
+// store's floor), and statements bind against the catalog as of it minus
+// the tables changed since (0A000); writes fail with 25006.
+//
 // Errors carry their SQLSTATE (package pgerr); an error in an explicit
 // transaction puts it in the failed state (25P02) until ROLLBACK. A panic
 // while executing becomes XX000 and the transaction is cleaned up.

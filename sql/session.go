@@ -36,6 +36,15 @@ type Session struct {
 	seqCurr    map[uint32]int64  // currval() per sequence
 	params     map[string]string // reported settings; nil after a change
 
+	// asOfOff is omendb.as_of resolved to an offset, valid while the
+	// setting's text is asOfText (asof.go).
+	asOfText string
+	asOfOff  log.Offset
+	// present: the running statement is SET/RESET/SHOW, which reads no
+	// table and must work whatever omendb.as_of says (even a point no
+	// longer held), so it does not move to the as_of point.
+	present bool
+
 	mu     sync.Mutex
 	cancel context.CancelFunc
 }
@@ -61,6 +70,10 @@ type txnState struct {
 	// lockedBase records, per locked row, the committed version the
 	// transaction re-read after waiting (table → key → offset).
 	lockedBase map[uint32]map[string]uint64
+	// asOf: the snapshot is omendb.as_of's point (time travel, read-only);
+	// asOfChanged names the tables that changed after it (asof.go).
+	asOf        bool
+	asOfChanged map[string]string
 }
 
 type savepoint struct {
@@ -188,11 +201,13 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramTypes []types.OI
 
 // beginStatement opens the implicit transaction if none is open, and
 // returns the statement's context (cancellable by Cancel).
-func (s *Session) beginStatement(ctx context.Context) (context.Context, func()) {
+func (s *Session) beginStatement(ctx context.Context) (context.Context, func(), error) {
 	if s.txn == nil {
-		s.startTxn(false)
-	} else {
-		s.refreshSnapshot()
+		if err := s.startTxn(false); err != nil {
+			return nil, nil, err
+		}
+	} else if err := s.refreshSnapshot(); err != nil {
+		return nil, nil, err
 	}
 	now := time.Now()
 	s.funcCtx.StmtTime = now
@@ -210,53 +225,113 @@ func (s *Session) beginStatement(ctx context.Context) (context.Context, func()) 
 		s.cancel = nil
 		s.mu.Unlock()
 		cancel()
-	}
+	}, nil
 }
 
-func (s *Session) startTxn(explicit bool) {
+func (s *Session) startTxn(explicit bool) error {
 	st := s.eng.Store
-	snap := st.Applied()
-	if min := s.minOffset(); min > snap {
-		// SET omendb.min_offset: wait until this session's token is applied.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = st.WaitApplied(ctx, min)
-		cancel()
-		snap = st.Applied()
+	if err := s.waitMinOffset(); err != nil {
+		return err
+	}
+	t := &txnState{writes: oltp.NewWrites(), explicit: explicit,
+		repeatable: s.settings["default_transaction_isolation"] == "repeatable read"}
+	off, asOf, err := s.asOfPoint()
+	if err != nil && !s.present {
+		return err
+	}
+	if s.present {
+		asOf = false
+	}
+	if asOf {
+		if t.unpin, t.cat, t.asOfChanged, err = s.pinAsOf(off); err != nil {
+			return err
+		}
+		t.snap, t.asOf = off, true
+	} else {
+		var snap uint64
+		snap, t.unpin = st.PinLatest()
+		t.snap, t.cat = log.Offset(snap), st.Catalog()
 	}
 	now := time.Now()
-	s.txn = &txnState{snap: snap, writes: oltp.NewWrites(), cat: st.Catalog(), explicit: explicit, start: now, unpin: st.Pin(uint64(snap)),
-		repeatable: s.settings["default_transaction_isolation"] == "repeatable read"}
-	s.txn.writes.Base = uint64(snap)
+	t.start = now
+	t.writes.Base = uint64(t.snap)
+	s.txn = t
 	s.funcCtx.TxnTime = now
+	return nil
 }
 
 // refreshSnapshot gives a READ COMMITTED transaction's next statement the
 // newest committed state (its own writes stay overlaid).
-func (s *Session) refreshSnapshot() {
+func (s *Session) refreshSnapshot() error {
 	t := s.txn
-	if t == nil || t.repeatable {
-		return
+	if t == nil || s.present {
+		return nil
 	}
 	st := s.eng.Store
-	snap := st.Applied()
-	if snap == t.snap {
-		return
+	off, asOf, err := s.asOfPoint()
+	if err != nil {
+		return err
+	}
+	if asOf {
+		// Time travel: every statement reads at the as_of point, also in
+		// an explicit transaction and after SET omendb.as_of inside one.
+		if t.asOf && t.snap == off {
+			return nil
+		}
+		unpin, cat, changed, err := s.pinAsOf(off)
+		if err != nil {
+			return err
+		}
+		t.oldPins = append(t.oldPins, t.unpin)
+		t.snap, t.unpin, t.cat, t.asOfChanged, t.asOf = off, unpin, cat, changed, true
+		t.writes.Base = uint64(off)
+		return nil
+	}
+	if t.repeatable && !t.asOf {
+		return nil
+	}
+	if err := s.waitMinOffset(); err != nil {
+		return err
+	}
+	if !t.asOf && st.Applied() == t.snap {
+		return nil
 	}
 	// Earlier snapshots stay pinned until the transaction ends: a portal
 	// opened by an earlier statement may still be reading at one.
 	t.oldPins = append(t.oldPins, t.unpin)
-	t.snap, t.unpin = snap, st.Pin(uint64(snap))
-	t.writes.Base = uint64(snap)
-	// Statements see the newest catalog too, plus the transaction's DDL.
-	if !t.writes.HasDDL() {
+	snap, unpin := st.PinLatest()
+	t.snap, t.unpin = log.Offset(snap), unpin
+	t.writes.Base = snap
+	// Statements see the newest catalog too, plus the transaction's DDL
+	// (none after time travel: writes were refused).
+	if t.asOf || !t.writes.HasDDL() {
 		t.cat = st.Catalog()
 	}
+	t.asOf, t.asOfChanged = false, nil
+	return nil
 }
 
 func (s *Session) minOffset() log.Offset {
 	var v uint64
 	fmt.Sscanf(s.settings["omendb.min_offset"], "%d", &v)
 	return log.Offset(v)
+}
+
+// waitMinOffset waits (bounded) until the row store applied
+// omendb.min_offset, this session's read-your-writes token; it fails rather
+// than read a snapshot without the writes the token stands for.
+func (s *Session) waitMinOffset() error {
+	st := s.eng.Store
+	min := s.minOffset()
+	if min <= st.Applied() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := st.WaitApplied(ctx, min); err != nil {
+		return pgerr.New(pgerr.ObjectNotInPrerequisiteState, "omendb.min_offset %d was not applied within 10s (applied %d)", uint64(min), uint64(st.Applied()))
+	}
+	return nil
 }
 
 // endTxn discards the open transaction.
@@ -282,6 +357,9 @@ func (s *Session) commit(ctx context.Context) error {
 	if t.writes.Empty() {
 		return nil
 	}
+	if t.asOf {
+		return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot commit writes while omendb.as_of is set")
+	}
 	off, err := s.eng.Committer.Commit(ctx, t.writes, t.snap)
 	if err != nil {
 		return err
@@ -294,6 +372,9 @@ func (s *Session) commit(ctx context.Context) error {
 func (s *Session) catalog() *catalog.Catalog {
 	if s.txn != nil {
 		return s.txn.cat
+	}
+	if cat, _, _, ok := s.asOfView(); ok {
+		return cat // Describe under omendb.as_of
 	}
 	return s.eng.Store.Catalog()
 }
@@ -347,7 +428,7 @@ func (st *statement) bind() error {
 	st.bound, st.params, st.cols, err = bindStatement(b, st.raw)
 	if err != nil {
 		st.bound = nil
-		return err
+		return st.s.asOfBindError(err)
 	}
 	st.cat = cat
 	return nil
@@ -486,7 +567,15 @@ func (st *statement) retryable() bool {
 }
 
 func (s *Session) execOnce(ctx context.Context, st *statement, params []types.Value) (*result, error) {
-	ctx, done := s.beginStatement(ctx)
+	switch st.raw.Node.(type) {
+	case *pg.Node_VariableSetStmt, *pg.Node_VariableShowStmt:
+		s.present = true
+		defer func() { s.present = false }()
+	}
+	ctx, done, err := s.beginStatement(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := st.bind(); err != nil {
 		done()
 		return nil, err
@@ -598,7 +687,9 @@ func (s *Session) execTransaction(ctx context.Context, ts *pg.TransactionStmt) (
 			// PostgreSQL warns and stays in the transaction.
 			return &result{tag: "BEGIN"}, nil
 		}
-		s.startTxn(true)
+		if err := s.startTxn(true); err != nil {
+			return nil, err
+		}
 		s.txn.readOnly = txnReadOnly(ts.Options)
 		if iso, ok := txnIsolation(ts.Options); ok {
 			s.txn.repeatable = iso == "repeatable read"

@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,7 +61,7 @@ var settingDocs = map[string]string{
 	"jit":                                 "Allow JIT compilation.",
 	"row_security":                        "Enable row security.",
 	"omendb.min_offset":                   "Wait until the log offset is applied before reading (read-your-writes across connections).",
-	"omendb.as_of":                        "Read at a past log offset or time (time travel); not supported yet.",
+	"omendb.as_of":                        "Read-only time travel: statements read the state at this log offset or timestamp (within --time-travel-window); RESET returns to the present.",
 	"omendb.index_method":                 "Index structure for new indexes without USING: learned or btree.",
 }
 
@@ -163,8 +164,13 @@ func (s *Session) setSetting(name, value string) error {
 			return pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter %q: %q", canon, value)
 		}
 	case "omendb.as_of":
-		if value != "" {
-			return pgerr.NotSupported("omendb.as_of (time travel) is not supported yet")
+		if err := s.setAsOf(value); err != nil {
+			return err
+		}
+	case "omendb.min_offset":
+		if _, err := strconv.ParseUint(strings.TrimSpace(value), 10, 64); err != nil {
+			return pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"omendb.min_offset\": %q", value).
+				WithHint("Give a log offset, e.g. from omendb_commit_offset() on the writing connection.")
 		}
 	case "omendb.engine":
 		if value != "auto" && value != "row" && value != "column" {

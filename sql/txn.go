@@ -100,6 +100,27 @@ func (v *txnView) Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row 
 	return nil
 }
 
+// Get implements exec.PointReader: the transaction's own pending version of
+// key if it wrote one, else the row visible at the snapshot.
+func (v *txnView) Get(t *catalog.Table, key []byte) ([]types.Value, bool, error) {
+	tw := v.t.writes.Table(t.ID)
+	if p, ok := tw.Lookup(key); ok {
+		if p.Row == nil {
+			return nil, false, nil
+		}
+		return fill(t, p.Row), true, nil
+	}
+	st := v.storeTable(t)
+	if st == nil || (tw != nil && tw.Truncated) {
+		return nil, false, nil
+	}
+	row, ok := st.Get(key, v.snap())
+	if !ok {
+		return nil, false, nil
+	}
+	return fill(t, row), true, nil
+}
+
 // IndexScan implements exec.Reader.
 func (v *txnView) IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, fn func(key []byte, row []types.Value) bool) error {
 	tw := v.t.writes.Table(t.ID)

@@ -27,6 +27,9 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 		if s.txn.readOnly {
 			return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute this statement in a read-only transaction")
 		}
+		if s.txn.asOf {
+			return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute this statement while omendb.as_of is set")
+		}
 		return nil
 	}
 	switch x := n.Node.(type) {
@@ -183,6 +186,9 @@ func (s *Session) SeqFunc(op string, seqID uint32, args []types.Value) (types.Va
 		return types.Null, pgerr.New(pgerr.UndefinedTable, "sequence %d does not exist", seqID)
 	}
 	st := s.eng.Store
+	if (op == "nextval" || op == "setval") && s.txn != nil && s.txn.asOf {
+		return types.Null, pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute %s() while omendb.as_of is set", op)
+	}
 	switch op {
 	case "nextval":
 		v := st.NextVal(sq)
@@ -270,7 +276,7 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 	b := plan.NewBinder(s.catalog(), s, s.loc, nil)
 	bound, _, _, err := bindStatement(b, ex.Query)
 	if err != nil {
-		return nil, err
+		return nil, s.asOfBindError(err)
 	}
 	var root plan.Node
 	var header string

@@ -29,7 +29,7 @@ func knownOID(o OID) bool {
 		OIDInterval, OIDNumeric, OIDRegclass, OIDRegtype, OIDUUID, OIDJSONB, OIDRegnamespace, OIDUnknown, OIDTime:
 		return true
 	}
-	return false
+	return IsArray(o)
 }
 
 // CanCast reports whether PostgreSQL allows a cast from one type to another;
@@ -41,6 +41,16 @@ func CanCast(from, to Type, explicit bool) bool {
 	}
 	if f == t || f == OIDUnknown {
 		return true
+	}
+	if IsArray(f) || IsArray(t) {
+		switch {
+		case IsArray(f) && IsArray(t):
+			return CanCast(ElemType(from), ElemType(to), explicit)
+		case IsArray(f):
+			return isStrOID(t) // array_out: assignment or better
+		default:
+			return isStrOID(f) && explicit // array_in
+		}
 	}
 	switch {
 	case isNumOID(f) && isNumOID(t):
@@ -97,8 +107,15 @@ func Cast(v Value, from, to Type, explicit bool, loc *time.Location) (Value, err
 		f = OIDText
 	}
 	switch {
+	case f == t && IsArray(t):
+		if to.Mod == from.Mod || to.Mod < 0 {
+			return v, nil
+		}
+		return castArray(v, from, to, explicit, loc)
 	case f == t:
 		return applyTypmod(v, to, explicit)
+	case IsArray(f) && IsArray(t):
+		return castArray(v, from, to, explicit, loc)
 	case isNumOID(f) && isNumOID(t):
 		return castNumber(v, f, to)
 	case isRegOID(t) && (isIntOID(f) || isRegOID(f)):

@@ -34,6 +34,8 @@ func Compare(a, b Value) int {
 			return cmpStr(a.S, b.S)
 		case KindInterval:
 			return cmpInterval(a, b)
+		case KindArray:
+			return compareArrays(a, b)
 		}
 		return 0
 	}
@@ -341,6 +343,8 @@ func Hash(v Value) uint64 {
 		binary.LittleEndian.PutUint64(buf[1:], uint64(hi))
 		binary.LittleEndian.PutUint64(buf[9:], lo)
 		return maphash.Bytes(hashSeed, buf[:17])
+	case KindArray:
+		return hashArray(v)
 	}
 	return 0
 }

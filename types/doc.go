@@ -24,6 +24,13 @@
 //	                prints, compares, hashes and encodes like the interval it is
 //	KindUUID        S = the 16 raw bytes
 //	KindJSON        S = the JSON text (jsonb normalised on input)
+//	KindArray       S = the elements encoded as a row (EncodeRow), I = their
+//	                count: one-dimensional arrays with lower bound 1 of any
+//	                element type (array.go); int2vector and oidvector are
+//	                arrays of int2/oid printed space-separated and
+//	                subscripted from 0; the (x, n) records of
+//	                _pg_expandarray are two-element KindArray values typed
+//	                record, with x's type OID in the typmod
 //
 // # Invariants
 //
@@ -43,6 +50,11 @@
 //     message text.
 //
 // # Conventions
+//
+// Arrays follow PostgreSQL's array_in/array_out/array_send/array_recv for
+// one dimension; multidimensional arrays and explicit lower bounds
+// ([0:1]={…}) fail with 0A000. Compare orders arrays element by element
+// (NULL elements last), then by length, as array_cmp does.
 //
 // loc arguments are the session TimeZone; nil means UTC. Text output follows
 // PostgreSQL with DateStyle ISO, MDY; IntervalStyle postgres; bytea_output

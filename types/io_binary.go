@@ -120,6 +120,12 @@ func AppendBinary(buf []byte, v Value, t Type) ([]byte, error) {
 			return binary.BigEndian.AppendUint32(buf, uint32(v.Months())), nil
 		}
 	default:
+		if v.K == KindArray && IsArray(t.OID) {
+			return appendArrayBinary(buf, v, t)
+		}
+		if v.K == KindArray && t.OID == OIDRecord {
+			return appendRecordBinary(buf, v, t)
+		}
 		if v.K == KindText {
 			return append(buf, v.S...), nil
 		}
@@ -404,6 +410,9 @@ func ParseBinary(t Type, b []byte) (Value, error) {
 			return Null, badBinary("incorrect binary data format")
 		}
 		return NewText(string(b)), nil
+	}
+	if IsArray(t.OID) {
+		return parseArrayBinary(t, b)
 	}
 	// text-like types and json: the bytes are the text.
 	return ParseText(t, string(b), nil)

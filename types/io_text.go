@@ -96,6 +96,9 @@ func ParseText(t Type, s string, loc *time.Location) (Value, error) {
 	case OIDTime:
 		return parseTime(s, t.Mod)
 	}
+	if IsArray(t.OID) {
+		return parseArrayText(t, s, loc)
+	}
 	if err := checkText(s); err != nil {
 		return Null, err
 	}
@@ -115,7 +118,9 @@ func AppendText(buf []byte, v Value, t Type, loc *time.Location) []byte {
 		return append(buf, 'f')
 	case KindInt:
 		switch t.OID {
-		case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace:
+		case OIDRegtype:
+			return appendRegtype(buf, OID(uint32(v.I)))
+		case OIDOID, OIDRegclass, OIDRegproc, OIDRegnamespace:
 			return strconv.AppendUint(buf, uint64(uint32(v.I)), 10)
 		}
 		return strconv.AppendInt(buf, v.I, 10)
@@ -146,6 +151,8 @@ func AppendText(buf []byte, v Value, t Type, loc *time.Location) []byte {
 		return appendTimestamp(buf, v.I, true, loc)
 	case KindInterval:
 		return appendInterval(buf, v.Months(), v.Days(), v.I)
+	case KindArray:
+		return appendArrayText(buf, v, t, loc)
 	}
 	return buf
 }
@@ -701,4 +708,23 @@ func appendUUID(buf []byte, s string) []byte {
 		buf = append(buf, hexDigits[s[i]>>4], hexDigits[s[i]&15])
 	}
 	return buf
+}
+
+// appendRegtype is regtypeout: the type's name as format_type(oid, NULL)
+// prints it, "-" for 0, the number for a type OmenDB does not know.
+func appendRegtype(buf []byte, o OID) []byte {
+	switch o {
+	case 0:
+		return append(buf, '-')
+	case OIDBPChar:
+		return append(buf, "character"...)
+	}
+	if !knownOID(o) && !IsArray(o) && o != OIDInt2Vector && o != OIDOIDVector && o != OIDVoid && o != OIDRecord {
+		return strconv.AppendUint(buf, uint64(o), 10)
+	}
+	name := TypeName(Type{OID: o, Mod: -1})
+	if IsArray(o) && ElemType(Type{OID: o, Mod: -1}).OID == OIDBPChar {
+		name = "character[]"
+	}
+	return append(buf, name...)
 }

@@ -34,7 +34,8 @@ const (
 	tagUUID        = 16 // 16 bytes
 	tagJSON        = 17 // uvarint n, n bytes
 	tagNumericSm   = 18 // zigzag varint exponent, zigzag varint coefficient (fits int64)
-	numTags        = 19
+	tagArray       = 19 // uvarint element count, uvarint n, n bytes: the elements encoded as a row
+	numTags        = 20
 )
 
 // EncodeRow appends the encoding of row to buf and returns it.
@@ -108,6 +109,9 @@ func encodeValue(buf []byte, v *Value) []byte {
 		return append(append(buf, tagUUID), u[:]...)
 	case KindJSON:
 		return appendLenStr(append(buf, tagJSON), v.S)
+	case KindArray:
+		buf = binary.AppendUvarint(append(buf, tagArray), uint64(v.I))
+		return appendLenStr(buf, v.S)
 	}
 	return append(buf, tagNull)
 }
@@ -222,6 +226,23 @@ func DecodeRow(b []byte, dst []Value) ([]Value, error) {
 			}
 			p += k
 			v = Value{K: tagKind[tag], S: string(b[p : p+int(m)])}
+			p += int(m)
+		case tagArray:
+			cnt, k := binary.Uvarint(b[p:])
+			if k <= 0 {
+				return dst, &rowError{"bad array count", p}
+			}
+			p += k
+			m, k := binary.Uvarint(b[p:])
+			if k <= 0 || m > uint64(len(b)-p-k) || cnt > m {
+				return dst, &rowError{"bad array length", p}
+			}
+			p += k
+			inner := b[p : p+int(m)]
+			if elems, err := DecodeRow(inner, nil); err != nil || uint64(len(elems)) != cnt {
+				return dst, &rowError{"bad array elements", p}
+			}
+			v = Value{K: KindArray, I: int64(cnt), S: string(inner)}
 			p += int(m)
 		case tagInterval:
 			us, k := binary.Varint(b[p:])

@@ -106,6 +106,9 @@ func TypeName(t Type) string {
 	case OIDUnknown:
 		return "unknown"
 	}
+	if IsArray(t.OID) {
+		return TypeName(ElemType(t)) + "[]"
+	}
 	return "???"
 }
 
@@ -126,6 +129,14 @@ var typeNames = map[string]OID{
 	"regclass": OIDRegclass, "regtype": OIDRegtype, "regnamespace": OIDRegnamespace,
 	"uuid": OIDUUID, "jsonb": OIDJSONB, "unknown": OIDUnknown,
 	"int2vector": OIDInt2Vector, "oidvector": OIDOIDVector, "void": OIDVoid, "record": OIDRecord,
+	"_bool": OIDBoolArray, "_bytea": OIDByteaArray, "_char": OIDCharArray, "_name": OIDNameArray,
+	"_int2": OIDInt2Array, "_int4": OIDInt4Array, "_regproc": OIDRegprocArray, "_text": OIDTextArray,
+	"_oid": OIDOIDArray, "_bpchar": OIDBPCharArray, "_varchar": OIDVarcharArray, "_int8": OIDInt8Array,
+	"_float4": OIDFloat4Array, "_float8": OIDFloat8Array, "_timestamp": OIDTimestampArray,
+	"_date": OIDDateArray, "_time": OIDTimeArray, "_timestamptz": OIDTimestampTZArray,
+	"_interval": OIDIntervalArray, "_numeric": OIDNumericArray, "_json": OIDJSONArray,
+	"_regclass": OIDRegclassArray, "_regtype": OIDRegtypeArray, "_uuid": OIDUUIDArray,
+	"_jsonb": OIDJSONBArray, "_regnamespace": OIDRegnamespaceArr,
 }
 
 // ParseTypeName resolves a type name as pg_query gives it (["pg_catalog",

@@ -104,6 +104,7 @@ const (
 	KindInterval    // I: microseconds; I2: months<<32 | uint32(days). Also time (without time zone): I = µs since midnight, I2 = 0
 	KindUUID        // S: the 16 raw bytes
 	KindJSON        // S: the JSON text (json and jsonb; jsonb normalised on input)
+	KindArray       // S: the elements encoded as a row (EncodeRow); I: the element count (array.go)
 )
 
 // Value is one SQL datum. The zero Value is NULL. Values are immutable once
@@ -205,6 +206,9 @@ func KindOf(o OID) Kind {
 		return KindUUID
 	case OIDJSON, OIDJSONB:
 		return KindJSON
+	}
+	if IsArray(o) {
+		return KindArray
 	}
 	return KindText
 }

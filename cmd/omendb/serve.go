@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/omendb/omendb/server"
 )
@@ -15,6 +16,17 @@ import (
 func envDefault(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
 		return v
+	}
+	return def
+}
+
+// envDuration returns the environment variable's value as a duration, or
+// def when it is unset or not a duration.
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(name); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
 	}
 	return def
 }
@@ -29,8 +41,18 @@ func runServe(ctx context.Context, args []string) error {
 	indexMethod := fs.String("index", envDefault("OMENDB_INDEX", "learned"), "default index structure: learned or btree (env OMENDB_INDEX)")
 	logLevel := fs.String("log-level", envDefault("OMENDB_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env OMENDB_LOG_LEVEL)")
 	logJSON := fs.Bool("log-json", envDefault("OMENDB_LOG_JSON", "") == "1", "log as JSON (env OMENDB_LOG_JSON=1)")
+	ttWindow := fs.Duration("time-travel-window", envDuration("OMENDB_TIME_TRAVEL_WINDOW", server.DefaultTimeTravelWindow),
+		"how far back SET omendb.as_of can read: row versions are kept in memory this long; 0 keeps none (env OMENDB_TIME_TRAVEL_WINDOW)")
+	pitrWindow := fs.Duration("pitr-window", envDuration("OMENDB_PITR_WINDOW", server.DefaultPITRWindow),
+		"how long the log keeps records for point-in-time recovery; 0 keeps only what checkpoints and backups need (env OMENDB_PITR_WINDOW)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *pitrWindow < 0 {
+		return fmt.Errorf("--pitr-window must not be negative")
+	}
+	if *pitrWindow == 0 {
+		*pitrWindow = -1 // server.Config: 0 means the default, <0 none
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -47,6 +69,13 @@ func runServe(ctx context.Context, args []string) error {
 	if *indexMethod != "learned" && *indexMethod != "btree" {
 		return fmt.Errorf("--index must be learned or btree, not %q", *indexMethod)
 	}
+	ttw := *ttWindow
+	if ttw < 0 {
+		return fmt.Errorf("--time-travel-window must not be negative")
+	}
+	if ttw == 0 {
+		ttw = -1 // server.Config: 0 means the default, <0 none
+	}
 	if *unsafe {
 		logger.Warn("UNSAFE: commits are acknowledged before fsync; a power loss can lose acknowledged commits")
 	}
@@ -55,7 +84,8 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	srv, err := server.Start(ctx, server.Config{
 		Data: *data, Listen: *listen, HTTP: *httpAddr, NATSURL: strings.TrimSpace(*natsURL),
-		Unsafe: *unsafe, IndexMethod: *indexMethod, Logger: logger,
+		Unsafe: *unsafe, IndexMethod: *indexMethod, Logger: logger, TimeTravelWindow: ttw,
+		PITRWindow: *pitrWindow,
 	})
 	if err != nil {
 		return err

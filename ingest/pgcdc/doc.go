@@ -33,15 +33,18 @@
 //     consistent point replays the changes in between, which converges to
 //     the source's state for keyed tables (see docs/cdc.md for the one
 //     caveat about tables without a key).
-//   - Each source transaction is applied atomically. While a commit is in
-//     flight, later source transactions queue and are committed together
-//     as one OmenDB transaction (a source-prefix-consistent state; the LSN
-//     marker is the last one's end).
+//   - Each source transaction is one OmenDB log transaction carrying its
+//     own "source-lsn" marker (its end LSN). While a commit is in flight,
+//     later source transactions queue; the next commit takes them all as
+//     one write set cut into one log transaction per source transaction
+//     (oltp.Writes.Split), validated together and appended in one record,
+//     so throughput is not one fsync per source transaction.
 //
 // # Goroutines
 //
 // Per source: run (supervisor, retries with backoff and records the last
-// error on the status), two snapshot workers while copying, and while
+// error on the status), two snapshot workers while copying (each reads and
+// parses its next chunk while a goroutine commits its previous one), and while
 // streaming a receiver (reads the slot, decodes, acknowledges) and an
 // applier (commits in order). Manager.mu guards the source map;
 // Manager.ddlMu serialises CREATE/DROP SOURCE. Status fields are atomics or

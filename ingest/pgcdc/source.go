@@ -213,14 +213,38 @@ func (s *source) snapshot(ctx context.Context, snap *exported) error {
 					return
 				}
 			}
+			// Each worker reads and parses its next chunk while the previous
+			// one commits: one commit in flight per worker.
+			var inflight chan error
+			wait := func() error {
+				if inflight == nil {
+					return nil
+				}
+				err := <-inflight
+				inflight = nil
+				return err
+			}
+			fail := func(err error) {
+				errc <- err
+				cancel()
+				for range ch {
+				}
+			}
 			for j := range ch {
-				if err := s.copyChunk(cctx, c, j); err != nil {
-					errc <- err
-					cancel()
-					for range ch {
-					}
+				commit, err := s.readChunk(cctx, c, j)
+				if err == nil {
+					err = wait()
+				}
+				if err != nil {
+					_ = wait()
+					fail(err)
 					return
 				}
+				inflight = make(chan error, 1)
+				go func(done chan<- error) { done <- commit() }(inflight)
+			}
+			if err := wait(); err != nil {
+				fail(err)
 			}
 		}()
 	}
@@ -242,10 +266,12 @@ feed:
 	return ctx.Err()
 }
 
-func (s *source) copyChunk(ctx context.Context, c *pgx.Conn, j chunkJob) error {
+// readChunk reads and parses chunk j and returns the function that commits
+// it (with its chunk marker) and counts it as done.
+func (s *source) readChunk(ctx context.Context, c *pgx.Conn, j chunkJob) (func() error, error) {
 	def, ok := s.m.store.Catalog().Table(j.t.ID)
 	if !ok {
-		return fmt.Errorf("table %s.%s is gone from OmenDB", j.t.Schema, j.t.Name)
+		return nil, fmt.Errorf("table %s.%s is gone from OmenDB", j.t.Schema, j.t.Name)
 	}
 	var cols []int
 	var names string
@@ -275,18 +301,25 @@ func (s *source) copyChunk(ctx context.Context, c *pgx.Conn, j chunkJob) error {
 			}
 			v, err := types.ParseText(def.Columns[ci].Type, string(vals[k]), nil)
 			if err != nil {
-				return fmt.Errorf("table %s column %s: %w", def.Name, def.Columns[ci].Name, err)
+				rr.Close()
+				return nil, fmt.Errorf("table %s column %s: %w", def.Name, def.Columns[ci].Name, err)
 			}
 			row[ci] = v
 		}
 		rows = append(rows, row)
 	}
 	if _, err := rr.Close(); err != nil {
-		return sourceError("copying "+def.Name, err)
+		return nil, sourceError("copying "+def.Name, err)
 	}
+	return func() error { return s.commitChunk(ctx, def, j, rows) }, nil
+}
+
+// commitChunk commits one chunk's rows with its marker.
+func (s *source) commitChunk(ctx context.Context, def *catalog.Table, j chunkJob, rows [][]types.Value) error {
 	t := s.m.store.Table(def.ID)
 	err := s.m.commitWrites(ctx, func(snap uint64) (*oltp.Writes, error) {
 		w := oltp.NewWrites()
+		w.Reserve(def.ID, len(rows))
 		for _, row := range rows {
 			var key []byte
 			inBase := false

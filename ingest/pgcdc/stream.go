@@ -401,8 +401,12 @@ func (st *streamer) apply(ctx context.Context, batch []*txnBuf) error {
 	var tableErrs map[uint32]string
 	err := s.m.commitWrites(ctx, func(snap uint64) (*oltp.Writes, error) {
 		w := oltp.NewWrites()
+		w.Split() // one log transaction per source transaction, in one record
 		tableErrs = nil
-		for _, t := range batch {
+		for bi, t := range batch {
+			if bi > 0 {
+				w.Split()
+			}
 			for i := range t.changes {
 				c := &t.changes[i]
 				if c.kind == 'T' {
@@ -423,11 +427,11 @@ func (st *streamer) apply(ctx context.Context, batch []*txnBuf) error {
 					tableErrs[c.table] = msg
 				}
 			}
+			w.SetMeta(metaLSNPfx+s.def.Name, encodeLSN(t.end))
 		}
 		for id, msg := range tableErrs {
 			w.SetMeta(fmt.Sprintf("%s%s:%d", metaTableErrPfx, s.def.Name, id), []byte(msg))
 		}
-		w.SetMeta(metaLSNPfx+s.def.Name, encodeLSN(batch[len(batch)-1].end))
 		return w, nil
 	})
 	for id, msg := range tableErrs {

@@ -9,7 +9,9 @@
 //
 // Memory: rows returned by Next may be shared with the row store or reused
 // by the next call; operators that keep rows copy them. Hash joins build on
-// their right input, hash aggregation and sorting materialise their input.
+// their right input; hash aggregation, sorting and window functions
+// (window.go: sort by partition and order keys, then one pass per call)
+// materialise their input, and so do aggregates with ORDER BY (per group).
 //
 // The vectorized column executor (package sql/vexec) runs the same plans
 // over Arrow batches; results must be identical.

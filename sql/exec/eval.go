@@ -230,6 +230,46 @@ func Eval(c *Ctx, e plan.Expr, row []types.Value) (types.Value, error) {
 		return evalSubquery(c, x, row)
 	case *plan.AggRef:
 		return types.Null, pgerr.New(pgerr.InternalError, "aggregate reference outside aggregation")
+	case *plan.WindowRef:
+		return types.Null, pgerr.New(pgerr.InternalError, "window function reference outside a window")
+	case *plan.ArrayExpr:
+		elems, err := evalAll(c, x.Elems, row, nil)
+		if err != nil {
+			return types.Null, err
+		}
+		return types.NewArray(elems), nil
+	case *plan.Subscript:
+		a, i, err := evalPair(c, x.Arr, x.Idx, row)
+		if err != nil || a.IsNull() || i.IsNull() {
+			return types.Null, err
+		}
+		k := i.I
+		if o := x.Arr.Type().OID; o == types.OIDInt2Vector || o == types.OIDOIDVector {
+			k++ // int2vector and oidvector subscripts start at 0
+		}
+		if k < 1 || k > int64(a.ArrayLen()) {
+			return types.Null, nil
+		}
+		elems, err := types.ArrayElems(a, nil)
+		if err != nil {
+			return types.Null, err
+		}
+		return elems[k-1], nil
+	case *plan.AnyArray:
+		return evalAnyArray(c, x, row)
+	case *plan.FieldSelect:
+		v, err := Eval(c, x.E, row)
+		if err != nil || v.IsNull() {
+			return types.Null, err
+		}
+		fields, err := types.ArrayElems(v, nil)
+		if err != nil {
+			return types.Null, err
+		}
+		if x.Idx >= len(fields) {
+			return types.Null, pgerr.New(pgerr.InternalError, "record has no field %d", x.Idx+1)
+		}
+		return fields[x.Idx], nil
 	case *plan.SeqFunc:
 		if c.Session == nil {
 			return types.Null, pgerr.NotSupported("sequence functions are not available here")
@@ -378,6 +418,12 @@ func evalSubquery(c *Ctx, x *plan.Subquery, row []types.Value) (types.Value, err
 		return rows[0][0], nil
 	case plan.SubExists:
 		return types.NewBool(len(rows) > 0), nil
+	case plan.SubArray:
+		elems := make([]types.Value, len(rows))
+		for i, r := range rows {
+			elems[i] = r[0]
+		}
+		return types.NewArray(elems), nil
 	}
 	v, err := Eval(c, x.E, row)
 	if err != nil {
@@ -412,4 +458,43 @@ func evalSubquery(c *Ctx, x *plan.Subquery, row []types.Value) (types.Value, err
 		return types.Null, nil
 	}
 	return types.NewBool(x.Kind == plan.SubAll), nil
+}
+
+// evalAnyArray is E op ANY (array) / E op ALL (array): true (false for ALL)
+// as soon as one element decides it; NULL when undecided and an element or
+// E is NULL; false (true for ALL) for an empty array.
+func evalAnyArray(c *Ctx, x *plan.AnyArray, row []types.Value) (types.Value, error) {
+	v, a, err := evalPair(c, x.E, x.Arr, row)
+	if err != nil || a.IsNull() {
+		return types.Null, err
+	}
+	if a.ArrayLen() == 0 {
+		return types.NewBool(x.All), nil
+	}
+	if v.IsNull() {
+		return types.Null, nil
+	}
+	elems, err := types.ArrayElems(a, nil)
+	if err != nil {
+		return types.Null, err
+	}
+	sawNull := false
+	t := x.E.Type()
+	for _, e := range elems {
+		if e.IsNull() {
+			sawNull = true
+			continue
+		}
+		ok := cmpResult(x.Op, compare(v, e, t))
+		if x.All && !ok {
+			return vFalse, nil
+		}
+		if !x.All && ok {
+			return vTrue, nil
+		}
+	}
+	if sawNull {
+		return types.Null, nil
+	}
+	return types.NewBool(x.All), nil
 }

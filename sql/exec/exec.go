@@ -23,6 +23,14 @@ type Reader interface {
 	IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, fn func(key []byte, row []types.Value) bool) error
 }
 
+// PointReader is implemented by Readers that can fetch one row by its whole
+// primary key faster than a range Scan (an index Get instead of a cursor).
+// The scan uses it when every primary-key column is bound by equality.
+type PointReader interface {
+	// Get returns the visible row whose whole encoded primary key is key.
+	Get(t *catalog.Table, key []byte) (row []types.Value, ok bool, err error)
+}
+
 // Session answers session-dependent expressions.
 type Session interface {
 	SeqFunc(op string, seqID uint32, args []types.Value) (types.Value, error)
@@ -167,6 +175,10 @@ func open(c *Ctx, n plan.Node) (Iter, error) {
 		return openSetOp(c, x)
 	case *plan.FuncScan:
 		return openFuncScan(c, x)
+	case *plan.Window:
+		return openWindow(c, x)
+	case *plan.Expand:
+		return openExpand(c, x)
 	case *plan.VirtualScan:
 		if c.Env == nil {
 			return nil, pgerr.NotSupported("system tables are not available here")

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"sort"
+
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/omendb/omendb/oltp/keycode"
@@ -43,9 +45,34 @@ func hashKey(buf []byte, vals []types.Value, specs []keySpec) ([]byte, bool) {
 		if specs[i].numeric && !v.IsNull() {
 			v = toNumeric(v)
 		}
+		if v.K == types.KindArray {
+			v = arrayKey(v, specs[i].t)
+		}
 		buf = keycode.Append(buf, v, specs[i].t)
 	}
 	return buf, hasNull
+}
+
+// arrayKey re-encodes an array so that arrays equal under SQL comparison
+// encode equally (1.0 and 1.00, 0 and -0 elements): the key encoding of each
+// element, as bytes.
+func arrayKey(v types.Value, t types.Type) types.Value {
+	elems, err := types.ArrayElems(v, nil)
+	if err != nil {
+		return v
+	}
+	et := types.ElemType(t)
+	if !types.IsArray(t.OID) {
+		et = types.Unknown
+	}
+	var b []byte
+	for _, e := range elems {
+		if e.K == types.KindArray {
+			e = arrayKey(e, types.Unknown)
+		}
+		b = keycode.Append(b, e, et)
+	}
+	return types.NewBytes(b)
 }
 
 func toNumeric(v types.Value) types.Value {
@@ -251,6 +278,13 @@ type aggGroup struct {
 	vals     []types.Value
 	states   []aggState
 	distinct []map[string]struct{}
+	ordered  [][]orderedArgs // per aggregate with ORDER BY: its rows, stepped at the end
+}
+
+// orderedArgs is one row of an aggregate with ORDER BY: its arguments and
+// sort keys.
+type orderedArgs struct {
+	args, keys []types.Value
 }
 
 type aggState interface {
@@ -268,7 +302,8 @@ func openAgg(c *Ctx, n *plan.Aggregate) (Iter, error) {
 	groups := map[string]*aggGroup{}
 	var order []*aggGroup
 	newGroup := func(vals []types.Value) *aggGroup {
-		g := &aggGroup{vals: append([]types.Value(nil), vals...), states: make([]aggState, len(n.Aggs)), distinct: make([]map[string]struct{}, len(n.Aggs))}
+		g := &aggGroup{vals: append([]types.Value(nil), vals...), states: make([]aggState, len(n.Aggs)),
+			distinct: make([]map[string]struct{}, len(n.Aggs)), ordered: make([][]orderedArgs, len(n.Aggs))}
 		for i, a := range n.Aggs {
 			g.states[i] = a.Agg.New()
 			if a.Distinct {
@@ -327,6 +362,16 @@ func openAgg(c *Ctx, n *plan.Aggregate) (Iter, error) {
 				}
 				g.distinct[i][string(k)] = struct{}{}
 			}
+			if len(a.Order) > 0 {
+				oa := orderedArgs{args: append([]types.Value(nil), args...), keys: make([]types.Value, len(a.Order))}
+				for j, k := range a.Order {
+					if oa.keys[j], err = Eval(c, k.E, r); err != nil {
+						return nil, err
+					}
+				}
+				g.ordered[i] = append(g.ordered[i], oa)
+				continue
+			}
 			if err := g.states[i].Step(args); err != nil {
 				return nil, err
 			}
@@ -337,6 +382,20 @@ func openAgg(c *Ctx, n *plan.Aggregate) (Iter, error) {
 	}
 	rows := make([][]types.Value, 0, len(order))
 	for _, g := range order {
+		for i, a := range n.Aggs {
+			if len(a.Order) == 0 {
+				continue
+			}
+			rs := g.ordered[i]
+			sort.SliceStable(rs, func(x, y int) bool {
+				return compareOrd(rs[x].keys, rs[y].keys, a.Order) < 0
+			})
+			for _, oa := range rs {
+				if err := g.states[i].Step(oa.args); err != nil {
+					return nil, err
+				}
+			}
+		}
 		row := make([]types.Value, 0, len(g.vals)+len(g.states))
 		row = append(row, g.vals...)
 		for _, st := range g.states {

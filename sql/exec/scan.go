@@ -25,6 +25,7 @@ type scanIter struct {
 	after     []byte
 	started   bool
 	exhausted bool
+	point     bool // every primary-key column bound: PointReader.Get
 }
 
 func openScan(c *Ctx, n *plan.Scan) (Iter, error) {
@@ -37,6 +38,7 @@ func openScan(c *Ctx, n *plan.Scan) (Iter, error) {
 		}
 		s.exhausted = null
 		s.lo, s.hi = k, oltp.PrefixEnd(k)
+		s.point = len(n.KeyEq) == len(n.Table.PK().Columns)
 	case n.Index != nil:
 		k, null, err := encodeKey(c, n.Table, n.Index.Columns, n.IndexEq)
 		if err != nil {
@@ -66,6 +68,15 @@ func encodeKey(c *Ctx, t *catalog.Table, cols []int, exprs []plan.Expr) (key []b
 
 func (s *scanIter) fill() error {
 	s.rows, s.i = s.rows[:0], 0
+	if pr, ok := s.c.Reader.(PointReader); ok && s.point {
+		// The whole primary key is bound: at most one row.
+		s.exhausted = true
+		row, found, err := pr.Get(s.n.Table, s.lo)
+		if found {
+			s.rows = append(s.rows, row)
+		}
+		return err
+	}
 	if s.prefix != nil {
 		// Index lookups are short: read them whole.
 		s.exhausted = true

@@ -246,6 +246,9 @@ type seriesIter struct {
 }
 
 func openFuncScan(c *Ctx, n *plan.FuncScan) (Iter, error) {
+	if n.Name != "generate_series" {
+		return openArrayFuncScan(c, n)
+	}
 	args := make([]types.Value, len(n.Args))
 	for i, a := range n.Args {
 		v, err := Eval(c, a, nil)
@@ -311,3 +314,37 @@ func (s *seriesIter) Next() ([]types.Value, error) {
 }
 
 func (s *seriesIter) Close() {}
+
+// openArrayFuncScan runs unnest, generate_subscripts and _pg_expandarray.
+func openArrayFuncScan(c *Ctx, n *plan.FuncScan) (Iter, error) {
+	args, err := evalAll(c, n.Args, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	if args[0].IsNull() {
+		return &sliceIter{}, nil
+	}
+	elems, err := types.ArrayElems(args[0], nil)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([][]types.Value, 0, len(elems))
+	switch n.Name {
+	case "unnest":
+		for _, e := range elems {
+			rows = append(rows, []types.Value{e})
+		}
+	case "generate_subscripts":
+		if args[1].IsNull() || args[1].I != 1 {
+			return &sliceIter{}, nil
+		}
+		for i := range elems {
+			rows = append(rows, []types.Value{types.NewInt(int64(i + 1))})
+		}
+	default: // _pg_expandarray
+		for i, e := range elems {
+			rows = append(rows, []types.Value{e, types.NewInt(int64(i + 1))})
+		}
+	}
+	return &sliceIter{rows: rows}, nil
+}

@@ -58,6 +58,9 @@ func ResolveAggregate(name string, argTypes []types.Type, star bool) (*Aggregate
 		}
 		return nil, nil, pgerr.New(pgerr.WrongObjectType, "%s(*) specified, but %s is not a parameterless aggregate function", name, name)
 	}
+	if name == "array_agg" {
+		return arrayAggregate(argTypes)
+	}
 	sigs := make([]candidate, 0, len(cands))
 	for i, a := range cands {
 		if len(a.Args) == len(argTypes) && len(a.Args) > 0 {

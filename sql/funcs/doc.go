@@ -39,6 +39,14 @@
 // current_date, current_timestamp[(p)], localtimestamp[(p)] are
 // zero-argument (or precision-argument) functions of those names.
 //
+// Array functions (array.go) are declared over PostgreSQL's polymorphic
+// anyarray/anyelement: Resolve hands them to a per-function resolver that
+// checks the actual argument types and returns a Func specialised to them
+// (array_to_string, array_length/upper/lower/ndims/dims, cardinality,
+// array_cat/append/prepend, array_position; string_to_array is ordinary).
+// array_agg(anyelement) is specialised the same way by ResolveAggregate.
+// The bitwise operators & | # are bound to int2and, int4or, int8xor ….
+//
 // # Strictness and volatility
 //
 // A Strict function returns NULL when any argument is NULL; Func.Call

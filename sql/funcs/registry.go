@@ -42,6 +42,12 @@ const (
 	OIDAny types.OID = 2276
 )
 
+// PostgreSQL's polymorphic pseudo-types, for Signature only.
+const (
+	OIDAnyArray   types.OID = 2277
+	OIDAnyElement types.OID = 2283
+)
+
 // Any is the "any" pseudo-type.
 var Any = types.Type{OID: OIDAny, Mod: -1}
 
@@ -180,7 +186,7 @@ func alias(alias, name string) {
 }
 
 // Exists reports whether a scalar function of that name exists.
-func Exists(name string) bool { return len(scalars[name]) > 0 }
+func Exists(name string) bool { return len(scalars[name]) > 0 || polymorphic[name] != nil }
 
 // IsAggregate reports whether an aggregate function of that name exists.
 func IsAggregate(name string) bool { return len(aggregates[name]) > 0 }
@@ -192,7 +198,35 @@ func Names() []string {
 	for n := range scalars {
 		out = append(out, n)
 	}
+	for n := range polymorphic {
+		if scalars[n] == nil {
+			out = append(out, n)
+		}
+	}
 	sort.Strings(out)
+	return out
+}
+
+// Signature is one declared overload of a scalar function, as the catalog
+// emulation shows it (pg_proc). Polymorphic arguments are PostgreSQL's
+// anyarray (OIDAnyArray) and anyelement (OIDAnyElement).
+type Signature struct {
+	Args       []types.Type
+	Ret        types.Type
+	Variadic   bool
+	Strict     bool
+	Volatility Volatility
+}
+
+// Overloads returns the declared overloads of the scalar function name.
+func Overloads(name string) []Signature {
+	if sigs, ok := polymorphicSigs[name]; ok {
+		return sigs
+	}
+	var out []Signature
+	for _, f := range scalars[name] {
+		out = append(out, Signature{Args: f.Args, Ret: f.Ret, Variadic: f.Variadic, Strict: f.Strict, Volatility: f.Volatility})
+	}
 	return out
 }
 
@@ -202,6 +236,9 @@ func Names() []string {
 // type (untyped literals) are returned as the declared type they resolved to
 // (text for "any").
 func Resolve(name string, argTypes []types.Type) (*Func, []types.Type, error) {
+	if p, ok := polymorphic[name]; ok {
+		return p(name, argTypes)
+	}
 	cands := scalars[name]
 	sigs := make([]candidate, 0, len(cands))
 	for i, f := range cands {

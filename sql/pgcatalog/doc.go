@@ -34,19 +34,24 @@
 //     collations (default 100, C 950, POSIX 951) and the catalog tables:
 //     PostgreSQL 15's own OIDs; the emulated views (pg_roles, pg_user,
 //     pg_settings, pg_tables, pg_indexes, information_schema.*): 12001–12099;
-//   - pg_proc rows: a hash of the function name (0x40000000 | fnv32a & 0x3fffffff),
-//     one row per name, not per overload.
+//   - pg_proc rows, one per overload: a hash of the function name
+//     (0x40000000 | fnv32a & 0x3fffffff) for the first overload, of the name
+//     and argument type OIDs for the others.
 //
 // # Fidelity
 //
 // Checked byte for byte against PostgreSQL 15 by psql_test.go (psql \dt,
-// \di, \dn, \d <index>, \x, and the catalog/information_schema queries
-// clients send). What differs, on purpose or not yet:
-//   - Array-typed catalog columns (relacl, reloptions, conkey, indkey,
-//     datacl, polroles, stxkind …) are text: NULL where PostgreSQL has NULL,
-//     else the array's text form ("{1,2}", int2vector's "1 2"). Array
-//     operators over them are not supported by the binder yet and fail
-//     with 0A000.
+// \di, \dn, \d <table>, \d <index>, \du, \x, and the catalog and
+// information_schema queries clients send); tests/clients checks JDBC's
+// DatabaseMetaData (getTables, getColumns, getPrimaryKeys, getIndexInfo). What differs, on purpose or not yet:
+//   - Array-typed catalog columns have their real types: pg_index.indkey,
+//     indoption (int2vector), indclass, indcollation (oidvector, with
+//     PostgreSQL 15's default btree operator classes), pg_constraint.conkey
+//     (int2[]), pg_class.reloptions, rolconfig, useconfig, ftoptions
+//     (text[], always NULL), polroles (oid[]), stxkeys, prattrs, stxkind.
+//     ACL columns (relacl is absent; nspacl, datacl) stay NULL text: there
+//     is no aclitem type. pg_proc lists scalar functions only (no
+//     aggregates), with proargtypes but no argument names or defaults.
 //   - pg_attribute has no system columns (attnum < 0); pg_class has no
 //     TOAST tables; relpages/reltuples are 0/−1 (never analyzed).
 //   - Every index is shown as btree (OmenDB's learned and B-tree indexes

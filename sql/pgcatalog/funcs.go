@@ -142,11 +142,13 @@ func init() {
 		}
 		return vInt(-1), nil
 	})
-	// array_to_string over the catalogs' array columns, which OmenDB shows
-	// as NULL text (no ACLs, no options): NULL in, NULL out; anything else
-	// is an array OmenDB does not have.
-	reg("array_to_string", ts(tText, tText), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
-		return null, pgerr.NotSupported("array_to_string on arrays is not supported yet")
+	// No table is publishable into a publication (there are none), and no
+	// statistics objects exist; psql's \d asks anyway.
+	reg("pg_relation_is_publishable", ts(tOID), tBool, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		return vBool(false), nil
+	})
+	reg("pg_get_statisticsobjdef_columns", ts(tOID), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		return null, nil
 	})
 	sizeFn := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return vInt(0), nil }
 	for _, n := range []string{"pg_relation_size", "pg_total_relation_size", "pg_table_size", "pg_indexes_size"} {

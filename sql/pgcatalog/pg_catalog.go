@@ -75,7 +75,8 @@ func init() {
 		{"relisshared", tBool}, {"relpersistence", tChar}, {"relkind", tChar}, {"relnatts", tInt2},
 		{"relchecks", tInt2}, {"relhasrules", tBool}, {"relhastriggers", tBool}, {"relhassubclass", tBool},
 		{"relrowsecurity", tBool}, {"relforcerowsecurity", tBool}, {"relispopulated", tBool},
-		{"relreplident", tChar}, {"relispartition", tBool}, {"relrewrite", tOID}, {"relpartbound", tText},
+		{"relreplident", tChar}, {"relispartition", tBool}, {"relrewrite", tOID}, {"reloptions", tTextArr},
+		{"relpartbound", tText},
 	}, pgClassRows)
 
 	define("pg_catalog", "pg_attribute", oidPgAttribute, []col{
@@ -119,7 +120,8 @@ func init() {
 		{"indisunique", tBool}, {"indnullsnotdistinct", tBool}, {"indisprimary", tBool},
 		{"indisexclusion", tBool}, {"indimmediate", tBool}, {"indisclustered", tBool}, {"indisvalid", tBool},
 		{"indcheckxmin", tBool}, {"indisready", tBool}, {"indislive", tBool}, {"indisreplident", tBool},
-		{"indkey", tText}, {"indexprs", tText}, {"indpred", tText},
+		{"indkey", tI2Vec}, {"indcollation", tOIDVec}, {"indclass", tOIDVec}, {"indoption", tI2Vec},
+		{"indexprs", tText}, {"indpred", tText},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
 		for _, t := range env.Catalog().Tables() {
@@ -129,7 +131,8 @@ func init() {
 					vBool(ix.Unique || ix.Primary), vBool(false), vBool(ix.Primary),
 					vBool(false), vBool(true), vBool(false), vBool(true),
 					vBool(false), vBool(true), vBool(true), vBool(false),
-					vText(attnumList(ix.Columns, " ")), null, null,
+					vAttnums(ix.Columns), indCollations(t, ix.Columns), indClasses(t, ix.Columns),
+					vInts(make([]int64, len(ix.Columns))...), null, null,
 				})
 			}
 		}
@@ -141,7 +144,7 @@ func init() {
 		{"condeferred", tBool}, {"convalidated", tBool}, {"conrelid", tOID}, {"contypid", tOID},
 		{"conindid", tOID}, {"conparentid", tOID}, {"confrelid", tOID}, {"confupdtype", tChar},
 		{"confdeltype", tChar}, {"confmatchtype", tChar}, {"conislocal", tBool}, {"coninhcount", tInt4},
-		{"connoinherit", tBool}, {"conkey", tText}, {"confkey", tText}, {"conbin", tText},
+		{"connoinherit", tBool}, {"conkey", tI2Arr}, {"confkey", tI2Arr}, {"conbin", tText},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
 		for _, t := range env.Catalog().Tables() {
@@ -155,7 +158,7 @@ func init() {
 					vBool(false), vBool(true), vOID(t.ID), vOID(0),
 					vOID(ix.ID), vOID(0), vOID(0), vChar(' '),
 					vChar(' '), vChar(' '), vBool(true), vInt(0),
-					vBool(true), vText("{" + attnumList(ix.Columns, ",") + "}"), null, null,
+					vBool(true), vAttnums(ix.Columns), null, null,
 				})
 			}
 		}
@@ -194,7 +197,7 @@ func init() {
 		{"rolname", tName}, {"rolsuper", tBool}, {"rolinherit", tBool}, {"rolcreaterole", tBool},
 		{"rolcreatedb", tBool}, {"rolcanlogin", tBool}, {"rolreplication", tBool}, {"rolconnlimit", tInt4},
 		{"rolpassword", tText}, {"rolvaliduntil", types.TimestampTZ}, {"rolbypassrls", tBool},
-		{"rolconfig", tText}, {"oid", tOID},
+		{"rolconfig", tTextArr}, {"oid", tOID},
 	}
 	roleRows := func(env plan.VirtualEnv) ([][]types.Value, error) {
 		return [][]types.Value{{
@@ -208,7 +211,7 @@ func init() {
 	define("pg_catalog", "pg_user", oidPgUser, []col{
 		{"usename", tName}, {"usesysid", tOID}, {"usecreatedb", tBool}, {"usesuper", tBool},
 		{"userepl", tBool}, {"usebypassrls", tBool}, {"passwd", tText}, {"valuntil", types.TimestampTZ},
-		{"useconfig", tText},
+		{"useconfig", tTextArr},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		return [][]types.Value{{
 			vText(userName(env)), vOID(oidBootstrap), vBool(true), vBool(true),
@@ -301,11 +304,11 @@ func init() {
 
 	define("pg_catalog", "pg_policy", oidPgPolicy, []col{
 		{"oid", tOID}, {"polname", tName}, {"polrelid", tOID}, {"polcmd", tChar}, {"polpermissive", tBool},
-		{"polroles", tText}, {"polqual", tText}, {"polwithcheck", tText},
+		{"polroles", tOIDArr}, {"polqual", tText}, {"polwithcheck", tText},
 	}, empty)
 	define("pg_catalog", "pg_statistic_ext", oidPgStatisticExt, []col{
 		{"oid", tOID}, {"stxrelid", tOID}, {"stxname", tName}, {"stxnamespace", tOID}, {"stxowner", tOID},
-		{"stxstattarget", tInt4}, {"stxkeys", tText}, {"stxkind", tText}, {"stxexprs", tText},
+		{"stxstattarget", tInt4}, {"stxkeys", tI2Vec}, {"stxkind", tCharArr}, {"stxexprs", tText},
 	}, empty)
 	define("pg_catalog", "pg_publication", oidPgPublication, []col{
 		{"oid", tOID}, {"pubname", tName}, {"pubowner", tOID}, {"puballtables", tBool}, {"pubinsert", tBool},
@@ -315,24 +318,32 @@ func init() {
 		{"oid", tOID}, {"pnpubid", tOID}, {"pnnspid", tOID},
 	}, empty)
 	define("pg_catalog", "pg_publication_rel", oidPgPublicationRl, []col{
-		{"oid", tOID}, {"prpubid", tOID}, {"prrelid", tOID}, {"prqual", tText}, {"prattrs", tText},
+		{"oid", tOID}, {"prpubid", tOID}, {"prrelid", tOID}, {"prqual", tText}, {"prattrs", tI2Vec},
 	}, empty)
 	define("pg_catalog", "pg_foreign_table", oidPgForeignTable, []col{
-		{"ftrelid", tOID}, {"ftserver", tOID}, {"ftoptions", tText},
+		{"ftrelid", tOID}, {"ftserver", tOID}, {"ftoptions", tTextArr},
 	}, empty)
 
 	define("pg_catalog", "pg_proc", oidPgProc, []col{
 		{"oid", tOID}, {"proname", tName}, {"pronamespace", tOID}, {"proowner", tOID}, {"prolang", tOID},
 		{"prokind", tChar}, {"prosecdef", tBool}, {"proleakproof", tBool}, {"proisstrict", tBool},
 		{"proretset", tBool}, {"provolatile", tChar}, {"pronargs", tInt2}, {"prorettype", tOID},
+		{"proargtypes", tOIDVec},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
 		for _, n := range funcs.Names() {
-			rows = append(rows, []types.Value{
-				vOID(procOID(n)), vText(n), vOID(oidPgCatalog), vOID(oidBootstrap), vOID(12),
-				vChar('f'), vBool(false), vBool(false), vBool(true),
-				vBool(false), vChar('i'), null, null,
-			})
+			for i, sig := range funcs.Overloads(n) {
+				args := make([]int64, len(sig.Args))
+				for j, a := range sig.Args {
+					args[j] = int64(a.OID)
+				}
+				rows = append(rows, []types.Value{
+					vOID(overloadOID(n, i, sig)), vText(n), vOID(oidPgCatalog), vOID(oidBootstrap), vOID(12),
+					vChar('f'), vBool(false), vBool(false), vBool(sig.Strict),
+					vBool(false), vChar(volatility(sig.Volatility)), vInt(int64(len(sig.Args))), vOID(uint32(sig.Ret.OID)),
+					vInts(args...),
+				})
+			}
 		}
 		return rows, nil
 	})
@@ -416,15 +427,6 @@ func constraintType(ix *catalog.Index) (byte, bool) {
 	return 0, false
 }
 
-// attnumList joins 1-based attnums of column positions.
-func attnumList(cols []int, sep string) string {
-	parts := make([]string, len(cols))
-	for i, c := range cols {
-		parts[i] = strconv.Itoa(c + 1)
-	}
-	return strings.Join(parts, sep)
-}
-
 // attrdefOID is the stable OID of a column default: pg_attrdef OIDs are
 // unique within pg_attrdef only, so they are derived from the table ID and
 // the column number above the range of object IDs.
@@ -432,11 +434,36 @@ func attrdefOID(table uint32, attnum int) uint32 {
 	return 0x80000000 | (table-catalog.FirstUserID)<<11 | uint32(attnum)
 }
 
-// procOID is the stable OID of a built-in function name (not per overload).
+// procOID is the stable OID of a built-in function name: its first
+// overload's.
 func procOID(name string) uint32 {
 	h := fnv.New32a()
 	h.Write([]byte(name))
 	return 0x40000000 | h.Sum32()&0x3fffffff
+}
+
+// overloadOID is the stable OID of overload i of a built-in function: the
+// name's for the first, else a hash of the name and argument types.
+func overloadOID(name string, i int, sig funcs.Signature) uint32 {
+	if i == 0 {
+		return procOID(name)
+	}
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	for _, a := range sig.Args {
+		h.Write([]byte{byte(a.OID >> 24), byte(a.OID >> 16), byte(a.OID >> 8), byte(a.OID)})
+	}
+	return 0x40000000 | h.Sum32()&0x3fffffff
+}
+
+func volatility(v funcs.Volatility) byte {
+	switch v {
+	case funcs.Immutable:
+		return 'i'
+	case funcs.Stable:
+		return 's'
+	}
+	return 'v'
 }
 
 // relation is one pg_class row source.
@@ -496,7 +523,7 @@ func pgClassRows(env plan.VirtualEnv) ([][]types.Value, error) {
 			vBool(false), vChar('p'), vChar(r.kind), vInt(int64(r.natts)),
 			vInt(0), vBool(false), vBool(false), vBool(false),
 			vBool(false), vBool(false), vBool(true),
-			vChar(r.replident), vBool(false), vOID(0), null,
+			vChar(r.replident), vBool(false), vOID(0), null, null,
 		})
 	}
 	return rows, nil

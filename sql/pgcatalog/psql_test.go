@@ -28,6 +28,7 @@ var schema = []string{
 		small smallint,
 		big bigint
 	)`,
+	`CREATE INDEX accounts_name_balance_idx ON accounts (name, balance)`,
 	`CREATE TABLE items (sku bigint PRIMARY KEY, title text, price double precision, added date)`,
 	`CREATE INDEX items_title_idx ON items (title)`,
 	`CREATE TABLE pairs (a integer NOT NULL, b integer NOT NULL, note char(3), PRIMARY KEY (a, b))`,
@@ -43,6 +44,25 @@ var describe = []string{
 	`\d pairs_pkey`,
 	`\d items_title_idx`,
 	`\d accounts_email_key`,
+	`\d accounts`,
+	`\d accounts_name_balance_idx`,
+	`\d items`,
+	`\d pairs`,
+	`\du omendb`,
+	`SELECT indkey, indclass, indcollation, indoption, indkey[0] AS first, array_length(indkey::int2[], 1) AS n
+	   FROM pg_catalog.pg_index WHERE indrelid IN ('accounts'::regclass, 'pairs'::regclass) ORDER BY (SELECT relname FROM pg_catalog.pg_class WHERE oid = indexrelid)`,
+	`SELECT conname, conkey, confkey, array_to_string(conkey, ',') FROM pg_catalog.pg_constraint
+	   WHERE conrelid IN ('accounts'::regclass, 'pairs'::regclass) AND contype IN ('p', 'u') ORDER BY 1`,
+	`SELECT c.relname, c.reloptions, r.rolconfig FROM pg_catalog.pg_class c, pg_catalog.pg_roles r
+	   WHERE c.relname = 'items' AND r.rolname = current_user`,
+	`SELECT 1::int2::text, CASE WHEN true THEN 1 END::text, ARRAY[1, 2], (ARRAY[1, 2])[2], ARRAY(SELECT 1), 1 = ANY (ARRAY[1]),
+	   '{a,"b c"}'::text[], '1 2'::int2vector, row_number() OVER ()`,
+	`SELECT a.attname, a.atttypid::regtype, a.atttypid::regtype::text, 0::regtype, 1042::regtype, 1009::regtype, 22::regtype
+	   FROM pg_catalog.pg_attribute a WHERE a.attrelid = 'accounts'::regclass AND a.attnum > 0 ORDER BY a.attnum`,
+	`SELECT proname, pronargs, prorettype, proargtypes, provolatile, proisstrict FROM pg_catalog.pg_proc
+	   WHERE proname IN ('abs', 'array_length', 'array_to_string', 'concat', 'now', 'cardinality') ORDER BY 1, proargtypes::text`,
+	`SELECT a.attname FROM pg_catalog.pg_attribute a, pg_catalog.pg_index i
+	   WHERE i.indrelid = 'pairs'::regclass AND a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) ORDER BY 1`,
 	`SELECT relkind FROM pg_catalog.pg_class WHERE oid = 'accounts'::pg_catalog.regclass`,
 	`SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef, a.attnum
 	   FROM pg_catalog.pg_attribute a WHERE a.attrelid = 'accounts'::regclass AND a.attnum > 0 ORDER BY a.attnum`,
@@ -131,9 +151,10 @@ func TestPsqlDescribeMatchesPostgres(t *testing.T) {
 	psql := psqlPath(t)
 	srv := testserver.Start(t)
 	pg := testpg.Start(t, testpg.WithDatabase("omendb"), testpg.WithNoFsync())
-	// Connect to PostgreSQL as a superuser named like OmenDB's user so that
-	// owners print the same.
-	setup(t, pg.ConnString(), []string{`CREATE ROLE omendb SUPERUSER LOGIN`})
+	// Connect to PostgreSQL as a superuser named like OmenDB's user, with
+	// the attributes OmenDB's one role has, so that owners and \du print
+	// the same.
+	setup(t, pg.ConnString(), []string{`CREATE ROLE omendb SUPERUSER CREATEROLE CREATEDB REPLICATION BYPASSRLS LOGIN`})
 	pgConn := fmt.Sprintf("postgres://omendb@%s:%d/omendb?sslmode=disable", pg.Host(), pg.Port())
 	omenConn := testserver.ConnString(srv)
 	setup(t, pgConn, schema)
@@ -145,23 +166,20 @@ func TestPsqlDescribeMatchesPostgres(t *testing.T) {
 			t.Errorf("%s\n--- OmenDB:\n%s\n--- PostgreSQL 15:\n%s", cmd, got, want)
 		}
 	}
+	// Plain \du: PostgreSQL also lists its bootstrap superuser, OmenDB has
+	// only its one role; the only normalisation is comparing with
+	// PostgreSQL's \du restricted to that role.
+	if got, want := runPsql(t, psql, omenConn, `\du`), runPsql(t, psql, pgConn, `\du omendb`); got != want {
+		t.Errorf("\\du\n--- OmenDB:\n%s\n--- PostgreSQL 15 (\\du omendb):\n%s", got, want)
+	}
 }
 
-// TestUnsupportedFailsLoudly pins what does not work yet: psql's \d <table>
-// and \du need array constructs the binder lacks (ARRAY(subquery),
-// = ANY(array)); they must fail with 0A000, never print a wrong answer.
-// Catalogs that are not emulated fail the same way.
+// TestUnsupportedFailsLoudly pins what does not work yet: catalogs that are
+// not emulated fail with 0A000, never print a wrong answer.
 func TestUnsupportedFailsLoudly(t *testing.T) {
-	psql := psqlPath(t)
 	srv := testserver.Start(t)
 	conn := testserver.ConnString(srv)
 	setup(t, conn, schema)
-	for _, cmd := range []string{`\d accounts`, `\du`} {
-		out := runPsql(t, psql, conn, `\set VERBOSITY verbose`+"\n"+cmd)
-		if !strings.Contains(out, "ERROR:  0A000") {
-			t.Errorf("%s: want a 0A000 error, got:\n%s", cmd, out)
-		}
-	}
 	ctx := context.Background()
 	c, err := pgx.Connect(ctx, conn)
 	if err != nil {

@@ -39,6 +39,13 @@ var (
 	tFlt4  = types.Float4
 	tChar  = types.Type{OID: types.OIDChar, Mod: -1}
 	tRegpr = types.Type{OID: types.OIDRegproc, Mod: -1}
+	// array-typed catalog columns
+	tI2Vec   = types.Type{OID: types.OIDInt2Vector, Mod: -1}
+	tOIDVec  = types.Type{OID: types.OIDOIDVector, Mod: -1}
+	tI2Arr   = types.Type{OID: types.OIDInt2Array, Mod: -1}
+	tOIDArr  = types.Type{OID: types.OIDOIDArray, Mod: -1}
+	tTextArr = types.Type{OID: types.OIDTextArray, Mod: -1}
+	tCharArr = types.Type{OID: types.OIDCharArray, Mod: -1}
 )
 
 // col is a column declaration of a virtual table.
@@ -88,6 +95,24 @@ func vInt(i int64) types.Value   { return types.NewInt(i) }
 func vText(s string) types.Value { return types.NewText(s) }
 func vBool(b bool) types.Value   { return types.NewBool(b) }
 func vChar(c byte) types.Value   { return types.NewText(string(c)) }
+
+// vInts is an int2vector / int2[] / oidvector value.
+func vInts(xs ...int64) types.Value {
+	es := make([]types.Value, len(xs))
+	for i, x := range xs {
+		es[i] = types.NewInt(x)
+	}
+	return types.NewArray(es)
+}
+
+// vAttnums is the 1-based attribute numbers of 0-based column positions.
+func vAttnums(cols []int) types.Value {
+	xs := make([]int64, len(cols))
+	for i, c := range cols {
+		xs[i] = int64(c + 1)
+	}
+	return vInts(xs...)
+}
 
 var null = types.Null
 

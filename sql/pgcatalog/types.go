@@ -1,6 +1,9 @@
 package pgcatalog
 
-import "github.com/omendb/omendb/types"
+import (
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/types"
+)
 
 // typeInfo is a pg_type row for a built-in type, with PostgreSQL 15's values.
 type typeInfo struct {
@@ -95,4 +98,34 @@ func typeLen(t types.OID) int16 {
 		return ti.len
 	}
 	return -1
+}
+
+// btreeOpclass is the OID of PostgreSQL 15's default btree operator class
+// for a column type (pg_index.indclass); varchar uses text_ops.
+var btreeOpclass = map[types.OID]int64{
+	types.OIDChar: 10007, types.OIDInt8: 3124, types.OIDBool: 10003, types.OIDBytea: 10006,
+	types.OIDBPChar: 10004, types.OIDDate: 3122, types.OIDFloat8: 3123, types.OIDInt4: 1978,
+	types.OIDInterval: 10022, types.OIDJSONB: 10088, types.OIDName: 10028, types.OIDNumeric: 3125,
+	types.OIDOID: 1981, types.OIDFloat4: 10012, types.OIDInt2: 1979, types.OIDText: 3126,
+	types.OIDVarchar: 3126, types.OIDTime: 10038, types.OIDTimestampTZ: 3127, types.OIDTimestamp: 3128,
+	types.OIDUUID: 10065,
+}
+
+// indClasses is pg_index.indclass for an index on cols of t.
+func indClasses(t *catalog.Table, cols []int) types.Value {
+	xs := make([]int64, len(cols))
+	for i, c := range cols {
+		xs[i] = btreeOpclass[t.Columns[c].Type.OID]
+	}
+	return vInts(xs...)
+}
+
+// indCollations is pg_index.indcollation: each key column's collation (the
+// type's default for collatable types, else 0).
+func indCollations(t *catalog.Table, cols []int) types.Value {
+	xs := make([]int64, len(cols))
+	for i, c := range cols {
+		xs[i] = int64(typeCollation(t.Columns[c].Type.OID))
+	}
+	return vInts(xs...)
 }

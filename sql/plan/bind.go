@@ -87,6 +87,10 @@ type scope struct {
 	correlated bool
 	// agg is non-nil while binding expressions above an aggregation.
 	agg *aggCtx
+	// win is non-nil while binding a select list that calls window functions.
+	win *winCtx
+	// srf is non-nil while binding a select list (set-returning functions).
+	srf *srfCtx
 	// width is the number of slots in the row (cols may hide some).
 	width int
 }
@@ -252,6 +256,18 @@ func unify(ts []types.Type, ctx string) (types.Type, error) {
 			}
 		case (t.OID == types.OIDJSON || t.OID == types.OIDJSONB) && (out.OID == types.OIDJSON || out.OID == types.OIDJSONB):
 			out = types.JSONB
+		case oidFamily(t.OID) && oidFamily(out.OID):
+			out = types.OIDType // reg* types are binary-coercible to oid
+		case types.IsArray(t.OID) && types.IsArray(out.OID):
+			et, err := unify([]types.Type{types.ElemType(out), types.ElemType(t)}, ctx)
+			if err != nil {
+				return types.Type{}, err
+			}
+			at, ok := types.ArrayOf(et)
+			if !ok {
+				return types.Type{}, pgerr.New(pgerr.DatatypeMismatch, "%s types %s and %s cannot be matched", ctx, types.TypeName(out), types.TypeName(t))
+			}
+			out = at
 		default:
 			return types.Type{}, pgerr.New(pgerr.DatatypeMismatch, "%s types %s and %s cannot be matched", ctx, types.TypeName(out), types.TypeName(t))
 		}

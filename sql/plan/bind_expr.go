@@ -106,7 +106,9 @@ func (b *Binder) bindExpr(n *pg.Node, s *scope) (Expr, error) {
 	case *pg.Node_RowExpr:
 		return nil, pgerr.NotSupported("row constructors are not supported yet")
 	case *pg.Node_AArrayExpr:
-		return nil, pgerr.NotSupported("arrays are not supported yet")
+		return b.bindArrayExpr(x.AArrayExpr, s)
+	case *pg.Node_AIndirection:
+		return b.bindIndirection(x.AIndirection, s)
 	}
 	return nil, pgerr.NotSupported("expression %T is not supported yet", n.Node)
 }
@@ -190,9 +192,6 @@ func (b *Binder) bindColumnRef(cr *pg.ColumnRef, s *scope) (Expr, error) {
 // typeFromName resolves a TypeName node, including serial pseudo-types when
 // allowSerial (column definitions).
 func (b *Binder) typeFromName(tn *pg.TypeName) (types.Type, error) {
-	if len(tn.ArrayBounds) > 0 {
-		return types.Type{}, pgerr.NotSupported("array types are not supported yet")
-	}
 	names := nodeName(tn.Names)
 	var mods []int32
 	for _, m := range tn.Typmods {
@@ -204,10 +203,24 @@ func (b *Binder) typeFromName(tn *pg.TypeName) (types.Type, error) {
 		}
 		return types.Type{}, pgerr.New(pgerr.SyntaxError, "type modifiers must be simple constants or identifiers")
 	}
-	return types.ParseTypeName(names, mods)
+	t, err := types.ParseTypeName(names, mods)
+	if err != nil || len(tn.ArrayBounds) == 0 {
+		return t, err
+	}
+	if len(tn.ArrayBounds) > 1 {
+		return types.Type{}, pgerr.NotSupported("multidimensional arrays are not supported")
+	}
+	at, ok := types.ArrayOf(t)
+	if !ok {
+		return types.Type{}, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(t))
+	}
+	return at, nil
 }
 
 func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
+	if e, ok, err := b.bindEmptyArrayCast(tc); ok {
+		return e, err
+	}
 	t, err := b.typeFromName(tc.TypeName)
 	if err != nil {
 		return nil, err
@@ -421,7 +434,7 @@ func (b *Binder) bindAExpr(a *pg.A_Expr, s *scope) (Expr, error) {
 		}
 		return res, nil
 	case pg.A_Expr_Kind_AEXPR_OP_ANY, pg.A_Expr_Kind_AEXPR_OP_ALL:
-		return nil, pgerr.NotSupported("%s ANY/ALL (array) is not supported yet", op)
+		return b.bindAnyArray(a, s, op)
 	case pg.A_Expr_Kind_AEXPR_SIMILAR:
 		return nil, pgerr.NotSupported("SIMILAR TO is not supported yet")
 	}
@@ -493,6 +506,9 @@ func (b *Binder) binaryOp(op string, l, r Expr, loc int32) (Expr, error) {
 		}
 		return b.comparison(op, l, r, loc)
 	case "||":
+		if e, ok, err := b.arrayConcat(l, r); ok {
+			return e, err
+		}
 		var err error
 		if isUnknown(l.Type()) || !isString(l.Type().OID) {
 			if l, err = b.coerce(l, types.Text, !isUnknown(l.Type())); err != nil {
@@ -533,6 +549,23 @@ func (b *Binder) binaryOp(op string, l, r Expr, loc int32) (Expr, error) {
 			return nil, err
 		}
 		return b.fold(&Func{F: f, Args: []Expr{l, r}})
+	case "@>", "<@", "&&":
+		fn := map[string]string{"@>": "arraycontains", "<@": "arraycontained", "&&": "arrayoverlap"}[op]
+		if !types.IsArray(l.Type().OID) && !types.IsArray(r.Type().OID) {
+			return nil, pgerr.NotSupported("operator %s is supported only on arrays", op)
+		}
+		return b.callFunc(fn, []Expr{l, r})
+	case "&", "|", "#":
+		t, err := unify([]types.Type{l.Type(), r.Type()}, "bitwise operator")
+		if err != nil || numRank(t.OID) == 0 || numRank(t.OID) > 3 || t.OID == types.OIDOID {
+			return nil, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: %s %s %s", types.TypeName(l.Type()), op, types.TypeName(r.Type()))
+		}
+		if isUnknown(l.Type()) && isUnknown(r.Type()) {
+			t = types.Int4
+		}
+		fn := map[string]string{"&": "and", "|": "or", "#": "xor"}[op]
+		prefix := map[types.OID]string{types.OIDInt2: "int2", types.OIDInt4: "int4", types.OIDInt8: "int8"}[t.OID]
+		return b.callFunc(prefix+fn, []Expr{l, r})
 	case "~~", "!~~", "~~*", "!~~*":
 		return nil, pgerr.NotSupported("operator %s is not supported yet", op)
 	case "+", "-", "*", "/", "%":
@@ -777,7 +810,7 @@ func allConst(e Expr) bool {
 	Walk(e, func(x Expr) bool {
 		switch f := x.(type) {
 		case *Const:
-		case *BinOp, *Cmp, *Cast, *Neg, *Logic:
+		case *BinOp, *Cmp, *Cast, *Neg, *Logic, *ArrayExpr, *Subscript, *AnyArray:
 		case *Func:
 			if f.F.Volatility != funcs.Immutable {
 				ok = false

@@ -63,7 +63,7 @@ func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
 		}
 		return itemFrom(n, alias, renameCols(n.Columns(), rs.Alias), nil), nil
 	case *pg.Node_RangeFunction:
-		return b.bindRangeFunction(x.RangeFunction)
+		return b.bindRangeFunction(x.RangeFunction, parent)
 	case *pg.Node_JoinExpr:
 		return b.bindJoinExpr(x.JoinExpr, parent)
 	}
@@ -94,7 +94,7 @@ func itemFrom(n Node, alias string, cols []Column, tcols interface{}) *fromItem 
 	return it
 }
 
-func (b *Binder) bindRangeFunction(rf *pg.RangeFunction) (*fromItem, error) {
+func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromItem, error) {
 	if len(rf.Functions) != 1 || rf.Ordinality || rf.IsRowsfrom {
 		return nil, pgerr.NotSupported("this form of function in FROM is not supported yet")
 	}
@@ -104,18 +104,32 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction) (*fromItem, error) {
 	}
 	names := nodeName(fc.Funcname)
 	name := names[len(names)-1]
-	if name != "generate_series" {
+	switch name {
+	case "generate_series", "unnest", "generate_subscripts", "_pg_expandarray":
+	default:
 		return nil, pgerr.NotSupported("set-returning function %s is not supported yet", name)
+	}
+	// Arguments may reference enclosing queries (not other FROM items:
+	// that would be LATERAL).
+	argScope := &scope{}
+	if parent != nil {
+		argScope.parent = parent.parent
 	}
 	var args []Expr
 	var ts []types.Type
 	for _, a := range fc.Args {
-		e, err := b.bindExpr(a, &scope{})
+		e, err := b.bindExpr(a, argScope)
 		if err != nil {
 			return nil, err
 		}
 		args = append(args, e)
 		ts = append(ts, e.Type())
+	}
+	if argScope.correlated && parent != nil {
+		parent.correlated = true
+	}
+	if name != "generate_series" {
+		return b.bindArrayFuncScan(name, args, rf.Alias)
 	}
 	if len(args) < 2 || len(args) > 3 {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function generate_series with %d arguments does not exist", len(args))

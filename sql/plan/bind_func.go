@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -28,14 +29,23 @@ var sessionFuncs = map[string]types.Type{
 func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 	names := nodeName(fc.Funcname)
 	name := lower(names[len(names)-1])
-	if len(names) > 2 || (len(names) == 2 && names[0] != "pg_catalog") {
+	if len(names) > 2 || (len(names) == 2 && names[0] != "pg_catalog" && !(names[0] == "information_schema" && name == "_pg_expandarray")) {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s does not exist", strings.Join(names, "."))
 	}
 	if fc.Over != nil {
-		return nil, pgerr.NotSupported("window functions are not supported yet")
+		return b.bindWindowCall(name, fc, s)
 	}
-	if fc.AggWithinGroup || len(fc.AggOrder) > 0 && name != "string_agg" {
+	if name == "_pg_expandarray" && len(names) == 2 {
+		return b.bindExpandArray(fc, s)
+	}
+	if name == "unnest" || name == "generate_subscripts" {
+		return nil, pgerr.NotSupported("set-returning function %s is supported only in FROM", name)
+	}
+	if fc.AggWithinGroup {
 		return nil, pgerr.NotSupported("ordered-set aggregates are not supported yet")
+	}
+	if len(fc.AggOrder) > 0 && !funcs.IsAggregate(name) {
+		return nil, pgerr.New(pgerr.WrongObjectType, "ORDER BY specified, but %s is not an aggregate function", name)
 	}
 	if funcs.IsAggregate(name) {
 		return b.bindAggregate(name, fc, s)
@@ -68,6 +78,12 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 		}
 		return &SessionFunc{Name: name, Args: args, T: t}, nil
 	}
+	return b.callFunc(name, args)
+}
+
+// callFunc resolves the scalar function name for bound args, casts them to
+// the chosen overload's types and folds constant calls.
+func (b *Binder) callFunc(name string, args []Expr) (Expr, error) {
 	ts := make([]types.Type, len(args))
 	for i, a := range args {
 		ts[i] = a.Type()
@@ -128,9 +144,10 @@ func (b *Binder) bindAggregate(name string, fc *pg.FuncCall, s *scope) (Expr, er
 	}
 	// Arguments are bound over the aggregation's input, where nested
 	// aggregates are not allowed.
-	saved := s.agg
+	saved, savedWin := s.agg, s.win
 	s.agg = &aggCtx{allowed: false}
-	defer func() { s.agg = saved }()
+	s.win = &winCtx{inAgg: true} // aggregate arguments cannot call window functions
+	defer func() { s.agg, s.win = saved, savedWin }()
 	var args []Expr
 	var ts []types.Type
 	for _, a := range fc.Args {
@@ -156,6 +173,28 @@ func (b *Binder) bindAggregate(name string, fc *pg.FuncCall, s *scope) (Expr, er
 		}
 	}
 	call := AggCall{Agg: agg, Args: args, Distinct: fc.AggDistinct, Star: fc.AggStar, Name: name}
+	if len(fc.AggOrder) > 0 {
+		if fc.AggDistinct {
+			return nil, pgerr.NotSupported("DISTINCT with ORDER BY in an aggregate is not supported yet")
+		}
+		for _, o := range fc.AggOrder {
+			sb := o.GetSortBy()
+			if sb.SortbyDir == pg.SortByDir_SORTBY_USING {
+				return nil, pgerr.NotSupported("ORDER BY … USING is not supported yet")
+			}
+			e, err := b.bindExpr(sb.Node, s)
+			if err != nil {
+				return nil, err
+			}
+			if isUnknown(e.Type()) {
+				if e, err = b.coerce(e, types.Text, false); err != nil {
+					return nil, err
+				}
+			}
+			desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
+			call.Order = append(call.Order, SortKey{E: e, Desc: desc, NullsFirst: nullsFirst(sb, desc)})
+		}
+	}
 	if fc.AggFilter != nil {
 		f, err := b.bindExpr(fc.AggFilter, s)
 		if err != nil {
@@ -193,6 +232,9 @@ func aggKey(c *AggCall) string {
 		sb.WriteString(" filter ")
 		sb.WriteString(ExprKey(c.Filter))
 	}
+	for _, o := range c.Order {
+		fmt.Fprintf(&sb, " order %v%v %s", o.Desc, o.NullsFirst, ExprKey(o.E))
+	}
 	return sb.String()
 }
 
@@ -217,6 +259,23 @@ func (b *Binder) bindSubLink(sl *pg.SubLink, s *scope) (Expr, error) {
 		return sq, nil
 	case pg.SubLinkType_EXISTS_SUBLINK:
 		sq.Kind, sq.T = SubExists, types.Bool
+		return sq, nil
+	case pg.SubLinkType_ARRAY_SUBLINK:
+		if len(cols) != 1 {
+			return nil, pgerr.New(pgerr.SyntaxError, "subquery must return only one column")
+		}
+		et := cols[0].T
+		if isUnknown(et) {
+			et = types.Text
+		}
+		at, ok := types.ArrayOf(et)
+		if !ok {
+			if types.IsArray(et.OID) {
+				return nil, pgerr.NotSupported("multidimensional arrays are not supported")
+			}
+			return nil, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(et))
+		}
+		sq.Kind, sq.T = SubArray, at
 		return sq, nil
 	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:
 		if len(cols) != 1 {

@@ -65,9 +65,6 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		// FOR UPDATE / FOR SHARE: under snapshot isolation the commit-time
 		// write-write check protects the rows the transaction then writes.
 	}
-	if len(sel.WindowClause) > 0 {
-		return nil, pgerr.NotSupported("window functions are not supported yet")
-	}
 
 	rewriteSRFTarget(sel)
 
@@ -112,6 +109,20 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		s.agg.allowed = true
 	}
 
+	// Window functions?
+	if hasWindow(sel.TargetList, sel.SortClause) {
+		s.win = &winCtx{allowed: true, named: map[string]*pg.WindowDef{}}
+		for _, wn := range sel.WindowClause {
+			wd := wn.GetWindowDef()
+			if _, dup := s.win.named[wd.Name]; dup {
+				return nil, pgerr.New(windowingError, "window %q is already defined", wd.Name)
+			}
+			s.win.named[wd.Name] = wd
+		}
+	}
+
+	s.srf = &srfCtx{}
+
 	// Target list.
 	var exprs []Expr
 	var cols []Column
@@ -153,7 +164,10 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 
 	var having Expr
 	if sel.HavingClause != nil {
+		win, srf := s.win, s.srf
+		s.win, s.srf = nil, nil // no window or set-returning functions in HAVING
 		h, err := b.bindExpr(sel.HavingClause, s)
+		s.win, s.srf = win, srf
 		if err != nil {
 			return nil, err
 		}
@@ -196,6 +210,57 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		input = aggNode
 		if having != nil {
 			input = &Filter{Input: input, Cond: having}
+		}
+	}
+
+	srf := s.srf
+	s.srf = nil
+	if srf.arr != nil {
+		if hasAgg || s.win != nil {
+			return nil, pgerr.NotSupported("set-returning functions with aggregates or window functions are not supported yet")
+		}
+		sortEs := make([]Expr, len(sortExprs))
+		for i := range sortExprs {
+			sortEs[i] = sortExprs[i].E
+		}
+		input = placeExpand(input, srf.arr, exprs, sortEs)
+		for i := range sortExprs {
+			sortExprs[i].E = sortEs[i]
+		}
+	}
+	if s.win != nil {
+		calls := s.win.calls
+		s.win = nil
+		if hasAgg {
+			rw := func(e Expr) (Expr, error) { return rewriteAgg(e, groupKeys, len(aggNode.GroupBy)) }
+			for i := range calls {
+				c := &calls[i]
+				for _, es := range [][]Expr{c.Args, c.Partition} {
+					for j := range es {
+						if es[j], err = rw(es[j]); err != nil {
+							return nil, err
+						}
+					}
+				}
+				for j := range c.Order {
+					if c.Order[j].E, err = rw(c.Order[j].E); err != nil {
+						return nil, err
+					}
+				}
+				if c.Filter != nil {
+					if c.Filter, err = rw(c.Filter); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+		sortEs := make([]Expr, len(sortExprs))
+		for i := range sortExprs {
+			sortEs[i] = sortExprs[i].E
+		}
+		input = placeWindow(input, calls, exprs, sortEs)
+		for i := range sortExprs {
+			sortExprs[i].E = sortEs[i]
 		}
 	}
 
@@ -565,7 +630,7 @@ func nodeHasAgg(n *pg.Node) bool {
 
 func isAggName(name string) bool {
 	switch name {
-	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg",
+	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg",
 		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop", "bit_and", "bit_or":
 		return true
 	}
@@ -574,64 +639,95 @@ func isAggName(name string) bool {
 
 // figureColname names an output column as PostgreSQL does.
 func figureColname(n *pg.Node) string {
+	name, _ := colname(n)
+	return name
+}
+
+// colname is PostgreSQL's FigureColnameInternal: a name and its strength
+// (2 a real name, 1 a fallback — "case" or a cast's type name — that an
+// enclosing cast overrides, 0 none).
+func colname(n *pg.Node) (string, int) {
 	switch x := n.Node.(type) {
 	case *pg.Node_ColumnRef:
 		f := x.ColumnRef.Fields
 		if s := f[len(f)-1].GetString_(); s != nil {
-			return s.Sval
+			return s.Sval, 2
 		}
 	case *pg.Node_FuncCall:
 		names := nodeName(x.FuncCall.Funcname)
-		return names[len(names)-1]
+		return names[len(names)-1], 2
 	case *pg.Node_TypeCast:
-		if name := figureColname(x.TypeCast.Arg); name != "?column?" {
-			return name
+		name, strength := colname(x.TypeCast.Arg)
+		if strength > 1 {
+			return name, strength
 		}
 		names := nodeName(x.TypeCast.TypeName.Names)
 		if len(names) > 0 {
-			return typeDisplayName(names[len(names)-1])
+			return typeDisplayName(names[len(names)-1]), 1
 		}
+		return name, strength
+	case *pg.Node_CollateClause:
+		return colname(x.CollateClause.Arg)
 	case *pg.Node_CaseExpr:
-		return "case"
+		return "case", 1
 	case *pg.Node_CoalesceExpr:
-		return "coalesce"
+		return "coalesce", 2
 	case *pg.Node_MinMaxExpr:
 		if x.MinMaxExpr.Op == pg.MinMaxOp_IS_LEAST {
-			return "least"
+			return "least", 2
 		}
-		return "greatest"
+		return "greatest", 2
+	case *pg.Node_AArrayExpr:
+		return "array", 2
+	case *pg.Node_AIndirection:
+		name := ""
+		for _, i := range x.AIndirection.Indirection {
+			if s := i.GetString_(); s != nil {
+				name = s.Sval
+			}
+		}
+		if name != "" {
+			return name, 2
+		}
+		return colname(x.AIndirection.Arg)
 	case *pg.Node_SubLink:
-		if x.SubLink.SubLinkType == pg.SubLinkType_EXISTS_SUBLINK {
-			return "exists"
+		switch x.SubLink.SubLinkType {
+		case pg.SubLinkType_EXISTS_SUBLINK:
+			return "exists", 2
+		case pg.SubLinkType_ARRAY_SUBLINK:
+			return "array", 2
+		case pg.SubLinkType_EXPR_SUBLINK:
+		default:
+			return "?column?", 0
 		}
 		if sel := x.SubLink.Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) == 1 {
 			rt := sel.TargetList[0].GetResTarget()
 			if rt.Name != "" {
-				return rt.Name
+				return rt.Name, 2
 			}
-			return figureColname(rt.Val)
+			return figureColname(rt.Val), 2
 		}
 	case *pg.Node_SqlvalueFunction:
 		switch x.SqlvalueFunction.Op {
 		case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
-			return "current_date"
+			return "current_date", 2
 		case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
-			return "current_timestamp"
+			return "current_timestamp", 2
 		case pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
-			return "localtimestamp"
+			return "localtimestamp", 2
 		case pg.SQLValueFunctionOp_SVFOP_CURRENT_USER:
-			return "current_user"
+			return "current_user", 2
 		case pg.SQLValueFunctionOp_SVFOP_SESSION_USER:
-			return "session_user"
+			return "session_user", 2
 		case pg.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
-			return "current_schema"
+			return "current_schema", 2
 		}
 	case *pg.Node_AExpr:
 		if x.AExpr.Kind == pg.A_Expr_Kind_AEXPR_NULLIF {
-			return "nullif"
+			return "nullif", 2
 		}
 	}
-	return "?column?"
+	return "?column?", 0
 }
 
 func typeDisplayName(n string) string {

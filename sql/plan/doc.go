@@ -9,6 +9,17 @@
 // INSERT/UPDATE), infers parameter types ($n), folds constant expressions,
 // and rewrites expressions above an aggregation onto its output.
 //
+// Arrays (bind_array.go): ARRAY[…] and ARRAY(subquery) constructors,
+// subscripts, op ANY/ALL (array), || between arrays and elements, and
+// unnest / generate_subscripts / information_schema._pg_expandarray in
+// FROM; _pg_expandarray is also allowed in a select list (srf.go, an Expand
+// node), the one set-returning function there apart from generate_series
+// without FROM. Aggregates may carry ORDER BY (AggCall.Order).
+//
+// Window functions (window.go) become one Window node above aggregation and
+// HAVING and below the projection; frames other than from UNBOUNDED
+// PRECEDING to CURRENT ROW or UNBOUNDED FOLLOWING fail with 0A000.
+//
 // Planning decisions are simple and written down where they are made:
 // single-table WHERE conjuncts are pushed into scans; comma-joined FROM
 // items are joined greedily along equality predicates (hash joins) and

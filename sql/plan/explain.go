@@ -67,6 +67,10 @@ func describe(n Node, storeOf func(*Scan) string) string {
 		return fmt.Sprintf("Aggregate (%d aggregates)", len(x.Aggs))
 	case *Sort:
 		return fmt.Sprintf("Sort (%d keys)", len(x.Keys))
+	case *Window:
+		return fmt.Sprintf("WindowAgg (%d functions)", len(x.Calls))
+	case *Expand:
+		return "ProjectSet (_pg_expandarray)"
 	case *Limit:
 		return "Limit"
 	case *Distinct:
@@ -98,6 +102,10 @@ func children(n Node) []Node {
 	case *Aggregate:
 		return []Node{x.Input}
 	case *Sort:
+		return []Node{x.Input}
+	case *Window:
+		return []Node{x.Input}
+	case *Expand:
 		return []Node{x.Input}
 	case *Limit:
 		return []Node{x.Input}

@@ -157,6 +157,7 @@ const (
 	SubIn                         // E IN (SELECT …) / E = ANY (SELECT …)
 	SubAll                        // E op ALL (SELECT …)
 	SubAny                        // E op ANY (SELECT …) other than =
+	SubArray                      // ARRAY(SELECT …): the first column's values as an array
 )
 
 // Subquery evaluates Plan (possibly correlated through OuterRefs) per use.
@@ -195,6 +196,34 @@ type SessionFunc struct {
 	T    types.Type
 }
 
+// ArrayExpr is ARRAY[e1, e2, …]; every element has been cast to T's
+// element type.
+type ArrayExpr struct {
+	Elems []Expr
+	T     types.Type
+}
+
+// AnyArray is E op ANY (Arr) or, with All, E op ALL (Arr) over an array
+// value; E has been cast to Arr's element type.
+type AnyArray struct {
+	E, Arr Expr
+	Op     string
+	All    bool
+}
+
+// Subscript is Arr[Idx]: 1-based; NULL when out of range or either is NULL.
+type Subscript struct {
+	Arr, Idx Expr
+	T        types.Type
+}
+
+// WindowRef reads window function Idx of the current row (only in the
+// projection over a Window node; the binder rewrites calls into these).
+type WindowRef struct {
+	Idx int
+	T   types.Type
+}
+
 // Type implementations.
 
 func (e *Const) Type() types.Type       { return e.T }
@@ -220,6 +249,10 @@ func (e *Subquery) Type() types.Type    { return e.T }
 func (e *AggRef) Type() types.Type      { return e.T }
 func (e *SeqFunc) Type() types.Type     { return types.Int8 }
 func (e *SessionFunc) Type() types.Type { return e.T }
+func (e *ArrayExpr) Type() types.Type   { return e.T }
+func (e *AnyArray) Type() types.Type    { return types.Bool }
+func (e *Subscript) Type() types.Type   { return e.T }
+func (e *WindowRef) Type() types.Type   { return e.T }
 
 // Walk calls fn for e and every expression below it (not into subquery
 // plans); fn returns false to skip an expression's children.
@@ -289,5 +322,17 @@ func Walk(e Expr, fn func(Expr) bool) {
 		for _, a := range x.Args {
 			Walk(a, fn)
 		}
+	case *ArrayExpr:
+		for _, a := range x.Elems {
+			Walk(a, fn)
+		}
+	case *AnyArray:
+		Walk(x.E, fn)
+		Walk(x.Arr, fn)
+	case *Subscript:
+		Walk(x.Arr, fn)
+		Walk(x.Idx, fn)
+	case *FieldSelect:
+		Walk(x.E, fn)
 	}
 }

@@ -99,6 +99,9 @@ type AggCall struct {
 	Star     bool
 	Filter   Expr
 	Name     string
+	// Order is the ORDER BY inside the call (string_agg(x, ',' ORDER BY
+	// y), array_agg(x ORDER BY y)): rows are stepped in that order.
+	Order []SortKey
 }
 
 // Aggregate groups its input by GroupBy and computes Aggs per group. Output

@@ -86,6 +86,16 @@ func Transform(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		c := *x
 		c.Args = trs(x.Args)
 		return &c
+	case *ArrayExpr:
+		return &ArrayExpr{Elems: trs(x.Elems), T: x.T}
+	case *AnyArray:
+		c := *x
+		c.E, c.Arr = tr(x.E), tr(x.Arr)
+		return &c
+	case *Subscript:
+		return &Subscript{Arr: tr(x.Arr), Idx: tr(x.Idx), T: x.T}
+	case *FieldSelect:
+		return &FieldSelect{E: tr(x.E), Idx: x.Idx, T: x.T}
 	}
 	return e
 }
@@ -119,6 +129,13 @@ func writeKey(sb *strings.Builder, e Expr) {
 	case *AggRef:
 		fmt.Fprintf(sb, "agg(%d)", x.Idx)
 		return
+	case *WindowRef:
+		fmt.Fprintf(sb, "window(%d)", x.Idx)
+		return
+	case *AnyArray:
+		fmt.Fprintf(sb, "any%s%v(", x.Op, x.All)
+	case *FieldSelect:
+		fmt.Fprintf(sb, "field%d(", x.Idx)
 	case *Subquery:
 		fmt.Fprintf(sb, "subquery(%p)", x.Plan)
 		return

@@ -8,12 +8,18 @@ import (
 // over input's rows) into semi/anti hash joins of input with the
 // subquery's table: EXISTS (SELECT … FROM t WHERE t.k = outer.k AND p(t)
 // [AND r(t, outer)]) becomes input ⋉ σp(t) on outer.k = t.k with residual r.
-// It returns the new input and the conjuncts left to evaluate. Subqueries
-// of any other shape are left as they are.
+// Conjuncts comparing with a correlated aggregate subquery become a grouped
+// aggregate left-joined to input (scalarJoin, subquery.go). It returns the
+// new input and the conjuncts left to evaluate. Subqueries of any other
+// shape are left as they are.
 func (w *rewriter) decorrelate(input plan.Node, cond plan.Expr) (plan.Node, plan.Expr) {
 	var rest []plan.Expr
 	for _, c := range conjuncts(cond) {
 		if j := w.existsJoin(input, c); j != nil {
+			input = j
+			continue
+		}
+		if j := w.scalarJoin(input, c); j != nil {
 			input = j
 			continue
 		}
@@ -163,8 +169,13 @@ func (w *rewriter) existsJoin(input plan.Node, c plan.Expr) plan.Node {
 		Cond: and(residual), Cols: input.Columns()}
 }
 
-// isExists reports whether c is a correlated [NOT] EXISTS subquery.
+// isExists reports whether c is a correlated [NOT] EXISTS subquery or a
+// conjunct with a correlated scalar subquery (both are decorrelation
+// candidates).
 func isExists(c plan.Expr) bool {
+	if corrScalar(c) != nil {
+		return true
+	}
 	if l, ok := c.(*plan.Logic); ok && l.Op == "not" && len(l.Args) == 1 {
 		c = l.Args[0]
 	}

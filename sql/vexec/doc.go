@@ -5,17 +5,46 @@
 // by a column scan: segments are pruned with zone maps, rows visible at the
 // statement's snapshot are selected by insert/delete offset, column-versus-
 // constant comparisons run over the Arrow columns, and both cores scan
-// segments in parallel. Operators above the scans (joins, aggregates,
-// sorts, subqueries) run in the row executor (sql/exec) on the scanned rows.
-// Before reading, Run waits (bounded by Runner.Wait) until the column store
-// has applied the snapshot offset, so every scan of a statement reads one
-// offset; on timeout the statement is left to the row store at the same
-// offset (omendb.engine = auto) or fails with 57014 (= column).
+// segments in parallel. Before reading, Run waits (bounded by Runner.Wait)
+// until the column store has applied the snapshot offset, so every scan of
+// a statement reads one offset; on timeout the statement is left to the row
+// store at the same offset (omendb.engine = auto) or fails with 57014
+// (= column).
+//
+// Above the scans, fragments made of filters, projections and hash joins
+// (inner, left, semi, anti) over a driving column scan run as a pipe
+// (pipe.go): batches of up to 16K rows of one segment flow through the
+// steps as vectors (vec.go) with expressions evaluated batch at a time
+// (vexpr.go: fast paths for integers, dates, exact decimals as int64
+// coefficients, dictionary strings, LIKE, IN; anything else row by row
+// with exec.Eval, so results are the row executor's). Workers on both
+// cores take segments in turn (morsel-driven); join build sides (the side
+// estimated smaller for inner joins) are built first, on the session
+// goroutine. An aggregation over a pipe (vagg.go: count, sum, avg, min,
+// max, count(DISTINCT); exact decimal sums finished by the aggregates' own
+// finalisers, funcs.NewPartial) keeps one hash table per worker and merges
+// them at the end; a join pipe read by the row executor is materialized
+// into rows. Whatever a pipe cannot do (other aggregates, float sums,
+// FILTER, volatile functions, correlated subqueries) stays with the row
+// executor, and a pipe that fails at run time (overflow, an error the row
+// executor may raise differently) hands its node back to the row executor,
+// so answers never depend on the path.
+//
+// Correlated [NOT] EXISTS become semi/anti joins and correlated aggregate
+// subqueries (sum, avg, min, max compared with the outer row) become a
+// grouped aggregate left-joined on the correlation columns
+// (decorrelate.go, subquery.go); uncorrelated subqueries' plans are
+// rewritten like the main plan and uncorrelated IN sets are computed once
+// before the pipes that test them start.
 //
 // Scans with a primary-key or index equality access path stay on the row
 // store in auto mode (the OLTP index path); with omendb.engine = column they
 // are served by a full column scan with a key-prefix filter.
 //
-// Run is called on the session goroutine; the scan's workers only read the
-// column store (under each table's read lock) and never touch exec.Ctx.
+// Run and the rewrite happen on the session goroutine; pipe workers only
+// read the column store (visibility and open segments under each table's
+// read lock, sealed Arrow columns without it: they are immutable and
+// released only on Close or DROP TABLE), the built hash tables and
+// subquery sets, and their own copy of exec.Ctx; they never touch the
+// session's exec.Ctx.
 package vexec

@@ -53,6 +53,12 @@ func (w *rewriter) pushNeed(n plan.Node, need []bool) {
 		if s := w.byNode[x]; s != nil {
 			s.need = need
 		}
+		if va := w.aggs[x]; va != nil {
+			w.pushNeed(va.fallback, nil)
+		}
+		if j := w.joins[x]; j != nil {
+			w.pushNeed(j, need)
+		}
 	case *plan.Filter:
 		in := append([]bool(nil), need...)
 		if !refs(in, x.Cond) {
@@ -107,6 +113,10 @@ func (w *rewriter) pushNeed(n plan.Node, need []bool) {
 	case *plan.Limit:
 		w.pushNeed(x.Input, need)
 	case *plan.Distinct:
+		w.pushNeed(x.Input, nil)
+	case *plan.Window:
+		w.pushNeed(x.Input, nil)
+	case *plan.Expand:
 		w.pushNeed(x.Input, nil)
 	case *plan.SetOp:
 		w.pushNeed(x.Left, nil)

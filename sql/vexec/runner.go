@@ -36,6 +36,19 @@ type Runner struct {
 	// SegmentsScanned and SegmentsPruned count segments read and skipped
 	// by zone maps.
 	SegmentsScanned, SegmentsPruned atomic.Int64
+	// VecAggs counts aggregations run on column batches (vecAgg);
+	// VecFallbacks those a vectorized operator handed back to the row
+	// executor.
+	VecAggs, VecFallbacks atomic.Int64
+	// VecJoins counts joins run on column batches for the row executor
+	// above them (joins under a vectorized aggregate are not counted).
+	VecJoins atomic.Int64
+	// VecBatches and VecRows count the batches read by vectorized
+	// aggregates' pipes and the rows reaching the aggregation; VecNanos
+	// their time (fallbacks included).
+	VecBatches, VecRows, VecNanos atomic.Int64
+	// Decorrelated counts subqueries turned into joins.
+	Decorrelated atomic.Int64
 }
 
 // waitStats records how long statements waited for the column store.
@@ -125,6 +138,7 @@ func (r *Runner) Run(ctx context.Context, root plan.Node, snap log.Offset, c *ex
 			return nil, false, nil
 		}
 	}
+	r.Decorrelated.Add(int64(rw.decorrelated))
 	it, err := exec.Open(c, newRoot)
 	if err != nil {
 		return nil, false, err
@@ -147,6 +161,10 @@ type rewriter struct {
 	// decorrelated counts EXISTS subqueries turned into semi/anti joins.
 	decorrelated int
 	byNode       map[*plan.VirtualScan]*colScan
+	aggs         map[*plan.VirtualScan]*vecAgg
+	joins        map[*plan.VirtualScan]*plan.Join
+	joinRows     map[*plan.VirtualScan]*joinRows
+	preps        []*subInX // IN-subquery sets, shared by the pipes that test them
 }
 
 func (w *rewriter) under(n plan.Node, ordered bool) plan.Node {
@@ -179,6 +197,13 @@ func (w *rewriter) node(n plan.Node) plan.Node {
 				return out
 			}
 		}
+		if x.Filter != nil {
+			if f := w.subqueries(x.Filter); f != x.Filter {
+				y := *x
+				y.Filter = f
+				x = &y
+			}
+		}
 		if (len(x.KeyEq) > 0 || x.Index != nil) && !w.force {
 			return x // the OLTP index path is better for selective key predicates
 		}
@@ -200,22 +225,65 @@ func (w *rewriter) node(n plan.Node) plan.Node {
 		if cond == nil {
 			return w.node(in)
 		}
-		return &plan.Filter{Input: w.node(in), Cond: cond}
+		return &plan.Filter{Input: w.node(in), Cond: w.subqueries(cond)}
 	case *plan.Project:
 		y := *x
 		y.Input = w.node(x.Input)
+		y.Exprs = make([]plan.Expr, len(x.Exprs))
+		for i, e := range x.Exprs {
+			y.Exprs[i] = w.subqueries(e)
+		}
 		return &y
 	case *plan.Join:
 		y := *x
+		if x.Kind == plan.InnerJoin && x.Cond != nil {
+			// Correlated scalar subqueries in an inner join's condition
+			// are decorrelated above the join.
+			var keep, lift []plan.Expr
+			for _, c := range conjuncts(x.Cond) {
+				if corrScalar(c) != nil {
+					lift = append(lift, c)
+				} else {
+					keep = append(keep, c)
+				}
+			}
+			if len(lift) > 0 {
+				y.Cond = and(keep)
+				return w.node(&plan.Filter{Input: &y, Cond: and(lift)})
+			}
+		}
+		y.Cond = w.subqueries(x.Cond)
 		if x.Kind == plan.InnerJoin && len(x.LeftKeys) == 0 && x.Cond != nil {
-			y.LeftKeys, y.RightKeys = orKeys(x)
+			y.LeftKeys, y.RightKeys = orKeys(&y)
 		}
 		y.Left = w.node(x.Left)
 		y.Right = w.node(x.Right)
+		if !w.ordered {
+			if p := w.planPipe(&y, nil); p != nil {
+				jr := &joinRows{rw: w, p: p, fallback: &y}
+				vt := &plan.VirtualTable{Name: "vectorized join", Cols: y.Cols, Rows: jr.rows}
+				vs := &plan.VirtualScan{Table: vt, Cols: y.Cols}
+				if w.joins == nil {
+					w.joins = map[*plan.VirtualScan]*plan.Join{}
+					w.joinRows = map[*plan.VirtualScan]*joinRows{}
+				}
+				w.joins[vs], w.joinRows[vs] = &y, jr
+				return vs
+			}
+		}
 		return &y
 	case *plan.Aggregate:
 		y := *x
 		y.Input = w.under(x.Input, false)
+		if va := w.planVecAgg(&y); va != nil {
+			vt := &plan.VirtualTable{Name: "vectorized aggregate", Cols: y.Cols, Rows: va.rows}
+			vs := &plan.VirtualScan{Table: vt, Cols: y.Cols}
+			if w.aggs == nil {
+				w.aggs = map[*plan.VirtualScan]*vecAgg{}
+			}
+			w.aggs[vs] = va
+			return vs
+		}
 		return &y
 	case *plan.Sort:
 		y := *x
@@ -226,6 +294,15 @@ func (w *rewriter) node(n plan.Node) plan.Node {
 		y.Input = w.under(x.Input, true)
 		return &y
 	case *plan.Distinct:
+		y := *x
+		y.Input = w.under(x.Input, false)
+		return &y
+	case *plan.Window:
+		// The row executor's window operator sorts its input itself.
+		y := *x
+		y.Input = w.under(x.Input, false)
+		return &y
+	case *plan.Expand:
 		y := *x
 		y.Input = w.under(x.Input, false)
 		return &y

@@ -194,6 +194,45 @@ func TestPgx(t *testing.T) {
 	}
 }
 
+// TestPgxArrays sends and reads arrays in pgx's binary format: = ANY($1)
+// with an int4[] parameter, text[] with quoting and NULLs, and int2vector /
+// oid[] catalog columns.
+func TestPgxArrays(t *testing.T) {
+	srv := testserver.Start(t)
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, `CREATE TABLE arr_smoke (id int PRIMARY KEY, s text)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `INSERT INTO arr_smoke VALUES (1, 'a'), (2, NULL), (3, 'c d')`); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int32
+	if err := c.QueryRow(ctx, `SELECT array_agg(id ORDER BY id DESC) FROM arr_smoke WHERE id = ANY ($1)`, []int32{1, 3, 9}).Scan(&ids); err != nil ||
+		len(ids) != 2 || ids[0] != 3 || ids[1] != 1 {
+		t.Errorf("= ANY($1) / array_agg: %v, %v", ids, err)
+	}
+	var ss []*string
+	if err := c.QueryRow(ctx, `SELECT ARRAY(SELECT s FROM arr_smoke ORDER BY id) || $1::text[]`, []string{`q"u,o\te`}).Scan(&ss); err != nil ||
+		len(ss) != 4 || *ss[0] != "a" || ss[1] != nil || *ss[2] != "c d" || *ss[3] != `q"u,o\te` {
+		t.Errorf("text[] round trip: %v, %v", ss, err)
+	}
+	var text string
+	if err := c.QueryRow(ctx, `SELECT $1::int8[]::text`, []int64{-1, 0}).Scan(&text); err != nil || text != "{-1,0}" {
+		t.Errorf("int8[] parameter: %q, %v", text, err)
+	}
+	var key []int16
+	var cls []uint32
+	if err := c.QueryRow(ctx, `SELECT indkey::int2[], indclass::oid[] FROM pg_catalog.pg_index WHERE indrelid = 'arr_smoke'::regclass`).Scan(&key, &cls); err != nil ||
+		len(key) != 1 || key[0] != 1 || len(cls) != 1 || cls[0] != 1978 {
+		t.Errorf("pg_index arrays: %v %v, %v", key, cls, err)
+	}
+}
+
 // TestDatabaseSQL goes through database/sql (pgx's stdlib driver).
 func TestDatabaseSQL(t *testing.T) {
 	srv := testserver.Start(t)

@@ -71,11 +71,64 @@ public class Smoke {
             } catch (SQLException e) {
                 fail.add("DatabaseMetaData.getTables: " + e.getSQLState() + " " + e.getMessage());
             }
+            metadata(c);
         }
         if (!fail.isEmpty()) {
             System.out.println(String.join("\n", fail));
             System.exit(1);
         }
         System.out.println("ok");
+    }
+
+    // metadata checks DatabaseMetaData's getTables, getColumns,
+    // getPrimaryKeys and getIndexInfo on a table with a composite primary
+    // key, a unique constraint, a secondary index, defaults and NOT NULL.
+    static void metadata(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS java_meta");
+            s.execute("CREATE TABLE java_meta (a int NOT NULL, b varchar(10) NOT NULL DEFAULT 'x', price numeric(10,2),"
+                    + " note text UNIQUE, made date, PRIMARY KEY (b, a))");
+            s.execute("CREATE INDEX java_meta_made ON java_meta (made, price)");
+        }
+        DatabaseMetaData md = c.getMetaData();
+        List<String> got = new ArrayList<>();
+        try (ResultSet r = md.getTables(null, "public", "java_meta", new String[]{"TABLE"})) {
+            while (r.next()) got.add(r.getString("TABLE_SCHEM") + "." + r.getString("TABLE_NAME") + " " + r.getString("TABLE_TYPE"));
+        } catch (SQLException e) {
+            got.add(e.getSQLState() + " " + e.getMessage());
+        }
+        check("getTables", got, List.of("public.java_meta TABLE"));
+        got = new ArrayList<>();
+        try (ResultSet r = md.getColumns(null, "public", "java_meta", "%")) {
+            while (r.next()) got.add(r.getInt("ORDINAL_POSITION") + " " + r.getString("COLUMN_NAME") + " " + r.getInt("DATA_TYPE")
+                    + " " + r.getString("TYPE_NAME") + " " + r.getInt("COLUMN_SIZE") + " " + r.getInt("DECIMAL_DIGITS")
+                    + " " + r.getInt("NULLABLE") + " " + r.getString("COLUMN_DEF") + " " + r.getString("IS_AUTOINCREMENT"));
+        } catch (SQLException e) {
+            got.add(e.getSQLState() + " " + e.getMessage());
+        }
+        check("getColumns", got, List.of(
+                "1 a " + Types.INTEGER + " int4 10 0 0 null NO",
+                "2 b " + Types.VARCHAR + " varchar 10 0 0 'x'::character varying NO",
+                "3 price " + Types.NUMERIC + " numeric 10 2 1 null NO",
+                "4 note " + Types.VARCHAR + " text 2147483647 0 1 null NO",
+                "5 made " + Types.DATE + " date 13 0 1 null NO"));
+        got = new ArrayList<>();
+        try (ResultSet r = md.getPrimaryKeys(null, "public", "java_meta")) {
+            while (r.next()) got.add(r.getString("COLUMN_NAME") + " " + r.getInt("KEY_SEQ") + " " + r.getString("PK_NAME"));
+        } catch (SQLException e) {
+            got.add(e.getSQLState() + " " + e.getMessage());
+        }
+        got.sort(null);
+        check("getPrimaryKeys", got, List.of("a 2 java_meta_pkey", "b 1 java_meta_pkey"));
+        got = new ArrayList<>();
+        try (ResultSet r = md.getIndexInfo(null, "public", "java_meta", false, false)) {
+            while (r.next()) got.add(r.getString("INDEX_NAME") + " " + r.getBoolean("NON_UNIQUE") + " "
+                    + r.getInt("ORDINAL_POSITION") + " " + r.getString("COLUMN_NAME"));
+        } catch (SQLException e) {
+            got.add(e.getSQLState() + " " + e.getMessage());
+        }
+        got.sort(null);
+        check("getIndexInfo", got, List.of("java_meta_made true 1 made", "java_meta_made true 2 price",
+                "java_meta_note_key false 1 note", "java_meta_pkey false 1 b", "java_meta_pkey false 2 a"));
     }
 }

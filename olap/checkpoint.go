@@ -1,0 +1,802 @@
+package olap
+
+// Checkpoints of the column store: per table, every segment (sealed Arrow
+// columns with their zone maps and dictionaries, or the open segment's rows)
+// with its insert/delete offsets and the keys of its live rows, as Arrow IPC
+// streams in checksummed frames. The byte format is documented in
+// docs/checkpoint-format.md ("OLAP checkpoints"); package checkpoint adds
+// files, the manifest and the choice of the newest valid checkpoint.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/oltp"
+	"github.com/omendb/omendb/oltp/keycode"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
+)
+
+// OLAP checkpoint format constants.
+const (
+	CheckpointMagic   = "OMNDBOLP" // 8 bytes at the start of a table file
+	CheckpointVersion = 1
+
+	olapHeaderLen   = 32
+	olapFrameHeader = 9
+	olapFrameTable  = 1
+	olapFrameSeg    = 2
+	olapFrameEnd    = 0xFF
+	olapMaxFrame    = 1 << 30
+)
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrCheckpointCorrupt marks a column-store checkpoint file that failed a
+// checksum or format check. It wraps pgerr.ErrCorrupt.
+var ErrCheckpointCorrupt = fmt.Errorf("olap checkpoint corrupted: %w", pgerr.ErrCorrupt)
+
+// TableCheckpoint describes one table file written or loaded.
+type TableCheckpoint struct {
+	Table    uint32
+	Segments int
+	Rows     int64 // row versions stored (live or not)
+	Live     int64 // rows live at the checkpoint's offset
+	Bytes    int64
+	CRC      uint32 // CRC-32C of the whole file
+}
+
+// Capture is the column store's state at one offset, taken by Capture and
+// written table by table with WriteTable while the materializer goes on.
+// Release must be called once it is no longer needed (it holds references
+// to Arrow columns).
+type Capture struct {
+	Offset uint64
+	tables []*capTable
+	mem    memory.Allocator
+}
+
+type capTable struct {
+	def    *catalog.Table
+	live   int64
+	segs   []capSeg
+	hidden bool // keyed by hidden row ids: keys come from the map
+}
+
+type capSeg struct {
+	ins, del []uint64        // del copied at the capture
+	rows     [][]types.Value // open segment
+	cols     []Column        // sealed segment (Arr retained)
+	sealed   bool
+	keys     []string // hidden-key tables: key of each live row
+}
+
+// Capture takes the store's state at its applied offset S. It holds the
+// apply lock (the materializer waits) only while it copies each segment's
+// delete offsets and takes references to the rest: sealed columns are
+// immutable, the open segment's rows and insert offsets are append-only.
+// Tables without a primary key also copy their key map (hidden row ids
+// cannot be recomputed from the rows).
+func (s *Store) Capture() *Capture {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	c := &Capture{Offset: s.applied.Load(), mem: s.mem}
+	s.mu.RLock()
+	ts := make([]*Table, 0, len(s.tables))
+	for _, t := range s.tables {
+		ts = append(ts, t)
+	}
+	s.mu.RUnlock()
+	sortTables(ts)
+	for _, t := range ts {
+		t.mu.RLock()
+		ct := &capTable{def: t.def, live: t.live, hidden: t.def.PK() == nil}
+		idx := make(map[*Segment]int, len(t.segs))
+		for i, seg := range t.segs {
+			n := len(seg.Ins)
+			cs := capSeg{ins: seg.Ins[:n:n], del: append([]uint64(nil), seg.Del[:n]...), sealed: seg.sealed}
+			if seg.sealed {
+				cs.cols = make([]Column, len(seg.cols))
+				for j, col := range seg.cols {
+					cs.cols[j] = *col
+					if col.Arr != nil {
+						col.Arr.Retain()
+					}
+				}
+			} else {
+				cs.rows = seg.rows[:n:n]
+			}
+			ct.segs = append(ct.segs, cs)
+			idx[seg] = i
+		}
+		if ct.hidden {
+			for k, r := range t.keys {
+				cs := &ct.segs[idx[r.seg]]
+				if cs.keys == nil {
+					cs.keys = make([]string, len(cs.ins))
+				}
+				cs.keys[r.i] = k
+			}
+		}
+		t.mu.RUnlock()
+		c.tables = append(c.tables, ct)
+	}
+	return c
+}
+
+func sortTables(ts []*Table) {
+	for i := 1; i < len(ts); i++ {
+		for j := i; j > 0 && ts[j].ID < ts[j-1].ID; j-- {
+			ts[j], ts[j-1] = ts[j-1], ts[j]
+		}
+	}
+}
+
+// Tables returns the captured table IDs in ascending order.
+func (c *Capture) Tables() []uint32 {
+	out := make([]uint32, len(c.tables))
+	for i, t := range c.tables {
+		out[i] = t.def.ID
+	}
+	return out
+}
+
+// Release drops the capture's references to Arrow columns.
+func (c *Capture) Release() {
+	for _, t := range c.tables {
+		for _, s := range t.segs {
+			for _, col := range s.cols {
+				if col.Arr != nil {
+					col.Arr.Release()
+				}
+			}
+		}
+	}
+	c.tables = nil
+}
+
+// tableJSON is the payload of a table frame.
+type tableJSON struct {
+	Def      *catalog.Table `json:"def"`
+	Segments int            `json:"segments"`
+	Live     int64          `json:"live"`
+}
+
+type crcWriter struct {
+	w io.Writer
+	h hash.Hash32
+	n int64
+}
+
+func (c *crcWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	return n, err
+}
+
+func writeFrame(w io.Writer, kind byte, payload []byte) error {
+	var h [olapFrameHeader]byte
+	h[0] = kind
+	binary.LittleEndian.PutUint32(h[1:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(h[5:], crc32.Update(crc32.Checksum(h[:5], crcTable), crcTable, payload))
+	if _, err := w.Write(h[:]); err != nil {
+		return err
+	}
+	_, err := w.Write(payload)
+	return err
+}
+
+// WriteTable writes table i of the capture (in Tables order) to w.
+func (c *Capture) WriteTable(i int, w io.Writer) (TableCheckpoint, error) {
+	ct := c.tables[i]
+	st := TableCheckpoint{Table: ct.def.ID, Segments: len(ct.segs), Live: ct.live}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	cw := &crcWriter{w: bw, h: crc32.New(crcTable)}
+	var hdr [olapHeaderLen]byte
+	copy(hdr[:8], CheckpointMagic)
+	binary.LittleEndian.PutUint32(hdr[8:], CheckpointVersion)
+	binary.LittleEndian.PutUint32(hdr[12:], ct.def.ID)
+	binary.LittleEndian.PutUint64(hdr[16:], c.Offset)
+	binary.LittleEndian.PutUint32(hdr[24:], 0)
+	binary.LittleEndian.PutUint32(hdr[28:], crc32.Checksum(hdr[:28], crcTable))
+	if _, err := cw.Write(hdr[:]); err != nil {
+		return st, err
+	}
+	tj, err := json.Marshal(tableJSON{Def: ct.def, Segments: len(ct.segs), Live: ct.live})
+	if err != nil {
+		return st, err
+	}
+	if err := writeFrame(cw, olapFrameTable, tj); err != nil {
+		return st, err
+	}
+	var buf bytes.Buffer
+	var pk *catalog.Index
+	if !ct.hidden {
+		pk = ct.def.PK()
+	}
+	var live int64
+	for si := range ct.segs {
+		buf.Reset()
+		n, err := c.encodeSegment(&buf, ct, &ct.segs[si], pk)
+		if err != nil {
+			return st, fmt.Errorf("olap checkpoint: table %d segment %d: %w", ct.def.ID, si, err)
+		}
+		live += n
+		if err := writeFrame(cw, olapFrameSeg, buf.Bytes()); err != nil {
+			return st, err
+		}
+		runtime.Gosched() // on two cores, let the commit path run between segments
+		st.Rows += int64(len(ct.segs[si].ins))
+	}
+	if live != ct.live {
+		return st, fmt.Errorf("olap checkpoint: table %d has %d live rows, its counter says %d", ct.def.ID, live, ct.live)
+	}
+	var end [20]byte
+	binary.LittleEndian.PutUint32(end[0:], uint32(len(ct.segs)))
+	binary.LittleEndian.PutUint64(end[4:], uint64(st.Rows))
+	binary.LittleEndian.PutUint64(end[12:], uint64(live))
+	if err := writeFrame(cw, olapFrameEnd, end[:]); err != nil {
+		return st, err
+	}
+	if err := bw.Flush(); err != nil {
+		return st, err
+	}
+	st.Bytes, st.CRC = cw.n, cw.h.Sum32()
+	return st, nil
+}
+
+// encodeSegment appends a segment payload to buf: sealed u8, rows u32,
+// length u32 of the offsets stream, the offsets stream (ins, del, key) and
+// the data stream (columns, or the open segment's encoded rows). It
+// returns the number of live rows (keys written).
+func (c *Capture) encodeSegment(buf *bytes.Buffer, ct *capTable, cs *capSeg, pk *catalog.Index) (int64, error) {
+	n := len(cs.ins)
+	var head [5]byte
+	if cs.sealed {
+		head[0] = 1
+	}
+	binary.LittleEndian.PutUint32(head[1:], uint32(n))
+	buf.Write(head[:])
+	// Offsets stream.
+	ib := array.NewUint64Builder(c.mem)
+	ib.AppendValues(cs.ins, nil)
+	ins := ib.NewArray()
+	ib.Release()
+	db := array.NewUint64Builder(c.mem)
+	db.AppendValues(cs.del, nil)
+	del := db.NewArray()
+	db.Release()
+	kb := array.NewBinaryBuilder(c.mem, arrow.BinaryTypes.Binary)
+	var live int64
+	var key []byte
+	for i := 0; i < n; i++ {
+		if cs.del[i] != 0 {
+			kb.AppendNull()
+			continue
+		}
+		live++
+		if pk == nil {
+			if cs.keys == nil || cs.keys[i] == "" {
+				kb.Release()
+				ins.Release()
+				del.Release()
+				return 0, fmt.Errorf("live row %d has no key", i)
+			}
+			kb.Append([]byte(cs.keys[i]))
+			continue
+		}
+		// oltp.EncodeKey of the row, without materialising it.
+		key = key[:0]
+		for _, col := range pk.Columns {
+			key = keycode.Append(key, cs.value(ct.def, i, col), ct.def.Columns[col].Type)
+		}
+		kb.Append(key)
+	}
+	keys := kb.NewArray()
+	kb.Release()
+	offSchema := arrow.NewSchema([]arrow.Field{
+		{Name: "ins", Type: arrow.PrimitiveTypes.Uint64},
+		{Name: "del", Type: arrow.PrimitiveTypes.Uint64},
+		{Name: "key", Type: arrow.BinaryTypes.Binary, Nullable: true},
+	}, nil)
+	lenAt := buf.Len()
+	buf.Write(make([]byte, 4))
+	err := writeStream(buf, c.mem, offSchema, []arrow.Array{ins, del, keys}, n)
+	ins.Release()
+	del.Release()
+	keys.Release()
+	if err != nil {
+		return 0, err
+	}
+	binary.LittleEndian.PutUint32(buf.Bytes()[lenAt:], uint32(buf.Len()-lenAt-4))
+	// Data stream.
+	if !cs.sealed {
+		rb := array.NewBinaryBuilder(c.mem, arrow.BinaryTypes.Binary)
+		var enc []byte
+		for _, r := range cs.rows {
+			enc = types.EncodeRow(enc[:0], r)
+			rb.Append(enc)
+		}
+		rows := rb.NewArray()
+		rb.Release()
+		defer rows.Release()
+		sch := arrow.NewSchema([]arrow.Field{{Name: "row", Type: arrow.BinaryTypes.Binary}}, nil)
+		return live, writeStream(buf, c.mem, sch, []arrow.Array{rows}, n)
+	}
+	fields := make([]arrow.Field, len(cs.cols))
+	arrs := make([]arrow.Array, len(cs.cols))
+	defer func() {
+		for _, a := range arrs {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}()
+	for j := range cs.cols {
+		col := &cs.cols[j]
+		md := map[string]string{"kind": strconv.Itoa(int(col.Kind)), "exp": strconv.Itoa(int(col.Exp)),
+			"zone_nulls": strconv.Itoa(col.Zone.Nulls)}
+		if col.Zone.Ordered {
+			md["zone_minmax"] = hex.EncodeToString(types.EncodeRow(nil, []types.Value{col.Zone.Min, col.Zone.Max}))
+		}
+		if col.Arr != nil {
+			col.Arr.Retain()
+			arrs[j] = col.Arr
+		} else {
+			md["boxed"] = "1"
+			bb := array.NewBinaryBuilder(c.mem, arrow.BinaryTypes.Binary)
+			var enc []byte
+			for _, v := range col.Boxed {
+				enc = types.EncodeRow(enc[:0], []types.Value{v})
+				bb.Append(enc)
+			}
+			arrs[j] = bb.NewArray()
+			bb.Release()
+		}
+		fields[j] = arrow.Field{Name: "c" + strconv.Itoa(j), Type: arrs[j].DataType(), Nullable: true,
+			Metadata: arrow.MetadataFrom(md)}
+	}
+	return live, writeStream(buf, c.mem, arrow.NewSchema(fields, nil), arrs, n)
+}
+
+// value returns column c of row i of a captured segment as def sees it.
+func (cs *capSeg) value(def *catalog.Table, i, c int) types.Value {
+	switch {
+	case !cs.sealed:
+		return oltp.ColValue(def, cs.rows[i], c)
+	case c < len(cs.cols):
+		return cs.cols[c].Value(i)
+	}
+	return colValue(def, nil, c)
+}
+
+func writeStream(w io.Writer, mem memory.Allocator, sch *arrow.Schema, cols []arrow.Array, n int) error {
+	rec := array.NewRecordBatch(sch, cols, int64(n))
+	defer rec.Release()
+	iw := ipc.NewWriter(w, ipc.WithSchema(sch), ipc.WithAllocator(mem))
+	if err := iw.Write(rec); err != nil {
+		iw.Close()
+		return err
+	}
+	return iw.Close()
+}
+
+// Loaded publishes off as the applied offset of a store filled by LoadTable
+// from a checkpoint at off, and wakes readers waiting for it. Until then
+// the store reports offset 0, so no reader sees the partly loaded tables.
+func (s *Store) Loaded(off uint64) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	s.applied.Store(off)
+	s.waitMu.Lock()
+	close(s.waitCh)
+	s.waitCh = make(chan struct{})
+	s.waitMu.Unlock()
+}
+
+type crcReader struct {
+	r io.Reader
+	h hash.Hash32
+	n int64
+}
+
+func (c *crcReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	return n, err
+}
+
+func corruptAt(pos int64, format string, args ...any) error {
+	return fmt.Errorf("%w: at byte %d: %s", ErrCheckpointCorrupt, pos, fmt.Sprintf(format, args...))
+}
+
+func readFrame(r *crcReader) (byte, []byte, error) {
+	pos := r.n
+	var h [olapFrameHeader]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, nil, corruptAt(pos, "truncated frame header: %v", err)
+	}
+	n := binary.LittleEndian.Uint32(h[1:])
+	if n > olapMaxFrame {
+		return 0, nil, corruptAt(pos, "frame length %d too large", n)
+	}
+	p := make([]byte, n)
+	if _, err := io.ReadFull(r, p); err != nil {
+		return 0, nil, corruptAt(pos, "truncated frame (%d bytes): %v", n, err)
+	}
+	if crc32.Update(crc32.Checksum(h[:5], crcTable), crcTable, p) != binary.LittleEndian.Uint32(h[5:]) {
+		return 0, nil, corruptAt(pos, "frame checksum mismatch")
+	}
+	return h[0], p, nil
+}
+
+// decoded is one segment decoded from a frame, with its live rows' keys.
+type decoded struct {
+	seg  *Segment
+	keys []string // key of row i when it is live (Del 0); substrings of one string per segment
+	live int64
+	err  error
+}
+
+// LoadTable reads one table file written by WriteTable for a checkpoint at
+// offset snap and adds the table to s, which must not have applied any
+// record yet; once every table is loaded, Loaded(snap) publishes the offset
+// (on failure, Close empties the store for a full replay). Segments are
+// decoded on all cores; different tables may be loaded concurrently. Any
+// checksum or format failure returns an error wrapping
+// ErrCheckpointCorrupt, and the table is not added.
+func (s *Store) LoadTable(r io.Reader, snap uint64) (TableCheckpoint, error) {
+	var st TableCheckpoint
+	cr := &crcReader{r: bufio.NewReaderSize(r, 1<<20), h: crc32.New(crcTable)}
+	var hdr [olapHeaderLen]byte
+	if _, err := io.ReadFull(cr, hdr[:]); err != nil {
+		return st, corruptAt(0, "truncated header: %v", err)
+	}
+	if string(hdr[:8]) != CheckpointMagic {
+		return st, corruptAt(0, "bad magic %q", hdr[:8])
+	}
+	if crc32.Checksum(hdr[:28], crcTable) != binary.LittleEndian.Uint32(hdr[28:]) {
+		return st, corruptAt(0, "header checksum mismatch")
+	}
+	if v := binary.LittleEndian.Uint32(hdr[8:]); v != CheckpointVersion {
+		return st, fmt.Errorf("olap checkpoint format version %d not understood (want %d): %w", v, CheckpointVersion, ErrCheckpointCorrupt)
+	}
+	if a := s.applied.Load(); a != 0 {
+		return st, fmt.Errorf("olap: loading a checkpoint into a store at offset %d", a)
+	}
+	if off := binary.LittleEndian.Uint64(hdr[16:]); off != snap {
+		return st, corruptAt(16, "table file at offset %d, the checkpoint is at %d", off, snap)
+	}
+	st.Table = binary.LittleEndian.Uint32(hdr[12:])
+	kind, p, err := readFrame(cr)
+	if err != nil {
+		return st, err
+	}
+	var tj tableJSON
+	if kind != olapFrameTable {
+		return st, corruptAt(olapHeaderLen, "first frame is kind %d, want the table", kind)
+	}
+	if err := json.Unmarshal(p, &tj); err != nil || tj.Def == nil || tj.Def.ID != st.Table {
+		return st, corruptAt(olapHeaderLen, "table frame: %v", err)
+	}
+	t := &Table{ID: st.Table, def: tj.Def}
+
+	// Frames are read (and checksummed) in order here; workers decode them.
+	workers := runtime.GOMAXPROCS(0)
+	type job struct {
+		i   int
+		pos int64
+		p   []byte
+	}
+	jobs := make(chan job, workers)
+	var results []*decoded
+	var resMu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				d := s.decodeSegment(tj.Def, j.p, snap)
+				if d.err != nil {
+					d.err = corruptAt(j.pos, "table %d segment %d: %v", st.Table, j.i, d.err)
+				}
+				resMu.Lock()
+				results[j.i] = d
+				resMu.Unlock()
+			}
+		}()
+	}
+	release := func() {
+		close(jobs)
+		wg.Wait()
+		for _, d := range results {
+			if d != nil && d.seg != nil {
+				d.seg.release()
+			}
+		}
+	}
+	var endErr error
+	for done := false; !done; {
+		pos := cr.n
+		kind, p, err := readFrame(cr)
+		if err != nil {
+			release()
+			return st, err
+		}
+		switch kind {
+		case olapFrameSeg:
+			resMu.Lock()
+			i := len(results)
+			results = append(results, nil)
+			resMu.Unlock()
+			jobs <- job{i: i, pos: pos, p: p}
+		case olapFrameEnd:
+			if len(p) != 20 {
+				endErr = corruptAt(pos, "bad end frame")
+			} else if ns := binary.LittleEndian.Uint32(p); int(ns) != len(results) || ns != uint32(tj.Segments) {
+				endErr = corruptAt(pos, "end frame says %d segments, read %d (table frame %d)", ns, len(results), tj.Segments)
+			} else {
+				st.Rows = int64(binary.LittleEndian.Uint64(p[4:]))
+				st.Live = int64(binary.LittleEndian.Uint64(p[12:]))
+			}
+			done = true
+		default:
+			release()
+			return st, corruptAt(pos, "unknown frame kind %d", kind)
+		}
+	}
+	st.Bytes, st.CRC = cr.n, cr.h.Sum32()
+	var one [1]byte
+	if n, _ := cr.Read(one[:]); n != 0 && endErr == nil {
+		endErr = corruptAt(cr.n-1, "data after the end frame")
+	}
+	close(jobs)
+	wg.Wait()
+	fail := func(err error) (TableCheckpoint, error) {
+		for _, d := range results {
+			if d.seg != nil {
+				d.seg.release()
+			}
+		}
+		return st, err
+	}
+	if endErr != nil {
+		return fail(endErr)
+	}
+	var rows, live int64
+	for _, d := range results {
+		if d.err != nil {
+			return fail(d.err)
+		}
+		rows += int64(len(d.seg.Ins))
+		live += d.live
+	}
+	if rows != st.Rows || live != st.Live || live != tj.Live {
+		return fail(corruptAt(st.Bytes, "table %d: read %d rows/%d live, the file says %d/%d", st.Table, rows, live, st.Rows, st.Live))
+	}
+	for i, d := range results {
+		if !d.seg.sealed && i != len(results)-1 {
+			return fail(corruptAt(st.Bytes, "table %d: open segment %d is not the last", st.Table, i))
+		}
+	}
+	t.keys = make(map[string]rowRef, live)
+	for _, d := range results {
+		for i, k := range d.keys {
+			if d.seg.Del[i] == 0 {
+				n := len(t.keys)
+				t.keys[k] = rowRef{seg: d.seg, i: int32(i)}
+				if len(t.keys) == n {
+					return fail(corruptAt(st.Bytes, "table %d: key %x live twice", st.Table, k))
+				}
+			}
+		}
+		t.segs = append(t.segs, d.seg)
+	}
+	t.live = live
+	st.Segments = len(t.segs)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tables[t.ID] != nil {
+		return fail(fmt.Errorf("%w: table %d loaded twice", ErrCheckpointCorrupt, t.ID))
+	}
+	s.tables[t.ID] = t
+	return st, nil
+}
+
+// decodeSegment decodes one segment frame's payload.
+func (s *Store) decodeSegment(def *catalog.Table, p []byte, snap uint64) (d *decoded) {
+	d = &decoded{}
+	defer func() {
+		if r := recover(); r != nil { // a malformed Arrow message the checksum did not catch
+			d.err = fmt.Errorf("decoding: %v", r)
+		}
+	}()
+	if len(p) < 9 {
+		d.err = errors.New("short segment frame")
+		return d
+	}
+	sealed, n, ol := p[0] == 1, int(binary.LittleEndian.Uint32(p[1:])), binary.LittleEndian.Uint32(p[5:])
+	if p[0] > 1 || uint64(ol) > uint64(len(p)-9) {
+		d.err = errors.New("bad segment header")
+		return d
+	}
+	seg := &Segment{sealed: sealed}
+	// Offsets stream: copied into Go slices, then released.
+	err := readStream(p[9:9+ol], s.mem, func(rec arrow.RecordBatch) error {
+		if rec.NumCols() != 3 || int(rec.NumRows()) != n {
+			return fmt.Errorf("offsets batch has %d columns, %d rows; want 3, %d", rec.NumCols(), rec.NumRows(), n)
+		}
+		ins, ok1 := rec.Column(0).(*array.Uint64)
+		del, ok2 := rec.Column(1).(*array.Uint64)
+		keys, ok3 := rec.Column(2).(*array.Binary)
+		if !ok1 || !ok2 || !ok3 || ins.NullN() != 0 || del.NullN() != 0 {
+			return errors.New("offsets batch has the wrong types")
+		}
+		seg.Ins = append(make([]uint64, 0, n), ins.Uint64Values()...)
+		seg.Del = append(make([]uint64, 0, n), del.Uint64Values()...)
+		d.keys = make([]string, n)
+		if n == 0 { // a segment emptied by compaction
+			return nil
+		}
+		blob := string(keys.ValueBytes()) // one allocation for all the segment's keys
+		offs := keys.ValueOffsets()
+		base := offs[0]
+		for i := 0; i < n; i++ {
+			if seg.Ins[i] == 0 || seg.Ins[i] > snap || seg.Del[i] > snap || (seg.Del[i] != 0 && seg.Del[i] < seg.Ins[i]) {
+				return fmt.Errorf("row %d has offsets %d..%d outside the checkpoint's %d", i, seg.Ins[i], seg.Del[i], snap)
+			}
+			if seg.Del[i] != 0 {
+				seg.deleted++
+				if keys.IsValid(i) {
+					return fmt.Errorf("deleted row %d has a key", i)
+				}
+				continue
+			}
+			if keys.IsNull(i) {
+				return fmt.Errorf("live row %d has no key", i)
+			}
+			d.keys[i] = blob[offs[i]-base : offs[i+1]-base]
+			d.live++
+		}
+		return nil
+	})
+	if err != nil {
+		d.err = err
+		return d
+	}
+	data := p[9+ol:]
+	if !sealed {
+		err = readStream(data, s.mem, func(rec arrow.RecordBatch) error {
+			rows, ok := rec.Column(0).(*array.Binary)
+			if rec.NumCols() != 1 || !ok || int(rec.NumRows()) != n || rows.NullN() != 0 {
+				return errors.New("open segment batch has the wrong shape")
+			}
+			seg.rows = make([][]types.Value, n)
+			for i := range seg.rows {
+				r, err := types.DecodeRow(rows.Value(i), nil)
+				if err != nil {
+					return fmt.Errorf("row %d: %w", i, err)
+				}
+				seg.rows[i] = r
+			}
+			return nil
+		})
+		d.seg, d.err = seg, err
+		return d
+	}
+	err = readStream(data, s.mem, func(rec arrow.RecordBatch) error {
+		if int(rec.NumRows()) != n || int(rec.NumCols()) > len(def.Columns) {
+			return fmt.Errorf("column batch has %d rows and %d columns", rec.NumRows(), rec.NumCols())
+		}
+		for j := 0; j < int(rec.NumCols()); j++ {
+			col, err := decodeColumn(rec.Schema().Field(j), rec.Column(j))
+			if err != nil {
+				return fmt.Errorf("column %d: %w", j, err)
+			}
+			seg.cols = append(seg.cols, col)
+		}
+		return nil
+	})
+	d.seg, d.err = seg, err
+	return d
+}
+
+func decodeColumn(f arrow.Field, arr arrow.Array) (*Column, error) {
+	md := func(k string) string {
+		if i := f.Metadata.FindKey(k); i >= 0 {
+			return f.Metadata.Values()[i]
+		}
+		return ""
+	}
+	kind, err1 := strconv.Atoi(md("kind"))
+	exp, err2 := strconv.Atoi(md("exp"))
+	nulls, err3 := strconv.Atoi(md("zone_nulls"))
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return nil, fmt.Errorf("metadata: %v", err)
+	}
+	col := &Column{Kind: types.Kind(kind), Exp: int32(exp), Zone: Zone{Nulls: nulls, Min: types.Null, Max: types.Null}}
+	if mm := md("zone_minmax"); mm != "" {
+		b, err := hex.DecodeString(mm)
+		if err != nil {
+			return nil, fmt.Errorf("zone map: %v", err)
+		}
+		v, err := types.DecodeRow(b, nil)
+		if err != nil || len(v) != 2 {
+			return nil, fmt.Errorf("zone map: %v", err)
+		}
+		col.Zone.Ordered, col.Zone.Min, col.Zone.Max = true, v[0], v[1]
+	}
+	if md("boxed") == "1" {
+		b, ok := arr.(*array.Binary)
+		if !ok {
+			return nil, errors.New("boxed column is not binary")
+		}
+		col.Boxed = make([]types.Value, b.Len())
+		for i := range col.Boxed {
+			v, err := types.DecodeRow(b.Value(i), nil)
+			if err != nil || len(v) != 1 {
+				return nil, fmt.Errorf("boxed value %d: %v", i, err)
+			}
+			col.Boxed[i] = v[0]
+		}
+		return col, nil
+	}
+	switch a := arr.(type) {
+	case *array.Int64, *array.Float64, *array.String, *array.Binary:
+	case *array.Dictionary:
+		if _, ok := a.Dictionary().(*array.String); !ok {
+			return nil, errors.New("dictionary of a type other than string")
+		}
+	default:
+		return nil, fmt.Errorf("unexpected array type %s", arr.DataType())
+	}
+	arr.Retain()
+	col.Arr = arr
+	return col, nil
+}
+
+// readStream reads an Arrow IPC stream holding exactly one record batch and
+// calls fn with it; fn must Retain what it keeps.
+func readStream(b []byte, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
+	r, err := ipc.NewReader(bytes.NewReader(b), ipc.WithAllocator(mem))
+	if err != nil {
+		return fmt.Errorf("arrow stream: %v", err)
+	}
+	defer r.Release()
+	if !r.Next() {
+		if r.Err() != nil {
+			return fmt.Errorf("arrow stream: %v", r.Err())
+		}
+		return errors.New("arrow stream has no record batch")
+	}
+	if err := fn(r.RecordBatch()); err != nil {
+		return err
+	}
+	if r.Next() {
+		return errors.New("arrow stream has more than one record batch")
+	}
+	if r.Err() != nil {
+		return fmt.Errorf("arrow stream: %v", r.Err())
+	}
+	return nil
+}

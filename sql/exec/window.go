@@ -1,0 +1,360 @@
+package exec
+
+import (
+	"sort"
+
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// openWindow materialises its input, then computes each window call in one
+// pass over the rows sorted by the call's partition and order keys: ranking
+// functions from peer-group boundaries, aggregates by stepping each peer
+// group into one running state (the default frame ends at the current
+// row's last peer), lag/lead/first_value/last_value/nth_value by position
+// within the frame. Rows come out in the order of the last call's sort.
+func openWindow(c *Ctx, n *plan.Window) (Iter, error) {
+	in, err := collect(c, n.Input, -1)
+	if err != nil {
+		return nil, err
+	}
+	w := len(n.Input.Columns())
+	rows := make([][]types.Value, len(in))
+	for i, r := range in {
+		row := make([]types.Value, w+len(n.Calls))
+		copy(row, r)
+		rows[i] = row
+	}
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	for ci := range n.Calls {
+		call := &n.Calls[ci]
+		var keys []windowKeys
+		if order, keys, err = windowSort(c, call, rows); err != nil {
+			return nil, err
+		}
+		if err := computeWindow(c, call, rows, order, keys, w+ci); err != nil {
+			return nil, err
+		}
+	}
+	out := make([][]types.Value, len(rows))
+	for i, k := range order {
+		out[i] = rows[k]
+	}
+	return &sliceIter{rows: out}, nil
+}
+
+// windowKeys are one row's partition and order key values.
+type windowKeys struct {
+	part, ord []types.Value
+}
+
+// windowSort returns the row indexes sorted by the call's partition keys,
+// then its order keys (stable, so peers keep their input order), and the
+// keys in that order.
+func windowSort(c *Ctx, call *plan.WindowCall, rows [][]types.Value) ([]int, []windowKeys, error) {
+	keys := make([]windowKeys, len(rows))
+	var err error
+	for i, r := range rows {
+		if keys[i].part, err = evalAll(c, call.Partition, r, nil); err != nil {
+			return nil, nil, err
+		}
+		ord := make([]types.Value, len(call.Order))
+		for j, k := range call.Order {
+			if ord[j], err = Eval(c, k.E, r); err != nil {
+				return nil, nil, err
+			}
+		}
+		keys[i].ord = ord
+	}
+	idx := make([]int, len(rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		ka, kb := &keys[idx[a]], &keys[idx[b]]
+		if c := comparePart(ka.part, kb.part, call.Partition); c != 0 {
+			return c < 0
+		}
+		return compareOrd(ka.ord, kb.ord, call.Order) < 0
+	})
+	sorted := make([]windowKeys, len(idx))
+	for i, k := range idx {
+		sorted[i] = keys[k]
+	}
+	return idx, sorted, nil
+}
+
+func comparePart(a, b []types.Value, es []plan.Expr) int {
+	for i := range a {
+		if c := compareNulls(a[i], b[i], plan.SortKey{E: es[i]}); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func compareOrd(a, b []types.Value, ks []plan.SortKey) int {
+	for i := range a {
+		if c := compareNulls(a[i], b[i], ks[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func computeWindow(c *Ctx, call *plan.WindowCall, rows [][]types.Value, order []int, keys []windowKeys, col int) error {
+	n := len(order)
+	for ps := 0; ps < n; {
+		pe := ps + 1
+		for pe < n && comparePart(keys[ps].part, keys[pe].part, call.Partition) == 0 {
+			pe++
+		}
+		if err := c.cancelled(); err != nil {
+			return err
+		}
+		if err := windowPartition(c, call, rows, order[ps:pe], keys[ps:pe], col); err != nil {
+			return err
+		}
+		ps = pe
+	}
+	return nil
+}
+
+// windowPartition computes one partition (rows part, in window order).
+func windowPartition(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part []int, keys []windowKeys, col int) error {
+	n := len(part)
+	// peerEnd[i] is one past the last peer of row i.
+	peerEnd := make([]int, n)
+	for i := n - 1; i >= 0; i-- {
+		if i == n-1 || compareOrd(keys[i].ord, keys[i+1].ord, call.Order) != 0 {
+			peerEnd[i] = i + 1
+		} else {
+			peerEnd[i] = peerEnd[i+1]
+		}
+	}
+	// frameEnd is one past the last row of row i's frame.
+	frameEnd := func(i int) int {
+		switch call.Frame {
+		case plan.FrameRows:
+			return i + 1
+		case plan.FrameAll:
+			return n
+		}
+		return peerEnd[i]
+	}
+	set := func(i int, v types.Value) { rows[part[i]][col] = v }
+	arg := func(i, a int) (types.Value, error) { return Eval(c, call.Args[a], rows[part[i]]) }
+
+	if call.Agg != nil {
+		st := call.Agg.New()
+		stepped := 0
+		args := make([]types.Value, len(call.Args))
+		for i := 0; i < n; i++ {
+			end := frameEnd(i)
+			for ; stepped < end; stepped++ {
+				r := rows[part[stepped]]
+				if call.Filter != nil {
+					ok, err := Eval(c, call.Filter, r)
+					if err != nil {
+						return err
+					}
+					if !isTrue(ok) {
+						continue
+					}
+				}
+				for a, e := range call.Args {
+					v, err := Eval(c, e, r)
+					if err != nil {
+						return err
+					}
+					args[a] = v
+				}
+				if err := st.Step(args); err != nil {
+					return err
+				}
+			}
+			v, err := st.Result()
+			if err != nil {
+				return err
+			}
+			set(i, v)
+		}
+		return nil
+	}
+
+	switch call.Name {
+	case "row_number":
+		for i := 0; i < n; i++ {
+			set(i, types.NewInt(int64(i+1)))
+		}
+	case "rank", "dense_rank", "percent_rank", "cume_dist":
+		rank, dense := 1, 0
+		for i := 0; i < n; {
+			dense++
+			end := peerEnd[i]
+			for j := i; j < end; j++ {
+				switch call.Name {
+				case "rank":
+					set(j, types.NewInt(int64(rank)))
+				case "dense_rank":
+					set(j, types.NewInt(int64(dense)))
+				case "percent_rank":
+					pr := 0.0
+					if n > 1 {
+						pr = float64(rank-1) / float64(n-1)
+					}
+					set(j, types.NewFloat(pr))
+				default:
+					set(j, types.NewFloat(float64(end)/float64(n)))
+				}
+			}
+			rank += end - i
+			i = end
+		}
+	case "ntile":
+		buckets, err := arg(0, 0)
+		if err != nil {
+			return err
+		}
+		if !buckets.IsNull() && buckets.I <= 0 {
+			return pgerr.New("22014", "argument of ntile must be greater than zero")
+		}
+		for i := 0; i < n; i++ {
+			if buckets.IsNull() {
+				set(i, types.Null)
+				continue
+			}
+			// PostgreSQL: the first n%b buckets get one extra row.
+			b := int(buckets.I)
+			per, extra := n/b, n%b
+			var bucket int
+			if big := (per + 1) * extra; i < big {
+				bucket = i/(per+1) + 1
+			} else {
+				bucket = extra + (i-big)/max(per, 1) + 1
+			}
+			set(i, types.NewInt(int64(bucket)))
+		}
+	case "lag", "lead":
+		for i := 0; i < n; i++ {
+			off := int64(1)
+			if len(call.Args) > 1 {
+				o, err := arg(i, 1)
+				if err != nil {
+					return err
+				}
+				if o.IsNull() {
+					set(i, types.Null)
+					continue
+				}
+				off = o.I
+			}
+			j := int64(i) - off
+			if call.Name == "lead" {
+				j = int64(i) + off
+			}
+			if j < 0 || j >= int64(n) {
+				v := types.Null
+				if len(call.Args) > 2 {
+					var err error
+					if v, err = arg(i, 2); err != nil {
+						return err
+					}
+				}
+				set(i, v)
+				continue
+			}
+			v, err := arg(int(j), 0)
+			if err != nil {
+				return err
+			}
+			set(i, v)
+		}
+	case "first_value", "last_value", "nth_value":
+		for i := 0; i < n; i++ {
+			end := frameEnd(i)
+			k := 0
+			switch call.Name {
+			case "last_value":
+				k = end - 1
+			case "nth_value":
+				nv, err := arg(i, 1)
+				if err != nil {
+					return err
+				}
+				if nv.IsNull() {
+					set(i, types.Null)
+					continue
+				}
+				if nv.I <= 0 {
+					return pgerr.New("22016", "argument of nth_value must be greater than zero")
+				}
+				k = int(nv.I) - 1
+			}
+			if k >= end {
+				set(i, types.Null)
+				continue
+			}
+			v, err := arg(k, 0)
+			if err != nil {
+				return err
+			}
+			set(i, v)
+		}
+	default:
+		return pgerr.New(pgerr.InternalError, "unknown window function %s", call.Name)
+	}
+	return nil
+}
+
+// expandIter is the Expand node (_pg_expandarray in a select list): each
+// input row once per element of the array, followed by the (x, n) record, x
+// and n.
+type expandIter struct {
+	c     *Ctx
+	n     *plan.Expand
+	in    Iter
+	row   []types.Value
+	elems []types.Value
+	i     int
+}
+
+func openExpand(c *Ctx, n *plan.Expand) (Iter, error) {
+	in, err := Open(c, n.Input)
+	if err != nil {
+		return nil, err
+	}
+	return &expandIter{c: c, n: n, in: in}, nil
+}
+
+func (e *expandIter) Next() ([]types.Value, error) {
+	for e.i >= len(e.elems) {
+		r, err := e.in.Next()
+		if err != nil || r == nil {
+			return nil, err
+		}
+		a, err := Eval(e.c, e.n.Arr, r)
+		if err != nil {
+			return nil, err
+		}
+		e.elems, e.i = nil, 0
+		if a.IsNull() {
+			continue
+		}
+		if e.elems, err = types.ArrayElems(a, nil); err != nil {
+			return nil, err
+		}
+		e.row = append(e.row[:0], r...)
+	}
+	x, n := e.elems[e.i], types.NewInt(int64(e.i+1))
+	e.i++
+	out := make([]types.Value, 0, len(e.row)+3)
+	out = append(append(out, e.row...), types.NewArray([]types.Value{x, n}), x, n)
+	return out, nil
+}
+
+func (e *expandIter) Close() { e.in.Close() }

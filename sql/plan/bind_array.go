@@ -1,0 +1,264 @@
+package plan
+
+import (
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
+)
+
+// Arrays: ARRAY[…], ARRAY(subquery), subscripts, op ANY/ALL (array) and
+// array concatenation. Arrays are one-dimensional (see package types);
+// nested constructors fail with 0A000.
+
+func (b *Binder) bindArrayExpr(a *pg.A_ArrayExpr, s *scope) (Expr, error) {
+	elems := make([]Expr, 0, len(a.Elements))
+	ts := make([]types.Type, 0, len(a.Elements))
+	for _, n := range a.Elements {
+		if n.GetAArrayExpr() != nil {
+			return nil, pgerr.NotSupported("multidimensional arrays are not supported")
+		}
+		e, err := b.bindExpr(n, s)
+		if err != nil {
+			return nil, err
+		}
+		if types.IsArray(e.Type().OID) {
+			return nil, pgerr.NotSupported("multidimensional arrays are not supported")
+		}
+		elems = append(elems, e)
+		ts = append(ts, e.Type())
+	}
+	if len(elems) == 0 {
+		return nil, pgerr.New(pgerr.IndeterminateDatatype, "cannot determine type of empty array").
+			WithHint("Explicitly cast to the desired type, for example ARRAY[]::integer[].")
+	}
+	et, err := unify(ts, "ARRAY")
+	if err != nil {
+		return nil, err
+	}
+	at, ok := types.ArrayOf(types.Type{OID: et.OID, Mod: -1})
+	if !ok {
+		return nil, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(et))
+	}
+	for i := range elems {
+		if elems[i], err = b.coerce(elems[i], types.ElemType(at), false); err != nil {
+			return nil, err
+		}
+	}
+	return b.fold(&ArrayExpr{Elems: elems, T: at})
+}
+
+// bindEmptyArrayCast binds ARRAY[]::t[], the one place an empty
+// constructor has a type.
+func (b *Binder) bindEmptyArrayCast(tc *pg.TypeCast) (Expr, bool, error) {
+	ae := tc.Arg.GetAArrayExpr()
+	if ae == nil || len(ae.Elements) != 0 {
+		return nil, false, nil
+	}
+	t, err := b.typeFromName(tc.TypeName)
+	if err != nil {
+		return nil, true, err
+	}
+	if !types.IsArray(t.OID) {
+		return nil, true, pgerr.New(pgerr.IndeterminateDatatype, "cannot determine type of empty array")
+	}
+	return &Const{V: types.NewArray(nil), T: t}, true, nil
+}
+
+// bindIndirection binds a[i] (subscripts) on an array expression.
+func (b *Binder) bindIndirection(ind *pg.A_Indirection, s *scope) (Expr, error) {
+	e, err := b.bindExpr(ind.Arg, s)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ind.Indirection {
+		if f := n.GetString_(); f != nil {
+			if e, err = bindFieldSelect(e, f.Sval); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		ai := n.GetAIndices()
+		if ai == nil {
+			return nil, pgerr.NotSupported("this indirection is not supported yet")
+		}
+		if ai.IsSlice {
+			return nil, pgerr.NotSupported("array slices are not supported yet")
+		}
+		t := e.Type()
+		if !types.IsArray(t.OID) {
+			return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.TypeName(t))
+		}
+		idx, err := b.bindExpr(ai.Uidx, s)
+		if err != nil {
+			return nil, err
+		}
+		if idx, err = b.coerce(idx, types.Int4, false); err != nil {
+			return nil, pgerr.New(pgerr.DatatypeMismatch, "array subscript must have type integer")
+		}
+		e, err = b.fold(&Subscript{Arr: e, Idx: idx, T: types.ElemType(t)})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// bindAnyArray binds l op ANY (r) / l op ALL (r) where r is an array.
+func (b *Binder) bindAnyArray(a *pg.A_Expr, s *scope, op string) (Expr, error) {
+	all := a.Kind == pg.A_Expr_Kind_AEXPR_OP_ALL
+	switch op {
+	case "=", "<>", "!=", "<", "<=", ">", ">=":
+	default:
+		return nil, pgerr.NotSupported("%s ANY/ALL (array) is not supported yet", op)
+	}
+	if op == "!=" {
+		op = "<>"
+	}
+	l, err := b.bindExpr(a.Lexpr, s)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindExpr(a.Rexpr, s)
+	if err != nil {
+		return nil, err
+	}
+	rt := r.Type()
+	if isUnknown(rt) {
+		lt := l.Type()
+		if isUnknown(lt) {
+			lt = types.Text
+		}
+		at, ok := types.ArrayOf(types.Type{OID: lt.OID, Mod: -1})
+		if !ok {
+			return nil, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(lt))
+		}
+		if r, err = b.coerce(r, at, false); err != nil {
+			return nil, err
+		}
+		rt = at
+	}
+	if !types.IsArray(rt.OID) {
+		return nil, pgerr.New(pgerr.WrongObjectType, "op ANY/ALL (array) requires array on right side").WithPosition(a.Location + 1)
+	}
+	et := types.ElemType(rt)
+	lt := l.Type()
+	switch {
+	case isUnknown(lt):
+		if l, err = b.coerce(l, types.Type{OID: et.OID, Mod: -1}, false); err != nil {
+			return nil, err
+		}
+	case numRank(lt.OID) > 0 && numRank(et.OID) > 0, lt.OID == et.OID:
+		// compare as they are
+	case oidFamily(lt.OID) && oidFamily(et.OID):
+	default:
+		t, err := unify([]types.Type{lt, et}, "comparison")
+		if err != nil {
+			return nil, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: %s %s %s", types.TypeName(lt), op, types.TypeName(et)).
+				WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.").WithPosition(a.Location + 1)
+		}
+		if l, err = b.coerce(l, t, false); err != nil {
+			return nil, err
+		}
+		if t.OID != et.OID {
+			at, ok := types.ArrayOf(types.Type{OID: t.OID, Mod: -1})
+			if !ok {
+				return nil, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(t))
+			}
+			if r, err = b.coerce(r, at, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b.fold(&AnyArray{E: l, Arr: r, Op: op, All: all})
+}
+
+// arrayConcat binds || when either side is an array: array_cat,
+// array_append or array_prepend.
+func (b *Binder) arrayConcat(l, r Expr) (Expr, bool, error) {
+	lt, rt := l.Type(), r.Type()
+	if !types.IsArray(lt.OID) && !types.IsArray(rt.OID) {
+		return nil, false, nil
+	}
+	name := "array_cat"
+	switch {
+	case types.IsArray(lt.OID) && types.IsArray(rt.OID):
+	case types.IsArray(lt.OID) && isUnknown(rt):
+		// 'literal' is read as an array, as PostgreSQL's operator resolution does
+	case types.IsArray(lt.OID):
+		name = "array_append"
+	case isUnknown(lt):
+	default:
+		name = "array_prepend"
+	}
+	e, err := b.callFunc(name, []Expr{l, r})
+	return e, true, err
+}
+
+// bindArrayFuncScan binds the array set-returning functions in FROM:
+// unnest(anyarray) (one column, the elements), generate_subscripts(anyarray,
+// int) (the valid subscripts of a dimension) and
+// information_schema._pg_expandarray(anyarray) (columns x, the element, and
+// n, its subscript).
+func (b *Binder) bindArrayFuncScan(name string, args []Expr, alias *pg.Alias) (*fromItem, error) {
+	sig := func() error {
+		ts := make([]string, len(args))
+		for i, a := range args {
+			ts[i] = types.TypeName(a.Type())
+		}
+		return pgerr.New(pgerr.UndefinedFunction, "function %s(%s) does not exist", name, joinComma(ts)).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	want := 1
+	if name == "generate_subscripts" {
+		want = 2
+	}
+	if len(args) != want {
+		return nil, sig()
+	}
+	at := args[0].Type()
+	if isUnknown(at) {
+		return nil, pgerr.New(pgerr.DatatypeMismatch, "could not determine polymorphic type because input has type unknown")
+	}
+	if !types.IsArray(at.OID) {
+		return nil, sig()
+	}
+	var cols []Column
+	switch name {
+	case "unnest":
+		cols = []Column{{Name: "unnest", T: types.ElemType(at)}}
+	case "generate_subscripts":
+		var err error
+		if args[1], err = b.coerce(args[1], types.Int4, false); err != nil {
+			return nil, err
+		}
+		cols = []Column{{Name: "generate_subscripts", T: types.Int4}}
+	default:
+		cols = []Column{{Name: "x", T: types.ElemType(at)}, {Name: "n", T: types.Int4}}
+	}
+	aliasName := name
+	if alias != nil {
+		aliasName = alias.Aliasname
+		if len(cols) == 1 {
+			cols[0].Name = aliasName
+		}
+		for i, cn := range nodeName(alias.Colnames) {
+			if i < len(cols) {
+				cols[i].Name = cn
+			}
+		}
+	}
+	fs := &FuncScan{Name: name, Args: args, Cols: cols}
+	return itemFrom(fs, aliasName, fs.Cols, nil), nil
+}
+
+func joinComma(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ", "
+		}
+		out += s
+	}
+	return out
+}

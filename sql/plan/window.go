@@ -1,0 +1,385 @@
+package plan
+
+import (
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/types"
+)
+
+// Window functions. The binder turns each `f(…) OVER (…)` of the select list
+// and ORDER BY into a WindowCall of one Window node placed above the
+// aggregation (if any) and HAVING, and below the projection; the call's
+// value is the Window node's output column len(input)+i.
+
+// windowingError is SQLSTATE 42P20 (windowing_error).
+const windowingError = "42P20"
+
+// FrameKind is the window frame of a call. Only frames that start at the
+// partition's first row are supported; others fail with 0A000.
+type FrameKind int
+
+// Frames.
+const (
+	// FrameDefault is RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW:
+	// the partition up to the current row's last peer (the whole partition
+	// without ORDER BY).
+	FrameDefault FrameKind = iota
+	// FrameRows is ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW.
+	FrameRows
+	// FrameAll is BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING.
+	FrameAll
+)
+
+// WindowCall is one window function call.
+type WindowCall struct {
+	Name string
+	// Agg is set for aggregates used as window functions; nil for
+	// row_number, rank, dense_rank, percent_rank, cume_dist, ntile, lag,
+	// lead, first_value, last_value, nth_value.
+	Agg       *funcs.Aggregate
+	Args      []Expr
+	Star      bool
+	Filter    Expr
+	Partition []Expr
+	Order     []SortKey
+	Frame     FrameKind
+	T         types.Type
+}
+
+// Window computes Calls over its input; output rows are the input row
+// followed by one value per call.
+type Window struct {
+	Input Node
+	Calls []WindowCall
+	Cols  []Column
+}
+
+// Columns implements Node.
+func (n *Window) Columns() []Column { return n.Cols }
+
+// winCtx collects window calls while binding a select list.
+type winCtx struct {
+	allowed bool
+	inAgg   bool // binding an aggregate's arguments
+	calls   []WindowCall
+	named   map[string]*pg.WindowDef
+}
+
+// pg_query frame option bits (PostgreSQL's FRAMEOPTION_*).
+const (
+	frameNonDefault     = 0x1
+	frameRange          = 0x2
+	frameRows           = 0x4
+	frameBetween        = 0x10
+	frameStartUnbounded = 0x20
+	frameEndUnbounded   = 0x100
+	frameEndCurrent     = 0x400
+)
+
+func frameKind(opts int32) (FrameKind, error) {
+	switch opts &^ (frameNonDefault | frameBetween) {
+	case frameRange | frameStartUnbounded | frameEndCurrent:
+		return FrameDefault, nil
+	case frameRows | frameStartUnbounded | frameEndCurrent:
+		return FrameRows, nil
+	case frameRange | frameStartUnbounded | frameEndUnbounded, frameRows | frameStartUnbounded | frameEndUnbounded:
+		return FrameAll, nil
+	}
+	return 0, pgerr.NotSupported("this window frame is not supported yet (only frames from UNBOUNDED PRECEDING to CURRENT ROW or UNBOUNDED FOLLOWING)")
+}
+
+// hasWindow reports whether a select list or ORDER BY calls a window
+// function (outside subqueries).
+func hasWindow(nodes ...[]*pg.Node) bool {
+	found := false
+	var walk func(n *pg.Node)
+	walk = func(n *pg.Node) {
+		if n == nil || found {
+			return
+		}
+		switch x := n.Node.(type) {
+		case *pg.Node_FuncCall:
+			if x.FuncCall.Over != nil {
+				found = true
+				return
+			}
+			for _, a := range x.FuncCall.Args {
+				walk(a)
+			}
+		case *pg.Node_ResTarget:
+			walk(x.ResTarget.Val)
+		case *pg.Node_SortBy:
+			walk(x.SortBy.Node)
+		case *pg.Node_AExpr:
+			walk(x.AExpr.Lexpr)
+			walk(x.AExpr.Rexpr)
+		case *pg.Node_BoolExpr:
+			for _, a := range x.BoolExpr.Args {
+				walk(a)
+			}
+		case *pg.Node_TypeCast:
+			walk(x.TypeCast.Arg)
+		case *pg.Node_CaseExpr:
+			walk(x.CaseExpr.Arg)
+			for _, w := range x.CaseExpr.Args {
+				walk(w.GetCaseWhen().Expr)
+				walk(w.GetCaseWhen().Result)
+			}
+			walk(x.CaseExpr.Defresult)
+		case *pg.Node_CoalesceExpr:
+			for _, a := range x.CoalesceExpr.Args {
+				walk(a)
+			}
+		case *pg.Node_MinMaxExpr:
+			for _, a := range x.MinMaxExpr.Args {
+				walk(a)
+			}
+		case *pg.Node_NullTest:
+			walk(x.NullTest.Arg)
+		case *pg.Node_List:
+			for _, a := range x.List.Items {
+				walk(a)
+			}
+		case *pg.Node_AIndirection:
+			walk(x.AIndirection.Arg)
+		case *pg.Node_AArrayExpr:
+			for _, a := range x.AArrayExpr.Elements {
+				walk(a)
+			}
+		}
+	}
+	for _, ns := range nodes {
+		for _, n := range ns {
+			walk(n)
+		}
+	}
+	return found
+}
+
+// windowDef resolves OVER w / OVER (w …) against the WINDOW clause.
+func (w *winCtx) windowDef(over *pg.WindowDef) (*pg.WindowDef, error) {
+	if over.Name != "" {
+		d, ok := w.named[over.Name]
+		if !ok {
+			return nil, pgerr.New(pgerr.UndefinedObject, "window %q does not exist", over.Name)
+		}
+		return d, nil
+	}
+	if over.Refname == "" {
+		return over, nil
+	}
+	base, ok := w.named[over.Refname]
+	if !ok {
+		return nil, pgerr.New(pgerr.UndefinedObject, "window %q does not exist", over.Refname)
+	}
+	if len(over.PartitionClause) > 0 {
+		return nil, pgerr.New(windowingError, "cannot override PARTITION BY clause of window %q", over.Refname)
+	}
+	if len(base.OrderClause) > 0 && len(over.OrderClause) > 0 {
+		return nil, pgerr.New(windowingError, "cannot override ORDER BY clause of window %q", over.Refname)
+	}
+	if base.FrameOptions&frameNonDefault != 0 {
+		return nil, pgerr.New(windowingError, "cannot copy window %q because it has a frame clause", over.Refname)
+	}
+	d := &pg.WindowDef{PartitionClause: base.PartitionClause, OrderClause: base.OrderClause, FrameOptions: over.FrameOptions}
+	if len(over.OrderClause) > 0 {
+		d.OrderClause = over.OrderClause
+	}
+	return d, nil
+}
+
+// bindWindowCall binds name(…) OVER (…) into a WindowRef.
+func (b *Binder) bindWindowCall(name string, fc *pg.FuncCall, s *scope) (Expr, error) {
+	w := s.win
+	if w != nil && w.inAgg {
+		return nil, pgerr.New(pgerr.GroupingError, "aggregate function calls cannot contain window function calls")
+	}
+	if w == nil || !w.allowed {
+		if w != nil {
+			return nil, pgerr.New(windowingError, "window function calls cannot be nested")
+		}
+		return nil, pgerr.New(windowingError, "window functions are not allowed here")
+	}
+	def, err := w.windowDef(fc.Over)
+	if err != nil {
+		return nil, err
+	}
+	if fc.AggDistinct {
+		return nil, pgerr.NotSupported("DISTINCT is not implemented for window functions")
+	}
+	if len(fc.AggOrder) > 0 || fc.AggWithinGroup {
+		return nil, pgerr.NotSupported("ORDER BY in a window function's arguments is not supported")
+	}
+	w.allowed = false
+	defer func() { w.allowed = true }()
+	call := WindowCall{Name: name, Star: fc.AggStar}
+	if call.Frame, err = frameKind(def.FrameOptions); err != nil {
+		return nil, err
+	}
+	for _, a := range fc.Args {
+		e, err := b.bindExpr(a, s)
+		if err != nil {
+			return nil, err
+		}
+		call.Args = append(call.Args, e)
+	}
+	for _, p := range def.PartitionClause {
+		e, err := b.bindExpr(p, s)
+		if err != nil {
+			return nil, err
+		}
+		call.Partition = append(call.Partition, e)
+	}
+	for _, o := range def.OrderClause {
+		sb := o.GetSortBy()
+		if sb.SortbyDir == pg.SortByDir_SORTBY_USING {
+			return nil, pgerr.NotSupported("ORDER BY … USING is not supported yet")
+		}
+		e, err := b.bindExpr(sb.Node, s)
+		if err != nil {
+			return nil, err
+		}
+		if isUnknown(e.Type()) {
+			if e, err = b.coerce(e, types.Text, false); err != nil {
+				return nil, err
+			}
+		}
+		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
+		call.Order = append(call.Order, SortKey{E: e, Desc: desc, NullsFirst: nullsFirst(sb, desc)})
+	}
+	if fc.AggFilter != nil {
+		if call.Agg == nil && !funcs.IsAggregate(name) {
+			return nil, pgerr.NotSupported("FILTER is not implemented for non-aggregate window functions")
+		}
+		f, err := b.bindExpr(fc.AggFilter, s)
+		if err != nil {
+			return nil, err
+		}
+		if call.Filter, err = b.coerceBool(f, "argument of FILTER"); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.typeWindowCall(&call); err != nil {
+		return nil, err
+	}
+	w.calls = append(w.calls, call)
+	return &WindowRef{Idx: len(w.calls) - 1, T: call.T}, nil
+}
+
+func (b *Binder) typeWindowCall(call *WindowCall) error {
+	args := call.Args
+	nargs := func(lo, hi int) error {
+		if len(args) < lo || len(args) > hi || call.Star {
+			ts := make([]string, len(args))
+			for i, a := range args {
+				ts[i] = types.TypeName(a.Type())
+			}
+			return pgerr.New(pgerr.UndefinedFunction, "function %s(%s) does not exist", call.Name, joinComma(ts)).
+				WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+		}
+		return nil
+	}
+	var err error
+	switch call.Name {
+	case "row_number", "rank", "dense_rank":
+		call.T = types.Int8
+		return nargs(0, 0)
+	case "percent_rank", "cume_dist":
+		call.T = types.Float8
+		return nargs(0, 0)
+	case "ntile":
+		if err := nargs(1, 1); err != nil {
+			return err
+		}
+		call.T = types.Int4
+		args[0], err = b.coerce(args[0], types.Int4, false)
+		return err
+	case "lag", "lead", "first_value", "last_value", "nth_value":
+		hi := 1
+		switch call.Name {
+		case "lag", "lead":
+			hi = 3
+		case "nth_value":
+			hi = 2
+		}
+		lo := 1
+		if call.Name == "nth_value" {
+			lo = 2
+		}
+		if err := nargs(lo, hi); err != nil {
+			return err
+		}
+		if isUnknown(args[0].Type()) {
+			if args[0], err = b.coerce(args[0], types.Text, false); err != nil {
+				return err
+			}
+		}
+		call.T = args[0].Type()
+		if len(args) > 1 {
+			if args[1], err = b.coerce(args[1], types.Int4, false); err != nil {
+				return err
+			}
+		}
+		if len(args) > 2 {
+			t, err := unify([]types.Type{call.T, args[2].Type()}, call.Name)
+			if err != nil {
+				return err
+			}
+			if t.OID != call.T.OID {
+				return pgerr.New(pgerr.UndefinedFunction, "function %s(%s, integer, %s) does not exist", call.Name,
+					types.TypeName(call.T), types.TypeName(args[2].Type()))
+			}
+			if args[2], err = b.coerce(args[2], call.T, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if !funcs.IsAggregate(call.Name) {
+		if funcs.Exists(call.Name) {
+			return pgerr.New(pgerr.WrongObjectType, "OVER specified, but %s is not a window function nor an aggregate function", call.Name)
+		}
+		return pgerr.New(pgerr.UndefinedFunction, "function %s does not exist", call.Name)
+	}
+	ts := make([]types.Type, len(args))
+	for i, a := range args {
+		ts[i] = a.Type()
+	}
+	agg, casts, err := funcs.ResolveAggregate(call.Name, ts, call.Star)
+	if err != nil {
+		return err
+	}
+	for i := range args {
+		if i < len(casts) && casts[i].OID != 0 && casts[i].OID != funcs.OIDAny {
+			if args[i], err = b.coerce(args[i], casts[i], false); err != nil {
+				return err
+			}
+		}
+	}
+	call.Agg, call.T = agg, agg.Ret
+	return nil
+}
+
+// placeWindow puts a Window node with calls above input and rewrites the
+// WindowRefs of exprs into its output columns.
+func placeWindow(input Node, calls []WindowCall, exprs ...[]Expr) Node {
+	in := input.Columns()
+	cols := append([]Column(nil), in...)
+	for _, c := range calls {
+		cols = append(cols, Column{Name: c.Name, T: c.T})
+	}
+	base := len(in)
+	for _, es := range exprs {
+		for i := range es {
+			es[i] = Transform(es[i], func(x Expr) (Expr, bool) {
+				if r, ok := x.(*WindowRef); ok {
+					return &ColRef{Idx: base + r.Idx, T: r.T}, true
+				}
+				return x, false
+			})
+		}
+	}
+	return &Window{Input: input, Calls: calls, Cols: cols}
+}

@@ -1,0 +1,804 @@
+package vexec
+
+import (
+	"context"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/omendb/omendb/olap"
+	"github.com/omendb/omendb/oltp/keycode"
+	"github.com/omendb/omendb/sql/exec"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// pipe is a vectorized plan fragment: the batches of a driving column scan
+// flow through steps (filters, projections, hash-join probes) into a sink.
+// Workers (one per core) take the scan's segments in turn and run the
+// whole chain on each (morsel-driven); the hash tables of the joins' build
+// sides are built before, once, and only read while probing.
+type pipe struct {
+	s      *colScan
+	preps  []*subInX // IN-subquery sets computed before the workers start
+	preds  []pred
+	steps  []step
+	cols   []plan.Column
+	builds []*hashBuild
+}
+
+type step interface {
+	// apply transforms one batch; nil means no rows are left.
+	apply(b *batch) (*batch, error)
+}
+
+// sink consumes a worker's batches.
+type sink interface {
+	consume(b *batch) error
+}
+
+type filterStep struct{ conds []vx }
+
+func (f *filterStep) apply(b *batch) (*batch, error) {
+	for _, c := range f.conds {
+		v, err := c.eval(b)
+		if err != nil {
+			return nil, err
+		}
+		mask := make([]bool, b.n())
+		for j := range mask {
+			mask[j] = v.isTrue(j)
+		}
+		b.keep(mask)
+		if b.n() == 0 {
+			return nil, nil
+		}
+	}
+	return b, nil
+}
+
+type projectStep struct {
+	exprs []vx // nil: not read above
+	tys   []types.Type
+}
+
+func (p *projectStep) apply(in *batch) (*batch, error) {
+	n := in.n()
+	return derivedBatch(in.w, in.base, n, p.tys, func(c int) (*vec, error) {
+		if p.exprs[c] == nil {
+			return constVec(types.Null, p.tys[c], n), nil
+		}
+		return p.exprs[c].eval(in)
+	}), nil
+}
+
+func colTypes(cols []plan.Column) []types.Type {
+	out := make([]types.Type, len(cols))
+	for i, c := range cols {
+		out[i] = c.T
+	}
+	return out
+}
+
+func orNeed(need []bool, width int) []bool {
+	if need == nil || len(need) != width {
+		return all(width)
+	}
+	return append([]bool(nil), need...)
+}
+
+// planPipe builds a pipe computing n (a rewritten plan node), of whose
+// output columns need are read (nil = all), or returns nil.
+func (w *rewriter) planPipe(n plan.Node, need []bool) *pipe {
+	cp := &compiler{c: w.c, rw: w}
+	p := w.planPipeWith(cp, n, need)
+	if p != nil {
+		p.preps = append(p.preps, cp.preps...)
+	}
+	return p
+}
+
+func (w *rewriter) planPipeWith(cp *compiler, n plan.Node, need []bool) *pipe {
+	compile := func(es ...plan.Expr) ([]vx, bool) {
+		out := make([]vx, len(es))
+		for i, e := range es {
+			if e == nil {
+				continue
+			}
+			if !parallelSafe(e) {
+				return nil, false
+			}
+			x, err := cp.compile(e)
+			if err != nil {
+				return nil, false
+			}
+			out[i] = x
+		}
+		return out, true
+	}
+	switch x := n.(type) {
+	case *plan.VirtualScan:
+		if j := w.joins[x]; j != nil {
+			return w.planPipe(j, need)
+		}
+		s := w.byNode[x]
+		if s == nil || len(s.n.KeyEq) > 0 || s.n.Index != nil {
+			return nil
+		}
+		preds, residual, err := s.splitFilter(s.n.Filter)
+		if err != nil {
+			return nil
+		}
+		p := &pipe{s: s, preds: preds, cols: s.n.Cols}
+		if residual != nil {
+			conds, ok := compile(conjuncts(residual)...)
+			if !ok {
+				return nil
+			}
+			p.steps = append(p.steps, &filterStep{conds: conds})
+		}
+		return p
+	case *plan.Filter:
+		width := len(x.Input.Columns())
+		in := orNeed(need, width)
+		if !refs(in, x.Cond) {
+			return nil
+		}
+		conds, ok := compile(conjuncts(x.Cond)...)
+		if !ok {
+			return nil
+		}
+		p := w.planPipe(x.Input, in)
+		if p == nil {
+			return nil
+		}
+		p.steps = append(p.steps, &filterStep{conds: conds})
+		return p
+	case *plan.Project:
+		out := orNeed(need, len(x.Exprs))
+		in := make([]bool, len(x.Input.Columns()))
+		exprs := make([]plan.Expr, len(x.Exprs))
+		for i, e := range x.Exprs {
+			if out[i] {
+				exprs[i] = e
+				if !refs(in, e) {
+					return nil
+				}
+			}
+		}
+		vs, ok := compile(exprs...)
+		if !ok {
+			return nil
+		}
+		p := w.planPipe(x.Input, in)
+		if p == nil {
+			return nil
+		}
+		p.steps = append(p.steps, &projectStep{exprs: vs, tys: colTypes(x.Cols)})
+		p.cols = x.Cols
+		return p
+	case *plan.Join:
+		return w.planJoin(x, need, compile)
+	}
+	return nil
+}
+
+func (w *rewriter) planJoin(x *plan.Join, need []bool, compile func(...plan.Expr) ([]vx, bool)) *pipe {
+	switch x.Kind {
+	case plan.InnerJoin, plan.LeftJoin, plan.SemiJoin, plan.AntiJoin:
+	default:
+		return nil
+	}
+	if len(x.LeftKeys) == 0 || len(x.LeftKeys) != len(x.RightKeys) {
+		return nil
+	}
+	lw, rw := len(x.Left.Columns()), len(x.Right.Columns())
+	keyTypes := make([]types.Type, len(x.LeftKeys))
+	for i := range x.LeftKeys {
+		lt, rt := x.LeftKeys[i].Type(), x.RightKeys[i].Type()
+		if types.KindOf(lt.OID) != types.KindOf(rt.OID) {
+			return nil // the row executor compares such keys as numerics
+		}
+		keyTypes[i] = lt
+	}
+	comb := make([]bool, lw+rw)
+	if x.Kind == plan.SemiJoin || x.Kind == plan.AntiJoin {
+		copy(comb, orNeed(need, lw))
+	} else {
+		copy(comb, orNeed(need, lw+rw))
+	}
+	if !refs(comb, x.Cond) {
+		return nil
+	}
+	ln, rn := append([]bool(nil), comb[:lw]...), append([]bool(nil), comb[lw:]...)
+	if !refs(ln, x.LeftKeys...) || !refs(rn, x.RightKeys...) {
+		return nil
+	}
+	var cond vx
+	if x.Cond != nil {
+		c, ok := compile(x.Cond)
+		if !ok {
+			return nil
+		}
+		cond = c[0]
+	}
+	probeLeft := true
+	if x.Kind == plan.InnerJoin && w.estimate(x.Right) > w.estimate(x.Left) {
+		probeLeft = false
+	}
+	probeNode, buildNode, probeNeed, buildNeed := x.Left, x.Right, ln, rn
+	probeKeys, buildKeys := x.LeftKeys, x.RightKeys
+	if !probeLeft {
+		probeNode, buildNode, probeNeed, buildNeed = x.Right, x.Left, rn, ln
+		probeKeys, buildKeys = x.RightKeys, x.LeftKeys
+	}
+	pk, ok := compile(probeKeys...)
+	if !ok {
+		return nil
+	}
+	bk, ok := compile(buildKeys...)
+	if !ok {
+		return nil
+	}
+	p := w.planPipe(probeNode, probeNeed)
+	if p == nil {
+		return nil
+	}
+	hb := &hashBuild{node: buildNode, need: buildNeed, keys: bk, keyTypes: keyTypes, tys: colTypes(buildNode.Columns())}
+	hb.pipe = w.planPipe(buildNode, buildNeed)
+	hb.intKey = len(keyTypes) == 1
+	if hb.intKey {
+		switch types.KindOf(keyTypes[0].OID) {
+		case types.KindInt, types.KindDate, types.KindTimestamp, types.KindTimestampTZ:
+		default:
+			hb.intKey = false
+		}
+	}
+	p.builds = append(p.builds, hb)
+	p.steps = append(p.steps, &probeStep{hb: hb, keys: pk, kind: x.Kind, cond: cond, probeLeft: probeLeft,
+		lw: lw, tys: colTypes(x.Cols), comb: colTypes(append(append([]plan.Column(nil), x.Left.Columns()...), x.Right.Columns()...))})
+	p.cols = x.Cols
+	return p
+}
+
+// estimate guesses a node's output rows to pick a join's build side.
+func (w *rewriter) estimate(n plan.Node) float64 {
+	switch x := n.(type) {
+	case *plan.VirtualScan:
+		if j := w.joins[x]; j != nil {
+			return w.estimate(j)
+		}
+		if s := w.byNode[x]; s != nil {
+			rows := 1000.0
+			if t := w.r.Store.Table(s.n.Table.ID); t != nil {
+				rows = float64(t.Live())
+			}
+			if s.n.Filter != nil {
+				rows /= 3
+			}
+			return rows
+		}
+		return 1000
+	case *plan.Filter:
+		return w.estimate(x.Input) / 3
+	case *plan.Project:
+		return w.estimate(x.Input)
+	case *plan.Join:
+		l := w.estimate(x.Left)
+		if x.Kind == plan.InnerJoin {
+			return max(l, w.estimate(x.Right))
+		}
+		return l
+	case *plan.Aggregate:
+		return w.estimate(x.Input) / 10
+	}
+	return 1000
+}
+
+// hashBuild is a join's build side: its needed columns, concatenated, and
+// a hash table from key to the first row with that key (next chains the
+// others in build order).
+type hashBuild struct {
+	node     plan.Node
+	pipe     *pipe // nil: the row executor computes the build side
+	need     []bool
+	keys     []vx
+	keyTypes []types.Type
+	tys      []types.Type
+	intKey   bool
+
+	built    bool
+	n        int
+	cols     []*vec
+	first    map[string]int32
+	firstInt map[int64]int32
+	next     []int32
+}
+
+func (hb *hashBuild) build(c *exec.Ctx) error {
+	if hb.built {
+		return nil
+	}
+	hb.built = true
+	hb.cols = make([]*vec, len(hb.tys))
+	if hb.pipe != nil {
+		parts, err := hb.pipe.collect(c, hb.need)
+		if err != nil {
+			return err
+		}
+		for ci := range hb.cols {
+			if !hb.need[ci] {
+				continue
+			}
+			vs := make([]*vec, len(parts))
+			for i, p := range parts {
+				vs[i] = p.cols[ci]
+			}
+			hb.cols[ci] = concat(vs, hb.tys[ci])
+			hb.n = hb.cols[ci].n
+		}
+	} else {
+		rows, err := exec.Collect(c, hb.node)
+		if err != nil {
+			return err
+		}
+		hb.n = len(rows)
+		for ci := range hb.cols {
+			if !hb.need[ci] {
+				continue
+			}
+			v := &vec{t: hb.tys[ci], k: types.KindOf(hb.tys[ci].OID), form: fVals, n: len(rows), vals: make([]types.Value, len(rows))}
+			for i, r := range rows {
+				v.vals[i] = r[ci]
+			}
+			hb.cols[ci] = v.tighten()
+		}
+	}
+	w := &worker{c: c, dicts: map[*olap.Column][]string{}}
+	b := derivedBatch(w, 0, hb.n, hb.tys, func(ci int) (*vec, error) {
+		if hb.cols[ci] == nil {
+			return constVec(types.Null, hb.tys[ci], hb.n), nil
+		}
+		return hb.cols[ci], nil
+	})
+	keys := make([]*vec, len(hb.keys))
+	for i, k := range hb.keys {
+		v, err := k.eval(b)
+		if err != nil {
+			return err
+		}
+		keys[i] = v
+	}
+	hb.next = make([]int32, hb.n)
+	if hb.intKey {
+		hb.firstInt = make(map[int64]int32, hb.n)
+	} else {
+		hb.first = make(map[string]int32, hb.n)
+	}
+	enc := newKeyEncoder(keys, hb.keyTypes)
+	for j := hb.n - 1; j >= 0; j-- { // chains come out in build order
+		hb.next[j] = -1
+		if hb.intKey {
+			k, ok := intKeyAt(keys[0], j)
+			if !ok {
+				continue
+			}
+			if f, dup := hb.firstInt[k]; dup {
+				hb.next[j] = f
+			}
+			hb.firstInt[k] = int32(j)
+			continue
+		}
+		k, ok := enc.at(j)
+		if !ok {
+			continue
+		}
+		if f, dup := hb.first[string(k)]; dup {
+			hb.next[j] = f
+		}
+		hb.first[string(k)] = int32(j)
+	}
+	return nil
+}
+
+func intKeyAt(v *vec, j int) (int64, bool) {
+	if v.null(j) {
+		return 0, false
+	}
+	if v.form == fInt {
+		return v.i[j], true
+	}
+	x := v.value(j)
+	return x.I, true
+}
+
+// keyEncoder encodes rows of key vecs as the row executor's hash keys
+// (keycode), dictionary words once each.
+type keyEncoder struct {
+	keys  []*vec
+	types []types.Type
+	dict  [][][]byte
+	buf   []byte
+}
+
+func newKeyEncoder(keys []*vec, tys []types.Type) *keyEncoder {
+	e := &keyEncoder{keys: keys, types: tys, dict: make([][][]byte, len(keys))}
+	for i, k := range keys {
+		if k.form == fDict {
+			e.dict[i] = make([][]byte, len(k.dict))
+		}
+	}
+	return e
+}
+
+// at returns row j's key; ok is false when a key column is NULL.
+func (e *keyEncoder) at(j int) ([]byte, bool) {
+	buf := e.buf[:0]
+	for i, k := range e.keys {
+		switch {
+		case k.null(j):
+			return nil, false
+		case k.form == fDict:
+			c := k.codes[j]
+			if e.dict[i][c] == nil {
+				e.dict[i][c] = keycode.Append(nil, k.value(j), e.types[i])
+			}
+			buf = append(buf, e.dict[i][c]...)
+		case k.form == fInt && k.k != types.KindNumeric && k.k != types.KindBool:
+			buf = keycode.AppendInt64(append(buf, keycode.TagValue), k.i[j])
+		default:
+			buf = keycode.Append(buf, k.value(j), e.types[i])
+		}
+	}
+	e.buf = buf
+	return buf, true
+}
+
+type probeStep struct {
+	hb        *hashBuild
+	keys      []vx
+	kind      plan.JoinKind
+	cond      vx // over the left row followed by the right row
+	probeLeft bool
+	lw        int
+	tys       []types.Type // output columns
+	comb      []types.Type // left then right columns
+}
+
+func (ps *probeStep) apply(b *batch) (*batch, error) {
+	hb := ps.hb
+	n := b.n()
+	keys := make([]*vec, len(ps.keys))
+	for i, k := range ps.keys {
+		v, err := k.eval(b)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = v
+	}
+	var pi, bi []int32
+	enc := newKeyEncoder(keys, hb.keyTypes)
+	for j := 0; j < n; j++ {
+		f := int32(-1)
+		if hb.intKey {
+			k, ok := intKeyAt(keys[0], j)
+			if !ok {
+				continue
+			}
+			if x, hit := hb.firstInt[k]; hit {
+				f = x
+			}
+		} else {
+			k, ok := enc.at(j)
+			if !ok {
+				continue
+			}
+			if x, hit := hb.first[string(k)]; hit {
+				f = x
+			}
+		}
+		for r := f; r >= 0; r = hb.next[r] {
+			pi = append(pi, int32(j))
+			bi = append(bi, r)
+		}
+	}
+	pairs := ps.pairs(b, pi, bi, ps.comb)
+	var mask []bool
+	if ps.cond != nil && len(pi) > 0 {
+		v, err := ps.cond.eval(pairs)
+		if err != nil {
+			return nil, err
+		}
+		mask = make([]bool, len(pi))
+		for j := range mask {
+			mask[j] = v.isTrue(j)
+		}
+	}
+	switch ps.kind {
+	case plan.InnerJoin:
+		if mask != nil {
+			pairs.keep(mask)
+		}
+		if pairs.n() == 0 {
+			return nil, nil
+		}
+		return pairs, nil
+	case plan.SemiJoin, plan.AntiJoin:
+		hit := make([]bool, n)
+		for j, p := range pi {
+			if mask == nil || mask[j] {
+				hit[p] = true
+			}
+		}
+		if ps.kind == plan.AntiJoin {
+			for j := range hit {
+				hit[j] = !hit[j]
+			}
+		}
+		b.keep(hit)
+		if b.n() == 0 {
+			return nil, nil
+		}
+		return b, nil
+	}
+	// Left join: each probe row's matches in build order, or one row with
+	// NULL right columns.
+	var pi2, bi2 []int32
+	k := 0
+	for j := 0; j < n; j++ {
+		matched := false
+		for k < len(pi) && pi[k] == int32(j) {
+			if mask == nil || mask[k] {
+				pi2 = append(pi2, int32(j))
+				bi2 = append(bi2, bi[k])
+				matched = true
+			}
+			k++
+		}
+		if !matched {
+			pi2 = append(pi2, int32(j))
+			bi2 = append(bi2, -1)
+		}
+	}
+	return ps.pairs(b, pi2, bi2, ps.tys), nil
+}
+
+// pairs is the batch of (probe row pi[j], build row bi[j]) as left columns
+// followed by right columns.
+func (ps *probeStep) pairs(b *batch, pi, bi []int32, tys []types.Type) *batch {
+	hb := ps.hb
+	n := len(pi)
+	return derivedBatch(b.w, b.base, n, tys, func(c int) (*vec, error) {
+		probeSide := c < ps.lw == ps.probeLeft
+		off := c
+		if c >= ps.lw {
+			off = c - ps.lw
+		}
+		if probeSide {
+			v, err := b.colErr(off)
+			if err != nil {
+				return nil, err
+			}
+			return take(v, pi), nil
+		}
+		if hb.cols[off] == nil {
+			return constVec(types.Null, tys[c], n), nil
+		}
+		return take(hb.cols[off], bi), nil
+	})
+}
+
+// run builds the pipe's hash tables, then runs its chain on every segment
+// of the driving scan in parallel; newSink gives each worker its sink.
+func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error) {
+	for _, x := range p.preps {
+		if err := x.prepare(c); err != nil {
+			return 0, 0, err
+		}
+	}
+	for _, hb := range p.builds {
+		if err := hb.build(c); err != nil {
+			return 0, 0, err
+		}
+	}
+	s := p.s
+	t := s.r.Store.Table(s.n.Table.ID)
+	if t == nil {
+		return 0, 0, errFallback
+	}
+	def := s.n.Table
+	snap := t.Segments()
+	workers := runtime.GOMAXPROCS(0)
+	errs := make([]error, workers)
+	next := make(chan int, len(snap.Segs))
+	for i := range snap.Segs {
+		next <- i
+	}
+	close(next)
+	var pruned, batches, rowsOut int64
+	var mu sync.Mutex
+	ctx := c.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var wg sync.WaitGroup
+	for wi := 0; wi < workers; wi++ {
+		snk := newSink(wi)
+		wg.Add(1)
+		go func(wi int) {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[wi] = errFallback
+				}
+			}()
+			cc := *c
+			wk := &worker{c: &cc, dicts: map[*olap.Column][]string{}}
+			var sel []int32
+			var myPruned, myBatches, myRows int64
+			for i := range next {
+				if errs[wi] != nil {
+					continue
+				}
+				if err := ctx.Err(); err != nil {
+					errs[wi] = err
+					continue
+				}
+				seg := snap.Segs[i]
+				if prune(t, seg, p.preds) {
+					myPruned++
+					continue
+				}
+				sel, _ = t.Visible(seg, s.snap, sel[:0])
+				if len(sel) == 0 {
+					continue
+				}
+				src := &source{def: def, seg: seg}
+				t.Read(func() {
+					sel = filterVec(seg, def, p.preds, sel)
+					if seg.Sealed() {
+						src.cols = make([]*olap.Column, len(def.Columns))
+						for c := range def.Columns {
+							src.cols[c] = seg.Col(c)
+						}
+						return
+					}
+					src.rows = make([][]types.Value, seg.Len())
+					for _, ri := range sel {
+						row := seg.Shared(def, int(ri))
+						if row == nil {
+							row = seg.Row(def, int(ri))
+						}
+						src.rows[ri] = row
+					}
+				})
+				const chunk = 16384
+				for lo := 0; lo < len(sel) && errs[wi] == nil; lo += chunk {
+					hi := min(lo+chunk, len(sel))
+					b := &batch{w: wk, src: src, base: int64(i) << 32, sel: append([]int32(nil), sel[lo:hi]...), cols: make([]*vec, len(def.Columns))}
+					myBatches++
+					var err error
+					for _, st := range p.steps {
+						if b, err = st.apply(b); err != nil || b == nil {
+							break
+						}
+					}
+					if err == nil && b != nil {
+						myRows += int64(b.n())
+						err = snk.consume(b)
+					}
+					if err != nil {
+						errs[wi] = err
+					}
+				}
+			}
+			mu.Lock()
+			pruned += myPruned
+			batches += myBatches
+			rowsOut += myRows
+			mu.Unlock()
+		}(wi)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return 0, 0, err
+		}
+	}
+	s.r.SegmentsScanned.Add(int64(len(snap.Segs)) - pruned)
+	s.r.SegmentsPruned.Add(pruned)
+	return batches, rowsOut, nil
+}
+
+// part is one output batch of a collected pipe: its needed columns and
+// where it came from (for a deterministic order).
+type part struct {
+	at   int64
+	cols []*vec
+	n    int
+}
+
+type collectSink struct {
+	need  []bool
+	parts []part
+}
+
+func (cs *collectSink) consume(b *batch) error {
+	pt := part{at: b.base, cols: make([]*vec, len(b.cols)), n: b.n()}
+	for c := range b.cols {
+		if cs.need == nil || cs.need[c] {
+			v, err := b.colErr(c)
+			if err != nil {
+				return err
+			}
+			pt.cols[c] = v
+		}
+	}
+	cs.parts = append(cs.parts, pt)
+	return nil
+}
+
+// collect runs the pipe and returns its output batches in scan order.
+func (p *pipe) collect(c *exec.Ctx, need []bool) ([]part, error) {
+	var sinks []*collectSink
+	_, _, err := p.run(c, func(int) sink {
+		s := &collectSink{need: need}
+		sinks = append(sinks, s)
+		return s
+	})
+	if err != nil {
+		return nil, err
+	}
+	var parts []part
+	for _, s := range sinks {
+		parts = append(parts, s.parts...)
+	}
+	sort.SliceStable(parts, func(i, j int) bool { return parts[i].at < parts[j].at })
+	return parts, nil
+}
+
+// joinRows runs a join's pipe for the row executor above it.
+type joinRows struct {
+	rw       *rewriter
+	p        *pipe
+	fallback plan.Node
+	done     bool
+	cache    [][]types.Value
+	err      error
+}
+
+func (jr *joinRows) rows(plan.VirtualEnv) ([][]types.Value, error) {
+	if jr.done {
+		return jr.cache, jr.err
+	}
+	jr.done = true
+	c := jr.p.s.c
+	rows, err := jr.collect()
+	if err != nil && !isCancel(c, err) {
+		jr.p.s.r.VecFallbacks.Add(1)
+		rows, err = exec.Collect(c, jr.fallback)
+	} else if err == nil {
+		jr.p.s.r.VecJoins.Add(1)
+	}
+	jr.cache, jr.err = rows, err
+	return rows, err
+}
+
+func (jr *joinRows) collect() ([][]types.Value, error) {
+	parts, err := jr.p.collect(jr.p.s.c, nil)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]types.Value
+	width := len(jr.p.cols)
+	for _, pt := range parts {
+		for j := 0; j < pt.n; j++ {
+			row := make([]types.Value, width)
+			for c := 0; c < width && c < len(pt.cols); c++ {
+				row[c] = cloneValue(pt.cols[c].value(j))
+			}
+			rows = append(rows, row)
+		}
+	}
+	return rows, nil
+}

@@ -1,0 +1,590 @@
+package vexec
+
+import (
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/omendb/omendb/oltp/keycode"
+	"github.com/omendb/omendb/sql/exec"
+	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// vecAgg is a hash aggregation over a pipe (a column scan under filters,
+// projections and hash joins): each worker folds the batches it runs into
+// its own hash table (group keys encoded as the row executor encodes them,
+// keycode); the partial tables are merged at the end and finished with the
+// aggregates' own finalisers (funcs.NewPartial, AggState.Result), so
+// results are the row executor's. Groups come out in the order of their
+// first row in segment order.
+type vecAgg struct {
+	rw       *rewriter
+	s        *colScan
+	p        *pipe
+	agg      *plan.Aggregate
+	fallback plan.Node // the same aggregate run by the row executor
+	keys     []vx
+	keyTypes []types.Type
+	args     []vx // per aggregate; nil for count(*)
+	kinds    []aggKind
+
+	done  bool
+	cache [][]types.Value
+	err   error
+}
+
+type aggKind uint8
+
+const (
+	akCount    aggKind = iota // count(*) and count(x)
+	akSum                     // sum and avg over integers and numeric
+	akMinMax                  // min and max
+	akDistinct                // count(DISTINCT x)
+)
+
+// planVecAgg builds a vecAgg for a (rewritten) aggregate whose input is a
+// pipe (a column scan under filters, projections and hash joins), or
+// returns nil.
+func (w *rewriter) planVecAgg(a *plan.Aggregate) *vecAgg {
+	need := make([]bool, len(a.Input.Columns()))
+	ok := refs(need, a.GroupBy...)
+	for _, call := range a.Aggs {
+		ok = ok && refs(need, call.Args...)
+	}
+	if !ok {
+		return nil
+	}
+	p := w.planPipe(a.Input, need)
+	if p == nil {
+		return nil
+	}
+	va := &vecAgg{rw: w, s: p.s, p: p, agg: a, fallback: a}
+	cp := &compiler{c: w.c, rw: w}
+	compile := func(e plan.Expr) (vx, bool) {
+		if !parallelSafe(e) {
+			return nil, false
+		}
+		x, err := cp.compile(e)
+		return x, err == nil
+	}
+	for _, g := range a.GroupBy {
+		x, ok := compile(g)
+		if !ok {
+			return nil
+		}
+		va.keys = append(va.keys, x)
+		va.keyTypes = append(va.keyTypes, g.Type())
+	}
+	for _, call := range a.Aggs {
+		if call.Filter != nil || len(call.Args) > 1 {
+			return nil
+		}
+		var kind aggKind
+		switch call.Agg.Name {
+		case "count":
+			kind = akCount
+		case "sum", "avg":
+			if len(call.Args) != 1 || call.Distinct {
+				return nil
+			}
+			switch call.Args[0].Type().OID {
+			case types.OIDInt2, types.OIDInt4, types.OIDInt8, types.OIDNumeric:
+			default:
+				return nil
+			}
+			kind = akSum
+		case "min", "max":
+			if !funcs.IsMinMax(call.Agg) {
+				return nil
+			}
+			kind = akMinMax
+		default:
+			return nil
+		}
+		if call.Distinct {
+			if kind != akCount {
+				return nil
+			}
+			kind = akDistinct
+		}
+		var x vx
+		if !call.Star && len(call.Args) == 1 {
+			var ok bool
+			if x, ok = compile(call.Args[0]); !ok {
+				return nil
+			}
+		}
+		va.args = append(va.args, x)
+		va.kinds = append(va.kinds, kind)
+	}
+	p.preps = append(p.preps, cp.preps...)
+	return va
+}
+
+// rows computes the aggregate once per statement (the node may be opened
+// several times, e.g. as a join's inner side).
+func (va *vecAgg) rows(plan.VirtualEnv) ([][]types.Value, error) {
+	if va.done {
+		return va.cache, va.err
+	}
+	va.done = true
+	start := time.Now()
+	rows, err := va.run()
+	if errors.Is(err, errFallback) || (err != nil && !isCancel(va.s.c, err)) {
+		va.s.r.VecFallbacks.Add(1)
+		rows, err = exec.Collect(va.s.c, va.fallback)
+	} else if err == nil {
+		va.s.r.VecAggs.Add(1)
+	}
+	va.s.r.VecNanos.Add(int64(time.Since(start)))
+	va.cache, va.err = rows, err
+	return rows, err
+}
+
+func isCancel(c *exec.Ctx, err error) bool {
+	return c.Context != nil && c.Context.Err() != nil && errors.Is(err, c.Context.Err())
+}
+
+// group accumulators of one worker (or the merged result).
+type aggTable struct {
+	va     *vecAgg
+	index  map[string]int32
+	keys   []string        // encoded group keys
+	vals   [][]types.Value // group key values (from the group's first row)
+	first  []int64         // position of the group's first row
+	states [][]accum       // per aggregate, per group
+}
+
+// accum is one aggregate's accumulator for one group.
+type accum struct {
+	n      int64
+	sum    int64 // at exponent exp
+	exp    int32
+	minExp int32 // smallest exponent seen (0 when none): the sum's scale
+	over   *apd.Decimal
+	best   types.Value // min/max
+	bestAt int64
+	seen   map[string]types.Value // count(DISTINCT)
+}
+
+var exactCtx = apd.Context{Precision: 0, MaxExponent: apd.MaxExponent, MinExponent: apd.MinExponent, Traps: apd.DefaultTraps}
+
+func newTable(va *vecAgg) *aggTable {
+	return &aggTable{va: va, index: map[string]int32{}, states: make([][]accum, len(va.args))}
+}
+
+func (t *aggTable) group(key []byte, b *batch, keys []*vec, j int, pos int64) int32 {
+	if g, ok := t.index[string(key)]; ok {
+		return g
+	}
+	g := int32(len(t.keys))
+	k := string(key)
+	t.index[k] = g
+	t.keys = append(t.keys, k)
+	vals := make([]types.Value, len(keys))
+	for i, kv := range keys {
+		vals[i] = cloneValue(kv.value(j))
+	}
+	t.vals = append(t.vals, vals)
+	t.first = append(t.first, pos)
+	for i := range t.states {
+		t.states[i] = append(t.states[i], accum{})
+	}
+	return g
+}
+
+func cloneValue(v types.Value) types.Value {
+	if v.S != "" {
+		v.S = string(append([]byte(nil), v.S...))
+	}
+	return v
+}
+
+// addNum adds coefficient c at exponent e to a sum accumulator.
+func (a *accum) addNum(c int64, e int32) error {
+	a.n++
+	if e < a.minExp {
+		a.minExp = e
+	}
+	if a.n == 1 || (a.sum == 0 && a.over == nil) {
+		a.sum, a.exp = c, e
+		return nil
+	}
+	if e != a.exp {
+		if e < a.exp {
+			s, ok := rescale(a.sum, a.exp-e)
+			if !ok {
+				a.spill()
+				s = 0
+			}
+			a.sum, a.exp = s, e
+		} else {
+			up, ok := rescale(c, e-a.exp)
+			if !ok {
+				return a.addBig(apd.New(c, e))
+			}
+			c = up
+		}
+	}
+	s := a.sum + c
+	if (c > 0 && s < a.sum) || (c < 0 && s > a.sum) {
+		a.spill()
+		s = c
+	}
+	a.sum = s
+	return nil
+}
+
+func (a *accum) spill() {
+	if a.over == nil {
+		a.over = new(apd.Decimal)
+	}
+	_, _ = exactCtx.Add(a.over, a.over, apd.New(a.sum, a.exp))
+	a.sum = 0
+}
+
+func (a *accum) addBig(d *apd.Decimal) error {
+	if a.over == nil {
+		a.over = new(apd.Decimal)
+	}
+	if _, err := exactCtx.Add(a.over, a.over, d); err != nil {
+		return errFallback
+	}
+	return nil
+}
+
+// total returns the exact sum at the accumulator's display scale.
+func (a *accum) total() (*apd.Decimal, error) {
+	d := apd.New(a.sum, a.exp)
+	if a.over != nil {
+		if _, err := exactCtx.Add(d, d, a.over); err != nil {
+			return nil, errFallback
+		}
+	}
+	if d.Exponent != a.minExp {
+		r := new(apd.Decimal)
+		if _, err := exactCtx.Quantize(r, d, a.minExp); err != nil {
+			return nil, errFallback
+		}
+		d = r
+	}
+	return d, nil
+}
+
+func (a *accum) merge(o *accum, kind aggKind, sign int) error {
+	switch kind {
+	case akCount:
+		a.n += o.n
+	case akSum:
+		if o.n == 0 {
+			return nil
+		}
+		d, err := o.total()
+		if err != nil {
+			return err
+		}
+		n := a.n
+		if err := a.addBig(d); err != nil {
+			return err
+		}
+		a.n = n + o.n
+		a.minExp = min(a.minExp, o.minExp)
+	case akMinMax:
+		if o.best.IsNull() {
+			return nil
+		}
+		a.stepBest(o.best, o.bestAt, sign)
+	case akDistinct:
+		if a.seen == nil {
+			a.seen = map[string]types.Value{}
+		}
+		for k, v := range o.seen {
+			a.seen[k] = v
+		}
+	}
+	return nil
+}
+
+// stepBest merges a partial min (sign -1) or max (sign 1): of two equal
+// values the later one in segment order is kept, as minMaxState keeps it.
+func (a *accum) stepBest(v types.Value, at int64, sign int) {
+	if a.best.IsNull() {
+		a.best, a.bestAt = v, at
+		return
+	}
+	c := types.Compare(v, a.best)
+	if c*sign > 0 || (c == 0 && at > a.bestAt) {
+		a.best, a.bestAt = v, at
+	}
+}
+
+func minMaxSign(call plan.AggCall) int {
+	if call.Agg.Name == "min" {
+		return -1
+	}
+	return 1
+}
+
+func (va *vecAgg) run() ([][]types.Value, error) {
+	var tables []*aggTable
+	batches, rows, err := va.p.run(va.s.c, func(int) sink {
+		t := newTable(va)
+		tables = append(tables, t)
+		return t
+	})
+	if err != nil {
+		return nil, err
+	}
+	va.s.r.VecBatches.Add(batches)
+	va.s.r.VecRows.Add(rows)
+	// Merge the partial tables.
+	out := tables[0]
+	for _, tab := range tables[1:] {
+		for g, k := range tab.keys {
+			dst, ok := out.index[k]
+			if !ok {
+				dst = int32(len(out.keys))
+				out.index[k] = dst
+				out.keys = append(out.keys, k)
+				out.vals = append(out.vals, tab.vals[g])
+				out.first = append(out.first, tab.first[g])
+				for i := range out.states {
+					out.states[i] = append(out.states[i], tab.states[i][g])
+				}
+				continue
+			}
+			if tab.first[g] < out.first[dst] {
+				out.first[dst], out.vals[dst] = tab.first[g], tab.vals[g]
+			}
+			for i, kind := range va.kinds {
+				if err := out.states[i][dst].merge(&tab.states[i][g], kind, minMaxSign(va.agg.Aggs[i])); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if len(va.keys) == 0 && len(out.keys) == 0 {
+		out.keys = append(out.keys, "")
+		out.vals = append(out.vals, nil)
+		out.first = append(out.first, 0)
+		for i := range out.states {
+			out.states[i] = append(out.states[i], accum{})
+		}
+	}
+	order := make([]int, len(out.keys))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return out.first[order[a]] < out.first[order[b]] })
+	res := make([][]types.Value, 0, len(order))
+	for _, g := range order {
+		row := make([]types.Value, 0, len(va.keys)+len(va.args))
+		row = append(row, out.vals[g]...)
+		for i, call := range va.agg.Aggs {
+			v, err := finish(call, va.kinds[i], &out.states[i][g])
+			if err != nil {
+				return nil, err
+			}
+			row = append(row, v)
+		}
+		res = append(res, row)
+	}
+	return res, nil
+}
+
+func finish(call plan.AggCall, kind aggKind, a *accum) (types.Value, error) {
+	var st funcs.AggState
+	switch kind {
+	case akCount, akSum:
+		sum := new(apd.Decimal)
+		if kind == akSum && a.n > 0 {
+			var err error
+			if sum, err = a.total(); err != nil {
+				return types.Null, err
+			}
+		}
+		var ok bool
+		if st, ok = funcs.NewPartial(call.Agg, a.n, sum); !ok {
+			return types.Null, errFallback
+		}
+	case akMinMax:
+		st = call.Agg.New()
+		if !a.best.IsNull() {
+			if err := st.Step([]types.Value{a.best}); err != nil {
+				return types.Null, err
+			}
+		}
+	case akDistinct:
+		st = call.Agg.New()
+		for _, v := range a.seen {
+			if err := st.Step([]types.Value{v}); err != nil {
+				return types.Null, err
+			}
+		}
+	}
+	return st.Result()
+}
+
+// consume folds one batch into the worker's table.
+func (tab *aggTable) consume(b *batch) error {
+	va := tab.va
+	n := b.n()
+	// Group ids.
+	gid := make([]int32, n)
+	if len(va.keys) > 0 || len(tab.keys) == 0 {
+		keys := make([]*vec, len(va.keys))
+		for i, k := range va.keys {
+			v, err := k.eval(b)
+			if err != nil {
+				return err
+			}
+			keys[i] = v
+		}
+		if len(keys) == 0 {
+			tab.group(nil, b, nil, 0, b.base|int64(b.sel[0]))
+		} else {
+			enc := make([][][]byte, len(keys)) // per dictionary word, encoded once
+			for i, k := range keys {
+				if k.form == fDict {
+					enc[i] = make([][]byte, len(k.dict))
+				}
+			}
+			var buf []byte
+			for j := 0; j < n; j++ {
+				buf = buf[:0]
+				for i, k := range keys {
+					switch {
+					case k.null(j):
+						buf = append(buf, keycode.TagNull)
+					case k.form == fDict:
+						c := k.codes[j]
+						if enc[i][c] == nil {
+							enc[i][c] = keycode.Append(nil, k.value(j), va.keyTypes[i])
+						}
+						buf = append(buf, enc[i][c]...)
+					case k.form == fInt && k.k != types.KindNumeric && k.k != types.KindBool:
+						buf = keycode.AppendInt64(append(buf, keycode.TagValue), k.i[j])
+					default:
+						buf = keycode.Append(buf, k.value(j), va.keyTypes[i])
+					}
+				}
+				gid[j] = tab.group(buf, b, keys, j, b.base|int64(b.sel[j]))
+			}
+		}
+	}
+	for i, kind := range va.kinds {
+		st := tab.states[i]
+		if va.args[i] == nil { // count(*)
+			for _, g := range gid {
+				st[g].n++
+			}
+			continue
+		}
+		v, err := va.args[i].eval(b)
+		if err != nil {
+			return err
+		}
+		switch kind {
+		case akCount:
+			for j, g := range gid {
+				if !v.null(j) {
+					st[g].n++
+				}
+			}
+		case akDistinct:
+			var buf []byte
+			for j, g := range gid {
+				if v.null(j) {
+					continue
+				}
+				x := v.value(j)
+				buf = keycode.Append(buf[:0], x, v.t)
+				if st[g].seen == nil {
+					st[g].seen = map[string]types.Value{}
+				}
+				if _, dup := st[g].seen[string(buf)]; !dup {
+					st[g].seen[string(buf)] = cloneValue(x)
+				}
+			}
+		case akSum:
+			if v.form == fInt && (v.k == types.KindInt || v.k == types.KindNumeric) {
+				e := v.exp
+				if v.k == types.KindInt {
+					e = 0
+				}
+				for j, g := range gid {
+					if v.nulls != nil && v.nulls[j] {
+						continue
+					}
+					if err := st[g].addNum(v.i[j], e); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			for j, g := range gid {
+				x := v.value(j)
+				switch {
+				case x.IsNull():
+				case x.K == types.KindInt:
+					if err := st[g].addNum(x.I, 0); err != nil {
+						return err
+					}
+				case x.K == types.KindNumeric && x.N.Form == apd.Finite:
+					if x.N.Coeff.IsInt64() {
+						c := x.N.Coeff.Int64()
+						if x.N.Negative {
+							c = -c
+						}
+						if err := st[g].addNum(c, x.N.Exponent); err != nil {
+							return err
+						}
+						continue
+					}
+					a := &st[g]
+					a.n++
+					a.minExp = min(a.minExp, x.N.Exponent)
+					if err := a.addBig(x.N); err != nil {
+						return err
+					}
+				default:
+					return errFallback
+				}
+			}
+		case akMinMax:
+			sign := minMaxSign(va.agg.Aggs[i])
+			for j, g := range gid {
+				a := &st[g]
+				if v.null(j) {
+					continue
+				}
+				at := b.base | int64(b.sel[j])
+				if v.form == fInt && v.k != types.KindNumeric && !a.best.IsNull() && a.best.K == v.k {
+					x := v.i[j]
+					if (sign < 0 && x <= a.best.I) || (sign > 0 && x >= a.best.I) {
+						a.best, a.bestAt = types.Value{K: v.k, I: x}, at
+					}
+					continue
+				}
+				x := v.value(j)
+				if x.K == types.KindText {
+					if !a.best.IsNull() {
+						c := types.Compare(x, a.best)
+						if c*sign < 0 {
+							continue
+						}
+					}
+					x = cloneValue(x)
+				}
+				if a.best.IsNull() || types.Compare(x, a.best)*sign >= 0 {
+					a.best, a.bestAt = x, at
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,989 @@
+package vexec
+
+import (
+	"errors"
+	"math"
+	"math/bits"
+	"sync"
+
+	"github.com/omendb/omendb/oltp/keycode"
+	"github.com/omendb/omendb/sql/exec"
+	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// errFallback abandons a vectorized operator: the statement's row plan
+// computes the node instead (it reports the real error, if any).
+var errFallback = errors.New("vexec: fall back to the row executor")
+
+// vx is a compiled expression evaluated over a batch, one vec per call.
+// Fast paths cover the common kinds and forms; everything else is
+// evaluated row by row with exec.Eval on the same expression, so results
+// are the row executor's by construction.
+type vx interface {
+	eval(b *batch) (*vec, error)
+}
+
+// parallelSafe reports whether e can be evaluated off the session
+// goroutine, batch by batch: no subqueries (but uncorrelated IN, whose set
+// is computed first, on the session goroutine), outer or aggregate
+// references, session or sequence functions, and only immutable functions.
+func parallelSafe(e plan.Expr) bool {
+	ok := true
+	plan.Walk(e, func(x plan.Expr) bool {
+		switch f := x.(type) {
+		case *plan.Subquery:
+			ok = subInOK(f)
+		case *plan.OuterRef, *plan.AggRef, *plan.SeqFunc, *plan.SessionFunc:
+			ok = false
+		case *plan.Func:
+			if f.F.Volatility != funcs.Immutable {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
+}
+
+// compiler turns expressions over a scan's row into vx trees.
+type compiler struct {
+	c     *exec.Ctx
+	rw    *rewriter // shares subquery sets between compilations
+	preps []*subInX // the sets the compiled expressions read
+}
+
+func (cp *compiler) compile(e plan.Expr) (vx, error) {
+	switch x := e.(type) {
+	case *plan.ColRef:
+		return colX(x.Idx), nil
+	case *plan.Const:
+		return &constX{v: x.V, t: x.T}, nil
+	case *plan.Param:
+		v, err := exec.Eval(cp.c, x, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &constX{v: v, t: x.T}, nil
+	case *plan.Cast:
+		in, err := cp.compile(x.E)
+		if err != nil {
+			return nil, err
+		}
+		g, err := cp.shallow(x)
+		if err != nil {
+			return nil, err
+		}
+		return &castX{in: in, e: x, gen: g}, nil
+	case *plan.BinOp:
+		if x.Op == "||" {
+			return cp.shallow(x)
+		}
+		g, err := cp.pair(x, x.L, x.R)
+		if err != nil {
+			return nil, err
+		}
+		return &binX{op: x.Op, t: x.T, gen: g}, nil
+	case *plan.Cmp:
+		if x.Distinct {
+			return cp.shallow(x)
+		}
+		g, err := cp.pair(x, x.L, x.R)
+		if err != nil {
+			return nil, err
+		}
+		return &cmpX{op: x.Op, t: x.L.Type(), gen: g}, nil
+	case *plan.Logic:
+		out := &logicX{op: x.Op}
+		for _, a := range x.Args {
+			k, err := cp.compile(a)
+			if err != nil {
+				return nil, err
+			}
+			out.args = append(out.args, k)
+		}
+		return out, nil
+	case *plan.IsNull:
+		in, err := cp.compile(x.E)
+		if err != nil {
+			return nil, err
+		}
+		return &isNullX{in: in, not: x.Not}, nil
+	case *plan.Like:
+		if x.M != nil {
+			if _, ok := x.Pattern.(*plan.Const); ok {
+				in, err := cp.compile(x.E)
+				if err != nil {
+					return nil, err
+				}
+				g, err := cp.shallow(x)
+				if err != nil {
+					return nil, err
+				}
+				return &likeX{in: in, m: x.M, not: x.Not, gen: g}, nil
+			}
+		}
+		return cp.shallow(x)
+	case *plan.Case, *plan.Coalesce:
+		return cp.whole(x), nil
+	case *plan.Subquery:
+		if !subInOK(x) || cp.rw == nil {
+			return nil, errFallback
+		}
+		e, err := cp.compile(x.E)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range cp.rw.preps {
+			if p.sq == x {
+				cp.preps = append(cp.preps, p)
+				return &subInX{sq: x, e: e, t: p.t, shared: p}, nil
+			}
+		}
+		in := &subInX{sq: x, e: e, t: x.E.Type()}
+		cp.rw.preps = append(cp.rw.preps, in)
+		cp.preps = append(cp.preps, in)
+		return in, nil
+	case *plan.InList:
+		g, err := cp.shallow(x)
+		if err != nil {
+			return nil, err
+		}
+		if in := newInX(x, g); in != nil {
+			return in, nil
+		}
+		return g, nil
+	}
+	return cp.shallow(e)
+}
+
+// shallow compiles e's children and evaluates e itself row by row over
+// them (constants stay in place).
+func (cp *compiler) shallow(e plan.Expr) (*genX, error) {
+	g := &genX{}
+	root := true
+	var err error
+	g.e = plan.Transform(e, func(x plan.Expr) (plan.Expr, bool) {
+		if root {
+			root = false
+			return nil, false
+		}
+		switch c := x.(type) {
+		case *plan.Const:
+			return c, true
+		case *plan.Param:
+			v, perr := exec.Eval(cp.c, c, nil)
+			if perr != nil {
+				err = perr
+			}
+			return &plan.Const{V: v, T: c.T}, true
+		}
+		k, cerr := cp.compile(x)
+		if cerr != nil {
+			err = cerr
+		}
+		g.kids = append(g.kids, k)
+		return &plan.ColRef{Idx: len(g.kids) - 1, T: x.Type()}, true
+	})
+	return g, err
+}
+
+// pair compiles a binary operator's operands (constants included) as its
+// two kids.
+func (cp *compiler) pair(e, l, r plan.Expr) (*genX, error) {
+	lx, err := cp.compile(l)
+	if err != nil {
+		return nil, err
+	}
+	rx, err := cp.compile(r)
+	if err != nil {
+		return nil, err
+	}
+	g := &genX{kids: []vx{lx, rx}}
+	lr := &plan.ColRef{Idx: 0, T: l.Type()}
+	rr := &plan.ColRef{Idx: 1, T: r.Type()}
+	switch x := e.(type) {
+	case *plan.BinOp:
+		y := *x
+		y.L, y.R = lr, rr
+		g.e = &y
+	case *plan.Cmp:
+		y := *x
+		y.L, y.R = lr, rr
+		g.e = &y
+	}
+	return g, nil
+}
+
+// whole evaluates e row by row over the table columns it reads (used for
+// expressions that evaluate their arguments lazily: CASE, COALESCE).
+func (cp *compiler) whole(e plan.Expr) *genX {
+	g := &genX{}
+	idx := map[int]int{}
+	g.e = plan.Transform(e, func(x plan.Expr) (plan.Expr, bool) {
+		r, ok := x.(*plan.ColRef)
+		if !ok {
+			return nil, false
+		}
+		k, seen := idx[r.Idx]
+		if !seen {
+			k = len(g.kids)
+			idx[r.Idx] = k
+			g.kids = append(g.kids, colX(r.Idx))
+		}
+		return &plan.ColRef{Idx: k, T: r.T, Name: r.Name}, true
+	})
+	return g
+}
+
+type colX int
+
+func (c colX) eval(b *batch) (*vec, error) { return b.colErr(int(c)) }
+
+type constX struct {
+	v    types.Value
+	t    types.Type
+	once sync.Once
+	big  *vec // the constant repeated constRows times, shared read-only
+}
+
+const constRows = 1 << 14 // a segment batch (pairs batches may be longer)
+
+func (c *constX) eval(b *batch) (*vec, error) {
+	n := b.n()
+	if n > constRows {
+		return constVec(c.v, c.t, n), nil
+	}
+	c.once.Do(func() { c.big = constVec(c.v, c.t, constRows) })
+	return c.big.head(n), nil
+}
+
+// genX evaluates e (whose ColRefs are kids' positions) row by row with
+// exec.Eval; with one dictionary-encoded kid it evaluates once per
+// dictionary word.
+type genX struct {
+	e    plan.Expr
+	kids []vx
+}
+
+func (g *genX) eval(b *batch) (*vec, error) {
+	kids := make([]*vec, len(g.kids))
+	for i, k := range g.kids {
+		v, err := k.eval(b)
+		if err != nil {
+			return nil, err
+		}
+		kids[i] = v
+	}
+	return g.over(b, kids)
+}
+
+func (g *genX) over(b *batch, kids []*vec) (*vec, error) {
+	n := b.n()
+	t := g.e.Type()
+	out := &vec{t: t, k: types.KindOf(t.OID), form: fVals, n: n, vals: make([]types.Value, n)}
+	row := b.w.row[:0]
+	for range kids {
+		row = append(row, types.Null)
+	}
+	b.w.row = row
+	if len(kids) == 1 && kids[0].form == fDict {
+		d := kids[0]
+		res := make([]types.Value, len(d.dict))
+		done := make([]bool, len(d.dict))
+		var nullRes types.Value
+		nullDone := false
+		for j := 0; j < n; j++ {
+			if d.null(j) {
+				if !nullDone {
+					row[0] = types.Null
+					v, err := exec.Eval(b.w.c, g.e, row)
+					if err != nil {
+						return nil, err
+					}
+					nullRes, nullDone = v, true
+				}
+				out.vals[j] = nullRes
+				continue
+			}
+			code := d.codes[j]
+			if !done[code] {
+				row[0] = types.Value{K: d.k, S: d.dict[code]}
+				v, err := exec.Eval(b.w.c, g.e, row)
+				if err != nil {
+					return nil, err
+				}
+				res[code], done[code] = v, true
+			}
+			out.vals[j] = res[code]
+		}
+		return out.tighten(), nil
+	}
+	if len(kids) == 1 && (kids[0].form == fInt || kids[0].form == fStr) && kids[0].k != types.KindNumeric {
+		return g.memo(b, kids[0], out)
+	}
+	for j := 0; j < n; j++ {
+		for i, k := range kids {
+			row[i] = k.value(j)
+		}
+		v, err := exec.Eval(b.w.c, g.e, row)
+		if err != nil {
+			return nil, err
+		}
+		out.vals[j] = v
+	}
+	return out.tighten(), nil
+}
+
+// memo evaluates a one-argument expression once per distinct argument
+// value (dates, codes, short strings repeat a lot).
+func (g *genX) memo(b *batch, k *vec, out *vec) (*vec, error) {
+	row := b.w.row
+	var ints map[int64]types.Value
+	var strs map[string]types.Value
+	if k.form == fInt {
+		ints = map[int64]types.Value{}
+	} else {
+		strs = map[string]types.Value{}
+	}
+	var nullRes types.Value
+	nullDone := false
+	for j := 0; j < out.n; j++ {
+		if k.null(j) {
+			if !nullDone {
+				row[0] = types.Null
+				v, err := exec.Eval(b.w.c, g.e, row)
+				if err != nil {
+					return nil, err
+				}
+				nullRes, nullDone = v, true
+			}
+			out.vals[j] = nullRes
+			continue
+		}
+		var v types.Value
+		var hit bool
+		if ints != nil {
+			v, hit = ints[k.i[j]]
+		} else {
+			v, hit = strs[k.s[j]]
+		}
+		if !hit {
+			row[0] = k.value(j)
+			var err error
+			if v, err = exec.Eval(b.w.c, g.e, row); err != nil {
+				return nil, err
+			}
+			if ints != nil {
+				if len(ints) < 1<<14 {
+					ints[k.i[j]] = v
+				}
+			} else if len(strs) < 1<<14 {
+				strs[k.s[j]] = v
+			}
+		}
+		out.vals[j] = v
+	}
+	return out.tighten(), nil
+}
+
+type castX struct {
+	in  vx
+	e   *plan.Cast
+	gen *genX
+}
+
+func isIntOID(o types.OID) bool {
+	return o == types.OIDInt2 || o == types.OIDInt4 || o == types.OIDInt8
+}
+
+func (c *castX) eval(b *batch) (*vec, error) {
+	v, err := c.in.eval(b)
+	if err != nil {
+		return nil, err
+	}
+	from, to := c.e.From.OID, c.e.T.OID
+	if v.form == fInt {
+		switch {
+		case v.k == types.KindInt && isIntOID(from) && to == types.OIDNumeric && c.e.T.Mod < 0:
+			out := *v
+			out.t, out.k, out.exp = c.e.T, types.KindNumeric, 0
+			return &out, nil
+		case v.k == types.KindInt && isIntOID(from) && to == types.OIDInt8:
+			out := *v
+			out.t = c.e.T
+			return &out, nil
+		case v.k == types.KindNumeric && from == types.OIDNumeric && to == types.OIDNumeric && c.e.T.Mod < 0:
+			out := *v
+			out.t = c.e.T
+			return &out, nil
+		case v.k == types.KindDate && from == types.OIDDate && to == types.OIDTimestamp:
+			const usPerDay = 86400 * 1000000
+			out := &vec{t: c.e.T, k: types.KindTimestamp, form: fInt, n: v.n, i: make([]int64, v.n), nulls: v.nulls}
+			ok := true
+			for j, d := range v.i {
+				if d < -1000000 || d > 1000000 { // infinities and far dates: the cast's own rules
+					ok = false
+					break
+				}
+				out.i[j] = d * usPerDay
+			}
+			if ok {
+				return out, nil
+			}
+		}
+	}
+	return c.gen.over(b, []*vec{v})
+}
+
+type binX struct {
+	op  string
+	t   types.Type
+	gen *genX
+}
+
+func (x *binX) eval(b *batch) (*vec, error) {
+	l, err := x.gen.kids[0].eval(b)
+	if err != nil {
+		return nil, err
+	}
+	r, err := x.gen.kids[1].eval(b)
+	if err != nil {
+		return nil, err
+	}
+	if out, ok, err := x.fast(l, r); ok || err != nil {
+		return out, err
+	}
+	return x.gen.over(b, []*vec{l, r})
+}
+
+func numLike(v *vec) bool {
+	return v.form == fInt && (v.k == types.KindNumeric || v.k == types.KindInt)
+}
+
+func mergeNulls(n int, a, b []bool) []bool {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	out := make([]bool, n)
+	for j := range out {
+		out[j] = a[j] || b[j]
+	}
+	return out
+}
+
+func (x *binX) fast(l, r *vec) (*vec, bool, error) {
+	if x.op != "+" && x.op != "-" && x.op != "*" {
+		return nil, false, nil
+	}
+	n := l.n
+	nulls := mergeNulls(n, l.nulls, r.nulls)
+	if l.form == fInt && r.form == fInt && l.k == types.KindInt && r.k == types.KindInt && isIntOID(x.t.OID) {
+		lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+		switch x.t.OID {
+		case types.OIDInt2:
+			lo, hi = math.MinInt16, math.MaxInt16
+		case types.OIDInt4:
+			lo, hi = math.MinInt32, math.MaxInt32
+		}
+		out := &vec{t: x.t, k: types.KindInt, form: fInt, n: n, i: make([]int64, n), nulls: nulls}
+		for j := 0; j < n; j++ {
+			if nulls != nil && nulls[j] {
+				continue
+			}
+			c, ok := intOp(x.op, l.i[j], r.i[j])
+			if !ok || c < lo || c > hi {
+				return nil, true, errFallback // the row executor reports the overflow
+			}
+			out.i[j] = c
+		}
+		return out, true, nil
+	}
+	if x.t.OID != types.OIDNumeric || !numLike(l) || !numLike(r) {
+		return nil, false, nil
+	}
+	le, re := l.exp, r.exp
+	if l.k == types.KindInt {
+		le = 0
+	}
+	if r.k == types.KindInt {
+		re = 0
+	}
+	out := &vec{t: x.t, k: types.KindNumeric, form: fInt, n: n, i: make([]int64, n), nulls: nulls}
+	var ls, rs int32 // scale-ups to a common exponent for + and -
+	switch x.op {
+	case "*":
+		out.exp = le + re
+	default:
+		out.exp = min(le, re)
+		ls, rs = le-out.exp, re-out.exp
+	}
+	if out.exp > 0 {
+		return nil, false, nil
+	}
+	for j := 0; j < n; j++ {
+		if nulls != nil && nulls[j] {
+			continue
+		}
+		a, ok1 := rescale(l.i[j], ls)
+		c, ok2 := rescale(r.i[j], rs)
+		if !ok1 || !ok2 {
+			return nil, false, nil
+		}
+		v, ok := intOp(x.op, a, c)
+		if !ok {
+			return nil, false, nil // exact row-by-row arithmetic handles big coefficients
+		}
+		out.i[j] = v
+	}
+	return out, true, nil
+}
+
+func intOp(op string, a, b int64) (int64, bool) {
+	switch op {
+	case "+":
+		c := a + b
+		return c, (c > a) == (b > 0) || b == 0
+	case "-":
+		c := a - b
+		return c, (c < a) == (b > 0) || b == 0
+	case "*":
+		if a == 0 || b == 0 {
+			return 0, true
+		}
+		hi, lo := bits.Mul64(uint64(absI(a)), uint64(absI(b)))
+		if hi != 0 || lo > math.MaxInt64 || a == math.MinInt64 || b == math.MinInt64 {
+			return 0, false
+		}
+		c := int64(lo)
+		if (a < 0) != (b < 0) {
+			c = -c
+		}
+		return c, true
+	}
+	return 0, false
+}
+
+func absI(a int64) int64 {
+	if a < 0 {
+		return -a
+	}
+	return a
+}
+
+type cmpX struct {
+	op  string
+	t   types.Type // the left operand's type (bpchar compares ignore trailing spaces)
+	gen *genX
+}
+
+func cmpOK(op string, c int) bool {
+	switch op {
+	case "=":
+		return c == 0
+	case "<>":
+		return c != 0
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	case ">=":
+		return c >= 0
+	}
+	return false
+}
+
+func (x *cmpX) eval(b *batch) (*vec, error) {
+	l, err := x.gen.kids[0].eval(b)
+	if err != nil {
+		return nil, err
+	}
+	r, err := x.gen.kids[1].eval(b)
+	if err != nil {
+		return nil, err
+	}
+	if out := x.fast(l, r); out != nil {
+		return out, nil
+	}
+	return x.gen.over(b, []*vec{l, r})
+}
+
+func (x *cmpX) fast(l, r *vec) *vec {
+	n := l.n
+	nulls := mergeNulls(n, l.nulls, r.nulls)
+	out := boolVec(n)
+	out.nulls = nulls
+	switch {
+	case l.form == fInt && r.form == fInt && l.k == r.k && l.k != types.KindNumeric:
+		for j := 0; j < n; j++ {
+			a, c := l.i[j], r.i[j]
+			d := 0
+			if a < c {
+				d = -1
+			} else if a > c {
+				d = 1
+			}
+			if cmpOK(x.op, d) {
+				out.i[j] = 1
+			}
+		}
+		return out
+	case numLike(l) && numLike(r) && (l.k == types.KindNumeric || r.k == types.KindNumeric):
+		le, re := l.exp, r.exp
+		if l.k == types.KindInt {
+			le = 0
+		}
+		if r.k == types.KindInt {
+			re = 0
+		}
+		e := min(le, re)
+		for j := 0; j < n; j++ {
+			if nulls != nil && nulls[j] {
+				continue
+			}
+			a, ok1 := rescale(l.i[j], le-e)
+			c, ok2 := rescale(r.i[j], re-e)
+			if !ok1 || !ok2 {
+				return nil
+			}
+			d := 0
+			if a < c {
+				d = -1
+			} else if a > c {
+				d = 1
+			}
+			if cmpOK(x.op, d) {
+				out.i[j] = 1
+			}
+		}
+		return out
+	case (l.form == fStr || l.form == fDict) && (r.form == fStr || r.form == fDict) && l.k == types.KindText && r.k == types.KindText:
+		bp := x.t.OID == types.OIDBPChar
+		for j := 0; j < n; j++ {
+			if nulls != nil && nulls[j] {
+				continue
+			}
+			a, c := l.str(j), r.str(j)
+			var d int
+			if bp {
+				d = types.CompareBPChar(a, c)
+			} else if a < c {
+				d = -1
+			} else if a > c {
+				d = 1
+			}
+			if cmpOK(x.op, d) {
+				out.i[j] = 1
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+type logicX struct {
+	op   string
+	args []vx
+}
+
+func (x *logicX) eval(b *batch) (*vec, error) {
+	n := b.n()
+	vs := make([]*vec, len(x.args))
+	for i, a := range x.args {
+		v, err := a.eval(b)
+		if err != nil {
+			return nil, err
+		}
+		vs[i] = v
+	}
+	out := boolVec(n)
+	if x.op == "not" {
+		v := vs[0]
+		for j := 0; j < n; j++ {
+			if v.null(j) {
+				if out.nulls == nil {
+					out.nulls = make([]bool, n)
+				}
+				out.nulls[j] = true
+			} else if !v.isTrue(j) {
+				out.i[j] = 1
+			}
+		}
+		return out, nil
+	}
+	and := x.op == "and"
+	for j := 0; j < n; j++ {
+		sawNull, decided := false, false
+		for _, v := range vs {
+			if v.null(j) {
+				sawNull = true
+				continue
+			}
+			if v.isTrue(j) != and { // false in AND, true in OR decides
+				decided = true
+				break
+			}
+		}
+		switch {
+		case decided:
+			if !and {
+				out.i[j] = 1
+			}
+		case sawNull:
+			if out.nulls == nil {
+				out.nulls = make([]bool, n)
+			}
+			out.nulls[j] = true
+		case and:
+			out.i[j] = 1
+		}
+	}
+	return out, nil
+}
+
+type isNullX struct {
+	in  vx
+	not bool
+}
+
+func (x *isNullX) eval(b *batch) (*vec, error) {
+	v, err := x.in.eval(b)
+	if err != nil {
+		return nil, err
+	}
+	out := boolVec(v.n)
+	for j := 0; j < v.n; j++ {
+		if v.null(j) != x.not {
+			out.i[j] = 1
+		}
+	}
+	return out, nil
+}
+
+type likeX struct {
+	in  vx
+	m   *funcs.LikeMatcher
+	not bool
+	gen *genX
+}
+
+func (x *likeX) eval(b *batch) (*vec, error) {
+	v, err := x.in.eval(b)
+	if err != nil {
+		return nil, err
+	}
+	if v.form != fStr || v.k != types.KindText {
+		return x.gen.over(b, []*vec{v})
+	}
+	out := boolVec(v.n)
+	out.nulls = v.nulls
+	for j := 0; j < v.n; j++ {
+		if (v.nulls == nil || !v.nulls[j]) && x.m.Match(v.s[j]) != x.not {
+			out.i[j] = 1
+		}
+	}
+	return out, nil
+}
+
+// inX is E [NOT] IN (constants) over text or integer-like values.
+type inX struct {
+	gen  *genX
+	not  bool
+	bp   bool // bpchar: trailing spaces do not count
+	strs map[string]bool
+	ints map[int64]bool
+	kind types.Kind
+}
+
+func newInX(x *plan.InList, g *genX) *inX {
+	if len(g.kids) != 1 {
+		return nil
+	}
+	k := types.KindOf(x.E.Type().OID)
+	in := &inX{gen: g, not: x.Not, kind: k, bp: x.E.Type().OID == types.OIDBPChar}
+	for _, it := range x.List {
+		c, ok := it.(*plan.Const)
+		if !ok || c.V.IsNull() || c.V.K != k {
+			return nil
+		}
+		switch k {
+		case types.KindText:
+			if in.strs == nil {
+				in.strs = map[string]bool{}
+			}
+			s := c.V.S
+			if in.bp {
+				s = trimSpaces(s)
+			}
+			in.strs[s] = true
+		case types.KindInt, types.KindDate:
+			if in.ints == nil {
+				in.ints = map[int64]bool{}
+			}
+			in.ints[c.V.I] = true
+		default:
+			return nil
+		}
+	}
+	return in
+}
+
+func trimSpaces(s string) string {
+	n := len(s)
+	for n > 0 && s[n-1] == ' ' {
+		n--
+	}
+	return s[:n]
+}
+
+func (x *inX) eval(b *batch) (*vec, error) {
+	v, err := x.gen.kids[0].eval(b)
+	if err != nil {
+		return nil, err
+	}
+	n := v.n
+	out := boolVec(n)
+	switch {
+	case x.strs != nil && (v.form == fStr || v.form == fDict) && v.k == types.KindText:
+		var hit []int8 // per dictionary word: 0 unknown, 1 in, 2 out
+		if v.form == fDict {
+			hit = make([]int8, len(v.dict))
+		}
+		out.nulls = v.nulls
+		for j := 0; j < n; j++ {
+			if v.nulls != nil && v.nulls[j] {
+				continue
+			}
+			var in bool
+			if hit != nil {
+				c := v.codes[j]
+				if hit[c] == 0 {
+					s := v.dict[c]
+					if x.bp {
+						s = trimSpaces(s)
+					}
+					hit[c] = 2
+					if x.strs[s] {
+						hit[c] = 1
+					}
+				}
+				in = hit[c] == 1
+			} else {
+				s := v.s[j]
+				if x.bp {
+					s = trimSpaces(s)
+				}
+				in = x.strs[s]
+			}
+			if in != x.not {
+				out.i[j] = 1
+			}
+		}
+		return out, nil
+	case x.ints != nil && v.form == fInt && v.k == x.kind:
+		out.nulls = v.nulls
+		for j := 0; j < n; j++ {
+			if (v.nulls == nil || !v.nulls[j]) && x.ints[v.i[j]] != x.not {
+				out.i[j] = 1
+			}
+		}
+		return out, nil
+	}
+	return x.gen.over(b, []*vec{v})
+}
+
+// subInOK reports whether sq is an uncorrelated E IN (SELECT …) whose
+// column has E's kind (then set membership by key encoding is the row
+// executor's comparison).
+func subInOK(sq *plan.Subquery) bool {
+	if sq.Kind != plan.SubIn || sq.Correlated || sq.Not || sq.E == nil {
+		return false
+	}
+	cols := sq.Plan.Columns()
+	return len(cols) == 1 && types.KindOf(cols[0].T.OID) == types.KindOf(sq.E.Type().OID)
+}
+
+// subInX is E IN (uncorrelated subquery): the subquery runs once, on the
+// session goroutine, before the pipe's workers start (prepare).
+type subInX struct {
+	sq        *plan.Subquery
+	e         vx
+	t         types.Type
+	shared    *subInX // another compilation of the same subquery holds the set
+	prepared  bool
+	preparing bool
+	set       map[string]struct{}
+	empty     bool
+	sawNull   bool
+}
+
+func (x *subInX) prepare(c *exec.Ctx) error {
+	if x.prepared || x.preparing {
+		return nil // pipes inside the subquery's own plan do not need it
+	}
+	x.preparing = true
+	defer func() { x.preparing = false }()
+	rows, err := exec.Collect(c, x.sq.Plan)
+	if err != nil {
+		return err
+	}
+	x.prepared = true
+	x.empty = len(rows) == 0
+	x.set = make(map[string]struct{}, len(rows))
+	for _, r := range rows {
+		if r[0].IsNull() {
+			x.sawNull = true
+			continue
+		}
+		x.set[string(keycode.Append(nil, r[0], x.t))] = struct{}{}
+	}
+	return nil
+}
+
+func (x *subInX) eval(b *batch) (*vec, error) {
+	if x.shared != nil {
+		return x.shared.evalWith(x.e, b)
+	}
+	return x.evalWith(x.e, b)
+}
+
+func (x *subInX) evalWith(e vx, b *batch) (*vec, error) {
+	if !x.prepared {
+		return nil, errFallback
+	}
+	v, err := e.eval(b)
+	if err != nil {
+		return nil, err
+	}
+	n := v.n
+	out := boolVec(n)
+	enc := newKeyEncoder([]*vec{v}, []types.Type{x.t})
+	for j := 0; j < n; j++ {
+		k, ok := enc.at(j)
+		switch {
+		case !ok: // NULL: false for an empty set, else NULL
+			if !x.empty {
+				if out.nulls == nil {
+					out.nulls = make([]bool, n)
+				}
+				out.nulls[j] = true
+			}
+		default:
+			if _, hit := x.set[string(k)]; hit {
+				out.i[j] = 1
+			} else if x.sawNull {
+				if out.nulls == nil {
+					out.nulls = make([]bool, n)
+				}
+				out.nulls[j] = true
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,519 @@
+package types
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"strings"
+	"time"
+
+	"github.com/omendb/omendb/pgerr"
+)
+
+// Arrays are one-dimensional with lower bound 1 (PostgreSQL's common case;
+// anything else fails with 0A000 on input). A KindArray value holds its
+// elements in S, encoded as a row (EncodeRow: version byte, count, values),
+// and the element count in I; the element type is the array type's element
+// (ElemOID of the Type that travels with the value). int2vector and
+// oidvector are arrays of int2 and oid whose text form is space-separated.
+
+// The array type OIDs beyond those in value.go, with their element types.
+const (
+	OIDBoolArray        OID = 1000
+	OIDByteaArray       OID = 1001
+	OIDCharArray        OID = 1002
+	OIDInt2Array        OID = 1005
+	OIDRegprocArray     OID = 1008
+	OIDBPCharArray      OID = 1014
+	OIDVarcharArray     OID = 1015
+	OIDFloat4Array      OID = 1021
+	OIDFloat8Array      OID = 1022
+	OIDTimestampArray   OID = 1115
+	OIDDateArray        OID = 1182
+	OIDTimeArray        OID = 1183
+	OIDTimestampTZArray OID = 1185
+	OIDIntervalArray    OID = 1187
+	OIDNumericArray     OID = 1231
+	OIDJSONArray        OID = 199
+	OIDRegclassArray    OID = 2210
+	OIDRegtypeArray     OID = 2211
+	OIDUUIDArray        OID = 2951
+	OIDJSONBArray       OID = 3807
+	OIDRegnamespaceArr  OID = 4090
+)
+
+// arrayElems maps an array type to its element type; elemArrays the reverse
+// (int2vector and oidvector map to their elements but are not the array
+// type of int2/oid).
+var (
+	arrayElems = map[OID]OID{
+		OIDBoolArray: OIDBool, OIDByteaArray: OIDBytea, OIDCharArray: OIDChar, OIDNameArray: OIDName,
+		OIDInt2Array: OIDInt2, OIDInt4Array: OIDInt4, OIDRegprocArray: OIDRegproc, OIDTextArray: OIDText,
+		OIDOIDArray: OIDOID, OIDBPCharArray: OIDBPChar, OIDVarcharArray: OIDVarchar, OIDInt8Array: OIDInt8,
+		OIDFloat4Array: OIDFloat4, OIDFloat8Array: OIDFloat8, OIDTimestampArray: OIDTimestamp,
+		OIDDateArray: OIDDate, OIDTimeArray: OIDTime, OIDTimestampTZArray: OIDTimestampTZ,
+		OIDIntervalArray: OIDInterval, OIDNumericArray: OIDNumeric, OIDJSONArray: OIDJSON,
+		OIDRegclassArray: OIDRegclass, OIDRegtypeArray: OIDRegtype, OIDUUIDArray: OIDUUID,
+		OIDJSONBArray: OIDJSONB, OIDRegnamespaceArr: OIDRegnamespace,
+		OIDInt2Vector: OIDInt2, OIDOIDVector: OIDOID,
+	}
+	elemArrays = func() map[OID]OID {
+		m := make(map[OID]OID, len(arrayElems))
+		for a, e := range arrayElems {
+			if a != OIDInt2Vector && a != OIDOIDVector {
+				m[e] = a
+			}
+		}
+		return m
+	}()
+)
+
+// IsArray reports whether o is an array type (int2vector and oidvector
+// included).
+func IsArray(o OID) bool { _, ok := arrayElems[o]; return ok }
+
+// ElemType returns the element type of array type t (keeping t's typmod,
+// which for arrays is the element's: varchar(10)[] has typmod 14).
+func ElemType(t Type) Type { return Type{OID: arrayElems[t.OID], Mod: t.Mod} }
+
+// ArrayOf returns the array type whose elements are of type e, and false
+// when there is none.
+func ArrayOf(e Type) (Type, bool) {
+	a, ok := elemArrays[e.OID]
+	return Type{OID: a, Mod: e.Mod}, ok
+}
+
+// ArrayOID returns the OID of the array type of element type o, or 0.
+func ArrayOID(o OID) OID { return elemArrays[o] }
+
+// NewArray returns an array of elems (which it does not keep).
+func NewArray(elems []Value) Value {
+	return Value{K: KindArray, I: int64(len(elems)), S: string(EncodeRow(nil, elems))}
+}
+
+// ArrayLen returns the number of elements of a KindArray value.
+func (v Value) ArrayLen() int { return int(v.I) }
+
+// ArrayElems decodes the elements of a KindArray value into dst[:0].
+func ArrayElems(v Value, dst []Value) ([]Value, error) {
+	if v.K != KindArray {
+		return dst[:0], pgerr.New(pgerr.InternalError, "value of kind %d is not an array", v.K)
+	}
+	return DecodeRow([]byte(v.S), dst)
+}
+
+// arrayElemsOrNil decodes for output paths where the value was built by
+// NewArray (decoding cannot fail).
+func arrayElemsOrNil(v Value) []Value {
+	e, _ := ArrayElems(v, nil)
+	return e
+}
+
+func isVector(o OID) bool { return o == OIDInt2Vector || o == OIDOIDVector }
+
+// appendArrayText is array_out (and int2vectorout / oidvectorout).
+func appendArrayText(buf []byte, v Value, t Type, loc *time.Location) []byte {
+	if t.OID == OIDRecord {
+		return appendRecordText(buf, v, t, loc)
+	}
+	et := ElemType(t)
+	elems := arrayElemsOrNil(v)
+	if isVector(t.OID) {
+		for i, e := range elems {
+			if i > 0 {
+				buf = append(buf, ' ')
+			}
+			buf = AppendText(buf, e, et, loc)
+		}
+		return buf
+	}
+	buf = append(buf, '{')
+	for i, e := range elems {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if e.IsNull() {
+			buf = append(buf, "NULL"...)
+			continue
+		}
+		s := AppendText(nil, e, et, loc)
+		if !arrayNeedsQuote(s) {
+			buf = append(buf, s...)
+			continue
+		}
+		buf = append(buf, '"')
+		for _, c := range s {
+			if c == '"' || c == '\\' {
+				buf = append(buf, '\\')
+			}
+			buf = append(buf, c)
+		}
+		buf = append(buf, '"')
+	}
+	return append(buf, '}')
+}
+
+// arrayNeedsQuote is array_out's rule: empty strings, "NULL" in any case,
+// and strings holding braces, quotes, backslashes, the delimiter or
+// whitespace are double-quoted.
+func arrayNeedsQuote(s []byte) bool {
+	if len(s) == 0 || strings.EqualFold(string(s), "NULL") {
+		return true
+	}
+	for _, c := range s {
+		switch c {
+		case '{', '}', '"', '\\', ',', ' ', '\t', '\n', '\r', '\v', '\f':
+			return true
+		}
+	}
+	return false
+}
+
+func malformedArray(s, detail string) error {
+	return pgerr.New(pgerr.InvalidTextRepresentation, "malformed array literal: \"%s\"", s).WithDetail("%s", detail)
+}
+
+// parseArrayText is array_in for one-dimensional arrays (int2vectorin /
+// oidvectorin for the vector types).
+func parseArrayText(t Type, s string, loc *time.Location) (Value, error) {
+	et := ElemType(t)
+	if isVector(t.OID) {
+		var elems []Value
+		for _, f := range strings.Fields(s) {
+			e, err := ParseText(et, f, loc)
+			if err != nil {
+				return Null, err
+			}
+			elems = append(elems, e)
+		}
+		return NewArray(elems), nil
+	}
+	p := strings.TrimLeft(s, " \t\n\r\v\f")
+	if strings.HasPrefix(p, "[") {
+		return Null, pgerr.NotSupported("array literals with explicit bounds are not supported")
+	}
+	if !strings.HasPrefix(p, "{") {
+		return Null, malformedArray(s, `Array value must start with "{" or dimension information.`)
+	}
+	p = p[1:]
+	var elems []Value
+	expectElem := true // at the start or after a delimiter
+	first := true
+	for {
+		p = strings.TrimLeft(p, " \t\n\r\v\f")
+		if p == "" {
+			return Null, malformedArray(s, "Unexpected end of input.")
+		}
+		if p[0] == '}' {
+			if expectElem && !first {
+				return Null, malformedArray(s, `Unexpected "}" character.`)
+			}
+			p = strings.TrimLeft(p[1:], " \t\n\r\v\f")
+			if p != "" {
+				return Null, malformedArray(s, "Junk after closing right brace.")
+			}
+			return NewArray(elems), nil
+		}
+		if !expectElem {
+			if p[0] != ',' {
+				return Null, malformedArray(s, `Unexpected array element.`)
+			}
+			p = p[1:]
+			expectElem = true
+			continue
+		}
+		if p[0] == '{' {
+			return Null, pgerr.NotSupported("multidimensional arrays are not supported")
+		}
+		if p[0] == ',' {
+			return Null, malformedArray(s, `Unexpected "," character.`)
+		}
+		var raw []byte
+		quoted := false
+		hadQuote := false
+		i := 0
+		for ; i < len(p); i++ {
+			c := p[i]
+			if c == '\\' {
+				if i+1 >= len(p) {
+					return Null, malformedArray(s, "Unexpected end of input.")
+				}
+				i++
+				raw = append(raw, p[i])
+				continue
+			}
+			if c == '"' {
+				// A quote may open an element and close it; nothing but
+				// whitespace may follow the closing one.
+				if !quoted && (hadQuote || len(raw) > 0) {
+					return Null, malformedArray(s, "Incorrectly quoted array element.")
+				}
+				quoted = !quoted
+				hadQuote = true
+				continue
+			}
+			if hadQuote && !quoted && !isSpace(c) && c != ',' && c != '}' {
+				return Null, malformedArray(s, "Incorrectly quoted array element.")
+			}
+			if !quoted && (c == ',' || c == '}') {
+				break
+			}
+			if !quoted && c == '{' {
+				return Null, malformedArray(s, `Unexpected "{" character.`)
+			}
+			raw = append(raw, c)
+		}
+		if quoted {
+			return Null, malformedArray(s, "Unexpected end of input.")
+		}
+		p = p[i:]
+		str := string(raw)
+		if !hadQuote {
+			str = strings.TrimRight(str, " \t\n\r\v\f")
+		}
+		if !hadQuote && strings.EqualFold(str, "NULL") {
+			elems = append(elems, Null)
+		} else {
+			e, err := ParseText(et, str, loc)
+			if err != nil {
+				return Null, err
+			}
+			elems = append(elems, e)
+		}
+		expectElem = false
+		first = false
+	}
+}
+
+// appendArrayBinary is array_send: ndim, has-null flag, element OID, then
+// per dimension its length and lower bound, then each element as a length
+// (-1 for NULL) and its binary form.
+func appendArrayBinary(buf []byte, v Value, t Type) ([]byte, error) {
+	et := ElemType(t)
+	elems := arrayElemsOrNil(v)
+	ndim, lbound := uint32(1), uint32(1)
+	switch {
+	case isVector(t.OID):
+		lbound = 0 // int2vector/oidvector are zero-based, even when empty
+	case len(elems) == 0:
+		ndim = 0
+	}
+	hasNull := uint32(0)
+	for _, e := range elems {
+		if e.IsNull() {
+			hasNull = 1
+		}
+	}
+	buf = binary.BigEndian.AppendUint32(buf, ndim)
+	buf = binary.BigEndian.AppendUint32(buf, hasNull)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(et.OID))
+	if ndim == 1 {
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(elems)))
+		buf = binary.BigEndian.AppendUint32(buf, lbound)
+	}
+	for _, e := range elems {
+		if e.IsNull() {
+			buf = binary.BigEndian.AppendUint32(buf, 0xffffffff)
+			continue
+		}
+		at := len(buf)
+		buf = append(buf, 0, 0, 0, 0)
+		var err error
+		if buf, err = AppendBinary(buf, e, et); err != nil {
+			return buf, err
+		}
+		binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+	}
+	return buf, nil
+}
+
+// parseArrayBinary is array_recv for one-dimensional arrays.
+func parseArrayBinary(t Type, b []byte) (Value, error) {
+	et := ElemType(t)
+	u32 := func() (uint32, error) {
+		if len(b) < 4 {
+			return 0, badBinary("insufficient data left in message")
+		}
+		x := binary.BigEndian.Uint32(b)
+		b = b[4:]
+		return x, nil
+	}
+	ndim, err := u32()
+	if err != nil {
+		return Null, err
+	}
+	flags, err := u32()
+	if err != nil {
+		return Null, err
+	}
+	eo, err := u32()
+	if err != nil {
+		return Null, err
+	}
+	if flags > 1 {
+		return Null, badBinary("invalid array flags")
+	}
+	if OID(eo) != et.OID {
+		return Null, pgerr.New(pgerr.DatatypeMismatch, "binary data has array element type %d (%s) instead of expected %d (%s)",
+			eo, TypeName(Type{OID: OID(eo), Mod: -1}), et.OID, TypeName(Type{OID: et.OID, Mod: -1}))
+	}
+	if ndim == 0 {
+		if len(b) != 0 {
+			return Null, badBinary("incorrect binary data format")
+		}
+		return NewArray(nil), nil
+	}
+	if ndim > 1 {
+		return Null, pgerr.NotSupported("multidimensional arrays are not supported")
+	}
+	n, err := u32()
+	if err != nil {
+		return Null, err
+	}
+	lb, err := u32()
+	if err != nil {
+		return Null, err
+	}
+	if lb != 1 && !(lb == 0 && isVector(t.OID)) {
+		return Null, pgerr.NotSupported("arrays with a lower bound other than 1 are not supported")
+	}
+	if uint64(n)*4 > uint64(len(b)) {
+		return Null, badBinary("insufficient data left in message")
+	}
+	elems := make([]Value, 0, n)
+	for i := uint32(0); i < n; i++ {
+		l, err := u32()
+		if err != nil {
+			return Null, err
+		}
+		if l == 0xffffffff {
+			elems = append(elems, Null)
+			continue
+		}
+		if uint64(l) > uint64(len(b)) {
+			return Null, badBinary("insufficient data left in message")
+		}
+		e, err := ParseBinary(et, b[:l])
+		if err != nil {
+			return Null, err
+		}
+		b = b[l:]
+		elems = append(elems, e)
+	}
+	if len(b) != 0 {
+		return Null, badBinary("incorrect binary data format")
+	}
+	return NewArray(elems), nil
+}
+
+// compareArrays is array_cmp for one-dimensional arrays: element by element
+// (NULL elements sort after all others), then the shorter array first.
+func compareArrays(a, b Value) int {
+	ea, eb := arrayElemsOrNil(a), arrayElemsOrNil(b)
+	for i := 0; i < len(ea) && i < len(eb); i++ {
+		if c := Compare(ea[i], eb[i]); c != 0 {
+			return c
+		}
+	}
+	return cmpInt(int64(len(ea)), int64(len(eb)))
+}
+
+func hashArray(v Value) uint64 {
+	var buf [8]byte
+	h := uint64(0x51ed270b27ea7d4d)
+	for _, e := range arrayElemsOrNil(v) {
+		binary.LittleEndian.PutUint64(buf[:], h^Hash(e))
+		h = maphash.Bytes(hashSeed, buf[:])
+	}
+	return h
+}
+
+// castArray converts an array elementwise (int2vector → int2[], int2[] →
+// int4[], name[] → text[] …).
+func castArray(v Value, from, to Type, explicit bool, loc *time.Location) (Value, error) {
+	ef, et := ElemType(from), ElemType(to)
+	elems, err := ArrayElems(v, nil)
+	if err != nil {
+		return Null, err
+	}
+	for i, e := range elems {
+		if e.IsNull() {
+			continue
+		}
+		if elems[i], err = Cast(e, ef, et, explicit, loc); err != nil {
+			return Null, err
+		}
+	}
+	return NewArray(elems), nil
+}
+
+// Records. The only record values OmenDB builds are those of
+// information_schema._pg_expandarray, (x, n): a KindArray value of the two
+// fields, typed record with the element type of x in the typmod.
+
+func recordFieldTypes(t Type) []Type {
+	return []Type{{OID: OID(t.Mod), Mod: -1}, Int4}
+}
+
+// appendRecordText is record_out: (f1,f2), fields quoted when empty or
+// holding quotes, backslashes, parentheses, commas or whitespace; NULL
+// fields are empty.
+func appendRecordText(buf []byte, v Value, t Type, loc *time.Location) []byte {
+	fts := recordFieldTypes(t)
+	buf = append(buf, '(')
+	for i, f := range arrayElemsOrNil(v) {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if f.IsNull() || i >= len(fts) {
+			continue
+		}
+		s := AppendText(nil, f, fts[i], loc)
+		quote := len(s) == 0
+		for _, c := range s {
+			switch c {
+			case '"', '\\', '(', ')', ',', ' ', '\t', '\n', '\r', '\v', '\f':
+				quote = true
+			}
+		}
+		if !quote {
+			buf = append(buf, s...)
+			continue
+		}
+		buf = append(buf, '"')
+		for _, c := range s {
+			if c == '"' || c == '\\' {
+				buf = append(buf, c)
+			}
+			buf = append(buf, c)
+		}
+		buf = append(buf, '"')
+	}
+	return append(buf, ')')
+}
+
+// appendRecordBinary is record_send: the field count, then per field its
+// type OID, length (-1 for NULL) and binary form.
+func appendRecordBinary(buf []byte, v Value, t Type) ([]byte, error) {
+	fts := recordFieldTypes(t)
+	fs := arrayElemsOrNil(v)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(fs)))
+	for i, f := range fs {
+		ft := Int4
+		if i < len(fts) {
+			ft = fts[i]
+		}
+		buf = binary.BigEndian.AppendUint32(buf, uint32(ft.OID))
+		if f.IsNull() {
+			buf = binary.BigEndian.AppendUint32(buf, 0xffffffff)
+			continue
+		}
+		at := len(buf)
+		buf = append(buf, 0, 0, 0, 0)
+		var err error
+		if buf, err = AppendBinary(buf, f, ft); err != nil {
+			return buf, err
+		}
+		binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+	}
+	return buf, nil
+}
