@@ -15,7 +15,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"runtime"
@@ -28,6 +27,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/internal/frame"
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/oltp/keycode"
 	"github.com/omendb/omendb/pgerr"
@@ -39,15 +39,14 @@ const (
 	CheckpointMagic   = "OMNDBOLP" // 8 bytes at the start of a table file
 	CheckpointVersion = 1
 
-	olapHeaderLen   = 32
-	olapFrameHeader = 9
-	olapFrameTable  = 1
-	olapFrameSeg    = 2
-	olapFrameEnd    = 0xFF
-	olapMaxFrame    = 1 << 30
+	olapHeaderLen  = 32
+	olapFrameTable = 1
+	olapFrameSeg   = 2
+	olapFrameEnd   = 0xFF
+	olapMaxFrame   = 1 << 30
 )
 
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
+var crcTable = frame.Castagnoli
 
 // ErrCheckpointCorrupt marks a column-store checkpoint file that failed a
 // checksum or format check. It wraps pgerr.ErrCorrupt.
@@ -179,37 +178,12 @@ type tableJSON struct {
 	Live     int64          `json:"live"`
 }
 
-type crcWriter struct {
-	w io.Writer
-	h hash.Hash32
-	n int64
-}
-
-func (c *crcWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.h.Write(p[:n])
-	c.n += int64(n)
-	return n, err
-}
-
-func writeFrame(w io.Writer, kind byte, payload []byte) error {
-	var h [olapFrameHeader]byte
-	h[0] = kind
-	binary.LittleEndian.PutUint32(h[1:], uint32(len(payload)))
-	binary.LittleEndian.PutUint32(h[5:], crc32.Update(crc32.Checksum(h[:5], crcTable), crcTable, payload))
-	if _, err := w.Write(h[:]); err != nil {
-		return err
-	}
-	_, err := w.Write(payload)
-	return err
-}
-
 // WriteTable writes table i of the capture (in Tables order) to w.
 func (c *Capture) WriteTable(i int, w io.Writer) (TableCheckpoint, error) {
 	ct := c.tables[i]
 	st := TableCheckpoint{Table: ct.def.ID, Segments: len(ct.segs), Live: ct.live}
 	bw := bufio.NewWriterSize(w, 1<<20)
-	cw := &crcWriter{w: bw, h: crc32.New(crcTable)}
+	cw := frame.NewWriter(bw)
 	var hdr [olapHeaderLen]byte
 	copy(hdr[:8], CheckpointMagic)
 	binary.LittleEndian.PutUint32(hdr[8:], CheckpointVersion)
@@ -224,7 +198,7 @@ func (c *Capture) WriteTable(i int, w io.Writer) (TableCheckpoint, error) {
 	if err != nil {
 		return st, err
 	}
-	if err := writeFrame(cw, olapFrameTable, tj); err != nil {
+	if err := frame.Write(cw, olapFrameTable, tj); err != nil {
 		return st, err
 	}
 	var buf bytes.Buffer
@@ -240,7 +214,7 @@ func (c *Capture) WriteTable(i int, w io.Writer) (TableCheckpoint, error) {
 			return st, fmt.Errorf("olap checkpoint: table %d segment %d: %w", ct.def.ID, si, err)
 		}
 		live += n
-		if err := writeFrame(cw, olapFrameSeg, buf.Bytes()); err != nil {
+		if err := frame.Write(cw, olapFrameSeg, buf.Bytes()); err != nil {
 			return st, err
 		}
 		runtime.Gosched() // on two cores, let the commit path run between segments
@@ -253,13 +227,13 @@ func (c *Capture) WriteTable(i int, w io.Writer) (TableCheckpoint, error) {
 	binary.LittleEndian.PutUint32(end[0:], uint32(len(ct.segs)))
 	binary.LittleEndian.PutUint64(end[4:], uint64(st.Rows))
 	binary.LittleEndian.PutUint64(end[12:], uint64(live))
-	if err := writeFrame(cw, olapFrameEnd, end[:]); err != nil {
+	if err := frame.Write(cw, olapFrameEnd, end[:]); err != nil {
 		return st, err
 	}
 	if err := bw.Flush(); err != nil {
 		return st, err
 	}
-	st.Bytes, st.CRC = cw.n, cw.h.Sum32()
+	st.Bytes, st.CRC = cw.Len(), cw.Sum32()
 	return st, nil
 }
 
@@ -412,41 +386,8 @@ func (s *Store) Loaded(off uint64) {
 	s.waitMu.Unlock()
 }
 
-type crcReader struct {
-	r io.Reader
-	h hash.Hash32
-	n int64
-}
-
-func (c *crcReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.h.Write(p[:n])
-	c.n += int64(n)
-	return n, err
-}
-
 func corruptAt(pos int64, format string, args ...any) error {
 	return fmt.Errorf("%w: at byte %d: %s", ErrCheckpointCorrupt, pos, fmt.Sprintf(format, args...))
-}
-
-func readFrame(r *crcReader) (byte, []byte, error) {
-	pos := r.n
-	var h [olapFrameHeader]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return 0, nil, corruptAt(pos, "truncated frame header: %v", err)
-	}
-	n := binary.LittleEndian.Uint32(h[1:])
-	if n > olapMaxFrame {
-		return 0, nil, corruptAt(pos, "frame length %d too large", n)
-	}
-	p := make([]byte, n)
-	if _, err := io.ReadFull(r, p); err != nil {
-		return 0, nil, corruptAt(pos, "truncated frame (%d bytes): %v", n, err)
-	}
-	if crc32.Update(crc32.Checksum(h[:5], crcTable), crcTable, p) != binary.LittleEndian.Uint32(h[5:]) {
-		return 0, nil, corruptAt(pos, "frame checksum mismatch")
-	}
-	return h[0], p, nil
 }
 
 // decoded is one segment decoded from a frame, with its live rows' keys.
@@ -466,7 +407,7 @@ type decoded struct {
 // ErrCheckpointCorrupt, and the table is not added.
 func (s *Store) LoadTable(r io.Reader, snap uint64) (TableCheckpoint, error) {
 	var st TableCheckpoint
-	cr := &crcReader{r: bufio.NewReaderSize(r, 1<<20), h: crc32.New(crcTable)}
+	cr := frame.NewReader(bufio.NewReaderSize(r, 1<<20))
 	var hdr [olapHeaderLen]byte
 	if _, err := io.ReadFull(cr, hdr[:]); err != nil {
 		return st, corruptAt(0, "truncated header: %v", err)
@@ -487,7 +428,7 @@ func (s *Store) LoadTable(r io.Reader, snap uint64) (TableCheckpoint, error) {
 		return st, corruptAt(16, "table file at offset %d, the checkpoint is at %d", off, snap)
 	}
 	st.Table = binary.LittleEndian.Uint32(hdr[12:])
-	kind, p, err := readFrame(cr)
+	kind, p, err := cr.Next(olapMaxFrame, corruptAt)
 	if err != nil {
 		return st, err
 	}
@@ -537,8 +478,8 @@ func (s *Store) LoadTable(r io.Reader, snap uint64) (TableCheckpoint, error) {
 	}
 	var endErr error
 	for done := false; !done; {
-		pos := cr.n
-		kind, p, err := readFrame(cr)
+		pos := cr.Pos()
+		kind, p, err := cr.Next(olapMaxFrame, corruptAt)
 		if err != nil {
 			release()
 			return st, err
@@ -565,10 +506,10 @@ func (s *Store) LoadTable(r io.Reader, snap uint64) (TableCheckpoint, error) {
 			return st, corruptAt(pos, "unknown frame kind %d", kind)
 		}
 	}
-	st.Bytes, st.CRC = cr.n, cr.h.Sum32()
+	st.Bytes, st.CRC = cr.Pos(), cr.Sum32()
 	var one [1]byte
 	if n, _ := cr.Read(one[:]); n != 0 && endErr == nil {
-		endErr = corruptAt(cr.n-1, "data after the end frame")
+		endErr = corruptAt(cr.Pos()-1, "data after the end frame")
 	}
 	close(jobs)
 	wg.Wait()

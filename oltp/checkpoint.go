@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"runtime"
@@ -21,6 +20,7 @@ import (
 	"sync"
 
 	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/internal/frame"
 	"github.com/omendb/omendb/oltp/index"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/types"
@@ -40,12 +40,11 @@ const (
 	frameEnd      = 0xFF
 
 	ckptHeaderLen  = 28
-	frameHeaderLen = 9
 	rowsFrameBytes = 256 << 10 // target payload of one rows frame
 	maxFrameBytes  = 64 << 20  // a reader rejects larger frames as corrupt
 )
 
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
+var crcTable = frame.Castagnoli
 
 // ErrCheckpointCorrupt marks a checkpoint that failed a checksum or format
 // check. It wraps pgerr.ErrCorrupt.
@@ -103,7 +102,7 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 	s.applyMu.Unlock()
 	defer unpin()
 
-	cw := &crcWriter{w: bufio.NewWriterSize(w, 1<<20), h: crc32.New(crcTable)}
+	cw := frame.NewWriter(bufio.NewWriterSize(w, 1<<20))
 	st := CheckpointStats{Offset: snap, Tables: map[uint32]int64{}}
 	var hdr [ckptHeaderLen]byte
 	copy(hdr[:8], CheckpointMagic)
@@ -118,7 +117,7 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 	if err != nil {
 		return st, err
 	}
-	if err := writeFrame(cw, frameCatalog, cj); err != nil {
+	if err := frame.Write(cw, frameCatalog, cj); err != nil {
 		return st, err
 	}
 	var buf []byte
@@ -128,7 +127,7 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 		buf = binary.LittleEndian.AppendUint64(buf, ts.lastWrite)
 		buf = binary.LittleEndian.AppendUint64(buf, ts.schemaAt)
 		buf = binary.LittleEndian.AppendUint64(buf, uint64(max(ts.rowsHint, 0)))
-		if err := writeFrame(cw, frameTable, buf); err != nil {
+		if err := frame.Write(cw, frameTable, buf); err != nil {
 			return st, err
 		}
 		var n int64
@@ -152,7 +151,7 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 			rows = append(rows, rowBuf...)
 			n++
 			if len(rows) >= rowsFrameBytes {
-				if werr = writeFrame(cw, frameRows, rows); werr != nil {
+				if werr = frame.Write(cw, frameRows, rows); werr != nil {
 					return false
 				}
 				rows = binary.LittleEndian.AppendUint32(rows[:0], ts.t.ID)
@@ -166,13 +165,13 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 			return st, werr
 		}
 		if len(rows) > 4 {
-			if err := writeFrame(cw, frameRows, rows); err != nil {
+			if err := frame.Write(cw, frameRows, rows); err != nil {
 				return st, err
 			}
 		}
 		buf = binary.LittleEndian.AppendUint32(buf[:0], ts.t.ID)
 		buf = binary.LittleEndian.AppendUint64(buf, uint64(n))
-		if err := writeFrame(cw, frameTableEnd, buf); err != nil {
+		if err := frame.Write(cw, frameTableEnd, buf); err != nil {
 			return st, err
 		}
 		st.Tables[ts.t.ID] = n
@@ -191,7 +190,7 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 		buf = binary.LittleEndian.AppendUint64(buf, uint64(s.seqs[id]))
 	}
 	s.seqMu.Unlock()
-	if err := writeFrame(cw, frameSeqs, buf); err != nil {
+	if err := frame.Write(cw, frameSeqs, buf); err != nil {
 		return st, err
 	}
 	keys := make([]string, 0, len(meta))
@@ -206,19 +205,19 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 		buf = binary.AppendUvarint(buf, uint64(len(meta[k])))
 		buf = append(buf, meta[k]...)
 	}
-	if err := writeFrame(cw, frameMeta, buf); err != nil {
+	if err := frame.Write(cw, frameMeta, buf); err != nil {
 		return st, err
 	}
 	buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(len(tabs)))
 	buf = binary.LittleEndian.AppendUint64(buf, uint64(st.Rows))
-	if err := writeFrame(cw, frameEnd, buf); err != nil {
+	if err := frame.Write(cw, frameEnd, buf); err != nil {
 		return st, err
 	}
-	if err := cw.w.(*bufio.Writer).Flush(); err != nil {
+	if err := cw.Underlying().(*bufio.Writer).Flush(); err != nil {
 		return st, err
 	}
-	st.Bytes = cw.n
-	st.CRC = cw.h.Sum32()
+	st.Bytes = cw.Len()
+	st.CRC = cw.Sum32()
 	return st, nil
 }
 
@@ -230,69 +229,8 @@ type ckptCatalog struct {
 	Sequences []*catalog.Sequence `json:"sequences"`
 }
 
-type crcWriter struct {
-	w io.Writer
-	h hash.Hash32
-	n int64
-}
-
-func (c *crcWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.h.Write(p[:n])
-	c.n += int64(n)
-	return n, err
-}
-
-// writeFrame writes kind | length u32 | CRC-32C(kind, length, payload) u32 | payload.
-func writeFrame(w io.Writer, kind byte, payload []byte) error {
-	var h [frameHeaderLen]byte
-	h[0] = kind
-	binary.LittleEndian.PutUint32(h[1:], uint32(len(payload)))
-	crc := crc32.Update(crc32.Checksum(h[:5], crcTable), crcTable, payload)
-	binary.LittleEndian.PutUint32(h[5:], crc)
-	if _, err := w.Write(h[:]); err != nil {
-		return err
-	}
-	_, err := w.Write(payload)
-	return err
-}
-
-type crcReader struct {
-	r io.Reader
-	h hash.Hash32
-	n int64
-}
-
-func (c *crcReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.h.Write(p[:n])
-	c.n += int64(n)
-	return n, err
-}
-
 func corruptAt(pos int64, format string, args ...any) error {
 	return fmt.Errorf("%w: at byte %d: %s", ErrCheckpointCorrupt, pos, fmt.Sprintf(format, args...))
-}
-
-// readFrame reads one frame, verifying its checksum.
-func readFrame(r *crcReader) (byte, []byte, error) {
-	pos := r.n
-	var h [frameHeaderLen]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return 0, nil, corruptAt(pos, "truncated frame header: %v", err)
-	}
-	n := binary.LittleEndian.Uint32(h[1:])
-	if n > maxFrameBytes {
-		return 0, nil, corruptAt(pos, "frame length %d too large", n)
-	}
-	p := make([]byte, n)
-	if _, err := io.ReadFull(r, p); err != nil {
-		return 0, nil, corruptAt(pos, "truncated frame (%d bytes): %v", n, err)
-	}
-	if crc := crc32.Update(crc32.Checksum(h[:5], crcTable), crcTable, p); crc != binary.LittleEndian.Uint32(h[5:]) {
-		return 0, nil, corruptAt(pos, "frame checksum mismatch")
-	}
-	return h[0], p, nil
 }
 
 // LoadCheckpoint builds a store from a checkpoint written by WriteCheckpoint.
@@ -302,7 +240,7 @@ func readFrame(r *crcReader) (byte, []byte, error) {
 // format failure returns an error wrapping ErrCheckpointCorrupt (or
 // log-independent I/O errors); the partial store is discarded.
 func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, error) {
-	cr := &crcReader{r: bufio.NewReaderSize(r, 1<<20), h: crc32.New(crcTable)}
+	cr := frame.NewReader(bufio.NewReaderSize(r, 1<<20))
 	var st CheckpointStats
 	var hdr [ckptHeaderLen]byte
 	if _, err := io.ReadFull(cr, hdr[:]); err != nil {
@@ -328,7 +266,7 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 	s := NewStore()
 	s.IndexMethod = indexMethod
 
-	kind, p, err := readFrame(cr)
+	kind, p, err := cr.Next(maxFrameBytes, corruptAt)
 	if err != nil {
 		return nil, st, err
 	}
@@ -379,8 +317,8 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 		return nil
 	}
 	for {
-		pos := cr.n
-		kind, p, err := readFrame(cr)
+		pos := cr.Pos()
+		kind, p, err := cr.Next(maxFrameBytes, corruptAt)
 		if err != nil {
 			return nil, st, err
 		}
@@ -469,11 +407,11 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 				tables != len(cc.Tables) {
 				return nil, st, corruptAt(pos, "end frame says %d tables/%d rows, read %d/%d (catalog %d tables)", nt, nr, tables, st.Rows, len(cc.Tables))
 			}
-			st.Bytes = cr.n
-			st.CRC = cr.h.Sum32()
+			st.Bytes = cr.Pos()
+			st.CRC = cr.Sum32()
 			var one [1]byte
 			if n, _ := cr.Read(one[:]); n != 0 {
-				return nil, st, corruptAt(cr.n-1, "data after the end frame")
+				return nil, st, corruptAt(cr.Pos()-1, "data after the end frame")
 			}
 			s.cat.Store(cat)
 			s.catAt.Store(cc.CatAt)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/internal/frame"
 	"github.com/omendb/omendb/log"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/types"
@@ -292,8 +293,8 @@ func toV1(t *testing.T, b []byte) []byte {
 	binary.LittleEndian.PutUint32(out[24:], crc32.Checksum(out[:24], crcTable))
 	for d := b[ckptHeaderLen:]; len(d) > 0; {
 		kind, n := d[0], binary.LittleEndian.Uint32(d[1:])
-		p := d[frameHeaderLen : frameHeaderLen+n]
-		d = d[frameHeaderLen+n:]
+		p := d[frame.HeaderLen : frame.HeaderLen+n]
+		d = d[frame.HeaderLen+n:]
 		if kind == frameTable {
 			if len(p) != 36 {
 				t.Fatalf("version 2 table frame of %d bytes", len(p))
@@ -301,7 +302,7 @@ func toV1(t *testing.T, b []byte) []byte {
 			p = p[:28]
 		}
 		var fb bytes.Buffer
-		if err := writeFrame(&fb, kind, p); err != nil {
+		if err := frame.Write(&fb, kind, p); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, fb.Bytes()...)
