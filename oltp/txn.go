@@ -322,8 +322,20 @@ func (w *Writes) Restore(sp *Savepoint) {
 	// keep w.seqs: values handed out stay handed out
 }
 
-// rowBlock is the size of the blocks ops encodes rows into.
+// rowBlock is the largest block ops encodes rows into.
 const rowBlock = 256 << 10
+
+// rowSpace returns buf if it has room for a row of about per bytes, else a
+// new block sized for the rowsLeft rows still to encode (at most rowBlock):
+// a one-row commit allocates about one row, a bulk write set one allocation
+// per rowBlock bytes. A row larger than the room left makes EncodeRow grow
+// the block; slices already cut from the old one stay valid.
+func rowSpace(buf []byte, per, rowsLeft int) []byte {
+	if cap(buf)-len(buf) >= per {
+		return buf
+	}
+	return make([]byte, 0, min(rowBlock, max(per*rowsLeft+per/4, per)))
+}
 
 // txnOps builds the operations of the write set's log transactions: one
 // (ops) unless Split cut it into several (journalOps).
@@ -342,14 +354,14 @@ func (w *Writes) txnOps() ([][]log.Op, error) {
 // catalog changes and sequence positions with the first part.
 func (w *Writes) journalOps() [][]log.Op {
 	var buf []byte
+	per := 64 // encoded size of the largest row so far
 	for i := range w.jops {
 		op := &w.jops[i]
 		if row := w.jvals[i]; row != nil {
-			if cap(buf)-len(buf) < rowBlock/16 {
-				buf = make([]byte, 0, rowBlock)
-			}
+			buf = rowSpace(buf, per, len(w.jops)-i)
 			start := len(buf)
 			buf = types.EncodeRow(buf, row)
+			per = max(per, len(buf)-start)
 			op.Row, op.Vals = buf[start:len(buf):len(buf)], row
 		}
 	}
@@ -403,6 +415,7 @@ func (w *Writes) ops() ([]log.Op, error) {
 	// rowBlock bytes, not one per row); each op's Row is its own
 	// capacity-capped slice of a block.
 	var buf []byte
+	per, left := 64, w.n // largest encoded row so far; rows not yet encoded
 	for _, id := range ids {
 		tw := w.tables[id]
 		if tw.Truncated {
@@ -420,11 +433,11 @@ func (w *Writes) ops() ([]log.Op, error) {
 				if p.InBase {
 					kind = log.OpUpdate
 				}
-				if cap(buf)-len(buf) < rowBlock/16 {
-					buf = make([]byte, 0, rowBlock)
-				}
+				buf = rowSpace(buf, per, max(left, 1))
 				start := len(buf)
 				buf = types.EncodeRow(buf, p.Row)
+				per = max(per, len(buf)-start)
+				left--
 				ops = append(ops, log.Op{Kind: kind, Table: id, Key: p.Key, Row: buf[start:len(buf):len(buf)], Vals: p.Row})
 			}
 		}
