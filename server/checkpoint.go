@@ -105,8 +105,19 @@ func (s *Server) checkpoint(pace float64) (*checkpoint.Manifest, error) {
 
 // runCheckpoints checkpoints periodically once recovery is done.
 func (s *Server) runCheckpoints(ctx context.Context) {
-	every := checkpointInterval(s.cfg)
-	if s.ckpt == nil || every <= 0 {
+	if s.ckpt == nil {
+		return
+	}
+	s.periodic(ctx, checkpointInterval(s.cfg), func() {
+		_, _ = s.Checkpoint()
+		_, _ = s.CheckpointOLAP()
+	})
+}
+
+// periodic calls fn every interval, starting one interval after recovery is
+// done, until ctx ends. A non-positive interval disables it.
+func (s *Server) periodic(ctx context.Context, every time.Duration, fn func()) {
+	if every <= 0 {
 		return
 	}
 	select {
@@ -121,8 +132,7 @@ func (s *Server) runCheckpoints(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			_, _ = s.Checkpoint()
-			_, _ = s.CheckpointOLAP()
+			fn()
 		}
 	}
 }

@@ -175,27 +175,14 @@ func retentionInterval(cfg Config) time.Duration {
 
 // runRetention trims the log periodically once recovery is done.
 func (s *Server) runRetention(ctx context.Context) {
-	every := retentionInterval(s.cfg)
-	if s.ckpt == nil || every <= 0 {
+	if s.ckpt == nil {
 		return
 	}
-	select {
-	case <-s.ready:
-	case <-ctx.Done():
-		return
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.RetainLog(ctx); err != nil && ctx.Err() == nil {
-				s.logger.Error("log retention failed", "err", err)
-			}
+	s.periodic(ctx, retentionInterval(s.cfg), func() {
+		if _, err := s.RetainLog(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("log retention failed", "err", err)
 		}
-	}
+	})
 }
 
 // holds computes every reason to keep the log, lowest offset first.
