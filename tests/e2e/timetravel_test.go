@@ -209,6 +209,11 @@ func TestTimeTravelWindow(t *testing.T) {
 	if err := c.QueryRow(ctx, `SELECT omendb_commit_offset(), now()::text`).Scan(&first, &firstAt); err != nil {
 		t.Fatal(err)
 	}
+	// The store samples (offset, time) at most once per window/1024 of log
+	// time, keeping history back to the newest sample older than the
+	// window. Tests run without fsync, so commits can be closer together
+	// than that: pause so that a later sample exists.
+	time.Sleep(5 * time.Millisecond)
 	for i := 2; i <= 5; i++ {
 		exec1(t, c, fmt.Sprintf(`UPDATE w SET v = %d`, i))
 	}
@@ -241,6 +246,7 @@ func TestTimeTravelWindow(t *testing.T) {
 	if err := c.QueryRow(ctx, `SELECT omendb_commit_offset()`).Scan(&mid); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(5 * time.Millisecond) // v = 8 gets its own sample (see above)
 	exec1(t, c, `UPDATE w SET v = 8`)
 	exec1(t, c, fmt.Sprintf(`SET omendb.as_of = %d`, mid))
 	if got := ttMust(t, c, `SELECT v FROM w`); strings.TrimSpace(got) != "7" {
