@@ -574,58 +574,63 @@ func containsAggSort(items []*pg.Node) bool {
 // nodeHasAgg reports whether an AST contains an aggregate call outside
 // subqueries.
 func nodeHasAgg(n *pg.Node) bool {
-	found := false
-	var walk func(n *pg.Node)
-	walk = func(n *pg.Node) {
-		if n == nil || found {
-			return
-		}
-		switch x := n.Node.(type) {
-		case *pg.Node_FuncCall:
-			names := nodeName(x.FuncCall.Funcname)
-			if x.FuncCall.Over == nil && isAggName(lower(names[len(names)-1])) {
-				found = true
-				return
-			}
-			for _, a := range x.FuncCall.Args {
-				walk(a)
-			}
-		case *pg.Node_AExpr:
-			walk(x.AExpr.Lexpr)
-			walk(x.AExpr.Rexpr)
-		case *pg.Node_BoolExpr:
-			for _, a := range x.BoolExpr.Args {
-				walk(a)
-			}
-		case *pg.Node_TypeCast:
-			walk(x.TypeCast.Arg)
-		case *pg.Node_CaseExpr:
-			walk(x.CaseExpr.Arg)
-			for _, w := range x.CaseExpr.Args {
-				walk(w.GetCaseWhen().Expr)
-				walk(w.GetCaseWhen().Result)
-			}
-			walk(x.CaseExpr.Defresult)
-		case *pg.Node_CoalesceExpr:
-			for _, a := range x.CoalesceExpr.Args {
-				walk(a)
-			}
-		case *pg.Node_MinMaxExpr:
-			for _, a := range x.MinMaxExpr.Args {
-				walk(a)
-			}
-		case *pg.Node_NullTest:
-			walk(x.NullTest.Arg)
-		case *pg.Node_List:
-			for _, a := range x.List.Items {
-				walk(a)
-			}
-		case *pg.Node_SubLink:
-			walk(x.SubLink.Testexpr)
-		}
+	return containsCall(n, func(f *pg.FuncCall) bool {
+		names := nodeName(f.Funcname)
+		return f.Over == nil && isAggName(lower(names[len(names)-1]))
+	})
+}
+
+// containsCall reports whether an expression AST contains a function call
+// for which match is true, outside subqueries (a SubLink's test expression
+// is outside; its subselect is not).
+func containsCall(n *pg.Node, match func(*pg.FuncCall) bool) bool {
+	if n == nil {
+		return false
 	}
-	walk(n)
-	return found
+	anyOf := func(ns []*pg.Node) bool {
+		for _, a := range ns {
+			if containsCall(a, match) {
+				return true
+			}
+		}
+		return false
+	}
+	switch x := n.Node.(type) {
+	case *pg.Node_FuncCall:
+		return match(x.FuncCall) || anyOf(x.FuncCall.Args)
+	case *pg.Node_ResTarget:
+		return containsCall(x.ResTarget.Val, match)
+	case *pg.Node_SortBy:
+		return containsCall(x.SortBy.Node, match)
+	case *pg.Node_AExpr:
+		return containsCall(x.AExpr.Lexpr, match) || containsCall(x.AExpr.Rexpr, match)
+	case *pg.Node_BoolExpr:
+		return anyOf(x.BoolExpr.Args)
+	case *pg.Node_TypeCast:
+		return containsCall(x.TypeCast.Arg, match)
+	case *pg.Node_CaseExpr:
+		for _, w := range x.CaseExpr.Args {
+			if containsCall(w.GetCaseWhen().Expr, match) || containsCall(w.GetCaseWhen().Result, match) {
+				return true
+			}
+		}
+		return containsCall(x.CaseExpr.Arg, match) || containsCall(x.CaseExpr.Defresult, match)
+	case *pg.Node_CoalesceExpr:
+		return anyOf(x.CoalesceExpr.Args)
+	case *pg.Node_MinMaxExpr:
+		return anyOf(x.MinMaxExpr.Args)
+	case *pg.Node_NullTest:
+		return containsCall(x.NullTest.Arg, match)
+	case *pg.Node_List:
+		return anyOf(x.List.Items)
+	case *pg.Node_AIndirection:
+		return containsCall(x.AIndirection.Arg, match)
+	case *pg.Node_AArrayExpr:
+		return anyOf(x.AArrayExpr.Elements)
+	case *pg.Node_SubLink:
+		return containsCall(x.SubLink.Testexpr, match)
+	}
+	return false
 }
 
 func isAggName(name string) bool {

@@ -93,69 +93,14 @@ func frameKind(opts int32) (FrameKind, error) {
 // hasWindow reports whether a select list or ORDER BY calls a window
 // function (outside subqueries).
 func hasWindow(nodes ...[]*pg.Node) bool {
-	found := false
-	var walk func(n *pg.Node)
-	walk = func(n *pg.Node) {
-		if n == nil || found {
-			return
-		}
-		switch x := n.Node.(type) {
-		case *pg.Node_FuncCall:
-			if x.FuncCall.Over != nil {
-				found = true
-				return
-			}
-			for _, a := range x.FuncCall.Args {
-				walk(a)
-			}
-		case *pg.Node_ResTarget:
-			walk(x.ResTarget.Val)
-		case *pg.Node_SortBy:
-			walk(x.SortBy.Node)
-		case *pg.Node_AExpr:
-			walk(x.AExpr.Lexpr)
-			walk(x.AExpr.Rexpr)
-		case *pg.Node_BoolExpr:
-			for _, a := range x.BoolExpr.Args {
-				walk(a)
-			}
-		case *pg.Node_TypeCast:
-			walk(x.TypeCast.Arg)
-		case *pg.Node_CaseExpr:
-			walk(x.CaseExpr.Arg)
-			for _, w := range x.CaseExpr.Args {
-				walk(w.GetCaseWhen().Expr)
-				walk(w.GetCaseWhen().Result)
-			}
-			walk(x.CaseExpr.Defresult)
-		case *pg.Node_CoalesceExpr:
-			for _, a := range x.CoalesceExpr.Args {
-				walk(a)
-			}
-		case *pg.Node_MinMaxExpr:
-			for _, a := range x.MinMaxExpr.Args {
-				walk(a)
-			}
-		case *pg.Node_NullTest:
-			walk(x.NullTest.Arg)
-		case *pg.Node_List:
-			for _, a := range x.List.Items {
-				walk(a)
-			}
-		case *pg.Node_AIndirection:
-			walk(x.AIndirection.Arg)
-		case *pg.Node_AArrayExpr:
-			for _, a := range x.AArrayExpr.Elements {
-				walk(a)
-			}
-		}
-	}
 	for _, ns := range nodes {
 		for _, n := range ns {
-			walk(n)
+			if containsCall(n, func(f *pg.FuncCall) bool { return f.Over != nil }) {
+				return true
+			}
 		}
 	}
-	return found
+	return false
 }
 
 // windowDef resolves OVER w / OVER (w …) against the WINDOW clause.
