@@ -29,6 +29,9 @@ type Column struct {
 	// Missing is the text of the value rows written before the column was
 	// added read for it (PostgreSQL's attmissingval); nil reads NULL.
 	Missing *string `json:"missing,omitempty"`
+	// Dims is the number of array dimensions the column was declared with
+	// (int[][] is 2, _int4 is 0): pg_attribute.attndims, not enforced.
+	Dims int `json:"dims,omitempty"`
 }
 
 // Index is a primary-key, unique or plain secondary index.

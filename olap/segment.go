@@ -40,9 +40,10 @@ func (s *Segment) Sealed() bool { return s.sealed }
 // Column is one column of a sealed segment. Exactly one representation is
 // set: Arr (Arrow: Int64 for bool/int/date/timestamp kinds, Float64 for
 // floats, String or a String dictionary for text, Binary for bytes/uuid/
-// json, Int64 coefficients with one exponent Exp for numerics), or Boxed
-// (values Arrow does not represent here: intervals, NaN/huge numerics,
-// columns mixing kinds).
+// json and for arrays (each value's one-value row encoding), Int64
+// coefficients with one exponent Exp for numerics), or Boxed (values Arrow
+// does not represent here: intervals, NaN/huge numerics, columns mixing
+// kinds).
 type Column struct {
 	Kind  types.Kind
 	Arr   arrow.Array
@@ -84,6 +85,15 @@ func (c *Column) Value(i int) types.Value {
 	case *array.String:
 		return types.Value{K: c.Kind, S: strings.Clone(a.Value(i))}
 	case *array.Binary:
+		if c.Kind == types.KindArray {
+			// The value encoded as a one-value row (types.EncodeRow), which
+			// keeps the element count next to the elements.
+			vs, err := types.DecodeRow(a.Value(i), nil)
+			if err != nil || len(vs) != 1 {
+				return types.Null // unreachable: written by buildColumn
+			}
+			return vs[0]
+		}
 		return types.Value{K: c.Kind, S: string(a.Value(i))}
 	case *array.Dictionary:
 		d := a.Dictionary().(*array.String)
@@ -256,6 +266,23 @@ func buildColumn(mem memory.Allocator, kind types.Kind, vals colVals) *Column {
 		}
 		col.Arr = b.NewArray()
 		b.Release()
+	case types.KindArray:
+		// Arrays are stored as their row encoding; expressions over them are
+		// evaluated row by row (exec.Eval) from Column.Value.
+		b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
+		b.Reserve(vals.len())
+		var enc []byte
+		for i := range vals.len() {
+			v := vals.at(i)
+			if v.IsNull() {
+				b.AppendNull()
+			} else {
+				enc = types.EncodeRow(enc[:0], []types.Value{v})
+				b.Append(enc)
+			}
+		}
+		col.Arr = b.NewArray()
+		b.Release()
 	default:
 		col.Boxed = vals.slice()
 	}
@@ -286,6 +313,10 @@ func buildDict(mem memory.Allocator, vals colVals, distinct map[string]int32) ar
 	arr := array.NewDictionaryArray(&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, idx, dict)
 	idx.Release()
 	dict.Release()
+	// Dictionary() builds its values array on first use and is not safe to
+	// call from two readers at once: build it here, before the segment is
+	// published, so readers (Column.Value, vexec workers) only read it.
+	arr.Dictionary()
 	return arr
 }
 

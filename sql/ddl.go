@@ -140,6 +140,9 @@ func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column,
 			return col, nil, nil, err
 		}
 		col.Type = typ
+		if types.IsArray(typ.OID) {
+			col.Dims = len(cd.TypeName.ArrayBounds)
+		}
 	}
 	if cd.CollClause != nil {
 		coll := nodeNames(cd.CollClause.Collname)
@@ -204,9 +207,6 @@ func nodeNames(ns []*pg.Node) []string {
 }
 
 func typeOf(b *plan.Binder, tn *pg.TypeName) (types.Type, error) {
-	if len(tn.ArrayBounds) > 0 {
-		return types.Type{}, pgerr.NotSupported("array types are not supported yet")
-	}
 	var mods []int32
 	for _, m := range tn.Typmods {
 		c := m.GetAConst()
@@ -217,10 +217,19 @@ func typeOf(b *plan.Binder, tn *pg.TypeName) (types.Type, error) {
 		mods = append(mods, iv.Ival.Ival)
 	}
 	t, err := types.ParseTypeName(nodeNames(tn.Names), mods)
-	if err == nil && types.IsArray(t.OID) {
-		return types.Type{}, pgerr.NotSupported("array types are not supported yet")
+	if err != nil || len(tn.ArrayBounds) == 0 {
+		return t, err
 	}
-	return t, err
+	// int[], int[3], int[][]: PostgreSQL records neither the bounds nor the
+	// dimension count; every one is the array type of the element.
+	at, ok := types.ArrayOf(t)
+	if !ok {
+		if types.IsArray(t.OID) {
+			return t, nil // _int4[] is _int4
+		}
+		return types.Type{}, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(t))
+	}
+	return at, nil
 }
 
 // deparseExpr turns an expression AST back into SQL text (stored defaults).
@@ -273,6 +282,9 @@ func (s *Session) addConstraint(t *catalog.Table, c *pg.Constraint, creating boo
 		i := t.ColumnIndex(name)
 		if i < 0 {
 			return pgerr.New(pgerr.UndefinedColumn, "column %q named in key does not exist", name)
+		}
+		if types.IsArray(t.Columns[i].Type.OID) {
+			return pgerr.NotSupported("index keys on array columns are not supported yet")
 		}
 		ix.Columns = append(ix.Columns, i)
 		colNames = append(colNames, name)
@@ -432,6 +444,9 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 		i := nt.ColumnIndex(el.Name)
 		if i < 0 {
 			return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", el.Name)
+		}
+		if types.IsArray(nt.Columns[i].Type.OID) {
+			return "", pgerr.NotSupported("index keys on array columns are not supported yet")
 		}
 		ix.Columns = append(ix.Columns, i)
 		names = append(names, el.Name)

@@ -9,12 +9,14 @@ import (
 	"github.com/omendb/omendb/pgerr"
 )
 
-// Arrays are one-dimensional with lower bound 1 (PostgreSQL's common case;
+// Arrays have lower bound 1 in every dimension (PostgreSQL's common case;
 // anything else fails with 0A000 on input). A KindArray value holds its
-// elements in S, encoded as a row (EncodeRow: version byte, count, values),
-// and the element count in I; the element type is the array type's element
-// (ElemOID of the Type that travels with the value). int2vector and
-// oidvector are arrays of int2 and oid whose text form is space-separated.
+// top level in S, encoded as a row (EncodeRow: version byte, count,
+// values), and the top level's length in I: the elements of a
+// one-dimensional array, the sub-arrays of a multidimensional one
+// (array_md.go). The element type is the array type's element (ElemOID of
+// the Type that travels with the value). int2vector and oidvector are
+// arrays of int2 and oid whose text form is space-separated.
 
 // The array type OIDs beyond those in value.go, with their element types.
 const (
@@ -54,7 +56,7 @@ var (
 		OIDIntervalArray: OIDInterval, OIDNumericArray: OIDNumeric, OIDJSONArray: OIDJSON,
 		OIDRegclassArray: OIDRegclass, OIDRegtypeArray: OIDRegtype, OIDUUIDArray: OIDUUID,
 		OIDJSONBArray: OIDJSONB, OIDRegnamespaceArr: OIDRegnamespace,
-		OIDInt2Vector: OIDInt2, OIDOIDVector: OIDOID,
+		OIDInt2Vector: OIDInt2, OIDOIDVector: OIDOID, OIDAclItemArray: OIDAclItem,
 	}
 	elemArrays = func() map[OID]OID {
 		m := make(map[OID]OID, len(arrayElems))
@@ -90,23 +92,27 @@ func NewArray(elems []Value) Value {
 	return Value{K: KindArray, I: int64(len(elems)), S: string(EncodeRow(nil, elems))}
 }
 
-// ArrayLen returns the number of elements of a KindArray value.
+// ArrayLen returns the length of the first dimension of a KindArray value
+// (the element count of a one-dimensional array; 0 for the empty array).
 func (v Value) ArrayLen() int { return int(v.I) }
 
-// ArrayElems decodes the elements of a KindArray value into dst[:0].
+// ArrayElems decodes the elements of a KindArray value into dst[:0]; those
+// of a multidimensional array in row-major order, as unnest and = ANY see
+// them.
 func ArrayElems(v Value, dst []Value) ([]Value, error) {
 	if v.K != KindArray {
 		return dst[:0], pgerr.New(pgerr.InternalError, "value of kind %d is not an array", v.K)
 	}
-	return DecodeRow([]byte(v.S), dst)
+	top, err := DecodeRow([]byte(v.S), dst)
+	if err != nil || len(top) == 0 || top[0].K != KindArray {
+		return top, err
+	}
+	return flattenInto(nil, v), nil
 }
 
-// arrayElemsOrNil decodes for output paths where the value was built by
-// NewArray (decoding cannot fail).
-func arrayElemsOrNil(v Value) []Value {
-	e, _ := ArrayElems(v, nil)
-	return e
-}
+// arrayElemsOrNil decodes the top level for output paths where the value
+// was built by NewArray (decoding cannot fail).
+func arrayElemsOrNil(v Value) []Value { return arrayTop(v) }
 
 func isVector(o OID) bool { return o == OIDInt2Vector || o == OIDOIDVector }
 
@@ -130,6 +136,10 @@ func appendArrayText(buf []byte, v Value, t Type, loc *time.Location) []byte {
 	for i, e := range elems {
 		if i > 0 {
 			buf = append(buf, ',')
+		}
+		if e.K == KindArray {
+			buf = appendArrayText(buf, e, t, loc) // a sub-array
+			continue
 		}
 		if e.IsNull() {
 			buf = append(buf, "NULL"...)
@@ -172,8 +182,9 @@ func malformedArray(s, detail string) error {
 	return pgerr.New(pgerr.InvalidTextRepresentation, "malformed array literal: \"%s\"", s).WithDetail("%s", detail)
 }
 
-// parseArrayText is array_in for one-dimensional arrays (int2vectorin /
-// oidvectorin for the vector types).
+// parseArrayText is array_in (int2vectorin / oidvectorin for the vector
+// types): nested braces give a multidimensional array whose sub-arrays must
+// have matching dimensions.
 func parseArrayText(t Type, s string, loc *time.Location) (Value, error) {
 	et := ElemType(t)
 	if isVector(t.OID) {
@@ -194,94 +205,167 @@ func parseArrayText(t Type, s string, loc *time.Location) (Value, error) {
 	if !strings.HasPrefix(p, "{") {
 		return Null, malformedArray(s, `Array value must start with "{" or dimension information.`)
 	}
-	p = p[1:]
+	ap := arrayParser{src: s, p: p, et: et, loc: loc}
+	v, _, err := ap.level(0)
+	if err != nil {
+		return Null, err
+	}
+	if rest := strings.TrimLeft(ap.p, " \t\n\r\v\f"); rest != "" {
+		return Null, malformedArray(s, "Junk after closing right brace.")
+	}
+	return v, nil
+}
+
+type arrayParser struct {
+	src string // the whole literal, for messages
+	p   string // what is left
+	et  Type
+	loc *time.Location
+}
+
+func (ap *arrayParser) skipSpace() { ap.p = strings.TrimLeft(ap.p, " \t\n\r\v\f") }
+
+// level parses one brace level starting at '{' and returns it with its
+// dimensions (nil when it holds nothing).
+func (ap *arrayParser) level(depth int) (Value, []int, error) {
+	if depth >= maxDim {
+		return Null, nil, pgerr.New(pgerr.ProgramLimitExceeded, "number of array dimensions (%d) exceeds the maximum allowed (%d)", depth+1, maxDim)
+	}
+	ap.p = ap.p[1:] // '{'
+	ap.skipSpace()
+	if ap.p == "" {
+		return Null, nil, malformedArray(ap.src, "Unexpected end of input.")
+	}
+	if ap.p[0] == '}' {
+		if depth > 0 {
+			return Null, nil, malformedArray(ap.src, `Unexpected "}" character.`) // {{}}
+		}
+		ap.p = ap.p[1:]
+		return NewArray(nil), nil, nil
+	}
+	if ap.p[0] == '{' {
+		// A level of sub-arrays.
+		var subs []Value
+		var dims []int
+		for {
+			ap.skipSpace()
+			if ap.p == "" {
+				return Null, nil, malformedArray(ap.src, "Unexpected end of input.")
+			}
+			if ap.p[0] != '{' {
+				return Null, nil, malformedArray(ap.src, "Unexpected array element.")
+			}
+			sub, d, err := ap.level(depth + 1)
+			if err != nil {
+				return Null, nil, err
+			}
+			if len(subs) > 0 && !sameDims(d, dims) {
+				return Null, nil, malformedArray(ap.src, "Multidimensional arrays must have sub-arrays with matching dimensions.")
+			}
+			subs, dims = append(subs, sub), d
+			ap.skipSpace()
+			if ap.p == "" {
+				return Null, nil, malformedArray(ap.src, "Unexpected end of input.")
+			}
+			switch ap.p[0] {
+			case ',':
+				ap.p = ap.p[1:]
+				continue
+			case '}':
+				ap.p = ap.p[1:]
+			default:
+				return Null, nil, malformedArray(ap.src, "Unexpected array element.")
+			}
+			break
+		}
+		return NewArray(subs), append([]int{len(subs)}, dims...), nil
+	}
 	var elems []Value
-	expectElem := true // at the start or after a delimiter
-	first := true
 	for {
-		p = strings.TrimLeft(p, " \t\n\r\v\f")
-		if p == "" {
-			return Null, malformedArray(s, "Unexpected end of input.")
+		ap.skipSpace()
+		if ap.p == "" {
+			return Null, nil, malformedArray(ap.src, "Unexpected end of input.")
 		}
-		if p[0] == '}' {
-			if expectElem && !first {
-				return Null, malformedArray(s, `Unexpected "}" character.`)
-			}
-			p = strings.TrimLeft(p[1:], " \t\n\r\v\f")
-			if p != "" {
-				return Null, malformedArray(s, "Junk after closing right brace.")
-			}
-			return NewArray(elems), nil
+		switch ap.p[0] {
+		case '{':
+			return Null, nil, malformedArray(ap.src, `Unexpected "{" character.`)
+		case ',':
+			return Null, nil, malformedArray(ap.src, `Unexpected "," character.`)
+		case '}':
+			return Null, nil, malformedArray(ap.src, `Unexpected "}" character.`)
 		}
-		if !expectElem {
-			if p[0] != ',' {
-				return Null, malformedArray(s, `Unexpected array element.`)
+		e, err := ap.element()
+		if err != nil {
+			return Null, nil, err
+		}
+		elems = append(elems, e)
+		ap.skipSpace()
+		if ap.p == "" {
+			return Null, nil, malformedArray(ap.src, "Unexpected end of input.")
+		}
+		switch ap.p[0] {
+		case ',':
+			ap.p = ap.p[1:]
+		case '}':
+			ap.p = ap.p[1:]
+			return NewArray(elems), []int{len(elems)}, nil
+		default:
+			return Null, nil, malformedArray(ap.src, `Unexpected array element.`)
+		}
+	}
+}
+
+// element parses one element (quoted or not) up to the delimiter or brace
+// that ends it.
+func (ap *arrayParser) element() (Value, error) {
+	p, s := ap.p, ap.src
+	var raw []byte
+	quoted := false
+	hadQuote := false
+	i := 0
+	for ; i < len(p); i++ {
+		c := p[i]
+		if c == '\\' {
+			if i+1 >= len(p) {
+				return Null, malformedArray(s, "Unexpected end of input.")
 			}
-			p = p[1:]
-			expectElem = true
+			i++
+			raw = append(raw, p[i])
 			continue
 		}
-		if p[0] == '{' {
-			return Null, pgerr.NotSupported("multidimensional arrays are not supported")
-		}
-		if p[0] == ',' {
-			return Null, malformedArray(s, `Unexpected "," character.`)
-		}
-		var raw []byte
-		quoted := false
-		hadQuote := false
-		i := 0
-		for ; i < len(p); i++ {
-			c := p[i]
-			if c == '\\' {
-				if i+1 >= len(p) {
-					return Null, malformedArray(s, "Unexpected end of input.")
-				}
-				i++
-				raw = append(raw, p[i])
-				continue
-			}
-			if c == '"' {
-				// A quote may open an element and close it; nothing but
-				// whitespace may follow the closing one.
-				if !quoted && (hadQuote || len(raw) > 0) {
-					return Null, malformedArray(s, "Incorrectly quoted array element.")
-				}
-				quoted = !quoted
-				hadQuote = true
-				continue
-			}
-			if hadQuote && !quoted && !isSpace(c) && c != ',' && c != '}' {
+		if c == '"' {
+			// A quote may open an element and close it; nothing but
+			// whitespace may follow the closing one.
+			if !quoted && (hadQuote || len(raw) > 0) {
 				return Null, malformedArray(s, "Incorrectly quoted array element.")
 			}
-			if !quoted && (c == ',' || c == '}') {
-				break
-			}
-			if !quoted && c == '{' {
-				return Null, malformedArray(s, `Unexpected "{" character.`)
-			}
-			raw = append(raw, c)
+			quoted = !quoted
+			hadQuote = true
+			continue
 		}
-		if quoted {
-			return Null, malformedArray(s, "Unexpected end of input.")
+		if hadQuote && !quoted && !isSpace(c) && c != ',' && c != '}' {
+			return Null, malformedArray(s, "Incorrectly quoted array element.")
 		}
-		p = p[i:]
-		str := string(raw)
-		if !hadQuote {
-			str = strings.TrimRight(str, " \t\n\r\v\f")
+		if !quoted && (c == ',' || c == '}') {
+			break
 		}
-		if !hadQuote && strings.EqualFold(str, "NULL") {
-			elems = append(elems, Null)
-		} else {
-			e, err := ParseText(et, str, loc)
-			if err != nil {
-				return Null, err
-			}
-			elems = append(elems, e)
+		if !quoted && c == '{' {
+			return Null, malformedArray(s, `Unexpected "{" character.`)
 		}
-		expectElem = false
-		first = false
+		raw = append(raw, c)
 	}
+	if quoted {
+		return Null, malformedArray(s, "Unexpected end of input.")
+	}
+	ap.p = p[i:]
+	str := string(raw)
+	if !hadQuote {
+		str = strings.TrimRight(str, " \t\n\r\v\f")
+	}
+	if !hadQuote && strings.EqualFold(str, "NULL") {
+		return Null, nil
+	}
+	return ParseText(ap.et, str, ap.loc)
 }
 
 // appendArrayBinary is array_send: ndim, has-null flag, element OID, then
@@ -289,13 +373,12 @@ func parseArrayText(t Type, s string, loc *time.Location) (Value, error) {
 // (-1 for NULL) and its binary form.
 func appendArrayBinary(buf []byte, v Value, t Type) ([]byte, error) {
 	et := ElemType(t)
-	elems := arrayElemsOrNil(v)
-	ndim, lbound := uint32(1), uint32(1)
-	switch {
-	case isVector(t.OID):
+	elems, _ := ArrayElems(v, nil)
+	dims := ArrayDims(v)
+	lbound := uint32(1)
+	if isVector(t.OID) {
 		lbound = 0 // int2vector/oidvector are zero-based, even when empty
-	case len(elems) == 0:
-		ndim = 0
+		dims = []int{len(elems)}
 	}
 	hasNull := uint32(0)
 	for _, e := range elems {
@@ -303,11 +386,11 @@ func appendArrayBinary(buf []byte, v Value, t Type) ([]byte, error) {
 			hasNull = 1
 		}
 	}
-	buf = binary.BigEndian.AppendUint32(buf, ndim)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(dims)))
 	buf = binary.BigEndian.AppendUint32(buf, hasNull)
 	buf = binary.BigEndian.AppendUint32(buf, uint32(et.OID))
-	if ndim == 1 {
-		buf = binary.BigEndian.AppendUint32(buf, uint32(len(elems)))
+	for _, d := range dims {
+		buf = binary.BigEndian.AppendUint32(buf, uint32(d))
 		buf = binary.BigEndian.AppendUint32(buf, lbound)
 	}
 	for _, e := range elems {
@@ -326,7 +409,7 @@ func appendArrayBinary(buf []byte, v Value, t Type) ([]byte, error) {
 	return buf, nil
 }
 
-// parseArrayBinary is array_recv for one-dimensional arrays.
+// parseArrayBinary is array_recv.
 func parseArrayBinary(t Type, b []byte) (Value, error) {
 	et := ElemType(t)
 	u32 := func() (uint32, error) {
@@ -362,25 +445,36 @@ func parseArrayBinary(t Type, b []byte) (Value, error) {
 		}
 		return NewArray(nil), nil
 	}
-	if ndim > 1 {
-		return Null, pgerr.NotSupported("multidimensional arrays are not supported")
+	if ndim > maxDim {
+		return Null, pgerr.New(pgerr.ProgramLimitExceeded, "number of array dimensions (%d) exceeds the maximum allowed (%d)", ndim, maxDim)
 	}
-	n, err := u32()
-	if err != nil {
-		return Null, err
+	if ndim > 1 && isVector(t.OID) {
+		return Null, badBinary("invalid number of dimensions")
 	}
-	lb, err := u32()
-	if err != nil {
-		return Null, err
+	dims := make([]int, ndim)
+	n := uint64(1)
+	for d := range dims {
+		l, err := u32()
+		if err != nil {
+			return Null, err
+		}
+		lb, err := u32()
+		if err != nil {
+			return Null, err
+		}
+		if lb != 1 && !(lb == 0 && isVector(t.OID)) {
+			return Null, pgerr.NotSupported("arrays with a lower bound other than 1 are not supported")
+		}
+		dims[d] = int(l)
+		if n *= uint64(l); n > 1<<27 {
+			return Null, pgerr.New(pgerr.ProgramLimitExceeded, "array size exceeds the maximum allowed (134217727)")
+		}
 	}
-	if lb != 1 && !(lb == 0 && isVector(t.OID)) {
-		return Null, pgerr.NotSupported("arrays with a lower bound other than 1 are not supported")
-	}
-	if uint64(n)*4 > uint64(len(b)) {
+	if n*4 > uint64(len(b)) {
 		return Null, badBinary("insufficient data left in message")
 	}
 	elems := make([]Value, 0, n)
-	for i := uint32(0); i < n; i++ {
+	for i := uint64(0); i < n; i++ {
 		l, err := u32()
 		if err != nil {
 			return Null, err
@@ -402,25 +496,40 @@ func parseArrayBinary(t Type, b []byte) (Value, error) {
 	if len(b) != 0 {
 		return Null, badBinary("incorrect binary data format")
 	}
-	return NewArray(elems), nil
+	return NewArrayDims(elems, dims), nil
 }
 
-// compareArrays is array_cmp for one-dimensional arrays: element by element
-// (NULL elements sort after all others), then the shorter array first.
+// compareArrays is array_cmp: element by element in row-major order (NULL
+// elements sort after all others), then the array with fewer elements
+// first, then fewer dimensions, then dimension by dimension.
 func compareArrays(a, b Value) int {
-	ea, eb := arrayElemsOrNil(a), arrayElemsOrNil(b)
+	ea, _ := ArrayElems(a, nil)
+	eb, _ := ArrayElems(b, nil)
 	for i := 0; i < len(ea) && i < len(eb); i++ {
 		if c := Compare(ea[i], eb[i]); c != 0 {
 			return c
 		}
 	}
-	return cmpInt(int64(len(ea)), int64(len(eb)))
+	if c := cmpInt(int64(len(ea)), int64(len(eb))); c != 0 {
+		return c
+	}
+	da, db := ArrayDims(a), ArrayDims(b)
+	if c := cmpInt(int64(len(da)), int64(len(db))); c != 0 {
+		return c
+	}
+	for i := range da {
+		if c := cmpInt(int64(da[i]), int64(db[i])); c != 0 {
+			return c
+		}
+	}
+	return 0
 }
 
 func hashArray(v Value) uint64 {
 	var buf [8]byte
 	h := uint64(0x51ed270b27ea7d4d)
-	for _, e := range arrayElemsOrNil(v) {
+	elems, _ := ArrayElems(v, nil)
+	for _, e := range elems {
 		binary.LittleEndian.PutUint64(buf[:], h^Hash(e))
 		h = maphash.Bytes(hashSeed, buf[:])
 	}
@@ -428,22 +537,18 @@ func hashArray(v Value) uint64 {
 }
 
 // castArray converts an array elementwise (int2vector → int2[], int2[] →
-// int4[], name[] → text[] …).
+// int4[], name[] → text[] …), keeping its dimensions.
 func castArray(v Value, from, to Type, explicit bool, loc *time.Location) (Value, error) {
 	ef, et := ElemType(from), ElemType(to)
-	elems, err := ArrayElems(v, nil)
-	if err != nil {
-		return Null, err
+	if v.K != KindArray {
+		return Null, pgerr.New(pgerr.InternalError, "value of kind %d is not an array", v.K)
 	}
-	for i, e := range elems {
+	return mapLeaves(v, func(e Value) (Value, error) {
 		if e.IsNull() {
-			continue
+			return e, nil
 		}
-		if elems[i], err = Cast(e, ef, et, explicit, loc); err != nil {
-			return Null, err
-		}
-	}
-	return NewArray(elems), nil
+		return Cast(e, ef, et, explicit, loc)
+	})
 }
 
 // Records. The only record values OmenDB builds are those of

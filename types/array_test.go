@@ -18,6 +18,10 @@ var arrayCases = []struct{ typ, lit string }{
 	{"_text", `{a,"b c","d,e","f\"g","h\\i","",NULL,"NULL",null2,"{x}"}`}, {"_text", `{" a ", b }`}, {"_text", `{a"b"c}`},
 	{"_name", "{pg_catalog,public}"}, {"_varchar", "{ab,cd}"}, {"_char", "{r,w}"},
 	{"_date", "{2024-01-02,infinity}"}, {"_timestamptz", `{"2024-01-02 03:04:05+00"}`}, {"_interval", `{"1 day"}`},
+	{"_int4", "{{1,2},{3,4}}"}, {"_int4", "{{1},{2},{3}}"}, {"_int4", "{{{1,2}},{{3,4}}}"}, {"_int4", " { { 1 , NULL } , {2,3} } "},
+	{"_int4", "{{1,2},{3}}"}, {"_int4", "{{}}"}, {"_int4", "{{},{}}"}, {"_int4", "{1,{2}}"}, {"_int4", "{{1},2}"},
+	{"_int4", "{{1},{2}"}, {"_int4", "{{{{{{{1}}}}}}}"}, {"_int4", "{{{{{{1}}}}}}"}, {"_text", `{{a,"b c"},{NULL,""}}`},
+	{"_float8", "{{1.5},{2}}"}, {"_numeric", "{{1.50,2},{3,4}}"},
 	{"int2vector", "1 2 3"}, {"int2vector", ""}, {"int2vector", " 5 "}, {"oidvector", "23 25"},
 }
 
@@ -51,7 +55,7 @@ func TestArrayDiffPostgres(t *testing.T) {
 			t.Errorf("%s: binary recv gives %q", q, TextString(back, typ, nil))
 		}
 	}
-	for _, lit := range []string{"{{1,2},{3,4}}", "[0:1]={1,2}"} {
+	for _, lit := range []string{"[0:1]={1,2}"} {
 		if _, err := ParseText(parseSQLType(t, "_int4"), lit, nil); pgerr.Code(err) != "0A000" {
 			t.Errorf("%s: want 0A000, got %v", lit, err)
 		}

@@ -26,7 +26,8 @@ func knownOID(o OID) bool {
 	switch o {
 	case OIDBool, OIDBytea, OIDChar, OIDName, OIDInt8, OIDInt2, OIDInt4, OIDRegproc, OIDText, OIDOID,
 		OIDJSON, OIDFloat4, OIDFloat8, OIDBPChar, OIDVarchar, OIDDate, OIDTimestamp, OIDTimestampTZ,
-		OIDInterval, OIDNumeric, OIDRegclass, OIDRegtype, OIDUUID, OIDJSONB, OIDRegnamespace, OIDUnknown, OIDTime:
+		OIDInterval, OIDNumeric, OIDRegclass, OIDRegtype, OIDUUID, OIDJSONB, OIDRegnamespace, OIDUnknown, OIDTime,
+		OIDAclItem:
 		return true
 	}
 	return IsArray(o)

@@ -120,7 +120,15 @@ func AppendText(buf []byte, v Value, t Type, loc *time.Location) []byte {
 		switch t.OID {
 		case OIDRegtype:
 			return appendRegtype(buf, OID(uint32(v.I)))
-		case OIDOID, OIDRegclass, OIDRegproc, OIDRegnamespace:
+		case OIDRegclass, OIDRegproc, OIDRegnamespace:
+			if v.I == 0 {
+				return append(buf, '-') // InvalidOid
+			}
+			if v.S != "" {
+				return append(buf, v.S...) // the name (reg.go)
+			}
+			return strconv.AppendUint(buf, uint64(uint32(v.I)), 10)
+		case OIDOID:
 			return strconv.AppendUint(buf, uint64(uint32(v.I)), 10)
 		}
 		return strconv.AppendInt(buf, v.I, 10)

@@ -101,6 +101,8 @@ func TypeName(t Type) string {
 		return "oidvector"
 	case OIDVoid:
 		return "void"
+	case OIDAclItem:
+		return "aclitem"
 	case OIDRecord:
 		return "record"
 	case OIDUnknown:
@@ -137,6 +139,7 @@ var typeNames = map[string]OID{
 	"_interval": OIDIntervalArray, "_numeric": OIDNumericArray, "_json": OIDJSONArray,
 	"_regclass": OIDRegclassArray, "_regtype": OIDRegtypeArray, "_uuid": OIDUUIDArray,
 	"_jsonb": OIDJSONBArray, "_regnamespace": OIDRegnamespaceArr,
+	"aclitem": OIDAclItem, "_aclitem": OIDAclItemArray,
 }
 
 // ParseTypeName resolves a type name as pg_query gives it (["pg_catalog",

@@ -335,10 +335,11 @@ func openArrayFuncScan(c *Ctx, n *plan.FuncScan) (Iter, error) {
 			rows = append(rows, []types.Value{e})
 		}
 	case "generate_subscripts":
-		if args[1].IsNull() || args[1].I != 1 {
+		dims := types.ArrayDims(args[0]) // elems are all dimensions' elements
+		if args[1].IsNull() || args[1].I < 1 || args[1].I > int64(len(dims)) {
 			return &sliceIter{}, nil
 		}
-		for i := range elems {
+		for i := range dims[args[1].I-1] {
 			rows = append(rows, []types.Value{types.NewInt(int64(i + 1))})
 		}
 	default: // _pg_expandarray

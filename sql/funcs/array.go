@@ -10,8 +10,9 @@ import (
 // Array functions. PostgreSQL declares most of them over the polymorphic
 // anyarray/anyelement pseudo-types; here each is a resolver that checks the
 // actual argument types and returns a Func specialised to them (Resolve
-// consults polymorphic before the ordinary overloads). Arrays are
-// one-dimensional with lower bound 1 (see package types).
+// consults polymorphic before the ordinary overloads). Arrays have lower
+// bound 1 and up to six dimensions (see package types); functions that
+// read elements see them in row-major order.
 
 // polymorphic resolvers, keyed by function name.
 var polymorphic = map[string]func(name string, in []types.Type) (*Func, []types.Type, error){}
@@ -61,7 +62,7 @@ func arrayArg(name string, in []types.Type, i int) (types.Type, error) {
 func elems(v types.Value) ([]types.Value, error) { return types.ArrayElems(v, nil) }
 
 // dimFunc registers array_length/array_upper/array_lower(anyarray, int).
-func dimFunc(name string, eval func(n int, dim int64) types.Value) {
+func dimFunc(name string, eval func(dims []int, dim int64) types.Value) {
 	polymorphic[name] = func(name string, in []types.Type) (*Func, []types.Type, error) {
 		if len(in) != 2 {
 			return nil, nil, noFunc(name, in)
@@ -81,7 +82,11 @@ func dimFunc(name string, eval func(n int, dim int64) types.Value) {
 		}
 		return &Func{Name: name, Args: args, Ret: int4, Strict: true, Volatility: Immutable,
 			Eval: func(_ *Context, a []types.Value) (types.Value, error) {
-				v := eval(a[0].ArrayLen(), a[1].I)
+				dims := types.ArrayDims(a[0])
+				if base != 0 {
+					dims = []int{a[0].ArrayLen()}
+				}
+				v := eval(dims, a[1].I)
 				if !v.IsNull() && name != "array_length" {
 					v.I += base
 				}
@@ -91,36 +96,38 @@ func dimFunc(name string, eval func(n int, dim int64) types.Value) {
 }
 
 func init() {
-	dimFunc("array_length", func(n int, dim int64) types.Value {
-		if dim != 1 || n == 0 {
+	dimFunc("array_length", func(dims []int, dim int64) types.Value {
+		if dim < 1 || dim > int64(len(dims)) {
 			return types.Null
 		}
-		return types.NewInt(int64(n))
+		return types.NewInt(int64(dims[dim-1]))
 	})
-	dimFunc("array_upper", func(n int, dim int64) types.Value {
-		if dim != 1 || n == 0 {
+	dimFunc("array_upper", func(dims []int, dim int64) types.Value {
+		if dim < 1 || dim > int64(len(dims)) {
 			return types.Null
 		}
-		return types.NewInt(int64(n))
+		return types.NewInt(int64(dims[dim-1]))
 	})
-	dimFunc("array_lower", func(n int, dim int64) types.Value {
-		if dim != 1 || n == 0 {
+	dimFunc("array_lower", func(dims []int, dim int64) types.Value {
+		if dim < 1 || dim > int64(len(dims)) {
 			return types.Null
 		}
 		return types.NewInt(1)
 	})
-	polymorphic["array_ndims"] = oneArray(int4, func(n int) types.Value {
-		if n == 0 {
-			return types.Null
+	polymorphic["array_ndims"] = oneArray(int4, func(v types.Value) types.Value {
+		if n := types.ArrayNDims(v); n > 0 {
+			return types.NewInt(int64(n))
 		}
-		return types.NewInt(1)
+		return types.Null
 	})
-	polymorphic["cardinality"] = oneArray(int4, func(n int) types.Value { return types.NewInt(int64(n)) })
-	polymorphic["array_dims"] = oneArray(text, func(n int) types.Value {
-		if n == 0 {
-			return types.Null
+	polymorphic["cardinality"] = oneArray(int4, func(v types.Value) types.Value {
+		return types.NewInt(int64(types.ArrayCardinality(v)))
+	})
+	polymorphic["array_dims"] = oneArray(text, func(v types.Value) types.Value {
+		if d := types.ArrayDimsText(v); d != "" {
+			return types.NewText(d)
 		}
-		return types.NewText("[1:" + itoa(n) + "]")
+		return types.Null
 	})
 
 	polymorphic["array_to_string"] = func(name string, in []types.Type) (*Func, []types.Type, error) {
@@ -211,6 +218,9 @@ func init() {
 		}
 		return &Func{Name: name, Args: args, Ret: at, Volatility: Immutable,
 			Eval: func(_ *Context, a []types.Value) (types.Value, error) {
+				if v, ok, err := concatMD(mode, a); ok {
+					return v, err
+				}
 				var out []types.Value
 				for i, v := range a {
 					isArr := mode == 0 || (mode == 1 && i == 0) || (mode == 2 && i == 1)
@@ -257,6 +267,9 @@ func init() {
 			Eval: func(_ *Context, a []types.Value) (types.Value, error) {
 				if a[0].IsNull() {
 					return types.Null, nil
+				}
+				if types.ArrayNDims(a[0]) > 1 {
+					return types.Null, pgerr.NotSupported("searching for elements in multidimensional arrays is not supported")
 				}
 				es, err := elems(a[0])
 				if err != nil {
@@ -372,7 +385,7 @@ func init() {
 	regAgg("array_agg", t(Any), types.Type{OID: types.OIDTextArray}, func() AggState { return &arrayAggState{} })
 }
 
-func oneArray(ret types.Type, eval func(n int) types.Value) func(string, []types.Type) (*Func, []types.Type, error) {
+func oneArray(ret types.Type, eval func(v types.Value) types.Value) func(string, []types.Type) (*Func, []types.Type, error) {
 	return func(name string, in []types.Type) (*Func, []types.Type, error) {
 		if len(in) != 1 {
 			return nil, nil, noFunc(name, in)
@@ -383,7 +396,7 @@ func oneArray(ret types.Type, eval func(n int) types.Value) func(string, []types
 		}
 		args := []types.Type{at}
 		return &Func{Name: name, Args: args, Ret: ret, Strict: true, Volatility: Immutable,
-			Eval: func(_ *Context, a []types.Value) (types.Value, error) { return eval(a[0].ArrayLen()), nil }}, args, nil
+			Eval: func(_ *Context, a []types.Value) (types.Value, error) { return eval(a[0]), nil }}, args, nil
 	}
 }
 
@@ -398,6 +411,11 @@ func arrayAggregate(in []types.Type) (*Aggregate, []types.Type, error) {
 	et := types.Type{OID: in[0].OID, Mod: -1}
 	if et.OID == types.OIDUnknown {
 		et = text
+	}
+	if types.IsArray(et.OID) && et.OID != types.OIDInt2Vector && et.OID != types.OIDOIDVector {
+		// array_agg(anyarray): the arrays stacked along a new first dimension.
+		return &Aggregate{Name: "array_agg", Args: []types.Type{et}, Ret: et, New: func() AggState { return &arrayAggArrays{} }},
+			[]types.Type{et}, nil
 	}
 	at, ok := types.ArrayOf(et)
 	if !ok {
@@ -429,5 +447,51 @@ func (s *arrayAggState) Merge(o AggState) error {
 	x := o.(*arrayAggState)
 	s.vals = append(s.vals, x.vals...)
 	s.seen = s.seen || x.seen
+	return nil
+}
+
+// arrayAggArrays is array_agg(anyarray): every input array, which must be
+// non-NULL, non-empty and of one shape, as one sub-array of the result.
+type arrayAggArrays struct {
+	subs []types.Value
+	dims []int
+}
+
+func (s *arrayAggArrays) Step(a []types.Value) error {
+	if a[0].IsNull() {
+		return pgerr.New(pgerr.NullValueNotAllowed, "cannot accumulate null arrays")
+	}
+	d := types.ArrayDims(a[0])
+	if len(d) == 0 {
+		return pgerr.New("2202E", "cannot accumulate empty arrays")
+	}
+	if s.subs == nil {
+		if len(d) >= 6 {
+			return pgerr.New(pgerr.ProgramLimitExceeded, "number of array dimensions (%d) exceeds the maximum allowed (6)", len(d)+1)
+		}
+		s.dims = d
+	} else if !equalInts(d, s.dims) {
+		return pgerr.New("2202E", "cannot accumulate arrays of different dimensionality")
+	}
+	s.subs = append(s.subs, a[0])
+	return nil
+}
+
+func (s *arrayAggArrays) Result() (types.Value, error) {
+	if s.subs == nil {
+		return types.Null, nil
+	}
+	return types.NewArray(s.subs), nil
+}
+
+func (s *arrayAggArrays) Merge(o AggState) error {
+	x := o.(*arrayAggArrays)
+	if len(x.subs) == 0 {
+		return nil
+	}
+	if s.subs != nil && !equalInts(x.dims, s.dims) {
+		return pgerr.New("2202E", "cannot accumulate arrays of different dimensionality")
+	}
+	s.subs, s.dims = append(s.subs, x.subs...), x.dims
 	return nil
 }

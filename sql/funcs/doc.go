@@ -45,6 +45,9 @@
 // (array_to_string, array_length/upper/lower/ndims/dims, cardinality,
 // array_cat/append/prepend, array_position; string_to_array is ordinary).
 // array_agg(anyelement) is specialised the same way by ResolveAggregate.
+// Functions the binder builds without a registry name (array_md.go, srf.go):
+// multidimensional subscripts and element assignment, ARRAY[…] over arrays,
+// and the arrays behind select-list set-returning functions.
 // The bitwise operators & | # are bound to int2and, int4or, int8xor ….
 //
 // # Strictness and volatility

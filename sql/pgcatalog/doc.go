@@ -49,9 +49,16 @@
 //     PostgreSQL 15's default btree operator classes), pg_constraint.conkey
 //     (int2[]), pg_class.reloptions, rolconfig, useconfig, ftoptions
 //     (text[], always NULL), polroles (oid[]), stxkeys, prattrs, stxkind.
-//     ACL columns (relacl is absent; nspacl, datacl) stay NULL text: there
-//     is no aclitem type. pg_proc lists scalar functions only (no
+//     ACL columns (relacl, nspacl, datacl) are aclitem[] and NULL (default
+//     privileges; PostgreSQL shows explicit ACLs for the public and
+//     pg_catalog schemas). pg_proc lists scalar functions only (no
 //     aggregates), with proargtypes but no argument names or defaults.
+//   - Array columns of user tables have their array types (atttypid 1007,
+//     1009 …, attndims as declared, data_type ARRAY, udt_name _int4).
+//   - regclass, regnamespace and regproc values print as names (the binder
+//     attaches the name, types.NewRegName); an OID that names nothing
+//     prints as a number, 0 as "-", as in PostgreSQL. regproc names the
+//     functions of pg_proc (whose OIDs are OmenDB's, not PostgreSQL's).
 //   - pg_attribute has no system columns (attnum < 0); pg_class has no
 //     TOAST tables; relpages/reltuples are 0/−1 (never analyzed).
 //   - Every index is shown as btree (OmenDB's learned and B-tree indexes

@@ -195,6 +195,11 @@ func dataType(t types.Type) string {
 		return "time without time zone"
 	case types.OIDInterval:
 		return "interval"
+	case types.OIDInt2Vector, types.OIDOIDVector:
+	default:
+		if types.IsArray(t.OID) {
+			return "ARRAY"
+		}
 	}
 	return types.TypeName(types.Type{OID: t.OID, Mod: -1})
 }

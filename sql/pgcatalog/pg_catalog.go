@@ -52,7 +52,7 @@ const (
 
 func init() {
 	define("pg_catalog", "pg_namespace", oidPgNamespace, []col{
-		{"oid", tOID}, {"nspname", tName}, {"nspowner", tOID}, {"nspacl", tText},
+		{"oid", tOID}, {"nspname", tName}, {"nspowner", tOID}, {"nspacl", types.AclItemArray},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
 		for _, n := range []struct {
@@ -75,7 +75,8 @@ func init() {
 		{"relisshared", tBool}, {"relpersistence", tChar}, {"relkind", tChar}, {"relnatts", tInt2},
 		{"relchecks", tInt2}, {"relhasrules", tBool}, {"relhastriggers", tBool}, {"relhassubclass", tBool},
 		{"relrowsecurity", tBool}, {"relforcerowsecurity", tBool}, {"relispopulated", tBool},
-		{"relreplident", tChar}, {"relispartition", tBool}, {"relrewrite", tOID}, {"reloptions", tTextArr},
+		{"relreplident", tChar}, {"relispartition", tBool}, {"relrewrite", tOID}, {"relacl", types.AclItemArray},
+		{"reloptions", tTextArr},
 		{"relpartbound", tText},
 	}, pgClassRows)
 
@@ -85,6 +86,7 @@ func init() {
 		{"attalign", tChar}, {"attstorage", tChar}, {"attcompression", tChar}, {"attnotnull", tBool},
 		{"atthasdef", tBool}, {"atthasmissing", tBool}, {"attidentity", tChar}, {"attgenerated", tChar},
 		{"attisdropped", tBool}, {"attislocal", tBool}, {"attinhcount", tInt4}, {"attcollation", tOID},
+		{"attacl", types.AclItemArray}, {"attoptions", tTextArr}, {"attfdwoptions", tTextArr},
 	}, pgAttributeRows)
 
 	define("pg_catalog", "pg_type", oidPgType, []col{
@@ -184,7 +186,7 @@ func init() {
 		{"oid", tOID}, {"datname", tName}, {"datdba", tOID}, {"encoding", tInt4}, {"datlocprovider", tChar},
 		{"datistemplate", tBool}, {"datallowconn", tBool}, {"datconnlimit", tInt4}, {"dattablespace", tOID},
 		{"datcollate", tText}, {"datctype", tText}, {"daticulocale", tText}, {"datcollversion", tText},
-		{"datacl", tText},
+		{"datacl", types.AclItemArray},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		return [][]types.Value{{
 			vOID(oidDatabase), vText(dbName(env)), vOID(oidBootstrap), vInt(6), vChar('c'),
@@ -523,7 +525,7 @@ func pgClassRows(env plan.VirtualEnv) ([][]types.Value, error) {
 			vBool(false), vChar('p'), vChar(r.kind), vInt(int64(r.natts)),
 			vInt(0), vBool(false), vBool(false), vBool(false),
 			vBool(false), vBool(false), vBool(true),
-			vChar(r.replident), vBool(false), vOID(0), null, null,
+			vChar(r.replident), vBool(false), vOID(0), null, null, null,
 		})
 	}
 	return rows, nil
@@ -531,7 +533,7 @@ func pgClassRows(env plan.VirtualEnv) ([][]types.Value, error) {
 
 func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
 	var rows [][]types.Value
-	add := func(rel uint32, name string, t types.Type, num int, notNull, hasDef bool, identity string, dropped bool) {
+	add := func(rel uint32, name string, t types.Type, dims, num int, notNull, hasDef bool, identity string, dropped bool) {
 		ti := typeByOID[t.OID]
 		byval, align, storage := false, byte('i'), byte('p')
 		if ti != nil {
@@ -551,25 +553,26 @@ func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
 		}
 		rows = append(rows, []types.Value{
 			vOID(rel), vText(name), vOID(uint32(t.OID)), vInt(-1), vInt(int64(typeLen(t.OID))),
-			vInt(int64(num)), vInt(0), vInt(-1), vInt(int64(t.Mod)), vBool(byval),
+			vInt(int64(num)), vInt(int64(dims)), vInt(-1), vInt(int64(t.Mod)), vBool(byval),
 			vChar(align), vChar(storage), vText(""), vBool(notNull),
 			vBool(hasDef), vBool(false), ident, vText(""),
 			vBool(dropped), vBool(true), vInt(0), vOID(typeCollation(t.OID)),
+			null, null, null,
 		})
 	}
 	for _, vt := range order {
 		for i, c := range vt.Cols {
-			add(vt.OID, c.Name, c.T, i+1, false, false, "", false)
+			add(vt.OID, c.Name, c.T, 0, i+1, false, false, "", false)
 		}
 	}
 	for _, t := range env.Catalog().Tables() {
 		for i, c := range t.Columns {
-			add(t.ID, c.Name, c.Type, i+1, c.NotNull, c.Default != "", c.Identity, c.Dropped)
+			add(t.ID, c.Name, c.Type, c.Dims, i+1, c.NotNull, c.Default != "", c.Identity, c.Dropped)
 		}
 		for _, ix := range t.Indexes {
 			for j, ci := range ix.Columns {
 				c := t.Columns[ci]
-				add(ix.ID, c.Name, c.Type, j+1, false, false, "", false)
+				add(ix.ID, c.Name, c.Type, 0, j+1, false, false, "", false)
 			}
 		}
 	}

@@ -32,6 +32,8 @@ var schema = []string{
 	`CREATE TABLE items (sku bigint PRIMARY KEY, title text, price double precision, added date)`,
 	`CREATE INDEX items_title_idx ON items (title)`,
 	`CREATE TABLE pairs (a integer NOT NULL, b integer NOT NULL, note char(3), PRIMARY KEY (a, b))`,
+	`CREATE TABLE tagged (id int PRIMARY KEY, tags text[] NOT NULL DEFAULT '{}', scores int4[], m float8[][],
+		v varchar(5)[], n numeric(6,2)[], ts timestamptz[])`,
 }
 
 // describe are psql commands (and catalog queries clients send) whose
@@ -49,6 +51,15 @@ var describe = []string{
 	`\d items`,
 	`\d pairs`,
 	`\du omendb`,
+	`\d tagged`,
+	`\dp tagged`,
+	`SELECT relname, relacl, array_to_string(relacl, ',') FROM pg_catalog.pg_class WHERE relname IN ('tagged', 'items') ORDER BY 1`,
+	`SELECT 'tagged'::regclass, 'tagged_pkey'::regclass::text, c.oid::regclass, 'public'::regnamespace, 0::regclass
+	   FROM pg_catalog.pg_class c WHERE c.relname = 'items'`,
+	"INSERT INTO tagged VALUES (1, '{a,\"b c\",NULL}', ARRAY[1,2], '{{1.5,2},{3,4}}', '{x}', '{1.5}', '{\"2024-01-02 03:04:05+00\"}')\n" +
+		`SELECT *, m[2][1], array_dims(m), cardinality(m) FROM tagged`,
+	`SELECT a.attname, a.atttypid, a.atttypid::regtype, format_type(a.atttypid, a.atttypmod), a.attndims
+	   FROM pg_catalog.pg_attribute a WHERE a.attrelid = 'tagged'::regclass AND a.attnum > 0 ORDER BY a.attnum`,
 	`SELECT indkey, indclass, indcollation, indoption, indkey[0] AS first, array_length(indkey::int2[], 1) AS n
 	   FROM pg_catalog.pg_index WHERE indrelid IN ('accounts'::regclass, 'pairs'::regclass) ORDER BY (SELECT relname FROM pg_catalog.pg_class WHERE oid = indexrelid)`,
 	`SELECT conname, conkey, confkey, array_to_string(conkey, ',') FROM pg_catalog.pg_constraint

@@ -2,8 +2,11 @@ package pgcatalog
 
 import (
 	"strings"
+	"sync"
 
+	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
 )
@@ -19,7 +22,8 @@ var typeAliases = map[string]string{
 	"timestamp with time zone": "timestamptz", "time without time zone": "time", `"char"`: "char",
 }
 
-// regResolve implements plan.RegResolve: regtypein and regnamespacein.
+// regResolve implements plan.RegResolve: regtypein, regnamespacein and
+// regprocin (a function name with one overload).
 func regResolve(typ types.OID, name string) (uint32, error) {
 	s := strings.TrimSpace(name)
 	switch typ {
@@ -54,6 +58,73 @@ func regResolve(typ types.OID, name string) (uint32, error) {
 			}
 		}
 		return 0, pgerr.New(pgerr.UndefinedObject, "type %q does not exist", s)
+	case types.OIDRegproc:
+		n := strings.Trim(strings.TrimPrefix(s, "pg_catalog."), `"`)
+		switch len(funcs.Overloads(n)) {
+		case 0:
+			return 0, pgerr.New(pgerr.UndefinedFunction, "function %q does not exist", s)
+		case 1:
+			return procOID(n), nil
+		}
+		return 0, pgerr.New("42725", "more than one function named %q", s)
 	}
 	return 0, pgerr.NotSupported("reg type %d literals are not supported", typ)
+}
+
+func init() { plan.RegName = regName }
+
+// procNames maps the OIDs of pg_proc's rows to their names (regprocout).
+var procNames = sync.OnceValue(func() map[uint32]string {
+	m := map[uint32]string{}
+	for _, n := range funcs.Names() {
+		for i, sig := range funcs.Overloads(n) {
+			m[overloadOID(n, i, sig)] = n
+		}
+	}
+	return m
+})
+
+// regName implements plan.RegName: regclassout, regnamespaceout and
+// regprocout.
+func regName(cat *catalog.Catalog, typ types.OID, oid uint32) string {
+	switch typ {
+	case types.OIDRegproc:
+		if n, ok := procNames()[oid]; ok {
+			return quoteIdent(n)
+		}
+		return ""
+	case types.OIDRegnamespace:
+		if n, ok := nspName(oid); ok {
+			return quoteIdent(n)
+		}
+		return ""
+	case types.OIDRegclass:
+		qualify := func(schema, name string) string {
+			if schema == "public" || schema == "pg_catalog" {
+				return quoteIdent(name) // on the default search_path
+			}
+			return quoteIdent(schema) + "." + quoteIdent(name)
+		}
+		if cat != nil {
+			if t, ok := cat.Table(oid); ok {
+				return qualify(t.Schema, t.Name)
+			}
+			if s, ok := cat.Sequence(oid); ok {
+				return qualify(s.Schema, s.Name)
+			}
+			for _, t := range cat.Tables() {
+				for _, ix := range t.Indexes {
+					if ix.ID == oid {
+						return qualify(t.Schema, ix.Name)
+					}
+				}
+			}
+		}
+		for _, vt := range order {
+			if vt.OID == oid {
+				return qualify(vt.Schema, vt.Name)
+			}
+		}
+	}
+	return ""
 }

@@ -52,12 +52,15 @@ var builtinTypes = []typeInfo{
 	{2950, "uuid", 16, false, 'U', 0, 2951, 'c', 0, false},
 	{3802, "jsonb", -1, false, 'U', 0, 3807, 'i', 0, false},
 	{4089, "regnamespace", 4, true, 'N', 0, 4090, 'i', 0, false},
+	{1033, "aclitem", 12, false, 'U', 0, 1034, 'i', 0, false},
 	// array types
 	{1000, "_bool", -1, false, 'A', 16, 0, 'i', 0, false},
 	{1001, "_bytea", -1, false, 'A', 17, 0, 'i', 0, false},
+	{1002, "_char", -1, false, 'A', 18, 0, 'i', 0, false},
 	{1003, "_name", -1, false, 'A', 19, 0, 'i', oidCColl, false},
 	{1005, "_int2", -1, false, 'A', 21, 0, 'i', 0, false},
 	{1007, "_int4", -1, false, 'A', 23, 0, 'i', 0, false},
+	{1008, "_regproc", -1, false, 'A', 24, 0, 'i', 0, false},
 	{1009, "_text", -1, false, 'A', 25, 0, 'i', oidDefaultColl, false},
 	{1014, "_bpchar", -1, false, 'A', 1042, 0, 'i', oidDefaultColl, false},
 	{1015, "_varchar", -1, false, 'A', 1043, 0, 'i', oidDefaultColl, false},
@@ -74,6 +77,10 @@ var builtinTypes = []typeInfo{
 	{2951, "_uuid", -1, false, 'A', 2950, 0, 'i', 0, false},
 	{199, "_json", -1, false, 'A', 114, 0, 'i', 0, false},
 	{3807, "_jsonb", -1, false, 'A', 3802, 0, 'i', 0, false},
+	{2210, "_regclass", -1, false, 'A', 2205, 0, 'i', 0, false},
+	{2211, "_regtype", -1, false, 'A', 2206, 0, 'i', 0, false},
+	{4090, "_regnamespace", -1, false, 'A', 4089, 0, 'i', 0, false},
+	{1034, "_aclitem", -1, false, 'A', 1033, 0, 'i', 0, false},
 }
 
 var typeByOID = func() map[types.OID]*typeInfo {

@@ -4,29 +4,33 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/types"
 )
 
 // Arrays: ARRAY[…], ARRAY(subquery), subscripts, op ANY/ALL (array) and
-// array concatenation. Arrays are one-dimensional (see package types);
-// nested constructors fail with 0A000.
+// array concatenation. ARRAY[…] over arrays (ARRAY[ARRAY[1,2],[3,4]])
+// builds a multidimensional array and subscripts take every index at once
+// (funcs.ArrayOfArrays, funcs.ArraySubscript), so that a[i] of a
+// two-dimensional array is NULL as in PostgreSQL.
 
 func (b *Binder) bindArrayExpr(a *pg.A_ArrayExpr, s *scope) (Expr, error) {
 	elems := make([]Expr, 0, len(a.Elements))
 	ts := make([]types.Type, 0, len(a.Elements))
+	nested := 0
 	for _, n := range a.Elements {
-		if n.GetAArrayExpr() != nil {
-			return nil, pgerr.NotSupported("multidimensional arrays are not supported")
-		}
 		e, err := b.bindExpr(n, s)
 		if err != nil {
 			return nil, err
 		}
-		if types.IsArray(e.Type().OID) {
-			return nil, pgerr.NotSupported("multidimensional arrays are not supported")
+		if n.GetAArrayExpr() != nil || types.IsArray(e.Type().OID) {
+			nested++
 		}
 		elems = append(elems, e)
 		ts = append(ts, e.Type())
+	}
+	if nested > 0 {
+		return b.bindArrayOfArrays(elems, ts, nested)
 	}
 	if len(elems) == 0 {
 		return nil, pgerr.New(pgerr.IndeterminateDatatype, "cannot determine type of empty array").
@@ -48,6 +52,37 @@ func (b *Binder) bindArrayExpr(a *pg.A_ArrayExpr, s *scope) (Expr, error) {
 	return b.fold(&ArrayExpr{Elems: elems, T: at})
 }
 
+// bindArrayOfArrays binds ARRAY[e1, …] whose elements are arrays (unknown
+// literals among them are read as arrays of the others' type).
+func (b *Binder) bindArrayOfArrays(elems []Expr, ts []types.Type, nested int) (Expr, error) {
+	var known []types.Type
+	for _, t := range ts {
+		if !isUnknown(t) {
+			if !types.IsArray(t.OID) {
+				return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot determine type of multidimensional array: ARRAY elements mix arrays and %s", types.TypeName(t))
+			}
+			known = append(known, types.ElemType(types.Type{OID: t.OID, Mod: -1}))
+		}
+	}
+	if len(known) == 0 {
+		return nil, pgerr.New(pgerr.IndeterminateDatatype, "could not find array type for data type unknown[]")
+	}
+	et, err := unify(known, "ARRAY")
+	if err != nil {
+		return nil, err
+	}
+	at, ok := types.ArrayOf(types.Type{OID: et.OID, Mod: -1})
+	if !ok {
+		return nil, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(et))
+	}
+	for i := range elems {
+		if elems[i], err = b.coerce(elems[i], at, false); err != nil {
+			return nil, err
+		}
+	}
+	return b.fold(&Func{F: funcs.ArrayOfArrays(at, len(elems)), Args: elems})
+}
+
 // bindEmptyArrayCast binds ARRAY[]::t[], the one place an empty
 // constructor has a type.
 func (b *Binder) bindEmptyArrayCast(tc *pg.TypeCast) (Expr, bool, error) {
@@ -65,14 +100,30 @@ func (b *Binder) bindEmptyArrayCast(tc *pg.TypeCast) (Expr, bool, error) {
 	return &Const{V: types.NewArray(nil), T: t}, true, nil
 }
 
-// bindIndirection binds a[i] (subscripts) on an array expression.
+// bindIndirection binds a[i] (subscripts), a[i:j] (slices) and
+// (record).field on an expression; consecutive subscripts are one array
+// reference a[i][j], and when one of them is a slice all are (a[2][1:2] is
+// a[1:2][1:2]), as in PostgreSQL.
 func (b *Binder) bindIndirection(ind *pg.A_Indirection, s *scope) (Expr, error) {
 	e, err := b.bindExpr(ind.Arg, s)
 	if err != nil {
 		return nil, err
 	}
+	var run []*pg.A_Indices
+	flush := func() error {
+		if len(run) == 0 {
+			return nil
+		}
+		var err error
+		e, err = b.arrayRef(e, run, s)
+		run = nil
+		return err
+	}
 	for _, n := range ind.Indirection {
 		if f := n.GetString_(); f != nil {
+			if err := flush(); err != nil {
+				return nil, err
+			}
 			if e, err = bindFieldSelect(e, f.Sval); err != nil {
 				return nil, err
 			}
@@ -82,26 +133,73 @@ func (b *Binder) bindIndirection(ind *pg.A_Indirection, s *scope) (Expr, error) 
 		if ai == nil {
 			return nil, pgerr.NotSupported("this indirection is not supported yet")
 		}
-		if ai.IsSlice {
-			return nil, pgerr.NotSupported("array slices are not supported yet")
-		}
-		t := e.Type()
-		if !types.IsArray(t.OID) {
+		if t := e.Type(); !types.IsArray(t.OID) {
 			return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.TypeName(t))
 		}
-		idx, err := b.bindExpr(ai.Uidx, s)
-		if err != nil {
-			return nil, err
-		}
-		if idx, err = b.coerce(idx, types.Int4, false); err != nil {
-			return nil, pgerr.New(pgerr.DatatypeMismatch, "array subscript must have type integer")
-		}
-		e, err = b.fold(&Subscript{Arr: e, Idx: idx, T: types.ElemType(t)})
-		if err != nil {
-			return nil, err
-		}
+		run = append(run, ai)
+	}
+	if err := flush(); err != nil {
+		return nil, err
 	}
 	return e, nil
+}
+
+// arrayRef binds arr[…][…]: an element, or a slice when any index is one.
+func (b *Binder) arrayRef(arr Expr, run []*pg.A_Indices, s *scope) (Expr, error) {
+	if len(run) > 6 {
+		return nil, pgerr.New(pgerr.ProgramLimitExceeded, "number of array dimensions (%d) exceeds the maximum allowed (6)", len(run))
+	}
+	slice := false
+	for _, ai := range run {
+		slice = slice || ai.IsSlice
+	}
+	args := []Expr{arr}
+	if !slice {
+		for _, ai := range run {
+			i, err := b.bindSubscript(ai.Uidx, s)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, i)
+		}
+		return b.fold(&Func{F: funcs.ArraySubscript(arr.Type(), len(run)), Args: args})
+	}
+	hasLo := make([]bool, len(run))
+	hasHi := make([]bool, len(run))
+	for d, ai := range run {
+		lo, hi := ai.Lidx, ai.Uidx
+		if !ai.IsSlice {
+			lo = nil // a[n] among slices is a[1:n]
+			hasLo[d] = false
+		}
+		if lo != nil {
+			i, err := b.bindSubscript(lo, s)
+			if err != nil {
+				return nil, err
+			}
+			args, hasLo[d] = append(args, i), true
+		}
+		if hi != nil {
+			i, err := b.bindSubscript(hi, s)
+			if err != nil {
+				return nil, err
+			}
+			args, hasHi[d] = append(args, i), true
+		}
+	}
+	return b.fold(&Func{F: funcs.ArraySlice(arr.Type(), hasLo, hasHi), Args: args})
+}
+
+// bindSubscript binds one array subscript (an integer).
+func (b *Binder) bindSubscript(n *pg.Node, s *scope) (Expr, error) {
+	idx, err := b.bindExpr(n, s)
+	if err != nil {
+		return nil, err
+	}
+	if idx, err = b.coerce(idx, types.Int4, false); err != nil {
+		return nil, pgerr.New(pgerr.DatatypeMismatch, "array subscript must have type integer")
+	}
+	return idx, nil
 }
 
 // bindAnyArray binds l op ANY (r) / l op ALL (r) where r is an array.

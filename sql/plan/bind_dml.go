@@ -7,6 +7,7 @@ import (
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/types"
 )
 
@@ -236,12 +237,17 @@ func (b *Binder) bindSetList(t *catalog.Table, list []*pg.Node, s *scope) ([]Set
 	seen := map[int]bool{}
 	for _, n := range list {
 		rt := n.GetResTarget()
-		if len(rt.Indirection) > 0 {
-			return nil, pgerr.NotSupported("assignment to a subfield is not supported")
-		}
 		i := t.ColumnIndex(rt.Name)
 		if i < 0 {
 			return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, t.Name)
+		}
+		if len(rt.Indirection) > 0 {
+			var err error
+			if out, err = b.bindElementSet(t, i, rt, s, out); err != nil {
+				return nil, err
+			}
+			seen[i] = true
+			continue
 		}
 		if seen[i] {
 			return nil, pgerr.New(pgerr.DuplicateColumn, "multiple assignments to same column %q", rt.Name)
@@ -376,3 +382,57 @@ func (b *Binder) BindDelete(del *pg.DeleteStmt) (*Delete, error) {
 // BindExprText binds a standalone expression over no columns (CHECK-free
 // defaults, SET values).
 func (b *Binder) BindExprText(n *pg.Node) (Expr, error) { return b.bindExpr(n, &scope{}) }
+
+// bindElementSet binds SET a[i]…[j] = x: the column becomes
+// funcs.ArrayAssign of its value (or of the previous assignment to the same
+// column, so that SET a[1] = x, a[2] = y does both).
+func (b *Binder) bindElementSet(t *catalog.Table, col int, rt *pg.ResTarget, s *scope, out []SetClause) ([]SetClause, error) {
+	ct := t.Columns[col].Type
+	if !types.IsArray(ct.OID) {
+		return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.TypeName(ct))
+	}
+	var idx []Expr
+	for _, n := range rt.Indirection {
+		ai := n.GetAIndices()
+		if ai == nil {
+			return nil, pgerr.NotSupported("assignment to a subfield is not supported")
+		}
+		if ai.IsSlice {
+			return nil, pgerr.NotSupported("assignment to array slices is not supported yet")
+		}
+		e, err := b.bindSubscript(ai.Uidx, s)
+		if err != nil {
+			return nil, err
+		}
+		idx = append(idx, e)
+	}
+	if rt.Val.GetSetToDefault() != nil || rt.Val.GetMultiAssignRef() != nil {
+		return nil, pgerr.NotSupported("this assignment to an array element is not supported")
+	}
+	x, err := b.bindExpr(rt.Val, s)
+	if err != nil {
+		return nil, err
+	}
+	if x, err = b.assignCoerce(x, types.ElemType(ct), rt.Name); err != nil {
+		return nil, err
+	}
+	prev := -1
+	for k := range out {
+		if out[k].Col == col {
+			prev = k
+		}
+	}
+	var base Expr
+	if prev >= 0 {
+		base = out[prev].E
+	} else if base, err = b.bindExpr(pg.MakeColumnRefNode([]*pg.Node{pg.MakeStrNode(t.Columns[col].Name)}, rt.Location), s); err != nil {
+		return nil, err
+	}
+	args := append(append([]Expr{base}, idx...), x)
+	e := &Func{F: funcs.ArrayAssign(types.Type{OID: ct.OID, Mod: -1}, len(idx)), Args: args}
+	if prev >= 0 {
+		out[prev].E = e
+		return out, nil
+	}
+	return append(out, SetClause{Col: col, E: e}), nil
+}

@@ -207,8 +207,8 @@ func (b *Binder) typeFromName(tn *pg.TypeName) (types.Type, error) {
 	if err != nil || len(tn.ArrayBounds) == 0 {
 		return t, err
 	}
-	if len(tn.ArrayBounds) > 1 {
-		return types.Type{}, pgerr.NotSupported("multidimensional arrays are not supported")
+	if types.IsArray(t.OID) {
+		return t, nil // _int4[] is _int4
 	}
 	at, ok := types.ArrayOf(t)
 	if !ok {
@@ -235,15 +235,22 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 			return b.regclass(c.V.S)
 		}
 	}
-	// 'name'::regtype and 'name'::regnamespace likewise (sql/pgcatalog).
-	if (t.OID == types.OIDRegtype || t.OID == types.OIDRegnamespace) && RegResolve != nil {
+	// 'name'::regtype, ::regnamespace and ::regproc likewise (sql/pgcatalog).
+	if (t.OID == types.OIDRegtype || t.OID == types.OIDRegnamespace || t.OID == types.OIDRegproc) && RegResolve != nil {
 		if c, ok := e.(*Const); ok && c.V.K == types.KindText {
 			oid, err := RegResolve(t.OID, c.V.S)
 			if err != nil {
 				return nil, err
 			}
-			return &Const{V: types.NewInt(int64(oid)), T: types.Type{OID: t.OID, Mod: -1}}, nil
+			return &Const{V: b.regValue(t.OID, oid), T: types.Type{OID: t.OID, Mod: -1}}, nil
 		}
+	}
+	if (t.OID == types.OIDRegclass || t.OID == types.OIDRegnamespace || t.OID == types.OIDRegproc) && e.Type().OID != t.OID {
+		c, err := b.coerce(e, t, true)
+		if err != nil {
+			return nil, err
+		}
+		return b.fold(&Func{F: b.regNamer(t.OID), Args: []Expr{c}})
 	}
 	return b.coerce(e, t, true)
 }
@@ -255,16 +262,16 @@ func (b *Binder) regclass(name string) (Expr, error) {
 	}
 	rel = strings.Trim(rel, `"`)
 	if t, ok := b.Cat.Lookup(schema, rel); ok {
-		return &Const{V: types.NewInt(int64(t.ID)), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+		return &Const{V: b.regValue(types.OIDRegclass, t.ID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
 	}
 	if sq, ok := b.Cat.LookupSequence(schema, rel); ok {
-		return &Const{V: types.NewInt(int64(sq.ID)), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+		return &Const{V: b.regValue(types.OIDRegclass, sq.ID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
 	}
 	if t, i, ok := b.Cat.LookupIndex(schema, rel); ok {
-		return &Const{V: types.NewInt(int64(t.Indexes[i].ID)), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+		return &Const{V: b.regValue(types.OIDRegclass, t.Indexes[i].ID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
 	}
 	if oid, ok := systemRelOID(rel); ok {
-		return &Const{V: types.NewInt(int64(oid)), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+		return &Const{V: b.regValue(types.OIDRegclass, oid), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
 	}
 	return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
 }

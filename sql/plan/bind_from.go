@@ -16,6 +16,9 @@ type fromItem struct {
 	cols  []scopeCol // idx relative to the item's own row
 	width int
 	off   int // offset of the item's row in the statement's scope
+	// lateral is set for a function over earlier FROM items (srf.go); it
+	// has no node of its own until bindFrom places it over them.
+	lateral *lateralFn
 }
 
 func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
@@ -120,6 +123,11 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 	for _, a := range fc.Args {
 		e, err := b.bindExpr(a, argScope)
 		if err != nil {
+			if code := pgerr.Code(err); parent != nil && (code == pgerr.UndefinedColumn || code == pgerr.UndefinedTable) {
+				if _, err2 := b.bindExpr(a, parent); err2 == nil {
+					return b.bindLateralFunc(name, fc, rf.Alias, parent)
+				}
+			}
 			return nil, err
 		}
 		args = append(args, e)
@@ -134,43 +142,9 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 	if len(args) < 2 || len(args) > 3 {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function generate_series with %d arguments does not exist", len(args))
 	}
-	t, err := unify(ts[:2], "generate_series")
+	args, t, err := b.seriesArgs(args, ts)
 	if err != nil {
 		return nil, err
-	}
-	if isUnknown(ts[0]) && isUnknown(ts[1]) || t.OID == types.OIDInt2 {
-		t = types.Int4
-	}
-	switch {
-	case numRank(t.OID) > 0:
-		if t.OID != types.OIDNumeric && t.OID != types.OIDInt8 {
-			t = map[bool]types.Type{true: types.Int4, false: types.Int8}[t.OID == types.OIDInt4]
-			if numRank(t.OID) >= 5 {
-				t = types.Numeric
-			}
-		}
-		for i := range args {
-			if args[i], err = b.coerce(args[i], t, false); err != nil {
-				return nil, err
-			}
-		}
-	case dtRank(t.OID) > 0:
-		if t.OID == types.OIDDate {
-			t = types.TimestampTZ
-		}
-		for i := 0; i < 2; i++ {
-			if args[i], err = b.coerce(args[i], t, false); err != nil {
-				return nil, err
-			}
-		}
-		if len(args) != 3 {
-			return nil, pgerr.New(pgerr.UndefinedFunction, "function generate_series(%s, %s) does not exist", types.TypeName(t), types.TypeName(t))
-		}
-		if args[2], err = b.coerce(args[2], types.Interval, false); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, pgerr.New(pgerr.UndefinedFunction, "function generate_series(%s) does not exist", types.TypeName(t))
 	}
 	colName := "generate_series"
 	alias := "generate_series"
@@ -190,9 +164,17 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 	if err != nil {
 		return nil, err
 	}
-	r, err := b.bindFromItem(j.Rarg, parent)
+	rParent := parent
+	if j.Rarg.GetRangeFunction() != nil {
+		// A function on the right may read the left side (implicit LATERAL).
+		rParent = &scope{parent: parent.parent, cols: l.cols, width: l.width}
+	}
+	r, err := b.bindFromItem(j.Rarg, rParent)
 	if err != nil {
 		return nil, err
+	}
+	if l.lateral != nil || (r.lateral != nil && (j.Jointype != pg.JoinType_JOIN_INNER || rParent == parent)) {
+		return nil, pgerr.NotSupported("functions over other FROM items are supported after a comma or on the right of an inner JOIN")
 	}
 	s := &scope{parent: parent.parent}
 	for _, c := range l.cols {
@@ -263,6 +245,18 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 		}
 		conds = append(conds, splitAnd(q)...)
 	}
+	if r.lateral != nil {
+		// The function's rows for each left row: an Expand over the left
+		// side, the join conditions a filter above it.
+		var n Node = &Expand{Input: l.node, Arr: r.lateral.arr, Cols: append(append([]Column(nil), l.node.Columns()...), r.lateral.cols...)}
+		if len(conds) > 0 {
+			n = &Filter{Input: n, Cond: and(conds)}
+		}
+		if j.Alias != nil {
+			return nil, pgerr.NotSupported("aliases on JOIN expressions are not supported yet")
+		}
+		return &fromItem{node: n, cols: s.cols, width: s.width}, nil
+	}
 	jn := &Join{Kind: kind, Left: l.node, Right: r.node, Cols: append(append([]Column(nil), l.node.Columns()...), r.node.Columns()...)}
 	var residual []Expr
 	for _, c := range conds {
@@ -301,11 +295,16 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 // filled with every item's columns in FROM order; the returned plan's row
 // has that same layout.
 func (b *Binder) bindFrom(from []*pg.Node, where *pg.Node, s *scope) (Node, []Expr, error) {
-	var items []*fromItem
+	var items, all []*fromItem
 	for _, f := range from {
 		it, err := b.bindFromItem(f, s)
 		if err != nil {
 			return nil, nil, err
+		}
+		all = append(all, it)
+		if it.lateral != nil {
+			items = []*fromItem{placeLateral(items, it, s)}
+			continue
 		}
 		it.off = s.width
 		for _, c := range it.cols {
@@ -317,12 +316,12 @@ func (b *Binder) bindFrom(from []*pg.Node, where *pg.Node, s *scope) (Node, []Ex
 	}
 	// Duplicate table names in one FROM list are an error in PostgreSQL.
 	seen := map[string]bool{}
-	for _, it := range items {
+	for _, it := range all {
 		if len(it.cols) > 0 {
 			name := it.cols[0].table
 			if _, isJoin := it.node.(*Join); !isJoin && name != "" {
 				if seen[name] {
-					return nil, nil, pgerr.New(pgerr.DuplicateObject, "table name %q specified more than once", name)
+					return nil, nil, pgerr.New("42712", "table name %q specified more than once", name) // duplicate_alias
 				}
 				seen[name] = true
 			}

@@ -38,8 +38,11 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 	if name == "_pg_expandarray" && len(names) == 2 {
 		return b.bindExpandArray(fc, s)
 	}
+	if (name == "unnest" || name == "generate_series") && s.srf != nil {
+		return b.bindSelectSRF(name, fc, s)
+	}
 	if name == "unnest" || name == "generate_subscripts" {
-		return nil, pgerr.NotSupported("set-returning function %s is supported only in FROM", name)
+		return nil, pgerr.NotSupported("set-returning function %s is supported only in FROM and in a select list", name)
 	}
 	if fc.AggWithinGroup {
 		return nil, pgerr.NotSupported("ordered-set aggregates are not supported yet")

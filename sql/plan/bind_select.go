@@ -215,7 +215,7 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 
 	srf := s.srf
 	s.srf = nil
-	if srf.arr != nil {
+	if len(srf.calls) > 0 {
 		if hasAgg || s.win != nil {
 			return nil, pgerr.NotSupported("set-returning functions with aggregates or window functions are not supported yet")
 		}
@@ -223,7 +223,9 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		for i := range sortExprs {
 			sortEs[i] = sortExprs[i].E
 		}
-		input = placeExpand(input, srf.arr, exprs, sortEs)
+		if input, err = placeSRFs(input, srf, exprs, sortEs); err != nil {
+			return nil, err
+		}
 		for i := range sortExprs {
 			sortExprs[i].E = sortEs[i]
 		}

@@ -9,12 +9,18 @@
 // INSERT/UPDATE), infers parameter types ($n), folds constant expressions,
 // and rewrites expressions above an aggregation onto its output.
 //
-// Arrays (bind_array.go): ARRAY[…] and ARRAY(subquery) constructors,
-// subscripts, op ANY/ALL (array), || between arrays and elements, and
-// unnest / generate_subscripts / information_schema._pg_expandarray in
-// FROM; _pg_expandarray is also allowed in a select list (srf.go, an Expand
-// node), the one set-returning function there apart from generate_series
-// without FROM. Aggregates may carry ORDER BY (AggCall.Order).
+// Arrays (bind_array.go): ARRAY[…] (over arrays: multidimensional) and
+// ARRAY(subquery) constructors, subscripts a[i][j] and slices a[i:j] (one
+// funcs call, so a[i] of a 2-D array is NULL), UPDATE … SET a[i] = x,
+// op ANY/ALL (array), || between arrays and elements, and unnest /
+// generate_subscripts / information_schema._pg_expandarray in FROM, also
+// over earlier FROM items (implicit LATERAL, after a comma or on the right
+// of an inner JOIN: an Expand node over the items before it; LEFT JOIN
+// LATERAL fails with 0A000). Set-returning functions in a select list
+// (srf.go: unnest, generate_series, _pg_expandarray) become one Expand node
+// and run in lockstep as in PostgreSQL 10+. 'name'::regclass and
+// oid::regclass carry the relation's name for output (regname.go).
+// Aggregates may carry ORDER BY (AggCall.Order).
 //
 // Window functions (window.go) become one Window node above aggregation and
 // HAVING and below the projection; frames other than from UNBOUNDED

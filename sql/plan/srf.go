@@ -4,15 +4,23 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/types"
 )
 
-// Set-returning functions in the select list. Only
-// information_schema._pg_expandarray(anyarray) is supported there (JDBC's
-// getPrimaryKeys and getIndexInfo call it): every call in one select list
-// must have the same argument, and they all advance together, as
-// PostgreSQL's ProjectSet does. Its value is a record (x, n) — the element
-// and its subscript — whose fields are read with (f(…)).x / (f(…)).n.
+// Set-returning functions in the select list: unnest(anyarray),
+// generate_series(…) and information_schema._pg_expandarray(anyarray) (JDBC's
+// getPrimaryKeys and getIndexInfo call it). Several calls in one select list
+// run in lockstep, as PostgreSQL 10+'s ProjectSet runs them: the row is
+// repeated as often as the longest call returns rows and the shorter ones
+// give NULL. Each call is an array (generate_series builds its series as
+// one, funcs.SeriesArray) read by an Expand node: one call, or several over
+// the same argument, read the element column directly; calls over different
+// arguments expand the ordinals 1…max and pick their elements by ordinal
+// (funcs.SRFOrdinals, funcs.ElemAt), which evaluates each argument once for
+// the count and once per element, so volatile arguments are refused there
+// (0A000). _pg_expandarray's value is a record (x, n) — the element and its
+// subscript — whose fields are read with (f(…)).x / (f(…)).n.
 
 // Expand emits, for every input row and every element of Arr, the input row
 // followed by three columns: the (x, n) record, x and n. A NULL or empty
@@ -36,17 +44,32 @@ type FieldSelect struct {
 // Type implements Expr.
 func (e *FieldSelect) Type() types.Type { return e.T }
 
-// srfRef stands for the record of the select list's _pg_expandarray call
+// srfRef stands for call Idx of the select list's set-returning functions
 // until the Expand node is placed.
-type srfRef struct{ T types.Type }
+type srfRef struct {
+	T   types.Type
+	Idx int
+}
 
 // Type implements Expr.
 func (e *srfRef) Type() types.Type { return e.T }
 
-// srfCtx collects the argument of _pg_expandarray calls of a select list.
+// srfCall is one set-returning function call of a select list: its array
+// and whether it is _pg_expandarray (whose value is the (x, n) record).
+type srfCall struct {
+	arr    Expr
+	key    string
+	record bool
+}
+
+// srfCtx collects the set-returning function calls of a select list.
 type srfCtx struct {
-	arr Expr
-	key string
+	calls []srfCall
+}
+
+func (c *srfCtx) add(arr Expr, record bool, t types.Type) Expr {
+	c.calls = append(c.calls, srfCall{arr: arr, key: ExprKey(arr), record: record})
+	return &srfRef{T: t, Idx: len(c.calls) - 1}
 }
 
 // expandRecord is the record type of _pg_expandarray over elements of type
@@ -54,6 +77,23 @@ type srfCtx struct {
 // whose fields it knows.
 func expandRecord(elem types.Type) types.Type {
 	return types.Type{OID: types.OIDRecord, Mod: int32(elem.OID)}
+}
+
+// srfArgs binds the arguments of a select-list set-returning function (no
+// set-returning function may be nested in them).
+func (b *Binder) srfArgs(fc *pg.FuncCall, s *scope) ([]Expr, error) {
+	saved := s.srf
+	s.srf = nil
+	defer func() { s.srf = saved }()
+	args := make([]Expr, 0, len(fc.Args))
+	for _, a := range fc.Args {
+		e, err := b.bindExpr(a, s)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, e)
+	}
+	return args, nil
 }
 
 // bindExpandArray binds a _pg_expandarray call of a select list.
@@ -64,20 +104,54 @@ func (b *Binder) bindExpandArray(fc *pg.FuncCall, s *scope) (Expr, error) {
 	if len(fc.Args) != 1 {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function _pg_expandarray with %d arguments does not exist", len(fc.Args))
 	}
-	e, err := b.bindExpr(fc.Args[0], s)
+	args, err := b.srfArgs(fc, s)
 	if err != nil {
 		return nil, err
 	}
+	e := args[0]
 	t := e.Type()
 	if !types.IsArray(t.OID) {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function information_schema._pg_expandarray(%s) does not exist", types.TypeName(t))
 	}
-	k := ExprKey(e)
-	if s.srf.arr != nil && s.srf.key != k {
-		return nil, pgerr.NotSupported("set-returning functions with different arguments in one select list are not supported")
+	return s.srf.add(e, true, expandRecord(types.ElemType(t))), nil
+}
+
+// bindSelectSRF binds unnest(anyarray) or generate_series(…) in a select
+// list.
+func (b *Binder) bindSelectSRF(name string, fc *pg.FuncCall, s *scope) (Expr, error) {
+	args, err := b.srfArgs(fc, s)
+	if err != nil {
+		return nil, err
 	}
-	s.srf.arr, s.srf.key = e, k
-	return &srfRef{T: expandRecord(types.ElemType(t))}, nil
+	if name == "generate_series" {
+		ts := make([]types.Type, len(args))
+		for i, a := range args {
+			ts[i] = a.Type()
+		}
+		args, t, err := b.seriesArgs(args, ts)
+		if err != nil {
+			return nil, err
+		}
+		stepT := t
+		if len(args) == 3 {
+			stepT = args[2].Type()
+		}
+		arr := &Func{F: funcs.SeriesArray(t, stepT, len(args)), Args: args}
+		return s.srf.add(arr, false, t), nil
+	}
+	if len(args) != 1 {
+		return nil, pgerr.NotSupported("unnest with several arguments is supported only in FROM")
+	}
+	at := args[0].Type()
+	if isUnknown(at) {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function unnest(unknown) is not unique").
+			WithHint("Could not choose a best candidate function. You might need to add explicit type casts.")
+	}
+	if !types.IsArray(at.OID) {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function unnest(%s) does not exist", types.TypeName(at)).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	return s.srf.add(args[0], false, types.ElemType(at)), nil
 }
 
 // bindFieldSelect binds (e).field on a record.
@@ -95,25 +169,224 @@ func bindFieldSelect(e Expr, field string) (Expr, error) {
 	return nil, pgerr.New(pgerr.UndefinedColumn, "column %q not found in data type record", field)
 }
 
-// placeExpand puts an Expand node over input and rewrites the srfRefs of
-// exprs into its record column.
-func placeExpand(input Node, arr Expr, exprs ...[]Expr) Node {
+// placeSRFs puts an Expand node for the select list's set-returning
+// functions over input and rewrites the srfRefs of exprs into its columns.
+func placeSRFs(input Node, srf *srfCtx, exprs ...[]Expr) (Node, error) {
 	in := input.Columns()
+	base := len(in)
+	calls := srf.calls
+	same := true
+	for _, c := range calls[1:] {
+		same = same && c.key == calls[0].key
+	}
+	arr := calls[0].arr
+	var ref func(r *srfRef) Expr
+	if same {
+		ref = func(r *srfRef) Expr {
+			if calls[r.Idx].record {
+				return &ColRef{Idx: base, T: r.T}
+			}
+			return &ColRef{Idx: base + 1, T: r.T}
+		}
+	} else {
+		arrs := make([]Expr, len(calls))
+		for i, c := range calls {
+			if c.record {
+				return nil, pgerr.NotSupported("_pg_expandarray with other set-returning functions over different arguments is not supported")
+			}
+			volatile := false
+			Walk(c.arr, func(x Expr) bool {
+				if f, ok := x.(*Func); ok && f.F.Volatility == funcs.Volatile {
+					volatile = true
+				}
+				_, sub := x.(*Subquery)
+				volatile = volatile || sub
+				return true
+			})
+			if volatile {
+				return nil, pgerr.NotSupported("set-returning functions over different volatile arguments in one select list are not supported")
+			}
+			arrs[i] = c.arr
+		}
+		arr = &Func{F: funcs.SRFOrdinals(len(arrs)), Args: arrs}
+		ref = func(r *srfRef) Expr {
+			a := calls[r.Idx].arr
+			return &Func{F: funcs.ElemAt(a.Type()), Args: []Expr{a, &ColRef{Idx: base + 2, T: types.Int4}}}
+		}
+	}
 	rt := expandRecord(types.ElemType(arr.Type()))
 	cols := append(append([]Column(nil), in...),
 		Column{Name: "_pg_expandarray", T: rt},
 		Column{Name: "x", T: types.ElemType(types.Type{OID: arr.Type().OID, Mod: -1})},
 		Column{Name: "n", T: types.Int4})
-	base := len(in)
 	for _, es := range exprs {
 		for i := range es {
 			es[i] = Transform(es[i], func(x Expr) (Expr, bool) {
 				if r, ok := x.(*srfRef); ok {
-					return &ColRef{Idx: base, T: r.T}, true
+					return ref(r), true
 				}
 				return x, false
 			})
 		}
 	}
-	return &Expand{Input: input, Arr: arr, Cols: cols}
+	return &Expand{Input: input, Arr: arr, Cols: cols}, nil
+}
+
+// seriesArgs resolves generate_series's arguments (FROM and select list):
+// the series type and the arguments coerced to it (the step of a date/time
+// series to interval).
+func (b *Binder) seriesArgs(args []Expr, ts []types.Type) ([]Expr, types.Type, error) {
+	if len(args) < 2 || len(args) > 3 {
+		return nil, types.Type{}, pgerr.New(pgerr.UndefinedFunction, "function generate_series with %d arguments does not exist", len(args))
+	}
+	t, err := unify(ts[:2], "generate_series")
+	if err != nil {
+		return nil, t, err
+	}
+	if isUnknown(ts[0]) && isUnknown(ts[1]) || t.OID == types.OIDInt2 {
+		t = types.Int4
+	}
+	switch {
+	case numRank(t.OID) > 0:
+		if t.OID != types.OIDNumeric && t.OID != types.OIDInt8 {
+			t = map[bool]types.Type{true: types.Int4, false: types.Int8}[t.OID == types.OIDInt4]
+			if numRank(t.OID) >= 5 {
+				t = types.Numeric
+			}
+		}
+		for i := range args {
+			if args[i], err = b.coerce(args[i], t, false); err != nil {
+				return nil, t, err
+			}
+		}
+	case dtRank(t.OID) > 0:
+		if t.OID == types.OIDDate {
+			t = types.TimestampTZ
+		}
+		for i := 0; i < 2; i++ {
+			if args[i], err = b.coerce(args[i], t, false); err != nil {
+				return nil, t, err
+			}
+		}
+		if len(args) != 3 {
+			return nil, t, pgerr.New(pgerr.UndefinedFunction, "function generate_series(%s, %s) does not exist", types.TypeName(t), types.TypeName(t))
+		}
+		if args[2], err = b.coerce(args[2], types.Interval, false); err != nil {
+			return nil, t, err
+		}
+	default:
+		return nil, t, pgerr.New(pgerr.UndefinedFunction, "function generate_series(%s) does not exist", types.TypeName(t))
+	}
+	return args, t, nil
+}
+
+// lateralFn is a set-returning function in FROM whose arguments read
+// earlier FROM items (FROM t, unnest(t.a)): PostgreSQL's implicit LATERAL.
+// It becomes an Expand node over the join of those items, so the items
+// before it are joined in FROM order (no reordering across it).
+type lateralFn struct {
+	arr  Expr
+	cols []Column // the Expand's record, x and n columns, named
+}
+
+// bindLateralFunc binds unnest(anyarray), generate_series(…) or
+// _pg_expandarray(anyarray) in FROM over the columns of earlier items.
+func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, from *scope) (*fromItem, error) {
+	args := make([]Expr, 0, len(fc.Args))
+	for _, a := range fc.Args {
+		e, err := b.bindExpr(a, from)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, e)
+	}
+	var arr Expr
+	var et types.Type
+	xName, nName := name, "........n"
+	switch name {
+	case "unnest", "_pg_expandarray":
+		if len(args) != 1 || !types.IsArray(args[0].Type().OID) {
+			return nil, pgerr.NotSupported("%s over other FROM items takes one array", name)
+		}
+		arr, et = args[0], types.ElemType(args[0].Type())
+		if name == "_pg_expandarray" {
+			xName, nName = "x", "n"
+		}
+	case "generate_series":
+		ts := make([]types.Type, len(args))
+		for i, a := range args {
+			ts[i] = a.Type()
+		}
+		var err error
+		if args, et, err = b.seriesArgs(args, ts); err != nil {
+			return nil, err
+		}
+		stepT := et
+		if len(args) == 3 {
+			stepT = args[2].Type()
+		}
+		arr = &Func{F: funcs.SeriesArray(et, stepT, len(args)), Args: args}
+	default:
+		return nil, pgerr.NotSupported("%s over other FROM items (LATERAL) is not supported yet", name)
+	}
+	aliasName := name
+	if alias != nil {
+		aliasName = alias.Aliasname
+		if name != "_pg_expandarray" {
+			xName = aliasName
+		}
+		for i, cn := range nodeName(alias.Colnames) {
+			switch {
+			case i == 0:
+				xName = cn
+			case i == 1 && name == "_pg_expandarray":
+				nName = cn
+			}
+		}
+	}
+	cols := []Column{
+		{Name: "........record", T: expandRecord(et)},
+		{Name: xName, T: et},
+		{Name: nName, T: types.Int4},
+	}
+	it := itemFrom(nil, aliasName, cols, nil)
+	it.lateral = &lateralFn{arr: arr, cols: cols}
+	return it, nil
+}
+
+// placeLateral joins the items bound so far (cross joins in FROM order; the
+// WHERE clause's conditions are placed above) and puts the lateral
+// function's Expand over them: one item spanning the scope row so far plus
+// the function's columns.
+func placeLateral(items []*fromItem, fn *fromItem, s *scope) *fromItem {
+	lf := fn.lateral
+	var cur Node
+	for _, it := range items {
+		if cur == nil {
+			cur = it.node
+			continue
+		}
+		cur = &Join{Kind: InnerJoin, Left: cur, Right: it.node,
+			Cols: append(append([]Column(nil), cur.Columns()...), it.node.Columns()...)}
+	}
+	if cur == nil {
+		cur = &Values{Rows: [][]Expr{{}}}
+	}
+	in := cur.Columns()
+	base := s.width
+	exp := &Expand{Input: cur, Arr: lf.arr, Cols: append(append([]Column(nil), in...), lf.cols...)}
+	merged := &fromItem{node: exp, off: 0, width: base + len(lf.cols)}
+	for _, it := range items {
+		for _, c := range it.cols {
+			c.idx += it.off
+			merged.cols = append(merged.cols, c)
+		}
+	}
+	for _, c := range fn.cols {
+		c.idx += base
+		merged.cols = append(merged.cols, c)
+		s.cols = append(s.cols, c)
+	}
+	s.width += len(lf.cols)
+	return merged
 }

@@ -71,3 +71,8 @@ func (n *VirtualScan) Columns() []Column { return n.Cols }
 // OID at bind time ('integer'::regtype). Package sql/pgcatalog sets it; nil
 // leaves such literals to the type's input function.
 var RegResolve func(typ types.OID, name string) (uint32, error)
+
+// RegName gives the name a regclass, regnamespace or regproc OID prints as in cat
+// (schema-qualified when the schema is not on the search path), "" when the
+// OID names nothing. Package sql/pgcatalog sets it; nil prints OIDs.
+var RegName func(cat *catalog.Catalog, typ types.OID, oid uint32) string

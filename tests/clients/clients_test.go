@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"os/exec"
@@ -230,6 +231,111 @@ func TestPgxArrays(t *testing.T) {
 	if err := c.QueryRow(ctx, `SELECT indkey::int2[], indclass::oid[] FROM pg_catalog.pg_index WHERE indrelid = 'arr_smoke'::regclass`).Scan(&key, &cls); err != nil ||
 		len(key) != 1 || key[0] != 1 || len(cls) != 1 || cls[0] != 1978 {
 		t.Errorf("pg_index arrays: %v %v, %v", key, cls, err)
+	}
+}
+
+// TestPgxArrayColumns stores arrays in array columns: bound binary
+// parameters in, binary and text results out (scanned into []int32,
+// []string, [][]int32), COPY in text and CSV format, and the catalog's
+// column types.
+func TestPgxArrayColumns(t *testing.T) {
+	srv := testserver.Start(t)
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, `CREATE TABLE arrcol (id int PRIMARY KEY, tags text[], scores int4[], m float8[][])`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `INSERT INTO arrcol VALUES ($1, $2, $3, $4)`, 1, []string{"a", "b c", `q"`}, []int32{-1, 0, 2147483647},
+		[][]float64{{1.5, 2}, {3, -4}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `INSERT INTO arrcol VALUES (2, '{}', NULL, '{{1},{2}}')`); err != nil {
+		t.Fatal(err)
+	}
+	n, err := c.PgConn().CopyFrom(ctx, strings.NewReader("3\t{x,\"y z\"}\t{7,NULL}\t{{0.5}}\n"), `COPY arrcol FROM STDIN`)
+	if err != nil || n.RowsAffected() != 1 {
+		t.Fatalf("COPY text: %v, %v", n, err)
+	}
+	n, err = c.PgConn().CopyFrom(ctx, strings.NewReader("4,\"{\"\"a,b\"\",c}\",\"{1,2}\",\n"), `COPY arrcol FROM STDIN (FORMAT csv)`)
+	if err != nil || n.RowsAffected() != 1 {
+		t.Fatalf("COPY csv: %v, %v", n, err)
+	}
+	// pgx's CopyFrom sends COPY … FROM STDIN (FORMAT binary).
+	nb, err := c.CopyFrom(ctx, pgx.Identifier{"arrcol"}, []string{"id", "tags", "scores", "m"},
+		pgx.CopyFromRows([][]any{{int32(5), []string{"p", ""}, []int32{5, 6}, [][]float64{{1, 2, 3}}}}))
+	if err != nil || nb != 1 {
+		t.Fatalf("COPY binary: %d, %v", nb, err)
+	}
+	var bin string
+	if err := c.QueryRow(ctx, `SELECT tags::text || scores::text || m::text FROM arrcol WHERE id = 5`).Scan(&bin); err != nil || bin != `{p,""}{5,6}{{1,2,3}}` {
+		t.Errorf("COPY binary row: %q, %v", bin, err)
+	}
+	if _, err := c.Exec(ctx, `DELETE FROM arrcol WHERE id = 5`); err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		tags   []string
+		scores []int32
+		m      [][]float64
+	}
+	want := map[int32]row{
+		1: {[]string{"a", "b c", `q"`}, []int32{-1, 0, 2147483647}, [][]float64{{1.5, 2}, {3, -4}}},
+		2: {[]string{}, nil, [][]float64{{1}, {2}}},
+		3: {[]string{"x", "y z"}, nil, [][]float64{{0.5}}},
+		4: {[]string{"a,b", "c"}, []int32{1, 2}, nil},
+	}
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
+		rows, err := c.Query(ctx, `SELECT id, tags, scores, m FROM arrcol WHERE id <> 3 ORDER BY id`, mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for rows.Next() {
+			var id int32
+			var r row
+			if err := rows.Scan(&id, &r.tags, &r.scores, &r.m); err != nil {
+				t.Fatalf("mode %v: scan: %v", mode, err)
+			}
+			w := want[id]
+			if fmt.Sprint(r.tags) != fmt.Sprint(w.tags) || fmt.Sprint(r.scores) != fmt.Sprint(w.scores) || fmt.Sprint(r.m) != fmt.Sprint(w.m) ||
+				(r.m == nil) != (w.m == nil) || (r.scores == nil) != (w.scores == nil) {
+				t.Errorf("mode %v: row %d: got %v, want %v", mode, id, r, w)
+			}
+			got++
+		}
+		if err := rows.Err(); err != nil || got != 3 {
+			t.Errorf("mode %v: %d rows, %v", mode, got, err)
+		}
+	}
+	// Row 3's NULL element needs a pointer slice.
+	var s3 []*int32
+	if err := c.QueryRow(ctx, `SELECT scores FROM arrcol WHERE id = 3`).Scan(&s3); err != nil || len(s3) != 2 || *s3[0] != 7 || s3[1] != nil {
+		t.Errorf("int4[] with NULL: %v, %v", s3, err)
+	}
+	var ids []int32
+	if err := c.QueryRow(ctx, `SELECT array_agg(id ORDER BY id) FROM arrcol WHERE tags && $1`, []string{"b c", "c"}).Scan(&ids); err != nil ||
+		fmt.Sprint(ids) != "[1 4]" {
+		t.Errorf("tags && $1: %v, %v", ids, err)
+	}
+	var types_ []string
+	if err := c.QueryRow(ctx, `SELECT array_agg(format_type(atttypid, atttypmod) ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'arrcol'::regclass AND attnum > 0`).Scan(&types_); err != nil ||
+		fmt.Sprint(types_) != "[integer text[] integer[] double precision[]]" {
+		t.Errorf("pg_attribute types: %v, %v", types_, err)
+	}
+	var buf bytes.Buffer
+	if _, err := c.PgConn().CopyTo(ctx, &buf, `COPY arrcol TO STDOUT (FORMAT csv)`); err != nil {
+		t.Fatal(err)
+	}
+	if want := `1,"{a,""b c"",""q\""""}","{-1,0,2147483647}","{{1.5,2},{3,-4}}"
+2,{},,"{{1},{2}}"
+3,"{x,""y z""}","{7,NULL}",{{0.5}}
+4,"{""a,b"",c}","{1,2}",
+`; buf.String() != want {
+		t.Errorf("COPY TO csv:\n%s\nwant\n%s", buf.String(), want)
 	}
 }
 

@@ -72,6 +72,7 @@ public class Smoke {
                 fail.add("DatabaseMetaData.getTables: " + e.getSQLState() + " " + e.getMessage());
             }
             metadata(c);
+            arrays(c);
         }
         if (!fail.isEmpty()) {
             System.out.println(String.join("\n", fail));
@@ -130,5 +131,40 @@ public class Smoke {
         got.sort(null);
         check("getIndexInfo", got, List.of("java_meta_made true 1 made", "java_meta_made true 2 price",
                 "java_meta_note_key false 1 note", "java_meta_pkey false 1 b", "java_meta_pkey false 2 a"));
+    }
+
+    // Array columns: setArray/createArrayOf parameters, getArray results
+    // (one- and two-dimensional, NULL elements), and getColumns' type.
+    static void arrays(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS java_arr");
+            s.execute("CREATE TABLE java_arr (id int PRIMARY KEY, tags text[], scores int4[], m int[][])");
+        }
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO java_arr VALUES (?, ?, ?, ?)")) {
+            p.setInt(1, 1);
+            p.setArray(2, c.createArrayOf("text", new String[]{"a", "b c", null}));
+            p.setArray(3, c.createArrayOf("int4", new Integer[]{1, -2, 3}));
+            p.setObject(4, new int[][]{{1, 2}, {3, 4}});
+            p.executeUpdate();
+        }
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT tags, scores, m FROM java_arr WHERE id = 1")) {
+            r.next();
+            check("getArray text[]", Arrays.toString((Object[]) r.getArray(1).getArray()), "[a, b c, null]");
+            check("getArray int4[]", Arrays.toString((Object[]) r.getArray(2).getArray()), "[1, -2, 3]");
+            check("getArray int[][]", Arrays.deepToString((Object[]) r.getArray(3).getArray()), "[[1, 2], [3, 4]]");
+            check("base type", r.getArray(2).getBaseTypeName(), "int4");
+        }
+        try (PreparedStatement p = c.prepareStatement("SELECT id FROM java_arr WHERE ? = ANY (scores)")) {
+            p.setInt(1, -2);
+            try (ResultSet r = p.executeQuery()) {
+                check("= ANY (column)", r.next() ? r.getInt(1) : -1, 1);
+            }
+        }
+        List<String> got = new ArrayList<>();
+        try (ResultSet r = c.getMetaData().getColumns(null, "public", "java_arr", "%")) {
+            while (r.next()) got.add(r.getString("COLUMN_NAME") + " " + r.getInt("DATA_TYPE") + " " + r.getString("TYPE_NAME"));
+        }
+        check("getColumns arrays", got, List.of("id " + Types.INTEGER + " int4", "tags " + Types.ARRAY + " _text",
+                "scores " + Types.ARRAY + " _int4", "m " + Types.ARRAY + " _int4"));
     }
 }

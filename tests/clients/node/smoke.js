@@ -37,6 +37,12 @@ async function main() {
   } catch (e) {
     if (e.code !== '23505') fail.push(`duplicate key: SQLSTATE ${e.code}, want 23505`);
   }
+  // Array columns: JS arrays in as parameters, parsed arrays out.
+  await c.query('CREATE TABLE node_arr (id int PRIMARY KEY, tags text[], m int[][])');
+  await c.query('INSERT INTO node_arr VALUES ($1, $2, $3)', [1, ['a', 'b c', null, 'q"'], [[1, 2], [3, 4]]]);
+  const a = await c.query('SELECT tags, m, m[2][1] AS e FROM node_arr');
+  check('text[]', a.rows[0].tags, ['a', 'b c', null, 'q"']); check('int[][]', a.rows[0].m, [[1, 2], [3, 4]]);
+  check('m[2][1]', a.rows[0].e, 3);
   await c.end();
   if (fail.length) { console.log(fail.join('\n')); process.exit(1); }
   console.log('ok');

@@ -54,6 +54,14 @@ except psycopg2.Error as e:
     if e.pgcode != "23505":
         fail.append("duplicate key: SQLSTATE %s, want 23505" % e.pgcode)
 conn.rollback()
+# Array columns: lists in (ARRAY[...] literals), lists out (text format).
+cur.execute("CREATE TABLE py_arr (id int PRIMARY KEY, tags text[], m int[][])")
+cur.execute("INSERT INTO py_arr VALUES (%s, %s, %s)", (1, ["a", "b c", None, 'q"'], [[1, 2], [3, 4]]))
+conn.commit()
+cur.execute("SELECT tags, m, m[2][1] FROM py_arr")
+got = cur.fetchone()
+if got != (["a", "b c", None, 'q"'], [[1, 2], [3, 4]], 3):
+    fail.append("arrays: got %r" % (got,))
 if fail:
     print("\n".join(fail))
     sys.exit(1)

@@ -1,0 +1,32 @@
+package plan
+
+import (
+	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/types"
+)
+
+// reg* values carry the name they print (types.NewRegName): the binder
+// resolves it against its catalog snapshot, for literals ('t'::regclass)
+// when it binds them and for casts of OIDs (c.oid::regclass) when they run.
+
+// regValue is the regclass/regnamespace/regtype value of oid.
+func (b *Binder) regValue(typ types.OID, oid uint32) types.Value {
+	if RegName == nil || typ == types.OIDRegtype {
+		return types.NewInt(int64(oid))
+	}
+	return types.NewRegName(oid, RegName(b.Cat, typ, oid))
+}
+
+// regNamer attaches the name to a cast's regclass/regnamespace/regproc
+// value.
+func (b *Binder) regNamer(typ types.OID) *funcs.Func {
+	t := types.Type{OID: typ, Mod: -1}
+	cat := b.Cat
+	return &funcs.Func{Name: types.TypeName(t), Args: []types.Type{t}, Ret: t, Strict: true, Volatility: funcs.Stable,
+		Eval: func(_ *funcs.Context, a []types.Value) (types.Value, error) {
+			if RegName == nil {
+				return a[0], nil
+			}
+			return types.NewRegName(uint32(a[0].I), RegName(cat, typ, uint32(a[0].I))), nil
+		}}
+}
