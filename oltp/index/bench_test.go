@@ -32,6 +32,10 @@ func loaded(kind string, ks [][]byte) Index {
 		hs[i] = uint64(i)
 	}
 	switch kind {
+	case "learned-keyed": // key-source mode, keys read from ks by handle
+		l := newKeyedLearned(LearnedOptions{}, 0)
+		l.Load(ks, hs)
+		return l
 	case "learned":
 		l := NewLearned()
 		l.Load(ks, hs)
@@ -45,10 +49,13 @@ func loaded(kind string, ks [][]byte) Index {
 
 var benchSizes = []int{100_000, 1_000_000}
 
+// benchKinds are Kinds plus the learned index's key-source mode.
+var benchKinds = []string{"learned", "learned-keyed", "btree"}
+
 func BenchmarkGet(b *testing.B) {
 	for _, n := range benchSizes {
 		ks := benchKeys(n)
-		for _, kind := range Kinds {
+		for _, kind := range benchKinds {
 			b.Run(fmt.Sprintf("index=%s/keys=%d", kind, n), func(b *testing.B) {
 				ix := loaded(kind, ks)
 				r := rand.New(rand.NewPCG(3, 4))
@@ -82,7 +89,7 @@ func BenchmarkMergeBuild(b *testing.B) {
 func BenchmarkPut(b *testing.B) {
 	for _, n := range benchSizes {
 		ks := benchKeys(n)
-		for _, kind := range Kinds {
+		for _, kind := range benchKinds {
 			b.Run(fmt.Sprintf("index=%s/keys=%d", kind, n), func(b *testing.B) {
 				ix := loaded(kind, ks)
 				r := rand.New(rand.NewPCG(5, 6))

@@ -3,6 +3,7 @@ package index
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -104,7 +105,7 @@ func TestConcurrentReaders(t *testing.T) {
 			for e := range errs {
 				t.Errorf("seed %d: %s", seed, e)
 			}
-			if l, ok := ix.(*Learned); ok {
+			if l, ok := asLearned(ix); ok {
 				l.WaitMerges()
 				if l.Stats().Merges == 0 {
 					t.Error("the writer never merged: the test did not exercise merges")
@@ -153,7 +154,7 @@ func TestConcurrentAppends(t *testing.T) {
 								failed.Store("scan handle belongs to another key")
 							}
 							if !first && (max(prev, kid)-min(prev, kid) > 2 || prev == kid) {
-								failed.Store("scan skipped a stable key or repeated a key")
+								failed.Store(fmt.Sprintf("scan skipped a stable key or repeated a key: %d after %d (scan from %d, published %d)", kid, prev, id, p))
 							}
 							prev, first = kid, false
 							c++
@@ -186,7 +187,7 @@ func TestConcurrentAppends(t *testing.T) {
 			if f := failed.Load(); f != nil {
 				t.Fatalf("seed %d: %v", seed, f)
 			}
-			if l, ok := ix.(*Learned); ok {
+			if l, ok := asLearned(ix); ok {
 				l.Flush()
 				if err := l.st.Load().base.verify(); err != nil {
 					t.Fatal(err)

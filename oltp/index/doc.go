@@ -2,9 +2,10 @@
 // index (Learned, the default for every primary and secondary key) and a
 // B-tree peer (BTree, github.com/tidwall/btree) that stays selectable with
 // CREATE INDEX … USING btree or a server flag, so both run the same SQL
-// workload. Both implement Index; New(kind) makes either. Keys are byte
-// strings in keycode order (package oltp/keycode); values are uint64 row
-// handles.
+// workload. Both implement Index; New(kind) makes either, and
+// NewWithKeySource(kind, ks) makes a primary-key index whose learned form
+// stores no keys (key-source mode, below). Keys are byte strings in keycode
+// order (package oltp/keycode); values are uint64 row handles.
 //
 // # The learned index
 //
@@ -53,10 +54,68 @@
 // chunk's own common prefix, so long shared prefixes cost nothing; keys with
 // equal projections are ordered by comparing the full keys.
 //
+// # Key-source mode
+//
+// A primary key need not be stored twice: the row store keeps each row's
+// encoded key in its version chain, reachable from the handle (HyPer's ART
+// does the same with tuple identifiers). A Learned index made with a
+// KeySource (LearnedOptions.KeySource; the row store's primary indexes)
+// stores per base key only
+//
+//   - a handle: uint32 when every handle of the run is below 2^32 (narrow
+//     runs), else uint64;
+//   - a 32-bit fingerprint, order-preserving within its chunk: each chunk
+//     keeps its keys' common prefix (in a per-run arena, once per chunk), the
+//     projection base of its first key and a shift chosen so that the
+//     chunk's range of projections fits 32 bits; a key's fingerprint is
+//     (projection after the chunk prefix − base) >> shift. Fingerprints are
+//     monotone non-decreasing within a chunk and the chunk's model predicts
+//     on them.
+//
+// A lookup finds the chunk as in the other modes (the top level keeps the
+// chunks' first-key projections), checks the probe against the chunk prefix,
+// binary-searches the fingerprints inside the model's window, and fetches
+// keys through the KeySource only to order keys with equal fingerprints and
+// for Get's final exact-match check. A chunk is exact when its keys have one
+// length L, at most 8 bytes follow the prefix and the shift drops only bits
+// that are zero in every projection: then equal fingerprints mean equal keys
+// for an L-byte probe and nothing is fetched (sequential and dense integer
+// keys). Uniform 64-bit keys fetch one key per Get.
+//
+// In this mode upserts of base keys are in place as before (the new handle
+// must fit the run's width, else it goes to the buffer), appends beyond the
+// last key store only the handle (the tail is searched by fetching keys and
+// gets fingerprints when it is modelled), and deletes always go to the
+// buffer as tombstones: a base entry's handle is the only way to its key, so
+// it is never overwritten with the dead marker. The insert buffer keeps its
+// keys. A merge looks up each buffered key in the old base to splice the
+// handle lists (fetching only the keys those lookups need), then builds the
+// new run, fetching every key once through a per-window cache. Scan fetches
+// the keys it hands to its callback. The default Epsilon is 32 (fingerprints
+// are half the size of projections, so the window costs the same cache
+// lines).
+//
+// Memory: 4 bytes of fingerprint + 4 (narrow) or 8 bytes of handle per key,
+// plus models (56-byte chunk, 8-byte top-level entry, 2–4 radix entries and the
+// chunk prefix per chunk: ~0.05 bytes per key for uniform keys, ~1.5 for
+// adversarial ones) — about 8.1 bytes per key, against 16 in fixed mode.
+// Arrays are allocated at their exact size by builds and merges; only
+// in-place appends leave room (up to 25%) until the next merge.
+//
+// KeySource contract (the invariant the row store keeps): ks(h) returns the
+// key h was Put or Loaded with, unchanged, for as long as the index exists —
+// a reader may hold a handle of an entry the writer has since replaced or
+// deleted; ks is safe for concurrent use and does not wait for the writer.
+// The row store meets it because a chain is added to its table's handle
+// table before its handle is indexed, chains are never removed from it
+// (Reclaim trims versions, never chains; DROP TABLE drops the index with
+// the table) and a chain's key is immutable.
+//
 // # Invariants
 //
-//  1. A run's keys are strictly ascending; proj is monotone non-decreasing
-//     within a chunk (fixed mode: strictly, over the whole run).
+//  1. A run's keys are strictly ascending; proj (fp in key-source mode) is
+//     monotone non-decreasing within a chunk (fixed mode: strictly, over the
+//     whole run).
 //  2. For every key at position i of chunk c: |i − c.start − pred(key)| ≤
 //     c.err. Hence the lower bound of any probe lies in
 //     [pred−err−1, pred+err+2] (slope ≥ 0). Lookups search only that
@@ -88,8 +147,12 @@
 // the active buffer; base handles are read atomically and may be newer.
 //
 // Memory ownership: keys passed in are copied if kept; a run's arrays are
-// never mutated after publication except handles (atomically). Keys handed
-// to a Scan callback are valid only during the callback.
+// never mutated after publication except handles (atomically) and, in
+// key-source mode, the fingerprints of appended tail positions, written
+// before the run that models them is published and never read through the
+// older run. Keys handed to a Scan callback are valid only during the
+// callback. A KeySource is called from readers, the writer and the merge
+// goroutine.
 //
 // # B-tree peer
 //

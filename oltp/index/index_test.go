@@ -154,7 +154,7 @@ func indexScan(ix Index, from []byte, desc bool, limit int) (keys []string, hand
 }
 
 func flush(ix Index) {
-	if l, ok := ix.(*Learned); ok {
+	if l, ok := asLearned(ix); ok {
 		l.Flush()
 	}
 }
@@ -189,7 +189,7 @@ func TestModel(t *testing.T) {
 					return k
 				}
 				// Start from a bulk load half the time.
-				if l, ok := ix.(*Learned); ok && r.IntN(2) == 0 {
+				if _, ok := asLearned(ix); ok && r.IntN(2) == 0 {
 					for i := 0; i < ops/2; i++ {
 						k := pick(i)
 						ref.put(string(k), uint64(i))
@@ -199,7 +199,7 @@ func TestModel(t *testing.T) {
 					for i, k := range ref.keys {
 						ks[i], hs[i] = []byte(k), ref.m[k]
 					}
-					l.Load(ks, hs)
+					ix.(Loader).Load(ks, hs)
 				}
 				for i := 0; i < ops; i++ {
 					k := pick(i)
@@ -265,7 +265,7 @@ func TestModel(t *testing.T) {
 				if st.Keys != len(ref.keys) {
 					t.Fatalf("Stats.Keys = %d, want %d", st.Keys, len(ref.keys))
 				}
-				if l, ok := ix.(*Learned); ok {
+				if l, ok := asLearned(ix); ok {
 					if err := l.st.Load().base.verify(); err != nil {
 						t.Fatalf("seed %d: %v", seed, err)
 					}

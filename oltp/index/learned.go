@@ -14,7 +14,7 @@ import (
 type LearnedOptions struct {
 	// Epsilon is the target half-width of a model's search window: chunks
 	// are split until their measured error is at most Epsilon (or they
-	// reach the minimum chunk size). Default 16.
+	// reach the minimum chunk size). Default 16, 32 in key-source mode.
 	Epsilon int
 	// MaxChunk is the largest number of keys under one linear model.
 	// Default 4096.
@@ -25,11 +25,22 @@ type LearnedOptions struct {
 	// in place at the end of the base after which they get models.
 	MinBuffer     int
 	BufferDivisor int
+	// KeySource, when set, makes a key-source index: its base run stores
+	// no keys, only 32-bit fingerprints and handles, and fetches keys
+	// through KeySource (see KeySource for the contract). The row store
+	// uses it for primary keys, whose rows keep their keys.
+	KeySource KeySource
 }
 
 func (o *LearnedOptions) fill() {
 	if o.Epsilon <= 0 {
 		o.Epsilon = defaultEpsilon
+		if o.KeySource != nil {
+			// Fingerprints are half the size of projections: a window of
+			// twice the positions costs the same cache lines, and halves
+			// the models' share of the ~8 bytes per key.
+			o.Epsilon = defaultKeyedEpsilon
+		}
 	}
 	if o.MaxChunk <= 0 {
 		o.MaxChunk = defaultMaxChunk
@@ -76,7 +87,7 @@ func NewLearned() *Learned { return NewLearnedOptions(LearnedOptions{}) }
 func NewLearnedOptions(o LearnedOptions) *Learned {
 	o.fill()
 	l := &Learned{opt: o}
-	l.st.Store(&state{active: newDelta(), base: &run{}})
+	l.st.Store(&state{active: newDelta(), base: &run{ks: o.KeySource}})
 	return l
 }
 
@@ -117,6 +128,10 @@ func (l *Learned) Put(key []byte, handle uint64) {
 	merging := l.merging.Load()
 	st := l.st.Load()
 	if it, ok := st.active.get(key); ok {
+		if it.tomb && !merging && st.base.ks != nil && l.reviveInBase(st, key, handle) {
+			l.count.Add(1)
+			return
+		}
 		st.active.set(key, handle, false)
 		if it.tomb {
 			l.count.Add(1)
@@ -132,10 +147,10 @@ func (l *Learned) Put(key []byte, handle uint64) {
 			return
 		}
 	}
-	if pos, found, _ := st.base.lowerBound(key); found {
+	pos, found, _ := st.base.lowerBound(key)
+	if found {
 		old := st.base.handle(pos)
-		if !merging {
-			atomic.StoreUint64(&st.base.handles[pos], handle)
+		if !merging && st.base.setHandle(pos, handle) {
 			if old == deadHandle {
 				st.base.dead--
 				l.count.Add(1)
@@ -146,9 +161,10 @@ func (l *Learned) Put(key []byte, handle uint64) {
 		if old == deadHandle {
 			l.count.Add(1)
 		}
+		l.maybeMerge(st, merging)
 		return
 	}
-	if !merging && l.tryAppend(st, key, handle) {
+	if !merging && l.tryAppend(st, key, handle, pos) {
 		l.count.Add(1)
 		return
 	}
@@ -157,12 +173,32 @@ func (l *Learned) Put(key []byte, handle uint64) {
 	l.maybeMerge(st, merging)
 }
 
+// reviveInBase puts a key-source base key back in place when its delete
+// left a tombstone in the active buffer: it stores the new handle in the
+// base, then removes the tombstone (a concurrent reader sees the key absent
+// or present with the new handle, never both). Keeping the entry out of the
+// buffer matters for scans: a reader pairs its base snapshot (entries
+// appended later are not visited) with the live buffer, so a live buffer
+// entry for a key appended to the base after the reader started would be
+// seen without the base keys before it. Writer only, while no merge runs.
+func (l *Learned) reviveInBase(st *state, key []byte, handle uint64) bool {
+	pos, found, _ := st.base.lowerBound(key)
+	if !found || !st.base.setHandle(pos, handle) {
+		return false
+	}
+	st.active.remove(key)
+	return true
+}
+
 // tryAppend appends key in place at the end of a fixed-mode base when it
 // sorts after every base key and has the base's shape: the common case of
 // ascending primary keys (sequences, timestamps). It reports whether it did.
 // Writer only, and only while no merge runs.
-func (l *Learned) tryAppend(st *state, key []byte, handle uint64) bool {
+func (l *Learned) tryAppend(st *state, key []byte, handle uint64, pos int) bool {
 	b := st.base
+	if b.ks != nil {
+		return l.tryAppendKeyed(st, key, handle, pos)
+	}
 	if !b.fixed || len(key) != b.keyLen || !bytes.Equal(key[:len(b.prefix)], b.prefix) {
 		return false
 	}
@@ -236,7 +272,9 @@ func (l *Learned) Delete(key []byte) bool {
 		return false
 	}
 	l.count.Add(-1)
-	if merging {
+	if merging || st.base.ks != nil {
+		// Key-source runs keep the handle (it is how the key is found), so
+		// their deletes always go to the buffer as tombstones.
 		st.active.set(key, 0, true)
 		l.maybeMerge(st, merging)
 		return true
@@ -316,17 +354,25 @@ func (l *Learned) Load(keys [][]byte, handles []uint64) {
 		}
 		return
 	}
-	nb := buildRun(func(yield func([]byte, uint64)) {
-		for i, k := range keys {
-			yield(k, handles[i])
-		}
-	}, l.opt.Epsilon, l.opt.MaxChunk)
+	var nb *run
+	if l.opt.KeySource != nil {
+		nb = buildKeyed(l.opt.KeySource, slices.Clone(handles), l.opt.Epsilon, l.opt.MaxChunk)
+	} else {
+		nb = buildRun(func(yield func([]byte, uint64)) {
+			for i, k := range keys {
+				yield(k, handles[i])
+			}
+		}, l.opt.Epsilon, l.opt.MaxChunk)
+	}
 	l.st.Store(&state{active: newDelta(), base: nb})
 	l.count.Store(int64(len(keys)))
 }
 
 // mergeRun builds the run that replaces base once buf is applied to it.
 func mergeRun(base *run, buf *delta, eps, maxChunk int) *run {
+	if base.ks != nil {
+		return mergeKeyed(base, buf, eps, maxChunk)
+	}
 	if r := mergeFixed(base, buf, eps, maxChunk); r != nil {
 		return r
 	}

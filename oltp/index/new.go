@@ -30,3 +30,16 @@ func New(kind string) (Index, error) {
 	}
 	return nil, fmt.Errorf("index: unknown index kind %q (want one of %v)", kind, Kinds)
 }
+
+// NewWithKeySource is New for an index whose keys can be read back from its
+// handles (the row store's primary keys: a handle leads to the row version
+// chain, which keeps the encoded key). The learned index then runs in
+// key-source mode (LearnedOptions.KeySource: no keys stored, ~8 bytes per
+// key); a B-tree ignores ks.
+func NewWithKeySource(kind string, ks KeySource) (Index, error) {
+	switch kind {
+	case "", "learned":
+		return NewLearnedOptions(LearnedOptions{KeySource: ks}), nil
+	}
+	return New(kind)
+}

@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"sort"
 	"sync/atomic"
+	"unsafe"
 )
 
 // deadHandle marks a base entry deleted in place. Put rejects it.
@@ -36,6 +37,19 @@ type run struct {
 	arena   []byte   // general mode: the keys, back to back
 	offs    []uint32 // general mode: key i is arena[offs[i]:offs[i+1]]
 
+	// Key-source mode (keyed.go): no keys, no projections. ks yields the key
+	// of a handle; fp holds each key's 32-bit fingerprint within its chunk;
+	// handles live in h32 when narrow (every handle < 2^32), else in
+	// handles; cpfx holds the chunks' common prefixes back to back.
+	ks     KeySource
+	fp     []uint32
+	h32    []uint32 // atomic access only once published
+	narrow bool
+	cpfx   []byte
+	kc     [][]byte // build scratch: cached keys kcFrom.. (nil once built)
+	kcFrom int
+	xs     []uint64 // build scratch: projections of one chunk
+
 	chunks  []chunk
 	topProj []uint64 // per chunk: projection after prefix of its first key
 	radix   []uint32 // radix[b]: first chunk whose bucket >= b
@@ -61,7 +75,8 @@ func (r *run) size() int { return r.n + int(r.tail.Load()) }
 func (r *run) clone() *run {
 	c := &run{n: r.n, fixed: r.fixed, keyLen: r.keyLen, prefix: r.prefix, proj: r.proj, handles: r.handles,
 		arena: r.arena, offs: r.offs, chunks: r.chunks, topProj: r.topProj, radix: r.radix, topMin: r.topMin,
-		shift: r.shift, sumErr: r.sumErr, maxErr: r.maxErr, dead: r.dead}
+		shift: r.shift, sumErr: r.sumErr, maxErr: r.maxErr, dead: r.dead,
+		ks: r.ks, fp: r.fp, h32: r.h32, narrow: r.narrow, cpfx: r.cpfx}
 	c.tail.Store(r.tail.Load())
 	return c
 }
@@ -69,18 +84,28 @@ func (r *run) clone() *run {
 // chunk is one linear model over keys [start, end) of a run.
 type chunk struct {
 	start, end uint32
-	plen       uint32  // general mode: length of the chunk's common prefix
+	plen       uint32  // general and key-source modes: length of the chunk's common prefix
 	err        float32 // half-width of the search window around a prediction
 	base       uint64  // projection of the first key
 	slope      float64
 	icpt       float64
+	// Key-source mode: the prefix is cpfx[poff:poff+plen]; a key's
+	// fingerprint is (projection − base) >> shift; exact chunks (every key
+	// klen bytes long, no key bits shifted out) decide equality of a klen-
+	// byte probe by fingerprint alone.
+	poff  uint32
+	klen  uint32
+	shift uint8
+	exact bool
 }
 
 // Build parameters.
 const (
-	defaultEpsilon  = 16   // target half-window of a chunk model (positions)
-	defaultMaxChunk = 4096 // largest chunk
-	minChunk        = 32   // chunks are not split below this size
+	defaultEpsilon = 16 // target half-window of a chunk model (positions)
+	// defaultKeyedEpsilon is the target half-window in key-source mode.
+	defaultKeyedEpsilon = 32
+	defaultMaxChunk     = 4096 // largest chunk
+	minChunk            = 32   // chunks are not split below this size
 )
 
 // projAt returns the 8 bytes of k at off, big endian, zero padded.
@@ -172,6 +197,9 @@ func buildRun(src source, eps, maxChunk int) *run {
 
 // key returns key i; in fixed mode it is rebuilt into scratch.
 func (r *run) key(i int, scratch []byte) []byte {
+	if r.ks != nil {
+		return r.ks(r.handle(i))
+	}
 	if !r.fixed {
 		return r.arena[r.offs[i]:r.offs[i+1]:r.offs[i+1]]
 	}
@@ -194,12 +222,20 @@ func (r *run) fitRange(from, to, eps, maxChunk int) {
 		var c chunk
 		split := false
 		for {
-			c = r.fit(s, e)
+			if r.ks != nil {
+				c = r.fitKeyed(s, e)
+			} else {
+				c = r.fit(s, e)
+			}
 			if float64(c.err) <= float64(eps) || e-s <= minChunk {
 				break
 			}
 			e = s + (e-s)/2
 			split = true
+		}
+		if r.ks != nil {
+			c.poff = uint32(len(r.cpfx))
+			r.cpfx = append(r.cpfx, r.keyAt(s)[:c.plen]...)
 		}
 		r.chunks = append(r.chunks, c)
 		r.sumErr += r.errSum(c)
@@ -216,10 +252,17 @@ func (r *run) fitRange(from, to, eps, maxChunk int) {
 // buildTop builds the top level: projections of chunk first keys after the
 // run prefix, and a radix table over their high bits (about two chunks per
 // bucket).
+//
+// Entries of topProj already computed (chunks are only ever appended to a
+// run's list, by the tail models) are kept.
 func (r *run) buildTop() {
 	pl := len(r.prefix)
-	r.topProj = make([]uint64, len(r.chunks))
-	for j, c := range r.chunks {
+	known := min(len(r.topProj), len(r.chunks))
+	tp := make([]uint64, len(r.chunks))
+	copy(tp, r.topProj[:known])
+	r.topProj = tp
+	for j := known; j < len(r.chunks); j++ {
+		c := r.chunks[j]
 		if r.fixed {
 			r.topProj[j] = r.proj[c.start]
 		} else {
@@ -280,6 +323,12 @@ func (r *run) fit(s, e int) chunk {
 func (r *run) errSum(c chunk) float64 {
 	var sum float64
 	s := int(c.start)
+	if r.ks != nil {
+		for i := s; i < int(c.end); i++ {
+			sum += math.Abs(float64(i-s) - c.slope*float64(r.fp[i]) - c.icpt)
+		}
+		return sum
+	}
 	for i := s; i < int(c.end); i++ {
 		sum += math.Abs(float64(i-s) - c.slope*float64(r.proj[i]-c.base) - c.icpt)
 	}
@@ -290,6 +339,9 @@ func (r *run) errSum(c chunk) float64 {
 // equals q, and whether the position lay within ±hitWindow of the model's
 // prediction (for Stats).
 func (r *run) lowerBound(q []byte) (pos int, found, near bool) {
+	if r.ks != nil {
+		return r.lowerKeyed(q)
+	}
 	pos, found, near = r.lowerModelled(q)
 	if pos < r.n {
 		return pos, found, near
@@ -432,6 +484,9 @@ func (r *run) findChunk(q []byte, qg uint64) int {
 		}
 		return c
 	}
+	if kl := int(r.chunks[c].klen); r.ks != nil && len(q) == kl && kl-len(r.prefix) <= 8 {
+		return c // the projection is the whole key after the prefix: q is c's first key
+	}
 	eq := sort.Search(c+1, func(j int) bool { return r.topProj[j] >= qg })
 	k := sort.Search(c+1-eq, func(j int) bool {
 		return bytes.Compare(r.key(int(r.chunks[eq+j].start), nil), q) > 0
@@ -440,10 +495,30 @@ func (r *run) findChunk(q []byte, qg uint64) int {
 }
 
 // handle loads handle i.
-func (r *run) handle(i int) uint64 { return atomic.LoadUint64(&r.handles[i]) }
+func (r *run) handle(i int) uint64 {
+	if r.narrow {
+		return uint64(atomic.LoadUint32(&r.h32[i]))
+	}
+	return atomic.LoadUint64(&r.handles[i])
+}
+
+// setHandle stores handle i atomically; it reports false (and stores
+// nothing) when h does not fit a narrow run. Writer only.
+func (r *run) setHandle(i int, h uint64) bool {
+	if r.narrow {
+		if h > math.MaxUint32 {
+			return false
+		}
+		atomic.StoreUint32(&r.h32[i], uint32(h))
+		return true
+	}
+	atomic.StoreUint64(&r.handles[i], h)
+	return true
+}
 
 // bytes is the memory held by the run.
 func (r *run) bytes() int64 {
 	return int64(8*len(r.proj) + 8*len(r.handles) + cap(r.arena) + 4*len(r.offs) +
-		48*len(r.chunks) + 8*len(r.topProj) + 4*len(r.radix) + len(r.prefix))
+		4*len(r.fp) + 4*len(r.h32) + len(r.cpfx) +
+		int(unsafe.Sizeof(chunk{}))*len(r.chunks) + 8*len(r.topProj) + 4*len(r.radix) + len(r.prefix))
 }

@@ -28,7 +28,15 @@ func (r *run) verify() error {
 		}
 		next = int(c.end)
 		for i := int(c.start); i < int(c.end); i++ {
-			pred := c.slope*float64(r.proj[i]-c.base) + c.icpt
+			var pred float64
+			if r.ks != nil {
+				pred = c.slope*float64(r.fp[i]) + c.icpt
+				if i > int(c.start) && r.fp[i-1] > r.fp[i] {
+					return fmt.Errorf("index: fingerprints %d and %d out of order", i-1, i)
+				}
+			} else {
+				pred = c.slope*float64(r.proj[i]-c.base) + c.icpt
+			}
 			if d := math.Abs(float64(i-int(c.start)) - pred); d > float64(c.err)+1e-6*float64(c.end-c.start)+1e-9 {
 				return fmt.Errorf("index: key %d deviates %.2f from its prediction, bound %.2f", i, d, c.err)
 			}
