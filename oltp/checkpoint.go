@@ -133,7 +133,6 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 		var n int64
 		var werr error
 		rows := binary.LittleEndian.AppendUint32(nil, ts.t.ID)
-		var rowBuf []byte
 		ts.pk.Scan(nil, false, func(_ []byte, h uint64) bool {
 			c := ts.t.rows.get(h)
 			if c == nil {
@@ -146,9 +145,8 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 			rows = binary.AppendUvarint(rows, uint64(len(c.key)))
 			rows = append(rows, c.key...)
 			rows = binary.AppendUvarint(rows, v.Begin)
-			rowBuf = types.EncodeRow(rowBuf[:0], v.Row)
-			rows = binary.AppendUvarint(rows, uint64(len(rowBuf)))
-			rows = append(rows, rowBuf...)
+			rows = binary.AppendUvarint(rows, uint64(len(v.row))) // stored encoded: written as is
+			rows = append(rows, v.row...)
 			n++
 			if len(rows) >= rowsFrameBytes {
 				if werr = frame.Write(cw, frameRows, rows); werr != nil {
@@ -290,8 +288,8 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 	}
 	cat.MaxID = max(cat.MaxID, cc.MaxID)
 
-	// Rows frames are decoded on all cores (rowDecoder) while this goroutine
-	// reads and checksums the next frames; decoded chunks are joined to
+	// Rows frames are parsed and checked on all cores (rowDecoder) while this
+	// goroutine reads and checksums the next frames; parsed chunks are joined to
 	// their table in file order as soon as they are done (join), the rest at
 	// the table-end frame.
 	dec := newRowDecoder(snap)
@@ -306,14 +304,14 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 		if ch.err != nil {
 			return ch.err
 		}
-		if len(keys) > 0 && len(ch.keys) > 0 && bytes.Compare(keys[len(keys)-1], ch.keys[0]) >= 0 {
+		if len(keys) > 0 && len(ch.chains) > 0 && bytes.Compare(keys[len(keys)-1], ch.chains[0].key) >= 0 {
 			return corruptAt(ch.pos, "row keys out of order in table %d", cur.ID)
 		}
 		for i := range ch.chains {
 			hs = append(hs, cur.rows.add(&ch.chains[i]))
+			keys = append(keys, ch.chains[i].key)
 		}
-		keys = append(keys, ch.keys...)
-		ch.keys, ch.chains = nil, nil
+		ch.chains = nil
 		return nil
 	}
 	for {
@@ -431,7 +429,6 @@ type rowChunk struct {
 	table  uint32
 	pos    int64  // frame position, for errors
 	p      []byte // payload after the table ID
-	keys   [][]byte
 	chains []chain
 	err    error
 	done   chan struct{}
@@ -451,9 +448,8 @@ func newRowDecoder(snap uint64) *rowDecoder {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			var vals []types.Value
 			for ch := range d.jobs {
-				vals = d.decode(ch, vals)
+				d.decode(ch)
 				close(ch.done)
 			}
 		}()
@@ -483,28 +479,29 @@ func (d *rowDecoder) close() {
 	d.wg.Wait()
 }
 
-// decode fills ch.keys and ch.chains: a first pass counts the rows (so
-// chains, versions and keys are three exact allocations), the second
-// decodes them. Values come from vals, a slab shared by the worker's rows.
-func (d *rowDecoder) decode(ch *rowChunk, vals []types.Value) []types.Value {
+// decode fills ch.chains: a first pass counts the rows (so chains and
+// versions are two exact allocations), the second
+// checks them (types.CheckRow). Keys and rows stay where they are, in the
+// frame's payload (read into a fresh buffer per frame and never written
+// again): loading allocates nothing per value.
+func (d *rowDecoder) decode(ch *rowChunk) {
 	n := 0
 	for b := ch.p; len(b) > 0; n++ {
 		_, rest, ok := uvarBytes(b)
 		if !ok {
 			ch.err = corruptAt(ch.pos, "bad row key")
-			return vals
+			return
 		}
 		_, k := binary.Uvarint(rest)
 		if k <= 0 {
 			ch.err = corruptAt(ch.pos, "bad row offset")
-			return vals
+			return
 		}
 		if _, b, ok = uvarBytes(rest[k:]); !ok {
 			ch.err = corruptAt(ch.pos, "bad row length")
-			return vals
+			return
 		}
 	}
-	ch.keys = make([][]byte, n)
 	ch.chains = make([]chain, n)
 	vers := make([]Version, n)
 	b := ch.p
@@ -515,33 +512,24 @@ func (d *rowDecoder) decode(ch *rowChunk, vals []types.Value) []types.Value {
 		b = rest2
 		if begin > d.snap {
 			ch.err = corruptAt(ch.pos, "row written at %d after the checkpoint offset %d", begin, d.snap)
-			return vals
+			return
 		}
-		if i > 0 && bytes.Compare(ch.keys[i-1], key) >= 0 {
+		if i > 0 && bytes.Compare(ch.chains[i-1].key, key) >= 0 {
 			ch.err = corruptAt(ch.pos, "row keys out of order in table %d", ch.table)
-			return vals
+			return
 		}
-		if len(vals) < 64 {
-			vals = make([]types.Value, 16384)
-		}
-		row, err := types.DecodeRow(rb, vals[:0])
-		if err != nil {
+		if err := types.CheckRow(rb); err != nil {
 			ch.err = corruptAt(ch.pos, "row of table %d: %v", ch.table, err)
-			return vals
-		}
-		row = row[:len(row):len(row)] // never append into the next row
-		if len(row) > 0 && &row[0] == &vals[0] {
-			vals = vals[len(row):]
+			return
 		}
 		v, c := &vers[i], &ch.chains[i]
-		v.Begin, v.Row = begin, row
+		v.Begin, v.row = begin, rb[:len(rb):len(rb)]
 		v.end.Store(Live)
+		key = key[:len(key):len(key)]
 		c.key = key
 		c.head.Store(v)
-		ch.keys[i] = key
 	}
 	ch.p = nil
-	return vals
 }
 
 func uvarBytes(d []byte) (val, rest []byte, ok bool) {
@@ -561,7 +549,7 @@ func (s *Store) newLoadedTable(def *catalog.Table) (*Table, error) {
 		pkMethod = pk.Method
 	}
 	var err error
-	if t.pk, err = s.newIndex(pkMethod); err != nil {
+	if t.pk, err = s.newPKIndex(t, pkMethod); err != nil {
 		return nil, err
 	}
 	var secs []secIndex
@@ -593,7 +581,8 @@ func (t *Table) finishLoad(keys [][]byte, hs []uint64) {
 		ents := make([]ent, len(keys))
 		for i, h := range hs {
 			c := t.rows.get(h)
-			ents[i] = ent{secKey(def, &si.def, c.head.Load().Row, c.key), h}
+			t.scratch = decodeStored(c.head.Load().row, t.scratch)
+			ents[i] = ent{secKey(def, &si.def, t.scratch, c.key), h}
 		}
 		slices.SortFunc(ents, func(a, b ent) int { return bytes.Compare(a.k, b.k) })
 		sk := make([][]byte, len(ents))

@@ -411,11 +411,13 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 					base = snap
 				}
 				if lastWrite > base { // else nothing of the table changed after base
-					if begin, end, _, ok := t.Latest(p.Key); ok && (begin > base || (end != Live && end > base)) {
-						if !p.InBase && p.Row != nil && end == Live {
-							return nil, duplicateKey(def, p)
+					if v := t.latest(p.Key); v != nil {
+						if end := v.End(); v.Begin > base || (end != Live && end > base) {
+							if !p.InBase && p.Row != nil && end == Live {
+								return nil, duplicateKey(def, p)
+							}
+							return nil, serializationFailure("concurrent update")
 						}
-						return nil, serializationFailure("concurrent update")
 					}
 				}
 			}

@@ -20,6 +20,11 @@
 //     so no reader sees half a record.
 //   - Versions are never modified after publication except End, which is
 //     set once (atomically) when the version is superseded.
+//   - A chain is added to its table's handle table before its handle is
+//     indexed, and is never removed nor its key changed while the table
+//     exists (Reclaim trims versions, not chains): learned primary indexes
+//     store no keys and read them from the chains by handle
+//     (index.KeySource, Store.newPKIndex).
 //   - Reclaim drops versions older than the newest one at or below the
 //     horizon: the oldest pinned snapshot (Pin, PinLatest, PinAt), and, with
 //     a time-travel window (SetTimeTravelWindow), the newest offset stored
@@ -50,8 +55,24 @@
 // table that no record changed after the write's base are not looked up.
 // A write set cut with Writes.Split becomes several log transactions (one
 // per replicated source transaction) in one record. The committer's
-// records carry their rows decoded (log.Op.Vals): neither store decodes
-// them again.
+// records carry their rows decoded as well (log.Op.Vals): the row store
+// uses them for index keys, the column store stores them.
+//
+// # Row memory
+//
+// A Version keeps its row encoded (docs/row-format.md), not as
+// []types.Value: about 4× less memory (docs/benchmarks.md). The bytes are
+// immutable once stored and are never copied in: the committer's encode
+// blocks (sized to the write set), a replayed log record's buffer (the log
+// never reuses it), or a loaded checkpoint frame (Version.row and
+// chain.key slice it). So a block or buffer stays alive while any row in
+// it is a kept version, and no code may write to a buffer whose bytes were
+// applied. Rows not encoded by this process are checked (types.CheckRow)
+// when stored. Readers (Get, Latest, Scan, IndexScan) decode on every call
+// with types.DecodeRowAlias / types.RowSlab: the returned values' strings
+// alias the stored bytes, each call's rows are new slices the caller may
+// keep but must not modify. Index maintenance decodes into a per-table
+// scratch row under applyMu.
 //
 // Goroutines: Committer.run (validate + append, in arrival order) and
 // Committer.acks (apply + answer, in offset order). Lock order: Committer.mu

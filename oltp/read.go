@@ -7,7 +7,9 @@ import (
 	"github.com/omendb/omendb/types"
 )
 
-// Get returns the row with primary key key visible at snap.
+// Get returns the row with primary key key visible at snap. The row is
+// decoded for this call (its strings alias the stored bytes); the caller
+// may keep it but must not modify it.
 func (t *Table) Get(key []byte, snap uint64) ([]types.Value, bool) {
 	h, ok := t.pk.Get(key)
 	if !ok {
@@ -21,32 +23,42 @@ func (t *Table) Get(key []byte, snap uint64) ([]types.Value, bool) {
 	if v == nil {
 		return nil, false
 	}
-	return v.Row, true
+	return decodeStored(v.row, nil), true
 }
 
 // Latest describes the newest version of key, whatever a snapshot sees: the
-// offset it was written at, whether it is live, and its row. The committer
-// validates write sets with it.
+// offset it was written at, whether it is live, and its row (decoded for
+// this call). A session re-reads a row it waited to lock with it; the
+// committer validates write sets with latest, which does not decode.
 func (t *Table) Latest(key []byte) (begin, end uint64, row []types.Value, ok bool) {
-	h, found := t.pk.Get(key)
-	if !found {
-		return 0, 0, nil, false
-	}
-	c := t.rows.get(h)
-	if c == nil {
-		return 0, 0, nil, false
-	}
-	v := c.head.Load()
+	v := t.latest(key)
 	if v == nil {
 		return 0, 0, nil, false
 	}
-	return v.Begin, v.end.Load(), v.Row, true
+	return v.Begin, v.end.Load(), decodeStored(v.row, nil), true
+}
+
+// latest returns the newest version of key, or nil (Latest without
+// decoding the row: the committer needs only the offsets).
+func (t *Table) latest(key []byte) *Version {
+	h, found := t.pk.Get(key)
+	if !found {
+		return nil
+	}
+	c := t.rows.get(h)
+	if c == nil {
+		return nil
+	}
+	return c.head.Load()
 }
 
 // Scan calls fn for each row visible at snap with primary key in [lo, hi)
 // (nil bounds are open), in key order (descending when desc). fn returns
-// false to stop. Row slices must not be modified.
+// false to stop. Rows are decoded for this scan (strings alias the stored
+// bytes, values come from shared blocks); fn may keep them but must not
+// modify them.
 func (t *Table) Scan(snap uint64, lo, hi []byte, desc bool, fn func(key []byte, row []types.Value) bool) {
+	var slab rowSlab
 	from := lo
 	if desc {
 		from = hi
@@ -67,7 +79,7 @@ func (t *Table) Scan(snap uint64, lo, hi []byte, desc bool, fn func(key []byte, 
 			return true
 		}
 		if v := c.at(snap); v != nil {
-			return fn(c.key, v.Row)
+			return fn(c.key, slab.decode(v.row))
 		}
 		return true
 	})
@@ -93,6 +105,7 @@ func (t *Table) IndexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn
 		from = hi
 	}
 	seen := map[uint64]struct{}{}
+	var slab rowSlab
 	si.idx.Scan(from, desc, func(k []byte, h uint64) bool {
 		if desc {
 			if hi != nil && bytes.Compare(k, hi) >= 0 && !bytes.HasPrefix(k, hi) {
@@ -112,14 +125,15 @@ func (t *Table) IndexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn
 		if v == nil {
 			return true
 		}
-		if !bytes.Equal(secKey(def, &si.def, v.Row, c.key), k) {
+		row := slab.decode(v.row)
+		if !bytes.Equal(secKey(def, &si.def, row, c.key), k) {
 			return true // entry of an older or newer version
 		}
 		if _, dup := seen[h]; dup {
 			return true
 		}
 		seen[h] = struct{}{}
-		return fn(c.key, v.Row)
+		return fn(c.key, row)
 	})
 	return true
 }

@@ -20,12 +20,20 @@ const Live = ^uint64(0)
 
 // Version is one version of a row. Begin is the offset of the record that
 // wrote it; End the offset of the record that replaced or deleted it (live
-// while current). Row is nil for a version that records a deletion only in
-// its End (the chain head of a deleted key keeps its last row and End).
+// while current). A deletion is recorded in the End of the version it ends
+// (the chain head of a deleted key keeps its last row).
+//
+// row is the row encoded in the types row format (docs/row-format.md),
+// checked well-formed (types.CheckRow) or encoded by this process before it
+// was stored, and immutable from then on: the bytes are the log record's or
+// commit block's own (see storedRow), or a slice of a loaded checkpoint
+// frame, and nothing ever writes to them again. Readers decode it on every
+// access with types.DecodeRowAlias (decodeStored), so the values they get
+// alias these bytes.
 type Version struct {
 	Begin uint64
 	end   atomic.Uint64
-	Row   []types.Value
+	row   []byte
 	prev  atomic.Pointer[Version]
 }
 
@@ -107,6 +115,9 @@ type Table struct {
 	// definition.
 	lastWrite atomic.Uint64
 	schemaAt  atomic.Uint64
+	// scratch holds a row decoded to compute index keys while applying
+	// (applyMu is held); the keys are copies, so it is reused.
+	scratch []types.Value
 }
 
 type secIndex struct {
@@ -262,6 +273,17 @@ func (s *Store) newIndex(method string) (index.Index, error) {
 	return index.New(method)
 }
 
+// newPKIndex makes t's primary index. A learned one stores no keys: it reads
+// them from the chains (index.KeySource), which is safe because a chain is
+// never removed from t.rows nor its key changed while t exists (Reclaim
+// trims versions only), and a chain is added before its handle is indexed.
+func (s *Store) newPKIndex(t *Table, method string) (index.Index, error) {
+	if method == "" {
+		method = s.IndexMethod
+	}
+	return index.NewWithKeySource(method, func(h uint64) []byte { return t.rows.get(h).key })
+}
+
 // Apply applies one log entry. Entries at or below the applied offset are
 // skipped: the committer applies its own records as soon as they are
 // durable, and the materializer then meets them again in the log.
@@ -303,14 +325,15 @@ func (s *Store) applyOp(off uint64, op *log.Op) error {
 	t.lastWrite.Store(off)
 	switch op.Kind {
 	case log.OpInsert, log.OpUpdate:
-		row := op.Vals // the committer's own record: already decoded
-		if row == nil {
-			var err error
-			if row, err = types.DecodeRow(op.Row, nil); err != nil {
+		// The committer's own records carry their rows decoded (op.Vals,
+		// encoded by it into op.Row); rows read back from the log are
+		// checked once here, so that every stored row decodes.
+		if op.Vals == nil {
+			if err := types.CheckRow(op.Row); err != nil {
 				return err
 			}
 		}
-		t.put(off, op.Key, row)
+		t.put(off, op.Key, storedRow(op.Row), op.Vals)
 	case log.OpDelete:
 		t.delete(off, op.Key)
 	case log.OpTruncate:
@@ -367,7 +390,7 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 		if pk := ch.Table.PK(); pk != nil {
 			pkMethod = pk.Method
 		}
-		if t.pk, err = s.newIndex(pkMethod); err != nil {
+		if t.pk, err = s.newPKIndex(t, pkMethod); err != nil {
 			return err
 		}
 		var secs []secIndex
@@ -411,8 +434,9 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 		t.def.Store(ch.Table)
 		t.forEachChain(func(h uint64, c *chain) {
 			for v := c.head.Load(); v != nil; v = v.prev.Load() {
-				if v.Row != nil {
-					si.idx.Put(secKey(ch.Table, &si.def, v.Row, c.key), h)
+				if v.row != nil {
+					t.scratch = decodeStored(v.row, t.scratch)
+					si.idx.Put(secKey(ch.Table, &si.def, t.scratch, c.key), h)
 				}
 			}
 		})
@@ -450,7 +474,7 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 // keep reading correct rows because chains are moved, not copied.
 func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
 	pk := def.PK()
-	idx, err := s.newIndex(pk.Method)
+	idx, err := s.newPKIndex(t, pk.Method)
 	if err != nil {
 		return err
 	}
@@ -460,7 +484,8 @@ func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
 		if v == nil || v.end.Load() != Live {
 			return
 		}
-		k := EncodeKey(def, pk, v.Row)
+		t.scratch = decodeStored(v.row, t.scratch)
+		k := EncodeKey(def, pk, t.scratch)
 		if _, ok := idx.Get(k); ok && dup == nil {
 			dup = pgerr.New(pgerr.UniqueViolation, "could not create unique index %q", pk.Name)
 		}
@@ -515,10 +540,12 @@ func (t *Table) forEachChain(fn func(h uint64, c *chain)) {
 	})
 }
 
-// put installs row as the newest version of key at offset off.
-func (t *Table) put(off uint64, key []byte, row []types.Value) {
+// put installs row (encoded, immutable from now on) as the newest version
+// of key at offset off. vals is row decoded, or nil: it is decoded here if
+// a secondary index needs it.
+func (t *Table) put(off uint64, key []byte, row []byte, vals []types.Value) {
 	def := t.def.Load()
-	v := &Version{Begin: off, Row: row}
+	v := &Version{Begin: off, row: row}
 	v.end.Store(Live)
 	h, ok := t.pk.Get(key)
 	var c *chain
@@ -546,9 +573,57 @@ func (t *Table) put(off uint64, key []byte, row []types.Value) {
 		for cur := t.nextRowID.Load(); id > cur && !t.nextRowID.CompareAndSwap(cur, id); cur = t.nextRowID.Load() {
 		}
 	}
-	for _, si := range *t.sec.Load() {
-		si.idx.Put(secKey(def, &si.def, row, c.key), h)
+	secs := *t.sec.Load()
+	if len(secs) > 0 && vals == nil {
+		t.scratch = decodeStored(row, t.scratch)
+		vals = t.scratch
 	}
+	for _, si := range secs {
+		si.idx.Put(secKey(def, &si.def, vals, c.key), h)
+	}
+}
+
+// copyStoredRows makes storedRow copy each row into an allocation of its
+// own instead of keeping the bytes where the writer put them (measured in
+// docs/benchmarks.md, "Row store memory"; a variable only so that
+// BenchmarkRowStoreHeap can compare both).
+var copyStoredRows = false
+
+// storedRow returns the bytes a Version keeps for an encoded row taken from
+// a log operation. The log never reuses a record's buffers and the
+// committer encodes every commit into fresh blocks, so the bytes are
+// retained as they are (capacity capped): a bulk write keeps its 256 KiB
+// encode blocks, a replayed record its message buffer, shared by the rows
+// in it until the last of them is reclaimed.
+func storedRow(b []byte) []byte {
+	if copyStoredRows {
+		return append(make([]byte, 0, len(b)), b...)
+	}
+	return b[:len(b):len(b)]
+}
+
+// decodeStored decodes a stored row into dst[:0] (types.DecodeRowAlias:
+// strings alias the stored bytes, which are immutable). Stored rows were
+// checked or encoded by this process, so an error is a broken invariant,
+// not bad input.
+func decodeStored(b []byte, dst []types.Value) []types.Value {
+	row, err := types.DecodeRowAlias(b, dst)
+	if err != nil {
+		panic(fmt.Sprintf("oltp: a stored row does not decode (it was checked when stored): %v", err))
+	}
+	return row
+}
+
+// rowSlab decodes the rows a scan hands out (types.RowSlab: values and
+// numerics cut from shared blocks, strings aliasing the stored bytes).
+type rowSlab struct{ types.RowSlab }
+
+func (s *rowSlab) decode(b []byte) []types.Value {
+	row, err := s.Decode(b)
+	if err != nil {
+		panic(fmt.Sprintf("oltp: a stored row does not decode (it was checked when stored): %v", err))
+	}
+	return row
 }
 
 // delete ends the visible version of key at offset off.

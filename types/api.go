@@ -60,3 +60,6 @@ package types
 //
 //	func EncodeRow(buf []byte, row []Value) []byte
 //	func DecodeRow(b []byte, dst []Value) ([]Value, error) // reuses dst[:0]
+//	func DecodeRowAlias(b []byte, dst []Value) ([]Value, error) // strings alias b
+//	func (s *RowSlab) Decode(b []byte) ([]Value, error)     // alias, values from shared blocks
+//	func CheckRow(b []byte) error                           // validate, no allocation

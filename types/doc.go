@@ -25,9 +25,11 @@
 //	KindUUID        S = the 16 raw bytes
 //	KindJSON        S = the JSON text (jsonb normalised on input)
 //	KindArray       S = the elements encoded as a row (EncodeRow), I = their
-//	                count: one-dimensional arrays with lower bound 1 of any
-//	                element type (array.go); int2vector and oidvector are
-//	                arrays of int2/oid printed space-separated and
+//	                count: arrays with lower bound 1 of any element type
+//	                (array.go); a multidimensional array's elements are its
+//	                sub-arrays, all of one shape (array_md.go);
+//	                int2vector and oidvector are arrays of int2/oid
+//	                printed space-separated and
 //	                subscripted from 0; the (x, n) records of
 //	                _pg_expandarray are two-element KindArray values typed
 //	                record, with x's type OID in the typmod
@@ -45,16 +47,20 @@
 //     across int, numeric and float (1, 1.0 and 1.0e0 hash alike).
 //   - No function here panics on any input; DecodeRow in particular returns an
 //     error wrapping pgerr.ErrCorrupt for anything malformed. Values it returns
-//     never alias the input buffer.
+//     never alias the input buffer; those of DecodeRowAlias and RowSlab do
+//     (for immutable buffers: the row store's stored rows).
 //   - Errors a client may see are *pgerr.Error with PostgreSQL's SQLSTATE and
 //     message text.
 //
 // # Conventions
 //
 // Arrays follow PostgreSQL's array_in/array_out/array_send/array_recv for
-// one dimension; multidimensional arrays and explicit lower bounds
-// ([0:1]={…}) fail with 0A000. Compare orders arrays element by element
-// (NULL elements last), then by length, as array_cmp does.
+// up to six dimensions; explicit lower bounds ([0:1]={…}) fail with 0A000.
+// ArrayElems gives the elements in row-major order (as unnest and = ANY see
+// them), ArrayDims the shape. Compare orders arrays element by element
+// (NULL elements last), then by element count, dimension count and
+// dimensions, as array_cmp does. reg* values may carry the name they print
+// (reg.go); aclitem is text (aclitem.go).
 //
 // loc arguments are the session TimeZone; nil means UTC. Text output follows
 // PostgreSQL with DateStyle ISO, MDY; IntervalStyle postgres; bytea_output

@@ -12,8 +12,20 @@ func FuzzDecodeRow(f *testing.F) {
 	f.Add([]byte{0x01, 0x00})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		vals, err := DecodeRow(b, nil)
+		if cerr := CheckRow(b); (cerr == nil) != (err == nil) {
+			t.Fatalf("CheckRow says %v, DecodeRow %v", cerr, err)
+		}
 		if err != nil {
 			return
+		}
+		aliased, err := DecodeRowAlias(b, nil)
+		if err != nil || len(aliased) != len(vals) {
+			t.Fatalf("DecodeRowAlias: %d values, %v; DecodeRow %d", len(aliased), err, len(vals))
+		}
+		for i := range vals {
+			if !identical(vals[i], aliased[i]) {
+				t.Fatalf("value %d: DecodeRowAlias %+v, DecodeRow %+v", i, aliased[i], vals[i])
+			}
 		}
 		again, err := DecodeRow(EncodeRow(nil, vals), nil)
 		if err != nil {

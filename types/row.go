@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/omendb/omendb/pgerr"
@@ -135,7 +136,92 @@ func (e *rowError) Unwrap() error { return pgerr.ErrCorrupt }
 // dst[:0] and returning the slice (pass a reused slice to avoid allocating
 // it). It never panics; malformed input gives an error wrapping
 // pgerr.ErrCorrupt. Returned values never alias b.
-func DecodeRow(b []byte, dst []Value) ([]Value, error) {
+func DecodeRow(b []byte, dst []Value) ([]Value, error) { return decodeRow(b, dst, false, nil) }
+
+// DecodeRowAlias is DecodeRow for immutable input: the string payloads of
+// text, bytea, json, uuid and array values alias b (unsafe.String) instead
+// of being copied, so decoding allocates nothing per value except numerics
+// (one apd.Decimal each). The caller guarantees that b is never modified
+// afterwards, for as long as any returned value (or a string taken from
+// one) is alive; the values keep b's whole backing array reachable. The row
+// store (package oltp) decodes its stored rows this way.
+func DecodeRowAlias(b []byte, dst []Value) ([]Value, error) { return decodeRow(b, dst, true, nil) }
+
+// RowSlab decodes rows as DecodeRowAlias does (the input must stay
+// unmodified while the values live), cutting their values and numerics out
+// of blocks it allocates a few hundred at a time instead of allocating per
+// row and per numeric: for scans that hand out many rows. Every row it
+// returns is capacity-capped and never handed out again, so callers may
+// keep it (it keeps its blocks reachable). The zero RowSlab is ready to
+// use; one goroutine at a time.
+type RowSlab struct {
+	vals []Value
+	decs []apd.Decimal
+}
+
+// Slab block sizes: values and numerics per allocation. A row wider than
+// a quarter of a block gets an allocation of its own.
+const (
+	slabValues   = 512
+	slabDecimals = 128
+)
+
+// Decode decodes one row (see DecodeRow for errors).
+func (s *RowSlab) Decode(b []byte) ([]Value, error) {
+	n := 0
+	if len(b) > 1 {
+		if u, k := binary.Uvarint(b[1:]); k > 0 && u <= uint64(len(b)) {
+			n = int(u)
+		}
+	}
+	if n > slabValues/4 {
+		row, err := decodeRow(b, nil, true, &s.decs)
+		return row[:len(row):len(row)], err
+	}
+	if cap(s.vals)-len(s.vals) < n {
+		s.vals = make([]Value, 0, slabValues)
+	}
+	row, err := decodeRow(b, s.vals[len(s.vals):len(s.vals)], true, &s.decs)
+	if err != nil {
+		return nil, err
+	}
+	s.vals = s.vals[:len(s.vals)+len(row)] // row is in the slab: len(row) == n
+	return row[:len(row):len(row)], nil
+}
+
+// newDecimal returns a zero Decimal: from the slab decs when there is one.
+func newDecimal(decs *[]apd.Decimal) *apd.Decimal {
+	if decs == nil {
+		return new(apd.Decimal)
+	}
+	if len(*decs) == cap(*decs) {
+		*decs = make([]apd.Decimal, 0, slabDecimals)
+	}
+	*decs = (*decs)[:len(*decs)+1]
+	return &(*decs)[len(*decs)-1]
+}
+
+// CheckRow reports whether b is a well-formed encoded row (what DecodeRow
+// accepts), without building values: it allocates nothing. Stores that keep
+// rows encoded check them once on the way in and decode them with
+// DecodeRowAlias on every read.
+func CheckRow(b []byte) error {
+	_, err := checkRow(b)
+	return err
+}
+
+// bytesString returns b as a string: a copy, or (alias) b's own bytes.
+func bytesString(b []byte, alias bool) string {
+	if alias {
+		if len(b) == 0 {
+			return ""
+		}
+		return unsafe.String(&b[0], len(b))
+	}
+	return string(b)
+}
+
+func decodeRow(b []byte, dst []Value, alias bool, decs *[]apd.Decimal) ([]Value, error) {
 	dst = dst[:0]
 	if len(b) == 0 {
 		return dst, &rowError{"empty row", 0}
@@ -191,7 +277,7 @@ func DecodeRow(b []byte, dst []Value) ([]Value, error) {
 				return dst, &rowError{"bad numeric coefficient", p}
 			}
 			p += k
-			d := apd.New(c, int32(e))
+			d := newDecimal(decs).SetFinite(c, int32(e))
 			if c == math.MinInt64 {
 				d.Coeff.SetInt64(c)
 				d.Coeff.Neg(&d.Coeff)
@@ -209,23 +295,30 @@ func DecodeRow(b []byte, dst []Value) ([]Value, error) {
 				return dst, &rowError{"bad numeric length", p}
 			}
 			p += k
-			d := &apd.Decimal{Exponent: int32(e), Negative: tag == tagNumericNeg}
+			d := newDecimal(decs)
+			d.Exponent, d.Negative = int32(e), tag == tagNumericNeg
 			d.Coeff.SetBytes(b[p : p+int(m)])
 			p += int(m)
 			v = Value{K: KindNumeric, N: d}
 		case tagNumericNaN:
-			v = Value{K: KindNumeric, N: &apd.Decimal{Form: apd.NaN}}
+			d := newDecimal(decs)
+			d.Form = apd.NaN
+			v = Value{K: KindNumeric, N: d}
 		case tagNumericPInf:
-			v = Value{K: KindNumeric, N: &apd.Decimal{Form: apd.Infinite}}
+			d := newDecimal(decs)
+			d.Form = apd.Infinite
+			v = Value{K: KindNumeric, N: d}
 		case tagNumericNInf:
-			v = Value{K: KindNumeric, N: &apd.Decimal{Form: apd.Infinite, Negative: true}}
+			d := newDecimal(decs)
+			d.Form, d.Negative = apd.Infinite, true
+			v = Value{K: KindNumeric, N: d}
 		case tagText, tagBytes, tagJSON:
 			m, k := binary.Uvarint(b[p:])
 			if k <= 0 || m > uint64(len(b)-p-k) {
 				return dst, &rowError{"bad string length", p}
 			}
 			p += k
-			v = Value{K: tagKind[tag], S: string(b[p : p+int(m)])}
+			v = Value{K: tagKind[tag], S: bytesString(b[p:p+int(m)], alias)}
 			p += int(m)
 		case tagArray:
 			cnt, k := binary.Uvarint(b[p:])
@@ -239,10 +332,10 @@ func DecodeRow(b []byte, dst []Value) ([]Value, error) {
 			}
 			p += k
 			inner := b[p : p+int(m)]
-			if elems, err := DecodeRow(inner, nil); err != nil || uint64(len(elems)) != cnt {
+			if elems, err := checkRow(inner); err != nil || uint64(elems) != cnt {
 				return dst, &rowError{"bad array elements", p}
 			}
-			v = Value{K: KindArray, I: int64(cnt), S: string(inner)}
+			v = Value{K: KindArray, I: int64(cnt), S: bytesString(inner, alias)}
 			p += int(m)
 		case tagInterval:
 			us, k := binary.Varint(b[p:])
@@ -265,7 +358,7 @@ func DecodeRow(b []byte, dst []Value) ([]Value, error) {
 			if len(b)-p < 16 {
 				return dst, &rowError{"truncated uuid", p}
 			}
-			v = Value{K: KindUUID, S: string(b[p : p+16])}
+			v = Value{K: KindUUID, S: bytesString(b[p:p+16], alias)}
 			p += 16
 		default:
 			return dst, &rowError{"unknown value tag", p - 1}
@@ -276,6 +369,115 @@ func DecodeRow(b []byte, dst []Value) ([]Value, error) {
 		return dst, &rowError{"trailing bytes", p}
 	}
 	return dst, nil
+}
+
+// checkRow validates b as decodeRow does and returns its column count,
+// building no values and allocating nothing.
+func checkRow(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, &rowError{"empty row", 0}
+	}
+	if b[0] != RowFormatVersion {
+		return 0, &rowError{"unknown row format version", 0}
+	}
+	n, k := binary.Uvarint(b[1:])
+	if k <= 0 {
+		return 0, &rowError{"bad column count", 1}
+	}
+	p := 1 + k
+	if n > uint64(len(b)-p) {
+		return 0, &rowError{"column count exceeds row length", 1}
+	}
+	for i := uint64(0); i < n; i++ {
+		if p >= len(b) {
+			return 0, &rowError{"truncated row", p}
+		}
+		tag := b[p]
+		p++
+		switch tag {
+		case tagNull, tagFalse, tagTrue, tagNumericNaN, tagNumericPInf, tagNumericNInf:
+		case tagInt, tagDate, tagTimestamp, tagTimestampTZ:
+			_, k := binary.Varint(b[p:])
+			if k <= 0 {
+				return 0, &rowError{"bad varint", p}
+			}
+			p += k
+		case tagFloat:
+			if len(b)-p < 8 {
+				return 0, &rowError{"truncated float", p}
+			}
+			p += 8
+		case tagNumericSm:
+			e, k := binary.Varint(b[p:])
+			if k <= 0 || e > math.MaxInt32 || e < math.MinInt32 {
+				return 0, &rowError{"bad numeric exponent", p}
+			}
+			p += k
+			if _, k = binary.Varint(b[p:]); k <= 0 {
+				return 0, &rowError{"bad numeric coefficient", p}
+			}
+			p += k
+		case tagNumeric, tagNumericNeg:
+			e, k := binary.Varint(b[p:])
+			if k <= 0 || e > math.MaxInt32 || e < math.MinInt32 {
+				return 0, &rowError{"bad numeric exponent", p}
+			}
+			p += k
+			m, k := binary.Uvarint(b[p:])
+			if k <= 0 || m > uint64(len(b)-p-k) {
+				return 0, &rowError{"bad numeric length", p}
+			}
+			p += k + int(m)
+		case tagText, tagBytes, tagJSON:
+			m, k := binary.Uvarint(b[p:])
+			if k <= 0 || m > uint64(len(b)-p-k) {
+				return 0, &rowError{"bad string length", p}
+			}
+			p += k + int(m)
+		case tagArray:
+			cnt, k := binary.Uvarint(b[p:])
+			if k <= 0 {
+				return 0, &rowError{"bad array count", p}
+			}
+			p += k
+			m, k := binary.Uvarint(b[p:])
+			if k <= 0 || m > uint64(len(b)-p-k) || cnt > m {
+				return 0, &rowError{"bad array length", p}
+			}
+			p += k
+			if elems, err := checkRow(b[p : p+int(m)]); err != nil || uint64(elems) != cnt {
+				return 0, &rowError{"bad array elements", p}
+			}
+			p += int(m)
+		case tagInterval:
+			_, k := binary.Varint(b[p:])
+			if k <= 0 {
+				return 0, &rowError{"bad interval", p}
+			}
+			p += k
+			mo, k := binary.Varint(b[p:])
+			if k <= 0 || mo > math.MaxInt32 || mo < math.MinInt32 {
+				return 0, &rowError{"bad interval", p}
+			}
+			p += k
+			dd, k := binary.Varint(b[p:])
+			if k <= 0 || dd > math.MaxInt32 || dd < math.MinInt32 {
+				return 0, &rowError{"bad interval", p}
+			}
+			p += k
+		case tagUUID:
+			if len(b)-p < 16 {
+				return 0, &rowError{"truncated uuid", p}
+			}
+			p += 16
+		default:
+			return 0, &rowError{"unknown value tag", p - 1}
+		}
+	}
+	if p != len(b) {
+		return 0, &rowError{"trailing bytes", p}
+	}
+	return int(n), nil
 }
 
 var tagKind = [numTags]Kind{

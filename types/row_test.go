@@ -110,6 +110,93 @@ func TestDecodeRowCorrupt(t *testing.T) {
 	}
 }
 
+func TestCheckRowAgreesWithDecodeRow(t *testing.T) {
+	good := EncodeRow(nil, append(sampleRow(t), NewArray([]Value{NewInt(1), NewText("x")})))
+	if err := CheckRow(good); err != nil {
+		t.Fatalf("CheckRow(good): %v", err)
+	}
+	for i := 0; i < len(good); i++ {
+		for _, b := range [][]byte{good[:i], append(append([]byte(nil), good[:i]...), 0xff)} {
+			_, derr := DecodeRow(b, nil)
+			cerr := CheckRow(b)
+			if (derr == nil) != (cerr == nil) {
+				t.Fatalf("% x: DecodeRow %v, CheckRow %v", b, derr, cerr)
+			}
+			if cerr != nil && !errors.Is(cerr, pgerr.ErrCorrupt) {
+				t.Fatalf("CheckRow(% x): %v does not wrap ErrCorrupt", b, cerr)
+			}
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = CheckRow(good) }); n != 0 {
+		t.Fatalf("CheckRow allocates %v times", n)
+	}
+}
+
+// DecodeRowAlias gives the values DecodeRow gives, but its strings are the
+// input's own bytes: no allocation per string.
+func TestDecodeRowAlias(t *testing.T) {
+	row := sampleRow(t)
+	enc := EncodeRow(nil, row)
+	got, err := DecodeRowAlias(enc, nil)
+	if err != nil || len(got) != len(row) {
+		t.Fatalf("DecodeRowAlias: %d values, %v", len(got), err)
+	}
+	for i := range row {
+		if !identical(got[i], row[i]) {
+			t.Errorf("value %d: got %+v, want %+v", i, got[i], row[i])
+		}
+	}
+	// The strings alias enc: changing enc shows through (callers must never
+	// do that; here it proves that nothing was copied).
+	i := bytes.Index(enc, []byte("héllo"))
+	enc[i] = 'H'
+	if got[17].S != "Héllo" {
+		t.Fatalf("text value does not alias the input: %q", got[17].S)
+	}
+	texts := EncodeRow(nil, []Value{NewInt(7), NewText("a fairly long text value"), NewBytes([]byte("bytes")), NewJSON(`{"k": 1}`), Null})
+	dst := make([]Value, 0, 8)
+	if n := testing.AllocsPerRun(100, func() { dst, _ = DecodeRowAlias(texts, dst) }); n != 0 {
+		t.Fatalf("DecodeRowAlias allocates %v times for a row without numerics", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { dst, _ = DecodeRow(texts, dst) }); n != 3 {
+		t.Fatalf("DecodeRow allocates %v times, want 3 (one per string)", n)
+	}
+}
+
+// RowSlab decodes like DecodeRowAlias, hands out independent rows, and
+// allocates per block rather than per row or numeric.
+func TestRowSlab(t *testing.T) {
+	rows := [][]Value{sampleRow(t), {NewInt(1), mustNumeric(t, "2.50"), NewText("x")}, {}, {mustNumeric(t, "-1e40")}}
+	var s RowSlab
+	var got [][]Value
+	for i := 0; i < 300; i++ {
+		row, err := s.Decode(EncodeRow(nil, rows[i%len(rows)]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, row)
+	}
+	_ = append(got[1], NewInt(99)) // capacity-capped: cannot overwrite the next row
+	for i, row := range got {
+		want := rows[i%len(rows)]
+		if len(row) != len(want) || cap(row) != len(row) {
+			t.Fatalf("row %d: len %d cap %d, want %d", i, len(row), cap(row), len(want))
+		}
+		for j := range want {
+			if !identical(row[j], want[j]) {
+				t.Fatalf("row %d value %d: %+v, want %+v", i, j, row[j], want[j])
+			}
+		}
+	}
+	if _, err := s.Decode([]byte{0x01, 0x01, 0x63}); !errors.Is(err, pgerr.ErrCorrupt) {
+		t.Fatalf("corrupt row: %v", err)
+	}
+	enc := EncodeRow(nil, rows[1])
+	if n := testing.AllocsPerRun(1000, func() { _, _ = s.Decode(enc) }); n > 0.05 {
+		t.Fatalf("RowSlab.Decode allocates %v times per row", n)
+	}
+}
+
 func TestCompareAndHash(t *testing.T) {
 	one := []Value{NewInt(1), mustNumeric(t, "1.0"), mustNumeric(t, "1"), NewFloat(1), mustNumeric(t, "1.000")}
 	for _, a := range one {

@@ -58,6 +58,8 @@ func runBenchRecovery(ctx context.Context, args []string) error {
 	commits := fs.Int("commits", 2000, "single-row commits per latency measurement (idle, and during checkpoints)")
 	jsonOut := fs.Bool("json", false, "print one JSON object per result")
 	restarts := fs.Int("restarts", 3, "restarts with a checkpoint (the median is reported; one without)")
+	reuse := fs.Bool("reuse", false, "with --dir: restart on the data a previous run left there (checkpoint restarts only; "+
+		"for comparing builds on identical data)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -81,7 +83,33 @@ func runBenchRecovery(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "bench recovery: %s/%s, %d CPUs, go %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
 	var results []recoveryResult
 	for _, n := range counts {
-		r, err := benchRecoveryOne(ctx, filepath.Join(root, fmt.Sprintf("rows-%d", n)), n, *commits, max(*restarts, 1))
+		data := filepath.Join(root, fmt.Sprintf("rows-%d", n))
+		if *reuse {
+			if *dirFlag == "" {
+				return fmt.Errorf("--reuse needs --dir")
+			}
+			r := recoveryResult{Rows: n}
+			var ds []float64
+			for i := 0; i < max(*restarts, 1); i++ {
+				d, od, err := restartTimes(ctx, data)
+				if err != nil {
+					return err
+				}
+				ds = append(ds, d.Seconds())
+				r.OLAPReadyCkpt = od.Seconds()
+			}
+			sort.Float64s(ds)
+			r.ReadyCkptSec = ds[len(ds)/2]
+			fmt.Fprintf(os.Stderr, "omendb: %d rows, ready with a checkpoint in %.2f s (sorted)\n", n, ds)
+			if !*noPG {
+				if err := benchRecoveryPG(ctx, n, &r); err != nil {
+					return fmt.Errorf("postgres, %d rows: %w", n, err)
+				}
+			}
+			results = append(results, r)
+			continue
+		}
+		r, err := benchRecoveryOne(ctx, data, n, *commits, max(*restarts, 1))
 		if err != nil {
 			return fmt.Errorf("omendb, %d rows: %w", n, err)
 		}
@@ -111,9 +139,13 @@ func runBenchRecovery(ctx context.Context, args []string) error {
 }
 
 func startBenchServer(ctx context.Context, data string, ckpt time.Duration) (*server.Server, time.Duration, error) {
+	return startBenchServerLog(ctx, data, ckpt, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func startBenchServerLog(ctx context.Context, data string, ckpt time.Duration, logger *slog.Logger) (*server.Server, time.Duration, error) {
 	start := time.Now()
 	s, err := server.Start(ctx, server.Config{Data: data, Listen: "127.0.0.1:0", CheckpointInterval: ckpt,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: logger})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -133,16 +165,55 @@ func restartTimes(ctx context.Context, data string) (ready, olapReady time.Durat
 	// checkpoint, and would otherwise grow on top of that garbage).
 	runtime.GC()
 	debug.FreeOSMemory()
+	var ru0 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	start := time.Now()
-	s, ready, err := startBenchServer(ctx, data, -1)
+	tl := &timeline{start: start}
+	s, ready, err := startBenchServerLog(ctx, data, -1, slog.New(tl))
 	if err != nil {
 		return 0, 0, err
 	}
 	defer s.Close()
+	var ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
 	if err := s.OLAP.Store.WaitApplied(ctx, s.Store.Applied()); err != nil {
 		return 0, 0, err
 	}
-	return ready, time.Since(start), nil
+	olapReady = time.Since(start)
+	tl.print(ready, olapReady, ru1.Minflt-ru0.Minflt, ru1.Majflt-ru0.Majflt)
+	return ready, olapReady, nil
+}
+
+// timeline is a slog handler that keeps the server's info messages during
+// a restart with their time since start: the ready-time breakdown (log
+// open and NATS start, checkpoint load, replay) is read off it.
+type timeline struct {
+	start time.Time
+	mu    sync.Mutex
+	lines []string
+}
+
+func (t *timeline) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+func (t *timeline) WithAttrs([]slog.Attr) slog.Handler           { return t }
+func (t *timeline) WithGroup(string) slog.Handler                { return t }
+func (t *timeline) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%7.3fs %s", r.Time.Sub(t.start).Seconds(), r.Message)
+	r.Attrs(func(a slog.Attr) bool { fmt.Fprintf(&b, " %s=%v", a.Key, a.Value); return true })
+	t.mu.Lock()
+	t.lines = append(t.lines, b.String())
+	t.mu.Unlock()
+	return nil
+}
+
+func (t *timeline) print(ready, olapReady time.Duration, minflt, majflt int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintf(os.Stderr, "omendb restart: ready %.3fs, column store %.3fs, page faults until ready: %d minor, %d major\n",
+		ready.Seconds(), olapReady.Seconds(), minflt, majflt)
+	for _, l := range t.lines {
+		fmt.Fprintf(os.Stderr, "  %s\n", l)
+	}
 }
 
 func benchRecoveryOne(ctx context.Context, data string, n, commits, restarts int) (recoveryResult, error) {
