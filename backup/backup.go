@@ -17,7 +17,10 @@
 // incremental part whose log was trimmed fails, asking for a full backup. Restore re-publishes the messages
 // byte for byte into a new stream — the offsets stay the same — loads the
 // newest checkpoint at or before the target, replays up to the target and
-// writes a checkpoint there, so the new server starts without replay.
+// writes a checkpoint there, so the new server starts without replay (its
+// column store is seeded from the row store when the restored log starts
+// past offset 1). Verify restores into a temporary directory and checks
+// checksums and row counts in both stores.
 package backup
 
 import (
@@ -37,6 +40,7 @@ import (
 
 	"github.com/omendb/omendb/checkpoint"
 	"github.com/omendb/omendb/log"
+	"github.com/omendb/omendb/olap"
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql"
@@ -388,27 +392,36 @@ type Result struct {
 	Replayed   int64  // records replayed on top of the checkpoint
 	Rows       int64
 	Tables     map[uint32]int64
+	// Columns (Verify only): live rows per table in the column store built
+	// from the restored directory.
+	Columns map[uint32]int64
 }
 
 // Restore builds data (which must not exist or be empty) from the backup in
 // from, at target. progress (may be nil) receives human-readable lines.
 func Restore(ctx context.Context, from, data string, target Target, progress func(string)) (*Result, error) {
+	res, _, err := restore(ctx, from, data, target, progress)
+	return res, err
+}
+
+// restore is Restore that also returns the restored row store.
+func restore(ctx context.Context, from, data string, target Target, progress func(string)) (*Result, *oltp.Store, error) {
 	if progress == nil {
 		progress = func(string) {}
 	}
 	m, err := ReadManifest(from)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if m == nil || len(m.Parts) == 0 {
-		return nil, fmt.Errorf("restore: no backup in %s", from)
+		return nil, nil, fmt.Errorf("restore: no backup in %s", from)
 	}
 	if ents, err := os.ReadDir(data); err == nil && len(ents) > 0 {
-		return nil, fmt.Errorf("restore: %s is not empty", data)
+		return nil, nil, fmt.Errorf("restore: %s is not empty", data)
 	}
 	for i := 1; i < len(m.Parts); i++ {
 		if m.Parts[i].From != m.Parts[i-1].To {
-			return nil, fmt.Errorf("%w: part %d starts at %d, part %d ends at %d", ErrCorrupt, i, m.Parts[i].From, i-1, m.Parts[i-1].To)
+			return nil, nil, fmt.Errorf("%w: part %d starts at %d, part %d ends at %d", ErrCorrupt, i, m.Parts[i].From, i-1, m.Parts[i-1].To)
 		}
 	}
 	// Resolve the target to a record offset.
@@ -427,34 +440,34 @@ func Restore(ctx context.Context, from, data string, target Target, progress fun
 				return nil
 			})
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		if base := m.Parts[0].From; base > 0 && found && best < m.Parts[0].To {
-			return nil, fmt.Errorf("restore: offset %d is before this backup's first checkpoint (offset %d): the source log had been trimmed below offset %d when the full backup was taken, so no state before %d can be rebuilt; restore to offset %d or later",
+			return nil, nil, fmt.Errorf("restore: offset %d is before this backup's first checkpoint (offset %d): the source log had been trimmed below offset %d when the full backup was taken, so no state before %d can be rebuilt; restore to offset %d or later",
 				best, m.Parts[0].To, base+1, m.Parts[0].To, m.Parts[0].To)
 		}
 		if !found {
 			if base := m.Parts[0].From; base > 0 {
-				return nil, fmt.Errorf("restore: the target is before this backup's log, which starts after offset %d (older records had been trimmed from the source log when the full backup was taken); restore to offset %d or later",
+				return nil, nil, fmt.Errorf("restore: the target is before this backup's log, which starts after offset %d (older records had been trimmed from the source log when the full backup was taken); restore to offset %d or later",
 					base, m.Parts[0].To)
 			}
 			if target.Offset != 0 {
-				return nil, fmt.Errorf("restore: offset %d is not a record offset in this backup (it covers up to %d)", target.Offset, end)
+				return nil, nil, fmt.Errorf("restore: offset %d is not a record offset in this backup (it covers up to %d)", target.Offset, end)
 			}
-			return nil, fmt.Errorf("restore: no record in this backup at or before %s", target.Time.Format(time.RFC3339Nano))
+			return nil, nil, fmt.Errorf("restore: no record in this backup at or before %s", target.Time.Format(time.RFC3339Nano))
 		}
 		stop = best
 	}
 	progress(fmt.Sprintf("restoring to offset %d (backup covers up to %d)", stop, end))
 	if err := os.MkdirAll(data, 0o755); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// A backup of a trimmed log starts after Parts[0].From: the new stream
 	// starts there too, so offsets stay the same.
 	l, err := log.Open(ctx, log.Options{Dir: data, Unsafe: true, FirstSeq: m.Parts[0].From + 1})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	closed := false
 	defer func() {
@@ -492,7 +505,7 @@ func Restore(ctx context.Context, from, data string, target Target, progress fun
 			return nil
 		})
 		if err != nil && !errors.Is(err, errStop) {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	progress(fmt.Sprintf("copied %d records; building the row store", res.Records))
@@ -506,19 +519,19 @@ func Restore(ctx context.Context, from, data string, target Target, progress fun
 		cdir := filepath.Join(from, p.Checkpoint)
 		cms, err := checkpoint.List(cdir, nil)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, cm := range cms {
 			if cm.Offset != p.To {
 				continue
 			}
 			if st, err = checkpoint.Open(cdir, cm, ""); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			res.Checkpoint = cm.Offset
 		}
 		if st == nil {
-			return nil, fmt.Errorf("%w: the checkpoint of part %d (offset %d) is missing", ErrCorrupt, i, p.To)
+			return nil, nil, fmt.Errorf("%w: the checkpoint of part %d (offset %d) is missing", ErrCorrupt, i, p.To)
 		}
 	}
 	if st == nil {
@@ -529,17 +542,17 @@ func Restore(ctx context.Context, from, data string, target Target, progress fun
 		defer cancel()
 		it, err := l.Read(rctx, st.Applied()+1)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for uint64(st.Applied()) < stop {
 			e, err := it.Next(rctx)
 			if err != nil {
 				it.Close()
-				return nil, fmt.Errorf("restore: replaying after offset %d: %w", st.Applied(), err)
+				return nil, nil, fmt.Errorf("restore: replaying after offset %d: %w", st.Applied(), err)
 			}
 			if err := st.Apply(e); err != nil {
 				it.Close()
-				return nil, err
+				return nil, nil, err
 			}
 			res.Replayed++
 			if res.Replayed%1024 == 0 {
@@ -554,7 +567,7 @@ func Restore(ctx context.Context, from, data string, target Target, progress fun
 	}
 	cm, err := checkpoint.Write(filepath.Join(data, "checkpoints"), st)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res.Rows = cm.Rows
 	res.Tables = map[uint32]int64{}
@@ -565,15 +578,19 @@ func Restore(ctx context.Context, from, data string, target Target, progress fun
 	}
 	closed = true
 	if err := l.Close(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	progress(fmt.Sprintf("restored %s at offset %d: %d rows (checkpoint %d + %d records replayed)", data, stop, res.Rows, res.Checkpoint, res.Replayed))
-	return res, nil
+	return res, st, nil
 }
 
 // Verify restores the backup in dir into a temporary directory, replays it
 // to its end and checks every checksum and the row counts the manifest
-// recorded. It returns the restore result.
+// recorded. It then builds the column store the restored directory's server
+// would build — seeded from the restored row store (a backup of a trimmed
+// log leaves nothing to replay it from) and, when the backup's log starts at
+// offset 1, also by replaying the whole log — and checks that each holds
+// the manifest's row count for every table. It returns the restore result.
 func Verify(ctx context.Context, dir string, progress func(string)) (*Result, error) {
 	m, err := ReadManifest(dir)
 	if err != nil {
@@ -587,11 +604,15 @@ func Verify(ctx context.Context, dir string, progress func(string)) (*Result, er
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	res, err := Restore(ctx, dir, filepath.Join(tmp, "data"), Target{}, progress)
+	data := filepath.Join(tmp, "data")
+	res, st, err := restore(ctx, dir, data, Target{}, progress)
 	if err != nil {
 		return nil, err
 	}
 	p := m.Parts[len(m.Parts)-1]
+	if err := verifyColumns(ctx, st, data, m.Parts[0].From == 0, res, p, progress); err != nil {
+		return res, err
+	}
 	if res.Rows != p.Rows {
 		return res, fmt.Errorf("%w: restored %d rows, the manifest says %d at offset %d", ErrCorrupt, res.Rows, p.Rows, p.To)
 	}
@@ -606,6 +627,73 @@ func Verify(ctx context.Context, dir string, progress func(string)) (*Result, er
 		return res, fmt.Errorf("%w: restored %d tables, the manifest says %d", ErrCorrupt, len(res.Tables), len(p.Tables))
 	}
 	return res, nil
+}
+
+// verifyColumns builds the column store of a restored data directory from
+// its row store st (seeding) and, with fromStart, from its log (replay), and
+// checks each table's live rows in both against the manifest's counts.
+func verifyColumns(ctx context.Context, st *oltp.Store, data string, fromStart bool, res *Result, p Part, progress func(string)) error {
+	if progress == nil {
+		progress = func(string) {}
+	}
+	check := func(how string, cs *olap.Store) error {
+		ids := cs.TableIDs()
+		if len(ids) != len(p.Tables) {
+			return fmt.Errorf("%w: the column store %s holds %d tables, the manifest says %d", ErrCorrupt, how, len(ids), len(p.Tables))
+		}
+		res.Columns = map[uint32]int64{}
+		for _, id := range ids {
+			n := cs.Table(id).Live()
+			res.Columns[id] = n
+			if want, ok := p.Tables[fmt.Sprint(id)]; !ok || n != want {
+				return fmt.Errorf("%w: table %d has %d rows in the column store %s, the manifest says %d", ErrCorrupt, id, n, how, want)
+			}
+		}
+		return nil
+	}
+	seeded := olap.New(nil, 0)
+	defer seeded.Close()
+	ss, err := seeded.Seed(ctx, st)
+	if err != nil {
+		return fmt.Errorf("verify: seeding the column store from the restored row store: %w", err)
+	}
+	if err := check(fmt.Sprintf("seeded from the row store at offset %d", ss.Offset), seeded); err != nil {
+		return err
+	}
+	progress(fmt.Sprintf("column store seeded from the row store: %d rows in %d tables, as the manifest says", ss.Rows, ss.Tables))
+	if !fromStart {
+		return nil
+	}
+	l, err := log.Open(ctx, log.Options{Dir: data, Unsafe: true})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	replayed := olap.New(nil, 0)
+	defer replayed.Close()
+	if res.Offset > 0 {
+		rctx, cancel := context.WithTimeout(ctx, time.Hour)
+		defer cancel()
+		it, err := l.Read(rctx, 1)
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		for uint64(replayed.Applied()) < res.Offset {
+			e, err := it.Next(rctx)
+			if err != nil {
+				return fmt.Errorf("verify: replaying the log into the column store after offset %d: %w", replayed.Applied(), err)
+			}
+			if err := replayed.Apply(e); err != nil {
+				return fmt.Errorf("verify: replaying the log into the column store: %w", err)
+			}
+		}
+	}
+	if err := check(fmt.Sprintf("replayed from the log to offset %d", res.Offset), replayed); err != nil {
+		return err
+	}
+	progress("column store replayed from the whole log: every table's row count as the manifest says")
+	return nil
 }
 
 var backupRE = regexp.MustCompile(`(?is)^\s*BACKUP\s+TO\s+'((?:[^']|'')*)'\s*(INCREMENTAL)?\s*;?\s*$`)

@@ -28,9 +28,13 @@ const OLAPManifestVersion = 1
 
 // OLAPManifest describes one column-store checkpoint.
 type OLAPManifest struct {
-	Version int        `json:"version"`
-	Kind    string     `json:"kind"` // "olap"
-	Offset  uint64     `json:"offset"`
+	Version int    `json:"version"`
+	Kind    string `json:"kind"` // "olap"
+	Offset  uint64 `json:"offset"`
+	// Oldest is the oldest snapshot the checkpointed store read correctly
+	// (olap.Store.Oldest): 0, or the offset a store seeded from the row
+	// store was seeded at (it holds no history below it).
+	Oldest  uint64     `json:"oldest,omitempty"`
 	Created time.Time  `json:"created"`
 	Files   []OLAPFile `json:"files"` // one per table, ascending table ID
 	TookMS  int64      `json:"took_ms"`
@@ -64,7 +68,7 @@ func WriteOLAP(dir string, s *olap.Store, pace float64) (*OLAPManifest, error) {
 	}
 	c := s.Capture()
 	defer c.Release()
-	m := &OLAPManifest{Version: OLAPManifestVersion, Kind: "olap", Offset: c.Offset, Files: []OLAPFile{}}
+	m := &OLAPManifest{Version: OLAPManifestVersion, Kind: "olap", Offset: c.Offset, Oldest: c.Oldest, Files: []OLAPFile{}}
 	for i, id := range c.Tables() {
 		f, err := writeFileAtomic(dir, olapFileName(c.Offset, id), pace, func(w io.Writer) (olap.TableCheckpoint, error) {
 			return c.WriteTable(i, w)
@@ -180,6 +184,7 @@ func OpenOLAP(dir string, m *OLAPManifest, s *olap.Store) error {
 		s.Close()
 		return err
 	}
+	s.SetOldest(m.Oldest)
 	s.Loaded(m.Offset)
 	return nil
 }
@@ -214,6 +219,13 @@ func openOLAPFile(dir string, off uint64, f *OLAPFile, s *olap.Store) error {
 // nil when there is none (s stays empty and the caller replays the whole
 // log). Every checkpoint skipped is logged at ERROR with why.
 func LoadOLAP(dir string, maxOffset uint64, s *olap.Store, logger *slog.Logger) (*OLAPManifest, error) {
+	return LoadOLAPFrom(dir, 0, maxOffset, s, logger)
+}
+
+// LoadOLAPFrom is LoadOLAP for a log whose first retained offset is first:
+// a checkpoint at an offset C below first-1 is skipped (logged at WARN),
+// since the records after C it needs were trimmed; so are all older ones.
+func LoadOLAPFrom(dir string, first, maxOffset uint64, s *olap.Store, logger *slog.Logger) (*OLAPManifest, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -226,6 +238,10 @@ func LoadOLAP(dir string, maxOffset uint64, s *olap.Store, logger *slog.Logger) 
 	for _, m := range ms {
 		if m.Offset > maxOffset {
 			logger.Error("olap checkpoint: skipping a checkpoint ahead of the log", "offset", m.Offset, "log_last", maxOffset)
+			continue
+		}
+		if m.Offset+1 < first {
+			logger.Warn("olap checkpoint: skipping a checkpoint whose following records were trimmed from the log", "offset", m.Offset, "log_first", first)
 			continue
 		}
 		start := time.Now()

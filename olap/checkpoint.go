@@ -68,6 +68,7 @@ type TableCheckpoint struct {
 // to Arrow columns).
 type Capture struct {
 	Offset uint64
+	Oldest uint64 // the store's Oldest(): a seeded store has no history below it
 	tables []*capTable
 	mem    memory.Allocator
 }
@@ -96,7 +97,7 @@ type capSeg struct {
 func (s *Store) Capture() *Capture {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
-	c := &Capture{Offset: s.applied.Load(), mem: s.mem}
+	c := &Capture{Offset: s.applied.Load(), Oldest: s.oldest.Load(), mem: s.mem}
 	s.mu.RLock()
 	ts := make([]*Table, 0, len(s.tables))
 	for _, t := range s.tables {

@@ -1,7 +1,8 @@
 // Package olap is OmenDB's column store. A second materializer follows the
 // log and applies every record to a Store: per table, segments of rows in
 // append order — sealed, immutable Apache Arrow columns (Int64, Float64,
-// String or dictionary-encoded String, Binary, numerics as Int64
+// String or dictionary-encoded String, Binary (also arrays, as their row
+// encoding; expressions over them run row by row), numerics as Int64
 // coefficients with one exponent) with a zone map (min, max, null count) per
 // column, plus one open segment of decoded rows that is sealed once it holds
 // DefaultSegmentRows rows.
@@ -20,6 +21,16 @@
 // without any lock. LoadTable fills an empty store (which reports offset 0
 // until Loaded publishes the checkpoint's offset); the materializer then
 // replays the log after it.
+//
+// Seeding (seed.go): when no checkpoint can be followed by the log (it was
+// trimmed), Seed fills an empty store from the row store at its applied
+// offset R — every visible row appended with Ins = R, full segments sealed
+// on the other cores while the scan goes on — and publishes Oldest() = R
+// before the applied offset. A seeded store, and one loaded from a
+// checkpoint of it (the manifest records Oldest), has no history below R:
+// readers at a snapshot below Oldest() must not scan it (package vexec
+// checks after waiting for the snapshot). Seed retakes its snapshot if a
+// DDL record is applied to the row store during the scan.
 //
 // Concurrency: Apply runs on the materializer goroutine. Each Table's mutex
 // guards its segments' Ins/Del slices, the open segment's rows and sealing;

@@ -31,7 +31,8 @@ type Store struct {
 
 	applyMu  sync.Mutex
 	applied  atomic.Uint64
-	lastTime atomic.Int64 // unix µs of the last applied record's log time
+	oldest   atomic.Uint64 // oldest snapshot read correctly (seed.go)
+	lastTime atomic.Int64  // unix µs of the last applied record's log time
 	waitMu   sync.Mutex
 	waitCh   chan struct{}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -38,8 +39,9 @@ func OLAPCheckpointDir(data string) string { return filepath.Join(CheckpointDir(
 // (the row store gates sessions, so it gets both cores first; column
 // statements meanwhile fall back to the row store, or wait when the column
 // engine is forced), then loads the newest valid OLAP checkpoint and
-// replays the log after it — or the whole log without one. /readyz does
-// not wait for the column store. Both goroutines stop when ctx ends.
+// replays the log after it — or, without a usable one, seeds the store from
+// the row store (olap_seed.go) or replays the whole log. /readyz does not
+// wait for the column store. Both goroutines stop when ctx ends.
 func startOLAP(s *Server, ctx context.Context) *OLAP {
 	o := &OLAP{Store: olap.New(nil, 0)}
 	if s.cfg.Data != "" {
@@ -53,12 +55,15 @@ func startOLAP(s *Server, ctx context.Context) *OLAP {
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()
+		var onReady func()
 		select {
 		case <-s.ready:
-			o.load(ctx, s)
+			if o.load(ctx, s) {
+				onReady = func() { o.checkpointAfterSeed(ctx, s) }
+			}
 		case <-ctx.Done():
 		}
-		_ = o.Mat.Run(ctx, nil)
+		_ = o.Mat.Run(ctx, onReady)
 	}()
 	go func() {
 		defer s.wg.Done()
@@ -79,29 +84,51 @@ func (s *Server) OLAPLag() (offsets uint64, since time.Duration) {
 	return offsets, s.OLAP.Mat.Lag()
 }
 
-// load fills the column store from the newest valid OLAP checkpoint not
-// ahead of the log (corrupt ones are logged and skipped); without one the
-// store stays empty and the materializer replays the whole log.
-func (o *OLAP) load(ctx context.Context, s *Server) {
-	if o.ckptDir == "" {
-		return
-	}
+// load fills the column store before the materializer follows the log:
+// from the newest valid OLAP checkpoint not ahead of the log whose
+// following records are all still in it (corrupt ones are logged and
+// skipped); without one, by seeding it from the row store (olap_seed.go)
+// when the log no longer holds every record from offset 1 (or, with
+// OMENDB_OLAP_SEED_MIN, is long); otherwise the store stays empty and the
+// materializer replays the whole log. It reports whether it seeded.
+func (o *OLAP) load(ctx context.Context, s *Server) (seeded bool) {
 	last, err := s.Log.Last(ctx)
 	if err != nil {
-		s.logger.Error("olap checkpoint: cannot read the log's end; replaying the whole log", "err", err)
-		return
+		s.logger.Error("olap recovery: cannot read the log's end; replaying the whole log", "err", err)
+		return false
 	}
-	o.ckptMu.Lock()
-	defer o.ckptMu.Unlock()
-	m, err := checkpoint.LoadOLAP(o.ckptDir, uint64(last), o.Store, s.logger)
+	first, err := s.Log.FirstOffset(ctx)
 	if err != nil {
-		s.logger.Error("olap checkpoint: listing checkpoints failed; replaying the whole log", "err", err)
-		return
+		s.logger.Error("olap recovery: cannot read the log's first offset; replaying the whole log", "err", err)
+		return false
 	}
-	if m != nil {
-		o.ckptLast = m.Offset
-		o.needed.Store(m.Offset)
+	if o.ckptDir != "" {
+		o.ckptMu.Lock()
+		m, err := checkpoint.LoadOLAPFrom(o.ckptDir, uint64(first), uint64(last), o.Store, s.logger)
+		if err != nil {
+			s.logger.Error("olap checkpoint: listing checkpoints failed", "err", err)
+		}
+		if m != nil {
+			o.ckptLast = m.Offset
+			o.needed.Store(m.Offset)
+		}
+		o.ckptMu.Unlock()
+		if m != nil {
+			return false
+		}
 	}
+	why := ""
+	switch {
+	case first > 1:
+		why = fmt.Sprintf("the log was trimmed below offset %d and no OLAP checkpoint covers the gap", uint64(first))
+	case seedLong && uint64(last) >= seedMinRecords:
+		why = fmt.Sprintf("no OLAP checkpoint and %d records to replay (OMENDB_OLAP_SEED_MIN)", uint64(last))
+	case seedLong && liveRows(s) >= seedMinRows:
+		why = fmt.Sprintf("no OLAP checkpoint and %d rows to rebuild (OMENDB_OLAP_SEED_MIN)", liveRows(s))
+	default:
+		return false
+	}
+	return o.seed(ctx, s, why)
 }
 
 // neededFrom returns H such that the column store needs every log record
@@ -133,7 +160,10 @@ func (o *OLAP) checkpoint(s *Server, pace float64) (*checkpoint.OLAPManifest, er
 	}
 	o.ckptLast = m.Offset
 	if ms, err := checkpoint.ListOLAP(o.ckptDir, nil); err == nil && len(ms) > 0 {
-		o.needed.Store(ms[len(ms)-1].Offset)
+		// A kept checkpoint older than a seeded store's oldest point was
+		// written before the log was trimmed under it: falling back to it
+		// cannot work, so it holds nothing.
+		o.needed.Store(max(ms[len(ms)-1].Offset, o.Store.Oldest()))
 	}
 	var rows int64
 	for _, f := range m.Files {

@@ -9,7 +9,10 @@
 // earlier wait for it. Shutdown order is the reverse. Once ready, background
 // loops checkpoint the row store (checkpoint.go) and trim the log below what
 // checkpoints, backups, the column store and the PITR window still need
-// (retention.go); startup refuses a newest checkpoint ahead of the log.
+// (retention.go); startup refuses a newest checkpoint ahead of the log. The
+// column store recovers after the row store is ready (olap.go): from its
+// own checkpoint plus the log, or, when the log was trimmed below what it
+// needs, seeded from the row store (olap_seed.go).
 package server
 
 import (

@@ -21,7 +21,10 @@ import (
 // S is pinned in the row store like any other, so both stores read at S
 // through the usual paths; the row store keeps versions for it inside the
 // time-travel window (oltp.Store.SetTimeTravelWindow) and refuses points
-// older than what it holds (oltp.ErrTooOld → 22023). Statements bind against
+// older than what it holds (oltp.ErrTooOld → 22023). A column store seeded
+// from the row store at R (server/olap_seed.go) holds nothing below R:
+// points below it are read through the row store (sql/vexec Runner.Run;
+// 22023 when omendb.engine = column). Statements bind against
 // the catalog as of S minus every table whose definition changed after S
 // (created, dropped, renamed, columns changed): reading those fails with
 // 0A000 instead of mixing the present schema with past rows. Writes fail

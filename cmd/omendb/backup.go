@@ -11,7 +11,8 @@ import (
 
 // runBackup implements `omendb backup verify DIR`: restore the backup in DIR
 // into a temporary directory, replay it, and check every checksum and the
-// row counts its manifest recorded. (Backups are taken online with the SQL
+// row counts its manifest recorded, in the row store and in the column store
+// built from the restored directory. (Backups are taken online with the SQL
 // statement BACKUP TO '/dir' [INCREMENTAL].)
 func runBackup(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
@@ -29,6 +30,11 @@ func runBackup(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("backup %s is NOT valid: %w", dir, err)
 	}
-	fmt.Printf("backup %s verified: offset %d, %d rows in %d tables, %d log records\n", dir, res.Offset, res.Rows, len(res.Tables), res.Records)
+	var colRows int64
+	for _, n := range res.Columns {
+		colRows += n
+	}
+	fmt.Printf("backup %s verified: offset %d, %d rows in %d tables, %d log records; column store: %d rows in %d tables\n",
+		dir, res.Offset, res.Rows, len(res.Tables), res.Records, colRows, len(res.Columns))
 	return nil
 }
