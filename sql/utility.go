@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -299,15 +300,31 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 		}
 		c := s.execCtx(ctx, params)
 		c.Stats = map[plan.Node]*exec.NodeStats{}
-		if _, err := exec.Collect(c, root); err != nil {
+		// The column engine runs the statement as a query would, and
+		// prints the plan it ran (vectorized operators included).
+		it, ok, err := s.runColumnar(ctx, root, c)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			lines, err := drainAnalyzed(it)
+			if err != nil {
+				return nil, err
+			}
+			if lines != nil {
+				return explainResult(lines), nil
+			}
+		} else if _, err := exec.Collect(c, root); err != nil {
 			return nil, err
 		}
 		stats = c.Stats
 	}
 	_, isQuery := bound.(*plan.Query)
 	lines := plan.Explain(root, func(n plan.Node) string {
-		if st := stats[n]; st != nil {
-			return fmt.Sprintf(" (actual rows=%d loops=%d time=%.3f ms)", st.Rows, st.Loops, float64(st.Time.Microseconds())/1000)
+		if st := stats[n]; st != nil && st.Loops > 0 {
+			l := st.Loops
+			return fmt.Sprintf(" (actual time=%.3f..%.3f rows=%d loops=%d)", float64((st.First/time.Duration(l)).Microseconds())/1000,
+				float64((st.Time/time.Duration(l)).Microseconds())/1000, st.Rows/l, l)
 		}
 		return ""
 	}, func(sc *plan.Scan) string { return s.storeFor(sc, isQuery) })
@@ -317,11 +334,34 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 		}
 		lines = append([]string{header}, lines...)
 	}
+	return explainResult(lines), nil
+}
+
+func explainResult(lines []string) *result {
 	rows := make([][]types.Value, len(lines))
 	for i, l := range lines {
 		rows[i] = []types.Value{types.NewText(l)}
 	}
-	return &result{cols: []pgwire.Column{{Name: "QUERY PLAN", Type: types.Text}}, rows: rows, tag: "EXPLAIN"}, nil
+	return &result{cols: []pgwire.Column{{Name: "QUERY PLAN", Type: types.Text}}, rows: rows, tag: "EXPLAIN"}
+}
+
+// drainAnalyzed reads a column-engine iterator to the end and returns the
+// plan lines it reports (nil if it reports none).
+func drainAnalyzed(it exec.Iter) ([]string, error) {
+	defer it.Close()
+	for {
+		r, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			break
+		}
+	}
+	if a, ok := it.(interface{ Analyzed() []string }); ok {
+		return a.Analyzed(), nil
+	}
+	return nil, nil
 }
 
 // storeFor names the store a scan reads and why, by the rule the session

@@ -63,6 +63,8 @@ type NodeStats struct {
 	Rows  int64
 	Loops int64
 	Time  time.Duration
+	// First is the time until the first row (summed over loops).
+	First time.Duration
 }
 
 // Iter is an open operator: Next returns the next row or nil at the end.
@@ -102,18 +104,24 @@ func Open(c *Ctx, n plan.Node) (it Iter, err error) {
 		c.Stats[n] = st
 	}
 	st.Loops++
-	return &statIter{in: it, st: st}, nil
+	return &statIter{in: it, st: st, base: st.Time}, nil
 }
 
 type statIter struct {
-	in Iter
-	st *NodeStats
+	in      Iter
+	st      *NodeStats
+	base    time.Duration // st.Time when this loop started
+	started bool
 }
 
 func (s *statIter) Next() ([]types.Value, error) {
 	t := time.Now()
 	r, err := s.in.Next()
 	s.st.Time += time.Since(t)
+	if !s.started {
+		s.started = true
+		s.st.First += s.st.Time - s.base
+	}
 	if r != nil {
 		s.st.Rows++
 	}

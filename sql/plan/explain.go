@@ -118,3 +118,11 @@ func children(n Node) []Node {
 	}
 	return nil
 }
+
+// Describe is EXPLAIN's one-line description of n, without its inputs;
+// Children are its inputs. The column engine (sql/vexec) uses them to
+// print the plan it ran.
+func Describe(n Node, store func(*Scan) string) string { return describe(n, store) }
+
+// Children returns n's inputs in EXPLAIN's order.
+func Children(n Node) []Node { return children(n) }

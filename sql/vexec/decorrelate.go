@@ -234,3 +234,137 @@ func orKeys(j *plan.Join) (lk, rk []plan.Expr) {
 	}
 	return nil, nil
 }
+
+// pushDown moves the conjuncts of a filter above a join that read only one
+// side into that side (into a scan's own filter, where zone maps and the
+// vectorized comparisons use them): both sides of an inner join, the
+// preserved side of a left, semi or anti join (the left) and of a right
+// join (the right). Conjuncts with subqueries, outer references or
+// functions that are not immutable stay above. It returns the new input
+// and the conjuncts left.
+func pushDown(in plan.Node, cond plan.Expr) (plan.Node, plan.Expr) {
+	j, ok := in.(*plan.Join)
+	if !ok || cond == nil {
+		return in, cond
+	}
+	lw := len(j.Left.Columns())
+	width := len(j.Columns())
+	var left, right, keep []plan.Expr
+	for _, c := range conjuncts(cond) {
+		lo, hi, ok := colRange(c)
+		safe := ok && parallelSafe(c) && !hasSubquery(c) && hi < width
+		switch {
+		case safe && hi < lw && lo >= 0 && (j.Kind == plan.InnerJoin || j.Kind == plan.LeftJoin || j.Kind == plan.SemiJoin || j.Kind == plan.AntiJoin):
+			left = append(left, c)
+		case safe && lo >= lw && (j.Kind == plan.InnerJoin || j.Kind == plan.RightJoin):
+			right = append(right, shiftCols(c, -lw))
+		default:
+			keep = append(keep, c)
+			// An OR over both sides implies, for each side, the OR of
+			// each disjunct's conjuncts over that side alone (when every
+			// disjunct has some): pushed down as well, the OR stays above.
+			if j.Kind == plan.InnerJoin || j.Kind == plan.LeftJoin || j.Kind == plan.SemiJoin || j.Kind == plan.AntiJoin {
+				if d := implied(c, 0, lw); d != nil {
+					left = append(left, d)
+				}
+			}
+			if j.Kind == plan.InnerJoin || j.Kind == plan.RightJoin {
+				if d := implied(c, lw, width); d != nil {
+					right = append(right, shiftCols(d, -lw))
+				}
+			}
+		}
+	}
+	if len(left) == 0 && len(right) == 0 {
+		return in, cond
+	}
+	y := *j
+	if len(left) > 0 {
+		y.Left = addFilter(y.Left, and(left))
+	}
+	if len(right) > 0 {
+		y.Right = addFilter(y.Right, and(right))
+	}
+	return &y, and(keep)
+}
+
+// colRange returns the smallest and largest column e reads; ok is false
+// when it reads none.
+func colRange(e plan.Expr) (lo, hi int, ok bool) {
+	lo, hi = 1<<30, -1
+	plan.Walk(e, func(x plan.Expr) bool {
+		if r, isRef := x.(*plan.ColRef); isRef {
+			lo, hi = min(lo, r.Idx), max(hi, r.Idx)
+		}
+		return true
+	})
+	return lo, hi, hi >= 0
+}
+
+func hasSubquery(e plan.Expr) bool {
+	found := false
+	plan.Walk(e, func(x plan.Expr) bool {
+		if _, ok := x.(*plan.Subquery); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+func shiftCols(e plan.Expr, d int) plan.Expr {
+	return plan.Transform(e, func(x plan.Expr) (plan.Expr, bool) {
+		if r, ok := x.(*plan.ColRef); ok {
+			y := *r
+			y.Idx += d
+			return &y, true
+		}
+		return nil, false
+	})
+}
+
+// addFilter filters n by cond: into a scan's own filter, or above n.
+func addFilter(n plan.Node, cond plan.Expr) plan.Node {
+	switch x := n.(type) {
+	case *plan.Scan:
+		y := *x
+		if y.Filter != nil {
+			y.Filter = and([]plan.Expr{y.Filter, cond})
+		} else {
+			y.Filter = cond
+		}
+		return &y
+	case *plan.Filter:
+		return &plan.Filter{Input: x.Input, Cond: and([]plan.Expr{x.Cond, cond})}
+	}
+	return &plan.Filter{Input: n, Cond: cond}
+}
+
+// implied returns, for an OR c, the predicate over columns [lo, hi) that c
+// implies: the OR of each disjunct's conjuncts that read only those
+// columns, or nil when some disjunct has none (or c is no OR).
+func implied(c plan.Expr, lo, hi int) plan.Expr {
+	or, ok := c.(*plan.Logic)
+	if !ok || or.Op != "or" {
+		return nil
+	}
+	var alts []plan.Expr
+	for _, d := range or.Args {
+		var mine []plan.Expr
+		for _, p := range conjuncts(d) {
+			if inner := implied(p, lo, hi); inner != nil {
+				mine = append(mine, inner)
+				continue
+			}
+			l, h, ok := colRange(p)
+			if ok && l >= lo && h < hi && parallelSafe(p) && !hasSubquery(p) {
+				mine = append(mine, p)
+			}
+		}
+		if len(mine) == 0 {
+			return nil
+		}
+		alts = append(alts, and(mine))
+	}
+	return &plan.Logic{Op: "or", Args: alts}
+}

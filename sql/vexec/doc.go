@@ -12,8 +12,8 @@
 // (= column).
 //
 // Above the scans, fragments made of filters, projections and hash joins
-// (inner, left, semi, anti) over a driving column scan run as a pipe
-// (pipe.go): batches of up to 16K rows of one segment flow through the
+// (inner, left, right, full, semi, anti) over a driving column scan run
+// as a pipe (pipe.go): batches of up to 16K rows of one segment flow through the
 // steps as vectors (vec.go) with expressions evaluated batch at a time
 // (vexpr.go: fast paths for integers, dates, exact decimals as int64
 // coefficients, dictionary strings, LIKE, IN; anything else row by row
@@ -24,11 +24,34 @@
 // max, count(DISTINCT); exact decimal sums finished by the aggregates' own
 // finalisers, funcs.NewPartial) keeps one hash table per worker and merges
 // them at the end; a join pipe read by the row executor is materialized
-// into rows. Whatever a pipe cannot do (other aggregates, float sums,
-// FILTER, volatile functions, correlated subqueries) stays with the row
+// into rows. ORDER BY over a pipe (vsort.go) sorts there: each worker
+// evaluates the keys a batch at a time and, under a LIMIT, keeps only the
+// best LIMIT+OFFSET rows in a bounded heap (top-N); the workers' rows are
+// merged with ties in scan order and compared as the row executor compares
+// them (NULLS FIRST/LAST, bpchar), so the order is the row path's. (A
+// LIMIT without ORDER BY still runs in the row executor over scans that
+// keep primary-key order, as the row store returns rows.) Right joins
+// probe with their right (preserved) side; full joins mark matched build
+// rows atomically and emit the unmatched ones after the last probe batch,
+// through the steps above the join. Searched CASE and COALESCE (vcase.go)
+// evaluate each branch or argument only on the rows that reach it, as
+// PostgreSQL does. Before the
+// pipes are planned, filter conjuncts over one side of a join are pushed
+// into that side (and an OR over both sides pushes down the predicate it
+// implies for each side), so scans prune and filter early. Whatever a
+// pipe cannot do (other aggregates, float sums, FILTER, volatile
+// functions, correlated subqueries) stays with the row
 // executor, and a pipe that fails at run time (overflow, an error the row
 // executor may raise differently) hands its node back to the row executor,
 // so answers never depend on the path.
+//
+// EXPLAIN ANALYZE (explain.go): when the statement collects statistics,
+// Run returns an iterator whose Analyzed method prints the plan that ran —
+// the row executor's operators with their exec.NodeStats, and the
+// vectorized ones with the rows and batches they produced and the wall
+// time from their pipe's start to their first and last batch, the store
+// and snapshot each scan read and the segments zone maps skipped, in
+// PostgreSQL's "(actual time=… rows=… loops=…)" form.
 //
 // Correlated [NOT] EXISTS become semi/anti joins and correlated aggregate
 // subqueries (sum, avg, min, max compared with the outer row) become a

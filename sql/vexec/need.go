@@ -59,6 +59,9 @@ func (w *rewriter) pushNeed(n plan.Node, need []bool) {
 		if j := w.joins[x]; j != nil {
 			w.pushNeed(j, need)
 		}
+		if op := w.sorts[x]; op != nil {
+			w.pushNeed(op.fallback, nil)
+		}
 	case *plan.Filter:
 		in := append([]bool(nil), need...)
 		if !refs(in, x.Cond) {

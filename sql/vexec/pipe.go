@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/omendb/omendb/olap"
 	"github.com/omendb/omendb/oltp/keycode"
@@ -25,6 +27,14 @@ type pipe struct {
 	steps  []step
 	cols   []plan.Column
 	builds []*hashBuild
+
+	// EXPLAIN ANALYZE: the scan's and each step's output (stepSt parallel
+	// to steps), segments read and skipped, workers, and when run started.
+	scanSt         opStats
+	stepSt         []*opStats
+	segs, pruned   int64
+	workers, loops int
+	t0             time.Time
 }
 
 type step interface {
@@ -185,7 +195,7 @@ func (w *rewriter) planPipeWith(cp *compiler, n plan.Node, need []bool) *pipe {
 
 func (w *rewriter) planJoin(x *plan.Join, need []bool, compile func(...plan.Expr) ([]vx, bool)) *pipe {
 	switch x.Kind {
-	case plan.InnerJoin, plan.LeftJoin, plan.SemiJoin, plan.AntiJoin:
+	case plan.InnerJoin, plan.LeftJoin, plan.RightJoin, plan.FullJoin, plan.SemiJoin, plan.AntiJoin:
 	default:
 		return nil
 	}
@@ -222,8 +232,14 @@ func (w *rewriter) planJoin(x *plan.Join, need []bool, compile func(...plan.Expr
 		}
 		cond = c[0]
 	}
+	// The build side is the smaller one for inner and full joins; a right
+	// join probes with its right (outer) side, so unmatched probe rows
+	// are emitted as they come.
 	probeLeft := true
-	if x.Kind == plan.InnerJoin && w.estimate(x.Right) > w.estimate(x.Left) {
+	switch x.Kind {
+	case plan.InnerJoin, plan.FullJoin:
+		probeLeft = w.estimate(x.Right) <= w.estimate(x.Left)
+	case plan.RightJoin:
 		probeLeft = false
 	}
 	probeNode, buildNode, probeNeed, buildNeed := x.Left, x.Right, ln, rn
@@ -246,9 +262,11 @@ func (w *rewriter) planJoin(x *plan.Join, need []bool, compile func(...plan.Expr
 	}
 	hb := &hashBuild{node: buildNode, need: buildNeed, keys: bk, keyTypes: keyTypes, tys: colTypes(buildNode.Columns())}
 	hb.pipe = w.planPipe(buildNode, buildNeed)
-	hb.intKey = len(keyTypes) == 1
-	if hb.intKey {
-		switch types.KindOf(keyTypes[0].OID) {
+	// One integer-like key, or two (packed into one int64 when every
+	// build key fits in 31 bits), hash as int64s.
+	hb.intKey = len(keyTypes) == 1 || len(keyTypes) == 2
+	for _, kt := range keyTypes {
+		switch types.KindOf(kt.OID) {
 		case types.KindInt, types.KindDate, types.KindTimestamp, types.KindTimestampTZ:
 		default:
 			hb.intKey = false
@@ -308,6 +326,7 @@ type hashBuild struct {
 	intKey   bool
 
 	built    bool
+	took     time.Duration // EXPLAIN ANALYZE: time to build
 	n        int
 	cols     []*vec
 	first    map[string]int32
@@ -320,6 +339,8 @@ func (hb *hashBuild) build(c *exec.Ctx) error {
 		return nil
 	}
 	hb.built = true
+	start := time.Now()
+	defer func() { hb.took = time.Since(start) }()
 	hb.cols = make([]*vec, len(hb.tys))
 	if hb.pipe != nil {
 		parts, err := hb.pipe.collect(c, hb.need)
@@ -370,6 +391,14 @@ func (hb *hashBuild) build(c *exec.Ctx) error {
 		keys[i] = v
 	}
 	hb.next = make([]int32, hb.n)
+	if hb.intKey && len(keys) == 2 {
+		for j := 0; j < hb.n; j++ {
+			if _, st := packKey(keys, j); st == keyOut {
+				hb.intKey = false // a key does not fit: encoded keys
+				break
+			}
+		}
+	}
 	if hb.intKey {
 		hb.firstInt = make(map[int64]int32, hb.n)
 	} else {
@@ -379,8 +408,8 @@ func (hb *hashBuild) build(c *exec.Ctx) error {
 	for j := hb.n - 1; j >= 0; j-- { // chains come out in build order
 		hb.next[j] = -1
 		if hb.intKey {
-			k, ok := intKeyAt(keys[0], j)
-			if !ok {
+			k, st := packKey(keys, j)
+			if st != keyOK {
 				continue
 			}
 			if f, dup := hb.firstInt[k]; dup {
@@ -399,6 +428,32 @@ func (hb *hashBuild) build(c *exec.Ctx) error {
 		hb.first[string(k)] = int32(j)
 	}
 	return nil
+}
+
+const (
+	keyOK   = iota
+	keyNull // a key column is NULL: matches nothing
+	keyOut  // two keys, one outside [0, 2^31): cannot be packed
+)
+
+// packKey returns row j's integer key: the one key's value, or two keys
+// packed as a<<31 | b.
+func packKey(keys []*vec, j int) (int64, int) {
+	a, ok := intKeyAt(keys[0], j)
+	if !ok {
+		return 0, keyNull
+	}
+	if len(keys) == 1 {
+		return a, keyOK
+	}
+	b, ok := intKeyAt(keys[1], j)
+	if !ok {
+		return 0, keyNull
+	}
+	if a < 0 || a >= 1<<31 || b < 0 || b >= 1<<31 {
+		return 0, keyOut
+	}
+	return a<<31 | b, keyOK
 }
 
 func intKeyAt(v *vec, j int) (int64, bool) {
@@ -456,6 +511,7 @@ func (e *keyEncoder) at(j int) ([]byte, bool) {
 
 type probeStep struct {
 	hb        *hashBuild
+	matched   []uint32 // outer build side: build rows matched (set atomically)
 	keys      []vx
 	kind      plan.JoinKind
 	cond      vx // over the left row followed by the right row
@@ -463,6 +519,61 @@ type probeStep struct {
 	lw        int
 	tys       []types.Type // output columns
 	comb      []types.Type // left then right columns
+}
+
+// outerProbe says whether unmatched probe rows are emitted (with NULL
+// build columns); outerBuild whether unmatched build rows are, after every
+// probe batch has run (right join building the left side, left join
+// building the right, full join).
+func (ps *probeStep) outerProbe() bool {
+	switch ps.kind {
+	case plan.LeftJoin:
+		return ps.probeLeft
+	case plan.RightJoin:
+		return !ps.probeLeft
+	case plan.FullJoin:
+		return true
+	}
+	return false
+}
+
+func (ps *probeStep) outerBuild() bool {
+	switch ps.kind {
+	case plan.LeftJoin:
+		return !ps.probeLeft
+	case plan.RightJoin:
+		return ps.probeLeft
+	case plan.FullJoin:
+		return true
+	}
+	return false
+}
+
+// unmatched is the batch of build rows no probe row matched, with NULL
+// probe columns.
+func (ps *probeStep) unmatched(w *worker, base int64) *batch {
+	hb := ps.hb
+	var idx []int32
+	for r := 0; r < hb.n; r++ {
+		if atomic.LoadUint32(&ps.matched[r]) == 0 {
+			idx = append(idx, int32(r))
+		}
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	n := len(idx)
+	return derivedBatch(w, base, n, ps.tys, func(c int) (*vec, error) {
+		buildSide := c < ps.lw != ps.probeLeft
+		off := c
+		if c >= ps.lw {
+			off = c - ps.lw
+		}
+		if !buildSide || hb.cols[off] == nil {
+			return constVec(types.Null, ps.tys[c], n), nil
+		}
+		return take(hb.cols[off], idx), nil
+	})
 }
 
 func (ps *probeStep) apply(b *batch) (*batch, error) {
@@ -481,9 +592,9 @@ func (ps *probeStep) apply(b *batch) (*batch, error) {
 	for j := 0; j < n; j++ {
 		f := int32(-1)
 		if hb.intKey {
-			k, ok := intKeyAt(keys[0], j)
-			if !ok {
-				continue
+			k, st := packKey(keys, j)
+			if st != keyOK {
+				continue // NULL, or a value no build key has
 			}
 			if x, hit := hb.firstInt[k]; hit {
 				f = x
@@ -514,6 +625,17 @@ func (ps *probeStep) apply(b *batch) (*batch, error) {
 			mask[j] = v.isTrue(j)
 		}
 	}
+	if ps.matched != nil {
+		for j, r := range bi {
+			if mask == nil || mask[j] {
+				atomic.StoreUint32(&ps.matched[r], 1)
+			}
+		}
+	}
+	if !ps.outerProbe() && (ps.kind == plan.LeftJoin || ps.kind == plan.RightJoin) {
+		// The outer side is the build side: matches only, as an inner join.
+		ps = &probeStep{hb: ps.hb, kind: plan.InnerJoin, probeLeft: ps.probeLeft, lw: ps.lw, tys: ps.tys, comb: ps.comb}
+	}
 	switch ps.kind {
 	case plan.InnerJoin:
 		if mask != nil {
@@ -541,8 +663,8 @@ func (ps *probeStep) apply(b *batch) (*batch, error) {
 		}
 		return b, nil
 	}
-	// Left join: each probe row's matches in build order, or one row with
-	// NULL right columns.
+	// Outer probe side: each probe row's matches in build order, or one
+	// row with NULL build columns.
 	var pi2, bi2 []int32
 	k := 0
 	for j := 0; j < n; j++ {
@@ -591,6 +713,14 @@ func (ps *probeStep) pairs(b *batch, pi, bi []int32, tys []types.Type) *batch {
 // run builds the pipe's hash tables, then runs its chain on every segment
 // of the driving scan in parallel; newSink gives each worker its sink.
 func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error) {
+	p.t0 = time.Now()
+	p.loops++
+	if len(p.stepSt) != len(p.steps) {
+		p.stepSt = make([]*opStats, len(p.steps))
+		for i := range p.stepSt {
+			p.stepSt[i] = &opStats{}
+		}
+	}
 	for _, x := range p.preps {
 		if err := x.prepare(c); err != nil {
 			return 0, 0, err
@@ -601,6 +731,11 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 			return 0, 0, err
 		}
 	}
+	for _, st := range p.steps {
+		if ps, ok := st.(*probeStep); ok && ps.outerBuild() {
+			ps.matched = make([]uint32, ps.hb.n)
+		}
+	}
 	s := p.s
 	t := s.r.Store.Table(s.n.Table.ID)
 	if t == nil {
@@ -609,6 +744,7 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 	def := s.n.Table
 	snap := t.Segments()
 	workers := runtime.GOMAXPROCS(0)
+	p.workers = workers
 	errs := make([]error, workers)
 	next := make(chan int, len(snap.Segs))
 	for i := range snap.Segs {
@@ -622,8 +758,10 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 		ctx = context.Background()
 	}
 	var wg sync.WaitGroup
+	sinks := make([]sink, workers)
 	for wi := 0; wi < workers; wi++ {
 		snk := newSink(wi)
+		sinks[wi] = snk
 		wg.Add(1)
 		go func(wi int) {
 			defer wg.Done()
@@ -677,11 +815,13 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 					hi := min(lo+chunk, len(sel))
 					b := &batch{w: wk, src: src, base: int64(i) << 32, sel: append([]int32(nil), sel[lo:hi]...), cols: make([]*vec, len(def.Columns))}
 					myBatches++
+					p.scanSt.add(b.n(), p.t0)
 					var err error
-					for _, st := range p.steps {
+					for si, st := range p.steps {
 						if b, err = st.apply(b); err != nil || b == nil {
 							break
 						}
+						p.stepSt[si].add(b.n(), p.t0)
 					}
 					if err == nil && b != nil {
 						myRows += int64(b.n())
@@ -705,6 +845,39 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 			return 0, 0, err
 		}
 	}
+	// Outer build sides: the build rows no probe row matched, through the
+	// steps above their join, after all probe batches (in step order, so a
+	// later join sees an earlier one's extra rows before its own).
+	for si, st := range p.steps {
+		ps, ok := st.(*probeStep)
+		if !ok || ps.matched == nil {
+			continue
+		}
+		wk := &worker{c: c, dicts: map[*olap.Column][]string{}}
+		b := ps.unmatched(wk, int64(len(snap.Segs)+si)<<32)
+		if b == nil {
+			continue
+		}
+		p.stepSt[si].add(b.n(), p.t0)
+		var err error
+		for sj := si + 1; sj < len(p.steps) && b != nil; sj++ {
+			if b, err = p.steps[sj].apply(b); err != nil {
+				return 0, 0, err
+			}
+			if b != nil {
+				p.stepSt[sj].add(b.n(), p.t0)
+			}
+		}
+		if b != nil {
+			batches++
+			rowsOut += int64(b.n())
+			if err := sinks[0].consume(b); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	p.segs += int64(len(snap.Segs)) - pruned
+	p.pruned += pruned
 	s.r.SegmentsScanned.Add(int64(len(snap.Segs)) - pruned)
 	s.r.SegmentsPruned.Add(pruned)
 	return batches, rowsOut, nil
@@ -763,6 +936,7 @@ type joinRows struct {
 	p        *pipe
 	fallback plan.Node
 	done     bool
+	fellBack bool
 	cache    [][]types.Value
 	err      error
 }
@@ -776,6 +950,7 @@ func (jr *joinRows) rows(plan.VirtualEnv) ([][]types.Value, error) {
 	rows, err := jr.collect()
 	if err != nil && !isCancel(c, err) {
 		jr.p.s.r.VecFallbacks.Add(1)
+		jr.fellBack = true
 		rows, err = exec.Collect(c, jr.fallback)
 	} else if err == nil {
 		jr.p.s.r.VecJoins.Add(1)

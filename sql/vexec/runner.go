@@ -47,6 +47,8 @@ type Runner struct {
 	// aggregates' pipes and the rows reaching the aggregation; VecNanos
 	// their time (fallbacks included).
 	VecBatches, VecRows, VecNanos atomic.Int64
+	// VecSorts counts sorts and top-Ns run on column batches.
+	VecSorts atomic.Int64
 	// Decorrelated counts subqueries turned into joins.
 	Decorrelated atomic.Int64
 }
@@ -129,6 +131,16 @@ func (r *Runner) Run(ctx context.Context, root plan.Node, snap log.Offset, c *ex
 		}
 	}
 	r.waits.add(time.Since(start))
+	// A column store seeded from the row store at R has no history below R
+	// (olap.Store.Oldest; checked after the wait, which may have been for
+	// the seeding itself): older snapshots read the row store.
+	if oldest := r.Store.Oldest(); uint64(snap) < oldest {
+		if force {
+			return nil, false, tooOldForColumns(c, uint64(snap), oldest)
+		}
+		r.Fallbacks.Add(1)
+		return nil, false, nil
+	}
 	// Tables must exist in the column store at snap.
 	for _, s := range rw.scans {
 		if r.Store.Table(s.n.Table.ID) == nil {
@@ -144,7 +156,24 @@ func (r *Runner) Run(ctx context.Context, root plan.Node, snap log.Offset, c *ex
 		return nil, false, err
 	}
 	r.Served.Add(1)
+	if c.Stats != nil {
+		return &analyzeIter{Iter: it, rw: rw, root: newRoot}, true, nil
+	}
 	return it, true, nil
+}
+
+// tooOldForColumns is the error for a snapshot below the column store's
+// oldest point when the column engine is forced: 22023 with omendb.as_of
+// set (as the row store's own "older than the oldest point" error), 0A000
+// for a transaction that began before the column store was seeded.
+func tooOldForColumns(c *exec.Ctx, snap, oldest uint64) error {
+	hint := "The column store was seeded from the row store at that offset and holds no older history; SET omendb.engine = auto (or row) reads older points through the row store."
+	if c.Env != nil {
+		if v, _ := c.Env.Setting("omendb.as_of"); v != "" {
+			return pgerr.New(pgerr.InvalidParameterValue, "omendb.as_of %q (offset %d) is older than the oldest point the column store holds: offset %d", v, snap, oldest).WithHint("%s", hint)
+		}
+	}
+	return pgerr.New(pgerr.FeatureNotSupported, "the column store holds no state before offset %d; this statement reads offset %d", oldest, snap).WithHint("%s", hint)
 }
 
 // rewriter copies the plan tree, replacing table scans by virtual scans that
@@ -164,6 +193,7 @@ type rewriter struct {
 	aggs         map[*plan.VirtualScan]*vecAgg
 	joins        map[*plan.VirtualScan]*plan.Join
 	joinRows     map[*plan.VirtualScan]*joinRows
+	sorts        map[*plan.VirtualScan]*sortOp
 	preps        []*subInX // IN-subquery sets, shared by the pipes that test them
 }
 
@@ -222,6 +252,7 @@ func (w *rewriter) node(n plan.Node) plan.Node {
 		return vs
 	case *plan.Filter:
 		in, cond := w.decorrelate(x.Input, x.Cond)
+		in, cond = pushDown(in, cond)
 		if cond == nil {
 			return w.node(in)
 		}
@@ -252,12 +283,32 @@ func (w *rewriter) node(n plan.Node) plan.Node {
 				return w.node(&plan.Filter{Input: &y, Cond: and(lift)})
 			}
 		}
+		if x.Kind == plan.InnerJoin && x.Cond != nil {
+			// An OR in the condition filters each side by what it
+			// implies for that side (TPC-H Q7, Q19).
+			lw, width := len(x.Left.Columns()), len(x.Cols)
+			var left, right []plan.Expr
+			for _, c := range conjuncts(x.Cond) {
+				if d := implied(c, 0, lw); d != nil {
+					left = append(left, d)
+				}
+				if d := implied(c, lw, width); d != nil {
+					right = append(right, shiftCols(d, -lw))
+				}
+			}
+			if len(left) > 0 {
+				y.Left = addFilter(y.Left, and(left))
+			}
+			if len(right) > 0 {
+				y.Right = addFilter(y.Right, and(right))
+			}
+		}
 		y.Cond = w.subqueries(x.Cond)
 		if x.Kind == plan.InnerJoin && len(x.LeftKeys) == 0 && x.Cond != nil {
 			y.LeftKeys, y.RightKeys = orKeys(&y)
 		}
-		y.Left = w.node(x.Left)
-		y.Right = w.node(x.Right)
+		y.Left = w.node(y.Left)
+		y.Right = w.node(y.Right)
 		if !w.ordered {
 			if p := w.planPipe(&y, nil); p != nil {
 				jr := &joinRows{rw: w, p: p, fallback: &y}
@@ -288,9 +339,22 @@ func (w *rewriter) node(n plan.Node) plan.Node {
 	case *plan.Sort:
 		y := *x
 		y.Input = w.under(x.Input, false)
+		if op := w.planSort(&y, nil); op != nil {
+			return w.sortScan(op, y.Columns())
+		}
 		return &y
 	case *plan.Limit:
 		y := *x
+		if s, ok := x.Input.(*plan.Sort); ok {
+			// ORDER BY … LIMIT: a top-N over a pipe keeps n rows per worker.
+			ys := *s
+			ys.Input = w.under(s.Input, false)
+			y.Input = &ys
+			if op := w.planSort(&ys, &y); op != nil {
+				return w.sortScan(op, y.Columns())
+			}
+			return &y
+		}
 		y.Input = w.under(x.Input, true)
 		return &y
 	case *plan.Distinct:
@@ -329,3 +393,18 @@ var errStop = errors.New("stop")
 
 // compile-time check that rows has the VirtualTable signature.
 var _ func(plan.VirtualEnv) ([][]types.Value, error) = (*colScan)(nil).rows
+
+// sortScan is the node reading a sortOp's rows.
+func (w *rewriter) sortScan(op *sortOp, cols []plan.Column) plan.Node {
+	name := "vectorized sort"
+	if op.limited {
+		name = "vectorized top-N"
+	}
+	vt := &plan.VirtualTable{Name: name, Cols: cols, Rows: op.rows}
+	vs := &plan.VirtualScan{Table: vt, Cols: cols}
+	if w.sorts == nil {
+		w.sorts = map[*plan.VirtualScan]*sortOp{}
+	}
+	w.sorts[vs] = op
+	return vs
+}

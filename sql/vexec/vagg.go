@@ -32,9 +32,11 @@ type vecAgg struct {
 	args     []vx // per aggregate; nil for count(*)
 	kinds    []aggKind
 
-	done  bool
-	cache [][]types.Value
-	err   error
+	done     bool
+	fellBack bool
+	took     time.Duration // EXPLAIN ANALYZE
+	cache    [][]types.Value
+	err      error
 }
 
 type aggKind uint8
@@ -136,11 +138,13 @@ func (va *vecAgg) rows(plan.VirtualEnv) ([][]types.Value, error) {
 	rows, err := va.run()
 	if errors.Is(err, errFallback) || (err != nil && !isCancel(va.s.c, err)) {
 		va.s.r.VecFallbacks.Add(1)
+		va.fellBack = true
 		rows, err = exec.Collect(va.s.c, va.fallback)
 	} else if err == nil {
 		va.s.r.VecAggs.Add(1)
 	}
-	va.s.r.VecNanos.Add(int64(time.Since(start)))
+	va.took = time.Since(start)
+	va.s.r.VecNanos.Add(int64(va.took))
 	va.cache, va.err = rows, err
 	return rows, err
 }

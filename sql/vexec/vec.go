@@ -369,11 +369,15 @@ func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
 		out.form = fDict
 		d := w.dicts[col]
 		if d == nil {
-			da := a.Dictionary().(*array.String)
+			// a.Dictionary() builds its values array on first use, which
+			// is not safe from two workers at once: read the dictionary's
+			// data through an array of our own.
+			da := array.NewStringData(a.Data().Dictionary())
 			d = make([]string, da.Len())
 			for i := range d {
 				d[i] = da.Value(i)
 			}
+			da.Release()
 			w.dicts[col] = d
 		}
 		out.dict = d

@@ -125,7 +125,15 @@ func (cp *compiler) compile(e plan.Expr) (vx, error) {
 			}
 		}
 		return cp.shallow(x)
-	case *plan.Case, *plan.Coalesce:
+	case *plan.Case:
+		if v, err := cp.compileCase(x); err == nil {
+			return v, nil
+		}
+		return cp.whole(x), nil
+	case *plan.Coalesce:
+		if v, err := cp.compileCoalesce(x); err == nil {
+			return v, nil
+		}
 		return cp.whole(x), nil
 	case *plan.Subquery:
 		if !subInOK(x) || cp.rw == nil {

@@ -45,6 +45,15 @@ var diffQueries = []struct {
 	{"SELECT a.id FROM acct a LEFT JOIN acct b ON b.id = a.id + 1 WHERE b.id IS NULL AND a.id < 3000", false},
 	{"WITH t AS (SELECT grp, sum(amt) AS s FROM acct GROUP BY grp) SELECT max(s) - min(s) FROM t", true},
 	{"SELECT count(*) FROM acct WHERE id = 42", true},
+	// Vectorized sort, top-N, CASE/COALESCE/NULLIF, right and full joins.
+	{"SELECT id, amt, s FROM acct ORDER BY amt DESC NULLS LAST, id LIMIT 15", true},
+	{"SELECT id, s, d FROM acct WHERE grp = 4 ORDER BY s NULLS FIRST, d DESC, id LIMIT 20 OFFSET 5", true},
+	{"SELECT id, d FROM acct WHERE grp = 5 ORDER BY d, id", true},
+	{"SELECT id, CASE WHEN amt > 500 THEN 'hi' WHEN amt IS NULL THEN 'null' ELSE s END, COALESCE(s, 'none'), NULLIF(grp, 3) FROM acct WHERE id % 17 = 0 ORDER BY id", true},
+	{"SELECT sum(CASE WHEN grp = 1 THEN amt ELSE 0 END), count(CASE WHEN s > 's2' THEN 1 END), sum(COALESCE(grp, 0)) FROM acct", true},
+	{"SELECT count(*), count(a.id), count(g.g) FROM acct a FULL JOIN grp g ON a.grp = g.g - 5", true},
+	{"SELECT g.name, count(a.id) FROM acct a RIGHT JOIN grp g ON a.grp = g.g AND a.amt > 990 GROUP BY g.name ORDER BY g.name", true},
+	{"SELECT a.id, g.name FROM acct a FULL JOIN grp g ON a.grp = g.g + 3 AND a.id % 100 = 0 ORDER BY g.name NULLS FIRST, a.id LIMIT 30", true},
 }
 
 func query(ctx context.Context, tx pgx.Tx, q string, ordered bool) (string, error) {
