@@ -22,6 +22,10 @@ import (
 
 func init() { benchCommands["cdc"] = runBenchCDC }
 
+// benchStart is when the process started (near enough): lag outliers are
+// reported against it, as GODEBUG=gctrace=1 reports collections.
+var benchStart = time.Now()
+
 // cdcResult is one system's CDC figures.
 type cdcResult struct {
 	System        string  `json:"system"`
@@ -108,7 +112,10 @@ func runBenchCDC(ctx context.Context, args []string) error {
 	defer os.RemoveAll(dir)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("OMENDB_BENCH_LOG") != "" {
-		quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		// OMENDB_BENCH_LOG=debug also shows slow source transactions.
+		lvl := slog.LevelWarn
+		_ = lvl.UnmarshalText([]byte(os.Getenv("OMENDB_BENCH_LOG")))
+		quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	}
 	srv, err := server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet, Unsafe: os.Getenv("OMENDB_BENCH_UNSAFE") != ""})
 	if err != nil {
@@ -282,6 +289,11 @@ func cdcMeasure(ctx context.Context, src, dst *pgx.Conn, r *cdcResult, start tim
 	var mu sync.Mutex
 	committed := map[int64]time.Time{}
 	var lags []float64
+	// outliers: per sample, when the source committed it (since the run
+	// began) and how long the poll that saw it took, to tell a stall in
+	// OmenDB from one in the measurement.
+	type lagSample struct{ lag, at, poll float64 }
+	var samples []lagSample
 	stop := make(chan struct{})
 	pollDone := make(chan struct{})
 	go func() {
@@ -294,12 +306,14 @@ func cdcMeasure(ctx context.Context, src, dst *pgx.Conn, r *cdcResult, start tim
 			default:
 			}
 			var seq int64
+			q0 := time.Now()
 			if err := dst.QueryRow(ctx, "SELECT seq FROM tick WHERE id = 1").Scan(&seq); err == nil && seq > seen {
 				now := time.Now()
 				mu.Lock()
 				for s := seen + 1; s <= seq; s++ {
 					if at, ok := committed[s]; ok {
 						lags = append(lags, float64(now.Sub(at).Microseconds())/1000)
+						samples = append(samples, lagSample{lag: lags[len(lags)-1], at: at.Sub(benchStart).Seconds(), poll: float64(now.Sub(q0).Microseconds()) / 1000})
 						delete(committed, s)
 					}
 				}
@@ -352,6 +366,10 @@ func cdcMeasure(ctx context.Context, src, dst *pgx.Conn, r *cdcResult, start tim
 	r.LagSamples = len(lags)
 	if n := len(lags); n > 0 {
 		r.LagP50Ms, r.LagP99Ms, r.LagMaxMs = lags[n/2], lags[min(n-1, n*99/100)], lags[n-1]
+	}
+	sort.Slice(samples, func(i, j int) bool { return samples[i].lag > samples[j].lag })
+	for i := 0; i < len(samples) && i < 5; i++ {
+		logf("%s: lag outlier %.1f ms, committed at %.3fs of the run, its poll took %.1f ms", r.System, samples[i].lag, samples[i].at, samples[i].poll)
 	}
 	logf("%s: lag at %.0f rows/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)", r.System, r.LagAchieved, r.LagP50Ms, r.LagP99Ms, r.LagMaxMs, r.LagSamples)
 	return nil

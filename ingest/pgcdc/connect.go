@@ -254,6 +254,33 @@ func createSlot(ctx context.Context, conninfo, slot string) (*exported, error) {
 	return &exported{conn: c, lsn: lsn, name: res.SnapshotName}, nil
 }
 
+// exportResumeSnapshot creates a temporary logical slot (dropped when its
+// connection closes) only for its exported snapshot and consistent point:
+// the snapshot shows the source exactly as of that LSN, so a table copied
+// at it and then fed only the transactions ending after that LSN is exact.
+func exportResumeSnapshot(ctx context.Context, conninfo, slot string) (*exported, error) {
+	c, err := connectRepl(ctx, conninfo)
+	if err != nil {
+		return nil, err
+	}
+	name := fmt.Sprintf("%s_r%d", slot, time.Now().UnixNano()%1e9)
+	if len(name) > 63 {
+		name = name[len(name)-63:]
+	}
+	res, err := pglogrepl.CreateReplicationSlot(ctx, c, name, "pgoutput",
+		pglogrepl.CreateReplicationSlotOptions{Temporary: true, SnapshotAction: "EXPORT_SNAPSHOT", Mode: pglogrepl.LogicalReplication})
+	if err != nil {
+		c.Close(context.Background())
+		return nil, sourceError(fmt.Sprintf("creating temporary replication slot %q", name), err)
+	}
+	lsn, err := pglogrepl.ParseLSN(res.ConsistentPoint)
+	if err != nil {
+		c.Close(context.Background())
+		return nil, pgerr.New("08P01", "source: bad consistent point %q", res.ConsistentPoint)
+	}
+	return &exported{conn: c, lsn: lsn, name: res.SnapshotName}, nil
+}
+
 func dropSlot(ctx context.Context, conninfo, slot string) error {
 	c, err := connectRepl(ctx, conninfo)
 	if err != nil {

@@ -20,7 +20,16 @@ const (
 	metaDefPfx   = "source:"       // + name → Definition JSON
 	metaLSNPfx   = "source-lsn:"   // + name → 8-byte big-endian LSN: end of the last applied source transaction
 	metaChunkPfx = "source-chunk:" // + name:tableID:chunk → "1" once the snapshot chunk is committed
+	// + name:tableID → 8-byte LSN: the table was (re)copied at a snapshot
+	// consistent at this LSN, so streamed transactions ending at or below
+	// it are already in its rows (tables without a key resumed after a
+	// crash, see source.restartKeyless).
+	metaTableFromPfx = "source-table-from:"
 )
+
+func tableFromKey(src string, table uint32) string {
+	return fmt.Sprintf("%s%s:%d", metaTableFromPfx, src, table)
+}
 
 func chunkKey(src string, table uint32, chunk int) string {
 	return fmt.Sprintf("%s%s:%d:%d", metaChunkPfx, src, table, chunk)

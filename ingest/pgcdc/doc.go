@@ -13,7 +13,11 @@
 //     so it is the exactly-once anchor;
 //   - "source-chunk:<name>:<table>:<chunk>": a snapshot chunk is in the log
 //     (committed with the chunk's rows);
-//   - "source-table-error:<name>:<table>": the table stopped replicating.
+//   - "source-table-error:<name>:<table>": the table stopped replicating;
+//   - "source-table-from:<name>:<table>": 8-byte LSN: the table was copied
+//     again at a snapshot consistent at this LSN (a table without a key
+//     whose snapshot was interrupted), so streamed transactions ending at
+//     or below it are skipped for that table.
 //
 // Definitions are log events, so they survive restarts and point-in-time
 // recovery; the Manager reads them from oltp.Store.Meta after recovery.
@@ -26,13 +30,21 @@
 //     acknowledged so an idle source's slot advances.
 //   - After a restart, replication starts at "source-lsn" and transactions
 //     ending at or below it are skipped.
-//   - Snapshot chunks are ctid ranges of about 20k rows; each is one OmenDB
-//     transaction carrying its chunk marker. After a crash during the
-//     snapshot the exported snapshot is gone: the remaining chunks are read
-//     at a newer snapshot and written as upserts, and streaming from the
-//     consistent point replays the changes in between, which converges to
-//     the source's state for keyed tables (see docs/cdc.md for the one
-//     caveat about tables without a key).
+//   - Snapshot chunks are ctid ranges of about 20k rows, read with binary
+//     result values; each is one OmenDB transaction carrying its chunk
+//     marker (one log record: rows and marker are durable together or not
+//     at all). After a crash during the snapshot the exported snapshot is
+//     gone. Keyed tables: the remaining chunks are read at a newer
+//     snapshot and written as upserts, and streaming from the consistent
+//     point replays the changes in between, which converges. Tables
+//     without a key cannot converge that way (a replayed insert would be
+//     a duplicate, a replayed delete would miss), so such a table starts
+//     over: a temporary slot exports a snapshot consistent at LSN L, one
+//     transaction truncates the table, clears its chunk markers and
+//     records L ("source-table-from"), every chunk is copied again at that
+//     snapshot, and streaming skips the table's changes in transactions
+//     ending at or below L. The result is exact (tests/cdc
+//     TestKeylessSnapshotResume).
 //   - Each source transaction is one OmenDB log transaction carrying its
 //     own "source-lsn" marker (its end LSN). While a commit is in flight,
 //     later source transactions queue; the next commit takes them all as

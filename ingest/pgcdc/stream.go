@@ -32,6 +32,8 @@ type change struct {
 type txnBuf struct {
 	end     uint64
 	commit  time.Time
+	begin   time.Time // when its first message was received
+	recv    time.Time // when its commit message was received
 	changes []change
 }
 
@@ -110,12 +112,27 @@ func (st *streamer) sendStatus(ctx context.Context) error {
 }
 
 func (st *streamer) receive(ctx context.Context) error {
+	// The wait for the next message is bounded by the connection's read
+	// deadline (the next status update), not by a context per message: a
+	// deadline context and pgconn's watch of it cost a timer and several
+	// allocations per message — half the receive loop's CPU in profiles,
+	// which put the receiver near saturation at 10k rows/s on a busy
+	// machine, so any hiccup left a backlog that drained slowly (the lag
+	// p99 stalls). Cancellation sets the deadline to now.
+	nc := st.conn.Conn()
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetReadDeadline(time.Now()) })
+	defer stop()
+	defer func() { _ = nc.SetReadDeadline(time.Time{}) }()
 	next := time.Now().Add(statusInterval)
+	var deadline time.Time
 	for {
 		select {
 		case err := <-st.errc:
 			return err
 		default:
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		if !time.Now().Before(next) {
 			if err := st.sendStatus(ctx); err != nil {
@@ -123,9 +140,16 @@ func (st *streamer) receive(ctx context.Context) error {
 			}
 			next = time.Now().Add(statusInterval)
 		}
-		rctx, cancel := context.WithDeadline(ctx, next)
-		raw, err := st.conn.ReceiveMessage(rctx)
-		cancel()
+		if !deadline.Equal(next) {
+			if err := nc.SetReadDeadline(next); err != nil {
+				return sourceError("receiving", err)
+			}
+			deadline = next
+			if ctx.Err() != nil { // cancelled while the deadline was set
+				return ctx.Err()
+			}
+		}
+		raw, err := st.conn.ReceiveMessage(context.Background())
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -207,19 +231,19 @@ func (st *streamer) handle(ctx context.Context, data []byte) error {
 	case *pglogrepl.RelationMessageV2:
 		return st.relation(ctx, &msg.RelationMessage)
 	case *pglogrepl.BeginMessage:
-		st.cur = &txnBuf{}
+		st.cur = &txnBuf{begin: time.Now()}
 	case *pglogrepl.CommitMessage:
 		t := st.cur
 		st.cur = nil
 		if t == nil {
 			return errors.New("commit without begin")
 		}
-		t.end, t.commit = uint64(msg.TransactionEndLSN), msg.CommitTime
+		t.end, t.commit, t.recv = uint64(msg.TransactionEndLSN), msg.CommitTime, time.Now()
 		return st.push(ctx, t)
 	case *pglogrepl.StreamStartMessageV2:
 		st.inStream, st.xid = true, msg.Xid
 		if st.streams[msg.Xid] == nil {
-			st.streams[msg.Xid] = &txnBuf{}
+			st.streams[msg.Xid] = &txnBuf{begin: time.Now()}
 		}
 	case *pglogrepl.StreamStopMessageV2:
 		st.inStream = false
@@ -229,7 +253,7 @@ func (st *streamer) handle(ctx context.Context, data []byte) error {
 		if t == nil {
 			t = &txnBuf{}
 		}
-		t.end, t.commit = uint64(msg.TransactionEndLSN), msg.CommitTime
+		t.end, t.commit, t.recv = uint64(msg.TransactionEndLSN), msg.CommitTime, time.Now()
 		return st.push(ctx, t)
 	case *pglogrepl.StreamAbortMessageV2:
 		if msg.SubXid == msg.Xid {
@@ -351,6 +375,14 @@ func (st *streamer) waitIdle(ctx context.Context) error {
 	return nil
 }
 
+// slowApply is the source-commit-to-visible time above which a source
+// transaction is logged (level debug: during a catch-up, or with a source
+// clock ahead of ours, every transaction is "slow") with where it spent
+// its time.
+const slowApply = 50 * time.Millisecond
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
 // maxCoalesce bounds the rows of source transactions committed together.
 const maxCoalesce = 20000
 
@@ -379,6 +411,7 @@ func (st *streamer) applier(ctx context.Context) {
 				break drain
 			}
 		}
+		began := time.Now()
 		if err := st.apply(ctx, batch); err != nil {
 			select {
 			case st.errc <- err:
@@ -387,6 +420,16 @@ func (st *streamer) applier(ctx context.Context) {
 			return
 		}
 		last := batch[len(batch)-1]
+		if now := time.Now(); now.Sub(batch[0].commit) > slowApply {
+			// Where a slow source transaction spent its time: source
+			// commit → its first message received (the walsender), first
+			// → commit message received (receiving and decoding its
+			// changes), received → commit began (queued behind earlier
+			// commits), the commit.
+			st.s.m.logger.Debug("slow source transaction", "source", st.s.def.Name, "txns", len(batch), "rows", rows,
+				"source_to_begin_ms", ms(batch[0].begin.Sub(batch[0].commit)), "receive_ms", ms(batch[0].recv.Sub(batch[0].begin)), "queued_ms", ms(began.Sub(batch[0].recv)),
+				"commit_ms", ms(now.Sub(began)))
+		}
 		st.s.acked.Store(last.end)
 		st.s.lastTime.Store(last.commit.UnixMicro())
 		st.s.txns.Add(int64(len(batch)))
@@ -411,14 +454,14 @@ func (st *streamer) apply(ctx context.Context, batch []*txnBuf) error {
 				c := &t.changes[i]
 				if c.kind == 'T' {
 					for _, id := range c.trunc {
-						if s.m.store.Table(id) != nil {
+						if s.m.store.Table(id) != nil && t.end > s.from[id] {
 							w.Truncate(id)
 						}
 					}
 					continue
 				}
-				if tableErrs[c.table] != "" || s.tableErr(c.table) != "" {
-					continue
+				if tableErrs[c.table] != "" || s.tableErr(c.table) != "" || t.end <= s.from[c.table] {
+					continue // in error, or already in rows copied at a later snapshot
 				}
 				if msg := applyChange(s.m.store, w, snap, c); msg != "" {
 					if tableErrs == nil {
