@@ -271,6 +271,10 @@ func unify(ts []types.Type, ctx string) (types.Type, error) {
 		default:
 			return types.Type{}, pgerr.New(pgerr.DatatypeMismatch, "%s types %s and %s cannot be matched", ctx, types.TypeName(out), types.TypeName(t))
 		}
+		// As PostgreSQL's select_common_typmod: inputs of different types
+		// give a result without a type modifier (COALESCE(numeric(10,2)
+		// column, 0) prints 0, not 0.00).
+		out.Mod = -1
 	}
 	if !have {
 		return types.Text, nil
