@@ -32,7 +32,7 @@ func openSort(c *Ctx, n *plan.Sort) (Iter, error) {
 	sort.SliceStable(idx, func(a, b int) bool {
 		ka, kb := keys[idx[a]], keys[idx[b]]
 		for j, sk := range n.Keys {
-			c := compareNulls(ka[j], kb[j], sk)
+			c := CompareSortKey(ka[j], kb[j], sk)
 			if c != 0 {
 				return c < 0
 			}
@@ -46,9 +46,10 @@ func openSort(c *Ctx, n *plan.Sort) (Iter, error) {
 	return &sliceIter{rows: out}, nil
 }
 
-// compareNulls orders two sort-key values with the key's direction and NULL
-// placement.
-func compareNulls(a, b types.Value, sk plan.SortKey) int {
+// CompareSortKey orders two sort-key values with the key's direction and
+// NULL placement (PostgreSQL's ORDER BY). The vectorized sort uses it too, so
+// both executors order alike.
+func CompareSortKey(a, b types.Value, sk plan.SortKey) int {
 	switch {
 	case a.IsNull() && b.IsNull():
 		return 0

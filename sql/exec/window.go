@@ -90,7 +90,7 @@ func windowSort(c *Ctx, call *plan.WindowCall, rows [][]types.Value) ([]int, []w
 
 func comparePart(a, b []types.Value, es []plan.Expr) int {
 	for i := range a {
-		if c := compareNulls(a[i], b[i], plan.SortKey{E: es[i]}); c != 0 {
+		if c := CompareSortKey(a[i], b[i], plan.SortKey{E: es[i]}); c != 0 {
 			return c
 		}
 	}
@@ -99,7 +99,7 @@ func comparePart(a, b []types.Value, es []plan.Expr) int {
 
 func compareOrd(a, b []types.Value, ks []plan.SortKey) int {
 	for i := range a {
-		if c := compareNulls(a[i], b[i], ks[i]); c != 0 {
+		if c := CompareSortKey(a[i], b[i], ks[i]); c != 0 {
 			return c
 		}
 	}

@@ -147,7 +147,7 @@ type sortSink struct {
 
 func (op *sortOp) less(a, b *sortRow) bool {
 	for i, sk := range op.sk {
-		if c := compareKey(a.keys[i], b.keys[i], sk); c != 0 {
+		if c := exec.CompareSortKey(a.keys[i], b.keys[i], sk); c != 0 {
 			return c < 0
 		}
 	}
@@ -155,35 +155,6 @@ func (op *sortOp) less(a, b *sortRow) bool {
 		return a.at < b.at
 	}
 	return a.seq < b.seq
-}
-
-// compareKey is the row executor's ORDER BY comparison (exec's
-// compareNulls).
-func compareKey(a, b types.Value, sk plan.SortKey) int {
-	switch {
-	case a.IsNull() && b.IsNull():
-		return 0
-	case a.IsNull():
-		if sk.NullsFirst {
-			return -1
-		}
-		return 1
-	case b.IsNull():
-		if sk.NullsFirst {
-			return 1
-		}
-		return -1
-	}
-	var c int
-	if t := sk.E.Type(); t.OID == types.OIDBPChar {
-		c = types.CompareTyped(a, b, t)
-	} else {
-		c = types.Compare(a, b)
-	}
-	if sk.Desc {
-		return -c
-	}
-	return c
 }
 
 // heap.Interface: a max-heap by op.less.
