@@ -63,12 +63,13 @@ func (a authExchange) Receive() (pgproto3.FrontendMessage, error) {
 // conn is one client connection. Everything but the fields under mu and the
 // atomics is owned by the connection's goroutine (serve).
 type conn struct {
-	srv *Server
-	nc  net.Conn
-	be  *pgproto3.Backend
-	w   writer
-	log *slog.Logger
-	ctx context.Context
+	srv       *Server
+	slotFreed bool // no longer counted against MaxConns (releaseSlot)
+	nc        net.Conn
+	be        *pgproto3.Backend
+	w         writer
+	log       *slog.Logger
+	ctx       context.Context
 
 	pid, secret uint32 // BackendKeyData; immutable once registered
 
@@ -198,6 +199,7 @@ func (c *conn) closeSession() {
 func (c *conn) fatal(e *pgerr.Error) {
 	f := *e
 	f.Severity = "FATAL"
+	c.releaseSlot()
 	c.w.errorResponse(&f)
 	_ = c.w.flush()
 	c.dead = true

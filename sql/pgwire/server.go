@@ -147,8 +147,19 @@ func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
-	s.active.Add(-1)
+	c.releaseSlot()
 	s.wg.Done()
+}
+
+// releaseSlot stops counting c against MaxConns, once. fatal calls it before
+// the FATAL reaches the client, so a client that reconnects right after
+// (a retry after a wrong password) never finds its own dying connection
+// still holding the slot. Called only from c's goroutine.
+func (c *conn) releaseSlot() {
+	if !c.slotFreed {
+		c.slotFreed = true
+		c.srv.active.Add(-1)
+	}
 }
 
 // register gives c its BackendKeyData (pid, secret) and makes it reachable
