@@ -80,7 +80,7 @@ func Eval(c *Ctx, e plan.Expr, row []types.Value) (types.Value, error) {
 			same := l.IsNull() && r.IsNull()
 			return types.NewBool(same == (x.Op == "=")), nil
 		}
-		return types.NewBool(cmpResult(x.Op, compare(l, r, x.L.Type()))), nil
+		return types.NewBool(CmpResult(x.Op, compare(l, r, x.L.Type()))), nil
 	case *plan.Logic:
 		return evalLogic(c, x, row)
 	case *plan.IsNull:
@@ -313,7 +313,10 @@ func compare(a, b types.Value, t types.Type) int {
 	return types.Compare(a, b)
 }
 
-func cmpResult(op string, c int) bool {
+// CmpResult reports whether a three-way comparison result c satisfies the
+// comparison operator op (=, <>, <, <=, >, >=). The vectorized evaluator
+// uses it too.
+func CmpResult(op string, c int) bool {
 	switch op {
 	case "=":
 		return c == 0
@@ -446,7 +449,7 @@ func evalSubquery(c *Ctx, x *plan.Subquery, row []types.Value) (types.Value, err
 			sawNull = true
 			continue
 		}
-		ok := cmpResult(op, compare(v, r[0], t))
+		ok := CmpResult(op, compare(v, r[0], t))
 		if x.Kind == plan.SubAll && !ok {
 			return vFalse, nil
 		}
@@ -485,7 +488,7 @@ func evalAnyArray(c *Ctx, x *plan.AnyArray, row []types.Value) (types.Value, err
 			sawNull = true
 			continue
 		}
-		ok := cmpResult(x.Op, compare(v, e, t))
+		ok := CmpResult(x.Op, compare(v, e, t))
 		if x.All && !ok {
 			return vFalse, nil
 		}

@@ -589,24 +589,6 @@ type cmpX struct {
 	gen *genX
 }
 
-func cmpOK(op string, c int) bool {
-	switch op {
-	case "=":
-		return c == 0
-	case "<>":
-		return c != 0
-	case "<":
-		return c < 0
-	case "<=":
-		return c <= 0
-	case ">":
-		return c > 0
-	case ">=":
-		return c >= 0
-	}
-	return false
-}
-
 func (x *cmpX) eval(b *batch) (*vec, error) {
 	l, err := x.gen.kids[0].eval(b)
 	if err != nil {
@@ -637,7 +619,7 @@ func (x *cmpX) fast(l, r *vec) *vec {
 			} else if a > c {
 				d = 1
 			}
-			if cmpOK(x.op, d) {
+			if exec.CmpResult(x.op, d) {
 				out.i[j] = 1
 			}
 		}
@@ -666,7 +648,7 @@ func (x *cmpX) fast(l, r *vec) *vec {
 			} else if a > c {
 				d = 1
 			}
-			if cmpOK(x.op, d) {
+			if exec.CmpResult(x.op, d) {
 				out.i[j] = 1
 			}
 		}
@@ -686,7 +668,7 @@ func (x *cmpX) fast(l, r *vec) *vec {
 			} else if a > c {
 				d = 1
 			}
-			if cmpOK(x.op, d) {
+			if exec.CmpResult(x.op, d) {
 				out.i[j] = 1
 			}
 		}
