@@ -180,22 +180,9 @@ func (b *Binder) bindAggregate(name string, fc *pg.FuncCall, s *scope) (Expr, er
 		if fc.AggDistinct {
 			return nil, pgerr.NotSupported("DISTINCT with ORDER BY in an aggregate is not supported yet")
 		}
-		for _, o := range fc.AggOrder {
-			sb := o.GetSortBy()
-			if sb.SortbyDir == pg.SortByDir_SORTBY_USING {
-				return nil, pgerr.NotSupported("ORDER BY … USING is not supported yet")
-			}
-			e, err := b.bindExpr(sb.Node, s)
-			if err != nil {
-				return nil, err
-			}
-			if isUnknown(e.Type()) {
-				if e, err = b.coerce(e, types.Text, false); err != nil {
-					return nil, err
-				}
-			}
-			desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
-			call.Order = append(call.Order, SortKey{E: e, Desc: desc, NullsFirst: nullsFirst(sb, desc)})
+		var err error
+		if call.Order, err = b.bindSortKeys(fc.AggOrder, s); err != nil {
+			return nil, err
 		}
 	}
 	if fc.AggFilter != nil {
@@ -316,4 +303,29 @@ func (b *Binder) bindSubLink(sl *pg.SubLink, s *scope) (Expr, error) {
 		return sq, nil
 	}
 	return nil, pgerr.NotSupported("subquery type %s is not supported yet", sl.SubLinkType)
+}
+
+// bindSortKeys binds the ORDER BY list of an aggregate or a window
+// definition: expressions over the scope (no output-column names or
+// ordinals, unlike a query's ORDER BY), unknown-typed ones sorted as text.
+func (b *Binder) bindSortKeys(order []*pg.Node, s *scope) ([]SortKey, error) {
+	var keys []SortKey
+	for _, o := range order {
+		sb := o.GetSortBy()
+		if sb.SortbyDir == pg.SortByDir_SORTBY_USING {
+			return nil, pgerr.NotSupported("ORDER BY … USING is not supported yet")
+		}
+		e, err := b.bindExpr(sb.Node, s)
+		if err != nil {
+			return nil, err
+		}
+		if isUnknown(e.Type()) {
+			if e, err = b.coerce(e, types.Text, false); err != nil {
+				return nil, err
+			}
+		}
+		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
+		keys = append(keys, SortKey{E: e, Desc: desc, NullsFirst: nullsFirst(sb, desc)})
+	}
+	return keys, nil
 }

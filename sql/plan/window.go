@@ -177,23 +177,11 @@ func (b *Binder) bindWindowCall(name string, fc *pg.FuncCall, s *scope) (Expr, e
 		}
 		call.Partition = append(call.Partition, e)
 	}
-	for _, o := range def.OrderClause {
-		sb := o.GetSortBy()
-		if sb.SortbyDir == pg.SortByDir_SORTBY_USING {
-			return nil, pgerr.NotSupported("ORDER BY … USING is not supported yet")
-		}
-		e, err := b.bindExpr(sb.Node, s)
-		if err != nil {
-			return nil, err
-		}
-		if isUnknown(e.Type()) {
-			if e, err = b.coerce(e, types.Text, false); err != nil {
-				return nil, err
-			}
-		}
-		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
-		call.Order = append(call.Order, SortKey{E: e, Desc: desc, NullsFirst: nullsFirst(sb, desc)})
+	order, err := b.bindSortKeys(def.OrderClause, s)
+	if err != nil {
+		return nil, err
 	}
+	call.Order = order
 	if fc.AggFilter != nil {
 		if call.Agg == nil && !funcs.IsAggregate(name) {
 			return nil, pgerr.NotSupported("FILTER is not implemented for non-aggregate window functions")
