@@ -179,9 +179,15 @@ func Open(ctx context.Context, o Options) (*JetStream, error) {
 	return j, nil
 }
 
+// publishTimeout bounds a publish whose context has no deadline.
+const publishTimeout = 30 * time.Second
+
 func (j *JetStream) setup(ctx context.Context) error {
 	var err error
-	j.js, err = jetstream.New(j.nc)
+	// A durable publish of a large chunk on a busy disk can outlast nats's
+	// 5 s API default; a commit waits for its ack as long as the caller's
+	// context allows, and at most publishTimeout otherwise.
+	j.js, err = jetstream.New(j.nc, jetstream.WithDefaultTimeout(publishTimeout))
 	if err != nil {
 		return fmt.Errorf("log: JetStream context: %w", err)
 	}
