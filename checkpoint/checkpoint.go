@@ -34,7 +34,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -263,7 +262,7 @@ func Open(dir string, m *Manifest, indexMethod string) (*oltp.Store, error) {
 	if fi.Size() != m.Bytes {
 		return nil, fmt.Errorf("%w: %s is %d bytes, the manifest says %d", ErrCorrupt, path, fi.Size(), m.Bytes)
 	}
-	s, st, err := oltp.LoadCheckpoint(io.LimitReader(f, m.Bytes+1), indexMethod)
+	s, st, err := oltp.LoadCheckpointSize(f, m.Bytes, indexMethod)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -18,6 +18,8 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/internal/frame"
@@ -231,19 +233,88 @@ func corruptAt(pos int64, format string, args ...any) error {
 	return fmt.Errorf("%w: at byte %d: %s", ErrCheckpointCorrupt, pos, fmt.Sprintf(format, args...))
 }
 
-// LoadCheckpoint builds a store from a checkpoint written by WriteCheckpoint.
-// The store reports Applied() == the checkpoint's offset; indexMethod is its
-// default index structure. Primary indexes are bulk-loaded from the rows (in
-// key order); secondary indexes are rebuilt from them. Any checksum or
-// format failure returns an error wrapping ErrCheckpointCorrupt (or
-// log-independent I/O errors); the partial store is discarded.
+// LoadCheckpoint builds a store from a checkpoint written by WriteCheckpoint,
+// read from r to its end. The store reports Applied() == the checkpoint's
+// offset; indexMethod is its default index structure. Primary indexes are
+// bulk-loaded from the rows (in key order); secondary indexes are rebuilt
+// from them. Any checksum or format failure returns an error wrapping
+// ErrCheckpointCorrupt (or an I/O error); the partial store is discarded.
 func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, error) {
-	cr := frame.NewReader(bufio.NewReaderSize(r, 1<<20))
-	var st CheckpointStats
-	var hdr [ckptHeaderLen]byte
-	if _, err := io.ReadFull(cr, hdr[:]); err != nil {
-		return nil, st, corruptAt(0, "truncated header: %v", err)
+	if l, ok := r.(interface{ Len() int }); ok { // *bytes.Reader, *bytes.Buffer
+		return LoadCheckpointSize(r, int64(l.Len()), indexMethod)
 	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, CheckpointStats{}, fmt.Errorf("read checkpoint: %w", err)
+	}
+	return loadCheckpoint(data, indexMethod)
+}
+
+// LoadCheckpointSize is LoadCheckpoint for a checkpoint of known size (a
+// file whose size the manifest states): it reads the size bytes with large
+// sequential reads into one buffer advised for huge pages, which the loaded
+// rows and keys then alias (so the buffer lives as long as the store's
+// loaded rows). Bytes after size are corrupt.
+func LoadCheckpointSize(r io.Reader, size int64, indexMethod string) (*Store, CheckpointStats, error) {
+	if size < ckptHeaderLen || size > 1<<40 {
+		return nil, CheckpointStats{}, corruptAt(0, "size %d out of range", size)
+	}
+	data := makeHuge[byte](int(size))
+	const piece = 16 << 20
+	for off := 0; off < len(data); {
+		n, err := io.ReadFull(r, data[off:min(off+piece, len(data))])
+		off += n
+		if err != nil {
+			return nil, CheckpointStats{}, corruptAt(int64(off), "truncated (%d of %d bytes): %v", off, size, err)
+		}
+	}
+	var one [1]byte
+	if n, _ := r.Read(one[:]); n != 0 {
+		return nil, CheckpointStats{}, corruptAt(size, "data after the end frame")
+	}
+	return loadCheckpoint(data, indexMethod)
+}
+
+// nextFrame parses the frame at data[pos:] (package frame's layout) and
+// verifies its checksum; the payload aliases data.
+func nextFrame(data []byte, pos int) (kind byte, p []byte, next int, err error) {
+	if len(data)-pos < frame.HeaderLen {
+		return 0, nil, 0, corruptAt(int64(pos), "truncated frame header")
+	}
+	h := data[pos : pos+frame.HeaderLen]
+	n := binary.LittleEndian.Uint32(h[1:])
+	if n > maxFrameBytes {
+		return 0, nil, 0, corruptAt(int64(pos), "frame length %d too large", n)
+	}
+	end := pos + frame.HeaderLen + int(n)
+	if end > len(data) {
+		return 0, nil, 0, corruptAt(int64(pos), "truncated frame (%d bytes)", n)
+	}
+	p = data[pos+frame.HeaderLen : end : end]
+	if crc32.Update(crc32.Checksum(h[:5], crcTable), crcTable, p) != binary.LittleEndian.Uint32(h[5:]) {
+		return 0, nil, 0, corruptAt(int64(pos), "frame checksum mismatch")
+	}
+	return h[0], p, end, nil
+}
+
+// loadCheckpoint loads a checkpoint held whole in data, which the loaded
+// keys and rows alias from then on: nothing may write to it again.
+func loadCheckpoint(data []byte, indexMethod string) (*Store, CheckpointStats, error) {
+	var st CheckpointStats
+	// The whole-file CRC-32C (the manifest's) is computed on another core
+	// while the frames are parsed.
+	crcDone := make(chan uint32, 1)
+	go func() { crcDone <- crc32.Checksum(data, crcTable) }()
+	defer func() {
+		select {
+		case <-crcDone:
+		default:
+		}
+	}()
+	if len(data) < ckptHeaderLen {
+		return nil, st, corruptAt(0, "truncated header (%d bytes)", len(data))
+	}
+	hdr := data[:ckptHeaderLen]
 	if string(hdr[:8]) != CheckpointMagic {
 		return nil, st, corruptAt(0, "bad magic %q", hdr[:8])
 	}
@@ -264,7 +335,8 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 	s := NewStore()
 	s.IndexMethod = indexMethod
 
-	kind, p, err := cr.Next(maxFrameBytes, corruptAt)
+	pos := ckptHeaderLen
+	kind, p, pos, err := nextFrame(data, pos)
 	if err != nil {
 		return nil, st, err
 	}
@@ -289,12 +361,13 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 	cat.MaxID = max(cat.MaxID, cc.MaxID)
 
 	// Rows frames are parsed and checked on all cores (rowDecoder) while this
-	// goroutine reads and checksums the next frames; parsed chunks are joined to
-	// their table in file order as soon as they are done (join), the rest at
-	// the table-end frame.
+	// goroutine checksums the next frames; parsed chunks are joined to their
+	// table in file order as soon as they are done (join), the rest at the
+	// table-end frame.
 	dec := newRowDecoder(snap)
 	defer dec.close()
 	var cur *Table
+	var arena *rowArena
 	var pending []*rowChunk
 	var keys [][]byte
 	var hs []uint64
@@ -304,31 +377,31 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 		if ch.err != nil {
 			return ch.err
 		}
-		if len(keys) > 0 && len(ch.chains) > 0 && bytes.Compare(keys[len(keys)-1], ch.chains[0].key) >= 0 {
+		if len(keys) > 0 && len(ch.rows) > 0 && bytes.Compare(keys[len(keys)-1], ch.rows[0].c.key) >= 0 {
 			return corruptAt(ch.pos, "row keys out of order in table %d", cur.ID)
 		}
-		for i := range ch.chains {
-			hs = append(hs, cur.rows.add(&ch.chains[i]))
-			keys = append(keys, ch.chains[i].key)
+		for i := range ch.rows {
+			hs = append(hs, cur.rows.add(&ch.rows[i].c))
+			keys = append(keys, ch.rows[i].c.key)
 		}
-		ch.chains = nil
+		ch.rows = nil
 		return nil
 	}
 	for {
-		pos := cr.Pos()
-		kind, p, err := cr.Next(maxFrameBytes, corruptAt)
+		fpos := pos
+		kind, p, pos, err = nextFrame(data, pos)
 		if err != nil {
 			return nil, st, err
 		}
 		switch kind {
 		case frameTable:
 			if cur != nil || len(p) != tableFrameLen {
-				return nil, st, corruptAt(pos, "unexpected table frame")
+				return nil, st, corruptAt(int64(fpos), "unexpected table frame")
 			}
 			id := binary.LittleEndian.Uint32(p)
 			def, ok := cat.Table(id)
 			if !ok {
-				return nil, st, corruptAt(pos, "table %d not in the catalog", id)
+				return nil, st, corruptAt(int64(fpos), "table %d not in the catalog", id)
 			}
 			if cur, err = s.newLoadedTable(def); err != nil {
 				return nil, st, err
@@ -338,14 +411,18 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 			cur.schemaAt.Store(binary.LittleEndian.Uint64(p[20:]))
 			hint := 0
 			if len(p) >= 36 {
-				hint = int(min(binary.LittleEndian.Uint64(p[28:]), 1<<28)) // a hint only: bounded
+				// A hint only, not verified: bounded by what the rest of
+				// the file can hold (a row takes at least 4 bytes).
+				hint = int(min(binary.LittleEndian.Uint64(p[28:]), uint64(len(data)-pos)/4))
 			}
-			keys, hs, pending = make([][]byte, 0, hint), make([]uint64, 0, hint), pending[:0]
+			arena = newRowArena(hint)
+			cur.rows.reserve(hint)
+			keys, hs, pending = makeHuge[[]byte](hint)[:0], makeHuge[uint64](hint)[:0], pending[:0]
 		case frameRows:
 			if cur == nil || len(p) < 4 || binary.LittleEndian.Uint32(p) != cur.ID {
-				return nil, st, corruptAt(pos, "rows frame outside its table")
+				return nil, st, corruptAt(int64(fpos), "rows frame outside its table")
 			}
-			pending = append(pending, dec.submit(cur.ID, pos, p[4:]))
+			pending = append(pending, dec.submit(cur.ID, arena, int64(fpos), p[4:]))
 			for len(pending) > 0 && pending[0].finished() {
 				if err := join(pending[0]); err != nil {
 					return nil, st, err
@@ -354,7 +431,7 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 			}
 		case frameTableEnd:
 			if cur == nil || len(p) != 12 || binary.LittleEndian.Uint32(p) != cur.ID {
-				return nil, st, corruptAt(pos, "unexpected table end frame")
+				return nil, st, corruptAt(int64(fpos), "unexpected table end frame")
 			}
 			for _, ch := range pending {
 				if err := join(ch); err != nil {
@@ -363,18 +440,18 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 			}
 			pending = pending[:0]
 			if n := binary.LittleEndian.Uint64(p[4:]); n != uint64(len(keys)) {
-				return nil, st, corruptAt(pos, "table %d: %d rows, the table end says %d", cur.ID, len(keys), n)
+				return nil, st, corruptAt(int64(fpos), "table %d: %d rows, the table end says %d", cur.ID, len(keys), n)
 			}
 			cur.finishLoad(keys, hs)
 			s.tables[cur.ID] = cur
 			st.Tables[cur.ID] = int64(len(keys))
 			st.Rows += int64(len(keys))
 			tables++
-			cur = nil
+			cur, arena, keys, hs = nil, nil, nil, nil
 		case frameSeqs:
 			n, k := binary.Uvarint(p)
 			if k <= 0 || uint64(len(p)-k) != n*12 {
-				return nil, st, corruptAt(pos, "bad sequences frame")
+				return nil, st, corruptAt(int64(fpos), "bad sequences frame")
 			}
 			for d := p[k:]; len(d) > 0; d = d[12:] {
 				s.seqs[binary.LittleEndian.Uint32(d)] = int64(binary.LittleEndian.Uint64(d[4:]))
@@ -382,35 +459,34 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 		case frameMeta:
 			n, k := binary.Uvarint(p)
 			if k <= 0 {
-				return nil, st, corruptAt(pos, "bad meta frame")
+				return nil, st, corruptAt(int64(fpos), "bad meta frame")
 			}
 			d := p[k:]
 			for i := uint64(0); i < n; i++ {
 				key, rest, ok := uvarBytes(d)
 				if !ok {
-					return nil, st, corruptAt(pos, "bad meta key")
+					return nil, st, corruptAt(int64(fpos), "bad meta key")
 				}
 				val, rest2, ok := uvarBytes(rest)
 				if !ok {
-					return nil, st, corruptAt(pos, "bad meta value")
+					return nil, st, corruptAt(int64(fpos), "bad meta value")
 				}
 				s.meta[string(key)] = val
 				d = rest2
 			}
 		case frameEnd:
 			if cur != nil || len(p) != 16 {
-				return nil, st, corruptAt(pos, "unexpected end frame")
+				return nil, st, corruptAt(int64(fpos), "unexpected end frame")
 			}
 			if nt, nr := binary.LittleEndian.Uint64(p), binary.LittleEndian.Uint64(p[8:]); nt != uint64(tables) || nr != uint64(st.Rows) ||
 				tables != len(cc.Tables) {
-				return nil, st, corruptAt(pos, "end frame says %d tables/%d rows, read %d/%d (catalog %d tables)", nt, nr, tables, st.Rows, len(cc.Tables))
+				return nil, st, corruptAt(int64(fpos), "end frame says %d tables/%d rows, read %d/%d (catalog %d tables)", nt, nr, tables, st.Rows, len(cc.Tables))
 			}
-			st.Bytes = cr.Pos()
-			st.CRC = cr.Sum32()
-			var one [1]byte
-			if n, _ := cr.Read(one[:]); n != 0 {
-				return nil, st, corruptAt(cr.Pos()-1, "data after the end frame")
+			if pos != len(data) {
+				return nil, st, corruptAt(int64(pos), "data after the end frame")
 			}
+			st.Bytes = int64(pos)
+			st.CRC = <-crcDone
 			s.cat.Store(cat)
 			s.catAt.Store(cc.CatAt)
 			s.ids.Store(cat.MaxID)
@@ -418,20 +494,70 @@ func LoadCheckpoint(r io.Reader, indexMethod string) (*Store, CheckpointStats, e
 			s.startHistoryAt(snap) // no versions before the checkpoint
 			return s, st, nil
 		default:
-			return nil, st, corruptAt(pos, "unknown frame kind %d", kind)
+			return nil, st, corruptAt(int64(fpos), "unknown frame kind %d", kind)
 		}
 	}
+}
+
+// loadedRow is a loaded key's chain together with its one version: a
+// table's loaded rows are cut from one arena of them (rowArena).
+type loadedRow struct {
+	c chain
+	v Version
+}
+
+// rowArena is one table's loaded rows, allocated in one piece from the
+// table frame's rows hint and advised for huge pages: a checkpoint load is
+// bound by first writes to fresh memory, and one fault per 2 MiB instead of
+// per 4 KiB halves it. Decoders take runs of it (take); a chunk that does
+// not fit (a wrong hint, a version 1 file) gets an allocation of its own.
+// The arena stays alive while any of its chains does, i.e. as long as the
+// table (chains are never removed); a version of it that is superseded and
+// reclaimed keeps its 48 bytes until then.
+type rowArena struct {
+	rows []loadedRow
+	next atomic.Int64
+}
+
+func newRowArena(hint int) *rowArena {
+	return &rowArena{rows: makeHuge[loadedRow](hint)}
+}
+
+// take returns n rows, from the arena when they fit.
+func (a *rowArena) take(n int) []loadedRow {
+	if a != nil {
+		if end := a.next.Add(int64(n)); end <= int64(len(a.rows)) {
+			return a.rows[end-int64(n) : end : end]
+		}
+	}
+	return make([]loadedRow, n)
+}
+
+// hugeAllocBytes is the size from which makeHuge advises huge pages.
+const hugeAllocBytes = 4 << 20
+
+// makeHuge returns make([]T, n), advised for transparent huge pages when it
+// is at least hugeAllocBytes (see adviseHuge): the large arrays a
+// checkpoint load fills right away.
+func makeHuge[T any](n int) []T {
+	s := make([]T, n)
+	var z T
+	if sz := uintptr(n) * unsafe.Sizeof(z); sz >= hugeAllocBytes {
+		adviseHuge(unsafe.Pointer(unsafe.SliceData(s)), sz)
+	}
+	return s
 }
 
 // rowChunk is one rows frame handed to the decoder: its rows become
 // chains (each with one version) in key order.
 type rowChunk struct {
-	table  uint32
-	pos    int64  // frame position, for errors
-	p      []byte // payload after the table ID
-	chains []chain
-	err    error
-	done   chan struct{}
+	table uint32
+	arena *rowArena
+	pos   int64  // frame position, for errors
+	p     []byte // payload after the table ID
+	rows  []loadedRow
+	err   error
+	done  chan struct{}
 }
 
 // rowDecoder decodes rows frames on GOMAXPROCS goroutines.
@@ -467,8 +593,8 @@ func (ch *rowChunk) finished() bool {
 	}
 }
 
-func (d *rowDecoder) submit(table uint32, pos int64, p []byte) *rowChunk {
-	ch := &rowChunk{table: table, pos: pos, p: p, done: make(chan struct{})}
+func (d *rowDecoder) submit(table uint32, arena *rowArena, pos int64, p []byte) *rowChunk {
+	ch := &rowChunk{table: table, arena: arena, pos: pos, p: p, done: make(chan struct{})}
 	d.jobs <- ch
 	return ch
 }
@@ -479,11 +605,10 @@ func (d *rowDecoder) close() {
 	d.wg.Wait()
 }
 
-// decode fills ch.chains: a first pass counts the rows (so chains and
-// versions are two exact allocations), the second
-// checks them (types.CheckRow). Keys and rows stay where they are, in the
-// frame's payload (read into a fresh buffer per frame and never written
-// again): loading allocates nothing per value.
+// decode fills ch.rows: a first pass counts the rows (so that they are
+// one run of the table's arena), the second checks them (types.CheckRow).
+// Keys and rows stay where they are, in the checkpoint's buffer (never
+// written again): loading allocates nothing per row or value.
 func (d *rowDecoder) decode(ch *rowChunk) {
 	n := 0
 	for b := ch.p; len(b) > 0; n++ {
@@ -502,8 +627,7 @@ func (d *rowDecoder) decode(ch *rowChunk) {
 			return
 		}
 	}
-	ch.chains = make([]chain, n)
-	vers := make([]Version, n)
+	ch.rows = ch.arena.take(n)
 	b := ch.p
 	for i := 0; i < n; i++ {
 		key, rest, _ := uvarBytes(b)
@@ -514,7 +638,7 @@ func (d *rowDecoder) decode(ch *rowChunk) {
 			ch.err = corruptAt(ch.pos, "row written at %d after the checkpoint offset %d", begin, d.snap)
 			return
 		}
-		if i > 0 && bytes.Compare(ch.chains[i-1].key, key) >= 0 {
+		if i > 0 && bytes.Compare(ch.rows[i-1].c.key, key) >= 0 {
 			ch.err = corruptAt(ch.pos, "row keys out of order in table %d", ch.table)
 			return
 		}
@@ -522,12 +646,11 @@ func (d *rowDecoder) decode(ch *rowChunk) {
 			ch.err = corruptAt(ch.pos, "row of table %d: %v", ch.table, err)
 			return
 		}
-		v, c := &vers[i], &ch.chains[i]
-		v.Begin, v.row = begin, rb[:len(rb):len(rb)]
-		v.end.Store(Live)
-		key = key[:len(key):len(key)]
-		c.key = key
-		c.head.Store(v)
+		r := &ch.rows[i]
+		r.v.Begin, r.v.row = begin, rb[:len(rb):len(rb)]
+		r.v.end.Store(Live)
+		r.c.key = key[:len(key):len(key)]
+		r.c.head.Store(&r.v)
 	}
 	ch.p = nil
 }

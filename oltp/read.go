@@ -58,6 +58,19 @@ func (t *Table) latest(key []byte) *Version {
 // bytes, values come from shared blocks); fn may keep them but must not
 // modify them.
 func (t *Table) Scan(snap uint64, lo, hi []byte, desc bool, fn func(key []byte, row []types.Value) bool) {
+	t.scan(snap, lo, hi, desc, false, fn)
+}
+
+// ScanReuse is Scan for consumers that keep no row past fn's return (a
+// filter feeding an aggregate, a count, a copy into another format): every
+// row is decoded into the same values and numerics, which the next row
+// overwrites, so a scan allocates nothing per row. Strings still alias the
+// stored bytes and stay valid; the row slice and its numerics do not.
+func (t *Table) ScanReuse(snap uint64, lo, hi []byte, desc bool, fn func(key []byte, row []types.Value) bool) {
+	t.scan(snap, lo, hi, desc, true, fn)
+}
+
+func (t *Table) scan(snap uint64, lo, hi []byte, desc, reuse bool, fn func(key []byte, row []types.Value) bool) {
 	var slab rowSlab
 	from := lo
 	if desc {
@@ -79,6 +92,9 @@ func (t *Table) Scan(snap uint64, lo, hi []byte, desc bool, fn func(key []byte, 
 			return true
 		}
 		if v := c.at(snap); v != nil {
+			if reuse {
+				slab.Reset()
+			}
 			return fn(c.key, slab.decode(v.row))
 		}
 		return true

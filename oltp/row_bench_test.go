@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand"
+	"os"
 	"runtime"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -75,7 +78,9 @@ func BenchmarkPointRead(b *testing.B) {
 	}
 }
 
-// BenchmarkScanRead scans a whole table and reads every column.
+// BenchmarkScanRead scans a whole table and reads its columns: rows
+// decoded into slabs the consumer may keep (Scan), or into one reused row
+// (ScanReuse).
 func BenchmarkScanRead(b *testing.B) {
 	const n = 200000
 	st0 := NewStore()
@@ -83,19 +88,27 @@ func BenchmarkScanRead(b *testing.B) {
 	st := loadBulk(b, tbl, n, 20000, func(i int) []types.Value { return bulkRow(tbl, int64(i)) })
 	t := st.Table(tbl.ID)
 	snap := uint64(st.Applied())
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		rows := 0
-		t.Scan(snap, nil, nil, false, func(_ []byte, row []types.Value) bool {
-			rows += len(row[3].S)
-			return true
-		})
-		if rows == 0 {
-			b.Fatal("nothing scanned")
+	for _, mode := range []string{"slab", "reuse"} {
+		scan := t.Scan
+		if mode == "reuse" {
+			scan = t.ScanReuse
 		}
+		b.Run("rows="+strconv.Itoa(n)+"/mode="+mode, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				rows, sum := 0, int64(0)
+				scan(snap, nil, nil, false, func(_ []byte, row []types.Value) bool {
+					rows += len(row[3].S)
+					sum += int64(row[2].N.Coeff.Sign()) + row[1].I
+					return true
+				})
+				if rows == 0 || sum == 0 {
+					b.Fatal("nothing scanned")
+				}
+			}
+			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
-	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "rows/s")
 }
 
 // tpchTable is TPC-H table t as a catalog table, primary key as in
@@ -206,4 +219,64 @@ func BenchmarkCheckpointLoad(b *testing.B) {
 		runtime.KeepAlive(loaded)
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkCheckpointLoadFile loads the checkpoint data file named by
+// OMENDB_BENCH_CKPT as a server's restart does (LoadCheckpointSize, the
+// collector off) and reports the minor page faults per load. With
+// OMENDB_BENCH_CKPT_ROWS=n set it first writes that file: n rows of `omendb
+// bench recovery`'s table. Run it with -benchtime 1x in a fresh process
+// (go test -c, then one run per load): what it measures is mostly first
+// writes to fresh memory, which a second load in the same process reuses.
+func BenchmarkCheckpointLoadFile(b *testing.B) {
+	path := os.Getenv("OMENDB_BENCH_CKPT")
+	if path == "" {
+		b.Skip("OMENDB_BENCH_CKPT names no checkpoint file")
+	}
+	if n, _ := strconv.Atoi(os.Getenv("OMENDB_BENCH_CKPT_ROWS")); n > 0 {
+		st0 := NewStore()
+		tbl := &catalog.Table{ID: st0.NewID(), Schema: "public", Name: "bench_rec", PrimaryKey: 0,
+			Columns: []catalog.Column{{Name: "id", Type: types.Int8, NotNull: true}, {Name: "a", Type: types.Int4}, {Name: "b", Type: types.Text}}}
+		tbl.Indexes = []catalog.Index{{ID: st0.NewID(), Name: "bench_rec_pkey", Columns: []int{0}, Unique: true, Primary: true}}
+		st := loadBulk(b, tbl, n, 50000, func(i int) []types.Value {
+			return []types.Value{types.NewInt(int64(i + 1)), types.NewInt(int64((i + 1) % 1000)), types.NewText(fmt.Sprintf("row %d", i+1))}
+		})
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := st.WriteCheckpoint(f); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+		st = nil
+		runtime.GC()
+		debug.FreeOSMemory()
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	var faults int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			b.Fatal(err)
+		}
+		f0 := minorFaults()
+		loaded, cs, err := LoadCheckpointSize(f, fi.Size(), "learned")
+		faults += minorFaults() - f0
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(cs.Bytes)
+		b.ReportMetric(float64(cs.Rows), "rows")
+		runtime.KeepAlive(loaded)
+	}
+	b.ReportMetric(float64(faults)/float64(b.N), "minflt/op")
 }

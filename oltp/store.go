@@ -79,6 +79,27 @@ func (h *handles) get(id uint64) *chain {
 	return (*bs)[id/blockSize][id%blockSize].Load()
 }
 
+// reserve makes room for n more handles in one allocation (advised for
+// huge pages: a checkpoint load fills it right away), so that add does not
+// allocate its blocks one by one. Writer only.
+func (h *handles) reserve(n int) {
+	var cur []*[blockSize]atomic.Pointer[chain]
+	if bs := h.blocks.Load(); bs != nil {
+		cur = *bs
+	}
+	need := int((h.n + uint64(n) + blockSize - 1) / blockSize)
+	if need <= len(cur) {
+		return
+	}
+	blocks := makeHuge[[blockSize]atomic.Pointer[chain]](need - len(cur))
+	grown := make([]*[blockSize]atomic.Pointer[chain], len(cur), need)
+	copy(grown, cur)
+	for i := range blocks {
+		grown = append(grown, &blocks[i])
+	}
+	h.blocks.Store(&grown)
+}
+
 func (h *handles) add(c *chain) uint64 {
 	id := h.n
 	h.n++

@@ -62,4 +62,5 @@ package types
 //	func DecodeRow(b []byte, dst []Value) ([]Value, error) // reuses dst[:0]
 //	func DecodeRowAlias(b []byte, dst []Value) ([]Value, error) // strings alias b
 //	func (s *RowSlab) Decode(b []byte) ([]Value, error)     // alias, values from shared blocks
+//	func (s *RowSlab) Reset()                               // reuse the blocks (rows handed out are overwritten)
 //	func CheckRow(b []byte) error                           // validate, no allocation

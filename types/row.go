@@ -189,6 +189,15 @@ func (s *RowSlab) Decode(b []byte) ([]Value, error) {
 	return row[:len(row):len(row)], nil
 }
 
+// Reset rewinds the slab so that the next rows reuse its current blocks:
+// every row it returned before (and their numerics) may be overwritten.
+// For scans whose consumer keeps no row past its callback.
+func (s *RowSlab) Reset() {
+	s.vals = s.vals[:0]
+	clear(s.decs) // newDecimal hands out zero Decimals
+	s.decs = s.decs[:0]
+}
+
 // newDecimal returns a zero Decimal: from the slab decs when there is one.
 func newDecimal(decs *[]apd.Decimal) *apd.Decimal {
 	if decs == nil {

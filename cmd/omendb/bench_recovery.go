@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/omendb/omendb/internal/testpg"
 	"github.com/omendb/omendb/server"
@@ -366,10 +368,27 @@ func loadRows(ctx context.Context, c *pgx.Conn, n int) error {
 		return err
 	}
 	const batch = 50000
+	start, shown := time.Now(), time.Now()
 	for lo := 1; lo <= n; lo += batch {
 		hi := min(lo+batch-1, n)
-		if _, err := c.Exec(ctx, `INSERT INTO bench_rec SELECT g, g % 1000, 'row ' || g::text FROM generate_series($1::bigint, $2::bigint) g`, lo, hi); err != nil {
-			return err
+		q := `INSERT INTO bench_rec SELECT g, g % 1000, 'row ' || g::text FROM generate_series($1::bigint, $2::bigint) g`
+		for try := 1; ; try++ {
+			_, err := c.Exec(ctx, q, lo, hi)
+			var pe *pgconn.PgError
+			if err == nil || try == 3 || !errors.As(err, &pe) || pe.Code != "57014" {
+				if err != nil {
+					return fmt.Errorf("rows %d-%d: %w", lo, hi, err)
+				}
+				break
+			}
+			// On a loaded machine a batch's log append can time out (57014)
+			// after it was durable: retried, it skips the rows it wrote.
+			fmt.Fprintf(os.Stderr, "bench recovery: rows %d-%d: %v; retrying\n", lo, hi, err)
+			q = `INSERT INTO bench_rec SELECT g, g % 1000, 'row ' || g::text FROM generate_series($1::bigint, $2::bigint) g ON CONFLICT (id) DO NOTHING`
+		}
+		if time.Since(shown) > 10*time.Second {
+			shown = time.Now()
+			fmt.Fprintf(os.Stderr, "bench recovery: loaded %d of %d rows (%.0f s)\n", hi, n, time.Since(start).Seconds())
 		}
 	}
 	return nil
