@@ -80,20 +80,25 @@ type bigPending struct {
 // keys stay in its own write set while pending (bulk loads, snapshot chunks).
 const bigWrites = 1024
 
-// busy reports whether key k is written by a pending transaction. c.mu is
-// held.
-func (c *Committer) busy(k pendKey) bool {
-	if _, ok := c.pending[k]; ok {
-		return true
-	}
+// pendingSeq reports whether key k is written by a pending transaction, and
+// the batch sequence of the newest one. c.mu is held.
+func (c *Committer) pendingSeq(k pendKey) (uint64, bool) {
+	seq, found := c.pending[k]
 	for i := range c.bigs {
-		if b := &c.bigs[i]; b.table == k.table {
+		if b := &c.bigs[i]; b.table == k.table && (!found || b.seq > seq) {
 			if _, ok := b.tw.rows[k.key]; ok {
-				return true
+				seq, found = b.seq, true
 			}
 		}
 	}
-	return false
+	return seq, found
+}
+
+// busy reports whether key k is written by a pending transaction. c.mu is
+// held.
+func (c *Committer) busy(k pendKey) bool {
+	_, ok := c.pendingSeq(k)
+	return ok
 }
 
 // tableBusy reports whether a pending transaction wrote to table id. c.mu
@@ -114,10 +119,94 @@ type pendChange struct {
 }
 
 type commitReq struct {
-	w    *Writes
-	snap uint64
-	ctx  context.Context
-	done chan commitResult
+	w      *Writes
+	snap   uint64
+	ctx    context.Context
+	done   chan commitResult
+	after  *Batch
+	placed func(*Batch)
+}
+
+// Batch is one group of transactions the committer sealed into a record.
+// Its outcome is decided once: applied (the record is durable and applied to
+// the row store) or failed (the append failed; the transactions were told so).
+//
+// Early lock release: a transaction may release its row locks once it is
+// sealed into a batch (CommitOptions.Placed), before the record is durable.
+// Its place in the log order is then fixed: every transaction validated
+// later goes into a later record, records are appended one after another,
+// and a record is acknowledged only after the earlier ones. A transaction
+// that read such a not yet durable write (through the lock it then took)
+// names the batch in CommitOptions.After: it is rejected (40001) if that
+// batch failed, so it is never acknowledged unless its predecessor is
+// durable.
+type Batch struct {
+	seq   uint64
+	off   uint64       // the record's offset; written by run before the outcome
+	state atomic.Int32 // batchInFlight, batchApplied, batchFailed
+	done  chan struct{}
+}
+
+const (
+	batchInFlight int32 = iota
+	batchApplied
+	batchFailed
+)
+
+func newBatch(seq uint64) *Batch { return &Batch{seq: seq, done: make(chan struct{})} }
+
+func (b *Batch) finish(state int32) {
+	if b.state.CompareAndSwap(batchInFlight, state) {
+		close(b.done)
+	}
+}
+
+// Seq returns the batch's position in the committer's order (larger is
+// later).
+func (b *Batch) Seq() uint64 { return b.seq }
+
+// Applied reports whether the batch's record is durable and applied to the
+// row store.
+func (b *Batch) Applied() bool { return b.state.Load() == batchApplied }
+
+// Failed reports whether the batch's append failed.
+func (b *Batch) Failed() bool { return b.state.Load() == batchFailed }
+
+// Done reports whether the batch's outcome is decided.
+func (b *Batch) Done() bool { return b.state.Load() != batchInFlight }
+
+// Wait waits until the batch is applied; it fails if the batch failed or ctx
+// ends first.
+func (b *Batch) Wait(ctx context.Context) error {
+	select {
+	case <-b.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if b.Failed() {
+		return errPredecessorFailed
+	}
+	return nil
+}
+
+// errPredecessorFailed rejects a transaction that read a write of a batch
+// whose append failed.
+var errPredecessorFailed = serializationFailure("a failed commit of a transaction whose write it read")
+
+// CommitOptions are CommitWith's options.
+type CommitOptions struct {
+	// After is the newest batch whose not yet durable writes the
+	// transaction read (early lock release): the commit fails with 40001
+	// if that batch failed. The transaction's own record always follows
+	// the batch's, so it is acknowledged only after the batch is durable;
+	// a transaction without writes waits for the batch to be applied.
+	After *Batch
+	// Placed, if set, is called on the committer's goroutine once the
+	// transaction is validated and sealed into batch b, before b is
+	// appended: the transaction may then release its locks (publishing its
+	// writes for the next lock holders, LockTable.ReleaseEarly). It must be
+	// quick and must not call the committer.
+	Placed func(b *Batch)
 }
 
 type commitResult struct {
@@ -128,6 +217,7 @@ type commitResult struct {
 type appended struct {
 	off   log.Offset
 	seq   uint64
+	batch *Batch // nil unless a transaction asked for it (CommitOptions.Placed)
 	reqs  []*commitReq
 	err   error
 	start time.Time
@@ -166,10 +256,23 @@ var ErrClosed = pgerr.New(pgerr.AdminShutdown, "terminating connection due to ad
 // to the log. It returns once the record is durable and applied to the row
 // state, with the record's offset.
 func (c *Committer) Commit(ctx context.Context, w *Writes, snap log.Offset) (log.Offset, error) {
+	return c.CommitWith(ctx, w, snap, CommitOptions{})
+}
+
+// CommitWith is Commit with early lock release (see Batch and
+// CommitOptions).
+func (c *Committer) CommitWith(ctx context.Context, w *Writes, snap log.Offset, o CommitOptions) (log.Offset, error) {
 	if w.Empty() {
+		if o.After != nil {
+			// Nothing to append, but the transaction read writes of a
+			// batch that is not durable yet: answer after it.
+			if err := o.After.Wait(ctx); err != nil {
+				return 0, fmt.Errorf("commit: %w", err)
+			}
+		}
 		return 0, nil
 	}
-	r := &commitReq{w: w, snap: uint64(snap), ctx: ctx, done: make(chan commitResult, 1)}
+	r := &commitReq{w: w, snap: uint64(snap), ctx: ctx, done: make(chan commitResult, 1), after: o.After, placed: o.Placed}
 	select {
 	case c.reqs <- r:
 	case <-c.closed:
@@ -229,17 +332,36 @@ func (c *Committer) run() {
 		if len(batch) == 0 {
 			continue
 		}
+		// The batch is sealed: its transactions' place in the log order
+		// is fixed, so those that asked may release their locks now.
+		var b *Batch
+		for _, r := range batch {
+			if r.placed != nil {
+				if b == nil {
+					b = newBatch(seq)
+				}
+				r.placed(b)
+			}
+		}
 		start := time.Now()
 		off, err := c.log.Append(ctx, &log.Record{Txns: append([]log.Txn(nil), txns...)})
 		if err != nil {
 			c.logger.Error("log append failed", "err", err, "txns", len(batch))
-			c.applied <- appended{seq: seq, reqs: append([]*commitReq(nil), batch...), err: err}
+			if b != nil {
+				// Before the next batch is validated: its transactions
+				// that read this batch's writes must fail.
+				b.finish(batchFailed)
+			}
+			c.applied <- appended{seq: seq, batch: b, reqs: append([]*commitReq(nil), batch...), err: err}
 			c.resync()
 			continue
 		}
+		if b != nil {
+			b.off = uint64(off)
+		}
 		c.stats.Records.Add(1)
 		c.stats.Txns.Add(int64(len(batch)))
-		c.applied <- appended{off: off, seq: seq, reqs: append([]*commitReq(nil), batch...), start: start,
+		c.applied <- appended{off: off, seq: seq, batch: b, reqs: append([]*commitReq(nil), batch...), start: start,
 			rec: &log.Record{Txns: append([]log.Txn(nil), txns...)}}
 	}
 }
@@ -310,6 +432,16 @@ func (c *Committer) acks() {
 		}
 		c.pendChanges = kept
 		c.mu.Unlock()
+		if a.batch != nil {
+			// After its keys left pending: a lock holder that finds the
+			// batch done reads the row store, and its write, based on
+			// this batch's version, must not meet the batch as pending.
+			if a.err != nil {
+				a.batch.finish(batchFailed)
+			} else {
+				a.batch.finish(batchApplied)
+			}
+		}
 		for _, r := range a.reqs {
 			if a.err != nil {
 				r.done <- commitResult{err: fmt.Errorf("commit: %w", a.err)}
@@ -330,6 +462,9 @@ func serializationFailure(format string, args ...any) error {
 // c.mu is held.
 func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 	w, snap := r.w, r.snap
+	if r.after != nil && r.after.Failed() {
+		return nil, errPredecessorFailed
+	}
 	if w.HasDDL() {
 		// Changes carry whole definitions, so two transactions changing the
 		// same object conflict; unrelated DDL commits side by side.
@@ -396,19 +531,35 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 		for _, k := range tw.order {
 			p := tw.rows[k]
 			pk := pendKey{id, k}
-			if checkPending && c.busy(pk) {
-				if !p.InBase && p.Row != nil {
-					return nil, duplicateKey(def, p)
-				}
-				return nil, serializationFailure("concurrent update")
+			after := p.After
+			if after != nil && after.Failed() {
+				return nil, errPredecessorFailed
 			}
-			if !tw.Truncated {
+			// superseding: the write is based on the key's newest pending
+			// write, read through the lock its writer released early.
+			superseding := false
+			if checkPending {
+				if s, ok := c.pendingSeq(pk); ok {
+					if after == nil || s != after.seq {
+						if !p.InBase && p.Row != nil {
+							return nil, duplicateKey(def, p)
+						}
+						return nil, serializationFailure("concurrent update")
+					}
+					superseding = true
+				}
+			}
+			if !tw.Truncated && !superseding {
 				// A write is validated against the version it was based
 				// on: its statement's snapshot, or the version re-read
-				// after waiting for the row's lock.
+				// after waiting for the row's lock (an applied batch's,
+				// when it was read before that batch was durable).
 				base := p.Base
 				if base == 0 {
 					base = snap
+				}
+				if after != nil && after.off > base {
+					base = after.off
 				}
 				if lastWrite > base { // else nothing of the table changed after base
 					if v := t.latest(p.Key); v != nil {
@@ -442,8 +593,10 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 		return nil, err
 	}
 	for _, k := range keys {
+		if _, ok := c.pending[k]; !ok {
+			c.pendTables[k.table]++
+		}
 		c.pending[k] = seq
-		c.pendTables[k.table]++
 	}
 	c.batches[seq] = append(c.batches[seq], keys...)
 	for _, b := range bigs {

@@ -50,6 +50,15 @@
 // the session's next statement. Each pending row carries the offset it was
 // based on (PendingRow.Base), so a row re-read after waiting for its lock
 // (LockTable, READ COMMITTED) validates against the version it re-read.
+// Early lock release (Batch, CommitOptions, LockTable.ReleaseEarly): a
+// READ COMMITTED transaction's row locks are released once the committer
+// has sealed it into a batch — its place in the log order fixed — before
+// the record is durable; its writes of those rows stay in the LockTable as
+// pending versions until the batch is applied. The next holder reads the
+// pending version and names the batch (PendingRow.After, CommitOptions.
+// After): batches are appended one after another and validated only after
+// every earlier append returned, so a dependent is rejected (40001) when
+// its predecessor's append failed and is otherwise acknowledged after it.
 // Bulk write sets (at least bigWrites rows to a table: COPY, snapshot
 // chunks) stay pending as a whole instead of key by key, and keys of a
 // table that no record changed after the write's base are not looked up.
@@ -64,18 +73,24 @@
 // []types.Value: about 4× less memory (docs/benchmarks.md). The bytes are
 // immutable once stored and are never copied in: the committer's encode
 // blocks (sized to the write set), a replayed log record's buffer (the log
-// never reuses it), or a loaded checkpoint frame (Version.row and
-// chain.key slice it). So a block or buffer stays alive while any row in
-// it is a kept version, and no code may write to a buffer whose bytes were
-// applied. Rows not encoded by this process are checked (types.CheckRow)
-// when stored. Readers (Get, Latest, Scan, IndexScan) decode on every call
-// with types.DecodeRowAlias / types.RowSlab: the returned values' strings
-// alias the stored bytes, each call's rows are new slices the caller may
-// keep but must not modify. Index maintenance decodes into a per-table
+// never reuses it), or a loaded checkpoint's file buffer (Version.row and
+// chain.key slice it; a loaded table's chains and versions are one arena
+// per table, advised for huge pages like that buffer: checkpoint.go). So a
+// block or buffer stays alive while any row in it is a kept version, and no
+// code may write to a buffer whose bytes were applied. Rows not encoded by
+// this process are checked (types.CheckRow) when stored. Readers (Get,
+// Latest, Scan, IndexScan) decode on every call with types.DecodeRowAlias /
+// types.RowSlab: the returned values' strings alias the stored bytes, each
+// call's rows are new slices the caller may keep but must not modify —
+// except ScanReuse's, which decodes every row into the same values, for
+// consumers that keep no row past the callback (5× faster: no slab to
+// allocate and collect). Index maintenance decodes into a per-table
 // scratch row under applyMu.
 //
 // Goroutines: Committer.run (validate + append, in arrival order) and
 // Committer.acks (apply + answer, in offset order). Lock order: Committer.mu
 // → Store.applyMu is never nested the other way; Store.mu (tables map) and
-// the horizon/sequence/meta mutexes are leaves.
+// the horizon/sequence/meta mutexes are leaves. Committer.run calls
+// CommitOptions.Placed (LockTable.ReleaseEarly, taking LockTable.mu) after
+// releasing Committer.mu; LockTable.mu is a leaf.
 package oltp

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
 )
 
 // LockTable holds row write locks. A transaction locks a row before it
@@ -17,9 +18,24 @@ import (
 // Deadlocks are detected when a transaction starts waiting: if the holder it
 // would wait for is (transitively) waiting for it, the newcomer fails with
 // 40P01. All state is guarded by mu.
+//
+// Early lock release: a committing transaction may release its locks once
+// the committer has sealed it into a batch (ReleaseEarly), before its record
+// is durable. Its writes of the rows it locked are then kept here as pending
+// versions until its batch is applied, and the next holder of such a row
+// reads that version (Pending) instead of the row store's, and depends on
+// the batch (TxnLocks.After): it commits after it or not at all.
 type LockTable struct {
 	mu    sync.Mutex
 	locks map[lockKey]*rowLock
+	pend  map[lockKey]pendVersion
+}
+
+// pendVersion is a locked row's write by a transaction that released the
+// lock early: row (nil: deleted), durable and applied with batch.
+type pendVersion struct {
+	row   []types.Value
+	batch *Batch
 }
 
 type lockKey struct {
@@ -33,14 +49,54 @@ type rowLock struct {
 }
 
 // TxnLocks is one transaction's lock state. It belongs to the session's
-// goroutine; its fields are read by other waiters under LockTable.mu.
+// goroutine (and to the committer's during CommitWith's Placed callback,
+// while the session waits); its fields are read by other waiters under
+// LockTable.mu.
 type TxnLocks struct {
 	held       []lockKey
 	waitingFor *TxnLocks
+	// published are the keys whose pending versions ReleaseEarly kept for
+	// batch pubBatch; ReleaseAll forgets them.
+	published []lockKey
+	pubBatch  *Batch
+	// after is the newest batch whose pending version the transaction read
+	// (ReadPending), and afterKeys that version's batch per key.
+	after     *Batch
+	afterKeys map[lockKey]*Batch
+}
+
+// Holding reports whether the transaction holds any lock.
+func (tl *TxnLocks) Holding() bool { return len(tl.held) > 0 }
+
+// After returns the newest batch whose not yet durable write the transaction
+// read through a lock (nil if none): it must commit after that batch.
+func (tl *TxnLocks) After() *Batch { return tl.after }
+
+// ReadPending records that the transaction read batch b's pending version of
+// (table, key).
+func (tl *TxnLocks) ReadPending(table uint32, key []byte, b *Batch) {
+	if tl.afterKeys == nil {
+		tl.afterKeys = map[lockKey]*Batch{}
+	}
+	tl.afterKeys[lockKey{table, string(key)}] = b
+	if tl.after == nil || b.seq > tl.after.seq {
+		tl.after = b
+	}
+}
+
+// PendingBase returns the batch whose pending version of (table, key) the
+// transaction read, or nil.
+func (tl *TxnLocks) PendingBase(table uint32, key []byte) *Batch {
+	if tl.afterKeys == nil {
+		return nil
+	}
+	return tl.afterKeys[lockKey{table, string(key)}]
 }
 
 // NewLockTable returns an empty lock table.
-func NewLockTable() *LockTable { return &LockTable{locks: map[lockKey]*rowLock{}} }
+func NewLockTable() *LockTable {
+	return &LockTable{locks: map[lockKey]*rowLock{}, pend: map[lockKey]pendVersion{}}
+}
 
 // Lock acquires the write lock on (table, key) for owner, waiting while
 // another transaction holds it. It returns (waited = true) when it had to
@@ -98,12 +154,29 @@ func (lt *LockTable) clearWait(owner *TxnLocks) {
 	lt.mu.Unlock()
 }
 
-// ReleaseAll releases every lock owner holds and wakes their waiters.
+// ReleaseAll releases every lock owner holds and wakes their waiters. It
+// also forgets the pending versions owner published (ReleaseEarly): call it
+// once the transaction's commit returned (its batch applied, or failed).
 func (lt *LockTable) ReleaseAll(owner *TxnLocks) {
-	if owner == nil || len(owner.held) == 0 {
+	if owner == nil {
+		return
+	}
+	owner.after, owner.afterKeys = nil, nil
+	if len(owner.held) == 0 && len(owner.published) == 0 {
 		return
 	}
 	lt.mu.Lock()
+	lt.releaseLocked(owner)
+	for _, k := range owner.published {
+		if pv, ok := lt.pend[k]; ok && pv.batch == owner.pubBatch {
+			delete(lt.pend, k)
+		}
+	}
+	owner.published, owner.pubBatch = owner.published[:0], nil
+	lt.mu.Unlock()
+}
+
+func (lt *LockTable) releaseLocked(owner *TxnLocks) {
 	for _, k := range owner.held {
 		if l, ok := lt.locks[k]; ok && l.owner == owner {
 			delete(lt.locks, k)
@@ -111,7 +184,49 @@ func (lt *LockTable) ReleaseAll(owner *TxnLocks) {
 		}
 	}
 	owner.held = owner.held[:0]
+}
+
+// ReleaseEarly releases owner's locks once its commit is sealed into batch b
+// (CommitOptions.Placed). The transaction's writes w of the rows it locked
+// become their pending versions until ReleaseAll, read by the next holder
+// through Pending. w must not change afterwards.
+func (lt *LockTable) ReleaseEarly(owner *TxnLocks, b *Batch, w *Writes) {
+	lt.mu.Lock()
+	for _, k := range owner.held {
+		tw := w.tables[k.table]
+		if tw == nil {
+			continue
+		}
+		if p, ok := tw.rows[k.key]; ok {
+			lt.pend[k] = pendVersion{row: p.Row, batch: b}
+			owner.published = append(owner.published, k)
+		}
+	}
+	owner.pubBatch = b
+	lt.releaseLocked(owner)
 	lt.mu.Unlock()
+}
+
+// Pending returns the newest pending version of (table, key) whose batch is
+// not applied yet (row nil: deleted), for the holder of the row's lock.
+func (lt *LockTable) Pending(table uint32, key []byte) (row []types.Value, b *Batch, ok bool) {
+	lt.mu.Lock()
+	pv, ok := lt.pend[lockKey{table, string(key)}]
+	lt.mu.Unlock()
+	if !ok || pv.batch.Done() {
+		// Applied: the row store has it. Failed: the row store is the
+		// truth, and a write based on it is rejected at commit anyway.
+		return nil, nil, false
+	}
+	return pv.row, pv.batch, true
+}
+
+// PendingVersions returns how many pending versions the table keeps (for
+// tests).
+func (lt *LockTable) PendingVersions() int {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	return len(lt.pend)
 }
 
 // Held returns how many row locks the table holds (for tests and stats).

@@ -124,6 +124,10 @@ type PendingRow struct {
 	// changed — the offset of the version that was then re-read. Commit
 	// fails if the key changed after Base.
 	Base uint64
+	// After, when set, is the batch whose not yet durable write of the key
+	// the transaction re-read after taking the row's lock (early lock
+	// release): the write is based on that version instead of Base's.
+	After *Batch
 }
 
 // NewWrites returns an empty write set.
@@ -208,6 +212,16 @@ func (w *Writes) PutAt(id uint32, key []byte, row []types.Value, inBase bool, ba
 	w.Put(id, key, row, inBase)
 	if p, ok := w.tables[id].rows[string(key)]; ok && base > p.Base {
 		p.Base = base
+	}
+}
+
+// After records that the transaction's write of key in table id is based on
+// batch b's not yet durable write of it (see PendingRow.After).
+func (w *Writes) After(id uint32, key []byte, b *Batch) {
+	if tw := w.tables[id]; tw != nil {
+		if p, ok := tw.rows[string(key)]; ok {
+			p.After = b
+		}
 	}
 }
 

@@ -25,6 +25,11 @@ type Engine struct {
 	Logger *slog.Logger
 	// Database is the database name clients connect to.
 	Database string
+	// EarlyLockRelease (default on): a committing READ COMMITTED
+	// transaction releases its row locks once the committer has sealed it
+	// into a batch, before the record is durable (oltp.Batch). Off: locks
+	// are held until the commit is applied. Set before serving.
+	EarlyLockRelease bool
 
 	nextPID  atomic.Int32
 	mu       sync.Mutex
@@ -36,7 +41,8 @@ func NewEngine(st *oltp.Store, c *oltp.Committer, l log.Log, logger *slog.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
-	e := &Engine{Store: st, Committer: c, Locks: oltp.NewLockTable(), Log: l, Logger: logger, Database: "omendb", sessions: map[int32]*Session{}}
+	e := &Engine{Store: st, Committer: c, Locks: oltp.NewLockTable(), Log: l, Logger: logger, Database: "omendb", sessions: map[int32]*Session{},
+		EarlyLockRelease: true}
 	e.nextPID.Store(1000)
 	return e
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/oltp"
@@ -18,13 +19,52 @@ import (
 type txnView struct {
 	s     *Session
 	t     *txnState
-	snap_ uint64 // the statement's snapshot, fixed when the view is made
+	snap_ uint64 // the statement's snapshot (advanced only by snap)
+	// start is the snapshot when the view was made: no row the statement
+	// read is older. LockRow decides "unchanged since it was read" against
+	// it, never against a snapshot snap advanced to.
+	start uint64
 }
 
-func (s *Session) reader() *txnView { return &txnView{s: s, t: s.txn, snap_: uint64(s.txn.snap)} }
-func (s *Session) writer() *txnView { return &txnView{s: s, t: s.txn, snap_: uint64(s.txn.snap)} }
+func (s *Session) reader() *txnView {
+	return &txnView{s: s, t: s.txn, snap_: uint64(s.txn.snap), start: uint64(s.txn.snap)}
+}
 
-func (v *txnView) snap() uint64 { return v.snap_ }
+func (s *Session) writer() *txnView {
+	return &txnView{s: s, t: s.txn, snap_: uint64(s.txn.snap), start: uint64(s.txn.snap)}
+}
+
+// snap returns the statement's snapshot. If the transaction read a not yet
+// durable write through a row lock (early lock release, LockRow), reads at
+// a snapshot first wait until that write's batch is applied and then read
+// the newest state, so a statement never sees part of its predecessor
+// (PostgreSQL's statement would see all of it, committed). Rows read
+// before stay as read: LockRow re-checks them against start.
+func (v *txnView) snap() uint64 {
+	if b := v.t.locks.After(); b != nil && !b.Applied() && !v.t.repeatable {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := b.Wait(ctx)
+		cancel()
+		// On error (the batch failed) the transaction cannot commit; it
+		// keeps its snapshot.
+		if err == nil && v.s.refreshSnapshot() == nil {
+			v.snap_ = uint64(v.s.txn.snap)
+		}
+	}
+	return v.snap_
+}
+
+// placedFunc returns the committer's Placed callback for t (nil if t holds
+// no row locks): once t is sealed into a batch its locks are released and
+// its writes of the locked rows are handed to the next holders (early lock
+// release, oltp.LockTable.ReleaseEarly).
+func (s *Session) placedFunc(t *txnState) func(*oltp.Batch) {
+	if !t.locks.Holding() || t.repeatable || !s.eng.EarlyLockRelease {
+		return nil
+	}
+	locks := s.eng.Locks
+	return func(b *oltp.Batch) { locks.ReleaseEarly(&t.locks, b, t.writes) }
+}
 
 // storeTable returns the store's table, or nil when the table was created
 // by this transaction (or dropped concurrently).
@@ -344,8 +384,22 @@ func (v *txnView) LockRow(ctx context.Context, t *catalog.Table, key []byte) ([]
 	if _, err := v.s.eng.Locks.Lock(ctx, &v.t.locks, t.ID, key, timeout); err != nil {
 		return nil, false, false, err
 	}
+	if prow, b, ok := v.s.eng.Locks.Pending(t.ID, key); ok {
+		// The previous holder released the lock once its commit had its
+		// place in the log, before it was durable: its write is the row's
+		// newest version, and this transaction commits after it or not at
+		// all (its commit names the batch).
+		if v.t.repeatable {
+			return nil, false, false, pgerr.New(pgerr.SerializationFailure, "could not serialize access due to concurrent update")
+		}
+		v.t.locks.ReadPending(t.ID, key, b)
+		if prow == nil {
+			return nil, false, true, nil
+		}
+		return fill(t, prow), true, true, nil
+	}
 	begin, end, row, ok := st.Latest(key)
-	snap := v.snap()
+	snap := v.start // the row was read at start or later
 	if !ok {
 		return nil, false, true, nil
 	}
@@ -392,15 +446,26 @@ func (v *txnView) Update(t *catalog.Table, key []byte, old, row []types.Value) (
 	base := v.lockedAt(t, key)
 	if !bytes.Equal(newKey, key) {
 		v.t.writes.DeleteAt(t.ID, key, v.inBase(t, key), base)
+		v.after(t, key)
 		v.t.writes.Put(t.ID, newKey, row, v.inBase(t, newKey))
 		return newKey, nil
 	}
 	v.t.writes.PutAt(t.ID, key, row, v.inBase(t, key), base)
+	v.after(t, key)
 	return key, nil
+}
+
+// after marks the write of key as based on the not yet durable version
+// LockRow read, if it read one.
+func (v *txnView) after(t *catalog.Table, key []byte) {
+	if b := v.t.locks.PendingBase(t.ID, key); b != nil {
+		v.t.writes.After(t.ID, key, b)
+	}
 }
 
 // Delete implements exec.Writer.
 func (v *txnView) Delete(t *catalog.Table, key []byte) error {
 	v.t.writes.DeleteAt(t.ID, key, v.inBase(t, key), v.lockedAt(t, key))
+	v.after(t, key)
 	return nil
 }

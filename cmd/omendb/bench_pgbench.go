@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -47,9 +48,33 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 	dur := fs.Duration("duration", 30*time.Second, "pgbench -T per run")
 	modes := fs.String("modes", "prepared,simple", "query protocols (-M)")
 	noPG := fs.Bool("no-postgres", false, "skip the PostgreSQL peer")
+	scripts := fs.String("scripts", "tpcb-like,select-only", "pgbench built-in scripts to run")
+	noELR := fs.Bool("compare-no-elr", false, "also run OmenDB with early lock release off (same server and data, after the default run)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (the OmenDB server is in this process) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// The profile covers the runs, not pgbench -i's load.
+	profiling := false
+	startProfile := func() error {
+		if *cpuProfile == "" || profiling {
+			return nil
+		}
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		profiling = true
+		return nil
+	}
+	defer func() {
+		if profiling {
+			pprof.StopCPUProfile()
+		}
+	}()
 	pgbench, err := exec.LookPath("pgbench")
 	if err != nil {
 		return fmt.Errorf("pgbench not installed (scripts/client-deps.sh): %w", err)
@@ -73,6 +98,9 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 	}
 	h, p, _ := strings.Cut(srv.Addr(), ":")
 	systems = append(systems, system{"omendb", h, p, "omendb", "omendb"})
+	if *noELR {
+		systems = append(systems, system{"omendb-no-elr", h, p, "omendb", "omendb"})
+	}
 	if !*noPG {
 		fmt.Fprintln(os.Stderr, "bench pgbench: starting PostgreSQL 15 (fsync on, synchronous_commit on)")
 		pg, err := testpg.StartServer(ctx, testpg.Options{Database: "bench", Config: []string{"max_connections = 200", "shared_buffers = 256MB"}})
@@ -93,13 +121,21 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 	}
 	var results []pgbenchResult
 	for _, s := range systems {
-		fmt.Fprintf(os.Stderr, "bench pgbench: %s: pgbench -i -s %d\n", s.name, *scale)
-		if _, err := pgb(s, "-i", "-q", "-s", strconv.Itoa(*scale)); err != nil {
-			return err
+		srv.Engine.EarlyLockRelease = s.name != "omendb-no-elr"
+		if s.name != "omendb-no-elr" { // same server as "omendb": loaded already
+			fmt.Fprintf(os.Stderr, "bench pgbench: %s: pgbench -i -s %d\n", s.name, *scale)
+			if _, err := pgb(s, "-i", "-q", "-s", strconv.Itoa(*scale)); err != nil {
+				return err
+			}
 		}
-		for _, script := range []string{"tpcb-like", "select-only"} {
+		if strings.HasPrefix(s.name, "omendb") {
+			if err := startProfile(); err != nil {
+				return err
+			}
+		}
+		for _, script := range strings.Split(*scripts, ",") {
 			for _, mode := range strings.Split(*modes, ",") {
-				a := []string{"-M", mode, "-c", strconv.Itoa(*clients), "-j", strconv.Itoa(*jobs), "-T", strconv.Itoa(int(dur.Seconds()))}
+				a := []string{"--failures-detailed", "--verbose-errors", "-M", mode, "-c", strconv.Itoa(*clients), "-j", strconv.Itoa(*jobs), "-T", strconv.Itoa(int(dur.Seconds()))}
 				if script == "select-only" {
 					a = append(a, "-S")
 				}
@@ -113,6 +149,13 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 				r.LatencyMs = matchFloat(pgbLatency, out)
 				r.Processed = int64(matchFloat(pgbProcessed, out))
 				r.Failed = int64(matchFloat(pgbFailed, out))
+				if r.Failed > 0 {
+					for _, l := range strings.Split(out, "\n") {
+						if strings.Contains(l, "fail") || strings.Contains(l, "error") || strings.Contains(l, "ERROR") {
+							fmt.Fprintf(os.Stderr, "bench pgbench: %s: %s\n", s.name, l)
+						}
+					}
+				}
 				results = append(results, r)
 			}
 		}
