@@ -97,6 +97,7 @@ type capSeg struct {
 func (s *Store) Capture() *Capture {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
+	s.waitSeals() // only the last segment of a table may be open in a checkpoint
 	c := &Capture{Offset: s.applied.Load(), Oldest: s.oldest.Load(), mem: s.mem}
 	s.mu.RLock()
 	ts := make([]*Table, 0, len(s.tables))
@@ -127,13 +128,14 @@ func (s *Store) Capture() *Capture {
 			idx[seg] = i
 		}
 		if ct.hidden {
-			for k, r := range t.keys {
+			t.keys.each(func(r rowRef) rowRef {
 				cs := &ct.segs[idx[r.seg]]
 				if cs.keys == nil {
 					cs.keys = make([]string, len(cs.ins))
 				}
-				cs.keys[r.i] = k
-			}
+				cs.keys[r.i] = r.seg.keyString(int(r.i)) // arenas are append-only
+				return r
+			})
 		}
 		t.mu.RUnlock()
 		c.tables = append(c.tables, ct)
@@ -541,13 +543,18 @@ func (s *Store) LoadTable(r io.Reader, snap uint64) (TableCheckpoint, error) {
 			return fail(corruptAt(st.Bytes, "table %d: open segment %d is not the last", st.Table, i))
 		}
 	}
-	t.keys = make(map[string]rowRef, live)
+	t.keys = newKeyIndex(int(live))
 	for _, d := range results {
+		n := 0
+		for _, k := range d.keys {
+			n += len(k)
+		}
+		d.seg.kbuf, d.seg.kend = make([]byte, 0, n), make([]uint32, 0, len(d.keys))
 		for i, k := range d.keys {
+			d.seg.kbuf = append(d.seg.kbuf, k...) // deleted rows: no key
+			d.seg.kend = append(d.seg.kend, uint32(len(d.seg.kbuf)))
 			if d.seg.Del[i] == 0 {
-				n := len(t.keys)
-				t.keys[k] = rowRef{seg: d.seg, i: int32(i)}
-				if len(t.keys) == n {
+				if _, dup := t.keys.put(d.seg.key(i), rowRef{seg: d.seg, i: int32(i)}); dup {
 					return fail(corruptAt(st.Bytes, "table %d: key %x live twice", st.Table, k))
 				}
 			}

@@ -163,9 +163,10 @@ func keyState(tb *Table) map[string]string {
 	tb.mu.RLock()
 	defer tb.mu.RUnlock()
 	out := map[string]string{}
-	for k, r := range tb.keys {
-		out[k] = fmt.Sprint(r.seg.Ins[r.i], r.seg.Row(tb.def, int(r.i)))
-	}
+	tb.keys.each(func(r rowRef) rowRef {
+		out[string(r.key())] = fmt.Sprint(r.seg.Ins[r.i], r.seg.Row(tb.def, int(r.i)))
+		return r
+	})
 	return out
 }
 

@@ -32,10 +32,21 @@
 // checks after waiting for the snapshot). Seed retakes its snapshot if a
 // DDL record is applied to the row store during the scan.
 //
-// Concurrency: Apply runs on the materializer goroutine. Each Table's mutex
-// guards its segments' Ins/Del slices, the open segment's rows and sealing;
-// scans take the read lock per segment step. Lock order: Store.applyMu →
-// Store.mu → Table.mu. Arrow memory comes from the Store's allocator; Close
+// Keys (keys.go): each table finds the newest version of a key through a
+// map from a 64-bit hash of the key to the row's position; the keys
+// themselves are kept once, in a byte arena per segment, and every hit is
+// checked against them (keys whose hash is taken go to a small string map).
+//
+// Concurrency: Apply runs on the materializer goroutine. A full segment of
+// DefaultSegmentRows rows is sealed by the store's sealer goroutine, off the
+// materializer's: it builds the Arrow columns from the rows (which no
+// longer change) without the table's lock and publishes them under it;
+// until then scans read the segment as an open one. When the sealer is two
+// segments behind the materializer seals inline. Capture (checkpoints) and
+// Close wait for pending seals. Each Table's mutex guards its segments'
+// Ins/Del slices, the open segments' rows, key arenas and the switch to
+// sealed; scans take the read lock per segment step. Lock order:
+// Store.applyMu → Store.mu → Table.mu; Store.sealMu is a leaf. Arrow memory comes from the Store's allocator; Close
 // releases it. Compact replaces segments with many dead rows without
 // releasing the old ones (running scans may hold them).
 package olap

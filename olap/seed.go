@@ -149,7 +149,7 @@ func (s *Store) seedOnce(ctx context.Context, src *oltp.Store) (tables []*Table,
 // seedTable reads table def from ot at snapshot r into a new Table whose
 // full segments are sealed by a pool of workers.
 func (s *Store) seedTable(ctx context.Context, def *catalog.Table, ot *oltp.Table, r uint64) (*Table, error) {
-	t := &Table{ID: def.ID, def: def, keys: make(map[string]rowRef, max(ot.Count(), 0))}
+	t := &Table{ID: def.ID, def: def, keys: newKeyIndex(max(int(ot.Count()), 0))}
 	workers := max(runtime.GOMAXPROCS(0)-1, 1) // the scan takes one core
 	seal := make(chan *Segment, workers)
 	var wg sync.WaitGroup
@@ -175,7 +175,8 @@ func (s *Store) seedTable(ctx context.Context, def *catalog.Table, ot *oltp.Tabl
 				seal <- seg
 			}
 			c := min(s.segmentRows, max(int(ot.Count())-n+1, 16)) // small tables stay small
-			seg = &Segment{Ins: make([]uint64, 0, c), Del: make([]uint64, 0, c), rows: make([][]types.Value, 0, c)}
+			seg = &Segment{Ins: make([]uint64, 0, c), Del: make([]uint64, 0, c), rows: make([][]types.Value, 0, c),
+				kend: make([]uint32, 0, c)}
 			t.segs = append(t.segs, seg)
 		}
 		// oltp.Table.Scan: the row may be kept, never modified (as the
@@ -183,9 +184,8 @@ func (s *Store) seedTable(ctx context.Context, def *catalog.Table, ot *oltp.Tabl
 		seg.Ins = append(seg.Ins, r)
 		seg.Del = append(seg.Del, 0)
 		seg.rows = append(seg.rows, row)
-		before := len(t.keys)
-		t.keys[string(key)] = rowRef{seg: seg, i: int32(len(seg.Ins) - 1)}
-		if len(t.keys) == before {
+		seg.appendKey(key)
+		if _, dup := t.keys.put(seg.key(len(seg.Ins)-1), rowRef{seg: seg, i: int32(len(seg.Ins) - 1)}); dup {
 			err = errSeedRetry // the index returned a key twice under the scan
 			return false
 		}
@@ -193,7 +193,7 @@ func (s *Store) seedTable(ctx context.Context, def *catalog.Table, ot *oltp.Tabl
 	})
 	close(seal)
 	wg.Wait()
-	t.live = int64(len(t.keys))
+	t.live = int64(t.keys.len())
 	if err == errSeedRetry {
 		return t, err
 	}

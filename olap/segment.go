@@ -29,6 +29,9 @@ type Segment struct {
 	cols    []*Column
 	sealed  bool
 	deleted int // rows with Del != 0
+	// Keys of the rows (keys.go): row i's is kbuf[kend[i-1]:kend[i]].
+	kbuf []byte
+	kend []uint32
 }
 
 // Len returns the number of rows (live or not) in the segment.

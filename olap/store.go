@@ -35,7 +35,35 @@ type Store struct {
 	lastTime atomic.Int64  // unix µs of the last applied record's log time
 	waitMu   sync.Mutex
 	waitCh   chan struct{}
+
+	// Full segments are sealed by a goroutine of their own (sealer, running
+	// only while there is work), off the materializer's goroutine; sealWG
+	// counts those handed off and not yet published.
+	sealMu  sync.Mutex
+	sealQ   []sealJob // waiting for the sealer (sealMu)
+	sealing bool      // a sealer goroutine runs (sealMu)
+	closed  bool      // (sealMu)
+	sealWG  sync.WaitGroup
 }
+
+// sealJob is a full segment waiting for its Arrow columns.
+type sealJob struct {
+	t    *Table
+	seg  *Segment
+	def  *catalog.Table
+	rows [][]types.Value
+}
+
+// sealQueue is how many full segments may wait for the sealer; when it is
+// full the materializer seals the next one itself (back pressure).
+const sealQueue = 2
+
+// asyncSealMin is the smallest segment size sealed by the sealer: smaller
+// segments (tests' tiny ones) are sealed inline, where a hand-off would
+// cost more than it saves and where tests expect every full segment
+// sealed once Apply returns. A variable so that tests can seal tiny
+// segments asynchronously.
+var asyncSealMin = 4096
 
 // Table is one table's column state.
 type Table struct {
@@ -44,8 +72,11 @@ type Table struct {
 	// Guarded by mu.
 	def  *catalog.Table
 	segs []*Segment // the last one is open (unsealed)
-	keys map[string]rowRef
+	keys keyIndex   // live rows by key (keys.go)
 	live int64
+	// dropped: the table's memory was released; a seal finishing later
+	// releases its columns instead of publishing them.
+	dropped bool
 	// retired segments were replaced by Compact; scans that started earlier
 	// may still read them, so their Arrow memory is released only by Close
 	// or DROP TABLE.
@@ -108,6 +139,10 @@ func (s *Store) Table(id uint32) *Table {
 
 // Close releases every segment's memory.
 func (s *Store) Close() {
+	s.sealMu.Lock()
+	s.closed = true
+	s.sealMu.Unlock()
+	s.sealWG.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id, t := range s.tables {
@@ -200,10 +235,11 @@ func (s *Store) applyOp(off uint64, op *log.Op) error {
 	case log.OpInsert, log.OpUpdate, log.OpDelete:
 		return t.applyRow(s, off, op)
 	case log.OpTruncate:
-		for _, r := range t.keys {
+		t.keys.each(func(r rowRef) rowRef {
 			t.end(r, off)
-		}
-		t.keys = map[string]rowRef{}
+			return r
+		})
+		t.keys = newKeyIndex(0)
 	default:
 		return fmt.Errorf("op kind %d: %w", op.Kind, log.ErrUnknownFormat)
 	}
@@ -213,7 +249,7 @@ func (s *Store) applyOp(off uint64, op *log.Op) error {
 // applyRow applies an insert, update or delete; t.mu is held.
 func (t *Table) applyRow(s *Store, off uint64, op *log.Op) error {
 	if op.Kind == log.OpDelete {
-		t.del(off, string(op.Key))
+		t.del(off, op.Key)
 		return nil
 	}
 	row := op.Vals // fed by the committer: already decoded
@@ -223,14 +259,14 @@ func (t *Table) applyRow(s *Store, off uint64, op *log.Op) error {
 			return err
 		}
 	}
-	t.put(s, off, string(op.Key), row)
+	t.put(s, off, op.Key, row)
 	return nil
 }
 
 func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 	switch ch.Kind {
 	case catalog.CreateTable:
-		t := &Table{ID: ch.Table.ID, def: ch.Table, keys: map[string]rowRef{}}
+		t := &Table{ID: ch.Table.ID, def: ch.Table, keys: newKeyIndex(0)}
 		s.mu.Lock()
 		s.tables[t.ID] = t
 		s.mu.Unlock()
@@ -258,12 +294,24 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 	defer t.mu.Unlock()
 	if ch.Kind == catalog.SetPrimaryKey {
 		// Rows were keyed by hidden row ids; re-key live rows by their
-		// primary key, as the row store does.
+		// primary key, as the row store does. Every segment gets a new key
+		// arena (the old ones may be aliased by a checkpoint capture).
 		pk := ch.Table.PK()
-		keys := make(map[string]rowRef, len(t.keys))
-		for _, r := range t.keys {
-			row := r.seg.Row(t.def, int(r.i))
-			keys[string(oltp.EncodeKey(ch.Table, pk, row))] = r
+		keys := newKeyIndex(t.keys.len())
+		for _, seg := range t.segs {
+			kbuf, kend := make([]byte, 0, len(seg.kbuf)), make([]uint32, 0, len(seg.kend))
+			for i := range seg.Ins {
+				if seg.Del[i] == 0 {
+					kbuf = append(kbuf, oltp.EncodeKey(ch.Table, pk, seg.Row(t.def, i))...)
+				}
+				kend = append(kend, uint32(len(kbuf)))
+			}
+			seg.kbuf, seg.kend = kbuf, kend
+			for i := range seg.Ins {
+				if seg.Del[i] == 0 {
+					keys.put(seg.key(i), rowRef{seg: seg, i: int32(i)})
+				}
+			}
 		}
 		t.keys = keys
 	}
@@ -272,22 +320,21 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 }
 
 // put appends row as the newest version of key, ending the previous one.
-func (t *Table) put(s *Store, off uint64, key string, row []types.Value) {
-	if old, ok := t.keys[key]; ok {
-		t.end(old, off)
-	}
+func (t *Table) put(s *Store, off uint64, key []byte, row []types.Value) {
 	seg := t.openSeg(s)
 	seg.Ins = append(seg.Ins, off)
 	seg.Del = append(seg.Del, 0)
 	seg.rows = append(seg.rows, row)
-	t.keys[key] = rowRef{seg: seg, i: int32(len(seg.Ins) - 1)}
+	seg.appendKey(key)
+	if old, ok := t.keys.put(key, rowRef{seg: seg, i: int32(len(seg.Ins) - 1)}); ok {
+		t.end(old, off)
+	}
 	t.live++
 }
 
-func (t *Table) del(off uint64, key string) {
-	if old, ok := t.keys[key]; ok {
+func (t *Table) del(off uint64, key []byte) {
+	if old, ok := t.keys.del(key); ok {
 		t.end(old, off)
-		delete(t.keys, key)
 	}
 }
 
@@ -307,7 +354,7 @@ func (t *Table) openSeg(s *Store) *Segment {
 			return last
 		}
 		if !last.sealed {
-			last.seal(s.mem, t.def)
+			s.sealLater(t, last)
 		}
 	}
 	// Sized for a full segment: appends never copy the slices. Later
@@ -316,12 +363,72 @@ func (t *Table) openSeg(s *Store) *Segment {
 	if len(t.segs) > 0 {
 		n = s.segmentRows
 	}
-	seg := &Segment{Ins: make([]uint64, 0, n), Del: make([]uint64, 0, n), rows: make([][]types.Value, 0, n)}
+	seg := &Segment{Ins: make([]uint64, 0, n), Del: make([]uint64, 0, n), rows: make([][]types.Value, 0, n),
+		kend: make([]uint32, 0, n)}
+	if last := len(t.segs) - 1; last >= 0 {
+		// Keys of the next segment are likely as long as the last one's.
+		seg.kbuf = make([]byte, 0, len(t.segs[last].kbuf)+len(t.segs[last].kbuf)/8)
+	}
 	t.segs = append(t.segs, seg)
 	return seg
 }
 
+// sealLater hands the full segment seg to the sealer goroutine: it builds
+// the Arrow columns without the table's lock (the rows of a full segment
+// no longer change; scans read them as an open segment meanwhile) and
+// publishes them under it. t.mu is held. When the sealer is behind (or the
+// store closed), seg is sealed here and now.
+func (s *Store) sealLater(t *Table, seg *Segment) {
+	if s.segmentRows < asyncSealMin {
+		seg.seal(s.mem, t.def)
+		return
+	}
+	s.sealMu.Lock()
+	if s.closed || len(s.sealQ) >= sealQueue {
+		s.sealMu.Unlock()
+		seg.seal(s.mem, t.def)
+		return
+	}
+	s.sealWG.Add(1)
+	s.sealQ = append(s.sealQ, sealJob{t: t, seg: seg, def: t.def, rows: seg.rows})
+	if !s.sealing {
+		s.sealing = true
+		go s.sealer()
+	}
+	s.sealMu.Unlock()
+}
+
+// sealer seals the queued segments in order and exits when the queue is
+// empty (an idle store keeps no goroutine).
+func (s *Store) sealer() {
+	for {
+		s.sealMu.Lock()
+		if len(s.sealQ) == 0 {
+			s.sealing = false
+			s.sealMu.Unlock()
+			return
+		}
+		j := s.sealQ[0]
+		s.sealQ = s.sealQ[1:]
+		s.sealMu.Unlock()
+		built := &Segment{rows: j.rows}
+		built.seal(s.mem, j.def)
+		j.t.mu.Lock()
+		if j.t.dropped || j.seg.sealed {
+			built.release()
+		} else {
+			j.seg.cols, j.seg.rows, j.seg.sealed = built.cols, nil, true
+		}
+		j.t.mu.Unlock()
+		s.sealWG.Done()
+	}
+}
+
+// waitSeals waits until every segment handed to the sealer is published.
+func (s *Store) waitSeals() { s.sealWG.Wait() }
+
 func (t *Table) releaseAll() {
+	t.dropped = true
 	for _, seg := range t.segs {
 		seg.release()
 	}
@@ -329,7 +436,7 @@ func (t *Table) releaseAll() {
 		seg.release()
 	}
 	t.segs, t.retired = nil, nil
-	t.keys = nil
+	t.keys = keyIndex{}
 }
 
 // Compact rewrites sealed segments in which at least half the rows were
@@ -351,6 +458,7 @@ func (t *Table) Compact(mem memory.Allocator, horizon uint64) int {
 			ns.Ins = append(ns.Ins, seg.Ins[i])
 			ns.Del = append(ns.Del, seg.Del[i])
 			ns.rows = append(ns.rows, seg.Row(t.def, i))
+			ns.appendKey(seg.key(i))
 			if seg.Del[i] != 0 {
 				ns.deleted++
 			}
@@ -368,11 +476,12 @@ func (t *Table) Compact(mem memory.Allocator, horizon uint64) int {
 			j++
 		}
 		ns.seal(mem, t.def)
-		for k, r := range t.keys {
+		t.keys.each(func(r rowRef) rowRef {
 			if r.seg == seg {
-				t.keys[k] = rowRef{seg: ns, i: remap[r.i]}
+				return rowRef{seg: ns, i: remap[r.i]}
 			}
-		}
+			return r
+		})
 		t.segs[si] = ns
 		t.retired = append(t.retired, seg)
 		n++

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unsafe"
@@ -239,108 +240,240 @@ func copyColumns(t *catalog.Table, attlist []*pg.Node) ([]int, error) {
 }
 
 // copyIn receives COPY FROM rows into the transaction.
+//
+// Fields are parsed on a goroutine of their own while the session's
+// goroutine decodes the next lines and inserts the rows parsed before
+// (both cores busy): Row copies each row's fields into the current batch
+// of copyBatchRows rows; a full batch goes to the parser; once more than
+// copyBatchesAhead batches are out, the oldest is waited for and its rows
+// inserted in order. Errors come out in input order, as without the
+// pipeline — a row's insert error before a later row's parse error — and
+// carry their own line number ("COPY line N": the pgwire decoder counts one
+// line per row, plus the header), since the decoder has moved on by then.
 type copyIn struct {
 	s        *Session
 	t        *catalog.Table
 	cols     []int
 	defaults []plan.Expr
 	opts     pgwire.CopyOptions
-	n        int64
+	n        int64 // rows inserted
 	implicit bool
 	ctx      *exec.Ctx
-	// slab: rows are cut from it, copySlabRows at a time (one allocation
-	// instead of one per row; rows are never appended to).
-	slab []types.Value
-	// inPlace[i]: column cols[i] is parsed without copying its field
-	// (parsesInPlace).
-	inPlace []bool
+
+	seen    int64        // rows received by Row
+	cur     *copyBatch   // batch being filled
+	pending []*copyBatch // batches handed to the parser, oldest first
+	jobs    chan *copyBatch
 }
 
-// copySlabRows is how many rows copyIn allocates at once.
-const copySlabRows = 256
+// copyBatchRows is how many rows are parsed as one batch, and
+// copyBatchesAhead how many batches may be handed to the parser before the
+// oldest must be inserted.
+const (
+	copyBatchRows    = 1024
+	copyBatchesAhead = 2
+)
 
-// parsesInPlace reports whether the text input of type oid keeps nothing of
-// its input string (numbers, dates, times, booleans), so that a COPY field
-// can be parsed through a string that aliases the decoder's buffer.
-func parsesInPlace(oid types.OID) bool {
-	switch oid {
-	case types.OIDBool, types.OIDInt2, types.OIDInt4, types.OIDInt8, types.OIDFloat4, types.OIDFloat8,
-		types.OIDNumeric, types.OIDDate, types.OIDTimestamp, types.OIDTimestampTZ:
-		return true
-	}
-	return false
+// copyBatch is a batch of rows' fields (copied: the decoder reuses its
+// buffers) and, once parsed, their values.
+type copyBatch struct {
+	first int64   // row number (1-based) of the batch's first row
+	buf   []byte  // the fields' bytes back to back; never modified once parsed (values alias it)
+	ends  []int32 // per row and column: end of the field in buf, -1 for NULL
+	n     int     // rows
+	// Set by the parser before done is closed.
+	rows [][]types.Value
+	err  error // parse error of row rows[len(rows)] (the rows before it parsed)
+	done chan struct{}
 }
 
 func (c *copyIn) In() bool                    { return true }
 func (c *copyIn) Options() pgwire.CopyOptions { return c.opts }
 
 func (c *copyIn) Row(ctx context.Context, fields [][]byte) error {
-	if len(fields) > len(c.cols) {
-		return pgerr.New(pgerr.BadCopyFileFormat, "extra data after last expected column")
-	}
-	if len(fields) < len(c.cols) {
+	c.seen++
+	if len(fields) != len(c.cols) {
+		// Earlier rows' errors come first.
+		if err := c.drain(ctx, 0); err != nil {
+			return err
+		}
+		if len(fields) > len(c.cols) {
+			return pgerr.New(pgerr.BadCopyFileFormat, "extra data after last expected column")
+		}
 		return pgerr.New(pgerr.BadCopyFileFormat, "missing data for column %q", c.t.Columns[c.cols[len(fields)]].Name)
 	}
-	nc := len(c.t.Columns)
-	if len(c.slab) < nc {
-		c.slab = make([]types.Value, nc*copySlabRows)
+	b := c.cur
+	if b == nil {
+		b = &copyBatch{first: c.seen, buf: make([]byte, 0, 64<<10), ends: make([]int32, 0, copyBatchRows*len(c.cols))}
+		c.cur = b
 	}
-	row := c.slab[:nc:nc]
-	c.slab = c.slab[nc:]
-	if c.inPlace == nil {
-		c.inPlace = make([]bool, len(c.cols))
-		for i, col := range c.cols {
-			c.inPlace[i] = parsesInPlace(c.t.Columns[col].Type.OID)
-		}
-	}
-	for i, col := range c.cols {
-		f := fields[i]
+	for _, f := range fields {
 		if f == nil {
+			b.ends = append(b.ends, -1)
 			continue
 		}
-		typ := c.t.Columns[col].Type
-		var v types.Value
-		var err error
-		switch {
-		case c.opts.Binary:
-			v, err = types.ParseBinary(typ, f)
-		case c.inPlace[i] && len(f) > 0:
-			// The field's bytes are reused after Row returns; these types'
-			// input functions keep nothing of the string (errors format it
-			// at once).
-			v, err = types.ParseText(typ, unsafe.String(&f[0], len(f)), c.s.loc)
-		default:
-			v, err = types.ParseText(typ, string(f), c.s.loc)
-		}
-		if err != nil {
-			if pe, ok := err.(*pgerr.Error); ok {
-				return pe.WithDetail("COPY %s, column %s", c.t.Name, c.t.Columns[col].Name)
-			}
-			return err
-		}
-		row[col] = v
+		b.buf = append(b.buf, f...)
+		b.ends = append(b.ends, int32(len(b.buf)))
 	}
-	for i, d := range c.defaults {
-		if d == nil {
-			continue
-		}
-		if c.ctx == nil {
-			c.ctx = c.s.execCtx(ctx, nil)
-		}
-		v, err := exec.Eval(c.ctx, d, nil)
-		if err != nil {
-			return err
-		}
-		row[i] = v
+	b.n++
+	if b.n == copyBatchRows || len(b.buf) > 1<<30 {
+		return c.submit(ctx)
 	}
-	if _, err := c.s.writer().Insert(c.t, row); err != nil {
-		return err
-	}
-	c.n++
 	return nil
 }
 
+// submit hands the current batch to the parser and inserts the oldest
+// parsed batches beyond copyBatchesAhead.
+func (c *copyIn) submit(ctx context.Context) error {
+	b := c.cur
+	if b == nil {
+		return nil
+	}
+	c.cur = nil
+	if c.jobs == nil {
+		c.jobs = make(chan *copyBatch, copyBatchesAhead+1)
+		go c.parser(c.jobs)
+	}
+	b.done = make(chan struct{})
+	c.jobs <- b
+	c.pending = append(c.pending, b)
+	return c.drain(ctx, copyBatchesAhead)
+}
+
+// drain inserts the pending batches, oldest first, until at most keep are
+// left.
+func (c *copyIn) drain(ctx context.Context, keep int) error {
+	for len(c.pending) > keep {
+		b := c.pending[0]
+		c.pending = c.pending[1:]
+		<-b.done
+		if err := c.insert(ctx, b); err != nil {
+			c.pending = nil
+			return err
+		}
+	}
+	return nil
+}
+
+// line is the input line of row number row (see copyIn).
+func (c *copyIn) line(row int64) int64 {
+	if c.opts.Header {
+		return row + 1
+	}
+	return row
+}
+
+// withLine adds the input line to an error that has no detail yet.
+func withLine(err error, line int64) error {
+	var pe *pgerr.Error
+	if errors.As(err, &pe) {
+		if pe.Detail == "" {
+			return pe.WithDetail("COPY line %d", line)
+		}
+		return err
+	}
+	return fmt.Errorf("COPY line %d: %w", line, err)
+}
+
+// insert evaluates the defaults of b's parsed rows and writes them, then
+// returns b's parse error if it has one.
+func (c *copyIn) insert(ctx context.Context, b *copyBatch) error {
+	for ri, row := range b.rows {
+		for i, d := range c.defaults {
+			if d == nil {
+				continue
+			}
+			if c.ctx == nil {
+				c.ctx = c.s.execCtx(ctx, nil)
+			}
+			v, err := exec.Eval(c.ctx, d, nil)
+			if err != nil {
+				return withLine(err, c.line(b.first+int64(ri)))
+			}
+			row[i] = v
+		}
+		if _, err := c.s.writer().Insert(c.t, row); err != nil {
+			return withLine(err, c.line(b.first+int64(ri)))
+		}
+		c.n++
+	}
+	if b.err != nil {
+		return withLine(b.err, c.line(b.first+int64(len(b.rows))))
+	}
+	return nil
+}
+
+// parser parses the batches it is handed until jobs is closed. It reads
+// only the batch, the table definition and the session's time zone.
+func (c *copyIn) parser(jobs chan *copyBatch) {
+	nc := len(c.t.Columns)
+	typs := make([]types.Type, len(c.cols))
+	for i, col := range c.cols {
+		typs[i] = c.t.Columns[col].Type
+	}
+	binary := c.opts.Binary
+	loc := c.s.loc
+	for b := range jobs {
+		slab := make([]types.Value, b.n*nc) // one allocation per batch, not per row
+		b.rows = make([][]types.Value, 0, b.n)
+		start, k := int32(0), 0
+	rows:
+		for r := 0; r < b.n; r++ {
+			row := slab[r*nc : (r+1)*nc : (r+1)*nc]
+			for i, col := range c.cols {
+				end := b.ends[k]
+				k++
+				if end < 0 {
+					continue
+				}
+				f := b.buf[start:end:end]
+				start = end
+				var v types.Value
+				var err error
+				switch {
+				case binary:
+					v, err = types.ParseBinary(typs[i], f)
+				case len(f) == 0:
+					v, err = types.ParseText(typs[i], "", loc)
+				default:
+					// The batch's bytes never change once parsed: values may
+					// alias them.
+					v, err = types.ParseText(typs[i], unsafe.String(&f[0], len(f)), loc)
+				}
+				if err != nil {
+					if pe, ok := err.(*pgerr.Error); ok {
+						err = pe.WithDetail("COPY %s, column %s", c.t.Name, c.t.Columns[col].Name)
+					}
+					b.err = err
+					break rows
+				}
+				row[col] = v
+			}
+			b.rows = append(b.rows, row)
+		}
+		close(b.done)
+	}
+}
+
+// stop ends the parser (its pending batches are finished and dropped).
+func (c *copyIn) stop() {
+	if c.jobs != nil {
+		close(c.jobs)
+		c.jobs = nil
+	}
+	c.pending, c.cur = nil, nil
+}
+
 func (c *copyIn) Done(ctx context.Context) (string, error) {
+	err := c.submit(ctx)
+	if err == nil {
+		err = c.drain(ctx, 0)
+	}
+	c.stop()
+	if err != nil {
+		c.Abort()
+		return "", err
+	}
 	if c.implicit {
 		if err := c.s.commit(ctx); err != nil {
 			return "", err
@@ -350,6 +483,7 @@ func (c *copyIn) Done(ctx context.Context) (string, error) {
 }
 
 func (c *copyIn) Abort() {
+	c.stop()
 	if c.implicit {
 		c.s.endTxn()
 	} else if c.s.txn != nil {

@@ -1,0 +1,133 @@
+package olap
+
+import (
+	"bytes"
+	"hash/maphash"
+	"unsafe"
+)
+
+// keyIndex maps the key of each live row of a table to the row's position
+// (rowRef), so that an update or delete can end the row's previous version.
+//
+// It is keyed by a 64-bit hash of the key, not by the key: a map with
+// integer keys grows and probes several times faster than one with string
+// keys and needs no allocation per key, which made the string map most of
+// the column store's bulk-apply cost (CDC snapshots, COPY). The keys
+// themselves live in their segment (Segment.key, one byte arena per
+// segment), and every hit is checked against the stored key. A key whose
+// hash another live key already has goes to the small map more, which
+// lookups consult first while it is not empty. Guarded by the table's
+// mutex.
+type keyIndex struct {
+	m    map[uint64]rowRef
+	more map[string]rowRef // live keys whose hash is taken in m (rare)
+}
+
+var keySeed = maphash.MakeSeed()
+
+// keyHash hashes a key (a variable so that tests can force collisions).
+var keyHash = func(key []byte) uint64 { return maphash.Bytes(keySeed, key) }
+
+func newKeyIndex(n int) keyIndex { return keyIndex{m: make(map[uint64]rowRef, n)} }
+
+func (x *keyIndex) len() int { return len(x.m) + len(x.more) }
+
+// get returns the position of key's live row.
+func (x *keyIndex) get(key []byte) (rowRef, bool) {
+	if len(x.more) > 0 {
+		if r, ok := x.more[string(key)]; ok {
+			return r, true
+		}
+	}
+	if r, ok := x.m[keyHash(key)]; ok && bytes.Equal(r.key(), key) {
+		return r, true
+	}
+	return rowRef{}, false
+}
+
+// put makes r the position of key's live row (r's segment must already
+// hold key at r.i) and returns the position it replaced, if any.
+func (x *keyIndex) put(key []byte, r rowRef) (old rowRef, had bool) {
+	if len(x.more) > 0 {
+		if old, ok := x.more[string(key)]; ok {
+			x.more[string(key)] = r
+			return old, true
+		}
+	}
+	h := keyHash(key)
+	old, ok := x.m[h]
+	switch {
+	case !ok:
+		x.m[h] = r
+		return rowRef{}, false
+	case bytes.Equal(old.key(), key):
+		x.m[h] = r
+		return old, true
+	}
+	if x.more == nil {
+		x.more = map[string]rowRef{}
+	}
+	x.more[string(key)] = r
+	return rowRef{}, false
+}
+
+// del removes key and returns the position it had.
+func (x *keyIndex) del(key []byte) (rowRef, bool) {
+	if len(x.more) > 0 {
+		if r, ok := x.more[string(key)]; ok {
+			delete(x.more, string(key))
+			return r, true
+		}
+	}
+	h := keyHash(key)
+	if r, ok := x.m[h]; ok && bytes.Equal(r.key(), key) {
+		delete(x.m, h)
+		return r, true
+	}
+	return rowRef{}, false
+}
+
+// each calls fn for every live row's position; fn returns the position to
+// keep (Compact moves rows).
+func (x *keyIndex) each(fn func(r rowRef) rowRef) {
+	for h, r := range x.m {
+		if nr := fn(r); nr != r {
+			x.m[h] = nr
+		}
+	}
+	for k, r := range x.more {
+		if nr := fn(r); nr != r {
+			x.more[k] = nr
+		}
+	}
+}
+
+// key returns the key of the row at r (aliasing its segment's arena).
+func (r rowRef) key() []byte { return r.seg.key(int(r.i)) }
+
+// key returns row i's key. The arena is append-only: the bytes of an
+// appended key never change (a re-key builds new arenas), so callers may
+// alias them.
+func (s *Segment) key(i int) []byte {
+	start := uint32(0)
+	if i > 0 {
+		start = s.kend[i-1]
+	}
+	return s.kbuf[start:s.kend[i]:s.kend[i]]
+}
+
+// appendKey stores the key of the segment's next row (an empty key for a
+// row that has none: a deleted row loaded from a checkpoint).
+func (s *Segment) appendKey(key []byte) {
+	s.kbuf = append(s.kbuf, key...)
+	s.kend = append(s.kend, uint32(len(s.kbuf)))
+}
+
+// keyString returns row i's key as a string aliasing the arena.
+func (s *Segment) keyString(i int) string {
+	k := s.key(i)
+	if len(k) == 0 {
+		return ""
+	}
+	return unsafe.String(&k[0], len(k))
+}
