@@ -151,6 +151,19 @@ func TestVecAggMatchesRowExecutor(t *testing.T) {
 	compare(t, srv, c, []diffCase{
 		{"SELECT count(*), count(g), sum(amt), avg(amt), min(amt), max(amt), sum(q), avg(q), min(d), max(d), min(k), max(k) FROM t", true, false, false},
 		{"SELECT g, count(*), sum(amt), avg(amt), sum(q), avg(q) FROM t GROUP BY g ORDER BY g", true, false, false},
+		// Dictionary keys only (k has NULLs; c is bpchar): groups found by
+		// code tuple. One integer key with many groups.
+		{"SELECT k, c, count(*), sum(amt), min(d) FROM t GROUP BY k, c", true, false, false},
+		{"SELECT c, k, count(*), avg(q) FROM t WHERE id > 100 GROUP BY c, k ORDER BY c, k", true, false, false},
+		{"SELECT id / 3, count(*), sum(amt), max(k) FROM t GROUP BY id / 3 ORDER BY 1", true, false, false},
+		{"SELECT q, d, count(*), sum(amt), min(k) FROM t GROUP BY q, d", true, false, false},
+		{"SELECT g, q, count(*), sum(amt) FROM t GROUP BY g, q", true, false, false},
+		// Uncorrelated scalar subqueries: computed once, then a constant
+		// (no rows: NULL; more than one row: the row executor's 21000).
+		{"SELECT k, count(*), sum(amt) FROM t WHERE amt > (SELECT avg(amt) FROM t WHERE g = 2) GROUP BY k", true, false, false},
+		{"SELECT count(*), sum(q) FROM t WHERE q > (SELECT max(g) FROM e)", true, false, false},
+		{"SELECT count(*) FROM t WHERE q = (SELECT q FROM t WHERE id < 5)", false, false, false},
+		{"SELECT substring(k from 2 for 1), count(*), sum(amt) FROM t a WHERE a.amt > (SELECT avg(amt) FROM t WHERE amt > 0 AND k IN ('k1', 'k2')) AND NOT EXISTS (SELECT 1 FROM t b WHERE b.g = a.q) GROUP BY 1", true, false, false},
 		{"SELECT g, k, count(*), sum(amt * (1 - amt / 1000)), sum(amt * 2 + q) FROM t GROUP BY g, k", true, false, false},
 		{"SELECT c, count(*), sum(amt), avg(amt), max(k) FROM t WHERE d <= date '2020-12-01' - interval '30 days' GROUP BY c ORDER BY c", true, false, false},
 		{"SELECT sum(amt * q) FROM t WHERE d >= date '2020-03-01' AND d < date '2020-03-01' + interval '1 year' AND amt BETWEEN 10 AND 500 AND q < 24", true, false, false},

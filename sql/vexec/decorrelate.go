@@ -13,8 +13,27 @@ import (
 // new input and the conjuncts left to evaluate. Subqueries of any other
 // shape are left as they are.
 func (w *rewriter) decorrelate(input plan.Node, cond plan.Expr) (plan.Node, plan.Expr) {
-	var rest []plan.Expr
+	var rest, plain, corr []plan.Expr
 	for _, c := range conjuncts(cond) {
+		switch {
+		case isExists(c):
+			corr = append(corr, c)
+		case !hasOuter(c):
+			plain = append(plain, c)
+		default:
+			rest = append(rest, c)
+		}
+	}
+	if len(corr) == 0 {
+		return input, cond
+	}
+	if len(plain) > 0 {
+		// The other conjuncts filter the input first: the joins below
+		// see fewer rows and the aggregates' key sets are smaller
+		// (reduce).
+		input = &plan.Filter{Input: input, Cond: and(plain)}
+	}
+	for _, c := range corr {
 		if j := w.existsJoin(input, c); j != nil {
 			input = j
 			continue
@@ -239,7 +258,8 @@ func orKeys(j *plan.Join) (lk, rk []plan.Expr) {
 // side into that side (into a scan's own filter, where zone maps and the
 // vectorized comparisons use them): both sides of an inner join, the
 // preserved side of a left, semi or anti join (the left) and of a right
-// join (the right). Conjuncts with subqueries, outer references or
+// join (the right). Conjuncts with subqueries (but an uncorrelated IN,
+// whose set is computed once: TPC-H Q18, Q20), outer references or
 // functions that are not immutable stay above. It returns the new input
 // and the conjuncts left.
 func pushDown(in plan.Node, cond plan.Expr) (plan.Node, plan.Expr) {
@@ -252,7 +272,7 @@ func pushDown(in plan.Node, cond plan.Expr) (plan.Node, plan.Expr) {
 	var left, right, keep []plan.Expr
 	for _, c := range conjuncts(cond) {
 		lo, hi, ok := colRange(c)
-		safe := ok && parallelSafe(c) && !hasSubquery(c) && hi < width
+		safe := ok && parallelSafe(c) && hi < width
 		switch {
 		case safe && hi < lw && lo >= 0 && (j.Kind == plan.InnerJoin || j.Kind == plan.LeftJoin || j.Kind == plan.SemiJoin || j.Kind == plan.AntiJoin):
 			left = append(left, c)
@@ -367,4 +387,133 @@ func implied(c plan.Expr, lo, hi int) plan.Expr {
 		alts = append(alts, and(mine))
 	}
 	return &plan.Logic{Op: "or", Args: alts}
+}
+
+// reduce restricts a decorrelated aggregate's input (inner, grouped by
+// its columns keys) to the key values the outer rows can have: when the
+// outer columns outerCols of input all come from one filtered scan
+// selective enough (at most half its table), inner becomes a semi join
+// with that scan on the keys, pushed down to the inner leaf that has the
+// key columns (TPC-H Q2, Q17, Q20: the minimum, average or sum is then
+// computed for the qualifying parts only, not for every part). Groups
+// whose key no outer row has are never read by the left join above, so
+// the answer is the same.
+func (w *rewriter) reduce(inner plan.Node, keys []int, input plan.Node, outerCols []int) plan.Node {
+	src, srcCols := keySource(input, outerCols)
+	if src == nil {
+		return inner
+	}
+	var scan *plan.Scan
+	switch x := src.(type) {
+	case *plan.Scan:
+		scan = x
+	case *plan.Filter:
+		scan = x.Input.(*plan.Scan)
+		if hasOuter(x.Cond) {
+			return inner
+		}
+	}
+	if scan.Filter != nil && hasOuter(scan.Filter) {
+		return inner
+	}
+	w.statsReady()
+	if w.card(src) > w.tableStats(scan).rows/2 {
+		return inner
+	}
+	srcTypes := src.Columns()
+	mk := func(n plan.Node, ks []int) plan.Node {
+		cols := n.Columns()
+		j := &plan.Join{Kind: plan.SemiJoin, Left: n, Right: src, Cols: cols}
+		for i, k := range ks {
+			j.LeftKeys = append(j.LeftKeys, &plan.ColRef{Idx: k, T: cols[k].T, Name: cols[k].Name})
+			j.RightKeys = append(j.RightKeys, &plan.ColRef{Idx: srcCols[i], T: srcTypes[srcCols[i]].T, Name: srcTypes[srcCols[i]].Name})
+		}
+		return j
+	}
+	return pushSemi(inner, keys, mk)
+}
+
+// keySource follows columns cols of n down through filters, projections
+// of column references and inner joins to one scan (or a filter over
+// one) that has them all, and returns it with the columns' positions in
+// it; nil when they part ways or meet another node.
+func keySource(n plan.Node, cols []int) (plan.Node, []int) {
+	cols = append([]int(nil), cols...)
+	for {
+		switch x := n.(type) {
+		case *plan.Scan:
+			return x, cols
+		case *plan.Filter:
+			if _, ok := x.Input.(*plan.Scan); ok {
+				return x, cols
+			}
+			n = x.Input
+		case *plan.Project:
+			for i, c := range cols {
+				r, ok := x.Exprs[c].(*plan.ColRef)
+				if !ok {
+					return nil, nil
+				}
+				cols[i] = r.Idx
+			}
+			n = x.Input
+		case *plan.Join:
+			lw := len(x.Left.Columns())
+			left, right := 0, 0
+			for _, c := range cols {
+				if c < lw {
+					left++
+				} else {
+					right++
+				}
+			}
+			switch {
+			case right == 0 && x.Kind != plan.RightJoin && x.Kind != plan.FullJoin:
+				n = x.Left
+			case left == 0 && x.Kind == plan.InnerJoin:
+				for i := range cols {
+					cols[i] -= lw
+				}
+				n = x.Right
+			default:
+				return nil, nil
+			}
+		default:
+			return nil, nil
+		}
+	}
+}
+
+// pushSemi applies mk (a semi join on columns keys) to n, below n's
+// filters and inner joins when one side has all the key columns.
+func pushSemi(n plan.Node, keys []int, mk func(plan.Node, []int) plan.Node) plan.Node {
+	switch x := n.(type) {
+	case *plan.Filter:
+		y := *x
+		y.Input = pushSemi(x.Input, keys, mk)
+		return &y
+	case *plan.Join:
+		if x.Kind != plan.InnerJoin {
+			break
+		}
+		lw := len(x.Left.Columns())
+		lo, hi := keys[0], keys[0]
+		for _, k := range keys {
+			lo, hi = min(lo, k), max(hi, k)
+		}
+		y := *x
+		switch {
+		case hi < lw:
+			y.Left = pushSemi(x.Left, keys, mk)
+			return &y
+		case lo >= lw:
+			shifted := make([]int, len(keys))
+			for i, k := range keys {
+				shifted[i] = k - lw
+			}
+			y.Right = pushSemi(x.Right, shifted, mk)
+			return &y
+		}
+	}
+	return mk(n, keys)
 }

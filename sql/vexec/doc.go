@@ -23,7 +23,12 @@
 // goroutine. An aggregation over a pipe (vagg.go: count, sum, avg, min,
 // max, count(DISTINCT); exact decimal sums finished by the aggregates' own
 // finalisers, funcs.NewPartial) keeps one hash table per worker and merges
-// them at the end; a join pipe read by the row executor is materialized
+// them at the end (groups found by array index from the tuple of
+// dictionary codes when every key is dictionary-encoded, by value when
+// the keys are one or two integers, by encoded key otherwise; sums of one
+// exponent added inline as int64 coefficients; an uncorrelated scalar
+// subquery in an expression is run once, before the workers, and read as
+// a constant); a join pipe read by the row executor is materialized
 // into rows. ORDER BY over a pipe (vsort.go) sorts there: each worker
 // evaluates the keys a batch at a time and, under a LIMIT, keeps only the
 // best LIMIT+OFFSET rows in a bounded heap (top-N); the workers' rows are
@@ -56,9 +61,25 @@
 // Correlated [NOT] EXISTS become semi/anti joins and correlated aggregate
 // subqueries (sum, avg, min, max compared with the outer row) become a
 // grouped aggregate left-joined on the correlation columns
-// (decorrelate.go, subquery.go); uncorrelated subqueries' plans are
-// rewritten like the main plan and uncorrelated IN sets are computed once
-// before the pipes that test them start.
+// (decorrelate.go, subquery.go); the outer rows' other conjuncts filter
+// them first, and when the correlation columns come from one selective
+// scan the aggregate's input is semi-joined with that scan, so groups are
+// built only for keys an outer row can have. Uncorrelated subqueries'
+// plans are rewritten like the main plan and uncorrelated IN sets are
+// computed once before the pipes that test them start (an IN over one
+// side of a join is pushed into that side like any other conjunct).
+//
+// Trees of inner joins are reordered (joinorder.go) by dynamic
+// programming over connected subsets of their leaves, costed with row
+// estimates from the column store itself (card.go: live row counts,
+// distinct counts from keys, zone-map ranges and dictionaries, filter
+// selectivities measured on a sample of each scan's rows, primary-key
+// joins recognised as foreign-key joins); the estimates also pick each
+// inner join's build side. Outer, semi and anti joins are never moved
+// across, cross products are never introduced (a disconnected join graph
+// keeps its written order), and a projection restores the column order
+// the nodes above expect. Estimates are computed on the session goroutine
+// after waiting (bounded) for the column store to reach the snapshot.
 //
 // Scans with a primary-key or index equality access path stay on the row
 // store in auto mode (the OLTP index path); with omendb.engine = column they

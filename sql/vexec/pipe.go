@@ -241,6 +241,12 @@ func (w *rewriter) planJoin(x *plan.Join, need []bool, compile func(...plan.Expr
 		probeLeft = w.estimate(x.Right) <= w.estimate(x.Left)
 	case plan.RightJoin:
 		probeLeft = false
+	case plan.SemiJoin, plan.AntiJoin:
+		// Few outer rows against a large subquery table (TPC-H Q21):
+		// hash the outer rows, let the table's rows probe them and
+		// mark the ones matched; the matched (semi) or unmatched
+		// (anti) outer rows come out after the last probe batch.
+		probeLeft = w.estimate(x.Left)*4 > w.estimate(x.Right)
 	}
 	probeNode, buildNode, probeNeed, buildNeed := x.Left, x.Right, ln, rn
 	probeKeys, buildKeys := x.LeftKeys, x.RightKeys
@@ -279,38 +285,10 @@ func (w *rewriter) planJoin(x *plan.Join, need []bool, compile func(...plan.Expr
 	return p
 }
 
-// estimate guesses a node's output rows to pick a join's build side.
+// estimate guesses a node's output rows to pick a join's build side
+// (card.go).
 func (w *rewriter) estimate(n plan.Node) float64 {
-	switch x := n.(type) {
-	case *plan.VirtualScan:
-		if j := w.joins[x]; j != nil {
-			return w.estimate(j)
-		}
-		if s := w.byNode[x]; s != nil {
-			rows := 1000.0
-			if t := w.r.Store.Table(s.n.Table.ID); t != nil {
-				rows = float64(t.Live())
-			}
-			if s.n.Filter != nil {
-				rows /= 3
-			}
-			return rows
-		}
-		return 1000
-	case *plan.Filter:
-		return w.estimate(x.Input) / 3
-	case *plan.Project:
-		return w.estimate(x.Input)
-	case *plan.Join:
-		l := w.estimate(x.Left)
-		if x.Kind == plan.InnerJoin {
-			return max(l, w.estimate(x.Right))
-		}
-		return l
-	case *plan.Aggregate:
-		return w.estimate(x.Input) / 10
-	}
-	return 1000
+	return w.card(n)
 }
 
 // hashBuild is a join's build side: its needed columns, concatenated, and
@@ -539,7 +517,7 @@ func (ps *probeStep) outerProbe() bool {
 
 func (ps *probeStep) outerBuild() bool {
 	switch ps.kind {
-	case plan.LeftJoin:
+	case plan.LeftJoin, plan.SemiJoin, plan.AntiJoin:
 		return !ps.probeLeft
 	case plan.RightJoin:
 		return ps.probeLeft
@@ -550,12 +528,17 @@ func (ps *probeStep) outerBuild() bool {
 }
 
 // unmatched is the batch of build rows no probe row matched, with NULL
-// probe columns.
+// probe columns (for a semi join building its left side: the rows some
+// probe row matched).
 func (ps *probeStep) unmatched(w *worker, base int64) *batch {
 	hb := ps.hb
 	var idx []int32
+	want := uint32(0)
+	if ps.kind == plan.SemiJoin {
+		want = 1
+	}
 	for r := 0; r < hb.n; r++ {
-		if atomic.LoadUint32(&ps.matched[r]) == 0 {
+		if atomic.LoadUint32(&ps.matched[r]) == want {
 			idx = append(idx, int32(r))
 		}
 	}
@@ -631,6 +614,9 @@ func (ps *probeStep) apply(b *batch) (*batch, error) {
 				atomic.StoreUint32(&ps.matched[r], 1)
 			}
 		}
+	}
+	if !ps.probeLeft && (ps.kind == plan.SemiJoin || ps.kind == plan.AntiJoin) {
+		return nil, nil // the build (left) rows come out at the end (unmatched)
 	}
 	if !ps.outerProbe() && (ps.kind == plan.LeftJoin || ps.kind == plan.RightJoin) {
 		// The outer side is the build side: matches only, as an inner join.

@@ -195,6 +195,7 @@ type rewriter struct {
 	joinRows     map[*plan.VirtualScan]*joinRows
 	sorts        map[*plan.VirtualScan]*sortOp
 	preps        []*subInX // IN-subquery sets, shared by the pipes that test them
+	planStats              // statistics and join-ordering state (card.go, joinorder.go)
 }
 
 func (w *rewriter) under(n plan.Node, ordered bool) plan.Node {
@@ -283,9 +284,15 @@ func (w *rewriter) node(n plan.Node) plan.Node {
 				return w.node(&plan.Filter{Input: &y, Cond: and(lift)})
 			}
 		}
-		if x.Kind == plan.InnerJoin && x.Cond != nil {
+		if x.Kind == plan.InnerJoin && !w.reordered[x] {
+			if n := w.reorder(x); n != nil {
+				return w.node(n) // joins in the order of least estimated cost (joinorder.go)
+			}
+		}
+		if x.Kind == plan.InnerJoin && x.Cond != nil && !w.reordered[x] {
 			// An OR in the condition filters each side by what it
-			// implies for that side (TPC-H Q7, Q19).
+			// implies for that side (TPC-H Q7, Q19; reorder did it for
+			// the joins it built).
 			lw, width := len(x.Left.Columns()), len(x.Cols)
 			var left, right []plan.Expr
 			for _, c := range conjuncts(x.Cond) {

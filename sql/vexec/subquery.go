@@ -90,6 +90,11 @@ func (w *rewriter) scalarJoin(input plan.Node, c plan.Expr) plan.Node {
 	if !ok || len(ik) == 0 {
 		return nil
 	}
+	innerKeys, outerCols := make([]int, len(ik)), make([]int, len(ik))
+	for i, k := range ik {
+		innerKeys[i], outerCols[i] = k.inner, k.outer
+	}
+	inner = w.reduce(inner, innerKeys, input, outerCols)
 	// γ_{k; aggs}: group columns first, then the aggregates.
 	var gb []plan.Expr
 	var cols []plan.Column

@@ -1,7 +1,9 @@
 package vexec
 
 import (
+	"cmp"
 	"errors"
+	"slices"
 	"sort"
 	"time"
 
@@ -155,41 +157,112 @@ func isCancel(c *exec.Ctx, err error) bool {
 
 // group accumulators of one worker (or the merged result).
 type aggTable struct {
-	va     *vecAgg
-	index  map[string]int32
-	keys   []string        // encoded group keys
-	vals   [][]types.Value // group key values (from the group's first row)
-	first  []int64         // position of the group's first row
-	states [][]accum       // per aggregate, per group
+	va    *vecAgg
+	index map[string]int32   // encoded key → group; empty while intOnly
+	ints  map[[2]int64]int32 // one or two integer-like keys → group
+	lut   dictLUT            // dictionary keys: group by code tuple
+	// intOnly: every group so far was made from integer keys (ints); their
+	// encoded keys are built (backfill) only if another path needs them.
+	intOnly bool
+	slab    []types.Value   // group key values are cut from it
+	keys    []string        // encoded group keys ("" while intOnly)
+	vals    [][]types.Value // group key values (from the group's first row)
+	first   []int64         // position of the group's first row
+	states  [][]accum       // per aggregate, per group
 }
 
-// accum is one aggregate's accumulator for one group.
+// accum is one aggregate's accumulator for one group: counts and sums
+// inline (a table holds one per group and aggregate, so it is kept small),
+// the rest behind x.
 type accum struct {
 	n      int64
 	sum    int64 // at exponent exp
 	exp    int32
 	minExp int32 // smallest exponent seen (0 when none): the sum's scale
+	x      *accumX
+}
+
+// accumX holds what few accumulators need: a sum's overflow, min/max,
+// count(DISTINCT)'s values.
+type accumX struct {
 	over   *apd.Decimal
 	best   types.Value // min/max
 	bestAt int64
 	seen   map[string]types.Value // count(DISTINCT)
 }
 
+func (a *accum) ext() *accumX {
+	if a.x == nil {
+		a.x = &accumX{}
+	}
+	return a.x
+}
+
+func (a *accum) over() *apd.Decimal {
+	if a.x == nil {
+		return nil
+	}
+	return a.x.over
+}
+
 var exactCtx = apd.Context{Precision: 0, MaxExponent: apd.MaxExponent, MinExponent: apd.MinExponent, Traps: apd.DefaultTraps}
 
 func newTable(va *vecAgg) *aggTable {
-	return &aggTable{va: va, index: map[string]int32{}, states: make([][]accum, len(va.args))}
+	return &aggTable{va: va, index: map[string]int32{}, intOnly: true, states: make([][]accum, len(va.args))}
 }
 
+// group returns the group of encoded key key (row j of keys), creating it.
 func (t *aggTable) group(key []byte, b *batch, keys []*vec, j int, pos int64) int32 {
+	if t.intOnly {
+		t.backfill()
+	}
 	if g, ok := t.index[string(key)]; ok {
 		return g
 	}
-	g := int32(len(t.keys))
 	k := string(key)
+	g := t.newGroup(k, keys, j, pos)
 	t.index[k] = g
+	return g
+}
+
+// intGroup returns the group of row j, whose keys are the non-NULL
+// integer-like values x.
+func (t *aggTable) intGroup(x [2]int64, b *batch, keys []*vec, j int, pos int64) int32 {
+	if g, ok := t.ints[x]; ok {
+		return g
+	}
+	var g int32
+	if t.intOnly {
+		g = t.newGroup("", keys, j, pos)
+	} else {
+		g = t.group(t.encode(nil, keys, j), b, keys, j, pos)
+	}
+	t.ints[x] = g
+	return g
+}
+
+// backfill builds the encoded keys of the groups made by intGroup and
+// indexes them (keys as encode writes them for non-NULL integers).
+func (t *aggTable) backfill() {
+	t.intOnly = false
+	for g, vals := range t.vals {
+		var buf []byte
+		for _, v := range vals {
+			buf = keycode.AppendInt64(append(buf, keycode.TagValue), v.I)
+		}
+		t.keys[g] = string(buf)
+		t.index[t.keys[g]] = int32(g)
+	}
+}
+
+func (t *aggTable) newGroup(k string, keys []*vec, j int, pos int64) int32 {
+	g := int32(len(t.keys))
 	t.keys = append(t.keys, k)
-	vals := make([]types.Value, len(keys))
+	if len(t.slab) < len(keys) {
+		t.slab = make([]types.Value, len(keys)*1024)
+	}
+	vals := t.slab[:len(keys):len(keys)]
+	t.slab = t.slab[len(keys):]
 	for i, kv := range keys {
 		vals[i] = cloneValue(kv.value(j))
 	}
@@ -214,7 +287,7 @@ func (a *accum) addNum(c int64, e int32) error {
 	if e < a.minExp {
 		a.minExp = e
 	}
-	if a.n == 1 || (a.sum == 0 && a.over == nil) {
+	if a.n == 1 || (a.sum == 0 && a.over() == nil) {
 		a.sum, a.exp = c, e
 		return nil
 	}
@@ -244,18 +317,20 @@ func (a *accum) addNum(c int64, e int32) error {
 }
 
 func (a *accum) spill() {
-	if a.over == nil {
-		a.over = new(apd.Decimal)
+	x := a.ext()
+	if x.over == nil {
+		x.over = new(apd.Decimal)
 	}
-	_, _ = exactCtx.Add(a.over, a.over, apd.New(a.sum, a.exp))
+	_, _ = exactCtx.Add(x.over, x.over, apd.New(a.sum, a.exp))
 	a.sum = 0
 }
 
 func (a *accum) addBig(d *apd.Decimal) error {
-	if a.over == nil {
-		a.over = new(apd.Decimal)
+	x := a.ext()
+	if x.over == nil {
+		x.over = new(apd.Decimal)
 	}
-	if _, err := exactCtx.Add(a.over, a.over, d); err != nil {
+	if _, err := exactCtx.Add(x.over, x.over, d); err != nil {
 		return errFallback
 	}
 	return nil
@@ -264,8 +339,8 @@ func (a *accum) addBig(d *apd.Decimal) error {
 // total returns the exact sum at the accumulator's display scale.
 func (a *accum) total() (*apd.Decimal, error) {
 	d := apd.New(a.sum, a.exp)
-	if a.over != nil {
-		if _, err := exactCtx.Add(d, d, a.over); err != nil {
+	if over := a.over(); over != nil {
+		if _, err := exactCtx.Add(d, d, over); err != nil {
 			return nil, errFallback
 		}
 	}
@@ -298,16 +373,20 @@ func (a *accum) merge(o *accum, kind aggKind, sign int) error {
 		a.n = n + o.n
 		a.minExp = min(a.minExp, o.minExp)
 	case akMinMax:
-		if o.best.IsNull() {
+		if o.x == nil || o.x.best.IsNull() {
 			return nil
 		}
-		a.stepBest(o.best, o.bestAt, sign)
+		a.ext().stepBest(o.x.best, o.x.bestAt, sign)
 	case akDistinct:
-		if a.seen == nil {
-			a.seen = map[string]types.Value{}
+		if o.x == nil {
+			return nil
 		}
-		for k, v := range o.seen {
-			a.seen[k] = v
+		x := a.ext()
+		if x.seen == nil {
+			x.seen = map[string]types.Value{}
+		}
+		for k, v := range o.x.seen {
+			x.seen[k] = v
 		}
 	}
 	return nil
@@ -315,7 +394,7 @@ func (a *accum) merge(o *accum, kind aggKind, sign int) error {
 
 // stepBest merges a partial min (sign -1) or max (sign 1): of two equal
 // values the later one in segment order is kept, as minMaxState keeps it.
-func (a *accum) stepBest(v types.Value, at int64, sign int) {
+func (a *accumX) stepBest(v types.Value, at int64, sign int) {
 	if a.best.IsNull() {
 		a.best, a.bestAt = v, at
 		return
@@ -345,29 +424,75 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 	}
 	va.s.r.VecBatches.Add(batches)
 	va.s.r.VecRows.Add(rows)
-	// Merge the partial tables.
+	// Merge the partial tables: by integer keys when every group of every
+	// table was made from them, else by encoded keys.
 	out := tables[0]
+	byInt := true
+	for _, tab := range tables {
+		byInt = byInt && tab.intOnly && (tab.ints != nil || len(tab.keys) == 0)
+	}
+	if !byInt {
+		for _, tab := range tables {
+			if tab.intOnly {
+				tab.backfill()
+			}
+		}
+	} else if out.ints == nil {
+		out.ints = map[[2]int64]int32{}
+	}
+	extra := 0
 	for _, tab := range tables[1:] {
+		extra += len(tab.keys)
+	}
+	out.keys = slices.Grow(out.keys, extra)
+	out.vals = slices.Grow(out.vals, extra)
+	out.first = slices.Grow(out.first, extra)
+	for i := range out.states {
+		out.states[i] = slices.Grow(out.states[i], extra)
+	}
+	// merge folds group g of tab into out's group dst (new: append it).
+	merge := func(tab *aggTable, g, dst int32, k string, found bool) error {
+		if !found {
+			out.keys = append(out.keys, k)
+			out.vals = append(out.vals, tab.vals[g])
+			out.first = append(out.first, tab.first[g])
+			for i := range out.states {
+				out.states[i] = append(out.states[i], tab.states[i][g])
+			}
+			return nil
+		}
+		if tab.first[g] < out.first[dst] {
+			out.first[dst], out.vals[dst] = tab.first[g], tab.vals[g]
+		}
+		for i, kind := range va.kinds {
+			if err := out.states[i][dst].merge(&tab.states[i][g], kind, minMaxSign(va.agg.Aggs[i])); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, tab := range tables[1:] {
+		if byInt {
+			for x, g := range tab.ints {
+				dst, ok := out.ints[x]
+				if !ok {
+					dst = int32(len(out.keys))
+					out.ints[x] = dst
+				}
+				if err := merge(tab, g, dst, "", ok); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
 		for g, k := range tab.keys {
 			dst, ok := out.index[k]
 			if !ok {
 				dst = int32(len(out.keys))
 				out.index[k] = dst
-				out.keys = append(out.keys, k)
-				out.vals = append(out.vals, tab.vals[g])
-				out.first = append(out.first, tab.first[g])
-				for i := range out.states {
-					out.states[i] = append(out.states[i], tab.states[i][g])
-				}
-				continue
 			}
-			if tab.first[g] < out.first[dst] {
-				out.first[dst], out.vals[dst] = tab.first[g], tab.vals[g]
-			}
-			for i, kind := range va.kinds {
-				if err := out.states[i][dst].merge(&tab.states[i][g], kind, minMaxSign(va.agg.Aggs[i])); err != nil {
-					return nil, err
-				}
+			if err := merge(tab, int32(g), dst, k, ok); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -379,14 +504,24 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 			out.states[i] = append(out.states[i], accum{})
 		}
 	}
-	order := make([]int, len(out.keys))
+	// Groups in the order of their first row: each worker's groups are
+	// already in that order, so this mostly merges sorted runs.
+	order := make([]int32, len(out.keys))
 	for i := range order {
-		order[i] = i
+		order[i] = int32(i)
 	}
-	sort.Slice(order, func(a, b int) bool { return out.first[order[a]] < out.first[order[b]] })
+	if !sort.SliceIsSorted(out.first, func(a, b int) bool { return out.first[a] < out.first[b] }) {
+		slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(out.first[a], out.first[b]) })
+	}
 	res := make([][]types.Value, 0, len(order))
+	width := len(va.keys) + len(va.args)
+	var slab []types.Value // the rows' values, allocated in blocks
 	for _, g := range order {
-		row := make([]types.Value, 0, len(va.keys)+len(va.args))
+		if len(slab) < width {
+			slab = make([]types.Value, width*min(len(order), 4096))
+		}
+		row := slab[:0:width]
+		slab = slab[width:]
 		row = append(row, out.vals[g]...)
 		for i, call := range va.agg.Aggs {
 			v, err := finish(call, va.kinds[i], &out.states[i][g])
@@ -417,20 +552,86 @@ func finish(call plan.AggCall, kind aggKind, a *accum) (types.Value, error) {
 		}
 	case akMinMax:
 		st = call.Agg.New()
-		if !a.best.IsNull() {
-			if err := st.Step([]types.Value{a.best}); err != nil {
+		if a.x != nil && !a.x.best.IsNull() {
+			if err := st.Step([]types.Value{a.x.best}); err != nil {
 				return types.Null, err
 			}
 		}
 	case akDistinct:
 		st = call.Agg.New()
-		for _, v := range a.seen {
+		if a.x == nil {
+			break
+		}
+		for _, v := range a.x.seen {
 			if err := st.Step([]types.Value{v}); err != nil {
 				return types.Null, err
 			}
 		}
 	}
 	return st.Result()
+}
+
+// dictLUT maps a tuple of dictionary codes (and NULL) of the group keys to
+// a group id, for batches whose keys are all dictionary-encoded: a batch
+// of one segment finds its groups by array index instead of hashing an
+// encoded key per row. It is reused while the dictionaries stay the same
+// (the batches of one segment).
+type dictLUT struct {
+	dicts  [][]string // the key vecs' dictionaries the table was built for
+	stride []int32
+	gids   []int32 // per code tuple: group id + 1 (0 = not looked up yet)
+}
+
+// maxLUT bounds a dictLUT's size (code tuples).
+const maxLUT = 1 << 16
+
+// prepare readies the table for keys (all of form fDict) and reports
+// whether it can be used.
+func (l *dictLUT) prepare(keys []*vec) bool {
+	if len(l.dicts) == len(keys) {
+		same := true
+		for i, k := range keys {
+			if len(k.dict) != len(l.dicts[i]) || (len(k.dict) > 0 && &k.dict[0] != &l.dicts[i][0]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return l.gids != nil
+		}
+	}
+	l.dicts = l.dicts[:0]
+	l.stride = l.stride[:0]
+	size := 1
+	for _, k := range keys {
+		l.dicts = append(l.dicts, k.dict)
+		l.stride = append(l.stride, int32(size))
+		size *= len(k.dict) + 1 // + NULL
+		if size > maxLUT {
+			l.gids = nil
+			return false
+		}
+	}
+	if cap(l.gids) >= size {
+		l.gids = l.gids[:size]
+		clear(l.gids)
+	} else {
+		l.gids = make([]int32, size)
+	}
+	return true
+}
+
+// code returns row j's code tuple.
+func (l *dictLUT) code(keys []*vec, j int) int32 {
+	var c int32
+	for i, k := range keys {
+		x := int32(len(k.dict)) // NULL
+		if k.nulls == nil || !k.nulls[j] {
+			x = k.codes[j]
+		}
+		c += x * l.stride[i]
+	}
+	return c
 }
 
 // consume folds one batch into the worker's table.
@@ -441,16 +642,55 @@ func (tab *aggTable) consume(b *batch) error {
 	gid := make([]int32, n)
 	if len(va.keys) > 0 || len(tab.keys) == 0 {
 		keys := make([]*vec, len(va.keys))
+		allDict := true
 		for i, k := range va.keys {
 			v, err := k.eval(b)
 			if err != nil {
 				return err
 			}
 			keys[i] = v
+			allDict = allDict && v.form == fDict
 		}
-		if len(keys) == 0 {
+		intKeys := len(keys) <= 2
+		for _, k := range keys {
+			intKeys = intKeys && k.form == fInt && k.k != types.KindNumeric && k.k != types.KindBool
+		}
+		switch {
+		case len(keys) == 0:
 			tab.group(nil, b, nil, 0, b.base|int64(b.sel[0]))
-		} else {
+		case allDict && tab.lut.prepare(keys):
+			var buf []byte
+			for j := 0; j < n; j++ {
+				c := tab.lut.code(keys, j)
+				g := tab.lut.gids[c] - 1
+				if g < 0 {
+					buf = tab.encode(buf[:0], keys, j)
+					g = tab.group(buf, b, keys, j, b.base|int64(b.sel[j]))
+					tab.lut.gids[c] = g + 1
+				}
+				gid[j] = g
+			}
+		case intKeys:
+			if tab.ints == nil {
+				tab.ints = map[[2]int64]int32{}
+			}
+			k0, k1 := keys[0], keys[len(keys)-1]
+			nulls := k0.nulls != nil || k1.nulls != nil
+			var buf []byte
+			for j := 0; j < n; j++ {
+				if nulls && (k0.null(j) || k1.null(j)) {
+					buf = tab.encode(buf[:0], keys, j)
+					gid[j] = tab.group(buf, b, keys, j, b.base|int64(b.sel[j]))
+					continue
+				}
+				x := [2]int64{k0.i[j], k1.i[j]}
+				g, ok := tab.ints[x]
+				if !ok {
+					g = tab.intGroup(x, b, keys, j, b.base|int64(b.sel[j]))
+				}
+				gid[j] = g
+			}
+		default:
 			enc := make([][][]byte, len(keys)) // per dictionary word, encoded once
 			for i, k := range keys {
 				if k.form == fDict {
@@ -480,6 +720,28 @@ func (tab *aggTable) consume(b *batch) error {
 			}
 		}
 	}
+	return tab.fold(b, gid)
+}
+
+// encode appends row j's encoded group key (keycode, as the row executor
+// encodes it) to buf.
+func (tab *aggTable) encode(buf []byte, keys []*vec, j int) []byte {
+	for i, k := range keys {
+		switch {
+		case k.null(j):
+			buf = append(buf, keycode.TagNull)
+		case k.form == fInt && k.k != types.KindNumeric && k.k != types.KindBool:
+			buf = keycode.AppendInt64(append(buf, keycode.TagValue), k.i[j])
+		default:
+			buf = keycode.Append(buf, k.value(j), tab.va.keyTypes[i])
+		}
+	}
+	return buf
+}
+
+// fold adds the batch's rows to the accumulators of their groups gid.
+func (tab *aggTable) fold(b *batch, gid []int32) error {
+	va := tab.va
 	for i, kind := range va.kinds {
 		st := tab.states[i]
 		if va.args[i] == nil { // count(*)
@@ -507,11 +769,12 @@ func (tab *aggTable) consume(b *batch) error {
 				}
 				x := v.value(j)
 				buf = keycode.Append(buf[:0], x, v.t)
-				if st[g].seen == nil {
-					st[g].seen = map[string]types.Value{}
+				ax := st[g].ext()
+				if ax.seen == nil {
+					ax.seen = map[string]types.Value{}
 				}
-				if _, dup := st[g].seen[string(buf)]; !dup {
-					st[g].seen[string(buf)] = cloneValue(x)
+				if _, dup := ax.seen[string(buf)]; !dup {
+					ax.seen[string(buf)] = cloneValue(x)
 				}
 			}
 		case akSum:
@@ -524,7 +787,17 @@ func (tab *aggTable) consume(b *batch) error {
 					if v.nulls != nil && v.nulls[j] {
 						continue
 					}
-					if err := st[g].addNum(v.i[j], e); err != nil {
+					a, c := &st[g], v.i[j]
+					if a.n > 0 && a.exp == e {
+						// The common case inline: same exponent (so e's
+						// scale is already in minExp), no overflow.
+						if s := a.sum + c; !((c > 0 && s < a.sum) || (c < 0 && s > a.sum)) {
+							a.sum = s
+							a.n++
+							continue
+						}
+					}
+					if err := a.addNum(c, e); err != nil {
 						return err
 					}
 				}
@@ -562,10 +835,10 @@ func (tab *aggTable) consume(b *batch) error {
 		case akMinMax:
 			sign := minMaxSign(va.agg.Aggs[i])
 			for j, g := range gid {
-				a := &st[g]
 				if v.null(j) {
 					continue
 				}
+				a := st[g].ext()
 				at := b.base | int64(b.sel[j])
 				if v.form == fInt && v.k != types.KindNumeric && !a.best.IsNull() && a.best.K == v.k {
 					x := v.i[j]

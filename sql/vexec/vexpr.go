@@ -26,15 +26,15 @@ type vx interface {
 }
 
 // parallelSafe reports whether e can be evaluated off the session
-// goroutine, batch by batch: no subqueries (but uncorrelated IN, whose set
-// is computed first, on the session goroutine), outer or aggregate
+// goroutine, batch by batch: no subqueries (but uncorrelated IN and scalar
+// ones, whose set or value is computed first, on the session goroutine), outer or aggregate
 // references, session or sequence functions, and only immutable functions.
 func parallelSafe(e plan.Expr) bool {
 	ok := true
 	plan.Walk(e, func(x plan.Expr) bool {
 		switch f := x.(type) {
 		case *plan.Subquery:
-			ok = subInOK(f)
+			ok = subInOK(f) || subScalarOK(f)
 		case *plan.OuterRef, *plan.AggRef, *plan.SeqFunc, *plan.SessionFunc:
 			ok = false
 		case *plan.Func:
@@ -136,20 +136,26 @@ func (cp *compiler) compile(e plan.Expr) (vx, error) {
 		}
 		return cp.whole(x), nil
 	case *plan.Subquery:
-		if !subInOK(x) || cp.rw == nil {
+		scalar := subScalarOK(x)
+		if (!subInOK(x) && !scalar) || cp.rw == nil {
 			return nil, errFallback
 		}
-		e, err := cp.compile(x.E)
-		if err != nil {
-			return nil, err
+		var e vx
+		t := x.T
+		if !scalar {
+			var err error
+			if e, err = cp.compile(x.E); err != nil {
+				return nil, err
+			}
+			t = x.E.Type()
 		}
 		for _, p := range cp.rw.preps {
 			if p.sq == x {
 				cp.preps = append(cp.preps, p)
-				return &subInX{sq: x, e: e, t: p.t, shared: p}, nil
+				return &subInX{sq: x, e: e, t: p.t, scalar: scalar, shared: p}, nil
 			}
 		}
-		in := &subInX{sq: x, e: e, t: x.E.Type()}
+		in := &subInX{sq: x, e: e, t: t, scalar: scalar}
 		cp.rw.preps = append(cp.rw.preps, in)
 		cp.preps = append(cp.preps, in)
 		return in, nil
@@ -899,18 +905,26 @@ func subInOK(sq *plan.Subquery) bool {
 	return len(cols) == 1 && types.KindOf(cols[0].T.OID) == types.KindOf(sq.E.Type().OID)
 }
 
-// subInX is E IN (uncorrelated subquery): the subquery runs once, on the
-// session goroutine, before the pipe's workers start (prepare).
+// subScalarOK reports whether sq is an uncorrelated scalar subquery.
+func subScalarOK(sq *plan.Subquery) bool {
+	return sq.Kind == plan.SubScalar && !sq.Correlated && len(sq.Plan.Columns()) == 1
+}
+
+// subInX is E IN (uncorrelated subquery), or (scalar) an uncorrelated
+// scalar subquery: the subquery runs once, on the session goroutine, before
+// the pipe's workers start (prepare).
 type subInX struct {
 	sq        *plan.Subquery
 	e         vx
 	t         types.Type
+	scalar    bool
 	shared    *subInX // another compilation of the same subquery holds the set
 	prepared  bool
 	preparing bool
 	set       map[string]struct{}
 	empty     bool
 	sawNull   bool
+	val       types.Value // scalar: the subquery's value (NULL without rows)
 }
 
 func (x *subInX) prepare(c *exec.Ctx) error {
@@ -922,6 +936,17 @@ func (x *subInX) prepare(c *exec.Ctx) error {
 	rows, err := exec.Collect(c, x.sq.Plan)
 	if err != nil {
 		return err
+	}
+	if x.scalar {
+		if len(rows) > 1 {
+			return errFallback // the row executor raises 21000
+		}
+		x.val = types.Null
+		if len(rows) == 1 {
+			x.val = rows[0][0]
+		}
+		x.prepared = true
+		return nil
 	}
 	x.prepared = true
 	x.empty = len(rows) == 0
@@ -946,6 +971,9 @@ func (x *subInX) eval(b *batch) (*vec, error) {
 func (x *subInX) evalWith(e vx, b *batch) (*vec, error) {
 	if !x.prepared {
 		return nil, errFallback
+	}
+	if x.scalar {
+		return constVec(x.val, x.t, b.n()), nil
 	}
 	v, err := e.eval(b)
 	if err != nil {
