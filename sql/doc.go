@@ -3,7 +3,11 @@
 //
 // A statement's life: pgwire hands the query text to Session.Prepare,
 // which raw-parses it with the PostgreSQL grammar (pg_query) after the
-// extension grammar (ext.go) had a look for OmenDB's own statements. On
+// extension grammar (ext.go) had a look for OmenDB's own statements. A
+// SELECT without parameters is first looked up in the session's
+// simple-query cache (simplecache.go): its integer literals are lifted into
+// parameters of a template parsed and bound once, where that cannot change
+// the answer. On
 // Execute the statement is bound by package sql/plan against the session's
 // catalog (the transaction's own DDL included; the bound plan is cached
 // while the catalog is unchanged), then run: queries by package sql/exec
@@ -16,7 +20,12 @@
 // (for row-returning statements, when the result is closed). Under READ
 // COMMITTED (the default) each statement takes a fresh snapshot and
 // UPDATE/DELETE lock their target rows, re-reading a row that changed
-// while they waited (txnView.LockRow, exec.lockAndRecheck); under
+// while they waited (txnView.LockRow, exec.lockAndRecheck). Locks are
+// released early, once the commit is sealed into a group (Session.
+// placedFunc): the next holder then reads the predecessor's not yet durable
+// write from the lock table, commits after it or not at all, and its next
+// read at a snapshot waits until the predecessor is applied (txnView.snap)
+// so no statement sees only part of it; under
 // REPEATABLE READ the snapshot is the transaction's first and a changed row
 // is a serialization failure (40001). An autocommit DML statement that still
 // loses a commit-time conflict is re-run on a fresh snapshot (up to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,7 @@ type Session struct {
 	funcCtx    funcs.Context
 	seqCurr    map[uint32]int64  // currval() per sequence
 	params     map[string]string // reported settings; nil after a change
+	qcache     simpleCache       // parsed SELECT templates (simplecache.go)
 
 	// asOfOff is omendb.as_of resolved to an offset, valid while the
 	// setting's text is asOfText (asof.go).
@@ -174,6 +176,13 @@ func (s *Session) Close() {
 
 // Prepare implements pgwire.Session.
 func (s *Session) Prepare(ctx context.Context, sql string, paramTypes []types.OID) ([]pgwire.Statement, error) {
+	if len(paramTypes) == 0 {
+		// A SELECT seen before with other constants (simplecache.go); the
+		// template was checked not to be an extension statement.
+		if st, ok := s.prepareCached(sql); ok {
+			return []pgwire.Statement{st}, nil
+		}
+	}
 	if st, ok, err := parseExtension(sql); ok || err != nil {
 		if err != nil {
 			return nil, err
@@ -312,8 +321,11 @@ func (s *Session) refreshSnapshot() error {
 }
 
 func (s *Session) minOffset() log.Offset {
-	var v uint64
-	fmt.Sscanf(s.settings["omendb.min_offset"], "%d", &v)
+	str := s.settings["omendb.min_offset"]
+	if str == "" || str == "0" {
+		return 0 // the usual case: no token, nothing to parse
+	}
+	v, _ := strconv.ParseUint(strings.TrimSpace(str), 10, 64) // validated by SET
 	return log.Offset(v)
 }
 
@@ -360,7 +372,7 @@ func (s *Session) commit(ctx context.Context) error {
 	if t.asOf {
 		return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot commit writes while omendb.as_of is set")
 	}
-	off, err := s.eng.Committer.Commit(ctx, t.writes, t.snap)
+	off, err := s.eng.Committer.CommitWith(ctx, t.writes, t.snap, oltp.CommitOptions{After: t.locks.After(), Placed: s.placedFunc(t)})
 	if err != nil {
 		return err
 	}
@@ -537,7 +549,7 @@ func (st *statement) Execute(ctx context.Context, params []types.Value) (res pgw
 				}
 			}
 			if implicit && res.lazy != nil {
-				res.onClose = func() error { return s.commit(context.Background()) }
+				res.commitOnClose = s // no closure: one allocation less per query
 			}
 			return res, nil
 		}
@@ -654,7 +666,7 @@ var ColumnRunner func(ctx context.Context, root plan.Node, snap log.Offset, c *e
 // omendb.engine = row disables the column path; = column requires it.
 func (s *Session) runColumnar(ctx context.Context, root plan.Node, c *exec.Ctx) (exec.Iter, bool, error) {
 	mode := s.settings["omendb.engine"]
-	if ColumnRunner == nil || mode == "row" || !s.txn.writes.Empty() {
+	if ColumnRunner == nil || mode == "row" || !s.txn.writes.Empty() || s.txn.locks.After() != nil || (mode != "column" && pointRead(root)) {
 		if mode == "column" {
 			return nil, false, pgerr.NotSupported("the column store cannot run this query (omendb.engine = column)")
 		}
@@ -665,6 +677,39 @@ func (s *Session) runColumnar(ctx context.Context, root plan.Node, c *exec.Ctx) 
 		return nil, false, pgerr.NotSupported("the column store cannot run this query (omendb.engine = column)")
 	}
 	return it, ok, err
+}
+
+// pointRead reports whether root reads one row by its whole primary key
+// and computes nothing but its columns (SELECT a, b FROM t WHERE pk = $1):
+// the column runner would decline it after copying the plan, so it is not
+// offered (pgbench -S runs nothing else).
+func pointRead(root plan.Node) bool {
+	if p, ok := root.(*plan.Project); ok {
+		for _, e := range p.Exprs {
+			if _, ok := e.(*plan.ColRef); !ok {
+				return false
+			}
+		}
+		root = p.Input
+	}
+	sc, ok := root.(*plan.Scan)
+	if !ok || sc.Index != nil || len(sc.KeyEq) == 0 || len(sc.KeyEq) != len(sc.Table.PK().Columns) {
+		return false
+	}
+	simple := true
+	check := func(e plan.Expr) bool {
+		switch e.(type) {
+		case *plan.Param, *plan.Const, *plan.ColRef, *plan.Cmp, *plan.Logic, *plan.Cast, *plan.BinOp, *plan.Neg, *plan.IsNull:
+		default:
+			simple = false // a subquery or function: let the column runner look
+		}
+		return simple
+	}
+	for _, e := range sc.KeyEq {
+		plan.Walk(e, check)
+	}
+	plan.Walk(sc.Filter, check)
+	return simple
 }
 
 func (s *Session) checkWrite() error {
@@ -811,7 +856,9 @@ type result struct {
 	copy    pgwire.Copy
 	done    func()
 	onClose func() error
-	closed  bool
+	// commitOnClose: an autocommit query's session, committed by Close.
+	commitOnClose *Session
+	closed        bool
 }
 
 func (r *result) Columns() []pgwire.Column { return r.cols }
@@ -832,10 +879,16 @@ func (r *result) Next(ctx context.Context) ([]types.Value, error) {
 }
 
 func (r *result) Tag() string {
-	if r.tagFmt != "" {
-		return fmt.Sprintf(r.tagFmt, r.n)
+	switch r.tagFmt {
+	case "":
+		return r.tag
+	case "SELECT %d":
+		if r.n == 1 {
+			return "SELECT 1" // a point read
+		}
+		return "SELECT " + strconv.FormatInt(r.n, 10) // once per query: no fmt
 	}
-	return r.tag
+	return fmt.Sprintf(r.tagFmt, r.n)
 }
 
 func (r *result) Copy() pgwire.Copy { return r.copy }
@@ -850,6 +903,9 @@ func (r *result) Close() error {
 	}
 	if r.done != nil {
 		r.done()
+	}
+	if r.commitOnClose != nil {
+		return r.commitOnClose.commit(context.Background())
 	}
 	if r.onClose != nil {
 		return r.onClose()

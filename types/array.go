@@ -3,6 +3,7 @@ package types
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,7 +11,8 @@ import (
 )
 
 // Arrays have lower bound 1 in every dimension (PostgreSQL's common case;
-// anything else fails with 0A000 on input). A KindArray value holds its
+// anything else fails with 0A000 on input; a text literal may state the
+// bounds, '[1:3]={1,2,3}'). A KindArray value holds its
 // top level in S, encoded as a row (EncodeRow: version byte, count,
 // values), and the top level's length in I: the elements of a
 // one-dimensional array, the sub-arrays of a multidimensional one
@@ -199,21 +201,91 @@ func parseArrayText(t Type, s string, loc *time.Location) (Value, error) {
 		return NewArray(elems), nil
 	}
 	p := strings.TrimLeft(s, " \t\n\r\v\f")
-	if strings.HasPrefix(p, "[") {
-		return Null, pgerr.NotSupported("array literals with explicit bounds are not supported")
+	var lower, upper []int64 // explicit dimensions: [lo:hi]…=
+	for strings.HasPrefix(p, "[") {
+		lo, hi, rest, err := readArrayDim(s, p[1:])
+		if err != nil {
+			return Null, err
+		}
+		lower, upper = append(lower, lo), append(upper, hi)
+		p = strings.TrimLeft(rest, " \t\n\r\v\f")
+	}
+	if len(lower) > 0 {
+		if !strings.HasPrefix(p, "=") {
+			return Null, malformedArray(s, `Missing "=" after array dimensions.`)
+		}
+		p = strings.TrimLeft(p[1:], " \t\n\r\v\f")
 	}
 	if !strings.HasPrefix(p, "{") {
 		return Null, malformedArray(s, `Array value must start with "{" or dimension information.`)
 	}
 	ap := arrayParser{src: s, p: p, et: et, loc: loc}
-	v, _, err := ap.level(0)
+	v, dims, err := ap.level(0)
 	if err != nil {
 		return Null, err
 	}
 	if rest := strings.TrimLeft(ap.p, " \t\n\r\v\f"); rest != "" {
 		return Null, malformedArray(s, "Junk after closing right brace.")
 	}
+	if len(lower) > 0 {
+		if len(dims) != len(lower) {
+			return Null, malformedArray(s, "Specified array dimensions do not match array contents.")
+		}
+		for i := range dims {
+			if upper[i]-lower[i]+1 != int64(dims[i]) {
+				return Null, malformedArray(s, "Specified array dimensions do not match array contents.")
+			}
+		}
+		for _, lo := range lower {
+			if lo != 1 {
+				return Null, pgerr.NotSupported("arrays with a lower bound other than 1 are not supported")
+			}
+		}
+	}
 	return v, nil
+}
+
+// readArrayDim reads one "lo:hi]" or "hi]" of an array literal's
+// dimensions (after its '['), as PostgreSQL's ReadArrayDimensions.
+func readArrayDim(src, p string) (lo, hi int64, rest string, err error) {
+	num := func(p string) (int64, string, bool) {
+		p = strings.TrimLeft(p, " \t\n\r\v\f")
+		i := 0
+		if i < len(p) && (p[i] == '-' || p[i] == '+') {
+			i++
+		}
+		j := i
+		for j < len(p) && p[j] >= '0' && p[j] <= '9' {
+			j++
+		}
+		if j == i {
+			return 0, p, false
+		}
+		n, err := strconv.ParseInt(p[:j], 10, 32)
+		if err != nil {
+			return 0, p, false
+		}
+		return n, strings.TrimLeft(p[j:], " \t\n\r\v\f"), true
+	}
+	missing := malformedArray(src, "Missing array dimension value.")
+	hi, p, ok := num(p)
+	if !ok {
+		return 0, 0, "", missing
+	}
+	lo = 1
+	if strings.HasPrefix(p, ":") {
+		lo = hi
+		if hi, p, ok = num(p[1:]); !ok {
+			return 0, 0, "", missing
+		}
+	}
+	if !strings.HasPrefix(p, "]") {
+		return 0, 0, "", malformedArray(src, `Missing "]" after array dimensions.`)
+	}
+	if hi < lo {
+		return 0, 0, "", pgerr.New(codeArraySubscriptError, "upper bound cannot be less than lower bound")
+	}
+	return lo, hi, p[1:], nil
 }
 
 type arrayParser struct {

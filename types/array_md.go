@@ -286,3 +286,65 @@ func ArraySlice(v Value, lo, hi []int64, hasLo, hasHi []bool) Value {
 	}
 	return cut(v, 0)
 }
+
+// ArraySetSlice is a[lo:hi] := src for a one-dimensional array with lower
+// bound 1 (PostgreSQL's array_set_slice): hasLo/hasHi false take the
+// array's own bounds; the slice may extend the array upwards (padding with
+// NULLs); src must hold at least hi-lo+1 elements (its first ones are
+// used). A NULL src leaves the array unchanged (NULL becomes empty), as in
+// PostgreSQL. Slices of multidimensional arrays and slices that would move
+// the lower bound away from 1 fail with 0A000.
+func ArraySetSlice(v Value, lo, hi int64, hasLo, hasHi bool, src Value) (Value, error) {
+	dims := ArrayDims(v)
+	empty := v.IsNull() || len(dims) == 0
+	if src.IsNull() {
+		if v.IsNull() {
+			return NewArray(nil), nil
+		}
+		return v, nil
+	}
+	if len(dims) > 1 {
+		return Null, pgerr.NotSupported("assignment to a slice of a multidimensional array is not supported")
+	}
+	if empty {
+		if !hasLo || !hasHi {
+			return Null, pgerr.New(codeArraySubscriptError, "array slice subscript must provide both boundaries").
+				WithDetail("When assigning to a slice of an empty array value, slice boundaries must be fully specified.")
+		}
+	} else {
+		if !hasLo {
+			lo = 1
+		}
+		if !hasHi {
+			hi = int64(dims[0])
+		}
+	}
+	if lo > hi {
+		return Null, pgerr.New(codeArraySubscriptError, "upper bound cannot be less than lower bound")
+	}
+	if lo < 1 || (empty && lo != 1) {
+		return Null, pgerr.NotSupported("arrays with a lower bound other than 1 are not supported")
+	}
+	if hi > 1<<27 {
+		return Null, pgerr.New(pgerr.ProgramLimitExceeded, "array size exceeds the maximum allowed (134217727)")
+	}
+	var from []Value
+	if ArrayNDims(src) > 1 {
+		from = flattenInto(nil, src)
+	} else {
+		from = arrayTop(src)
+	}
+	n := hi - lo + 1
+	if int64(len(from)) < n {
+		return Null, pgerr.New(codeArraySubscriptError, "source array too small")
+	}
+	var elems []Value
+	if !empty {
+		elems = arrayTop(v)
+	}
+	for int64(len(elems)) < hi {
+		elems = append(elems, Null)
+	}
+	copy(elems[lo-1:hi], from[:n])
+	return NewArray(elems), nil
+}

@@ -321,6 +321,9 @@ type expandIter struct {
 	row   []types.Value
 	elems []types.Value
 	i     int
+	// have: row holds an input row; matched: an element of it was
+	// emitted (LEFT JOIN LATERAL)
+	have, matched bool
 }
 
 func openExpand(c *Ctx, n *plan.Expand) (Iter, error) {
@@ -332,29 +335,47 @@ func openExpand(c *Ctx, n *plan.Expand) (Iter, error) {
 }
 
 func (e *expandIter) Next() ([]types.Value, error) {
-	for e.i >= len(e.elems) {
-		r, err := e.in.Next()
-		if err != nil || r == nil {
-			return nil, err
+	for {
+		for e.i >= len(e.elems) {
+			if e.n.Outer && e.have && !e.matched {
+				// LEFT JOIN LATERAL: no element matched this row.
+				e.matched = true
+				out := make([]types.Value, 0, len(e.row)+3)
+				return append(append(out, e.row...), types.Null, types.Null, types.Null), nil
+			}
+			r, err := e.in.Next()
+			if err != nil || r == nil {
+				return nil, err
+			}
+			e.elems, e.i, e.matched, e.have = nil, 0, false, true
+			e.row = append(e.row[:0], r...)
+			a, err := Eval(e.c, e.n.Arr, r)
+			if err != nil {
+				return nil, err
+			}
+			if a.IsNull() {
+				continue
+			}
+			if e.elems, err = types.ArrayElems(a, nil); err != nil {
+				return nil, err
+			}
 		}
-		a, err := Eval(e.c, e.n.Arr, r)
-		if err != nil {
-			return nil, err
+		x, n := e.elems[e.i], types.NewInt(int64(e.i+1))
+		e.i++
+		out := make([]types.Value, 0, len(e.row)+3)
+		out = append(append(out, e.row...), types.NewArray([]types.Value{x, n}), x, n)
+		if e.n.Cond != nil {
+			ok, err := Eval(e.c, e.n.Cond, out)
+			if err != nil {
+				return nil, err
+			}
+			if ok.IsNull() || !ok.Bool() {
+				continue
+			}
 		}
-		e.elems, e.i = nil, 0
-		if a.IsNull() {
-			continue
-		}
-		if e.elems, err = types.ArrayElems(a, nil); err != nil {
-			return nil, err
-		}
-		e.row = append(e.row[:0], r...)
+		e.matched = true
+		return out, nil
 	}
-	x, n := e.elems[e.i], types.NewInt(int64(e.i+1))
-	e.i++
-	out := make([]types.Value, 0, len(e.row)+3)
-	out = append(append(out, e.row...), types.NewArray([]types.Value{x, n}), x, n)
-	return out, nil
 }
 
 func (e *expandIter) Close() { e.in.Close() }

@@ -162,3 +162,35 @@ func ArraySlice(at types.Type, hasLo, hasHi []bool) *Func {
 			return types.ArraySlice(a[0], lo, hi, hasLo, hasHi), nil
 		}}
 }
+
+// ArraySliceAssign is a[lo:hi] := src for arrays of type at
+// (types.ArraySetSlice); args are the array, lo if hasLo, hi if hasHi, then
+// src (of type at).
+func ArraySliceAssign(at types.Type, hasLo, hasHi bool) *Func {
+	args := []types.Type{at}
+	if hasLo {
+		args = append(args, int4)
+	}
+	if hasHi {
+		args = append(args, int4)
+	}
+	args = append(args, at)
+	return &Func{Name: "array_assign_slice", Args: args, Ret: at, Volatility: Immutable,
+		Eval: func(_ *Context, a []types.Value) (types.Value, error) {
+			var lo, hi int64
+			k := 1
+			if hasLo {
+				if a[k].IsNull() {
+					return types.Null, pgerr.New(pgerr.NullValueNotAllowed, "array subscript in assignment must not be null")
+				}
+				lo, k = a[k].I, k+1
+			}
+			if hasHi {
+				if a[k].IsNull() {
+					return types.Null, pgerr.New(pgerr.NullValueNotAllowed, "array subscript in assignment must not be null")
+				}
+				hi, k = a[k].I, k+1
+			}
+			return types.ArraySetSlice(a[0], lo, hi, hasLo, hasHi, a[k])
+		}}
+}

@@ -298,3 +298,23 @@ func dateBin(stride types.Value, src, origin int64) (int64, error) {
 	}
 	return origin + d, nil
 }
+
+// pg_typeof(any) returns the argument's type as regtype, decided when the
+// call is resolved: an untyped literal (or NULL) is "unknown", as in
+// PostgreSQL; the type modifier is not part of the answer.
+func init() {
+	regtype := types.Type{OID: types.OIDRegtype, Mod: -1}
+	polymorphicSigs["pg_typeof"] = []Signature{{Args: []types.Type{Any}, Ret: regtype, Volatility: Stable}}
+	polymorphic["pg_typeof"] = func(name string, in []types.Type) (*Func, []types.Type, error) {
+		if len(in) != 1 {
+			return nil, nil, noFunc(name, in)
+		}
+		typ := types.NewInt(int64(in[0].OID))
+		arg := in[0]
+		if arg.OID == types.OIDUnknown {
+			arg = types.Text // evaluated (and ignored) as text
+		}
+		return &Func{Name: name, Args: []types.Type{arg}, Ret: regtype, Volatility: Stable,
+			Eval: func(*Context, []types.Value) (types.Value, error) { return typ, nil }}, []types.Type{arg}, nil
+	}
+}

@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"reflect"
 	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -81,9 +83,10 @@ type conn struct {
 	dead   bool        // a FATAL error was sent or the socket failed: close
 	ignore bool        // extended protocol error: skip messages until Sync
 
-	params map[string]string // ParameterStatus values last sent
-	tzName string
-	loc    *time.Location
+	params     map[string]string // ParameterStatus values last sent
+	paramsSeen unsafe.Pointer    // the Session.Params map they were compared with
+	tzName     string
+	loc        *time.Location
 
 	stmts   map[string]*prepared
 	portals map[string]*portal
@@ -404,6 +407,11 @@ func indexZero(b []byte) int {
 // differs from the one last sent, and follows TimeZone.
 func (c *conn) syncParams() {
 	p := c.sess.Params()
+	id := reflect.ValueOf(p).UnsafePointer()
+	if id == c.paramsSeen {
+		return // the same map as last time: nothing changed (Session.Params)
+	}
+	c.paramsSeen = id
 	var changed []string
 	for k, v := range p {
 		if old, ok := c.params[k]; !ok || old != v {

@@ -36,7 +36,8 @@
 // Describe of a portal that has not run yet uses its statement's columns.
 //
 // ParameterStatus is re-sent for every Session.Params entry that changed
-// after each statement; the TimeZone entry selects the *time.Location used
+// after each statement (a map already compared is not compared again:
+// Session.Params returns a new map when a setting changes); the TimeZone entry selects the *time.Location used
 // to print timestamptz (time.LoadLocation results are cached process-wide).
 //
 // # Goroutines

@@ -31,7 +31,9 @@ type Session interface {
 	// any statement that changed one (server_version, TimeZone, …): pgwire
 	// sends those whose value differs from what it last sent. It is called
 	// after every statement, so return the session's own map rather than a
-	// copy; pgwire only reads it, on the session's goroutine.
+	// copy; pgwire only reads it, on the session's goroutine. The map must not
+	// be modified once returned (a change returns a new map): pgwire skips
+	// comparing a map it has already compared.
 	Params() map[string]string
 	// Cancel cancels the statement running now, if any (CancelRequest).
 	Cancel()

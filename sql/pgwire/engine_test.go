@@ -264,7 +264,13 @@ func (t *testStmt) Execute(ctx context.Context, params []types.Value) (Result, e
 		if strings.EqualFold(name, "timezone") {
 			name = "TimeZone"
 		}
-		s.params[name] = strings.Fields(t.sql)[2]
+		// Session.Params: a returned map is never modified; copy on write.
+		m := make(map[string]string, len(s.params)+1)
+		for k, v := range s.params {
+			m[k] = v
+		}
+		m[name] = strings.Fields(t.sql)[2]
+		s.params = m
 		r.tag = "SET"
 	case f[0] == "begin":
 		s.tx, r.tag = 'T', "BEGIN"

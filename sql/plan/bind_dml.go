@@ -56,6 +56,7 @@ func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Insert, error) {
 		return nil, err
 	}
 	n := &Insert{Table: t}
+	var elems []*arrayTarget // per target: its element assignment, if any
 	if len(ins.Cols) == 0 {
 		for i, c := range t.Columns {
 			if !c.Dropped {
@@ -63,26 +64,37 @@ func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Insert, error) {
 			}
 		}
 	} else {
-		seen := map[int]bool{}
+		seen := map[int]bool{}    // whole columns
+		partial := map[int]bool{} // columns with element targets
 		for _, c := range ins.Cols {
 			rt := c.GetResTarget()
-			if len(rt.Indirection) > 0 {
-				return nil, pgerr.NotSupported("assignment to a subfield is not supported")
-			}
 			i := t.ColumnIndex(rt.Name)
 			if i < 0 {
 				return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, t.Name)
 			}
-			if seen[i] {
+			if seen[i] || (partial[i] && len(rt.Indirection) == 0) {
 				return nil, pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", rt.Name)
 			}
-			seen[i] = true
+			var at *arrayTarget
+			if len(rt.Indirection) > 0 {
+				// INSERT INTO t (a[i]) …: the column is built from NULL.
+				if at, err = b.bindArrayTarget(t.Columns[i].Type, rt.Indirection, &scope{}); err != nil {
+					return nil, err
+				}
+				partial[i] = true
+			} else {
+				seen[i] = true
+			}
+			elems = append(elems, at)
 			n.Target = append(n.Target, i)
 		}
 	}
 	targetTypes := make([]types.Type, len(n.Target))
 	for i, c := range n.Target {
 		targetTypes[i] = t.Columns[c].Type
+		if len(elems) > 0 && elems[i] != nil {
+			targetTypes[i] = elems[i].valueType()
+		}
 	}
 	n.Defaults = make([]Expr, len(t.Columns))
 	for i, c := range t.Columns {
@@ -131,14 +143,30 @@ func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Insert, error) {
 		p := &Project{Input: src}
 		for i, c := range cols {
 			tc := t.Columns[n.Target[i]]
-			e, err := b.assignCoerce(&ColRef{Idx: i, T: c.T, Name: c.Name}, tc.Type, tc.Name)
+			e, err := b.assignCoerce(&ColRef{Idx: i, T: c.T, Name: c.Name}, targetTypes[i], tc.Name)
 			if err != nil {
 				return nil, err
 			}
 			p.Exprs = append(p.Exprs, e)
-			p.Cols = append(p.Cols, Column{Name: tc.Name, T: tc.Type})
+			p.Cols = append(p.Cols, Column{Name: tc.Name, T: targetTypes[i]})
 		}
 		n.Source = p
+	}
+	for _, at := range elems {
+		if at == nil {
+			continue
+		}
+		if v, ok := n.Source.(*Values); ok {
+			for _, row := range v.Rows {
+				for _, e := range row {
+					if e == nil {
+						return nil, pgerr.NotSupported("DEFAULT in an INSERT with array element targets is not supported")
+					}
+				}
+			}
+		}
+		n.Source, n.Target = assignElements(n.Source, n.Target, elems)
+		break
 	}
 	if oc := ins.OnConflictClause; oc != nil {
 		if n.OnConflict, err = b.bindOnConflict(t, oc); err != nil {
@@ -383,28 +411,77 @@ func (b *Binder) BindDelete(del *pg.DeleteStmt) (*Delete, error) {
 // defaults, SET values).
 func (b *Binder) BindExprText(n *pg.Node) (Expr, error) { return b.bindExpr(n, &scope{}) }
 
-// bindElementSet binds SET a[i]…[j] = x: the column becomes
-// funcs.ArrayAssign of its value (or of the previous assignment to the same
-// column, so that SET a[1] = x, a[2] = y does both).
-func (b *Binder) bindElementSet(t *catalog.Table, col int, rt *pg.ResTarget, s *scope, out []SetClause) ([]SetClause, error) {
-	ct := t.Columns[col].Type
+// arrayTarget is an assignment to elements of an array column: a[i]…[j]
+// (idx the subscripts) or a[lo:hi] (slice; idx holds the bounds given).
+type arrayTarget struct {
+	ct                  types.Type // the column's array type
+	idx                 []Expr
+	slice, hasLo, hasHi bool
+}
+
+// bindArrayTarget binds the subscripts of an assignment target a[…].
+func (b *Binder) bindArrayTarget(ct types.Type, ind []*pg.Node, s *scope) (*arrayTarget, error) {
 	if !types.IsArray(ct.OID) {
 		return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.TypeName(ct))
 	}
-	var idx []Expr
-	for _, n := range rt.Indirection {
+	at := &arrayTarget{ct: ct}
+	for _, n := range ind {
 		ai := n.GetAIndices()
 		if ai == nil {
 			return nil, pgerr.NotSupported("assignment to a subfield is not supported")
 		}
 		if ai.IsSlice {
-			return nil, pgerr.NotSupported("assignment to array slices is not supported yet")
+			if len(ind) > 1 {
+				return nil, pgerr.NotSupported("assignment to a slice of a multidimensional array is not supported")
+			}
+			at.slice, at.hasLo, at.hasHi = true, ai.Lidx != nil, ai.Uidx != nil
+			for _, bound := range []*pg.Node{ai.Lidx, ai.Uidx} {
+				if bound != nil {
+					e, err := b.bindSubscript(bound, s)
+					if err != nil {
+						return nil, err
+					}
+					at.idx = append(at.idx, e)
+				}
+			}
+			continue
 		}
 		e, err := b.bindSubscript(ai.Uidx, s)
 		if err != nil {
 			return nil, err
 		}
-		idx = append(idx, e)
+		at.idx = append(at.idx, e)
+	}
+	return at, nil
+}
+
+// valueType is the type of the value assigned: the element's, or the
+// array's for a slice.
+func (at *arrayTarget) valueType() types.Type {
+	if at.slice {
+		return at.ct
+	}
+	return types.ElemType(at.ct)
+}
+
+// assign is base with the target's elements set to x (already of
+// valueType): funcs.ArrayAssign or funcs.ArraySliceAssign.
+func (at *arrayTarget) assign(base, x Expr) Expr {
+	t := types.Type{OID: at.ct.OID, Mod: -1}
+	e := &Func{F: funcs.ArrayAssign(t, len(at.idx)), Args: append(append([]Expr{base}, at.idx...), x)}
+	if at.slice {
+		e.F = funcs.ArraySliceAssign(t, at.hasLo, at.hasHi)
+	}
+	return e
+}
+
+// bindElementSet binds SET a[i]…[j] = x or SET a[lo:hi] = array: the column
+// becomes the assignment over its value (or over the previous assignment to
+// the same column, so that SET a[1] = x, a[2] = y does both).
+func (b *Binder) bindElementSet(t *catalog.Table, col int, rt *pg.ResTarget, s *scope, out []SetClause) ([]SetClause, error) {
+	at, err := b.bindArrayTarget(t.Columns[col].Type, rt.Indirection, s)
+	if err != nil {
+		return nil, err
 	}
 	if rt.Val.GetSetToDefault() != nil || rt.Val.GetMultiAssignRef() != nil {
 		return nil, pgerr.NotSupported("this assignment to an array element is not supported")
@@ -413,7 +490,7 @@ func (b *Binder) bindElementSet(t *catalog.Table, col int, rt *pg.ResTarget, s *
 	if err != nil {
 		return nil, err
 	}
-	if x, err = b.assignCoerce(x, types.ElemType(ct), rt.Name); err != nil {
+	if x, err = b.assignCoerce(x, at.valueType(), rt.Name); err != nil {
 		return nil, err
 	}
 	prev := -1
@@ -426,13 +503,55 @@ func (b *Binder) bindElementSet(t *catalog.Table, col int, rt *pg.ResTarget, s *
 	if prev >= 0 {
 		base = out[prev].E
 	} else if base, err = b.bindExpr(pg.MakeColumnRefNode([]*pg.Node{pg.MakeStrNode(t.Columns[col].Name)}, rt.Location), s); err != nil {
-		return nil, err
+		if pgerr.Code(err) != pgerr.AmbiguousColumn {
+			return nil, err
+		}
+		// ON CONFLICT DO UPDATE sees the row by the table's name and as
+		// EXCLUDED: the target is the table's.
+		ref := pg.MakeColumnRefNode([]*pg.Node{pg.MakeStrNode(t.Name), pg.MakeStrNode(t.Columns[col].Name)}, rt.Location)
+		if base, err = b.bindExpr(ref, s); err != nil {
+			return nil, err
+		}
 	}
-	args := append(append([]Expr{base}, idx...), x)
-	e := &Func{F: funcs.ArrayAssign(types.Type{OID: ct.OID, Mod: -1}, len(idx)), Args: args}
+	e := at.assign(base, x)
 	if prev >= 0 {
 		out[prev].E = e
 		return out, nil
 	}
 	return append(out, SetClause{Col: col, E: e}), nil
+}
+
+// assignElements turns a source whose columns go to the targets of an
+// INSERT column list with element targets (INSERT INTO t (a[1], a[2], b))
+// into one of whole columns: each array column is built from NULL by its
+// targets in order, as PostgreSQL does. It returns the new source and
+// target columns.
+func assignElements(src Node, target []int, elem []*arrayTarget) (Node, []int) {
+	p := &Project{Input: src}
+	cols := src.Columns()
+	var out []int
+	at := map[int]int{} // column → index in p.Exprs
+	for j, c := range target {
+		x := Expr(&ColRef{Idx: j, T: cols[j].T, Name: cols[j].Name})
+		k, ok := at[c]
+		if !ok {
+			k = len(p.Exprs)
+			at[c] = k
+			out = append(out, c)
+			name := cols[j].Name
+			if elem[j] != nil {
+				p.Exprs = append(p.Exprs, &Const{V: types.Null, T: elem[j].ct})
+				p.Cols = append(p.Cols, Column{Name: name, T: elem[j].ct})
+			} else {
+				p.Exprs = append(p.Exprs, nil)
+				p.Cols = append(p.Cols, Column{Name: name, T: cols[j].T})
+			}
+		}
+		if elem[j] == nil {
+			p.Exprs[k] = x
+			continue
+		}
+		p.Exprs[k] = elem[j].assign(p.Exprs[k], x)
+	}
+	return p, out
 }

@@ -173,8 +173,8 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 	if err != nil {
 		return nil, err
 	}
-	if l.lateral != nil || (r.lateral != nil && (j.Jointype != pg.JoinType_JOIN_INNER || rParent == parent)) {
-		return nil, pgerr.NotSupported("functions over other FROM items are supported after a comma or on the right of an inner JOIN")
+	if l.lateral != nil || (r.lateral != nil && ((j.Jointype != pg.JoinType_JOIN_INNER && j.Jointype != pg.JoinType_JOIN_LEFT) || rParent == parent)) {
+		return nil, pgerr.NotSupported("functions over other FROM items are supported after a comma or on the right of an inner or left JOIN")
 	}
 	s := &scope{parent: parent.parent}
 	for _, c := range l.cols {
@@ -248,8 +248,17 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 	if r.lateral != nil {
 		// The function's rows for each left row: an Expand over the left
 		// side, the join conditions a filter above it.
-		var n Node = &Expand{Input: l.node, Arr: r.lateral.arr, Cols: append(append([]Column(nil), l.node.Columns()...), r.lateral.cols...)}
-		if len(conds) > 0 {
+		ex := &Expand{Input: l.node, Arr: r.lateral.arr, Cols: append(append([]Column(nil), l.node.Columns()...), r.lateral.cols...)}
+		var n Node = ex
+		switch {
+		case kind == LeftJoin:
+			// LEFT JOIN LATERAL: the condition decides which elements
+			// match; a row with none keeps NULLs (srf.go, Expand).
+			ex.Outer = true
+			if len(conds) > 0 {
+				ex.Cond = and(conds)
+			}
+		case len(conds) > 0:
 			n = &Filter{Input: n, Cond: and(conds)}
 		}
 		if j.Alias != nil {

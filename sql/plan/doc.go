@@ -11,12 +11,14 @@
 //
 // Arrays (bind_array.go): ARRAY[…] (over arrays: multidimensional) and
 // ARRAY(subquery) constructors, subscripts a[i][j] and slices a[i:j] (one
-// funcs call, so a[i] of a 2-D array is NULL), UPDATE … SET a[i] = x,
+// funcs call, so a[i] of a 2-D array is NULL), UPDATE … SET a[i] = x and
+// a[lo:hi] = array (one-dimensional), INSERT INTO t (a[i], …) (the column
+// built from NULL by its targets, bind_dml.go assignElements),
 // op ANY/ALL (array), || between arrays and elements, and unnest /
 // generate_subscripts / information_schema._pg_expandarray in FROM, also
 // over earlier FROM items (implicit LATERAL, after a comma or on the right
-// of an inner JOIN: an Expand node over the items before it; LEFT JOIN
-// LATERAL fails with 0A000). Set-returning functions in a select list
+// of an inner or left JOIN: an Expand node over the items before it, with
+// Outer set and the ON condition inside it for LEFT JOIN LATERAL). Set-returning functions in a select list
 // (srf.go: unnest, generate_series, _pg_expandarray) become one Expand node
 // and run in lockstep as in PostgreSQL 10+. 'name'::regclass and
 // oid::regclass carry the relation's name for output (regname.go).

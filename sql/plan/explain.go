@@ -70,6 +70,9 @@ func describe(n Node, storeOf func(*Scan) string) string {
 	case *Window:
 		return fmt.Sprintf("WindowAgg (%d functions)", len(x.Calls))
 	case *Expand:
+		if x.Outer {
+			return "ProjectSet (_pg_expandarray, left join)"
+		}
 		return "ProjectSet (_pg_expandarray)"
 	case *Limit:
 		return "Limit"

@@ -25,10 +25,16 @@ import (
 // Expand emits, for every input row and every element of Arr, the input row
 // followed by three columns: the (x, n) record, x and n. A NULL or empty
 // array emits nothing for that row.
+//
+// Outer makes it LEFT JOIN LATERAL: Cond (the ON condition, over the output
+// row; nil for true) picks the elements, and an input row for which none
+// passes is emitted once with the three columns NULL.
 type Expand struct {
 	Input Node
 	Arr   Expr
 	Cols  []Column
+	Outer bool
+	Cond  Expr
 }
 
 // Columns implements Node.

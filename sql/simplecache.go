@@ -1,0 +1,330 @@
+package sql
+
+import (
+	"context"
+	"reflect"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/pgwire"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// The simple-query cache. A client of the simple protocol sends the same
+// SELECT again and again with other constants in it (pgbench -S -M simple:
+// "SELECT abalance FROM pgbench_accounts WHERE aid = 4242;"); parsing and
+// binding it each time costs more than running it. So a SELECT's integer
+// literals are lifted out of the text ($1, $2, … in their place); the
+// resulting template is parsed and bound once, as a prepared statement whose
+// parameter types are the literals' own (int4, or int8 when the value does
+// not fit), and later queries with the same template execute it with their
+// literals as parameter values.
+//
+// This must never change an answer, so a template is used only when every
+// lifted literal is an operand of a comparison or arithmetic operator, of
+// IN (…) or of BETWEEN whose other operand reads a column: there a typed
+// parameter and a constant of the same type resolve to the same operator
+// (PostgreSQL types an integer literal as int4, or int8 when it does not
+// fit), and nothing is folded at bind time (1/0 fails when planned, even
+// over no rows; $1/$2 would not). A literal anywhere else (the select
+// list, LIMIT, ORDER BY 1, a cast, a function argument) or a literal after a
+// sign makes the template unusable; that verdict is cached too so the text
+// is parsed only once more. Nothing is cached when the text holds a '$', a
+// backslash or a block comment, and a bind error on a template falls back to
+// the ordinary path, which reports the error with the query's own positions.
+// The cache is per session and cleared when a setting changes (search_path
+// changes what names mean).
+
+// maxSimpleCache bounds the templates kept per session; the cache is
+// emptied when it is full.
+const maxSimpleCache = 256
+
+type simpleEntry struct {
+	st *statement // nil: the template is not usable
+}
+
+type simpleCache struct {
+	m      map[string]*simpleEntry
+	params unsafe.Pointer // the Session.Params map the entries were made under
+}
+
+// litStatement is a cached template with its literals: a simple-protocol
+// statement without parameters of its own.
+type litStatement struct {
+	st   *statement
+	sql  string
+	vals []types.Value
+}
+
+func (l *litStatement) SQL() string { return l.sql }
+
+func (l *litStatement) Describe(ctx context.Context) ([]types.OID, []pgwire.Column, error) {
+	_, cols, err := l.st.Describe(ctx)
+	return nil, cols, err
+}
+
+func (l *litStatement) Execute(ctx context.Context, params []types.Value) (pgwire.Result, error) {
+	if len(params) > 0 {
+		return nil, pgerr.New(pgerr.ProtocolViolation, "bind message supplies %d parameters, but prepared statement requires 0", len(params))
+	}
+	return l.st.Execute(ctx, l.vals)
+}
+
+// prepareCached returns the statement for sql from the simple-query cache,
+// filling it on a miss; ok is false when sql is not served by the cache (the
+// caller parses it as usual).
+func (s *Session) prepareCached(sql string) (pgwire.Statement, bool) {
+	if !isSelectText(sql) {
+		return nil, false
+	}
+	tmpl, vals, key, ok := liftLiterals(sql)
+	if !ok {
+		return nil, false
+	}
+	c := &s.qcache
+	if id := reflect.ValueOf(s.Params()).UnsafePointer(); c.m == nil || c.params != id || len(c.m) >= maxSimpleCache {
+		c.m, c.params = make(map[string]*simpleEntry), id
+	}
+	e := c.m[key]
+	if e == nil {
+		e = &simpleEntry{st: s.templateStatement(tmpl, vals)}
+		c.m[key] = e
+	}
+	if e.st == nil {
+		return nil, false
+	}
+	if err := e.st.bind(); err != nil {
+		delete(c.m, key) // e.g. no such table (yet): the ordinary path reports it
+		return nil, false
+	}
+	return &litStatement{st: e.st, sql: sql, vals: vals}, true
+}
+
+// templateStatement parses a template; nil when it is not one SELECT whose
+// parameters all stand where a constant of their type means the same.
+func (s *Session) templateStatement(tmpl string, vals []types.Value) *statement {
+	if _, ext, err := parseExtension(tmpl); ext || err != nil {
+		return nil
+	}
+	raws, err := plan.Parse(tmpl)
+	if err != nil || len(raws) != 1 {
+		return nil
+	}
+	sel := raws[0].Stmt.GetSelectStmt()
+	if sel == nil || sel.IntoClause != nil {
+		return nil
+	}
+	n, safe := 0, true
+	safeParams(raws[0].Stmt.ProtoReflect(), &n, &safe)
+	if !safe || n != len(vals) {
+		return nil
+	}
+	declared := make([]types.OID, len(vals))
+	for i, v := range vals {
+		declared[i] = types.OIDInt4
+		if v.I != int64(int32(v.I)) {
+			declared[i] = types.OIDInt8
+		}
+	}
+	return &statement{s: s, sql: tmpl, raw: raws[0].Stmt, declared: declared}
+}
+
+// isSelectText reports whether sql starts with the keyword SELECT.
+func isSelectText(sql string) bool {
+	sql = strings.TrimLeft(sql, " \t\r\n(")
+	return len(sql) > 6 && strings.EqualFold(sql[:6], "select") && !isIdentByte(sql[6])
+}
+
+func isIdentByte(b byte) bool {
+	return b == '_' || b == '$' || b >= 0x80 || (b >= '0' && b <= '9') || (b|0x20 >= 'a' && b|0x20 <= 'z')
+}
+
+// liftLiterals replaces sql's integer literals by $1, $2, … and returns the
+// template, the literals' values and the cache key (the template and the
+// literals' types). ok is false for text the lexer here does not follow.
+func liftLiterals(sql string) (tmpl string, vals []types.Value, key string, ok bool) {
+	if strings.ContainsAny(sql, "$\\") || strings.Contains(sql, "/*") {
+		return "", nil, "", false
+	}
+	var b strings.Builder
+	var kinds []byte
+	last := 0       // sql[last:i] is still to be copied
+	prev := byte(0) // the last byte that is not white space
+	for i := 0; i < len(sql); {
+		ch := sql[i]
+		switch {
+		case ch == '\'' || ch == '"':
+			j := i + 1
+			for ; j < len(sql); j++ {
+				if sql[j] == ch {
+					if j+1 < len(sql) && sql[j+1] == ch {
+						j++ // doubled quote
+						continue
+					}
+					break
+				}
+			}
+			if j >= len(sql) {
+				return "", nil, "", false // unterminated: let the parser say so
+			}
+			i, prev = j+1, ch
+			continue
+		case ch == '-' && i+1 < len(sql) && sql[i+1] == '-':
+			j := strings.IndexByte(sql[i:], '\n')
+			if j < 0 {
+				i = len(sql)
+			} else {
+				i += j
+			}
+			continue
+		case ch >= '0' && ch <= '9' && (i == 0 || (!isIdentByte(sql[i-1]) && sql[i-1] != '.')):
+			j := i
+			for j < len(sql) && sql[j] >= '0' && sql[j] <= '9' {
+				j++
+			}
+			liftable := prev != '-' && prev != '+' && (j == len(sql) || (!isIdentByte(sql[j]) && sql[j] != '.'))
+			if liftable {
+				v, err := strconv.ParseInt(sql[i:j], 10, 64)
+				if err == nil {
+					b.WriteString(sql[last:i])
+					vals = append(vals, types.NewInt(v))
+					b.WriteByte('$')
+					b.WriteString(strconv.Itoa(len(vals)))
+					if v == int64(int32(v)) {
+						kinds = append(kinds, '4')
+					} else {
+						kinds = append(kinds, '8')
+					}
+					last = j
+				}
+			}
+			i, prev = j, '0'
+			continue
+		}
+		if ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r' {
+			prev = ch
+		}
+		i++
+	}
+	b.WriteString(sql[last:])
+	tmpl = b.String()
+	return tmpl, vals, tmpl + "\x00" + string(kinds), true
+}
+
+// safeParams walks a parse tree and counts the parameters that are operands
+// of a comparison or arithmetic operator, IN or BETWEEN; any other parameter
+// clears safe.
+func safeParams(m protoreflect.Message, n *int, safe *bool) {
+	if !*safe {
+		return
+	}
+	switch x := m.Interface().(type) {
+	case *pg.ParamRef:
+		*safe = false // reached other than as an allowed operand
+		return
+	case *pg.A_Expr:
+		if !safeOperator(x) {
+			break
+		}
+		// The other operand must read a column: with constants only,
+		// PostgreSQL and the binder fold the expression when the statement
+		// is planned (1/0 fails even over no rows), a parameter would not.
+		operand := func(e, other *pg.Node) {
+			if e == nil {
+				return
+			}
+			if e.GetParamRef() != nil {
+				if *n++; !readsColumn(other) {
+					*safe = false
+				}
+				return
+			}
+			if l := e.GetList(); l != nil && x.Kind != pg.A_Expr_Kind_AEXPR_OP {
+				for _, it := range l.Items {
+					if it.GetParamRef() != nil {
+						if *n++; !readsColumn(other) {
+							*safe = false
+						}
+					} else {
+						safeParams(it.ProtoReflect(), n, safe)
+					}
+				}
+				return
+			}
+			safeParams(e.ProtoReflect(), n, safe)
+		}
+		operand(x.Lexpr, x.Rexpr)
+		operand(x.Rexpr, x.Lexpr)
+		return
+	}
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len() && *safe; i++ {
+				safeParams(l.Get(i).Message(), n, safe)
+			}
+		case fd.Message() != nil && !fd.IsMap():
+			safeParams(v.Message(), n, safe)
+		}
+		return *safe
+	})
+}
+
+// readsColumn reports whether e refers to a column anywhere in it.
+func readsColumn(e *pg.Node) bool {
+	if e == nil {
+		return false
+	}
+	found := false
+	var walk func(m protoreflect.Message)
+	walk = func(m protoreflect.Message) {
+		if _, ok := m.Interface().(*pg.ColumnRef); ok {
+			found = true
+			return
+		}
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				l := v.List()
+				for i := 0; i < l.Len() && !found; i++ {
+					walk(l.Get(i).Message())
+				}
+			case fd.Message() != nil && !fd.IsMap():
+				walk(v.Message())
+			}
+			return !found
+		})
+	}
+	walk(e.ProtoReflect())
+	return found
+}
+
+// safeOperator: a parameter operand of e resolves like a constant of its type.
+func safeOperator(e *pg.A_Expr) bool {
+	switch e.Kind {
+	case pg.A_Expr_Kind_AEXPR_BETWEEN, pg.A_Expr_Kind_AEXPR_NOT_BETWEEN:
+		return true
+	case pg.A_Expr_Kind_AEXPR_IN:
+	case pg.A_Expr_Kind_AEXPR_OP:
+		if e.Lexpr == nil {
+			return false // prefix operator (-$1)
+		}
+	default:
+		return false
+	}
+	if len(e.Name) != 1 {
+		return false // OPERATOR(schema.op)
+	}
+	switch e.Name[0].GetString_().GetSval() {
+	case "=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%":
+		return true
+	}
+	return false
+}
