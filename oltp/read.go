@@ -65,7 +65,8 @@ func (t *Table) Scan(snap uint64, lo, hi []byte, desc bool, fn func(key []byte, 
 // filter feeding an aggregate, a count, a copy into another format): every
 // row is decoded into the same values and numerics, which the next row
 // overwrites, so a scan allocates nothing per row. Strings still alias the
-// stored bytes and stay valid; the row slice and its numerics do not.
+// stored bytes and stay valid; the row slice and its numerics do not — except
+// the row fn stops the scan on (returns false), which nothing overwrites.
 func (t *Table) ScanReuse(snap uint64, lo, hi []byte, desc bool, fn func(key []byte, row []types.Value) bool) {
 	t.scan(snap, lo, hi, desc, true, fn)
 }

@@ -605,7 +605,9 @@ func findRow(t *oltp.Table, w *oltp.Writes, snap uint64, id uint32, old []types.
 	if tw != nil && tw.Truncated {
 		return nil, nil, false
 	}
-	t.Scan(snap, nil, nil, false, func(k []byte, row []types.Value) bool {
+	// A full scan per change of a keyless table: decode into one reused
+	// row; the match ends the scan, so its row stays as decoded.
+	t.ScanReuse(snap, nil, nil, false, func(k []byte, row []types.Value) bool {
 		if _, pending := tw.Lookup(k); pending {
 			return true
 		}
