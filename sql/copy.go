@@ -2,7 +2,6 @@ package sql
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"unsafe"
@@ -363,18 +362,6 @@ func (c *copyIn) line(row int64) int64 {
 	return row
 }
 
-// withLine adds the input line to an error that has no detail yet.
-func withLine(err error, line int64) error {
-	var pe *pgerr.Error
-	if errors.As(err, &pe) {
-		if pe.Detail == "" {
-			return pe.WithDetail("COPY line %d", line)
-		}
-		return err
-	}
-	return fmt.Errorf("COPY line %d: %w", line, err)
-}
-
 // insert evaluates the defaults of b's parsed rows and writes them, then
 // returns b's parse error if it has one.
 func (c *copyIn) insert(ctx context.Context, b *copyBatch) error {
@@ -388,17 +375,17 @@ func (c *copyIn) insert(ctx context.Context, b *copyBatch) error {
 			}
 			v, err := exec.Eval(c.ctx, d, nil)
 			if err != nil {
-				return withLine(err, c.line(b.first+int64(ri)))
+				return pgerr.CopyLine(err, c.line(b.first+int64(ri)))
 			}
 			row[i] = v
 		}
 		if _, err := c.s.writer().Insert(c.t, row); err != nil {
-			return withLine(err, c.line(b.first+int64(ri)))
+			return pgerr.CopyLine(err, c.line(b.first+int64(ri)))
 		}
 		c.n++
 	}
 	if b.err != nil {
-		return withLine(b.err, c.line(b.first+int64(len(b.rows))))
+		return pgerr.CopyLine(b.err, c.line(b.first+int64(len(b.rows))))
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package pgwire
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -42,18 +41,6 @@ func (c *conn) runCopy(res Result, cp Copy) (string, error) {
 	return c.copyOut(res, o, opts)
 }
 
-// lineError adds the COPY input line to an error from Copy.Row.
-func lineError(err error, line int64) error {
-	var pe *pgerr.Error
-	if errors.As(err, &pe) {
-		if pe.Detail == "" {
-			return pe.WithDetail("COPY line %d", line)
-		}
-		return err
-	}
-	return fmt.Errorf("COPY line %d: %w", line, err)
-}
-
 // copyIn runs COPY FROM STDIN. Abort is called on every path that does not
 // reach Done, a panic included.
 func (c *conn) copyIn(cp Copy, o CopyOptions, opts copyfmt.Options) (string, error) {
@@ -75,7 +62,7 @@ func (c *conn) copyIn(cp Copy, o CopyOptions, opts copyfmt.Options) (string, err
 	ctx := c.ctx
 	emit := func(fields [][]byte) error {
 		if err := cp.Row(ctx, fields); err != nil {
-			return lineError(err, dec.Line())
+			return pgerr.CopyLine(err, dec.Line())
 		}
 		return nil
 	}
