@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"sort"
 	"sync"
 	"time"
@@ -58,16 +57,11 @@ func runBenchCDC(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, "bench cdc: "+f+"\n", a...) }
 	logf("starting the source PostgreSQL 15 (wal_level=logical)")
 	srcPG, err := testpg.StartServer(ctx, testpg.Options{Database: "bench", NoFsync: true,

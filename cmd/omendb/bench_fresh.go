@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -73,16 +72,11 @@ func runBenchFreshness(ctx context.Context, args []string) error {
 	if *rate < 1 || *writers < 1 || *batch < 1 {
 		return fmt.Errorf("bench freshness: --rate, --writers and --batch must be positive")
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, "bench freshness: "+f+"\n", a...) }
 	connURL := *url
 	var srv *server.Server

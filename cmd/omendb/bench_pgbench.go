@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -55,24 +54,16 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 		return err
 	}
 	// The profile covers the runs, not pgbench -i's load.
-	profiling := false
-	startProfile := func() error {
-		if *cpuProfile == "" || profiling {
-			return nil
+	var stopProfile func()
+	startProfile := func() (err error) {
+		if stopProfile == nil {
+			stopProfile, err = startCPUProfile(*cpuProfile)
 		}
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		profiling = true
-		return nil
+		return err
 	}
 	defer func() {
-		if profiling {
-			pprof.StopCPUProfile()
+		if stopProfile != nil {
+			stopProfile()
 		}
 	}()
 	pgbench, err := exec.LookPath("pgbench")
