@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/omendb/omendb/internal/testserver"
@@ -21,11 +20,7 @@ import (
 func TestCopyPipeline(t *testing.T) {
 	srv := testserver.Start(t)
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := testserver.Connect(t, srv)
 	if _, err := c.Exec(ctx, `CREATE TABLE cp (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(10,2), d date, tag text DEFAULT 'dflt')`); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +59,7 @@ func TestCopyPipeline(t *testing.T) {
 		}
 	}
 	// A NOT NULL violation at row 7,777, after the header: that row fails.
-	_, err = copyIn(input(true, func(i int, l string) string {
+	_, err := copyIn(input(true, func(i int, l string) string {
 		if i == 7777 {
 			return strings.Replace(l, "|name 7777 é|", `|\N|`, 1)
 		}

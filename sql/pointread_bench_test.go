@@ -18,11 +18,7 @@ import (
 func BenchmarkPointSelect(b *testing.B) {
 	srv := testserver.Start(b)
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := testserver.Connect(b, srv)
 	if _, err := c.Exec(ctx, `CREATE TABLE acc (aid int PRIMARY KEY, bid int, abalance int, filler char(84))`); err != nil {
 		b.Fatal(err)
 	}

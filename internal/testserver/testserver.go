@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/omendb/omendb/server"
 )
 
@@ -55,4 +57,15 @@ func Start(t testing.TB, opts ...Option) *server.Server {
 // ConnString returns a pgx/libpq URL for s.
 func ConnString(s *server.Server) string {
 	return fmt.Sprintf("postgres://omendb@%s/omendb?sslmode=disable", s.Addr())
+}
+
+// Connect opens a pgx connection to s, closed when the test ends.
+func Connect(t testing.TB, s *server.Server) *pgx.Conn {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), ConnString(s))
+	if err != nil {
+		t.Fatalf("connecting to OmenDB: %v", err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
 }

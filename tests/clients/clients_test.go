@@ -103,11 +103,7 @@ const goTable = `CREATE TABLE go_smoke (id int PRIMARY KEY, i2 smallint, i8 bigi
 func TestPgx(t *testing.T) {
 	srv := testserver.Start(t)
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := testserver.Connect(t, srv)
 	if _, err := c.Exec(ctx, goTable); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +115,7 @@ func TestPgx(t *testing.T) {
 	num := pgtype.Numeric{Int: bigN, Exp: -6, Valid: true}
 	iv := pgtype.Interval{Months: 14, Days: -3, Microseconds: 7200000001, Valid: true}
 	u := [16]byte{0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11}
-	_, err = c.Exec(ctx, `INSERT INTO go_smoke VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
+	_, err := c.Exec(ctx, `INSERT INTO go_smoke VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
 		1, int16(-32768), int64(-9223372036854775807), float32(1.5), -2.25e-300, num, "héllo wörld ✓ 日本", "ünï",
 		true, []byte{0, 1, 255}, d, ts, tz, iv, u, map[string]any{"a": []any{1.0, "x", nil}})
 	if err != nil {
@@ -201,11 +197,7 @@ func TestPgx(t *testing.T) {
 func TestPgxArrays(t *testing.T) {
 	srv := testserver.Start(t)
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := testserver.Connect(t, srv)
 	if _, err := c.Exec(ctx, `CREATE TABLE arr_smoke (id int PRIMARY KEY, s text)`); err != nil {
 		t.Fatal(err)
 	}
@@ -241,11 +233,7 @@ func TestPgxArrays(t *testing.T) {
 func TestPgxArrayColumns(t *testing.T) {
 	srv := testserver.Start(t)
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := testserver.Connect(t, srv)
 	if _, err := c.Exec(ctx, `CREATE TABLE arrcol (id int PRIMARY KEY, tags text[], scores int4[], m float8[][])`); err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/omendb/omendb/internal/testserver"
 )
 
@@ -15,11 +13,7 @@ import (
 func TestIndexMethods(t *testing.T) {
 	srv := testserver.Start(t)
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := testserver.Connect(t, srv)
 	for _, sql := range []string{
 		`CREATE TABLE ix (id bigint PRIMARY KEY, k text, w int)`,
 		`INSERT INTO ix SELECT g, 'key' || (g % 5000), g % 97 FROM generate_series(1, 20000) g`,

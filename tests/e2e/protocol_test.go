@@ -146,11 +146,7 @@ func compareRows(t *testing.T, what string, got, want []allRow) {
 func TestProtocolTypes(t *testing.T) {
 	srv := testserver.Start(t)
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := testserver.Connect(t, srv)
 	if _, err := c.Exec(ctx, allTypesDDL); err != nil {
 		t.Fatal(err)
 	}
@@ -171,11 +167,7 @@ func TestProtocolTypes(t *testing.T) {
 func TestProtocolErrorsAndTransactions(t *testing.T) {
 	srv := testserver.Start(t)
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := testserver.Connect(t, srv)
 	mustExec := func(sql string, args ...any) {
 		t.Helper()
 		if _, err := c.Exec(ctx, sql, args...); err != nil {
@@ -224,11 +216,7 @@ func TestProtocolErrorsAndTransactions(t *testing.T) {
 		t.Fatalf("after rollback: %q, %v", bal, err)
 	}
 	// Read-your-writes across connections via the commit offset token.
-	c2, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close(ctx)
+	c2 := testserver.Connect(t, srv)
 	mustExec(`UPDATE acct SET bal = 42 WHERE id = 2`)
 	var off int64
 	if err := c.QueryRow(ctx, `SELECT omendb_commit_offset()`).Scan(&off); err != nil || off <= 0 {
@@ -249,11 +237,7 @@ func itoa(v int64) string { return big.NewInt(v).String() }
 func TestProtocolCopy(t *testing.T) {
 	srv := testserver.Start(t)
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := testserver.Connect(t, srv)
 	if _, err := c.Exec(ctx, `CREATE TABLE cp (id bigint PRIMARY KEY, name text, amount numeric(10,2))`); err != nil {
 		t.Fatal(err)
 	}
@@ -347,16 +331,12 @@ SELECT count(*) AS n FROM p;
 func TestCancelRequest(t *testing.T) {
 	srv := testserver.Start(t)
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := testserver.Connect(t, srv)
 	qctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	var n int64
-	err = c.QueryRow(qctx, `SELECT count(*) FROM generate_series(1, 2000000000)`).Scan(&n)
+	err := c.QueryRow(qctx, `SELECT count(*) FROM generate_series(1, 2000000000)`).Scan(&n)
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "57014" {
 		// pgx may close the connection instead of waiting for the server's
@@ -368,11 +348,7 @@ func TestCancelRequest(t *testing.T) {
 	if time.Since(start) > 10*time.Second {
 		t.Fatalf("cancel took %v", time.Since(start))
 	}
-	c2, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close(ctx)
+	c2 := testserver.Connect(t, srv)
 	if err := c2.QueryRow(ctx, `SELECT 1`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("server unusable after cancel: %v", err)
 	}

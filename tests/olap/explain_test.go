@@ -75,11 +75,7 @@ func TestExplainAnalyzeColumn(t *testing.T) {
 	srv := testserver.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	c, err := pgx.Connect(ctx, testserver.ConnString(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := testserver.Connect(t, srv)
 	exec(t, ctx, c, `CREATE TABLE ev (id int PRIMARY KEY, grp int, v int)`)
 	exec(t, ctx, c, `CREATE TABLE g (g int PRIMARY KEY, name text)`)
 	exec(t, ctx, c, `INSERT INTO g SELECT g, 'n' || g FROM generate_series(0, 6) g`)
