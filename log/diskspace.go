@@ -112,7 +112,7 @@ func (j *JetStream) checkSpace(n int) error {
 	}
 	j.spaceAt, j.spaceLeft = now, int64(free)-int64(reserve)-int64(n)
 	if free < reserve+uint64(n) {
-		j.fullSeen = now
+		j.fullSeen.Store(now.UnixNano())
 		return diskFull(j.storeDir(), fmt.Errorf("%w: %d bytes free, %d kept in reserve, append of %d bytes refused", ErrDiskFull, free, reserve, n))
 	}
 	return nil
@@ -145,7 +145,7 @@ func (j *JetStream) spaceError(err error) (out error, suspect bool) {
 		// failing one of the store's own writes meanwhile.
 		free, _, serr := fsSpace(j.storeDir())
 		noSpace = serr == nil && free < uint64(j.maxChunk)+(1<<20) ||
-			!j.fullSeen.IsZero() && time.Since(j.fullSeen) < fullMemory
+			j.fullSeen.Load() != 0 && time.Since(time.Unix(0, j.fullSeen.Load())) < fullMemory
 	}
 	if !noSpace {
 		return err, false

@@ -39,6 +39,18 @@
 //     an unknown outcome — the record may be stored — and the next Append
 //     first re-reads the stream's last sequence; Last says where the log
 //     ends.
+//   - Pipelined appends (Pipelined, pipeline.go): StartAppend publishes a
+//     record without waiting for its PubAck (which returns on the writer's
+//     own reply subscription), so the next record is sent while this one is
+//     stored and synced. Each message expects the last sequence its
+//     predecessor will leave and, while that predecessor is in flight, its
+//     message id (Nats-Expected-Last-Msg-Id; every message carries a
+//     Nats-Msg-Id): a record is stored right after its predecessor or not
+//     at all — a sequence that merely matches, because a foreign message
+//     took the place of a refused predecessor, does not let it in. Once an
+//     append fails, every append in flight after it fails too and
+//     StartAppend refuses until Recover, which then does what a failed
+//     Append does.
 //   - Trimmed records are never skipped: the stream is dense from
 //     FirstOffset to its last sequence (no deletes; trims are purges at
 //     record boundaries that always keep the last record), and a Read from
@@ -59,8 +71,12 @@
 //
 // # Goroutines and ownership
 //
-//   - Append, AppendRaw and Resync: one goroutine at a time (OmenDB's
-//     committer, which does group commit above this package). r must not be
+//   - Append, StartAppend, Recover, AppendRaw and Resync: one goroutine at
+//     a time (OmenDB's committer, which does group commit above this
+//     package). The Pendings StartAppend returns are waited for in order,
+//     by one goroutine at a time, which may be another one (the
+//     committer's acks goroutine); Append is not mixed with appends in
+//     flight. r must not be
 //     modified once passed to Append: readers of this process that are open
 //     and behind it are handed r itself when they reach its offset
 //     (recent.go) — its rows still decoded in Op.Vals, no bytes decoded —

@@ -9,8 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -90,13 +90,13 @@ type JetStream struct {
 	maxChunk int
 
 	// Writer state, owned by the goroutine calling Append.
-	lastSeq uint64 // the stream's last sequence as this writer knows it
+	lastSeq uint64 // the stream's last sequence once the appends in flight are stored
 	fenced  error  // set by ErrFenced: Append refuses until Resync
 	stale   bool   // an append failed: re-read the stream's last sequence
 	suspect bool   // an append failed on a full disk: reload JetStream (diskspace.go)
-	// fullSeen is when an append was last refused for lack of space;
-	// spaceAt/spaceLeft cache the last free-space check (diskspace.go).
-	fullSeen  time.Time
+	// fullSeen is when an append was last refused for lack of space (Unix
+	// ns); spaceAt/spaceLeft cache the last free-space check (diskspace.go).
+	fullSeen  atomic.Int64
 	spaceAt   time.Time
 	spaceLeft int64
 	group     uint64 // id of the next chunk group
@@ -104,6 +104,20 @@ type JetStream struct {
 	msg       nats.Msg
 	hdr       nats.Header
 	seqBuf    []byte
+	halted    error // a publish could not be sent: refuse until Recover
+
+	// Pipelined appends (pipeline.go): acks arrive on inbox+token.
+	inbox    string
+	acks     chan *nats.Msg
+	ackSub   *nats.Subscription
+	token    uint64 // the last token sent (writer goroutine)
+	idPrefix string // this writer's message ids: idPrefix+token
+	lastID   string // the id of the last message sent
+	recvMu   sync.Mutex
+	pmu      sync.Mutex
+	inflight []*pendingAppend // sent, in order, not yet resolved
+	closing  chan struct{}    // closed by Close: waits for acks end
+	broken   *appendFailure   // the first failure since the last Recover
 
 	lastMu    sync.Mutex
 	lastCheck uint64 // stream last sequence Last last examined
@@ -113,7 +127,7 @@ type JetStream struct {
 	recent recent
 }
 
-var _ Log = (*JetStream)(nil)
+var _ Pipelined = (*JetStream)(nil)
 
 // Open connects to (or starts) JetStream and creates or reuses the stream.
 func Open(ctx context.Context, o Options) (*JetStream, error) {
@@ -129,7 +143,7 @@ func Open(ctx context.Context, o Options) (*JetStream, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	j := &JetStream{o: o, logger: o.Logger.With("component", "log", "stream", o.Stream)}
+	j := &JetStream{o: o, logger: o.Logger.With("component", "log", "stream", o.Stream), closing: make(chan struct{})}
 
 	var err error
 	if o.URL == "" {
@@ -245,6 +259,12 @@ func (j *JetStream) setup(ctx context.Context) error {
 	j.group = binary.LittleEndian.Uint64(seed[:])
 	j.hdr = nats.Header{}
 	j.msg = nats.Msg{Subject: j.o.Subject, Header: j.hdr}
+	j.inbox = j.nc.NewInbox() + "."
+	j.idPrefix = fmt.Sprintf("omendb-%x-", seed)
+	j.acks = make(chan *nats.Msg, maxInFlight)
+	if j.ackSub, err = j.nc.ChanSubscribe(j.inbox+"*", j.acks); err != nil {
+		return fmt.Errorf("log: subscribe to acknowledgements: %w", err)
+	}
 	return nil
 }
 
@@ -259,26 +279,14 @@ func (j *JetStream) MaxChunk() int { return j.maxChunk }
 // made it. An error wrapping ErrFenced means another writer appended to the
 // stream: then every later Append fails with ErrFenced until Resync.
 func (j *JetStream) Append(ctx context.Context, r *Record) (Offset, error) {
-	if err := j.ready(ctx); err != nil {
+	p, err := j.StartAppend(ctx, r)
+	if err != nil {
 		return 0, err
 	}
-	j.buf = appendRecordMessage(j.buf[:0], r)
-	if err := j.checkSpace(len(j.buf)); err != nil {
-		return 0, err
+	off, err := p.Wait()
+	if err != nil {
+		j.Recover(ctx)
 	}
-	// Kept for this process's readers from before the first message is
-	// sent: they may read it before the acknowledgement arrives.
-	expect := j.recent.put(Offset(j.lastSeq+uint64(j.parts(len(j.buf)))), r, j.buf[headerLen:len(j.buf)-trailerLen])
-	if len(j.buf) <= j.maxChunk {
-		off, err := j.publish(ctx, j.buf)
-		j.recent.settle(expect, off, err)
-		return off, err
-	}
-	off, err := j.appendChunked(ctx)
-	if cap(j.buf) > keepBuffer {
-		j.buf = nil // do not pin one huge record's buffer for ever
-	}
-	j.recent.settle(expect, off, err)
 	return off, err
 }
 
@@ -349,34 +357,13 @@ func (j *JetStream) appendChunked(ctx context.Context) (Offset, error) {
 }
 
 // publish stores one message, expecting the stream's last sequence to be
-// j.lastSeq.
+// j.lastSeq, and waits for it. No append may be in flight.
 func (j *JetStream) publish(ctx context.Context, data []byte) (Offset, error) {
-	j.seqBuf = strconv.AppendUint(j.seqBuf[:0], j.lastSeq, 10)
-	j.hdr[jetstream.ExpectedLastSeqHeader] = []string{string(j.seqBuf)}
-	j.msg.Data = data
-	ack, err := j.js.PublishMsg(ctx, &j.msg)
-	j.msg.Data = nil
+	off, err := j.send(ctx, data, 0, false).Wait()
 	if err != nil {
-		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
-			err = fmt.Errorf("%w (expected last sequence %d): %w", ErrFenced, j.lastSeq, err)
-			j.fenced = err
-		} else {
-			err, j.suspect = j.spaceError(err)
-			err = fmt.Errorf("log: publish: %w", err)
-			j.stale = true
-		}
-		return 0, err
+		j.Recover(ctx)
 	}
-	if ack.Sequence != j.lastSeq+1 {
-		// Cannot happen with the expected-last-sequence check; refuse to
-		// continue rather than hand out a wrong offset.
-		j.fenced = fmt.Errorf("%w: acknowledged sequence %d, expected %d", ErrFenced, ack.Sequence, j.lastSeq+1)
-		return 0, j.fenced
-	}
-	j.lastSeq = ack.Sequence
-	return Offset(ack.Sequence), nil
+	return off, err
 }
 
 // Resync makes a fenced writer usable again by adopting the stream's current
@@ -384,12 +371,16 @@ func (j *JetStream) publish(ctx context.Context, data []byte) (Offset, error) {
 // be the sole writer again (the usual answer to ErrFenced is to stop
 // writing). It returns Last. Same goroutine as Append.
 func (j *JetStream) Resync(ctx context.Context) (Offset, error) {
+	j.drain()
 	s, err := j.js.Stream(ctx, j.o.Stream)
 	if err != nil {
 		return 0, fmt.Errorf("log: resync: %w", err)
 	}
+	j.pmu.Lock()
+	j.broken = nil
+	j.pmu.Unlock()
 	j.lastSeq = s.CachedInfo().State.LastSeq
-	j.fenced, j.stale = nil, false
+	j.fenced, j.stale, j.halted = nil, false, nil
 	return j.Last(ctx)
 }
 
@@ -518,6 +509,14 @@ func (j *JetStream) recordAtOrBefore(ctx context.Context, seq, first uint64) (Of
 // to flush and shut down. Iterators should be closed first; ones still open
 // return errors afterwards.
 func (j *JetStream) Close() error {
+	select {
+	case <-j.closing:
+	default:
+		close(j.closing)
+	}
+	if j.ackSub != nil {
+		_ = j.ackSub.Unsubscribe()
+	}
 	if j.nc != nil {
 		j.nc.Close()
 	}

@@ -85,6 +85,38 @@ type Log interface {
 	Close() error
 }
 
+// Pipelined is a Log that can have several appends in flight: a record is
+// sent while its predecessors are being stored and synced. Records are
+// stored in the order they were started, and a record is never stored
+// unless every record started before it is (each message carries the
+// expected last sequence its predecessor will leave).
+//
+// StartAppend and Recover are called by the goroutine that would call
+// Append; the Pendings' Waits in StartAppend order, by one goroutine at a
+// time (it may be another one). Append must not be called while appends are
+// in flight.
+type Pipelined interface {
+	Log
+	// StartAppend sends r and returns without waiting for it to be durable.
+	// After a failed append (reported by Wait, or a failed StartAppend),
+	// it refuses until Recover.
+	StartAppend(ctx context.Context, r *Record) (Pending, error)
+	// Recover waits for the appends in flight, then makes the writer usable
+	// again after a failed one, as a failed Append would have (the next
+	// append re-reads where the log ends). It returns the failure it
+	// recovered from, nil if there was none.
+	Recover(ctx context.Context) error
+}
+
+// Pending is an append in flight.
+type Pending interface {
+	// Wait returns the record's offset once it is durable, or the error
+	// that ended the append. Once one append failed, every append in flight
+	// after it fails too (it may have been stored: its outcome is unknown,
+	// like that of any failed append not wrapping ErrFenced).
+	Wait() (Offset, error)
+}
+
 // Iterator reads records in offset order.
 type Iterator interface {
 	// Next returns the next record. With a context that has no deadline it

@@ -20,11 +20,20 @@ import (
 // One goroutine (run) takes commit requests in arrival order, validates each
 // against the row state plus every transaction validated before it that is
 // not applied yet (pending), and appends the accepted ones as one record.
-// While an append is in flight new requests queue up; the next record takes
+// While appends are in flight new requests queue up; the next record takes
 // them all, so concurrent commits share a JetStream round trip and fsync.
-// A second goroutine (acks) waits for the materializer to apply each record
-// and only then answers its transactions, so a client that is told "COMMIT"
-// reads its own writes.
+// With a log.Pipelined log up to SetMaxInFlight records are in flight: run
+// sends record k+1 (log.Pipelined.StartAppend) while k is being stored and
+// synced. A second goroutine (acks) waits for each record's append in order,
+// applies it to the row store and only then answers its transactions, so a
+// client that is told "COMMIT" reads its own writes, and no record is
+// answered before the ones sent ahead of it. When an append fails, every
+// record sent after it fails too (it may have been validated against the
+// failed one's writes; the log refuses to store it after a missing
+// predecessor): acks fails the rest of that gen, and run, before it
+// validates the next batch, waits until acks has answered everything sent,
+// recovers the log writer and waits for the row state to reflect the log
+// (recoverPipeline).
 type Committer struct {
 	log    log.Log
 	store  *Store
@@ -34,6 +43,21 @@ type Committer struct {
 	applied chan appended
 	closed  chan struct{}
 	wg      sync.WaitGroup
+	// slots holds a token per append in flight (at most maxInFlight);
+	// acks signals freed after it took one out.
+	slots chan struct{}
+	freed chan struct{}
+	// service is the moving average of a record's append time (ns)
+	// counted from when the disk could start on it: the later of its
+	// send and its predecessor's acknowledgement (acks only writes it).
+	service atomic.Int64
+	// broken is set by acks when a pipelined append failed: run recovers
+	// (recoverPipeline) before it validates the next batch.
+	broken atomic.Bool
+	// gen counts recoveries (run only); a batch carries the gen it was
+	// sealed in, and acks fails every batch of a gen after its first
+	// failure.
+	gen uint64
 
 	mu      sync.Mutex
 	pending map[pendKey]uint64 // written key → batch sequence
@@ -55,7 +79,16 @@ type Committer struct {
 
 	// MaxBatch bounds the transactions in one record.
 	MaxBatch int
-	stats    CommitStats
+	// maxInFlight bounds the records being appended at once when the log
+	// is a log.Pipelined (SetMaxInFlight).
+	maxInFlight atomic.Int32
+	// OnDurable, if set (before the first commit), is called on the acks
+	// goroutine with every durable record, in offset order, before the
+	// row store applies it and its transactions are answered: the column
+	// store's materializer takes it from there (materializer.Direct). It
+	// must not block.
+	OnDurable func(e log.Entry)
+	stats     CommitStats
 }
 
 // CommitStats counts the committer's work.
@@ -134,16 +167,17 @@ type commitReq struct {
 // Early lock release: a transaction may release its row locks once it is
 // sealed into a batch (CommitOptions.Placed), before the record is durable.
 // Its place in the log order is then fixed: every transaction validated
-// later goes into a later record, records are appended one after another,
-// and a record is acknowledged only after the earlier ones. A transaction
-// that read such a not yet durable write (through the lock it then took)
-// names the batch in CommitOptions.After: it is rejected (40001) if that
-// batch failed, so it is never acknowledged unless its predecessor is
-// durable.
+// later goes into a later record, records are stored in order (never one
+// without those sealed before it), and a record is acknowledged only after
+// the earlier ones. A transaction that read such a not yet durable write
+// (through the lock it then took) names the batch in CommitOptions.After:
+// it is rejected (40001) if that batch failed — or fails with it, if its
+// own record was already sent — so it is never acknowledged unless its
+// predecessor is durable.
 type Batch struct {
 	seq   uint64
-	off   uint64       // the record's offset; written by run before the outcome
-	state atomic.Int32 // batchInFlight, batchApplied, batchFailed
+	off   atomic.Uint64 // the record's offset; stored before the outcome
+	state atomic.Int32  // batchInFlight, batchApplied, batchFailed
 	done  chan struct{}
 }
 
@@ -189,6 +223,10 @@ func (b *Batch) Wait(ctx context.Context) error {
 	return nil
 }
 
+// errEarlierAppendFailed fails a pipelined record that was sent while an
+// earlier one was in flight whose append then failed.
+var errEarlierAppendFailed = errors.New("an earlier log append failed")
+
 // errPredecessorFailed rejects a transaction that read a write of a batch
 // whose append failed.
 var errPredecessorFailed = serializationFailure("a failed commit of a transaction whose write it read")
@@ -222,6 +260,13 @@ type appended struct {
 	err   error
 	start time.Time
 	rec   *log.Record
+	// wait, for a pipelined append, returns off and err (acks calls it,
+	// then frees the slot).
+	wait log.Pending
+	gen  uint64
+	// sync, if set, is closed by acks when it reaches it: everything sent
+	// before is answered.
+	sync chan struct{}
 }
 
 // NewCommitter starts a committer appending to l and waiting for st.
@@ -232,12 +277,30 @@ func NewCommitter(l log.Log, st *Store, logger *slog.Logger) *Committer {
 	c := &Committer{
 		log: l, store: st, logger: logger,
 		reqs: make(chan *commitReq, 4096), applied: make(chan appended, 64), closed: make(chan struct{}),
+		slots: make(chan struct{}, maxSlots), freed: make(chan struct{}, maxSlots),
 		pending: map[pendKey]uint64{}, batches: map[uint64][]pendKey{}, MaxBatch: 2048, pendTables: map[uint32]int{},
+		gen: 1,
 	}
+	c.maxInFlight.Store(DefaultMaxInFlight)
 	c.wg.Add(2)
 	go c.run()
 	go c.acks()
 	return c
+}
+
+// DefaultMaxInFlight is SetMaxInFlight's default: one record being stored
+// and synced while the next one is sent.
+const DefaultMaxInFlight = 2
+
+// maxSlots bounds SetMaxInFlight.
+const maxSlots = 8
+
+// SetMaxInFlight bounds the records being appended at once when the log is
+// a log.Pipelined: 1 appends one after another (each record is sent once
+// the previous one is acknowledged). Safe at any time; it applies from the
+// next record.
+func (c *Committer) SetMaxInFlight(n int) {
+	c.maxInFlight.Store(int32(min(max(n, 1), maxSlots)))
 }
 
 // Stats returns the committer's counters.
@@ -292,6 +355,8 @@ func (c *Committer) run() {
 	defer c.wg.Done()
 	defer close(c.applied)
 	ctx := context.Background()
+	pl, pipelined := c.log.(log.Pipelined)
+	var lastSend time.Time
 	var batch []*commitReq
 	var txns []log.Txn
 	for {
@@ -301,6 +366,28 @@ func (c *Committer) run() {
 		case first = <-c.reqs:
 		case <-c.closed:
 			return
+		}
+		if c.broken.Load() {
+			c.recoverPipeline(pl)
+		}
+		// Take the append slot before validating: the requests that
+		// arrive while the earlier records are in flight join this one.
+		if pipelined {
+			select {
+			case c.slots <- struct{}{}:
+			case <-c.closed:
+				first.done <- commitResult{err: ErrClosed}
+				return
+			}
+			for len(c.slots) > int(c.maxInFlight.Load()) {
+				select {
+				case <-c.freed:
+				case <-c.closed:
+					first.done <- commitResult{err: ErrClosed}
+					return
+				}
+			}
+			c.holdBack(lastSend)
 		}
 		c.mu.Lock()
 		c.seq++
@@ -330,6 +417,9 @@ func (c *Committer) run() {
 		}
 		c.mu.Unlock()
 		if len(batch) == 0 {
+			if pipelined {
+				<-c.slots
+			}
 			continue
 		}
 		// The batch is sealed: its transactions' place in the log order
@@ -344,7 +434,20 @@ func (c *Committer) run() {
 			}
 		}
 		start := time.Now()
-		off, err := c.log.Append(ctx, &log.Record{Txns: append([]log.Txn(nil), txns...)})
+		// The log and the stores share the record, read-only.
+		rec := &log.Record{Txns: append([]log.Txn(nil), txns...)}
+		reqs := append([]*commitReq(nil), batch...)
+		var (
+			p   log.Pending
+			off log.Offset
+			err error
+		)
+		if pipelined {
+			lastSend = start
+			p, err = pl.StartAppend(ctx, rec)
+		} else {
+			off, err = c.log.Append(ctx, rec)
+		}
 		if err != nil {
 			c.logger.Error("log append failed", "err", err, "txns", len(batch))
 			if b != nil {
@@ -352,18 +455,75 @@ func (c *Committer) run() {
 				// that read this batch's writes must fail.
 				b.finish(batchFailed)
 			}
-			c.applied <- appended{seq: seq, batch: b, reqs: append([]*commitReq(nil), batch...), err: err}
-			c.resync()
+			if pipelined {
+				<-c.slots
+			}
+			c.applied <- appended{seq: seq, batch: b, reqs: reqs, err: err, gen: c.gen}
+			if pipelined {
+				c.recoverPipeline(pl)
+			} else {
+				c.resync()
+			}
 			continue
 		}
-		if b != nil {
-			b.off = uint64(off)
-		}
-		c.stats.Records.Add(1)
-		c.stats.Txns.Add(int64(len(batch)))
-		c.applied <- appended{off: off, seq: seq, batch: b, reqs: append([]*commitReq(nil), batch...), start: start,
-			rec: &log.Record{Txns: append([]log.Txn(nil), txns...)}}
+		c.applied <- appended{off: off, seq: seq, batch: b, reqs: reqs, start: start, rec: rec, wait: p, gen: c.gen}
 	}
+}
+
+// holdBack delays sealing a record while another one, sent at since, is in
+// flight, until about three quarters of an append's usual time after it:
+// sent then, the record still reaches the log before its predecessor's
+// sync ends (the disk never waits for the committer), and the requests that
+// arrive meanwhile join it rather than fill a record of their own (each
+// record costs a sync). It returns at once if the predecessor finishes
+// first.
+func (c *Committer) holdBack(since time.Time) {
+	if len(c.slots) <= 1 {
+		return
+	}
+	d := time.Until(since.Add(time.Duration(c.service.Load()) * 3 / 4))
+	if d < 20*time.Microsecond {
+		return
+	}
+	for drained := false; !drained; {
+		select {
+		case <-c.freed:
+		default:
+			drained = true
+		}
+	}
+	if len(c.slots) <= 1 { // finished before the drain
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.freed:
+	case <-c.closed:
+	}
+}
+
+// recoverPipeline makes the committer usable after a failed pipelined
+// append: it waits until acks has answered every batch sent so far (those
+// after the failure failed with it), recovers the log writer, starts a new
+// gen and waits for the row state to reflect the whole log (resync).
+func (c *Committer) recoverPipeline(pl log.Pipelined) {
+	done := make(chan struct{})
+	select {
+	case c.applied <- appended{sync: done}:
+	case <-c.closed:
+		return
+	}
+	select {
+	case <-done:
+	case <-c.closed:
+		return
+	}
+	_ = pl.Recover(context.Background()) // nothing in flight: reports the failure acks logged
+	c.gen++
+	c.broken.Store(false)
+	c.resync()
 }
 
 // resync waits after a failed append until the row state reflects the whole
@@ -390,14 +550,60 @@ func (c *Committer) resync() {
 
 func (c *Committer) acks() {
 	defer c.wg.Done()
+	failedGen := uint64(0) // the gen whose append failed (0: none)
+	var failedErr error    // and how
+	var lastDone time.Time // when the previous pipelined append returned
 	for a := range c.applied {
+		if a.sync != nil {
+			close(a.sync)
+			continue
+		}
+		if a.wait != nil {
+			a.off, a.err = a.wait.Wait()
+			<-c.slots
+			select {
+			case c.freed <- struct{}{}:
+			default:
+			}
+			now := time.Now()
+			if a.err == nil {
+				d := now.Sub(a.start)
+				if lastDone.After(a.start) {
+					d = now.Sub(lastDone)
+				}
+				old := c.service.Load()
+				c.service.Store(old - old/8 + int64(d)/8)
+			}
+			lastDone = now
+			if a.err == nil && a.gen == failedGen {
+				// Sealed before an earlier record of its gen failed: it
+				// may have been validated against that record's writes.
+				a.err = fmt.Errorf("%w: %w", errEarlierAppendFailed, failedErr)
+			}
+			if a.err != nil && a.gen != failedGen {
+				c.logger.Error("log append failed", "err", a.err, "txns", len(a.reqs))
+				failedGen, failedErr = a.gen, a.err
+				c.broken.Store(true)
+			}
+		} else if a.err != nil {
+			failedGen, failedErr = a.gen, a.err
+		}
 		if a.err == nil {
+			if a.batch != nil {
+				a.batch.off.Store(uint64(a.off))
+			}
+			c.stats.Records.Add(1)
+			c.stats.Txns.Add(int64(len(a.reqs)))
 			// The record is durable. The committer is the log's only writer
 			// (appends are fenced on the expected last sequence), so every
 			// earlier record is applied or being applied: apply this one
 			// now rather than wait for the log to deliver it back.
+			e := log.Entry{Offset: a.off, Time: time.Now(), Record: a.rec}
+			if c.OnDurable != nil {
+				c.OnDurable(e)
+			}
 			if c.store.Applied() < a.off && c.store.Applied() >= c.lastOff {
-				if err := c.store.Apply(log.Entry{Offset: a.off, Time: time.Now(), Record: a.rec}); err != nil {
+				if err := c.store.Apply(e); err != nil {
 					c.logger.Error("applying own record", "offset", uint64(a.off), "err", err)
 				}
 			}
@@ -558,8 +764,8 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 				if base == 0 {
 					base = snap
 				}
-				if after != nil && after.off > base {
-					base = after.off
+				if after != nil {
+					base = max(base, after.off.Load())
 				}
 				if lastWrite > base { // else nothing of the table changed after base
 					if v := t.latest(p.Key); v != nil {

@@ -43,11 +43,14 @@
 // 40001 for a write-write conflict, 23505 for a concurrent insert of the
 // same key — and appends the transaction, together with every other
 // transaction validated meanwhile, as one log record (group commit: one
-// JetStream round trip and one fsync for the group). Once the record is
-// durable the committer applies it to the Store (it is the log's only
-// writer: appends are fenced on the expected last sequence) and only then
-// answers the client, so an acknowledged commit is durable and visible to
-// the session's next statement. Each pending row carries the offset it was
+// JetStream round trip and one fsync for the group). Appends are pipelined
+// (Committer.SetMaxInFlight, log.Pipelined): the next group is validated and
+// sent while the previous one is stored and synced; records are answered
+// strictly in log order, and a failed append fails every group sent after
+// it. Once the record is durable the committer applies it to the Store (it
+// is the log's only writer: appends are fenced on the expected last
+// sequence) and only then answers the client, so an acknowledged commit is
+// durable and visible to the session's next statement. Each pending row carries the offset it was
 // based on (PendingRow.Base), so a row re-read after waiting for its lock
 // (LockTable, READ COMMITTED) validates against the version it re-read.
 // Early lock release (Batch, CommitOptions, LockTable.ReleaseEarly): a
@@ -56,9 +59,11 @@
 // the record is durable; its writes of those rows stay in the LockTable as
 // pending versions until the batch is applied. The next holder reads the
 // pending version and names the batch (PendingRow.After, CommitOptions.
-// After): batches are appended one after another and validated only after
-// every earlier append returned, so a dependent is rejected (40001) when
-// its predecessor's append failed and is otherwise acknowledged after it.
+// After): batches are stored in the order they were sealed, and a
+// dependent fails when its predecessor's append failed — rejected (40001)
+// if validated after the failure was known, failed with it if its own
+// record was already sent behind it (a failure fails the whole pipeline
+// after it) — and is otherwise acknowledged after it.
 // Bulk write sets (at least bigWrites rows to a table: COPY, snapshot
 // chunks) stay pending as a whole instead of key by key, and keys of a
 // table that no record changed after the write's base are not looked up.

@@ -50,6 +50,7 @@ func runBenchCommit(ctx context.Context, args []string) error {
 	omendbURL := fs.String("url", "", "benchmark a running OmenDB at this URL instead of starting one")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	unsafe := fs.Bool("unsafe-no-fsync", false, "diagnostic: run OmenDB without fsync (not a fair comparison)")
+	inFlight := fs.String("in-flight", "", "OmenDB's log appends in flight, e.g. 1,2: each value runs as its own system (omendb/if=N) side by side; default: the committer's default")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,13 +68,14 @@ func runBenchCommit(ctx context.Context, args []string) error {
 		conns = append(conns, n)
 	}
 	type system struct {
-		name string
-		url  string
+		name     string
+		url      string
+		inFlight int // OmenDB's appends in flight (0: leave the committer's setting)
 	}
 	var systems []system
 	var srv *server.Server
 	if *omendbURL != "" {
-		systems = append(systems, system{"omendb", *omendbURL})
+		systems = append(systems, system{name: "omendb", url: *omendbURL})
 	} else {
 		dir, err := os.MkdirTemp("", "omendb-bench-commit")
 		if err != nil {
@@ -91,7 +93,20 @@ func runBenchCommit(ctx context.Context, args []string) error {
 		if err := srv.WaitReady(ctx); err != nil {
 			return err
 		}
-		systems = append(systems, system{"omendb", fmt.Sprintf("postgres://omendb@%s/omendb?sslmode=disable", srv.Addr())})
+		url := fmt.Sprintf("postgres://omendb@%s/omendb?sslmode=disable", srv.Addr())
+		if *inFlight == "" {
+			systems = append(systems, system{name: "omendb", url: url})
+		}
+		for _, s := range strings.Split(*inFlight, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				return fmt.Errorf("bad --in-flight %q", *inFlight)
+			}
+			systems = append(systems, system{name: fmt.Sprintf("omendb/if=%d", n), url: url, inFlight: n})
+		}
 	}
 	if !*noPG {
 		fmt.Fprintln(os.Stderr, "bench commit: starting PostgreSQL 15 (fsync on, synchronous_commit on)")
@@ -100,21 +115,25 @@ func runBenchCommit(ctx context.Context, args []string) error {
 			return fmt.Errorf("starting PostgreSQL: %w", err)
 		}
 		defer pg.Close()
-		systems = append(systems, system{"postgres", pg.ConnString()})
+		systems = append(systems, system{name: "postgres", url: pg.ConnString()})
 	}
 	var results []commitResult
 	for _, n := range conns {
 		for _, sys := range systems {
 			fmt.Fprintf(os.Stderr, "bench commit: %s, %d connections, %s ...\n", sys.name, n, *dur)
 			var recs0, txns0 int64
-			if sys.name == "omendb" && srv != nil {
+			isOmen := strings.HasPrefix(sys.name, "omendb")
+			if isOmen && srv != nil {
+				if sys.inFlight > 0 {
+					srv.Committer.SetMaxInFlight(sys.inFlight)
+				}
 				recs0, txns0 = srv.Committer.Stats().Records.Load(), srv.Committer.Stats().Txns.Load()
 			}
 			r, err := commitLevel(ctx, sys.url, sys.name, n, *dur)
 			if err != nil {
 				return fmt.Errorf("%s at %d connections: %w", sys.name, n, err)
 			}
-			if sys.name == "omendb" && srv != nil {
+			if isOmen && srv != nil {
 				if recs := srv.Committer.Stats().Records.Load() - recs0; recs > 0 {
 					r.TxnsPerRecord = float64(srv.Committer.Stats().Txns.Load()-txns0) / float64(recs)
 				}
@@ -138,6 +157,9 @@ func commitLevel(ctx context.Context, url, name string, n int, dur time.Duration
 		return commitResult{}, err
 	}
 	table := fmt.Sprintf("bench_commit_%d", n)
+	if i := strings.IndexByte(name, '='); i >= 0 { // omendb/if=N: a table per system
+		table += "_if" + name[i+1:]
+	}
 	if _, err := setup.Exec(ctx, "DROP TABLE IF EXISTS "+table); err != nil {
 		return commitResult{}, err
 	}
@@ -195,26 +217,24 @@ func commitLevel(ctx context.Context, url, name string, n int, dur time.Duration
 
 func printCommitTable(rs []commitResult) {
 	fmt.Printf("durable single-row INSERT commits (%d cores, %s)\n", runtime.NumCPU(), time.Now().Format("2006-01-02"))
-	fmt.Printf("%-6s %-9s %12s %9s %9s %9s %12s\n", "conns", "system", "commits/s", "p50 ms", "p99 ms", "failures", "txns/fsync")
+	fmt.Printf("%-6s %-12s %12s %9s %9s %9s %12s\n", "conns", "system", "commits/s", "p50 ms", "p99 ms", "failures", "txns/fsync")
 	byConns := map[int]map[string]commitResult{}
 	for _, r := range rs {
 		group := ""
 		if r.TxnsPerRecord > 0 {
 			group = fmt.Sprintf("%.1f", r.TxnsPerRecord)
 		}
-		fmt.Printf("%-6d %-9s %12.0f %9.2f %9.2f %9d %12s\n", r.Conns, r.System, r.PerSec, r.P50Ms, r.P99Ms, r.Failures, group)
+		fmt.Printf("%-6d %-12s %12.0f %9.2f %9.2f %9d %12s\n", r.Conns, r.System, r.PerSec, r.P50Ms, r.P99Ms, r.Failures, group)
 		if byConns[r.Conns] == nil {
 			byConns[r.Conns] = map[string]commitResult{}
 		}
 		byConns[r.Conns][r.System] = r
 	}
 	fmt.Println("ratios (omendb / postgres):")
-	for _, r := range rs {
-		m := byConns[r.Conns]
-		o, okO := m["omendb"]
-		p, okP := m["postgres"]
-		if r.System == "omendb" && okO && okP && p.PerSec > 0 {
-			fmt.Printf("  %d conns: throughput %.2fx, p50 latency %.2fx\n", r.Conns, o.PerSec/p.PerSec, o.P50Ms/p.P50Ms)
+	for _, o := range rs {
+		p, okP := byConns[o.Conns]["postgres"]
+		if strings.HasPrefix(o.System, "omendb") && okP && p.PerSec > 0 {
+			fmt.Printf("  %d conns, %s: throughput %.2fx, p50 latency %.2fx\n", o.Conns, o.System, o.PerSec/p.PerSec, o.P50Ms/p.P50Ms)
 		}
 	}
 }
