@@ -37,7 +37,12 @@
 // themselves are kept once, in a byte arena per segment, and every hit is
 // checked against them (keys whose hash is taken go to a small string map).
 //
-// Concurrency: Apply runs on the materializer goroutine. A full segment of
+// Concurrency: Apply runs on the materializer's goroutines (its follower
+// or its feeder, one at a time). TryApply is the committer's inline path
+// (materializer.Direct, before the commit is acknowledged): it applies a
+// record of at most TryApplyMaxOps row operations only if it can take the
+// apply lock and every table's lock without waiting — a scan holding a
+// table's read lock never delays a commit — and otherwise changes nothing. A full segment of
 // DefaultSegmentRows rows is sealed by the store's sealer goroutine, off the
 // materializer's: it builds the Arrow columns from the rows (which no
 // longer change) without the table's lock and publishes them under it;

@@ -205,13 +205,107 @@ func (s *Store) apply(e log.Entry) error {
 		}
 	}
 	unlock()
+	s.publish(off, e.Time)
+	return nil
+}
+
+// publish makes off the applied offset and wakes the readers waiting for
+// it. applyMu is held.
+func (s *Store) publish(off uint64, at time.Time) {
 	s.applied.Store(off)
-	s.lastTime.Store(e.Time.UnixMicro())
+	s.lastTime.Store(at.UnixMicro())
 	s.waitMu.Lock()
 	close(s.waitCh)
 	s.waitCh = make(chan struct{})
 	s.waitMu.Unlock()
-	return nil
+}
+
+// TryApplyMaxOps is the largest record TryApply takes: a larger one costs
+// its caller (the committer's acknowledgement) more than a hand-off to
+// the materializer's goroutine.
+const TryApplyMaxOps = 256
+
+// TryApply applies e, the record right after the applied offset, only if it
+// can without waiting: it holds no lock another goroutine holds (a scan's
+// read lock on one of its tables, a checkpoint's capture), it has at most
+// TryApplyMaxOps operations and all are row operations (inserts, updates,
+// deletes), and the open segments of its tables have room for its rows (no
+// seal, no new segment). Otherwise it changes nothing and returns false:
+// the caller hands e to Apply on another goroutine. The committer's acknowledgement
+// path calls it (materializer.Materializer.Direct), so that a commit's
+// rows reach the column store before the commit is acknowledged without
+// waiting for a scan to finish.
+func (s *Store) TryApply(e log.Entry) (bool, error) {
+	n := 0
+	for ti := range e.Record.Txns {
+		for oi := range e.Record.Txns[ti].Ops {
+			switch e.Record.Txns[ti].Ops[oi].Kind {
+			case log.OpInsert, log.OpUpdate, log.OpDelete:
+			default:
+				return false, nil
+			}
+			n++
+		}
+	}
+	if n > TryApplyMaxOps || !s.applyMu.TryLock() {
+		return false, nil
+	}
+	defer s.applyMu.Unlock()
+	off := uint64(e.Offset)
+	if off <= s.applied.Load() {
+		return false, nil
+	}
+	// Lock every table the record writes (usually one) or none.
+	var locked []*Table
+	unlock := func() {
+		for _, t := range locked {
+			t.mu.Unlock()
+		}
+	}
+	table := func(id uint32) *Table {
+		for _, t := range locked {
+			if t.ID == id {
+				return t
+			}
+		}
+		return nil
+	}
+	for ti := range e.Record.Txns {
+		for oi := range e.Record.Txns[ti].Ops {
+			id := e.Record.Txns[ti].Ops[oi].Table
+			if table(id) != nil {
+				continue
+			}
+			t := s.Table(id)
+			if t == nil || !t.mu.TryLock() {
+				unlock() // a missing table: Apply reports it
+				return false, nil
+			}
+			locked = append(locked, t)
+		}
+	}
+	// A full open segment is sealed and replaced by a new one (a
+	// segment-sized allocation, and a seal if the sealer is behind): not
+	// on the caller's time. n bounds the rows the record appends per table.
+	for _, t := range locked {
+		if k := len(t.segs); k > 0 && (t.segs[k-1].sealed || len(t.segs[k-1].Ins)+n > s.segmentRows) {
+			unlock()
+			return false, nil
+		}
+	}
+	for ti := range e.Record.Txns {
+		txn := &e.Record.Txns[ti]
+		for oi := range txn.Ops {
+			op := &txn.Ops[oi]
+			if err := table(op.Table).applyRow(s, off, op); err != nil {
+				unlock()
+				return false, fmt.Errorf("olap: apply offset %d txn %d op %d: %w", off, txn.ID, oi, err)
+			}
+		}
+	}
+	unlock()
+	s.publish(off, e.Time)
+	return true, nil
 }
 
 func (s *Store) applyOp(off uint64, op *log.Op) error {

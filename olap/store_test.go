@@ -96,7 +96,19 @@ func TestVisibilityModel(t *testing.T) {
 				model[k] = append(model[k], &version{begin: off, row: row})
 			}
 		}
-		if err := st.Apply(log.Entry{Offset: log.Offset(off), Record: &log.Record{Txns: []log.Txn{{Ops: ops}}}}); err != nil {
+		// Half the records go through TryApply (the committer's inline
+		// path), which must apply exactly as Apply does or not at all.
+		e := log.Entry{Offset: log.Offset(off), Record: &log.Record{Txns: []log.Txn{{Ops: ops}}}}
+		if r.Intn(2) == 0 {
+			done, err := st.TryApply(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if done && st.Applied() != e.Offset {
+				t.Fatalf("TryApply applied offset %d but the store is at %d", off, st.Applied())
+			}
+		}
+		if err := st.Apply(e); err != nil {
 			t.Fatal(err)
 		}
 		if step%40 == 0 || step == 399 {
@@ -181,3 +193,73 @@ func rowString(row []types.Value) string {
 }
 
 func mathFloat(f float64) uint64 { return math.Float64bits(f) }
+
+// TestTryApply: TryApply applies a record of row operations at once, and
+// changes nothing (returning false) when it would have to wait for a
+// scan's lock or the record holds anything but row operations.
+func TestTryApply(t *testing.T) {
+	st := New(nil, 0)
+	defer st.Close()
+	def := testTable()
+	rec := func(ops ...log.Op) *log.Record { return &log.Record{Txns: []log.Txn{{Ops: ops}}} }
+	if err := st.Apply(log.Entry{Offset: 1, Record: rec(ddl(&catalog.Change{Kind: catalog.CreateTable, Table: def}))}); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewSource(1))
+	ins := func(k int) log.Op {
+		return log.Op{Kind: log.OpInsert, Table: def.ID, Key: []byte(fmt.Sprint(k)), Vals: randRow(r, k)}
+	}
+	if ok, err := st.TryApply(log.Entry{Offset: 2, Record: rec(ins(1), ins(2))}); !ok || err != nil || st.Applied() != 2 {
+		t.Fatalf("TryApply: %v, %v, applied %d; want it applied at 2", ok, err, st.Applied())
+	}
+	tb := st.Table(def.ID)
+	// A scan holds the table's read lock: TryApply must not wait for it.
+	inScan, release, scanned := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(scanned)
+		tb.Read(func() { close(inScan); <-release })
+	}()
+	<-inScan
+	if ok, err := st.TryApply(log.Entry{Offset: 3, Record: rec(ins(3))}); ok || err != nil || st.Applied() != 2 {
+		t.Fatalf("TryApply during a scan: %v, %v, applied %d; want nothing applied", ok, err, st.Applied())
+	}
+	close(release)
+	<-scanned
+	// DDL and truncates are left to Apply.
+	if ok, _ := st.TryApply(log.Entry{Offset: 3, Record: rec(ins(3), log.Op{Kind: log.OpTruncate, Table: def.ID})}); ok {
+		t.Fatal("TryApply applied a truncate")
+	}
+	big := make([]log.Op, TryApplyMaxOps+1)
+	for i := range big {
+		big[i] = ins(10 + i)
+	}
+	if ok, _ := st.TryApply(log.Entry{Offset: 3, Record: rec(big...)}); ok {
+		t.Fatal("TryApply applied a record over TryApplyMaxOps")
+	}
+	if ok, err := st.TryApply(log.Entry{Offset: 3, Record: rec(ins(3))}); !ok || err != nil {
+		t.Fatalf("TryApply after the scan: %v, %v", ok, err)
+	}
+	if n := tb.Live(); n != 3 || st.Applied() != 3 {
+		t.Fatalf("%d live rows at offset %d, want 3 at 3", n, st.Applied())
+	}
+	// Already applied: nothing to do.
+	if ok, err := st.TryApply(log.Entry{Offset: 3, Record: rec(ins(4))}); ok || err != nil || tb.Live() != 3 {
+		t.Fatalf("TryApply of an applied offset: %v, %v, %d live rows", ok, err, tb.Live())
+	}
+	// A record that would fill the open segment past its size (a seal, a
+	// new segment) is left to Apply.
+	small := New(nil, 4)
+	defer small.Close()
+	if err := small.Apply(log.Entry{Offset: 1, Record: rec(ddl(&catalog.Change{Kind: catalog.CreateTable, Table: def}))}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := small.TryApply(log.Entry{Offset: 2, Record: rec(ins(1), ins(2), ins(3))}); !ok || err != nil {
+		t.Fatalf("TryApply into an empty table: %v, %v", ok, err)
+	}
+	if ok, _ := small.TryApply(log.Entry{Offset: 3, Record: rec(ins(4), ins(5))}); ok {
+		t.Fatal("TryApply filled a segment past its size")
+	}
+	if err := small.Apply(log.Entry{Offset: 3, Record: rec(ins(4), ins(5))}); err != nil || small.Table(def.ID).Live() != 5 {
+		t.Fatalf("Apply after TryApply refused: %v, %d live rows", err, small.Table(def.ID).Live())
+	}
+}

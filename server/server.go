@@ -120,6 +120,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go func() { defer s.wg.Done(); s.runRetention(runCtx) }()
 	s.OLAP = startOLAP(s, runCtx)
 	s.Committer = oltp.NewCommitter(l, s.Store, logger)
+	// The committer hands its durable records to the column store's
+	// materializer (no wait for the log to deliver them back).
+	s.Committer.OnDurable = s.OLAP.Mat.Direct
 	s.Engine = sql.NewEngine(s.Store, s.Committer, l, logger)
 	s.Sources = pgcdc.NewManager(s.Engine, logger)
 	s.wg.Add(1)
