@@ -19,9 +19,11 @@
 //	olap-<offset>-<table, 10 digits>.cols  Arrow IPC streams in frames
 //	olap-<offset>.manifest                 JSON + "crc32c <8 hex digits>\n"
 //
-// Data files are written through a chunked writeback (sync_linux.go) so
-// that the final fsync is short and the log's fsyncs are not queued behind
-// a whole checkpoint.
+// Data files are written with direct I/O in 256 KiB requests, one at a
+// time, where the file system allows it (sync_linux.go), else through the
+// page cache with a chunked writeback: the log's fsyncs on the same disk
+// never queue behind more than one such request, and the final fsync is
+// short.
 //
 // Functions may be called from any goroutine, but at most one writer per
 // directory at a time (the server's checkpointer).
@@ -98,7 +100,11 @@ func WritePaced(dir string, s *oltp.Store, pace float64) (*Manifest, error) {
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
 	// Flushed to disk as it grows, so that the final fsync is short.
-	st, err := s.WriteCheckpoint(newChunkSyncer(tmp, pace))
+	cs := newChunkSyncer(tmp, pace)
+	st, err := s.WriteCheckpoint(cs)
+	if err == nil {
+		err = cs.Flush()
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}

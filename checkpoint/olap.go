@@ -87,8 +87,9 @@ func WriteOLAP(dir string, s *olap.Store, pace float64) (*OLAPManifest, error) {
 	return m, nil
 }
 
-// writeFileAtomic writes one table file: temporary file (flushed to disk in
-// chunks as it grows, so the final fsync is short), fsync, rename. The
+// writeFileAtomic writes one table file: temporary file (written with
+// direct I/O, or flushed to disk in chunks as it grows, so the final fsync
+// is short; see chunkSyncer), fsync, rename. The
 // directory is fsynced with the manifest.
 func writeFileAtomic(dir, name string, pace float64, write func(io.Writer) (olap.TableCheckpoint, error)) (OLAPFile, error) {
 	tmp, err := os.CreateTemp(dir, name+".*.tmp")
@@ -96,7 +97,11 @@ func writeFileAtomic(dir, name string, pace float64, write func(io.Writer) (olap
 		return OLAPFile{}, err
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	st, err := write(newChunkSyncer(tmp, pace))
+	cs := newChunkSyncer(tmp, pace)
+	st, err := write(cs)
+	if err == nil {
+		err = cs.Flush()
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}

@@ -17,12 +17,14 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"runtime"
 	"strconv"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -71,6 +73,11 @@ type Capture struct {
 	Oldest uint64 // the store's Oldest(): a seeded store has no history below it
 	tables []*capTable
 	mem    memory.Allocator
+
+	// Scratch buffers of encodeSegment's key column, reused.
+	keyData  []byte
+	keyOffs  []int32
+	keyValid []byte
 }
 
 type capTable struct {
@@ -181,7 +188,8 @@ type tableJSON struct {
 	Live     int64          `json:"live"`
 }
 
-// WriteTable writes table i of the capture (in Tables order) to w.
+// WriteTable writes table i of the capture (in Tables order) to w. Calls
+// must not overlap: they share the capture's scratch buffers.
 func (c *Capture) WriteTable(i int, w io.Writer) (TableCheckpoint, error) {
 	ct := c.tables[i]
 	st := TableCheckpoint{Table: ct.def.ID, Segments: len(ct.segs), Live: ct.live}
@@ -252,43 +260,51 @@ func (c *Capture) encodeSegment(buf *bytes.Buffer, ct *capTable, cs *capSeg, pk 
 	}
 	binary.LittleEndian.PutUint32(head[1:], uint32(n))
 	buf.Write(head[:])
-	// Offsets stream.
-	ib := array.NewUint64Builder(c.mem)
-	ib.AppendValues(cs.ins, nil)
-	ins := ib.NewArray()
-	ib.Release()
-	db := array.NewUint64Builder(c.mem)
-	db.AppendValues(cs.del, nil)
-	del := db.NewArray()
-	db.Release()
-	kb := array.NewBinaryBuilder(c.mem, arrow.BinaryTypes.Binary)
+	// Offsets stream. The insert and delete offsets are written from the
+	// captured slices as they are (no copy); the keys are built in the
+	// capture's scratch buffers, reused from segment to segment: a
+	// checkpoint allocates little per segment, and nothing per row.
+	ins := uint64Array(cs.ins[:n])
+	del := uint64Array(cs.del[:n])
+	c.keyData, c.keyOffs = c.keyData[:0], append(c.keyOffs[:0], 0)
+	if nb := (n + 7) / 8; cap(c.keyValid) < nb {
+		c.keyValid = make([]byte, nb)
+	} else {
+		c.keyValid = c.keyValid[:nb]
+		clear(c.keyValid)
+	}
 	var live int64
-	var key []byte
 	for i := 0; i < n; i++ {
-		if cs.del[i] != 0 {
-			kb.AppendNull()
+		if cs.del[i] != 0 { // deleted: a null key
+			c.keyOffs = append(c.keyOffs, int32(len(c.keyData)))
 			continue
 		}
 		live++
 		if pk == nil {
 			if cs.keys == nil || cs.keys[i] == "" {
-				kb.Release()
 				ins.Release()
 				del.Release()
 				return 0, fmt.Errorf("live row %d has no key", i)
 			}
-			kb.Append([]byte(cs.keys[i]))
-			continue
+			c.keyData = append(c.keyData, cs.keys[i]...)
+		} else { // oltp.EncodeKey of the row, without materialising it
+			for _, col := range pk.Columns {
+				c.keyData = keycode.Append(c.keyData, cs.value(ct.def, i, col), ct.def.Columns[col].Type)
+			}
 		}
-		// oltp.EncodeKey of the row, without materialising it.
-		key = key[:0]
-		for _, col := range pk.Columns {
-			key = keycode.Append(key, cs.value(ct.def, i, col), ct.def.Columns[col].Type)
+		if len(c.keyData) > math.MaxInt32 {
+			ins.Release()
+			del.Release()
+			return 0, fmt.Errorf("segment keys exceed %d bytes", math.MaxInt32)
 		}
-		kb.Append(key)
+		c.keyOffs = append(c.keyOffs, int32(len(c.keyData)))
+		bitutil.SetBit(c.keyValid, i)
 	}
-	keys := kb.NewArray()
-	kb.Release()
+	keyData := array.NewData(arrow.BinaryTypes.Binary, n, []*memory.Buffer{
+		memory.NewBufferBytes(c.keyValid), memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(c.keyOffs)),
+		memory.NewBufferBytes(c.keyData)}, nil, n-int(live), 0)
+	keys := array.NewBinaryData(keyData)
+	keyData.Release()
 	offSchema := arrow.NewSchema([]arrow.Field{
 		{Name: "ins", Type: arrow.PrimitiveTypes.Uint64},
 		{Name: "del", Type: arrow.PrimitiveTypes.Uint64},
@@ -363,6 +379,13 @@ func (cs *capSeg) value(def *catalog.Table, i, c int) types.Value {
 		return cs.cols[c].Value(i)
 	}
 	return colValue(def, nil, c)
+}
+
+// uint64Array returns an Arrow array over v without copying it.
+func uint64Array(v []uint64) *array.Uint64 {
+	d := array.NewData(arrow.PrimitiveTypes.Uint64, len(v), []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Uint64Traits.CastToBytes(v))}, nil, 0, 0)
+	defer d.Release()
+	return array.NewUint64Data(d)
 }
 
 func writeStream(w io.Writer, mem memory.Allocator, sch *arrow.Schema, cols []arrow.Array, n int) error {

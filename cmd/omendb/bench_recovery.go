@@ -57,13 +57,22 @@ func runBenchRecovery(ctx context.Context, args []string) error {
 	rowsFlag := fs.String("rows", "1000000", "comma-separated row counts (e.g. 1000000,10000000)")
 	dirFlag := fs.String("dir", "", "work directory (default: a temporary one, removed afterwards)")
 	noPG := fs.Bool("no-postgres", false, "skip the PostgreSQL peer")
-	commits := fs.Int("commits", 2000, "single-row commits per latency measurement (idle, and during checkpoints)")
+	commits := fs.Int("commits", 2000, "idle single-row commits per latency measurement (rounds during checkpoints last one "+
+		"checkpoint of each store, and at least as many commits)")
 	jsonOut := fs.Bool("json", false, "print one JSON object per result")
 	restarts := fs.Int("restarts", 3, "restarts with a checkpoint (the median is reported; one without)")
-	reuse := fs.Bool("reuse", false, "with --dir: restart on the data a previous run left there (checkpoint restarts only; "+
-		"for comparing builds on identical data)")
+	reuse := fs.Bool("reuse", false, "with --dir: restart on the data a previous run left there (checkpoint restarts, then the "+
+		"commit p99 idle and during checkpoints; for comparing builds on identical data)")
+	var lo latencyOpts
+	fs.StringVar(&lo.during, "during", "both", "checkpoints run during the latency rounds: row, olap or both")
+	fs.StringVar(&lo.cpuProfile, "cpuprofile", "", "write a CPU profile of the commit latency measurement to this file")
+	fs.StringVar(&lo.trace, "trace", "", "write a runtime/trace of the first latency round (idle, then during checkpoints) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	lo.commits = *commits
+	if lo.during != "row" && lo.during != "olap" && lo.during != "both" {
+		return fmt.Errorf("--during: %q is not row, olap or both", lo.during)
 	}
 	var counts []int
 	for _, f := range strings.Split(*rowsFlag, ",") {
@@ -103,6 +112,9 @@ func runBenchRecovery(ctx context.Context, args []string) error {
 			sort.Float64s(ds)
 			r.ReadyCkptSec = ds[len(ds)/2]
 			fmt.Fprintf(os.Stderr, "omendb: %d rows, ready with a checkpoint in %.2f s (sorted)\n", n, ds)
+			if err := reuseCommitP99(ctx, data, &r, lo); err != nil {
+				return err
+			}
 			if !*noPG {
 				if err := benchRecoveryPG(ctx, n, &r); err != nil {
 					return fmt.Errorf("postgres, %d rows: %w", n, err)
@@ -111,7 +123,7 @@ func runBenchRecovery(ctx context.Context, args []string) error {
 			results = append(results, r)
 			continue
 		}
-		r, err := benchRecoveryOne(ctx, data, n, *commits, max(*restarts, 1))
+		r, err := benchRecoveryOne(ctx, data, n, max(*restarts, 1), lo)
 		if err != nil {
 			return fmt.Errorf("omendb, %d rows: %w", n, err)
 		}
@@ -218,7 +230,7 @@ func (t *timeline) print(ready, olapReady time.Duration, minflt, majflt int64) {
 	}
 }
 
-func benchRecoveryOne(ctx context.Context, data string, n, commits, restarts int) (recoveryResult, error) {
+func benchRecoveryOne(ctx context.Context, data string, n, restarts int, lo latencyOpts) (recoveryResult, error) {
 	r := recoveryResult{Rows: n}
 	os.Setenv("OMENDB_CHECKPOINT_INTERVAL", "") // the flag below decides
 	s, _, err := startBenchServer(ctx, data, -1)
@@ -239,83 +251,14 @@ func benchRecoveryOne(ctx context.Context, data string, n, commits, restarts int
 	}
 	r.LoadSeconds = time.Since(t0).Seconds()
 	fmt.Fprintf(os.Stderr, "omendb: loaded %d rows in %.1fs\n", n, r.LoadSeconds)
-	// Commit latency, idle and while checkpoints run back to back, in
-	// alternating rounds so that a change in the machine's load during the
-	// run affects both sides alike.
 	if err := s.OLAP.Store.WaitApplied(ctx, s.Store.Applied()); err != nil {
 		s.Close()
 		return r, err
 	}
-	const rounds = 4
-	next := n
-	measure := func(lat []time.Duration, k int) ([]time.Duration, error) {
-		for i := 0; i < k; i++ {
-			next++
-			st := time.Now()
-			if _, err := c.Exec(ctx, `INSERT INTO bench_rec VALUES ($1, $2, 'latency')`, next, next%1000); err != nil {
-				return lat, err
-			}
-			lat = append(lat, time.Since(st))
-		}
-		return lat, nil
-	}
-	var idle, during []time.Duration
-	var ckErr error
-	for round := 0; round < rounds && err == nil && ckErr == nil; round++ {
-		if idle, err = measure(idle, commits/rounds); err != nil {
-			break
-		}
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() { // row and column store checkpoints back to back, as the periodic loop writes them
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				st := time.Now()
-				m, err := s.Checkpoint()
-				if err != nil {
-					ckErr = err
-					return
-				}
-				if r.CheckpointSec == 0 && m != nil {
-					r.CheckpointSec = time.Since(st).Seconds()
-					r.CheckpointBytes = m.Bytes
-				}
-				st = time.Now()
-				om, err := s.CheckpointOLAP()
-				if err != nil {
-					ckErr = err
-					return
-				}
-				if r.OLAPCkptSec == 0 && om != nil {
-					r.OLAPCkptSec = time.Since(st).Seconds()
-					for _, f := range om.Files {
-						r.OLAPCkptBytes += f.Bytes
-					}
-				}
-			}
-		}()
-		during, err = measure(during, commits/rounds)
-		close(stop)
-		wg.Wait()
-	}
-	if err == nil {
-		err = ckErr
-	}
-	if err != nil {
+	if err := measureCommitP99(ctx, s, c, n, lo, &r); err != nil {
 		s.Close()
 		return r, err
 	}
-	p99 := func(lat []time.Duration) float64 {
-		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-		return float64(lat[len(lat)*99/100].Microseconds()) / 1000
-	}
-	r.P99IdleMs, r.P99CkptMs = p99(idle), p99(during)
 	if _, err := s.Checkpoint(); err != nil { // one at the very end
 		s.Close()
 		return r, err
