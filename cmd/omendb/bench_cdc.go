@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/omendb/omendb/ingest/pgcdc"
 	"github.com/omendb/omendb/internal/testpg"
 	"github.com/omendb/omendb/server"
 )
@@ -54,14 +55,24 @@ func runBenchCDC(ctx context.Context, args []string) error {
 	noPeer := fs.Bool("no-postgres", false, "skip the PostgreSQL logical replication peer")
 	jsonOut := fs.Bool("json", false, "print one JSON object per result")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	phase := fs.String("profile-phase", "all", "what --cpuprofile covers: all (the whole run), or only OmenDB's snapshot, stream (the burst) or lag phase")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	stopProfile, err := startCPUProfile(*cpuProfile)
-	if err != nil {
-		return err
+	prof := &phaseProfile{path: *cpuProfile, phase: *phase}
+	switch *phase {
+	case "all":
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+		prof.path = ""
+	case "snapshot", "stream", "lag":
+	default:
+		return fmt.Errorf("--profile-phase: want all, snapshot, stream or lag, not %q", *phase)
 	}
-	defer stopProfile()
+	defer prof.stop()
 	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, "bench cdc: "+f+"\n", a...) }
 	logf("starting the source PostgreSQL 15 (wal_level=logical)")
 	srcPG, err := testpg.StartServer(ctx, testpg.Options{Database: "bench", NoFsync: true,
@@ -126,12 +137,18 @@ func runBenchCDC(ctx context.Context, args []string) error {
 	}
 	r := cdcResult{System: "omendb", LagTargetRate: *rate}
 	logf("omendb: CREATE SOURCE (snapshot of %d rows)", *rows)
+	if err := prof.begin("snapshot"); err != nil {
+		srv.Close()
+		return err
+	}
 	start := time.Now()
 	if _, err := dst.Exec(ctx, fmt.Sprintf(`CREATE SOURCE bench FROM POSTGRES CONNECTION '%s' PUBLICATION 'pub'`, srcPG.ConnString())); err != nil {
 		srv.Close()
 		return err
 	}
-	err = cdcMeasure(ctx, src, dst, &r, start, *rows, *streamRows, *rate, *lagDur, logf)
+	stages := func(from time.Time) []pgcdc.TxnTiming { return srv.Sources.Timings("bench", from) }
+	err = cdcMeasure(ctx, src, dst, &r, start, *rows, *streamRows, *rate, *lagDur, logf, prof, stages)
+	prof.stop()
 	dst.Close(context.Background())
 	srv.Close()
 	if err != nil {
@@ -175,7 +192,7 @@ func runBenchCDC(ctx context.Context, args []string) error {
 		if _, err := sub.Exec(ctx, fmt.Sprintf(`CREATE SUBSCRIPTION s CONNECTION '%s' PUBLICATION pub`, srcPG.ConnString())); err != nil {
 			return err
 		}
-		if err := cdcMeasure(ctx, src, sub, &p, start, *rows, *streamRows, *rate, *lagDur, logf); err != nil {
+		if err := cdcMeasure(ctx, src, sub, &p, start, *rows, *streamRows, *rate, *lagDur, logf, nil, nil); err != nil {
 			return err
 		}
 		_, _ = sub.Exec(ctx, `DROP SUBSCRIPTION s`)
@@ -216,7 +233,38 @@ func waitCount(ctx context.Context, c *pgx.Conn, table string, want int64, timeo
 	}
 }
 
-func cdcMeasure(ctx context.Context, src, dst *pgx.Conn, r *cdcResult, start time.Time, rows, streamRows int64, rate int, lagDur time.Duration, logf func(string, ...any)) error {
+// phaseProfile profiles one phase of OmenDB's measurement (--profile-phase):
+// begin(name) starts the CPU profile when name is the chosen phase and
+// stops it when another phase begins. A nil *phaseProfile does nothing.
+type phaseProfile struct {
+	path, phase string
+	stopFn      func()
+}
+
+func (p *phaseProfile) begin(name string) error {
+	if p == nil || p.path == "" {
+		return nil
+	}
+	p.stop()
+	if name != p.phase {
+		return nil
+	}
+	stop, err := startCPUProfile(p.path)
+	if err != nil {
+		return err
+	}
+	p.stopFn = stop
+	return nil
+}
+
+func (p *phaseProfile) stop() {
+	if p != nil && p.stopFn != nil {
+		p.stopFn()
+		p.stopFn = nil
+	}
+}
+
+func cdcMeasure(ctx context.Context, src, dst *pgx.Conn, r *cdcResult, start time.Time, rows, streamRows int64, rate int, lagDur time.Duration, logf func(string, ...any), prof *phaseProfile, stages func(time.Time) []pgcdc.TxnTiming) error {
 	// Wait on the replication status rather than count(*), which would
 	// compete with the copy for the CPU.
 	doneQ := `SELECT count(*) = 0 FROM omendb_source_tables WHERE chunks_done < chunks_total`
@@ -239,6 +287,9 @@ func cdcMeasure(ctx context.Context, src, dst *pgx.Conn, r *cdcResult, start tim
 	r.SnapshotRows, r.SnapshotSecs = rows, time.Since(start).Seconds()
 	r.SnapshotRate = float64(rows) / r.SnapshotSecs
 	logf("%s: snapshot %d rows in %.1fs = %.0f rows/s", r.System, rows, r.SnapshotSecs, r.SnapshotRate)
+	if err := prof.begin("stream"); err != nil {
+		return err
+	}
 
 	// Streaming burst: 1000-row transactions from two connections.
 	const perTxn = 1000
@@ -279,6 +330,9 @@ func cdcMeasure(ctx context.Context, src, dst *pgx.Conn, r *cdcResult, start tim
 	// Lag at a steady rate: every 10 ms one transaction of rate/100 rows
 	// that also bumps tick.seq; a poller reads tick.seq and records, per
 	// newly visible seq, now − the time the source COMMIT returned.
+	if err := prof.begin("lag"); err != nil {
+		return err
+	}
 	perTick := max(1, rate/100)
 	var mu sync.Mutex
 	committed := map[int64]time.Time{}
@@ -318,6 +372,8 @@ func cdcMeasure(ctx context.Context, src, dst *pgx.Conn, r *cdcResult, start tim
 		}
 	}()
 	tick := time.NewTicker(10 * time.Millisecond)
+	var gcBefore runtime.MemStats
+	runtime.ReadMemStats(&gcBefore)
 	begin := time.Now()
 	var seq, sent int64
 	for time.Since(begin) < lagDur {
@@ -366,5 +422,59 @@ func cdcMeasure(ctx context.Context, src, dst *pgx.Conn, r *cdcResult, start tim
 		logf("%s: lag outlier %.1f ms, committed at %.3fs of the run, its poll took %.1f ms", r.System, samples[i].lag, samples[i].at, samples[i].poll)
 	}
 	logf("%s: lag at %.0f rows/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)", r.System, r.LagAchieved, r.LagP50Ms, r.LagP99Ms, r.LagMaxMs, r.LagSamples)
+	if stages != nil {
+		lagStages(stages(begin), begin, &gcBefore, logf)
+	}
 	return nil
+}
+
+// lagStages prints where OmenDB's streamed transactions of the lag phase
+// spent their time (pgcdc.TxnTiming, per stage p50/p99/max), the five
+// slowest with their stages, and the garbage collections of the phase
+// (the end of each, since the run began), to tell the cause of the p99.
+func lagStages(ts []pgcdc.TxnTiming, begin time.Time, before *runtime.MemStats, logf func(string, ...any)) {
+	if len(ts) == 0 {
+		return
+	}
+	stage := []struct {
+		name string
+		get  func(t *pgcdc.TxnTiming) time.Duration
+	}{
+		{"source→first msg", func(t *pgcdc.TxnTiming) time.Duration { return t.SourceToFirst }},
+		{" of it: walsender", func(t *pgcdc.TxnTiming) time.Duration { return t.Sent }},
+		{" of it: socket+recv", func(t *pgcdc.TxnTiming) time.Duration { return t.SourceToFirst - t.Sent }},
+		{"receive", func(t *pgcdc.TxnTiming) time.Duration { return t.Receive }},
+		{"queued", func(t *pgcdc.TxnTiming) time.Duration { return t.Queued }},
+		{"build", func(t *pgcdc.TxnTiming) time.Duration { return t.Build }},
+		{"validate", func(t *pgcdc.TxnTiming) time.Duration { return t.Validate }},
+		{"append+apply", func(t *pgcdc.TxnTiming) time.Duration { return t.Append }},
+		{"total", func(t *pgcdc.TxnTiming) time.Duration { return t.Total }},
+	}
+	msf := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	logf("omendb: lag stages of %d source transactions (ms):", len(ts))
+	for _, st := range stage {
+		v := make([]time.Duration, len(ts))
+		for i := range ts {
+			v[i] = st.get(&ts[i])
+		}
+		sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+		n := len(v)
+		logf("  %-19s p50 %7.2f  p99 %7.2f  max %7.2f", st.name, msf(v[n/2]), msf(v[min(n-1, n*99/100)]), msf(v[n-1]))
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Total > ts[j].Total })
+	for i := 0; i < len(ts) && i < 5; i++ {
+		t := &ts[i]
+		logf("  slowest: total %.1f at %.3fs of the run = source→first %.1f (walsender %.1f) + receive %.1f + queued %.1f + build %.1f + validate %.1f + append+apply %.1f (committed with %d source txns; %d rows)",
+			msf(t.Total), t.Committed.Sub(benchStart).Seconds(), msf(t.SourceToFirst), msf(t.Sent), msf(t.Receive), msf(t.Queued), msf(t.Build), msf(t.Validate), msf(t.Append), t.Batch, t.Rows)
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	n := after.NumGC - before.NumGC
+	var ends []string
+	for k := uint32(0); k < n && k < 256; k++ {
+		end := time.Unix(0, int64(after.PauseEnd[(after.NumGC-1-k+256)%256]))
+		ends = append(ends, fmt.Sprintf("%.3fs", end.Sub(benchStart).Seconds()))
+	}
+	logf("omendb: %d garbage collections during the lag phase (heap %d MiB; ended at %v), stop-the-world total %.1f ms, GC CPU fraction %.3f",
+		n, after.HeapAlloc>>20, ends, float64(after.PauseTotalNs-before.PauseTotalNs)/1e6, after.GCCPUFraction)
 }

@@ -31,9 +31,11 @@
 //   - After a restart, replication starts at "source-lsn" and transactions
 //     ending at or below it are skipped.
 //   - Snapshot chunks are ctid ranges of about 20k rows, read with binary
-//     result values; each is one OmenDB transaction carrying its chunk
-//     marker (one log record: rows and marker are durable together or not
-//     at all). After a crash during the snapshot the exported snapshot is
+//     result values (decoded by rowDecoder: exactly types.ParseBinary's
+//     values, cut from per-chunk slabs of Values, decimals and text bytes
+//     instead of allocated one by one); each is one OmenDB transaction
+//     carrying its chunk marker (one log record: rows and marker are
+//     durable together or not at all). After a crash during the snapshot the exported snapshot is
 //     gone. Keyed tables: the remaining chunks are read at a newer
 //     snapshot and written as upserts, and streaming from the consistent
 //     point replays the changes in between, which converges. Tables
@@ -58,7 +60,8 @@
 // error on the status), two snapshot workers while copying (each reads and
 // parses its next chunk while a goroutine commits its previous one), and while
 // streaming a receiver (reads the slot, decodes, acknowledges) and an
-// applier (commits in order). Manager.mu guards the source map;
+// applier (commits in order; it records where each source transaction
+// spent its time, Manager.Timings). Manager.mu guards the source map;
 // Manager.ddlMu serialises CREATE/DROP SOURCE. Status fields are atomics or
 // guarded by source.mu; neither lock is held while committing or talking to
 // PostgreSQL.

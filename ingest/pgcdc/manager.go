@@ -181,13 +181,24 @@ func (m *Manager) launch(def *Definition, snap *exported) *source {
 // commitWrites commits w, retrying serialization failures (the source is
 // the only writer of its tables, so they should not happen).
 func (m *Manager) commitWrites(ctx context.Context, build func(snap uint64) (*oltp.Writes, error)) error {
+	return m.commitWritesTimed(ctx, build, nil)
+}
+
+// commitWritesTimed is commitWrites that, with sealed, sets it to when the
+// committer had validated the write set and sealed it into a batch (its
+// log append began).
+func (m *Manager) commitWritesTimed(ctx context.Context, build func(snap uint64) (*oltp.Writes, error), sealed *time.Time) error {
+	var opts oltp.CommitOptions
+	if sealed != nil {
+		opts.Placed = func(*oltp.Batch) { *sealed = time.Now() }
+	}
 	for attempt := 0; ; attempt++ {
 		snap := m.store.Applied()
 		w, err := build(uint64(snap))
 		if err != nil {
 			return err
 		}
-		_, err = m.commit.Commit(ctx, w, snap)
+		_, err = m.commit.CommitWith(ctx, w, snap, opts)
 		if err == nil || !oltp.IsConflict(err) || attempt >= 20 {
 			return err
 		}

@@ -41,6 +41,8 @@ type source struct {
 	// at or below it are skipped for that table. Written by run before
 	// streaming starts, read by the applier.
 	from map[uint32]uint64
+	// timings of the last streamed transactions (Manager.Timings).
+	timings timingRing
 }
 
 type tableState struct {
@@ -406,29 +408,13 @@ func (s *source) readChunk(ctx context.Context, c *pgx.Conn, j chunkJob) (func()
 		q += fmt.Sprintf(" AND ctid < '(%d,0)'", lo+j.t.ChunkPages)
 	}
 	rr := c.PgConn().ExecParams(ctx, q, nil, nil, nil, []int16{1})
-	// Rows are cut from slabs of rowSlab rows: one allocation per slab,
-	// not one per row.
-	const rowSlab = 1024
-	ncol := len(def.Columns)
-	var slab []types.Value
+	dec := newRowDecoder(def, cols)
 	rows := make([][]types.Value, 0, rowsPerChunk+rowsPerChunk/8)
 	for rr.NextRow() {
-		vals := rr.Values()
-		if len(slab) < ncol {
-			slab = make([]types.Value, rowSlab*ncol)
-		}
-		row := slab[:ncol:ncol]
-		slab = slab[ncol:]
-		for k, ci := range cols {
-			if vals[k] == nil {
-				continue
-			}
-			v, err := types.ParseBinary(def.Columns[ci].Type, vals[k])
-			if err != nil {
-				rr.Close()
-				return nil, fmt.Errorf("table %s column %s: %w", def.Name, def.Columns[ci].Name, err)
-			}
-			row[ci] = v
+		row, err := dec.decode(rr.Values())
+		if err != nil {
+			rr.Close()
+			return nil, err
 		}
 		rows = append(rows, row)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -32,6 +33,7 @@ type change struct {
 type txnBuf struct {
 	end     uint64
 	commit  time.Time
+	sent    time.Time // when the walsender sent its first message (the source's clock)
 	begin   time.Time // when its first message was received
 	recv    time.Time // when its commit message was received
 	changes []change
@@ -58,6 +60,7 @@ type streamer struct {
 	inflight atomic.Int64
 	applyCh  chan *txnBuf
 	errc     chan error
+	slab     []types.Value // rows of decoded changes are cut from it
 }
 
 func (s *source) stream(ctx context.Context) error {
@@ -189,7 +192,7 @@ func (st *streamer) receive(ctx context.Context) error {
 					return err
 				}
 				st.s.walEnd.Store(max(st.s.walEnd.Load(), uint64(xld.ServerWALEnd)))
-				if err := st.handle(ctx, xld.WALData); err != nil {
+				if err := st.handle(ctx, xld.WALData, xld.ServerTime); err != nil {
 					return err
 				}
 			}
@@ -222,7 +225,8 @@ func (st *streamer) push(ctx context.Context, t *txnBuf) error {
 	}
 }
 
-func (st *streamer) handle(ctx context.Context, data []byte) error {
+// handle decodes one pgoutput message; sent is when the walsender sent it.
+func (st *streamer) handle(ctx context.Context, data []byte, sent time.Time) error {
 	m, err := pglogrepl.ParseV2(data, st.inStream)
 	if err != nil {
 		return fmt.Errorf("decoding pgoutput message: %w", err)
@@ -231,7 +235,7 @@ func (st *streamer) handle(ctx context.Context, data []byte) error {
 	case *pglogrepl.RelationMessageV2:
 		return st.relation(ctx, &msg.RelationMessage)
 	case *pglogrepl.BeginMessage:
-		st.cur = &txnBuf{begin: time.Now()}
+		st.cur = &txnBuf{begin: time.Now(), sent: sent}
 	case *pglogrepl.CommitMessage:
 		t := st.cur
 		st.cur = nil
@@ -243,7 +247,7 @@ func (st *streamer) handle(ctx context.Context, data []byte) error {
 	case *pglogrepl.StreamStartMessageV2:
 		st.inStream, st.xid = true, msg.Xid
 		if st.streams[msg.Xid] == nil {
-			st.streams[msg.Xid] = &txnBuf{begin: time.Now()}
+			st.streams[msg.Xid] = &txnBuf{begin: time.Now(), sent: sent}
 		}
 	case *pglogrepl.StreamStopMessageV2:
 		st.inStream = false
@@ -323,7 +327,14 @@ func (st *streamer) decode(r *relation, def *catalog.Table, tup *pglogrepl.Tuple
 	if tup == nil {
 		return nil, nil, nil
 	}
-	row := make([]types.Value, len(def.Columns))
+	// Rows are cut from a slab (one allocation per rowSlab rows).
+	const rowSlab = 256
+	n := len(def.Columns)
+	if len(st.slab) < n {
+		st.slab = make([]types.Value, rowSlab*n)
+	}
+	row := st.slab[:n:n]
+	st.slab = st.slab[n:]
 	var toast []bool
 	for i, col := range tup.Columns {
 		if i >= len(r.colIdx) {
@@ -338,7 +349,7 @@ func (st *streamer) decode(r *relation, def *catalog.Table, tup *pglogrepl.Tuple
 			}
 			toast[ci] = true
 		case 't':
-			v, err := types.ParseText(def.Columns[ci].Type, string(col.Data), nil)
+			v, err := types.ParseText(def.Columns[ci].Type, textOf(def.Columns[ci].Type.OID, col.Data), nil)
 			if err != nil {
 				return nil, nil, fmt.Errorf("column %q: value %q: %v", def.Columns[ci].Name, col.Data, err)
 			}
@@ -348,6 +359,21 @@ func (st *streamer) decode(r *relation, def *catalog.Table, tup *pglogrepl.Tuple
 		}
 	}
 	return row, toast, nil
+}
+
+// textOf returns a value's text for types.ParseText: aliasing the message
+// buffer (which the next receive reuses) for types whose parsed value
+// keeps nothing of the text — numbers, booleans, dates and timestamps —
+// and a copy for the others.
+func textOf(oid types.OID, b []byte) string {
+	switch oid {
+	case types.OIDInt2, types.OIDInt4, types.OIDInt8, types.OIDFloat4, types.OIDFloat8, types.OIDNumeric,
+		types.OIDBool, types.OIDDate, types.OIDTimestamp, types.OIDTimestampTZ:
+		if len(b) > 0 {
+			return unsafe.String(&b[0], len(b))
+		}
+	}
+	return string(b)
 }
 
 // tableError turns one table's state to error; the others keep going. The
@@ -412,7 +438,8 @@ func (st *streamer) applier(ctx context.Context) {
 			}
 		}
 		began := time.Now()
-		if err := st.apply(ctx, batch); err != nil {
+		built, sealed, err := st.apply(ctx, batch)
+		if err != nil {
 			select {
 			case st.errc <- err:
 			default:
@@ -420,15 +447,25 @@ func (st *streamer) applier(ctx context.Context) {
 			return
 		}
 		last := batch[len(batch)-1]
-		if now := time.Now(); now.Sub(batch[0].commit) > slowApply {
+		now := time.Now()
+		for _, t := range batch {
+			var sent time.Duration
+			if !t.sent.IsZero() {
+				sent = t.sent.Sub(t.commit)
+			}
+			st.s.timings.add(TxnTiming{Committed: t.commit, Rows: len(t.changes), Batch: len(batch),
+				SourceToFirst: t.begin.Sub(t.commit), Sent: sent, Receive: t.recv.Sub(t.begin), Queued: began.Sub(t.recv),
+				Build: built.Sub(began), Validate: sealed.Sub(built), Append: now.Sub(sealed), Total: now.Sub(t.commit)})
+		}
+		if now.Sub(batch[0].commit) > slowApply {
 			// Where a slow source transaction spent its time: source
 			// commit → its first message received (the walsender), first
 			// → commit message received (receiving and decoding its
 			// changes), received → commit began (queued behind earlier
-			// commits), the commit.
+			// commits), building the write set, the commit.
 			st.s.m.logger.Debug("slow source transaction", "source", st.s.def.Name, "txns", len(batch), "rows", rows,
 				"source_to_begin_ms", ms(batch[0].begin.Sub(batch[0].commit)), "receive_ms", ms(batch[0].recv.Sub(batch[0].begin)), "queued_ms", ms(began.Sub(batch[0].recv)),
-				"commit_ms", ms(now.Sub(began)))
+				"build_ms", ms(built.Sub(began)), "validate_ms", ms(sealed.Sub(built)), "append_apply_ms", ms(now.Sub(sealed)))
 		}
 		st.s.acked.Store(last.end)
 		st.s.lastTime.Store(last.commit.UnixMicro())
@@ -439,10 +476,13 @@ func (st *streamer) applier(ctx context.Context) {
 	}
 }
 
-func (st *streamer) apply(ctx context.Context, batch []*txnBuf) error {
+// apply commits batch; it returns when the write set was last built (the
+// commit began then) and when the committer sealed it (its append began).
+func (st *streamer) apply(ctx context.Context, batch []*txnBuf) (built, sealed time.Time, err error) {
 	s := st.s
 	var tableErrs map[uint32]string
-	err := s.m.commitWrites(ctx, func(snap uint64) (*oltp.Writes, error) {
+	err = s.m.commitWritesTimed(ctx, func(snap uint64) (*oltp.Writes, error) {
+		defer func() { built = time.Now() }()
 		w := oltp.NewWrites()
 		w.Split() // one log transaction per source transaction, in one record
 		tableErrs = nil
@@ -476,11 +516,14 @@ func (st *streamer) apply(ctx context.Context, batch []*txnBuf) error {
 			w.SetMeta(fmt.Sprintf("%s%s:%d", metaTableErrPfx, s.def.Name, id), []byte(msg))
 		}
 		return w, nil
-	})
+	}, &sealed)
 	for id, msg := range tableErrs {
 		s.setTableError(id, msg)
 	}
-	return err
+	if sealed.Before(built) { // not sealed: the commit failed
+		sealed = built
+	}
+	return built, sealed, err
 }
 
 // applyChange adds one row change to w; it returns a message when the
