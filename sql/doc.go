@@ -42,4 +42,9 @@
 //
 // Ownership: a Session and everything reachable from it belongs to the
 // connection's goroutine; only Session.Cancel may be called concurrently.
+// Statements run under one reused context per session (stmtCtx,
+// session_ctx.go), guarded by Session.mu with the count of running
+// statements: Cancel fires it only while a statement runs, and a fired one
+// is replaced at the next statement, so a cancel never outlives its
+// statement.
 package sql

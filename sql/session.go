@@ -37,6 +37,8 @@ type Session struct {
 	seqCurr    map[uint32]int64  // currval() per sequence
 	params     map[string]string // reported settings; nil after a change
 	qcache     simpleCache       // parsed SELECT templates (simplecache.go)
+	pointRoot  plan.Node         // the plan pointVal is pointRead of (isPointRead)
+	pointVal   bool
 
 	// asOfOff is omendb.as_of resolved to an offset, valid while the
 	// setting's text is asOfText (asof.go).
@@ -47,8 +49,9 @@ type Session struct {
 	// longer held), so it does not move to the as_of point.
 	present bool
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
+	mu      sync.Mutex
+	sctx    *stmtCtx // statements' context, reused until cancelled (session_ctx.go)
+	running int      // statements begun and not ended (an open portal counts)
 }
 
 // txnState is an open transaction.
@@ -162,8 +165,8 @@ func (s *Session) Params() map[string]string {
 // Cancel implements pgwire.Session.
 func (s *Session) Cancel() {
 	s.mu.Lock()
-	if s.cancel != nil {
-		s.cancel()
+	if s.running > 0 && s.sctx != nil {
+		s.sctx.cancel(context.Canceled)
 	}
 	s.mu.Unlock()
 }
@@ -171,6 +174,11 @@ func (s *Session) Cancel() {
 // Close implements pgwire.Session.
 func (s *Session) Close() {
 	s.endTxn()
+	s.mu.Lock()
+	if s.sctx != nil {
+		s.sctx.stop()
+	}
+	s.mu.Unlock()
 	s.eng.forget(s)
 }
 
@@ -209,32 +217,42 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramTypes []types.OI
 }
 
 // beginStatement opens the implicit transaction if none is open, and
-// returns the statement's context (cancellable by Cancel).
-func (s *Session) beginStatement(ctx context.Context) (context.Context, func(), error) {
+// returns the statement's context (cancellable by Cancel) and, with a
+// statement_timeout, the timer's stop function; the caller ends the
+// statement with endStatement(stop).
+func (s *Session) beginStatement(ctx context.Context) (context.Context, context.CancelFunc, error) {
 	if s.txn == nil {
 		if err := s.startTxn(false); err != nil {
 			return nil, nil, err
 		}
+		s.funcCtx.StmtTime = s.txn.start // the implicit transaction's first statement
 	} else if err := s.refreshSnapshot(); err != nil {
 		return nil, nil, err
-	}
-	now := time.Now()
-	s.funcCtx.StmtTime = now
-	ctx, cancel := context.WithCancel(ctx)
-	if v := s.settings["statement_timeout"]; v != "" && v != "0" {
-		if d, err := parseDurationSetting(v); err == nil && d > 0 {
-			ctx, cancel = context.WithTimeout(ctx, d)
-		}
+	} else {
+		s.funcCtx.StmtTime = time.Now()
 	}
 	s.mu.Lock()
-	s.cancel = cancel
+	sc := s.statementContext(ctx)
+	s.running++
 	s.mu.Unlock()
-	return ctx, func() {
-		s.mu.Lock()
-		s.cancel = nil
-		s.mu.Unlock()
-		cancel()
-	}, nil
+	ctx = sc
+	var stop context.CancelFunc
+	if v := s.settings["statement_timeout"]; v != "" && v != "0" {
+		if d, err := parseDurationSetting(v); err == nil && d > 0 {
+			ctx, stop = context.WithTimeout(ctx, d)
+		}
+	}
+	return ctx, stop, nil
+}
+
+// endStatement ends a statement begun by beginStatement.
+func (s *Session) endStatement(stop context.CancelFunc) {
+	s.mu.Lock()
+	s.running--
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 func (s *Session) startTxn(explicit bool) error {
@@ -584,19 +602,19 @@ func (s *Session) execOnce(ctx context.Context, st *statement, params []types.Va
 		s.present = true
 		defer func() { s.present = false }()
 	}
-	ctx, done, err := s.beginStatement(ctx)
+	ctx, stop, err := s.beginStatement(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if err := st.bind(); err != nil {
-		done()
+		s.endStatement(stop)
 		return nil, err
 	}
 	res, err := s.run(ctx, st, params)
 	if res == nil || res.lazy == nil {
-		done()
+		s.endStatement(stop)
 	} else {
-		res.done = done
+		res.stmtOf, res.stop = s, stop
 	}
 	return res, err
 }
@@ -666,7 +684,7 @@ var ColumnRunner func(ctx context.Context, root plan.Node, snap log.Offset, c *e
 // omendb.engine = row disables the column path; = column requires it.
 func (s *Session) runColumnar(ctx context.Context, root plan.Node, c *exec.Ctx) (exec.Iter, bool, error) {
 	mode := s.settings["omendb.engine"]
-	if ColumnRunner == nil || mode == "row" || !s.txn.writes.Empty() || s.txn.locks.After() != nil || (mode != "column" && pointRead(root)) {
+	if ColumnRunner == nil || mode == "row" || !s.txn.writes.Empty() || s.txn.locks.After() != nil || (mode != "column" && s.isPointRead(root)) {
 		if mode == "column" {
 			return nil, false, pgerr.NotSupported("the column store cannot run this query (omendb.engine = column)")
 		}
@@ -677,6 +695,16 @@ func (s *Session) runColumnar(ctx context.Context, root plan.Node, c *exec.Ctx) 
 		return nil, false, pgerr.NotSupported("the column store cannot run this query (omendb.engine = column)")
 	}
 	return it, ok, err
+}
+
+// isPointRead is pointRead remembered for the last plan asked about (a
+// prepared statement runs the same plan again and again; holding it keeps
+// its address from being reused by another plan).
+func (s *Session) isPointRead(root plan.Node) bool {
+	if s.pointRoot != root {
+		s.pointRoot, s.pointVal = root, pointRead(root)
+	}
+	return s.pointVal
 }
 
 // pointRead reports whether root reads one row by its whole primary key
@@ -854,7 +882,8 @@ type result struct {
 	tag     string
 	tagFmt  string
 	copy    pgwire.Copy
-	done    func()
+	stmtOf  *Session           // ends the statement at Close (endStatement)
+	stop    context.CancelFunc // its statement_timeout timer
 	onClose func() error
 	// commitOnClose: an autocommit query's session, committed by Close.
 	commitOnClose *Session
@@ -901,8 +930,8 @@ func (r *result) Close() error {
 	if r.lazy != nil {
 		r.lazy.Close()
 	}
-	if r.done != nil {
-		r.done()
+	if r.stmtOf != nil {
+		r.stmtOf.endStatement(r.stop)
 	}
 	if r.commitOnClose != nil {
 		return r.commitOnClose.commit(context.Background())

@@ -39,7 +39,11 @@ import (
 // backslash or a block comment, and a bind error on a template falls back to
 // the ordinary path, which reports the error with the query's own positions.
 // The cache is per session and cleared when a setting changes (search_path
-// changes what names mean).
+// changes what names mean). UPDATE and DELETE texts are templated the same
+// way (pgbench -M simple's "SET abalance = abalance + -1234 WHERE aid = 5"),
+// a minus right after an operator is lifted with its literal (the parser
+// folds it into a negative constant of that type), and BEGIN / END / COMMIT
+// / ROLLBACK texts are parsed once.
 
 // maxSimpleCache bounds the templates kept per session; the cache is
 // emptied when it is full.
@@ -80,17 +84,29 @@ func (l *litStatement) Execute(ctx context.Context, params []types.Value) (pgwir
 // filling it on a miss; ok is false when sql is not served by the cache (the
 // caller parses it as usual).
 func (s *Session) prepareCached(sql string) (pgwire.Statement, bool) {
-	if !isSelectText(sql) {
+	c := &s.qcache
+	if isTxnText(sql) {
+		// BEGIN; / END; (pgbench -M simple): parsed once per text. The
+		// parse tree is only read when executed, so statements share it.
+		c.reset(s)
+		e := c.m[sql]
+		if e == nil {
+			e = &simpleEntry{st: s.txnStatement(sql)}
+			c.m[sql] = e
+		}
+		if e.st == nil {
+			return nil, false
+		}
+		return &statement{s: s, sql: e.st.sql, raw: e.st.raw}, true
+	}
+	if !isSelectText(sql) && !isDMLText(sql) {
 		return nil, false
 	}
 	tmpl, vals, key, ok := liftLiterals(sql)
 	if !ok {
 		return nil, false
 	}
-	c := &s.qcache
-	if id := reflect.ValueOf(s.Params()).UnsafePointer(); c.m == nil || c.params != id || len(c.m) >= maxSimpleCache {
-		c.m, c.params = make(map[string]*simpleEntry), id
-	}
+	c.reset(s)
 	e := c.m[key]
 	if e == nil {
 		e = &simpleEntry{st: s.templateStatement(tmpl, vals)}
@@ -106,8 +122,39 @@ func (s *Session) prepareCached(sql string) (pgwire.Statement, bool) {
 	return &litStatement{st: e.st, sql: sql, vals: vals}, true
 }
 
-// templateStatement parses a template; nil when it is not one SELECT whose
-// parameters all stand where a constant of their type means the same.
+// reset empties the cache when the session's settings changed or it is full.
+func (c *simpleCache) reset(s *Session) {
+	if id := reflect.ValueOf(s.Params()).UnsafePointer(); c.m == nil || c.params != id || len(c.m) >= maxSimpleCache {
+		c.m, c.params = make(map[string]*simpleEntry), id
+	}
+}
+
+// txnStatement parses a transaction-control text; nil when it is anything
+// else.
+func (s *Session) txnStatement(sql string) *statement {
+	raws, err := plan.Parse(sql)
+	if err != nil || len(raws) != 1 || raws[0].Stmt.GetTransactionStmt() == nil {
+		return nil
+	}
+	return &statement{s: s, sql: strings.TrimRight(strings.TrimSpace(sql), ";"), raw: raws[0].Stmt}
+}
+
+// isTxnText reports whether sql is one of the short transaction-control
+// texts pgbench and ORMs send: BEGIN, END, COMMIT, ROLLBACK (";" optional).
+func isTxnText(sql string) bool {
+	if len(sql) > 10 {
+		return false
+	}
+	switch strings.ToUpper(strings.TrimRight(strings.TrimSpace(sql), ";")) {
+	case "BEGIN", "END", "COMMIT", "ROLLBACK":
+		return true
+	}
+	return false
+}
+
+// templateStatement parses a template; nil when it is not one SELECT,
+// UPDATE or DELETE whose parameters all stand where a constant of their
+// type means the same.
 func (s *Session) templateStatement(tmpl string, vals []types.Value) *statement {
 	if _, ext, err := parseExtension(tmpl); ext || err != nil {
 		return nil
@@ -116,8 +163,12 @@ func (s *Session) templateStatement(tmpl string, vals []types.Value) *statement 
 	if err != nil || len(raws) != 1 {
 		return nil
 	}
-	sel := raws[0].Stmt.GetSelectStmt()
-	if sel == nil || sel.IntoClause != nil {
+	switch st := raws[0].Stmt; {
+	case st.GetSelectStmt() != nil:
+		if st.GetSelectStmt().IntoClause != nil {
+			return nil
+		}
+	case st.GetUpdateStmt() == nil && st.GetDeleteStmt() == nil:
 		return nil
 	}
 	n, safe := 0, true
@@ -141,6 +192,14 @@ func isSelectText(sql string) bool {
 	return len(sql) > 6 && strings.EqualFold(sql[:6], "select") && !isIdentByte(sql[6])
 }
 
+// isDMLText reports whether sql starts with the keyword UPDATE or DELETE
+// (pgbench's TPC-B-like "UPDATE pgbench_accounts SET abalance = abalance +
+// 1234 WHERE aid = 5678;").
+func isDMLText(sql string) bool {
+	sql = strings.TrimLeft(sql, " \t\r\n")
+	return len(sql) > 6 && (strings.EqualFold(sql[:6], "update") || strings.EqualFold(sql[:6], "delete")) && !isIdentByte(sql[6])
+}
+
 func isIdentByte(b byte) bool {
 	return b == '_' || b == '$' || b >= 0x80 || (b >= '0' && b <= '9') || (b|0x20 >= 'a' && b|0x20 <= 'z')
 }
@@ -154,8 +213,11 @@ func liftLiterals(sql string) (tmpl string, vals []types.Value, key string, ok b
 	}
 	var b strings.Builder
 	var kinds []byte
-	last := 0       // sql[last:i] is still to be copied
-	prev := byte(0) // the last byte that is not white space
+	last := 0        // sql[last:i] is still to be copied
+	prev := byte(0)  // the last byte that is not white space
+	prevAt := -1     // its position
+	prev2 := byte(0) // the one before it, and its position
+	prev2At := -1
 	for i := 0; i < len(sql); {
 		ch := sql[i]
 		switch {
@@ -173,7 +235,7 @@ func liftLiterals(sql string) (tmpl string, vals []types.Value, key string, ok b
 			if j >= len(sql) {
 				return "", nil, "", false // unterminated: let the parser say so
 			}
-			i, prev = j+1, ch
+			i, prev, prevAt, prev2, prev2At = j+1, ch, j, prev, prevAt
 			continue
 		case ch == '-' && i+1 < len(sql) && sql[i+1] == '-':
 			j := strings.IndexByte(sql[i:], '\n')
@@ -188,11 +250,28 @@ func liftLiterals(sql string) (tmpl string, vals []types.Value, key string, ok b
 			for j < len(sql) && sql[j] >= '0' && sql[j] <= '9' {
 				j++
 			}
-			liftable := prev != '-' && prev != '+' && (j == len(sql) || (!isIdentByte(sql[j]) && sql[j] != '.'))
+			from, neg := i, false
+			liftable := j == len(sql) || (!isIdentByte(sql[j]) && sql[j] != '.')
+			if prev == '-' || prev == '+' {
+				switch {
+				case operandEnd(sql, prev2, prev2At):
+					// A binary operator's right operand ("abalance + 1234").
+				case prev == '-' && (prev2 == 0 || strings.IndexByte("+-*/%<>=^|&~!@#(,[", prev2) >= 0):
+					// A unary minus after an operator ("abalance + -1234"): the
+					// parser folds it into a negative constant of the same
+					// type as the lifted negative value.
+					from, neg = prevAt, true
+				default:
+					liftable = false
+				}
+			}
 			if liftable {
 				v, err := strconv.ParseInt(sql[i:j], 10, 64)
+				if neg {
+					v = -v
+				}
 				if err == nil {
-					b.WriteString(sql[last:i])
+					b.WriteString(sql[last:from])
 					vals = append(vals, types.NewInt(v))
 					b.WriteByte('$')
 					b.WriteString(strconv.Itoa(len(vals)))
@@ -204,17 +283,34 @@ func liftLiterals(sql string) (tmpl string, vals []types.Value, key string, ok b
 					last = j
 				}
 			}
-			i, prev = j, '0'
+			i, prev, prevAt, prev2, prev2At = j, '0', j-1, prev, prevAt
 			continue
 		}
 		if ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r' {
-			prev = ch
+			prev, prevAt, prev2, prev2At = ch, i, prev, prevAt
 		}
 		i++
 	}
 	b.WriteString(sql[last:])
 	tmpl = b.String()
 	return tmpl, vals, tmpl + "\x00" + string(kinds), true
+}
+
+// operandEnd reports whether the byte c at sql[at] ends an operand (an
+// identifier, a number, a quoted name or string, a parenthesis), so that a
+// sign after it is a binary operator. The "e" of an exponent (1e-5) does
+// not count.
+func operandEnd(sql string, c byte, at int) bool {
+	switch {
+	case c == ')' || c == ']' || c == '\'' || c == '"':
+		return true
+	case c == 'e' || c == 'E':
+		if at > 0 && (sql[at-1] >= '0' && sql[at-1] <= '9' || sql[at-1] == '.') {
+			return false
+		}
+		return true
+	}
+	return c != 0 && isIdentByte(c) && c != '$'
 }
 
 // safeParams walks a parse tree and counts the parameters that are operands

@@ -15,7 +15,10 @@ func TestLiftLiterals(t *testing.T) {
 		{"SELECT abalance FROM pgbench_accounts WHERE aid = 4242;", "SELECT abalance FROM pgbench_accounts WHERE aid = $1;", "4", true},
 		{"SELECT a FROM t WHERE b = 5000000000 AND c IN (1, 2)", "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)", "844", true},
 		{"SELECT a FROM t WHERE b = 99999999999999999999", "SELECT a FROM t WHERE b = 99999999999999999999", "", true},
-		{"SELECT a FROM t1 WHERE x = -5 AND y = + 6 AND z=7", "SELECT a FROM t1 WHERE x = -5 AND y = + 6 AND z=$1", "4", true},
+		{"SELECT a FROM t1 WHERE x = -5 AND y = + 6 AND z=7", "SELECT a FROM t1 WHERE x = $1 AND y = + 6 AND z=$2", "44", true},
+		{"UPDATE a SET b = b + -1234, c = c - 5 WHERE k = 7;", "UPDATE a SET b = b + $1, c = c - $2 WHERE k = $3;", "444", true},
+		{"SELECT a FROM t WHERE x = 1e-5 AND y = 2.5E-3 AND z = (-8) AND w = f(x) - 9 AND v = -2147483648", "SELECT a FROM t WHERE x = 1e-5 AND y = 2.5E-3 AND z = ($1) AND w = f(x) - $2 AND v = $3", "444", true},
+		{"SELECT a FROM t WHERE x = -5000000000 AND y BETWEEN -3 AND 3", "SELECT a FROM t WHERE x = $1 AND y BETWEEN -$2 AND $3", "844", true}, // -$2: a prefix operator, refused by safeParams
 		{"SELECT 'it''s 5', \"col 6\" FROM t WHERE x = 1.5 OR y = 1e3 OR z = 8", "SELECT 'it''s 5', \"col 6\" FROM t WHERE x = 1.5 OR y = 1e3 OR z = $1", "4", true},
 		{"SELECT a FROM t WHERE b = 1 -- 2\n AND c = 3", "SELECT a FROM t WHERE b = $1 -- 2\n AND c = $2", "44", true},
 		{"SELECT t.2x FROM t WHERE b = 1::int8", "SELECT t.2x FROM t WHERE b = $1::int8", "4", true},

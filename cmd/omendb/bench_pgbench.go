@@ -26,6 +26,9 @@ type pgbenchResult struct {
 	System, Script, Mode string
 	TPS, LatencyMs       float64
 	Processed, Failed    int64
+	// StmtMs and EndMs split the latency (pgbench -r): the transaction's
+	// statements (BEGIN included) and its END, i.e. the commit.
+	StmtMs, EndMs float64
 }
 
 var (
@@ -33,6 +36,8 @@ var (
 	pgbLatency   = regexp.MustCompile(`latency average = ([0-9.]+) ms`)
 	pgbProcessed = regexp.MustCompile(`number of transactions actually processed: (\d+)`)
 	pgbFailed    = regexp.MustCompile(`number of failed transactions: (\d+)`)
+	// A pgbench -r line: average latency, failures, command.
+	pgbCommand = regexp.MustCompile(`(?m)^\s+([0-9.]+)\s+\d+\s+(\S.*)$`)
 )
 
 // runBenchPgbench runs the real pgbench against OmenDB and a throwaway
@@ -61,11 +66,13 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	defer func() {
+	endProfile := func() {
 		if stopProfile != nil {
 			stopProfile()
+			stopProfile = nil
 		}
-	}()
+	}
+	defer endProfile()
 	pgbench, err := exec.LookPath("pgbench")
 	if err != nil {
 		return fmt.Errorf("pgbench not installed (scripts/client-deps.sh): %w", err)
@@ -112,6 +119,9 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 	}
 	var results []pgbenchResult
 	for _, s := range systems {
+		if !strings.HasPrefix(s.name, "omendb") {
+			endProfile() // the profile covers OmenDB's runs only
+		}
 		srv.Engine.EarlyLockRelease = s.name != "omendb-no-elr"
 		if s.name != "omendb-no-elr" { // same server as "omendb": loaded already
 			fmt.Fprintf(os.Stderr, "bench pgbench: %s: pgbench -i -s %d\n", s.name, *scale)
@@ -126,7 +136,7 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 		}
 		for _, script := range strings.Split(*scripts, ",") {
 			for _, mode := range strings.Split(*modes, ",") {
-				a := []string{"--failures-detailed", "--verbose-errors", "-M", mode, "-c", strconv.Itoa(*clients), "-j", strconv.Itoa(*jobs), "-T", strconv.Itoa(int(dur.Seconds()))}
+				a := []string{"--failures-detailed", "--verbose-errors", "-r", "-M", mode, "-c", strconv.Itoa(*clients), "-j", strconv.Itoa(*jobs), "-T", strconv.Itoa(int(dur.Seconds()))}
 				if script == "select-only" {
 					a = append(a, "-S")
 				}
@@ -140,6 +150,7 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 				r.LatencyMs = matchFloat(pgbLatency, out)
 				r.Processed = int64(matchFloat(pgbProcessed, out))
 				r.Failed = int64(matchFloat(pgbFailed, out))
+				r.StmtMs, r.EndMs = commandLatencies(out)
 				if r.Failed > 0 {
 					for _, l := range strings.Split(out, "\n") {
 						if strings.Contains(l, "fail") || strings.Contains(l, "error") || strings.Contains(l, "ERROR") {
@@ -151,10 +162,11 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 			}
 		}
 	}
+	endProfile() // before the server's final checkpoint (srv.Close)
 	fmt.Printf("pgbench scale %d, %d clients, %d threads, %s per run; %d CPUs (%s/%s)\n",
 		*scale, *clients, *jobs, *dur, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "script\tmode\tsystem\tTPS\tlatency ms\tprocessed\tfailed\tvs postgres\t")
+	fmt.Fprintln(w, "script\tmode\tsystem\tTPS\tlatency ms\tstatements ms\tcommit ms\tprocessed\tfailed\tvs postgres\t")
 	for _, r := range results {
 		ratio := ""
 		for _, q := range results {
@@ -162,9 +174,27 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 				ratio = fmt.Sprintf("%.2fx", r.TPS/q.TPS)
 			}
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%.0f\t%.3f\t%d\t%d\t%s\t\n", r.Script, r.Mode, r.System, r.TPS, r.LatencyMs, r.Processed, r.Failed, ratio)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%.0f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%s\t\n", r.Script, r.Mode, r.System, r.TPS, r.LatencyMs, r.StmtMs, r.EndMs, r.Processed, r.Failed, ratio)
 	}
 	return w.Flush()
+}
+
+// commandLatencies sums pgbench -r's per-command average latencies: the
+// SQL statements but END, and END (the commit; 0 for select-only, which has
+// none). \set lines (client-side) are left out.
+func commandLatencies(out string) (stmtMs, endMs float64) {
+	for _, m := range pgbCommand.FindAllStringSubmatch(out, -1) {
+		ms, err := strconv.ParseFloat(m[1], 64)
+		if err != nil || strings.HasPrefix(m[2], "\\") {
+			continue
+		}
+		if strings.HasPrefix(strings.ToUpper(m[2]), "END") {
+			endMs += ms
+		} else {
+			stmtMs += ms
+		}
+	}
+	return stmtMs, endMs
 }
 
 func matchFloat(re *regexp.Regexp, s string) float64 {

@@ -207,6 +207,19 @@ func targetRows(c *Ctx, sc *plan.Scan) ([]keyedRow, error) {
 		if e != nil || null {
 			return nil, e
 		}
+		if pr, ok := c.Reader.(PointReader); ok && len(sc.KeyEq) == len(sc.Table.PK().Columns) {
+			// The whole primary key is bound (UPDATE … WHERE pk = $1): one
+			// index Get, not a range scan. k is ours: no copy.
+			row, found, e := pr.Get(sc.Table, k)
+			if e != nil || !found {
+				return nil, e
+			}
+			visit(nil, row)
+			if len(out) == 1 {
+				out[0].key = k
+			}
+			return out, ferr
+		}
 		err = c.Reader.Scan(sc.Table, k, oltp.PrefixEnd(k), visit)
 	case sc.Index != nil:
 		k, null, e := encodeKey(c, sc.Table, sc.Index.Columns, sc.IndexEq)

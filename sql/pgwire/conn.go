@@ -57,9 +57,9 @@ type authExchange struct{ c *conn }
 
 func (a authExchange) Send(m pgproto3.BackendMessage) { a.c.w.send(m) }
 func (a authExchange) Flush() error                   { return a.c.w.flush() }
-func (a authExchange) SetAuthType(t uint32) error     { return a.c.be.SetAuthType(t) }
+func (a authExchange) SetAuthType(t uint32) error     { a.c.in.authType = t; return nil }
 func (a authExchange) Receive() (pgproto3.FrontendMessage, error) {
-	return a.c.be.Receive()
+	return a.c.receive()
 }
 
 // conn is one client connection. Everything but the fields under mu and the
@@ -68,7 +68,8 @@ type conn struct {
 	srv       *Server
 	slotFreed bool // no longer counted against MaxConns (releaseSlot)
 	nc        net.Conn
-	be        *pgproto3.Backend
+	rd        msgReader // frontend messages after startup (msgreader.go)
+	in        inbound   // their reused structs
 	w         writer
 	log       *slog.Logger
 	ctx       context.Context
@@ -104,8 +105,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	}
 	c.w = writer{nc: nc, limit: s.cfg.WriteBufferSize, buf: make([]byte, 0, 4096)}
 	c.log = s.logger.With("remote", nc.RemoteAddr().String())
-	c.be = pgproto3.NewBackend(netReader{c}, nc)
-	c.be.SetMaxBodyLen(s.cfg.MaxMessageSize)
+	c.rd = msgReader{rd: netReader{c}, maxBody: s.cfg.MaxMessageSize}
 	return c
 }
 
@@ -170,7 +170,7 @@ func (c *conn) serve() {
 				return
 			}
 		}
-		msg, err := c.be.Receive()
+		msg, err := c.receive()
 		c.idle.Store(false)
 		if err != nil {
 			c.receiveError(err)

@@ -67,7 +67,7 @@ func (c *conn) copyIn(cp Copy, o CopyOptions, opts copyfmt.Options) (string, err
 		return nil
 	}
 	for {
-		msg, err := c.be.Receive()
+		msg, err := c.receive()
 		if err != nil {
 			c.receiveError(err)
 			return "", err

@@ -52,8 +52,11 @@
 //
 // # Buffers and ownership
 //
-// A message returned by pgproto3's Backend.Receive is valid only until the
-// next Receive: Parse's strings are copies, Bind's parameter bytes are
+// After the startup packet, messages are framed by msgReader (msgreader.go)
+// out of one reused read buffer; Bind, Describe, Execute and Sync are
+// decoded there into reused structs without allocating (statement and
+// portal names that exist are not copied), the rest by pgproto3's Decode.
+// A message is valid only until the next receive: Parse's strings are copies, Bind's parameter bytes are
 // decoded into types.Values (ParseText/ParseBinary copy) before returning
 // and its result formats are copied into the portal, and CopyData is handed
 // to the copyfmt.Decoder, which copies only an unfinished trailing line.

@@ -13,6 +13,7 @@ import (
 
 // prepared is a statement created by Parse.
 type prepared struct {
+	name     string    // its key in conn.stmts
 	st       Statement // nil for an empty query
 	declared []types.OID
 
@@ -40,6 +41,7 @@ func (p *prepared) describe(c *conn, fresh bool) ([]types.OID, []Column, error) 
 
 // portal is a bound statement created by Bind.
 type portal struct {
+	name    string // its key in conn.portals
 	stmt    *prepared
 	params  []types.Value
 	formats []int16 // result format codes as bound (0, 1 or n of them)
@@ -99,7 +101,7 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	if len(stmts) > 1 {
 		return pgerr.New(pgerr.SyntaxError, "cannot insert multiple commands into a prepared statement")
 	}
-	p := &prepared{declared: declared}
+	p := &prepared{name: m.Name, declared: declared}
 	if len(stmts) == 1 {
 		p.st = stmts[0]
 	}
@@ -174,7 +176,8 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		vals[i] = v
 	}
 	var formats []int16
-	if len(m.ResultFormatCodes) > 0 {
+	if len(m.ResultFormatCodes) > 0 && (len(m.ResultFormatCodes) > 1 || m.ResultFormatCodes[0] != 0) {
+		// (One 0 code, libpq's default, is all text: nil.)
 		formats = append([]int16(nil), m.ResultFormatCodes...)
 		// Check the codes now, as PostgreSQL does at Bind.
 		ncols := len(formats)
@@ -189,7 +192,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 			return err
 		}
 	}
-	c.portals[m.DestinationPortal] = &portal{stmt: ps, params: vals, formats: formats}
+	c.portals[m.DestinationPortal] = &portal{name: m.DestinationPortal, stmt: ps, params: vals, formats: formats}
 	c.w.simple('2') // BindComplete
 	return nil
 }
