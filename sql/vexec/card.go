@@ -401,7 +401,7 @@ func (w *rewriter) card(n plan.Node) float64 {
 			return w.card(s.n)
 		}
 		if va := w.aggs[x]; va != nil {
-			return w.card(va.agg)
+			return w.card(va.fallback) // the aggregate, under its HAVING filter if any
 		}
 		return 1000
 	case *plan.Filter:

@@ -24,18 +24,26 @@
 // max, count(DISTINCT); exact decimal sums finished by the aggregates' own
 // finalisers, funcs.NewPartial) keeps one hash table per worker and merges
 // them at the end (groups found by array index from the tuple of
-// dictionary codes when every key is dictionary-encoded, by value when
-// the keys are one or two integers, by encoded key otherwise; sums of one
-// exponent added inline as int64 coefficients; an uncorrelated scalar
+// dictionary codes when every key is dictionary-encoded, by value in a
+// pointer-free open-addressing table (intHash) when the keys are one or
+// two integers, by encoded key otherwise; tables pre-sized from the
+// planner's group estimate; sums of one exponent added inline as int64
+// coefficients; a HAVING made of comparisons, AND/OR/NOT, IS NULL and
+// + - * over the output is evaluated on the merged groups' states, so
+// only the groups it keeps are finished into rows; an uncorrelated scalar
 // subquery in an expression is run once, before the workers, and read as
 // a constant); a join pipe read by the row executor is materialized
 // into rows. ORDER BY over a pipe (vsort.go) sorts there: each worker
 // evaluates the keys a batch at a time and, under a LIMIT, keeps only the
 // best LIMIT+OFFSET rows in a bounded heap (top-N); the workers' rows are
 // merged with ties in scan order and compared as the row executor compares
-// them (NULLS FIRST/LAST, bpchar), so the order is the row path's. (A
-// LIMIT without ORDER BY still runs in the row executor over scans that
-// keep primary-key order, as the row store returns rows.) Right joins
+// them (NULLS FIRST/LAST, bpchar), so the order is the row path's. A
+// LIMIT without ORDER BY over one table (under filters and projections;
+// vlimit.go) is a top-N by primary key — the rows the row store returns —
+// whose workers skip sealed segments whose key zone map lies after the
+// worst row they keep, so the scan stops after the first segments of a
+// table loaded in key order; other LIMITs without ORDER BY run in the row
+// executor over scans that keep primary-key order. Right joins
 // probe with their right (preserved) side; full joins mark matched build
 // rows atomically and emit the unmatched ones after the last probe batch,
 // through the steps above the join. Searched CASE and COALESCE (vcase.go)

@@ -166,7 +166,11 @@ func (e *explainer) vecAgg(va *vecAgg, vs *plan.VirtualScan, depth int) {
 		}
 		return
 	}
-	e.line(depth, name+stats, fmt.Sprintf("Workers: %d", va.p.workers))
+	having := ""
+	if va.having != nil {
+		having = fmt.Sprintf("HAVING on the groups' states: %d of %d groups kept", va.kept, va.groups)
+	}
+	e.line(depth, name+stats, fmt.Sprintf("Workers: %d", va.p.workers), having)
 	e.pipe(va.p, len(va.p.steps), depth+1)
 }
 

@@ -27,6 +27,10 @@ type pipe struct {
 	steps  []step
 	cols   []plan.Column
 	builds []*hashBuild
+	// skip, when set, is asked before a worker reads a segment whether
+	// its sink can use none of the segment's rows (a top-N's zone-map
+	// bound); skipped segments count as pruned.
+	skip func(snk sink, t *olap.Table, seg *olap.Segment) bool
 
 	// EXPLAIN ANALYZE: the scan's and each step's output (stepSt parallel
 	// to steps), segments read and skipped, workers, and when run started.
@@ -769,7 +773,7 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 					continue
 				}
 				seg := snap.Segs[i]
-				if prune(t, seg, p.preds) {
+				if prune(t, seg, p.preds) || (p.skip != nil && p.skip(snk, t, seg)) {
 					myPruned++
 					continue
 				}

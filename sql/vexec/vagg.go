@@ -3,12 +3,14 @@ package vexec
 import (
 	"cmp"
 	"errors"
+	"runtime"
 	"slices"
 	"sort"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
 
+	"github.com/omendb/omendb/olap"
 	"github.com/omendb/omendb/oltp/keycode"
 	"github.com/omendb/omendb/sql/exec"
 	"github.com/omendb/omendb/sql/funcs"
@@ -33,6 +35,12 @@ type vecAgg struct {
 	keyTypes []types.Type
 	args     []vx // per aggregate; nil for count(*)
 	kinds    []aggKind
+	// having is a HAVING condition over the output columns (keys, then
+	// aggregates), evaluated on the merged groups' states before they are
+	// finished, so only the groups it keeps become rows (setHaving).
+	having       vx
+	groups, kept int // EXPLAIN ANALYZE: groups before and after having
+	sizeHint     int // expected groups per worker (0: unknown)
 
 	done     bool
 	fellBack bool
@@ -126,6 +134,10 @@ func (w *rewriter) planVecAgg(a *plan.Aggregate) *vecAgg {
 		va.kinds = append(va.kinds, kind)
 	}
 	p.preps = append(p.preps, cp.preps...)
+	if len(a.GroupBy) > 0 {
+		est := w.card(a) / float64(runtime.GOMAXPROCS(0))
+		va.sizeHint = int(min(est*1.1, 1<<20))
+	}
 	return va
 }
 
@@ -157,10 +169,12 @@ func isCancel(c *exec.Ctx, err error) bool {
 
 // group accumulators of one worker (or the merged result).
 type aggTable struct {
-	va    *vecAgg
-	index map[string]int32   // encoded key → group; empty while intOnly
-	ints  map[[2]int64]int32 // one or two integer-like keys → group
-	lut   dictLUT            // dictionary keys: group by code tuple
+	va       *vecAgg
+	index    map[string]int32 // encoded key → group; empty while intOnly
+	ints     *intHash         // one or two integer-like keys → group
+	lut      dictLUT          // dictionary keys: group by code tuple
+	sizeHint int              // expected groups (the planner's estimate per worker)
+	ikinds   []types.Kind     // the kinds of the integer keys (newIntGroup)
 	// intOnly: every group so far was made from integer keys (ints); their
 	// encoded keys are built (backfill) only if another path needs them.
 	intOnly bool
@@ -208,7 +222,85 @@ func (a *accum) over() *apd.Decimal {
 var exactCtx = apd.Context{Precision: 0, MaxExponent: apd.MaxExponent, MinExponent: apd.MinExponent, Traps: apd.DefaultTraps}
 
 func newTable(va *vecAgg) *aggTable {
-	return &aggTable{va: va, index: map[string]int32{}, intOnly: true, states: make([][]accum, len(va.args))}
+	t := &aggTable{va: va, index: map[string]int32{}, intOnly: true, states: make([][]accum, len(va.args))}
+	// Tables sized for the estimated groups grow less (growing a table of
+	// a million groups copies it again and again).
+	if h := va.sizeHint; h > 1024 {
+		t.sizeHint = h
+		t.keys = make([]string, 0, h)
+		t.vals = make([][]types.Value, 0, h)
+		t.first = make([]int64, 0, h)
+		for i := range t.states {
+			t.states[i] = make([]accum, 0, h)
+		}
+	}
+	return t
+}
+
+// intHash maps one or two integer-like group keys to a group: open
+// addressing over a power-of-two array of entry numbers, the entries'
+// keys and groups in flat slices (no pointers for the GC to scan, and
+// iterated in insertion order when tables are merged).
+type intHash struct {
+	slots []int32 // entry + 1; 0 = empty
+	mask  uint64
+	keys  [][2]int64
+	gids  []int32
+}
+
+func newIntHash(hint int) *intHash {
+	h := &intHash{keys: make([][2]int64, 0, hint), gids: make([]int32, 0, hint)}
+	h.resize(max(1024, 2*hint))
+	return h
+}
+
+func (h *intHash) resize(n int) {
+	size := 1
+	for size < n {
+		size <<= 1
+	}
+	h.slots = make([]int32, size)
+	h.mask = uint64(size - 1)
+	for e, x := range h.keys {
+		i := hashInts(x) & h.mask
+		for h.slots[i] != 0 {
+			i = (i + 1) & h.mask
+		}
+		h.slots[i] = int32(e + 1)
+	}
+}
+
+func hashInts(x [2]int64) uint64 {
+	v := uint64(x[0])*0x9E3779B97F4A7C15 ^ uint64(x[1])*0xC2B2AE3D27D4EB4F
+	return v ^ v>>31
+}
+
+func (h *intHash) get(x [2]int64) (int32, bool) {
+	i := hashInts(x) & h.mask
+	for {
+		e := h.slots[i]
+		if e == 0 {
+			return -1, false
+		}
+		if h.keys[e-1] == x {
+			return h.gids[e-1], true
+		}
+		i = (i + 1) & h.mask
+	}
+}
+
+// put adds key x (not present) for group g.
+func (h *intHash) put(x [2]int64, g int32) {
+	if 2*(len(h.keys)+1) > len(h.slots) {
+		h.resize(4 * (len(h.keys) + 1))
+	}
+	h.keys = append(h.keys, x)
+	h.gids = append(h.gids, g)
+	i := hashInts(x) & h.mask
+	for h.slots[i] != 0 {
+		i = (i + 1) & h.mask
+	}
+	h.slots[i] = int32(len(h.keys))
 }
 
 // group returns the group of encoded key key (row j of keys), creating it.
@@ -228,16 +320,16 @@ func (t *aggTable) group(key []byte, b *batch, keys []*vec, j int, pos int64) in
 // intGroup returns the group of row j, whose keys are the non-NULL
 // integer-like values x.
 func (t *aggTable) intGroup(x [2]int64, b *batch, keys []*vec, j int, pos int64) int32 {
-	if g, ok := t.ints[x]; ok {
+	if g, ok := t.ints.get(x); ok {
 		return g
 	}
 	var g int32
 	if t.intOnly {
-		g = t.newGroup("", keys, j, pos)
+		g = t.newIntGroup(keys, pos)
 	} else {
 		g = t.group(t.encode(nil, keys, j), b, keys, j, pos)
 	}
-	t.ints[x] = g
+	t.ints.put(x, g)
 	return g
 }
 
@@ -245,6 +337,7 @@ func (t *aggTable) intGroup(x [2]int64, b *batch, keys []*vec, j int, pos int64)
 // indexes them (keys as encode writes them for non-NULL integers).
 func (t *aggTable) backfill() {
 	t.intOnly = false
+	t.intVals()
 	for g, vals := range t.vals {
 		var buf []byte
 		for _, v := range vals {
@@ -252,6 +345,49 @@ func (t *aggTable) backfill() {
 		}
 		t.keys[g] = string(buf)
 		t.index[t.keys[g]] = int32(g)
+	}
+}
+
+// newIntGroup adds a group made from integer keys (while intOnly): its
+// key values are not stored per group but rebuilt from the intHash
+// entries when needed (intVals), which saves a million small writes on
+// tables of a million groups.
+func (t *aggTable) newIntGroup(keys []*vec, pos int64) int32 {
+	if t.ikinds == nil {
+		for _, k := range keys {
+			t.ikinds = append(t.ikinds, k.k)
+		}
+	}
+	g := int32(len(t.keys))
+	t.keys = append(t.keys, "")
+	t.vals = append(t.vals, nil)
+	t.first = append(t.first, pos)
+	for i := range t.states {
+		t.states[i] = append(t.states[i], accum{})
+	}
+	return g
+}
+
+// intVals sets the key values of the groups newIntGroup made.
+func (t *aggTable) intVals() {
+	if t.ints == nil {
+		return
+	}
+	w := len(t.ikinds)
+	for e, x := range t.ints.keys {
+		g := t.ints.gids[e]
+		if t.vals[g] != nil {
+			continue
+		}
+		if len(t.slab) < w {
+			t.slab = make([]types.Value, w*1024)
+		}
+		vals := t.slab[:w:w]
+		t.slab = t.slab[w:]
+		for i, k := range t.ikinds {
+			vals[i] = types.Value{K: k, I: x[i]}
+		}
+		t.vals[g] = vals
 	}
 }
 
@@ -438,7 +574,7 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 			}
 		}
 	} else if out.ints == nil {
-		out.ints = map[[2]int64]int32{}
+		out.ints = newIntHash(0)
 	}
 	extra := 0
 	for _, tab := range tables[1:] {
@@ -473,11 +609,18 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 	}
 	for _, tab := range tables[1:] {
 		if byInt {
-			for x, g := range tab.ints {
-				dst, ok := out.ints[x]
+			if tab.ints == nil {
+				continue // no groups
+			}
+			if out.ikinds == nil {
+				out.ikinds = tab.ikinds // out had no groups
+			}
+			for e, x := range tab.ints.keys {
+				g := tab.ints.gids[e]
+				dst, ok := out.ints.get(x)
 				if !ok {
 					dst = int32(len(out.keys))
-					out.ints[x] = dst
+					out.ints.put(x, dst)
 				}
 				if err := merge(tab, g, dst, "", ok); err != nil {
 					return nil, err
@@ -513,6 +656,15 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 	if !sort.SliceIsSorted(out.first, func(a, b int) bool { return out.first[a] < out.first[b] }) {
 		slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(out.first[a], out.first[b]) })
 	}
+	out.intVals()
+	va.groups = len(order)
+	if va.having != nil {
+		var err error
+		if order, err = va.filterHaving(out, order); err != nil {
+			return nil, err
+		}
+	}
+	va.kept = len(order)
 	res := make([][]types.Value, 0, len(order))
 	width := len(va.keys) + len(va.args)
 	var slab []types.Value // the rows' values, allocated in blocks
@@ -652,8 +804,9 @@ func (tab *aggTable) consume(b *batch) error {
 			allDict = allDict && v.form == fDict
 		}
 		intKeys := len(keys) <= 2
-		for _, k := range keys {
-			intKeys = intKeys && k.form == fInt && k.k != types.KindNumeric && k.k != types.KindBool
+		for i, k := range keys {
+			intKeys = intKeys && k.form == fInt && k.k != types.KindNumeric && k.k != types.KindBool &&
+				(tab.ikinds == nil || tab.ikinds[i] == k.k)
 		}
 		switch {
 		case len(keys) == 0:
@@ -672,23 +825,33 @@ func (tab *aggTable) consume(b *batch) error {
 			}
 		case intKeys:
 			if tab.ints == nil {
-				tab.ints = map[[2]int64]int32{}
+				tab.ints = newIntHash(tab.sizeHint)
 			}
 			k0, k1 := keys[0], keys[len(keys)-1]
 			nulls := k0.nulls != nil || k1.nulls != nil
 			var buf []byte
+			// Rows of one key often come together (lineitem by
+			// l_orderkey): the previous row's group is tried first.
+			var prev [2]int64
+			prevG := int32(-1)
 			for j := 0; j < n; j++ {
 				if nulls && (k0.null(j) || k1.null(j)) {
 					buf = tab.encode(buf[:0], keys, j)
 					gid[j] = tab.group(buf, b, keys, j, b.base|int64(b.sel[j]))
+					prevG = -1
 					continue
 				}
 				x := [2]int64{k0.i[j], k1.i[j]}
-				g, ok := tab.ints[x]
+				if prevG >= 0 && x == prev {
+					gid[j] = prevG
+					continue
+				}
+				g, ok := tab.ints.get(x)
 				if !ok {
 					g = tab.intGroup(x, b, keys, j, b.base|int64(b.sel[j]))
 				}
 				gid[j] = g
+				prev, prevG = x, g
 			}
 		default:
 			enc := make([][][]byte, len(keys)) // per dictionary word, encoded once
@@ -862,6 +1025,132 @@ func (tab *aggTable) fold(b *batch, gid []int32) error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// setHaving attaches cond, a HAVING condition over the aggregate's output
+// columns, when it only compares, combines and adds, subtracts or
+// multiplies columns and constants (operations whose results do not
+// depend on a numeric's display scale, so evaluating them on sums at
+// their accumulated scale is the row executor's answer). The row plan
+// for the pair becomes the fallback.
+func (va *vecAgg) setHaving(w *rewriter, cond plan.Expr) bool {
+	ok := true
+	plan.Walk(cond, func(x plan.Expr) bool {
+		switch e := x.(type) {
+		case *plan.ColRef, *plan.Const, *plan.Logic, *plan.IsNull:
+		case *plan.Cmp:
+			ok = ok && !e.Distinct
+		case *plan.BinOp:
+			ok = ok && (e.Op == "+" || e.Op == "-" || e.Op == "*")
+		default:
+			ok = false
+		}
+		return ok
+	})
+	if !ok {
+		return false
+	}
+	cp := &compiler{c: w.c, rw: w}
+	x, err := cp.compile(cond)
+	if err != nil || len(cp.preps) > 0 {
+		return false
+	}
+	va.having = x
+	va.fallback = &plan.Filter{Input: va.agg, Cond: cond}
+	return true
+}
+
+// filterHaving returns the groups of order (merged table out) that the
+// HAVING condition keeps. The columns it reads are built from the
+// accumulators (stateVec) where they can be, else from the finished
+// aggregates.
+func (va *vecAgg) filterHaving(out *aggTable, order []int32) ([]int32, error) {
+	n := len(order)
+	if n == 0 {
+		return order, nil
+	}
+	nk := len(va.keys)
+	tys := colTypes(va.agg.Cols)
+	w := &worker{c: va.s.c, dicts: map[*olap.Column][]string{}}
+	b := derivedBatch(w, 0, n, tys, func(c int) (*vec, error) {
+		v := &vec{t: tys[c], k: types.KindOf(tys[c].OID), form: fVals, n: n}
+		if c >= nk {
+			if sv := va.stateVec(out, order, c-nk, tys[c]); sv != nil {
+				return sv, nil
+			}
+		}
+		v.vals = make([]types.Value, n)
+		for j, g := range order {
+			if c < nk {
+				v.vals[j] = out.vals[g][c]
+				continue
+			}
+			x, err := finish(va.agg.Aggs[c-nk], va.kinds[c-nk], &out.states[c-nk][g])
+			if err != nil {
+				return nil, err
+			}
+			v.vals[j] = x
+		}
+		return v.tighten(), nil
+	})
+	m, err := va.having.eval(b)
+	if err != nil {
+		return nil, err
+	}
+	kept := order[:0]
+	for j, g := range order {
+		if m.isTrue(j) {
+			kept = append(kept, g)
+		}
+	}
+	return kept, nil
+}
+
+// stateVec returns aggregate i's values for the groups of order straight
+// from their accumulators: counts, and sums that never overflowed int64
+// and share one scale (as fInt coefficients); nil when it cannot.
+func (va *vecAgg) stateVec(out *aggTable, order []int32, i int, t types.Type) *vec {
+	call := va.agg.Aggs[i]
+	n := len(order)
+	st := out.states[i]
+	v := &vec{t: t, k: types.KindOf(t.OID), form: fInt, n: n, i: make([]int64, n)}
+	switch {
+	case va.kinds[i] == akCount && t.OID == types.OIDInt8:
+		for j, g := range order {
+			v.i[j] = st[g].n
+		}
+		return v
+	case va.kinds[i] == akSum && call.Agg.Name == "sum" && len(call.Args) == 1:
+		argOID := call.Args[0].Type().OID
+		switch {
+		case t.OID == types.OIDInt8 && (argOID == types.OIDInt2 || argOID == types.OIDInt4):
+		case t.OID == types.OIDNumeric && (argOID == types.OIDNumeric || argOID == types.OIDInt8):
+		default:
+			return nil
+		}
+		first := true
+		for j, g := range order {
+			a := &st[g]
+			if a.n == 0 {
+				if v.nulls == nil {
+					v.nulls = make([]bool, n)
+				}
+				v.nulls[j] = true
+				continue
+			}
+			if a.over() != nil || a.exp != a.minExp || (t.OID == types.OIDInt8 && a.exp != 0) {
+				return nil
+			}
+			if first {
+				v.exp, first = a.exp, false
+			} else if a.exp != v.exp {
+				return nil
+			}
+			v.i[j] = a.sum
+		}
+		return v
 	}
 	return nil
 }

@@ -419,6 +419,15 @@ var pow10 = func() [19]int64 {
 	return p
 }()
 
+// maxScaled[k] is the largest |x| that x * 10^k does not overflow.
+var maxScaled = func() [19]int64 {
+	var m [19]int64
+	for k, p := range pow10 {
+		m[k] = math.MaxInt64 / p
+	}
+	return m
+}()
+
 // rescale multiplies x by 10^k (k >= 0), reporting overflow.
 func rescale(x int64, k int32) (int64, bool) {
 	if k == 0 {
@@ -427,11 +436,10 @@ func rescale(x int64, k int32) (int64, bool) {
 	if k >= int32(len(pow10)) {
 		return 0, x == 0
 	}
-	m := pow10[k]
-	if x > math.MaxInt64/m || x < math.MinInt64/m {
+	if x > maxScaled[k] || x < -maxScaled[k] {
 		return 0, false
 	}
-	return x * m, true
+	return x * pow10[k], true
 }
 
 // take returns v's rows at idx (-1 = NULL).

@@ -539,22 +539,90 @@ func (x *binX) fast(l, r *vec) (*vec, bool, error) {
 	if out.exp > 0 {
 		return nil, false, nil
 	}
-	for j := 0; j < n; j++ {
+	if !numOp(x.op, out.i, l.i, r.i, ls, rs, nulls) {
+		return nil, false, nil // exact row-by-row arithmetic handles big coefficients
+	}
+	return out, true, nil
+}
+
+// numOp sets out[j] = l[j]·10^ls op r[j]·10^rs for the rows not NULL,
+// reporting false on an int64 overflow. The loops are specialised per
+// operator and for unscaled operands (TPC-H's price * (1 - discount)).
+func numOp(op string, out, l, r []int64, ls, rs int32, nulls []bool) bool {
+	if nulls == nil && (ls == 0) != (rs == 0) && ls < int32(len(pow10)) && rs < int32(len(pow10)) {
+		// One operand scaled up (1 - discount): into out first, then
+		// the unscaled loop in place.
+		src, k := l, ls
+		if rs != 0 {
+			src, k = r, rs
+		}
+		m, mx := pow10[k], maxScaled[k]
+		for j, x := range src {
+			if x > mx || x < -mx {
+				return false
+			}
+			out[j] = x * m
+		}
+		if ls != 0 {
+			return numOp(op, out, out, r, 0, 0, nil)
+		}
+		return numOp(op, out, l, out, 0, 0, nil)
+	}
+	if ls == 0 && rs == 0 && nulls == nil {
+		switch op {
+		case "+":
+			for j := range out {
+				a, c := l[j], r[j]
+				v := a + c
+				if (v > a) != (c > 0) && c != 0 {
+					return false
+				}
+				out[j] = v
+			}
+			return true
+		case "-":
+			for j := range out {
+				a, c := l[j], r[j]
+				v := a - c
+				if (v < a) != (c > 0) && c != 0 {
+					return false
+				}
+				out[j] = v
+			}
+			return true
+		case "*":
+			const lim = 1<<31 - 1
+			for j := range out {
+				a, c := l[j], r[j]
+				if a > -lim && a < lim && c > -lim && c < lim {
+					out[j] = a * c // |a·c| < 2^62: no overflow
+					continue
+				}
+				v, ok := intOp("*", a, c)
+				if !ok {
+					return false
+				}
+				out[j] = v
+			}
+			return true
+		}
+	}
+	for j := range out {
 		if nulls != nil && nulls[j] {
 			continue
 		}
-		a, ok1 := rescale(l.i[j], ls)
-		c, ok2 := rescale(r.i[j], rs)
+		a, ok1 := rescale(l[j], ls)
+		c, ok2 := rescale(r[j], rs)
 		if !ok1 || !ok2 {
-			return nil, false, nil
+			return false
 		}
-		v, ok := intOp(x.op, a, c)
+		v, ok := intOp(op, a, c)
 		if !ok {
-			return nil, false, nil // exact row-by-row arithmetic handles big coefficients
+			return false
 		}
-		out.i[j] = v
+		out[j] = v
 	}
-	return out, true, nil
+	return true
 }
 
 func intOp(op string, a, b int64) (int64, bool) {
@@ -615,19 +683,25 @@ func (x *cmpX) fast(l, r *vec) *vec {
 	nulls := mergeNulls(n, l.nulls, r.nulls)
 	out := boolVec(n)
 	out.nulls = nulls
+	// res[d+1] is the operator's result for a comparison d (-1, 0, 1).
+	var res [3]int64
+	for d := -1; d <= 1; d++ {
+		if exec.CmpResult(x.op, d) {
+			res[d+1] = 1
+		}
+	}
 	switch {
 	case l.form == fInt && r.form == fInt && l.k == r.k && l.k != types.KindNumeric:
-		for j := 0; j < n; j++ {
-			a, c := l.i[j], r.i[j]
-			d := 0
+		li, ri, oi := l.i[:n], r.i[:n], out.i[:n]
+		for j := range oi {
+			a, c := li[j], ri[j]
+			d := 1
 			if a < c {
-				d = -1
+				d = 0
 			} else if a > c {
-				d = 1
+				d = 2
 			}
-			if exec.CmpResult(x.op, d) {
-				out.i[j] = 1
-			}
+			oi[j] = res[d]
 		}
 		return out
 	case numLike(l) && numLike(r) && (l.k == types.KindNumeric || r.k == types.KindNumeric):

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/omendb/omendb/olap"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/exec"
 	"github.com/omendb/omendb/sql/plan"
@@ -29,6 +30,10 @@ type sortOp struct {
 	limited       bool
 	fallback      plan.Node // the same Sort/Limit run by the row executor
 	width         int
+	// zoned: the first key is column zoneCol of the scan, ascending, and
+	// workers skip segments by its zone maps (planKeyLimit).
+	zoned   bool
+	zoneCol int
 
 	done     bool
 	fellBack bool
@@ -232,6 +237,11 @@ func (op *sortOp) run(c *exec.Ctx) ([][]types.Value, error) {
 		keep = count + offset
 	}
 	var sinks []*sortSink
+	if op.zoned {
+		op.p.skip = func(snk sink, t *olap.Table, seg *olap.Segment) bool {
+			return op.skipSegment(snk.(*sortSink), t, seg)
+		}
+	}
 	if _, _, err := op.p.run(c, func(int) sink {
 		s := &sortSink{op: op, keep: keep}
 		sinks = append(sinks, s)
