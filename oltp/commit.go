@@ -288,9 +288,15 @@ func NewCommitter(l log.Log, st *Store, logger *slog.Logger) *Committer {
 	return c
 }
 
-// DefaultMaxInFlight is SetMaxInFlight's default: one record being stored
-// and synced while the next one is sent.
-const DefaultMaxInFlight = 2
+// DefaultMaxInFlight is SetMaxInFlight's default: one record at a time.
+// Two in flight (the next record sent while one is stored and synced) did
+// not win on a quiet machine: the held-back second record splits groups
+// (19 against 23 transactions per fsync at 64 connections) and the embedded
+// server stores one connection's messages in order anyway, so at 1, 8 and
+// 64 connections one in flight was as fast or faster in 8 of 9 runs
+// (docs/benchmarks.md, "Pipelined appends"). `omendb bench commit
+// --in-flight 1,2` compares them.
+const DefaultMaxInFlight = 1
 
 // maxSlots bounds SetMaxInFlight.
 const maxSlots = 8

@@ -54,6 +54,7 @@ func pipeHarness(t *testing.T) (*harness, *pipeGate) {
 	h.c.Close()
 	g := &pipeGate{JetStream: h.log, armed: make(chan struct{}, 1), entered: make(chan struct{}), release: make(chan bool)}
 	h.c = NewCommitter(g, h.store, nil)
+	h.c.SetMaxInFlight(2) // pipelining is not the default
 	return h, g
 }
 

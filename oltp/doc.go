@@ -43,9 +43,10 @@
 // 40001 for a write-write conflict, 23505 for a concurrent insert of the
 // same key — and appends the transaction, together with every other
 // transaction validated meanwhile, as one log record (group commit: one
-// JetStream round trip and one fsync for the group). Appends are pipelined
-// (Committer.SetMaxInFlight, log.Pipelined): the next group is validated and
-// sent while the previous one is stored and synced; records are answered
+// JetStream round trip and one fsync for the group). Appends can be pipelined
+// (Committer.SetMaxInFlight > 1, log.Pipelined; the default is 1, which won
+// on a quiet machine): the next group is validated and sent while the
+// previous one is stored and synced; records are answered
 // strictly in log order, and a failed append fails every group sent after
 // it. Once the record is durable the committer applies it to the Store (it
 // is the log's only writer: appends are fenced on the expected last
