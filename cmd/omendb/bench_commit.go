@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"runtime"
 	"sort"
@@ -77,23 +75,14 @@ func runBenchCommit(ctx context.Context, args []string) error {
 	if *omendbURL != "" {
 		systems = append(systems, system{name: "omendb", url: *omendbURL})
 	} else {
-		dir, err := os.MkdirTemp("", "omendb-bench-commit")
+		var url string
+		var stop func()
+		var err error
+		srv, url, stop, err = startThrowawayServer(ctx, "commit", server.Config{Unsafe: *unsafe})
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-		var err2 error
-		srv, err2 = server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet, Unsafe: *unsafe})
-		err = err2
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-		if err := srv.WaitReady(ctx); err != nil {
-			return err
-		}
-		url := fmt.Sprintf("postgres://omendb@%s/omendb?sslmode=disable", srv.Addr())
+		defer stop()
 		if *inFlight == "" {
 			systems = append(systems, system{name: "omendb", url: url})
 		}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"os"
 	"runtime"
@@ -117,21 +115,12 @@ func runBenchFreshness(ctx context.Context, args []string) error {
 	connURL := *url
 	var srv *server.Server
 	if connURL == "" {
-		dir, err := os.MkdirTemp("", "omendb-bench-fresh")
+		var stop func()
+		srv, connURL, stop, err = startThrowawayServer(ctx, "fresh", server.Config{})
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-		srv, err = server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet})
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-		if err := srv.WaitReady(ctx); err != nil {
-			return err
-		}
-		connURL = fmt.Sprintf("postgres://omendb@%s/omendb?sslmode=disable", srv.Addr())
+		defer stop()
 	}
 	var results []freshResult
 	for _, eng := range strings.Split(*engines, ",") {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"regexp"
@@ -80,20 +78,11 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 	type system struct{ name, host, port, user, db string }
 	var systems []system
 
-	dir, err := os.MkdirTemp("", "omendb-bench-pgbench")
+	srv, _, stopServer, err := startThrowawayServer(ctx, "pgbench", server.Config{})
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet})
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	if err := srv.WaitReady(ctx); err != nil {
-		return err
-	}
+	defer stopServer()
 	h, p, _ := strings.Cut(srv.Addr(), ":")
 	systems = append(systems, system{"omendb", h, p, "omendb", "omendb"})
 	if *noELR {

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
@@ -78,21 +76,12 @@ func runTPCHLoad(ctx context.Context, args []string) error {
 	var results []loadResult
 	connURL := *url
 	if connURL == "" {
-		dir, err := os.MkdirTemp("", "omendb-bench-tpch-load")
+		_, u, stop, err := startThrowawayServer(ctx, "tpch-load", server.Config{})
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-		srv, err := server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet})
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-		if err := srv.WaitReady(ctx); err != nil {
-			return err
-		}
-		connURL = fmt.Sprintf("postgres://omendb@%s/omendb?sslmode=disable", srv.Addr())
+		defer stop()
+		connURL = u
 	}
 	c, err := pgx.Connect(ctx, connURL)
 	if err != nil {
@@ -192,21 +181,12 @@ func runTPCHRun(ctx context.Context, args []string) error {
 	connURL := *url
 	res := tpchTiming{System: "omendb/" + *engine, SF: *sf}
 	if connURL == "" {
-		dir, err := os.MkdirTemp("", "omendb-bench-tpch")
+		srv, u, stop, err := startThrowawayServer(ctx, "tpch", server.Config{Unsafe: true})
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-		srv, err := server.Start(ctx, server.Config{Data: dir, Listen: "127.0.0.1:0", Logger: quiet, Unsafe: true})
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-		if err := srv.WaitReady(ctx); err != nil {
-			return err
-		}
-		connURL = fmt.Sprintf("postgres://omendb@%s/omendb?sslmode=disable", srv.Addr())
+		defer stop()
+		connURL = u
 		c, err := pgx.Connect(ctx, connURL)
 		if err != nil {
 			return err
