@@ -21,7 +21,8 @@
 //     between (a record chunked over several messages never passes the
 //     test and is left to the follower). Anything else is dropped; the
 //     follower applies it when the log delivers it and skips the records
-//     the direct path applied.
+//     the direct path applied (reading the sink's applied offset without
+//     the lock, so that it never makes the committer's TryLock fail).
 //
 // Invariants:
 //   - A record is applied entirely or not at all (the sink publishes its new

@@ -19,6 +19,8 @@ import (
 // sink's Applied offset.
 type Sink interface {
 	Apply(e log.Entry) error
+	// Applied may be called at any time from any goroutine (the follower
+	// reads it without the materializer's lock to skip applied records).
 	Applied() log.Offset
 }
 
@@ -303,14 +305,19 @@ func (m *Materializer) follow(ctx context.Context, onReady func()) error {
 		if err != nil {
 			return fmt.Errorf("%s: after offset %d: %w", m.name, uint64(m.sink.Applied()), err)
 		}
-		m.mu.Lock()
-		applied, err := m.applyLocked(e)
-		m.mu.Unlock()
-		if err != nil {
-			return err
-		}
-		if applied {
-			m.stats.Followed.Add(1)
+		// A record the direct path applied already is skipped without the
+		// lock (the sink's applied offset only grows): the follower, which
+		// sees every record, must not make Direct's TryLock fail.
+		if e.Offset > m.sink.Applied() {
+			m.mu.Lock()
+			applied, err := m.applyLocked(e)
+			m.mu.Unlock()
+			if err != nil {
+				return err
+			}
+			if applied {
+				m.stats.Followed.Add(1)
+			}
 		}
 		if !m.ready.Load() {
 			if e.Offset >= target {

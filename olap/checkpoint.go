@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -88,7 +89,7 @@ type capTable struct {
 }
 
 type capSeg struct {
-	ins, del []uint64        // del copied at the capture
+	ins, del []uint64        // del: the segment's own array until Capture copies it
 	rows     [][]types.Value // open segment
 	cols     []Column        // sealed segment (Arr retained)
 	sealed   bool
@@ -96,12 +97,40 @@ type capSeg struct {
 }
 
 // Capture takes the store's state at its applied offset S. It holds the
-// apply lock (the materializer waits) only while it copies each segment's
-// delete offsets and takes references to the rest: sealed columns are
-// immutable, the open segment's rows and insert offsets are append-only.
-// Tables without a primary key also copy their key map (hidden row ids
-// cannot be recomputed from the rows).
+// apply lock (the materializer waits) only while it takes references to
+// each segment's arrays: sealed columns are immutable, the open segment's
+// rows and insert offsets are append-only, and the delete offsets are
+// copied after the lock is released (an offset past S reads as 0: live at
+// S). Tables without a primary key also copy their key map under the lock
+// (hidden row ids cannot be recomputed from the rows).
 func (s *Store) Capture() *Capture {
+	c := s.captureLocked()
+	c.copyDels()
+	return c
+}
+
+// copyDels replaces each captured segment's delete offsets (the segment's
+// own array) by a copy as of c.Offset, without the apply lock: records
+// after it only end rows at offsets past it (stored atomically), and an
+// offset past it means the row was live at c.Offset.
+func (c *Capture) copyDels() {
+	for _, t := range c.tables {
+		for i := range t.segs {
+			cs := &t.segs[i]
+			del := make([]uint64, len(cs.del))
+			for j := range del {
+				if d := atomic.LoadUint64(&cs.del[j]); d <= c.Offset {
+					del[j] = d
+				}
+			}
+			cs.del = del
+		}
+	}
+}
+
+// captureLocked is Capture's part under the apply lock: the delete offsets
+// are left in the segments' arrays.
+func (s *Store) captureLocked() *Capture {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
 	s.waitSeals() // only the last segment of a table may be open in a checkpoint
@@ -115,11 +144,11 @@ func (s *Store) Capture() *Capture {
 	sortTables(ts)
 	for _, t := range ts {
 		t.mu.RLock()
-		ct := &capTable{def: t.def, live: t.live, hidden: t.def.PK() == nil}
+		ct := &capTable{def: t.def, live: t.live.Load(), hidden: t.def.PK() == nil}
 		idx := make(map[*Segment]int, len(t.segs))
 		for i, seg := range t.segs {
 			n := len(seg.Ins)
-			cs := capSeg{ins: seg.Ins[:n:n], del: append([]uint64(nil), seg.Del[:n]...), sealed: seg.sealed}
+			cs := capSeg{ins: seg.Ins[:n:n], del: seg.Del[:n:n], sealed: seg.sealed}
 			if seg.sealed {
 				cs.cols = make([]Column, len(seg.cols))
 				for j, col := range seg.cols {
@@ -465,7 +494,7 @@ func (s *Store) LoadTable(r io.Reader, snap uint64) (TableCheckpoint, error) {
 	if err := json.Unmarshal(p, &tj); err != nil || tj.Def == nil || tj.Def.ID != st.Table {
 		return st, corruptAt(olapHeaderLen, "table frame: %v", err)
 	}
-	t := &Table{ID: st.Table, def: tj.Def}
+	t := newTable(tj.Def)
 
 	// Frames are read (and checksummed) in order here; workers decode them.
 	workers := runtime.GOMAXPROCS(0)
@@ -584,7 +613,11 @@ func (s *Store) LoadTable(r io.Reader, snap uint64) (TableCheckpoint, error) {
 		}
 		t.segs = append(t.segs, d.seg)
 	}
-	t.live = live
+	for _, seg := range t.segs {
+		seg.publish()
+	}
+	t.publishSegs()
+	t.live.Store(live)
 	st.Segments = len(t.segs)
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -15,8 +15,9 @@
 // per statement, never a mix.
 //
 // Checkpoints (checkpoint.go; docs/checkpoint-format.md): Capture takes the
-// state at the applied offset under the apply lock (copying only delete
-// offsets; sealed columns are retained, open rows are append-only), and
+// state at the applied offset S under the apply lock (references only:
+// sealed columns are retained, open rows are append-only; the delete
+// offsets are copied after the lock is released, those past S as 0), and
 // WriteTable encodes a table as Arrow IPC streams in checksummed frames
 // without any lock. LoadTable fills an empty store (which reports offset 0
 // until Loaded publishes the checkpoint's offset); the materializer then
@@ -41,17 +42,51 @@
 // or its feeder, one at a time). TryApply is the committer's inline path
 // (materializer.Direct, before the commit is acknowledged): it applies a
 // record of at most TryApplyMaxOps row operations only if it can take the
-// apply lock and every table's lock without waiting — a scan holding a
-// table's read lock never delays a commit — and otherwise changes nothing. A full segment of
-// DefaultSegmentRows rows is sealed by the store's sealer goroutine, off the
-// materializer's: it builds the Arrow columns from the rows (which no
-// longer change) without the table's lock and publishes them under it;
-// until then scans read the segment as an open one. When the sealer is two
-// segments behind the materializer seals inline. Capture (checkpoints) and
-// Close wait for pending seals. Each Table's mutex guards its segments'
-// Ins/Del slices, the open segments' rows, key arenas and the switch to
-// sealed; scans take the read lock per segment step. Lock order:
-// Store.applyMu → Store.mu → Table.mu; Store.sealMu is a leaf. Arrow memory comes from the Store's allocator; Close
-// releases it. Compact replaces segments with many dead rows without
-// releasing the old ones (running scans may hold them).
+// apply lock and every table's lock without waiting, and otherwise changes
+// nothing. Nor does it allocate a segment or seal one: each table keeps a
+// spare open segment, allocated by a goroutine of its own when the
+// previous spare is taken, so a record that fills a segment is applied
+// inline too when the sealer has room.
+//
+// Scans take no lock, so they never delay an append (nor the committer's
+// acknowledgement). Each table and each segment has a writer's side and a
+// published side:
+//   - Table: the writers (apply path, the sealer's publish, Compact,
+//     Capture's copy) serialize on Table.mu; the definition and the
+//     segment list are published as one immutable Snapshot through an
+//     atomic pointer (Segments), replaced — never modified in place —
+//     whenever either changes. Live rows are an atomic counter.
+//   - Segment: the writer appends to Ins, Del, rows (and the key arena,
+//     which only the writers read) and then publishes: a new view (the
+//     arrays resliced to their capacity, plus the Arrow columns once
+//     sealed) only when an array was replaced — grown, sealed, loaded —
+//     then the row count n. A reader loads n, then the view, and reads rows
+//     [0, n) of it: a row is complete before n covers it (never torn) and
+//     its insert offset and values never change. Delete offsets change in
+//     place, with atomic stores and loads.
+//   - Why a scan at snapshot S is exact: it starts only once Applied() >=
+//     S, so every write of every record <= S (appends, delete offsets, a
+//     grown array's view) happened before it loaded anything; whatever the
+//     writer does meanwhile belongs to records > S — rows with Ins > S,
+//     delete offsets > S — which the visibility rule hides. A reader still
+//     holding an array the writer has since replaced (grown, or a segment
+//     Compact replaced) misses only those later writes.
+//   - Sealing: a full segment of DefaultSegmentRows rows is sealed by the
+//     store's sealer goroutine, off the materializer's: it builds the Arrow
+//     columns from the rows (which no longer change) without any lock and
+//     publishes them under the table's mutex with one pointer store (a
+//     sealed view sharing the Ins/Del arrays, so later delete offsets reach
+//     both); until then scans read the segment as an open one, and a scan
+//     that loaded the open view keeps reading the rows (the same values).
+//     When the sealer is two segments behind the materializer seals inline.
+//   - Memory: sealed columns are never cleared while published; DROP TABLE
+//     and Close return their Arrow buffers to the allocator (with the Go
+//     allocator the server uses, a scan still reading a dropped table at
+//     an older snapshot reads valid memory). Compact replaces segments with
+//     many dead rows without releasing the old ones (running scans may hold
+//     them).
+//
+// Capture (checkpoints) and Close wait for pending seals. Lock order:
+// Store.applyMu → Store.mu → Table.mu; Store.sealMu is a leaf. Arrow memory
+// comes from the Store's allocator; Close releases it.
 package olap

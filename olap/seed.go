@@ -135,7 +135,7 @@ func (s *Store) seedOnce(ctx context.Context, src *oltp.Store) (tables []*Table,
 		if err != nil {
 			return tables, r, rows, err
 		}
-		rows += t.live
+		rows += t.live.Load()
 	}
 	// Every table was read at r through the row store's current indexes; a
 	// DDL applied since r (a re-key, a drop) may have changed what those
@@ -149,7 +149,8 @@ func (s *Store) seedOnce(ctx context.Context, src *oltp.Store) (tables []*Table,
 // seedTable reads table def from ot at snapshot r into a new Table whose
 // full segments are sealed by a pool of workers.
 func (s *Store) seedTable(ctx context.Context, def *catalog.Table, ot *oltp.Table, r uint64) (*Table, error) {
-	t := &Table{ID: def.ID, def: def, keys: newKeyIndex(max(int(ot.Count()), 0))}
+	t := newTable(def)
+	t.keys = newKeyIndex(max(int(ot.Count()), 0))
 	workers := max(runtime.GOMAXPROCS(0)-1, 1) // the scan takes one core
 	seal := make(chan *Segment, workers)
 	var wg sync.WaitGroup
@@ -193,7 +194,11 @@ func (s *Store) seedTable(ctx context.Context, def *catalog.Table, ot *oltp.Tabl
 	})
 	close(seal)
 	wg.Wait()
-	t.live = int64(t.keys.len())
+	for _, seg := range t.segs {
+		seg.publish()
+	}
+	t.publishSegs()
+	t.live.Store(int64(t.keys.len()))
 	if err == errSeedRetry {
 		return t, err
 	}

@@ -3,6 +3,7 @@ package olap
 import (
 	"math"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -19,11 +20,16 @@ import (
 // inserted it (Ins) and the offset that deleted it (Del, 0 = live); a scan
 // at snapshot S sees row i iff Ins[i] <= S and (Del[i] == 0 or Del[i] > S).
 //
-// All fields are guarded by the owning Table's mutex: the materializer
-// writes under the write lock, scans read under the read lock.
+// A segment has two sides (doc.go, "Concurrency"). The writer's side — the
+// exported slices and the unexported fields above n — belongs to the apply
+// path (Store.applyMu and the Table's mutex; a sealer publishing its
+// columns holds the Table's mutex). Readers (scans) never lock: they read
+// the published view, rows [0, n) of it. Rows are written before n covers
+// them and never change after; delete offsets change in place, with atomic
+// stores (the writer) and loads (readers).
 type Segment struct {
 	Ins  []uint64
-	Del  []uint64
+	Del  []uint64        // elements stored atomically once published
 	rows [][]types.Value // open segment only
 	// Sealed form.
 	cols    []*Column
@@ -32,13 +38,79 @@ type Segment struct {
 	// Keys of the rows (keys.go): row i's is kbuf[kend[i-1]:kend[i]].
 	kbuf []byte
 	kend []uint32
+
+	// Reader's side: view holds the arrays (whole capacity) and, once
+	// sealed, the columns; n is how many rows of it are published. The
+	// writer stores view before an n that needs it, so a reader that loads
+	// n and then view may read rows [0, n) of it. pub is the writer's copy
+	// of view.
+	n    atomic.Int64
+	view atomic.Pointer[segView]
+	pub  *segView
 }
 
-// Len returns the number of rows (live or not) in the segment.
-func (s *Segment) Len() int { return len(s.Ins) }
+// segView is what readers of a Segment see: the writer's arrays resliced
+// to their capacity (appends write past n in place; a grown array is a new
+// view) and, once sealed, the columns.
+type segView struct {
+	ins, del []uint64
+	rows     [][]types.Value
+	cols     []*Column
+	sealed   bool
+}
+
+var emptyView = &segView{}
+
+// publish makes the writer's rows [0, len(Ins)) visible to readers: a new
+// view when an array was replaced (grown, sealed, loaded), then n. Called
+// by the writer after every change of the arrays' length or form.
+func (s *Segment) publish() {
+	v := s.pub
+	if v == nil || v.sealed != s.sealed || cap(v.ins) != cap(s.Ins) || cap(v.del) != cap(s.Del) || cap(v.rows) != cap(s.rows) {
+		v = &segView{ins: s.Ins[:cap(s.Ins)], del: s.Del[:cap(s.Del)], rows: s.rows[:cap(s.rows)], cols: s.cols, sealed: s.sealed}
+		s.pub = v
+		s.view.Store(v)
+	}
+	s.n.Store(int64(len(s.Ins)))
+}
+
+// load returns the published view and how many of its rows readers may
+// read (n first: the view stored before it covers it).
+func (s *Segment) load() (*segView, int) {
+	n := int(s.n.Load())
+	v := s.view.Load()
+	if v == nil {
+		return emptyView, 0
+	}
+	return v, min(n, len(v.ins))
+}
+
+// visible appends to sel the positions of the published rows visible at
+// snap and returns it with the number of rows looked at.
+func (s *Segment) visible(snap uint64, sel []int32) ([]int32, int) {
+	v, n := s.load()
+	ins, del := v.ins[:n], v.del[:n]
+	for i := range ins {
+		if ins[i] <= snap {
+			if d := atomic.LoadUint64(&del[i]); d == 0 || d > snap {
+				sel = append(sel, int32(i))
+			}
+		}
+	}
+	return sel, n
+}
+
+// Len returns the number of published rows (live or not) in the segment.
+func (s *Segment) Len() int {
+	_, n := s.load()
+	return n
+}
 
 // Sealed reports whether the segment's rows are Arrow columns.
-func (s *Segment) Sealed() bool { return s.sealed }
+func (s *Segment) Sealed() bool {
+	v := s.view.Load()
+	return v != nil && v.sealed
+}
 
 // Column is one column of a sealed segment. Exactly one representation is
 // set: Arr (Arrow: Int64 for bool/int/date/timestamp kinds, Float64 for
@@ -117,6 +189,7 @@ func (s *Segment) seal(mem memory.Allocator, def *catalog.Table) {
 	}
 	s.rows = nil
 	s.sealed = true
+	s.publish()
 }
 
 // colVals is column c of an open segment's rows, read in place (sealing
@@ -380,11 +453,12 @@ func (s *Segment) Row(def *catalog.Table, i int) []types.Value {
 	return out
 }
 
-// RowInto fills out (len(def.Columns)) with row i; need, when non-nil, says
-// which columns to fill (others stay NULL).
+// RowInto fills out (len(def.Columns)) with row i (a published row);
+// need, when non-nil, says which columns to fill (others stay NULL).
 func (s *Segment) RowInto(def *catalog.Table, i int, out []types.Value, need []bool) {
-	if !s.sealed {
-		r := s.rows[i]
+	v := s.view.Load()
+	if !v.sealed {
+		r := v.rows[i]
 		for c := range out {
 			if need == nil || need[c] {
 				out[c] = colValue(def, r, c)
@@ -396,8 +470,8 @@ func (s *Segment) RowInto(def *catalog.Table, i int, out []types.Value, need []b
 		if need != nil && !need[c] {
 			continue
 		}
-		if c < len(s.cols) {
-			out[c] = s.cols[c].Value(i)
+		if c < len(v.cols) {
+			out[c] = v.cols[c].Value(i)
 		} else {
 			out[c] = colValue(def, nil, c)
 		}
@@ -407,27 +481,35 @@ func (s *Segment) RowInto(def *catalog.Table, i int, out []types.Value, need []b
 // Col returns column c of a sealed segment (nil if the segment predates it
 // or is open).
 func (s *Segment) Col(c int) *Column {
-	if !s.sealed || c >= len(s.cols) {
+	v := s.view.Load()
+	if v == nil || !v.sealed || c >= len(v.cols) {
 		return nil
 	}
-	return s.cols[c]
+	return v.cols[c]
 }
 
+// release returns the sealed columns' Arrow memory to the allocator. It
+// does not clear the columns themselves: a scan that started before (at a
+// snapshot before a DROP TABLE) may still read them, which the Go
+// allocator the server uses keeps valid (its Free leaves the memory to
+// the garbage collector).
 func (s *Segment) release() {
 	for _, c := range s.cols {
-		c.release()
+		if c.Arr != nil {
+			c.Arr.Release()
+		}
 	}
 	s.cols = nil
 }
 
-// Value returns column c of row i as def sees it (call with the table's
-// read lock held).
+// Value returns column c of row i (a published row) as def sees it.
 func (s *Segment) Value(def *catalog.Table, i, c int) types.Value {
-	if !s.sealed {
-		return colValue(def, s.rows[i], c)
+	v := s.view.Load()
+	if !v.sealed {
+		return colValue(def, v.rows[i], c)
 	}
-	if c < len(s.cols) {
-		return s.cols[c].Value(i)
+	if c < len(v.cols) {
+		return v.cols[c].Value(i)
 	}
 	return colValue(def, nil, c)
 }
@@ -436,10 +518,11 @@ func (s *Segment) Value(def *catalog.Table, i, c int) types.Value {
 // columns (rows are immutable once appended), or nil: the caller must not
 // modify it.
 func (s *Segment) Shared(def *catalog.Table, i int) []types.Value {
-	if s.sealed {
+	v := s.view.Load()
+	if v.sealed {
 		return nil
 	}
-	if r := s.rows[i]; len(r) == len(def.Columns) {
+	if r := v.rows[i]; len(r) == len(def.Columns) {
 		return r
 	}
 	return nil

@@ -3,6 +3,7 @@ package olap
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,7 +66,10 @@ const sealQueue = 2
 // segments asynchronously.
 var asyncSealMin = 4096
 
-// Table is one table's column state.
+// Table is one table's column state. Its mutex serializes the writers
+// (the apply path, the sealer's publish, Compact, Capture's read); scans
+// never take it: they read the published snapshot (Segments) and the
+// segments' published views (doc.go, "Concurrency").
 type Table struct {
 	ID uint32
 	mu sync.RWMutex
@@ -73,7 +77,6 @@ type Table struct {
 	def  *catalog.Table
 	segs []*Segment // the last one is open (unsealed)
 	keys keyIndex   // live rows by key (keys.go)
-	live int64
 	// dropped: the table's memory was released; a seal finishing later
 	// releases its columns instead of publishing them.
 	dropped bool
@@ -81,6 +84,29 @@ type Table struct {
 	// may still read them, so their Arrow memory is released only by Close
 	// or DROP TABLE.
 	retired []*Segment
+
+	live atomic.Int64
+	// spare is the next open segment, allocated ahead by a goroutine of
+	// its own (openSeg) so that switching segments costs the apply path
+	// no allocation.
+	spare atomic.Pointer[Segment]
+	// snap is the published def and segment list (publishSegs), replaced
+	// whenever either changes: scans read it without the lock.
+	snap atomic.Pointer[Snapshot]
+}
+
+// newTable returns an empty table of def, published.
+func newTable(def *catalog.Table) *Table {
+	t := &Table{ID: def.ID, def: def, keys: newKeyIndex(0)}
+	t.publishSegs()
+	return t
+}
+
+// publishSegs publishes t.def and t.segs to scans (the writer's side: mu
+// held, or t not yet shared). The slice is clipped: later appends by the
+// writer never write into what a reader holds.
+func (t *Table) publishSegs() {
+	t.snap.Store(&Snapshot{T: t, Def: t.def, Segs: slices.Clip(t.segs)})
 }
 
 type rowRef struct {
@@ -226,15 +252,17 @@ func (s *Store) publish(off uint64, at time.Time) {
 const TryApplyMaxOps = 256
 
 // TryApply applies e, the record right after the applied offset, only if it
-// can without waiting: it holds no lock another goroutine holds (a scan's
-// read lock on one of its tables, a checkpoint's capture), it has at most
-// TryApplyMaxOps operations and all are row operations (inserts, updates,
-// deletes), and the open segments of its tables have room for its rows (no
-// seal, no new segment). Otherwise it changes nothing and returns false:
-// the caller hands e to Apply on another goroutine. The committer's acknowledgement
-// path calls it (materializer.Materializer.Direct), so that a commit's
-// rows reach the column store before the commit is acknowledged without
-// waiting for a scan to finish.
+// can without waiting: no other writer holds a lock it needs (the apply
+// path, a seal being published, a checkpoint's capture; scans hold none),
+// it has at most TryApplyMaxOps operations and all are row operations
+// (inserts, updates, deletes), and the open segments of its tables have
+// room for its rows — or, for a record that fills one, a spare segment is
+// ready and the sealer takes the full one (no allocation, no seal on the
+// caller's time). Otherwise it changes nothing and returns false: the
+// caller hands e to Apply on another goroutine. The committer's
+// acknowledgement path calls it (materializer.Materializer.Direct), so
+// that a commit's rows reach the column store before the commit is
+// acknowledged.
 func (s *Store) TryApply(e log.Entry) (bool, error) {
 	n := 0
 	for ti := range e.Record.Txns {
@@ -284,13 +312,17 @@ func (s *Store) TryApply(e log.Entry) (bool, error) {
 			locked = append(locked, t)
 		}
 	}
-	// A full open segment is sealed and replaced by a new one (a
-	// segment-sized allocation, and a seal if the sealer is behind): not
-	// on the caller's time. n bounds the rows the record appends per table.
+	// A full open segment is sealed and replaced by a new one: only when
+	// that costs the caller no allocation (a spare segment is ready) and
+	// no seal (the sealer takes it). n bounds the rows the record appends
+	// per table.
+	seals := 0
 	for _, t := range locked {
 		if k := len(t.segs); k > 0 && (t.segs[k-1].sealed || len(t.segs[k-1].Ins)+n > s.segmentRows) {
-			unlock()
-			return false, nil
+			if seals++; n > s.segmentRows || t.spare.Load() == nil || !s.sealerHasRoom(seals) {
+				unlock()
+				return false, nil
+			}
 		}
 	}
 	for ti := range e.Record.Txns {
@@ -360,7 +392,7 @@ func (t *Table) applyRow(s *Store, off uint64, op *log.Op) error {
 func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 	switch ch.Kind {
 	case catalog.CreateTable:
-		t := &Table{ID: ch.Table.ID, def: ch.Table, keys: newKeyIndex(0)}
+		t := newTable(ch.Table)
 		s.mu.Lock()
 		s.tables[t.ID] = t
 		s.mu.Unlock()
@@ -410,6 +442,7 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 		t.keys = keys
 	}
 	t.def = ch.Table
+	t.publishSegs()
 	return nil
 }
 
@@ -420,10 +453,11 @@ func (t *Table) put(s *Store, off uint64, key []byte, row []types.Value) {
 	seg.Del = append(seg.Del, 0)
 	seg.rows = append(seg.rows, row)
 	seg.appendKey(key)
+	seg.publish()
 	if old, ok := t.keys.put(key, rowRef{seg: seg, i: int32(len(seg.Ins) - 1)}); ok {
 		t.end(old, off)
 	}
-	t.live++
+	t.live.Add(1)
 }
 
 func (t *Table) del(off uint64, key []byte) {
@@ -432,11 +466,13 @@ func (t *Table) del(off uint64, key []byte) {
 	}
 }
 
+// end sets the delete offset of row r (published: readers load it
+// atomically).
 func (t *Table) end(r rowRef, off uint64) {
 	if r.seg.Del[r.i] == 0 {
-		r.seg.Del[r.i] = off
+		atomic.StoreUint64(&r.seg.Del[r.i], off)
 		r.seg.deleted++
-		t.live--
+		t.live.Add(-1)
 	}
 }
 
@@ -453,18 +489,34 @@ func (t *Table) openSeg(s *Store) *Segment {
 	}
 	// Sized for a full segment: appends never copy the slices. Later
 	// segments only: a table's first one may stay small.
-	n := 0
-	if len(t.segs) > 0 {
-		n = s.segmentRows
-	}
-	seg := &Segment{Ins: make([]uint64, 0, n), Del: make([]uint64, 0, n), rows: make([][]types.Value, 0, n),
-		kend: make([]uint32, 0, n)}
-	if last := len(t.segs) - 1; last >= 0 {
+	var seg *Segment
+	if len(t.segs) == 0 {
+		seg = newSegment(0, 0)
+	} else {
 		// Keys of the next segment are likely as long as the last one's.
-		seg.kbuf = make([]byte, 0, len(t.segs[last].kbuf)+len(t.segs[last].kbuf)/8)
+		kcap := len(t.segs[len(t.segs)-1].kbuf)
+		kcap += kcap / 8
+		if seg = t.spare.Swap(nil); seg == nil {
+			seg = newSegment(s.segmentRows, kcap)
+		}
+		if s.segmentRows >= asyncSealMin {
+			// The next one is allocated (and zeroed) off the apply path,
+			// so that the record that fills this one can be applied
+			// inline too (TryApply).
+			go func() { t.spare.Store(newSegment(s.segmentRows, kcap)) }()
+		}
 	}
+	seg.publish()
 	t.segs = append(t.segs, seg)
+	t.publishSegs()
 	return seg
+}
+
+// newSegment returns an empty segment with room for n rows and kcap bytes
+// of keys.
+func newSegment(n, kcap int) *Segment {
+	return &Segment{Ins: make([]uint64, 0, n), Del: make([]uint64, 0, n), rows: make([][]types.Value, 0, n),
+		kend: make([]uint32, 0, n), kbuf: make([]byte, 0, kcap)}
 }
 
 // sealLater hands the full segment seg to the sealer goroutine: it builds
@@ -492,6 +544,18 @@ func (s *Store) sealLater(t *Table, seg *Segment) {
 	s.sealMu.Unlock()
 }
 
+// sealerHasRoom reports whether the next k full segments would go to the
+// sealer rather than be sealed inline. applyMu is held (only the apply
+// path queues seals).
+func (s *Store) sealerHasRoom(k int) bool {
+	if s.segmentRows < asyncSealMin {
+		return false
+	}
+	s.sealMu.Lock()
+	defer s.sealMu.Unlock()
+	return !s.closed && len(s.sealQ)+k <= sealQueue
+}
+
 // sealer seals the queued segments in order and exits when the queue is
 // empty (an idle store keeps no goroutine).
 func (s *Store) sealer() {
@@ -512,6 +576,7 @@ func (s *Store) sealer() {
 			built.release()
 		} else {
 			j.seg.cols, j.seg.rows, j.seg.sealed = built.cols, nil, true
+			j.seg.publish()
 		}
 		j.t.mu.Unlock()
 		s.sealWG.Done()
@@ -531,6 +596,7 @@ func (t *Table) releaseAll() {
 	}
 	t.segs, t.retired = nil, nil
 	t.keys = keyIndex{}
+	t.publishSegs()
 }
 
 // Compact rewrites sealed segments in which at least half the rows were
@@ -540,6 +606,7 @@ func (t *Table) Compact(mem memory.Allocator, horizon uint64) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := 0
+	segs := slices.Clone(t.segs) // readers hold the published list
 	for si, seg := range t.segs {
 		if !seg.sealed || seg.deleted*2 < len(seg.Ins) {
 			continue
@@ -576,9 +643,13 @@ func (t *Table) Compact(mem memory.Allocator, horizon uint64) int {
 			}
 			return r
 		})
-		t.segs[si] = ns
+		segs[si] = ns
 		t.retired = append(t.retired, seg)
 		n++
+	}
+	if n > 0 {
+		t.segs = segs
+		t.publishSegs()
 	}
 	return n
 }
@@ -590,39 +661,27 @@ type Snapshot struct {
 	Segs []*Segment
 }
 
-// Segments returns the table's current segment list (the open segment last).
+// Segments returns the table's published segment list (the open segment
+// last) and definition, without locking; the caller must not modify Segs.
 func (t *Table) Segments() Snapshot {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return Snapshot{T: t, Def: t.def, Segs: append([]*Segment(nil), t.segs...)}
+	if p := t.snap.Load(); p != nil {
+		return *p
+	}
+	return Snapshot{T: t}
 }
 
 // Live returns the number of live rows at the newest applied offset.
-func (t *Table) Live() int64 {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.live
-}
+func (t *Table) Live() int64 { return t.live.Load() }
 
 // Visible appends to sel the positions of segment seg's rows visible at
-// snap, reading under the table's lock. It also returns the row count seen
-// (the open segment grows while we read).
+// snap, without locking (the writer appends and ends rows meanwhile; a
+// snapshot at or below the applied offset sees none of that). It also
+// returns the row count looked at (the open segment grows while we read).
 func (t *Table) Visible(seg *Segment, snap uint64, sel []int32) ([]int32, int) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	n := len(seg.Ins)
-	for i := 0; i < n; i++ {
-		if seg.Ins[i] <= snap && (seg.Del[i] == 0 || seg.Del[i] > snap) {
-			sel = append(sel, int32(i))
-		}
-	}
-	return sel, n
+	return seg.visible(snap, sel)
 }
 
-// Read runs fn with the table's read lock held: fn may read seg's columns or
-// rows (RowInto, Col) safely while the materializer appends.
-func (t *Table) Read(fn func()) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	fn()
-}
+// Read runs fn. Scans read segments without locking (their views are
+// published atomically); Read remains so that callers that bracket their
+// reads of a segment need not change.
+func (t *Table) Read(fn func()) { fn() }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"runtime"
 	"sort"
 	"testing"
 	"time"
@@ -194,9 +195,10 @@ func rowString(row []types.Value) string {
 
 func mathFloat(f float64) uint64 { return math.Float64bits(f) }
 
-// TestTryApply: TryApply applies a record of row operations at once, and
-// changes nothing (returning false) when it would have to wait for a
-// scan's lock or the record holds anything but row operations.
+// TestTryApply: TryApply applies a record of row operations at once, also
+// while a scan runs, and changes nothing (returning false) when it would
+// have to wait for another writer's lock or the record holds anything but
+// row operations.
 func TestTryApply(t *testing.T) {
 	st := New(nil, 0)
 	defer st.Close()
@@ -213,37 +215,53 @@ func TestTryApply(t *testing.T) {
 		t.Fatalf("TryApply: %v, %v, applied %d; want it applied at 2", ok, err, st.Applied())
 	}
 	tb := st.Table(def.ID)
-	// A scan holds the table's read lock: TryApply must not wait for it.
+	// A scan in progress takes no lock: TryApply does not wait for it, and
+	// the scan's snapshot still sees what it saw.
 	inScan, release, scanned := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var during []int32
 	go func() {
 		defer close(scanned)
-		tb.Read(func() { close(inScan); <-release })
+		tb.Read(func() {
+			close(inScan)
+			<-release
+			during, _ = tb.Visible(tb.Segments().Segs[0], 2, nil)
+		})
 	}()
 	<-inScan
-	if ok, err := st.TryApply(log.Entry{Offset: 3, Record: rec(ins(3))}); ok || err != nil || st.Applied() != 2 {
-		t.Fatalf("TryApply during a scan: %v, %v, applied %d; want nothing applied", ok, err, st.Applied())
+	if ok, err := st.TryApply(log.Entry{Offset: 3, Record: rec(ins(3))}); !ok || err != nil || st.Applied() != 3 {
+		t.Fatalf("TryApply during a scan: %v, %v, applied %d; want it applied at 3", ok, err, st.Applied())
 	}
 	close(release)
 	<-scanned
+	if len(during) != 2 {
+		t.Fatalf("a scan at 2 saw %d rows, want 2", len(during))
+	}
+	// A writer holding the table's lock (a seal being published, a
+	// checkpoint's capture): TryApply changes nothing.
+	tb.mu.Lock()
+	if ok, err := st.TryApply(log.Entry{Offset: 4, Record: rec(ins(4))}); ok || err != nil || st.Applied() != 3 {
+		t.Fatalf("TryApply with the table locked: %v, %v, applied %d; want nothing applied", ok, err, st.Applied())
+	}
+	tb.mu.Unlock()
 	// DDL and truncates are left to Apply.
-	if ok, _ := st.TryApply(log.Entry{Offset: 3, Record: rec(ins(3), log.Op{Kind: log.OpTruncate, Table: def.ID})}); ok {
+	if ok, _ := st.TryApply(log.Entry{Offset: 4, Record: rec(ins(4), log.Op{Kind: log.OpTruncate, Table: def.ID})}); ok {
 		t.Fatal("TryApply applied a truncate")
 	}
 	big := make([]log.Op, TryApplyMaxOps+1)
 	for i := range big {
 		big[i] = ins(10 + i)
 	}
-	if ok, _ := st.TryApply(log.Entry{Offset: 3, Record: rec(big...)}); ok {
+	if ok, _ := st.TryApply(log.Entry{Offset: 4, Record: rec(big...)}); ok {
 		t.Fatal("TryApply applied a record over TryApplyMaxOps")
 	}
-	if ok, err := st.TryApply(log.Entry{Offset: 3, Record: rec(ins(3))}); !ok || err != nil {
+	if ok, err := st.TryApply(log.Entry{Offset: 4, Record: rec(ins(4))}); !ok || err != nil {
 		t.Fatalf("TryApply after the scan: %v, %v", ok, err)
 	}
-	if n := tb.Live(); n != 3 || st.Applied() != 3 {
-		t.Fatalf("%d live rows at offset %d, want 3 at 3", n, st.Applied())
+	if n := tb.Live(); n != 4 || st.Applied() != 4 {
+		t.Fatalf("%d live rows at offset %d, want 4 at 4", n, st.Applied())
 	}
 	// Already applied: nothing to do.
-	if ok, err := st.TryApply(log.Entry{Offset: 3, Record: rec(ins(4))}); ok || err != nil || tb.Live() != 3 {
+	if ok, err := st.TryApply(log.Entry{Offset: 4, Record: rec(ins(5))}); ok || err != nil || tb.Live() != 4 {
 		t.Fatalf("TryApply of an applied offset: %v, %v, %d live rows", ok, err, tb.Live())
 	}
 	// A record that would fill the open segment past its size (a seal, a
@@ -261,5 +279,65 @@ func TestTryApply(t *testing.T) {
 	}
 	if err := small.Apply(log.Entry{Offset: 3, Record: rec(ins(4), ins(5))}); err != nil || small.Table(def.ID).Live() != 5 {
 		t.Fatalf("Apply after TryApply refused: %v, %d live rows", err, small.Table(def.ID).Live())
+	}
+}
+
+// TestTryApplySegmentSwitch: a record that fills the open segment is
+// applied inline when a spare segment is ready (allocated ahead, off the
+// apply path) and the sealer takes the full one; without a spare it is
+// left to Apply.
+func TestTryApplySegmentSwitch(t *testing.T) {
+	saved := asyncSealMin
+	asyncSealMin = 1
+	defer func() { asyncSealMin = saved }()
+	st := New(nil, 8)
+	defer st.Close()
+	def := testTable()
+	rec := func(ops ...log.Op) *log.Record { return &log.Record{Txns: []log.Txn{{Ops: ops}}} }
+	if err := st.Apply(log.Entry{Offset: 1, Record: rec(ddl(&catalog.Change{Kind: catalog.CreateTable, Table: def}))}); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewSource(1))
+	k := 0
+	ins := func(n int) *log.Record {
+		var ops []log.Op
+		for range n {
+			k++
+			ops = append(ops, log.Op{Kind: log.OpInsert, Table: def.ID, Key: []byte(fmt.Sprint(k)), Vals: randRow(r, k)})
+		}
+		return rec(ops...)
+	}
+	// Rows 1-8 fill the first segment, row 9 opens the second (and a spare
+	// is allocated for the third).
+	if err := st.Apply(log.Entry{Offset: 2, Record: ins(9)}); err != nil {
+		t.Fatal(err)
+	}
+	tb := st.Table(def.ID)
+	for tb.spare.Load() == nil {
+		runtime.Gosched()
+	}
+	if err := st.Apply(log.Entry{Offset: 3, Record: ins(2)}); err != nil {
+		t.Fatal(err)
+	}
+	// 3 + 6 rows > 8: the record crosses into the spare.
+	if ok, err := st.TryApply(log.Entry{Offset: 4, Record: ins(6)}); !ok || err != nil {
+		t.Fatalf("TryApply across a segment with a spare ready: %v, %v", ok, err)
+	}
+	st.waitSeals()
+	segs := tb.Segments().Segs
+	if len(segs) != 3 || !segs[0].Sealed() || !segs[1].Sealed() || segs[2].Sealed() || segs[2].Len() != 1 {
+		t.Fatalf("%d segments after 17 rows in segments of 8, want 2 sealed and 1 open with 1 row", len(segs))
+	}
+	if got := len(visible(st, def.ID, 4)); got != 17 {
+		t.Fatalf("%d rows visible at 4, want 17", got)
+	}
+	// No spare ready (the third segment's spare is taken away): left to
+	// Apply.
+	for tb.spare.Load() == nil {
+		runtime.Gosched()
+	}
+	tb.spare.Store(nil)
+	if ok, err := st.TryApply(log.Entry{Offset: 5, Record: ins(8)}); ok || err != nil || st.Applied() != 4 {
+		t.Fatalf("TryApply across a segment without a spare: %v, %v, applied %d", ok, err, st.Applied())
 	}
 }

@@ -348,7 +348,7 @@ func prune(t *olap.Table, seg *olap.Segment, preds []pred) bool {
 }
 
 // filterVec keeps the selected rows that pass the vectorizable predicates
-// (called with the table's read lock held).
+// (sel holds published rows of seg: read without a lock, see package olap).
 func filterVec(seg *olap.Segment, def *catalog.Table, preds []pred, sel []int32) []int32 {
 	for _, p := range preds {
 		if !vecKind(p.V.K) && !p.V.IsNull() {
