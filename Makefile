@@ -9,7 +9,7 @@ PKGS    := ./...
 # Packages with concurrent code run under the race detector.
 RACE_PKGS := ./oltp/... ./log/... ./materializer/... ./sql/pgwire/...
 
-.PHONY: all build run test test-unit test-race vet fmt-check deps bench verify fuzz clean
+.PHONY: all build run test test-unit test-race vet fmt-check deps bench verify verify-tpch fuzz clean
 
 all: build
 
@@ -46,6 +46,12 @@ bench: build
 # verify: long correctness checks (TPC-H generator at SF 1 against dbgen's md5s).
 verify: build
 	OMENDB_VERIFY=1 $(GO) test -count=1 -run 'TestSF1$$' -timeout 20m ./bench/tpch/dbgen
+
+# verify-tpch: the 22 TPC-H queries' SF 1 results against the TPC's answer set
+# (loads SF 1 into an in-process OmenDB, a few minutes; TPCH_URL=… checks a
+# server already loaded with SF 1 instead).
+verify-tpch: build
+	./$(BIN) bench tpch run --sf 1 --timeout 120s $(if $(TPCH_URL),--url '$(TPCH_URL)') --check $${OMENDB_SHARED:-../shared}/tpch/answers-sf1
 
 fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzDecode -fuzztime=30s ./log

@@ -10,6 +10,9 @@
 //     specification's validation parameters (Validation) and a seeded
 //     generator of substitution parameters following the specification's
 //     rules (Random), as the TPC's qgen does.
+//   - answers reads the TPC's SF 1 answer set and checks a query's result
+//     against it by the specification's comparison rules (clause 2.1.3.5);
+//     `omendb bench tpch run --answers DIR` and `make verify` use it.
 //
 // Reference data (dbgen's dists.dss, md5 sums and line counts at SF 0.01,
 // 0.1 and 1, the complete SF 0.01 output, the SF 1 answer set) lives outside

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/omendb/omendb/bench/tpch/answers"
 	"github.com/omendb/omendb/bench/tpch/dbgen"
 	"github.com/omendb/omendb/bench/tpch/queries"
 	"github.com/omendb/omendb/internal/testpg"
@@ -148,7 +149,8 @@ type tpchTiming struct {
 // the validation parameters and print per-query times and the total.
 // Without --url it starts an in-process OmenDB in a temporary directory and
 // loads SF first. --pg also times a throwaway PostgreSQL 15 on the same
-// data in the same run.
+// data in the same run. --check DIR (SF 1) compares OmenDB's results with
+// the TPC's answer set (package answers) and fails on a difference.
 func runTPCHRun(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench tpch run", flag.ContinueOnError)
 	sf := fs.Float64("sf", 1, "scale factor")
@@ -158,8 +160,12 @@ func runTPCHRun(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	list := fs.String("queries", "", "comma-separated query numbers (default all 22)")
 	timeout := fs.Duration("timeout", 120*time.Second, "per-query timeout")
+	check := fs.String("check", "", "TPC-H answer-set directory (q1.out …, SF 1 only): compare OmenDB's results with it and fail on a difference")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *check != "" && *sf != 1 {
+		return fmt.Errorf("bench tpch run: --check needs --sf 1 (the answer set is SF 1's)")
 	}
 	var qs []int
 	if *list == "" {
@@ -215,10 +221,16 @@ func runTPCHRun(ctx context.Context, args []string) error {
 		runtime.GC()
 		logf("omendb: collected the load's garbage in %.2fs", time.Since(t0).Seconds())
 	}
-	if err := tpchTime(ctx, connURL, "SET omendb.engine = '"+*engine+"'", *sf, qs, *timeout, &res, logf); err != nil {
+	if err := tpchTime(ctx, connURL, "SET omendb.engine = '"+*engine+"'", *sf, qs, *timeout, *check, &res, logf); err != nil {
 		return err
 	}
 	results = append(results, res)
+	wrong := 0
+	for _, e := range res.Errors {
+		if strings.HasPrefix(e, "wrong answer") {
+			wrong++
+		}
+	}
 	if *withPG {
 		pg, err := testpg.StartServer(ctx, testpg.Options{Database: "tpch", NoFsync: true,
 			Config: []string{"shared_buffers = 512MB", "max_wal_size = 4GB"}})
@@ -241,7 +253,7 @@ func runTPCHRun(ctx context.Context, args []string) error {
 		}
 		pres.Load = (d + time.Since(t0)).Seconds()
 		c.Close(context.Background())
-		if err := tpchTime(ctx, pg.ConnString(), "", *sf, qs, *timeout, &pres, logf); err != nil {
+		if err := tpchTime(ctx, pg.ConnString(), "", *sf, qs, *timeout, "", &pres, logf); err != nil {
 			return err
 		}
 		results = append(results, pres)
@@ -249,7 +261,13 @@ func runTPCHRun(ctx context.Context, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"machine": fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()), "results": results})
+		if err := enc.Encode(map[string]any{"machine": fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()), "results": results}); err != nil {
+			return err
+		}
+		if wrong > 0 {
+			return fmt.Errorf("bench tpch run: %d wrong answers", wrong)
+		}
+		return nil
 	}
 	fmt.Printf("TPC-H SF %g, validation parameters (%s/%s, %d CPUs)\n", *sf, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Printf("%-6s", "query")
@@ -279,6 +297,12 @@ func runTPCHRun(ctx context.Context, args []string) error {
 		fmt.Printf(" %15.3fs", r.Load)
 	}
 	fmt.Println()
+	if *check != "" {
+		if wrong > 0 {
+			return fmt.Errorf("bench tpch run: %d of %d answers differ from %s", wrong, len(qs), *check)
+		}
+		fmt.Printf("answers: %d of %d equal to %s\n", len(qs)-len(res.Errors), len(qs), *check)
+	}
 	return nil
 }
 
@@ -290,7 +314,10 @@ func trunc(s string, n int) string {
 }
 
 // tpchTime runs each query once on a fresh connection and records its time.
-func tpchTime(ctx context.Context, url, setup string, sf float64, qs []int, timeout time.Duration, res *tpchTiming, logf func(string, ...any)) error {
+// With checkDir, each result (as text) is compared with the answer set's
+// qN.out (answers.CheckQuery) after it is timed; a difference is recorded as an
+// error starting "wrong answer".
+func tpchTime(ctx context.Context, url, setup string, sf float64, qs []int, timeout time.Duration, checkDir string, res *tpchTiming, logf func(string, ...any)) error {
 	res.Queries = map[string]float64{}
 	res.Errors = map[string]string{}
 	c, err := pgx.Connect(ctx, url)
@@ -310,9 +337,18 @@ func tpchTime(ctx context.Context, url, setup string, sf float64, qs []int, time
 		t0 := time.Now()
 		rows, err := c.Query(qctx, q, pgx.QueryExecModeSimpleProtocol)
 		count := 0
+		var got [][]string
 		if err == nil {
 			for rows.Next() {
 				count++
+				if checkDir != "" {
+					raw := rows.RawValues()
+					row := make([]string, len(raw))
+					for i, b := range raw {
+						row[i] = string(b) // text format (simple protocol); NULL as ""
+					}
+					got = append(got, row)
+				}
 			}
 			rows.Close()
 			err = rows.Err()
@@ -335,6 +371,16 @@ func tpchTime(ctx context.Context, url, setup string, sf float64, qs []int, time
 			}
 		} else {
 			logf("%s %s: %d rows, %.3fs", res.System, k, count, d.Seconds())
+			if checkDir != "" {
+				want, err := answers.Read(answers.File(checkDir, n))
+				if err == nil {
+					err = answers.CheckQuery(n, want, got)
+				}
+				if err != nil {
+					res.Errors[k] = "wrong answer: " + err.Error()
+					logf("%s %s: wrong answer: %v", res.System, k, err)
+				}
+			}
 		}
 		res.Queries[k] = d.Seconds()
 		res.Total += d.Seconds()

@@ -29,7 +29,9 @@
 // PRECEDING to CURRENT ROW or UNBOUNDED FOLLOWING fail with 0A000.
 //
 // Planning decisions are simple and written down where they are made:
-// single-table WHERE conjuncts are pushed into scans; comma-joined FROM
+// single-table WHERE conjuncts are pushed into scans, and so are ON
+// conjuncts over one side of an inner join or over the nullable side of a
+// left or right join (as PostgreSQL plans them); comma-joined FROM
 // items are joined greedily along equality predicates (hash joins) and
 // reordered back to FROM order afterwards; a scan uses the primary key or a
 // secondary index when its filter fixes a prefix of the index's columns to

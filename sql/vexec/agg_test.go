@@ -239,6 +239,16 @@ func TestVecJoinMatchesRowExecutor(t *testing.T) {
 		{sql: "SELECT d.g, t.id FROM dim d LEFT JOIN t ON t.g = d.g AND t.id < 20", join: true},
 		{sql: "SELECT t.id, t.amt, d.w FROM t JOIN dim d ON d.g = t.g WHERE t.amt > 950 ORDER BY t.id", join: true},
 		{sql: "SELECT d.name, count(t.id), sum(t.amt) FROM dim d LEFT JOIN t ON t.g = d.g GROUP BY d.name", vec: true},
+		// TPC-H Q13's shape: the small preserved side hashed, the nullable
+		// side's condition (a '%a%b%' LIKE) pushed into its scan.
+		{sql: "SELECT c, count(*) FROM (SELECT d.g, count(t.id) FROM dim d LEFT JOIN t ON t.g = d.g AND t.k NOT LIKE '%k%3%' GROUP BY d.g) x (g, c) GROUP BY c ORDER BY c", vec: true},
+		{sql: "SELECT d.g, count(t.id) FROM dim d LEFT JOIN t ON t.g = d.g AND d.g > 2 AND t.c LIKE '%b%b%' GROUP BY d.g ORDER BY d.g", vec: true},
+		{sql: "SELECT d.g, t.id FROM t RIGHT JOIN dim d ON t.g = d.g AND t.id < 20 AND t.k LIKE '%1%'", join: true},
+		// ORs over both sides of a join: conjuncts every alternative has
+		// are factored out of the predicate pushed into each side (Q19).
+		{sql: "SELECT count(*), sum(t.amt) FROM t JOIN dim d ON d.g = t.g WHERE (d.name = 'n1' AND t.c = 'a' AND t.q > 5) OR (d.name = 'n2' AND t.c = 'a' AND t.q < 0) OR (d.g = 0 AND t.c = 'a')", vec: true},
+		{sql: "SELECT count(*), sum(t.amt) FROM t JOIN dim d ON d.g = t.g WHERE (d.name = 'n1' AND t.k = 'k1' AND t.amt > 5.5) OR (d.name = 'n2' AND t.amt < 300 AND t.k = 'k1')", vec: true},
+		{sql: "SELECT count(*) FROM t WHERE k LIKE '%k%' AND k NOT LIKE '%\\%%' AND c NOT LIKE '%a%a%'", vec: true},
 		{sql: "SELECT count(*) FROM t JOIN e ON e.g = t.g", vec: true},
 		// Uncorrelated IN subqueries inside vectorized filters (NULLs in
 		// the set, an empty set, NOT IN's three-valued logic).

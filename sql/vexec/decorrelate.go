@@ -1,6 +1,9 @@
 package vexec
 
 import (
+	"reflect"
+	"slices"
+
 	"github.com/omendb/omendb/sql/plan"
 )
 
@@ -368,12 +371,12 @@ func implied(c plan.Expr, lo, hi int) plan.Expr {
 	if !ok || or.Op != "or" {
 		return nil
 	}
-	var alts []plan.Expr
+	var lists [][]plan.Expr
 	for _, d := range or.Args {
 		var mine []plan.Expr
 		for _, p := range conjuncts(d) {
 			if inner := implied(p, lo, hi); inner != nil {
-				mine = append(mine, inner)
+				mine = append(mine, conjuncts(inner)...)
 				continue
 			}
 			l, h, ok := colRange(p)
@@ -384,9 +387,38 @@ func implied(c plan.Expr, lo, hi int) plan.Expr {
 		if len(mine) == 0 {
 			return nil
 		}
-		alts = append(alts, and(mine))
+		lists = append(lists, mine)
 	}
-	return &plan.Logic{Op: "or", Args: alts}
+	// Conjuncts every alternative has are factored out, (a AND x) OR (a
+	// AND y) = a AND (x OR y), so a scan filters on them first (TPC-H
+	// Q19: l_shipinstruct and l_shipmode before the quantity ranges).
+	same := func(p plan.Expr) func(plan.Expr) bool {
+		return func(q plan.Expr) bool { return reflect.DeepEqual(p, q) }
+	}
+	var common []plan.Expr
+	for _, p := range lists[0] {
+		inAll := !slices.ContainsFunc(common, same(p))
+		for _, l := range lists[1:] {
+			inAll = inAll && slices.ContainsFunc(l, same(p))
+		}
+		if inAll {
+			common = append(common, p)
+		}
+	}
+	var alts []plan.Expr
+	for _, l := range lists {
+		var rest []plan.Expr
+		for _, p := range l {
+			if !slices.ContainsFunc(common, same(p)) {
+				rest = append(rest, p)
+			}
+		}
+		if len(rest) == 0 {
+			return and(common) // this alternative is the common part: the OR adds nothing
+		}
+		alts = append(alts, and(rest))
+	}
+	return and(append(common, &plan.Logic{Op: "or", Args: alts}))
 }
 
 // reduce restricts a decorrelated aggregate's input (inner, grouped by

@@ -16,17 +16,24 @@
 // as a pipe (pipe.go): batches of up to 16K rows of one segment flow through the
 // steps as vectors (vec.go) with expressions evaluated batch at a time
 // (vexpr.go: fast paths for integers, dates, exact decimals as int64
-// coefficients, dictionary strings, LIKE, IN; anything else row by row
+// coefficients, dictionary strings (a comparison with a constant or a
+// LIKE decided once per dictionary word), LIKE ('%a%b%' patterns by
+// successive substring search), IN; anything else row by row
 // with exec.Eval, so results are the row executor's). Workers on both
 // cores take segments in turn (morsel-driven); join build sides (the side
-// estimated smaller for inner joins) are built first, on the session
+// estimated smaller for inner joins; the preserved side of a left join
+// when it is much the smaller, its rows marked as matched and the
+// unmatched emitted at the end) are built first, on the session
 // goroutine. An aggregation over a pipe (vagg.go: count, sum, avg, min,
 // max, count(DISTINCT); exact decimal sums finished by the aggregates' own
 // finalisers, funcs.NewPartial) keeps one hash table per worker and merges
 // them at the end (groups found by array index from the tuple of
 // dictionary codes when every key is dictionary-encoded, by value in a
 // pointer-free open-addressing table (intHash) when the keys are one or
-// two integers, by encoded key otherwise; tables pre-sized from the
+// two integers — while a worker's keys arrive in increasing order, as
+// from a table stored in key order, that table is a sorted list with no
+// slots, a new key needs no lookup and two such lists merge in one walk —
+// by encoded key otherwise; tables pre-sized from the
 // planner's group estimate; sums of one exponent added inline as int64
 // coefficients; a HAVING made of comparisons, AND/OR/NOT, IS NULL and
 // + - * over the output is evaluated on the merged groups' states, so
@@ -51,7 +58,8 @@
 // PostgreSQL does. Before the
 // pipes are planned, filter conjuncts over one side of a join are pushed
 // into that side (and an OR over both sides pushes down the predicate it
-// implies for each side), so scans prune and filter early. Whatever a
+// implies for each side, the conjuncts common to every alternative
+// factored out of the OR), so scans prune and filter early. Whatever a
 // pipe cannot do (other aggregates, float sums, FILTER, volatile
 // functions, correlated subqueries) stays with the row
 // executor, and a pipe that fails at run time (overflow, an error the row

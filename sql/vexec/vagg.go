@@ -240,18 +240,46 @@ func newTable(va *vecAgg) *aggTable {
 // intHash maps one or two integer-like group keys to a group: open
 // addressing over a power-of-two array of entry numbers, the entries'
 // keys and groups in flat slices (no pointers for the GC to scan, and
-// iterated in insertion order when tables are merged).
+// iterated in insertion order when tables are merged). While the keys
+// arrive in strictly increasing order (a table stored in key order, as
+// lineitem by l_orderkey) no slots are kept: a key after the last one is
+// new without a lookup, and the slots are built the first time a key
+// does not sort after the last.
 type intHash struct {
-	slots []int32 // entry + 1; 0 = empty
-	mask  uint64
-	keys  [][2]int64
-	gids  []int32
+	slots  []int32 // entry + 1; 0 = empty (nil: not built yet)
+	mask   uint64
+	keys   [][2]int64
+	gids   []int32
+	sorted bool // keys strictly increasing (while slots is nil)
 }
 
 func newIntHash(hint int) *intHash {
-	h := &intHash{keys: make([][2]int64, 0, hint), gids: make([]int32, 0, hint)}
-	h.resize(max(1024, 2*hint))
-	return h
+	return &intHash{keys: make([][2]int64, 0, hint), gids: make([]int32, 0, hint), sorted: true}
+}
+
+func keyLess(a, b [2]int64) bool {
+	return a[0] < b[0] || (a[0] == b[0] && a[1] < b[1])
+}
+
+// after reports whether x sorts after every key of a sorted table.
+func (h *intHash) after(x [2]int64) bool {
+	n := len(h.keys)
+	return n == 0 || keyLess(h.keys[n-1], x)
+}
+
+// build indexes the keys in slots (leaving sorted mode).
+func (h *intHash) build() {
+	h.sorted = false
+	h.resize(max(1024, 2*cap(h.keys)))
+}
+
+// reserve makes room for n more keys.
+func (h *intHash) reserve(n int) {
+	h.keys = slices.Grow(h.keys, n)
+	h.gids = slices.Grow(h.gids, n)
+	if h.slots != nil && 2*(len(h.keys)+n) > len(h.slots) {
+		h.resize(2 * (len(h.keys) + n))
+	}
 }
 
 func (h *intHash) resize(n int) {
@@ -276,6 +304,17 @@ func hashInts(x [2]int64) uint64 {
 }
 
 func (h *intHash) get(x [2]int64) (int32, bool) {
+	if h.slots == nil {
+		if h.sorted {
+			if h.after(x) {
+				return -1, false
+			}
+			if n := len(h.keys); h.keys[n-1] == x { // a run across batches
+				return h.gids[n-1], true
+			}
+		}
+		h.build()
+	}
 	i := hashInts(x) & h.mask
 	for {
 		e := h.slots[i]
@@ -291,6 +330,14 @@ func (h *intHash) get(x [2]int64) (int32, bool) {
 
 // put adds key x (not present) for group g.
 func (h *intHash) put(x [2]int64, g int32) {
+	if h.slots == nil {
+		if h.sorted && h.after(x) {
+			h.keys = append(h.keys, x)
+			h.gids = append(h.gids, g)
+			return
+		}
+		h.build()
+	}
 	if 2*(len(h.keys)+1) > len(h.slots) {
 		h.resize(4 * (len(h.keys) + 1))
 	}
@@ -319,10 +366,8 @@ func (t *aggTable) group(key []byte, b *batch, keys []*vec, j int, pos int64) in
 
 // intGroup returns the group of row j, whose keys are the non-NULL
 // integer-like values x.
+// The caller has looked x up in t.ints and not found it.
 func (t *aggTable) intGroup(x [2]int64, b *batch, keys []*vec, j int, pos int64) int32 {
-	if g, ok := t.ints.get(x); ok {
-		return g
-	}
 	var g int32
 	if t.intOnly {
 		g = t.newIntGroup(keys, pos)
@@ -373,22 +418,41 @@ func (t *aggTable) intVals() {
 	if t.ints == nil {
 		return
 	}
-	w := len(t.ikinds)
 	for e, x := range t.ints.keys {
-		g := t.ints.gids[e]
+		if g := t.ints.gids[e]; t.vals[g] == nil {
+			t.setIntVals(g, x)
+		}
+	}
+}
+
+// intValsOf is intVals for the groups of order only (those a HAVING kept).
+func (t *aggTable) intValsOf(order []int32) {
+	if t.ints == nil {
+		return
+	}
+	for _, g := range order {
 		if t.vals[g] != nil {
 			continue
 		}
-		if len(t.slab) < w {
-			t.slab = make([]types.Value, w*1024)
+		if int(g) >= len(t.ints.gids) || t.ints.gids[g] != g {
+			t.intVals() // groups are not their entries: set them all
+			return
 		}
-		vals := t.slab[:w:w]
-		t.slab = t.slab[w:]
-		for i, k := range t.ikinds {
-			vals[i] = types.Value{K: k, I: x[i]}
-		}
-		t.vals[g] = vals
+		t.setIntVals(g, t.ints.keys[g])
 	}
+}
+
+func (t *aggTable) setIntVals(g int32, x [2]int64) {
+	w := len(t.ikinds)
+	if len(t.slab) < w {
+		t.slab = make([]types.Value, w*1024)
+	}
+	vals := t.slab[:w:w]
+	t.slab = t.slab[w:]
+	for i, k := range t.ikinds {
+		vals[i] = types.Value{K: k, I: x[i]}
+	}
+	t.vals[g] = vals
 }
 
 func (t *aggTable) newGroup(k string, keys []*vec, j int, pos int64) int32 {
@@ -498,6 +562,17 @@ func (a *accum) merge(o *accum, kind aggKind, sign int) error {
 		if o.n == 0 {
 			return nil
 		}
+		if o.over() == nil {
+			// Inline, as addNum adds one value: the merged sum stays an
+			// int64 coefficient (stateVec reads those) unless it overflows.
+			n := a.n
+			if err := a.addNum(o.sum, o.exp); err != nil {
+				return err
+			}
+			a.n = n + o.n
+			a.minExp = min(a.minExp, o.minExp)
+			return nil
+		}
 		d, err := o.total()
 		if err != nil {
 			return err
@@ -580,6 +655,9 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 	for _, tab := range tables[1:] {
 		extra += len(tab.keys)
 	}
+	if byInt {
+		out.ints.reserve(extra) // once, not doubling per put
+	}
 	out.keys = slices.Grow(out.keys, extra)
 	out.vals = slices.Grow(out.vals, extra)
 	out.first = slices.Grow(out.first, extra)
@@ -614,6 +692,12 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 			}
 			if out.ikinds == nil {
 				out.ikinds = tab.ikinds // out had no groups
+			}
+			if out.ints.slots == nil && out.ints.sorted && tab.ints.slots == nil && tab.ints.sorted {
+				if err := mergeSorted(out, tab, merge); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			for e, x := range tab.ints.keys {
 				g := tab.ints.gids[e]
@@ -656,7 +740,6 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 	if !sort.SliceIsSorted(out.first, func(a, b int) bool { return out.first[a] < out.first[b] }) {
 		slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(out.first[a], out.first[b]) })
 	}
-	out.intVals()
 	va.groups = len(order)
 	if va.having != nil {
 		var err error
@@ -664,6 +747,7 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 			return nil, err
 		}
 	}
+	out.intValsOf(order)
 	va.kept = len(order)
 	res := make([][]types.Value, 0, len(order))
 	width := len(va.keys) + len(va.args)
@@ -685,6 +769,40 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 		res = append(res, row)
 	}
 	return res, nil
+}
+
+// mergeSorted merges tab's groups into out when both tables' integer keys
+// are in increasing order (workers that scanned key-ordered segments):
+// one walk over both key lists finds the groups they share, with no hash
+// lookups. Groups new to out are appended (their keys after out's, so out
+// is no longer sorted, and its slots are built if a later lookup needs
+// them).
+func mergeSorted(out, tab *aggTable, merge func(tab *aggTable, g, dst int32, k string, found bool) error) error {
+	h := out.ints
+	old := h.keys[:len(h.keys):len(h.keys)]
+	i := 0
+	for e, x := range tab.ints.keys {
+		g := tab.ints.gids[e]
+		for i < len(old) && keyLess(old[i], x) {
+			i++
+		}
+		if i < len(old) && old[i] == x {
+			if err := merge(tab, g, h.gids[i], "", true); err != nil {
+				return err
+			}
+			continue
+		}
+		dst := int32(len(out.keys))
+		if !h.after(x) {
+			h.sorted = false
+		}
+		h.keys = append(h.keys, x)
+		h.gids = append(h.gids, dst)
+		if err := merge(tab, g, dst, "", false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func finish(call plan.AggCall, kind aggKind, a *accum) (types.Value, error) {
@@ -1076,6 +1194,9 @@ func (va *vecAgg) filterHaving(out *aggTable, order []int32) ([]int32, error) {
 	w := &worker{c: va.s.c, dicts: map[*olap.Column][]string{}}
 	b := derivedBatch(w, 0, n, tys, func(c int) (*vec, error) {
 		v := &vec{t: tys[c], k: types.KindOf(tys[c].OID), form: fVals, n: n}
+		if c < nk {
+			out.intVals()
+		}
 		if c >= nk {
 			if sv := va.stateVec(out, order, c-nk, tys[c]); sv != nil {
 				return sv, nil

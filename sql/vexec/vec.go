@@ -195,6 +195,33 @@ func (v *vec) tightenOther() *vec {
 
 // constVec repeats x n times.
 func constVec(x types.Value, t types.Type, n int) *vec {
+	if !x.IsNull() {
+		// Tighten one value, then repeat it in the tight form.
+		one := (&vec{t: t, k: types.KindOf(t.OID), form: fVals, n: 1, vals: []types.Value{x}}).tighten()
+		switch one.form {
+		case fInt:
+			c := one.i[0]
+			one.n, one.i = n, make([]int64, n)
+			for j := range one.i {
+				one.i[j] = c
+			}
+			return one
+		case fFloat:
+			f := one.f[0]
+			one.n, one.f = n, make([]float64, n)
+			for j := range one.f {
+				one.f[j] = f
+			}
+			return one
+		case fStr:
+			str := one.s[0]
+			one.n, one.s = n, make([]string, n)
+			for j := range one.s {
+				one.s[j] = str
+			}
+			return one
+		}
+	}
 	out := &vec{t: t, k: types.KindOf(t.OID), form: fVals, n: n, vals: make([]types.Value, n)}
 	for j := range out.vals {
 		out.vals[j] = x

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/bits"
+	"strings"
 	"sync"
 
 	"github.com/omendb/omendb/oltp/keycode"
@@ -121,7 +122,11 @@ func (cp *compiler) compile(e plan.Expr) (vx, error) {
 				if err != nil {
 					return nil, err
 				}
-				return &likeX{in: in, m: x.M, not: x.Not, gen: g}, nil
+				lx := &likeX{in: in, m: x.M, not: x.Not, gen: g}
+				if !x.CI {
+					lx.seq, lx.isSeq = likeSeq(x.Pattern.(*plan.Const).V.S, x.Escape)
+				}
+				return lx, nil
 			}
 		}
 		return cp.shallow(x)
@@ -678,6 +683,12 @@ func (x *cmpX) eval(b *batch) (*vec, error) {
 	return x.gen.over(b, []*vec{l, r})
 }
 
+// constRight reports whether the right operand is a constant.
+func (x *cmpX) constRight() bool {
+	_, ok := x.gen.kids[1].(*constX)
+	return ok
+}
+
 func (x *cmpX) fast(l, r *vec) *vec {
 	n := l.n
 	nulls := mergeNulls(n, l.nulls, r.nulls)
@@ -713,6 +724,20 @@ func (x *cmpX) fast(l, r *vec) *vec {
 			re = 0
 		}
 		e := min(le, re)
+		if le == re { // one scale: compare the coefficients
+			li, ri, oi := l.i[:n], r.i[:n], out.i[:n]
+			for j := range oi {
+				a, c := li[j], ri[j]
+				d := 1
+				if a < c {
+					d = 0
+				} else if a > c {
+					d = 2
+				}
+				oi[j] = res[d]
+			}
+			return out
+		}
 		for j := 0; j < n; j++ {
 			if nulls != nil && nulls[j] {
 				continue
@@ -722,14 +747,40 @@ func (x *cmpX) fast(l, r *vec) *vec {
 			if !ok1 || !ok2 {
 				return nil
 			}
-			d := 0
+			d := 1
 			if a < c {
-				d = -1
+				d = 0
 			} else if a > c {
-				d = 1
+				d = 2
 			}
-			if exec.CmpResult(x.op, d) {
-				out.i[j] = 1
+			out.i[j] = res[d]
+		}
+		return out
+	case l.form == fDict && r.form == fStr && l.k == types.KindText && r.k == types.KindText && n > 0 && len(l.dict) <= n && x.constRight():
+		// A dictionary column against a constant: each word compared once.
+		bp := x.t.OID == types.OIDBPChar
+		c := r.s[0]
+		hit := make([]int64, len(l.dict))
+		for code, a := range l.dict {
+			d := 1
+			if bp {
+				d += types.CompareBPChar(a, c)
+			} else if a < c {
+				d = 0
+			} else if a > c {
+				d = 2
+			}
+			hit[code] = res[d]
+		}
+		codes, oi := l.codes[:n], out.i[:n]
+		for j := range oi {
+			oi[j] = hit[codes[j]]
+		}
+		if nulls != nil {
+			for j := range oi {
+				if nulls[j] {
+					oi[j] = 0
+				}
 			}
 		}
 		return out
@@ -837,10 +888,63 @@ func (x *isNullX) eval(b *batch) (*vec, error) {
 }
 
 type likeX struct {
-	in  vx
-	m   *funcs.LikeMatcher
-	not bool
-	gen *genX
+	in    vx
+	m     *funcs.LikeMatcher
+	not   bool
+	gen   *genX
+	seq   []string // isSeq: the pattern is %seq[0]%seq[1]%…% (no _)
+	isSeq bool
+}
+
+// likeSeq reports whether a LIKE pattern is '%' literal '%' literal … '%'
+// (at least one literal, no '_') and returns the literals, escapes
+// resolved; such a pattern matches when the literals occur in order
+// without overlapping, which the leftmost occurrence of each decides.
+func likeSeq(pat string, escape rune) ([]string, bool) {
+	if !strings.HasPrefix(pat, "%") || !strings.HasSuffix(pat, "%") {
+		return nil, false
+	}
+	var seq []string
+	var cur strings.Builder
+	rs := []rune(pat)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == escape && escape != funcs.NoEscape:
+			if i+1 >= len(rs) {
+				return nil, false
+			}
+			i++
+			cur.WriteRune(rs[i])
+		case r == '%':
+			if cur.Len() > 0 {
+				seq = append(seq, cur.String())
+				cur.Reset()
+			}
+		case r == '_':
+			return nil, false
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	// The pattern ends with an unescaped % (an escaped one leaves text in
+	// cur).
+	if cur.Len() > 0 || len(seq) == 0 {
+		return nil, false
+	}
+	return seq, true
+}
+
+// matchSeq reports whether s contains the literals of seq in order.
+func matchSeq(seq []string, s string) bool {
+	for _, lit := range seq {
+		i := strings.Index(s, lit)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(lit):]
+	}
+	return true
 }
 
 func (x *likeX) eval(b *batch) (*vec, error) {
@@ -848,11 +952,50 @@ func (x *likeX) eval(b *batch) (*vec, error) {
 	if err != nil {
 		return nil, err
 	}
+	match := x.m.Match
+	if x.isSeq {
+		match = func(s string) bool { return matchSeq(x.seq, s) }
+	}
+	if v.form == fDict && v.k == types.KindText && len(v.dict) > v.n {
+		out := boolVec(v.n)
+		out.nulls = v.nulls
+		for j := 0; j < v.n; j++ {
+			if (v.nulls == nil || !v.nulls[j]) && match(v.dict[v.codes[j]]) != x.not {
+				out.i[j] = 1
+			}
+		}
+		return out, nil
+	}
+	if v.form == fDict && v.k == types.KindText {
+		// Each dictionary word is matched once.
+		hit := make([]int64, len(v.dict))
+		for c, s := range v.dict {
+			if match(s) != x.not {
+				hit[c] = 1
+			}
+		}
+		out := boolVec(v.n)
+		out.nulls = v.nulls
+		for j := 0; j < v.n; j++ {
+			if v.nulls == nil || !v.nulls[j] {
+				out.i[j] = hit[v.codes[j]]
+			}
+		}
+		return out, nil
+	}
 	if v.form != fStr || v.k != types.KindText {
 		return x.gen.over(b, []*vec{v})
 	}
 	out := boolVec(v.n)
 	out.nulls = v.nulls
+	if x.isSeq {
+		for j := 0; j < v.n; j++ {
+			if (v.nulls == nil || !v.nulls[j]) && matchSeq(x.seq, v.s[j]) != x.not {
+				out.i[j] = 1
+			}
+		}
+		return out, nil
+	}
 	for j := 0; j < v.n; j++ {
 		if (v.nulls == nil || !v.nulls[j]) && x.m.Match(v.s[j]) != x.not {
 			out.i[j] = 1
