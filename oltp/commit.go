@@ -20,8 +20,11 @@ import (
 // One goroutine (run) takes commit requests in arrival order, validates each
 // against the row state plus every transaction validated before it that is
 // not applied yet (pending), and appends the accepted ones as one record.
-// While appends are in flight new requests queue up; the next record takes
-// them all, so concurrent commits share a JetStream round trip and fsync.
+// While appends are in flight new requests are validated and sealed into
+// the next record as they arrive (eager sealing: those that asked release
+// their locks at once, CommitOptions.Placed), and it is sent once an append
+// slot is free, so concurrent commits share a JetStream round trip and
+// fsync, and a hot row's next writer need not wait for the fsync.
 // With a log.Pipelined log up to SetMaxInFlight records are in flight: run
 // sends record k+1 (log.Pipelined.StartAppend) while k is being stored and
 // synced. A second goroutine (acks) waits for each record's append in order,
@@ -39,7 +42,11 @@ type Committer struct {
 	store  *Store
 	logger *slog.Logger
 
-	reqs    chan *commitReq
+	reqs chan *commitReq
+	// eager takes the requests that release locks early (Placed): run
+	// seals them while a record is in flight; the others wait in reqs
+	// until it is sent (one wakeup for the lot).
+	eager   chan *commitReq
 	applied chan appended
 	closed  chan struct{}
 	wg      sync.WaitGroup
@@ -276,7 +283,7 @@ func NewCommitter(l log.Log, st *Store, logger *slog.Logger) *Committer {
 	}
 	c := &Committer{
 		log: l, store: st, logger: logger,
-		reqs: make(chan *commitReq, 4096), applied: make(chan appended, 64), closed: make(chan struct{}),
+		reqs: make(chan *commitReq, 4096), eager: make(chan *commitReq, 4096), applied: make(chan appended, 64), closed: make(chan struct{}),
 		slots: make(chan struct{}, maxSlots), freed: make(chan struct{}, maxSlots),
 		pending: map[pendKey]uint64{}, batches: map[uint64][]pendKey{}, MaxBatch: 2048, pendTables: map[uint32]int{},
 		gen: 1,
@@ -342,8 +349,12 @@ func (c *Committer) CommitWith(ctx context.Context, w *Writes, snap log.Offset, 
 		return 0, nil
 	}
 	r := &commitReq{w: w, snap: uint64(snap), ctx: ctx, done: make(chan commitResult, 1), after: o.After, placed: o.Placed}
+	q := c.reqs
+	if o.Placed != nil {
+		q = c.eager
+	}
 	select {
-	case c.reqs <- r:
+	case q <- r:
 	case <-c.closed:
 		return 0, ErrClosed
 	}
@@ -363,13 +374,14 @@ func (c *Committer) run() {
 	ctx := context.Background()
 	pl, pipelined := c.log.(log.Pipelined)
 	var lastSend time.Time
-	var batch []*commitReq
+	var batch, redo []*commitReq
 	var txns []log.Txn
 	for {
 		batch, txns = batch[:0], txns[:0]
 		var first *commitReq
 		select {
 		case first = <-c.reqs:
+		case first = <-c.eager:
 		case <-c.closed:
 			return
 		}
@@ -385,16 +397,8 @@ func (c *Committer) run() {
 				first.done <- commitResult{err: ErrClosed}
 				return
 			}
-			for len(c.slots) > int(c.maxInFlight.Load()) {
-				select {
-				case <-c.freed:
-				case <-c.closed:
-					first.done <- commitResult{err: ErrClosed}
-					return
-				}
-			}
-			c.holdBack(lastSend)
 		}
+		gen := c.gen // the batch is validated against this gen's pending writes
 		c.mu.Lock()
 		c.seq++
 		seq := c.seq
@@ -411,34 +415,102 @@ func (c *Committer) run() {
 				txns = append(txns, log.Txn{ID: c.txnID.Add(1), CommitTime: now, Ops: ops})
 			}
 		}
-		add(first)
-	drain:
-		for len(batch) < c.MaxBatch {
-			select {
-			case r := <-c.reqs:
-				add(r)
-			default:
-				break drain
+		drain := func() {
+			for len(batch) < c.MaxBatch {
+				select {
+				case r := <-c.eager:
+					add(r)
+				case r := <-c.reqs:
+					add(r)
+				default:
+					return
+				}
 			}
 		}
+		add(first)
+		drain()
 		c.mu.Unlock()
+		// The transactions in batch[:placed] are sealed: their place in
+		// the log order is fixed, so those that asked may release their
+		// locks (after c.mu: Placed takes LockTable.mu).
+		var b *Batch
+		placed := 0
+		place := func() {
+			for _, r := range batch[placed:] {
+				if r.placed != nil {
+					if b == nil {
+						b = newBatch(seq)
+					}
+					r.placed(b)
+				}
+			}
+			placed = len(batch)
+		}
+		if pipelined {
+			// Eager sealing: while the predecessor is being stored and
+			// synced, the transactions that release locks early are
+			// validated and sealed into this record as they arrive (with
+			// the others queued by then), and it is sent when the
+			// predecessor is durable.
+			place()
+			reqs := c.eager
+			for len(c.slots) > int(c.maxInFlight.Load()) {
+				if len(batch) >= c.MaxBatch {
+					reqs = nil
+				}
+				select {
+				case <-c.freed:
+				case r := <-reqs:
+					c.mu.Lock()
+					add(r)
+					drain()
+					c.mu.Unlock()
+					place()
+				case <-c.closed:
+					c.abandon(batch, b)
+					return
+				}
+			}
+			c.holdBack(lastSend)
+			if c.broken.Load() {
+				// A predecessor's append failed while this record was
+				// sealed but not sent: wait until everything sent is
+				// answered, then validate its transactions again in a
+				// fresh batch — those that read a failed write (its own
+				// pending versions are withdrawn with it) are rejected,
+				// the others commit.
+				c.recoverPipeline(pl)
+			}
+			if c.gen != gen && len(batch) > 0 {
+				redo = append(redo[:0], batch...)
+				batch, txns = batch[:0], txns[:0]
+				c.mu.Lock()
+				c.forgetLocked(seq)
+				if b != nil {
+					b.finish(batchFailed)
+					b = nil
+				}
+				c.seq++
+				seq = c.seq
+				for _, r := range redo {
+					add(r)
+				}
+				c.mu.Unlock()
+				clear(redo)
+				placed = len(batch) // their locks are released already
+			}
+			// The requests queued meanwhile join the record.
+			c.mu.Lock()
+			drain()
+			c.mu.Unlock()
+		}
 		if len(batch) == 0 {
 			if pipelined {
 				<-c.slots
 			}
 			continue
 		}
-		// The batch is sealed: its transactions' place in the log order
-		// is fixed, so those that asked may release their locks now.
-		var b *Batch
-		for _, r := range batch {
-			if r.placed != nil {
-				if b == nil {
-					b = newBatch(seq)
-				}
-				r.placed(b)
-			}
-		}
+		place()
 		start := time.Now()
 		// The log and the stores share the record, read-only.
 		rec := &log.Record{Txns: append([]log.Txn(nil), txns...)}
@@ -473,6 +545,17 @@ func (c *Committer) run() {
 			continue
 		}
 		c.applied <- appended{off: off, seq: seq, batch: b, reqs: reqs, start: start, rec: rec, wait: p, gen: c.gen}
+	}
+}
+
+// abandon fails a sealed batch that was never sent because the committer
+// closed.
+func (c *Committer) abandon(batch []*commitReq, b *Batch) {
+	if b != nil {
+		b.finish(batchFailed)
+	}
+	for _, r := range batch {
+		r.done <- commitResult{err: ErrClosed}
 	}
 }
 
@@ -566,11 +649,6 @@ func (c *Committer) acks() {
 		}
 		if a.wait != nil {
 			a.off, a.err = a.wait.Wait()
-			<-c.slots
-			select {
-			case c.freed <- struct{}{}:
-			default:
-			}
 			now := time.Now()
 			if a.err == nil {
 				d := now.Sub(a.start)
@@ -590,6 +668,14 @@ func (c *Committer) acks() {
 				c.logger.Error("log append failed", "err", a.err, "txns", len(a.reqs))
 				failedGen, failedErr = a.gen, a.err
 				c.broken.Store(true)
+			}
+			// The slot is freed once the outcome is known: run, holding
+			// a record sealed behind this one, checks broken before it
+			// sends it.
+			<-c.slots
+			select {
+			case c.freed <- struct{}{}:
+			default:
 			}
 		} else if a.err != nil {
 			failedGen, failedErr = a.gen, a.err
@@ -619,30 +705,7 @@ func (c *Committer) acks() {
 			}
 		}
 		c.mu.Lock()
-		for _, k := range c.batches[a.seq] {
-			if c.pending[k] == a.seq {
-				delete(c.pending, k)
-				if c.pendTables[k.table]--; c.pendTables[k.table] <= 0 {
-					delete(c.pendTables, k.table)
-				}
-			}
-		}
-		delete(c.batches, a.seq)
-		bigs := c.bigs[:0]
-		for _, b := range c.bigs {
-			if b.seq != a.seq {
-				bigs = append(bigs, b)
-			}
-		}
-		clear(c.bigs[len(bigs):])
-		c.bigs = bigs
-		kept := c.pendChanges[:0]
-		for _, pc := range c.pendChanges {
-			if pc.seq != a.seq {
-				kept = append(kept, pc)
-			}
-		}
-		c.pendChanges = kept
+		c.forgetLocked(a.seq)
 		c.mu.Unlock()
 		if a.batch != nil {
 			// After its keys left pending: a lock holder that finds the
@@ -662,6 +725,35 @@ func (c *Committer) acks() {
 			}
 		}
 	}
+}
+
+// forgetLocked drops batch seq's pending keys, bulk writes and catalog
+// changes (applied, failed, or to be validated again). c.mu is held.
+func (c *Committer) forgetLocked(seq uint64) {
+	for _, k := range c.batches[seq] {
+		if c.pending[k] == seq {
+			delete(c.pending, k)
+			if c.pendTables[k.table]--; c.pendTables[k.table] <= 0 {
+				delete(c.pendTables, k.table)
+			}
+		}
+	}
+	delete(c.batches, seq)
+	bigs := c.bigs[:0]
+	for _, b := range c.bigs {
+		if b.seq != seq {
+			bigs = append(bigs, b)
+		}
+	}
+	clear(c.bigs[len(bigs):])
+	c.bigs = bigs
+	kept := c.pendChanges[:0]
+	for _, pc := range c.pendChanges {
+		if pc.seq != seq {
+			kept = append(kept, pc)
+		}
+	}
+	c.pendChanges = kept
 }
 
 func serializationFailure(format string, args ...any) error {

@@ -43,9 +43,12 @@
 // 40001 for a write-write conflict, 23505 for a concurrent insert of the
 // same key — and appends the transaction, together with every other
 // transaction validated meanwhile, as one log record (group commit: one
-// JetStream round trip and one fsync for the group). Appends can be pipelined
-// (Committer.SetMaxInFlight > 1, log.Pipelined; the default is 1, which won
-// on a quiet machine): the next group is validated and sent while the
+// JetStream round trip and one fsync for the group). While a record is in
+// flight the transactions that arrive are validated and sealed into the next
+// one at once (eager sealing: their locks are released early, see below),
+// and it is sent when the limit of records in flight allows. Appends can be
+// pipelined (Committer.SetMaxInFlight > 1, log.Pipelined; the default is 1,
+// which won on a quiet machine): the next group is then sent while the
 // previous one is stored and synced; records are answered
 // strictly in log order, and a failed append fails every group sent after
 // it. Once the record is durable the committer applies it to the Store (it
@@ -64,7 +67,11 @@
 // dependent fails when its predecessor's append failed — rejected (40001)
 // if validated after the failure was known, failed with it if its own
 // record was already sent behind it (a failure fails the whole pipeline
-// after it) — and is otherwise acknowledged after it.
+// after it) — and is otherwise acknowledged after it. A record sealed but
+// not yet sent when its predecessor's append fails is sealed again: its
+// batch fails (withdrawing its pending versions), and its transactions are
+// validated again into a fresh batch, where those that read a failed write
+// are rejected and the others commit.
 // Bulk write sets (at least bigWrites rows to a table: COPY, snapshot
 // chunks) stay pending as a whole instead of key by key, and keys of a
 // table that no record changed after the write's base are not looked up.

@@ -3,6 +3,7 @@ package oltp
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/omendb/omendb/pgerr"
@@ -29,7 +30,23 @@ type LockTable struct {
 	mu    sync.Mutex
 	locks map[lockKey]*rowLock
 	pend  map[lockKey]pendVersion
+	stats LockStats
 }
+
+// LockStats counts lock acquisitions and the time spent waiting, for the
+// benchmarks' statement breakdown (bench pgbench).
+type LockStats struct {
+	// Locks counts Lock calls, Waits those that had to wait, WaitNs the
+	// time they waited.
+	Locks, Waits, WaitNs atomic.Int64
+	// PendingReads counts rows read as a pending version (early lock
+	// release); BatchWaits and BatchWaitNs the statements that then waited
+	// for that version's batch to be applied (package sql) and how long.
+	PendingReads, BatchWaits, BatchWaitNs atomic.Int64
+}
+
+// Stats returns the table's counters.
+func (lt *LockTable) Stats() *LockStats { return &lt.stats }
 
 // pendVersion is a locked row's write by a transaction that released the
 // lock early: row (nil: deleted), durable and applied with batch.
@@ -105,6 +122,14 @@ func NewLockTable() *LockTable {
 func (lt *LockTable) Lock(ctx context.Context, owner *TxnLocks, table uint32, key []byte, timeout time.Duration) (waited bool, err error) {
 	k := lockKey{table, string(key)}
 	var deadline <-chan time.Time
+	lt.stats.Locks.Add(1)
+	var start time.Time
+	defer func() {
+		if waited {
+			lt.stats.Waits.Add(1)
+			lt.stats.WaitNs.Add(int64(time.Since(start)))
+		}
+	}()
 	for {
 		lt.mu.Lock()
 		l, ok := lt.locks[k]
@@ -129,6 +154,9 @@ func (lt *LockTable) Lock(ctx context.Context, owner *TxnLocks, table uint32, ke
 		owner.waitingFor = l.owner
 		ch := l.released
 		lt.mu.Unlock()
+		if !waited {
+			start = time.Now()
+		}
 		waited = true
 		if timeout > 0 && deadline == nil {
 			t := time.NewTimer(timeout)
@@ -218,6 +246,7 @@ func (lt *LockTable) Pending(table uint32, key []byte) (row []types.Value, b *Ba
 		// truth, and a write based on it is rejected at commit anyway.
 		return nil, nil, false
 	}
+	lt.stats.PendingReads.Add(1)
 	return pv.row, pv.batch, true
 }
 

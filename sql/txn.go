@@ -43,8 +43,12 @@ func (s *Session) writer() *txnView {
 func (v *txnView) snap() uint64 {
 	if b := v.t.locks.After(); b != nil && !b.Applied() && !v.t.repeatable {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		start := time.Now()
 		err := b.Wait(ctx)
 		cancel()
+		st := v.s.eng.Locks.Stats()
+		st.BatchWaits.Add(1)
+		st.BatchWaitNs.Add(int64(time.Since(start)))
 		// On error (the batch failed) the transaction cannot commit; it
 		// keeps its snapshot.
 		if err == nil && v.s.refreshSnapshot() == nil {
@@ -345,7 +349,10 @@ func (v *txnView) Insert(t *catalog.Table, row []types.Value) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.t.writes.Put(t.ID, key, row, v.inBase(t, key))
+	// A table without a primary key gets a new row id: never in the base
+	// (and not looked up, which would wait for a batch the transaction
+	// read from: snap).
+	v.t.writes.Put(t.ID, key, row, t.PK() != nil && v.inBase(t, key))
 	return key, nil
 }
 
@@ -450,9 +457,17 @@ func (v *txnView) Update(t *catalog.Table, key []byte, old, row []types.Value) (
 		v.t.writes.Put(t.ID, newKey, row, v.inBase(t, newKey))
 		return newKey, nil
 	}
-	v.t.writes.PutAt(t.ID, key, row, v.inBase(t, key), base)
+	v.t.writes.PutAt(t.ID, key, row, v.lockedInBase(t, key), base)
 	v.after(t, key)
 	return key, nil
+}
+
+// lockedInBase is inBase for a row LockRow returned: one read as a not yet
+// durable version (early lock release) exists once that version's batch is
+// applied — the transaction commits after it or not at all — so it is not
+// looked up, which would wait for the batch (snap).
+func (v *txnView) lockedInBase(t *catalog.Table, key []byte) bool {
+	return v.t.locks.PendingBase(t.ID, key) != nil || v.inBase(t, key)
 }
 
 // after marks the write of key as based on the not yet durable version
@@ -465,7 +480,7 @@ func (v *txnView) after(t *catalog.Table, key []byte) {
 
 // Delete implements exec.Writer.
 func (v *txnView) Delete(t *catalog.Table, key []byte) error {
-	v.t.writes.DeleteAt(t.ID, key, v.inBase(t, key), v.lockedAt(t, key))
+	v.t.writes.DeleteAt(t.ID, key, v.lockedInBase(t, key), v.lockedAt(t, key))
 	v.after(t, key)
 	return nil
 }
