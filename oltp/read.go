@@ -26,6 +26,42 @@ func (t *Table) Get(key []byte, snap uint64) ([]types.Value, bool) {
 	return decodeStored(v.row, nil), true
 }
 
+// GetInto is Get decoding the row into dst's storage (allocating only when
+// dst is too short): a caller that reads one row at a time reuses one
+// slice. Strings still alias the stored bytes and stay valid; the values in
+// dst are overwritten by the caller's next GetInto. A row stored before
+// ADD COLUMN is shorter than the table (ColValue reads past its end).
+func (t *Table) GetInto(key []byte, snap uint64, dst []types.Value) ([]types.Value, bool) {
+	h, ok := t.pk.Get(key)
+	if !ok {
+		return dst[:0], false
+	}
+	c := t.rows.get(h)
+	if c == nil {
+		return dst[:0], false
+	}
+	v := c.at(snap)
+	if v == nil {
+		return dst[:0], false
+	}
+	return decodeStored(v.row, dst), true
+}
+
+// PinApplied is PinLatest for a reader that releases the snapshot with
+// Unpin rather than a returned function, so pinning allocates nothing (a
+// point read pins, reads and unpins within one call).
+func (s *Store) PinApplied() uint64 {
+	h := &s.horizon
+	h.mu.Lock()
+	snap := s.applied.Load()
+	h.pinLocked(snap)
+	h.mu.Unlock()
+	return snap
+}
+
+// Unpin releases a snapshot pinned by PinApplied.
+func (s *Store) Unpin(snap uint64) { s.horizon.unpin(snap) }
+
 // Latest describes the newest version of key, whatever a snapshot sees: the
 // offset it was written at, whether it is live, and its row (decoded for
 // this call). A session re-reads a row it waited to lock with it; the

@@ -10,7 +10,12 @@
 // the answer. On
 // Execute the statement is bound by package sql/plan against the session's
 // catalog (the transaction's own DDL included; the bound plan is cached
-// while the catalog is unchanged), then run: queries by package sql/exec
+// while the catalog is unchanged), then run. A query that reads one row by
+// its whole primary key and returns some of its columns is, in autocommit,
+// a point read (pointget.go): reduced to a pointPlan when bound, executed
+// by pinning the applied offset, reading the row into the session's reused
+// result and unpinning — no transaction, iterator or executor context is
+// made, and nothing is allocated. Everything else runs: queries by package sql/exec
 // (or the column store through ColumnRunner), DML by exec.Insert/Update/
 // Delete writing into the transaction's oltp.Writes through txnView, DDL
 // as catalog.Change events in the same write set, utility statements here.

@@ -39,6 +39,8 @@ type Session struct {
 	qcache     simpleCache       // parsed SELECT templates (simplecache.go)
 	pointRoot  plan.Node         // the plan pointVal is pointRead of (isPointRead)
 	pointVal   bool
+	pointRes   pointResult // autocommit point reads' result (pointget.go)
+	pointCtx   exec.Ctx    // and their expressions' context
 
 	// asOfOff is omendb.as_of resolved to an offset, valid while the
 	// setting's text is asOfText (asof.go).
@@ -422,6 +424,7 @@ type statement struct {
 	bound  any
 	params []types.OID
 	cols   []pgwire.Column
+	point  *pointPlan // bound as a point read (pointget.go), else nil
 }
 
 func (st *statement) SQL() string { return st.sql }
@@ -457,10 +460,10 @@ func (st *statement) bind() error {
 	var err error
 	st.bound, st.params, st.cols, err = bindStatement(b, st.raw)
 	if err != nil {
-		st.bound = nil
+		st.bound, st.point = nil, nil
 		return st.s.asOfBindError(err)
 	}
-	st.cat = cat
+	st.cat, st.point = cat, pointPlanOf(st.bound)
 	return nil
 }
 
@@ -550,6 +553,9 @@ func (st *statement) Execute(ctx context.Context, params []types.Value) (res pgw
 	}
 	if s.failed {
 		return nil, pgerr.New(pgerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if res, ok, err := s.execPoint(ctx, st, params); ok {
+		return res, err
 	}
 	implicit := s.txn == nil
 	for attempt := 0; ; attempt++ {

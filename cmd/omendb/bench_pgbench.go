@@ -130,9 +130,24 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 					a = append(a, "-S")
 				}
 				fmt.Fprintf(os.Stderr, "bench pgbench: %s: %s -M %s ...\n", s.name, script, mode)
+				ls := srv.Engine.Locks.Stats()
+				cs := srv.Engine.Committer.Stats()
+				locks0 := [...]int64{ls.Locks.Load(), ls.Waits.Load(), ls.WaitNs.Load(), ls.PendingReads.Load(), ls.BatchWaits.Load(), ls.BatchWaitNs.Load(), cs.Records.Load(), cs.Txns.Load()}
+				runStart := time.Now()
 				out, err := pgb(s, a...)
 				if err != nil {
 					return err
+				}
+				if n := matchFloat(pgbProcessed, out); n > 0 && strings.HasPrefix(s.name, "omendb") {
+					// Where the statements' time goes: row lock waits and
+					// waits for a pending version's batch (early lock release).
+					fmt.Fprintf(os.Stderr, "bench pgbench: %s: per transaction: %.2f locks, %.2f lock waits %.3f ms, %.2f pending reads, %.2f batch waits %.3f ms\n",
+						s.name, float64(ls.Locks.Load()-locks0[0])/n, float64(ls.Waits.Load()-locks0[1])/n, float64(ls.WaitNs.Load()-locks0[2])/n/1e6,
+						float64(ls.PendingReads.Load()-locks0[3])/n, float64(ls.BatchWaits.Load()-locks0[4])/n, float64(ls.BatchWaitNs.Load()-locks0[5])/n/1e6)
+					if recs := cs.Records.Load() - locks0[6]; recs > 0 {
+						fmt.Fprintf(os.Stderr, "bench pgbench: %s: %d log records, %.1f transactions each, one per %.3f ms\n",
+							s.name, recs, float64(cs.Txns.Load()-locks0[7])/float64(recs), float64(time.Since(runStart).Milliseconds())/float64(recs))
+					}
 				}
 				r := pgbenchResult{System: s.name, Script: script, Mode: mode}
 				r.TPS = matchFloat(pgbTPS, out)

@@ -89,8 +89,11 @@ type conn struct {
 	tzName     string
 	loc        *time.Location
 
+	rio rawIO // serveInline's state (netio.go)
+
 	stmts   map[string]*prepared
 	portals map[string]*portal
+	spare   *portal // the last unnamed portal dropped, reused by Bind (dropPortal)
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -106,6 +109,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c.w = writer{nc: nc, limit: s.cfg.WriteBufferSize, buf: make([]byte, 0, 4096)}
 	c.log = s.logger.With("remote", nc.RemoteAddr().String())
 	c.rd = msgReader{rd: netReader{c}, maxBody: s.cfg.MaxMessageSize}
+	c.initRawIO()
 	return c
 }
 
@@ -114,6 +118,9 @@ func newConn(s *Server, nc net.Conn) *conn {
 type netReader struct{ c *conn }
 
 func (r netReader) Read(p []byte) (int, error) {
+	if err := r.c.inlineRead(); err != nil {
+		return 0, err
+	}
 	if len(r.c.w.buf) > 0 {
 		if err := r.c.w.flush(); err != nil {
 			return 0, err
@@ -162,6 +169,15 @@ func (c *conn) serve() {
 	}
 	defer c.closeSession()
 	for !c.dead {
+		if c.rio.rc != nil {
+			// Until a message it leaves to this loop (netio.go).
+			if !c.serveInline() {
+				return
+			}
+			if c.dead {
+				break
+			}
+		}
 		if c.atRFQ {
 			c.idle.Store(true)
 			if c.srv.shutdown.Load() {
@@ -253,8 +269,7 @@ func (c *conn) readyForQuery() {
 	if status == 'I' && len(c.portals) > 0 {
 		// Portals end with their transaction.
 		for name, p := range c.portals {
-			p.close()
-			delete(c.portals, name)
+			c.dropPortal(name, p)
 		}
 	}
 	c.w.readyForQuery(status)
@@ -586,7 +601,6 @@ func (c *conn) runSimple(st Statement) error {
 func (c *conn) dropUnnamed() {
 	delete(c.stmts, "")
 	if p := c.portals[""]; p != nil {
-		p.close()
-		delete(c.portals, "")
+		c.dropPortal("", p)
 	}
 }

@@ -40,6 +40,25 @@
 // Session.Params returns a new map when a setting changes); the TimeZone entry selects the *time.Location used
 // to print timestamptz (time.LoadLocation results are cached process-wide).
 //
+// # The inline loop
+//
+// After startup, a socket connection on Linux is served inside one
+// syscall.RawConn.Read (netio.go): its callback reads into the message
+// buffer with read(2), handles the buffered messages of the extended
+// protocol and simple queries that cannot be COPY, writes the replies and
+// waits for the socket without trying a read that would fail when the
+// last read came back short — one read and one write per round trip of a
+// client that waits for its replies (the ordinary loop makes a read that
+// fails with EAGAIN before each wait). This relies on the netpoller
+// forgetting readiness only when a RawConn.Read begins, never between its
+// callback's calls; a read that filled the buffer is followed by another
+// before any wait. Any other message (COPY data, Terminate, fastpath
+// calls, a statement whose text mentions copy) is left buffered for the
+// ordinary loop, which serves it and hands back. Inside the callback the
+// socket's read lock is held: a read from there fails the connection
+// rather than deadlock. Shutdown wakes an idle connection with a read
+// deadline, which ends the wait; the ordinary loop then says goodbye.
+//
 // # Goroutines
 //
 // The connection goroutine is the only caller of Session methods except
@@ -56,6 +75,10 @@
 // out of one reused read buffer; Bind, Describe, Execute and Sync are
 // decoded there into reused structs without allocating (statement and
 // portal names that exist are not copied), the rest by pgproto3's Decode.
+// The unnamed portal a Bind replaces is kept as the connection's spare and
+// reused with its parameter and format slices, and integer parameters are
+// parsed from the message's bytes, so a prepared statement's round trip
+// allocates nothing in pgwire.
 // A message is valid only until the next receive: Parse's strings are copies, Bind's parameter bytes are
 // decoded into types.Values (ParseText/ParseBinary copy) before returning
 // and its result formats are copied into the portal, and CopyData is handed
@@ -65,8 +88,9 @@
 // Output is appended to one reused buffer per connection (writer) and
 // written when a ReadyForQuery, Flush, PortalSuspended or CopyInResponse is
 // sent, when it outgrows Config.WriteBufferSize in the middle of a result,
-// and before any read that would block (netReader flushes first), so a
-// pipelining client never waits on unflushed output. DataRow, RowDescription
+// and before any read that would block (netReader flushes first; the
+// inline loop before it waits), so a pipelining client never waits on
+// unflushed output. DataRow, RowDescription
 // and the small fixed messages are encoded straight into the buffer with no
 // per-row allocation; values go through types.AppendText/AppendBinary.
 //

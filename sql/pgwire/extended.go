@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -17,6 +18,7 @@ type prepared struct {
 	st       Statement // nil for an empty query
 	declared []types.OID
 
+	mayCopy   bool // its text mentions copy: not executed inline (netio.go)
 	described bool // params and cols hold Describe's answer
 	params    []types.OID
 	cols      []Column
@@ -61,9 +63,32 @@ func (p *portal) close() {
 	}
 }
 
+// dropPortal closes and forgets portal p (named name). The unnamed portal,
+// which every Bind of a prepared-statement round trip replaces, is kept as
+// the conn's spare: the next Bind reuses it and its slices.
+func (c *conn) dropPortal(name string, p *portal) {
+	p.close()
+	delete(c.portals, name)
+	if name == "" {
+		c.spare = p
+	}
+}
+
+// newPortal returns a blank portal, the spare one if there is one; its
+// params, formats and colFmts keep their storage for reuse.
+func (c *conn) newPortal() *portal {
+	p := c.spare
+	if p == nil {
+		return &portal{}
+	}
+	c.spare = nil
+	*p = portal{params: p.params[:0], formats: p.formats[:0], colFmts: p.colFmts[:0]}
+	return p
+}
+
 // resolveFormats expands Bind's result format codes to one per column;
-// nil means all text.
-func resolveFormats(formats []int16, ncols int) ([]int16, error) {
+// nil means all text. The expansion of one code reuses dst's storage.
+func resolveFormats(dst, formats []int16, ncols int) ([]int16, error) {
 	for _, f := range formats {
 		if f != 0 && f != 1 {
 			return nil, pgerr.New(pgerr.InvalidParameterValue, "unsupported format code: %d", f)
@@ -73,13 +98,13 @@ func resolveFormats(formats []int16, ncols int) ([]int16, error) {
 	case len(formats) == 0 || (len(formats) == 1 && formats[0] == 0):
 		return nil, nil
 	case len(formats) == 1:
-		out := make([]int16, ncols)
-		for i := range out {
-			out[i] = formats[0]
+		out := dst[:0]
+		for range ncols {
+			out = append(out, formats[0])
 		}
 		return out, nil
 	case len(formats) == ncols:
-		return formats, nil
+		return append(dst[:0], formats...), nil // never formats itself: both are reused
 	}
 	return nil, pgerr.New(pgerr.ProtocolViolation, "bind message has %d result formats but query has %d columns", len(formats), ncols)
 }
@@ -101,7 +126,7 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	if len(stmts) > 1 {
 		return pgerr.New(pgerr.SyntaxError, "cannot insert multiple commands into a prepared statement")
 	}
-	p := &prepared{name: m.Name, declared: declared}
+	p := &prepared{name: m.Name, declared: declared, mayCopy: mentionsCopy(m.Query)}
 	if len(stmts) == 1 {
 		p.st = stmts[0]
 	}
@@ -120,8 +145,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 			return pgerr.New(pgerr.DuplicateCursor, "portal %q already exists", m.DestinationPortal)
 		}
 	} else if old := c.portals[""]; old != nil {
-		old.close()
-		delete(c.portals, "")
+		c.dropPortal("", old)
 	}
 	var ptypes []types.OID
 	if ps.st != nil && (len(m.Parameters) > 0 || !ps.described) {
@@ -140,11 +164,10 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	if len(pf) > 1 && len(pf) != len(m.Parameters) {
 		return pgerr.New(pgerr.ProtocolViolation, "bind message has %d parameter formats but %d parameters", len(pf), len(m.Parameters))
 	}
-	var vals []types.Value
-	if len(m.Parameters) > 0 {
-		vals = make([]types.Value, len(m.Parameters))
-	}
+	p := c.newPortal()
+	vals := p.params
 	for i, raw := range m.Parameters {
+		vals = append(vals, types.Null)
 		if raw == nil {
 			continue // NULL
 		}
@@ -164,7 +187,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		var err error
 		switch f {
 		case 0:
-			v, err = types.ParseText(t, string(raw), c.loc)
+			v, err = types.ParseText(t, paramText(t.OID, raw), c.loc)
 		case 1:
 			v, err = types.ParseBinary(t, raw)
 		default:
@@ -178,7 +201,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	var formats []int16
 	if len(m.ResultFormatCodes) > 0 && (len(m.ResultFormatCodes) > 1 || m.ResultFormatCodes[0] != 0) {
 		// (One 0 code, libpq's default, is all text: nil.)
-		formats = append([]int16(nil), m.ResultFormatCodes...)
+		formats = append(p.formats, m.ResultFormatCodes...)
 		// Check the codes now, as PostgreSQL does at Bind.
 		ncols := len(formats)
 		if len(formats) > 1 && ps.st != nil {
@@ -188,13 +211,32 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 			}
 			ncols = len(cols)
 		}
-		if _, err := resolveFormats(formats, ncols); err != nil {
+		if _, err := resolveFormats(nil, formats, ncols); err != nil {
 			return err
 		}
 	}
-	c.portals[m.DestinationPortal] = &portal{name: m.DestinationPortal, stmt: ps, params: vals, formats: formats}
+	p.name, p.stmt, p.params, p.formats = m.DestinationPortal, ps, vals, formats
+	if len(vals) == 0 {
+		p.params = nil // as before: no parameters, no slice
+	}
+	c.portals[m.DestinationPortal] = p
 	c.w.simple('2') // BindComplete
 	return nil
+}
+
+// paramText is a text-format parameter as the string types.ParseText
+// takes. Integers are parsed from the message's own bytes, without a copy:
+// their values keep nothing of the text, and a parse error's message is
+// formatted before the bytes are reused (pgerr.New). Other types may keep
+// the string (text values do), so they get a copy.
+func paramText(oid types.OID, raw []byte) string {
+	switch oid {
+	case types.OIDInt2, types.OIDInt4, types.OIDInt8:
+		if len(raw) > 0 {
+			return unsafe.String(&raw[0], len(raw))
+		}
+	}
+	return string(raw)
 }
 
 func (c *conn) describe(m *pgproto3.Describe) error {
@@ -235,7 +277,7 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 			c.w.simple('n')
 			return nil
 		}
-		fmts, err := resolveFormats(p.formats, len(cols))
+		fmts, err := resolveFormats(nil, p.formats, len(cols))
 		if err != nil {
 			return err
 		}
@@ -251,8 +293,7 @@ func (c *conn) closeMsg(m *pgproto3.Close) error {
 		delete(c.stmts, m.Name)
 	case 'P':
 		if p := c.portals[m.Name]; p != nil {
-			p.close()
-			delete(c.portals, m.Name)
+			c.dropPortal(m.Name, p)
 		}
 	default:
 		return pgerr.New(pgerr.ProtocolViolation, "invalid CLOSE message subtype %d", m.ObjectType)
@@ -304,7 +345,7 @@ func (c *conn) runPortal(p *portal, maxRows int) error {
 			return nil
 		}
 		p.cols = res.Columns()
-		if p.colFmts, err = resolveFormats(p.formats, len(p.cols)); err != nil {
+		if p.colFmts, err = resolveFormats(p.colFmts, p.formats, len(p.cols)); err != nil {
 			return err
 		}
 	}

@@ -22,6 +22,7 @@ type msgReader struct {
 	rd      io.Reader // netReader: flushes pending output before it blocks
 	buf     []byte
 	r, w    int // unread bytes are buf[r:w]
+	last    int // where tryNext's message began (unread)
 	maxBody int // 0: no limit
 }
 
@@ -30,8 +31,8 @@ const (
 	readBufLimit = 256 << 10 // a buffer grown past this is dropped when empty
 )
 
-// next returns the next message's type byte and body.
-func (m *msgReader) next() (byte, []byte, error) {
+// reset rewinds an empty buffer (dropping one that grew too big).
+func (m *msgReader) reset() {
 	if m.r == m.w {
 		m.r, m.w = 0, 0
 		if len(m.buf) > readBufLimit {
@@ -41,6 +42,52 @@ func (m *msgReader) next() (byte, []byte, error) {
 	if m.buf == nil {
 		m.buf = make([]byte, readBufSize)
 	}
+}
+
+// tryNext returns the next message if it is buffered whole (ok false:
+// more bytes are needed); it never reads. unread puts the message it
+// returned back.
+func (m *msgReader) tryNext() (typ byte, body []byte, ok bool, err error) {
+	m.reset()
+	if m.w-m.r < 5 {
+		return 0, nil, false, nil
+	}
+	typ = m.buf[m.r]
+	n := int(int32(binary.BigEndian.Uint32(m.buf[m.r+1:])))
+	if n < 4 {
+		return 0, nil, false, fmt.Errorf("invalid message length: %d", n)
+	}
+	if m.maxBody > 0 && n-4 > m.maxBody {
+		return 0, nil, false, &pgproto3.ExceededMaxBodyLenErr{MaxExpectedBodyLen: m.maxBody, ActualBodyLen: n - 4}
+	}
+	if m.w-m.r < 1+n {
+		return 0, nil, false, nil
+	}
+	m.last = m.r
+	body = m.buf[m.r+5 : m.r+1+n : m.r+1+n]
+	m.r += 1 + n
+	return typ, body, true, nil
+}
+
+func (m *msgReader) unread() { m.r = m.last }
+
+// space returns where the next read goes: free space after the unread
+// bytes, with room for the whole of a message whose header is buffered.
+func (m *msgReader) space() []byte {
+	m.reset()
+	need := readBufSize / 2
+	if m.w-m.r >= 5 {
+		if n := int(int32(binary.BigEndian.Uint32(m.buf[m.r+1:]))); n >= 4 {
+			need = max(need, 1+n)
+		}
+	}
+	m.room(need)
+	return m.buf[m.w:]
+}
+
+// next returns the next message's type byte and body.
+func (m *msgReader) next() (byte, []byte, error) {
+	m.reset()
 	if err := m.fill(5); err != nil {
 		if errors.Is(err, io.EOF) && m.r == m.w {
 			return 0, nil, io.EOF // between messages
@@ -70,15 +117,7 @@ func (m *msgReader) fill(n int) error {
 	if m.w-m.r >= n {
 		return nil
 	}
-	if len(m.buf)-m.r < n {
-		buf := m.buf
-		if n > len(buf) {
-			buf = make([]byte, max(n, 2*len(buf)))
-		}
-		m.w = copy(buf, m.buf[m.r:m.w])
-		m.r = 0
-		m.buf = buf
-	}
+	m.room(n)
 	for m.w-m.r < n {
 		k, err := m.rd.Read(m.buf[m.w:])
 		m.w += k
@@ -90,6 +129,21 @@ func (m *msgReader) fill(n int) error {
 		}
 	}
 	return nil
+}
+
+// room makes buf hold at least n bytes from r on (moving the unread bytes
+// to the front, or into a bigger buffer), which invalidates earlier
+// messages.
+func (m *msgReader) room(n int) {
+	if len(m.buf)-m.r < n {
+		buf := m.buf
+		if n > len(buf) {
+			buf = make([]byte, max(n, 2*len(buf)))
+		}
+		m.w = copy(buf, m.buf[m.r:m.w])
+		m.r = 0
+		m.buf = buf
+	}
 }
 
 func unexpectedEOF(err error) error {
@@ -125,6 +179,11 @@ func (c *conn) receive() (pgproto3.FrontendMessage, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.decode(typ, b)
+}
+
+// decode decodes a message of type typ with body b.
+func (c *conn) decode(typ byte, b []byte) (pgproto3.FrontendMessage, error) {
 	in := &c.in
 	var msg pgproto3.FrontendMessage
 	switch typ {

@@ -1,0 +1,13 @@
+package sql
+
+import "github.com/omendb/omendb/sql/pgwire"
+
+// IsPointRead reports whether st, once described or executed, runs as an
+// autocommit point read (pointget.go).
+func IsPointRead(st pgwire.Statement) bool {
+	if l, ok := st.(*litStatement); ok {
+		st = l.st // served by the simple-query cache
+	}
+	s, ok := st.(*statement)
+	return ok && s.point != nil
+}

@@ -1,0 +1,207 @@
+package sql
+
+import (
+	"context"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/oltp"
+	"github.com/omendb/omendb/oltp/keycode"
+	"github.com/omendb/omendb/sql/exec"
+	"github.com/omendb/omendb/sql/pgwire"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// Point reads: a query that reads one row by its whole primary key and
+// returns some of its columns (SELECT abalance FROM pgbench_accounts WHERE
+// aid = $1) is what pgbench -S and most OLTP reads send, again and again.
+// Executed in autocommit it needs no transaction: its plan is reduced once,
+// when bound, to a pointPlan, and each execution pins the applied offset,
+// encodes the key, reads the row into reused storage, projects it and
+// unpins — no transaction state, iterator tree, executor context or row
+// slice is allocated, and the result object is the session's own.
+// Everything else (explicit transactions, which must see their own writes;
+// omendb.as_of; omendb.engine = column) takes the ordinary path, which
+// gives the same answer.
+
+// pointPlan is a bound query reduced to a point read.
+type pointPlan struct {
+	table  *catalog.Table
+	keyEq  []plan.Expr // one per primary-key column, evaluated without a row
+	keyT   []types.Type
+	filter plan.Expr // nil: none
+	proj   []int     // the table column of each result column
+}
+
+// pointPlanOf returns the point read q is, or nil: q must be a Project of
+// plain columns (or a bare scan) over a scan that fixes the whole primary
+// key with parameters, constants and operators on them, filtered (if at
+// all) by expressions of the same kinds and the row's columns.
+func pointPlanOf(bound any) *pointPlan {
+	q, ok := bound.(*plan.Query)
+	if !ok || q == nil {
+		return nil
+	}
+	root := q.Root
+	var proj []int
+	if p, ok := root.(*plan.Project); ok {
+		for _, e := range p.Exprs {
+			c, ok := e.(*plan.ColRef)
+			if !ok {
+				return nil
+			}
+			proj = append(proj, c.Idx)
+		}
+		root = p.Input
+	}
+	sc, ok := root.(*plan.Scan)
+	if !ok || sc.Index != nil || sc.Table == nil || sc.Table.PK() == nil {
+		return nil
+	}
+	pk := sc.Table.PK().Columns
+	if len(sc.KeyEq) == 0 || len(sc.KeyEq) != len(pk) || len(sc.Cols) != len(sc.Table.Columns) {
+		return nil
+	}
+	if proj == nil { // SELECT * without a Project: the whole row
+		for i := range sc.Table.Columns {
+			proj = append(proj, i)
+		}
+	}
+	for _, c := range proj {
+		if c < 0 || c >= len(sc.Table.Columns) {
+			return nil
+		}
+	}
+	simple := true
+	check := func(rowOK bool) func(plan.Expr) bool {
+		return func(e plan.Expr) bool {
+			switch e.(type) {
+			case *plan.Param, *plan.Const, *plan.Cast, *plan.BinOp, *plan.Neg, *plan.Cmp, *plan.Logic, *plan.IsNull:
+			case *plan.ColRef:
+				simple = simple && rowOK
+			default:
+				simple = false // a subquery or function: the ordinary path
+			}
+			return simple
+		}
+	}
+	pp := &pointPlan{table: sc.Table, keyEq: sc.KeyEq, filter: sc.Filter, proj: proj}
+	for i, e := range sc.KeyEq {
+		plan.Walk(e, check(false))
+		pp.keyT = append(pp.keyT, sc.Table.Columns[pk[i]].Type)
+	}
+	plan.Walk(sc.Filter, check(true))
+	if !simple {
+		return nil
+	}
+	return pp
+}
+
+// pointResult is a point read's result. The session keeps one and hands it
+// out again once closed; rows and key are its reused storage.
+type pointResult struct {
+	cols  []pgwire.Column
+	row   []types.Value // the stored row, decoded
+	out   []types.Value // the result row
+	key   []byte
+	found bool // a row matched
+	sent  bool // Next returned it
+	open  bool // handed out and not closed
+}
+
+func (r *pointResult) Columns() []pgwire.Column { return r.cols }
+
+func (r *pointResult) Next(context.Context) ([]types.Value, error) {
+	if !r.found || r.sent {
+		return nil, nil
+	}
+	r.sent = true
+	return r.out, nil
+}
+
+func (r *pointResult) Tag() string {
+	if r.found {
+		return "SELECT 1"
+	}
+	return "SELECT 0"
+}
+
+func (r *pointResult) Copy() pgwire.Copy { return nil }
+
+func (r *pointResult) Close() error {
+	r.open = false
+	return nil
+}
+
+// execPoint runs st as a point read if it is one and the session is in
+// autocommit with nothing that needs the ordinary path; ok is false
+// otherwise (nothing was done).
+func (s *Session) execPoint(ctx context.Context, st *statement, params []types.Value) (res pgwire.Result, ok bool, err error) {
+	if s.txn != nil || st.point == nil || st.raw == nil {
+		return nil, false, nil
+	}
+	if s.settings["omendb.as_of"] != "" || s.settings["omendb.engine"] == "column" {
+		return nil, false, nil
+	}
+	if err := s.waitMinOffset(); err != nil {
+		return nil, true, err
+	}
+	store := s.eng.Store
+	// Pin first, then bind against the catalog (as startTxn does): the
+	// snapshot is not older than the catalog the plan was checked against.
+	snap := store.PinApplied()
+	defer store.Unpin(snap)
+	if err := st.bind(); err != nil {
+		return nil, true, err
+	}
+	pp := st.point
+	if pp == nil {
+		return nil, false, nil // rebound to something else: the ordinary path
+	}
+	r := &s.pointRes
+	if r.open {
+		r = &pointResult{} // an earlier one is still open (a suspended portal)
+	}
+	r.cols, r.found, r.sent = st.cols, false, false
+	c := &s.pointCtx
+	s.funcCtx.Session = sessionState{s}
+	*c = exec.Ctx{Context: ctx, Params: params, Loc: s.loc, Funcs: &s.funcCtx, Session: s, Env: s}
+	key := r.key[:0]
+	null := false
+	for i, e := range pp.keyEq {
+		v, err := exec.Eval(c, e, nil)
+		if err != nil {
+			return nil, true, err
+		}
+		if v.IsNull() {
+			null = true // matches no row
+			break
+		}
+		key = keycode.Append(key, v, pp.keyT[i])
+	}
+	r.key = key
+	if t := store.Table(pp.table.ID); t != nil && !null {
+		r.row, r.found = t.GetInto(key, snap, r.row)
+	}
+	if r.found {
+		row := r.row
+		if len(row) < len(pp.table.Columns) {
+			row = fill(pp.table, row) // stored before ADD COLUMN
+		}
+		if pp.filter != nil {
+			v, err := exec.Eval(c, pp.filter, row)
+			if err != nil {
+				return nil, true, err
+			}
+			r.found = !v.IsNull() && v.Bool()
+		}
+		out := r.out[:0]
+		for _, i := range pp.proj {
+			out = append(out, oltp.ColValue(pp.table, row, i))
+		}
+		r.out = out
+	}
+	*c = exec.Ctx{} // keep nothing of this statement reachable
+	r.open = true
+	return r, true, nil
+}
