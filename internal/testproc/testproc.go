@@ -27,6 +27,17 @@ var (
 	buildErr  error
 )
 
+// Main runs a test binary's tests and then removes the omendb binary Binary
+// built for them (about 50 MB per test binary run). A package whose tests
+// call Binary or Start uses it as its TestMain: os.Exit(testproc.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	return code
+}
+
 // Binary builds cmd/omendb once and returns its path.
 func Binary(t testing.TB) string {
 	t.Helper()
