@@ -193,6 +193,15 @@ func (v *vec) tightenOther() *vec {
 	return out
 }
 
+// repeat returns n copies of x.
+func repeat[T any](x T, n int) []T {
+	out := make([]T, n)
+	for j := range out {
+		out[j] = x
+	}
+	return out
+}
+
 // constVec repeats x n times.
 func constVec(x types.Value, t types.Type, n int) *vec {
 	if !x.IsNull() {
@@ -200,25 +209,13 @@ func constVec(x types.Value, t types.Type, n int) *vec {
 		one := (&vec{t: t, k: types.KindOf(t.OID), form: fVals, n: 1, vals: []types.Value{x}}).tighten()
 		switch one.form {
 		case fInt:
-			c := one.i[0]
-			one.n, one.i = n, make([]int64, n)
-			for j := range one.i {
-				one.i[j] = c
-			}
+			one.n, one.i = n, repeat(one.i[0], n)
 			return one
 		case fFloat:
-			f := one.f[0]
-			one.n, one.f = n, make([]float64, n)
-			for j := range one.f {
-				one.f[j] = f
-			}
+			one.n, one.f = n, repeat(one.f[0], n)
 			return one
 		case fStr:
-			str := one.s[0]
-			one.n, one.s = n, make([]string, n)
-			for j := range one.s {
-				one.s[j] = str
-			}
+			one.n, one.s = n, repeat(one.s[0], n)
 			return one
 		}
 	}

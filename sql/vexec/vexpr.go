@@ -703,17 +703,7 @@ func (x *cmpX) fast(l, r *vec) *vec {
 	}
 	switch {
 	case l.form == fInt && r.form == fInt && l.k == r.k && l.k != types.KindNumeric:
-		li, ri, oi := l.i[:n], r.i[:n], out.i[:n]
-		for j := range oi {
-			a, c := li[j], ri[j]
-			d := 1
-			if a < c {
-				d = 0
-			} else if a > c {
-				d = 2
-			}
-			oi[j] = res[d]
-		}
+		cmpInt64s(l.i[:n], r.i[:n], out.i[:n], res)
 		return out
 	case numLike(l) && numLike(r) && (l.k == types.KindNumeric || r.k == types.KindNumeric):
 		le, re := l.exp, r.exp
@@ -725,17 +715,7 @@ func (x *cmpX) fast(l, r *vec) *vec {
 		}
 		e := min(le, re)
 		if le == re { // one scale: compare the coefficients
-			li, ri, oi := l.i[:n], r.i[:n], out.i[:n]
-			for j := range oi {
-				a, c := li[j], ri[j]
-				d := 1
-				if a < c {
-					d = 0
-				} else if a > c {
-					d = 2
-				}
-				oi[j] = res[d]
-			}
+			cmpInt64s(l.i[:n], r.i[:n], out.i[:n], res)
 			return out
 		}
 		for j := 0; j < n; j++ {
@@ -1221,4 +1201,20 @@ func (x *subInX) evalWith(e vx, b *batch) (*vec, error) {
 		}
 	}
 	return out, nil
+}
+
+// cmpInt64s sets out[j] to res[0], res[1] or res[2] as l[j] is less than,
+// equal to or greater than r[j] (res holds the operator's 0/1 answer for
+// each outcome, so the loop has no branch on the operator).
+func cmpInt64s(l, r, out []int64, res [3]int64) {
+	for j := range out {
+		a, c := l[j], r[j]
+		d := 1
+		if a < c {
+			d = 0
+		} else if a > c {
+			d = 2
+		}
+		out[j] = res[d]
+	}
 }

@@ -2,38 +2,22 @@ package answers
 
 import (
 	"math/big"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/omendb/omendb/bench/tpch/refdata"
 )
 
-// answerDir locates ../shared/tpch/answers-sf1 ($OMENDB_SHARED/tpch/… if
-// set); a missing directory fails: the reference data is required.
+// answerDir locates the SF 1 answer set (package refdata); a missing
+// directory fails: the reference data is required.
 func answerDir(t *testing.T) string {
 	t.Helper()
-	if d := os.Getenv("OMENDB_SHARED"); d != "" {
-		return filepath.Join(d, "tpch", "answers-sf1")
-	}
-	dir, err := os.Getwd()
+	d, err := refdata.Dir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(filepath.Dir(dir), "shared", "tpch", "answers-sf1")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("TPC-H answer set not found (set OMENDB_SHARED): %v", err)
-	}
-	return p
+	return filepath.Join(d, "answers-sf1")
 }
 
 // rowCounts are the answer set's row counts at SF 1 (the specification's

@@ -14,39 +14,19 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/omendb/omendb/bench/tpch/refdata"
 )
 
-// sharedDir locates the reference data: $OMENDB_SHARED/tpch if set, else
-// ../shared/tpch relative to the module root (the directory holding go.mod).
-// A missing directory fails the test: the reference data is required.
+// sharedDir locates the reference data (package refdata); a missing
+// directory fails the test: the reference data is required.
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("OMENDB_SHARED"); d != "" {
-		p := filepath.Join(d, "tpch")
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("OMENDB_SHARED=%s: %v", d, err)
-		}
-		return p
-	}
-	dir, err := os.Getwd()
+	d, err := refdata.Dir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(filepath.Dir(dir), "shared", "tpch")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("TPC-H reference data not found (set OMENDB_SHARED to the shared/ directory): %v", err)
-	}
-	return p
+	return d
 }
 
 type refEntry struct {
