@@ -26,7 +26,8 @@
 //     store no keys and read them from the chains by handle
 //     (index.KeySource, Store.newPKIndex).
 //   - Reclaim drops versions older than the newest one at or below the
-//     horizon: the oldest pinned snapshot (Pin, PinLatest, PinAt), and, with
+//     horizon: the oldest pinned snapshot (Pin, PinLatest, PinAt, and
+//     PinApplied/Unpin, the allocation-free pair point reads use), and, with
 //     a time-travel window (SetTimeTravelWindow), the newest offset stored
 //     at least the window ago. A reader pins its snapshot for as long as it
 //     reads. The floor (Oldest) is the highest horizon used so far, or the
