@@ -13,14 +13,12 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/omendb/omendb/internal/testserver"
+	"github.com/omendb/omendb/server"
 )
 
-// BenchmarkPointSelect is pgbench -S's statement over the wire (pgx, one
-// connection, client and server in this process): a primary-key point read
-// with a bound parameter (protocol=prepared) and with its key in the text
-// (protocol=simple, served by the simple-query cache). allocs/op counts
-// both sides.
-func BenchmarkPointSelect(b *testing.B) {
+// accounts starts a server with pgbench's accounts shape: acc(aid 1…10000,
+// abalance = aid % 1000), and connects to it.
+func accounts(b *testing.B) (*server.Server, *pgx.Conn) {
 	srv := testserver.Start(b)
 	ctx := context.Background()
 	c := testserver.Connect(b, srv)
@@ -30,6 +28,17 @@ func BenchmarkPointSelect(b *testing.B) {
 	if _, err := c.Exec(ctx, `INSERT INTO acc SELECT g, 1, g % 1000, '' FROM generate_series(1, 10000) g`); err != nil {
 		b.Fatal(err)
 	}
+	return srv, c
+}
+
+// BenchmarkPointSelect is pgbench -S's statement over the wire (pgx, one
+// connection, client and server in this process): a primary-key point read
+// with a bound parameter (protocol=prepared) and with its key in the text
+// (protocol=simple, served by the simple-query cache). allocs/op counts
+// both sides.
+func BenchmarkPointSelect(b *testing.B) {
+	_, c := accounts(b)
+	ctx := context.Background()
 	const q = "SELECT abalance FROM acc WHERE aid = "
 	for _, mode := range []string{"prepared", "simple"} {
 		b.Run("protocol="+mode, func(b *testing.B) {
@@ -60,15 +69,7 @@ func BenchmarkPointSelect(b *testing.B) {
 // allocs/op is the server's: the prepared point select's whole server path
 // (pgwire, session, plan execution, point Get, encoding).
 func BenchmarkPointSelectWire(b *testing.B) {
-	srv := testserver.Start(b)
-	ctx := context.Background()
-	c := testserver.Connect(b, srv)
-	if _, err := c.Exec(ctx, `CREATE TABLE acc (aid int PRIMARY KEY, bid int, abalance int, filler char(84))`); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.Exec(ctx, `INSERT INTO acc SELECT g, 1, g % 1000, '' FROM generate_series(1, 10000) g`); err != nil {
-		b.Fatal(err)
-	}
+	srv, _ := accounts(b)
 	nc, err := net.Dial("tcp", srv.Addr())
 	if err != nil {
 		b.Fatal(err)
