@@ -462,3 +462,60 @@ func (w *rewriter) card(n plan.Node) float64 {
 	}
 	return 1000
 }
+
+// colRange returns the smallest and largest values of integer or date
+// column c of s's table (from the sealed segments' zone maps and the open
+// segment's rows); ok is false when a segment keeps no order or the
+// column has another kind.
+func (w *rewriter) colRange(s *plan.Scan, c int) (lo, hi int64, ok bool) {
+	t := w.r.Store.Table(s.Table.ID)
+	if t == nil || c < 0 || c >= len(s.Table.Columns) {
+		return 0, 0, false
+	}
+	kind := types.KindOf(s.Table.Columns[c].Type.OID)
+	if kind != types.KindInt && kind != types.KindDate {
+		return 0, 0, false
+	}
+	snap := t.Segments()
+	ok = true
+	seen := false
+	span := func(a, b int64) {
+		if !seen || a < lo {
+			lo = a
+		}
+		if !seen || b > hi {
+			hi = b
+		}
+		seen = true
+	}
+	t.Read(func() {
+		for _, seg := range snap.Segs {
+			if !seg.Sealed() {
+				for i := 0; i < seg.Len(); i++ {
+					if v := seg.Value(snap.Def, i, c); !v.IsNull() {
+						if v.K != kind {
+							ok = false
+							return
+						}
+						span(v.I, v.I)
+					}
+				}
+				continue
+			}
+			col := seg.Col(c)
+			if col == nil {
+				continue // the segment predates the column: NULLs
+			}
+			z := col.Zone
+			if z.Nulls == seg.Len() {
+				continue
+			}
+			if !z.Ordered || z.Min.K != kind || z.Max.K != kind {
+				ok = false
+				return
+			}
+			span(z.Min.I, z.Max.I)
+		}
+	})
+	return lo, hi, ok && seen && hi >= lo
+}

@@ -19,23 +19,33 @@
 // coefficients, dictionary strings (a comparison with a constant or a
 // LIKE decided once per dictionary word), LIKE ('%a%b%' patterns by
 // successive substring search), IN; anything else row by row
-// with exec.Eval, so results are the row executor's). Workers on both
-// cores take segments in turn (morsel-driven); join build sides (the side
+// with exec.Eval, so results are the row executor's; a run of consecutive
+// rows of a sealed fixed-width column is read in place, not copied).
+// Workers on both cores take segments in turn (morsel-driven); join build sides (the side
 // estimated smaller for inner joins; the preserved side of a left join
 // when it is much the smaller, its rows marked as matched and the
 // unmatched emitted at the end) are built first, on the session
-// goroutine. An aggregation over a pipe (vagg.go: count, sum, avg, min,
-// max, count(DISTINCT); exact decimal sums finished by the aggregates' own
+// goroutine. One or two integer keys are indexed by intIndex: keys
+// outside the build keys' range miss at once, dense keys (a dimension
+// table's primary key) find their rows in an array, sparse ones behind a
+// bitmap of the range. An inner or semi join probed by an integer column
+// of the driving scan (through filters and left-probing joins) prunes the
+// scan's segments whose zone map on that column holds no build key (the
+// range, and the sorted keys of builds up to 64K rows: TPC-H Q18's
+// lineitem probe of 57 orders). An aggregation over a pipe (vagg.go:
+// count, sum, avg, min, max, count(DISTINCT); exact decimal sums finished by the aggregates' own
 // finalisers, funcs.NewPartial) keeps one hash table per worker and merges
 // them at the end (groups found by array index from the tuple of
 // dictionary codes when every key is dictionary-encoded, by value in a
 // pointer-free open-addressing table (intHash) when the keys are one or
 // two integers — while a worker's keys arrive in increasing order, as
 // from a table stored in key order, that table is a sorted list with no
-// slots, a new key needs no lookup and two such lists merge in one walk —
-// by encoded key otherwise; tables pre-sized from the
-// planner's group estimate; sums of one exponent added inline as int64
-// coefficients; a HAVING made of comparisons, AND/OR/NOT, IS NULL and
+// slots, a new key needs no lookup and two such lists merge in one walk;
+// one key whose column's zone maps give a range of at most a few times
+// the estimated groups finds its group by array index (keys outside the
+// range by hash) — by encoded key otherwise; tables start at most 16K groups large and,
+// when full, grow at once to the planner's group estimate; sums of one
+// exponent added inline as int64 coefficients; a HAVING made of comparisons, AND/OR/NOT, IS NULL and
 // + - * over the output is evaluated on the merged groups' states, so
 // only the groups it keeps are finished into rows; an uncorrelated scalar
 // subquery in an expression is run once, before the workers, and read as

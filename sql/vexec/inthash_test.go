@@ -46,3 +46,32 @@ func TestIntHashModel(t *testing.T) {
 		}
 	}
 }
+
+// TestDenseIntHashModel checks intHash with an array for one key's
+// planned range against a map: keys inside the range (array) and outside
+// it (slots), in random order.
+func TestDenseIntHashModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	h := newDenseIntHash(100, 1000, 500)
+	model := map[int64]int32{}
+	for i := 0; i < 20000; i++ {
+		k := 900 + r.Int64N(800) // a quarter outside [1000, 1500)
+		x := [2]int64{k, k}
+		g, ok := h.get(x)
+		if w, wok := model[k]; ok != wok || (ok && g != w) {
+			t.Fatalf("get(%d) = %d, %v; want %d, %v", k, g, ok, w, wok)
+		}
+		if !ok {
+			model[k] = int32(len(model))
+			h.put(x, model[k])
+		}
+	}
+	if len(h.keys) != len(model) {
+		t.Fatalf("%d keys, want %d", len(h.keys), len(model))
+	}
+	for e, x := range h.keys {
+		if model[x[0]] != h.gids[e] {
+			t.Fatalf("entry %d: key %d group %d, want %d", e, x[0], h.gids[e], model[x[0]])
+		}
+	}
+}

@@ -3,6 +3,7 @@ package vexec
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -318,8 +319,110 @@ type hashBuild struct {
 	n        int
 	cols     []*vec
 	first    map[string]int32
-	firstInt map[int64]int32
+	firstInt intIndex
 	next     []int32
+	sorted   []int64 // one integer key, few rows: the distinct keys, sorted (keyPrune)
+}
+
+// sortedKeysMax bounds the build rows whose keys are kept sorted for
+// pruning the probe side's segments.
+const sortedKeysMax = 1 << 16
+
+// intIndex maps an integer build key to its first build row (-1: none).
+// Keys outside [lo, hi] miss without a lookup; when the keys are dense
+// (their span at most a few times their count, as a dimension table's
+// primary key) the rows sit in an array indexed by key-lo, otherwise a
+// bitmap over the span (when it is small enough) answers most misses
+// before the map is asked.
+type intIndex struct {
+	lo, hi int64
+	empty  bool
+	dense  []int32
+	bits   []uint64
+	m      map[int64]int32
+}
+
+const (
+	denseSpanMax  = 1 << 24 // array entries
+	bitmapSpanMax = 1 << 27 // bits
+)
+
+// newIntIndex indexes keys[j] for the rows j with ok[j], the first row of
+// each key being its smallest j, and sets next[j] to the next row with
+// row j's key (-1: none), so chains come out in build order.
+func newIntIndex(keys []int64, ok []bool, next []int32) intIndex {
+	for j := range next {
+		next[j] = -1
+	}
+	ix := intIndex{empty: true}
+	for j, k := range keys {
+		if !ok[j] {
+			continue
+		}
+		if ix.empty || k < ix.lo {
+			ix.lo = k
+		}
+		if ix.empty || k > ix.hi {
+			ix.hi = k
+		}
+		ix.empty = false
+	}
+	if ix.empty {
+		return ix
+	}
+	span := uint64(ix.hi) - uint64(ix.lo) + 1 // wraps to 0 for the full int64 range
+	n := uint64(len(keys))
+	switch {
+	case span != 0 && span <= denseSpanMax && span <= 8*n+1<<16:
+		ix.dense = make([]int32, span)
+		for i := range ix.dense {
+			ix.dense[i] = -1
+		}
+		for j := len(keys) - 1; j >= 0; j-- {
+			if ok[j] {
+				d := uint64(keys[j]) - uint64(ix.lo)
+				next[j] = ix.dense[d]
+				ix.dense[d] = int32(j)
+			}
+		}
+		return ix
+	case span != 0 && span <= bitmapSpanMax:
+		ix.bits = make([]uint64, (span+63)/64)
+	}
+	ix.m = make(map[int64]int32, len(keys))
+	for j := len(keys) - 1; j >= 0; j-- {
+		if !ok[j] {
+			continue
+		}
+		k := keys[j]
+		if f, dup := ix.m[k]; dup {
+			next[j] = f
+		}
+		ix.m[k] = int32(j)
+		if ix.bits != nil {
+			d := uint64(k) - uint64(ix.lo)
+			ix.bits[d>>6] |= 1 << (d & 63)
+		}
+	}
+	return ix
+}
+
+// get returns key k's first build row, or -1.
+func (ix *intIndex) get(k int64) int32 {
+	if ix.empty || k < ix.lo || k > ix.hi {
+		return -1
+	}
+	d := uint64(k) - uint64(ix.lo)
+	if ix.dense != nil {
+		return ix.dense[d]
+	}
+	if ix.bits != nil && ix.bits[d>>6]&(1<<(d&63)) == 0 {
+		return -1
+	}
+	if x, hit := ix.m[k]; hit {
+		return x
+	}
+	return -1
 }
 
 func (hb *hashBuild) build(c *exec.Ctx) error {
@@ -388,24 +491,27 @@ func (hb *hashBuild) build(c *exec.Ctx) error {
 		}
 	}
 	if hb.intKey {
-		hb.firstInt = make(map[int64]int32, hb.n)
-	} else {
-		hb.first = make(map[string]int32, hb.n)
+		ks, ok := make([]int64, hb.n), make([]bool, hb.n)
+		for j := range ks {
+			k, st := packKey(keys, j)
+			ks[j], ok[j] = k, st == keyOK
+		}
+		hb.firstInt = newIntIndex(ks, ok, hb.next)
+		if len(keys) == 1 && hb.n <= sortedKeysMax {
+			for j, k := range ks {
+				if ok[j] {
+					hb.sorted = append(hb.sorted, k)
+				}
+			}
+			slices.Sort(hb.sorted)
+			hb.sorted = slices.Compact(hb.sorted)
+		}
+		return nil
 	}
+	hb.first = make(map[string]int32, hb.n)
 	enc := newKeyEncoder(keys, hb.keyTypes)
 	for j := hb.n - 1; j >= 0; j-- { // chains come out in build order
 		hb.next[j] = -1
-		if hb.intKey {
-			k, st := packKey(keys, j)
-			if st != keyOK {
-				continue
-			}
-			if f, dup := hb.firstInt[k]; dup {
-				hb.next[j] = f
-			}
-			hb.firstInt[k] = int32(j)
-			continue
-		}
 		k, ok := enc.at(j)
 		if !ok {
 			continue
@@ -581,6 +687,16 @@ func (ps *probeStep) apply(b *batch) (*batch, error) {
 		keys[i] = v
 	}
 	pi, bi := make([]int32, 0, n), make([]int32, 0, n) // most probe rows match once or not at all
+	if k := keys[0]; hb.intKey && len(keys) == 1 && k.form == fInt && k.nulls == nil {
+		// One integer key with no NULLs: straight over the values.
+		for j, x := range k.i[:n] {
+			for r := hb.firstInt.get(x); r >= 0; r = hb.next[r] {
+				pi = append(pi, int32(j))
+				bi = append(bi, r)
+			}
+		}
+		return ps.finish(b, pi, bi)
+	}
 	enc := newKeyEncoder(keys, hb.keyTypes)
 	for j := 0; j < n; j++ {
 		f := int32(-1)
@@ -589,9 +705,7 @@ func (ps *probeStep) apply(b *batch) (*batch, error) {
 			if st != keyOK {
 				continue // NULL, or a value no build key has
 			}
-			if x, hit := hb.firstInt[k]; hit {
-				f = x
-			}
+			f = hb.firstInt.get(k)
 		} else {
 			k, ok := enc.at(j)
 			if !ok {
@@ -606,6 +720,13 @@ func (ps *probeStep) apply(b *batch) (*batch, error) {
 			bi = append(bi, r)
 		}
 	}
+	return ps.finish(b, pi, bi)
+}
+
+// finish turns the probe batch b and its (probe row pi[j], build row
+// bi[j]) key matches into the join's output.
+func (ps *probeStep) finish(b *batch, pi, bi []int32) (*batch, error) {
+	n := b.n()
 	pairs := ps.pairs(b, pi, bi, ps.comb)
 	var mask []bool
 	if ps.cond != nil && len(pi) > 0 {
@@ -738,6 +859,7 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 		return 0, 0, errFallback
 	}
 	def := s.n.Table
+	kps := p.keyPrunes(len(def.Columns))
 	snap := t.Segments()
 	workers := runtime.GOMAXPROCS(0)
 	p.workers = workers
@@ -779,7 +901,7 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 					continue
 				}
 				seg := snap.Segs[i]
-				if prune(t, seg, p.preds) || (p.skip != nil && p.skip(snk, t, seg)) {
+				if prune(t, seg, p.preds) || pruneKeys(t, seg, kps) || (p.skip != nil && p.skip(snk, t, seg)) {
 					myPruned++
 					continue
 				}
@@ -877,6 +999,83 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 	s.r.SegmentsScanned.Add(int64(len(snap.Segs)) - pruned)
 	s.r.SegmentsPruned.Add(pruned)
 	return batches, rowsOut, nil
+}
+
+// keyPrune is a built inner or semi join whose probe key is column col
+// of the driving scan: a segment whose zone map on col holds none of the
+// build keys has no row that reaches past the join.
+type keyPrune struct {
+	col  int
+	kind types.Kind
+	hb   *hashBuild
+}
+
+// keyPrunes lists the pipe's joins that can prune segments: those probed
+// by one integer column of the scan, through steps that keep the scan's
+// columns in place (filters, and joins probing with their left side).
+func (p *pipe) keyPrunes(width int) []keyPrune {
+	var out []keyPrune
+	for _, st := range p.steps {
+		switch x := st.(type) {
+		case *filterStep:
+			continue
+		case *probeStep:
+			if !x.probeLeft {
+				return out
+			}
+			c, ok := x.keys[0].(colX)
+			k := types.KindOf(x.hb.keyTypes[0].OID)
+			if len(x.keys) == 1 && ok && int(c) < width && x.hb.intKey && (x.kind == plan.InnerJoin || x.kind == plan.SemiJoin) &&
+				(k == types.KindInt || k == types.KindDate || k == types.KindTimestamp || k == types.KindTimestampTZ) {
+				out = append(out, keyPrune{col: int(c), kind: k, hb: x.hb})
+			}
+			continue
+		}
+		return out
+	}
+	return out
+}
+
+// pruneKeys reports whether a sealed segment has no row whose key is a
+// build key of one of kps (by the key column's zone map).
+func pruneKeys(t *olap.Table, seg *olap.Segment, kps []keyPrune) bool {
+	if len(kps) == 0 {
+		return false
+	}
+	out := false
+	t.Read(func() {
+		if !seg.Sealed() {
+			return
+		}
+		for _, kp := range kps {
+			ix := &kp.hb.firstInt
+			if ix.empty {
+				out = true
+				return
+			}
+			col := seg.Col(kp.col)
+			if col == nil {
+				continue
+			}
+			z := col.Zone
+			if !z.Ordered || z.Min.K != kp.kind || z.Max.K != kp.kind {
+				continue
+			}
+			lo, hi := z.Min.I, z.Max.I
+			if hi < ix.lo || lo > ix.hi {
+				out = true
+				return
+			}
+			if ks := kp.hb.sorted; ks != nil {
+				i, _ := slices.BinarySearch(ks, lo)
+				if i == len(ks) || ks[i] > hi {
+					out = true
+					return
+				}
+			}
+		}
+	})
+	return out
 }
 
 // part is one output batch of a collected pipe: its needed columns and

@@ -41,6 +41,11 @@ type vecAgg struct {
 	having       vx
 	groups, kept int // EXPLAIN ANALYZE: groups before and after having
 	sizeHint     int // expected groups per worker (0: unknown)
+	// dlo, dspan: the one integer key's values lie (at planning) in
+	// [dlo, dlo+dspan), few enough for an array from key to group
+	// (dspan 0: no array).
+	dlo   int64
+	dspan int
 
 	done     bool
 	fellBack bool
@@ -137,6 +142,13 @@ func (w *rewriter) planVecAgg(a *plan.Aggregate) *vecAgg {
 	if len(a.GroupBy) > 0 {
 		est := w.card(a) / float64(runtime.GOMAXPROCS(0))
 		va.sizeHint = int(min(est*1.1, 1<<20))
+		if r, ok := a.GroupBy[0].(*plan.ColRef); ok && len(a.GroupBy) == 1 {
+			if s, c := w.origin(a.Input, r.Idx); s != nil {
+				if lo, hi, ok := w.colRange(s, c); ok && uint64(hi)-uint64(lo) < denseAggMax && float64(hi-lo) < 8*w.card(a)+1<<16 {
+					va.dlo, va.dspan = lo, int(hi-lo+1)
+				}
+			}
+		}
 	}
 	return va
 }
@@ -224,17 +236,36 @@ var exactCtx = apd.Context{Precision: 0, MaxExponent: apd.MaxExponent, MinExpone
 func newTable(va *vecAgg) *aggTable {
 	t := &aggTable{va: va, index: map[string]int32{}, intOnly: true, states: make([][]accum, len(va.args))}
 	// Tables sized for the estimated groups grow less (growing a table of
-	// a million groups copies it again and again).
+	// a million groups copies it again and again); as the estimate may be
+	// far too high, a table starts at most hintStart groups large and
+	// grows to the estimate when it fills (room).
 	if h := va.sizeHint; h > 1024 {
 		t.sizeHint = h
-		t.keys = make([]string, 0, h)
-		t.vals = make([][]types.Value, 0, h)
-		t.first = make([]int64, 0, h)
-		for i := range t.states {
-			t.states[i] = make([]accum, 0, h)
-		}
+		t.reserve(min(h, hintStart))
 	}
 	return t
+}
+
+const hintStart = 1 << 14
+
+// reserve makes room for n groups in all.
+func (t *aggTable) reserve(n int) {
+	if n -= len(t.keys); n <= 0 {
+		return
+	}
+	t.keys = slices.Grow(t.keys, n)
+	t.vals = slices.Grow(t.vals, n)
+	t.first = slices.Grow(t.first, n)
+	for i := range t.states {
+		t.states[i] = slices.Grow(t.states[i], n)
+	}
+}
+
+// room grows a full table to its estimated size before a new group.
+func (t *aggTable) room() {
+	if c := cap(t.keys); len(t.keys) == c && t.sizeHint > c {
+		t.reserve(t.sizeHint)
+	}
 }
 
 // intHash maps one or two integer-like group keys to a group: open
@@ -246,6 +277,11 @@ func newTable(va *vecAgg) *aggTable {
 // new without a lookup, and the slots are built the first time a key
 // does not sort after the last.
 type intHash struct {
+	// dense, for one key: group+1 of key dlo+i at i (0: none yet); keys
+	// outside it use the slots (sorted mode is off).
+	dlo    int64
+	dense  []int32
+	hint   int     // expected keys: a full table grows to it at once
 	slots  []int32 // entry + 1; 0 = empty (nil: not built yet)
 	mask   uint64
 	keys   [][2]int64
@@ -254,7 +290,8 @@ type intHash struct {
 }
 
 func newIntHash(hint int) *intHash {
-	return &intHash{keys: make([][2]int64, 0, hint), gids: make([]int32, 0, hint), sorted: true}
+	n := min(hint, hintStart)
+	return &intHash{hint: hint, keys: make([][2]int64, 0, n), gids: make([]int32, 0, n), sorted: true}
 }
 
 func keyLess(a, b [2]int64) bool {
@@ -303,7 +340,30 @@ func hashInts(x [2]int64) uint64 {
 	return v ^ v>>31
 }
 
+// denseAggMax bounds the span of a one-key aggregate's array.
+const denseAggMax = 1 << 22
+
+// newDenseIntHash is newIntHash for one key whose values mostly lie in
+// [lo, lo+span).
+func newDenseIntHash(hint int, lo int64, span int) *intHash {
+	h := newIntHash(hint)
+	h.dlo, h.dense, h.sorted = lo, make([]int32, span), false
+	return h
+}
+
+// denseAt returns x's index in dense, or -1.
+func (h *intHash) denseAt(x [2]int64) int {
+	if h.dense == nil || x[0] != x[1] || x[0] < h.dlo || x[0]-h.dlo >= int64(len(h.dense)) {
+		return -1
+	}
+	return int(x[0] - h.dlo)
+}
+
 func (h *intHash) get(x [2]int64) (int32, bool) {
+	if d := h.denseAt(x); d >= 0 {
+		g := h.dense[d]
+		return g - 1, g > 0
+	}
 	if h.slots == nil {
 		if h.sorted {
 			if h.after(x) {
@@ -330,6 +390,16 @@ func (h *intHash) get(x [2]int64) (int32, bool) {
 
 // put adds key x (not present) for group g.
 func (h *intHash) put(x [2]int64, g int32) {
+	if c := cap(h.keys); len(h.keys) == c && h.hint > c {
+		h.keys = slices.Grow(h.keys, h.hint-c)
+		h.gids = slices.Grow(h.gids, h.hint-c)
+	}
+	if d := h.denseAt(x); d >= 0 {
+		h.dense[d] = g + 1
+		h.keys = append(h.keys, x)
+		h.gids = append(h.gids, g) // not in the slots: get reads dense
+		return
+	}
 	if h.slots == nil {
 		if h.sorted && h.after(x) {
 			h.keys = append(h.keys, x)
@@ -343,11 +413,16 @@ func (h *intHash) put(x [2]int64, g int32) {
 	}
 	h.keys = append(h.keys, x)
 	h.gids = append(h.gids, g)
-	i := hashInts(x) & h.mask
+	h.index(len(h.keys) - 1)
+}
+
+// index puts entry e in the slots.
+func (h *intHash) index(e int) {
+	i := hashInts(h.keys[e]) & h.mask
 	for h.slots[i] != 0 {
 		i = (i + 1) & h.mask
 	}
-	h.slots[i] = int32(len(h.keys))
+	h.slots[i] = int32(e + 1)
 }
 
 // group returns the group of encoded key key (row j of keys), creating it.
@@ -403,6 +478,7 @@ func (t *aggTable) newIntGroup(keys []*vec, pos int64) int32 {
 			t.ikinds = append(t.ikinds, k.k)
 		}
 	}
+	t.room()
 	g := int32(len(t.keys))
 	t.keys = append(t.keys, "")
 	t.vals = append(t.vals, nil)
@@ -456,6 +532,7 @@ func (t *aggTable) setIntVals(g int32, x [2]int64) {
 }
 
 func (t *aggTable) newGroup(k string, keys []*vec, j int, pos int64) int32 {
+	t.room()
 	g := int32(len(t.keys))
 	t.keys = append(t.keys, k)
 	if len(t.slab) < len(keys) {
@@ -943,7 +1020,11 @@ func (tab *aggTable) consume(b *batch) error {
 			}
 		case intKeys:
 			if tab.ints == nil {
-				tab.ints = newIntHash(tab.sizeHint)
+				if va.dspan > 0 && len(keys) == 1 {
+					tab.ints = newDenseIntHash(tab.sizeHint, va.dlo, va.dspan)
+				} else {
+					tab.ints = newIntHash(tab.sizeHint)
+				}
 			}
 			k0, k1 := keys[0], keys[len(keys)-1]
 			nulls := k0.nulls != nil || k1.nulls != nil

@@ -360,6 +360,11 @@ func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
 		return out.tighten()
 	}
 	out := &vec{t: t, k: col.Kind, n: n}
+	// sel is increasing (a subsequence of the segment's visible rows), so
+	// a run of consecutive rows is a slice of the column: fixed-width
+	// values are read in place (vecs are never modified, and sealed
+	// columns outlive the statement).
+	run := n > 0 && int(sel[n-1])-int(sel[0]) == n-1
 	if col.Arr.NullN() > 0 {
 		out.nulls = make([]bool, n)
 		for j, ri := range sel {
@@ -370,6 +375,10 @@ func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
 	case *array.Int64:
 		out.form, out.exp = fInt, col.Exp
 		vals := a.Int64Values()
+		if run {
+			out.i = vals[sel[0] : int(sel[0])+n : int(sel[0])+n]
+			break
+		}
 		out.i = make([]int64, n)
 		for j, ri := range sel {
 			out.i[j] = vals[ri]
@@ -377,6 +386,10 @@ func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
 	case *array.Float64:
 		out.form = fFloat
 		vals := a.Float64Values()
+		if run {
+			out.f = vals[sel[0] : int(sel[0])+n : int(sel[0])+n]
+			break
+		}
 		out.f = make([]float64, n)
 		for j, ri := range sel {
 			out.f[j] = vals[ri]
@@ -406,6 +419,10 @@ func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
 		}
 		out.dict = d
 		idx := a.Indices().(*array.Int32).Int32Values()
+		if run && out.nulls == nil {
+			out.codes = idx[sel[0] : int(sel[0])+n : int(sel[0])+n]
+			break
+		}
 		out.codes = make([]int32, n)
 		for j, ri := range sel {
 			if out.nulls == nil || !out.nulls[j] {
