@@ -86,7 +86,8 @@
 // A Version keeps its row encoded (docs/row-format.md), not as
 // []types.Value: about 4× less memory (docs/benchmarks.md). The bytes are
 // immutable once stored and are never copied in: the committer's encode
-// blocks (sized to the write set), a replayed log record's buffer (the log
+// blocks (sized to the write set) or a COPY's parse blocks (PendingRow.Enc:
+// COPY encodes rows on its parser goroutine), a replayed log record's buffer (the log
 // never reuses it), or a loaded checkpoint's file buffer (Version.row and
 // chain.key slice it; a loaded table's chains and versions are one arena
 // per table, advised for huge pages like that buffer: checkpoint.go). So a
@@ -99,12 +100,16 @@
 // except ScanReuse's, which decodes every row into the same values, for
 // consumers that keep no row past the callback (5× faster: no slab to
 // allocate and collect). Index maintenance decodes into a per-table
-// scratch row under applyMu.
+// scratch row under applyMu. Apply takes versions, chains and key copies
+// from per-table blocks of 1,024 (applySlab, store.go) rather than three
+// allocations per row; a block lives while any of its versions is kept.
 //
 // Goroutines: Committer.run (validate + append, in arrival order) and
-// Committer.acks (apply + answer, in offset order). Lock order: Committer.mu
-// → Store.applyMu is never nested the other way; Store.mu (tables map) and
-// the horizon/sequence/meta mutexes are leaves. Committer.run calls
+// Committer.acks (apply + answer, in offset order); SetTrace times each
+// commit's stages on them (trace.go, printed by `omendb bench commit`).
+// Lock order: Committer.mu → Store.applyMu is never nested the other way;
+// Store.mu (tables map) and the horizon/sequence/meta mutexes are leaves.
+// Committer.run calls
 // CommitOptions.Placed (LockTable.ReleaseEarly, taking LockTable.mu) after
 // releasing Committer.mu; LockTable.mu is a leaf.
 package oltp

@@ -77,8 +77,8 @@ type TableWrites struct {
 	// snapshot are gone for it.
 	Truncated bool
 	rows      map[string]*PendingRow
-	order     []string
-	slab      []PendingRow // PendingRows are allocated from here: 2, 4, … then slabSize at a time
+	order     []*PendingRow // the rows of rows, in first-write order (commit walks this, not the map)
+	slab      []PendingRow  // PendingRows are allocated from here: 2, 4, … then slabSize at a time
 }
 
 const slabSize = 256
@@ -93,6 +93,15 @@ func (tw *TableWrites) newPending() *PendingRow {
 	}
 	tw.slab = tw.slab[:len(tw.slab)+1]
 	return &tw.slab[len(tw.slab)-1]
+}
+
+// pendingKey returns p's key as the string the write set's map holds it
+// under (aliasing p.Key, which nothing modifies: see ownKey).
+func pendingKey(p *PendingRow) string {
+	if len(p.Key) == 0 {
+		return ""
+	}
+	return unsafe.String(&p.Key[0], len(p.Key))
 }
 
 // ownKey copies key once for both the map key and PendingRow.Key (which
@@ -111,7 +120,7 @@ func (w *Writes) Reserve(id uint32, n int) {
 	tw := w.table(id)
 	if len(tw.rows) == 0 && n > 0 {
 		tw.rows = make(map[string]*PendingRow, n)
-		tw.order = make([]string, 0, n)
+		tw.order = make([]*PendingRow, 0, n)
 	}
 }
 
@@ -119,6 +128,10 @@ func (w *Writes) Reserve(id uint32, n int) {
 type PendingRow struct {
 	Key []byte
 	Row []types.Value // nil: deleted
+	// Enc is Row encoded (types.EncodeRow) by the writer ahead of the
+	// commit (COPY encodes on its parser goroutine), or nil: the commit
+	// encodes Row. Immutable once set; cleared when Row is replaced.
+	Enc []byte
 	// InBase: the key was visible in the transaction's snapshot (so the
 	// write is an update or delete rather than an insert).
 	InBase bool
@@ -182,6 +195,17 @@ func (w *Writes) table(id uint32) *TableWrites {
 // Put records row as the new state of key in table id. inBase says whether
 // the key was visible in the snapshot before this transaction first wrote it.
 func (w *Writes) Put(id uint32, key []byte, row []types.Value, inBase bool) {
+	w.put(id, key, row, inBase)
+}
+
+// PutEncoded is Put for a row the caller already encoded (enc =
+// types.EncodeRow(nil, row), immutable from now on): the commit logs enc
+// instead of encoding row again.
+func (w *Writes) PutEncoded(id uint32, key []byte, row []types.Value, enc []byte, inBase bool) {
+	w.put(id, key, row, inBase).Enc = enc
+}
+
+func (w *Writes) put(id uint32, key []byte, row []types.Value, inBase bool) *PendingRow {
 	tw := w.table(id)
 	if p, ok := tw.rows[string(key)]; ok {
 		if w.journal {
@@ -191,8 +215,8 @@ func (w *Writes) Put(id uint32, key []byte, row []types.Value, inBase bool) {
 			}
 			w.record(kind, id, p.Key, row)
 		}
-		p.Row = row
-		return
+		p.Row, p.Enc = row, nil
+		return p
 	}
 	k, kb := ownKey(key)
 	p := tw.newPending()
@@ -205,8 +229,9 @@ func (w *Writes) Put(id uint32, key []byte, row []types.Value, inBase bool) {
 		w.record(kind, id, kb, row)
 	}
 	tw.rows[k] = p
-	tw.order = append(tw.order, k)
+	tw.order = append(tw.order, p)
 	w.n++
+	return p
 }
 
 // PutAt is Put for a row whose write is based on the committed version at
@@ -243,7 +268,7 @@ func (w *Writes) Delete(id uint32, key []byte, inBase bool) {
 		if w.journal && p.Row != nil {
 			w.record(log.OpDelete, id, p.Key, nil)
 		}
-		p.Row = nil
+		p.Row, p.Enc = nil, nil
 		return
 	}
 	k, kb := ownKey(key)
@@ -253,7 +278,7 @@ func (w *Writes) Delete(id uint32, key []byte, inBase bool) {
 		w.record(log.OpDelete, id, kb, nil)
 	}
 	tw.rows[k] = p
-	tw.order = append(tw.order, k)
+	tw.order = append(tw.order, p)
 	w.n++
 }
 
@@ -294,8 +319,8 @@ func (tw *TableWrites) Rows(fn func(p *PendingRow) bool) {
 	if tw == nil {
 		return
 	}
-	for _, k := range tw.order {
-		if !fn(tw.rows[k]) {
+	for _, p := range tw.order {
+		if !fn(p) {
 			return
 		}
 	}
@@ -314,10 +339,12 @@ type Savepoint struct {
 func (w *Writes) Save() *Savepoint {
 	sp := &Savepoint{ddl: len(w.ddl), tables: map[uint32]*TableWrites{}, n: w.n}
 	for id, tw := range w.tables {
-		c := &TableWrites{Truncated: tw.Truncated, rows: make(map[string]*PendingRow, len(tw.rows)), order: append([]string(nil), tw.order...)}
-		for k, p := range tw.rows {
-			cp := *p
-			c.rows[k] = &cp
+		c := &TableWrites{Truncated: tw.Truncated, rows: make(map[string]*PendingRow, len(tw.rows)), order: make([]*PendingRow, len(tw.order))}
+		cps := make([]PendingRow, len(tw.order))
+		for i, p := range tw.order { // every row of the map is in order once
+			cps[i] = *p
+			c.order[i] = &cps[i]
+			c.rows[pendingKey(p)] = &cps[i]
 		}
 		sp.tables[id] = c
 	}
@@ -438,13 +465,19 @@ func (w *Writes) ops() ([]log.Op, error) {
 		if tw.Truncated {
 			ops = append(ops, log.Op{Kind: log.OpTruncate, Table: id})
 		}
-		for _, k := range tw.order {
-			p := tw.rows[k]
+		for _, p := range tw.order {
 			switch {
 			case p.Row == nil && p.InBase:
 				ops = append(ops, log.Op{Kind: log.OpDelete, Table: id, Key: p.Key})
 			case p.Row == nil:
 				// inserted and deleted in the transaction: nothing to write
+			case p.Enc != nil:
+				kind := log.OpInsert
+				if p.InBase {
+					kind = log.OpUpdate
+				}
+				left--
+				ops = append(ops, log.Op{Kind: kind, Table: id, Key: p.Key, Row: p.Enc, Vals: p.Row})
 			default:
 				kind := log.OpInsert
 				if p.InBase {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/omendb/omendb/catalog"
@@ -162,6 +163,12 @@ func (s *Session) copyStmt(ctx context.Context, cs *pg.CopyStmt) (*result, error
 		}
 		ci.opts = opts
 		ci.implicit = !s.txn.explicit
+		ci.encode = true
+		for _, d := range ci.defaults {
+			if d != nil {
+				ci.encode = false
+			}
+		}
 		return &result{copy: ci}, nil
 	}
 	// COPY … TO STDOUT
@@ -249,6 +256,14 @@ func copyColumns(t *catalog.Table, attlist []*pg.Node) ([]int, error) {
 // pipeline — a row's insert error before a later row's parse error — and
 // carry their own line number ("COPY line N": the pgwire decoder counts one
 // line per row, plus the header), since the decoder has moved on by then.
+//
+// When no column takes a default, the parser also encodes each row
+// (types.EncodeRow) and the write set keeps that encoding for the log
+// (oltp.Writes.PutEncoded), so the commit — which runs alone after the last
+// row — does not encode millions of rows again. Dates written YYYY-MM-DD and
+// numeric(p,s) values that need no rounding (p <= 18) are parsed by fast
+// paths (isoDate, fixedNumeric) that give ParseText's values; anything else
+// goes to ParseText.
 type copyIn struct {
 	s        *Session
 	t        *catalog.Table
@@ -259,6 +274,8 @@ type copyIn struct {
 	implicit bool
 	ctx      *exec.Ctx
 
+	w       *txnView     // the statement's writer (made at the first insert)
+	encode  bool         // no defaults to fill: the parser encodes each row too
 	seen    int64        // rows received by Row
 	cur     *copyBatch   // batch being filled
 	pending []*copyBatch // batches handed to the parser, oldest first
@@ -282,7 +299,8 @@ type copyBatch struct {
 	n     int     // rows
 	// Set by the parser before done is closed.
 	rows [][]types.Value
-	err  error // parse error of row rows[len(rows)] (the rows before it parsed)
+	encs [][]byte // rows[i] encoded (types.EncodeRow) when copyIn.encode
+	err  error    // parse error of row rows[len(rows)] (the rows before it parsed)
 	done chan struct{}
 }
 
@@ -379,7 +397,14 @@ func (c *copyIn) insert(ctx context.Context, b *copyBatch) error {
 			}
 			row[i] = v
 		}
-		if _, err := c.s.writer().Insert(c.t, row); err != nil {
+		if c.w == nil {
+			c.w = c.s.writer()
+		}
+		var enc []byte
+		if b.encs != nil {
+			enc = b.encs[ri]
+		}
+		if _, err := c.w.insertEncoded(c.t, row, enc); err != nil {
 			return pgerr.CopyLine(err, c.line(b.first+int64(ri)))
 		}
 		c.n++
@@ -395,14 +420,32 @@ func (c *copyIn) insert(ctx context.Context, b *copyBatch) error {
 func (c *copyIn) parser(jobs chan *copyBatch) {
 	nc := len(c.t.Columns)
 	typs := make([]types.Type, len(c.cols))
+	isDate := make([]bool, len(c.cols))
+	// numeric(p,s) columns with 0 <= s, p <= 18 take fixedNumeric's fast
+	// path: numScale s, else -1.
+	numPrec, numScale := make([]int32, len(c.cols)), make([]int32, len(c.cols))
 	for i, col := range c.cols {
 		typs[i] = c.t.Columns[col].Type
+		isDate[i] = typs[i].OID == types.OIDDate
+		numScale[i] = -1
+		if m := typs[i].Mod - 4; typs[i].OID == types.OIDNumeric && m >= 0 && !c.opts.Binary {
+			p, s := (m>>16)&0xffff, ((m&0x7ff)^1024)-1024
+			if s >= 0 && s <= p && p <= 18 {
+				numPrec[i], numScale[i] = p, s
+			}
+		}
 	}
 	binary := c.opts.Binary
 	loc := c.s.loc
+	encode := c.encode
 	for b := range jobs {
 		slab := make([]types.Value, b.n*nc) // one allocation per batch, not per row
 		b.rows = make([][]types.Value, 0, b.n)
+		var enc []byte // the batch's encoded rows back to back
+		if encode {
+			b.encs = make([][]byte, 0, b.n)
+			enc = make([]byte, 0, len(b.buf)+b.n*(2*nc+8))
+		}
 		start, k := int32(0), 0
 	rows:
 		for r := 0; r < b.n; r++ {
@@ -422,6 +465,18 @@ func (c *copyIn) parser(jobs chan *copyBatch) {
 					v, err = types.ParseBinary(typs[i], f)
 				case len(f) == 0:
 					v, err = types.ParseText(typs[i], "", loc)
+				case numScale[i] >= 0:
+					if d, ok := fixedNumeric(f, numPrec[i], numScale[i]); ok {
+						v = types.NewNumeric(d)
+						break
+					}
+					v, err = types.ParseText(typs[i], unsafe.String(&f[0], len(f)), loc)
+				case isDate[i] && len(f) == 10:
+					if d, ok := isoDate(f); ok {
+						v = types.NewDate(d)
+						break
+					}
+					v, err = types.ParseText(typs[i], unsafe.String(&f[0], len(f)), loc)
 				default:
 					// The batch's bytes never change once parsed: values may
 					// alias them.
@@ -437,9 +492,120 @@ func (c *copyIn) parser(jobs chan *copyBatch) {
 				row[col] = v
 			}
 			b.rows = append(b.rows, row)
+			if encode {
+				// A grown block leaves the rows cut before in the old
+				// one, unchanged.
+				start := len(enc)
+				enc = types.EncodeRow(enc, row)
+				b.encs = append(b.encs, enc[start:len(enc):len(enc)])
+			}
 		}
 		close(b.done)
 	}
+}
+
+// pow10 holds 10^0 … 10^18.
+var pow10 = func() (p [19]int64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// fixedNumeric parses a numeric(prec, scale) field written [-]digits[.digits]
+// with at most scale fraction digits and a value that fits the precision
+// (prec <= 18: the coefficient fits an int64) to the decimal
+// types.ParseText makes of it (coefficient scaled to exactly scale digits),
+// in one allocation. It reports false for anything else — other forms,
+// rounding, overflow, negative zero — which ParseText handles.
+func fixedNumeric(f []byte, prec, scale int32) (*apd.Decimal, bool) {
+	neg := len(f) > 0 && f[0] == '-'
+	if neg {
+		f = f[1:]
+	}
+	var coef int64
+	digits, frac := 0, -1 // digits read; fraction digits (-1: no point yet)
+	for _, c := range f {
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 18 {
+				return nil, false
+			}
+			coef = coef*10 + int64(c-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0:
+			frac = 0
+		default:
+			return nil, false
+		}
+	}
+	if frac < 0 {
+		frac = 0
+	}
+	if digits == 0 || frac == 0 && len(f) > 0 && f[len(f)-1] == '.' || int32(frac) > scale {
+		return nil, false
+	}
+	if k := int(scale) - frac; k > 0 {
+		if coef > (pow10[18]-1)/pow10[k] {
+			return nil, false
+		}
+		coef *= pow10[k]
+	}
+	if coef >= pow10[prec] || neg && coef == 0 {
+		return nil, false
+	}
+	d := new(apd.Decimal)
+	d.Coeff.SetInt64(coef)
+	d.Exponent = -scale
+	d.Negative = neg
+	return d, true
+}
+
+// isoDate parses a date written YYYY-MM-DD (dbgen's and pg_dump's form,
+// years 0001–9999) to days since 1970-01-01, as types.ParseText does, and
+// reports false for anything else — other forms, and invalid dates, whose
+// errors ParseText reports.
+func isoDate(f []byte) (int64, bool) {
+	if len(f) != 10 || f[4] != '-' || f[7] != '-' {
+		return 0, false
+	}
+	num := func(b []byte) (int64, bool) {
+		n := int64(0)
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int64(c-'0')
+		}
+		return n, true
+	}
+	y, ok1 := num(f[:4])
+	m, ok2 := num(f[5:7])
+	d, ok3 := num(f[8:])
+	if !ok1 || !ok2 || !ok3 || y < 1 || m < 1 || m > 12 || d < 1 {
+		return 0, false
+	}
+	leap := y%4 == 0 && (y%100 != 0 || y%400 == 0)
+	dim := [13]int64{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m]
+	if m == 2 && leap {
+		dim = 29
+	}
+	if d > dim {
+		return 0, false
+	}
+	// Days from civil (proleptic Gregorian; y >= 1, so no negative eras).
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	doy := (153*((m+9)%12)+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468, true
 }
 
 // stop ends the parser (its pending batches are finished and dropped).

@@ -339,6 +339,12 @@ func (v *txnView) checkUnique(t *catalog.Table, row []types.Value, self []byte) 
 
 // Insert implements exec.Writer.
 func (v *txnView) Insert(t *catalog.Table, row []types.Value) ([]byte, error) {
+	return v.insertEncoded(t, row, nil)
+}
+
+// insertEncoded is Insert of a row the caller also encoded (enc, or nil:
+// encoded at commit); COPY encodes rows on its parser goroutine.
+func (v *txnView) insertEncoded(t *catalog.Table, row []types.Value, enc []byte) ([]byte, error) {
 	if err := v.checkNotNull(t, row); err != nil {
 		return nil, err
 	}
@@ -352,7 +358,12 @@ func (v *txnView) Insert(t *catalog.Table, row []types.Value) ([]byte, error) {
 	// A table without a primary key gets a new row id: never in the base
 	// (and not looked up, which would wait for a batch the transaction
 	// read from: snap).
-	v.t.writes.Put(t.ID, key, row, t.PK() != nil && v.inBase(t, key))
+	inBase := t.PK() != nil && v.inBase(t, key)
+	if enc != nil {
+		v.t.writes.PutEncoded(t.ID, key, row, enc, inBase)
+	} else {
+		v.t.writes.Put(t.ID, key, row, inBase)
+	}
 	return key, nil
 }
 
