@@ -11,11 +11,18 @@
 // Execute the statement is bound by package sql/plan against the session's
 // catalog (the transaction's own DDL included; the bound plan is cached
 // while the catalog is unchanged), then run. A query that reads one row by
-// its whole primary key and returns some of its columns is, in autocommit,
-// a point read (pointget.go): reduced to a pointPlan when bound, executed
+// its whole primary key and returns some of its columns is a point read
+// (pointget.go): reduced to a pointPlan when bound, executed in autocommit
 // by pinning the applied offset, reading the row into the session's reused
 // result and unpinning — no transaction, iterator or executor context is
-// made, and nothing is allocated. Everything else runs: queries by package sql/exec
+// made, and nothing is allocated — and in an explicit transaction by
+// reading its own write of the key or the row at the statement's snapshot.
+// An UPDATE of one row by its whole primary key that assigns no key or
+// unique column is a point update (pointwrite.go): the steps of
+// exec.Update and txnView.Update (read, lock, re-check, put) without the
+// executor, inside the ordinary statement frame. omendb.point_plans = off
+// sends both through the general path (tests compare the two). Everything
+// else runs: queries by package sql/exec
 // (or the column store through ColumnRunner), DML by exec.Insert/Update/
 // Delete writing into the transaction's oltp.Writes through txnView, DDL
 // as catalog.Change events in the same write set, utility statements here.

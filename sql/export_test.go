@@ -11,3 +11,10 @@ func IsPointRead(st pgwire.Statement) bool {
 	s, ok := st.(*statement)
 	return ok && s.point != nil
 }
+
+// IsPointUpdate reports whether st, once described or executed, runs as a
+// point update (pointwrite.go).
+func IsPointUpdate(st pgwire.Statement) bool {
+	s, ok := st.(*statement)
+	return ok && s.pointUpd != nil
+}

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"time"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/oltp"
@@ -19,10 +20,14 @@ import (
 // when bound, to a pointPlan, and each execution pins the applied offset,
 // encodes the key, reads the row into reused storage, projects it and
 // unpins — no transaction state, iterator tree, executor context or row
-// slice is allocated, and the result object is the session's own.
-// Everything else (explicit transactions, which must see their own writes;
-// omendb.as_of; omendb.engine = column) takes the ordinary path, which
-// gives the same answer.
+// slice is allocated, and the result object is the session's own. Inside
+// an explicit transaction (pgbench's TPC-B reads the balance it just
+// updated) the same plan reads the transaction's own write of the key if
+// it made one, else the row at the statement's snapshot, refreshed as for
+// any statement (execPointTxn). Everything else (an implicit transaction
+// left open by a portal; omendb.as_of; omendb.engine = column;
+// omendb.point_plans = off) takes the ordinary path, which gives the same
+// answer.
 
 // pointPlan is a bound query reduced to a point read.
 type pointPlan struct {
@@ -134,14 +139,22 @@ func (r *pointResult) Close() error {
 }
 
 // execPoint runs st as a point read if it is one and the session is in
-// autocommit with nothing that needs the ordinary path; ok is false
-// otherwise (nothing was done).
+// autocommit or an explicit transaction block (not failed: Execute checks)
+// with nothing that needs the ordinary path; ok is false otherwise
+// (nothing was done).
 func (s *Session) execPoint(ctx context.Context, st *statement, params []types.Value) (res pgwire.Result, ok bool, err error) {
-	if s.txn != nil || st.point == nil || st.raw == nil {
+	if st.point == nil || st.raw == nil || (s.txn != nil && !s.txn.explicit) {
 		return nil, false, nil
 	}
-	if s.settings["omendb.as_of"] != "" || s.settings["omendb.engine"] == "column" {
+	if s.settings["omendb.as_of"] != "" || s.settings["omendb.engine"] == "column" || s.settings["omendb.point_plans"] == "off" {
 		return nil, false, nil
+	}
+	if s.txn != nil {
+		res, ok, err = s.execPointTxn(ctx, st, params)
+		if err != nil {
+			s.failed = true // as any failed statement of a transaction block
+		}
+		return res, ok, err
 	}
 	if err := s.waitMinOffset(); err != nil {
 		return nil, true, err
@@ -158,6 +171,52 @@ func (s *Session) execPoint(ctx context.Context, st *statement, params []types.V
 	if pp == nil {
 		return nil, false, nil // rebound to something else: the ordinary path
 	}
+	return s.pointRead(ctx, pp, st, params, func(key []byte, buf *[]types.Value) (row []types.Value, found bool) {
+		if t := store.Table(pp.table.ID); t != nil {
+			*buf, found = t.GetInto(key, snap, *buf)
+		}
+		return *buf, found
+	})
+}
+
+// execPointTxn is execPoint inside an explicit transaction: the
+// statement's snapshot is refreshed as for any statement (READ COMMITTED;
+// beginStatement), and the row is the transaction's own write of the key
+// if it made one, else the row visible at the snapshot — read as
+// txnView.Get reads it, after waiting for a batch the transaction read a
+// pending write of (txnView.snap).
+func (s *Session) execPointTxn(ctx context.Context, st *statement, params []types.Value) (pgwire.Result, bool, error) {
+	if err := s.refreshSnapshot(); err != nil {
+		return nil, true, err
+	}
+	s.funcCtx.StmtTime = time.Now()
+	if err := st.bind(); err != nil {
+		return nil, true, err
+	}
+	pp := st.point
+	if pp == nil {
+		return nil, false, nil // rebound to something else: the ordinary path
+	}
+	v := txnView{s: s, t: s.txn, snap_: uint64(s.txn.snap), start: uint64(s.txn.snap)}
+	return s.pointRead(ctx, pp, st, params, func(key []byte, buf *[]types.Value) (row []types.Value, found bool) {
+		tw := v.t.writes.Table(pp.table.ID)
+		if p, ok := tw.Lookup(key); ok {
+			return p.Row, p.Row != nil // the transaction's own write
+		}
+		if tw != nil && tw.Truncated {
+			return nil, false
+		}
+		if t := s.eng.Store.Table(pp.table.ID); t != nil {
+			*buf, found = t.GetInto(key, v.snap(), *buf)
+		}
+		return *buf, found
+	})
+}
+
+// pointRead evaluates pp's key, reads the row with get (buf: the result's
+// reusable row storage), filters and projects it into the session's point
+// result.
+func (s *Session) pointRead(ctx context.Context, pp *pointPlan, st *statement, params []types.Value, get func(key []byte, buf *[]types.Value) ([]types.Value, bool)) (pgwire.Result, bool, error) {
 	r := &s.pointRes
 	if r.open {
 		r = &pointResult{} // an earlier one is still open (a suspended portal)
@@ -180,11 +239,11 @@ func (s *Session) execPoint(ctx context.Context, st *statement, params []types.V
 		key = keycode.Append(key, v, pp.keyT[i])
 	}
 	r.key = key
-	if t := store.Table(pp.table.ID); t != nil && !null {
-		r.row, r.found = t.GetInto(key, snap, r.row)
+	var row []types.Value
+	if !null {
+		row, r.found = get(key, &r.row)
 	}
 	if r.found {
-		row := r.row
 		if len(row) < len(pp.table.Columns) {
 			row = fill(pp.table, row) // stored before ADD COLUMN
 		}

@@ -67,9 +67,10 @@ func TestPointReadPlans(t *testing.T) {
 	}
 }
 
-// TestPointReadsMatchTransaction runs point reads in autocommit (the
-// point-read path) and inside a transaction block (the ordinary path) and
-// demands the same rows.
+// TestPointReadsMatchTransaction runs point reads in autocommit and inside
+// a transaction block (both the point-read path) and, with
+// omendb.point_plans = off, through the general executor, and demands the
+// same rows.
 func TestPointReadsMatchTransaction(t *testing.T) {
 	srv := testserver.Start(t)
 	ctx := context.Background()
@@ -129,6 +130,17 @@ func TestPointReadsMatchTransaction(t *testing.T) {
 				auto, block := read(false, x, mode), read(true, x, mode)
 				if fmt.Sprint(auto) != fmt.Sprint(block) {
 					t.Errorf("%s %v (mode %v): autocommit %s, in a transaction %s", x.sql, x.args, mode, fmt.Sprint(auto), fmt.Sprint(block))
+				}
+				// The general executor (no point plans) gives the same rows.
+				if _, err := c.Exec(ctx, "SET omendb.point_plans = off"); err != nil {
+					t.Fatal(err)
+				}
+				general := read(true, x, mode)
+				if _, err := c.Exec(ctx, "RESET omendb.point_plans"); err != nil {
+					t.Fatal(err)
+				}
+				if fmt.Sprint(auto) != fmt.Sprint(general) {
+					t.Errorf("%s %v (mode %v): point read %s, executor %s", x.sql, x.args, mode, fmt.Sprint(auto), fmt.Sprint(general))
 				}
 			}
 		}

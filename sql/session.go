@@ -41,6 +41,7 @@ type Session struct {
 	pointVal   bool
 	pointRes   pointResult // autocommit point reads' result (pointget.go)
 	pointCtx   exec.Ctx    // and their expressions' context
+	updKey     []byte      // point updates' key buffer (pointwrite.go)
 
 	// asOfOff is omendb.as_of resolved to an offset, valid while the
 	// setting's text is asOfText (asof.go).
@@ -425,6 +426,8 @@ type statement struct {
 	params []types.OID
 	cols   []pgwire.Column
 	point  *pointPlan // bound as a point read (pointget.go), else nil
+	// pointUpd: bound as a point update (pointwrite.go), else nil.
+	pointUpd *pointUpdate
 }
 
 func (st *statement) SQL() string { return st.sql }
@@ -460,10 +463,10 @@ func (st *statement) bind() error {
 	var err error
 	st.bound, st.params, st.cols, err = bindStatement(b, st.raw)
 	if err != nil {
-		st.bound, st.point = nil, nil
+		st.bound, st.point, st.pointUpd = nil, nil, nil
 		return st.s.asOfBindError(err)
 	}
-	st.cat, st.point = cat, pointPlanOf(st.bound)
+	st.cat, st.point, st.pointUpd = cat, pointPlanOf(st.bound), pointUpdateOf(st.bound)
 	return nil
 }
 
@@ -654,16 +657,19 @@ func (s *Session) run(ctx context.Context, st *statement, params []types.Value) 
 		if err != nil {
 			return nil, err
 		}
-		return &result{cols: st.cols, rows: r.Rows, tag: fmt.Sprintf("INSERT 0 %d", r.Count)}, nil
+		return &result{cols: st.cols, rows: r.Rows, tag: dmlTag("INSERT 0 ", r.Count)}, nil
 	case *plan.Update:
 		if err := s.checkWrite(); err != nil {
 			return nil, err
+		}
+		if st.pointUpd != nil && s.settings["omendb.point_plans"] != "off" {
+			return s.runPointUpdate(ctx, st, params)
 		}
 		r, err := exec.Update(s.execCtx(ctx, params), s.writer(), b)
 		if err != nil {
 			return nil, err
 		}
-		return &result{cols: st.cols, rows: r.Rows, tag: fmt.Sprintf("UPDATE %d", r.Count)}, nil
+		return &result{cols: st.cols, rows: r.Rows, tag: dmlTag("UPDATE ", r.Count)}, nil
 	case *plan.Delete:
 		if err := s.checkWrite(); err != nil {
 			return nil, err
@@ -672,11 +678,25 @@ func (s *Session) run(ctx context.Context, st *statement, params []types.Value) 
 		if err != nil {
 			return nil, err
 		}
-		return &result{cols: st.cols, rows: r.Rows, tag: fmt.Sprintf("DELETE %d", r.Count)}, nil
+		return &result{cols: st.cols, rows: r.Rows, tag: dmlTag("DELETE ", r.Count)}, nil
 	case *pg.Node:
 		return s.utility(ctx, st, b, params)
 	}
 	return nil, pgerr.New(pgerr.InternalError, "unexpected bound statement %T", st.bound)
+}
+
+// dmlTag is a DML statement's command tag: verb and row count, the
+// one-row tags without formatting.
+func dmlTag(verb string, n int64) string {
+	switch {
+	case n == 1 && verb == "INSERT 0 ":
+		return "INSERT 0 1"
+	case n == 1 && verb == "UPDATE ":
+		return "UPDATE 1"
+	case n == 1 && verb == "DELETE ":
+		return "DELETE 1"
+	}
+	return verb + strconv.FormatInt(n, 10)
 }
 
 // ColumnRunner runs a query on the column store at snapshot snap. It

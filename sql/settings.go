@@ -63,6 +63,7 @@ var settingDocs = map[string]string{
 	"omendb.min_offset":                   "Wait until the log offset is applied before reading (read-your-writes across connections).",
 	"omendb.as_of":                        "Read-only time travel: statements read the state at this log offset or timestamp (within --time-travel-window); RESET returns to the present.",
 	"omendb.index_method":                 "Index structure for new indexes without USING: learned or btree.",
+	"omendb.point_plans":                  "Run reads and updates of one row by its whole primary key as pre-bound point plans; off runs them through the general executor (same answers; for tests and comparisons).",
 }
 
 func defaultSettings(e *Engine) map[string]string {
@@ -99,6 +100,7 @@ func defaultSettings(e *Engine) map[string]string {
 		"omendb.min_offset":                   "0",
 		"omendb.as_of":                        "",
 		"omendb.index_method":                 "",
+		"omendb.point_plans":                  "on",
 	}
 }
 
@@ -179,6 +181,15 @@ func (s *Session) setSetting(name, value string) error {
 	case "omendb.index_method":
 		if value != "" && value != "learned" && value != "btree" {
 			return pgerr.New(pgerr.InvalidParameterValue, "omendb.index_method must be learned or btree")
+		}
+	case "omendb.point_plans":
+		switch strings.ToLower(value) {
+		case "on", "true", "1":
+			value = "on"
+		case "off", "false", "0":
+			value = "off"
+		default:
+			return pgerr.New(pgerr.InvalidParameterValue, "omendb.point_plans must be on or off")
 		}
 	case "statement_timeout":
 		if _, err := parseDurationSetting(value); err != nil {

@@ -293,24 +293,26 @@ func numberAsFloat(v Value) float64 {
 
 func intOp(op string, a, b int64, res OID) (Value, error) {
 	lo, hi, name := intRange(res)
-	oor := pgerr.New(pgerr.NumericValueOutOfRange, "%s out of range", name)
+	// The error is built only when it is returned: an integer operation
+	// (SET abalance = abalance + $1) must not format one each time.
+	oor := func() error { return pgerr.New(pgerr.NumericValueOutOfRange, "%s out of range", name) }
 	var c int64
 	switch op {
 	case "+":
 		c = a + b
 		if (c > a) != (b > 0) {
-			return Null, oor
+			return Null, oor()
 		}
 	case "-":
 		c = a - b
 		if (c < a) != (b > 0) {
-			return Null, oor
+			return Null, oor()
 		}
 	case "*":
 		if a != 0 && b != 0 {
 			hiP, loP := mul64(a, b)
 			if !loP {
-				return Null, oor
+				return Null, oor()
 			}
 			c = hiP
 		}
@@ -320,7 +322,7 @@ func intOp(op string, a, b int64, res OID) (Value, error) {
 		}
 		if b == -1 {
 			if a == lo {
-				return Null, oor
+				return Null, oor()
 			}
 			c = -a
 		} else {
@@ -337,7 +339,7 @@ func intOp(op string, a, b int64, res OID) (Value, error) {
 		}
 	}
 	if c < lo || c > hi {
-		return Null, oor
+		return Null, oor()
 	}
 	return NewInt(c), nil
 }

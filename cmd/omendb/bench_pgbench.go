@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -53,6 +54,8 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 	scripts := fs.String("scripts", "tpcb-like,select-only", "pgbench built-in scripts to run")
 	noELR := fs.Bool("compare-no-elr", false, "also run OmenDB with early lock release off (same server and data, after the default run)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (the OmenDB server is in this process) to this file")
+	inFlight := fs.Int("in-flight", 0, "OmenDB's log appends in flight (Committer.SetMaxInFlight); 0: the committer's default")
+	perCommand := fs.Bool("per-command", false, "print pgbench -r's latency of each command")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -83,6 +86,9 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stopServer()
+	if *inFlight > 0 {
+		srv.Committer.SetMaxInFlight(*inFlight)
+	}
 	h, p, _ := strings.Cut(srv.Addr(), ":")
 	systems = append(systems, system{"omendb", h, p, "omendb", "omendb"})
 	if *noELR {
@@ -134,9 +140,16 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 				cs := srv.Engine.Committer.Stats()
 				locks0 := [...]int64{ls.Locks.Load(), ls.Waits.Load(), ls.WaitNs.Load(), ls.PendingReads.Load(), ls.BatchWaits.Load(), ls.BatchWaitNs.Load(), cs.Records.Load(), cs.Txns.Load()}
 				runStart := time.Now()
+				cpu0 := sampleCPU()
 				out, err := pgb(s, a...)
 				if err != nil {
 					return err
+				}
+				if n := matchFloat(pgbProcessed, out); n > 0 {
+					// Is the run CPU-bound? The machine's busy share over the
+					// run, and CPU per transaction of this process (the OmenDB
+					// server; for PostgreSQL only our idle share) and pgbench.
+					fmt.Fprintf(os.Stderr, "bench pgbench: %s: %s\n", s.name, sampleCPU().since(cpu0, n))
 				}
 				if n := matchFloat(pgbProcessed, out); n > 0 && strings.HasPrefix(s.name, "omendb") {
 					// Where the statements' time goes: row lock waits and
@@ -155,6 +168,13 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 				r.Processed = int64(matchFloat(pgbProcessed, out))
 				r.Failed = int64(matchFloat(pgbFailed, out))
 				r.StmtMs, r.EndMs = commandLatencies(out)
+				if *perCommand {
+					for _, m := range pgbCommand.FindAllStringSubmatch(out, -1) {
+						if !strings.HasPrefix(m[2], "\\") {
+							fmt.Fprintf(os.Stderr, "bench pgbench: %s: %8s ms  %s\n", s.name, m[1], m[2])
+						}
+					}
+				}
 				if r.Failed > 0 {
 					for _, l := range strings.Split(out, "\n") {
 						if strings.Contains(l, "fail") || strings.Contains(l, "error") || strings.Contains(l, "ERROR") {
@@ -199,6 +219,45 @@ func commandLatencies(out string) (stmtMs, endMs float64) {
 		}
 	}
 	return stmtMs, endMs
+}
+
+// cpuSample is the CPU time of this process, of its waited-for children
+// (pgbench) and of the machine (/proc/stat), at one moment.
+type cpuSample struct {
+	self, children time.Duration
+	busy, total    int64 // machine jiffies: non-idle, all
+}
+
+func sampleCPU() cpuSample {
+	var c cpuSample
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		c.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
+		c.children = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		line, _, _ := strings.Cut(string(b), "\n")
+		for i, f := range strings.Fields(line)[1:] {
+			v, _ := strconv.ParseInt(f, 10, 64)
+			c.total += v
+			if i != 3 && i != 4 { // idle, iowait
+				c.busy += v
+			}
+		}
+	}
+	return c
+}
+
+// since describes the CPU used from c0 to c over n transactions.
+func (c cpuSample) since(c0 cpuSample, n float64) string {
+	busy := 0.0
+	if d := c.total - c0.total; d > 0 {
+		busy = 100 * float64(c.busy-c0.busy) / float64(d)
+	}
+	return fmt.Sprintf("CPU: machine %.0f%% busy (%d CPUs); per transaction: this process (OmenDB server) %.3f ms, pgbench %.3f ms",
+		busy, runtime.NumCPU(), float64(c.self-c0.self)/n/1e6, float64(c.children-c0.children)/n/1e6)
 }
 
 func matchFloat(re *regexp.Regexp, s string) float64 {

@@ -1,0 +1,174 @@
+package sql
+
+import (
+	"context"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/oltp/keycode"
+	"github.com/omendb/omendb/sql/exec"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// Point updates: UPDATE t SET c = c + $1 WHERE pk = $2 — pgbench's TPC-B
+// sends three per transaction — changes at most one row, found by its
+// whole primary key, and leaves every key alone. Such a statement is
+// reduced once, when bound, to a pointUpdate, and run without the
+// executor: key encoded into the session's buffer, the row read (the
+// transaction's own write first), locked and re-checked, the new row built
+// and put into the write set — the very steps of exec.Update and
+// txnView.Update, in the same order and with the same READ COMMITTED /
+// REPEATABLE READ behaviour (LockRow), minus what cannot apply: the
+// uniqueness check (no column of a unique index or the primary key is
+// assigned, so no key changes) and the generic target-row collection.
+// It runs inside the ordinary statement frame (beginStatement, autocommit
+// commit and retry), in explicit and implicit transactions alike.
+
+// pointUpdate is a bound UPDATE reduced to a point update.
+type pointUpdate struct {
+	table  *catalog.Table
+	keyEq  []plan.Expr // one per primary-key column, evaluated without a row
+	keyT   []types.Type
+	filter plan.Expr // nil: none
+	set    []plan.SetClause
+}
+
+// pointUpdateOf returns the point update bound is, or nil: an UPDATE
+// without RETURNING whose scan fixes the whole primary key with
+// parameters, constants and operators on them, whose filter and SET
+// expressions are of the same kinds plus the row's columns, and that
+// assigns no column of the primary key or of a unique index.
+func pointUpdateOf(bound any) *pointUpdate {
+	u, ok := bound.(*plan.Update)
+	if !ok || u == nil || len(u.Returning) > 0 || u.Scan == nil {
+		return nil
+	}
+	sc := u.Scan
+	if sc.Index != nil || sc.Table == nil || sc.Table.PK() == nil {
+		return nil
+	}
+	t := sc.Table
+	pk := t.PK().Columns
+	if len(sc.KeyEq) == 0 || len(sc.KeyEq) != len(pk) {
+		return nil
+	}
+	for _, s := range u.Set {
+		if s.Col < 0 || s.Col >= len(t.Columns) {
+			return nil
+		}
+		for i := range t.Indexes {
+			ix := &t.Indexes[i]
+			if !ix.Primary && !ix.Unique {
+				continue
+			}
+			for _, c := range ix.Columns {
+				if c == s.Col {
+					return nil // the key or a unique value may change
+				}
+			}
+		}
+	}
+	simple := true
+	check := func(rowOK bool) func(plan.Expr) bool {
+		return func(e plan.Expr) bool {
+			switch e.(type) {
+			case *plan.Param, *plan.Const, *plan.Cast, *plan.BinOp, *plan.Neg, *plan.Cmp, *plan.Logic, *plan.IsNull:
+			case *plan.ColRef:
+				simple = simple && rowOK
+			default:
+				simple = false // a subquery or function: the ordinary path
+			}
+			return simple
+		}
+	}
+	pu := &pointUpdate{table: t, keyEq: sc.KeyEq, filter: sc.Filter, set: u.Set}
+	for i, e := range sc.KeyEq {
+		plan.Walk(e, check(false))
+		pu.keyT = append(pu.keyT, t.Columns[pk[i]].Type)
+	}
+	plan.Walk(sc.Filter, check(true))
+	for _, s := range u.Set {
+		plan.Walk(s.E, check(true))
+	}
+	if !simple {
+		return nil
+	}
+	return pu
+}
+
+// runPointUpdate runs st's point update in the open transaction (begun by
+// beginStatement, as for exec.Update).
+func (s *Session) runPointUpdate(ctx context.Context, st *statement, params []types.Value) (*result, error) {
+	pu := st.pointUpd
+	t := pu.table
+	v := txnView{s: s, t: s.txn, snap_: uint64(s.txn.snap), start: uint64(s.txn.snap)}
+	c := &s.pointCtx
+	s.funcCtx.Session = sessionState{s}
+	*c = exec.Ctx{Context: ctx, Params: params, Loc: s.loc, Funcs: &s.funcCtx, Session: s, Env: s}
+	defer func() { *c = exec.Ctx{} }() // keep nothing of this statement reachable
+	key := s.updKey[:0]
+	for i, e := range pu.keyEq {
+		kv, err := exec.Eval(c, e, nil)
+		if err != nil {
+			return nil, err
+		}
+		if kv.IsNull() {
+			return &result{tag: "UPDATE 0"}, nil // matches no row
+		}
+		key = keycode.Append(key, kv, pu.keyT[i])
+	}
+	s.updKey = key
+	// The row as the statement's snapshot (and the transaction's own
+	// writes) has it: exec.targetRows.
+	row, found, err := v.Get(t, key)
+	if err != nil || !found {
+		return &result{tag: "UPDATE 0"}, err
+	}
+	if ok, err := pointFilter(c, pu.filter, row); err != nil || !ok {
+		return &result{tag: "UPDATE 0"}, err
+	}
+	// Lock it; a row changed meanwhile is re-read and re-checked
+	// (exec.lockAndRecheck).
+	locked, ok, changed, err := v.LockRow(ctx, t, key)
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		if !ok {
+			return &result{tag: "UPDATE 0"}, nil // deleted meanwhile
+		}
+		if ok, err := pointFilter(c, pu.filter, locked); err != nil || !ok {
+			return &result{tag: "UPDATE 0"}, err
+		}
+		row = locked
+	}
+	updated := make([]types.Value, len(t.Columns))
+	copy(updated, row)
+	for i := len(row); i < len(updated); i++ {
+		updated[i] = types.Null
+	}
+	for _, sc := range pu.set {
+		if updated[sc.Col], err = exec.Eval(c, sc.E, row); err != nil {
+			return nil, err
+		}
+	}
+	// txnView.Update with the key unchanged and no unique value assigned.
+	if err := v.checkNotNull(t, updated); err != nil {
+		return nil, err
+	}
+	v.t.writes.PutAt(t.ID, key, updated, v.lockedInBase(t, key), v.lockedAt(t, key))
+	v.after(t, key)
+	return &result{tag: "UPDATE 1"}, nil
+}
+
+// pointFilter evaluates a point plan's filter on row (nil: no filter).
+func pointFilter(c *exec.Ctx, filter plan.Expr, row []types.Value) (bool, error) {
+	if filter == nil {
+		return true, nil
+	}
+	v, err := exec.Eval(c, filter, row)
+	if err != nil {
+		return false, err
+	}
+	return !v.IsNull() && v.Bool(), nil // exec's isTrue
+}
