@@ -96,6 +96,7 @@ type Committer struct {
 	// must not block.
 	OnDurable func(e log.Entry)
 	stats     CommitStats
+	trace     atomic.Pointer[CommitTrace]
 }
 
 // CommitStats counts the committer's work.
@@ -165,6 +166,8 @@ type commitReq struct {
 	done   chan commitResult
 	after  *Batch
 	placed func(*Batch)
+	// st are the stage timestamps of a traced commit (SetTrace).
+	st *stamps
 }
 
 // Batch is one group of transactions the committer sealed into a record.
@@ -274,6 +277,9 @@ type appended struct {
 	// sync, if set, is closed by acks when it reaches it: everything sent
 	// before is answered.
 	sync chan struct{}
+	// sent and published are when the record was handed to the log and
+	// when StartAppend returned (traced commits only).
+	sent, published int64
 }
 
 // NewCommitter starts a committer appending to l and waiting for st.
@@ -349,6 +355,10 @@ func (c *Committer) CommitWith(ctx context.Context, w *Writes, snap log.Offset, 
 		return 0, nil
 	}
 	r := &commitReq{w: w, snap: uint64(snap), ctx: ctx, done: make(chan commitResult, 1), after: o.After, placed: o.Placed}
+	tr := c.trace.Load()
+	if tr != nil {
+		r.st = &stamps{stamp()}
+	}
 	q := c.reqs
 	if o.Placed != nil {
 		q = c.eager
@@ -362,6 +372,10 @@ func (c *Committer) CommitWith(ctx context.Context, w *Writes, snap log.Offset, 
 	// here could report failure for a transaction that commits.
 	select {
 	case res := <-r.done:
+		if tr != nil && res.err == nil && r.st[StageApply+1] != 0 {
+			r.st[StageWake+1] = stamp()
+			tr.add(r.st)
+		}
 		return res.off, res.err
 	case <-c.closed:
 		return 0, ErrClosed
@@ -410,6 +424,9 @@ func (c *Committer) run() {
 				return
 			}
 			batch = append(batch, r)
+			if r.st != nil {
+				r.st[StageQueue+1] = stamp()
+			}
 			now := time.Now().UnixMicro()
 			for _, ops := range parts {
 				txns = append(txns, log.Txn{ID: c.txnID.Add(1), CommitTime: now, Ops: ops})
@@ -520,11 +537,21 @@ func (c *Committer) run() {
 			off log.Offset
 			err error
 		)
+		var sent, published int64
+		if tr := c.trace.Load(); tr != nil {
+			sent = stamp()
+			if st := batch[0].st; st != nil && st[0] < tr.lastAck.Load() {
+				tr.addGap(time.Duration(sent - tr.lastAck.Load()))
+			}
+		}
 		if pipelined {
 			lastSend = start
 			p, err = pl.StartAppend(ctx, rec)
 		} else {
 			off, err = c.log.Append(ctx, rec)
+		}
+		if sent != 0 {
+			published = stamp()
 		}
 		if err != nil {
 			c.logger.Error("log append failed", "err", err, "txns", len(batch))
@@ -544,7 +571,7 @@ func (c *Committer) run() {
 			}
 			continue
 		}
-		c.applied <- appended{off: off, seq: seq, batch: b, reqs: reqs, start: start, rec: rec, wait: p, gen: c.gen}
+		c.applied <- appended{off: off, seq: seq, batch: b, reqs: reqs, start: start, rec: rec, wait: p, gen: c.gen, sent: sent, published: published}
 	}
 }
 
@@ -647,9 +674,16 @@ func (c *Committer) acks() {
 			close(a.sync)
 			continue
 		}
+		var acked int64
 		if a.wait != nil {
 			a.off, a.err = a.wait.Wait()
 			now := time.Now()
+			if a.sent != 0 {
+				acked = stamp()
+				if tr := c.trace.Load(); tr != nil {
+					tr.lastAck.Store(acked)
+				}
+			}
 			if a.err == nil {
 				d := now.Sub(a.start)
 				if lastDone.After(a.start) {
@@ -717,7 +751,14 @@ func (c *Committer) acks() {
 				a.batch.finish(batchApplied)
 			}
 		}
+		var applied int64
+		if acked != 0 {
+			applied = stamp()
+		}
 		for _, r := range a.reqs {
+			if r.st != nil && applied != 0 {
+				r.st[StageSeal+1], r.st[StagePublish+1], r.st[StageDurable+1], r.st[StageApply+1] = a.sent, a.published, acked, applied
+			}
 			if a.err != nil {
 				r.done <- commitResult{err: fmt.Errorf("commit: %w", a.err)}
 			} else {
@@ -832,8 +873,8 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 		checkPending := c.tableBusy(id)
 		lastWrite := t.lastWrite.Load()
 		big := len(tw.order) >= bigWrites
-		for _, k := range tw.order {
-			p := tw.rows[k]
+		for _, p := range tw.order {
+			k := pendingKey(p)
 			pk := pendKey{id, k}
 			after := p.After
 			if after != nil && after.Failed() {

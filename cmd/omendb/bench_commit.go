@@ -7,16 +7,19 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/omendb/omendb/internal/testpg"
+	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/server"
 )
 
@@ -35,6 +38,15 @@ type commitResult struct {
 	// TxnsPerRecord is OmenDB's mean group-commit size (transactions per
 	// log record, i.e. per fsync).
 	TxnsPerRecord float64 `json:"txns_per_record,omitempty"`
+	// StagesMs are the medians of the commit's stages inside the server
+	// (oltp.StageNames, then the whole commit), OmenDB in-process only.
+	StagesMs []float64 `json:"stages_p50_ms,omitempty"`
+	// CPUPerCommitUs is the CPU time (user+system) of this process per
+	// commit: client and in-process server together (OmenDB only).
+	CPUPerCommitUs float64 `json:"cpu_per_commit_us,omitempty"`
+	// TurnaroundMs is the median time from a record's acknowledgement to
+	// the next record's send while transactions were waiting for it.
+	TurnaroundMs float64 `json:"turnaround_p50_ms,omitempty"`
 }
 
 // runBenchCommit measures durable single-row INSERT commits/s and latency
@@ -106,6 +118,14 @@ func runBenchCommit(ctx context.Context, args []string) error {
 		defer pg.Close()
 		systems = append(systems, system{name: "postgres", url: pg.ConnString()})
 	}
+	disk, err := probeDisk(os.TempDir())
+	if err != nil {
+		return err
+	}
+	if *jsonOut {
+		b, _ := json.Marshal(disk)
+		fmt.Println(string(b))
+	}
 	var results []commitResult
 	for _, n := range conns {
 		for _, sys := range systems {
@@ -118,7 +138,25 @@ func runBenchCommit(ctx context.Context, args []string) error {
 				}
 				recs0, txns0 = srv.Committer.Stats().Records.Load(), srv.Committer.Stats().Txns.Load()
 			}
-			r, err := commitLevel(ctx, sys.url, sys.name, n, *dur)
+			var trace *oltp.CommitTrace
+			var cpu0 time.Duration
+			r, err := commitLevel(ctx, sys.url, sys.name, n, *dur, func() {
+				if isOmen && srv != nil {
+					trace = &oltp.CommitTrace{}
+					srv.Committer.SetTrace(trace)
+					cpu0 = processCPU()
+				}
+			})
+			if trace != nil {
+				if r.Commits > 0 {
+					r.CPUPerCommitUs = float64((processCPU() - cpu0).Microseconds()) / float64(r.Commits)
+				}
+				srv.Committer.SetTrace(nil)
+				for i := range oltp.NumStages + 1 {
+					r.StagesMs = append(r.StagesMs, float64(trace.Percentile(i, 0.5).Microseconds())/1000)
+				}
+				r.TurnaroundMs = float64(trace.Gap(0.5).Microseconds()) / 1000
+			}
 			if err != nil {
 				return fmt.Errorf("%s at %d connections: %w", sys.name, n, err)
 			}
@@ -135,12 +173,87 @@ func runBenchCommit(ctx context.Context, args []string) error {
 		}
 	}
 	if !*jsonOut {
-		printCommitTable(results)
+		printCommitTable(results, disk)
 	}
 	return nil
 }
 
-func commitLevel(ctx context.Context, url, name string, n int, dur time.Duration) (commitResult, error) {
+// diskProbe is the speed of the disk under os.TempDir() (where the
+// throwaway server's data directory is), measured in the same run: what one
+// log append's fsync costs at best.
+type diskProbe struct {
+	// AppendFsync: append 300 bytes to a file and fsync it (what
+	// JetStream's file store does per message with SyncAlways).
+	AppendFsyncP50Ms float64 `json:"append_fsync_p50_ms"`
+	AppendFsyncP99Ms float64 `json:"append_fsync_p99_ms"`
+	// OverwriteFdatasync: overwrite 300 bytes in a preallocated file and
+	// fdatasync it (what PostgreSQL's WAL does).
+	OverwriteFdatasyncP50Ms float64 `json:"overwrite_fdatasync_p50_ms"`
+}
+
+// probeDisk times 200 appends+fsync and 200 overwrites+fdatasync of 300
+// bytes in a scratch file under dir.
+func probeDisk(dir string) (diskProbe, error) {
+	const n, size = 200, 300
+	f, err := os.CreateTemp(dir, "omendb-disk-probe")
+	if err != nil {
+		return diskProbe{}, fmt.Errorf("disk probe: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := make([]byte, size)
+	var app, over []time.Duration
+	for range n {
+		t0 := time.Now()
+		if _, err := f.Write(buf); err != nil {
+			return diskProbe{}, fmt.Errorf("disk probe: %w", err)
+		}
+		if err := f.Sync(); err != nil {
+			return diskProbe{}, fmt.Errorf("disk probe: %w", err)
+		}
+		app = append(app, time.Since(t0))
+	}
+	for i := range n {
+		t0 := time.Now()
+		if _, err := f.WriteAt(buf, int64(i*size)); err != nil {
+			return diskProbe{}, fmt.Errorf("disk probe: %w", err)
+		}
+		if err := fdatasync(f); err != nil {
+			return diskProbe{}, fmt.Errorf("disk probe: %w", err)
+		}
+		over = append(over, time.Since(t0))
+	}
+	pct := func(d []time.Duration, p float64) float64 {
+		slices.Sort(d)
+		return float64(d[int(p*float64(len(d)-1))].Microseconds()) / 1000
+	}
+	return diskProbe{AppendFsyncP50Ms: pct(app, 0.5), AppendFsyncP99Ms: pct(app, 0.99), OverwriteFdatasyncP50Ms: pct(over, 0.5)}, nil
+}
+
+// processCPU returns the CPU time this process used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func fdatasync(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = syscall.Fdatasync(int(fd)) }); err != nil {
+		return err
+	}
+	return serr
+}
+
+// commitLevel runs n connections inserting for dur; started is called once
+// they are connected, just before the measurement starts.
+func commitLevel(ctx context.Context, url, name string, n int, dur time.Duration, started func()) (commitResult, error) {
 	setup, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return commitResult{}, err
@@ -165,6 +278,7 @@ func commitLevel(ctx context.Context, url, name string, n int, dur time.Duration
 	}
 	var commits, failures atomic.Int64
 	lat := make([][]time.Duration, n)
+	started()
 	start := time.Now()
 	deadline := start.Add(dur)
 	var wg sync.WaitGroup
@@ -204,8 +318,10 @@ func commitLevel(ctx context.Context, url, name string, n int, dur time.Duration
 		PerSec: float64(commits.Load()) / elapsed, P50Ms: pct(0.50), P99Ms: pct(0.99), Failures: failures.Load()}, nil
 }
 
-func printCommitTable(rs []commitResult) {
+func printCommitTable(rs []commitResult, disk diskProbe) {
 	fmt.Printf("durable single-row INSERT commits (%d cores, %s)\n", runtime.NumCPU(), time.Now().Format("2006-01-02"))
+	fmt.Printf("disk (same run): append 300 B + fsync p50 %.2f ms, p99 %.2f ms; overwrite + fdatasync p50 %.2f ms\n",
+		disk.AppendFsyncP50Ms, disk.AppendFsyncP99Ms, disk.OverwriteFdatasyncP50Ms)
 	fmt.Printf("%-6s %-12s %12s %9s %9s %9s %12s\n", "conns", "system", "commits/s", "p50 ms", "p99 ms", "failures", "txns/fsync")
 	byConns := map[int]map[string]commitResult{}
 	for _, r := range rs {
@@ -218,6 +334,16 @@ func printCommitTable(rs []commitResult) {
 			byConns[r.Conns] = map[string]commitResult{}
 		}
 		byConns[r.Conns][r.System] = r
+	}
+	for _, r := range rs {
+		if len(r.StagesMs) == 0 {
+			continue
+		}
+		fmt.Printf("%s at %d conns, stage p50 ms:", r.System, r.Conns)
+		for i, name := range oltp.StageNames {
+			fmt.Printf(" %s %.3f,", name, r.StagesMs[i])
+		}
+		fmt.Printf(" commit %.3f (client %.3f); ack to next send %.3f; process CPU %.0f µs/commit\n", r.StagesMs[oltp.NumStages], r.P50Ms, r.TurnaroundMs, r.CPUPerCommitUs)
 	}
 	fmt.Println("ratios (omendb / postgres):")
 	for _, o := range rs {
