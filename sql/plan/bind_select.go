@@ -62,8 +62,12 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		return nil, pgerr.NotSupported("SELECT INTO is not supported yet")
 	}
 	if len(sel.LockingClause) > 0 {
-		// FOR UPDATE / FOR SHARE: under snapshot isolation the commit-time
-		// write-write check protects the rows the transaction then writes.
+		// FOR UPDATE / FOR SHARE must lock the rows it returns and, under
+		// READ COMMITTED, return their newest committed versions. Reading
+		// them unlocked would let a read-modify-write lose a concurrent
+		// update, so the clause fails loudly until row locking for SELECT
+		// is built.
+		return nil, pgerr.NotSupported("SELECT ... FOR UPDATE/FOR SHARE is not supported yet")
 	}
 
 	rewriteSRFTarget(sel)
