@@ -77,6 +77,19 @@ func pointPlanOf(bound any) *pointPlan {
 			return nil
 		}
 	}
+	keyT, ok := pointKeyTypes(sc.Table, sc.KeyEq, sc.Filter)
+	if !ok {
+		return nil
+	}
+	return &pointPlan{table: sc.Table, keyEq: sc.KeyEq, keyT: keyT, filter: sc.Filter, proj: proj}
+}
+
+// pointKeyTypes reports whether a point plan can evaluate keyEq (one
+// expression per primary-key column of t) without a row and rowExprs
+// (nil entries allowed) over the row, both from parameters, constants,
+// casts and operators only — a subquery or function call takes the
+// ordinary path — and returns the key columns' types.
+func pointKeyTypes(t *catalog.Table, keyEq []plan.Expr, rowExprs ...plan.Expr) ([]types.Type, bool) {
 	simple := true
 	check := func(rowOK bool) func(plan.Expr) bool {
 		return func(e plan.Expr) bool {
@@ -85,21 +98,21 @@ func pointPlanOf(bound any) *pointPlan {
 			case *plan.ColRef:
 				simple = simple && rowOK
 			default:
-				simple = false // a subquery or function: the ordinary path
+				simple = false
 			}
 			return simple
 		}
 	}
-	pp := &pointPlan{table: sc.Table, keyEq: sc.KeyEq, filter: sc.Filter, proj: proj}
-	for i, e := range sc.KeyEq {
+	pk := t.PK().Columns
+	keyT := make([]types.Type, 0, len(keyEq))
+	for i, e := range keyEq {
 		plan.Walk(e, check(false))
-		pp.keyT = append(pp.keyT, sc.Table.Columns[pk[i]].Type)
+		keyT = append(keyT, t.Columns[pk[i]].Type)
 	}
-	plan.Walk(sc.Filter, check(true))
-	if !simple {
-		return nil
+	for _, e := range rowExprs {
+		plan.Walk(e, check(true))
 	}
-	return pp
+	return keyT, simple
 }
 
 // pointResult is a point read's result. The session keeps one and hands it

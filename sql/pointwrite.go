@@ -68,32 +68,15 @@ func pointUpdateOf(bound any) *pointUpdate {
 			}
 		}
 	}
-	simple := true
-	check := func(rowOK bool) func(plan.Expr) bool {
-		return func(e plan.Expr) bool {
-			switch e.(type) {
-			case *plan.Param, *plan.Const, *plan.Cast, *plan.BinOp, *plan.Neg, *plan.Cmp, *plan.Logic, *plan.IsNull:
-			case *plan.ColRef:
-				simple = simple && rowOK
-			default:
-				simple = false // a subquery or function: the ordinary path
-			}
-			return simple
-		}
-	}
-	pu := &pointUpdate{table: t, keyEq: sc.KeyEq, filter: sc.Filter, set: u.Set}
-	for i, e := range sc.KeyEq {
-		plan.Walk(e, check(false))
-		pu.keyT = append(pu.keyT, t.Columns[pk[i]].Type)
-	}
-	plan.Walk(sc.Filter, check(true))
+	rowExprs := []plan.Expr{sc.Filter}
 	for _, s := range u.Set {
-		plan.Walk(s.E, check(true))
+		rowExprs = append(rowExprs, s.E)
 	}
-	if !simple {
+	keyT, ok := pointKeyTypes(t, sc.KeyEq, rowExprs...)
+	if !ok {
 		return nil
 	}
-	return pu
+	return &pointUpdate{table: t, keyEq: sc.KeyEq, keyT: keyT, filter: sc.Filter, set: u.Set}
 }
 
 // runPointUpdate runs st's point update in the open transaction (begun by
