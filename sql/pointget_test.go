@@ -12,6 +12,7 @@ import (
 
 	"github.com/omendb/omendb/internal/testserver"
 	"github.com/omendb/omendb/sql"
+	"github.com/omendb/omendb/sql/pgwire"
 )
 
 const pointSchema = `
@@ -25,21 +26,7 @@ INSERT INTO acc VALUES (51, 1, 510, 'new', 8);
 
 // TestPointReadPlans checks which statements take the point-read path.
 func TestPointReadPlans(t *testing.T) {
-	srv := testserver.Start(t)
-	ctx := context.Background()
-	c := testserver.Connect(t, srv)
-	if _, err := c.Exec(ctx, pointSchema); err != nil {
-		t.Fatal(err)
-	}
-	sess, err := srv.Engine.NewSession(ctx, map[string]string{"user": "omendb", "database": "omendb"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	for _, q := range []struct {
-		sql   string
-		point bool
-	}{
+	checkPlanKind(t, pointSchema, "point read", sql.IsPointRead, []planCase{
 		{"SELECT abalance FROM acc WHERE aid = $1", true},
 		{"SELECT * FROM acc WHERE aid = $1", true},
 		{"SELECT abalance, aid, extra FROM acc WHERE aid = 3", true},
@@ -53,7 +40,32 @@ func TestPointReadPlans(t *testing.T) {
 		{"SELECT abalance FROM acc WHERE aid = abs($1)", false},         // a function
 		{"SELECT abalance FROM acc WHERE bid = $1", false},              // no key
 		{"SELECT abalance FROM acc WHERE aid = $1 ORDER BY bid", false}, // a Sort node
-	} {
+	})
+}
+
+// planCase is a statement and whether it must take a point plan.
+type planCase struct {
+	sql   string
+	point bool
+}
+
+// checkPlanKind prepares each case's statement on a fresh server with
+// schema and demands that is (sql.IsPointRead, sql.IsPointUpdate) says
+// what the case does.
+func checkPlanKind(t *testing.T, schema, kind string, is func(pgwire.Statement) bool, cases []planCase) {
+	t.Helper()
+	srv := testserver.Start(t)
+	ctx := context.Background()
+	c := testserver.Connect(t, srv)
+	if _, err := c.Exec(ctx, schema); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := srv.Engine.NewSession(ctx, map[string]string{"user": "omendb", "database": "omendb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	for _, q := range cases {
 		stmts, err := sess.Prepare(ctx, q.sql, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", q.sql, err)
@@ -61,8 +73,8 @@ func TestPointReadPlans(t *testing.T) {
 		if _, _, err := stmts[0].Describe(ctx); err != nil {
 			t.Fatalf("%s: %v", q.sql, err)
 		}
-		if got := sql.IsPointRead(stmts[0]); got != q.point {
-			t.Errorf("%s: point read %v, want %v", q.sql, got, q.point)
+		if got := is(stmts[0]); got != q.point {
+			t.Errorf("%s: %s %v, want %v", q.sql, kind, got, q.point)
 		}
 	}
 }

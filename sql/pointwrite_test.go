@@ -18,21 +18,7 @@ import (
 
 // TestPointUpdatePlans checks which UPDATEs take the point-update path.
 func TestPointUpdatePlans(t *testing.T) {
-	srv := testserver.Start(t)
-	ctx := context.Background()
-	c := testserver.Connect(t, srv)
-	if _, err := c.Exec(ctx, pointSchema+`CREATE TABLE uq (id int PRIMARY KEY, u int UNIQUE, v int);`); err != nil {
-		t.Fatal(err)
-	}
-	sess, err := srv.Engine.NewSession(ctx, map[string]string{"user": "omendb", "database": "omendb"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	for _, q := range []struct {
-		sql   string
-		point bool
-	}{
+	checkPlanKind(t, pointSchema+`CREATE TABLE uq (id int PRIMARY KEY, u int UNIQUE, v int);`, "point update", sql.IsPointUpdate, []planCase{
 		{"UPDATE acc SET abalance = abalance + $1 WHERE aid = $2", true},
 		{"UPDATE acc SET abalance = 5, filler = 'x' WHERE aid = 3", true},
 		{"UPDATE acc SET abalance = abalance + 1 WHERE aid = $1 AND bid > 2", true},
@@ -44,18 +30,7 @@ func TestPointUpdatePlans(t *testing.T) {
 		{"UPDATE acc SET abalance = 1 WHERE bid = $1", false},                    // no key
 		{"UPDATE acc SET abalance = abs($1) WHERE aid = $2", false},              // a function
 		{"UPDATE acc SET abalance = 1 WHERE aid = $1 RETURNING abalance", false}, // RETURNING
-	} {
-		stmts, err := sess.Prepare(ctx, q.sql, nil)
-		if err != nil {
-			t.Fatalf("%s: %v", q.sql, err)
-		}
-		if _, _, err := stmts[0].Describe(ctx); err != nil {
-			t.Fatalf("%s: %v", q.sql, err)
-		}
-		if got := sql.IsPointUpdate(stmts[0]); got != q.point {
-			t.Errorf("%s: point update %v, want %v", q.sql, got, q.point)
-		}
-	}
+	})
 }
 
 // TestPointPlansMatchExecutor runs one seeded random workload of
