@@ -3,6 +3,7 @@ package log
 import (
 	"context"
 	"fmt"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -152,4 +153,46 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkAppendWithReaders appends small records one at a time (a
+// one-connection commit's pattern) while readers tail the log, as the two
+// materializers of a server do, without fsync: cpu-ns/append is the
+// process's CPU per append, readers' included. tail=local is the embedded
+// server's default (caught-up readers take the writer's acknowledged
+// records, recent.go); tail=consumer delivers every record back over NATS.
+func BenchmarkAppendWithReaders(b *testing.B) {
+	for _, tail := range []string{"consumer", "local"} {
+		b.Run("readers=2/tail="+tail, func(b *testing.B) {
+			j := openTest(b, Options{Unsafe: true})
+			j.noLocalTail = tail == "consumer"
+			ctx := context.Background()
+			r := sizedRecord(200)
+			mustAppend(b, j, r)
+			var wg sync.WaitGroup
+			rctx, stop := context.WithCancel(ctx)
+			for range 2 {
+				it := mustRead(b, j, 2) // closed by the test's cleanup
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						if _, err := it.Next(rctx); err != nil {
+							return
+						}
+					}
+				}()
+			}
+			b.ReportAllocs()
+			cpu0 := cpuTime()
+			for b.Loop() {
+				if _, err := j.Append(ctx, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/append")
+			stop()
+			wg.Wait()
+		})
+	}
 }

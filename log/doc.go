@@ -51,6 +51,15 @@
 //     append fails, every append in flight after it fails too and
 //     StartAppend refuses until Recover, which then does what a failed
 //     Append does.
+//   - Local tail (embedded server only; recent.go): a reader that has
+//     delivered every message known to be stored stops its consumer and
+//     takes this process's acknowledged appends from the writer, in
+//     sequence order; it starts a consumer at its position again as soon
+//     as the stream is known to hold a message there that is not one of
+//     them (an append whose outcome was unknown, a raw message). Every
+//     failed append, and every reader idle for localPoll, re-reads the
+//     stream's last sequence, so no stored message is skipped or waits
+//     longer than that.
 //   - Trimmed records are never skipped: the stream is dense from
 //     FirstOffset to its last sequence (no deletes; trims are purges at
 //     record boundaries that always keep the last record), and a Read from
@@ -84,9 +93,10 @@
 //     and records whose readers passed them, decode the bytes as usual.
 //   - Read, Last, FirstOffset, OffsetAt, FreeSpace and Trim: any goroutine,
 //     concurrently with Append and each other (one Trim at a time).
-//     Each Read starts an ordered consumer and a pump goroutine that pulls
-//     messages in batches (Options.ReadBatch), reassembles and decodes them
-//     ahead of the caller; the iterator it returns belongs to one goroutine
+//     Each Read starts a pump goroutine and an ordered consumer (with the
+//     embedded server, only while the reader is behind the log's end: see
+//     Local tail) that pulls messages in batches (Options.ReadBatch); the
+//     pump reassembles and decodes them ahead of the caller; the iterator it returns belongs to one goroutine
 //     (Next and Close). Close every iterator; Close stops its pump.
 //   - An Entry's Record belongs to the caller, read-only (it may be the
 //     record this process appended, shared with other readers). Its Key and

@@ -114,6 +114,7 @@ type JetStream struct {
 	idPrefix string // this writer's message ids: idPrefix+token
 	lastID   string // the id of the last message sent
 	recvMu   sync.Mutex
+	ackTimer *time.Timer // a wait's deadline (under recvMu)
 	pmu      sync.Mutex
 	inflight []*pendingAppend // sent, in order, not yet resolved
 	closing  chan struct{}    // closed by Close: waits for acks end
@@ -125,6 +126,9 @@ type JetStream struct {
 
 	// recent keeps appended records for this process's readers (recent.go).
 	recent recent
+	// noLocalTail makes readers opened from now on always read through a
+	// consumer (benchmarks compare the two).
+	noLocalTail bool
 }
 
 var _ Pipelined = (*JetStream)(nil)
@@ -236,6 +240,7 @@ func (j *JetStream) setup(ctx context.Context) error {
 		return fmt.Errorf("log: stream %s has subjects %v, want exactly [%s]", j.o.Stream, info.Config.Subjects, j.o.Subject)
 	}
 	j.lastSeq = info.State.LastSeq
+	j.recent.observe(j.lastSeq)
 
 	mp := int(j.nc.MaxPayload())
 	j.maxChunk = j.o.MaxChunk
@@ -291,7 +296,7 @@ func (j *JetStream) Append(ctx context.Context, r *Record) (Offset, error) {
 }
 
 // parts returns how many messages Append publishes for a record whose
-// single-message encoding is n bytes long (as appendChunked splits it).
+// single-message encoding is n bytes long (as appendChunkedRecord splits it).
 func (j *JetStream) parts(n int) int {
 	if n <= j.maxChunk {
 		return 1
@@ -300,9 +305,6 @@ func (j *JetStream) parts(n int) int {
 	body := n - msgOverhead
 	return (body + per - 1) / per
 }
-
-// keepBuffer is the largest encoding buffer Append keeps between calls.
-const keepBuffer = 16 << 20
 
 // ready checks that the writer may append, refreshing its last sequence
 // after a failed append.
@@ -325,35 +327,10 @@ func (j *JetStream) ready(ctx context.Context) error {
 			return fmt.Errorf("log: append: re-read the stream after a failed append: %w", err)
 		}
 		j.lastSeq = s.CachedInfo().State.LastSeq
+		j.recent.observe(j.lastSeq)
 		j.stale = false
 	}
 	return nil
-}
-
-// appendChunked publishes the record whose single-message encoding is in
-// j.buf as a group of chunk messages, one at a time.
-func (j *JetStream) appendChunked(ctx context.Context) (Offset, error) {
-	body := j.buf[headerLen : len(j.buf)-trailerLen]
-	total := len(body)
-	if uint64(total) > 1<<32-1 {
-		return 0, fmt.Errorf("log: record of %d bytes exceeds the 4 GiB format limit", total)
-	}
-	per := j.maxChunk - msgOverhead - chunkHeaderLen
-	group := j.group
-	j.group++
-	chunk := make([]byte, 0, j.maxChunk)
-	var off Offset
-	for part := uint32(0); len(body) > 0; part++ {
-		n := min(per, len(body))
-		final := n == len(body)
-		chunk = appendChunkMessage(chunk[:0], final, group, part, uint32(total), body[:n])
-		body = body[n:]
-		var err error
-		if off, err = j.publish(ctx, chunk); err != nil {
-			return 0, fmt.Errorf("log: chunk %d of a %d-byte record: %w", part, total, err)
-		}
-	}
-	return off, nil
 }
 
 // publish stores one message, expecting the stream's last sequence to be
@@ -380,6 +357,7 @@ func (j *JetStream) Resync(ctx context.Context) (Offset, error) {
 	j.broken = nil
 	j.pmu.Unlock()
 	j.lastSeq = s.CachedInfo().State.LastSeq
+	j.recent.observe(j.lastSeq)
 	j.fenced, j.stale, j.halted = nil, false, nil
 	return j.Last(ctx)
 }
@@ -394,7 +372,11 @@ func (j *JetStream) AppendRaw(ctx context.Context, data []byte) (Offset, error) 
 	if err := j.checkSpace(len(data)); err != nil {
 		return 0, err
 	}
-	return j.publish(ctx, data)
+	off, err := j.publish(ctx, data)
+	if err == nil {
+		j.recent.observe(uint64(off)) // local readers read it from the stream
+	}
+	return off, err
 }
 
 // InjectRaw opens the log described by o (whose server must not be running
@@ -434,6 +416,7 @@ func (j *JetStream) Last(ctx context.Context) (Offset, error) {
 		return 0, fmt.Errorf("log: stream info: %w", err)
 	}
 	st := s.CachedInfo().State
+	j.recent.observe(st.LastSeq)
 	j.lastMu.Lock()
 	if st.LastSeq == j.lastCheck && st.LastSeq != 0 {
 		res := j.lastRes

@@ -1,6 +1,7 @@
 package log
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -94,22 +95,20 @@ func (j *JetStream) StartAppend(ctx context.Context, r *Record) (Pending, error)
 	if err := j.pipelineOK(); err != nil {
 		return nil, err
 	}
-	j.buf = appendRecordMessage(j.buf[:0], r)
-	if err := j.checkSpace(len(j.buf)); err != nil {
-		return nil, err
-	}
-	expect := j.recent.put(Offset(j.lastSeq+uint64(j.parts(len(j.buf)))), r, j.buf[headerLen:len(j.buf)-trailerLen])
-	if len(j.buf) > j.maxChunk {
-		// Chunks go one at a time, after the appends in flight settled
-		// (a chunk's failure is classified knowing theirs).
+	if n := msgOverhead + recordBodySize(r); n > j.maxChunk {
+		// Chunked, encoded straight into its chunk messages
+		// (chunkstream.go). Chunks go one at a time, after the appends in
+		// flight settled (a chunk's failure is classified knowing theirs).
+		if err := j.checkSpace(n); err != nil {
+			return nil, err
+		}
+		expect := j.recent.putSum(Offset(j.lastSeq+uint64(j.parts(n))), j.lastSeq+1, r, n-msgOverhead,
+			func() uint32 { return recordBodyCRC(r) })
 		j.drain()
 		err := j.pipelineOK()
 		var off Offset
 		if err == nil {
-			off, err = j.appendChunked(ctx)
-		}
-		if cap(j.buf) > keepBuffer {
-			j.buf = nil
+			off, err = j.appendChunkedRecord(ctx, r, n-msgOverhead)
 		}
 		j.recent.settle(expect, off, err)
 		if err != nil {
@@ -117,6 +116,11 @@ func (j *JetStream) StartAppend(ctx context.Context, r *Record) (Pending, error)
 		}
 		return &pendingAppend{j: j, resolved: true, off: off}, nil
 	}
+	j.buf = appendRecordMessage(j.buf[:0], r)
+	if err := j.checkSpace(len(j.buf)); err != nil {
+		return nil, err
+	}
+	expect := j.recent.put(Offset(j.lastSeq+1), j.lastSeq+1, r, j.buf[headerLen:len(j.buf)-trailerLen])
 	return j.send(ctx, j.buf, expect, true), nil
 }
 
@@ -237,14 +241,20 @@ func (j *JetStream) receiveOne() {
 	select {
 	case m = <-j.acks:
 	default:
-		t := time.NewTimer(time.Until(head.deadline))
+		// One timer for every wait (j.recvMu is held): no allocation per
+		// append.
+		if j.ackTimer == nil {
+			j.ackTimer = time.NewTimer(time.Until(head.deadline))
+		} else {
+			j.ackTimer.Reset(time.Until(head.deadline))
+		}
 		select {
 		case m = <-j.acks:
-		case <-t.C:
+		case <-j.ackTimer.C:
 		case <-head.done:
 		case <-j.closing:
 		}
-		t.Stop()
+		j.ackTimer.Stop()
 	}
 	if m == nil {
 		err := fmt.Errorf("log: publish: %w", context.DeadlineExceeded)
@@ -294,6 +304,38 @@ type pubAck struct {
 	Sequence uint64              `json:"seq"`
 }
 
+// ackSequence reads the sequence of a successful PubAck such as
+// {"stream":"OMENDB","seq":42} without encoding/json (every commit waits
+// for one). ok is false for anything else — an error, a malformed or
+// unexpected body — which the caller then decodes in full.
+func ackSequence(data []byte) (seq uint64, ok bool) {
+	// One flat, valid object (a '{' in a string also declines) whose only
+	// "seq" key follows '{' or ',' — a '"' there cannot be inside a
+	// string — and that has no "error".
+	if len(data) < 2 || data[0] != '{' || bytes.Count(data, []byte("{")) != 1 ||
+		bytes.Contains(data, []byte(`"error"`)) || !json.Valid(data) {
+		return 0, false
+	}
+	i := bytes.Index(data, []byte(`"seq":`))
+	if i < 1 || (data[i-1] != '{' && data[i-1] != ',') || bytes.Index(data[i+1:], []byte(`"seq":`)) >= 0 {
+		return 0, false
+	}
+	digits := 0
+	for _, c := range data[i+len(`"seq":`):] {
+		if c < '0' || c > '9' {
+			if c != ',' && c != '}' {
+				return 0, false
+			}
+			break
+		}
+		if digits++; digits > 19 {
+			return 0, false
+		}
+		seq = seq*10 + uint64(c-'0')
+	}
+	return seq, digits > 0
+}
+
 // resolveAck resolves p with its ack m. j.recvMu is held.
 func (j *JetStream) resolveAck(p *pendingAppend, m *nats.Msg) {
 	if len(m.Data) == 0 && m.Header.Get("Status") == "503" {
@@ -301,7 +343,9 @@ func (j *JetStream) resolveAck(p *pendingAppend, m *nats.Msg) {
 		return
 	}
 	var ack pubAck
-	if err := json.Unmarshal(m.Data, &ack); err != nil {
+	if seq, ok := ackSequence(m.Data); ok {
+		ack.Sequence = seq
+	} else if err := json.Unmarshal(m.Data, &ack); err != nil {
 		j.resolve(p, 0, fmt.Errorf("log: publish: bad acknowledgement %q: %w", m.Data, err), false, true)
 		return
 	}
@@ -357,7 +401,12 @@ func (j *JetStream) resolve(p *pendingAppend, off Offset, err error, fenced, cla
 	}
 	j.pmu.Unlock()
 	p.resolved, p.off, p.err = true, off, err
-	if p.settle {
+	switch {
+	case p.settle:
 		j.recent.settle(p.recent, off, err)
+	case err != nil:
+		// A chunk's or a raw message's: the local readers re-read the
+		// stream (a chunked record's success settles after its last).
+		j.recent.failed()
 	}
 }

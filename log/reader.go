@@ -6,8 +6,10 @@ import (
 	"hash/crc32"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -46,22 +48,51 @@ func (j *JetStream) Read(ctx context.Context, from Offset) (Iterator, error) {
 	if err := j.checkRetained(ctx, start); err != nil {
 		return nil, err
 	}
-	cons, err := j.js.OrderedConsumer(ctx, j.o.Stream, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:   start,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("log: ordered consumer from %d: %w", start, err)
+	consume := func(start uint64) (jetstream.MessagesContext, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cons, err := j.js.OrderedConsumer(ctx, j.o.Stream, jetstream.OrderedConsumerConfig{
+			DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+			OptStartSeq:   start,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("log: ordered consumer from %d: %w", start, err)
+		}
+		var limit jetstream.PullMessagesOpt = jetstream.PullMaxMessages(j.o.ReadBatch)
+		if j.o.ReadBytes > 0 {
+			limit = jetstream.PullMaxMessagesWithBytesLimit(j.o.ReadBatch, j.o.ReadBytes)
+		}
+		mc, err := cons.Messages(limit)
+		if err != nil {
+			return nil, fmt.Errorf("log: ordered consumer from %d: %w", start, err)
+		}
+		return mc, nil
 	}
-	var limit jetstream.PullMessagesOpt = jetstream.PullMaxMessages(j.o.ReadBatch)
-	if j.o.ReadBytes > 0 {
-		limit = jetstream.PullMaxMessagesWithBytesLimit(j.o.ReadBatch, j.o.ReadBytes)
+	var lt *localTail
+	if j.o.URL == "" && !j.noLocalTail {
+		// Embedded: only this process can append (the server does not
+		// listen), so a caught-up reader takes the writer's records
+		// directly (recent.go, "Local tail").
+		lt = &localTail{closing: j.closing, last: func() (uint64, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s, err := j.js.Stream(ctx, j.o.Stream)
+			if err != nil {
+				return 0, err
+			}
+			return s.CachedInfo().State.LastSeq, nil
+		}}
 	}
-	mc, err := cons.Messages(limit)
-	if err != nil {
-		return nil, fmt.Errorf("log: ordered consumer from %d: %w", start, err)
+	var mc jetstream.MessagesContext
+	if frontier, _, _ := j.recent.tail(); lt == nil || start <= frontier {
+		// Behind the log's end (or no local tail): the consumer starts now,
+		// so that a failure to start it is Read's.
+		var err error
+		if mc, err = consume(start); err != nil {
+			return nil, err
+		}
 	}
-	it := newIterator(mc, start, readAhead, j.logger, &j.recent, func(seq uint64) ([]byte, error) {
+	it := newIterator(mc, consume, lt, start, readAhead, j.logger, &j.recent, func(seq uint64) ([]byte, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		m, err := j.getMsg(ctx, seq)
@@ -71,6 +102,17 @@ func (j *JetStream) Read(ctx context.Context, from Offset) (Iterator, error) {
 		return m.Data, nil
 	})
 	return it, nil
+}
+
+// localPoll is how often a reader waiting at the local tail re-reads the
+// stream's last sequence when nothing woke it (recent.go, "Local tail").
+const localPoll = 250 * time.Millisecond
+
+// localTail is what a reader of the embedded server's stream needs to wait
+// at the tail for this process's appends instead of for its consumer.
+type localTail struct {
+	closing <-chan struct{}        // the log is closing
+	last    func() (uint64, error) // the stream's last sequence
 }
 
 // chunkGroup is a chunked record being reassembled.
@@ -93,15 +135,28 @@ type chunkGroup struct {
 // iterator pipelines a replay: a pump goroutine pulls messages from the
 // ordered consumer, reassembles and decodes them, and hands entries over a
 // channel to the goroutine calling Next. Decoding thus overlaps with the
-// caller's work (the materializer applying the previous record).
+// caller's work (the materializer applying the previous record). With a
+// local tail, the pump stops the consumer once it has delivered every
+// message known stored, takes this process's acknowledged appends from
+// recent as they come, and starts a consumer again at its position when
+// the stream holds a message there that is not one of them.
 type iterator struct {
-	mc     jetstream.MessagesContext
-	ch     chan item     // pump → Next; closed by the pump when it exits
-	done   chan struct{} // closed by Close: the pump stops sending
-	closed sync.Once
-	err    error // Next's goroutine only: sticky end of iteration
-	recent *recent
-	pos    *readerPos
+	consume func(start uint64) (jetstream.MessagesContext, error)
+	local   *localTail // nil: always read through the consumer
+	ch      chan item  // pump → Next; closed by the pump when it exits
+	done    chan struct{}
+	closed  sync.Once
+	err     error // Next's goroutine only: sticky end of iteration
+	recent  *recent
+	pos     *readerPos
+
+	mu   sync.Mutex
+	mc   jetstream.MessagesContext // the running consumer, nil if none
+	shut bool                      // Close ran: start no consumer
+
+	// taken counts the records taken at the local tail, starts the
+	// consumers started (tests).
+	taken, starts atomic.Int64
 }
 
 type item struct {
@@ -109,13 +164,44 @@ type item struct {
 	err error
 }
 
-func newIterator(mc jetstream.MessagesContext, start uint64, buffer int, logger *slog.Logger, rc *recent, fetch func(uint64) ([]byte, error)) *iterator {
-	it := &iterator{mc: mc, ch: make(chan item, buffer), done: make(chan struct{}), recent: rc}
+func newIterator(mc jetstream.MessagesContext, consume func(uint64) (jetstream.MessagesContext, error), lt *localTail, start uint64, buffer int, logger *slog.Logger, rc *recent, fetch func(uint64) ([]byte, error)) *iterator {
+	it := &iterator{mc: mc, consume: consume, local: lt, ch: make(chan item, buffer), done: make(chan struct{}), recent: rc}
 	if rc != nil {
 		it.pos = rc.open(start)
 	}
+	if rc == nil {
+		it.local = nil
+	}
 	go it.pump(&assembler{logger: logger, recent: rc, fetch: fetch}, start)
 	return it
+}
+
+// consumer returns the running consumer, starting one at next if none is.
+func (it *iterator) consumer(next uint64) (jetstream.MessagesContext, error) {
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	if it.shut {
+		return nil, errIteratorClosed
+	}
+	if it.mc == nil {
+		mc, err := it.consume(next)
+		if err != nil {
+			return nil, err
+		}
+		it.mc = mc
+		it.starts.Add(1)
+	}
+	return it.mc, nil
+}
+
+// stopConsumer stops the running consumer, if any.
+func (it *iterator) stopConsumer() {
+	it.mu.Lock()
+	if it.mc != nil {
+		it.mc.Stop()
+		it.mc = nil
+	}
+	it.mu.Unlock()
 }
 
 // pump runs until the consumer fails, a message fails to decode, or Close.
@@ -123,8 +209,63 @@ func newIterator(mc jetstream.MessagesContext, start uint64, buffer int, logger 
 // at start, start+1, …: a gap means records were trimmed under the reader.
 func (it *iterator) pump(a *assembler, next uint64) {
 	defer close(it.ch)
+	defer it.stopConsumer()
+	var poll *time.Timer
 	for {
-		m, err := it.mc.Next()
+		if it.local != nil {
+			if e, ok := it.recent.take(next); ok {
+				// This process's acknowledged append starts at next: the
+				// record is delivered as the consumer would deliver it,
+				// without waiting for it to come back over NATS.
+				it.stopConsumer()
+				a.drop(next)
+				next = uint64(e.Offset) + 1
+				it.taken.Add(1)
+				it.recent.passed(it.pos, e.Offset)
+				if !it.send(item{e: e}) {
+					return
+				}
+				continue
+			}
+			frontier, fails, wake := it.recent.tail()
+			if next > frontier {
+				// Every message known stored is delivered: wait for the
+				// next acknowledged append, a failure, or the poll.
+				it.stopConsumer()
+				if poll == nil {
+					poll = time.NewTimer(localPoll)
+				} else {
+					poll.Reset(localPoll)
+				}
+				recheck := false
+				select {
+				case <-wake:
+					_, now, _ := it.recent.tail()
+					recheck = now != fails
+				case <-poll.C:
+					recheck = true
+				case <-it.local.closing:
+					it.send(item{err: fmt.Errorf("log: read: %w", nats.ErrConnectionClosed)})
+					return
+				case <-it.done:
+					return
+				}
+				if recheck {
+					// An append failed (it may be stored all the same), or
+					// the reader idled: learn where the stream ends.
+					if last, err := it.local.last(); err == nil {
+						it.recent.observe(last)
+					}
+				}
+				continue
+			}
+		}
+		mc, err := it.consumer(next)
+		if err != nil {
+			it.send(item{err: fmt.Errorf("log: read: %w", err)})
+			return
+		}
+		m, err := mc.Next()
 		if err != nil {
 			it.send(item{err: fmt.Errorf("log: read: %w", err)})
 			return
@@ -175,7 +316,7 @@ func (it *iterator) Next(ctx context.Context) (Entry, error) {
 		}
 		if x.err != nil {
 			it.err = x.err
-			it.mc.Stop()
+			it.stopConsumer()
 			return Entry{}, x.err
 		}
 		return x.e, nil
@@ -191,7 +332,10 @@ var errIteratorClosed = fmt.Errorf("log: iterator closed: %w", jetstream.ErrMsgI
 func (it *iterator) Close() error {
 	it.closed.Do(func() {
 		close(it.done)
-		it.mc.Stop()
+		it.mu.Lock()
+		it.shut = true
+		it.mu.Unlock()
+		it.stopConsumer()
 		if it.pos != nil {
 			it.recent.close(it.pos)
 		}

@@ -2,8 +2,10 @@ package log
 
 import (
 	"hash/crc32"
+	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // recent keeps the records this process appends, as the writer passed them
@@ -22,18 +24,42 @@ import (
 // Only records appended while a reader is open and behind them are kept,
 // and at most recentMaxBytes of encoded bodies (the oldest go first), so a
 // slow or absent reader costs memory only up to that bound.
+//
+// Local tail (embedded server only, Options.URL empty: no other process can
+// reach the stream): a reader that has delivered every message known to be
+// stored (frontier) does not wait for its consumer to deliver this
+// process's next append back over NATS; it takes the record from here once
+// its append is acknowledged (take), and stops its consumer meanwhile
+// (reader.go). The frontier is the highest sequence known stored: an
+// acknowledged record's offset, or a last sequence read from the stream
+// (observe: Last, a writer's re-read after a failure, the reader's own
+// poll). A record is taken only at the reader's next sequence and only if
+// its acknowledged append starts there, so nothing is skipped: a message
+// that is not this writer's acknowledged record (an append whose outcome
+// is unknown but was stored, a raw message) is met by the consumer, which
+// the reader restarts as soon as the frontier passes its position without
+// such a record. Every failed append wakes the readers, which then re-read
+// the stream's last sequence; an idle one re-reads it every localPoll.
 type recent struct {
 	mu      sync.Mutex
 	recs    map[Offset]recentRec
 	order   []Offset // offsets in recs, ascending
 	bytes   int64
 	readers map[*readerPos]struct{}
+
+	// Local tail state.
+	frontier uint64        // highest sequence known stored
+	fails    uint64        // failed appends so far
+	wake     chan struct{} // closed (and cleared) when frontier or fails change
 }
 
 type recentRec struct {
 	r       *Record
 	bodyLen int
 	crc     uint32
+	first   uint64    // the record's first sequence (< off for a chunked record)
+	acked   bool      // its append was acknowledged at off
+	at      time.Time // when (the entry's time for a local reader)
 }
 
 // readerPos is one open reader's position: the offset of the last record
@@ -65,9 +91,16 @@ func (c *recent) close(p *readerPos) {
 }
 
 // put registers r, whose encoded body is body, as the record that will be
-// at off, if an open reader has not reached off. It returns off if it kept
-// r (for settle), else 0.
-func (c *recent) put(off Offset, r *Record, body []byte) Offset {
+// at off (its first message at first), if an open reader has not reached
+// off. It returns off if it kept r (for settle), else 0.
+func (c *recent) put(off Offset, first uint64, r *Record, body []byte) Offset {
+	return c.putSum(off, first, r, len(body), func() uint32 { return crc32.Checksum(body, castagnoli) })
+}
+
+// putSum is put of a record whose body is bodyLen bytes long with the
+// CRC-32C sum returns (called only if the record is kept): a chunked
+// record is never encoded whole (chunkstream.go).
+func (c *recent) putSum(off Offset, first uint64, r *Record, bodyLen int, sum func() uint32) Offset {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	behind := false
@@ -83,25 +116,35 @@ func (c *recent) put(off Offset, r *Record, body []byte) Offset {
 	if c.recs == nil {
 		c.recs = map[Offset]recentRec{}
 	}
-	c.recs[off] = recentRec{r: r, bodyLen: len(body), crc: crc32.Checksum(body, castagnoli)}
+	c.recs[off] = recentRec{r: r, bodyLen: bodyLen, crc: sum(), first: first}
 	c.order = append(c.order, off)
-	c.bytes += int64(len(body))
+	c.bytes += int64(bodyLen)
 	for c.bytes > recentMaxBytes && len(c.order) > 1 {
 		c.evictOldest()
 	}
 	return off
 }
 
-// settle withdraws the record registered at expect unless the append
-// succeeded at exactly that offset.
+// settle records the outcome of a record's append (registered at expect,
+// 0 if not kept): acknowledged at off, which advances the frontier, or
+// failed, which wakes the local readers. The record is withdrawn unless the
+// append succeeded at exactly expect.
 func (c *recent) settle(expect, off Offset, err error) {
-	if expect == 0 || (err == nil && off == expect) {
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err != nil {
+		c.fails++
+		c.notify()
+	} else {
+		c.advance(uint64(off))
+	}
 	rr, ok := c.recs[expect]
-	if !ok {
+	if expect == 0 || !ok {
+		return
+	}
+	if err == nil && off == expect {
+		rr.acked, rr.at = true, time.Now()
+		c.recs[expect] = rr
 		return
 	}
 	delete(c.recs, expect)
@@ -174,4 +217,70 @@ func (c *recent) evictOldest() {
 	c.order = c.order[1:]
 	c.bytes -= int64(c.recs[off].bodyLen)
 	delete(c.recs, off)
+}
+
+// advance raises the frontier to seq and wakes the local readers. c.mu is
+// held.
+func (c *recent) advance(seq uint64) {
+	if seq > c.frontier {
+		c.frontier = seq
+		c.notify()
+	}
+}
+
+// notify wakes the local readers waiting on c.wake. c.mu is held.
+func (c *recent) notify() {
+	if c.wake != nil {
+		close(c.wake)
+		c.wake = nil
+	}
+}
+
+// observe records that the stream's last sequence was seq.
+func (c *recent) observe(seq uint64) {
+	c.mu.Lock()
+	c.advance(seq)
+	c.mu.Unlock()
+}
+
+// failed records a failed append that settle does not see (a raw
+// message's): the local readers re-read the stream.
+func (c *recent) failed() {
+	c.mu.Lock()
+	c.fails++
+	c.notify()
+	c.mu.Unlock()
+}
+
+// tail returns the frontier, the failures so far and a channel closed when
+// either changes.
+func (c *recent) tail() (frontier, fails uint64, wake <-chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.wake == nil {
+		c.wake = make(chan struct{})
+	}
+	return c.frontier, c.fails, c.wake
+}
+
+// take returns the acknowledged record this process appended whose first
+// message is at sequence next, if it is still kept.
+func (c *recent) take(next uint64) (Entry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rr, ok := c.recs[Offset(next)]
+	off := Offset(next)
+	if !ok || rr.first != next {
+		// A chunked record: the first kept record ending at or after next.
+		i := sort.Search(len(c.order), func(i int) bool { return uint64(c.order[i]) >= next })
+		if i == len(c.order) {
+			return Entry{}, false
+		}
+		off = c.order[i]
+		rr = c.recs[off]
+	}
+	if !rr.acked || rr.first != next {
+		return Entry{}, false
+	}
+	return Entry{Offset: off, Time: rr.at, Record: rr.r}, true
 }

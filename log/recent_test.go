@@ -79,7 +79,7 @@ func TestRecentChecksBodyAndWithdraws(t *testing.T) {
 	p := c.open(1)
 	r := withVals(txnRecord(1, "x"))
 	body := appendRecordBody(nil, r)
-	if got := c.put(5, r, body); got != 5 {
+	if got := c.put(5, 5, r, body); got != 5 {
 		t.Fatalf("put returned %d, want 5", got)
 	}
 	if c.get(5, body) != r {
@@ -94,14 +94,14 @@ func TestRecentChecksBodyAndWithdraws(t *testing.T) {
 	if c.get(5, body) != nil {
 		t.Fatal("a record whose append landed elsewhere is still kept")
 	}
-	c.put(7, r, body)
+	c.put(7, 7, r, body)
 	c.settle(7, 7, nil)
 	c.passed(p, 7)
 	if c.get(7, body) != nil {
 		t.Fatal("a record every reader passed is still kept")
 	}
 	c.close(p)
-	if c.put(9, r, body) != 0 {
+	if c.put(9, 9, r, body) != 0 {
 		t.Fatal("a record was kept with no reader open")
 	}
 }
@@ -122,7 +122,7 @@ func TestOwnChunkedRecordMismatchIsDecoded(t *testing.T) {
 	if len(decoyBody) != len(body) {
 		t.Fatalf("decoy body %d bytes, real %d", len(decoyBody), len(body))
 	}
-	if j.recent.put(Offset(1+n), decoy, decoyBody) == 0 {
+	if j.recent.put(Offset(1+n), 2, decoy, decoyBody) == 0 {
 		t.Fatal("the decoy was not registered")
 	}
 	off := publishGroup(t, j, 77, body, per, n, true)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	rtrace "runtime/trace"
 	"slices"
 	"sort"
 	"strconv"
@@ -60,6 +61,7 @@ func runBenchCommit(ctx context.Context, args []string) error {
 	omendbURL := fs.String("url", "", "benchmark a running OmenDB at this URL instead of starting one")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	unsafe := fs.Bool("unsafe-no-fsync", false, "diagnostic: run OmenDB without fsync (not a fair comparison)")
+	traceOut := fs.String("trace", "", "diagnostic: write a Go execution trace of OmenDB's first measured level to this file (go tool trace)")
 	inFlight := fs.String("in-flight", "", "OmenDB's log appends in flight, e.g. 1,2: each value runs as its own system (omendb/if=N) side by side; default: the committer's default")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -140,13 +142,21 @@ func runBenchCommit(ctx context.Context, args []string) error {
 			}
 			var trace *oltp.CommitTrace
 			var cpu0 time.Duration
+			var stopTrace func()
 			r, err := commitLevel(ctx, sys.url, sys.name, n, *dur, func() {
 				if isOmen && srv != nil {
 					trace = &oltp.CommitTrace{}
 					srv.Committer.SetTrace(trace)
 					cpu0 = processCPU()
 				}
+				if isOmen && *traceOut != "" {
+					stopTrace = startExecTrace(*traceOut)
+					*traceOut = ""
+				}
 			})
+			if stopTrace != nil {
+				stopTrace()
+			}
 			if trace != nil {
 				if r.Commits > 0 {
 					r.CPUPerCommitUs = float64((processCPU() - cpu0).Microseconds()) / float64(r.Commits)
@@ -228,6 +238,22 @@ func probeDisk(dir string) (diskProbe, error) {
 		return float64(d[int(p*float64(len(d)-1))].Microseconds()) / 1000
 	}
 	return diskProbe{AppendFsyncP50Ms: pct(app, 0.5), AppendFsyncP99Ms: pct(app, 0.99), OverwriteFdatasyncP50Ms: pct(over, 0.5)}, nil
+}
+
+// startExecTrace starts a Go execution trace into path; the returned func
+// stops it. A trace that cannot start is reported, not fatal.
+func startExecTrace(path string) (stop func()) {
+	f, err := os.Create(path)
+	if err == nil {
+		if err = rtrace.Start(f); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench commit: execution trace: %v\n", err)
+		return func() {}
+	}
+	return func() { rtrace.Stop(); f.Close() }
 }
 
 // processCPU returns the CPU time this process used so far.
