@@ -1,6 +1,7 @@
 package oltp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/log"
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
 )
 
 // Committer validates transactions and appends them to the log, many per
@@ -77,6 +79,11 @@ type Committer struct {
 	// pendChanges are catalog changes validated but not applied yet.
 	pendChanges []pendChange
 	batches     map[uint64][]pendKey
+	// pendUnique holds the values of non-primary unique indexes written
+	// by pending transactions (the row state does not show them yet), and
+	// uniqBatches each batch's entries, dropped with its pending keys.
+	pendUnique  map[uniqKey]uniqHolder
+	uniqBatches map[uint64][]pendingUnique
 	seq         uint64
 	txnID       atomic.Uint64
 	// lastOff is the offset of the committer's previous record (acks
@@ -291,7 +298,8 @@ func NewCommitter(l log.Log, st *Store, logger *slog.Logger) *Committer {
 		log: l, store: st, logger: logger,
 		reqs: make(chan *commitReq, 4096), eager: make(chan *commitReq, 4096), applied: make(chan appended, 64), closed: make(chan struct{}),
 		slots: make(chan struct{}, maxSlots), freed: make(chan struct{}, maxSlots),
-		pending: map[pendKey]uint64{}, batches: map[uint64][]pendKey{}, MaxBatch: 2048, pendTables: map[uint32]int{},
+		pending: map[pendKey]uint64{}, batches: map[uint64][]pendKey{},
+		pendUnique: map[uniqKey]uniqHolder{}, uniqBatches: map[uint64][]pendingUnique{}, MaxBatch: 2048, pendTables: map[uint32]int{},
 		gen: 1,
 	}
 	c.maxInFlight.Store(DefaultMaxInFlight)
@@ -780,6 +788,12 @@ func (c *Committer) forgetLocked(seq uint64) {
 		}
 	}
 	delete(c.batches, seq)
+	for _, u := range c.uniqBatches[seq] {
+		if c.pendUnique[u.uniqKey].seq == seq {
+			delete(c.pendUnique, u.uniqKey)
+		}
+	}
+	delete(c.uniqBatches, seq)
 	bigs := c.bigs[:0]
 	for _, b := range c.bigs {
 		if b.seq != seq {
@@ -840,6 +854,7 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 	}
 	keys := make([]pendKey, 0, min(w.n, bigWrites))
 	var bigs []bigPending
+	var uniq []pendingUnique
 	for id, tw := range w.tables {
 		t := c.store.Table(id)
 		created := false
@@ -872,6 +887,7 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 		// rows, and a record's keys stay pending until it is applied).
 		checkPending := c.tableBusy(id)
 		lastWrite := t.lastWrite.Load()
+		uniques := hasSecondaryUnique(def)
 		big := len(tw.order) >= bigWrites
 		for _, p := range tw.order {
 			k := pendingKey(p)
@@ -886,7 +902,7 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 			if checkPending {
 				if s, ok := c.pendingSeq(pk); ok {
 					if after == nil || s != after.seq {
-						if !p.InBase && p.Row != nil {
+						if !p.InBase && !p.Deleted() {
 							return nil, duplicateKey(def, p)
 						}
 						return nil, serializationFailure("concurrent update")
@@ -909,7 +925,7 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 				if lastWrite > base { // else nothing of the table changed after base
 					if v := t.latest(p.Key); v != nil {
 						if end := v.End(); v.Begin > base || (end != Live && end > base) {
-							if !p.InBase && p.Row != nil && end == Live {
+							if !p.InBase && !p.Deleted() && end == Live {
 								return nil, duplicateKey(def, p)
 							}
 							return nil, serializationFailure("concurrent update")
@@ -917,12 +933,9 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 					}
 				}
 			}
-			if p.Row != nil {
-				for i := range def.Indexes {
-					ix := &def.Indexes[i]
-					if ix.Unique && !ix.Primary && t.UniqueConflict(ix, p.Row, p.Key, Live) {
-						return nil, pgerr.New(pgerr.UniqueViolation, "duplicate key value violates unique constraint %q", ix.Name)
-					}
+			if uniques && !p.Deleted() {
+				if err := c.checkUnique(t, def, tw, p, &uniq); err != nil {
+					return nil, err
 				}
 			}
 			if !big {
@@ -944,6 +957,12 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 		c.pending[k] = seq
 	}
 	c.batches[seq] = append(c.batches[seq], keys...)
+	for _, u := range uniq {
+		c.pendUnique[u.uniqKey] = uniqHolder{seq: seq, pk: u.pk}
+	}
+	if len(uniq) > 0 {
+		c.uniqBatches[seq] = append(c.uniqBatches[seq], uniq...)
+	}
 	for _, b := range bigs {
 		b.seq = seq
 		c.bigs = append(c.bigs, b)
@@ -956,6 +975,113 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 		c.pendChanges = append(c.pendChanges, pendChange{seq: seq, id: id, ch: ch})
 	}
 	return ops, nil
+}
+
+// uniqKey names one value of a table's non-primary unique index.
+type uniqKey struct {
+	table, index uint32
+	val          string
+}
+
+// uniqHolder is the pending write holding a uniqKey: its batch and
+// primary key.
+type uniqHolder struct {
+	seq uint64
+	pk  string
+}
+
+type pendingUnique struct {
+	uniqKey
+	pk string
+}
+
+func hasSecondaryUnique(def *catalog.Table) bool {
+	for i := range def.Indexes {
+		if ix := &def.Indexes[i]; ix.Unique && !ix.Primary {
+			return true
+		}
+	}
+	return false
+}
+
+// checkUnique checks the values p gives the table's non-primary unique
+// indexes against every other row: the newest applied row state (not the
+// transaction's snapshot: a statement already checked that) and the writes
+// of pending transactions. A holder the transaction itself deletes or
+// gives another value is no conflict. A holder that a pending transaction
+// is rewriting may be about to give the value up: that is a serialization
+// failure (40001, retried), not a violation. The values are added to out,
+// to be recorded as pending with the batch. c.mu is held.
+func (c *Committer) checkUnique(t *Table, def *catalog.Table, tw *TableWrites, p *PendingRow, out *[]pendingUnique) error {
+	row := p.Row // nil if kept encoded only
+	self := pendingKey(p)
+	for i := range def.Indexes {
+		ix := &def.Indexes[i]
+		if !ix.Unique || ix.Primary {
+			continue
+		}
+		if row == nil {
+			row = p.Values()
+		}
+		if !uniqueApplies(def, ix, row) {
+			continue
+		}
+		val := EncodeKey(def, ix, row)
+		uk := uniqKey{table: def.ID, index: ix.ID, val: string(val)}
+		if h, ok := c.pendUnique[uk]; ok && h.pk != self && !movedAway(def, ix, tw, h.pk, val) {
+			if s, _ := c.pendingSeq(pendKey{def.ID, h.pk}); s > h.seq {
+				return serializationFailure("concurrent update of a row holding a value of %q", ix.Name)
+			}
+			return uniqueViolation(ix)
+		}
+		var err error
+		t.IndexScan(ix.ID, Live-1, val, prefixEnd(val), false, func(pk []byte, _ []types.Value) bool {
+			holder := string(pk)
+			if holder == self || movedAway(def, ix, tw, holder, val) {
+				return true
+			}
+			if c.busy(pendKey{def.ID, holder}) {
+				err = serializationFailure("concurrent update of a row holding a value of %q", ix.Name)
+			} else {
+				err = uniqueViolation(ix)
+			}
+			return false
+		})
+		if err != nil {
+			return err
+		}
+		*out = append(*out, pendingUnique{uniqKey: uk, pk: self})
+	}
+	return nil
+}
+
+// uniqueApplies reports whether row's values for ix are all non-NULL (NULLs
+// never conflict).
+func uniqueApplies(def *catalog.Table, ix *catalog.Index, row []types.Value) bool {
+	for _, col := range ix.Columns {
+		if ColValue(def, row, col).IsNull() {
+			return false
+		}
+	}
+	return true
+}
+
+// movedAway reports whether the transaction's write set deletes the row
+// with primary key pk or gives it a value other than val for ix.
+func movedAway(def *catalog.Table, ix *catalog.Index, tw *TableWrites, pk string, val []byte) bool {
+	pr := tw.rows[pk]
+	if pr == nil {
+		return false
+	}
+	if pr.Deleted() {
+		return true
+	}
+	row := pr.Values()
+	return !uniqueApplies(def, ix, row) || !bytes.Equal(EncodeKey(def, ix, row), val)
+}
+
+func uniqueViolation(ix *catalog.Index) error {
+	return pgerr.New(pgerr.UniqueViolation, "duplicate key value violates unique constraint %q", ix.Name)
 }
 
 func duplicateKey(def *catalog.Table, p *PendingRow) error {

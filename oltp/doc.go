@@ -42,7 +42,9 @@
 // overlay). At COMMIT the Committer validates the write set against
 // everything committed after the snapshot — first committer wins:
 // 40001 for a write-write conflict, 23505 for a concurrent insert of the
-// same key — and appends the transaction, together with every other
+// same key or of the same value of a UNIQUE index (checked against the
+// newest row state and the pending transactions' values, which the
+// committer keeps until their record is applied) — and appends the transaction, together with every other
 // transaction validated meanwhile, as one log record (group commit: one
 // JetStream round trip and one fsync for the group). While a record is in
 // flight the transactions that arrive are validated and sealed into the next
@@ -79,7 +81,10 @@
 // A write set cut with Writes.Split becomes several log transactions (one
 // per replicated source transaction) in one record. The committer's
 // records carry their rows decoded as well (log.Op.Vals): the row store
-// uses them for index keys, the column store stores them.
+// uses them for index keys, the column store stores them — except rows a
+// bulk writer handed over encoded only (Writes.PutEncoded: COPY), whose
+// decoded values are not kept while the transaction runs (Vals nil; the
+// stores decode what they need when they apply the record).
 //
 // # Row memory
 //

@@ -31,7 +31,18 @@ type LockTable struct {
 	locks map[lockKey]*rowLock
 	pend  map[lockKey]pendVersion
 	stats LockStats
+	// free holds released rowLocks and spare holds the key slices of
+	// ended transactions (ReleaseAll), for reuse: taking an uncontended
+	// lock then allocates only its key.
+	free  []*rowLock
+	spare [][]lockKey
 }
+
+// Reuse bounds: enough for every session's transaction in flight.
+const (
+	maxFreeLocks  = 4096
+	maxSpareHelds = 1024
+)
 
 // LockStats counts lock acquisitions and the time spent waiting, for the
 // benchmarks' statement breakdown (bench pgbench).
@@ -61,7 +72,9 @@ type lockKey struct {
 }
 
 type rowLock struct {
-	owner    *TxnLocks
+	owner *TxnLocks
+	// released is closed when the lock is released; made by the first
+	// waiter (nil: nobody waits), so an uncontended lock makes no channel.
 	released chan struct{}
 }
 
@@ -120,57 +133,88 @@ func NewLockTable() *LockTable {
 // wait, which tells the caller the row may have changed meanwhile. timeout
 // (0 = none) bounds the wait (lock_timeout, 55P03).
 func (lt *LockTable) Lock(ctx context.Context, owner *TxnLocks, table uint32, key []byte, timeout time.Duration) (waited bool, err error) {
-	k := lockKey{table, string(key)}
-	var deadline <-chan time.Time
 	lt.stats.Locks.Add(1)
-	var start time.Time
-	defer func() {
-		if waited {
-			lt.stats.Waits.Add(1)
-			lt.stats.WaitNs.Add(int64(time.Since(start)))
+	lt.mu.Lock()
+	l, ok := lt.locks[lockKey{table, string(key)}] // no allocation
+	if !ok {
+		lt.grantLocked(owner, lockKey{table, string(key)})
+		lt.mu.Unlock()
+		return false, nil
+	}
+	if l.owner == owner {
+		lt.mu.Unlock()
+		return false, nil
+	}
+	lt.mu.Unlock()
+	start := time.Now()
+	err = lt.lockWait(ctx, owner, lockKey{table, string(key)}, timeout)
+	lt.stats.Waits.Add(1)
+	lt.stats.WaitNs.Add(int64(time.Since(start)))
+	return true, err
+}
+
+// grantLocked gives the free lock k to owner. lt.mu is held.
+func (lt *LockTable) grantLocked(owner *TxnLocks, k lockKey) {
+	var l *rowLock
+	if n := len(lt.free); n > 0 {
+		l = lt.free[n-1]
+		lt.free = lt.free[:n-1]
+	} else {
+		l = &rowLock{}
+	}
+	l.owner = owner
+	lt.locks[k] = l
+	if owner.held == nil {
+		if n := len(lt.spare); n > 0 {
+			owner.held = lt.spare[n-1]
+			lt.spare = lt.spare[:n-1]
 		}
-	}()
+	}
+	owner.held = append(owner.held, k)
+}
+
+// lockWait is Lock's slow path: k is (or was) held by another transaction.
+func (lt *LockTable) lockWait(ctx context.Context, owner *TxnLocks, k lockKey, timeout time.Duration) error {
+	var deadline <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
 	for {
 		lt.mu.Lock()
 		l, ok := lt.locks[k]
 		if !ok {
-			lt.locks[k] = &rowLock{owner: owner, released: make(chan struct{})}
-			owner.held = append(owner.held, k)
+			lt.grantLocked(owner, k)
 			lt.mu.Unlock()
-			return waited, nil
+			return nil
 		}
 		if l.owner == owner {
 			lt.mu.Unlock()
-			return waited, nil
+			return nil
 		}
 		for h := l.owner; h != nil; h = h.waitingFor {
 			if h == owner {
 				lt.mu.Unlock()
-				return waited, pgerr.New("40P01", "deadlock detected").
+				return pgerr.New("40P01", "deadlock detected").
 					WithDetail("Process waits for a row lock held by a transaction that waits for this one.").
 					WithHint("See server log for query details.")
 			}
 		}
 		owner.waitingFor = l.owner
+		if l.released == nil {
+			l.released = make(chan struct{})
+		}
 		ch := l.released
 		lt.mu.Unlock()
-		if !waited {
-			start = time.Now()
-		}
-		waited = true
-		if timeout > 0 && deadline == nil {
-			t := time.NewTimer(timeout)
-			defer t.Stop()
-			deadline = t.C
-		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
 			lt.clearWait(owner)
-			return waited, ctx.Err()
+			return ctx.Err()
 		case <-deadline:
 			lt.clearWait(owner)
-			return waited, pgerr.New("55P03", "canceling statement due to lock timeout")
+			return pgerr.New("55P03", "canceling statement due to lock timeout")
 		}
 		lt.clearWait(owner)
 	}
@@ -201,6 +245,11 @@ func (lt *LockTable) ReleaseAll(owner *TxnLocks) {
 		}
 	}
 	owner.published, owner.pubBatch = owner.published[:0], nil
+	if cap(owner.held) > 0 && len(lt.spare) < maxSpareHelds {
+		// The transaction has ended: its key slice serves the next one.
+		lt.spare = append(lt.spare, owner.held[:0])
+		owner.held = nil
+	}
 	lt.mu.Unlock()
 }
 
@@ -208,9 +257,16 @@ func (lt *LockTable) releaseLocked(owner *TxnLocks) {
 	for _, k := range owner.held {
 		if l, ok := lt.locks[k]; ok && l.owner == owner {
 			delete(lt.locks, k)
-			close(l.released)
+			if l.released != nil {
+				close(l.released) // waiters hold the channel, not l
+			}
+			if len(lt.free) < maxFreeLocks {
+				*l = rowLock{}
+				lt.free = append(lt.free, l)
+			}
 		}
 	}
+	clear(owner.held) // the keys' strings are not kept alive by a spare slice
 	owner.held = owner.held[:0]
 }
 
@@ -226,7 +282,8 @@ func (lt *LockTable) ReleaseEarly(owner *TxnLocks, b *Batch, w *Writes) {
 			continue
 		}
 		if p, ok := tw.rows[k.key]; ok {
-			lt.pend[k] = pendVersion{row: p.Row, batch: b}
+			// Values: a row kept encoded only (PutEncoded) is no delete.
+			lt.pend[k] = pendVersion{row: p.Values(), batch: b}
 			owner.published = append(owner.published, k)
 		}
 	}

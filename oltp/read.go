@@ -3,7 +3,6 @@ package oltp
 import (
 	"bytes"
 
-	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/types"
 )
 
@@ -72,6 +71,28 @@ func (t *Table) Latest(key []byte) (begin, end uint64, row []types.Value, ok boo
 		return 0, 0, nil, false
 	}
 	return v.Begin, v.end.Load(), decodeStored(v.row, nil), true
+}
+
+// Visible reports whether a row with primary key key is visible at snap:
+// Get without decoding the row (an existence check: a write's "in the
+// base" flag).
+func (t *Table) Visible(key []byte, snap uint64) bool {
+	h, ok := t.pk.Get(key)
+	if !ok {
+		return false
+	}
+	c := t.rows.get(h)
+	return c != nil && c.at(snap) != nil
+}
+
+// LatestOffsets is Latest without decoding the row: a session that locked
+// a row decodes it only when it changed after its snapshot.
+func (t *Table) LatestOffsets(key []byte) (begin, end uint64, ok bool) {
+	v := t.latest(key)
+	if v == nil {
+		return 0, 0, false
+	}
+	return v.Begin, v.end.Load(), true
 }
 
 // latest returns the newest version of key, or nil (Latest without
@@ -189,32 +210,6 @@ func (t *Table) IndexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn
 		return fn(c.key, row)
 	})
 	return true
-}
-
-// UniqueConflict reports whether a live row other than the one with primary
-// key self has the same values in the columns of unique index ix, at the
-// newest state (snap = ^0) or at a snapshot. NULLs never conflict.
-func (t *Table) UniqueConflict(ix *catalog.Index, row []types.Value, self []byte, snap uint64) bool {
-	def := t.def.Load()
-	for _, c := range ix.Columns {
-		if ColValue(def, row, c).IsNull() {
-			return false
-		}
-	}
-	prefix := EncodeKey(def, ix, row)
-	if ix.Primary {
-		_, ok := t.Get(prefix, snap)
-		return ok && !bytes.Equal(prefix, self)
-	}
-	found := false
-	t.IndexScan(ix.ID, snap, prefix, prefixEnd(prefix), false, func(pk []byte, _ []types.Value) bool {
-		if !bytes.Equal(pk, self) {
-			found = true
-			return false
-		}
-		return true
-	})
-	return found
 }
 
 // prefixEnd returns the smallest key greater than every key with prefix p.

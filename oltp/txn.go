@@ -125,12 +125,18 @@ func (w *Writes) Reserve(id uint32, n int) {
 }
 
 // PendingRow is the transaction's final state of one key.
+//
+// Read the row with Values and test for a delete with Deleted, never
+// through Row alone: a row written with PutEncoded is kept encoded only
+// (Row nil, Enc set).
 type PendingRow struct {
 	Key []byte
-	Row []types.Value // nil: deleted
-	// Enc is Row encoded (types.EncodeRow) by the writer ahead of the
+	// Row is the row decoded; nil for a delete — and for a row kept
+	// encoded only (Enc set, see PutEncoded).
+	Row []types.Value
+	// Enc is the row encoded (types.EncodeRow) by the writer ahead of the
 	// commit (COPY encodes on its parser goroutine), or nil: the commit
-	// encodes Row. Immutable once set; cleared when Row is replaced.
+	// encodes Row. Immutable once set; cleared when the row is replaced.
 	Enc []byte
 	// InBase: the key was visible in the transaction's snapshot (so the
 	// write is an update or delete rather than an insert).
@@ -144,6 +150,25 @@ type PendingRow struct {
 	// the transaction re-read after taking the row's lock (early lock
 	// release): the write is based on that version instead of Base's.
 	After *Batch
+}
+
+// Deleted reports whether the pending state of the key is a delete.
+func (p *PendingRow) Deleted() bool { return p.Row == nil && p.Enc == nil }
+
+// Values returns the row (nil for a delete), decoding it for a row kept
+// encoded only (strings alias Enc, which is immutable). The decoded row
+// is not kept: callers that read it often should hold on to it.
+func (p *PendingRow) Values() []types.Value {
+	if p.Row != nil || p.Enc == nil {
+		return p.Row
+	}
+	row, err := types.DecodeRowAlias(p.Enc, nil)
+	if err != nil {
+		// The writer encoded it (types.EncodeRow): a broken invariant,
+		// not bad input.
+		panic(fmt.Sprintf("oltp: a pending row does not decode: %v", err))
+	}
+	return row
 }
 
 // NewWrites returns an empty write set.
@@ -200,9 +225,18 @@ func (w *Writes) Put(id uint32, key []byte, row []types.Value, inBase bool) {
 
 // PutEncoded is Put for a row the caller already encoded (enc =
 // types.EncodeRow(nil, row), immutable from now on): the commit logs enc
-// instead of encoding row again.
+// instead of encoding row again, and the write set keeps only enc (the
+// PendingRow's Row is nil; Values decodes it), so a bulk writer (COPY)
+// holds its rows' compact encoding rather than their decoded values until
+// the commit — and the stores decode what they need when they apply it.
+// The caller may reuse row once PutEncoded returns. In journal mode
+// (Split) the row is kept decoded as by Put.
 func (w *Writes) PutEncoded(id uint32, key []byte, row []types.Value, enc []byte, inBase bool) {
-	w.put(id, key, row, inBase).Enc = enc
+	if w.journal {
+		w.put(id, key, row, inBase).Enc = enc
+		return
+	}
+	w.put(id, key, nil, inBase).Enc = enc
 }
 
 func (w *Writes) put(id uint32, key []byte, row []types.Value, inBase bool) *PendingRow {
@@ -210,7 +244,7 @@ func (w *Writes) put(id uint32, key []byte, row []types.Value, inBase bool) *Pen
 	if p, ok := tw.rows[string(key)]; ok {
 		if w.journal {
 			kind := log.OpInsert
-			if p.Row != nil {
+			if !p.Deleted() {
 				kind = log.OpUpdate
 			}
 			w.record(kind, id, p.Key, row)
@@ -265,7 +299,7 @@ func (w *Writes) DeleteAt(id uint32, key []byte, inBase bool, base uint64) {
 func (w *Writes) Delete(id uint32, key []byte, inBase bool) {
 	tw := w.table(id)
 	if p, ok := tw.rows[string(key)]; ok {
-		if w.journal && p.Row != nil {
+		if w.journal && !p.Deleted() {
 			w.record(log.OpDelete, id, p.Key, nil)
 		}
 		p.Row, p.Enc = nil, nil
@@ -467,9 +501,9 @@ func (w *Writes) ops() ([]log.Op, error) {
 		}
 		for _, p := range tw.order {
 			switch {
-			case p.Row == nil && p.InBase:
+			case p.Deleted() && p.InBase:
 				ops = append(ops, log.Op{Kind: log.OpDelete, Table: id, Key: p.Key})
-			case p.Row == nil:
+			case p.Deleted():
 				// inserted and deleted in the transaction: nothing to write
 			case p.Enc != nil:
 				kind := log.OpInsert
@@ -477,6 +511,7 @@ func (w *Writes) ops() ([]log.Op, error) {
 					kind = log.OpUpdate
 				}
 				left--
+				// Vals nil for a row kept encoded only: the stores decode it.
 				ops = append(ops, log.Op{Kind: kind, Table: id, Key: p.Key, Row: p.Enc, Vals: p.Row})
 			default:
 				kind := log.OpInsert

@@ -145,8 +145,13 @@ func NotSupported(format string, args ...any) *Error {
 // the offset or file that was bad.
 var ErrCorrupt = errors.New("data corrupted")
 
-// Code returns the SQLSTATE an error maps to.
-func Code(err error) string { return FromError(err).Code }
+// Code returns the SQLSTATE an error maps to ("" for nil).
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	return FromError(err).Code
+}
 
 // FromError classifies any error as the *Error sent to a client. This is the
 // one place where errors without a SQLSTATE get one.

@@ -258,9 +258,13 @@ func copyColumns(t *catalog.Table, attlist []*pg.Node) ([]int, error) {
 // line per row, plus the header), since the decoder has moved on by then.
 //
 // When no column takes a default, the parser also encodes each row
-// (types.EncodeRow) and the write set keeps that encoding for the log
+// (types.EncodeRow) and the write set keeps only that encoding
 // (oltp.Writes.PutEncoded), so the commit — which runs alone after the last
-// row — does not encode millions of rows again. Dates written YYYY-MM-DD and
+// row — does not encode millions of rows again, and a batch's parsed values
+// (48 bytes a column, plus a numeric's decimal) are garbage once it is
+// inserted: a COPY holds about the encoded size of its rows until it
+// commits, not their decoded values, which the collector would have to
+// scan again and again. Dates written YYYY-MM-DD and
 // numeric(p,s) values that need no rounding (p <= 18) are parsed by fast
 // paths (isoDate, fixedNumeric) that give ParseText's values; anything else
 // goes to ParseText.
@@ -438,14 +442,16 @@ func (c *copyIn) parser(jobs chan *copyBatch) {
 	binary := c.opts.Binary
 	loc := c.s.loc
 	encode := c.encode
+	// The batch's rows are encoded back to back into scratch (reused), then
+	// copied into a block of exactly their size: the row store keeps the
+	// block as long as any of its rows, so no slack may ride along.
+	var scratch []byte
+	var ends []int
 	for b := range jobs {
 		slab := make([]types.Value, b.n*nc) // one allocation per batch, not per row
 		b.rows = make([][]types.Value, 0, b.n)
-		var enc []byte // the batch's encoded rows back to back
-		if encode {
-			b.encs = make([][]byte, 0, b.n)
-			enc = make([]byte, 0, len(b.buf)+b.n*(2*nc+8))
-		}
+		enc := scratch[:0]
+		ends = ends[:0]
 		start, k := int32(0), 0
 	rows:
 		for r := 0; r < b.n; r++ {
@@ -493,12 +499,19 @@ func (c *copyIn) parser(jobs chan *copyBatch) {
 			}
 			b.rows = append(b.rows, row)
 			if encode {
-				// A grown block leaves the rows cut before in the old
-				// one, unchanged.
-				start := len(enc)
 				enc = types.EncodeRow(enc, row)
-				b.encs = append(b.encs, enc[start:len(enc):len(enc)])
+				ends = append(ends, len(enc))
 			}
+		}
+		if encode {
+			block := append(make([]byte, 0, len(enc)), enc...)
+			b.encs = make([][]byte, len(ends))
+			from := 0
+			for i, e := range ends {
+				b.encs[i] = block[from:e:e]
+				from = e
+			}
+			scratch = enc
 		}
 		close(b.done)
 	}

@@ -20,8 +20,12 @@
 // An UPDATE of one row by its whole primary key that assigns no key or
 // unique column is a point update (pointwrite.go): the steps of
 // exec.Update and txnView.Update (read, lock, re-check, put) without the
-// executor, inside the ordinary statement frame. omendb.point_plans = off
-// sends both through the general path (tests compare the two). Everything
+// executor, inside the ordinary statement frame. An INSERT of one VALUES
+// row of parameters, constants and functions without ON CONFLICT or
+// RETURNING is a point insert (pointinsert.go): exec.Insert's row building
+// and txnView.Insert's checks, the primary key encoded and read once.
+// omendb.point_plans = off sends all three through the general path
+// (tests compare the two). Everything
 // else runs: queries by package sql/exec
 // (or the column store through ColumnRunner), DML by exec.Insert/Update/
 // Delete writing into the transaction's oltp.Writes through txnView, DDL

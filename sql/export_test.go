@@ -18,3 +18,10 @@ func IsPointUpdate(st pgwire.Statement) bool {
 	s, ok := st.(*statement)
 	return ok && s.pointUpd != nil
 }
+
+// IsPointInsert reports whether st, once described or executed, runs as a
+// point insert (pointinsert.go).
+func IsPointInsert(st pgwire.Statement) bool {
+	s, ok := st.(*statement)
+	return ok && s.pointIns != nil
+}

@@ -214,7 +214,7 @@ func (s *Session) execPointTxn(ctx context.Context, st *statement, params []type
 	return s.pointRead(ctx, pp, st, params, func(key []byte, buf *[]types.Value) (row []types.Value, found bool) {
 		tw := v.t.writes.Table(pp.table.ID)
 		if p, ok := tw.Lookup(key); ok {
-			return p.Row, p.Row != nil // the transaction's own write
+			return p.Values(), !p.Deleted() // the transaction's own write
 		}
 		if tw != nil && tw.Truncated {
 			return nil, false

@@ -103,9 +103,9 @@ func (s *Session) runPointUpdate(ctx context.Context, st *statement, params []ty
 	s.updKey = key
 	// The row as the statement's snapshot (and the transaction's own
 	// writes) has it: exec.targetRows.
-	row, found, err := v.Get(t, key)
-	if err != nil || !found {
-		return &result{tag: "UPDATE 0"}, err
+	row, found := v.getInto(t, key, &s.updRow)
+	if !found {
+		return &result{tag: "UPDATE 0"}, nil
 	}
 	if ok, err := pointFilter(c, pu.filter, row); err != nil || !ok {
 		return &result{tag: "UPDATE 0"}, err
@@ -142,6 +142,28 @@ func (s *Session) runPointUpdate(ctx context.Context, st *statement, params []ty
 	v.t.writes.PutAt(t.ID, key, updated, v.lockedInBase(t, key), v.lockedAt(t, key))
 	v.after(t, key)
 	return &result{tag: "UPDATE 1"}, nil
+}
+
+// getInto is txnView.Get decoding a row of the store into *buf's storage
+// (the point update copies what it keeps).
+func (v *txnView) getInto(t *catalog.Table, key []byte, buf *[]types.Value) ([]types.Value, bool) {
+	tw := v.t.writes.Table(t.ID)
+	if p, ok := tw.Lookup(key); ok {
+		if p.Deleted() {
+			return nil, false
+		}
+		return fill(t, p.Values()), true
+	}
+	st := v.storeTable(t)
+	if st == nil || (tw != nil && tw.Truncated) {
+		return nil, false
+	}
+	row, ok := st.GetInto(key, v.snap(), *buf)
+	*buf = row
+	if !ok {
+		return nil, false
+	}
+	return fill(t, row), true
 }
 
 // pointFilter evaluates a point plan's filter on row (nil: no filter).

@@ -33,9 +33,28 @@ func TestPointUpdatePlans(t *testing.T) {
 	})
 }
 
+// TestPointInsertPlans checks which INSERTs take the point-insert path.
+func TestPointInsertPlans(t *testing.T) {
+	checkPlanKind(t, pointSchema+`CREATE TABLE hist (tid int, bid int, aid int, delta int, mtime timestamp, filler char(22));
+CREATE TABLE q (id int PRIMARY KEY, n text DEFAULT 'x', s serial);`, "point insert", sql.IsPointInsert, []planCase{
+		{"INSERT INTO hist (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)", true},
+		{"INSERT INTO acc VALUES ($1, $2, $3, $4)", true},
+		{"INSERT INTO acc (aid, abalance) VALUES ($1, $2 * 2)", true},
+		{"INSERT INTO q (id, n) VALUES ($1, DEFAULT)", true},
+		{"INSERT INTO q (id) VALUES (7)", true},                                       // nextval default
+		{"INSERT INTO acc VALUES (1, 2, 3, 'a'), (4, 5, 6, 'b')", false},              // two rows
+		{"INSERT INTO acc SELECT $1::int, 1, 2, 'x'", false},                          // a query
+		{"INSERT INTO acc VALUES ($1, 1, 2, 'x') ON CONFLICT DO NOTHING", false},      // ON CONFLICT
+		{"INSERT INTO acc VALUES ($1, 1, 2, 'x') RETURNING aid", false},               // RETURNING
+		{"INSERT INTO acc VALUES ((SELECT max(aid) + 1 FROM acc), 1, 2, 'x')", false}, // a subquery
+	})
+}
+
 // TestPointPlansMatchExecutor runs one seeded random workload of
 // transactions — point updates and point reads by key (own writes, NULL and
-// missing keys, filters, NOT NULL violations, overflow), inserts, deletes,
+// missing keys, filters, NOT NULL violations, overflow), point inserts
+// (duplicate keys of the primary key and of a unique index, NULLs,
+// defaults, in transactions and in autocommit), deletes,
 // savepoints, commits and rollbacks — twice on fresh tables of the same
 // content: with point plans and with omendb.point_plans = off (the general
 // executor). Every statement's outcome (rows, tag or SQLSTATE) and the
@@ -45,8 +64,9 @@ func TestPointPlansMatchExecutor(t *testing.T) {
 	ctx := context.Background()
 	c := testserver.Connect(t, srv)
 	for _, tab := range []string{"p_on", "p_off"} {
-		if _, err := c.Exec(ctx, fmt.Sprintf(`CREATE TABLE %[1]s (id int PRIMARY KEY, g int, bal int NOT NULL, note text);
-INSERT INTO %[1]s SELECT i, i %% 3, i * 10, 'n' || i FROM generate_series(1, 20) i`, tab)); err != nil {
+		if _, err := c.Exec(ctx, fmt.Sprintf(`CREATE TABLE %[1]s (id int PRIMARY KEY, g int, bal int NOT NULL, note text DEFAULT 'dflt');
+INSERT INTO %[1]s SELECT i, i %% 3, i * 10, 'n' || i FROM generate_series(1, 20) i;
+CREATE TABLE %[1]sh (k int UNIQUE, v int NOT NULL DEFAULT 5, w text)`, tab)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -87,7 +107,30 @@ INSERT INTO %[1]s SELECT i, i %% 3, i * 10, 'n' || i FROM generate_series(1, 20)
 			}
 			return rng.Intn(25) + 1 // some missing
 		}
+		small := func() any { // NULL sometimes
+			if rng.Intn(6) == 0 {
+				return nil
+			}
+			return rng.Intn(9)
+		}
+		insert := func() {
+			switch rng.Intn(5) {
+			case 0:
+				do("INSERT INTO {T} VALUES ($1, $2, $3, $4)", key(), rng.Intn(3), small(), fmt.Sprint("i", rng.Intn(99)))
+			case 1:
+				do("INSERT INTO {T} (id, bal) VALUES ($1, $2 * 10)", key(), small()) // note's default
+			case 2:
+				do("INSERT INTO {T} (id, g, bal, note) VALUES ($1, 1, DEFAULT, 'd')", key()) // 23502
+			case 3:
+				do("INSERT INTO {T}h (k, v, w) VALUES ($1, $2, 'w' || $3)", key(), small(), fmt.Sprint(rng.Intn(9)))
+			case 4:
+				do("INSERT INTO {T}h (k) VALUES ($1)", key()) // v's default
+			}
+		}
 		for txn := 0; txn < 60; txn++ {
+			if rng.Intn(3) == 0 {
+				insert() // autocommit
+			}
 			do("BEGIN")
 			saved := false
 			for n := rng.Intn(8) + 1; n > 0; n-- {
@@ -105,7 +148,11 @@ INSERT INTO %[1]s SELECT i, i %% 3, i * 10, 'n' || i FROM generate_series(1, 20)
 				case 8:
 					do("DELETE FROM {T} WHERE id = $1", key())
 				case 9:
-					do("INSERT INTO {T} VALUES ($1, 1, 7, 'ins') ON CONFLICT (id) DO NOTHING", key())
+					if rng.Intn(3) == 0 {
+						do("INSERT INTO {T} VALUES ($1, 1, 7, 'ins') ON CONFLICT (id) DO NOTHING", key())
+					} else {
+						insert()
+					}
 				case 10:
 					if !saved {
 						do("SAVEPOINT s")
@@ -122,6 +169,7 @@ INSERT INTO %[1]s SELECT i, i %% 3, i * 10, 'n' || i FROM generate_series(1, 20)
 			}
 		}
 		do("SELECT id, g, bal, note FROM {T} ORDER BY id")
+		do("SELECT k, v, w FROM {T}h ORDER BY k, v, w")
 		return log
 	}
 	on, off := run("p_on", "on"), run("p_off", "off")
@@ -139,12 +187,15 @@ INSERT INTO %[1]s SELECT i, i %% 3, i * 10, 'n' || i FROM generate_series(1, 20)
 			}
 		}
 	}
-	for _, l := range on {
-		if strings.Contains(l, "UPDATE 1") {
-			return
+	for _, want := range []string{"UPDATE 1", "INSERT 0 1", "error 23505", "error 23502"} {
+		found := false
+		for _, l := range on {
+			found = found || strings.Contains(l, want)
+		}
+		if !found {
+			t.Fatalf("no statement had %q: the workload tests too little: %q", want, on[:10])
 		}
 	}
-	t.Fatalf("no update changed a row: the workload tests nothing: %q", on[:10])
 }
 
 // TestPointUpdateReadCommitted: a point update that waits for another

@@ -39,9 +39,10 @@ type Session struct {
 	qcache     simpleCache       // parsed SELECT templates (simplecache.go)
 	pointRoot  plan.Node         // the plan pointVal is pointRead of (isPointRead)
 	pointVal   bool
-	pointRes   pointResult // autocommit point reads' result (pointget.go)
-	pointCtx   exec.Ctx    // and their expressions' context
-	updKey     []byte      // point updates' key buffer (pointwrite.go)
+	pointRes   pointResult   // autocommit point reads' result (pointget.go)
+	pointCtx   exec.Ctx      // and their expressions' context
+	updKey     []byte        // point updates' key buffer (pointwrite.go)
+	updRow     []types.Value // and their stored row's
 
 	// asOfOff is omendb.as_of resolved to an offset, valid while the
 	// setting's text is asOfText (asof.go).
@@ -428,6 +429,8 @@ type statement struct {
 	point  *pointPlan // bound as a point read (pointget.go), else nil
 	// pointUpd: bound as a point update (pointwrite.go), else nil.
 	pointUpd *pointUpdate
+	// pointIns: bound as a point insert (pointinsert.go), else nil.
+	pointIns *pointInsert
 }
 
 func (st *statement) SQL() string { return st.sql }
@@ -463,10 +466,10 @@ func (st *statement) bind() error {
 	var err error
 	st.bound, st.params, st.cols, err = bindStatement(b, st.raw)
 	if err != nil {
-		st.bound, st.point, st.pointUpd = nil, nil, nil
+		st.bound, st.point, st.pointUpd, st.pointIns = nil, nil, nil, nil
 		return st.s.asOfBindError(err)
 	}
-	st.cat, st.point, st.pointUpd = cat, pointPlanOf(st.bound), pointUpdateOf(st.bound)
+	st.cat, st.point, st.pointUpd, st.pointIns = cat, pointPlanOf(st.bound), pointUpdateOf(st.bound), pointInsertOf(st.bound)
 	return nil
 }
 
@@ -652,6 +655,9 @@ func (s *Session) run(ctx context.Context, st *statement, params []types.Value) 
 	case *plan.Insert:
 		if err := s.checkWrite(); err != nil {
 			return nil, err
+		}
+		if st.pointIns != nil && s.settings["omendb.point_plans"] != "off" {
+			return s.runPointInsert(ctx, st, params)
 		}
 		r, err := exec.Insert(s.execCtx(ctx, params), s.writer(), b)
 		if err != nil {

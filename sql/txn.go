@@ -113,7 +113,7 @@ func (v *txnView) Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row 
 		for pi < len(pend) && !stop && (upTo == nil || bytes.Compare(pend[pi].Key, upTo) < 0) {
 			p := pend[pi]
 			pi++
-			if p.Row != nil && !fn(p.Key, fill(t, p.Row)) {
+			if !p.Deleted() && !fn(p.Key, fill(t, p.Values())) {
 				stop = true
 			}
 		}
@@ -127,7 +127,7 @@ func (v *txnView) Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row 
 			if pi < len(pend) && bytes.Equal(pend[pi].Key, key) {
 				p := pend[pi]
 				pi++
-				if p.Row != nil && !fn(p.Key, fill(t, p.Row)) {
+				if !p.Deleted() && !fn(p.Key, fill(t, p.Values())) {
 					stop = true
 				}
 				return !stop
@@ -149,10 +149,10 @@ func (v *txnView) Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row 
 func (v *txnView) Get(t *catalog.Table, key []byte) ([]types.Value, bool, error) {
 	tw := v.t.writes.Table(t.ID)
 	if p, ok := tw.Lookup(key); ok {
-		if p.Row == nil {
+		if p.Deleted() {
 			return nil, false, nil
 		}
-		return fill(t, p.Row), true, nil
+		return fill(t, p.Values()), true, nil
 	}
 	st := v.storeTable(t)
 	if st == nil || (tw != nil && tw.Truncated) {
@@ -193,10 +193,10 @@ func (v *txnView) IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, 
 		return nil
 	}
 	tw.Rows(func(p *oltp.PendingRow) bool {
-		if p.Row == nil {
+		if p.Deleted() {
 			return true
 		}
-		row := fill(t, p.Row)
+		row := fill(t, p.Values())
 		if bytes.HasPrefix(oltp.EncodeKey(t, ix, row), prefix) {
 			return fn(p.Key, row)
 		}
@@ -209,10 +209,10 @@ func (v *txnView) IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, 
 func (v *txnView) lookup(t *catalog.Table, key []byte) ([]types.Value, bool) {
 	tw := v.t.writes.Table(t.ID)
 	if p, ok := tw.Lookup(key); ok {
-		if p.Row == nil {
+		if p.Deleted() {
 			return nil, false
 		}
-		return fill(t, p.Row), true
+		return fill(t, p.Values()), true
 	}
 	if tw != nil && tw.Truncated {
 		return nil, false
@@ -232,8 +232,7 @@ func (v *txnView) inBase(t *catalog.Table, key []byte) bool {
 	if st == nil {
 		return false
 	}
-	_, ok := st.Get(key, v.snap())
-	return ok
+	return st.Visible(key, v.snap())
 }
 
 func (v *txnView) primaryKey(t *catalog.Table, row []types.Value) ([]byte, error) {
@@ -330,11 +329,16 @@ func (v *txnView) checkUnique(t *catalog.Table, row []types.Value, self []byte) 
 			continue
 		}
 		if _, _, found := v.conflict(t, ix, row, self); found {
-			return pgerr.New(pgerr.UniqueViolation, "duplicate key value violates unique constraint %q", ix.Name).
-				WithDetail("%s", keyDetail(t, ix, row, v.s))
+			return uniqueViolation(t, ix, row, v.s)
 		}
 	}
 	return nil
+}
+
+// uniqueViolation is the error for row duplicating a key of unique index ix.
+func uniqueViolation(t *catalog.Table, ix *catalog.Index, row []types.Value, s *Session) error {
+	return pgerr.New(pgerr.UniqueViolation, "duplicate key value violates unique constraint %q", ix.Name).
+		WithDetail("%s", keyDetail(t, ix, row, s))
 }
 
 // Insert implements exec.Writer.
@@ -391,7 +395,7 @@ func (v *txnView) FindConflict(t *catalog.Table, ix *catalog.Index, row []types.
 func (v *txnView) LockRow(ctx context.Context, t *catalog.Table, key []byte) ([]types.Value, bool, bool, error) {
 	if p, ok := v.t.writes.Table(t.ID).Lookup(key); ok {
 		// Written earlier in this transaction: nothing else can change it.
-		return fill(t, p.Row), p.Row != nil, false, nil
+		return fill(t, p.Values()), !p.Deleted(), false, nil
 	}
 	st := v.storeTable(t)
 	if st == nil {
@@ -416,13 +420,21 @@ func (v *txnView) LockRow(ctx context.Context, t *catalog.Table, key []byte) ([]
 		}
 		return fill(t, prow), true, true, nil
 	}
-	begin, end, row, ok := st.Latest(key)
+	begin, end, ok := st.LatestOffsets(key)
 	snap := v.start // the row was read at start or later
 	if !ok {
 		return nil, false, true, nil
 	}
 	if begin <= snap && end == oltp.Live {
-		return fill(t, row), true, false, nil // unchanged since the snapshot
+		// Unchanged since the snapshot: the caller has the row already
+		// (exec.Writer.LockRow), so it is not decoded again.
+		return nil, true, false, nil
+	}
+	// Changed: the newest version, decoded. The lock is held, so no
+	// version of the row is added meanwhile.
+	begin, end, row, ok := st.Latest(key)
+	if !ok {
+		return nil, false, true, nil
 	}
 	// The row changed after the snapshot.
 	if v.t.repeatable {

@@ -226,6 +226,9 @@ func commandLatencies(out string) (stmtMs, endMs float64) {
 type cpuSample struct {
 	self, children time.Duration
 	busy, total    int64 // machine jiffies: non-idle, all
+	// reads and writes: this process's read- and write-like system calls
+	// (/proc/self/io syscr, syscw: sockets, files, the log's fsyncs not).
+	reads, writes int64
 }
 
 func sampleCPU() cpuSample {
@@ -236,6 +239,18 @@ func sampleCPU() cpuSample {
 	}
 	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
 		c.children = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	if b, err := os.ReadFile("/proc/self/io"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			k, v, _ := strings.Cut(l, ": ")
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			switch k {
+			case "syscr":
+				c.reads = n
+			case "syscw":
+				c.writes = n
+			}
+		}
 	}
 	if b, err := os.ReadFile("/proc/stat"); err == nil {
 		line, _, _ := strings.Cut(string(b), "\n")
@@ -256,8 +271,9 @@ func (c cpuSample) since(c0 cpuSample, n float64) string {
 	if d := c.total - c0.total; d > 0 {
 		busy = 100 * float64(c.busy-c0.busy) / float64(d)
 	}
-	return fmt.Sprintf("CPU: machine %.0f%% busy (%d CPUs); per transaction: this process (OmenDB server) %.3f ms, pgbench %.3f ms",
-		busy, runtime.NumCPU(), float64(c.self-c0.self)/n/1e6, float64(c.children-c0.children)/n/1e6)
+	return fmt.Sprintf("CPU: machine %.0f%% busy (%d CPUs); per transaction: this process (OmenDB server) %.3f ms, pgbench %.3f ms; its system calls: %.1f reads, %.1f writes",
+		busy, runtime.NumCPU(), float64(c.self-c0.self)/n/1e6, float64(c.children-c0.children)/n/1e6,
+		float64(c.reads-c0.reads)/n, float64(c.writes-c0.writes)/n)
 }
 
 func matchFloat(re *regexp.Regexp, s string) float64 {

@@ -537,7 +537,7 @@ func applyChange(store *oltp.Store, w *oltp.Writes, snap uint64, c *change) stri
 	present := func(key []byte) ([]types.Value, bool) {
 		if tw := w.Table(c.table); tw != nil {
 			if p, ok := tw.Lookup(key); ok {
-				return p.Row, p.Row != nil
+				return p.Values(), !p.Deleted()
 			}
 			if tw.Truncated {
 				return nil, false
@@ -636,8 +636,8 @@ func findRow(t *oltp.Table, w *oltp.Writes, snap uint64, id uint32, old []types.
 	var key []byte
 	var base []types.Value
 	tw.Rows(func(p *oltp.PendingRow) bool {
-		if p.Row != nil && rowsMatch(p.Row, old) {
-			key, base = p.Key, p.Row
+		if row := p.Values(); row != nil && rowsMatch(row, old) {
+			key, base = p.Key, row
 			return false
 		}
 		return true

@@ -29,7 +29,8 @@ type Writer interface {
 	// changed reports that the row was changed by a transaction that
 	// committed after the statement's snapshot: row is then its newest
 	// committed version (ok = false if it was deleted), which the statement
-	// must re-check (PostgreSQL's READ COMMITTED re-evaluation).
+	// must re-check (PostgreSQL's READ COMMITTED re-evaluation). An
+	// unchanged row is not returned again (row may be nil): the caller has it.
 	LockRow(ctx context.Context, t *catalog.Table, key []byte) (row []types.Value, ok, changed bool, err error)
 }
 
