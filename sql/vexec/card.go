@@ -5,6 +5,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/olap"
+
 	"github.com/omendb/omendb/sql/exec"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
@@ -80,20 +83,12 @@ func (w *rewriter) colNDV(s *plan.Scan, c int) float64 {
 				col := seg.Col(c)
 				if !seg.Sealed() {
 					// The open segment (at most one segment's rows):
-					// its distinct values, counted.
-					ints, strs := map[int64]bool{}, map[string]bool{}
-					for i := 0; i < seg.Len(); i++ {
-						v := seg.Value(snap.Def, i, c)
-						switch {
-						case v.IsNull():
-						case ranged:
-							ints[v.I] = true
-							span(v.I, v.I)
-						case v.K == types.KindText:
-							strs[v.S] = true
-						}
+					// its distinct values, counted once per length.
+					o := w.r.openNDV(seg, snap.Def, c, ranged)
+					if o.seen {
+						span(o.lo, o.hi)
 					}
-					dict = max(dict, len(ints), len(strs))
+					dict = max(dict, o.distinct)
 					continue
 				}
 				if col == nil {
@@ -117,6 +112,60 @@ func (w *rewriter) colNDV(s *plan.Scan, c int) float64 {
 	}
 	st.ndv[c] = max(ndv, 1)
 	return st.ndv[c]
+}
+
+// openStats is what colNDV reads of an open segment's column: its
+// distinct values and (integers and dates) their range.
+type openStats struct {
+	distinct int
+	seen     bool
+	lo, hi   int64
+}
+
+type openKey struct {
+	seg  *olap.Segment
+	col  int
+	rows int
+}
+
+// openNDV returns column c's openStats for the open segment's first rows
+// rows; they are counted once and kept on the Runner until the segment
+// grows (rows are immutable once appended), so that every statement does
+// not box and hash a segment's worth of values again.
+func (r *Runner) openNDV(seg *olap.Segment, def *catalog.Table, c int, ranged bool) openStats {
+	key := openKey{seg: seg, col: c, rows: seg.Len()}
+	r.openMu.Lock()
+	o, ok := r.open[key]
+	r.openMu.Unlock()
+	if ok {
+		return o
+	}
+	ints, strs := map[int64]bool{}, map[string]bool{}
+	for i := 0; i < key.rows; i++ {
+		v := seg.Value(def, i, c)
+		switch {
+		case v.IsNull():
+		case ranged:
+			ints[v.I] = true
+			if !o.seen || v.I < o.lo {
+				o.lo = v.I
+			}
+			if !o.seen || v.I > o.hi {
+				o.hi = v.I
+			}
+			o.seen = true
+		case v.K == types.KindText:
+			strs[v.S] = true
+		}
+	}
+	o.distinct = max(len(ints), len(strs))
+	r.openMu.Lock()
+	if r.open == nil || len(r.open) >= 1024 {
+		r.open = map[openKey]openStats{} // stale keys (segments grown or sealed) go
+	}
+	r.open[key] = o
+	r.openMu.Unlock()
+	return o
 }
 
 // origin follows output column idx of n down to the table column it
@@ -355,12 +404,18 @@ func (w *rewriter) sampleSel(s *plan.Scan, conds []plan.Expr) (sel float64) {
 		})
 	}
 	var rows [][]types.Value
+	width := len(snap.Def.Columns)
+	slab := make([]types.Value, 0, width*(total/step+len(snap.Segs)))
 	t.Read(func() {
 		at := 0
 		for _, seg := range snap.Segs {
 			n := seg.Len()
 			for i := (step - at%step) % step; i < n; i += step {
-				row := make([]types.Value, len(snap.Def.Columns))
+				if len(slab)+width > cap(slab) {
+					slab = make([]types.Value, 0, width*sampleRows)
+				}
+				row := slab[len(slab) : len(slab)+width : len(slab)+width]
+				slab = slab[:len(slab)+width]
 				seg.RowInto(snap.Def, i, row, need)
 				rows = append(rows, row)
 			}

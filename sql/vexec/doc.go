@@ -76,6 +76,14 @@
 // executor may raise differently) hands its node back to the row executor,
 // so answers never depend on the path.
 //
+// A worker's per-batch buffers (gathered columns, expression results,
+// masks, join match lists) come from its scratch (scratch.go) and are
+// reused batch after batch; sinks copy what they keep (a collected pipe
+// copies the scratch arrays of its output columns), so no buffer outlives
+// its batch. A table scan read by the row executor evaluates its residual
+// filter the same way on sealed segments and materializes only the rows
+// it keeps.
+//
 // EXPLAIN ANALYZE (explain.go): when the statement collects statistics,
 // Run returns an iterator whose Analyzed method prints the plan that ran —
 // the row executor's operators with their exec.NodeStats, and the

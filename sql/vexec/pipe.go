@@ -50,6 +50,10 @@ type step interface {
 // sink consumes a worker's batches.
 type sink interface {
 	consume(b *batch) error
+	// retains reports whether the sink keeps a consumed batch's vecs
+	// (else it copies what it keeps, and the worker recycles the
+	// batch's buffers: scratch.go).
+	retains() bool
 }
 
 type filterStep struct{ conds []vx }
@@ -60,7 +64,7 @@ func (f *filterStep) apply(b *batch) (*batch, error) {
 		if err != nil {
 			return nil, err
 		}
-		mask := make([]bool, b.n())
+		mask := b.w.bools(b.n())
 		for j := range mask {
 			mask[j] = v.isTrue(j)
 		}
@@ -671,7 +675,7 @@ func (ps *probeStep) unmatched(w *worker, base int64) *batch {
 		if !buildSide || hb.cols[off] == nil {
 			return constVec(types.Null, ps.tys[c], n), nil
 		}
-		return take(hb.cols[off], idx), nil
+		return take(w, hb.cols[off], idx), nil
 	})
 }
 
@@ -686,7 +690,7 @@ func (ps *probeStep) apply(b *batch) (*batch, error) {
 		}
 		keys[i] = v
 	}
-	pi, bi := make([]int32, 0, n), make([]int32, 0, n) // most probe rows match once or not at all
+	pi, bi := b.w.int32s(n)[:0], b.w.int32s(n)[:0] // most probe rows match once or not at all
 	if k := keys[0]; hb.intKey && len(keys) == 1 && k.form == fInt && k.nulls == nil {
 		// One integer key with no NULLs: straight over the values.
 		for j, x := range k.i[:n] {
@@ -734,7 +738,7 @@ func (ps *probeStep) finish(b *batch, pi, bi []int32) (*batch, error) {
 		if err != nil {
 			return nil, err
 		}
-		mask = make([]bool, len(pi))
+		mask = b.w.bools(len(pi))
 		for j := range mask {
 			mask[j] = v.isTrue(j)
 		}
@@ -763,7 +767,7 @@ func (ps *probeStep) finish(b *batch, pi, bi []int32) (*batch, error) {
 		}
 		return pairs, nil
 	case plan.SemiJoin, plan.AntiJoin:
-		hit := make([]bool, n)
+		hit := b.w.bools(n)
 		for j, p := range pi {
 			if mask == nil || mask[j] {
 				hit[p] = true
@@ -818,12 +822,12 @@ func (ps *probeStep) pairs(b *batch, pi, bi []int32, tys []types.Type) *batch {
 			if err != nil {
 				return nil, err
 			}
-			return take(v, pi), nil
+			return take(b.w, v, pi), nil
 		}
 		if hb.cols[off] == nil {
 			return constVec(types.Null, tys[c], n), nil
 		}
-		return take(hb.cols[off], bi), nil
+		return take(b.w, hb.cols[off], bi), nil
 	})
 }
 
@@ -890,6 +894,9 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 			}()
 			cc := *c
 			wk := &worker{c: &cc, dicts: map[*olap.Column][]string{}}
+			if !snk.retains() {
+				wk.sc = &scratch{}
+			}
 			var sel []int32
 			var myPruned, myBatches, myRows int64
 			for i := range next {
@@ -904,6 +911,9 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 				if prune(t, seg, p.preds) || pruneKeys(t, seg, kps) || (p.skip != nil && p.skip(snk, t, seg)) {
 					myPruned++
 					continue
+				}
+				if n := seg.Len(); cap(sel) < n {
+					sel = make([]int32, 0, n) // not grown by appends, segment after segment
 				}
 				sel, _ = t.Visible(seg, s.snap, sel[:0])
 				if len(sel) == 0 {
@@ -931,7 +941,12 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 				const chunk = 16384
 				for lo := 0; lo < len(sel) && errs[wi] == nil; lo += chunk {
 					hi := min(lo+chunk, len(sel))
-					b := &batch{w: wk, src: src, base: int64(i) << 32, sel: append([]int32(nil), sel[lo:hi]...), cols: make([]*vec, len(def.Columns))}
+					if wk.sc != nil {
+						wk.sc.reset() // the previous batch is consumed
+					}
+					bsel := wk.int32s(hi - lo)
+					copy(bsel, sel[lo:hi])
+					b := &batch{w: wk, src: src, base: int64(i) << 32, sel: bsel, cols: make([]*vec, len(def.Columns))}
 					myBatches++
 					p.scanSt.add(b.n(), p.t0)
 					var err error
@@ -1091,6 +1106,10 @@ type collectSink struct {
 	parts []part
 }
 
+// retains is false: the collected columns are copies (only they outlive
+// the batch, not the filters' and joins' intermediates).
+func (cs *collectSink) retains() bool { return false }
+
 func (cs *collectSink) consume(b *batch) error {
 	pt := part{at: b.base, cols: make([]*vec, len(b.cols)), n: b.n()}
 	for c := range b.cols {
@@ -1099,7 +1118,7 @@ func (cs *collectSink) consume(b *batch) error {
 			if err != nil {
 				return err
 			}
-			pt.cols[c] = v
+			pt.cols[c] = v.kept(b.w)
 		}
 	}
 	cs.parts = append(cs.parts, pt)

@@ -51,6 +51,10 @@ type Runner struct {
 	VecSorts atomic.Int64
 	// Decorrelated counts subqueries turned into joins.
 	Decorrelated atomic.Int64
+
+	// open caches open segments' column statistics (card.go: openNDV).
+	openMu sync.Mutex
+	open   map[openKey]openStats
 }
 
 // waitStats records how long statements waited for the column store.

@@ -981,12 +981,15 @@ func (l *dictLUT) code(keys []*vec, j int) int32 {
 	return c
 }
 
+// retains is false: groups keep copies of their key values.
+func (tab *aggTable) retains() bool { return false }
+
 // consume folds one batch into the worker's table.
 func (tab *aggTable) consume(b *batch) error {
 	va := tab.va
 	n := b.n()
 	// Group ids.
-	gid := make([]int32, n)
+	gid := b.w.int32s(n)
 	if len(va.keys) > 0 || len(tab.keys) == 0 {
 		keys := make([]*vec, len(va.keys))
 		allDict := true

@@ -68,14 +68,14 @@ func subBatch(b *batch, idx []int32) *batch {
 	if len(idx) == b.n() {
 		return b
 	}
-	sel := make([]int32, len(idx))
+	sel := b.w.int32s(len(idx))
 	for k, j := range idx {
 		sel[k] = b.sel[j]
 	}
 	out := &batch{w: b.w, src: b.src, base: b.base, sel: sel, cols: make([]*vec, len(b.cols))}
 	for c, v := range b.cols {
 		if v != nil {
-			out.cols[c] = take(v, idx)
+			out.cols[c] = take(b.w, v, idx)
 		}
 	}
 	return out

@@ -104,6 +104,24 @@ func (v *vec) head(n int) *vec {
 	return &out
 }
 
+// kept returns v with copies of the arrays it has from w's scratch, so
+// that it outlives the batch (arrays aliasing sealed columns or allocated
+// otherwise are shared: vecs are never modified). Without a scratch, v.
+func (v *vec) kept(w *worker) *vec {
+	if w == nil || w.sc == nil {
+		return v
+	}
+	sc := w.sc
+	out := *v
+	out.i = keep(&sc.i64, v.i, v.n)
+	out.f = keep(&sc.f64, v.f, v.n)
+	out.s = keep(&sc.strs, v.s, v.n)
+	out.codes = keep(&sc.i32, v.codes, v.n)
+	out.vals = keep(&sc.vals, v.vals, v.n)
+	out.nulls = keep(&sc.bits, v.nulls, v.n)
+	return &out
+}
+
 // boxed returns v in form fVals.
 func (v *vec) boxed() *vec {
 	if v.form == fVals {
@@ -119,23 +137,26 @@ func (v *vec) boxed() *vec {
 // tighten turns an fVals vec into form fInt when every non-NULL value is an
 // integer-like value of kind k or a finite numeric with one exponent and an
 // int64 coefficient; otherwise it returns v.
-func (v *vec) tighten() *vec {
+func (v *vec) tighten() *vec { return v.tightenIn(nil) }
+
+// tightenIn is tighten with the new vec's arrays from w's scratch.
+func (v *vec) tightenIn(w *worker) *vec {
 	if v.form != fVals {
 		return v
 	}
 	switch v.k {
 	case types.KindInt, types.KindBool, types.KindDate, types.KindTimestamp, types.KindTimestampTZ, types.KindNumeric:
 	case types.KindText, types.KindFloat:
-		return v.tightenOther()
+		return v.tightenOther(w)
 	default:
 		return v
 	}
-	out := &vec{t: v.t, k: v.k, form: fInt, n: v.n, i: make([]int64, v.n)}
+	out := &vec{t: v.t, k: v.k, form: fInt, n: v.n, i: w.int64s(v.n)}
 	first := true
 	for j, x := range v.vals {
 		if x.IsNull() {
 			if out.nulls == nil {
-				out.nulls = make([]bool, v.n)
+				out.nulls = w.bools(v.n)
 			}
 			out.nulls[j] = true
 			continue
@@ -166,17 +187,17 @@ func (v *vec) tighten() *vec {
 }
 
 // tightenOther is tighten for text (form fStr) and float (fFloat) vecs.
-func (v *vec) tightenOther() *vec {
+func (v *vec) tightenOther(w *worker) *vec {
 	out := &vec{t: v.t, k: v.k, n: v.n}
 	if v.k == types.KindText {
-		out.form, out.s = fStr, make([]string, v.n)
+		out.form, out.s = fStr, w.strings(v.n)
 	} else {
-		out.form, out.f = fFloat, make([]float64, v.n)
+		out.form, out.f = fFloat, w.float64s(v.n)
 	}
 	for j, x := range v.vals {
 		if x.IsNull() {
 			if out.nulls == nil {
-				out.nulls = make([]bool, v.n)
+				out.nulls = w.bools(v.n)
 			}
 			out.nulls[j] = true
 			continue
@@ -258,7 +279,7 @@ func (b *batch) n() int { return len(b.sel) }
 
 // derivedBatch returns a batch over all n rows of a derived source.
 func derivedBatch(w *worker, base int64, n int, tys []types.Type, fetch func(c int) (*vec, error)) *batch {
-	sel := make([]int32, n)
+	sel := w.int32s(n)
 	for i := range sel {
 		sel[i] = int32(i)
 	}
@@ -290,7 +311,7 @@ func (b *batch) colErr(c int) (*vec, error) {
 		}
 		v := full
 		if !b.ident {
-			v = take(full, b.sel)
+			v = take(b.w, full, b.sel)
 		}
 		b.cols[c] = v
 		return v, nil
@@ -326,6 +347,7 @@ type worker struct {
 	c     *exec.Ctx
 	dicts map[*olap.Column][]string
 	row   []types.Value
+	sc    *scratch // per-batch buffers (scratch.go); nil: allocate
 }
 
 func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
@@ -366,7 +388,7 @@ func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
 	// columns outlive the statement).
 	run := n > 0 && int(sel[n-1])-int(sel[0]) == n-1
 	if col.Arr.NullN() > 0 {
-		out.nulls = make([]bool, n)
+		out.nulls = w.bools(n)
 		for j, ri := range sel {
 			out.nulls[j] = col.Arr.IsNull(int(ri))
 		}
@@ -379,7 +401,7 @@ func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
 			out.i = vals[sel[0] : int(sel[0])+n : int(sel[0])+n]
 			break
 		}
-		out.i = make([]int64, n)
+		out.i = w.int64s(n)
 		for j, ri := range sel {
 			out.i[j] = vals[ri]
 		}
@@ -390,13 +412,13 @@ func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
 			out.f = vals[sel[0] : int(sel[0])+n : int(sel[0])+n]
 			break
 		}
-		out.f = make([]float64, n)
+		out.f = w.float64s(n)
 		for j, ri := range sel {
 			out.f[j] = vals[ri]
 		}
 	case *array.String:
 		out.form = fStr
-		out.s = make([]string, n)
+		out.s = w.strings(n)
 		for j, ri := range sel {
 			if out.nulls == nil || !out.nulls[j] {
 				out.s[j] = a.Value(int(ri))
@@ -423,7 +445,7 @@ func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
 			out.codes = idx[sel[0] : int(sel[0])+n : int(sel[0])+n]
 			break
 		}
-		out.codes = make([]int32, n)
+		out.codes = w.int32s(n)
 		for j, ri := range sel {
 			if out.nulls == nil || !out.nulls[j] {
 				out.codes[j] = idx[ri]
@@ -445,10 +467,6 @@ func (v *vec) isTrue(j int) bool {
 		return x.K == types.KindBool && x.I != 0
 	}
 	return (v.nulls == nil || !v.nulls[j]) && v.i[j] != 0
-}
-
-func boolVec(n int) *vec {
-	return &vec{t: types.Bool, k: types.KindBool, form: fInt, n: n, i: make([]int64, n)}
 }
 
 var pow10 = func() [19]int64 {
@@ -483,8 +501,8 @@ func rescale(x int64, k int32) (int64, bool) {
 	return x * pow10[k], true
 }
 
-// take returns v's rows at idx (-1 = NULL).
-func take(v *vec, idx []int32) *vec {
+// take returns v's rows at idx (-1 = NULL), in w's scratch.
+func take(w *worker, v *vec, idx []int32) *vec {
 	n := len(idx)
 	out := &vec{t: v.t, k: v.k, form: v.form, n: n, exp: v.exp, dict: v.dict}
 	hasNull := v.nulls != nil
@@ -495,42 +513,42 @@ func take(v *vec, idx []int32) *vec {
 		}
 	}
 	if hasNull && v.form != fVals {
-		out.nulls = make([]bool, n)
+		out.nulls = w.bools(n)
 		for j, i := range idx {
 			out.nulls[j] = i < 0 || (v.nulls != nil && v.nulls[i])
 		}
 	}
 	switch v.form {
 	case fInt:
-		out.i = make([]int64, n)
+		out.i = w.int64s(n)
 		for j, i := range idx {
 			if i >= 0 {
 				out.i[j] = v.i[i]
 			}
 		}
 	case fFloat:
-		out.f = make([]float64, n)
+		out.f = w.float64s(n)
 		for j, i := range idx {
 			if i >= 0 {
 				out.f[j] = v.f[i]
 			}
 		}
 	case fStr:
-		out.s = make([]string, n)
+		out.s = w.strings(n)
 		for j, i := range idx {
 			if i >= 0 {
 				out.s[j] = v.s[i]
 			}
 		}
 	case fDict:
-		out.codes = make([]int32, n)
+		out.codes = w.int32s(n)
 		for j, i := range idx {
 			if i >= 0 {
 				out.codes[j] = v.codes[i]
 			}
 		}
 	case fVals:
-		out.vals = make([]types.Value, n)
+		out.vals = w.values(n)
 		for j, i := range idx {
 			if i >= 0 {
 				out.vals[j] = v.vals[i]

@@ -301,7 +301,7 @@ func (g *genX) eval(b *batch) (*vec, error) {
 func (g *genX) over(b *batch, kids []*vec) (*vec, error) {
 	n := b.n()
 	t := g.e.Type()
-	out := &vec{t: t, k: types.KindOf(t.OID), form: fVals, n: n, vals: make([]types.Value, n)}
+	out := &vec{t: t, k: types.KindOf(t.OID), form: fVals, n: n, vals: b.w.values(n)}
 	row := b.w.row[:0]
 	for range kids {
 		row = append(row, types.Null)
@@ -337,7 +337,7 @@ func (g *genX) over(b *batch, kids []*vec) (*vec, error) {
 			}
 			out.vals[j] = res[code]
 		}
-		return out.tighten(), nil
+		return out.tightenIn(b.w), nil
 	}
 	if len(kids) == 1 && (kids[0].form == fInt || kids[0].form == fStr) && kids[0].k != types.KindNumeric {
 		return g.memo(b, kids[0], out)
@@ -352,11 +352,14 @@ func (g *genX) over(b *batch, kids []*vec) (*vec, error) {
 		}
 		out.vals[j] = v
 	}
-	return out.tighten(), nil
+	return out.tightenIn(b.w), nil
 }
 
 // memo evaluates a one-argument expression once per distinct argument
-// value (dates, codes, short strings repeat a lot).
+// value (dates, codes, short strings repeat a lot). When the first
+// memoProbe rows are nearly all distinct (a key, a phone number) it stops
+// remembering them: the map would only cost. (Dates of orders spread over
+// seven years repeat less in 1K rows, but enough over a batch.)
 func (g *genX) memo(b *batch, k *vec, out *vec) (*vec, error) {
 	row := b.w.row
 	var ints map[int64]types.Value
@@ -368,7 +371,11 @@ func (g *genX) memo(b *batch, k *vec, out *vec) (*vec, error) {
 	}
 	var nullRes types.Value
 	nullDone := false
+	const memoProbe = 1024
 	for j := 0; j < out.n; j++ {
+		if j == memoProbe && len(ints)+len(strs) > memoProbe-memoProbe/32 {
+			return g.each(b, k, out, j)
+		}
 		if k.null(j) {
 			if !nullDone {
 				row[0] = types.Null
@@ -404,7 +411,22 @@ func (g *genX) memo(b *batch, k *vec, out *vec) (*vec, error) {
 		}
 		out.vals[j] = v
 	}
-	return out.tighten(), nil
+	return out.tightenIn(b.w), nil
+}
+
+// each evaluates the one-argument expression on rows from..out.n, row by
+// row.
+func (g *genX) each(b *batch, k *vec, out *vec, from int) (*vec, error) {
+	row := b.w.row
+	for j := from; j < out.n; j++ {
+		row[0] = k.value(j)
+		v, err := exec.Eval(b.w.c, g.e, row)
+		if err != nil {
+			return nil, err
+		}
+		out.vals[j] = v
+	}
+	return out.tightenIn(b.w), nil
 }
 
 type castX struct {
@@ -439,7 +461,7 @@ func (c *castX) eval(b *batch) (*vec, error) {
 			return &out, nil
 		case v.k == types.KindDate && from == types.OIDDate && to == types.OIDTimestamp:
 			const usPerDay = 86400 * 1000000
-			out := &vec{t: c.e.T, k: types.KindTimestamp, form: fInt, n: v.n, i: make([]int64, v.n), nulls: v.nulls}
+			out := &vec{t: c.e.T, k: types.KindTimestamp, form: fInt, n: v.n, i: b.w.int64s(v.n), nulls: v.nulls}
 			ok := true
 			for j, d := range v.i {
 				if d < -1000000 || d > 1000000 { // infinities and far dates: the cast's own rules
@@ -471,7 +493,7 @@ func (x *binX) eval(b *batch) (*vec, error) {
 	if err != nil {
 		return nil, err
 	}
-	if out, ok, err := x.fast(l, r); ok || err != nil {
+	if out, ok, err := x.fast(b.w, l, r); ok || err != nil {
 		return out, err
 	}
 	return x.gen.over(b, []*vec{l, r})
@@ -481,26 +503,26 @@ func numLike(v *vec) bool {
 	return v.form == fInt && (v.k == types.KindNumeric || v.k == types.KindInt)
 }
 
-func mergeNulls(n int, a, b []bool) []bool {
+func mergeNulls(w *worker, n int, a, b []bool) []bool {
 	if a == nil {
 		return b
 	}
 	if b == nil {
 		return a
 	}
-	out := make([]bool, n)
+	out := w.bools(n)
 	for j := range out {
 		out[j] = a[j] || b[j]
 	}
 	return out
 }
 
-func (x *binX) fast(l, r *vec) (*vec, bool, error) {
+func (x *binX) fast(w *worker, l, r *vec) (*vec, bool, error) {
 	if x.op != "+" && x.op != "-" && x.op != "*" {
 		return nil, false, nil
 	}
 	n := l.n
-	nulls := mergeNulls(n, l.nulls, r.nulls)
+	nulls := mergeNulls(w, n, l.nulls, r.nulls)
 	if l.form == fInt && r.form == fInt && l.k == types.KindInt && r.k == types.KindInt && isIntOID(x.t.OID) {
 		lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
 		switch x.t.OID {
@@ -509,7 +531,7 @@ func (x *binX) fast(l, r *vec) (*vec, bool, error) {
 		case types.OIDInt4:
 			lo, hi = math.MinInt32, math.MaxInt32
 		}
-		out := &vec{t: x.t, k: types.KindInt, form: fInt, n: n, i: make([]int64, n), nulls: nulls}
+		out := &vec{t: x.t, k: types.KindInt, form: fInt, n: n, i: w.int64s(n), nulls: nulls}
 		for j := 0; j < n; j++ {
 			if nulls != nil && nulls[j] {
 				continue
@@ -532,7 +554,7 @@ func (x *binX) fast(l, r *vec) (*vec, bool, error) {
 	if r.k == types.KindInt {
 		re = 0
 	}
-	out := &vec{t: x.t, k: types.KindNumeric, form: fInt, n: n, i: make([]int64, n), nulls: nulls}
+	out := &vec{t: x.t, k: types.KindNumeric, form: fInt, n: n, i: w.int64s(n), nulls: nulls}
 	var ls, rs int32 // scale-ups to a common exponent for + and -
 	switch x.op {
 	case "*":
@@ -677,7 +699,7 @@ func (x *cmpX) eval(b *batch) (*vec, error) {
 	if err != nil {
 		return nil, err
 	}
-	if out := x.fast(l, r); out != nil {
+	if out := x.fast(b.w, l, r); out != nil {
 		return out, nil
 	}
 	return x.gen.over(b, []*vec{l, r})
@@ -689,10 +711,10 @@ func (x *cmpX) constRight() bool {
 	return ok
 }
 
-func (x *cmpX) fast(l, r *vec) *vec {
+func (x *cmpX) fast(w *worker, l, r *vec) *vec {
 	n := l.n
-	nulls := mergeNulls(n, l.nulls, r.nulls)
-	out := boolVec(n)
+	nulls := mergeNulls(w, n, l.nulls, r.nulls)
+	out := w.boolVec(n)
 	out.nulls = nulls
 	// res[d+1] is the operator's result for a comparison d (-1, 0, 1).
 	var res [3]int64
@@ -803,13 +825,13 @@ func (x *logicX) eval(b *batch) (*vec, error) {
 		}
 		vs[i] = v
 	}
-	out := boolVec(n)
+	out := b.w.boolVec(n)
 	if x.op == "not" {
 		v := vs[0]
 		for j := 0; j < n; j++ {
 			if v.null(j) {
 				if out.nulls == nil {
-					out.nulls = make([]bool, n)
+					out.nulls = b.w.bools(n)
 				}
 				out.nulls[j] = true
 			} else if !v.isTrue(j) {
@@ -838,7 +860,7 @@ func (x *logicX) eval(b *batch) (*vec, error) {
 			}
 		case sawNull:
 			if out.nulls == nil {
-				out.nulls = make([]bool, n)
+				out.nulls = b.w.bools(n)
 			}
 			out.nulls[j] = true
 		case and:
@@ -858,7 +880,7 @@ func (x *isNullX) eval(b *batch) (*vec, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := boolVec(v.n)
+	out := b.w.boolVec(v.n)
 	for j := 0; j < v.n; j++ {
 		if v.null(j) != x.not {
 			out.i[j] = 1
@@ -937,7 +959,7 @@ func (x *likeX) eval(b *batch) (*vec, error) {
 		match = func(s string) bool { return matchSeq(x.seq, s) }
 	}
 	if v.form == fDict && v.k == types.KindText && len(v.dict) > v.n {
-		out := boolVec(v.n)
+		out := b.w.boolVec(v.n)
 		out.nulls = v.nulls
 		for j := 0; j < v.n; j++ {
 			if (v.nulls == nil || !v.nulls[j]) && match(v.dict[v.codes[j]]) != x.not {
@@ -954,7 +976,7 @@ func (x *likeX) eval(b *batch) (*vec, error) {
 				hit[c] = 1
 			}
 		}
-		out := boolVec(v.n)
+		out := b.w.boolVec(v.n)
 		out.nulls = v.nulls
 		for j := 0; j < v.n; j++ {
 			if v.nulls == nil || !v.nulls[j] {
@@ -966,7 +988,7 @@ func (x *likeX) eval(b *batch) (*vec, error) {
 	if v.form != fStr || v.k != types.KindText {
 		return x.gen.over(b, []*vec{v})
 	}
-	out := boolVec(v.n)
+	out := b.w.boolVec(v.n)
 	out.nulls = v.nulls
 	if x.isSeq {
 		for j := 0; j < v.n; j++ {
@@ -1041,7 +1063,7 @@ func (x *inX) eval(b *batch) (*vec, error) {
 		return nil, err
 	}
 	n := v.n
-	out := boolVec(n)
+	out := b.w.boolVec(n)
 	switch {
 	case x.strs != nil && (v.form == fStr || v.form == fDict) && v.k == types.KindText:
 		var hit []int8 // per dictionary word: 0 unknown, 1 in, 2 out
@@ -1177,7 +1199,7 @@ func (x *subInX) evalWith(e vx, b *batch) (*vec, error) {
 		return nil, err
 	}
 	n := v.n
-	out := boolVec(n)
+	out := b.w.boolVec(n)
 	enc := newKeyEncoder([]*vec{v}, []types.Type{x.t})
 	for j := 0; j < n; j++ {
 		k, ok := enc.at(j)
@@ -1185,7 +1207,7 @@ func (x *subInX) evalWith(e vx, b *batch) (*vec, error) {
 		case !ok: // NULL: false for an empty set, else NULL
 			if !x.empty {
 				if out.nulls == nil {
-					out.nulls = make([]bool, n)
+					out.nulls = b.w.bools(n)
 				}
 				out.nulls[j] = true
 			}
@@ -1194,7 +1216,7 @@ func (x *subInX) evalWith(e vx, b *batch) (*vec, error) {
 				out.i[j] = 1
 			} else if x.sawNull {
 				if out.nulls == nil {
-					out.nulls = make([]bool, n)
+					out.nulls = b.w.bools(n)
 				}
 				out.nulls[j] = true
 			}

@@ -173,6 +173,9 @@ func (s *sortSink) Pop() any {
 	return x
 }
 
+// retains is false: kept rows are copies.
+func (s *sortSink) retains() bool { return false }
+
 func (s *sortSink) consume(b *batch) error {
 	op := s.op
 	n := b.n()
