@@ -6,11 +6,17 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,7 +48,7 @@ func tpchLoad(ctx context.Context, c *pgx.Conn, sf float64, logf func(string, ..
 		if err != nil {
 			return 0, err
 		}
-		text = bytes.ReplaceAll(text, []byte("|\n"), []byte("\n"))
+		text = cutTrailingBars(text)
 		t0, c0 := time.Now(), cpuTime()
 		if _, err := c.Exec(ctx, dbgen.DDL(tbl)); err != nil {
 			return 0, fmt.Errorf("%s: %w", dbgen.DDL(tbl), err)
@@ -67,17 +73,47 @@ func tpchLoad(ctx context.Context, c *pgx.Conn, sf float64, logf func(string, ..
 	return spent, nil
 }
 
+// liveHeap is the live heap the last GC found (runtime/metrics).
+func liveHeap() uint64 {
+	m := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(m)
+	if m[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return m[0].Value.Uint64()
+}
+
+// cutTrailingBars cuts each .tbl line's trailing '|' in place (no second
+// copy of a table's text next to the server when it runs in this process).
+func cutTrailingBars(text []byte) []byte {
+	out := text[:0]
+	for len(text) > 0 {
+		i := bytes.Index(text, []byte("|\n"))
+		if i < 0 {
+			out = append(out, text...)
+			break
+		}
+		out = append(out, text[:i]...) // copy within text: out never passes text
+		out = append(out, '\n')
+		text = text[i+2:]
+	}
+	return out
+}
+
 // runTPCHLoad is `omendb bench tpch load --sf SF [--url URL] [--pg]
-// [--cpuprofile F] [--json]`: COPY the generated tables into a fresh
-// in-process OmenDB (durable: fsync per log message), or into the server at
-// URL, and with --pg into a throwaway PostgreSQL 15 (fsync on) in the same
-// run. Only the COPYs are timed, not the generation of the text.
+// [--cpuprofile F] [--memprofile F] [--json]`: COPY the generated tables
+// into a fresh in-process OmenDB (durable: fsync per log message), or into
+// the server at URL, and with --pg into a throwaway PostgreSQL 15 (fsync
+// on) in the same run. Only the COPYs are timed, not the generation of the
+// text. In process it also reports the peak live heap during the COPYs and
+// the live heap once they are done (column store caught up, forced GC).
 func runTPCHLoad(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench tpch load", flag.ContinueOnError)
 	sf := fs.Float64("sf", 1, "scale factor")
 	url := fs.String("url", "", "server to load (default: a fresh in-process OmenDB)")
 	withPG := fs.Bool("pg", false, "also load a throwaway PostgreSQL 15 (the peer) in the same run")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the OmenDB load to this file")
+	memProfile := fs.String("memprofile", "", "in process: write a heap profile to this file after the COPYs, the column store's catch-up and a GC")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -87,16 +123,39 @@ func runTPCHLoad(ctx context.Context, args []string) error {
 		System  string  `json:"system"`
 		SF      float64 `json:"sf"`
 		Seconds float64 `json:"copy_seconds"`
+		// In process only: the largest live heap a GC found during the
+		// COPYs, and the live heap after them (column store caught up,
+		// forced GC), in MB.
+		PeakLiveMB  float64 `json:"peak_live_heap_mb,omitempty"`
+		AfterLiveMB float64 `json:"live_heap_after_mb,omitempty"`
 	}
 	var results []loadResult
 	connURL := *url
+	var srv *server.Server
+	var peakLive atomic.Uint64
 	if connURL == "" {
-		_, u, stop, err := startThrowawayServer(ctx, "tpch-load", server.Config{})
+		s, u, stop, err := startThrowawayServer(ctx, "tpch-load", server.Config{})
 		if err != nil {
 			return err
 		}
 		defer stop()
-		connURL = u
+		srv, connURL = s, u
+		done := make(chan struct{})
+		defer close(done)
+		go func() { // the live heap is measured by each GC: sample it
+			t := time.NewTicker(20 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					if v := liveHeap(); v > peakLive.Load() {
+						peakLive.Store(v)
+					}
+				}
+			}
+		}()
 	}
 	c, err := pgx.Connect(ctx, connURL)
 	if err != nil {
@@ -113,7 +172,22 @@ func runTPCHLoad(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	results = append(results, loadResult{System: "omendb", SF: *sf, Seconds: d.Seconds()})
+	res := loadResult{System: "omendb", SF: *sf, Seconds: d.Seconds()}
+	if srv != nil {
+		res.PeakLiveMB = float64(peakLive.Load()) / 1e6
+		t0 := time.Now()
+		if err := srv.OLAP.Store.WaitApplied(ctx, srv.Store.Applied()); err != nil {
+			return fmt.Errorf("waiting for the column store: %w", err)
+		}
+		runtime.GC()
+		res.AfterLiveMB = float64(liveHeap()) / 1e6
+		logf("omendb: live heap peak %.0f MB during the COPYs; %.0f MB after them (column store caught up %.2fs later, forced GC)",
+			res.PeakLiveMB, res.AfterLiveMB, time.Since(t0).Seconds())
+		if err := writeHeapProfile(*memProfile); err != nil {
+			return err
+		}
+	}
+	results = append(results, res)
 	if *withPG {
 		pg, err := testpg.StartServer(ctx, testpg.Options{Database: "tpch",
 			Config: []string{"shared_buffers = 512MB", "max_wal_size = 4GB"}})
@@ -159,6 +233,10 @@ type tpchTiming struct {
 	// RunTotals are the totals of each pass over the queries (--runs);
 	// Queries and Total are then the medians.
 	RunTotals []float64 `json:"run_totals_s,omitempty"`
+	// AllocMB is each query's heap allocation in the server (--allocs),
+	// in MB (the median over passes), and AllocTotal their sum.
+	AllocMB    map[string]float64 `json:"alloc_mb,omitempty"`
+	AllocTotal float64            `json:"alloc_total_mb,omitempty"`
 }
 
 // runTPCHRun is `omendb bench tpch run --sf SF [--url URL] [--engine E]
@@ -183,6 +261,10 @@ func runTPCHRun(ctx context.Context, args []string) error {
 	timeout := fs.Duration("timeout", 120*time.Second, "per-query timeout")
 	check := fs.String("check", "", "TPC-H answer-set directory (q1.out …, SF 1 only): compare OmenDB's results with it and fail on a difference")
 	runs := fs.Int("runs", 1, "passes over the queries on OmenDB; per-query medians and the median total are reported")
+	allocs := fs.Bool("allocs", false, "also report the bytes each query allocates in the server (in process, or with --url through --pprof)")
+	pprofURL := fs.String("pprof", "", "with --url and --allocs: the server's HTTP address (its /debug/pprof/heap is read around each query)")
+	memProfile := fs.String("memprofile", "", "in process: write a heap profile to this file after the load (or start) and a GC, before the queries")
+	dataDir := fs.String("data", "", "instead of loading: serve this existing data directory (loaded with SF, e.g. by omendb serve) in process")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -211,7 +293,38 @@ func runTPCHRun(ctx context.Context, args []string) error {
 	// OmenDB.
 	connURL := *url
 	res := tpchTiming{System: "omendb/" + *engine, SF: *sf}
-	if connURL == "" {
+	var allocated func() (uint64, error)
+	if *allocs {
+		allocated = inProcessAllocated
+		if connURL != "" {
+			if *pprofURL == "" {
+				return fmt.Errorf("bench tpch run: --allocs with --url needs --pprof (the server's --http address)")
+			}
+			allocated = func() (uint64, error) { return servedAllocated(ctx, *pprofURL) }
+		}
+	}
+	if connURL == "" && *dataDir != "" {
+		srv, err := server.Start(ctx, server.Config{Data: *dataDir, Listen: "127.0.0.1:0", Unsafe: true,
+			CheckpointInterval: -1, RetentionInterval: -1,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		if err := srv.WaitReady(ctx); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if err := srv.OLAP.Store.WaitApplied(ctx, srv.Store.Applied()); err != nil {
+			return fmt.Errorf("waiting for the column store: %w", err)
+		}
+		logf("omendb: serving %s in process; column store ready %.2fs after the row store", *dataDir, time.Since(t0).Seconds())
+		runtime.GC()
+		if err := writeHeapProfile(*memProfile); err != nil {
+			return err
+		}
+		connURL = fmt.Sprintf("postgres://omendb@%s/omendb?sslmode=disable", srv.Addr())
+	} else if connURL == "" {
 		srv, u, stop, err := startThrowawayServer(ctx, "tpch", server.Config{Unsafe: true})
 		if err != nil {
 			return err
@@ -245,8 +358,11 @@ func runTPCHRun(ctx context.Context, args []string) error {
 		t0 = time.Now()
 		runtime.GC()
 		logf("omendb: collected the load's garbage in %.2fs", time.Since(t0).Seconds())
+		if err := writeHeapProfile(*memProfile); err != nil {
+			return err
+		}
 	}
-	if err := tpchTimeRuns(ctx, connURL, "SET omendb.engine = '"+*engine+"'", *sf, qs, *timeout, *check, *runs, &res, logf); err != nil {
+	if err := tpchTimeRuns(ctx, connURL, "SET omendb.engine = '"+*engine+"'", *sf, qs, *timeout, *check, *runs, allocated, &res, logf); err != nil {
 		return err
 	}
 	results = append(results, res)
@@ -278,7 +394,7 @@ func runTPCHRun(ctx context.Context, args []string) error {
 		}
 		pres.Load = (d + time.Since(t0)).Seconds()
 		c.Close(context.Background())
-		if err := tpchTime(ctx, pg.ConnString(), "", *sf, qs, *timeout, "", &pres, logf); err != nil {
+		if err := tpchTime(ctx, pg.ConnString(), "", *sf, qs, *timeout, "", nil, &pres, logf); err != nil {
 			return err
 		}
 		results = append(results, pres)
@@ -299,6 +415,9 @@ func runTPCHRun(ctx context.Context, args []string) error {
 	for _, r := range results {
 		fmt.Printf(" %16s", r.System)
 	}
+	if res.AllocMB != nil {
+		fmt.Printf(" %16s", "omendb alloc")
+	}
 	fmt.Println()
 	for _, n := range qs {
 		k := "Q" + strconv.Itoa(n)
@@ -310,11 +429,17 @@ func runTPCHRun(ctx context.Context, args []string) error {
 				fmt.Printf(" %15.3fs", r.Queries[k])
 			}
 		}
+		if res.AllocMB != nil {
+			fmt.Printf(" %13.1f MB", res.AllocMB[k])
+		}
 		fmt.Println()
 	}
 	fmt.Printf("%-6s", "total")
 	for _, r := range results {
 		fmt.Printf(" %15.3fs", r.Total)
+	}
+	if res.AllocMB != nil {
+		fmt.Printf(" %13.1f MB", res.AllocTotal)
 	}
 	fmt.Println()
 	if len(res.RunTotals) > 1 {
@@ -348,21 +473,24 @@ func trunc(s string, n int) string {
 // tpchTimeRuns makes runs passes of tpchTime over qs and records, in res,
 // each query's median time, the median of the pass totals and the totals
 // themselves. An error (or wrong answer) in any pass is kept.
-func tpchTimeRuns(ctx context.Context, url, setup string, sf float64, qs []int, timeout time.Duration, checkDir string, runs int, res *tpchTiming, logf func(string, ...any)) error {
+func tpchTimeRuns(ctx context.Context, url, setup string, sf float64, qs []int, timeout time.Duration, checkDir string, runs int, allocated func() (uint64, error), res *tpchTiming, logf func(string, ...any)) error {
 	if runs == 1 {
-		return tpchTime(ctx, url, setup, sf, qs, timeout, checkDir, res, logf)
+		return tpchTime(ctx, url, setup, sf, qs, timeout, checkDir, allocated, res, logf)
 	}
-	per := map[string][]float64{}
+	per, perAlloc := map[string][]float64{}, map[string][]float64{}
 	errs := map[string]string{}
 	var totals []float64
 	for i := 0; i < runs; i++ {
 		logf("%s: pass %d of %d", res.System, i+1, runs)
 		pass := tpchTiming{System: res.System, SF: res.SF}
-		if err := tpchTime(ctx, url, setup, sf, qs, timeout, checkDir, &pass, logf); err != nil {
+		if err := tpchTime(ctx, url, setup, sf, qs, timeout, checkDir, allocated, &pass, logf); err != nil {
 			return err
 		}
 		for k, v := range pass.Queries {
 			per[k] = append(per[k], v)
+		}
+		for k, v := range pass.AllocMB {
+			perAlloc[k] = append(perAlloc[k], v)
 		}
 		for k, e := range pass.Errors {
 			errs[k] = e
@@ -373,6 +501,13 @@ func tpchTimeRuns(ctx context.Context, url, setup string, sf float64, qs []int, 
 	res.Queries = map[string]float64{}
 	for k, v := range per {
 		res.Queries[k] = median(v)
+	}
+	if len(perAlloc) > 0 {
+		res.AllocMB = map[string]float64{}
+		for k, v := range perAlloc {
+			res.AllocMB[k] = median(v)
+			res.AllocTotal += res.AllocMB[k]
+		}
 	}
 	res.Errors = errs
 	res.RunTotals = totals
@@ -393,9 +528,14 @@ func median(v []float64) float64 {
 // tpchTime runs each query once on a fresh connection and records its time.
 // With checkDir, each result (as text) is compared with the answer set's
 // qN.out (answers.CheckQuery) after it is timed; a difference is recorded as an
-// error starting "wrong answer".
-func tpchTime(ctx context.Context, url, setup string, sf float64, qs []int, timeout time.Duration, checkDir string, res *tpchTiming, logf func(string, ...any)) error {
+// error starting "wrong answer". With allocated, the server's allocation
+// counter is read before and after each query and the difference recorded
+// in res.AllocMB.
+func tpchTime(ctx context.Context, url, setup string, sf float64, qs []int, timeout time.Duration, checkDir string, allocated func() (uint64, error), res *tpchTiming, logf func(string, ...any)) error {
 	res.Queries = map[string]float64{}
+	if allocated != nil {
+		res.AllocMB = map[string]float64{}
+	}
 	res.Errors = map[string]string{}
 	c, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -410,6 +550,12 @@ func tpchTime(ctx context.Context, url, setup string, sf float64, qs []int, time
 	for _, n := range qs {
 		k := "Q" + strconv.Itoa(n)
 		q := queries.Validation(n).SQL(sf)
+		var a0 uint64
+		if allocated != nil {
+			if a0, err = allocated(); err != nil {
+				return err
+			}
+		}
 		qctx, cancel := context.WithTimeout(ctx, timeout)
 		t0 := time.Now()
 		rows, err := c.Query(qctx, q, pgx.QueryExecModeSimpleProtocol)
@@ -432,6 +578,14 @@ func tpchTime(ctx context.Context, url, setup string, sf float64, qs []int, time
 		}
 		d := time.Since(t0)
 		cancel()
+		if allocated != nil {
+			a1, aerr := allocated()
+			if aerr != nil {
+				return aerr
+			}
+			res.AllocMB[k] = float64(a1-a0) / 1e6
+			res.AllocTotal += res.AllocMB[k]
+		}
 		if err != nil {
 			res.Errors[k] = err.Error()
 			logf("%s %s: %v", res.System, k, err)
@@ -463,4 +617,62 @@ func tpchTime(ctx context.Context, url, setup string, sf float64, qs []int, time
 		res.Total += d.Seconds()
 	}
 	return nil
+}
+
+// inProcessAllocated returns the bytes allocated on the heap so far by this
+// process (runtime/metrics: no stop of the world).
+func inProcessAllocated() (uint64, error) {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0, fmt.Errorf("runtime/metrics: no /gc/heap/allocs:bytes")
+	}
+	return s[0].Value.Uint64(), nil
+}
+
+// servedAllocated returns the TotalAlloc a server reports on its
+// /debug/pprof/heap?debug=1 page (addr is its --http address).
+func servedAllocated(ctx context.Context, addr string) (uint64, error) {
+	if !strings.Contains(addr, "://") {
+		addr = "http://" + addr
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, addr+"/debug/pprof/heap?debug=1", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("reading the server's allocations: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, fmt.Errorf("reading the server's allocations: %w", err)
+	}
+	const key = "\n# TotalAlloc = "
+	i := bytes.Index(body, []byte(key))
+	if i < 0 {
+		return 0, fmt.Errorf("%s/debug/pprof/heap?debug=1 has no TotalAlloc", addr)
+	}
+	rest := body[i+len(key):]
+	if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+		rest = rest[:j]
+	}
+	return strconv.ParseUint(string(rest), 10, 64)
+}
+
+// writeHeapProfile writes the heap profile to path ("" writes nothing).
+func writeHeapProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("writing the heap profile: %w", err)
+	}
+	return f.Close()
 }
