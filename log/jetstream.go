@@ -173,6 +173,14 @@ func Open(ctx context.Context, o Options) (*JetStream, error) {
 			JetStreamMaxStore: maxStore,
 			NoLog:             true,
 			NoSigs:            true,
+			// The only client is this process's own in-process
+			// connection: its readers bound what is in flight (ReadBatch,
+			// ReadBytes), and a read loop slowed by a long GC must not get
+			// it closed as a slow consumer, which fails every append
+			// (nats's defaults: 64 MiB pending, a 10 s write deadline;
+			// two readers' pulls of 32 MiB reach the first).
+			MaxPending:    embeddedMaxPending,
+			WriteDeadline: embeddedWriteDeadline,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("log: configure embedded NATS server: %w", err)
@@ -182,7 +190,8 @@ func Open(ctx context.Context, o Options) (*JetStream, error) {
 			j.ns.Shutdown()
 			return nil, errors.New("log: embedded NATS server did not start within 30s")
 		}
-		j.nc, err = nats.Connect("", nats.InProcessServer(j.ns), nats.Name("omendb"))
+		j.nc, err = nats.Connect("", nats.InProcessServer(j.ns), nats.Name("omendb"),
+			nats.ErrorHandler(j.asyncError), nats.DisconnectErrHandler(j.disconnected))
 	} else {
 		j.nc, err = nats.Connect(o.URL, nats.Name("omendb"), nats.MaxReconnects(-1))
 	}
@@ -195,6 +204,41 @@ func Open(ctx context.Context, o Options) (*JetStream, error) {
 		return nil, err
 	}
 	return j, nil
+}
+
+// Limits of the embedded server's in-process connection.
+const (
+	embeddedMaxPending    = 1 << 30
+	embeddedWriteDeadline = 5 * time.Minute
+)
+
+// asyncError logs an asynchronous NATS error (nats.go would print it to
+// stderr).
+func (j *JetStream) asyncError(_ *nats.Conn, sub *nats.Subscription, err error) {
+	if sub != nil {
+		j.logger.Warn("NATS subscription error", "subject", sub.Subject, "err", err)
+		return
+	}
+	j.logger.Warn("NATS error", "err", err)
+}
+
+// disconnected logs the loss of the connection to NATS and, for the
+// embedded server, the reason the server gave for closing it.
+func (j *JetStream) disconnected(_ *nats.Conn, err error) {
+	select {
+	case <-j.closing:
+		return
+	default:
+	}
+	reason := ""
+	if j.ns != nil {
+		if cz, zerr := j.ns.Connz(&server.ConnzOptions{State: server.ConnClosed, Limit: 4}); zerr == nil {
+			for _, ci := range cz.Conns {
+				reason += fmt.Sprintf("[cid %d: %s] ", ci.Cid, ci.Reason)
+			}
+		}
+	}
+	j.logger.Error("connection to NATS lost", "err", err, "server closed", reason)
 }
 
 // publishTimeout bounds a publish whose context has no deadline.
