@@ -5,7 +5,6 @@ import (
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/oltp"
-	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/exec"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
@@ -104,21 +103,8 @@ func (s *Session) runPointInsert(ctx context.Context, st *statement, params []ty
 		row[pi.target[i]] = v
 		given[pi.target[i]] = true
 	}
-	for i, col := range t.Columns {
-		if given[i] && col.Identity == "a" {
-			return nil, pgerr.New("428C9", "cannot insert a non-DEFAULT value into column %q", col.Name).
-				WithDetail("Column %q is an identity column defined as GENERATED ALWAYS.", col.Name)
-		}
-		if given[i] || col.Dropped {
-			continue
-		}
-		if d := pi.defaults[i]; d != nil {
-			v, err := exec.Eval(c, d, nil)
-			if err != nil {
-				return nil, err
-			}
-			row[i] = v
-		}
+	if err := exec.FillDefaults(c, t, pi.defaults, row, given); err != nil {
+		return nil, err
 	}
 	v := txnView{s: s, t: s.txn, snap_: uint64(s.txn.snap), start: uint64(s.txn.snap)}
 	if err := v.insertPoint(t, row); err != nil {

@@ -76,21 +76,8 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 			row[col] = r[i]
 			given[col] = true
 		}
-		for i, col := range t.Columns {
-			if given[i] && col.Identity == "a" {
-				return nil, pgerr.New("428C9", "cannot insert a non-DEFAULT value into column %q", col.Name).
-					WithDetail("Column %q is an identity column defined as GENERATED ALWAYS.", col.Name)
-			}
-			if given[i] || col.Dropped {
-				continue
-			}
-			if d := n.Defaults[i]; d != nil {
-				v, err := Eval(c, d, nil)
-				if err != nil {
-					return nil, err
-				}
-				row[i] = v
-			}
+		if err := FillDefaults(c, t, n.Defaults, row, given); err != nil {
+			return nil, err
 		}
 		key := []byte(nil)
 		if oc := n.OnConflict; oc != nil {
@@ -321,4 +308,28 @@ func Delete(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// FillDefaults completes an INSERT's row: a column the statement did not
+// give (given[i] false) gets its default (defaults[i], bound; NULL if nil),
+// and a value given for a GENERATED ALWAYS identity column is refused
+// (428C9), as PostgreSQL does.
+func FillDefaults(c *Ctx, t *catalog.Table, defaults []plan.Expr, row []types.Value, given []bool) error {
+	for i, col := range t.Columns {
+		if given[i] && col.Identity == "a" {
+			return pgerr.New("428C9", "cannot insert a non-DEFAULT value into column %q", col.Name).
+				WithDetail("Column %q is an identity column defined as GENERATED ALWAYS.", col.Name)
+		}
+		if given[i] || col.Dropped {
+			continue
+		}
+		if d := defaults[i]; d != nil {
+			v, err := Eval(c, d, nil)
+			if err != nil {
+				return err
+			}
+			row[i] = v
+		}
+	}
+	return nil
 }
