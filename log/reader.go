@@ -74,7 +74,9 @@ func (j *JetStream) Read(ctx context.Context, from Offset) (Iterator, error) {
 		// listen), so a caught-up reader takes the writer's records
 		// directly (recent.go, "Local tail").
 		lt = &localTail{closing: j.closing, last: func() (uint64, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			// Short: a store that does not answer (a full disk) must not
+			// hold the pump; the next poll asks again.
+			ctx, cancel := context.WithTimeout(context.Background(), localPoll)
 			defer cancel()
 			s, err := j.js.Stream(ctx, j.o.Stream)
 			if err != nil {
