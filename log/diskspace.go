@@ -172,11 +172,20 @@ func (j *JetStream) recoverStore(ctx context.Context) error {
 	// EnableJetStream appends again: hand it the directory Open gave.
 	cfg.StoreDir = j.storeDir()
 	j.logger.Warn("reloading JetStream after a failed write on a full disk")
-	if err := j.ns.DisableJetStream(); err != nil {
-		return fmt.Errorf("log: disable JetStream to recover from a full disk: %w", err)
+	// Readers' JetStream API calls wait (apiMu): nats-server's
+	// EnableJetStream races with API requests it is dispatching.
+	j.apiMu.Lock()
+	err := j.ns.DisableJetStream()
+	if err == nil {
+		if err = j.ns.EnableJetStream(cfg); err != nil {
+			err = fmt.Errorf("log: re-enable JetStream after a full disk: %w", err)
+		}
+	} else {
+		err = fmt.Errorf("log: disable JetStream to recover from a full disk: %w", err)
 	}
-	if err := j.ns.EnableJetStream(cfg); err != nil {
-		return fmt.Errorf("log: re-enable JetStream after a full disk: %w", err)
+	j.apiMu.Unlock()
+	if err != nil {
+		return err
 	}
 	s, err := j.js.Stream(ctx, j.o.Stream)
 	if err != nil {

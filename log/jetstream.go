@@ -118,7 +118,10 @@ type JetStream struct {
 	pmu      sync.Mutex
 	inflight []*pendingAppend // sent, in order, not yet resolved
 	closing  chan struct{}    // closed by Close: waits for acks end
-	broken   *appendFailure   // the first failure since the last Recover
+	// apiMu: readers' JetStream API calls (read-locked) never overlap a
+	// reload of JetStream after a full disk (diskspace.go).
+	apiMu  sync.RWMutex
+	broken *appendFailure // the first failure since the last Recover
 
 	lastMu    sync.Mutex
 	lastCheck uint64 // stream last sequence Last last examined

@@ -51,6 +51,8 @@ func (j *JetStream) Read(ctx context.Context, from Offset) (Iterator, error) {
 	consume := func(start uint64) (jetstream.MessagesContext, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		j.apiMu.RLock()
+		defer j.apiMu.RUnlock()
 		cons, err := j.js.OrderedConsumer(ctx, j.o.Stream, jetstream.OrderedConsumerConfig{
 			DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
 			OptStartSeq:   start,
@@ -78,6 +80,8 @@ func (j *JetStream) Read(ctx context.Context, from Offset) (Iterator, error) {
 			// hold the pump; the next poll asks again.
 			ctx, cancel := context.WithTimeout(context.Background(), localPoll)
 			defer cancel()
+			j.apiMu.RLock()
+			defer j.apiMu.RUnlock()
 			s, err := j.js.Stream(ctx, j.o.Stream)
 			if err != nil {
 				return 0, err
