@@ -67,17 +67,8 @@ func (w *rewriter) colNDV(s *plan.Scan, c int) float64 {
 		snap := t.Segments()
 		kind := types.KindOf(s.Table.Columns[c].Type.OID)
 		t.Read(func() {
-			var lo, hi int64
-			seen, dict := false, 0
-			span := func(a, b int64) {
-				if !seen || a < lo {
-					lo = a
-				}
-				if !seen || b > hi {
-					hi = b
-				}
-				seen = true
-			}
+			var sp span
+			dict := 0
 			ranged := kind == types.KindInt || kind == types.KindDate
 			for _, seg := range snap.Segs {
 				col := seg.Col(c)
@@ -86,7 +77,7 @@ func (w *rewriter) colNDV(s *plan.Scan, c int) float64 {
 					// its distinct values, counted once per length.
 					o := w.r.openNDV(seg, snap.Def, c, ranged)
 					if o.seen {
-						span(o.lo, o.hi)
+						sp.add(o.lo, o.hi)
 					}
 					dict = max(dict, o.distinct)
 					continue
@@ -99,11 +90,11 @@ func (w *rewriter) colNDV(s *plan.Scan, c int) float64 {
 				}
 				z := col.Zone
 				if ranged && z.Ordered && !z.Min.IsNull() && !z.Max.IsNull() {
-					span(z.Min.I, z.Max.I)
+					sp.add(z.Min.I, z.Max.I)
 				}
 			}
-			if seen && hi >= lo {
-				ndv = min(ndv, float64(hi-lo)+1)
+			if sp.seen && sp.hi >= sp.lo {
+				ndv = min(ndv, float64(sp.hi-sp.lo)+1)
 			}
 			if dict > 0 && (!ranged || len(snap.Segs) == 1) {
 				ndv = min(ndv, float64(dict))
@@ -533,16 +524,7 @@ func (w *rewriter) colRange(s *plan.Scan, c int) (lo, hi int64, ok bool) {
 	}
 	snap := t.Segments()
 	ok = true
-	seen := false
-	span := func(a, b int64) {
-		if !seen || a < lo {
-			lo = a
-		}
-		if !seen || b > hi {
-			hi = b
-		}
-		seen = true
-	}
+	var sp span
 	t.Read(func() {
 		for _, seg := range snap.Segs {
 			if !seg.Sealed() {
@@ -552,7 +534,7 @@ func (w *rewriter) colRange(s *plan.Scan, c int) (lo, hi int64, ok bool) {
 							ok = false
 							return
 						}
-						span(v.I, v.I)
+						sp.add(v.I, v.I)
 					}
 				}
 				continue
@@ -569,8 +551,24 @@ func (w *rewriter) colRange(s *plan.Scan, c int) (lo, hi int64, ok bool) {
 				ok = false
 				return
 			}
-			span(z.Min.I, z.Max.I)
+			sp.add(z.Min.I, z.Max.I)
 		}
 	})
-	return lo, hi, ok && seen && hi >= lo
+	return sp.lo, sp.hi, ok && sp.seen && sp.hi >= sp.lo
+}
+
+// span is the smallest range holding every [a, b] added to it.
+type span struct {
+	lo, hi int64
+	seen   bool
+}
+
+func (s *span) add(a, b int64) {
+	if !s.seen || a < s.lo {
+		s.lo = a
+	}
+	if !s.seen || b > s.hi {
+		s.hi = b
+	}
+	s.seen = true
 }
