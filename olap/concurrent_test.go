@@ -1,6 +1,7 @@
 package olap
 
 import (
+	"context"
 	"fmt"
 	"math/rand"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/log"
 	"github.com/omendb/omendb/oltp"
+	"github.com/omendb/omendb/oltp/keycode"
 	"github.com/omendb/omendb/types"
 )
 
@@ -172,4 +174,54 @@ func TestConcurrentScans(t *testing.T) {
 		t.Fatalf("only %d segments sealed: the test did not exercise sealing", sealed)
 	}
 	t.Logf("%d scans, %d records, %d segments sealed", scans.Load(), off, sealed)
+}
+
+// TestWaitApplied has readers wait for every offset while records are
+// applied one at a time: publish replaces its channel only when a reader
+// took it, and no reader may miss the offset it waits for (a missed wake
+// hangs the test). Run it with -race.
+func TestWaitApplied(t *testing.T) {
+	def := &catalog.Table{ID: 9, Name: "w", PrimaryKey: 0,
+		Columns: []catalog.Column{{Name: "id", Type: types.Int8}},
+		Indexes: []catalog.Index{{ID: 10, Name: "w_pkey", Columns: []int{0}, Unique: true, Primary: true}}}
+	st := New(nil, 0)
+	defer st.Close()
+	if err := st.Apply(log.Entry{Offset: 1, Record: &log.Record{Txns: []log.Txn{{Ops: []log.Op{ddl(&catalog.Change{Kind: catalog.CreateTable, Table: def})}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	const last = 2000
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for off := 2 + w; off <= last; off += 1 + w {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				err := st.WaitApplied(ctx, log.Offset(off))
+				cancel()
+				if err != nil {
+					t.Errorf("waiting for offset %d: %v", off, err)
+					return
+				}
+				if got := st.Applied(); got < log.Offset(off) {
+					t.Errorf("woken for offset %d at %d", off, got)
+					return
+				}
+			}
+		}()
+	}
+	for off := 2; off <= last; off++ {
+		v := types.Value{K: types.KindInt, I: int64(off)}
+		op := log.Op{Kind: log.OpInsert, Table: def.ID, Key: keycode.Append(nil, v, types.Int8), Vals: []types.Value{v}}
+		if err := st.Apply(log.Entry{Offset: log.Offset(off), Record: &log.Record{Txns: []log.Txn{{Ops: []log.Op{op}}}}}); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case off == last-1:
+			time.Sleep(20 * time.Millisecond) // the readers wait for the last offset
+		case off%7 == 0:
+			runtime.Gosched()
+		}
+	}
+	wg.Wait()
 }

@@ -37,6 +37,8 @@
 // map from a 64-bit hash of the key to the row's position; the keys
 // themselves are kept once, in a byte arena per segment, and every hit is
 // checked against them (keys whose hash is taken go to a small string map).
+// A key that is one tagged 8-byte value (an integer primary key) is its own
+// map key in a second map, so its hits need no such check.
 //
 // Concurrency: Apply runs on the materializer's goroutines (its follower
 // or its feeder, one at a time). TryApply is the committer's inline path

@@ -2,8 +2,11 @@ package olap
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"unsafe"
+
+	"github.com/omendb/omendb/oltp/keycode"
 )
 
 // keyIndex maps the key of each live row of a table to the row's position
@@ -16,11 +19,20 @@ import (
 // themselves live in their segment (Segment.key, one byte arena per
 // segment), and every hit is checked against the stored key. A key whose
 // hash another live key already has goes to the small map more, which
-// lookups consult first while it is not empty. Guarded by the table's
-// mutex.
+// lookups consult first while it is not empty.
+//
+// A key that is one tagged 8-byte value (keycode: an integer, date,
+// timestamp or float primary key — TagValue and the 8-byte payload) goes
+// to ints instead, keyed by its payload: that is the key itself, so a hit
+// needs no check against the segment's arena. An update by such a key
+// (pgbench's accounts) thus touches the map and the old row's delete
+// offset only, not the old segment's key arena (cache misses on a large
+// table). Guarded by the table's mutex.
 type keyIndex struct {
-	m    map[uint64]rowRef
+	ints map[uint64]rowRef // keys that are one tagged 8-byte value, by payload
+	m    map[uint64]rowRef // other keys, by hash
 	more map[string]rowRef // live keys whose hash is taken in m (rare)
+	hint int               // size for whichever of ints and m is made first
 }
 
 var keySeed = maphash.MakeSeed()
@@ -28,12 +40,29 @@ var keySeed = maphash.MakeSeed()
 // keyHash hashes a key (a variable so that tests can force collisions).
 var keyHash = func(key []byte) uint64 { return maphash.Bytes(keySeed, key) }
 
-func newKeyIndex(n int) keyIndex { return keyIndex{m: make(map[uint64]rowRef, n)} }
+// exactKeys enables ints (a variable so that tests can send every key
+// through the hashed maps).
+var exactKeys = true
 
-func (x *keyIndex) len() int { return len(x.m) + len(x.more) }
+// intKey returns the payload of a key that is one tagged 8-byte value.
+func intKey(key []byte) (uint64, bool) {
+	if len(key) == 9 && key[0] == keycode.TagValue && exactKeys {
+		return binary.BigEndian.Uint64(key[1:]), true
+	}
+	return 0, false
+}
+
+// newKeyIndex returns an empty index sized for n keys.
+func newKeyIndex(n int) keyIndex { return keyIndex{hint: n} }
+
+func (x *keyIndex) len() int { return len(x.ints) + len(x.m) + len(x.more) }
 
 // get returns the position of key's live row.
 func (x *keyIndex) get(key []byte) (rowRef, bool) {
+	if k, ok := intKey(key); ok {
+		r, ok := x.ints[k]
+		return r, ok
+	}
 	if len(x.more) > 0 {
 		if r, ok := x.more[string(key)]; ok {
 			return r, true
@@ -48,6 +77,17 @@ func (x *keyIndex) get(key []byte) (rowRef, bool) {
 // put makes r the position of key's live row (r's segment must already
 // hold key at r.i) and returns the position it replaced, if any.
 func (x *keyIndex) put(key []byte, r rowRef) (old rowRef, had bool) {
+	if k, ok := intKey(key); ok {
+		if x.ints == nil {
+			x.ints, x.hint = make(map[uint64]rowRef, x.hint), 0
+		}
+		old, had = x.ints[k]
+		x.ints[k] = r
+		return old, had
+	}
+	if x.m == nil {
+		x.m, x.hint = make(map[uint64]rowRef, x.hint), 0
+	}
 	if len(x.more) > 0 {
 		if old, ok := x.more[string(key)]; ok {
 			x.more[string(key)] = r
@@ -73,6 +113,13 @@ func (x *keyIndex) put(key []byte, r rowRef) (old rowRef, had bool) {
 
 // del removes key and returns the position it had.
 func (x *keyIndex) del(key []byte) (rowRef, bool) {
+	if k, ok := intKey(key); ok {
+		r, ok := x.ints[k]
+		if ok {
+			delete(x.ints, k)
+		}
+		return r, ok
+	}
 	if len(x.more) > 0 {
 		if r, ok := x.more[string(key)]; ok {
 			delete(x.more, string(key))
@@ -90,6 +137,11 @@ func (x *keyIndex) del(key []byte) (rowRef, bool) {
 // each calls fn for every live row's position; fn returns the position to
 // keep (Compact moves rows).
 func (x *keyIndex) each(fn func(r rowRef) rowRef) {
+	for k, r := range x.ints {
+		if nr := fn(r); nr != r {
+			x.ints[k] = nr
+		}
+	}
 	for h, r := range x.m {
 		if nr := fn(r); nr != r {
 			x.m[h] = nr

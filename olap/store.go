@@ -35,7 +35,8 @@ type Store struct {
 	oldest   atomic.Uint64 // oldest snapshot read correctly (seed.go)
 	lastTime atomic.Int64  // unix µs of the last applied record's log time
 	waitMu   sync.Mutex
-	waitCh   chan struct{}
+	waitCh   chan struct{} // closed by the next publish if waited (waitMu)
+	waited   bool          // a reader took waitCh since it was made (waitMu)
 
 	// Full segments are sealed by a goroutine of their own (sealer, running
 	// only while there is work), off the materializer's goroutine; sealWG
@@ -144,6 +145,7 @@ func (s *Store) WaitApplied(ctx context.Context, off log.Offset) error {
 	for {
 		s.waitMu.Lock()
 		ch := s.waitCh
+		s.waited = true
 		s.waitMu.Unlock()
 		if s.applied.Load() >= uint64(off) {
 			return nil
@@ -236,13 +238,17 @@ func (s *Store) apply(e log.Entry) error {
 }
 
 // publish makes off the applied offset and wakes the readers waiting for
-// it. applyMu is held.
+// it. applyMu is held. The channel is replaced only when a reader took it
+// (most records have none): a reader that takes it after this publish's
+// look at waited sees the new offset, stored before.
 func (s *Store) publish(off uint64, at time.Time) {
 	s.applied.Store(off)
 	s.lastTime.Store(at.UnixMicro())
 	s.waitMu.Lock()
-	close(s.waitCh)
-	s.waitCh = make(chan struct{})
+	if s.waited {
+		close(s.waitCh)
+		s.waitCh, s.waited = make(chan struct{}), false
+	}
 	s.waitMu.Unlock()
 }
 
