@@ -103,7 +103,7 @@ func (s *Session) runPointUpdate(ctx context.Context, st *statement, params []ty
 	s.updKey = key
 	// The row as the statement's snapshot (and the transaction's own
 	// writes) has it: exec.targetRows.
-	row, found := v.getInto(t, key, &s.updRow)
+	row, found, inStore := v.getInto(t, key, &s.updRow)
 	if !found {
 		return &result{tag: "UPDATE 0"}, nil
 	}
@@ -139,31 +139,38 @@ func (s *Session) runPointUpdate(ctx context.Context, st *statement, params []ty
 	if err := v.checkNotNull(t, updated); err != nil {
 		return nil, err
 	}
-	v.t.writes.PutAt(t.ID, key, updated, v.lockedInBase(t, key), v.lockedAt(t, key))
+	// A row read from the store at the snapshot is in the base (inBase:
+	// visible at v.snap(), the snapshot getInto read at — it moves only
+	// after a pending read, and getInto already waited for an earlier
+	// one; LockRow's of this key makes PendingBase true anyway), so
+	// lockedInBase is true without looking the key up again.
+	inBase := inStore || v.lockedInBase(t, key)
+	v.t.writes.PutAt(t.ID, key, updated, inBase, v.lockedAt(t, key))
 	v.after(t, key)
 	return &result{tag: "UPDATE 1"}, nil
 }
 
 // getInto is txnView.Get decoding a row of the store into *buf's storage
-// (the point update copies what it keeps).
-func (v *txnView) getInto(t *catalog.Table, key []byte, buf *[]types.Value) ([]types.Value, bool) {
+// (the point update copies what it keeps). inStore: the row was read from
+// the store at v.snap(), not from the transaction's own writes.
+func (v *txnView) getInto(t *catalog.Table, key []byte, buf *[]types.Value) (row []types.Value, found, inStore bool) {
 	tw := v.t.writes.Table(t.ID)
 	if p, ok := tw.Lookup(key); ok {
 		if p.Deleted() {
-			return nil, false
+			return nil, false, false
 		}
-		return fill(t, p.Values()), true
+		return fill(t, p.Values()), true, false
 	}
 	st := v.storeTable(t)
 	if st == nil || (tw != nil && tw.Truncated) {
-		return nil, false
+		return nil, false, false
 	}
 	row, ok := st.GetInto(key, v.snap(), *buf)
 	*buf = row
 	if !ok {
-		return nil, false
+		return nil, false, false
 	}
-	return fill(t, row), true
+	return fill(t, row), true, true
 }
 
 // pointFilter evaluates a point plan's filter on row (nil: no filter).
