@@ -8,8 +8,10 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
+	"runtime/trace"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -56,17 +58,28 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (the OmenDB server is in this process) to this file")
 	inFlight := fs.Int("in-flight", 0, "OmenDB's log appends in flight (Committer.SetMaxInFlight); 0: the committer's default")
 	perCommand := fs.Bool("per-command", false, "print pgbench -r's latency of each command")
+	tracePath := fs.String("trace", "", "write a Go execution trace (runtime/trace) of the first OmenDB run's first --trace-for to this file (go tool trace)")
+	traceFor := fs.Duration("trace-for", 2*time.Second, "length of the --trace window")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	// The profile covers the runs, not pgbench -i's load.
 	var stopProfile func()
+	var stopTrace func()
 	startProfile := func() (err error) {
 		if stopProfile == nil {
 			stopProfile, err = startCPUProfile(*cpuProfile)
 		}
+		if err == nil && *tracePath != "" && stopTrace == nil {
+			stopTrace, err = startTrace(*tracePath, *traceFor)
+		}
 		return err
 	}
+	defer func() {
+		if stopTrace != nil {
+			stopTrace()
+		}
+	}()
 	endProfile := func() {
 		if stopProfile != nil {
 			stopProfile()
@@ -283,4 +296,23 @@ func matchFloat(re *regexp.Regexp, s string) float64 {
 	}
 	f, _ := strconv.ParseFloat(m[1], 64)
 	return f
+}
+
+// startTrace writes a Go execution trace of the next d to path: goroutine
+// wake-ups, system calls and scheduling per transaction, which a CPU
+// profile does not show. stop ends it sooner (idempotent).
+func startTrace(path string, d time.Duration) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "bench pgbench: tracing %s to %s\n", d, path)
+	var once sync.Once
+	stop = func() { once.Do(func() { trace.Stop(); f.Close() }) }
+	time.AfterFunc(d, stop)
+	return stop, nil
 }
