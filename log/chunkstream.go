@@ -70,7 +70,14 @@ func walkRecordBody(r *Record, emit func([]byte) error) error {
 }
 
 // chunkWriter sends a record's body as the chunk messages of one group:
-// every part but the last holds exactly per bytes of it.
+// every part but the last holds exactly per bytes of it. Two parts are in
+// flight at a time: part k+1 is encoded and sent while JetStream stores
+// and syncs part k (send copies the message into the connection's buffer,
+// so one message buffer serves), and part k's acknowledgement is waited
+// for before part k+2 is sent. Each part expects its predecessor's
+// sequence and message id (the pipeline's fencing), so a part stored
+// after a failed one is refused, and a group whose part failed is never
+// completed: readers never deliver it.
 type chunkWriter struct {
 	j     *JetStream
 	ctx   context.Context
@@ -81,6 +88,7 @@ type chunkWriter struct {
 	total int // the body's length
 	n     int // body bytes written so far (sent or in msg)
 	off   Offset
+	prev  *pendingAppend // the part sent last, not yet waited for
 }
 
 // begin starts the message of the next part.
@@ -119,13 +127,46 @@ func (w *chunkWriter) send() error {
 		w.msg[3] = msgFinal
 	}
 	w.msg = finishMessage(w.msg, 0)
-	off, err := w.j.publish(w.ctx, w.msg)
+	if halted := w.j.halted; halted != nil { // the previous part could not be published
+		if err := w.wait(); err != nil {
+			return err
+		}
+		return fmt.Errorf("log: chunk %d of a %d-byte record: %w", w.part, w.total, halted)
+	}
+	p := w.j.send(w.ctx, w.msg, 0, false)
+	if chunkSent != nil {
+		chunkSent(w.j, w.part)
+	}
+	if err := w.wait(); err != nil {
+		return err
+	}
+	w.prev = p
+	w.part++
+	w.begin()
+	return nil
+}
+
+// chunkSent, if set (tests only), is called after each part is sent.
+var chunkSent func(j *JetStream, part uint32)
+
+// wait waits for the part sent last, if any, and records its offset. On a
+// failure it waits for the part behind it too and recovers the writer, as
+// a failed publish does.
+func (w *chunkWriter) wait() error {
+	p := w.prev
+	if p == nil {
+		return nil
+	}
+	w.prev = nil
+	off, err := p.Wait()
+	if err == nil && w.j.halted != nil {
+		err = w.j.halted
+	}
 	if err != nil {
+		w.j.Recover(w.ctx)
 		return fmt.Errorf("log: chunk %d of a %d-byte record: %w", w.part, w.total, err)
 	}
 	w.off = off
-	w.part++
-	w.begin()
 	return nil
 }
 
@@ -150,18 +191,20 @@ func (j *JetStream) appendChunkedRecord(ctx context.Context, r *Record, total in
 		group: j.group, total: total}
 	j.group++
 	w.begin()
-	if err := walkRecordBody(r, w.write); err != nil {
-		return 0, err
-	}
-	if w.n != total {
+	err := walkRecordBody(r, w.write)
+	if err == nil && w.n != total {
 		// Nothing of the last part was sent: the group stays incomplete,
 		// and readers never deliver it.
-		return 0, fmt.Errorf("log: record encoding has %d bytes, its computed size is %d", w.n, total)
+		err = fmt.Errorf("log: record encoding has %d bytes, its computed size is %d", w.n, total)
 	}
-	if w.frag() > 0 {
-		if err := w.send(); err != nil {
-			return 0, err
-		}
+	if err == nil && w.frag() > 0 {
+		err = w.send()
+	}
+	if werr := w.wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return 0, err
 	}
 	return w.off, nil
 }

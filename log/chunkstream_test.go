@@ -2,6 +2,9 @@ package log
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
 	"testing"
@@ -89,5 +92,74 @@ func TestStreamedChunksMatchTheFormat(t *testing.T) {
 		}
 		checkEntry(t, next(t, mustRead(t, j, prev+1)), off, r)
 		prev = off
+	}
+}
+
+// BenchmarkAppendLargeRecord appends a 128 MiB record (a bulk load's
+// transaction) durably, in chunks of the embedded server's max payload:
+// each chunk is one fsync, so the payload sets how many there are.
+func BenchmarkAppendLargeRecord(b *testing.B) {
+	r := sizedRecord(128 << 20)
+	for _, mp := range []int{8 << 20, 32 << 20} {
+		b.Run(fmt.Sprintf("payload=%dMiB", mp>>20), func(b *testing.B) {
+			j := openTest(b, Options{MaxPayload: mp})
+			ctx := context.Background()
+			b.SetBytes(128 << 20)
+			for b.Loop() {
+				if _, err := j.Append(ctx, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// A chunked append that fails midway — here a foreign message lands in
+// the stream while two of its parts are in flight, so the next part's
+// expected sequence is refused — leaves an incomplete group that no
+// reader delivers, not even one waiting at the local tail for the append;
+// the foreign message and the records after it arrive.
+func TestChunkedAppendFailingMidwayIsNeverDelivered(t *testing.T) {
+	j := openTest(t, Options{Unsafe: true, MaxChunk: 64 << 10})
+	a := txnRecord(1, "before")
+	oa := mustAppend(t, j, a)
+	tail := mustRead(t, j, oa+1)
+	foreign := txnRecord(90, "foreign")
+	chunkSent = func(j *JetStream, part uint32) {
+		if part == 2 {
+			if _, err := j.js.Publish(testCtx(t), j.o.Subject, appendRecordMessage(nil, foreign)); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	defer func() { chunkSent = nil }()
+	big := withVals(bigRecord(5, 600<<10)) // ten parts
+	if _, err := j.Append(testCtx(t), big); !errors.Is(err, ErrFenced) {
+		t.Fatalf("append with a foreign message among its parts: %v, want ErrFenced", err)
+	}
+	chunkSent = nil
+	if last, err := j.Last(testCtx(t)); err != nil || last <= oa+3 {
+		t.Fatalf("Last = %d, %v: want the foreign message after the parts stored", last, err)
+	}
+	if _, err := j.Resync(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	after := txnRecord(2, "after")
+	oc := mustAppend(t, j, after)
+	for _, it := range []Iterator{tail, mustRead(t, j, 0)} {
+		var got []*Record
+		for {
+			e := next(t, it)
+			if e.Record == big || len(e.Record.Txns) > 0 && len(e.Record.Txns[0].Ops) > 1 {
+				t.Fatal("a reader delivered the record whose append failed")
+			}
+			got = append(got, e.Record)
+			if e.Offset == oc {
+				break
+			}
+		}
+		if n := len(got); n < 2 || got[n-1].Txns[0].ID != after.Txns[0].ID || got[n-2].Txns[0].ID != foreign.Txns[0].ID {
+			t.Fatalf("%d records delivered; want … the foreign message, then the record after", n)
+		}
 	}
 }

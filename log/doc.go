@@ -29,9 +29,10 @@
 //     last message; offsets strictly increase but need not be dense.
 //   - Records are atomic: a record too large for one message (Options.MaxChunk)
 //     is published as consecutive chunk messages of one group, each
-//     checksummed; readers deliver it only when its final chunk arrives, and
-//     drop the parts of groups that never completed (a writer killed or fenced
-//     mid-append). Last ignores such groups too.
+//     checksummed (two in flight at a time, each expecting its
+//     predecessor, chunkstream.go); readers deliver it only when its final
+//     chunk arrives, and drop the parts of groups that never completed (a
+//     writer killed or fenced mid-append). Last ignores such groups too.
 //   - One writer: every publish carries Nats-Expected-Last-Sequence, so a
 //     second writer on the stream makes one of them fail with ErrFenced,
 //     after which that writer refuses to append until Resync. Any other
@@ -59,7 +60,9 @@
 //     them (an append whose outcome was unknown, a raw message). Every
 //     failed append, and every reader idle for localPoll, re-reads the
 //     stream's last sequence, so no stored message is skipped or waits
-//     longer than that.
+//     longer than that. The stored parts of this process's append still in
+//     flight (a chunked record) are not pulled: the reader waits for the
+//     append's outcome, then takes the record or, if it failed, reads them.
 //   - Trimmed records are never skipped: the stream is dense from
 //     FirstOffset to its last sequence (no deletes; trims are purges at
 //     record boundaries that always keep the last record), and a Read from

@@ -1,6 +1,7 @@
 package log
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -100,5 +101,61 @@ func TestExternalServerHasNoLocalTail(t *testing.T) {
 	checkEntry(t, next(t, it), 2, b)
 	if it.taken.Load() != 0 || it.local != nil {
 		t.Fatal("a reader of an external server took a record at the local tail")
+	}
+}
+
+// A reader waiting at the local tail while this process appends a chunked
+// record does not pull the chunks already stored over NATS (they would
+// compete with the append for the connection and the CPU): it waits for
+// the append's outcome, then takes the record whole. If the append fails,
+// it reads the stream from its position and never delivers the incomplete
+// group.
+func TestLocalTailWaitsForOwnChunkedAppend(t *testing.T) {
+	j := openTest(t, Options{Unsafe: true})
+	mustAppend(t, j, txnRecord(1, "a"))
+	it := mustRead(t, j, 2).(*iterator)
+	const per = 1000
+	for i, succeed := range []bool{true, false} {
+		big := withVals(bigRecord(uint64(10+i), 2500))
+		body := appendRecordBody(nil, big)
+		parts := (len(body) + per - 1) / per
+		group := uint64(1<<40 + i)
+		// Registered as StartAppend registers a chunked append, then all
+		// parts but the last stored; AppendRaw raises the frontier past
+		// them, as a reader's poll of the stream's end would.
+		first := j.lastSeq + 1
+		expect := j.recent.put(Offset(first+uint64(parts-1)), first, big, body)
+		if expect == 0 {
+			t.Fatal("the append was not registered for the local reader")
+		}
+		publishGroup(t, j, group, body, per, parts-1, false)
+		starts := it.starts.Load()
+		expectNothing(t, it, 2*localPoll+100*time.Millisecond)
+		if n := it.starts.Load(); n != starts {
+			t.Fatalf("a reader at the local tail started %d consumers while the chunked append was in flight", n-starts)
+		}
+		if succeed {
+			msg := appendChunkMessage(nil, true, group, uint32(parts-1), uint32(len(body)), body[(parts-1)*per:])
+			off, err := j.AppendRaw(testCtx(t), msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j.recent.settle(expect, off, nil)
+			if e := next(t, it); e.Offset != off || e.Record != big {
+				t.Fatalf("chunked record: offset %d (want %d), taken %v", e.Offset, off, e.Record == big)
+			}
+			if n := it.starts.Load(); n != starts {
+				t.Fatalf("%d consumers started for an acknowledged chunked append, want 0", n-starts)
+			}
+			continue
+		}
+		j.recent.settle(expect, 0, errors.New("append failed"))
+		expectNothing(t, it, 300*time.Millisecond)
+		if it.starts.Load() == starts {
+			t.Fatal("after the failed append the reader did not read the stream")
+		}
+		d := txnRecord(5, "after the failed append")
+		od := mustAppend(t, j, d)
+		checkEntry(t, next(t, it), od, d)
 	}
 }

@@ -97,7 +97,7 @@ func (j *JetStream) StartAppend(ctx context.Context, r *Record) (Pending, error)
 	}
 	if n := msgOverhead + recordBodySize(r); n > j.maxChunk {
 		// Chunked, encoded straight into its chunk messages
-		// (chunkstream.go). Chunks go one at a time, after the appends in
+		// (chunkstream.go). Chunks go two at a time, after the appends in
 		// flight settled (a chunk's failure is classified knowing theirs).
 		if err := j.checkSpace(n); err != nil {
 			return nil, err

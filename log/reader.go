@@ -234,9 +234,13 @@ func (it *iterator) pump(a *assembler, next uint64) {
 				continue
 			}
 			frontier, fails, wake := it.recent.tail()
-			if next > frontier {
-				// Every message known stored is delivered: wait for the
-				// next acknowledged append, a failure, or the poll.
+			if next > frontier || it.recent.inFlight(next) {
+				// Every message known stored is delivered, or next is a
+				// chunk of this process's append in flight (its parts
+				// are stored one by one: pulling them over NATS would
+				// only compete with the append for the connection and
+				// the CPU): wait for the next acknowledged append, a
+				// failure, or the poll.
 				it.stopConsumer()
 				if poll == nil {
 					poll = time.NewTimer(localPoll)

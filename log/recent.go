@@ -40,6 +40,9 @@ import (
 // the reader restarts as soon as the frontier passes its position without
 // such a record. Every failed append wakes the readers, which then re-read
 // the stream's last sequence; an idle one re-reads it every localPoll.
+// Except at the record this writer is appending (inFlight): the frontier
+// passes its stored chunks while the rest are sent, and the reader waits
+// for the append's outcome rather than pull them over NATS.
 type recent struct {
 	mu      sync.Mutex
 	recs    map[Offset]recentRec
@@ -261,6 +264,26 @@ func (c *recent) tail() (frontier, fails uint64, wake <-chan struct{}) {
 		c.wake = make(chan struct{})
 	}
 	return c.frontier, c.fails, c.wake
+}
+
+// inFlight reports whether sequence seq is a message of the chunked record
+// this process is appending (registered, its append not settled yet). Only
+// a chunked record: StartAppend settles it itself before it returns, while
+// a one-message record is settled by whoever waits for its ack (Pending.
+// Wait), which may itself wait on a reader. A local reader meets that
+// record when the append is acknowledged (take), or through its consumer
+// once it failed (settle withdraws it and wakes the readers). A reader that polled the stream's end while a chunked record
+// was being stored would otherwise start a consumer and pull its chunks
+// over NATS, next to the append, only to take the record whole at its end.
+func (c *recent) inFlight(seq uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.order) == 0 {
+		return false
+	}
+	off := c.order[len(c.order)-1] // registered in log order: the newest
+	rr := c.recs[off]
+	return !rr.acked && rr.first < uint64(off) && rr.first <= seq && seq <= uint64(off)
 }
 
 // take returns the acknowledged record this process appended whose first
