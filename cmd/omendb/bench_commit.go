@@ -201,43 +201,54 @@ type diskProbe struct {
 	OverwriteFdatasyncP50Ms float64 `json:"overwrite_fdatasync_p50_ms"`
 }
 
-// probeDisk times 200 appends+fsync and 200 overwrites+fdatasync of 300
-// bytes in a scratch file under dir.
+// probeDisk times 200 appends+fsync of 300 bytes to one scratch file under
+// dir and 200 overwrites+fdatasync of 300 bytes in another, preallocated
+// one, interleaved one by one so that the disk's drift during the probe
+// hits both patterns alike.
 func probeDisk(dir string) (diskProbe, error) {
 	const n, size = 200, 300
-	f, err := os.CreateTemp(dir, "omendb-disk-probe")
+	grow, err := os.CreateTemp(dir, "omendb-disk-probe")
 	if err != nil {
 		return diskProbe{}, fmt.Errorf("disk probe: %w", err)
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	buf := make([]byte, size)
-	var app, over []time.Duration
-	for range n {
-		t0 := time.Now()
-		if _, err := f.Write(buf); err != nil {
-			return diskProbe{}, fmt.Errorf("disk probe: %w", err)
-		}
-		if err := f.Sync(); err != nil {
-			return diskProbe{}, fmt.Errorf("disk probe: %w", err)
-		}
-		app = append(app, time.Since(t0))
+	defer os.Remove(grow.Name())
+	defer grow.Close()
+	over, err := os.CreateTemp(dir, "omendb-disk-probe")
+	if err != nil {
+		return diskProbe{}, fmt.Errorf("disk probe: %w", err)
 	}
+	defer os.Remove(over.Name())
+	defer over.Close()
+	if _, err := over.Write(make([]byte, n*size)); err != nil {
+		return diskProbe{}, fmt.Errorf("disk probe: %w", err)
+	}
+	if err := over.Sync(); err != nil {
+		return diskProbe{}, fmt.Errorf("disk probe: %w", err)
+	}
+	buf := make([]byte, size)
+	var app, ovr []time.Duration
 	for i := range n {
 		t0 := time.Now()
-		if _, err := f.WriteAt(buf, int64(i*size)); err != nil {
+		if _, err := grow.Write(buf); err != nil {
 			return diskProbe{}, fmt.Errorf("disk probe: %w", err)
 		}
-		if err := fdatasync(f); err != nil {
+		if err := grow.Sync(); err != nil {
 			return diskProbe{}, fmt.Errorf("disk probe: %w", err)
 		}
-		over = append(over, time.Since(t0))
+		t1 := time.Now()
+		if _, err := over.WriteAt(buf, int64(i*size)); err != nil {
+			return diskProbe{}, fmt.Errorf("disk probe: %w", err)
+		}
+		if err := fdatasync(over); err != nil {
+			return diskProbe{}, fmt.Errorf("disk probe: %w", err)
+		}
+		app, ovr = append(app, t1.Sub(t0)), append(ovr, time.Since(t1))
 	}
 	pct := func(d []time.Duration, p float64) float64 {
 		slices.Sort(d)
 		return float64(d[int(p*float64(len(d)-1))].Microseconds()) / 1000
 	}
-	return diskProbe{AppendFsyncP50Ms: pct(app, 0.5), AppendFsyncP99Ms: pct(app, 0.99), OverwriteFdatasyncP50Ms: pct(over, 0.5)}, nil
+	return diskProbe{AppendFsyncP50Ms: pct(app, 0.5), AppendFsyncP99Ms: pct(app, 0.99), OverwriteFdatasyncP50Ms: pct(ovr, 0.5)}, nil
 }
 
 // startExecTrace starts a Go execution trace into path; the returned func
