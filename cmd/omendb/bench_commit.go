@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	rtrace "runtime/trace"
 	"slices"
 	"sort"
 	"strconv"
@@ -150,7 +149,10 @@ func runBenchCommit(ctx context.Context, args []string) error {
 					cpu0 = processCPU()
 				}
 				if isOmen && *traceOut != "" {
-					stopTrace = startExecTrace(*traceOut)
+					var err error
+					if stopTrace, err = startExecTrace(*traceOut); err != nil {
+						fmt.Fprintf(os.Stderr, "bench commit: %v\n", err) // diagnostic only
+					}
 					*traceOut = ""
 				}
 			})
@@ -249,22 +251,6 @@ func probeDisk(dir string) (diskProbe, error) {
 		return float64(d[int(p*float64(len(d)-1))].Microseconds()) / 1000
 	}
 	return diskProbe{AppendFsyncP50Ms: pct(app, 0.5), AppendFsyncP99Ms: pct(app, 0.99), OverwriteFdatasyncP50Ms: pct(ovr, 0.5)}, nil
-}
-
-// startExecTrace starts a Go execution trace into path; the returned func
-// stops it. A trace that cannot start is reported, not fatal.
-func startExecTrace(path string) (stop func()) {
-	f, err := os.Create(path)
-	if err == nil {
-		if err = rtrace.Start(f); err != nil {
-			f.Close()
-		}
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "bench commit: execution trace: %v\n", err)
-		return func() {}
-	}
-	return func() { rtrace.Stop(); f.Close() }
 }
 
 // processCPU returns the CPU time this process used so far.

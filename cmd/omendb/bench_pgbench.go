@@ -8,10 +8,8 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
-	"runtime/trace"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -298,21 +296,13 @@ func matchFloat(re *regexp.Regexp, s string) float64 {
 	return f
 }
 
-// startTrace writes a Go execution trace of the next d to path: goroutine
-// wake-ups, system calls and scheduling per transaction, which a CPU
-// profile does not show. stop ends it sooner (idempotent).
+// startTrace writes a Go execution trace of the next d to path (stop ends
+// it sooner).
 func startTrace(path string, d time.Duration) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("trace: %w", err)
-	}
-	if err := trace.Start(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("trace: %w", err)
+	if stop, err = startExecTrace(path); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "bench pgbench: tracing %s to %s\n", d, path)
-	var once sync.Once
-	stop = func() { once.Do(func() { trace.Stop(); f.Close() }) }
 	time.AfterFunc(d, stop)
 	return stop, nil
 }
