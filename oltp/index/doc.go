@@ -36,7 +36,11 @@
 // Every MinBuffer (4096) appended keys the writer fits chunk models to the
 // tail and publishes a run that shares the arrays; when the arrays are full
 // it publishes a copy with 25% more room (amortised O(1) per append).
-// Lookups beyond the modelled keys binary-search the short tail.
+// Lookups beyond the modelled keys binary-search the short tail. A caller
+// that knows its key sorts after every key the index ever held (the row
+// store tracks its table's largest key) calls Append (interface Appender),
+// which takes the same path without the searches of the buffers and the
+// base that Put starts with.
 //
 // A merge starts when the active buffer (or the count of entries deleted in
 // place) reaches max(4096, n/16): amortised, each insert pays for copying 16

@@ -33,6 +33,14 @@ type Index interface {
 	Stats() Stats
 }
 
+// Appender is implemented by indexes with a cheaper Put for ascending
+// inserts. Append(key, handle) is Put(key, handle) for a key that sorts
+// after every key the index has ever held (the caller knows it is absent
+// and never deleted); the caller guarantees that, the index does not check.
+type Appender interface {
+	Append(key []byte, handle uint64)
+}
+
 // Stats is what an index reports about itself (omendb_index_stats()).
 type Stats struct {
 	Kind          string  // "learned" or "btree"

@@ -180,6 +180,10 @@ func TestModel(t *testing.T) {
 				ix := impl.new()
 				ref := &model{m: map[string]uint64{}}
 				var used [][]byte
+				// maxEver is the largest key ever put: a Put of a key beyond
+				// it goes through Appender.Append when the index has one.
+				var maxEver []byte
+				appends := 0
 				pick := func(i int) []byte {
 					if len(used) > 0 && r.IntN(2) == 0 {
 						return used[r.IntN(len(used))]
@@ -200,6 +204,9 @@ func TestModel(t *testing.T) {
 						ks[i], hs[i] = []byte(k), ref.m[k]
 					}
 					ix.(Loader).Load(ks, hs)
+					if len(ks) > 0 {
+						maxEver = ks[len(ks)-1]
+					}
 				}
 				for i := 0; i < ops; i++ {
 					k := pick(i)
@@ -210,7 +217,16 @@ func TestModel(t *testing.T) {
 					switch op := r.IntN(100); {
 					case op < 45:
 						h := uint64(i)<<8 | uint64(r.IntN(256))
-						ix.Put(k, h)
+						beyond := maxEver == nil || bytes.Compare(k, maxEver) > 0
+						if a, ok := ix.(Appender); ok && beyond {
+							a.Append(k, h)
+							appends++
+						} else {
+							ix.Put(k, h)
+						}
+						if beyond {
+							maxEver = k
+						}
 						ref.put(string(k), h)
 					case op < 65:
 						if got, want := ix.Delete(k), ref.del(string(k)); got != want {
@@ -254,6 +270,9 @@ func TestModel(t *testing.T) {
 					}
 				}
 				flush(ix)
+				if _, ok := ix.(Appender); ok && dist == "sequential" && appends == 0 {
+					t.Fatalf("seed %d: no Put of ascending keys went through Append", seed)
+				}
 				if ix.Len() != len(ref.keys) {
 					t.Fatalf("seed %d: Len = %d, want %d", seed, ix.Len(), len(ref.keys))
 				}

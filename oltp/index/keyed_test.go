@@ -76,6 +76,8 @@ func (k *keyedLearned) Get(key []byte) (uint64, bool) {
 
 func (k *keyedLearned) Put(key []byte, h uint64) { k.Learned.Put(key, k.tab.add(key, h)) }
 
+func (k *keyedLearned) Append(key []byte, h uint64) { k.Learned.Append(key, k.tab.add(key, h)) }
+
 func (k *keyedLearned) Scan(from []byte, desc bool, fn func(key []byte, handle uint64) bool) {
 	k.Learned.Scan(from, desc, func(key []byte, id uint64) bool { return fn(key, k.tab.get(id).h) })
 }

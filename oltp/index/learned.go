@@ -173,6 +173,25 @@ func (l *Learned) Put(key []byte, handle uint64) {
 	l.maybeMerge(st, merging)
 }
 
+// Append implements Appender: Put for a key that sorts after every key
+// the index ever held, without the searches of the buffers and the base
+// that Put starts with. It takes the same path Put takes for such a key:
+// appended in place to the base when no merge runs, else buffered.
+func (l *Learned) Append(key []byte, handle uint64) {
+	if handle == deadHandle {
+		panic("index: handle math.MaxUint64 is reserved")
+	}
+	merging := l.merging.Load()
+	st := l.st.Load()
+	if !merging && l.tryAppend(st, key, handle, st.base.size()) {
+		l.count.Add(1)
+		return
+	}
+	st.active.set(key, handle, false)
+	l.count.Add(1)
+	l.maybeMerge(st, merging)
+}
+
 // reviveInBase puts a key-source base key back in place when its delete
 // left a tombstone in the active buffer: it stores the new handle in the
 // base, then removes the tombstone (a concurrent reader sees the key absent
