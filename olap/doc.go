@@ -5,7 +5,11 @@
 // encoding; expressions over them run row by row), numerics as Int64
 // coefficients with one exponent) with a zone map (min, max, null count) per
 // column, plus one open segment of decoded rows that is sealed once it holds
-// DefaultSegmentRows rows.
+// DefaultSegmentRows rows. Rows a record carries encoded only (a COPY's, or
+// any record read back from the log) are decoded with types.RowSlab: their
+// strings alias the record's immutable row bytes and their values come from
+// shared blocks, so an open row costs no allocation of its own; what a
+// sealed segment keeps as values (zone maps, boxed columns) is copied.
 //
 // Visibility: every row carries the offset that inserted it and the offset
 // that ended it (update, delete, truncate; 0 while live). A scan at snapshot

@@ -209,11 +209,13 @@ func (v colVals) at(i int) types.Value {
 	return colValue(v.def, v.rows[i], v.c)
 }
 
-// slice returns the values as a slice of their own.
+// slice returns the values as a slice of their own, with strings and
+// numerics of their own too (a sealed column outlives the open rows, whose
+// values may alias their records' bytes).
 func (v colVals) slice() []types.Value {
 	out := make([]types.Value, len(v.rows))
 	for i := range out {
-		out[i] = v.at(i)
+		out[i] = ownValue(v.at(i))
 	}
 	return out
 }
@@ -443,6 +445,20 @@ func (c *Column) zone(vals colVals, ordered bool) {
 			c.Zone.Max = v
 		}
 	}
+	// The open segment's values may alias their records' row bytes and
+	// share numeric blocks (Table.applyRow); the zone map outlives them.
+	c.Zone.Min, c.Zone.Max = ownValue(c.Zone.Min), ownValue(c.Zone.Max)
+}
+
+// ownValue returns v with a string and numeric of its own.
+func ownValue(v types.Value) types.Value {
+	if v.S != "" {
+		v.S = strings.Clone(v.S)
+	}
+	if v.N != nil {
+		v.N = new(apd.Decimal).Set(v.N)
+	}
+	return v
 }
 
 // Row returns row i as values of def's columns (at query time: columns the

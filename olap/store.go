@@ -87,6 +87,10 @@ type Table struct {
 	retired []*Segment
 
 	live atomic.Int64
+	// slab decodes the rows of records that carry them encoded only
+	// (applyRow: a COPY's rows, records read back from the log). Under
+	// Store.applyMu.
+	slab types.RowSlab
 	// spare is the next open segment, allocated ahead by a goroutine of
 	// its own (openSeg) so that switching segments costs the apply path
 	// no allocation.
@@ -386,8 +390,16 @@ func (t *Table) applyRow(s *Store, off uint64, op *log.Op) error {
 	}
 	row := op.Vals // fed by the committer: already decoded
 	if row == nil {
+		// A record's row bytes are never modified once applied (the
+		// committer's encode blocks, a COPY's parse blocks, a log
+		// message's buffer: package oltp's row memory), so the values may
+		// alias them, as the row store's own readers' do: no copy of each
+		// string, and values and numerics cut from shared blocks rather
+		// than allocated row by row. The open segment keeps them until it
+		// is sealed; sealing copies them into Arrow buffers, and zone maps
+		// keep copies of their own (Column.zone).
 		var err error
-		if row, err = types.DecodeRow(op.Row, nil); err != nil {
+		if row, err = t.slab.Decode(op.Row); err != nil {
 			return err
 		}
 	}

@@ -108,6 +108,10 @@
 // scratch row under applyMu. Apply takes versions, chains and key copies
 // from per-table blocks of 1,024 (applySlab, store.go) rather than three
 // allocations per row; a block lives while any of its versions is kept.
+// A key beyond the largest one in the table's primary index (tracked per
+// table; keys are never removed from it) is inserted without a lookup, by
+// the index's Append when it has one: a bulk insert in key order pays for
+// the append only.
 //
 // Goroutines: Committer.run (validate + append, in arrival order) and
 // Committer.acks (apply + answer, in offset order); SetTrace times each

@@ -1,6 +1,7 @@
 package oltp
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -142,6 +143,29 @@ type Table struct {
 	// slab hands out the versions, chains and key bytes put stores (applyMu
 	// is held): one allocation per applySlab rows instead of three per row.
 	slab applySlab
+	// pkMax is the largest key in pk when pkMaxKnown (applyMu is held; keys
+	// are never removed from pk, so it only grows while pk is the same
+	// index). put skips the index lookup for a key beyond it: a bulk
+	// insert in key order (a COPY of a table loaded by key, rows of a
+	// table without a primary key, whose row ids ascend) pays for the
+	// index's append, not a failed search first. Any code that replaces
+	// pk clears pkMaxKnown; put recomputes it (one descending scan step).
+	pkMax      []byte
+	pkMaxKnown bool
+}
+
+// keyIsNew reports whether key is beyond every key in t.pk (so absent),
+// finding the largest key first if it is not known. applyMu is held.
+func (t *Table) keyIsNew(key []byte) bool {
+	if !t.pkMaxKnown {
+		t.pkMax = nil
+		t.pk.Scan(nil, true, func(k []byte, _ uint64) bool {
+			t.pkMax = k
+			return false
+		})
+		t.pkMaxKnown = true
+	}
+	return t.pkMax == nil || bytes.Compare(key, t.pkMax) > 0
 }
 
 // applySlab allocates versions, chains and key copies for Table.put in
@@ -571,7 +595,7 @@ func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
 	if dup != nil {
 		return dup
 	}
-	t.pk = idx
+	t.pk, t.pkMaxKnown = idx, false
 	return nil
 }
 
@@ -623,17 +647,28 @@ func (t *Table) put(off uint64, key []byte, row []byte, vals []types.Value) {
 	v := t.slab.version()
 	v.Begin, v.row = off, row
 	v.end.Store(Live)
-	h, ok := t.pk.Get(key)
+	var h uint64
 	var c *chain
-	if ok {
-		c = t.rows.get(h)
+	beyond := t.keyIsNew(key)
+	if !beyond {
+		var ok bool
+		if h, ok = t.pk.Get(key); ok {
+			c = t.rows.get(h)
+		}
 	}
 	if c == nil {
 		c = t.slab.chain()
 		c.key = t.slab.key(key)
 		c.head.Store(v)
 		h = t.rows.add(c)
-		t.pk.Put(c.key, h)
+		if a, ok := t.pk.(index.Appender); ok && beyond {
+			a.Append(c.key, h)
+		} else {
+			t.pk.Put(c.key, h)
+		}
+		if beyond {
+			t.pkMax = c.key // immutable: the chain keeps it
+		}
 		t.count.Add(1)
 	} else {
 		old := c.head.Load()
