@@ -694,6 +694,7 @@ func (s *Store) newLoadedTable(def *catalog.Table) (*Table, error) {
 // secondary indexes of a table loaded from a checkpoint.
 func (t *Table) finishLoad(keys [][]byte, hs []uint64) {
 	bulkLoad(t.pk, keys, hs)
+	t.findLargestKey() // writers may skip lookups beyond it at once
 	t.count.Store(int64(len(keys)))
 	def := t.def.Load()
 	for _, si := range *t.sec.Load() {

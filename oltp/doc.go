@@ -111,7 +111,9 @@
 // A key beyond the largest one in the table's primary index (tracked per
 // table; keys are never removed from it) is inserted without a lookup, by
 // the index's Append when it has one: a bulk insert in key order pays for
-// the append only.
+// the append only. Writers use the same bound (Table.BeyondLargestKey, and
+// TableWrites.AfterLargest for the transaction's own writes) to skip the
+// duplicate-key lookups of such a key.
 //
 // Goroutines: Committer.run (validate + append, in arrival order) and
 // Committer.acks (apply + answer, in offset order); SetTrace times each

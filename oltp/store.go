@@ -143,29 +143,52 @@ type Table struct {
 	// slab hands out the versions, chains and key bytes put stores (applyMu
 	// is held): one allocation per applySlab rows instead of three per row.
 	slab applySlab
-	// pkMax is the largest key in pk when pkMaxKnown (applyMu is held; keys
-	// are never removed from pk, so it only grows while pk is the same
-	// index). put skips the index lookup for a key beyond it: a bulk
-	// insert in key order (a COPY of a table loaded by key, rows of a
-	// table without a primary key, whose row ids ascend) pays for the
-	// index's append, not a failed search first. Any code that replaces
-	// pk clears pkMaxKnown; put recomputes it (one descending scan step).
-	pkMax      []byte
-	pkMaxKnown bool
+	// pkMax is the chain of the largest key in pk (nil: pk is empty) when
+	// pkMaxKnown. Keys are never removed from pk, so it only grows while
+	// pk is the same index; put (applyMu held) advances it, and code that
+	// replaces pk clears pkMaxKnown first (put finds the largest key again:
+	// one descending scan step). A key beyond it is in no snapshot: put
+	// inserts it without a lookup, and writers skip their duplicate checks
+	// (BeyondLargestKey). A bulk insert in key order — a COPY of a table
+	// loaded by key, rows of a table without a primary key, whose row ids
+	// ascend — pays for the index's append, not failed searches.
+	pkMax      atomic.Pointer[chain]
+	pkMaxKnown atomic.Bool
 }
 
 // keyIsNew reports whether key is beyond every key in t.pk (so absent),
 // finding the largest key first if it is not known. applyMu is held.
 func (t *Table) keyIsNew(key []byte) bool {
-	if !t.pkMaxKnown {
-		t.pkMax = nil
-		t.pk.Scan(nil, true, func(k []byte, _ uint64) bool {
-			t.pkMax = k
-			return false
-		})
-		t.pkMaxKnown = true
+	if !t.pkMaxKnown.Load() {
+		t.findLargestKey()
 	}
-	return t.pkMax == nil || bytes.Compare(key, t.pkMax) > 0
+	m := t.pkMax.Load()
+	return m == nil || bytes.Compare(key, m.key) > 0
+}
+
+// findLargestKey sets pkMax from pk (applyMu is held, or the table is not
+// published yet).
+func (t *Table) findLargestKey() {
+	var last *chain
+	t.pk.Scan(nil, true, func(_ []byte, h uint64) bool {
+		last = t.rows.get(h)
+		return false
+	})
+	t.pkMax.Store(last)
+	t.pkMaxKnown.Store(true)
+}
+
+// BeyondLargestKey reports whether key sorts after every key the table
+// ever stored, so that no snapshot holds it (for a writer's duplicate
+// check; false when that is not known). Safe for concurrent use: a record
+// applied at or below a reader's snapshot advanced the largest key before
+// the snapshot became readable.
+func (t *Table) BeyondLargestKey(key []byte) bool {
+	if !t.pkMaxKnown.Load() {
+		return false
+	}
+	m := t.pkMax.Load()
+	return m == nil || bytes.Compare(key, m.key) > 0
 }
 
 // applySlab allocates versions, chains and key copies for Table.put in
@@ -492,6 +515,7 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 		if t.pk, err = s.newPKIndex(t, pkMethod); err != nil {
 			return err
 		}
+		t.pkMaxKnown.Store(true) // empty: every key is beyond
 		var secs []secIndex
 		for i, ix := range ch.Table.Indexes {
 			if i == ch.Table.PrimaryKey {
@@ -595,7 +619,8 @@ func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
 	if dup != nil {
 		return dup
 	}
-	t.pk, t.pkMaxKnown = idx, false
+	t.pkMaxKnown.Store(false)
+	t.pk = idx
 	return nil
 }
 
@@ -667,7 +692,7 @@ func (t *Table) put(off uint64, key []byte, row []byte, vals []types.Value) {
 			t.pk.Put(c.key, h)
 		}
 		if beyond {
-			t.pkMax = c.key // immutable: the chain keeps it
+			t.pkMax.Store(c)
 		}
 		t.count.Add(1)
 	} else {

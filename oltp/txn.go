@@ -1,6 +1,7 @@
 package oltp
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"unsafe"
@@ -79,6 +80,24 @@ type TableWrites struct {
 	rows      map[string]*PendingRow
 	order     []*PendingRow // the rows of rows, in first-write order (commit walks this, not the map)
 	slab      []PendingRow  // PendingRows are allocated from here: 2, 4, … then slabSize at a time
+	// maxKey is the largest key in rows (nil: none): a key beyond it is not
+	// looked up in the map (a bulk insert in key order: AfterLargest).
+	maxKey []byte
+}
+
+// AfterLargest reports whether key sorts after every key the transaction
+// wrote to the table (so it holds no write of it).
+func (tw *TableWrites) AfterLargest(key []byte) bool {
+	return tw == nil || tw.maxKey == nil || bytes.Compare(key, tw.maxKey) > 0
+}
+
+// add records p, a write of a key not in rows, under k.
+func (tw *TableWrites) add(k string, p *PendingRow) {
+	tw.rows[k] = p
+	tw.order = append(tw.order, p)
+	if tw.AfterLargest(p.Key) {
+		tw.maxKey = p.Key
+	}
 }
 
 const slabSize = 256
@@ -241,7 +260,7 @@ func (w *Writes) PutEncoded(id uint32, key []byte, row []types.Value, enc []byte
 
 func (w *Writes) put(id uint32, key []byte, row []types.Value, inBase bool) *PendingRow {
 	tw := w.table(id)
-	if p, ok := tw.rows[string(key)]; ok {
+	if p, ok := tw.lookupUnlessAfter(key); ok {
 		if w.journal {
 			kind := log.OpInsert
 			if !p.Deleted() {
@@ -262,8 +281,7 @@ func (w *Writes) put(id uint32, key []byte, row []types.Value, inBase bool) *Pen
 		}
 		w.record(kind, id, kb, row)
 	}
-	tw.rows[k] = p
-	tw.order = append(tw.order, p)
+	tw.add(k, p)
 	w.n++
 	return p
 }
@@ -311,8 +329,7 @@ func (w *Writes) Delete(id uint32, key []byte, inBase bool) {
 	if w.journal && p.InBase {
 		w.record(log.OpDelete, id, kb, nil)
 	}
-	tw.rows[k] = p
-	tw.order = append(tw.order, p)
+	tw.add(k, p)
 	w.n++
 }
 
@@ -326,6 +343,7 @@ func (w *Writes) Truncate(id uint32) {
 	tw.Truncated = true
 	tw.rows = map[string]*PendingRow{}
 	tw.order = nil
+	tw.maxKey = nil
 }
 
 // UseSequence records that the transaction drew v from sequence id, so the
@@ -342,6 +360,15 @@ func (w *Writes) UseSequence(id uint32, v int64) {
 // Lookup returns the transaction's pending state of key in table id.
 func (tw *TableWrites) Lookup(key []byte) (*PendingRow, bool) {
 	if tw == nil {
+		return nil, false
+	}
+	return tw.lookupUnlessAfter(key)
+}
+
+// lookupUnlessAfter is the map lookup of key, skipped for a key beyond
+// every key in it.
+func (tw *TableWrites) lookupUnlessAfter(key []byte) (*PendingRow, bool) {
+	if tw.AfterLargest(key) {
 		return nil, false
 	}
 	p, ok := tw.rows[string(key)]
@@ -373,7 +400,7 @@ type Savepoint struct {
 func (w *Writes) Save() *Savepoint {
 	sp := &Savepoint{ddl: len(w.ddl), tables: map[uint32]*TableWrites{}, n: w.n}
 	for id, tw := range w.tables {
-		c := &TableWrites{Truncated: tw.Truncated, rows: make(map[string]*PendingRow, len(tw.rows)), order: make([]*PendingRow, len(tw.order))}
+		c := &TableWrites{Truncated: tw.Truncated, rows: make(map[string]*PendingRow, len(tw.rows)), order: make([]*PendingRow, len(tw.order)), maxKey: tw.maxKey}
 		cps := make([]PendingRow, len(tw.order))
 		for i, p := range tw.order { // every row of the map is in order once
 			cps[i] = *p

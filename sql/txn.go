@@ -352,17 +352,35 @@ func (v *txnView) insertEncoded(t *catalog.Table, row []types.Value, enc []byte)
 	if err := v.checkNotNull(t, row); err != nil {
 		return nil, err
 	}
-	if err := v.checkUnique(t, row, nil); err != nil {
-		return nil, err
+	// A primary key beyond every key the table ever stored and every key
+	// this transaction wrote to it is new: no lookup in either (a bulk
+	// insert in key order). Its columns are NOT NULL, checked above.
+	var key []byte
+	beyond := false
+	if pk := t.PK(); pk != nil {
+		key = oltp.EncodeKey(t, pk, row)
+		st := v.storeTable(t)
+		beyond = v.t.writes.Table(t.ID).AfterLargest(key) && (st == nil || st.BeyondLargestKey(key))
 	}
-	key, err := v.primaryKey(t, row)
-	if err != nil {
-		return nil, err
+	for i := range t.Indexes {
+		ix := &t.Indexes[i]
+		if !ix.Unique && !ix.Primary || ix.Primary && beyond {
+			continue
+		}
+		if _, _, found := v.conflict(t, ix, row, nil); found {
+			return nil, uniqueViolation(t, ix, row, v.s)
+		}
+	}
+	if key == nil {
+		var err error
+		if key, err = v.primaryKey(t, row); err != nil {
+			return nil, err
+		}
 	}
 	// A table without a primary key gets a new row id: never in the base
 	// (and not looked up, which would wait for a batch the transaction
 	// read from: snap).
-	inBase := t.PK() != nil && v.inBase(t, key)
+	inBase := t.PK() != nil && !beyond && v.inBase(t, key)
 	if enc != nil {
 		v.t.writes.PutEncoded(t.ID, key, row, enc, inBase)
 	} else {
