@@ -127,13 +127,21 @@ func (w *chunkWriter) send() error {
 		w.msg[3] = msgFinal
 	}
 	w.msg = finishMessage(w.msg, 0)
+	msg := w.msg
+	if !w.j.o.NoChunkCompression {
+		// j.zmsg is the writer's: the connection copies the message at
+		// send, so one buffer serves every part.
+		if z, ok := compressChunkMessage(w.j.zmsg[:0], w.msg); ok {
+			w.j.zmsg, msg = z, z
+		}
+	}
 	if halted := w.j.halted; halted != nil { // the previous part could not be published
 		if err := w.wait(); err != nil {
 			return err
 		}
 		return fmt.Errorf("log: chunk %d of a %d-byte record: %w", w.part, w.total, halted)
 	}
-	p := w.j.send(w.ctx, w.msg, 0, false)
+	p := w.j.send(w.ctx, msg, 0, false)
 	if chunkSent != nil {
 		chunkSent(w.j, w.part)
 	}

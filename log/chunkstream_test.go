@@ -56,42 +56,57 @@ func TestWalkRecordBodyIsAppendRecordBody(t *testing.T) {
 // it reads back whole — including a body that ends exactly at a part's
 // end.
 func TestStreamedChunksMatchTheFormat(t *testing.T) {
-	const maxChunk = 64 << 10
-	j := openTest(t, Options{Unsafe: true, MaxChunk: maxChunk})
-	per := maxChunk - msgOverhead - chunkHeaderLen
-	exact := sizedRecord(10 * per)
-	for recordBodySize(exact)%per != 0 { // twice at most: the row's length varint may grow
-		op := &exact.Txns[0].Ops[0]
-		op.Row = append(op.Row, make([]byte, per-recordBodySize(exact)%per)...)
-	}
-	prev := Offset(0)
-	for i, r := range []*Record{mixedRecord(3, 500), exact} {
-		off := mustAppend(t, j, r)
-		body := appendRecordBody(nil, r)
-		parts := (len(body) + per - 1) / per
-		if int(off-prev) != parts {
-			t.Fatalf("record %d: %d messages, want %d", i, off-prev, parts)
-		}
-		for p := 0; p < parts; p++ {
-			m, err := j.getMsg(testCtx(t), uint64(prev)+1+uint64(p))
-			if err != nil {
-				t.Fatal(err)
+	for _, plain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NoChunkCompression=%v", plain), func(t *testing.T) {
+			const maxChunk = 64 << 10
+			j := openTest(t, Options{Unsafe: true, MaxChunk: maxChunk, NoChunkCompression: plain})
+			per := maxChunk - msgOverhead - chunkHeaderLen
+			exact := sizedRecord(10 * per)
+			for recordBodySize(exact)%per != 0 { // twice at most: the row's length varint may grow
+				op := &exact.Txns[0].Ops[0]
+				op.Row = append(op.Row, make([]byte, per-recordBodySize(exact)%per)...)
 			}
-			frag := body[p*per : min((p+1)*per, len(body))]
-			want := appendChunkMessage(nil, p == parts-1, 0, uint32(p), uint32(len(body)), frag)
-			got, err := decodeMessage(m.Data, off)
-			if err != nil {
-				t.Fatal(err)
+			prev := Offset(0)
+			compressed := 0
+			for i, r := range []*Record{mixedRecord(3, 500), exact} {
+				off := mustAppend(t, j, r)
+				body := appendRecordBody(nil, r)
+				parts := (len(body) + per - 1) / per
+				if int(off-prev) != parts {
+					t.Fatalf("record %d: %d messages, want %d", i, off-prev, parts)
+				}
+				for p := 0; p < parts; p++ {
+					m, err := j.getMsg(testCtx(t), uint64(prev)+1+uint64(p))
+					if err != nil {
+						t.Fatal(err)
+					}
+					frag := body[p*per : min((p+1)*per, len(body))]
+					want := appendChunkMessage(nil, p == parts-1, 0, uint32(p), uint32(len(body)), frag)
+					got, err := decodeMessage(m.Data, off)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got.s2 {
+						compressed++
+					}
+					gotFrag, err := got.appendFragment(nil, off)
+					if err != nil {
+						t.Fatal(err)
+					}
+					// The group id is the writer's counter: compare everything else.
+					w, _ := decodeMessage(want, off)
+					if got.kind != w.kind || got.part != w.part || got.total != w.total || got.flen != len(frag) || !bytes.Equal(gotFrag, w.body) {
+						t.Fatalf("record %d part %d: kind %d part %d total %d, %d bytes; want kind %d part %d total %d, %d bytes",
+							i, p, got.kind, got.part, got.total, len(gotFrag), w.kind, w.part, w.total, len(w.body))
+					}
+				}
+				checkEntry(t, next(t, mustRead(t, j, prev+1)), off, r)
+				prev = off
 			}
-			// The group id is the writer's counter: compare everything else.
-			w, _ := decodeMessage(want, off)
-			if got.kind != w.kind || got.part != w.part || got.total != w.total || !bytes.Equal(got.body, w.body) {
-				t.Fatalf("record %d part %d: kind %d part %d total %d, %d bytes; want kind %d part %d total %d, %d bytes",
-					i, p, got.kind, got.part, got.total, len(got.body), w.kind, w.part, w.total, len(w.body))
+			if plain && compressed > 0 || !plain && compressed == 0 {
+				t.Fatalf("%d parts compressed with NoChunkCompression %v", compressed, plain)
 			}
-		}
-		checkEntry(t, next(t, mustRead(t, j, prev+1)), off, r)
-		prev = off
+		})
 	}
 }
 

@@ -33,6 +33,8 @@
 //     predecessor, chunkstream.go); readers deliver it only when its final
 //     chunk arrives, and drop the parts of groups that never completed (a
 //     writer killed or fenced mid-append). Last ignores such groups too.
+//     Each part's fragment is compressed with S2 when that saves an eighth
+//     of it (docs/format.md, flagS2; Options.NoChunkCompression).
 //   - One writer: every publish carries Nats-Expected-Last-Sequence, so a
 //     second writer on the stream makes one of them fail with ErrFenced,
 //     after which that writer refuses to append until Resync. Any other

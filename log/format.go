@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/klauspost/compress/s2"
 	"hash/crc32"
 	"math"
 	"slices"
@@ -23,7 +24,7 @@ const FormatVersion = 1
 //	[0:2]   magic 'O' 'L'
 //	[2]     format version
 //	[3]     kind (msgRecord, msgChunk, msgFinal)
-//	[4:6]   flags, uint16; version 1 defines none
+//	[4:6]   flags, uint16; version 1 defines flagS2 (chunks only)
 //	[6:10]  body length N, uint32
 //	[10:10+N] body
 //	[10+N:14+N] CRC-32C (Castagnoli) of bytes [0:10+N]
@@ -47,6 +48,14 @@ const (
 	msgRecord = 1 // body is a whole record
 	msgChunk  = 2 // body is a chunk header and a fragment; more parts follow
 	msgFinal  = 3 // like msgChunk, and this is the record's last part
+)
+
+// Message flags (bytes 4–5).
+const (
+	// flagS2: the chunk's fragment is compressed, one S2 block
+	// (github.com/klauspost/compress/s2, block format); its decompressed
+	// bytes are the fragment. Kinds msgChunk and msgFinal only.
+	flagS2 = 1 << 0
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -174,13 +183,49 @@ func appendChunkMessage(dst []byte, final bool, group uint64, part, total uint32
 	return finishMessage(dst, start)
 }
 
+// compressChunkMessage appends to dst the chunk message msg (as
+// appendChunkMessage makes it) with its fragment compressed (flagS2), and
+// reports whether it did: only when that saves at least an eighth of the
+// fragment. dst should have room for msgOverhead + chunkHeaderLen +
+// s2.MaxEncodedLen(fragment) bytes, or it grows.
+func compressChunkMessage(dst, msg []byte) ([]byte, bool) {
+	head := headerLen + chunkHeaderLen
+	frag := msg[head : len(msg)-trailerLen]
+	start := len(dst)
+	dst = append(dst, msg[:head]...)
+	binary.LittleEndian.PutUint16(dst[start+4:], flagS2)
+	dst = slices.Grow(dst, s2.MaxEncodedLen(len(frag))+trailerLen)
+	enc := s2.Encode(dst[len(dst):cap(dst)], frag)
+	if len(enc) > len(frag)-len(frag)/8 {
+		return dst[:start], false
+	}
+	dst = dst[:len(dst)+len(enc)]
+	return finishMessage(dst, start), true
+}
+
 // message is a decoded envelope. body aliases the input.
 type message struct {
 	kind  byte
-	body  []byte // kind msgRecord: record body; chunks: the fragment
+	body  []byte // kind msgRecord: record body; chunks: the fragment, compressed if s2
 	group uint64 // chunks only
 	part  uint32
 	total uint32
+	s2    bool // body is an S2 block of the fragment (flagS2)
+	flen  int  // chunks: the fragment's length (decompressed)
+}
+
+// appendFragment appends the chunk's fragment (decompressed) to dst. off
+// names the message in errors.
+func (m *message) appendFragment(dst []byte, off Offset) ([]byte, error) {
+	if !m.s2 {
+		return append(dst, m.body...), nil
+	}
+	dst = slices.Grow(dst, m.flen)
+	out, err := s2.Decode(dst[len(dst):len(dst)+m.flen], m.body)
+	if err != nil || len(out) != m.flen {
+		return dst, corruptf(off, "compressed chunk fragment does not decode: %v", err)
+	}
+	return dst[:len(dst)+m.flen], nil
 }
 
 // decodeMessage checks and splits one stored message. off is its stream
@@ -200,13 +245,18 @@ func decodeMessage(b []byte, off Offset) (message, error) {
 	if b[2] != FormatVersion {
 		return m, unknownf(off, "format version %d (this build reads %d)", b[2], FormatVersion)
 	}
-	if fl := binary.LittleEndian.Uint16(b[4:]); fl != 0 {
+	fl := binary.LittleEndian.Uint16(b[4:])
+	if fl&^flagS2 != 0 {
 		return m, unknownf(off, "unknown flags %#04x", fl)
 	}
 	m.kind = b[3]
 	if m.kind < msgRecord || m.kind > msgFinal {
 		return m, unknownf(off, "unknown message kind %d", m.kind)
 	}
+	if fl&flagS2 != 0 && m.kind == msgRecord {
+		return m, unknownf(off, "flags %#04x on a kind %d message", fl, m.kind)
+	}
+	m.s2 = fl&flagS2 != 0
 	n := binary.LittleEndian.Uint32(b[6:])
 	if uint64(n) != uint64(end-headerLen) {
 		return m, corruptf(off, "body length %d, message holds %d", n, end-headerLen)
@@ -223,8 +273,16 @@ func decodeMessage(b []byte, off Offset) (message, error) {
 	m.part = binary.LittleEndian.Uint32(body[8:])
 	m.total = binary.LittleEndian.Uint32(body[12:])
 	m.body = body[chunkHeaderLen:]
-	if uint64(len(m.body)) > uint64(m.total) {
-		return m, corruptf(off, "chunk fragment of %d bytes exceeds the record's %d", len(m.body), m.total)
+	m.flen = len(m.body)
+	if m.s2 {
+		n, err := s2.DecodedLen(m.body)
+		if err != nil {
+			return m, corruptf(off, "compressed chunk fragment: %v", err)
+		}
+		m.flen = n
+	}
+	if uint64(m.flen) > uint64(m.total) {
+		return m, corruptf(off, "chunk fragment of %d bytes exceeds the record's %d", m.flen, m.total)
 	}
 	return m, nil
 }

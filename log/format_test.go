@@ -273,6 +273,61 @@ func TestFormatChunkMessages(t *testing.T) {
 	}
 }
 
+// A chunk's fragment compressed with S2 (flagS2) decodes to the same
+// fragment; the flag on a whole record, a compressed fragment longer than
+// its record, and a block that does not decompress are all refused.
+func TestFormatCompressedChunks(t *testing.T) {
+	frag := bytes.Repeat([]byte("lineitem|"), 1000)
+	plain := appendChunkMessage(nil, true, 7, 2, 20000, frag)
+	z, ok := compressChunkMessage(nil, plain)
+	if !ok || len(z) >= len(plain)/4 {
+		t.Fatalf("compressed to %d bytes (ok %v) from %d", len(z), ok, len(plain))
+	}
+	m, err := decodeMessage(z, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.appendFragment([]byte("x"), 1)
+	if err != nil || !m.s2 || m.flen != len(frag) || m.kind != msgFinal || m.group != 7 || m.part != 2 || m.total != 20000 ||
+		!bytes.Equal(got[1:], frag) || got[0] != 'x' {
+		t.Fatalf("decoded %+v fragment %d bytes, %v", m, len(got), err)
+	}
+	// Random bytes do not compress: sent as they are.
+	noise := make([]byte, 4096)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range noise {
+		noise[i] = byte(rng.Uint32())
+	}
+	if _, ok := compressChunkMessage(nil, appendChunkMessage(nil, false, 1, 0, 5000, noise)); ok {
+		t.Fatal("an incompressible fragment was compressed")
+	}
+	refix := func(b []byte) []byte { // recompute the CRC after an edit
+		b = b[:len(b)-trailerLen]
+		return finishMessage(b, 0)
+	}
+	rec := appendRecordMessage(nil, sizedRecord(100))
+	binary.LittleEndian.PutUint16(rec[4:], flagS2)
+	if _, err := decodeMessage(refix(rec), 1); !errors.Is(err, ErrUnknownFormat) {
+		t.Fatalf("flagS2 on a record: %v", err)
+	}
+	small := bytes.Clone(z)
+	binary.LittleEndian.PutUint32(small[headerLen+12:], uint32(len(frag)-1)) // total below the fragment
+	if _, err := decodeMessage(refix(small), 1); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("compressed fragment longer than its record: %v", err)
+	}
+	bad := bytes.Clone(z)
+	for i := headerLen + chunkHeaderLen + 3; i < len(bad)-trailerLen; i++ {
+		bad[i] ^= 0x5a
+	}
+	m, err = decodeMessage(refix(bad), 1)
+	if err == nil {
+		_, err = m.appendFragment(nil, 1)
+	}
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("a block that does not decompress: %v", err)
+	}
+}
+
 func BenchmarkEncode(b *testing.B) {
 	for _, size := range []int{200, 64 << 10} {
 		r := sizedRecord(size)

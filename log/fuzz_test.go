@@ -30,6 +30,7 @@ func corpusSeeds() map[string][]byte {
 		"sized-200":     appendRecordMessage(nil, sizedRecord(200)),
 		"chunk-first":   appendChunkMessage(nil, false, 1, 0, 10, []byte("01234")),
 		"chunk-final":   appendChunkMessage(nil, true, 1, 1, 10, []byte("56789")),
+		"chunk-s2":      mustCompress(appendChunkMessage(nil, false, 2, 0, 4096, bytes.Repeat([]byte("omendb"), 600))),
 		"version-2":     v2,
 		"unknown-op":    reseal(badOp),
 		"bad-crc":       append(append([]byte(nil), golden[:len(golden)-1]...), golden[len(golden)-1]^1),
@@ -82,8 +83,26 @@ func FuzzDecode(f *testing.F) {
 		if m.kind != msgRecord {
 			// A chunk: its fragment is part of some record body; the body
 			// decoder must still not panic on it.
-			if _, err := decodeRecordBody(m.body, off); err != nil {
+			frag, err := m.appendFragment(nil, off)
+			if err != nil {
 				checkDecodeErr(t, err, off)
+				return
+			}
+			if len(frag) != m.flen {
+				t.Fatalf("fragment of %d bytes, its header says %d", len(frag), m.flen)
+			}
+			if _, err := decodeRecordBody(frag, off); err != nil {
+				checkDecodeErr(t, err, off)
+			}
+			if m.s2 {
+				// S2 has more than one encoding of a fragment: it must
+				// round-trip through the uncompressed form instead.
+				plain := appendChunkMessage(nil, m.kind == msgFinal, m.group, m.part, m.total, frag)
+				pm, err := decodeMessage(plain, off)
+				if err != nil || pm.s2 || !bytes.Equal(pm.body, frag) {
+					t.Fatalf("fragment does not re-encode uncompressed: %v", err)
+				}
+				return
 			}
 			re := appendChunkMessage(nil, m.kind == msgFinal, m.group, m.part, m.total, m.body)
 			if !bytes.Equal(re, b) {
@@ -110,4 +129,13 @@ func checkDecodeErr(t *testing.T, err error, off Offset) {
 	if got, ok := OffsetOf(err); !ok || got != off {
 		t.Fatalf("error names offset %d (%v): %v", got, ok, err)
 	}
+}
+
+// mustCompress returns the chunk message msg with its fragment compressed.
+func mustCompress(msg []byte) []byte {
+	z, ok := compressChunkMessage(nil, msg)
+	if !ok {
+		panic("fragment did not compress")
+	}
+	return z
 }

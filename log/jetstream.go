@@ -54,6 +54,13 @@ type Options struct {
 	// records are split into chunks. Default: the connection's max payload
 	// minus 1 KiB for headers.
 	MaxChunk int
+	// NoChunkCompression turns off the compression of chunked records'
+	// fragments (docs/format.md, flagS2): a record larger than MaxChunk —
+	// a COPY, a CDC snapshot chunk — is then stored as it is encoded.
+	// By default each part is compressed with S2 when that saves at least
+	// an eighth of it: fewer bytes through the server, the page cache and
+	// the disk for bulk loads; a one-message record is never compressed.
+	NoChunkCompression bool
 	// MaxPayload is the embedded server's max_payload; default 8 MiB.
 	MaxPayload int
 	// ReadBatch is how many messages a reader's ordered consumer pulls
@@ -88,6 +95,9 @@ type JetStream struct {
 	stream jetstream.Stream // read-only use after Open (GetMsg)
 
 	maxChunk int
+	// zmsg is the writer's buffer for a chunk message compressed for
+	// sending (chunkWriter.send); owned by the goroutine calling Append.
+	zmsg []byte
 
 	// Writer state, owned by the goroutine calling Append.
 	lastSeq uint64 // the stream's last sequence once the appends in flight are stored

@@ -365,6 +365,8 @@ type assembler struct {
 	// fetch re-reads one message (when a record taken for this process's
 	// own turns out not to be: see chunkGroup.own); may be nil.
 	fetch func(seq uint64) ([]byte, error)
+	// scratch holds a compressed fragment decompressed for its checksum.
+	scratch []byte
 }
 
 // add feeds the message at seq to the reassembly state. It returns a record
@@ -393,7 +395,7 @@ func (it *assembler) add(seq uint64, data []byte, ts time.Time) (Entry, bool, er
 	case m.part == 0:
 		it.drop(seq)
 		g = &chunkGroup{id: m.group, start: seq, total: m.total}
-		if per := uint64(len(m.body)); m.kind == msgChunk && per > 0 && it.fetch != nil {
+		if per := uint64(m.flen); m.kind == msgChunk && per > 0 && it.fetch != nil {
 			// Every part but the last holds per bytes, so the record's
 			// offset is known now: if it is this process's own append, the
 			// parts are checked but not copied together.
@@ -410,14 +412,21 @@ func (it *assembler) add(seq uint64, data []byte, ts time.Time) (Entry, bool, er
 		it.logger.Debug("dropping orphan chunk", "offset", seq, "group", m.group, "part", m.part)
 		return Entry{}, false, nil
 	}
-	if uint64(g.n)+uint64(len(m.body)) > uint64(g.total) || m.total != g.total {
+	if uint64(g.n)+uint64(m.flen) > uint64(g.total) || m.total != g.total {
 		return Entry{}, false, corruptf(off, "chunk part %d overruns its record's %d bytes", m.part, g.total)
 	}
-	g.n += len(m.body)
+	g.n += m.flen
 	if g.own != nil {
-		g.crc = crc32.Update(g.crc, castagnoli, m.body)
-	} else {
-		g.buf = append(g.buf, m.body...)
+		frag := m.body
+		if m.s2 {
+			if it.scratch, err = m.appendFragment(it.scratch[:0], off); err != nil {
+				return Entry{}, false, err
+			}
+			frag = it.scratch
+		}
+		g.crc = crc32.Update(g.crc, castagnoli, frag)
+	} else if g.buf, err = m.appendFragment(g.buf, off); err != nil {
+		return Entry{}, false, err
 	}
 	g.next++
 	if m.kind != msgFinal {
@@ -439,7 +448,9 @@ func (it *assembler) add(seq uint64, data []byte, ts time.Time) (Entry, bool, er
 			if err != nil {
 				return Entry{}, false, err
 			}
-			g.buf = append(g.buf, pm.body...)
+			if g.buf, err = pm.appendFragment(g.buf, Offset(s)); err != nil {
+				return Entry{}, false, err
+			}
 		}
 	}
 	if len(g.buf) != int(g.total) {
