@@ -10,6 +10,10 @@
 // strings alias the record's immutable row bytes and their values come from
 // shared blocks, so an open row costs no allocation of its own; what a
 // sealed segment keeps as values (zone maps, boxed columns) is copied.
+// Store.Yield, called between batches of a large record's operations,
+// lets the server make the column store wait while the row store applies
+// a bulk record (oltp.Store.WaitBulk): that apply is on a COPY's way to
+// its answer, the column store's is not.
 //
 // Visibility: every row carries the offset that inserted it and the offset
 // that ended it (update, delete, truncate; 0 while live). A scan at snapshot

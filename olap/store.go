@@ -30,7 +30,13 @@ type Store struct {
 	mu     sync.RWMutex // guards tables (the map)
 	tables map[uint32]*Table
 
-	applyMu  sync.Mutex
+	applyMu sync.Mutex
+	// Yield, if set, is called between batches of a record's row
+	// operations (opsPerLock) while applying it, with no table lock held;
+	// it may block to leave the CPU to more urgent work (the server: the
+	// row store's apply of a bulk record, oltp.Store.WaitBulk). Set before
+	// the first Apply.
+	Yield    func()
 	applied  atomic.Uint64
 	oldest   atomic.Uint64 // oldest snapshot read correctly (seed.go)
 	lastTime atomic.Int64  // unix µs of the last applied record's log time
@@ -219,7 +225,11 @@ func (s *Store) apply(e log.Entry) error {
 			switch op.Kind {
 			case log.OpInsert, log.OpUpdate, log.OpDelete:
 				if cur == nil || cur.ID != op.Table || held >= opsPerLock {
+					yield := held >= opsPerLock && s.Yield != nil
 					unlock()
+					if yield {
+						s.Yield()
+					}
 					if cur = s.Table(op.Table); cur == nil {
 						return fmt.Errorf("olap: apply offset %d txn %d op %d: table %d does not exist: %w", off, txn.ID, oi, op.Table, pgerr.ErrCorrupt)
 					}

@@ -113,7 +113,9 @@
 // the index's Append when it has one: a bulk insert in key order pays for
 // the append only. Writers use the same bound (Table.BeyondLargestKey, and
 // TableWrites.AfterLargest for the transaction's own writes) to skip the
-// duplicate-key lookups of such a key.
+// duplicate-key lookups of such a key. While Apply applies a bulk record
+// (BulkOps operations or more) it holds bulkMu; WaitBulk waits for it, so
+// that work which can wait (the column store's apply) leaves it the CPU.
 //
 // Goroutines: Committer.run (validate + append, in arrival order) and
 // Committer.acks (apply + answer, in offset order); SetTrace times each

@@ -258,6 +258,12 @@ type Store struct {
 	applied atomic.Uint64
 	cat     atomic.Pointer[catalog.Catalog]
 
+	// bulkMu is held for writing while Apply applies a bulk record (at
+	// least BulkOps row operations: a COPY, a snapshot chunk), which the
+	// committer does before it answers the writer: WaitBulk lets work
+	// that can wait (the column store's apply) leave it the CPU.
+	bulkMu sync.RWMutex
+
 	waitMu sync.Mutex
 	waitCh chan struct{} // closed and replaced whenever applied advances
 
@@ -416,6 +422,15 @@ func (s *Store) Apply(e log.Entry) error {
 	if off <= s.applied.Load() {
 		return nil // already applied
 	}
+	if n := 0; len(e.Record.Txns) > 0 {
+		for i := range e.Record.Txns {
+			n += len(e.Record.Txns[i].Ops)
+		}
+		if n >= BulkOps {
+			s.bulkMu.Lock()
+			defer s.bulkMu.Unlock()
+		}
+	}
 	for ti := range e.Record.Txns {
 		txn := &e.Record.Txns[ti]
 		for oi := range txn.Ops {
@@ -427,6 +442,18 @@ func (s *Store) Apply(e log.Entry) error {
 	s.setApplied(off)
 	s.noteApplied(off, e.Time)
 	return nil
+}
+
+// BulkOps is the size (row operations) from which a record is a bulk
+// record for WaitBulk.
+const BulkOps = 100_000
+
+// WaitBulk returns once no bulk record is being applied (at once if none
+// is). For work that yields to the commit path: a bulk record's writer is
+// answered only once the row store has applied it.
+func (s *Store) WaitBulk() {
+	s.bulkMu.RLock()
+	s.bulkMu.RUnlock() // nothing to do inside: waiting for the writer is the point
 }
 
 func (s *Store) applyOp(off uint64, op *log.Op) error {
