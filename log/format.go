@@ -7,11 +7,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/klauspost/compress/s2"
 	"hash/crc32"
 	"math"
 	"slices"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/omendb/omendb/pgerr"
 )
 

@@ -162,8 +162,7 @@ func (t *Table) keyIsNew(key []byte) bool {
 	if !t.pkMaxKnown.Load() {
 		t.findLargestKey()
 	}
-	m := t.pkMax.Load()
-	return m == nil || bytes.Compare(key, m.key) > 0
+	return t.BeyondLargestKey(key)
 }
 
 // findLargestKey sets pkMax from pk (applyMu is held, or the table is not
@@ -422,14 +421,13 @@ func (s *Store) Apply(e log.Entry) error {
 	if off <= s.applied.Load() {
 		return nil // already applied
 	}
-	if n := 0; len(e.Record.Txns) > 0 {
-		for i := range e.Record.Txns {
-			n += len(e.Record.Txns[i].Ops)
-		}
-		if n >= BulkOps {
-			s.bulkMu.Lock()
-			defer s.bulkMu.Unlock()
-		}
+	n := 0
+	for i := range e.Record.Txns {
+		n += len(e.Record.Txns[i].Ops)
+	}
+	if n >= BulkOps {
+		s.bulkMu.Lock()
+		defer s.bulkMu.Unlock()
 	}
 	for ti := range e.Record.Txns {
 		txn := &e.Record.Txns[ti]
@@ -713,7 +711,7 @@ func (t *Table) put(off uint64, key []byte, row []byte, vals []types.Value) {
 		c.key = t.slab.key(key)
 		c.head.Store(v)
 		h = t.rows.add(c)
-		if a, ok := t.pk.(index.Appender); ok && beyond {
+		if a, ok := t.pk.(index.Appender); beyond && ok {
 			a.Append(c.key, h)
 		} else {
 			t.pk.Put(c.key, h)

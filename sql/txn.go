@@ -217,7 +217,10 @@ func (v *txnView) lookup(t *catalog.Table, key []byte) ([]types.Value, bool) {
 	if tw != nil && tw.Truncated {
 		return nil, false
 	}
-	if st := v.storeTable(t); st != nil {
+	// A key beyond every key the table ever stored is in no snapshot: a
+	// bulk insert in key order checks its keys without a lookup (the
+	// write set's own lookup is skipped the same way: TableWrites.Lookup).
+	if st := v.storeTable(t); st != nil && !st.BeyondLargestKey(key) {
 		if row, ok := st.Get(key, v.snap()); ok {
 			return fill(t, row), true
 		}
@@ -229,7 +232,7 @@ func (v *txnView) lookup(t *catalog.Table, key []byte) ([]types.Value, bool) {
 // transaction's own writes).
 func (v *txnView) inBase(t *catalog.Table, key []byte) bool {
 	st := v.storeTable(t)
-	if st == nil {
+	if st == nil || st.BeyondLargestKey(key) {
 		return false
 	}
 	return st.Visible(key, v.snap())
@@ -352,35 +355,17 @@ func (v *txnView) insertEncoded(t *catalog.Table, row []types.Value, enc []byte)
 	if err := v.checkNotNull(t, row); err != nil {
 		return nil, err
 	}
-	// A primary key beyond every key the table ever stored and every key
-	// this transaction wrote to it is new: no lookup in either (a bulk
-	// insert in key order). Its columns are NOT NULL, checked above.
-	var key []byte
-	beyond := false
-	if pk := t.PK(); pk != nil {
-		key = oltp.EncodeKey(t, pk, row)
-		st := v.storeTable(t)
-		beyond = v.t.writes.Table(t.ID).AfterLargest(key) && (st == nil || st.BeyondLargestKey(key))
+	if err := v.checkUnique(t, row, nil); err != nil {
+		return nil, err
 	}
-	for i := range t.Indexes {
-		ix := &t.Indexes[i]
-		if !ix.Unique && !ix.Primary || ix.Primary && beyond {
-			continue
-		}
-		if _, _, found := v.conflict(t, ix, row, nil); found {
-			return nil, uniqueViolation(t, ix, row, v.s)
-		}
-	}
-	if key == nil {
-		var err error
-		if key, err = v.primaryKey(t, row); err != nil {
-			return nil, err
-		}
+	key, err := v.primaryKey(t, row)
+	if err != nil {
+		return nil, err
 	}
 	// A table without a primary key gets a new row id: never in the base
 	// (and not looked up, which would wait for a batch the transaction
 	// read from: snap).
-	inBase := t.PK() != nil && !beyond && v.inBase(t, key)
+	inBase := t.PK() != nil && v.inBase(t, key)
 	if enc != nil {
 		v.t.writes.PutEncoded(t.ID, key, row, enc, inBase)
 	} else {
