@@ -153,6 +153,9 @@ func (e *explainer) vecAgg(va *vecAgg, vs *plan.VirtualScan, depth int) {
 	name := fmt.Sprintf("Vectorized Aggregate (%d aggregates)", len(a.Aggs))
 	if len(a.GroupBy) > 0 {
 		name = fmt.Sprintf("Vectorized HashAggregate (%d keys, %d aggregates)", len(a.GroupBy), len(a.Aggs))
+		if len(va.deps) > 0 {
+			name = fmt.Sprintf("Vectorized HashAggregate (%d keys, %d hashed: the others are functions of them; %d aggregates)", len(a.GroupBy), len(va.keys), len(a.Aggs))
+		}
 	}
 	loops := int64(0)
 	if va.done {

@@ -895,7 +895,8 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 			cc := *c
 			wk := &worker{c: &cc, dicts: map[*olap.Column][]string{}}
 			if !snk.retains() {
-				wk.sc = &scratch{}
+				wk.sc = getScratch()
+				defer putScratch(wk.sc)
 			}
 			var sel []int32
 			var myPruned, myBatches, myRows int64

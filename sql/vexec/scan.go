@@ -125,7 +125,8 @@ func (s *colScan) scan() ([][]types.Value, error) {
 			var wk *worker
 			if conds != nil {
 				cc := *s.c
-				wk = &worker{c: &cc, dicts: map[*olap.Column][]string{}, sc: &scratch{}}
+				wk = &worker{c: &cc, dicts: map[*olap.Column][]string{}, sc: getScratch()}
+				defer putScratch(wk.sc)
 			}
 			for i := range next {
 				seg := snap.Segs[i]

@@ -31,10 +31,16 @@ type vecAgg struct {
 	p        *pipe
 	agg      *plan.Aggregate
 	fallback plan.Node // the same aggregate run by the row executor
-	keys     []vx
+	keys     []vx      // the keys hashed: GROUP BY keys not in deps
 	keyTypes []types.Type
-	args     []vx // per aggregate; nil for count(*)
-	kinds    []aggKind
+	// deps are the GROUP BY keys that are functions of keys (fd.go): they
+	// are not hashed, each group keeps their values from the row that
+	// made it. keyAt maps GROUP BY key i to keys (>= 0) or to deps
+	// (-1-d); nil when deps is empty (keys are the GROUP BY keys).
+	deps  []vx
+	keyAt []int
+	args  []vx // per aggregate; nil for count(*)
+	kinds []aggKind
 	// having is a HAVING condition over the output columns (keys, then
 	// aggregates), evaluated on the merged groups' states before they are
 	// finished, so only the groups it keeps become rows (setHaving).
@@ -88,13 +94,24 @@ func (w *rewriter) planVecAgg(a *plan.Aggregate) *vecAgg {
 		x, err := cp.compile(e)
 		return x, err == nil
 	}
-	for _, g := range a.GroupBy {
+	dep := w.dependentKeys(a)
+	var hashed []plan.Expr
+	for i, g := range a.GroupBy {
 		x, ok := compile(g)
 		if !ok {
 			return nil
 		}
+		if dep != nil && dep[i] {
+			va.keyAt = append(va.keyAt, -1-len(va.deps))
+			va.deps = append(va.deps, x)
+			continue
+		}
+		if dep != nil {
+			va.keyAt = append(va.keyAt, len(va.keys))
+		}
 		va.keys = append(va.keys, x)
 		va.keyTypes = append(va.keyTypes, g.Type())
+		hashed = append(hashed, g)
 	}
 	for _, call := range a.Aggs {
 		if call.Filter != nil || len(call.Args) > 1 {
@@ -142,7 +159,7 @@ func (w *rewriter) planVecAgg(a *plan.Aggregate) *vecAgg {
 	if len(a.GroupBy) > 0 {
 		est := w.card(a) / float64(runtime.GOMAXPROCS(0))
 		va.sizeHint = int(min(est*1.1, 1<<20))
-		if r, ok := a.GroupBy[0].(*plan.ColRef); ok && len(a.GroupBy) == 1 {
+		if r, ok := hashed[0].(*plan.ColRef); ok && len(hashed) == 1 {
 			if s, c := w.origin(a.Input, r.Idx); s != nil {
 				if lo, hi, ok := w.colRange(s, c); ok && uint64(hi)-uint64(lo) < denseAggMax && float64(hi-lo) < 8*w.card(a)+1<<16 {
 					va.dlo, va.dspan = lo, int(hi-lo+1)
@@ -195,6 +212,14 @@ type aggTable struct {
 	vals    [][]types.Value // group key values (from the group's first row)
 	first   []int64         // position of the group's first row
 	states  [][]accum       // per aggregate, per group
+	// dvals are the values of the keys in va.deps per group (from the
+	// row that made it; nil without deps). While a batch is consumed,
+	// dbatch is it, dcur its deps (evaluated when a group is first made
+	// from it) and derr their evaluation's error.
+	dvals  [][]types.Value
+	dbatch *batch
+	dcur   []*vec
+	derr   error
 }
 
 // accum is one aggregate's accumulator for one group: counts and sums
@@ -256,9 +281,42 @@ func (t *aggTable) reserve(n int) {
 	t.keys = slices.Grow(t.keys, n)
 	t.vals = slices.Grow(t.vals, n)
 	t.first = slices.Grow(t.first, n)
+	if len(t.va.deps) > 0 {
+		t.dvals = slices.Grow(t.dvals, n)
+	}
 	for i := range t.states {
 		t.states[i] = slices.Grow(t.states[i], n)
 	}
+}
+
+// addDeps records the values of the dependent keys (va.deps) at row j of
+// the batch being consumed for the group just made.
+func (t *aggTable) addDeps(j int) {
+	if len(t.va.deps) == 0 {
+		return
+	}
+	if t.dcur == nil && t.derr == nil {
+		t.dcur = make([]*vec, len(t.va.deps))
+		for i, d := range t.va.deps {
+			if t.dcur[i], t.derr = d.eval(t.dbatch); t.derr != nil {
+				break
+			}
+		}
+	}
+	if t.derr != nil {
+		t.dvals = append(t.dvals, nil)
+		return
+	}
+	w := len(t.dcur)
+	if len(t.slab) < w {
+		t.slab = make([]types.Value, w*1024)
+	}
+	vals := t.slab[:w:w]
+	t.slab = t.slab[w:]
+	for i, v := range t.dcur {
+		vals[i] = cloneValue(v.value(j))
+	}
+	t.dvals = append(t.dvals, vals)
 }
 
 // room grows a full table to its estimated size before a new group.
@@ -445,7 +503,7 @@ func (t *aggTable) group(key []byte, b *batch, keys []*vec, j int, pos int64) in
 func (t *aggTable) intGroup(x [2]int64, b *batch, keys []*vec, j int, pos int64) int32 {
 	var g int32
 	if t.intOnly {
-		g = t.newIntGroup(keys, pos)
+		g = t.newIntGroup(keys, j, pos)
 	} else {
 		g = t.group(t.encode(nil, keys, j), b, keys, j, pos)
 	}
@@ -472,7 +530,7 @@ func (t *aggTable) backfill() {
 // key values are not stored per group but rebuilt from the intHash
 // entries when needed (intVals), which saves a million small writes on
 // tables of a million groups.
-func (t *aggTable) newIntGroup(keys []*vec, pos int64) int32 {
+func (t *aggTable) newIntGroup(keys []*vec, j int, pos int64) int32 {
 	if t.ikinds == nil {
 		for _, k := range keys {
 			t.ikinds = append(t.ikinds, k.k)
@@ -483,6 +541,7 @@ func (t *aggTable) newIntGroup(keys []*vec, pos int64) int32 {
 	t.keys = append(t.keys, "")
 	t.vals = append(t.vals, nil)
 	t.first = append(t.first, pos)
+	t.addDeps(j)
 	for i := range t.states {
 		t.states[i] = append(t.states[i], accum{})
 	}
@@ -545,10 +604,23 @@ func (t *aggTable) newGroup(k string, keys []*vec, j int, pos int64) int32 {
 	}
 	t.vals = append(t.vals, vals)
 	t.first = append(t.first, pos)
+	t.addDeps(j)
 	for i := range t.states {
 		t.states[i] = append(t.states[i], accum{})
 	}
 	return g
+}
+
+// keyValue returns GROUP BY key i's value in group g (after intVals).
+func (t *aggTable) keyValue(g int32, i int) types.Value {
+	if t.va.keyAt == nil {
+		return t.vals[g][i]
+	}
+	if k := t.va.keyAt[i]; k >= 0 {
+		return t.vals[g][k]
+	} else {
+		return t.dvals[g][-1-k]
+	}
 }
 
 func cloneValue(v types.Value) types.Value {
@@ -738,6 +810,9 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 	out.keys = slices.Grow(out.keys, extra)
 	out.vals = slices.Grow(out.vals, extra)
 	out.first = slices.Grow(out.first, extra)
+	if len(va.deps) > 0 {
+		out.dvals = slices.Grow(out.dvals, extra)
+	}
 	for i := range out.states {
 		out.states[i] = slices.Grow(out.states[i], extra)
 	}
@@ -747,6 +822,9 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 			out.keys = append(out.keys, k)
 			out.vals = append(out.vals, tab.vals[g])
 			out.first = append(out.first, tab.first[g])
+			if len(va.deps) > 0 {
+				out.dvals = append(out.dvals, tab.dvals[g])
+			}
 			for i := range out.states {
 				out.states[i] = append(out.states[i], tab.states[i][g])
 			}
@@ -827,7 +905,7 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 	out.intValsOf(order)
 	va.kept = len(order)
 	res := make([][]types.Value, 0, len(order))
-	width := len(va.keys) + len(va.args)
+	width := len(va.agg.GroupBy) + len(va.args)
 	var slab []types.Value // the rows' values, allocated in blocks
 	for _, g := range order {
 		if len(slab) < width {
@@ -835,7 +913,13 @@ func (va *vecAgg) run() ([][]types.Value, error) {
 		}
 		row := slab[:0:width]
 		slab = slab[width:]
-		row = append(row, out.vals[g]...)
+		if va.keyAt == nil {
+			row = append(row, out.vals[g]...)
+		} else {
+			for i := range va.keyAt {
+				row = append(row, out.keyValue(g, i))
+			}
+		}
 		for i, call := range va.agg.Aggs {
 			v, err := finish(call, va.kinds[i], &out.states[i][g])
 			if err != nil {
@@ -988,6 +1072,8 @@ func (tab *aggTable) retains() bool { return false }
 func (tab *aggTable) consume(b *batch) error {
 	va := tab.va
 	n := b.n()
+	tab.dbatch, tab.dcur = b, nil
+	defer func() { tab.dbatch, tab.dcur = nil, nil }()
 	// Group ids.
 	gid := b.w.int32s(n)
 	if len(va.keys) > 0 || len(tab.keys) == 0 {
@@ -1084,6 +1170,9 @@ func (tab *aggTable) consume(b *batch) error {
 				gid[j] = tab.group(buf, b, keys, j, b.base|int64(b.sel[j]))
 			}
 		}
+	}
+	if tab.derr != nil {
+		return tab.derr
 	}
 	return tab.fold(b, gid)
 }
@@ -1273,7 +1362,7 @@ func (va *vecAgg) filterHaving(out *aggTable, order []int32) ([]int32, error) {
 	if n == 0 {
 		return order, nil
 	}
-	nk := len(va.keys)
+	nk := len(va.agg.GroupBy)
 	tys := colTypes(va.agg.Cols)
 	w := &worker{c: va.s.c, dicts: map[*olap.Column][]string{}}
 	b := derivedBatch(w, 0, n, tys, func(c int) (*vec, error) {
@@ -1289,7 +1378,7 @@ func (va *vecAgg) filterHaving(out *aggTable, order []int32) ([]int32, error) {
 		v.vals = make([]types.Value, n)
 		for j, g := range order {
 			if c < nk {
-				v.vals[j] = out.vals[g][c]
+				v.vals[j] = out.keyValue(g, c)
 				continue
 			}
 			x, err := finish(va.agg.Aggs[c-nk], va.kinds[c-nk], &out.states[c-nk][g])

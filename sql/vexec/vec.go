@@ -353,15 +353,15 @@ type worker struct {
 func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
 	n := len(sel)
 	k := types.KindOf(t.OID)
-	if src.rows != nil {
-		out := &vec{t: t, k: k, form: fVals, n: n, vals: make([]types.Value, n)}
+	if src.rows != nil { // an open segment's rows
+		out := &vec{t: t, k: k, form: fVals, n: n, vals: w.values(n)}
 		for j, ri := range sel {
 			r := src.rows[ri]
 			if c < len(r) {
 				out.vals[j] = r[c]
 			}
 		}
-		return out.tighten()
+		return out.tightenIn(w)
 	}
 	var col *olap.Column
 	if c < len(src.cols) {
@@ -375,11 +375,11 @@ func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
 		return out
 	}
 	if col.Boxed != nil {
-		out := &vec{t: t, k: k, form: fVals, n: n, vals: make([]types.Value, n)}
+		out := &vec{t: t, k: k, form: fVals, n: n, vals: w.values(n)}
 		for j, ri := range sel {
 			out.vals[j] = col.Boxed[ri]
 		}
-		return out.tighten()
+		return out.tightenIn(w)
 	}
 	out := &vec{t: t, k: col.Kind, n: n}
 	// sel is increasing (a subsequence of the segment's visible rows), so
