@@ -337,13 +337,29 @@ const sortedKeysMax = 1 << 16
 // (their span at most a few times their count, as a dimension table's
 // primary key) the rows sit in an array indexed by key-lo, otherwise a
 // bitmap over the span (when it is small enough) answers most misses
-// before the map is asked.
+// before the hash table is asked.
 type intIndex struct {
 	lo, hi int64
 	empty  bool
 	dense  []int32
 	bits   []uint64
-	m      map[int64]int32
+	// slots is an open-addressing table (linear probing, at most half
+	// full, a power of two long) of key → first build row + 1 (0: empty
+	// slot): one cache line per probe where a Go map took two, and no
+	// pointers for the GC.
+	slots []intSlot
+	shift uint8 // 64 - log2(len(slots))
+}
+
+type intSlot struct {
+	k   int64
+	row int32 // first build row + 1; 0: empty
+}
+
+// slot returns k's home slot (Fibonacci hashing: the top bits of k times
+// 2^64/φ spread clustered and strided keys alike).
+func (ix *intIndex) slot(k int64) uint64 {
+	return (uint64(k) * 0x9E3779B97F4A7C15) >> ix.shift
 }
 
 const (
@@ -393,16 +409,25 @@ func newIntIndex(keys []int64, ok []bool, next []int32) intIndex {
 	case span != 0 && span <= bitmapSpanMax:
 		ix.bits = make([]uint64, (span+63)/64)
 	}
-	ix.m = make(map[int64]int32, len(keys))
+	size, shift := 16, uint8(60)
+	for size < 2*len(keys) {
+		size, shift = size*2, shift-1
+	}
+	ix.slots, ix.shift = make([]intSlot, size), shift
+	mask := uint64(size - 1)
 	for j := len(keys) - 1; j >= 0; j-- {
 		if !ok[j] {
 			continue
 		}
 		k := keys[j]
-		if f, dup := ix.m[k]; dup {
-			next[j] = f
+		i := ix.slot(k)
+		for ix.slots[i].row != 0 && ix.slots[i].k != k {
+			i = (i + 1) & mask
 		}
-		ix.m[k] = int32(j)
+		if f := ix.slots[i].row; f != 0 {
+			next[j] = f - 1
+		}
+		ix.slots[i] = intSlot{k: k, row: int32(j) + 1}
 		if ix.bits != nil {
 			d := uint64(k) - uint64(ix.lo)
 			ix.bits[d>>6] |= 1 << (d & 63)
@@ -423,8 +448,11 @@ func (ix *intIndex) get(k int64) int32 {
 	if ix.bits != nil && ix.bits[d>>6]&(1<<(d&63)) == 0 {
 		return -1
 	}
-	if x, hit := ix.m[k]; hit {
-		return x
+	mask := uint64(len(ix.slots) - 1)
+	for i := ix.slot(k); ix.slots[i].row != 0; i = (i + 1) & mask {
+		if ix.slots[i].k == k {
+			return ix.slots[i].row - 1
+		}
 	}
 	return -1
 }
