@@ -27,8 +27,8 @@
 // unmatched emitted at the end) are built first, on the session
 // goroutine. One or two integer keys are indexed by intIndex: keys
 // outside the build keys' range miss at once, dense keys (a dimension
-// table's primary key) find their rows in an array, sparse ones behind a
-// bitmap of the range. An inner or semi join probed by an integer column
+// table's primary key) find their rows in an array, sparse ones in a
+// pointer-free open-addressing table behind a bitmap of the range. An inner or semi join probed by an integer column
 // of the driving scan (through filters and left-probing joins) prunes the
 // scan's segments whose zone map on that column holds no build key (the
 // range, and the sorted keys of builds up to 64K rows: TPC-H Q18's
@@ -38,7 +38,10 @@
 // them at the end (groups found by array index from the tuple of
 // dictionary codes when every key is dictionary-encoded, by value in a
 // pointer-free open-addressing table (intHash) when the keys are one or
-// two integers — while a worker's keys arrive in increasing order, as
+// two integers — GROUP BY keys that are functions of the others (a
+// primary key and columns of its row, also through inner equi-joins on
+// another table's primary key: fd.go) are not hashed but kept from each
+// group's first row, so TPC-H Q10's seven keys hash as one integer — while a worker's keys arrive in increasing order, as
 // from a table stored in key order, that table is a sorted list with no
 // slots, a new key needs no lookup and two such lists merge in one walk;
 // one key whose column's zone maps give a range of at most a few times
