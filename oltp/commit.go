@@ -134,7 +134,7 @@ func (c *Committer) pendingSeq(k pendKey) (uint64, bool) {
 	seq, found := c.pending[k]
 	for i := range c.bigs {
 		if b := &c.bigs[i]; b.table == k.table && (!found || b.seq > seq) {
-			if _, ok := b.tw.rows[k.key]; ok {
+			if _, ok := b.tw.get(k.key); ok {
 				seq, found = b.seq, true
 			}
 		}
@@ -1069,7 +1069,7 @@ func uniqueApplies(def *catalog.Table, ix *catalog.Index, row []types.Value) boo
 // movedAway reports whether the transaction's write set deletes the row
 // with primary key pk or gives it a value other than val for ix.
 func movedAway(def *catalog.Table, ix *catalog.Index, tw *TableWrites, pk string, val []byte) bool {
-	pr := tw.rows[pk]
+	pr, _ := tw.get(pk)
 	if pr == nil {
 		return false
 	}

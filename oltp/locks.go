@@ -281,7 +281,7 @@ func (lt *LockTable) ReleaseEarly(owner *TxnLocks, b *Batch, w *Writes) {
 		if tw == nil {
 			continue
 		}
-		if p, ok := tw.rows[k.key]; ok {
+		if p, ok := tw.get(k.key); ok {
 			// Values: a row kept encoded only (PutEncoded) is no delete.
 			lt.pend[k] = pendVersion{row: p.Values(), batch: b}
 			owner.published = append(owner.published, k)
