@@ -11,12 +11,14 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -483,9 +485,11 @@ func tpchTimeRuns(ctx context.Context, url, setup string, sf float64, qs []int, 
 	for i := 0; i < runs; i++ {
 		logf("%s: pass %d of %d", res.System, i+1, runs)
 		pass := tpchTiming{System: res.System, SF: res.SF}
+		before := processCounters()
 		if err := tpchTime(ctx, url, setup, sf, qs, timeout, checkDir, allocated, &pass, logf); err != nil {
 			return err
 		}
+		after := processCounters()
 		for k, v := range pass.Queries {
 			per[k] = append(per[k], v)
 		}
@@ -496,7 +500,11 @@ func tpchTimeRuns(ctx context.Context, url, setup string, sf float64, qs []int, 
 			errs[k] = e
 		}
 		totals = append(totals, pass.Total)
-		logf("%s: pass %d total %.3fs", res.System, i+1, pass.Total)
+		// The process's own counters: the server's too when it runs in
+		// process (fresh memory costs page faults, seconds per GiB on some
+		// VMs; a GC cycle marks the whole store).
+		logf("%s: pass %d total %.3fs (this process: CPU %.2fs, %d page faults, %d GC cycles)", res.System, i+1, pass.Total,
+			(after.cpu - before.cpu).Seconds(), after.faults-before.faults, after.gcs-before.gcs)
 	}
 	res.Queries = map[string]float64{}
 	for k, v := range per {
@@ -513,6 +521,21 @@ func tpchTimeRuns(ctx context.Context, url, setup string, sf float64, qs []int, 
 	res.RunTotals = totals
 	res.Total = median(totals)
 	return nil
+}
+
+type counters struct {
+	cpu         time.Duration
+	faults, gcs int64
+}
+
+// processCounters reads this process's CPU time, minor page faults and
+// completed GC cycles.
+func processCounters() counters {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	var gc debug.GCStats
+	debug.ReadGCStats(&gc)
+	return counters{cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), faults: ru.Minflt, gcs: gc.NumGC}
 }
 
 // median returns the median of v (the mean of the middle two for an even
