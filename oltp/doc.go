@@ -113,7 +113,9 @@
 // the index's Append when it has one: a bulk insert in key order pays for
 // the append only. Writers use the same bound (Table.BeyondLargestKey, and
 // TableWrites.AfterLargest for the transaction's own writes) to skip the
-// duplicate-key lookups of such a key. While Apply applies a bulk record
+// duplicate-key lookups of such a key; a write set keeps the rows it got
+// in key order out of its map (found by binary search over them), so a
+// sorted COPY builds no map of millions of keys. While Apply applies a bulk record
 // (BulkOps operations or more) it holds bulkMu; WaitBulk waits for it, so
 // that work which can wait (the column store's apply) leaves it the CPU.
 //
