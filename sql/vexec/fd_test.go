@@ -85,6 +85,7 @@ func TestGroupByFunctionalDependencies(t *testing.T) {
 	compare(t, srv, c, cs)
 }
 
+// explainText returns the EXPLAIN ANALYZE of q (run on its path) as one string.
 func explainText(t *testing.T, c *pgx.Conn, q string) string {
 	t.Helper()
 	rows, err := c.Query(context.Background(), "EXPLAIN ANALYZE "+q, pgx.QueryExecModeSimpleProtocol)

@@ -344,12 +344,7 @@ func (t *aggTable) addDeps(j int) {
 		t.dvals = append(t.dvals, nil)
 		return
 	}
-	w := len(t.dcur)
-	if len(t.slab) < w {
-		t.slab = make([]types.Value, w*1024)
-	}
-	vals := t.slab[:w:w]
-	t.slab = t.slab[w:]
+	vals := t.cut(len(t.dcur))
 	for i, v := range t.dcur {
 		vals[i] = cloneValue(v.value(j))
 	}
@@ -645,13 +640,19 @@ func (t *aggTable) intValsOf(order []int32) {
 	}
 }
 
-func (t *aggTable) setIntVals(g int32, x [2]int64) {
-	w := len(t.ikinds)
+// cut returns w values cut from the table's slab (allocated 1024 groups'
+// worth at a time).
+func (t *aggTable) cut(w int) []types.Value {
 	if len(t.slab) < w {
 		t.slab = make([]types.Value, w*1024)
 	}
 	vals := t.slab[:w:w]
 	t.slab = t.slab[w:]
+	return vals
+}
+
+func (t *aggTable) setIntVals(g int32, x [2]int64) {
+	vals := t.cut(len(t.ikinds))
 	for i, k := range t.ikinds {
 		vals[i] = types.Value{K: k, I: x[i]}
 	}
@@ -662,11 +663,7 @@ func (t *aggTable) newGroup(k string, keys []*vec, j int, pos int64) int32 {
 	t.room()
 	g := int32(len(t.keys))
 	t.keys = append(t.keys, k)
-	if len(t.slab) < len(keys) {
-		t.slab = make([]types.Value, len(keys)*1024)
-	}
-	vals := t.slab[:len(keys):len(keys)]
-	t.slab = t.slab[len(keys):]
+	vals := t.cut(len(keys))
 	for i, kv := range keys {
 		vals[i] = cloneValue(kv.value(j))
 	}
