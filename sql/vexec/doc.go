@@ -83,7 +83,10 @@
 // masks, join match lists) come from its scratch (scratch.go) and are
 // reused batch after batch; sinks copy what they keep (a collected pipe
 // copies the scratch arrays of its output columns), so no buffer outlives
-// its batch. A table scan read by the row executor evaluates its residual
+// its batch. Scratches, and aggregation tables' per-group slices, go back
+// to process-wide pools when a run ends and serve the next query's
+// workers: memory written for the first time is what a query pays most
+// for on some VMs. A table scan read by the row executor evaluates its residual
 // filter the same way on sealed segments and materializes only the rows
 // it keeps.
 //

@@ -53,16 +53,16 @@ func (w *rewriter) dependentKeys(a *plan.Aggregate) []bool {
 		return nil
 	}
 	origins := make([]*colOrigin, len(a.GroupBy))
-	any := false
+	some := false
 	for i, g := range a.GroupBy {
 		if r, ok := g.(*plan.ColRef); ok {
 			if s, c := w.origin(a.Input, r.Idx); s != nil {
 				origins[i] = &colOrigin{s, c}
-				any = true
+				some = true
 			}
 		}
 	}
-	if !any {
+	if !some {
 		return nil
 	}
 	dep := make([]bool, len(a.GroupBy))

@@ -12,11 +12,11 @@ import (
 // match lists) die with the batch, and allocating them afresh for every
 // 16K-row batch made TPC-H queries allocate hundreds of MB each, a GC
 // cycle over the whole column store every few queries. A worker whose
-// sink copies what it keeps (aggregation, sort: sink.retains false) hands
-// its buffers out of a scratch and takes them all back after the sink
-// has consumed the batch (reset); a worker whose sink keeps the batch's
-// vecs (collect: join builds, rows for the row executor) has no scratch
-// and allocates as before.
+// sink copies what it keeps (aggregation, sort, collect: sink.retains
+// false) hands its buffers out of a scratch and takes them all back after
+// the sink has consumed the batch (reset); a worker whose sink kept the
+// batch's vecs would have no scratch and allocate. Scratches themselves
+// are reused from one pipe run to the next (scratches).
 //
 // Ownership: a buffer from a scratch is valid until the next reset, i.e.
 // for the batch being processed only; nothing that outlives the batch (a
