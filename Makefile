@@ -6,7 +6,8 @@
 GO      ?= go
 BIN     := bin/omendb
 PKGS    := ./...
-# Packages with concurrent code run under the race detector.
+# Packages with concurrent code run under the race detector (and the
+# column executor's tests of memory shared between statements).
 RACE_PKGS := ./oltp/... ./log/... ./materializer/... ./sql/pgwire/...
 
 .PHONY: all build run test test-unit test-race vet fmt-check deps bench verify verify-tpch fuzz clean
@@ -35,6 +36,7 @@ test-unit: build
 
 test-race:
 	$(GO) test -count=1 -race -timeout 10m $(RACE_PKGS)
+	$(GO) test -count=1 -race -timeout 5m -run '^(TestStmtMemConcurrentStatements|TestScratchReuseMatchesRowExecutor|TestStmtMem|TestScratchPool)$$' ./sql/vexec/
 
 test: deps fmt-check vet test-unit test-race
 

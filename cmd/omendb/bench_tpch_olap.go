@@ -503,8 +503,8 @@ func tpchTimeRuns(ctx context.Context, url, setup string, sf float64, qs []int, 
 		// The process's own counters: the server's too when it runs in
 		// process (fresh memory costs page faults, seconds per GiB on some
 		// VMs; a GC cycle marks the whole store).
-		logf("%s: pass %d total %.3fs (this process: CPU %.2fs, %d page faults, %d GC cycles)", res.System, i+1, pass.Total,
-			(after.cpu - before.cpu).Seconds(), after.faults-before.faults, after.gcs-before.gcs)
+		logf("%s: pass %d total %.3fs (this process: CPU %.2fs, %d page faults, %d GC cycles; heap %s)", res.System, i+1, pass.Total,
+			(after.cpu - before.cpu).Seconds(), after.faults-before.faults, after.gcs-before.gcs, after.heap)
 	}
 	res.Queries = map[string]float64{}
 	for k, v := range per {
@@ -526,16 +526,31 @@ func tpchTimeRuns(ctx context.Context, url, setup string, sf float64, qs []int, 
 type counters struct {
 	cpu         time.Duration
 	faults, gcs int64
+	heap        string // heapClasses after
 }
 
-// processCounters reads this process's CPU time, minor page faults and
-// completed GC cycles.
+// processCounters reads this process's CPU time, minor page faults,
+// completed GC cycles and heap classes.
 func processCounters() counters {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	var gc debug.GCStats
 	debug.ReadGCStats(&gc)
-	return counters{cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), faults: ru.Minflt, gcs: gc.NumGC}
+	return counters{cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), faults: ru.Minflt, gcs: gc.NumGC, heap: heapClasses()}
+}
+
+// heapClasses describes the Go heap's memory: in objects, free but kept,
+// given back to the OS (touching it again faults), and the next GC's goal.
+func heapClasses() string {
+	s := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
+		{Name: "/gc/heap/goal:bytes"},
+	}
+	metrics.Read(s)
+	gib := func(i int) float64 { return float64(s[i].Value.Uint64()) / (1 << 30) }
+	return fmt.Sprintf("objects %.2f GiB, free %.2f, released %.2f, goal %.2f", gib(0), gib(1), gib(2), gib(3))
 }
 
 // median returns the median of v (the mean of the middle two for an even

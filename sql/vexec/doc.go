@@ -83,10 +83,15 @@
 // masks, join match lists) come from its scratch (scratch.go) and are
 // reused batch after batch; sinks copy what they keep (a collected pipe
 // copies the scratch arrays of its output columns), so no buffer outlives
-// its batch. Scratches, and aggregation tables' per-group slices, go back
-// to process-wide pools when a run ends and serve the next query's
-// workers: memory written for the first time is what a query pays most
-// for on some VMs. A table scan read by the row executor evaluates its residual
+// its batch. What lives as long as the statement — a hash join's build
+// side: the batches its collect kept, their concatenation, the keys,
+// chains and index over them — comes from the statement's memory
+// (stmtMem), which Run takes when the statement starts and its iterator
+// gives back when closed; rows handed to the row executor are copied
+// values, never these arrays. Scratches, statement memories and
+// aggregation tables' per-group slices go back to process-wide pools and
+// serve the next query: memory written for the first time is what a
+// query pays most for on some VMs. A table scan read by the row executor evaluates its residual
 // filter the same way on sealed segments and materializes only the rows
 // it keeps.
 //

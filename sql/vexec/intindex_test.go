@@ -26,8 +26,12 @@ func TestIntIndexModel(t *testing.T) {
 			return r.Int64()
 		}, "map"},
 	}
+	// One statement memory for every case, reset between them: the
+	// arrays come back dirty and must be handed out cleared.
+	m := &stmtMem{}
 	for _, tc := range cases {
 		for _, seed := range []uint64{1, 2} {
+			m.reset()
 			r := rand.New(rand.NewPCG(seed, seed))
 			n := 5000
 			keys, ok := make([]int64, n), make([]bool, n)
@@ -39,7 +43,7 @@ func TestIntIndexModel(t *testing.T) {
 				}
 			}
 			next := make([]int32, n)
-			ix := newIntIndex(keys, ok, next)
+			ix := newIntIndex(m, keys, ok, next)
 			layout := "map"
 			switch {
 			case ix.dense != nil:
@@ -69,7 +73,7 @@ func TestIntIndexModel(t *testing.T) {
 			}
 		}
 	}
-	if ix := newIntIndex([]int64{3}, []bool{false}, make([]int32, 1)); ix.get(3) != -1 {
+	if ix := newIntIndex(nil, []int64{3}, []bool{false}, make([]int32, 1)); ix.get(3) != -1 {
 		t.Fatal("a NULL key was indexed")
 	}
 }

@@ -281,7 +281,7 @@ func (w *rewriter) planJoin(x *plan.Join, need []bool, compile func(...plan.Expr
 	if p == nil {
 		return nil
 	}
-	hb := &hashBuild{node: buildNode, need: buildNeed, keys: bk, keyTypes: keyTypes, tys: colTypes(buildNode.Columns())}
+	hb := &hashBuild{mem: w.mem, node: buildNode, need: buildNeed, keys: bk, keyTypes: keyTypes, tys: colTypes(buildNode.Columns())}
 	hb.pipe = w.planPipe(buildNode, buildNeed)
 	// One integer-like key, or two (packed into one int64 when every
 	// build key fits in 31 bits), hash as int64s.
@@ -310,6 +310,7 @@ func (w *rewriter) estimate(n plan.Node) float64 {
 // a hash table from key to the first row with that key (next chains the
 // others in build order).
 type hashBuild struct {
+	mem      *stmtMem // where its arrays come from: they live as long as the statement
 	node     plan.Node
 	pipe     *pipe // nil: the row executor computes the build side
 	need     []bool
@@ -369,8 +370,9 @@ const (
 
 // newIntIndex indexes keys[j] for the rows j with ok[j], the first row of
 // each key being its smallest j, and sets next[j] to the next row with
-// row j's key (-1: none), so chains come out in build order.
-func newIntIndex(keys []int64, ok []bool, next []int32) intIndex {
+// row j's key (-1: none), so chains come out in build order. Its arrays
+// come from m (nil: allocated).
+func newIntIndex(m *stmtMem, keys []int64, ok []bool, next []int32) intIndex {
 	for j := range next {
 		next[j] = -1
 	}
@@ -394,7 +396,7 @@ func newIntIndex(keys []int64, ok []bool, next []int32) intIndex {
 	n := uint64(len(keys))
 	switch {
 	case span != 0 && span <= denseSpanMax && span <= 8*n+1<<16:
-		ix.dense = make([]int32, span)
+		ix.dense = m.int32s(int(span))
 		for i := range ix.dense {
 			ix.dense[i] = -1
 		}
@@ -407,13 +409,13 @@ func newIntIndex(keys []int64, ok []bool, next []int32) intIndex {
 		}
 		return ix
 	case span != 0 && span <= bitmapSpanMax:
-		ix.bits = make([]uint64, (span+63)/64)
+		ix.bits = m.uint64s(int((span + 63) / 64))
 	}
 	size, shift := 16, uint8(60)
 	for size < 2*len(keys) {
 		size, shift = size*2, shift-1
 	}
-	ix.slots, ix.shift = make([]intSlot, size), shift
+	ix.slots, ix.shift = m.intSlots(size), shift
 	mask := uint64(size - 1)
 	for j := len(keys) - 1; j >= 0; j-- {
 		if !ok[j] {
@@ -478,7 +480,7 @@ func (hb *hashBuild) build(c *exec.Ctx) error {
 			for i, p := range parts {
 				vs[i] = p.cols[ci]
 			}
-			hb.cols[ci] = concat(vs, hb.tys[ci])
+			hb.cols[ci] = concat(hb.mem, vs, hb.tys[ci])
 			hb.n = hb.cols[ci].n
 		}
 	} else {
@@ -498,7 +500,7 @@ func (hb *hashBuild) build(c *exec.Ctx) error {
 			hb.cols[ci] = v.tighten()
 		}
 	}
-	w := &worker{c: c, dicts: map[*olap.Column][]string{}}
+	w := &worker{c: c, dicts: map[*olap.Column][]string{}, mem: hb.mem}
 	b := derivedBatch(w, 0, hb.n, hb.tys, func(ci int) (*vec, error) {
 		if hb.cols[ci] == nil {
 			return constVec(types.Null, hb.tys[ci], hb.n), nil
@@ -513,7 +515,7 @@ func (hb *hashBuild) build(c *exec.Ctx) error {
 		}
 		keys[i] = v
 	}
-	hb.next = make([]int32, hb.n)
+	hb.next = hb.mem.int32s(hb.n)
 	if hb.intKey && len(keys) == 2 {
 		for j := 0; j < hb.n; j++ {
 			if _, st := packKey(keys, j); st == keyOut {
@@ -523,12 +525,12 @@ func (hb *hashBuild) build(c *exec.Ctx) error {
 		}
 	}
 	if hb.intKey {
-		ks, ok := make([]int64, hb.n), make([]bool, hb.n)
+		ks, ok := hb.mem.int64s(hb.n), hb.mem.bools(hb.n)
 		for j := range ks {
 			k, st := packKey(keys, j)
 			ks[j], ok[j] = k, st == keyOK
 		}
-		hb.firstInt = newIntIndex(ks, ok, hb.next)
+		hb.firstInt = newIntIndex(hb.mem, ks, ok, hb.next)
 		if len(keys) == 1 && hb.n <= sortedKeysMax {
 			for j, k := range ks {
 				if ok[j] {
@@ -921,7 +923,7 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 				}
 			}()
 			cc := *c
-			wk := &worker{c: &cc, dicts: map[*olap.Column][]string{}}
+			wk := &worker{c: &cc, dicts: map[*olap.Column][]string{}, mem: s.mem}
 			if !snk.retains() {
 				wk.sc = getScratch()
 				defer putScratch(wk.sc)
@@ -958,7 +960,10 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 						}
 						return
 					}
-					src.rows = make([][]types.Value, seg.Len())
+					// An open segment's rows, in an array the worker's
+					// scratch keeps from segment to segment and query to
+					// query (batches copy what they gather from it).
+					src.rows = wk.openRows(seg.Len())
 					for _, ri := range sel {
 						row := seg.Shared(def, int(ri))
 						if row == nil {
@@ -1015,7 +1020,7 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 		if !ok || ps.matched == nil {
 			continue
 		}
-		wk := &worker{c: c, dicts: map[*olap.Column][]string{}}
+		wk := &worker{c: c, dicts: map[*olap.Column][]string{}, mem: s.mem}
 		b := ps.unmatched(wk, int64(len(snap.Segs)+si)<<32)
 		if b == nil {
 			continue

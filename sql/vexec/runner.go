@@ -108,7 +108,13 @@ func (r *Runner) Run(ctx context.Context, root plan.Node, snap log.Offset, c *ex
 		}
 		return nil, false, nil
 	}
-	rw := &rewriter{r: r, c: c, snap: uint64(snap), force: force}
+	rw := &rewriter{r: r, c: c, snap: uint64(snap), force: force, mem: getStmtMem()}
+	handed := false
+	defer func() {
+		if !handed {
+			rw.mem.release()
+		}
+	}()
 	newRoot := rw.node(root)
 	if rw.replaced == 0 || rw.refuse {
 		return nil, false, nil
@@ -160,10 +166,26 @@ func (r *Runner) Run(ctx context.Context, root plan.Node, snap log.Offset, c *ex
 		return nil, false, err
 	}
 	r.Served.Add(1)
+	handed = true
+	it = &memIter{Iter: it, mem: rw.mem}
 	if c.Stats != nil {
 		return &analyzeIter{Iter: it, rw: rw, root: newRoot}, true, nil
 	}
 	return it, true, nil
+}
+
+// memIter gives the statement's memory back once its iterator is closed:
+// the row executor's operators and the rows they hand out hold copied
+// values, never the vecs' arrays.
+type memIter struct {
+	exec.Iter
+	mem *stmtMem
+}
+
+func (m *memIter) Close() {
+	m.Iter.Close()
+	m.mem.release()
+	m.mem = nil
 }
 
 // tooOldForColumns is the error for a snapshot below the column store's
@@ -183,6 +205,7 @@ func tooOldForColumns(c *exec.Ctx, snap, oldest uint64) error {
 // rewriter copies the plan tree, replacing table scans by virtual scans that
 // read the column store.
 type rewriter struct {
+	mem      *stmtMem // arrays that live until the statement ends (scratch.go)
 	r        *Runner
 	c        *exec.Ctx
 	snap     uint64
@@ -245,7 +268,7 @@ func (w *rewriter) node(n plan.Node) plan.Node {
 		if w.r.Store.Table(x.Table.ID) == nil && !w.force {
 			return x
 		}
-		s := &colScan{r: w.r, c: w.c, n: x, snap: w.snap, ordered: w.ordered}
+		s := &colScan{r: w.r, c: w.c, mem: w.mem, n: x, snap: w.snap, ordered: w.ordered}
 		w.scans = append(w.scans, s)
 		w.replaced++
 		vt := &plan.VirtualTable{Name: x.Table.Name, OID: x.Table.ID, Cols: x.Cols, Rows: s.rows}

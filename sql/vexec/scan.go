@@ -23,6 +23,7 @@ import (
 type colScan struct {
 	r       *Runner
 	c       *exec.Ctx
+	mem     *stmtMem // the statement's memory: what its pipes keep
 	n       *plan.Scan
 	snap    uint64
 	ordered bool   // output in primary-key order (a LIMIT above without a sort)

@@ -1,7 +1,10 @@
 package vexec
 
 import (
+	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/omendb/omendb/types"
@@ -29,6 +32,9 @@ type scratch struct {
 	bits pool[bool]
 	strs pool[string]
 	vals pool[types.Value]
+	// rows holds an open segment's rows for the segment being read
+	// (worker.openRows); it is not reset per batch.
+	rows [][]types.Value
 }
 
 // pool hands out zeroed slices from buffers kept across resets.
@@ -74,16 +80,6 @@ func (p *pool[T]) owns(s []T) bool {
 	return false
 }
 
-// keep returns s itself when it is not from the scratch (a sealed
-// column's values, another allocation: they outlive the batch), else a
-// copy of its first n values.
-func keep[T any](p *pool[T], s []T, n int) []T {
-	if s == nil || !p.owns(s) {
-		return s
-	}
-	return append(make([]T, 0, n), s[:n]...)
-}
-
 // scratches recycles scratches from one pipe run to the next: a worker
 // takes its scratch from it and gives it back when its run ends, so that
 // the queries of a session (and of all sessions) reuse the same buffers
@@ -119,52 +115,343 @@ func (s *scratch) reset() {
 	s.vals.reset()
 }
 
-// The worker's allocators: from its scratch when it has one, else new.
-// A nil worker allocates.
+// The worker's allocators: from its scratch when it has one, else from
+// its statement's memory (a hash build's worker), else new. A nil worker
+// allocates.
 
 func (w *worker) int64s(n int) []int64 {
-	if w == nil || w.sc == nil {
+	switch {
+	case w == nil:
 		return make([]int64, n)
+	case w.sc != nil:
+		return w.sc.i64.get(n)
 	}
-	return w.sc.i64.get(n)
+	return w.mem.int64s(n)
 }
 
 func (w *worker) int32s(n int) []int32 {
-	if w == nil || w.sc == nil {
+	switch {
+	case w == nil:
 		return make([]int32, n)
+	case w.sc != nil:
+		return w.sc.i32.get(n)
 	}
-	return w.sc.i32.get(n)
+	return w.mem.int32s(n)
 }
 
 func (w *worker) float64s(n int) []float64 {
-	if w == nil || w.sc == nil {
+	switch {
+	case w == nil:
 		return make([]float64, n)
+	case w.sc != nil:
+		return w.sc.f64.get(n)
 	}
-	return w.sc.f64.get(n)
+	return w.mem.float64s(n)
 }
 
 func (w *worker) bools(n int) []bool {
-	if w == nil || w.sc == nil {
+	switch {
+	case w == nil:
 		return make([]bool, n)
+	case w.sc != nil:
+		return w.sc.bits.get(n)
 	}
-	return w.sc.bits.get(n)
+	return w.mem.bools(n)
 }
 
 func (w *worker) strings(n int) []string {
-	if w == nil || w.sc == nil {
+	switch {
+	case w == nil:
 		return make([]string, n)
+	case w.sc != nil:
+		return w.sc.strs.get(n)
 	}
-	return w.sc.strs.get(n)
+	return w.mem.strings(n)
 }
 
 func (w *worker) values(n int) []types.Value {
-	if w == nil || w.sc == nil {
+	switch {
+	case w == nil:
 		return make([]types.Value, n)
+	case w.sc != nil:
+		return w.sc.vals.get(n)
 	}
-	return w.sc.vals.get(n)
+	return w.mem.values(n)
+}
+
+// openRows returns n nil row slots for an open segment's rows: the
+// scratch's, valid until the next call, or new without a scratch.
+func (w *worker) openRows(n int) [][]types.Value {
+	if w.sc == nil {
+		return make([][]types.Value, n)
+	}
+	if cap(w.sc.rows) < n {
+		w.sc.rows = make([][]types.Value, n)
+	} else {
+		w.sc.rows = w.sc.rows[:n]
+		clear(w.sc.rows)
+	}
+	return w.sc.rows
 }
 
 // boolVec returns an all-false boolean vec of n rows.
 func (w *worker) boolVec(n int) *vec {
 	return &vec{t: types.Bool, k: types.KindBool, form: fInt, n: n, i: w.int64s(n)}
+}
+
+// stmtMem recycles the arrays that live as long as a statement rather
+// than a batch: a hash join's build side (the batches its collect keeps,
+// their concatenation, the keys, the chains and the index over them). A
+// TPC-H pass allocated about 300 MB of these, and on a machine where
+// memory first touched is slow (docs/benchmarks.md, "Fresh memory"),
+// every pass that ran without a GC in between grew the heap into fresh
+// pages by as much. A statement takes one from stmtMems when it starts
+// (Runner.Run) and gives it back when its iterator is closed, so the next
+// statement reuses the same, already mapped memory.
+//
+// Ownership: an array from a stmtMem is valid until the statement's
+// iterator is closed; nothing that outlives the statement (rows handed
+// to the client are values copied out of the vecs, so they do not) may
+// hold one. The statement's workers share it, under mu.
+type stmtMem struct {
+	mu    sync.Mutex
+	i64   fitPool[int64]
+	i32   fitPool[int32]
+	f64   fitPool[float64]
+	bits  fitPool[bool]
+	strs  fitPool[string]
+	vals  fitPool[types.Value]
+	slots fitPool[intSlot]
+	words fitPool[uint64]
+}
+
+// fitPool hands out zeroed slices, each from the smallest free buffer that
+// holds it (the sizes asked for differ from statement to statement, so
+// buffers are matched by size, not by order as a batch's scratch is).
+type fitPool[T any] struct {
+	free, used [][]T
+}
+
+const (
+	// fitMin is the smallest request a fitPool serves from its buffers;
+	// smaller ones are cheap to allocate.
+	fitMin = 1 << 12
+	// fitWaste bounds how much larger than the request a reused buffer
+	// may be.
+	fitWaste = 4
+	// fitKeep bounds the free buffers a pool keeps per element type.
+	fitKeep = 64
+)
+
+func (p *fitPool[T]) get(n int) []T {
+	if n < fitMin {
+		return make([]T, n)
+	}
+	best := -1
+	for i, b := range p.free {
+		if cap(b) >= n && cap(b) <= fitWaste*n && (best < 0 || cap(b) < cap(p.free[best])) {
+			best = i
+		}
+	}
+	var b []T
+	if best >= 0 {
+		b = p.free[best][:n]
+		p.free[best] = p.free[len(p.free)-1]
+		p.free = p.free[:len(p.free)-1]
+		clear(b)
+	} else {
+		b = make([]T, n)
+	}
+	p.used = append(p.used, b)
+	return b[:n:n]
+}
+
+// release makes every handed-out buffer free again, dropping the smallest
+// when more than fitKeep would be kept.
+func (p *fitPool[T]) release() {
+	p.free = append(p.free, p.used...)
+	clear(p.used)
+	p.used = p.used[:0]
+	if len(p.free) > fitKeep {
+		slices.SortFunc(p.free, func(a, b []T) int { return cap(b) - cap(a) })
+		clear(p.free[fitKeep:])
+		p.free = p.free[:fitKeep]
+	}
+}
+
+// stmtMems recycles stmtMems from one statement to the next; sync.Pool
+// drops idle ones at GC, so the memory is not held once queries stop.
+var stmtMems = sync.Pool{New: func() any { return &stmtMem{} }}
+
+func getStmtMem() *stmtMem { return stmtMems.Get().(*stmtMem) }
+
+// release gives m back to stmtMems: nothing may use an array handed out
+// from it any more. A nil m is ignored.
+func (m *stmtMem) release() {
+	if m == nil {
+		return
+	}
+	m.reset()
+	stmtMems.Put(m)
+}
+
+// reset makes every array handed out from m free again.
+func (m *stmtMem) reset() {
+	m.mu.Lock()
+	m.i64.release()
+	m.i32.release()
+	m.f64.release()
+	m.bits.release()
+	m.strs.release()
+	m.vals.release()
+	m.slots.release()
+	m.words.release()
+	m.mu.Unlock()
+}
+
+// stmtGet hands out n zeroed elements from the pool of m that pick
+// selects; with a nil m (a statement run without one) it allocates.
+func stmtGet[T any](m *stmtMem, pick func(*stmtMem) *fitPool[T], n int) []T {
+	if m == nil {
+		return make([]T, n)
+	}
+	m.mu.Lock()
+	b := pick(m).get(n)
+	m.mu.Unlock()
+	return b
+}
+
+func (m *stmtMem) int64s(n int) []int64 {
+	return stmtGet(m, func(m *stmtMem) *fitPool[int64] { return &m.i64 }, n)
+}
+
+func (m *stmtMem) int32s(n int) []int32 {
+	return stmtGet(m, func(m *stmtMem) *fitPool[int32] { return &m.i32 }, n)
+}
+
+func (m *stmtMem) float64s(n int) []float64 {
+	return stmtGet(m, func(m *stmtMem) *fitPool[float64] { return &m.f64 }, n)
+}
+
+func (m *stmtMem) bools(n int) []bool {
+	return stmtGet(m, func(m *stmtMem) *fitPool[bool] { return &m.bits }, n)
+}
+
+func (m *stmtMem) strings(n int) []string {
+	return stmtGet(m, func(m *stmtMem) *fitPool[string] { return &m.strs }, n)
+}
+
+func (m *stmtMem) values(n int) []types.Value {
+	return stmtGet(m, func(m *stmtMem) *fitPool[types.Value] { return &m.vals }, n)
+}
+
+func (m *stmtMem) intSlots(n int) []intSlot {
+	return stmtGet(m, func(m *stmtMem) *fitPool[intSlot] { return &m.slots }, n)
+}
+
+func (m *stmtMem) uint64s(n int) []uint64 {
+	return stmtGet(m, func(m *stmtMem) *fitPool[uint64] { return &m.words }, n)
+}
+
+// keep returns s itself when it is not from the scratch p (a sealed
+// column's values, another allocation: they outlive the batch), else a
+// copy of its first n values in an array from alloc.
+func keep[T any](p *pool[T], alloc func(int) []T, s []T, n int) []T {
+	if s == nil || !p.owns(s) {
+		return s
+	}
+	out := alloc(n)
+	copy(out, s[:n])
+	return out
+}
+
+// recycler keeps the buffers of finished operators of one kind
+// (aggregation tables, integer hash tables) for the next ones, each
+// matched to the size the next one expects: a sync.Pool hands back any
+// of its items, so a query grouping a million keys could get a small
+// table's buffers and grow them into fresh memory while its own large
+// ones went to a query that needed none of it. Items not reused by the
+// second GC after they were put are dropped, as a sync.Pool's are, so
+// memory is not held for a workload that stopped.
+type recycler[T any] struct {
+	mu    sync.Mutex
+	items []recycled[T]
+}
+
+type recycled[T any] struct {
+	v     T
+	size  int    // elements it holds without growing
+	epoch uint64 // gcEpoch when it was put
+}
+
+// recyclerKeep bounds the items a recycler keeps (the smallest go first).
+const recyclerKeep = 8
+
+// get returns the smallest item that holds want elements, else the
+// largest; ok is false when there is none.
+func (r *recycler[T]) get(want int) (v T, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	best := -1
+	for i, it := range r.items {
+		switch {
+		case best < 0:
+			best = i
+		case it.size >= want && (r.items[best].size < want || it.size < r.items[best].size):
+			best = i
+		case r.items[best].size < want && it.size > r.items[best].size:
+			best = i
+		}
+	}
+	if best < 0 {
+		return v, false
+	}
+	v = r.items[best].v
+	r.items = slices.Delete(r.items, best, best+1)
+	return v, true
+}
+
+// put keeps v, which holds size elements.
+func (r *recycler[T]) put(v T, size int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.items = append(r.items, recycled[T]{v: v, size: size, epoch: gcEpoch.Load()})
+	if len(r.items) > recyclerKeep {
+		slices.SortFunc(r.items, func(a, b recycled[T]) int { return b.size - a.size })
+		clear(r.items[recyclerKeep:])
+		r.items = r.items[:recyclerKeep]
+	}
+}
+
+// prune drops the items put before the GC before last.
+func (r *recycler[T]) prune(epoch uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.items = slices.DeleteFunc(r.items, func(it recycled[T]) bool { return it.epoch+2 <= epoch })
+}
+
+// gcEpoch counts garbage collections (gcTick); recyclers registered in
+// pruned are pruned after each.
+var (
+	gcEpoch atomic.Uint64
+	pruned  []interface{ prune(uint64) }
+)
+
+// gcTick is a sentinel that the runtime cleans up at every GC: its cleanup
+// advances gcEpoch, prunes the recyclers and makes the next sentinel.
+type gcTick struct{ _ [32]byte }
+
+func armGCTick() {
+	runtime.AddCleanup(&gcTick{}, func(struct{}) {
+		e := gcEpoch.Add(1)
+		for _, r := range pruned {
+			r.prune(e)
+		}
+		armGCTick()
+	}, struct{}{})
+}
+
+func init() {
+	pruned = []interface{ prune(uint64) }{&aggRecycler, &intRecycler}
+	armGCTick()
 }

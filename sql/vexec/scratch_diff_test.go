@@ -2,7 +2,12 @@ package vexec_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/omendb/omendb/internal/testserver"
 )
 
 // TestScratchReuseMatchesRowExecutor runs, over many batches (segments of
@@ -30,5 +35,78 @@ func TestScratchReuseMatchesRowExecutor(t *testing.T) {
 		{sql: "SELECT DISTINCT k FROM t WHERE 10 / (q - 3) > 1"},
 		{sql: "SELECT id, k, sum(q) OVER (ORDER BY id) FROM t WHERE k LIKE 'x3%' AND amt * 2 > 1600"},
 		{sql: "SELECT id, rank() OVER (ORDER BY id) FROM t WHERE 10 / (q - 3) > 1"},
+		// Hash builds whose arrays come from the statement's memory
+		// (stmtMem), one statement after another with builds of other
+		// sizes and kinds, so each reuses the last one's dirty arrays:
+		// integer keys (dense and sparse), string keys, NULLs in the
+		// build columns, an outer build side.
+		{sql: "SELECT a.id, b.amt, b.k FROM t a JOIN t b ON a.id = b.id + 1 WHERE a.id % 4 = 0 ORDER BY 1", join: true},
+		{sql: "SELECT a.id, b.amt, b.k FROM t a JOIN (SELECT id * 1000 AS id, amt, k FROM t WHERE id % 3 <> 0) b ON a.id * 1000 = b.id ORDER BY 1", join: true},
+		{sql: "SELECT b.k, count(*), sum(b.amt) FROM t a JOIN (SELECT k, amt, g FROM t WHERE id > 4000) b ON a.k = b.k AND a.g = b.g GROUP BY b.k", vec: true},
+		{sql: "SELECT a.id, b.amt FROM t a LEFT JOIN (SELECT id, amt FROM t WHERE id % 2 = 0) b ON a.id = b.id ORDER BY 1", join: true},
+		{sql: "SELECT count(*), sum(b.amt), count(b.k) FROM t a FULL JOIN (SELECT id + 7000 AS id, amt, k FROM t WHERE q > 0) b ON a.id = b.id", vec: true},
 	})
+}
+
+// TestStmtMemConcurrentStatements runs join queries from several sessions
+// at once, so that statements take and give back their memory (stmtMem)
+// while others run: a statement whose memory went back to the pool before
+// its iterator was closed would have its build arrays handed to another
+// statement and answer wrongly. Each answer is checked against the row
+// executor's.
+func TestStmtMemConcurrentStatements(t *testing.T) {
+	srv, c := setup(t)
+	ctx := context.Background()
+	if _, err := c.Exec(ctx, `INSERT INTO t (id, g, k, q, amt) SELECT i, i % 5, 'x' || i, i % 9, i * 0.25 FROM generate_series(3001, 12000) i`); err != nil {
+		t.Fatal(err)
+	}
+	queries := []string{
+		"SELECT a.id, b.amt, b.k FROM t a JOIN t b ON a.id = b.id + 1 WHERE a.id % 4 = 0 ORDER BY 1",
+		"SELECT a.id, b.amt FROM t a JOIN (SELECT id * 1000 AS id, amt FROM t WHERE id % 3 <> 0) b ON a.id * 1000 = b.id ORDER BY 1",
+		"SELECT b.k, count(*), sum(b.amt) FROM t a JOIN (SELECT k, amt, g FROM t WHERE id > 2000) b ON a.k = b.k AND a.g = b.g GROUP BY b.k ORDER BY 1",
+	}
+	if _, err := c.Exec(ctx, "SET omendb.engine = 'row'"); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]string, len(queries))
+	for i, q := range queries {
+		var err error
+		if want[i], err = rowsText(ctx, c, q, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const sessions, rounds = 4, 6
+	errs := make(chan error, sessions)
+	for s := 0; s < sessions; s++ {
+		go func(s int) {
+			conn, err := pgx.Connect(ctx, testserver.ConnString(srv))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer conn.Close(ctx)
+			if _, err := conn.Exec(ctx, "SET omendb.engine = 'column'"); err != nil {
+				errs <- err
+				return
+			}
+			for r := 0; r < rounds; r++ {
+				i := (s + r) % len(queries)
+				got, err := rowsText(ctx, conn, queries[i], true)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if got != want[i] {
+					errs <- fmt.Errorf("session %d round %d: %s: the column engine's answer differs from the row executor's", s, r, queries[i])
+					return
+				}
+			}
+			errs <- nil
+		}(s)
+	}
+	for s := 0; s < sessions; s++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }

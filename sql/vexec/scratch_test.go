@@ -1,6 +1,10 @@
 package vexec
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+	"time"
+)
 
 // TestScratchPool checks the per-batch buffers: within a batch every get
 // is a distinct, zeroed slice of the asked length; after reset the same
@@ -42,5 +46,106 @@ func TestScratchPool(t *testing.T) {
 	y := (&worker{}).strings(4)
 	if &x[0] == &y[0] {
 		t.Errorf("a worker without a scratch must allocate")
+	}
+}
+
+// TestStmtMem checks a statement's memory: every get of one statement is
+// a distinct zeroed array of the asked length; after reset a request is
+// served from the smallest free array that holds it (never one more than
+// fitWaste times too large), cleared whatever the last statement wrote;
+// small requests and a nil stmtMem allocate.
+func TestStmtMem(t *testing.T) {
+	m := &stmtMem{}
+	big, small := m.int64s(5*fitMin), m.int64s(fitMin)
+	if len(big) != 5*fitMin || len(small) != fitMin || &big[0] == &small[0] {
+		t.Fatalf("two gets of one statement share an array or have the wrong length")
+	}
+	for j := range big {
+		big[j] = -1
+	}
+	for j := range small {
+		small[j] = -2
+	}
+	m.reset()
+	a := m.int64s(2 * fitMin) // small is too short, big fits
+	b := m.int64s(fitMin)     // only small is left
+	if &a[0] != &big[0] || &b[0] != &small[0] {
+		t.Fatalf("freed arrays not reused by size: %p %p, want %p %p", &a[0], &b[0], &big[0], &small[0])
+	}
+	for j, x := range a {
+		if x != 0 {
+			t.Fatalf("reused array not cleared at %d: %d", j, x)
+		}
+	}
+	for j, x := range b {
+		if x != 0 {
+			t.Fatalf("reused array not cleared at %d: %d", j, x)
+		}
+	}
+	m.reset()
+	c := m.int64s(fitMin) // small fits best
+	d := m.int64s(fitMin) // big is more than fitWaste times too large
+	if &c[0] != &small[0] || &d[0] == &big[0] {
+		t.Fatalf("best fit: got %p %p (small %p, big %p)", &c[0], &d[0], &small[0], &big[0])
+	}
+	if e, f := m.int32s(8), m.int32s(8); &e[0] == &f[0] {
+		t.Fatalf("small requests must be allocated")
+	}
+	var none *stmtMem
+	if g := none.values(fitMin); len(g) != fitMin {
+		t.Fatalf("nil stmtMem: got %d values", len(g))
+	}
+	for i := 0; i < 2*fitKeep; i++ {
+		m.bools(fitMin + i)
+	}
+	m.reset()
+	if len(m.bits.free) != fitKeep || cap(m.bits.free[fitKeep-1]) < fitMin+fitKeep {
+		t.Fatalf("kept %d free arrays (the smallest %d long), want the %d largest", len(m.bits.free), cap(m.bits.free[len(m.bits.free)-1]), fitKeep)
+	}
+}
+
+// TestRecycler checks that a recycler hands back the smallest item that
+// holds the request (else the largest), keeps at most recyclerKeep items
+// (the largest), and drops an item no one took by the second GC after it
+// was put.
+func TestRecycler(t *testing.T) {
+	var r recycler[string]
+	if _, ok := r.get(1); ok {
+		t.Fatal("an empty recycler returned an item")
+	}
+	r.put("small", 10)
+	r.put("big", 1000)
+	r.put("mid", 100)
+	for _, c := range []struct {
+		want int
+		got  string
+	}{{50, "mid"}, {5000, "big"}, {0, "small"}} {
+		if v, ok := r.get(c.want); !ok || v != c.got {
+			t.Fatalf("get(%d) = %q, want %q", c.want, v, c.got)
+		}
+	}
+	for i := 1; i <= 2*recyclerKeep; i++ {
+		r.put("x", i)
+	}
+	if len(r.items) != recyclerKeep || r.items[len(r.items)-1].size != recyclerKeep+1 {
+		t.Fatalf("kept %d items, smallest %d; want the %d largest", len(r.items), r.items[len(r.items)-1].size, recyclerKeep)
+	}
+	e := gcEpoch.Load()
+	r.prune(e + 1)
+	if len(r.items) != recyclerKeep {
+		t.Fatalf("one GC dropped items")
+	}
+	r.prune(e + 2)
+	if len(r.items) != 0 {
+		t.Fatalf("%d items survived two GCs", len(r.items))
+	}
+	// The runtime's GCs advance the epoch.
+	before := gcEpoch.Load()
+	for i := 0; i < 20 && gcEpoch.Load() < before+2; i++ {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if gcEpoch.Load() < before+2 {
+		t.Fatalf("two GCs advanced gcEpoch from %d to %d", before, gcEpoch.Load())
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -260,11 +259,12 @@ func (a *accum) over() *apd.Decimal {
 var exactCtx = apd.Context{Precision: 0, MaxExponent: apd.MaxExponent, MinExponent: apd.MinExponent, Traps: apd.DefaultTraps}
 
 // aggBufs are a finished aggregation table's per-group slices, emptied,
-// kept for the next table (aggPool): a query grouping by a million keys
+// kept for the next table (aggRecycler): a query grouping by a million keys
 // (TPC-H Q18's l_orderkey) filled 100 MB and more of them per worker, and
 // memory written for the first time costs a page fault and a zeroed page
 // (on this project's benchmark VM, seconds per GiB), so the next such
-// query writes into the same, already mapped memory instead. sync.Pool
+// query writes into the same, already mapped memory instead. The
+// recycler hands a table the buffers that fit its expected groups, and
 // drops what is not reused by the second GC.
 type aggBufs struct {
 	keys   []string
@@ -273,9 +273,9 @@ type aggBufs struct {
 	states [][]accum
 }
 
-var aggPool sync.Pool
+var aggRecycler recycler[*aggBufs]
 
-// recycle gives t's per-group slices to aggPool; t is not used after.
+// recycle gives t's per-group slices to aggRecycler; t is not used after.
 func (t *aggTable) recycle() {
 	clear(t.keys)
 	clear(t.vals)
@@ -288,12 +288,12 @@ func (t *aggTable) recycle() {
 		t.ints.recycle()
 	}
 	*t = aggTable{}
-	aggPool.Put(b)
+	aggRecycler.put(b, max(cap(b.keys), cap(b.vals), cap(b.first)))
 }
 
 func newTable(va *vecAgg) *aggTable {
 	t := &aggTable{va: va, index: map[string]int32{}, intOnly: true, states: make([][]accum, len(va.args))}
-	if b, ok := aggPool.Get().(*aggBufs); ok {
+	if b, ok := aggRecycler.get(va.sizeHint); ok {
 		t.keys, t.vals, t.first = b.keys, b.vals, b.first
 		copy(t.states, b.states)
 	}
@@ -383,7 +383,7 @@ type intHash struct {
 func newIntHash(hint int) *intHash {
 	n := min(hint, hintStart)
 	h := &intHash{hint: hint, sorted: true}
-	if b, ok := intPool.Get().(*intBufs); ok {
+	if b, ok := intRecycler.get(hint); ok {
 		h.keys, h.gids, h.spare = b.keys, b.gids, b.slots
 	}
 	h.keys, h.gids = slices.Grow(h.keys, n), slices.Grow(h.gids, n)
@@ -391,22 +391,22 @@ func newIntHash(hint int) *intHash {
 }
 
 // intBufs are a finished intHash's slices, emptied, kept for the next one
-// (intPool; see aggBufs).
+// (intRecycler; see aggBufs).
 type intBufs struct {
 	keys  [][2]int64
 	gids  []int32
 	slots []int32
 }
 
-var intPool sync.Pool
+var intRecycler recycler[*intBufs]
 
-// recycle gives h's slices to intPool; h is not used after.
+// recycle gives h's slices to intRecycler; h is not used after.
 func (h *intHash) recycle() {
 	slots := h.slots
 	if cap(h.spare) > cap(slots) {
 		slots = h.spare
 	}
-	intPool.Put(&intBufs{keys: h.keys[:0], gids: h.gids[:0], slots: slots[:0]})
+	intRecycler.put(&intBufs{keys: h.keys[:0], gids: h.gids[:0], slots: slots[:0]}, cap(h.keys))
 	*h = intHash{}
 }
 

@@ -106,19 +106,21 @@ func (v *vec) head(n int) *vec {
 
 // kept returns v with copies of the arrays it has from w's scratch, so
 // that it outlives the batch (arrays aliasing sealed columns or allocated
-// otherwise are shared: vecs are never modified). Without a scratch, v.
+// otherwise are shared: vecs are never modified). The copies come from
+// w's statement memory, so they live until the statement ends. Without a
+// scratch, v.
 func (v *vec) kept(w *worker) *vec {
 	if w == nil || w.sc == nil {
 		return v
 	}
-	sc := w.sc
+	sc, m := w.sc, w.mem
 	out := *v
-	out.i = keep(&sc.i64, v.i, v.n)
-	out.f = keep(&sc.f64, v.f, v.n)
-	out.s = keep(&sc.strs, v.s, v.n)
-	out.codes = keep(&sc.i32, v.codes, v.n)
-	out.vals = keep(&sc.vals, v.vals, v.n)
-	out.nulls = keep(&sc.bits, v.nulls, v.n)
+	out.i = keep(&sc.i64, m.int64s, v.i, v.n)
+	out.f = keep(&sc.f64, m.float64s, v.f, v.n)
+	out.s = keep(&sc.strs, m.strings, v.s, v.n)
+	out.codes = keep(&sc.i32, m.int32s, v.codes, v.n)
+	out.vals = keep(&sc.vals, m.values, v.vals, v.n)
+	out.nulls = keep(&sc.bits, m.bools, v.nulls, v.n)
 	return &out
 }
 
@@ -348,6 +350,7 @@ type worker struct {
 	dicts map[*olap.Column][]string
 	row   []types.Value
 	sc    *scratch // per-batch buffers (scratch.go); nil: allocate
+	mem   *stmtMem // the statement's memory (scratch.go); nil: allocate
 }
 
 func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
@@ -558,8 +561,9 @@ func take(w *worker, v *vec, idx []int32) *vec {
 	return out
 }
 
-// concat appends vecs of one type into one, in the tightest common form.
-func concat(vs []*vec, t types.Type) *vec {
+// concat appends vecs of one type into one, in the tightest common form,
+// with arrays from m (nil: allocated).
+func concat(m *stmtMem, vs []*vec, t types.Type) *vec {
 	n := 0
 	for _, v := range vs {
 		n += v.n
@@ -595,28 +599,28 @@ func concat(vs []*vec, t types.Type) *vec {
 		}
 	}
 	if anyNull && form != fVals {
-		out.nulls = make([]bool, 0, n)
+		out.nulls = m.bools(n)
+		at := 0
 		for _, v := range vs {
 			if v.nulls != nil {
-				out.nulls = append(out.nulls, v.nulls...)
-			} else {
-				out.nulls = append(out.nulls, make([]bool, v.n)...)
+				copy(out.nulls[at:at+v.n], v.nulls)
 			}
+			at += v.n
 		}
 	}
 	switch form {
 	case fInt:
-		out.i = make([]int64, 0, n)
+		out.i = m.int64s(n)[:0]
 		for _, v := range vs {
 			out.i = append(out.i, v.i...)
 		}
 	case fFloat:
-		out.f = make([]float64, 0, n)
+		out.f = m.float64s(n)[:0]
 		for _, v := range vs {
 			out.f = append(out.f, v.f...)
 		}
 	case fStr:
-		out.s = make([]string, 0, n)
+		out.s = m.strings(n)[:0]
 		for _, v := range vs {
 			for j := 0; j < v.n; j++ {
 				if v.null(j) {
@@ -627,7 +631,7 @@ func concat(vs []*vec, t types.Type) *vec {
 			}
 		}
 	case fVals:
-		out.vals = make([]types.Value, 0, n)
+		out.vals = m.values(n)[:0]
 		for _, v := range vs {
 			for j := 0; j < v.n; j++ {
 				out.vals = append(out.vals, v.value(j))
