@@ -267,6 +267,7 @@ func runTPCHRun(ctx context.Context, args []string) error {
 	pprofURL := fs.String("pprof", "", "with --url and --allocs: the server's HTTP address (its /debug/pprof/heap is read around each query)")
 	memProfile := fs.String("memprofile", "", "in process: write a heap profile to this file after the load (or start) and a GC, before the queries")
 	dataDir := fs.String("data", "", "instead of loading: serve this existing data directory (loaded with SF, e.g. by omendb serve) in process")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process over OmenDB's query passes to this file (in process: the server's work included)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -364,7 +365,13 @@ func runTPCHRun(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	if err := tpchTimeRuns(ctx, connURL, "SET omendb.engine = '"+*engine+"'", *sf, qs, *timeout, *check, *runs, allocated, &res, logf); err != nil {
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	err = tpchTimeRuns(ctx, connURL, "SET omendb.engine = '"+*engine+"'", *sf, qs, *timeout, *check, *runs, allocated, &res, logf)
+	stopProfile()
+	if err != nil {
 		return err
 	}
 	results = append(results, res)
