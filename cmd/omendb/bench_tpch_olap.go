@@ -268,6 +268,7 @@ func runTPCHRun(ctx context.Context, args []string) error {
 	memProfile := fs.String("memprofile", "", "in process: write a heap profile to this file after the load (or start) and a GC, before the queries")
 	dataDir := fs.String("data", "", "instead of loading: serve this existing data directory (loaded with SF, e.g. by omendb serve) in process")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process over OmenDB's query passes to this file (in process: the server's work included)")
+	memAfter := fs.String("memprofile-after", "", "in process: write a heap profile to this file after OmenDB's passes and two GCs (its allocation counts include the passes; compare runs with different --runs to see what a warm pass allocates)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -373,6 +374,15 @@ func runTPCHRun(ctx context.Context, args []string) error {
 	stopProfile()
 	if err != nil {
 		return err
+	}
+	if *memAfter != "" {
+		// A heap profile's allocation counts are published by the GC
+		// cycles after the allocations.
+		runtime.GC()
+		runtime.GC()
+		if err := writeHeapProfile(*memAfter); err != nil {
+			return err
+		}
 	}
 	results = append(results, res)
 	wrong := 0
