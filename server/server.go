@@ -1,6 +1,7 @@
 // Package server assembles a running OmenDB from its parts: the log, the
 // row store and its materializer, the committer, the SQL engine, the pgwire
-// listener and the HTTP health endpoints. cmd/omendb's serve command, the
+// listeners (TCP, and a Unix-domain socket with Config.SocketDir:
+// socket.go) and the HTTP health endpoints. cmd/omendb's serve command, the
 // benchmarks and the end-to-end tests all start OmenDB through it.
 //
 // Start order: open the log → start the materializer (replay) → start the
@@ -37,8 +38,11 @@ import (
 
 // Config is what an OmenDB server needs.
 type Config struct {
-	Data        string // data directory (embedded NATS stores the log under it)
-	Listen      string // pgwire address, e.g. 127.0.0.1:5433
+	Data   string // data directory (embedded NATS stores the log under it)
+	Listen string // pgwire address, e.g. 127.0.0.1:5433
+	// SocketDir, when set, is a directory for pgwire's Unix-domain socket
+	// too, DIR/.s.PGSQL.PORT with the TCP listener's port (socket.go).
+	SocketDir   string
 	HTTP        string // health endpoints address; "" disables
 	NATSURL     string // external NATS instead of the embedded server
 	Unsafe      bool   // no fsync per commit (loses acknowledged commits on power loss)
@@ -72,6 +76,8 @@ type Server struct {
 	Sources   *pgcdc.Manager // CDC sources (ingest/pgcdc)
 	wire      *pgwire.Server
 	ln        net.Listener
+	unixLn    net.Listener // SocketDir's socket; nil without one
+	unixPath  string
 	httpSrv   *http.Server
 	httpLn    net.Listener
 	logger    *slog.Logger
@@ -146,13 +152,27 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			logger.Error("pgwire server stopped", "err", err)
 		}
 	}()
+	if cfg.SocketDir != "" {
+		port := s.ln.Addr().(*net.TCPAddr).Port
+		if s.unixLn, s.unixPath, err = listenUnix(cfg.SocketDir, port); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("listening for pgwire on a Unix socket in %s: %w", cfg.SocketDir, err)
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := s.wire.Serve(s.unixLn); err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, pgwire.ErrServerClosed) {
+				logger.Error("pgwire server stopped on its Unix socket", "err", err)
+			}
+		}()
+	}
 	if cfg.HTTP != "" {
 		if err := s.startHTTP(); err != nil {
 			s.Close()
 			return nil, err
 		}
 	}
-	logger.Info("omendb listening", "pgwire", s.ln.Addr().String(), "http", cfg.HTTP, "data", cfg.Data, "nats", cfg.NATSURL)
+	logger.Info("omendb listening", "pgwire", s.ln.Addr().String(), "socket", s.unixPath, "http", cfg.HTTP, "data", cfg.Data, "nats", cfg.NATSURL)
 	return s, nil
 }
 
@@ -171,6 +191,10 @@ func timeTravelWindow(cfg Config) time.Duration {
 
 // Addr returns the pgwire listener's address.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// SocketPath returns the pgwire Unix-domain socket's path ("" without
+// Config.SocketDir).
+func (s *Server) SocketPath() string { return s.unixPath }
 
 // HTTPAddr returns the health listener's address ("" if disabled).
 func (s *Server) HTTPAddr() string {
@@ -249,6 +273,9 @@ func (s *Server) Close() error {
 		defer cancel()
 		if s.wire != nil && s.ln != nil {
 			_ = s.wire.Shutdown(ctx)
+		}
+		if s.unixLn != nil {
+			_ = s.unixLn.Close() // removes the socket file, also if Serve never ran
 		}
 		if s.httpSrv != nil {
 			_ = s.httpSrv.Shutdown(ctx)

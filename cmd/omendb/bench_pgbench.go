@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -58,6 +59,7 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 	perCommand := fs.Bool("per-command", false, "print pgbench -r's latency of each command")
 	tracePath := fs.String("trace", "", "write a Go execution trace (runtime/trace) of the first OmenDB run's first --trace-for to this file (go tool trace)")
 	traceFor := fs.Duration("trace-for", 2*time.Second, "length of the --trace window")
+	transport := fs.String("transport", "unix", "how pgbench connects to both systems: unix (each one's Unix-domain socket, as local clients do) or tcp (127.0.0.1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,6 +87,9 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 		}
 	}
 	defer endProfile()
+	if *transport != "unix" && *transport != "tcp" {
+		return fmt.Errorf("bench pgbench: --transport must be unix or tcp, not %q", *transport)
+	}
 	pgbench, err := exec.LookPath("pgbench")
 	if err != nil {
 		return fmt.Errorf("pgbench not installed (scripts/client-deps.sh): %w", err)
@@ -101,6 +106,9 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 		srv.Committer.SetMaxInFlight(*inFlight)
 	}
 	h, p, _ := strings.Cut(srv.Addr(), ":")
+	if *transport == "unix" {
+		h = filepath.Dir(srv.SocketPath())
+	}
 	systems = append(systems, system{"omendb", h, p, "omendb", "omendb"})
 	if *noELR {
 		systems = append(systems, system{"omendb-no-elr", h, p, "omendb", "omendb"})
@@ -112,7 +120,11 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 			return fmt.Errorf("starting PostgreSQL: %w", err)
 		}
 		defer pg.Close()
-		systems = append(systems, system{"postgres", pg.Host(), strconv.Itoa(pg.Port()), "postgres", "bench"})
+		host := pg.Host()
+		if *transport == "unix" {
+			host = pg.SocketDir()
+		}
+		systems = append(systems, system{"postgres", host, strconv.Itoa(pg.Port()), "postgres", "bench"})
 	}
 	pgb := func(s system, a ...string) (string, error) {
 		cmd := exec.CommandContext(ctx, pgbench, append([]string{"-h", s.host, "-p", s.port, "-U", s.user}, append(a, s.db)...)...)
@@ -198,8 +210,8 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 		}
 	}
 	endProfile() // before the server's final checkpoint (srv.Close)
-	fmt.Printf("pgbench scale %d, %d clients, %d threads, %s per run; %d CPUs (%s/%s)\n",
-		*scale, *clients, *jobs, *dur, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("pgbench scale %d, %d clients, %d threads, %s per run, over %s sockets; %d CPUs (%s/%s)\n",
+		*scale, *clients, *jobs, *dur, *transport, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "script\tmode\tsystem\tTPS\tlatency ms\tstatements ms\tcommit ms\tprocessed\tfailed\tvs postgres\t")
 	for _, r := range results {

@@ -19,7 +19,9 @@ func startThrowawayServer(ctx context.Context, bench string, cfg server.Config) 
 	if err != nil {
 		return nil, "", nil, err
 	}
-	cfg.Data, cfg.Listen = dir, "127.0.0.1:0"
+	// A Unix-domain socket in the data directory as well (clients that
+	// connect as local ones do: pgbench -h DIR).
+	cfg.Data, cfg.Listen, cfg.SocketDir = dir, "127.0.0.1:0", dir
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	data := fs.String("data", envDefault("OMENDB_DATA", "./data"), "data directory (env OMENDB_DATA)")
 	listen := fs.String("listen", envDefault("OMENDB_LISTEN", "127.0.0.1:5433"), "pgwire address (env OMENDB_LISTEN)")
+	socketDir := fs.String("socket-dir", envDefault("OMENDB_SOCKET_DIR", "/tmp"), "directory for the pgwire Unix-domain socket .s.PGSQL.PORT, as PostgreSQL's (psql -h DIR); empty to disable (env OMENDB_SOCKET_DIR)")
 	httpAddr := fs.String("http", envDefault("OMENDB_HTTP", "127.0.0.1:9090"), "health endpoints address, empty to disable (env OMENDB_HTTP)")
 	natsURL := fs.String("nats-url", envDefault("OMENDB_NATS_URL", ""), "external NATS JetStream URL instead of the embedded server (env OMENDB_NATS_URL)")
 	unsafe := fs.Bool("unsafe-no-fsync", envDefault("OMENDB_UNSAFE_NO_FSYNC", "") == "1", "UNSAFE: acknowledge commits before they are fsynced; a power loss can lose them (env OMENDB_UNSAFE_NO_FSYNC=1)")
@@ -83,7 +84,7 @@ func runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("creating data directory: %w", err)
 	}
 	srv, err := server.Start(ctx, server.Config{
-		Data: *data, Listen: *listen, HTTP: *httpAddr, NATSURL: strings.TrimSpace(*natsURL),
+		Data: *data, Listen: *listen, SocketDir: *socketDir, HTTP: *httpAddr, NATSURL: strings.TrimSpace(*natsURL),
 		Unsafe: *unsafe, IndexMethod: *indexMethod, Logger: logger, TimeTravelWindow: ttw,
 		PITRWindow: *pitrWindow,
 	})
