@@ -557,7 +557,8 @@ func processCounters() counters {
 }
 
 // heapClasses describes the Go heap's memory: in objects, free but kept,
-// given back to the OS (touching it again faults), and the next GC's goal.
+// given back to the OS (touching it again faults), the next GC's goal, and
+// the process's resident memory.
 func heapClasses() string {
 	s := []metrics.Sample{
 		{Name: "/memory/classes/heap/objects:bytes"},
@@ -567,7 +568,17 @@ func heapClasses() string {
 	}
 	metrics.Read(s)
 	gib := func(i int) float64 { return float64(s[i].Value.Uint64()) / (1 << 30) }
-	return fmt.Sprintf("objects %.2f GiB, free %.2f, released %.2f, goal %.2f", gib(0), gib(1), gib(2), gib(3))
+	// The resident set shows how much of the heap's objects and free
+	// memory is backed by pages: free memory the process never wrote is
+	// not, and the next allocation there faults.
+	rss := 0.0
+	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
+		var size, res int64
+		if _, err := fmt.Sscan(string(b), &size, &res); err == nil {
+			rss = float64(res*int64(os.Getpagesize())) / (1 << 30)
+		}
+	}
+	return fmt.Sprintf("objects %.2f GiB, free %.2f, released %.2f, goal %.2f; resident %.2f GiB", gib(0), gib(1), gib(2), gib(3), rss)
 }
 
 // median returns the median of v (the mean of the middle two for an even
