@@ -26,12 +26,12 @@ func TestIntIndexModel(t *testing.T) {
 			return r.Int64()
 		}, "map"},
 	}
-	// One statement memory for every case, reset between them: the
+	// One statement memory for every case, released between them: the
 	// arrays come back dirty and must be handed out cleared.
-	m := &stmtMem{}
+	m := &stmtMem{src: &arraySet{}}
 	for _, tc := range cases {
 		for _, seed := range []uint64{1, 2} {
-			m.reset()
+			m.release()
 			r := rand.New(rand.NewPCG(seed, seed))
 			n := 5000
 			keys, ok := make([]int64, n), make([]bool, n)

@@ -199,158 +199,211 @@ func (w *worker) boolVec(n int) *vec {
 	return &vec{t: types.Bool, k: types.KindBool, form: fInt, n: n, i: w.int64s(n)}
 }
 
-// stmtMem recycles the arrays that live as long as a statement rather
+// stmtMem hands out the arrays that live as long as a statement rather
 // than a batch: a hash join's build side (the batches its collect keeps,
 // their concatenation, the keys, the chains and the index over them). A
 // TPC-H pass allocated about 300 MB of these, and on a machine where
 // memory first touched is slow (docs/benchmarks.md, "Fresh memory"),
 // every pass that ran without a GC in between grew the heap into fresh
-// pages by as much. A statement takes one from stmtMems when it starts
-// (Runner.Run) and gives it back when its iterator is closed, so the next
-// statement reuses the same, already mapped memory.
+// pages by as much. A statement gets a stmtMem when it starts
+// (Runner.Run); its arrays come from the process's free arrays
+// (sharedArrays) and go back to them when the statement's iterator is
+// closed, so the next statement reuses the same, already mapped memory.
 //
-// Ownership: an array from a stmtMem is valid until the statement's
-// iterator is closed; nothing that outlives the statement (rows handed
-// to the client are values copied out of the vecs, so they do not) may
-// hold one. The statement's workers share it, under mu.
+// Ownership: an array from a stmtMem is valid until release; nothing that
+// outlives the statement (rows handed to the client are values copied out
+// of the vecs, so they do not) may hold one. The statement's workers
+// share it, under mu.
 type stmtMem struct {
-	mu    sync.Mutex
-	i64   fitPool[int64]
-	i32   fitPool[int32]
-	f64   fitPool[float64]
-	bits  fitPool[bool]
-	strs  fitPool[string]
-	vals  fitPool[types.Value]
-	slots fitPool[intSlot]
-	words fitPool[uint64]
+	src *arraySet // where arrays come from and go back to
+	mu  sync.Mutex
+	// The arrays handed out, per element type, until release.
+	i64   [][]int64
+	i32   [][]int32
+	f64   [][]float64
+	bits  [][]bool
+	strs  [][]string
+	vals  [][]types.Value
+	slots [][]intSlot
+	words [][]uint64
 }
 
-// fitPool hands out zeroed slices, each from the smallest free buffer that
-// holds it (the sizes asked for differ from statement to statement, so
-// buffers are matched by size, not by order as a batch's scratch is).
-type fitPool[T any] struct {
-	free, used [][]T
+// arraySet holds free arrays of each element type statements use.
+type arraySet struct {
+	i64   arrayPool[int64]
+	i32   arrayPool[int32]
+	f64   arrayPool[float64]
+	bits  arrayPool[bool]
+	strs  arrayPool[string]
+	vals  arrayPool[types.Value]
+	slots arrayPool[intSlot]
+	words arrayPool[uint64]
+}
+
+// sharedArrays are the process's free statement arrays: one set for all
+// statements, so that concurrent and nested statements (a subquery's own
+// run) draw from the same arrays rather than from a pool each.
+var sharedArrays arraySet
+
+func (a *arraySet) prune(epoch uint64) {
+	a.i64.prune(epoch)
+	a.i32.prune(epoch)
+	a.f64.prune(epoch)
+	a.bits.prune(epoch)
+	a.strs.prune(epoch)
+	a.vals.prune(epoch)
+	a.slots.prune(epoch)
+	a.words.prune(epoch)
+}
+
+// arrayPool keeps free arrays of one element type; a request is served
+// from the smallest one that holds it (sizes differ from statement to
+// statement, so arrays are matched by size). Arrays not taken again by
+// the second GC after they were given back are dropped (prune), as a
+// sync.Pool's items are.
+type arrayPool[T any] struct {
+	mu   sync.Mutex
+	free []freeArray[T]
+}
+
+type freeArray[T any] struct {
+	b     []T
+	epoch uint64 // gcEpoch when it was given back
 }
 
 const (
-	// fitMin is the smallest request a fitPool serves from its buffers;
-	// smaller ones are cheap to allocate.
+	// fitMin is the smallest request served from the free arrays; smaller
+	// ones are cheap to allocate.
 	fitMin = 1 << 12
-	// fitWaste bounds how much larger than the request a reused buffer
+	// fitWaste bounds how much larger than the request a reused array
 	// may be.
 	fitWaste = 4
-	// fitKeep bounds the free buffers a pool keeps per element type.
+	// fitKeep bounds the free arrays kept per element type (the largest).
 	fitKeep = 64
 )
 
-func (p *fitPool[T]) get(n int) []T {
-	if n < fitMin {
-		return make([]T, n)
-	}
+// take returns an array whose first n elements are zeroed: the
+// best-fitting free array, whole (it goes back whole), else a new one.
+func (p *arrayPool[T]) take(n int) []T {
+	p.mu.Lock()
 	best := -1
-	for i, b := range p.free {
-		if cap(b) >= n && cap(b) <= fitWaste*n && (best < 0 || cap(b) < cap(p.free[best])) {
+	for i, f := range p.free {
+		if c := cap(f.b); c >= n && c <= fitWaste*n && (best < 0 || c < cap(p.free[best].b)) {
 			best = i
 		}
 	}
 	var b []T
 	if best >= 0 {
-		b = p.free[best][:n]
-		p.free[best] = p.free[len(p.free)-1]
-		p.free = p.free[:len(p.free)-1]
-		clear(b)
-	} else {
-		b = make([]T, n)
+		b = p.free[best].b
+		last := len(p.free) - 1
+		p.free[best] = p.free[last]
+		p.free[last] = freeArray[T]{}
+		p.free = p.free[:last]
 	}
-	p.used = append(p.used, b)
-	return b[:n:n]
+	p.mu.Unlock()
+	if b == nil {
+		return make([]T, n)
+	}
+	clear(b[:n])
+	return b[:cap(b)]
 }
 
-// release makes every handed-out buffer free again, dropping the smallest
-// when more than fitKeep would be kept.
-func (p *fitPool[T]) release() {
-	p.free = append(p.free, p.used...)
-	clear(p.used)
-	p.used = p.used[:0]
+// give makes bs free again, keeping the fitKeep largest free arrays.
+func (p *arrayPool[T]) give(bs [][]T) {
+	if len(bs) == 0 {
+		return
+	}
+	e := gcEpoch.Load()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, b := range bs {
+		p.free = append(p.free, freeArray[T]{b: b, epoch: e})
+	}
 	if len(p.free) > fitKeep {
-		slices.SortFunc(p.free, func(a, b []T) int { return cap(b) - cap(a) })
+		slices.SortFunc(p.free, func(a, b freeArray[T]) int { return cap(b.b) - cap(a.b) })
 		clear(p.free[fitKeep:])
 		p.free = p.free[:fitKeep]
 	}
 }
 
-// stmtMems recycles stmtMems from one statement to the next; sync.Pool
-// drops idle ones at GC, so the memory is not held once queries stop.
-var stmtMems = sync.Pool{New: func() any { return &stmtMem{} }}
+// prune drops the arrays given back before the GC before last.
+func (p *arrayPool[T]) prune(epoch uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.free = slices.DeleteFunc(p.free, func(f freeArray[T]) bool { return f.epoch+2 <= epoch })
+}
 
-func getStmtMem() *stmtMem { return stmtMems.Get().(*stmtMem) }
+func getStmtMem() *stmtMem { return &stmtMem{src: &sharedArrays} }
 
-// release gives m back to stmtMems: nothing may use an array handed out
-// from it any more. A nil m is ignored.
+// release gives every array handed out from m back to its set: nothing may
+// use one any more. m may hand out arrays again after. A nil m is ignored.
 func (m *stmtMem) release() {
 	if m == nil {
 		return
 	}
-	m.reset()
-	stmtMems.Put(m)
-}
-
-// reset makes every array handed out from m free again.
-func (m *stmtMem) reset() {
 	m.mu.Lock()
-	m.i64.release()
-	m.i32.release()
-	m.f64.release()
-	m.bits.release()
-	m.strs.release()
-	m.vals.release()
-	m.slots.release()
-	m.words.release()
-	m.mu.Unlock()
+	defer m.mu.Unlock()
+	giveAll(&m.src.i64, &m.i64)
+	giveAll(&m.src.i32, &m.i32)
+	giveAll(&m.src.f64, &m.f64)
+	giveAll(&m.src.bits, &m.bits)
+	giveAll(&m.src.strs, &m.strs)
+	giveAll(&m.src.vals, &m.vals)
+	giveAll(&m.src.slots, &m.slots)
+	giveAll(&m.src.words, &m.words)
 }
 
-// stmtGet hands out n zeroed elements from the pool of m that pick
-// selects; with a nil m (a statement run without one) it allocates.
-func stmtGet[T any](m *stmtMem, pick func(*stmtMem) *fitPool[T], n int) []T {
-	if m == nil {
+func giveAll[T any](p *arrayPool[T], used *[][]T) {
+	p.give(*used)
+	clear(*used)
+	*used = (*used)[:0]
+}
+
+// stmtGet hands out n zeroed elements from p, recording them in *used
+// (one of m's lists); with a nil m (a statement run without one) or a
+// small n it allocates.
+func stmtGet[T any](m *stmtMem, pick func(*stmtMem) (*arrayPool[T], *[][]T), n int) []T {
+	if m == nil || n < fitMin {
 		return make([]T, n)
 	}
+	p, used := pick(m)
+	b := p.take(n)
 	m.mu.Lock()
-	b := pick(m).get(n)
+	*used = append(*used, b)
 	m.mu.Unlock()
-	return b
+	return b[:n:n]
 }
 
 func (m *stmtMem) int64s(n int) []int64 {
-	return stmtGet(m, func(m *stmtMem) *fitPool[int64] { return &m.i64 }, n)
+	return stmtGet(m, func(m *stmtMem) (*arrayPool[int64], *[][]int64) { return &m.src.i64, &m.i64 }, n)
 }
 
 func (m *stmtMem) int32s(n int) []int32 {
-	return stmtGet(m, func(m *stmtMem) *fitPool[int32] { return &m.i32 }, n)
+	return stmtGet(m, func(m *stmtMem) (*arrayPool[int32], *[][]int32) { return &m.src.i32, &m.i32 }, n)
 }
 
 func (m *stmtMem) float64s(n int) []float64 {
-	return stmtGet(m, func(m *stmtMem) *fitPool[float64] { return &m.f64 }, n)
+	return stmtGet(m, func(m *stmtMem) (*arrayPool[float64], *[][]float64) { return &m.src.f64, &m.f64 }, n)
 }
 
 func (m *stmtMem) bools(n int) []bool {
-	return stmtGet(m, func(m *stmtMem) *fitPool[bool] { return &m.bits }, n)
+	return stmtGet(m, func(m *stmtMem) (*arrayPool[bool], *[][]bool) { return &m.src.bits, &m.bits }, n)
 }
 
 func (m *stmtMem) strings(n int) []string {
-	return stmtGet(m, func(m *stmtMem) *fitPool[string] { return &m.strs }, n)
+	return stmtGet(m, func(m *stmtMem) (*arrayPool[string], *[][]string) { return &m.src.strs, &m.strs }, n)
 }
 
 func (m *stmtMem) values(n int) []types.Value {
-	return stmtGet(m, func(m *stmtMem) *fitPool[types.Value] { return &m.vals }, n)
+	return stmtGet(m, func(m *stmtMem) (*arrayPool[types.Value], *[][]types.Value) { return &m.src.vals, &m.vals }, n)
 }
 
 func (m *stmtMem) intSlots(n int) []intSlot {
-	return stmtGet(m, func(m *stmtMem) *fitPool[intSlot] { return &m.slots }, n)
+	return stmtGet(m, func(m *stmtMem) (*arrayPool[intSlot], *[][]intSlot) { return &m.src.slots, &m.slots }, n)
 }
 
 func (m *stmtMem) uint64s(n int) []uint64 {
-	return stmtGet(m, func(m *stmtMem) *fitPool[uint64] { return &m.words }, n)
+	return stmtGet(m, func(m *stmtMem) (*arrayPool[uint64], *[][]uint64) { return &m.src.words, &m.words }, n)
 }
 
 // keep returns s itself when it is not from the scratch p (a sealed
@@ -452,6 +505,6 @@ func armGCTick() {
 }
 
 func init() {
-	pruned = []interface{ prune(uint64) }{&aggRecycler, &intRecycler}
+	pruned = []interface{ prune(uint64) }{&aggRecycler, &intRecycler, &sharedArrays}
 	armGCTick()
 }

@@ -2,6 +2,7 @@ package vexec
 
 import (
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 )
@@ -50,12 +51,14 @@ func TestScratchPool(t *testing.T) {
 }
 
 // TestStmtMem checks a statement's memory: every get of one statement is
-// a distinct zeroed array of the asked length; after reset a request is
+// a distinct zeroed array of the asked length; after release a request is
 // served from the smallest free array that holds it (never one more than
 // fitWaste times too large), cleared whatever the last statement wrote;
-// small requests and a nil stmtMem allocate.
+// small requests and a nil stmtMem allocate; the free arrays kept are the
+// fitKeep largest, and those no statement took again are dropped by the
+// second GC after they were given back.
 func TestStmtMem(t *testing.T) {
-	m := &stmtMem{}
+	m := &stmtMem{src: &arraySet{}}
 	big, small := m.int64s(5*fitMin), m.int64s(fitMin)
 	if len(big) != 5*fitMin || len(small) != fitMin || &big[0] == &small[0] {
 		t.Fatalf("two gets of one statement share an array or have the wrong length")
@@ -66,9 +69,10 @@ func TestStmtMem(t *testing.T) {
 	for j := range small {
 		small[j] = -2
 	}
-	m.reset()
-	a := m.int64s(2 * fitMin) // small is too short, big fits
-	b := m.int64s(fitMin)     // only small is left
+	m.release()
+	other := &stmtMem{src: m.src} // the next statement
+	a := other.int64s(2 * fitMin) // small is too short, big fits
+	b := other.int64s(fitMin)     // only small is left
 	if &a[0] != &big[0] || &b[0] != &small[0] {
 		t.Fatalf("freed arrays not reused by size: %p %p, want %p %p", &a[0], &b[0], &big[0], &small[0])
 	}
@@ -82,7 +86,7 @@ func TestStmtMem(t *testing.T) {
 			t.Fatalf("reused array not cleared at %d: %d", j, x)
 		}
 	}
-	m.reset()
+	other.release()
 	c := m.int64s(fitMin) // small fits best
 	d := m.int64s(fitMin) // big is more than fitWaste times too large
 	if &c[0] != &small[0] || &d[0] == &big[0] {
@@ -98,9 +102,20 @@ func TestStmtMem(t *testing.T) {
 	for i := 0; i < 2*fitKeep; i++ {
 		m.bools(fitMin + i)
 	}
-	m.reset()
-	if len(m.bits.free) != fitKeep || cap(m.bits.free[fitKeep-1]) < fitMin+fitKeep {
-		t.Fatalf("kept %d free arrays (the smallest %d long), want the %d largest", len(m.bits.free), cap(m.bits.free[len(m.bits.free)-1]), fitKeep)
+	m.release()
+	free := m.src.bits.free
+	if len(free) != fitKeep || slices.MinFunc(free, func(a, b freeArray[bool]) int { return cap(a.b) - cap(b.b) }).b == nil ||
+		cap(slices.MinFunc(free, func(a, b freeArray[bool]) int { return cap(a.b) - cap(b.b) }).b) != fitMin+fitKeep {
+		t.Fatalf("kept %d free arrays, want the %d largest", len(free), fitKeep)
+	}
+	e := gcEpoch.Load()
+	m.src.prune(e + 1)
+	if len(m.src.bits.free) != fitKeep {
+		t.Fatalf("one GC dropped free arrays")
+	}
+	m.src.prune(e + 2)
+	if len(m.src.bits.free) != 0 || len(m.src.i64.free) != 0 {
+		t.Fatalf("free arrays survived two GCs")
 	}
 }
 
