@@ -86,12 +86,13 @@
 // its batch. What lives as long as the statement — a hash join's build
 // side: the batches its collect kept, their concatenation, the keys,
 // chains and index over them — comes from the statement's memory
-// (stmtMem), which Run takes when the statement starts and its iterator
-// gives back when closed; rows handed to the row executor are copied
-// values, never these arrays. Scratches, statement memories and
-// aggregation tables' per-group slices go back to process-wide pools and
-// serve the next query: memory written for the first time is what a
-// query pays most for on some VMs. A table scan read by the row executor evaluates its residual
+// (stmtMem), which Run creates when the statement starts and whose arrays
+// its iterator gives back to the process's free arrays (sharedArrays)
+// when closed; rows handed to the row executor are copied values, never
+// these arrays. Scratches, statement arrays and aggregation tables'
+// per-group slices go back to process-wide pools and serve the next
+// query: memory written for the first time is what a query pays most for
+// on some VMs. A table scan read by the row executor evaluates its residual
 // filter the same way on sealed segments and materializes only the rows
 // it keeps.
 //
