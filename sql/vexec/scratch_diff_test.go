@@ -45,6 +45,13 @@ func TestScratchReuseMatchesRowExecutor(t *testing.T) {
 		{sql: "SELECT b.k, count(*), sum(b.amt) FROM t a JOIN (SELECT k, amt, g FROM t WHERE id > 4000) b ON a.k = b.k AND a.g = b.g GROUP BY b.k", vec: true},
 		{sql: "SELECT a.id, b.amt FROM t a LEFT JOIN (SELECT id, amt FROM t WHERE id % 2 = 0) b ON a.id = b.id ORDER BY 1", join: true},
 		{sql: "SELECT count(*), sum(b.amt), count(b.k) FROM t a FULL JOIN (SELECT id + 7000 AS id, amt, k FROM t WHERE q > 0) b ON a.id = b.id", vec: true},
+		// HAVING over thousands of groups: its columns (accumulator
+		// states, finished aggregates, NULL sums) and its result come from
+		// a scratch (vecAgg.filterHaving).
+		{sql: "SELECT g, sum(amt) FROM t GROUP BY g HAVING sum(amt) > 100", vec: true},
+		{sql: "SELECT id % 3000 AS m, count(*), sum(q) FROM t GROUP BY m HAVING sum(q) > 5 AND count(*) > 2", vec: true},
+		{sql: "SELECT k, min(amt) FROM t GROUP BY k HAVING min(amt) IS NULL OR min(amt) < 50", vec: true},
+		{sql: "SELECT id, sum(amt) FROM t GROUP BY id HAVING sum(amt) IS NULL OR sum(amt) < 3", vec: true},
 	})
 }
 

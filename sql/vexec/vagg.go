@@ -1432,18 +1432,22 @@ func (va *vecAgg) filterHaving(out *aggTable, order []int32) ([]int32, error) {
 	}
 	nk := len(va.agg.GroupBy)
 	tys := colTypes(va.agg.Cols)
-	w := &worker{c: va.s.c, dicts: map[*olap.Column][]string{}}
+	// The columns HAVING reads and its result live until the groups are
+	// picked: a scratch's (a million groups made tens of MB of them,
+	// fresh memory on every run).
+	w := &worker{c: va.s.c, dicts: map[*olap.Column][]string{}, sc: getScratch()}
+	defer putScratch(w.sc)
 	b := derivedBatch(w, 0, n, tys, func(c int) (*vec, error) {
 		v := &vec{t: tys[c], k: types.KindOf(tys[c].OID), form: fVals, n: n}
 		if c < nk {
 			out.intVals()
 		}
 		if c >= nk {
-			if sv := va.stateVec(out, order, c-nk, tys[c]); sv != nil {
+			if sv := va.stateVec(w, out, order, c-nk, tys[c]); sv != nil {
 				return sv, nil
 			}
 		}
-		v.vals = make([]types.Value, n)
+		v.vals = w.values(n)
 		for j, g := range order {
 			if c < nk {
 				v.vals[j] = out.keyValue(g, c)
@@ -1473,11 +1477,11 @@ func (va *vecAgg) filterHaving(out *aggTable, order []int32) ([]int32, error) {
 // stateVec returns aggregate i's values for the groups of order straight
 // from their accumulators: counts, and sums that never overflowed int64
 // and share one scale (as fInt coefficients); nil when it cannot.
-func (va *vecAgg) stateVec(out *aggTable, order []int32, i int, t types.Type) *vec {
+func (va *vecAgg) stateVec(w *worker, out *aggTable, order []int32, i int, t types.Type) *vec {
 	call := va.agg.Aggs[i]
 	n := len(order)
 	st := out.states[i]
-	v := &vec{t: t, k: types.KindOf(t.OID), form: fInt, n: n, i: make([]int64, n)}
+	v := &vec{t: t, k: types.KindOf(t.OID), form: fInt, n: n, i: w.int64s(n)}
 	switch {
 	case va.kinds[i] == akCount && t.OID == types.OIDInt8:
 		for j, g := range order {
@@ -1497,7 +1501,7 @@ func (va *vecAgg) stateVec(out *aggTable, order []int32, i int, t types.Type) *v
 			a := &st[g]
 			if a.n == 0 {
 				if v.nulls == nil {
-					v.nulls = make([]bool, n)
+					v.nulls = w.bools(n)
 				}
 				v.nulls[j] = true
 				continue
