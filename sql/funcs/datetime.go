@@ -733,6 +733,31 @@ func extractDate(u string, days int64, asNum bool) (types.Value, error) {
 	return types.Null, unitNotSupported(u, dateT)
 }
 
+// DatePartOfDays returns, for a unit extract(unit FROM date) and
+// date_part(unit, date) answer with an integer, the function from a finite
+// date (days since 1970-01-01) to that integer — what extractDate computes
+// one value at a time — for the column executor's loops; ok is false for
+// other units (fractional, time-of-day or unknown ones), which keep the
+// row path. Infinite dates are the caller's to keep off it.
+func DatePartOfDays(u string) (part func(days int64) int64, ok bool) {
+	un := unit(u)
+	switch un {
+	case "epoch":
+		return func(days int64) int64 { return days * 86400 }, true
+	case "julian":
+		return func(days int64) int64 { return julianDay(tsTime(days * usPerDay)) }, true
+	case "day", "month", "quarter", "week", "year", "decade", "century", "millennium", "dow", "isodow", "doy", "isoyear":
+		if _, ok := datePart(un, tsTime(0)); !ok {
+			return nil, false
+		}
+		return func(days int64) int64 {
+			v, _ := datePart(un, tsTime(days*usPerDay))
+			return v
+		}, true
+	}
+	return nil, false
+}
+
 func extractInterval(u string, v types.Value, asNum bool) (types.Value, error) {
 	un := unit(u)
 	if un == "" {

@@ -18,8 +18,10 @@
 // (vexpr.go: fast paths for integers, dates, exact decimals as int64
 // coefficients, dictionary strings (a comparison with a constant or a
 // LIKE decided once per dictionary word), LIKE ('%a%b%' patterns by
-// successive substring search), IN; anything else row by row
-// with exec.Eval, so results are the row executor's; a run of consecutive
+// successive substring search), IN, EXTRACT of an integer date part
+// (a loop over day numbers, funcs.DatePartOfDays); anything else row by
+// row with exec.Eval — once per dictionary word, or per distinct value of
+// a one-argument expression — so results are the row executor's; a run of consecutive
 // rows of a sealed fixed-width column is read in place, not copied).
 // Workers on both cores take segments in turn (morsel-driven); join build sides (the side
 // estimated smaller for inner joins; the preserved side of a left join

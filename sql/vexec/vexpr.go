@@ -130,6 +130,11 @@ func (cp *compiler) compile(e plan.Expr) (vx, error) {
 			}
 		}
 		return cp.shallow(x)
+	case *plan.Func:
+		if ex := cp.compileExtract(x); ex != nil {
+			return ex, nil
+		}
+		return cp.shallow(x)
 	case *plan.Case:
 		if v, err := cp.compileCase(x); err == nil {
 			return v, nil
@@ -276,6 +281,69 @@ func (c *constX) eval(b *batch) (*vec, error) {
 	}
 	c.once.Do(func() { c.big = constVec(c.v, c.t, constRows) })
 	return c.big.head(n), nil
+}
+
+// extractX is EXTRACT(unit FROM date) for the units whose answer is an
+// integer (year, month, day, quarter, week, dow, doy …): computed in a
+// loop over the dates' day numbers into a numeric column of scale 0 (the
+// row path allocates a decimal per row). Batches whose dates are not
+// plain day numbers, or include ±infinity, go to gen, the row path.
+type extractX struct {
+	in   vx
+	part func(days int64) int64 // funcs.DatePartOfDays
+	t    types.Type
+	gen  *genX // the same expression over in's vec, row by row
+}
+
+// compileExtract compiles EXTRACT(unit FROM date) with a constant unit the
+// loop handles; nil otherwise.
+func (cp *compiler) compileExtract(x *plan.Func) vx {
+	if x.F.Name != "extract" || len(x.Args) != 2 || x.Args[1].Type().OID != types.OIDDate {
+		return nil
+	}
+	u, ok := x.Args[0].(*plan.Const)
+	if !ok || u.V.K != types.KindText {
+		return nil
+	}
+	part, ok := funcs.DatePartOfDays(u.V.S)
+	if !ok {
+		return nil
+	}
+	in, err := cp.compile(x.Args[1])
+	if err != nil {
+		return nil
+	}
+	g, err := cp.shallow(x)
+	if err != nil || len(g.kids) != 1 {
+		return nil
+	}
+	return &extractX{in: in, part: part, t: x.Type(), gen: g}
+}
+
+func (x *extractX) eval(b *batch) (*vec, error) {
+	v, err := x.in.eval(b)
+	if err != nil {
+		return nil, err
+	}
+	if v.form != fInt {
+		return x.gen.over(b, []*vec{v})
+	}
+	n := v.n
+	for j := 0; j < n; j++ {
+		if d := v.i[j]; (d == math.MinInt64 || d == math.MaxInt64) && !v.null(j) {
+			return x.gen.over(b, []*vec{v})
+		}
+	}
+	out := &vec{t: x.t, k: types.KindNumeric, form: fInt, n: n, i: b.w.int64s(n)}
+	if v.nulls != nil {
+		out.nulls = v.nulls[:n]
+	}
+	for j := 0; j < n; j++ {
+		if !v.null(j) {
+			out.i[j] = x.part(v.i[j])
+		}
+	}
+	return out, nil
 }
 
 // genX evaluates e (whose ColRefs are kids' positions) row by row with
