@@ -321,6 +321,12 @@ func substrRange(start, n int64, size int) (int, int) {
 	return int(from), int(to)
 }
 
+// Substring is substring(s FROM start FOR n) on text, counted in
+// characters (n < 0: to the end); a negative FOR is the caller's to reject
+// (22011), as substring's own evaluation does. The column executor's loop
+// uses it.
+func Substring(s string, start, n int64) string { return substrRunes(s, start, n) }
+
 func substrRunes(s string, start, n int64) string {
 	if isASCII(s) {
 		f, t := substrRange(start, n, len(s))

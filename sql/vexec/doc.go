@@ -19,7 +19,8 @@
 // coefficients, dictionary strings (a comparison with a constant or a
 // LIKE decided once per dictionary word), LIKE ('%a%b%' patterns by
 // successive substring search), IN, EXTRACT of an integer date part
-// (a loop over day numbers, funcs.DatePartOfDays); anything else row by
+// (a loop over day numbers, funcs.DatePartOfDays), SUBSTRING with constant
+// bounds (funcs.Substring per string); anything else row by
 // row with exec.Eval — once per dictionary word, or per distinct value of
 // a one-argument expression — so results are the row executor's; a run of consecutive
 // rows of a sealed fixed-width column is read in place, not copied).

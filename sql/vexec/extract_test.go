@@ -40,3 +40,36 @@ func TestExtractMatchesRowExecutor(t *testing.T) {
 	)
 	compare(t, srv, c, cases)
 }
+
+// TestSubstringMatchesRowExecutor runs substring with constant bounds
+// through the column loop (substrX) and the row executor: ASCII and
+// multi-byte strings, NULLs, bounds before, across and past the ends,
+// FOR 0, the two-argument form, a dictionary-encoded column (left to the
+// per-word path) and a negative FOR (22011 on both paths).
+func TestSubstringMatchesRowExecutor(t *testing.T) {
+	srv, c := setup(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		`CREATE TABLE ss (id int PRIMARY KEY, s text, v varchar(20))`,
+		`INSERT INTO ss SELECT i, CASE WHEN i % 11 = 0 THEN NULL WHEN i % 3 = 0 THEN 'ñandú-' || i || '-日本' ELSE 'phone-' || (i * 7919) END, 'v' || i FROM generate_series(1, 6000) i`,
+	} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var cases []diffCase
+	for _, b := range []string{"FROM 1 FOR 2", "FROM 3 FOR 4", "FROM 0 FOR 3", "FROM -2 FOR 5", "FROM 5", "FROM 40 FOR 3", "FROM 2 FOR 0"} {
+		cases = append(cases,
+			diffCase{sql: "SELECT substring(s " + b + ") AS x, count(*) FROM ss GROUP BY x", vec: true},
+			diffCase{sql: "SELECT id, substring(s " + b + ") FROM ss WHERE id % 13 = 0 ORDER BY id"},
+		)
+	}
+	cases = append(cases,
+		diffCase{sql: "SELECT substr(s, 3) AS x, count(*) FROM ss GROUP BY x", vec: true},
+		diffCase{sql: "SELECT substr(v, 2, 2) AS x, count(*) FROM ss GROUP BY x", vec: true},
+		diffCase{sql: "SELECT count(*) FROM ss WHERE substring(s FROM 1 FOR 2) IN ('ph', 'ña')", vec: true},
+		diffCase{sql: "SELECT substring(k FROM 1 FOR 1) AS x, count(*) FROM t GROUP BY x", vec: true},
+		diffCase{sql: "SELECT count(substring(s FROM 1 FOR -1)) FROM ss"},
+	)
+	compare(t, srv, c, cases)
+}

@@ -134,6 +134,9 @@ func (cp *compiler) compile(e plan.Expr) (vx, error) {
 		if ex := cp.compileExtract(x); ex != nil {
 			return ex, nil
 		}
+		if sx := cp.compileSubstring(x); sx != nil {
+			return sx, nil
+		}
 		return cp.shallow(x)
 	case *plan.Case:
 		if v, err := cp.compileCase(x); err == nil {
@@ -341,6 +344,73 @@ func (x *extractX) eval(b *batch) (*vec, error) {
 	for j := 0; j < n; j++ {
 		if !v.null(j) {
 			out.i[j] = x.part(v.i[j])
+		}
+	}
+	return out, nil
+}
+
+// substrX is substring(text FROM start [FOR count]) with constant
+// bounds: a loop slicing each string (funcs.Substring; ASCII strings are
+// sliced without a copy). Inputs that are not plain strings (dictionary
+// words: gen evaluates those once per word) go to gen.
+type substrX struct {
+	in           vx
+	start, count int64 // count < 0: to the end
+	t            types.Type
+	gen          *genX
+}
+
+// compileSubstring compiles substring/substr of text with constant,
+// non-NULL bounds and a count that is not negative; nil otherwise (the
+// row path raises 22011 for a negative count).
+func (cp *compiler) compileSubstring(x *plan.Func) vx {
+	if (x.F.Name != "substring" && x.F.Name != "substr") || len(x.F.Args) < 2 || x.F.Args[0].OID != types.OIDText {
+		return nil
+	}
+	bound := func(e plan.Expr) (int64, bool) {
+		c, ok := e.(*plan.Const)
+		if !ok || c.V.K != types.KindInt {
+			return 0, false
+		}
+		return c.V.I, true
+	}
+	start, ok := bound(x.Args[1])
+	if !ok {
+		return nil
+	}
+	count := int64(-1)
+	if len(x.Args) == 3 {
+		if count, ok = bound(x.Args[2]); !ok || count < 0 {
+			return nil
+		}
+	}
+	in, err := cp.compile(x.Args[0])
+	if err != nil {
+		return nil
+	}
+	g, err := cp.shallow(x)
+	if err != nil || len(g.kids) != 1 {
+		return nil
+	}
+	return &substrX{in: in, start: start, count: count, t: x.Type(), gen: g}
+}
+
+func (x *substrX) eval(b *batch) (*vec, error) {
+	v, err := x.in.eval(b)
+	if err != nil {
+		return nil, err
+	}
+	if v.form != fStr {
+		return x.gen.over(b, []*vec{v})
+	}
+	n := v.n
+	out := &vec{t: x.t, k: types.KindText, form: fStr, n: n, s: b.w.strings(n)}
+	if v.nulls != nil {
+		out.nulls = v.nulls[:n]
+	}
+	for j := 0; j < n; j++ {
+		if !v.null(j) {
+			out.s[j] = funcs.Substring(v.s[j], x.start, x.count)
 		}
 	}
 	return out, nil
