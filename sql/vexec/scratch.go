@@ -256,19 +256,14 @@ func (a *arraySet) prune(epoch uint64) {
 	a.words.prune(epoch)
 }
 
-// arrayPool keeps free arrays of one element type; a request is served
-// from the smallest one that holds it (sizes differ from statement to
-// statement, so arrays are matched by size). Arrays not taken again by
-// the second GC after they were given back are dropped (prune), as a
-// sync.Pool's items are.
+// arrayPool keeps free arrays of one element type: a recycler of them by
+// capacity, which serves a request from the smallest array that holds it
+// (sizes differ from statement to statement, so arrays are matched by
+// size) but never one more than fitWaste times too large, keeps the
+// fitKeep largest, and drops those not taken again by the second GC after
+// they were given back.
 type arrayPool[T any] struct {
-	mu   sync.Mutex
-	free []freeArray[T]
-}
-
-type freeArray[T any] struct {
-	b     []T
-	epoch uint64 // gcEpoch when it was given back
+	r recycler[[]T]
 }
 
 const (
@@ -285,53 +280,22 @@ const (
 // take returns an array whose first n elements are zeroed: the
 // best-fitting free array, whole (it goes back whole), else a new one.
 func (p *arrayPool[T]) take(n int) []T {
-	p.mu.Lock()
-	best := -1
-	for i, f := range p.free {
-		if c := cap(f.b); c >= n && c <= fitWaste*n && (best < 0 || c < cap(p.free[best].b)) {
-			best = i
-		}
-	}
-	var b []T
-	if best >= 0 {
-		b = p.free[best].b
-		last := len(p.free) - 1
-		p.free[best] = p.free[last]
-		p.free[last] = freeArray[T]{}
-		p.free = p.free[:last]
-	}
-	p.mu.Unlock()
-	if b == nil {
+	b, ok := p.r.getIn(n, fitWaste*n)
+	if !ok {
 		return make([]T, n)
 	}
 	clear(b[:n])
 	return b[:cap(b)]
 }
 
-// give makes bs free again, keeping the fitKeep largest free arrays.
+// give makes bs free again.
 func (p *arrayPool[T]) give(bs [][]T) {
-	if len(bs) == 0 {
-		return
-	}
-	e := gcEpoch.Load()
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	for _, b := range bs {
-		p.free = append(p.free, freeArray[T]{b: b, epoch: e})
-	}
-	if len(p.free) > fitKeep {
-		slices.SortFunc(p.free, func(a, b freeArray[T]) int { return cap(b.b) - cap(a.b) })
-		clear(p.free[fitKeep:])
-		p.free = p.free[:fitKeep]
+		p.r.putKeep(b, cap(b), fitKeep)
 	}
 }
 
-// prune drops the arrays given back before the GC before last.
-func (p *arrayPool[T]) prune(epoch uint64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.free = slices.DeleteFunc(p.free, func(f freeArray[T]) bool { return f.epoch+2 <= epoch })
-}
+func (p *arrayPool[T]) prune(epoch uint64) { p.r.prune(epoch) }
 
 func getStmtMem() *stmtMem { return &stmtMem{src: &sharedArrays} }
 
@@ -440,6 +404,33 @@ type recycled[T any] struct {
 // recyclerKeep bounds the items a recycler keeps (the smallest go first).
 const recyclerKeep = 8
 
+// getIn returns the smallest item whose size is within [lo, hi]; ok is
+// false when there is none.
+func (r *recycler[T]) getIn(lo, hi int) (v T, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	best := -1
+	for i, it := range r.items {
+		if it.size >= lo && it.size <= hi && (best < 0 || it.size < r.items[best].size) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return v, false
+	}
+	return r.take(best), true
+}
+
+// take removes item i and returns it; r.mu is held.
+func (r *recycler[T]) take(i int) T {
+	v := r.items[i].v
+	last := len(r.items) - 1
+	r.items[i] = r.items[last]
+	r.items[last] = recycled[T]{}
+	r.items = r.items[:last]
+	return v
+}
+
 // get returns the smallest item that holds want elements, else the
 // largest; ok is false when there is none.
 func (r *recycler[T]) get(want int) (v T, ok bool) {
@@ -459,20 +450,22 @@ func (r *recycler[T]) get(want int) (v T, ok bool) {
 	if best < 0 {
 		return v, false
 	}
-	v = r.items[best].v
-	r.items = slices.Delete(r.items, best, best+1)
-	return v, true
+	return r.take(best), true
 }
 
 // put keeps v, which holds size elements.
-func (r *recycler[T]) put(v T, size int) {
+func (r *recycler[T]) put(v T, size int) { r.putKeep(v, size, recyclerKeep) }
+
+// putKeep keeps v, which holds size elements, and at most keep items (the
+// largest).
+func (r *recycler[T]) putKeep(v T, size, keep int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.items = append(r.items, recycled[T]{v: v, size: size, epoch: gcEpoch.Load()})
-	if len(r.items) > recyclerKeep {
+	if len(r.items) > keep {
 		slices.SortFunc(r.items, func(a, b recycled[T]) int { return b.size - a.size })
-		clear(r.items[recyclerKeep:])
-		r.items = r.items[:recyclerKeep]
+		clear(r.items[keep:])
+		r.items = r.items[:keep]
 	}
 }
 

@@ -103,18 +103,17 @@ func TestStmtMem(t *testing.T) {
 		m.bools(fitMin + i)
 	}
 	m.release()
-	free := m.src.bits.free
-	if len(free) != fitKeep || slices.MinFunc(free, func(a, b freeArray[bool]) int { return cap(a.b) - cap(b.b) }).b == nil ||
-		cap(slices.MinFunc(free, func(a, b freeArray[bool]) int { return cap(a.b) - cap(b.b) }).b) != fitMin+fitKeep {
+	free := m.src.bits.r.items
+	if len(free) != fitKeep || slices.MinFunc(free, func(a, b recycled[[]bool]) int { return a.size - b.size }).size != fitMin+fitKeep {
 		t.Fatalf("kept %d free arrays, want the %d largest", len(free), fitKeep)
 	}
 	e := gcEpoch.Load()
 	m.src.prune(e + 1)
-	if len(m.src.bits.free) != fitKeep {
+	if len(m.src.bits.r.items) != fitKeep {
 		t.Fatalf("one GC dropped free arrays")
 	}
 	m.src.prune(e + 2)
-	if len(m.src.bits.free) != 0 || len(m.src.i64.free) != 0 {
+	if len(m.src.bits.r.items) != 0 || len(m.src.i64.r.items) != 0 {
 		t.Fatalf("free arrays survived two GCs")
 	}
 }

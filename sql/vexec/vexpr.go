@@ -312,15 +312,26 @@ func (cp *compiler) compileExtract(x *plan.Func) vx {
 	if !ok {
 		return nil
 	}
-	in, err := cp.compile(x.Args[1])
-	if err != nil {
-		return nil
-	}
-	g, err := cp.shallow(x)
-	if err != nil || len(g.kids) != 1 {
+	in, g := cp.oneColumn(x, x.Args[1])
+	if in == nil {
 		return nil
 	}
 	return &extractX{in: in, part: part, t: x.Type(), gen: g}
+}
+
+// oneColumn compiles arg, the one argument of x that is not a constant,
+// and x itself row by row over it (the loops' fallback); nil, nil when
+// either cannot be compiled or x has other non-constant arguments.
+func (cp *compiler) oneColumn(x, arg plan.Expr) (vx, *genX) {
+	in, err := cp.compile(arg)
+	if err != nil {
+		return nil, nil
+	}
+	g, err := cp.shallow(x)
+	if err != nil || len(g.kids) != 1 {
+		return nil, nil
+	}
+	return in, g
 }
 
 func (x *extractX) eval(b *batch) (*vec, error) {
@@ -384,12 +395,8 @@ func (cp *compiler) compileSubstring(x *plan.Func) vx {
 			return nil
 		}
 	}
-	in, err := cp.compile(x.Args[0])
-	if err != nil {
-		return nil
-	}
-	g, err := cp.shallow(x)
-	if err != nil || len(g.kids) != 1 {
+	in, g := cp.oneColumn(x, x.Args[0])
+	if in == nil {
 		return nil
 	}
 	return &substrX{in: in, start: start, count: count, t: x.Type(), gen: g}
