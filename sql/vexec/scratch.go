@@ -215,17 +215,9 @@ func (w *worker) boolVec(n int) *vec {
 // of the vecs, so they do not) may hold one. The statement's workers
 // share it, under mu.
 type stmtMem struct {
-	src *arraySet // where arrays come from and go back to
-	mu  sync.Mutex
-	// The arrays handed out, per element type, until release.
-	i64   [][]int64
-	i32   [][]int32
-	f64   [][]float64
-	bits  [][]bool
-	strs  [][]string
-	vals  [][]types.Value
-	slots [][]intSlot
-	words [][]uint64
+	src  *arraySet // where arrays come from and go back to
+	mu   sync.Mutex
+	back []func() // each gives one handed-out array back to src
 }
 
 // arraySet holds free arrays of each element type statements use.
@@ -288,12 +280,8 @@ func (p *arrayPool[T]) take(n int) []T {
 	return b[:cap(b)]
 }
 
-// give makes bs free again.
-func (p *arrayPool[T]) give(bs [][]T) {
-	for _, b := range bs {
-		p.r.putKeep(b, cap(b), fitKeep)
-	}
-}
+// give makes b free again.
+func (p *arrayPool[T]) give(b []T) { p.r.putKeep(b, cap(b), fitKeep) }
 
 func (p *arrayPool[T]) prune(epoch uint64) { p.r.prune(epoch) }
 
@@ -307,67 +295,58 @@ func (m *stmtMem) release() {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	giveAll(&m.src.i64, &m.i64)
-	giveAll(&m.src.i32, &m.i32)
-	giveAll(&m.src.f64, &m.f64)
-	giveAll(&m.src.bits, &m.bits)
-	giveAll(&m.src.strs, &m.strs)
-	giveAll(&m.src.vals, &m.vals)
-	giveAll(&m.src.slots, &m.slots)
-	giveAll(&m.src.words, &m.words)
+	for _, give := range m.back {
+		give()
+	}
+	clear(m.back)
+	m.back = m.back[:0]
 }
 
-func giveAll[T any](p *arrayPool[T], used *[][]T) {
-	p.give(*used)
-	clear(*used)
-	*used = (*used)[:0]
-}
-
-// stmtGet hands out n zeroed elements from p, recording them in *used
-// (one of m's lists); with a nil m (a statement run without one) or a
-// small n it allocates.
-func stmtGet[T any](m *stmtMem, pick func(*stmtMem) (*arrayPool[T], *[][]T), n int) []T {
+// stmtGet hands out n zeroed elements from m's pool p, to go back to it
+// at release; with a nil m (a statement run without one) or a small n it
+// allocates.
+func stmtGet[T any](m *stmtMem, p func(*arraySet) *arrayPool[T], n int) []T {
 	if m == nil || n < fitMin {
 		return make([]T, n)
 	}
-	p, used := pick(m)
-	b := p.take(n)
+	pool := p(m.src)
+	b := pool.take(n)
 	m.mu.Lock()
-	*used = append(*used, b)
+	m.back = append(m.back, func() { pool.give(b) })
 	m.mu.Unlock()
 	return b[:n:n]
 }
 
 func (m *stmtMem) int64s(n int) []int64 {
-	return stmtGet(m, func(m *stmtMem) (*arrayPool[int64], *[][]int64) { return &m.src.i64, &m.i64 }, n)
+	return stmtGet(m, func(a *arraySet) *arrayPool[int64] { return &a.i64 }, n)
 }
 
 func (m *stmtMem) int32s(n int) []int32 {
-	return stmtGet(m, func(m *stmtMem) (*arrayPool[int32], *[][]int32) { return &m.src.i32, &m.i32 }, n)
+	return stmtGet(m, func(a *arraySet) *arrayPool[int32] { return &a.i32 }, n)
 }
 
 func (m *stmtMem) float64s(n int) []float64 {
-	return stmtGet(m, func(m *stmtMem) (*arrayPool[float64], *[][]float64) { return &m.src.f64, &m.f64 }, n)
+	return stmtGet(m, func(a *arraySet) *arrayPool[float64] { return &a.f64 }, n)
 }
 
 func (m *stmtMem) bools(n int) []bool {
-	return stmtGet(m, func(m *stmtMem) (*arrayPool[bool], *[][]bool) { return &m.src.bits, &m.bits }, n)
+	return stmtGet(m, func(a *arraySet) *arrayPool[bool] { return &a.bits }, n)
 }
 
 func (m *stmtMem) strings(n int) []string {
-	return stmtGet(m, func(m *stmtMem) (*arrayPool[string], *[][]string) { return &m.src.strs, &m.strs }, n)
+	return stmtGet(m, func(a *arraySet) *arrayPool[string] { return &a.strs }, n)
 }
 
 func (m *stmtMem) values(n int) []types.Value {
-	return stmtGet(m, func(m *stmtMem) (*arrayPool[types.Value], *[][]types.Value) { return &m.src.vals, &m.vals }, n)
+	return stmtGet(m, func(a *arraySet) *arrayPool[types.Value] { return &a.vals }, n)
 }
 
 func (m *stmtMem) intSlots(n int) []intSlot {
-	return stmtGet(m, func(m *stmtMem) (*arrayPool[intSlot], *[][]intSlot) { return &m.src.slots, &m.slots }, n)
+	return stmtGet(m, func(a *arraySet) *arrayPool[intSlot] { return &a.slots }, n)
 }
 
 func (m *stmtMem) uint64s(n int) []uint64 {
-	return stmtGet(m, func(m *stmtMem) (*arrayPool[uint64], *[][]uint64) { return &m.src.words, &m.words }, n)
+	return stmtGet(m, func(a *arraySet) *arrayPool[uint64] { return &a.words }, n)
 }
 
 // keep returns s itself when it is not from the scratch p (a sealed

@@ -312,26 +312,23 @@ func (cp *compiler) compileExtract(x *plan.Func) vx {
 	if !ok {
 		return nil
 	}
-	in, g := cp.oneColumn(x, x.Args[1])
+	in, g := cp.oneColumn(x)
 	if in == nil {
 		return nil
 	}
 	return &extractX{in: in, part: part, t: x.Type(), gen: g}
 }
 
-// oneColumn compiles arg, the one argument of x that is not a constant,
-// and x itself row by row over it (the loops' fallback); nil, nil when
-// either cannot be compiled or x has other non-constant arguments.
-func (cp *compiler) oneColumn(x, arg plan.Expr) (vx, *genX) {
-	in, err := cp.compile(arg)
-	if err != nil {
-		return nil, nil
-	}
+// oneColumn compiles x row by row over its one argument that is not a
+// constant (the loops' fallback) and returns that argument's compiled
+// form too; nil, nil when it cannot be compiled or x has other
+// non-constant arguments.
+func (cp *compiler) oneColumn(x plan.Expr) (vx, *genX) {
 	g, err := cp.shallow(x)
 	if err != nil || len(g.kids) != 1 {
 		return nil, nil
 	}
-	return in, g
+	return g.kids[0], g
 }
 
 func (x *extractX) eval(b *batch) (*vec, error) {
@@ -395,7 +392,7 @@ func (cp *compiler) compileSubstring(x *plan.Func) vx {
 			return nil
 		}
 	}
-	in, g := cp.oneColumn(x, x.Args[0])
+	in, g := cp.oneColumn(x)
 	if in == nil {
 		return nil
 	}
