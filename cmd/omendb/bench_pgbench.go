@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/omendb/omendb/oltp"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,7 +165,13 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 				locks0 := [...]int64{ls.Locks.Load(), ls.Waits.Load(), ls.WaitNs.Load(), ls.PendingReads.Load(), ls.BatchWaits.Load(), ls.BatchWaitNs.Load(), cs.Records.Load(), cs.Txns.Load()}
 				runStart := time.Now()
 				cpu0 := sampleCPU()
+				var trace *oltp.CommitTrace
+				if strings.HasPrefix(s.name, "omendb") {
+					trace = &oltp.CommitTrace{}
+					srv.Committer.SetTrace(trace)
+				}
 				out, err := pgb(s, a...)
+				srv.Committer.SetTrace(nil)
 				if err != nil {
 					return err
 				}
@@ -183,6 +190,15 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 					if recs := cs.Records.Load() - locks0[6]; recs > 0 {
 						fmt.Fprintf(os.Stderr, "bench pgbench: %s: %d log records, %.1f transactions each, one per %.3f ms\n",
 							s.name, recs, float64(cs.Txns.Load()-locks0[7])/float64(recs), float64(time.Since(runStart).Milliseconds())/float64(recs))
+					}
+					if trace != nil {
+						// Where a commit's time goes (the committer's stages).
+						fmt.Fprintf(os.Stderr, "bench pgbench: %s: commit stage p50 ms:", s.name)
+						for i, name := range oltp.StageNames {
+							fmt.Fprintf(os.Stderr, " %s %.3f,", name, float64(trace.Percentile(i, 0.5).Microseconds())/1000)
+						}
+						fmt.Fprintf(os.Stderr, " commit %.3f; ack to next send %.3f\n",
+							float64(trace.Percentile(oltp.NumStages, 0.5).Microseconds())/1000, float64(trace.Gap(0.5).Microseconds())/1000)
 					}
 				}
 				r := pgbenchResult{System: s.name, Script: script, Mode: mode}

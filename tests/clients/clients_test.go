@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -405,11 +406,50 @@ func TestPgbench(t *testing.T) {
 	// The TPC-B-like script with concurrent clients: at scale 1 every
 	// transaction updates one of a single branch row, so all clients
 	// conflict; READ COMMITTED's row locks make them wait, none may fail.
+	// After each run, TPC-B's consistency conditions: every committed
+	// transaction added the same delta to one account, one teller and one
+	// branch and wrote one history row (pgbench empties the history before
+	// a run), so each table's sum grew by the history's sum and the
+	// history holds one row per transaction pgbench counted — no update
+	// lost to a concurrent one (row locks released early, pending
+	// versions), none applied twice.
+	c := testserver.Connect(t, srv)
+	// The sums are read from both stores (the column store applied every
+	// update too) and must agree.
+	sums := func() (a, tl, b int64) {
+		t.Helper()
+		var got [2][3]int64
+		for i, engine := range []string{"row", "column"} {
+			if _, err := c.Exec(context.Background(), `SET omendb.engine = '`+engine+`'`); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.QueryRow(context.Background(), `SELECT (SELECT sum(abalance) FROM pgbench_accounts),
+				(SELECT sum(tbalance) FROM pgbench_tellers), (SELECT sum(bbalance) FROM pgbench_branches)`).Scan(&got[i][0], &got[i][1], &got[i][2]); err != nil {
+				t.Fatalf("%s store: %v", engine, err)
+			}
+		}
+		if got[0] != got[1] {
+			t.Errorf("sums of balances: row store %v, column store %v", got[0], got[1])
+		}
+		return got[0][0], got[0][1], got[0][2]
+	}
 	for _, mode := range []string{"simple", "prepared"} {
+		a0, t0, b0 := sums()
 		out := run(t, "", env, pgbench, "-M", mode, "-c", "4", "-j", "2", "-T", "2")
 		f, p := failedRE.FindStringSubmatch(out), processedRE.FindStringSubmatch(out)
 		if f == nil || p == nil || f[1] != "0" || p[1] == "0" {
 			t.Errorf("pgbench TPC-B-like -M %s, 4 clients:\n%s", mode, out)
+			continue
+		}
+		processed, _ := strconv.ParseInt(p[1], 10, 64)
+		a1, t1, b1 := sums()
+		var delta, rows int64
+		if err := c.QueryRow(context.Background(), `SELECT coalesce(sum(delta), 0), count(*) FROM pgbench_history`).Scan(&delta, &rows); err != nil {
+			t.Fatal(err)
+		}
+		if a1-a0 != delta || t1-t0 != delta || b1-b0 != delta || rows != processed {
+			t.Errorf("-M %s, %d transactions: sum(abalance) %+d, sum(tbalance) %+d, sum(bbalance) %+d, history sum(delta) %d in %d rows",
+				mode, processed, a1-a0, t1-t0, b1-b0, delta, rows)
 		}
 	}
 }
