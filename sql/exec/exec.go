@@ -178,6 +178,9 @@ func open(c *Ctx, n plan.Node) (Iter, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(x.On) > 0 {
+			return newDistinctOn(in, x.Input.Columns(), x.On), nil
+		}
 		return &distinctIter{in: in, cols: x.Input.Columns(), n: x.N, seen: map[string]struct{}{}}, nil
 	case *plan.SetOp:
 		return openSetOp(c, x)

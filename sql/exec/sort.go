@@ -350,3 +350,44 @@ func openArrayFuncScan(c *Ctx, n *plan.FuncScan) (Iter, error) {
 	}
 	return &sliceIter{rows: rows}, nil
 }
+
+// distinctOnIter is SELECT DISTINCT ON: it passes the first row of each run
+// of rows equal in the on columns (NULLs equal, as DISTINCT compares) and
+// drops the rest. Its input is sorted so each group is one run.
+type distinctOnIter struct {
+	in        Iter
+	on        []int
+	spec      []keySpec
+	key, prev []byte
+	vals      []types.Value
+	started   bool
+}
+
+func newDistinctOn(in Iter, cols []plan.Column, on []int) *distinctOnIter {
+	d := &distinctOnIter{in: in, on: on, spec: make([]keySpec, len(on)), vals: make([]types.Value, len(on))}
+	for i, c := range on {
+		d.spec[i].t = cols[c].T
+	}
+	return d
+}
+
+func (d *distinctOnIter) Next() ([]types.Value, error) {
+	for {
+		r, err := d.in.Next()
+		if r == nil || err != nil {
+			return nil, err
+		}
+		for i, c := range d.on {
+			d.vals[i] = r[c]
+		}
+		d.key, _ = hashKey(d.key[:0], d.vals, d.spec)
+		if d.started && string(d.key) == string(d.prev) {
+			continue
+		}
+		d.started = true
+		d.prev, d.key = d.key, d.prev
+		return r, nil
+	}
+}
+
+func (d *distinctOnIter) Close() { d.in.Close() }

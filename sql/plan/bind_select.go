@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -180,8 +181,21 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		}
 	}
 
-	// ORDER BY keys are bound now (they may add aggregates).
-	sortExprs, err := b.bindSortExprs(sel.SortClause, sel.TargetList, exprs, s)
+	// ORDER BY keys are bound now (they may add aggregates). DISTINCT ON's
+	// expressions are bound with them, as ascending sort keys in front
+	// (they name output columns and positions the way ORDER BY does), and
+	// split off when the projection is built.
+	sortItems := sel.SortClause
+	nOn := 0
+	if distinctOn(sel) {
+		nOn = len(sel.DistinctClause)
+		sortItems = make([]*pg.Node, 0, nOn+len(sel.SortClause))
+		for _, d := range sel.DistinctClause {
+			sortItems = append(sortItems, &pg.Node{Node: &pg.Node_SortBy{SortBy: &pg.SortBy{Node: d}}})
+		}
+		sortItems = append(sortItems, sel.SortClause...)
+	}
+	sortExprs, err := b.bindSortExprs(sortItems, sel.TargetList, exprs, s)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +296,7 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 			}
 		}
 		if idx < 0 {
-			if len(sel.DistinctClause) > 0 {
+			if len(sel.DistinctClause) > 0 && nOn == 0 {
 				return nil, pgerr.New(pgerr.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
 			}
 			proj.Exprs = append(proj.Exprs, sk.E)
@@ -292,13 +306,55 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		keys = append(keys, SortKey{E: &ColRef{Idx: idx, T: sk.E.Type()}, Desc: sk.Desc, NullsFirst: sk.NullsFirst})
 	}
 	var out Node = proj
-	if len(sel.DistinctClause) > 0 {
-		if len(sel.DistinctClause) > 1 || sel.DistinctClause[0] != nil && sel.DistinctClause[0].Node != nil {
-			return nil, pgerr.NotSupported("DISTINCT ON is not supported yet")
+	if nOn > 0 {
+		sorted, on, err := distinctOnKeys(keys[:nOn], keys[nOn:])
+		if err != nil {
+			return nil, err
 		}
+		out = &Distinct{Input: &Sort{Input: out, Keys: sorted}, On: on}
+		return b.finishOrderLimit(sel, out, nil, len(cols), s)
+	}
+	if len(sel.DistinctClause) > 0 {
 		out = &Distinct{Input: out}
 	}
 	return b.finishOrderLimit(sel, out, keys, len(cols), s)
+}
+
+// distinctOn reports whether sel is SELECT DISTINCT ON (…) (a plain
+// DISTINCT's clause is one nil item).
+func distinctOn(sel *pg.SelectStmt) bool {
+	return len(sel.DistinctClause) > 1 || len(sel.DistinctClause) == 1 && sel.DistinctClause[0] != nil && sel.DistinctClause[0].Node != nil
+}
+
+// distinctOnKeys checks DISTINCT ON's keys against ORDER BY's, as
+// PostgreSQL does: the DISTINCT ON expressions must match the leading ORDER
+// BY items, in any order (42P10 otherwise); those ORDER BY leaves out
+// follow them, ascending. It returns the sort that brings each DISTINCT ON
+// group together with its first row in front, and the group's columns.
+func distinctOnKeys(on, order []SortKey) ([]SortKey, []int, error) {
+	col := func(k SortKey) int { return k.E.(*ColRef).Idx }
+	var cols []int
+	for _, k := range on {
+		if !slices.Contains(cols, col(k)) {
+			cols = append(cols, col(k))
+		}
+	}
+	matched := map[int]bool{}
+	for _, k := range order {
+		if slices.Contains(cols, col(k)) {
+			matched[col(k)] = true
+		} else if len(matched) < len(cols) {
+			return nil, nil, pgerr.New(pgerr.InvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+		}
+	}
+	sorted := append([]SortKey(nil), order...)
+	for _, k := range on {
+		if !matched[col(k)] {
+			matched[col(k)] = true
+			sorted = append(sorted, k)
+		}
+	}
+	return sorted, cols, nil
 }
 
 // rewriteSRFTarget turns `SELECT generate_series(…) [AS x]` without FROM

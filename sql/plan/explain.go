@@ -77,6 +77,9 @@ func describe(n Node, storeOf func(*Scan) string) string {
 	case *Limit:
 		return "Limit"
 	case *Distinct:
+		if len(x.On) > 0 {
+			return "Unique (DISTINCT ON)"
+		}
 		return "HashDistinct"
 	case *SetOp:
 		all := ""

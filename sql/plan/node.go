@@ -134,10 +134,13 @@ type Limit struct {
 }
 
 // Distinct removes duplicate rows (comparing the first N columns; N = all
-// when 0).
+// when 0). With On set (SELECT DISTINCT ON) it keeps the first row of each
+// run of rows equal in the On columns: its input (a Sort) brings each
+// group's rows together, the wanted one first.
 type Distinct struct {
 	Input Node
 	N     int
+	On    []int
 }
 
 // SetOp is UNION / INTERSECT / EXCEPT [ALL].

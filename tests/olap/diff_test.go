@@ -54,6 +54,9 @@ var diffQueries = []struct {
 	{"SELECT count(*), count(a.id), count(g.g) FROM acct a FULL JOIN grp g ON a.grp = g.g - 5", true},
 	{"SELECT g.name, count(a.id) FROM acct a RIGHT JOIN grp g ON a.grp = g.g AND a.amt > 990 GROUP BY g.name ORDER BY g.name", true},
 	{"SELECT a.id, g.name FROM acct a FULL JOIN grp g ON a.grp = g.g + 3 AND a.id % 100 = 0 ORDER BY g.name NULLS FIRST, a.id LIMIT 30", true},
+	// DISTINCT ON: the first row of each group in the sort's order.
+	{"SELECT DISTINCT ON (grp) grp, id, amt FROM acct ORDER BY grp NULLS FIRST, amt DESC NULLS LAST, id", true},
+	{"SELECT DISTINCT ON (s) s, d FROM acct WHERE grp < 3 ORDER BY s, d DESC, id LIMIT 12", true},
 }
 
 func query(ctx context.Context, tx pgx.Tx, q string, ordered bool) (string, error) {
