@@ -287,9 +287,15 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 	case *plan.Insert:
 		header, root = "Insert on "+x.Table.Name, x.Source
 	case *plan.Update:
-		header, root = "Update on "+x.Scan.Table.Name, x.Scan
+		header, root = "Update on "+x.Scan.Table.Name, plan.Node(x.Scan)
+		if x.Join != nil {
+			root = x.Join.Source
+		}
 	case *plan.Delete:
-		header, root = "Delete on "+x.Scan.Table.Name, x.Scan
+		header, root = "Delete on "+x.Scan.Table.Name, plan.Node(x.Scan)
+		if x.Join != nil {
+			root = x.Join.Source
+		}
 	default:
 		return nil, pgerr.NotSupported("EXPLAIN of this statement is not supported")
 	}

@@ -249,8 +249,141 @@ func lockAndRecheck(c *Ctx, w Writer, sc *plan.Scan, kr keyedRow) ([]types.Value
 	return row, false, nil
 }
 
+// joinedTarget is a target row of UPDATE … FROM / DELETE … USING: its key
+// and the joined row it is written with (plan.TargetJoin's layout).
+type joinedTarget struct {
+	key []byte
+	row []types.Value
+}
+
+// joinTargets runs tj's join to the end before anything is written (the
+// statement must not see its own writes) and returns each target row once,
+// with the first joined row it met.
+func joinTargets(c *Ctx, tj *plan.TargetJoin) ([]joinedTarget, error) {
+	it, err := Open(c, tj.Source)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []joinedTarget
+	seen := map[string]bool{}
+	for {
+		r, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			return out, nil
+		}
+		k := r[tj.KeyCol].S
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, joinedTarget{key: []byte(k), row: append([]types.Value(nil), r...)})
+	}
+}
+
+// lockJoined locks a joined target row. If a transaction that committed
+// after the snapshot changed it, its newest version takes the target's
+// place in the joined row, which must still pass the WHERE (PostgreSQL
+// re-checks the same join row); skip reports a row deleted or no longer
+// passing.
+func lockJoined(c *Ctx, w Writer, t *catalog.Table, tj *plan.TargetJoin, jt joinedTarget) (row []types.Value, skip bool, err error) {
+	cur, ok, changed, err := w.LockRow(c.Context, t, jt.key)
+	if err != nil || !changed {
+		return jt.row, false, err
+	}
+	if !ok {
+		return nil, true, nil
+	}
+	row = append([]types.Value(nil), jt.row...)
+	for i := 0; i < tj.KeyCol; i++ {
+		row[i] = types.Null
+		if i < len(cur) {
+			row[i] = cur[i]
+		}
+	}
+	if tj.Where != nil {
+		v, err := Eval(c, tj.Where, row)
+		if err != nil || !isTrue(v) {
+			return nil, err == nil, err
+		}
+	}
+	return row, false, nil
+}
+
+// updateJoin executes UPDATE … FROM.
+func updateJoin(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
+	tj, t := n.Join, n.Scan.Table
+	targets, err := joinTargets(c, tj)
+	if err != nil {
+		return nil, err
+	}
+	res := &DMLResult{}
+	for _, jt := range targets {
+		row, skip, err := lockJoined(c, w, t, tj, jt)
+		if err != nil {
+			return nil, err
+		}
+		if skip {
+			continue
+		}
+		old := row[:tj.KeyCol:tj.KeyCol]
+		updated := append([]types.Value(nil), old...)
+		for _, s := range n.Set {
+			if updated[s.Col], err = Eval(c, s.E, row); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := w.Update(t, jt.key, old, updated); err != nil {
+			return nil, err
+		}
+		res.Count++
+		if len(n.Returning) > 0 {
+			// RETURNING sees the new target row and the joined rows.
+			ret := append([]types.Value(nil), row...)
+			copy(ret, updated)
+			if err := returning(c, res, n.Returning, ret); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, nil
+}
+
+// deleteJoin executes DELETE … USING.
+func deleteJoin(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
+	tj, t := n.Join, n.Scan.Table
+	targets, err := joinTargets(c, tj)
+	if err != nil {
+		return nil, err
+	}
+	res := &DMLResult{}
+	for _, jt := range targets {
+		row, skip, err := lockJoined(c, w, t, tj, jt)
+		if err != nil {
+			return nil, err
+		}
+		if skip {
+			continue
+		}
+		if err := w.Delete(t, jt.key); err != nil {
+			return nil, err
+		}
+		res.Count++
+		if err := returning(c, res, n.Returning, row); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 // Update executes an UPDATE plan.
 func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
+	if n.Join != nil {
+		return updateJoin(c, w, n)
+	}
 	rows, err := targetRows(c, n.Scan)
 	if err != nil {
 		return nil, err
@@ -286,6 +419,9 @@ func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 
 // Delete executes a DELETE plan.
 func Delete(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
+	if n.Join != nil {
+		return deleteJoin(c, w, n)
+	}
 	rows, err := targetRows(c, n.Scan)
 	if err != nil {
 		return nil, err

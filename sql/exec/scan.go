@@ -73,15 +73,15 @@ func (s *scanIter) fill() error {
 		s.exhausted = true
 		row, found, err := pr.Get(s.n.Table, s.lo)
 		if found {
-			s.rows = append(s.rows, row)
+			s.rows = append(s.rows, s.withKey(s.lo, row))
 		}
 		return err
 	}
 	if s.prefix != nil {
 		// Index lookups are short: read them whole.
 		s.exhausted = true
-		return s.c.Reader.IndexScan(s.n.Table, s.n.Index, s.prefix, func(_ []byte, row []types.Value) bool {
-			s.rows = append(s.rows, row)
+		return s.c.Reader.IndexScan(s.n.Table, s.n.Index, s.prefix, func(key []byte, row []types.Value) bool {
+			s.rows = append(s.rows, s.withKey(key, row))
 			return true
 		})
 	}
@@ -92,7 +92,7 @@ func (s *scanIter) fill() error {
 	s.started = true
 	var last []byte
 	err := s.c.Reader.Scan(s.n.Table, lo, s.hi, func(key []byte, row []types.Value) bool {
-		s.rows = append(s.rows, row)
+		s.rows = append(s.rows, s.withKey(key, row))
 		last = key
 		return len(s.rows) < scanBatch
 	})
@@ -102,6 +102,23 @@ func (s *scanIter) fill() error {
 		s.after = append(append(s.after[:0], last...), 0)
 	}
 	return err
+}
+
+// withKey returns row, followed by its primary key when the scan yields
+// keys (plan.Scan.Key). The reader's row is not extended in place: its
+// spare capacity may belong to the next row.
+func (s *scanIter) withKey(key []byte, row []types.Value) []types.Value {
+	if !s.n.Key {
+		return row
+	}
+	n := len(s.n.Cols) - 1 // the table's columns, then the key
+	out := make([]types.Value, n+1)
+	copy(out, row[:min(len(row), n)])
+	for i := len(row); i < n; i++ {
+		out[i] = types.Null // a column added after the row was written
+	}
+	out[n] = types.NewBytes(key)
+	return out
 }
 
 func (s *scanIter) Next() ([]types.Value, error) {

@@ -366,16 +366,68 @@ func (b *Binder) bindTargetScan(rv *pg.RangeVar, where *pg.Node) (*Scan, *scope,
 	return sc, s, nil
 }
 
+// bindTargetJoin binds the target, FROM list and WHERE of UPDATE … FROM
+// or DELETE … USING as one join, the target first (its scan also yields
+// each row's primary key), and returns the scope of its rows.
+func (b *Binder) bindTargetJoin(rv *pg.RangeVar, from []*pg.Node, where *pg.Node) (*Scan, *TargetJoin, *scope, error) {
+	t, err := b.resolveTable(rv)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := b.checkWritable(t); err != nil {
+		return nil, nil, nil, err
+	}
+	alias := t.Name
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+	}
+	cols := tableColumns(t)
+	keyCol := len(cols)
+	sc := &Scan{Table: t, Alias: alias, Cols: append(cols[:keyCol:keyCol], Column{Name: "?key?", T: types.Bytea}), Key: true}
+	it := itemFrom(sc, alias, sc.Cols, t.Columns)
+	it.cols[keyCol].hidden = true
+	s := &scope{}
+	src, rest, err := b.bindFromAfter(it, from, where, s)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(rest) > 0 {
+		src = &Filter{Input: src, Cond: and(rest)}
+	}
+	tj := &TargetJoin{Source: src, KeyCol: keyCol}
+	if where != nil {
+		// Bound again whole, for re-checking a concurrently changed row
+		// (the first binding's conjuncts went into the join).
+		if tj.Where, err = b.bindExpr(where, s); err != nil {
+			return nil, nil, nil, err
+		}
+		if tj.Where, err = b.coerceBool(tj.Where, "argument of WHERE"); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return sc, tj, s, nil
+}
+
 // BindUpdate binds an UPDATE statement.
 func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Update, error) {
-	if len(up.FromClause) > 0 || up.WithClause != nil {
-		return nil, pgerr.NotSupported("UPDATE … FROM and WITH are not supported yet")
+	if up.WithClause != nil {
+		return nil, pgerr.NotSupported("WITH in UPDATE is not supported yet")
 	}
-	sc, s, err := b.bindTargetScan(up.Relation, up.WhereClause)
+	var (
+		sc  *Scan
+		s   *scope
+		tj  *TargetJoin
+		err error
+	)
+	if len(up.FromClause) > 0 {
+		sc, tj, s, err = b.bindTargetJoin(up.Relation, up.FromClause, up.WhereClause)
+	} else {
+		sc, s, err = b.bindTargetScan(up.Relation, up.WhereClause)
+	}
 	if err != nil {
 		return nil, err
 	}
-	n := &Update{Scan: sc}
+	n := &Update{Scan: sc, Join: tj}
 	if n.Set, err = b.bindSetList(sc.Table, up.TargetList, s); err != nil {
 		return nil, err
 	}
@@ -390,14 +442,24 @@ func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Update, error) {
 
 // BindDelete binds a DELETE statement.
 func (b *Binder) BindDelete(del *pg.DeleteStmt) (*Delete, error) {
-	if len(del.UsingClause) > 0 || del.WithClause != nil {
-		return nil, pgerr.NotSupported("DELETE … USING and WITH are not supported yet")
+	if del.WithClause != nil {
+		return nil, pgerr.NotSupported("WITH in DELETE is not supported yet")
 	}
-	sc, s, err := b.bindTargetScan(del.Relation, del.WhereClause)
+	var (
+		sc  *Scan
+		s   *scope
+		tj  *TargetJoin
+		err error
+	)
+	if len(del.UsingClause) > 0 {
+		sc, tj, s, err = b.bindTargetJoin(del.Relation, del.UsingClause, del.WhereClause)
+	} else {
+		sc, s, err = b.bindTargetScan(del.Relation, del.WhereClause)
+	}
 	if err != nil {
 		return nil, err
 	}
-	n := &Delete{Scan: sc}
+	n := &Delete{Scan: sc, Join: tj}
 	if len(del.ReturningList) > 0 {
 		if n.Returning, n.RetCols, err = b.bindReturning(del.ReturningList, s); err != nil {
 			return nil, err

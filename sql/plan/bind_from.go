@@ -306,11 +306,24 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 // filled with every item's columns in FROM order; the returned plan's row
 // has that same layout.
 func (b *Binder) bindFrom(from []*pg.Node, where *pg.Node, s *scope) (Node, []Expr, error) {
+	return b.bindFromAfter(nil, from, where, s)
+}
+
+// bindFromAfter is bindFrom with first, when not nil, as a FROM item bound
+// already in front of the list (UPDATE's and DELETE's target).
+func (b *Binder) bindFromAfter(first *fromItem, from []*pg.Node, where *pg.Node, s *scope) (Node, []Expr, error) {
 	var items, all []*fromItem
-	for _, f := range from {
-		it, err := b.bindFromItem(f, s)
-		if err != nil {
-			return nil, nil, err
+	for i := -1; i < len(from); i++ {
+		var it *fromItem
+		if i < 0 {
+			if it = first; it == nil {
+				continue
+			}
+		} else {
+			var err error
+			if it, err = b.bindFromItem(from[i], s); err != nil {
+				return nil, nil, err
+			}
 		}
 		all = append(all, it)
 		if it.lateral != nil {

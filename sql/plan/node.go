@@ -37,6 +37,10 @@ type Scan struct {
 	IndexEq []Expr
 	// Reason explains the access path choice for EXPLAIN.
 	Reason string
+	// Key appends a column to each row: its encoded primary key (bytea;
+	// the target of UPDATE … FROM and DELETE … USING, which write rows by
+	// key).
+	Key bool
 }
 
 // Values produces literal rows.
@@ -225,6 +229,9 @@ type Update struct {
 	Returning []Expr      // over the new row
 	RetCols   []Column
 	Params    []types.Type
+	// Join, for UPDATE … FROM, is where the rows come from; Scan is then
+	// its target scan, and Set and Returning are over Join's rows.
+	Join *TargetJoin
 }
 
 // Delete deletes rows of Scan.Table that pass Scan's filter.
@@ -233,4 +240,20 @@ type Delete struct {
 	Returning []Expr
 	RetCols   []Column
 	Params    []types.Type
+	// Join, for DELETE … USING, is where the rows come from (see Update).
+	Join *TargetJoin
+}
+
+// TargetJoin is UPDATE … FROM's and DELETE … USING's source: the target
+// table joined with the other FROM items under the statement's WHERE. Each
+// row of Source is the target's columns, its primary key (KeyCol, bytea;
+// Scan.Key) and then the other items' columns. A target row that joins
+// several rows is written once, with the first.
+type TargetJoin struct {
+	Source Node
+	KeyCol int
+	// Where is the whole WHERE over Source's row layout (nil: none): a
+	// target row a concurrent transaction changed is locked, replaced by
+	// its newest version and checked again with the same joined row.
+	Where Expr
 }

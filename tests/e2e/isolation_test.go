@@ -187,3 +187,72 @@ func TestConcurrentExplicitIncrements(t *testing.T) {
 		t.Fatalf("sum %d (%v), want %d", total, err, clients*each)
 	}
 }
+
+// TestUpdateFromRechecks: UPDATE … FROM and DELETE … USING lock each target
+// row; one a concurrent transaction changed is taken in its newest version
+// and must still pass the WHERE with the same joined row — PostgreSQL's
+// READ COMMITTED re-check.
+func TestUpdateFromRechecks(t *testing.T) {
+	srv := testserver.Start(t)
+	url := testserver.ConnString(srv)
+	ctx := context.Background()
+	a, b := connect(t, url), connect(t, url)
+	exec1(t, a, `CREATE TABLE acct (id int PRIMARY KEY, bal int NOT NULL)`)
+	exec1(t, a, `CREATE TABLE pay (acct int, amt int)`)
+	exec1(t, a, `INSERT INTO acct VALUES (1, 100), (2, 100), (3, 100)`)
+	exec1(t, a, `INSERT INTO pay VALUES (1, 5), (2, 7), (3, 9)`)
+
+	// a raises account 1 above the limit b's update checks and pays
+	// account 2 (still within it); b waits for both rows, then applies its
+	// update to account 2's new balance only.
+	exec1(t, a, `BEGIN`)
+	exec1(t, a, `UPDATE acct SET bal = 500 WHERE id = 1`)
+	exec1(t, a, `UPDATE acct SET bal = bal + 1 WHERE id = 2`)
+	done := make(chan error, 1)
+	var tag pgconn.CommandTag
+	go func() {
+		var err error
+		tag, err = b.Exec(ctx, `UPDATE acct SET bal = acct.bal + pay.amt FROM pay WHERE pay.acct = acct.id AND acct.bal < 200 AND acct.id < 3`)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("UPDATE … FROM did not wait for the row locks: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	exec1(t, a, `COMMIT`)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if tag.RowsAffected() != 1 {
+		t.Errorf("UPDATE … FROM after the concurrent commit: %s, want UPDATE 1", tag)
+	}
+	got := map[int]int{}
+	rows, _ := a.Query(ctx, `SELECT id, bal FROM acct`)
+	for rows.Next() {
+		var id, bal int
+		_ = rows.Scan(&id, &bal)
+		got[id] = bal
+	}
+	if err := rows.Err(); err != nil || got[1] != 500 || got[2] != 108 || got[3] != 100 {
+		t.Fatalf("balances %v (%v), want 1:500 (re-check failed), 2:108 (101 + 7), 3:100", got, err)
+	}
+
+	// DELETE … USING skips a row the concurrent transaction deleted.
+	exec1(t, a, `BEGIN`)
+	exec1(t, a, `DELETE FROM acct WHERE id = 3`)
+	go func() {
+		var err error
+		tag, err = b.Exec(ctx, `DELETE FROM acct USING pay WHERE pay.acct = acct.id AND pay.amt > 6`)
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	exec1(t, a, `COMMIT`)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := a.QueryRow(ctx, `SELECT count(*) FROM acct`).Scan(&n); err != nil || n != 1 || tag.RowsAffected() != 1 {
+		t.Fatalf("after DELETE … USING (%s): %d rows left (%v), want 1 and DELETE 1", tag, n, err)
+	}
+}
