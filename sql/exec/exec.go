@@ -55,7 +55,10 @@ type Ctx struct {
 	outer    [][]types.Value
 	subCache map[*plan.Subquery][][]types.Value
 	cteCache map[int][][]types.Value
-	checks   int
+	// workTables are the recursive CTEs' rows of their previous round
+	// (plan.WorkTable), by CTE id.
+	workTables map[int][][]types.Value
+	checks     int
 }
 
 // NodeStats is what EXPLAIN ANALYZE shows per operator.
@@ -199,7 +202,19 @@ func open(c *Ctx, n plan.Node) (Iter, error) {
 			return nil, err
 		}
 		return &sliceIter{rows: rows}, nil
+	case *plan.RecursiveUnion:
+		return &recursiveIter{c: c, n: x}, nil
+	case *plan.WorkTable:
+		return &sliceIter{rows: c.workTables[x.ID]}, nil
 	case *plan.Materialize:
+		if ru, ok := x.Input.(*plan.RecursiveUnion); ok {
+			// Not cached: each reference runs the recursion itself, as
+			// far as it reads (a LIMIT above stops it).
+			return Open(c, ru)
+		}
+		if x.Correlated {
+			return Open(c, x.Input) // its rows depend on the outer row
+		}
 		if rows, ok := c.cteCache[x.ID]; ok {
 			return &sliceIter{rows: rows}, nil
 		}

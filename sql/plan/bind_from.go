@@ -56,9 +56,14 @@ func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
 			return nil, pgerr.NotSupported("LATERAL subqueries are not supported yet")
 		}
 		sel := rs.Subquery.GetSelectStmt()
-		n, err := b.bindSelect(sel, &scope{parent: parent.parent})
+		sub := &scope{parent: parent.parent}
+		n, err := b.bindSelect(sel, sub)
 		if err != nil {
 			return nil, err
+		}
+		if sub.correlated {
+			// It reads the enclosing query's row, and so does this query.
+			parent.correlated = true
 		}
 		alias := ""
 		if rs.Alias != nil {

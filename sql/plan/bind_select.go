@@ -23,9 +23,6 @@ func (b *Binder) BindQuery(sel *pg.SelectStmt) (*Query, error) {
 // enclosing query's scope.
 func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 	if sel.WithClause != nil {
-		if sel.WithClause.Recursive {
-			return nil, pgerr.NotSupported("WITH RECURSIVE is not supported yet")
-		}
 		ctes := map[string]*cteDef{}
 		b.ctes = append(b.ctes, ctes)
 		defer func() { b.ctes = b.ctes[:len(b.ctes)-1] }()
@@ -35,9 +32,21 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 			if q == nil {
 				return nil, pgerr.NotSupported("data-modifying statements in WITH are not supported yet")
 			}
-			n, err := b.bindSelect(q, &scope{parent: s.parent})
+			if sel.WithClause.Recursive && refersTo(q, cte.Ctename) {
+				def, err := b.bindRecursiveCTE(cte, q, ctes, s)
+				if err != nil {
+					return nil, err
+				}
+				ctes[cte.Ctename] = def
+				continue
+			}
+			cs := &scope{parent: s.parent}
+			n, err := b.bindSelect(q, cs)
 			if err != nil {
 				return nil, err
+			}
+			if cs.correlated {
+				s.correlated = true // reads the enclosing query's row
 			}
 			cols := append([]Column(nil), n.Columns()...)
 			for i, a := range nodeName(cte.Aliascolnames) {
@@ -46,7 +55,7 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 				}
 			}
 			b.nextID++
-			ctes[cte.Ctename] = &cteDef{node: &Materialize{Input: n, ID: b.nextID}, cols: cols, id: b.nextID}
+			ctes[cte.Ctename] = &cteDef{node: &Materialize{Input: n, ID: b.nextID, Correlated: cs.correlated}, cols: cols, id: b.nextID}
 		}
 	}
 	if sel.Op != pg.SetOperation_SETOP_NONE && sel.Op != pg.SetOperation_SET_OPERATION_UNDEFINED {

@@ -91,6 +91,13 @@ func describe(n Node, storeOf func(*Scan) string) string {
 		return "Function Scan on " + x.Name
 	case *Materialize:
 		return fmt.Sprintf("CTE Scan (cte %d)", x.ID)
+	case *RecursiveUnion:
+		if x.All {
+			return "Recursive Union All"
+		}
+		return "Recursive Union"
+	case *WorkTable:
+		return x.String()
 	case *VirtualScan:
 		return fmt.Sprintf("Virtual Scan on %s.%s", x.Table.Schema, x.Table.Name)
 	}
@@ -121,6 +128,8 @@ func children(n Node) []Node {
 		return []Node{x.Left, x.Right}
 	case *Materialize:
 		return []Node{x.Input}
+	case *RecursiveUnion:
+		return []Node{x.Init, x.Step}
 	}
 	return nil
 }

@@ -162,10 +162,13 @@ type FuncScan struct {
 	Cols []Column
 }
 
-// Materialize runs a CTE once and replays its rows to every reference.
+// Materialize runs a CTE once and replays its rows to every reference —
+// once per statement, or, when the CTE reads the row of an enclosing query
+// (Correlated: a CTE inside a correlated subquery), each time it is read.
 type Materialize struct {
-	Input Node
-	ID    int
+	Input      Node
+	ID         int
+	Correlated bool
 }
 
 // Columns implementations.
