@@ -153,6 +153,21 @@ func (lt *LockTable) Lock(ctx context.Context, owner *TxnLocks, table uint32, ke
 	return true, err
 }
 
+// TryLock acquires the write lock on (table, key) for owner if no other
+// transaction holds it, without waiting: false means another holds it
+// (SELECT … FOR UPDATE NOWAIT / SKIP LOCKED).
+func (lt *LockTable) TryLock(owner *TxnLocks, table uint32, key []byte) bool {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	l, ok := lt.locks[lockKey{table, string(key)}]
+	if !ok {
+		lt.stats.Locks.Add(1)
+		lt.grantLocked(owner, lockKey{table, string(key)})
+		return true
+	}
+	return l.owner == owner
+}
+
 // grantLocked gives the free lock k to owner. lt.mu is held.
 func (lt *LockTable) grantLocked(owner *TxnLocks, k lockKey) {
 	var l *rowLock
@@ -214,7 +229,7 @@ func (lt *LockTable) lockWait(ctx context.Context, owner *TxnLocks, k lockKey, t
 			return ctx.Err()
 		case <-deadline:
 			lt.clearWait(owner)
-			return pgerr.New("55P03", "canceling statement due to lock timeout")
+			return pgerr.New(pgerr.LockNotAvailable, "canceling statement due to lock timeout")
 		}
 		lt.clearWait(owner)
 	}

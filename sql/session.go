@@ -641,6 +641,20 @@ func (s *Session) run(ctx context.Context, st *statement, params []types.Value) 
 	switch b := st.bound.(type) {
 	case *plan.Query:
 		c := s.execCtx(ctx, params)
+		if b.Locking {
+			// SELECT … FOR UPDATE: row locks, taken in the row executor.
+			if s.txn.readOnly {
+				return nil, pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute SELECT FOR UPDATE in a read-only transaction")
+			}
+			if s.settings["omendb.as_of"] != "" {
+				return nil, pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot lock rows while omendb.as_of is set")
+			}
+			it, err := exec.Open(c, b.Root)
+			if err != nil {
+				return nil, err
+			}
+			return &result{cols: st.cols, lazy: it, tagFmt: "SELECT %d"}, nil
+		}
 		if it, ok, err := s.runColumnar(ctx, b.Root, c); ok || err != nil {
 			if err != nil {
 				return nil, err

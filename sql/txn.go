@@ -11,6 +11,7 @@ import (
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/exec"
 	"github.com/omendb/omendb/types"
 )
 
@@ -396,19 +397,43 @@ func (v *txnView) FindConflict(t *catalog.Table, ix *catalog.Index, row []types.
 // returned as now committed (deleted: ok = false) for the statement to
 // re-check; under REPEATABLE READ it is a serialization failure.
 func (v *txnView) LockRow(ctx context.Context, t *catalog.Table, key []byte) ([]types.Value, bool, bool, error) {
+	row, ok, changed, _, err := v.LockRowWait(ctx, t, key, exec.LockBlock)
+	return row, ok, changed, err
+}
+
+// LockRowWait implements exec.RowLocker: LockRow with SELECT … FOR
+// UPDATE's wait policy for a row another transaction holds — wait, fail
+// (NOWAIT: 55P03) or report it skipped (SKIP LOCKED).
+func (v *txnView) LockRowWait(ctx context.Context, t *catalog.Table, key []byte, wait exec.LockWait) ([]types.Value, bool, bool, bool, error) {
 	if p, ok := v.t.writes.Table(t.ID).Lookup(key); ok {
 		// Written earlier in this transaction: nothing else can change it.
-		return fill(t, p.Values()), !p.Deleted(), false, nil
+		return fill(t, p.Values()), !p.Deleted(), false, false, nil
 	}
 	st := v.storeTable(t)
 	if st == nil {
 		row, ok := v.lookup(t, key)
-		return row, ok, false, nil
+		return row, ok, false, false, nil
 	}
-	timeout, _ := parseDurationSetting(v.s.settings["lock_timeout"])
-	if _, err := v.s.eng.Locks.Lock(ctx, &v.t.locks, t.ID, key, timeout); err != nil {
-		return nil, false, false, err
+	switch wait {
+	case exec.LockBlock:
+		timeout, _ := parseDurationSetting(v.s.settings["lock_timeout"])
+		if _, err := v.s.eng.Locks.Lock(ctx, &v.t.locks, t.ID, key, timeout); err != nil {
+			return nil, false, false, false, err
+		}
+	default:
+		if !v.s.eng.Locks.TryLock(&v.t.locks, t.ID, key) {
+			if wait == exec.LockSkip {
+				return nil, false, false, true, nil
+			}
+			return nil, false, false, false, pgerr.New(pgerr.LockNotAvailable, "could not obtain lock on row in relation %q", t.Name)
+		}
 	}
+	row, ok, changed, err := v.lockedRow(t, st, key)
+	return row, ok, changed, false, err
+}
+
+// lockedRow is LockRow once the row's lock is held.
+func (v *txnView) lockedRow(t *catalog.Table, st *oltp.Table, key []byte) ([]types.Value, bool, bool, error) {
 	if prow, b, ok := v.s.eng.Locks.Pending(t.ID, key); ok {
 		// The previous holder released the lock once its commit had its
 		// place in the log, before it was durable: its write is the row's

@@ -469,3 +469,21 @@ func FillDefaults(c *Ctx, t *catalog.Table, defaults []plan.Expr, row []types.Va
 	}
 	return nil
 }
+
+// LockWait is how SELECT … FOR UPDATE treats a row another transaction
+// holds: wait for it, fail at once (NOWAIT), or leave the row out (SKIP
+// LOCKED).
+type LockWait int
+
+const (
+	LockBlock LockWait = iota
+	LockNoWait
+	LockSkip
+)
+
+// RowLocker locks rows for SELECT … FOR UPDATE; the session's reader
+// implements it. LockRowWait is Writer.LockRow with a wait policy; skipped
+// reports a row left out under LockSkip.
+type RowLocker interface {
+	LockRowWait(ctx context.Context, t *catalog.Table, key []byte, wait LockWait) (row []types.Value, ok, changed, skipped bool, err error)
+}

@@ -202,6 +202,8 @@ func open(c *Ctx, n plan.Node) (Iter, error) {
 			return nil, err
 		}
 		return &sliceIter{rows: rows}, nil
+	case *plan.LockRows:
+		return openLockRows(c, x)
 	case *plan.RecursiveUnion:
 		return &recursiveIter{c: c, n: x}, nil
 	case *plan.WorkTable:

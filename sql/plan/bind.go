@@ -32,6 +32,11 @@ type Binder struct {
 	Params []types.Type
 	ctes   []map[string]*cteDef
 	nextID int
+	// locking is the FOR UPDATE clause of the SELECT whose FROM list is
+	// being bound (nil otherwise): its tables' scans also yield row keys.
+	locking *lockSpec
+	// Locking is set when the statement locks rows (SELECT … FOR UPDATE).
+	Locking bool
 }
 
 type cteDef struct {

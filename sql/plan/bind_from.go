@@ -32,6 +32,9 @@ func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
 		if rv.Schemaname == "" {
 			for i := len(b.ctes) - 1; i >= 0; i-- {
 				if c, ok := b.ctes[i][rv.Relname]; ok {
+					if b.locking.covers(alias) {
+						return nil, pgerr.NotSupported("FOR UPDATE cannot be applied to a WITH query")
+					}
 					cols := renameCols(c.cols, rv.Alias)
 					return itemFrom(c.node, alias, cols, nil), nil
 				}
@@ -41,6 +44,9 @@ func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
 			if err != nil {
 				return nil, err
 			}
+			if b.locking.covers(alias) {
+				return nil, pgerr.NotSupported("FOR UPDATE cannot be applied to a system catalog")
+			}
 			return itemFrom(sys, alias, renameCols(sys.Columns(), rv.Alias), nil), nil
 		}
 		t, err := b.resolveTable(rv)
@@ -48,12 +54,18 @@ func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
 			return nil, err
 		}
 		cols := tableColumns(t)
+		if b.locking.covers(alias) {
+			return b.lockedItem(t, alias, rv.Alias)
+		}
 		scan := &Scan{Table: t, Alias: alias, Cols: cols}
 		return itemFrom(scan, alias, renameCols(cols, rv.Alias), t.Columns), nil
 	case *pg.Node_RangeSubselect:
 		rs := x.RangeSubselect
 		if rs.Lateral {
 			return nil, pgerr.NotSupported("LATERAL subqueries are not supported yet")
+		}
+		if rs.Alias != nil && b.locking.covers(rs.Alias.Aliasname) {
+			return nil, pgerr.NotSupported("FOR UPDATE cannot be applied to a subquery in FROM")
 		}
 		sel := rs.Subquery.GetSelectStmt()
 		sub := &scope{parent: parent.parent}
@@ -71,6 +83,9 @@ func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
 		}
 		return itemFrom(n, alias, renameCols(n.Columns(), rs.Alias), nil), nil
 	case *pg.Node_RangeFunction:
+		if b.locking != nil && b.locking.all {
+			return nil, pgerr.NotSupported("FOR UPDATE cannot be applied to a function")
+		}
 		return b.bindRangeFunction(x.RangeFunction, parent)
 	case *pg.Node_JoinExpr:
 		return b.bindJoinExpr(x.JoinExpr, parent)
@@ -201,6 +216,13 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 	case pg.JoinType_JOIN_INNER:
 	default:
 		return nil, pgerr.NotSupported("join type %s is not supported yet", j.Jointype)
+	}
+	if b.locking != nil {
+		// A row lock needs a row: the side an outer join may fill with
+		// NULLs cannot be locked, as in PostgreSQL.
+		if (kind == LeftJoin || kind == FullJoin) && hasLockKey(r.cols) || (kind == RightJoin || kind == FullJoin) && hasLockKey(l.cols) {
+			return nil, pgerr.NotSupported("FOR UPDATE cannot be applied to the nullable side of an outer join")
+		}
 	}
 	var conds []Expr
 	using := nodeName(j.UsingClause)

@@ -16,7 +16,7 @@ func (b *Binder) BindQuery(sel *pg.SelectStmt) (*Query, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Query{Root: n, Params: b.FinalParams()}, nil
+	return &Query{Root: n, Params: b.FinalParams(), Locking: b.Locking}, nil
 }
 
 // bindSelect binds a SELECT; s is a fresh scope whose parent (if any) is the
@@ -71,13 +71,16 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 	if sel.IntoClause != nil {
 		return nil, pgerr.NotSupported("SELECT INTO is not supported yet")
 	}
+	outerLocking := b.locking
+	b.locking = nil // a subquery's FROM is not this SELECT's
+	defer func() { b.locking = outerLocking }()
+	var lock *lockSpec
 	if len(sel.LockingClause) > 0 {
-		// FOR UPDATE / FOR SHARE must lock the rows it returns and, under
-		// READ COMMITTED, return their newest committed versions. Reading
-		// them unlocked would let a read-modify-write lose a concurrent
-		// update, so the clause fails loudly until row locking for SELECT
-		// is built.
-		return nil, pgerr.NotSupported("SELECT ... FOR UPDATE/FOR SHARE is not supported yet")
+		var err error
+		if lock, err = bindLockingClause(sel); err != nil {
+			return nil, err
+		}
+		b.Locking = true
 	}
 
 	rewriteSRFTarget(sel)
@@ -87,9 +90,16 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 	var conjuncts []Expr
 	if len(sel.FromClause) > 0 {
 		var err error
+		b.locking = lock
 		input, conjuncts, err = b.bindFrom(sel.FromClause, sel.WhereClause, s)
+		b.locking = nil
 		if err != nil {
 			return nil, err
+		}
+		if lock != nil {
+			if err := b.finishLocking(lock, sel, s); err != nil {
+				return nil, err
+			}
 		}
 	} else if sel.WhereClause != nil {
 		w, err := b.bindExpr(sel.WhereClause, s)
@@ -107,6 +117,11 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 
 	// Aggregation?
 	hasAgg := len(sel.GroupClause) > 0 || sel.HavingClause != nil || containsAgg(sel.TargetList) || containsAggSort(sel.SortClause)
+	if lock != nil {
+		if err := lockingAllowed(sel, hasAgg); err != nil {
+			return nil, err
+		}
+	}
 	var groupKeys []string
 	var aggNode *Aggregate
 	if hasAgg {
@@ -243,6 +258,9 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 	srf := s.srf
 	s.srf = nil
 	if len(srf.calls) > 0 {
+		if lock != nil {
+			return nil, pgerr.NotSupported("FOR UPDATE is not allowed with set-returning functions in the target list")
+		}
 		if hasAgg || s.win != nil {
 			return nil, pgerr.NotSupported("set-returning functions with aggregates or window functions are not supported yet")
 		}
@@ -325,6 +343,15 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 	}
 	if len(sel.DistinctClause) > 0 {
 		out = &Distinct{Input: out}
+	}
+	if lock != nil && len(lock.targets) > 0 {
+		// Rows are locked as they leave the sort, so a LIMIT locks only
+		// the rows it returns.
+		if len(keys) > 0 {
+			out = &Sort{Input: out, Keys: keys}
+		}
+		out = lock.node(out, proj, len(exprs), s.width)
+		return b.finishOrderLimit(sel, out, nil, len(cols), s)
 	}
 	return b.finishOrderLimit(sel, out, keys, len(cols), s)
 }

@@ -91,6 +91,8 @@ func describe(n Node, storeOf func(*Scan) string) string {
 		return "Function Scan on " + x.Name
 	case *Materialize:
 		return fmt.Sprintf("CTE Scan (cte %d)", x.ID)
+	case *LockRows:
+		return "LockRows"
 	case *RecursiveUnion:
 		if x.All {
 			return "Recursive Union All"
@@ -130,6 +132,8 @@ func children(n Node) []Node {
 		return []Node{x.Input}
 	case *RecursiveUnion:
 		return []Node{x.Init, x.Step}
+	case *LockRows:
+		return []Node{x.Input}
 	}
 	return nil
 }

@@ -191,6 +191,9 @@ func (n *Materialize) Columns() []Column { return n.Input.Columns() }
 type Query struct {
 	Root   Node
 	Params []types.Type
+	// Locking: the query locks the rows it returns (SELECT … FOR UPDATE).
+	// It runs in the row executor, in a transaction that may write.
+	Locking bool
 }
 
 // SetClause is one `col = expr` of UPDATE or ON CONFLICT DO UPDATE.
