@@ -68,6 +68,23 @@ type Sequence struct {
 	Inc    int64  `json:"inc"`
 }
 
+// View is a stored query (CREATE VIEW). Queries name it like a table and
+// read its query's rows; it stores nothing itself.
+type View struct {
+	ID     uint32 `json:"id"`
+	Schema string `json:"schema"`
+	Name   string `json:"name"`
+	// Query is the view's SELECT as SQL text (PostgreSQL's dialect,
+	// deparsed from the statement that created it).
+	Query string `json:"query"`
+	// Columns are the view's columns, names and types, as they were when
+	// it was created: the query's first len(Columns) columns.
+	Columns []Column `json:"columns"`
+	// Deps are the tables and views the query reads: they cannot be
+	// dropped, nor their columns dropped or renamed, while the view exists.
+	Deps []uint32 `json:"deps,omitempty"`
+}
+
 // PK returns the primary key index, or nil when the table has a hidden row id.
 func (t *Table) PK() *Index {
 	if t.PrimaryKey < 0 || t.PrimaryKey >= len(t.Indexes) {
@@ -94,6 +111,8 @@ type Catalog struct {
 	sequences map[uint32]*Sequence
 	seqByName map[string]uint32
 	indexName map[string]uint32 // "schema.index" → table ID
+	views     map[uint32]*View
+	viewName  map[string]uint32 // "schema.name" → view ID
 	// MaxID is the highest object ID used so far.
 	MaxID uint32
 }
@@ -103,7 +122,8 @@ func New() *Catalog {
 	return &Catalog{
 		tables: map[uint32]*Table{}, byName: map[string]uint32{},
 		sequences: map[uint32]*Sequence{}, seqByName: map[string]uint32{},
-		indexName: map[string]uint32{}, MaxID: FirstUserID - 1,
+		indexName: map[string]uint32{}, views: map[uint32]*View{}, viewName: map[string]uint32{},
+		MaxID: FirstUserID - 1,
 	}
 }
 
@@ -148,6 +168,55 @@ func (c *Catalog) LookupIndex(schema, name string) (*Table, int, bool) {
 	return nil, 0, false
 }
 
+// View returns the view with ID id.
+func (c *Catalog) View(id uint32) (*View, bool) { v, ok := c.views[id]; return v, ok }
+
+// LookupView finds a view by schema and name.
+func (c *Catalog) LookupView(schema, name string) (*View, bool) {
+	id, ok := c.viewName[key(schema, name)]
+	if !ok {
+		return nil, false
+	}
+	return c.views[id], true
+}
+
+// Views returns all views ordered by ID (a view's dependencies come before
+// it).
+func (c *Catalog) Views() []*View {
+	out := make([]*View, 0, len(c.views))
+	for _, v := range c.views {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Dependents returns the views that read object id (a table or a view),
+// ordered by ID.
+func (c *Catalog) Dependents(id uint32) []*View {
+	var out []*View
+	for _, v := range c.views {
+		for _, d := range v.Deps {
+			if d == id {
+				out = append(out, v)
+				break
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// relationTaken reports whether a table, view or sequence named name exists
+// in schema (one namespace, as PostgreSQL's pg_class).
+func (c *Catalog) relationTaken(schema, name string) bool {
+	k := key(schema, name)
+	_, t := c.byName[k]
+	_, v := c.viewName[k]
+	_, s := c.seqByName[k]
+	return t || v || s
+}
+
 // Tables returns all tables ordered by schema and name.
 func (c *Catalog) Tables() []*Table {
 	out := make([]*Table, 0, len(c.tables))
@@ -190,6 +259,8 @@ const (
 	RenameTable    ChangeKind = "rename_table"
 	RenameColumn   ChangeKind = "rename_column"
 	AlterColumn    ChangeKind = "alter_column" // NOT NULL / DEFAULT changes
+	CreateView     ChangeKind = "create_view"  // also CREATE OR REPLACE (same ID)
+	DropView       ChangeKind = "drop_view"
 )
 
 // Change is one catalog change, the payload of an OpDDL log operation.
@@ -202,6 +273,7 @@ type Change struct {
 	ID       uint32     `json:"id,omitempty"`
 	Table    *Table     `json:"table,omitempty"`
 	Sequence *Sequence  `json:"sequence,omitempty"`
+	View     *View      `json:"view,omitempty"`
 	// Index is the position in Table.Indexes of a created index (its
 	// existing rows are indexed when the change is applied).
 	Index int `json:"index,omitempty"`
@@ -249,6 +321,14 @@ func (c *Catalog) clone() *Catalog {
 	for k, v := range c.indexName {
 		n.indexName[k] = v
 	}
+	n.views = make(map[uint32]*View, len(c.views))
+	n.viewName = make(map[string]uint32, len(c.viewName))
+	for k, v := range c.views {
+		n.views[k] = v
+	}
+	for k, v := range c.viewName {
+		n.viewName[k] = v
+	}
 	return n
 }
 
@@ -286,11 +366,17 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		if _, ok := n.byName[key(ch.Table.Schema, ch.Table.Name)]; ok {
 			return nil, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", ch.Table.Name)
 		}
+		if _, ok := n.viewName[key(ch.Table.Schema, ch.Table.Name)]; ok {
+			return nil, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", ch.Table.Name)
+		}
 		n.putTable(ch.Table)
 	case DropTable:
 		t, ok := n.tables[ch.ID]
 		if !ok {
 			return nil, pgerr.New(pgerr.UndefinedTable, "table %d does not exist", ch.ID)
+		}
+		if deps := n.Dependents(ch.ID); len(deps) > 0 {
+			return nil, dependentsError("table", t.Name, deps)
 		}
 		delete(n.tables, ch.ID)
 		delete(n.byName, key(t.Schema, t.Name))
@@ -321,6 +407,39 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		n.sequences[s.ID] = s
 		n.seqByName[key(s.Schema, s.Name)] = s.ID
 		n.noteID(s.ID)
+	case CreateView:
+		v := ch.View
+		if v == nil {
+			return nil, fmt.Errorf("create_view without a view")
+		}
+		if old, ok := n.views[v.ID]; ok {
+			// CREATE OR REPLACE: same ID, same name.
+			if old.Schema != v.Schema || old.Name != v.Name {
+				return nil, fmt.Errorf("create_view %d renames the view: %w", v.ID, pgerr.ErrCorrupt)
+			}
+		} else if n.relationTaken(v.Schema, v.Name) {
+			return nil, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", v.Name)
+		}
+		for _, d := range v.Deps {
+			_, t := n.tables[d]
+			_, w := n.views[d]
+			if !t && !w || d == v.ID {
+				return nil, pgerr.New(pgerr.UndefinedTable, "view %q reads relation %d, which does not exist", v.Name, d)
+			}
+		}
+		n.views[v.ID] = v
+		n.viewName[key(v.Schema, v.Name)] = v.ID
+		n.noteID(v.ID)
+	case DropView:
+		v, ok := n.views[ch.ID]
+		if !ok {
+			return nil, pgerr.New(pgerr.UndefinedTable, "view %d does not exist", ch.ID)
+		}
+		if deps := n.Dependents(ch.ID); len(deps) > 0 {
+			return nil, dependentsError("view", v.Name, deps)
+		}
+		delete(n.views, v.ID)
+		delete(n.viewName, key(v.Schema, v.Name))
 	case DropSequence:
 		s, ok := n.sequences[ch.ID]
 		if !ok {
@@ -332,6 +451,20 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		return nil, fmt.Errorf("catalog change %q: %w", ch.Kind, pgerr.ErrCorrupt)
 	}
 	return n, nil
+}
+
+// dependentsError refuses to drop an object views read (2BP01), naming
+// them as PostgreSQL's DETAIL does.
+func dependentsError(kind, name string, deps []*View) error {
+	var b strings.Builder
+	for i, v := range deps {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "view %s depends on %s %s", v.Name, kind, name)
+	}
+	return pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop %s %s because other objects depend on it", kind, name).
+		WithDetail("%s", b.String()).WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
 }
 
 // Clone returns a deep copy of t that may be modified.

@@ -1,5 +1,5 @@
-// Package catalog holds OmenDB's schema: tables, columns, indexes and
-// sequences.
+// Package catalog holds OmenDB's schema: tables, columns, indexes,
+// sequences and views.
 //
 // The catalog is event-sourced like everything else: every schema change is a
 // Change, written to the log as one OpDDL operation and applied by the
@@ -14,6 +14,10 @@
 //     before the drop keep their layout; new rows store NULL there.
 //   - Apply validates each change, so a replayed log cannot produce a catalog
 //     that the original server would have refused.
+//   - Tables, views and sequences share one namespace per schema. A view
+//     stores its query as SQL text and lists the relations it names (Deps):
+//     they cannot be dropped while it exists (2BP01; DROP … CASCADE drops
+//     the views first, in package sql).
 //
 // Encoding: a change is one version byte (1) followed by the JSON encoding of
 // Change. Readers reject other versions as corrupt.

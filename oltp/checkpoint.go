@@ -115,7 +115,7 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 	if _, err := cw.Write(hdr[:]); err != nil {
 		return st, err
 	}
-	cj, err := json.Marshal(ckptCatalog{MaxID: cat.MaxID, CatAt: catAt, Tables: cat.Tables(), Sequences: cat.Sequences()})
+	cj, err := json.Marshal(ckptCatalog{MaxID: cat.MaxID, CatAt: catAt, Tables: cat.Tables(), Sequences: cat.Sequences(), Views: cat.Views()})
 	if err != nil {
 		return st, err
 	}
@@ -227,6 +227,7 @@ type ckptCatalog struct {
 	CatAt     uint64              `json:"cat_at"`
 	Tables    []*catalog.Table    `json:"tables"`
 	Sequences []*catalog.Sequence `json:"sequences"`
+	Views     []*catalog.View     `json:"views,omitempty"` // in ID order: dependencies first
 }
 
 func corruptAt(pos int64, format string, args ...any) error {
@@ -356,6 +357,11 @@ func loadCheckpoint(data []byte, indexMethod string) (*Store, CheckpointStats, e
 	for _, td := range cc.Tables {
 		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.CreateTable, Table: td}); err != nil {
 			return nil, st, corruptAt(ckptHeaderLen, "catalog table %d: %v", td.ID, err)
+		}
+	}
+	for _, v := range cc.Views {
+		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.CreateView, View: v}); err != nil {
+			return nil, st, corruptAt(ckptHeaderLen, "catalog view %d: %v", v.ID, err)
 		}
 	}
 	cat.MaxID = max(cat.MaxID, cc.MaxID)

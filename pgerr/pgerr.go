@@ -76,6 +76,7 @@ const (
 	IndeterminateDatatype         = "42P18"
 	ObjectNotInPrerequisiteState  = "55000"
 	CantChangeRuntimeParam        = "55P02"
+	DependentObjectsStillExist    = "2BP01"
 	LockNotAvailable              = "55P03"
 	QueryCanceled                 = "57014"
 	AdminShutdown                 = "57P01"

@@ -201,9 +201,7 @@ func asOfCatalog(st *oltp.Store, snap uint64) (*catalog.Catalog, map[string]stri
 			continue
 		}
 		changed[t.Name] = why
-		if b, err := bind.Apply(&catalog.Change{Kind: catalog.DropTable, ID: t.ID}); err == nil {
-			bind = b
-		}
+		bind = withoutRelation(bind, t.ID)
 	}
 	for _, t := range cur.Tables() {
 		if _, ok := at.Table(t.ID); !ok {
@@ -213,6 +211,22 @@ func asOfCatalog(st *oltp.Store, snap uint64) (*catalog.Catalog, map[string]stri
 		}
 	}
 	return bind, changed
+}
+
+// withoutRelation returns cat without table or view id and the views that
+// read it (they would read it as it is not at that time).
+func withoutRelation(cat *catalog.Catalog, id uint32) *catalog.Catalog {
+	for _, v := range cat.Dependents(id) {
+		cat = withoutRelation(cat, v.ID)
+	}
+	kind := catalog.DropTable
+	if _, ok := cat.View(id); ok {
+		kind = catalog.DropView
+	}
+	if b, err := cat.Apply(&catalog.Change{Kind: kind, ID: id}); err == nil {
+		return b
+	}
+	return cat
 }
 
 // sameShape reports whether rows stored under definition a read the same

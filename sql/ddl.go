@@ -55,7 +55,8 @@ func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
 		return "", err
 	}
 	name := cs.Relation.Relname
-	if _, ok := s.txn.cat.Lookup(schema, name); ok {
+	_, isView := s.txn.cat.LookupView(schema, name)
+	if _, ok := s.txn.cat.Lookup(schema, name); ok || isView {
 		if cs.IfNotExists {
 			return "CREATE TABLE", nil
 		}
@@ -244,18 +245,6 @@ func deparseExpr(n *pg.Node) (string, error) {
 	return strings.TrimPrefix(text, "SELECT "), nil
 }
 
-var treeVersion int32
-
-// parseTreeVersion is the protobuf tree version pg_query's deparser expects.
-func parseTreeVersion() int32 {
-	if treeVersion == 0 {
-		if r, err := pg.Parse("SELECT 1"); err == nil {
-			treeVersion = r.Version
-		}
-	}
-	return treeVersion
-}
-
 // addConstraint adds a PRIMARY KEY or UNIQUE constraint (an index) to t.
 // creating is true inside CREATE TABLE (no rows to check).
 func (s *Session) addConstraint(t *catalog.Table, c *pg.Constraint, creating bool) error {
@@ -325,10 +314,7 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 	case pg.ObjectType_OBJECT_SEQUENCE:
 		tag = "DROP SEQUENCE"
 	case pg.ObjectType_OBJECT_VIEW:
-		if d.MissingOk {
-			return "DROP VIEW", nil
-		}
-		return "", pgerr.NotSupported("views are not supported yet")
+		tag = "DROP VIEW"
 	case pg.ObjectType_OBJECT_SCHEMA:
 		return "", pgerr.NotSupported("schemas other than public are not supported yet")
 	default:
@@ -350,10 +336,14 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 			}
 			return "", err
 		}
+		cascade := d.Behavior == pg.DropBehavior_DROP_CASCADE
 		switch d.RemoveType {
 		case pg.ObjectType_OBJECT_TABLE:
 			t, ok := s.txn.cat.Lookup(schema, rv.Relname)
 			if !ok {
+				if _, isView := s.txn.cat.LookupView(schema, rv.Relname); isView {
+					return "", pgerr.New(pgerr.WrongObjectType, "%q is not a table", rv.Relname).WithHint("Use DROP VIEW to remove a view.")
+				}
 				if d.MissingOk {
 					continue
 				}
@@ -362,7 +352,27 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 			if t.ReadOnly != "" {
 				return "", pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
 			}
+			if err := s.dropDependents(t.ID, cascade); err != nil {
+				return "", err
+			}
 			if err := s.ddl(&catalog.Change{Kind: catalog.DropTable, ID: t.ID}); err != nil {
+				return "", err
+			}
+		case pg.ObjectType_OBJECT_VIEW:
+			v, ok := s.txn.cat.LookupView(schema, rv.Relname)
+			if !ok {
+				if _, isTable := s.txn.cat.Lookup(schema, rv.Relname); isTable {
+					return "", pgerr.New(pgerr.WrongObjectType, "%q is not a view", rv.Relname).WithHint("Use DROP TABLE to remove a table.")
+				}
+				if d.MissingOk {
+					continue
+				}
+				return "", pgerr.New(pgerr.UndefinedTable, "view %q does not exist", rv.Relname)
+			}
+			if err := s.dropDependents(v.ID, cascade); err != nil {
+				return "", err
+			}
+			if err := s.ddl(&catalog.Change{Kind: catalog.DropView, ID: v.ID}); err != nil {
 				return "", err
 			}
 		case pg.ObjectType_OBJECT_INDEX:
@@ -570,6 +580,9 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 				}
 				return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", cmd.Name, nt.Name)
 			}
+			if err := s.checkNoDependents(nt, fmt.Sprintf("cannot drop column %s of table %s", cmd.Name, nt.Name)); err != nil {
+				return "", err
+			}
 			for _, ix := range nt.Indexes {
 				for _, c := range ix.Columns {
 					if c == i {
@@ -712,8 +725,16 @@ func (s *Session) rename(rs *pg.RenameStmt) (string, error) {
 	}
 	nt := t.Clone()
 	kind := catalog.RenameTable
+	action := fmt.Sprintf("cannot rename table %s", t.Name)
+	if rs.RenameType == pg.ObjectType_OBJECT_COLUMN {
+		action = fmt.Sprintf("cannot rename column %s of table %s", rs.Subname, t.Name)
+	}
+	if err := s.checkNoDependents(t, action); err != nil {
+		return "", err
+	}
 	if rs.RenameType == pg.ObjectType_OBJECT_TABLE {
-		if _, ok := s.txn.cat.Lookup(nt.Schema, rs.Newname); ok {
+		_, view := s.txn.cat.LookupView(nt.Schema, rs.Newname)
+		if _, ok := s.txn.cat.Lookup(nt.Schema, rs.Newname); ok || view {
 			return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", rs.Newname)
 		}
 		nt.Name = rs.Newname

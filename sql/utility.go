@@ -119,7 +119,11 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 	case *pg.Node_DeallocateStmt:
 		return &result{tag: "DEALLOCATE"}, nil
 	case *pg.Node_ViewStmt:
-		return nil, pgerr.NotSupported("views are not supported yet")
+		tag, err := s.createView(x.ViewStmt)
+		if err != nil {
+			return nil, err
+		}
+		return &result{tag: tag}, nil
 	case *pg.Node_CommentStmt:
 		return nil, pgerr.NotSupported("COMMENT is not supported yet")
 	case *pg.Node_PrepareStmt, *pg.Node_ExecuteStmt:

@@ -37,6 +37,12 @@ type Binder struct {
 	locking *lockSpec
 	// Locking is set when the statement locks rows (SELECT … FOR UPDATE).
 	Locking bool
+	// Refs are the tables and views the statement names, directly (a
+	// view's own reads are not listed): CREATE VIEW's dependencies.
+	Refs []uint32
+	// views are the views being expanded, innermost last (a view that
+	// reads itself through others is refused).
+	views []uint32
 }
 
 type cteDef struct {
@@ -349,9 +355,24 @@ func (b *Binder) resolveTable(rv *pg.RangeVar) (*catalog.Table, error) {
 		schema = "public"
 	}
 	if t, ok := b.Cat.Lookup(schema, rv.Relname); ok {
+		b.noteRef(t.ID)
 		return t, nil
 	}
+	if _, ok := b.Cat.LookupView(schema, rv.Relname); ok {
+		// Reached for a statement that writes (or alters) the relation.
+		return nil, pgerr.NotSupported("cannot change view %q: writing through views is not supported yet", rv.Relname)
+	}
 	return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", qualified(rv))
+}
+
+// noteRef records that the statement reads relation id (Refs).
+func (b *Binder) noteRef(id uint32) {
+	for _, r := range b.Refs {
+		if r == id {
+			return
+		}
+	}
+	b.Refs = append(b.Refs, id)
 }
 
 func qualified(rv *pg.RangeVar) string {

@@ -49,6 +49,16 @@ func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
 			}
 			return itemFrom(sys, alias, renameCols(sys.Columns(), rv.Alias), nil), nil
 		}
+		if v, ok := b.lookupView(rv); ok {
+			if b.locking.covers(alias) {
+				return nil, pgerr.NotSupported("FOR UPDATE cannot be applied to a view yet")
+			}
+			n, err := b.bindView(v)
+			if err != nil {
+				return nil, err
+			}
+			return itemFrom(n, alias, renameCols(n.Columns(), rv.Alias), nil), nil
+		}
 		t, err := b.resolveTable(rv)
 		if err != nil {
 			return nil, err

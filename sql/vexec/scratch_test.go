@@ -107,12 +107,20 @@ func TestStmtMem(t *testing.T) {
 	if len(free) != fitKeep || slices.MinFunc(free, func(a, b recycled[[]bool]) int { return a.size - b.size }).size != fitMin+fitKeep {
 		t.Fatalf("kept %d free arrays, want the %d largest", len(free), fitKeep)
 	}
-	e := gcEpoch.Load()
-	m.src.prune(e + 1)
+	// The epochs the arrays were put at (a GC may run at any time, under
+	// -race often: not gcEpoch now).
+	lo, hi := ^uint64(0), uint64(0)
+	for _, it := range m.src.bits.r.items {
+		lo, hi = min(lo, it.epoch), max(hi, it.epoch)
+	}
+	for _, it := range m.src.i64.r.items {
+		lo, hi = min(lo, it.epoch), max(hi, it.epoch)
+	}
+	m.src.prune(lo + 1)
 	if len(m.src.bits.r.items) != fitKeep {
 		t.Fatalf("one GC dropped free arrays")
 	}
-	m.src.prune(e + 2)
+	m.src.prune(hi + 2)
 	if len(m.src.bits.r.items) != 0 || len(m.src.i64.r.items) != 0 {
 		t.Fatalf("free arrays survived two GCs")
 	}

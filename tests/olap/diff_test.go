@@ -54,6 +54,9 @@ var diffQueries = []struct {
 	{"SELECT count(*), count(a.id), count(g.g) FROM acct a FULL JOIN grp g ON a.grp = g.g - 5", true},
 	{"SELECT g.name, count(a.id) FROM acct a RIGHT JOIN grp g ON a.grp = g.g AND a.amt > 990 GROUP BY g.name ORDER BY g.name", true},
 	{"SELECT a.id, g.name FROM acct a FULL JOIN grp g ON a.grp = g.g + 3 AND a.id % 100 = 0 ORDER BY g.name NULLS FIRST, a.id LIMIT 30", true},
+	// A view (its query bound into the statement's plan).
+	{"SELECT name, count(*), sum(amt), max(id) FROM rich GROUP BY name ORDER BY name", true},
+	{"SELECT r.id, r.amt FROM rich r WHERE r.grp = 3 ORDER BY r.amt DESC, r.id LIMIT 5", true},
 	// DISTINCT ON: the first row of each group in the sort's order.
 	{"SELECT DISTINCT ON (grp) grp, id, amt FROM acct ORDER BY grp NULLS FIRST, amt DESC NULLS LAST, id", true},
 	{"SELECT DISTINCT ON (s) s, d FROM acct WHERE grp < 3 ORDER BY s, d DESC, id LIMIT 12", true},
@@ -116,6 +119,8 @@ func TestDifferentialConcurrent(t *testing.T) {
 	exec(t, ctx, admin, `INSERT INTO acct SELECT g, g % 7, (g * 37 % 100000) / 100.0, g / 3.0,
 		CASE WHEN g % 11 = 0 THEN NULL ELSE 's' || (g % 5) END, date '2020-01-01' + g % 900,
 		timestamp '2020-01-01 00:00:00' + (g || ' minutes')::interval FROM generate_series(1, 3000) g`)
+
+	exec(t, ctx, admin, `CREATE VIEW rich AS SELECT a.id, a.grp, a.amt, g.name FROM acct a JOIN grp g ON g.g = a.grp WHERE a.amt > 500`)
 
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)

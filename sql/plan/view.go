@@ -1,0 +1,71 @@
+package plan
+
+import (
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/pgerr"
+)
+
+// maxViewDepth bounds views reading views.
+const maxViewDepth = 32
+
+// lookupView finds the view rv names (public is the only schema).
+func (b *Binder) lookupView(rv *pg.RangeVar) (*catalog.View, bool) {
+	schema := rv.Schemaname
+	if schema == "" {
+		schema = "public"
+	}
+	return b.Cat.LookupView(schema, rv.Relname)
+}
+
+// bindView binds a view named in FROM: its stored query, parsed and bound
+// afresh against the statement's catalog, as a subquery with the view's
+// columns. The query sees none of the statement's CTEs nor its outer rows.
+// Its first len(v.Columns) columns must still have the names' types the
+// view was created with (a column added to a table a `SELECT *` view reads
+// appears after them); if not, the view fails loudly rather than answer
+// with other columns.
+func (b *Binder) bindView(v *catalog.View) (Node, error) {
+	b.noteRef(v.ID)
+	for _, id := range b.views {
+		if id == v.ID {
+			return nil, pgerr.New("42P17", "infinite recursion detected in rules for relation %q", v.Name)
+		}
+	}
+	if len(b.views) >= maxViewDepth {
+		return nil, pgerr.New(pgerr.ProgramLimitExceeded, "views nested more than %d deep", maxViewDepth)
+	}
+	tree, err := pg.Parse(v.Query)
+	if err != nil || len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetSelectStmt() == nil {
+		return nil, pgerr.New(pgerr.DataCorrupted, "view %q: stored query does not parse: %v", v.Name, err)
+	}
+	sel := tree.Stmts[0].Stmt.GetSelectStmt()
+	ctes, refs, locking := b.ctes, b.Refs, b.locking
+	b.ctes, b.locking = nil, nil
+	b.views = append(b.views, v.ID)
+	n, err := b.bindSelect(sel, &scope{})
+	b.views = b.views[:len(b.views)-1]
+	b.ctes, b.Refs, b.locking = ctes, refs, locking
+	if err != nil {
+		return nil, err
+	}
+	cols := n.Columns()
+	if len(cols) < len(v.Columns) {
+		return nil, viewChanged(v)
+	}
+	p := &Project{Input: n}
+	for i, c := range v.Columns {
+		if cols[i].T.OID != c.Type.OID {
+			return nil, viewChanged(v)
+		}
+		p.Exprs = append(p.Exprs, &ColRef{Idx: i, T: cols[i].T, Name: c.Name})
+		p.Cols = append(p.Cols, Column{Name: c.Name, T: cols[i].T})
+	}
+	return p, nil
+}
+
+func viewChanged(v *catalog.View) error {
+	return pgerr.New(pgerr.ObjectNotInPrerequisiteState, "view %q no longer matches the relations it reads", v.Name).
+		WithHint("Re-create the view (CREATE OR REPLACE VIEW).")
+}

@@ -1,0 +1,155 @@
+package sql
+
+import (
+	"sync"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/plan"
+	"github.com/omendb/omendb/types"
+)
+
+// createView runs CREATE [OR REPLACE] VIEW name [(columns)] AS SELECT …:
+// the query is bound now (so its errors are the statement's) and stored as
+// SQL text with its columns and the relations it names (catalog.View); a
+// query naming the view binds that text again, against the catalog of its
+// time.
+func (s *Session) createView(vs *pg.ViewStmt) (string, error) {
+	switch {
+	case vs.View.Relpersistence == "t":
+		return "", pgerr.NotSupported("temporary views are not supported yet")
+	case vs.WithCheckOption != pg.ViewCheckOption_NO_CHECK_OPTION && vs.WithCheckOption != pg.ViewCheckOption_VIEW_CHECK_OPTION_UNDEFINED:
+		return "", pgerr.NotSupported("WITH CHECK OPTION is not supported yet (views are read-only)")
+	case len(vs.Options) > 0:
+		return "", pgerr.NotSupported("view options are not supported yet")
+	}
+	schema, err := schemaOf(vs.View)
+	if err != nil {
+		return "", err
+	}
+	sel := vs.Query.GetSelectStmt()
+	if sel == nil {
+		return "", pgerr.NotSupported("this view query is not supported")
+	}
+	text, err := pg.Deparse(&pg.ParseResult{Version: parseTreeVersion(), Stmts: []*pg.RawStmt{{Stmt: vs.Query}}})
+	if err != nil {
+		return "", pgerr.New(pgerr.InternalError, "view %q: deparse: %v", vs.View.Relname, err)
+	}
+	b := plan.NewBinder(s.txn.cat, s, s.loc, nil)
+	q, err := b.BindQuery(sel)
+	if err != nil {
+		return "", err
+	}
+	if len(q.Params) > 0 {
+		return "", pgerr.New("42P02", "there is no parameter $1")
+	}
+	if q.Locking {
+		return "", pgerr.NotSupported("FOR UPDATE in a view is not supported yet")
+	}
+	out := q.Root.Columns()
+	aliases := nodeNames(vs.Aliases)
+	if len(aliases) > len(out) {
+		return "", pgerr.New(pgerr.SyntaxError, "CREATE VIEW specifies more column names than columns")
+	}
+	v := &catalog.View{Schema: schema, Name: vs.View.Relname, Query: text, Deps: b.Refs}
+	seen := map[string]bool{}
+	for i, c := range out {
+		name := c.Name
+		if i < len(aliases) {
+			name = aliases[i]
+		}
+		if seen[name] {
+			return "", pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", name)
+		}
+		seen[name] = true
+		t := c.T
+		if t.OID == types.OIDUnknown {
+			t = types.Text // an untyped literal is text, as PostgreSQL resolves it
+		}
+		v.Columns = append(v.Columns, catalog.Column{Name: name, Type: t})
+	}
+	old, exists := s.txn.cat.LookupView(schema, v.Name)
+	switch {
+	case exists && !vs.Replace:
+		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", v.Name)
+	case exists:
+		// CREATE OR REPLACE keeps the view's columns and may add some after
+		// them, as PostgreSQL allows.
+		if len(v.Columns) < len(old.Columns) {
+			return "", pgerr.New(pgerr.InvalidTableDefinition, "cannot drop columns from view")
+		}
+		for i, c := range old.Columns {
+			if v.Columns[i].Name != c.Name {
+				return "", pgerr.New(pgerr.InvalidTableDefinition, "cannot change name of view column %q to %q", c.Name, v.Columns[i].Name)
+			}
+			if v.Columns[i].Type.OID != c.Type.OID {
+				return "", pgerr.New(pgerr.InvalidTableDefinition, "cannot change data type of view column %q from %s to %s",
+					c.Name, types.TypeName(c.Type), types.TypeName(v.Columns[i].Type))
+			}
+		}
+		v.ID = old.ID
+		for _, d := range v.Deps {
+			if d == v.ID {
+				return "", pgerr.New("42P17", "infinite recursion detected in rules for relation %q", v.Name)
+			}
+		}
+	default:
+		if _, ok := s.txn.cat.Lookup(schema, v.Name); ok {
+			if vs.Replace {
+				return "", pgerr.New(pgerr.WrongObjectType, "%q is not a view", v.Name)
+			}
+			return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", v.Name)
+		}
+		v.ID = s.eng.Store.NewID()
+	}
+	if err := s.ddl(&catalog.Change{Kind: catalog.CreateView, View: v}); err != nil {
+		return "", err
+	}
+	return "CREATE VIEW", nil
+}
+
+// dropDependents drops the views that read object id, and theirs, first
+// (DROP … CASCADE). Without cascade it does nothing: the catalog refuses
+// the drop with 2BP01, naming them.
+func (s *Session) dropDependents(id uint32, cascade bool) error {
+	if !cascade {
+		return nil
+	}
+	for _, v := range s.txn.cat.Dependents(id) {
+		if err := s.dropDependents(v.ID, true); err != nil {
+			return err
+		}
+		if _, ok := s.txn.cat.View(v.ID); !ok {
+			continue // dropped through another path already
+		}
+		if err := s.ddl(&catalog.Change{Kind: catalog.DropView, ID: v.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkNoDependents refuses a change to table t that views reading it
+// could not follow (their stored query names its columns and itself);
+// action is what was refused ("cannot drop column b of table t").
+func (s *Session) checkNoDependents(t *catalog.Table, action string) error {
+	deps := s.txn.cat.Dependents(t.ID)
+	if len(deps) == 0 {
+		return nil
+	}
+	return pgerr.New(pgerr.DependentObjectsStillExist, "%s because other objects depend on it", action).
+		WithDetail("view %s depends on table %s", deps[0].Name, t.Name).
+		WithHint("Drop the view first, or re-create it afterwards.")
+}
+
+// parseTreeVersion is the parse tree version pg_query's deparser expects
+// (its parser's own).
+var parseTreeVersion = sync.OnceValue(func() int32 {
+	r, err := pg.Parse("SELECT 1")
+	if err != nil {
+		return 0
+	}
+	return r.Version
+})
