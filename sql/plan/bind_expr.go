@@ -18,6 +18,10 @@ import (
 type aggCtx struct {
 	calls []AggCall
 	keys  []string // exprKey of each call, to share duplicates
+	// groupKeys are the GROUP BY expressions' keys; grouping holds, for
+	// each GROUPING(…) call, the positions of its arguments among them.
+	groupKeys []string
+	grouping  [][]int
 	// allowed is false in WHERE / GROUP BY, where aggregates are an error.
 	allowed bool
 }
@@ -76,6 +80,8 @@ func (b *Binder) bindExpr(n *pg.Node, s *scope) (Expr, error) {
 			bt.What, bt.Not = "unknown", true
 		}
 		return bt, nil
+	case *pg.Node_GroupingFunc:
+		return b.bindGroupingFunc(x.GroupingFunc, s)
 	case *pg.Node_FuncCall:
 		return b.bindFuncCall(x.FuncCall, s)
 	case *pg.Node_CaseExpr:

@@ -585,7 +585,7 @@ func refsWithin(e Expr, lo, hi int) bool {
 			if r.Idx < lo || r.Idx >= hi {
 				ok = false
 			}
-		case *AggRef:
+		case *AggRef, *GroupingRef:
 			ok = false
 		}
 		return ok

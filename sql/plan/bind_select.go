@@ -123,18 +123,19 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		}
 	}
 	var groupKeys []string
+	var groupSets [][]int // GROUPING SETS / ROLLUP / CUBE: positions in GroupBy
 	var aggNode *Aggregate
 	if hasAgg {
 		aggNode = &Aggregate{Input: input}
 		s.agg = &aggCtx{allowed: false}
-		for _, g := range sel.GroupClause {
-			e, err := b.bindGroupItem(g, sel.TargetList, s)
-			if err != nil {
-				return nil, err
-			}
-			aggNode.GroupBy = append(aggNode.GroupBy, e)
+		var err error
+		if aggNode.GroupBy, groupSets, err = b.bindGroupClause(sel.GroupClause, sel.TargetList, s); err != nil {
+			return nil, err
+		}
+		for _, e := range aggNode.GroupBy {
 			groupKeys = append(groupKeys, ExprKey(e))
 		}
+		s.agg.groupKeys = groupKeys
 		s.agg.allowed = true
 	}
 
@@ -232,7 +233,11 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		for _, a := range aggNode.Aggs {
 			aggNode.Cols = append(aggNode.Cols, Column{Name: a.Name, T: a.Agg.Ret})
 		}
-		rw := func(e Expr) (Expr, error) { return rewriteAgg(e, groupKeys, len(aggNode.GroupBy)) }
+		grouping := s.agg.grouping
+		for range grouping {
+			aggNode.Cols = append(aggNode.Cols, Column{Name: "grouping", T: types.Int4})
+		}
+		rw := func(e Expr) (Expr, error) { return rewriteAgg(e, groupKeys, len(aggNode.GroupBy)+len(aggNode.Aggs)) }
 		for i := range exprs {
 			if exprs[i], err = rw(exprs[i]); err != nil {
 				return nil, err
@@ -250,6 +255,9 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		}
 		s.agg = nil
 		input = aggNode
+		if groupSets != nil || len(grouping) > 0 {
+			input = b.groupingUnion(aggNode, groupSets, grouping)
+		}
 		if having != nil {
 			input = &Filter{Input: input, Cond: having}
 		}
@@ -279,7 +287,9 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		calls := s.win.calls
 		s.win = nil
 		if hasAgg {
-			rw := func(e Expr) (Expr, error) { return rewriteAgg(e, groupKeys, len(aggNode.GroupBy)) }
+			rw := func(e Expr) (Expr, error) {
+				return rewriteAgg(e, groupKeys, len(aggNode.GroupBy)+len(aggNode.Aggs))
+			}
 			for i := range calls {
 				c := &calls[i]
 				for _, es := range [][]Expr{c.Args, c.Partition} {
@@ -580,7 +590,7 @@ func (b *Binder) bindGroupItem(g *pg.Node, targets []*pg.Node, s *scope) (Expr, 
 		}
 	}
 	if g.GetGroupingSet() != nil {
-		return nil, pgerr.NotSupported("GROUPING SETS, ROLLUP and CUBE are not supported yet")
+		return nil, pgerr.NotSupported("GROUPING SETS, ROLLUP and CUBE are supported at the top of GROUP BY only")
 	}
 	return b.bindExpr(g, s)
 }
@@ -588,7 +598,8 @@ func (b *Binder) bindGroupItem(g *pg.Node, targets []*pg.Node, s *scope) (Expr, 
 // rewriteAgg maps an expression bound over the aggregation's input onto its
 // output: group expressions become references to group columns, aggregate
 // references to aggregate columns; any other input column is an error.
-func rewriteAgg(e Expr, groupKeys []string, ngroups int) (Expr, error) {
+func rewriteAgg(e Expr, groupKeys []string, groupingAt int) (Expr, error) {
+	ngroups := len(groupKeys)
 	var err error
 	out := Transform(e, func(x Expr) (Expr, bool) {
 		if err != nil {
@@ -603,6 +614,8 @@ func rewriteAgg(e Expr, groupKeys []string, ngroups int) (Expr, error) {
 		switch v := x.(type) {
 		case *AggRef:
 			return &ColRef{Idx: ngroups + v.Idx, T: v.T}, true
+		case *GroupingRef:
+			return &ColRef{Idx: groupingAt + v.Idx, T: types.Int4}, true
 		case *ColRef:
 			err = pgerr.New(pgerr.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", v.Name)
 			return x, true

@@ -180,6 +180,16 @@ type AggRef struct {
 	T   types.Type
 }
 
+// GroupingRef is GROUPING(…) of the query's Idx-th such call, above an
+// aggregation: an int4 bit mask, one bit per argument (the last is bit 0),
+// set where the argument is not grouped in the row's grouping set. The
+// aggregation's rewrite turns it into a column of the aggregate's output.
+type GroupingRef struct {
+	Idx int
+}
+
+func (g *GroupingRef) Type() types.Type { return types.Int4 }
+
 // SeqFunc is nextval/currval/setval on a sequence.
 type SeqFunc struct {
 	Op    string // "nextval", "currval", "setval"

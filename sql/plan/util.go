@@ -129,6 +129,9 @@ func writeKey(sb *strings.Builder, e Expr) {
 	case *AggRef:
 		fmt.Fprintf(sb, "agg(%d)", x.Idx)
 		return
+	case *GroupingRef:
+		fmt.Fprintf(sb, "grouping(%d)", x.Idx)
+		return
 	case *WindowRef:
 		fmt.Fprintf(sb, "window(%d)", x.Idx)
 		return

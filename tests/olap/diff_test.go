@@ -54,6 +54,9 @@ var diffQueries = []struct {
 	{"SELECT count(*), count(a.id), count(g.g) FROM acct a FULL JOIN grp g ON a.grp = g.g - 5", true},
 	{"SELECT g.name, count(a.id) FROM acct a RIGHT JOIN grp g ON a.grp = g.g AND a.amt > 990 GROUP BY g.name ORDER BY g.name", true},
 	{"SELECT a.id, g.name FROM acct a FULL JOIN grp g ON a.grp = g.g + 3 AND a.id % 100 = 0 ORDER BY g.name NULLS FIRST, a.id LIMIT 30", true},
+	// ROLLUP / CUBE / GROUPING SETS: one aggregation per set, appended.
+	{"SELECT grp, s, count(*), sum(amt), grouping(grp, s) FROM acct GROUP BY ROLLUP (grp, s) ORDER BY grp NULLS LAST, s NULLS LAST", true},
+	{"SELECT grp, d > date '2021-01-01' AS late, count(*), max(amt) FROM acct GROUP BY CUBE (grp, 2) ORDER BY 1 NULLS LAST, 2 NULLS LAST", true},
 	// A view (its query bound into the statement's plan).
 	{"SELECT name, count(*), sum(amt), max(id) FROM rich GROUP BY name ORDER BY name", true},
 	{"SELECT r.id, r.amt FROM rich r WHERE r.grp = 3 ORDER BY r.amt DESC, r.id LIMIT 5", true},
