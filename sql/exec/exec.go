@@ -204,6 +204,8 @@ func open(c *Ctx, n plan.Node) (Iter, error) {
 		return &sliceIter{rows: rows}, nil
 	case *plan.LockRows:
 		return openLockRows(c, x)
+	case *plan.Apply:
+		return openApply(c, x)
 	case *plan.RecursiveUnion:
 		return &recursiveIter{c: c, n: x}, nil
 	case *plan.WorkTable:

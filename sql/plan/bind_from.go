@@ -19,6 +19,9 @@ type fromItem struct {
 	// lateral is set for a function over earlier FROM items (srf.go); it
 	// has no node of its own until bindFrom places it over them.
 	lateral *lateralFn
+	// apply is set for a LATERAL subquery: node reads the row of the items
+	// before it (OuterRef depth 1) and is run once per such row (Apply).
+	apply bool
 }
 
 func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
@@ -72,7 +75,7 @@ func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
 	case *pg.Node_RangeSubselect:
 		rs := x.RangeSubselect
 		if rs.Lateral {
-			return nil, pgerr.NotSupported("LATERAL subqueries are not supported yet")
+			return b.bindLateralSubquery(rs, parent)
 		}
 		if rs.Alias != nil && b.locking.covers(rs.Alias.Aliasname) {
 			return nil, pgerr.NotSupported("FOR UPDATE cannot be applied to a subquery in FROM")
@@ -195,6 +198,10 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 		return nil, err
 	}
 	rParent := parent
+	if rs := j.Rarg.GetRangeSubselect(); rs != nil && rs.Lateral {
+		// A LATERAL subquery on the right reads the left side.
+		rParent = &scope{parent: parent.parent, cols: l.cols, width: l.width}
+	}
 	if j.Rarg.GetRangeFunction() != nil {
 		// A function on the right may read the left side (implicit LATERAL).
 		rParent = &scope{parent: parent.parent, cols: l.cols, width: l.width}
@@ -282,6 +289,21 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 		}
 		conds = append(conds, splitAnd(q)...)
 	}
+	if r.apply {
+		// The subquery's rows for each left row; the join conditions are
+		// the Apply's (LEFT JOIN LATERAL keeps a left row none matched).
+		if kind != InnerJoin && kind != LeftJoin {
+			return nil, pgerr.New(pgerr.InvalidColumnReference, "the combining JOIN type must be INNER or LEFT for a LATERAL reference")
+		}
+		if j.Alias != nil {
+			return nil, pgerr.NotSupported("aliases on JOIN expressions are not supported yet")
+		}
+		ap := &Apply{Kind: kind, Left: l.node, Right: r.node, Cols: append(append([]Column(nil), l.node.Columns()...), r.node.Columns()...)}
+		if len(conds) > 0 {
+			ap.Cond = and(conds)
+		}
+		return &fromItem{node: ap, cols: s.cols, width: s.width}, nil
+	}
 	if r.lateral != nil {
 		// The function's rows for each left row: an Expand over the left
 		// side, the join conditions a filter above it.
@@ -365,6 +387,10 @@ func (b *Binder) bindFromAfter(first *fromItem, from []*pg.Node, where *pg.Node,
 		all = append(all, it)
 		if it.lateral != nil {
 			items = []*fromItem{placeLateral(items, it, s)}
+			continue
+		}
+		if it.apply {
+			items = []*fromItem{placeApply(items, it, s)}
 			continue
 		}
 		it.off = s.width

@@ -93,6 +93,11 @@ func describe(n Node, storeOf func(*Scan) string) string {
 		return fmt.Sprintf("CTE Scan (cte %d)", x.ID)
 	case *LockRows:
 		return "LockRows"
+	case *Apply:
+		if x.Kind == LeftJoin {
+			return "Nested Loop Left Join (LATERAL)"
+		}
+		return "Nested Loop (LATERAL)"
 	case *RecursiveUnion:
 		if x.All {
 			return "Recursive Union All"
@@ -134,6 +139,8 @@ func children(n Node) []Node {
 		return []Node{x.Init, x.Step}
 	case *LockRows:
 		return []Node{x.Input}
+	case *Apply:
+		return []Node{x.Left, x.Right}
 	}
 	return nil
 }
