@@ -515,6 +515,11 @@ var implicitCasts = map[types.OID]map[types.OID]bool{
 	types.OIDTimestamp: set(types.OIDTimestampTZ),
 	types.OIDTime:      set(types.OIDInterval),
 	types.OIDOID:       set(types.OIDRegclass, types.OIDRegtype, types.OIDRegproc, types.OIDRegnamespace),
+	// reg* → oid is binary coercible and implicit (pg_get_viewdef('v'::regclass)).
+	types.OIDRegclass:     set(types.OIDOID),
+	types.OIDRegtype:      set(types.OIDOID),
+	types.OIDRegproc:      set(types.OIDOID),
+	types.OIDRegnamespace: set(types.OIDOID),
 }
 
 // category returns PostgreSQL's typcategory.

@@ -2,8 +2,9 @@
 // (pg_catalog.*) and information_schema views over OmenDB's catalog, and
 // registers the catalog-aware functions clients' catalog queries call
 // (format_type, pg_get_expr, pg_get_indexdef, pg_get_constraintdef,
-// pg_table_is_visible, pg_get_userbyid, obj_description, col_description,
-// has_*_privilege, pg_encoding_to_char, pg_get_serial_sequence …). It exists
+// pg_get_viewdef, to_regclass, pg_table_is_visible, pg_get_userbyid,
+// obj_description, col_description, has_*_privilege, pg_encoding_to_char,
+// pg_get_serial_sequence, pg_size_pretty …). It exists
 // so that real clients — psql's \d family, pgbench, JDBC's DatabaseMetaData,
 // psycopg2, node-postgres, pgx, Grafana — work unmodified.
 //
@@ -23,7 +24,7 @@
 //
 // OIDs are stable across restarts because they are derived, never
 // allocated here:
-//   - user tables, indexes and sequences: their catalog IDs (≥ 16384);
+//   - user tables, views, indexes and sequences: their catalog IDs (≥ 16384);
 //   - a primary-key or unique constraint: the OID of its index (PostgreSQL
 //     OIDs are unique per catalog, so pg_constraint may reuse them);
 //   - a column default (pg_attrdef): 0x80000000 | (table ID − 16384) << 11 | attnum;
@@ -33,7 +34,8 @@
 //   - built-in types, access methods (heap 2, btree 403, hash 405),
 //     collations (default 100, C 950, POSIX 951) and the catalog tables:
 //     PostgreSQL 15's own OIDs; the emulated views (pg_roles, pg_user,
-//     pg_settings, pg_tables, pg_indexes, information_schema.*): 12001–12099;
+//     pg_settings, pg_tables, pg_indexes, pg_views, information_schema.*):
+//     12001–12099;
 //   - pg_proc rows, one per overload: a hash of the function name
 //     (0x40000000 | fnv32a & 0x3fffffff) for the first overload, of the name
 //     and argument type OIDs for the others.
@@ -42,7 +44,9 @@
 //
 // Checked byte for byte against PostgreSQL 15 by psql_test.go (psql \dt,
 // \di, \dn, \d <table>, \d <index>, \du, \x, and the catalog and
-// information_schema queries clients send); tests/clients checks JDBC's
+// information_schema queries clients send) and views_test.go (\dv, \dv+,
+// \d, \d <view>, \d+ <view> but for the definition, and the catalog rows
+// of views); tests/clients checks JDBC's
 // DatabaseMetaData (getTables, getColumns, getPrimaryKeys, getIndexInfo). What differs, on purpose or not yet:
 //   - Array-typed catalog columns have their real types: pg_index.indkey,
 //     indoption (int2vector), indclass, indcollation (oidvector, with
@@ -60,7 +64,22 @@
 //     prints as a number, 0 as "-", as in PostgreSQL. regproc names the
 //     functions of pg_proc (whose OIDs are OmenDB's, not PostgreSQL's).
 //   - pg_attribute has no system columns (attnum < 0); pg_class has no
-//     TOAST tables; relpages/reltuples are 0/−1 (never analyzed).
+//     TOAST tables; relpages/reltuples are 0/−1 (never analyzed). reltype
+//     is 0: tables and views have no composite row types.
+//   - Views (catalog.View): pg_class relkind 'v', pg_attribute rows for
+//     their columns, pg_views, information_schema.tables ('VIEW'),
+//     .columns and .views. pg_get_viewdef returns the stored query text
+//     (pg_query's one-line deparse of the CREATE VIEW's SELECT, names as
+//     written) framed as PostgreSQL frames it, " SELECT a, b FROM t;",
+//     not PostgreSQL's pretty-printed rule (" SELECT t.a,\n    t.b\n
+//     FROM t;"); pretty and wrap arguments change nothing. Views are
+//     read-only, so information_schema says is_updatable and
+//     is_insertable_into NO where PostgreSQL says YES for a simple view.
+//     relhasrules is true as in PostgreSQL, but pg_rewrite has no _RETURN
+//     rules (pg_get_ruledef is always NULL). The emulated catalog views
+//     are listed in pg_views and information_schema.views with a NULL
+//     definition (PostgreSQL shows their queries), and pg_get_viewdef of
+//     them is NULL.
 //   - Every index is shown as btree (OmenDB's learned and B-tree indexes
 //     are both ordered indexes).
 //   - pg_get_expr returns the stored SQL text of a default, with the

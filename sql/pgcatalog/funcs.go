@@ -154,6 +154,10 @@ func init() {
 	for _, n := range []string{"pg_relation_size", "pg_total_relation_size", "pg_table_size", "pg_indexes_size"} {
 		reg(n, ts(tOID), tInt8, true, sizeFn)
 	}
+	// pg_size_pretty(bigint), for the sizes above (psql's \dt+ and \dv+).
+	reg("pg_size_pretty", ts(tInt8), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		return vText(sizePretty(a[0].I)), nil
+	})
 	reg("pg_get_serial_sequence", ts(tText, tText), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 		cat, err := sessionCatalog(ctx)
 		if err != nil {
@@ -218,4 +222,47 @@ func findIndex(cat *catalog.Catalog, oid uint32) (*catalog.Table, *catalog.Index
 		}
 	}
 	return nil, nil
+}
+
+// sizePretty is PostgreSQL 15's pg_size_pretty(bigint): bytes below
+// 10240, else the largest unit (kB … PB) under 20480 of it, rounded half
+// away from zero.
+func sizePretty(size int64) string {
+	units := []struct {
+		name  string
+		limit int64
+		round bool
+		bits  uint
+	}{
+		{"bytes", 10 * 1024, false, 0}, {"kB", 20*1024 - 1, true, 10}, {"MB", 20*1024 - 1, true, 20},
+		{"GB", 20*1024 - 1, true, 30}, {"TB", 20*1024 - 1, true, 40}, {"PB", 20*1024 - 1, true, 50},
+	}
+	abs := func(x int64) int64 {
+		if x < 0 {
+			return -x
+		}
+		return x
+	}
+	for i, u := range units {
+		if i == len(units)-1 || abs(size) < u.limit {
+			if u.round {
+				if size < 0 {
+					size = (size - 1) / 2
+				} else {
+					size = (size + 1) / 2
+				}
+			}
+			return strconv.FormatInt(size, 10) + " " + u.name
+		}
+		next := units[i+1]
+		bits := next.bits - u.bits
+		if next.round {
+			bits--
+		}
+		if u.round {
+			bits++
+		}
+		size /= int64(1) << bits
+	}
+	return ""
 }

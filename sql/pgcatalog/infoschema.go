@@ -1,6 +1,7 @@
 package pgcatalog
 
 import (
+	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
 )
@@ -43,9 +44,14 @@ func init() {
 		for _, t := range env.Catalog().Tables() {
 			add(t.Schema, t.Name, "BASE TABLE", t.ReadOnly == "")
 		}
+		// Views cannot be written through (PostgreSQL's simple views are
+		// auto-updatable and say YES).
+		for _, v := range env.Catalog().Views() {
+			add(v.Schema, v.Name, "VIEW", false)
+		}
 		for _, vt := range order {
 			typ := "BASE TABLE"
-			if !isCatalogTable(vt) || vt.Schema == "information_schema" {
+			if isEmulatedView(vt) {
 				typ = "VIEW"
 			}
 			add(vt.Schema, vt.Name, typ, false)
@@ -68,6 +74,30 @@ func init() {
 		{"is_updatable", tVarchar},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
+		// column is one row; a view's columns are nullable, without
+		// default or identity, and not updatable.
+		column := func(schema, table string, i int, c catalog.Column, def types.Value, nullable, isIdent string,
+			identGen types.Value, upd string) {
+			charMax, charOct, numPrec, numRadix, numScale, dtPrec := typeMetrics(c.Type)
+			udt := "???"
+			if ti, ok := typeByOID[c.Type.OID]; ok {
+				udt = ti.name
+			}
+			rows = append(rows, []types.Value{
+				vText(dbName(env)), vText(schema), vText(table), vText(c.Name),
+				vInt(int64(i + 1)), def, vText(nullable),
+				vText(dataType(c.Type)), charMax, charOct,
+				numPrec, numRadix, numScale,
+				dtPrec, null, null,
+				null, null, null,
+				null, null, null,
+				null, null, null,
+				vText(dbName(env)), vText("pg_catalog"), vText(udt),
+				vText(itoa(i + 1)), vText("NO"), vText(isIdent),
+				identGen, vText("NEVER"), null,
+				vText(upd),
+			})
+		}
 		for _, t := range env.Catalog().Tables() {
 			for i, c := range t.Columns {
 				if c.Dropped {
@@ -92,25 +122,38 @@ func init() {
 				if t.ReadOnly != "" {
 					upd = "NO"
 				}
-				charMax, charOct, numPrec, numRadix, numScale, dtPrec := typeMetrics(c.Type)
-				udt := "???"
-				if ti, ok := typeByOID[c.Type.OID]; ok {
-					udt = ti.name
-				}
-				rows = append(rows, []types.Value{
-					vText(dbName(env)), vText(t.Schema), vText(t.Name), vText(c.Name),
-					vInt(int64(i + 1)), def, vText(nullable),
-					vText(dataType(c.Type)), charMax, charOct,
-					numPrec, numRadix, numScale,
-					dtPrec, null, null,
-					null, null, null,
-					null, null, null,
-					null, null, null,
-					vText(dbName(env)), vText("pg_catalog"), vText(udt),
-					vText(itoa(i + 1)), vText("NO"), vText(isIdent),
-					identGen, vText("NEVER"), null,
-					vText(upd),
-				})
+				column(t.Schema, t.Name, i, c, def, nullable, isIdent, identGen, upd)
+			}
+		}
+		for _, v := range env.Catalog().Views() {
+			for i, c := range v.Columns {
+				column(v.Schema, v.Name, i, c, null, "YES", "NO", null, "NO")
+			}
+		}
+		return rows, nil
+	})
+
+	// views: the user's views and the emulated catalog views (whose
+	// view_definition is NULL, see pg_views). OmenDB's views are read-only:
+	// is_updatable and is_insertable_into are NO where PostgreSQL says YES
+	// for a simple (auto-updatable) view.
+	define("information_schema", "views", 12055, []col{
+		{"table_catalog", tName}, {"table_schema", tName}, {"table_name", tName},
+		{"view_definition", tVarchar}, {"check_option", tVarchar}, {"is_updatable", tVarchar},
+		{"is_insertable_into", tVarchar}, {"is_trigger_updatable", tVarchar},
+		{"is_trigger_deletable", tVarchar}, {"is_trigger_insertable_into", tVarchar},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		add := func(schema, name string, def types.Value) {
+			rows = append(rows, []types.Value{vText(dbName(env)), vText(schema), vText(name), def,
+				vText("NONE"), vText("NO"), vText("NO"), vText("NO"), vText("NO"), vText("NO")})
+		}
+		for _, v := range env.Catalog().Views() {
+			add(v.Schema, v.Name, vText(viewDef(v)))
+		}
+		for _, vt := range order {
+			if isEmulatedView(vt) {
+				add(vt.Schema, vt.Name, null)
 			}
 		}
 		return rows, nil

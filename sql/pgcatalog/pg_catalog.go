@@ -37,6 +37,7 @@ const (
 	oidPgSettings      = 12003
 	oidPgTables        = 12004
 	oidPgIndexes       = 12005
+	oidPgViews         = 12006
 	oidPgTrigger       = 2620
 	oidPgRewrite       = 2618
 	oidPgStatisticExt  = 3381
@@ -102,10 +103,7 @@ func init() {
 			if ti.category == 'P' {
 				typtype = 'p'
 			}
-			storage := byte('p')
-			if ti.len == -1 {
-				storage = 'x'
-			}
+			storage := typStorage(&ti)
 			rows = append(rows, []types.Value{
 				vOID(uint32(ti.oid)), vText(ti.name), vOID(oidPgCatalog), vOID(oidBootstrap), vInt(int64(ti.len)),
 				vBool(ti.byval), vChar(typtype), vChar(ti.category), vBool(ti.pref),
@@ -379,6 +377,38 @@ func init() {
 		}
 		return rows, nil
 	})
+	// pg_views lists the user's views and the emulated catalog views; the
+	// latter are computed in Go and have no SQL text: their definition is
+	// NULL (PostgreSQL shows their queries).
+	define("pg_catalog", "pg_views", oidPgViews, []col{
+		{"schemaname", tName}, {"viewname", tName}, {"viewowner", tName}, {"definition", tText},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, vt := range order {
+			if isEmulatedView(vt) {
+				rows = append(rows, []types.Value{vText(vt.Schema), vText(vt.Name), vText(userName(env)), null})
+			}
+		}
+		for _, v := range env.Catalog().Views() {
+			rows = append(rows, []types.Value{vText(v.Schema), vText(v.Name), vText(userName(env)), vText(viewDef(v))})
+		}
+		return rows, nil
+	})
+}
+
+// viewDef is pg_get_viewdef's text for a view: the stored query between a
+// leading space and a trailing semicolon, as PostgreSQL frames it. The query
+// is the text OmenDB stored at CREATE VIEW (pg_query's deparse of the
+// SELECT, on one line, names as written: " SELECT a, b FROM t WHERE a > 1;").
+// PostgreSQL deparses the view's rule instead, qualifying columns and
+// pretty-printing (" SELECT t.a,\n    t.b\n   FROM t\n  WHERE t.a > 1;");
+// that is not reproduced, and the pretty flag and wrap column change nothing.
+func viewDef(v *catalog.View) string { return " " + v.Query + ";" }
+
+// isEmulatedView tells the emulated catalogs that are views in PostgreSQL
+// (pg_roles, pg_tables, information_schema.* …): pg_class relkind 'v'.
+func isEmulatedView(vt *plan.VirtualTable) bool {
+	return !isCatalogTable(vt) || vt.Schema == "information_schema"
 }
 
 func empty(plan.VirtualEnv) ([][]types.Value, error) { return nil, nil }
@@ -479,6 +509,7 @@ type relation struct {
 	replident     byte
 	table         *catalog.Table // for user tables and indexes
 	index         *catalog.Index
+	view          *catalog.View // for user views
 	virtual       *plan.VirtualTable
 	sequenceOwner uint32
 }
@@ -488,7 +519,7 @@ func relations(cat *catalog.Catalog) []relation {
 	var out []relation
 	for _, vt := range order {
 		kind := byte('r')
-		if !isCatalogTable(vt) || vt.Schema == "information_schema" {
+		if isEmulatedView(vt) {
 			kind = 'v'
 		}
 		am := uint32(oidHeapAM)
@@ -510,6 +541,10 @@ func relations(cat *catalog.Catalog) []relation {
 	for _, sq := range cat.Sequences() {
 		out = append(out, relation{oid: sq.ID, nsp: nspOID(sq.Schema), name: sq.Name, kind: 'S', natts: 3, replident: 'n'})
 	}
+	for _, v := range cat.Views() {
+		out = append(out, relation{oid: v.ID, nsp: nspOID(v.Schema), name: v.Name, kind: 'v',
+			natts: len(v.Columns), replident: 'n', view: v})
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].oid < out[j].oid })
 	return out
 }
@@ -518,12 +553,18 @@ func pgClassRows(env plan.VirtualEnv) ([][]types.Value, error) {
 	rels := relations(env.Catalog())
 	rows := make([][]types.Value, 0, len(rels))
 	for _, r := range rels {
+		// A view has no storage (relfilenode 0) and, in PostgreSQL, its
+		// _RETURN rule (relhasrules; pg_rewrite is empty here).
+		filenode, view := r.oid, r.kind == 'v'
+		if view {
+			filenode = 0
+		}
 		rows = append(rows, []types.Value{
 			vOID(r.oid), vText(r.name), vOID(r.nsp), vOID(0), vOID(0),
-			vOID(oidBootstrap), vOID(r.am), vOID(r.oid), vOID(0), vInt(0),
+			vOID(oidBootstrap), vOID(r.am), vOID(filenode), vOID(0), vInt(0),
 			types.NewFloat(-1), vInt(0), vOID(0), vBool(r.hasIndex),
 			vBool(false), vChar('p'), vChar(r.kind), vInt(int64(r.natts)),
-			vInt(0), vBool(false), vBool(false), vBool(false),
+			vInt(0), vBool(view), vBool(false), vBool(false),
 			vBool(false), vBool(false), vBool(true),
 			vChar(r.replident), vBool(false), vOID(0), null, null, null,
 		})
@@ -537,10 +578,7 @@ func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
 		ti := typeByOID[t.OID]
 		byval, align, storage := false, byte('i'), byte('p')
 		if ti != nil {
-			byval, align = ti.byval, ti.align
-			if ti.len == -1 {
-				storage = 'x'
-			}
+			byval, align, storage = ti.byval, ti.align, typStorage(ti)
 		}
 		ident := null
 		if identity != "" {
@@ -576,7 +614,28 @@ func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
 			}
 		}
 	}
+	// A view's columns are never NOT NULL, have no defaults (ALTER VIEW …
+	// SET DEFAULT is not supported) and no identity.
+	for _, v := range env.Catalog().Views() {
+		for i, c := range v.Columns {
+			add(v.ID, c.Name, c.Type, c.Dims, i+1, false, false, "", false)
+		}
+	}
 	return rows, nil
+}
+
+// typStorage is a type's typstorage as in PostgreSQL 15: varlena types
+// are extended, but for numeric (main) and int2vector/oidvector (plain).
+func typStorage(ti *typeInfo) byte {
+	switch {
+	case ti.oid == types.OIDNumeric:
+		return 'm'
+	case ti.oid == types.OIDInt2Vector || ti.oid == types.OIDOIDVector:
+		return 'p'
+	case ti.len == -1:
+		return 'x'
+	}
+	return 'p'
 }
 
 // indexDef is pg_get_indexdef's text for an index.

@@ -112,6 +112,9 @@ func regName(cat *catalog.Catalog, typ types.OID, oid uint32) string {
 			if s, ok := cat.Sequence(oid); ok {
 				return qualify(s.Schema, s.Name)
 			}
+			if v, ok := cat.View(oid); ok {
+				return qualify(v.Schema, v.Name)
+			}
 			for _, t := range cat.Tables() {
 				for _, ix := range t.Indexes {
 					if ix.ID == oid {

@@ -270,6 +270,9 @@ func (b *Binder) regclass(name string) (Expr, error) {
 	if t, ok := b.Cat.Lookup(schema, rel); ok {
 		return &Const{V: b.regValue(types.OIDRegclass, t.ID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
 	}
+	if v, ok := b.Cat.LookupView(schema, rel); ok {
+		return &Const{V: b.regValue(types.OIDRegclass, v.ID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+	}
 	if sq, ok := b.Cat.LookupSequence(schema, rel); ok {
 		return &Const{V: b.regValue(types.OIDRegclass, sq.ID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
 	}
