@@ -57,6 +57,16 @@ type Table struct {
 	Indexes    []Index `json:"indexes,omitempty"`
 	// ReadOnly tables (CDC targets) reject client writes with 25006.
 	ReadOnly string `json:"read_only,omitempty"`
+	// Checks are the table's CHECK constraints: every row written must make
+	// each expression true or NULL (23514).
+	Checks []Check `json:"checks,omitempty"`
+}
+
+// Check is a CHECK constraint: a boolean expression over the row, as SQL
+// text (deparsed).
+type Check struct {
+	Name string `json:"name"`
+	Expr string `json:"expr"`
 }
 
 // Sequence is a sequence generator (serial columns, CREATE SEQUENCE).
@@ -258,7 +268,7 @@ const (
 	DropSequence   ChangeKind = "drop_sequence"
 	RenameTable    ChangeKind = "rename_table"
 	RenameColumn   ChangeKind = "rename_column"
-	AlterColumn    ChangeKind = "alter_column" // NOT NULL / DEFAULT changes
+	AlterColumn    ChangeKind = "alter_column" // NOT NULL / DEFAULT / CHECK changes
 	CreateView     ChangeKind = "create_view"  // also CREATE OR REPLACE (same ID)
 	DropView       ChangeKind = "drop_view"
 )
@@ -471,6 +481,7 @@ func dependentsError(kind, name string, deps []*View) error {
 func (t *Table) Clone() *Table {
 	n := *t
 	n.Columns = append([]Column(nil), t.Columns...)
+	n.Checks = append([]Check(nil), t.Checks...)
 	n.Indexes = make([]Index, len(t.Indexes))
 	for i, ix := range t.Indexes {
 		ix.Columns = append([]int(nil), ix.Columns...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -86,7 +87,9 @@ func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
 				seqs = append(seqs, seq)
 			}
 			for _, c := range cons {
-				c.Keys = []*pg.Node{pg.MakeStrNode(col.Name)}
+				if c.Contype != pg.ConstrType_CONSTR_CHECK {
+					c.Keys = []*pg.Node{pg.MakeStrNode(col.Name)}
+				}
 				tableCons = append(tableCons, c)
 			}
 		case *pg.Node_Constraint:
@@ -99,6 +102,12 @@ func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
 		return "", pgerr.New(pgerr.TooManyColumns, "tables can have at most 1600 columns")
 	}
 	for _, c := range tableCons {
+		if c.Contype == pg.ConstrType_CONSTR_CHECK {
+			if err := s.addCheck(t, c); err != nil {
+				return "", err
+			}
+			continue
+		}
 		if err := s.addConstraint(t, c, true); err != nil {
 			return "", err
 		}
@@ -178,7 +187,7 @@ func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column,
 			}
 			col.NotNull = true
 		case pg.ConstrType_CONSTR_CHECK:
-			return col, nil, nil, pgerr.NotSupported("CHECK constraints are not supported yet")
+			out = append(out, c) // added once every column exists
 		case pg.ConstrType_CONSTR_FOREIGN:
 			return col, nil, nil, pgerr.NotSupported("FOREIGN KEY constraints are not supported yet")
 		case pg.ConstrType_CONSTR_GENERATED:
@@ -598,6 +607,20 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			}
 		case pg.AlterTableType_AT_AddConstraint:
 			c := cmd.Def.GetConstraint()
+			if c.Contype == pg.ConstrType_CONSTR_CHECK {
+				if err := s.addCheck(nt, c); err != nil {
+					return "", err
+				}
+				if !c.SkipValidation {
+					if err := s.validateCheck(ctx, nt, nt.Checks[len(nt.Checks)-1]); err != nil {
+						return "", err
+					}
+				}
+				if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+					return "", err
+				}
+				continue
+			}
 			if err := s.addConstraint(nt, c, false); err != nil {
 				return "", err
 			}
@@ -616,6 +639,21 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 				}
 			}
 			if err := s.ddl(&catalog.Change{Kind: kind, Table: nt, Index: len(nt.Indexes) - 1}); err != nil {
+				return "", err
+			}
+		case pg.AlterTableType_AT_DropConstraint:
+			i := slices.IndexFunc(nt.Checks, func(c catalog.Check) bool { return c.Name == cmd.Name })
+			if i < 0 {
+				if slices.ContainsFunc(nt.Indexes, func(ix catalog.Index) bool { return ix.Name == cmd.Name }) {
+					return "", pgerr.NotSupported("dropping a primary key or unique constraint is not supported yet (DROP INDEX drops a unique one)")
+				}
+				if cmd.MissingOk {
+					continue
+				}
+				return "", pgerr.New(pgerr.UndefinedObject, "constraint %q of relation %q does not exist", cmd.Name, nt.Name)
+			}
+			nt.Checks = slices.Delete(nt.Checks, i, i+1)
+			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
 				return "", err
 			}
 		case pg.AlterTableType_AT_ColumnDefault:

@@ -125,6 +125,9 @@ func (v *txnView) insertPoint(t *catalog.Table, row []types.Value) error {
 	if err := v.checkNotNull(t, row); err != nil {
 		return err
 	}
+	if err := v.checkRow(t, row); err != nil {
+		return err
+	}
 	key := oltp.EncodeKey(t, pk, row)
 	// inBase: visible at the snapshot, whatever the transaction did to it
 	// (txnView.inBase).

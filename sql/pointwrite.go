@@ -139,6 +139,9 @@ func (s *Session) runPointUpdate(ctx context.Context, st *statement, params []ty
 	if err := v.checkNotNull(t, updated); err != nil {
 		return nil, err
 	}
+	if err := v.checkRow(t, updated); err != nil {
+		return nil, err
+	}
 	// A row read from the store at the snapshot is in the base (inBase:
 	// visible at v.snap(), the snapshot getInto read at — it moves only
 	// after a pending read, and getInto already waited for an earlier

@@ -34,10 +34,11 @@ type Session struct {
 	// lastCommit is the offset of this session's last commit.
 	lastCommit log.Offset
 	funcCtx    funcs.Context
-	seqCurr    map[uint32]int64  // currval() per sequence
-	params     map[string]string // reported settings; nil after a change
-	qcache     simpleCache       // parsed SELECT templates (simplecache.go)
-	pointRoot  plan.Node         // the plan pointVal is pointRead of (isPointRead)
+	seqCurr    map[uint32]int64                // currval() per sequence
+	params     map[string]string               // reported settings; nil after a change
+	qcache     simpleCache                     // parsed SELECT templates (simplecache.go)
+	checks     map[*catalog.Table][]boundCheck // CHECK constraints bound (check.go)
+	pointRoot  plan.Node                       // the plan pointVal is pointRead of (isPointRead)
 	pointVal   bool
 	pointRes   pointResult   // autocommit point reads' result (pointget.go)
 	pointCtx   exec.Ctx      // and their expressions' context

@@ -356,6 +356,9 @@ func (v *txnView) insertEncoded(t *catalog.Table, row []types.Value, enc []byte)
 	if err := v.checkNotNull(t, row); err != nil {
 		return nil, err
 	}
+	if err := v.checkRow(t, row); err != nil {
+		return nil, err
+	}
 	if err := v.checkUnique(t, row, nil); err != nil {
 		return nil, err
 	}
@@ -492,6 +495,9 @@ func (v *txnView) lockedAt(t *catalog.Table, key []byte) uint64 {
 // Update implements exec.Writer.
 func (v *txnView) Update(t *catalog.Table, key []byte, old, row []types.Value) ([]byte, error) {
 	if err := v.checkNotNull(t, row); err != nil {
+		return nil, err
+	}
+	if err := v.checkRow(t, row); err != nil {
 		return nil, err
 	}
 	newKey := key

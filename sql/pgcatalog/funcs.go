@@ -73,6 +73,9 @@ func init() {
 		if err != nil {
 			return null, err
 		}
+		if ch := findCheck(cat, uint32(a[0].I)); ch != nil {
+			return vText(checkDef(ch)), nil
+		}
 		t, ix := findIndex(cat, uint32(a[0].I))
 		if ix == nil {
 			return null, nil

@@ -161,6 +161,15 @@ func init() {
 					vBool(true), vAttnums(ix.Columns), null, null,
 				})
 			}
+			for i, ch := range t.Checks {
+				rows = append(rows, []types.Value{
+					vOID(checkOID(t.ID, i)), vText(ch.Name), vOID(nspOID(t.Schema)), vChar('c'), vBool(false),
+					vBool(false), vBool(true), vOID(t.ID), vOID(0),
+					vOID(0), vOID(0), vOID(0), vChar(' '),
+					vChar(' '), vChar(' '), vBool(true), vInt(0),
+					vBool(false), null, null, vText(ch.Expr),
+				})
+			}
 		}
 		return rows, nil
 	})
@@ -661,6 +670,32 @@ func indexDef(t *catalog.Table, ix *catalog.Index, qualify bool) string {
 	}
 	sb.WriteString(")")
 	return sb.String()
+}
+
+// checkOID is the OID of table's i-th CHECK constraint (pg_constraint):
+// derived from the table ID and the position, above the object IDs and
+// apart from attrdefOID's range.
+func checkOID(table uint32, i int) uint32 {
+	return 0x40000000 | (table-catalog.FirstUserID)<<11 | uint32(i)
+}
+
+// findCheck returns the CHECK constraint with OID oid.
+func findCheck(cat *catalog.Catalog, oid uint32) *catalog.Check {
+	if oid&0xC0000000 != 0x40000000 {
+		return nil
+	}
+	t, ok := cat.Table((oid&0x3FFFFFFF)>>11 + catalog.FirstUserID)
+	if i := int(oid & 0x7FF); ok && i < len(t.Checks) {
+		return &t.Checks[i]
+	}
+	return nil
+}
+
+// checkDef is pg_get_constraintdef's text for a CHECK constraint. The
+// expression is OmenDB's stored text, not PostgreSQL's re-printed one
+// (which adds casts: CHECK ((bal >= (0)::numeric))).
+func checkDef(ch *catalog.Check) string {
+	return "CHECK ((" + ch.Expr + "))"
 }
 
 // constraintDef is pg_get_constraintdef's text for a key constraint.

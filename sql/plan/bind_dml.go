@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -34,6 +35,48 @@ func (b *Binder) BindDefault(t *catalog.Table, col int) (Expr, error) {
 		return nil, err
 	}
 	return b.assignCoerce(e, c.Type, c.Name)
+}
+
+// BindCheck binds a CHECK constraint's expression over a row of t: a
+// boolean (42804) without subqueries (0A000), aggregates or window
+// functions (42803), as PostgreSQL requires. cols are the positions of the
+// columns it reads, in order of first use.
+func (b *Binder) BindCheck(t *catalog.Table, n *pg.Node) (e Expr, cols []int, err error) {
+	if e, err = b.bindExpr(n, tableScope(t, t.Name)); err != nil {
+		return nil, nil, err
+	}
+	if e.Type().OID != types.OIDBool {
+		if isUnknown(e.Type()) {
+			if e, err = b.coerce(e, types.Bool, false); err != nil {
+				return nil, nil, err
+			}
+		} else {
+			return nil, nil, pgerr.New(pgerr.DatatypeMismatch, "argument of CHECK must be type boolean, not type %s", types.TypeName(e.Type()))
+		}
+	}
+	if hasSubquery(e) {
+		return nil, nil, pgerr.NotSupported("cannot use subquery in check constraint")
+	}
+	if len(b.Params) > 0 {
+		return nil, nil, pgerr.New("42P02", "there is no parameter $1")
+	}
+	Walk(e, func(x Expr) bool {
+		if r, ok := x.(*ColRef); ok && !slices.Contains(cols, r.Idx) {
+			cols = append(cols, r.Idx)
+		}
+		return true
+	})
+	return e, cols, nil
+}
+
+// BindCheckText binds a stored CHECK constraint (catalog.Check.Expr).
+func (b *Binder) BindCheckText(t *catalog.Table, text string) (Expr, error) {
+	stmts, err := Parse("SELECT " + text)
+	if err != nil {
+		return nil, fmt.Errorf("check constraint of %q: %w", t.Name, err)
+	}
+	e, _, err := b.BindCheck(t, stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val)
+	return e, err
 }
 
 func (b *Binder) checkWritable(t *catalog.Table) error {
