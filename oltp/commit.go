@@ -841,6 +841,12 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 			if t := c.store.Table(id); t != nil && t.schemaAt.Load() > snap {
 				return nil, serializationFailure("concurrent change of the definition of %q", t.Def().Name)
 			}
+			if t := c.store.Table(id); t != nil && ch.Table != nil && ch.Kind != catalog.CreateTable &&
+				(t.lastWrite.Load() > snap || c.tableBusy(id)) {
+				// A new definition was checked against the rows at snap
+				// (CHECK, UNIQUE, PRIMARY KEY): rows written since were not.
+				return nil, serializationFailure("concurrent update of table %q", t.Def().Name)
+			}
 			for _, pc := range c.pendChanges {
 				if pc.id == id {
 					return nil, serializationFailure("concurrent schema change")

@@ -46,3 +46,24 @@ func TestCheckConstraintsCopyAndRestart(t *testing.T) {
 		t.Fatalf("after a restart: %v, want 23514", err)
 	}
 }
+
+// TestAddCheckRacesInsert: ADD CONSTRAINT … CHECK validates the rows at its
+// snapshot; a row committed after that snapshot was not validated, so the
+// ALTER's commit fails (40001) rather than leave a violating row behind.
+func TestAddCheckRacesInsert(t *testing.T) {
+	srv := testserver.Start(t)
+	url := testserver.ConnString(srv)
+	ctx := context.Background()
+	a, b := connect(t, url), connect(t, url)
+	exec1(t, a, `CREATE TABLE r (id int PRIMARY KEY, v int)`)
+	exec1(t, a, `INSERT INTO r VALUES (1, 5)`)
+	exec1(t, a, `BEGIN`)
+	exec1(t, a, `ALTER TABLE r ADD CONSTRAINT pos CHECK (v > 0)`)
+	exec1(t, b, `INSERT INTO r VALUES (2, -7)`)
+	if _, err := a.Exec(ctx, `COMMIT`); sqlstate(err) != "40001" {
+		t.Fatalf("COMMIT of ADD CHECK after a concurrent insert: %v, want 40001", err)
+	}
+	if _, err := b.Exec(ctx, `INSERT INTO r VALUES (3, -1)`); err != nil {
+		t.Fatalf("the constraint must not exist: %v", err)
+	}
+}
