@@ -89,7 +89,12 @@ func (b *Binder) checkWritable(t *catalog.Table) error {
 // BindInsert binds an INSERT statement.
 func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Insert, error) {
 	if ins.WithClause != nil {
-		return nil, pgerr.NotSupported("WITH in INSERT is not supported yet")
+		// Its CTEs are visible to the INSERT's source query.
+		pop, err := b.bindWith(ins.WithClause, &scope{})
+		if err != nil {
+			return nil, err
+		}
+		defer pop()
 	}
 	t, err := b.resolveTable(ins.Relation)
 	if err != nil {
@@ -454,7 +459,11 @@ func (b *Binder) bindTargetJoin(rv *pg.RangeVar, from []*pg.Node, where *pg.Node
 // BindUpdate binds an UPDATE statement.
 func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Update, error) {
 	if up.WithClause != nil {
-		return nil, pgerr.NotSupported("WITH in UPDATE is not supported yet")
+		pop, err := b.bindWith(up.WithClause, &scope{})
+		if err != nil {
+			return nil, err
+		}
+		defer pop()
 	}
 	var (
 		sc  *Scan
@@ -486,7 +495,11 @@ func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Update, error) {
 // BindDelete binds a DELETE statement.
 func (b *Binder) BindDelete(del *pg.DeleteStmt) (*Delete, error) {
 	if del.WithClause != nil {
-		return nil, pgerr.NotSupported("WITH in DELETE is not supported yet")
+		pop, err := b.bindWith(del.WithClause, &scope{})
+		if err != nil {
+			return nil, err
+		}
+		defer pop()
 	}
 	var (
 		sc  *Scan

@@ -19,44 +19,62 @@ func (b *Binder) BindQuery(sel *pg.SelectStmt) (*Query, error) {
 	return &Query{Root: n, Params: b.FinalParams(), Locking: b.Locking}, nil
 }
 
+// bindWith binds a WITH clause's CTEs and makes them visible to the
+// statement being bound in s until pop is called. A CTE that reads the
+// enclosing query's row marks s correlated.
+func (b *Binder) bindWith(with *pg.WithClause, s *scope) (pop func(), err error) {
+	ctes := map[string]*cteDef{}
+	b.ctes = append(b.ctes, ctes)
+	n := len(b.ctes)
+	unwind := func() { b.ctes = b.ctes[:n-1] }
+	defer func() {
+		if err != nil {
+			unwind()
+		}
+	}()
+	for _, c := range with.Ctes {
+		cte := c.GetCommonTableExpr()
+		q := cte.Ctequery.GetSelectStmt()
+		if q == nil {
+			return nil, pgerr.NotSupported("data-modifying statements in WITH are not supported yet")
+		}
+		if with.Recursive && refersTo(q, cte.Ctename) {
+			def, err := b.bindRecursiveCTE(cte, q, ctes, s)
+			if err != nil {
+				return nil, err
+			}
+			ctes[cte.Ctename] = def
+			continue
+		}
+		cs := &scope{parent: s.parent}
+		node, err := b.bindSelect(q, cs)
+		if err != nil {
+			return nil, err
+		}
+		if cs.correlated {
+			s.correlated = true // reads the enclosing query's row
+		}
+		cols := append([]Column(nil), node.Columns()...)
+		for i, a := range nodeName(cte.Aliascolnames) {
+			if i < len(cols) {
+				cols[i].Name = a
+			}
+		}
+		b.nextID++
+		ctes[cte.Ctename] = &cteDef{node: &Materialize{Input: node, ID: b.nextID, Correlated: cs.correlated}, cols: cols, id: b.nextID}
+	}
+	return unwind, nil
+}
+
 // bindSelect binds a SELECT; s is a fresh scope whose parent (if any) is the
 // enclosing query's scope.
 func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 	if sel.WithClause != nil {
-		ctes := map[string]*cteDef{}
-		b.ctes = append(b.ctes, ctes)
-		defer func() { b.ctes = b.ctes[:len(b.ctes)-1] }()
-		for _, c := range sel.WithClause.Ctes {
-			cte := c.GetCommonTableExpr()
-			q := cte.Ctequery.GetSelectStmt()
-			if q == nil {
-				return nil, pgerr.NotSupported("data-modifying statements in WITH are not supported yet")
-			}
-			if sel.WithClause.Recursive && refersTo(q, cte.Ctename) {
-				def, err := b.bindRecursiveCTE(cte, q, ctes, s)
-				if err != nil {
-					return nil, err
-				}
-				ctes[cte.Ctename] = def
-				continue
-			}
-			cs := &scope{parent: s.parent}
-			n, err := b.bindSelect(q, cs)
-			if err != nil {
-				return nil, err
-			}
-			if cs.correlated {
-				s.correlated = true // reads the enclosing query's row
-			}
-			cols := append([]Column(nil), n.Columns()...)
-			for i, a := range nodeName(cte.Aliascolnames) {
-				if i < len(cols) {
-					cols[i].Name = a
-				}
-			}
-			b.nextID++
-			ctes[cte.Ctename] = &cteDef{node: &Materialize{Input: n, ID: b.nextID, Correlated: cs.correlated}, cols: cols, id: b.nextID}
+		pop, err := b.bindWith(sel.WithClause, s)
+		if err != nil {
+			return nil, err
 		}
+		defer pop()
 	}
 	if sel.Op != pg.SetOperation_SETOP_NONE && sel.Op != pg.SetOperation_SET_OPERATION_UNDEFINED {
 		return b.bindSetOp(sel, s)
