@@ -32,6 +32,8 @@ type Column struct {
 	// Dims is the number of array dimensions the column was declared with
 	// (int[][] is 2, _int4 is 0): pg_attribute.attndims, not enforced.
 	Dims int `json:"dims,omitempty"`
+	// Comment is COMMENT ON COLUMN's text ("" = none).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Index is a primary-key, unique or plain secondary index.
@@ -60,6 +62,8 @@ type Table struct {
 	// Checks are the table's CHECK constraints: every row written must make
 	// each expression true or NULL (23514).
 	Checks []Check `json:"checks,omitempty"`
+	// Comment is COMMENT ON TABLE's text ("" = none).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Check is a CHECK constraint: a boolean expression over the row, as SQL
@@ -93,6 +97,8 @@ type View struct {
 	// Deps are the tables and views the query reads: they cannot be
 	// dropped, nor their columns dropped or renamed, while the view exists.
 	Deps []uint32 `json:"deps,omitempty"`
+	// Comment is COMMENT ON VIEW's text ("" = none).
+	Comment string `json:"comment,omitempty"`
 }
 
 // PK returns the primary key index, or nil when the table has a hidden row id.
@@ -268,7 +274,7 @@ const (
 	DropSequence   ChangeKind = "drop_sequence"
 	RenameTable    ChangeKind = "rename_table"
 	RenameColumn   ChangeKind = "rename_column"
-	AlterColumn    ChangeKind = "alter_column" // NOT NULL / DEFAULT / CHECK changes
+	AlterColumn    ChangeKind = "alter_column" // NOT NULL / DEFAULT / CHECK / COMMENT changes
 	CreateView     ChangeKind = "create_view"  // also CREATE OR REPLACE (same ID)
 	DropView       ChangeKind = "drop_view"
 )

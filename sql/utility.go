@@ -125,7 +125,11 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 		}
 		return &result{tag: tag}, nil
 	case *pg.Node_CommentStmt:
-		return nil, pgerr.NotSupported("COMMENT is not supported yet")
+		tag, err := s.comment(x.CommentStmt)
+		if err != nil {
+			return nil, err
+		}
+		return &result{tag: tag}, nil
 	case *pg.Node_PrepareStmt, *pg.Node_ExecuteStmt:
 		return nil, pgerr.NotSupported("SQL-level PREPARE/EXECUTE is not supported yet; use the extended protocol")
 	case *pg.Node_LockStmt:

@@ -104,12 +104,49 @@ func init() {
 		}
 		return vText("unknown (OID=" + strconv.FormatInt(a[0].I, 10) + ")"), nil
 	})
-	// No object has a comment (COMMENT ON is not supported).
+	// Comments (COMMENT ON): tables', views' and their columns' live in
+	// their definitions; no shared object has one.
 	nodesc := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return null, nil }
-	reg("obj_description", ts(tOID), tText, true, nodesc)
-	reg("obj_description", ts(tOID, tName), tText, true, nodesc)
+	description := func(ctx *funcs.Context, id uint32, attnum int64) (types.Value, error) {
+		cat, err := sessionCatalog(ctx)
+		if err != nil {
+			return null, err
+		}
+		text := ""
+		if t, ok := cat.Table(id); ok {
+			if attnum == 0 {
+				text = t.Comment
+			} else if attnum > 0 && int(attnum) <= len(t.Columns) {
+				text = t.Columns[attnum-1].Comment
+			}
+		} else if v, ok := cat.View(id); ok {
+			if attnum == 0 {
+				text = v.Comment
+			} else if attnum > 0 && int(attnum) <= len(v.Columns) {
+				text = v.Columns[attnum-1].Comment
+			}
+		}
+		if text == "" {
+			return null, nil
+		}
+		return vText(text), nil
+	}
+	reg("obj_description", ts(tOID), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		return description(ctx, uint32(a[0].I), 0)
+	})
+	reg("obj_description", ts(tOID, tName), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		if a[1].S != "pg_class" {
+			return null, nil
+		}
+		return description(ctx, uint32(a[0].I), 0)
+	})
 	reg("shobj_description", ts(tOID, tName), tText, true, nodesc)
-	reg("col_description", ts(tOID, tInt4), tText, true, nodesc)
+	reg("col_description", ts(tOID, tInt4), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		if a[1].I <= 0 {
+			return null, nil
+		}
+		return description(ctx, uint32(a[0].I), a[1].I)
+	})
 
 	// The one role is a superuser: every privilege check passes for it.
 	priv := func(ctx *funcs.Context, a []types.Value) (types.Value, error) {

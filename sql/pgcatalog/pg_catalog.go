@@ -257,7 +257,28 @@ func init() {
 
 	define("pg_catalog", "pg_description", oidPgDescription, []col{
 		{"objoid", tOID}, {"classoid", tOID}, {"objsubid", tInt4}, {"description", tText},
-	}, empty)
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		add := func(id uint32, sub int, text string) {
+			if text != "" {
+				rows = append(rows, []types.Value{vOID(id), vOID(oidPgClass), vInt(int64(sub)), vText(text)})
+			}
+		}
+		cat := env.Catalog()
+		for _, t := range cat.Tables() {
+			add(t.ID, 0, t.Comment)
+			for i, c := range t.Columns {
+				add(t.ID, i+1, c.Comment)
+			}
+		}
+		for _, v := range cat.Views() {
+			add(v.ID, 0, v.Comment)
+			for i, c := range v.Columns {
+				add(v.ID, i+1, c.Comment)
+			}
+		}
+		return rows, nil
+	})
 
 	define("pg_catalog", "pg_am", oidPgAm, []col{
 		{"oid", tOID}, {"amname", tName}, {"amhandler", tRegpr}, {"amtype", tChar},

@@ -1,0 +1,80 @@
+package sql
+
+import (
+	"slices"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/pgerr"
+)
+
+// comment runs COMMENT ON TABLE | VIEW | COLUMN … IS 'text' | NULL: the
+// text is part of the object's definition in the catalog (a catalog change
+// like any other), read back through pg_description, obj_description and
+// col_description. An empty text removes the comment, as in PostgreSQL.
+func (s *Session) comment(cs *pg.CommentStmt) (string, error) {
+	var names []string
+	if l := cs.Object.GetList(); l != nil {
+		names = nodeNames(l.Items)
+	}
+	switch cs.Objtype {
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW:
+		if len(names) == 0 || len(names) > 2 {
+			return "", pgerr.New(pgerr.SyntaxError, "improper relation name")
+		}
+	case pg.ObjectType_OBJECT_COLUMN:
+		if len(names) < 2 || len(names) > 3 {
+			return "", pgerr.New(pgerr.SyntaxError, "column name must be qualified")
+		}
+	default:
+		return "", pgerr.NotSupported("COMMENT ON %s is not supported yet (tables, views and columns are)", cs.Objtype)
+	}
+	rel := names
+	column := ""
+	if cs.Objtype == pg.ObjectType_OBJECT_COLUMN {
+		rel, column = names[:len(names)-1], names[len(names)-1]
+	}
+	rv := &pg.RangeVar{Relname: rel[len(rel)-1]}
+	if len(rel) == 2 {
+		rv.Schemaname = rel[0]
+	}
+	schema, err := schemaOf(rv)
+	if err != nil {
+		return "", err
+	}
+	if t, ok := s.txn.cat.Lookup(schema, rv.Relname); ok {
+		if cs.Objtype == pg.ObjectType_OBJECT_VIEW {
+			return "", pgerr.New(pgerr.WrongObjectType, "%q is not a view", rv.Relname)
+		}
+		nt := t.Clone()
+		if column == "" {
+			nt.Comment = cs.Comment
+		} else {
+			i := nt.ColumnIndex(column)
+			if i < 0 {
+				return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", column, t.Name)
+			}
+			nt.Columns[i].Comment = cs.Comment
+		}
+		return "COMMENT", s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt})
+	}
+	if v, ok := s.txn.cat.LookupView(schema, rv.Relname); ok {
+		if cs.Objtype == pg.ObjectType_OBJECT_TABLE {
+			return "", pgerr.New(pgerr.WrongObjectType, "%q is not a table", rv.Relname)
+		}
+		nv := *v
+		nv.Columns = slices.Clone(v.Columns)
+		if column == "" {
+			nv.Comment = cs.Comment
+		} else {
+			i := slices.IndexFunc(nv.Columns, func(c catalog.Column) bool { return c.Name == column })
+			if i < 0 {
+				return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", column, v.Name)
+			}
+			nv.Columns[i].Comment = cs.Comment
+		}
+		return "COMMENT", s.ddl(&catalog.Change{Kind: catalog.CreateView, View: &nv})
+	}
+	return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", rv.Relname)
+}
