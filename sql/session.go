@@ -10,6 +10,7 @@ import (
 	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/log"
@@ -486,6 +487,14 @@ func bindStatement(b *plan.Binder, raw *pg.Node) (any, []types.OID, []pgwire.Col
 	}
 	switch x := raw.Node.(type) {
 	case *pg.Node_SelectStmt:
+		if into := x.SelectStmt.IntoClause; into != nil {
+			// SELECT … INTO t is CREATE TABLE t AS SELECT ….
+			sel := proto.Clone(x.SelectStmt).(*pg.SelectStmt)
+			sel.IntoClause = nil
+			return &pg.Node{Node: &pg.Node_CreateTableAsStmt{CreateTableAsStmt: &pg.CreateTableAsStmt{
+				Query: &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}}, Into: into,
+				Objtype: pg.ObjectType_OBJECT_TABLE, IsSelectInto: true}}}, nil, nil, nil
+		}
 		q, err := b.BindQuery(x.SelectStmt)
 		if err != nil {
 			return nil, nil, nil, err

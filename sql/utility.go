@@ -118,6 +118,11 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 		return &result{tag: "DISCARD ALL"}, nil
 	case *pg.Node_DeallocateStmt:
 		return &result{tag: "DEALLOCATE"}, nil
+	case *pg.Node_CreateTableAsStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return s.createTableAs(ctx, x.CreateTableAsStmt)
 	case *pg.Node_ViewStmt:
 		tag, err := s.createView(x.ViewStmt)
 		if err != nil {
