@@ -339,6 +339,7 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 		stats = c.Stats
 	}
 	_, isQuery := bound.(*plan.Query)
+	rowOnly := plan.RowOnly(root)
 	lines := plan.Explain(root, func(n plan.Node) string {
 		if st := stats[n]; st != nil && st.Loops > 0 {
 			l := st.Loops
@@ -346,7 +347,12 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 				float64((st.Time/time.Duration(l)).Microseconds())/1000, st.Rows/l, l)
 		}
 		return ""
-	}, func(sc *plan.Scan) string { return s.storeFor(sc, isQuery) })
+	}, func(sc *plan.Scan) string {
+		if rowOnly != "" {
+			return "row store: " + rowOnly + "; " + sc.Reason
+		}
+		return s.storeFor(sc, isQuery)
+	})
 	if header != "" {
 		for i := range lines {
 			lines[i] = "  " + lines[i]

@@ -152,3 +152,28 @@ func Describe(n Node, store func(*Scan) string) string { return describe(n, stor
 
 // Children returns n's inputs in EXPLAIN's order.
 func Children(n Node) []Node { return children(n) }
+
+// RowOnly returns why the row executor must run all of root (a node the
+// column runner does not take: it hands such a plan back whole), or "".
+func RowOnly(root Node) string {
+	why := ""
+	var walk func(n Node)
+	walk = func(n Node) {
+		if n == nil || why != "" {
+			return
+		}
+		switch n.(type) {
+		case *LockRows:
+			why = "SELECT … FOR UPDATE locks rows"
+		case *Apply:
+			why = "LATERAL runs in the row executor"
+		case *RecursiveUnion, *WorkTable:
+			why = "WITH RECURSIVE runs in the row executor"
+		}
+		for _, c := range children(n) {
+			walk(c)
+		}
+	}
+	walk(root)
+	return why
+}

@@ -172,3 +172,35 @@ func TestExplainAnalyzeColumn(t *testing.T) {
 		t.Errorf("row-store scan rows = %d, want 500", got)
 	}
 }
+
+// TestExplainRowOnlyPlans: EXPLAIN names the row store for plans the
+// column runner hands back whole (FOR UPDATE, LATERAL, WITH RECURSIVE),
+// where it would otherwise claim a column-store scan.
+func TestExplainRowOnlyPlans(t *testing.T) {
+	srv := testserver.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := testserver.Connect(t, srv)
+	exec(t, ctx, c, `CREATE TABLE ev (id int PRIMARY KEY, grp int, v int)`)
+	exec(t, ctx, c, `INSERT INTO ev SELECT i, i % 7, i % 100 FROM generate_series(1, 300) i`)
+	for _, q := range []struct{ sql, why string }{
+		{`SELECT id FROM ev WHERE grp = 1 ORDER BY id LIMIT 2 FOR UPDATE`, "FOR UPDATE"},
+		{`SELECT a.id, l.id FROM ev a, LATERAL (SELECT id FROM ev b WHERE b.grp = a.grp LIMIT 1) l`, "LATERAL"},
+		{`WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT r.n, ev.v FROM r JOIN ev ON ev.id = r.n`, "RECURSIVE"},
+	} {
+		rows, err := c.Query(ctx, "EXPLAIN "+q.sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for rows.Next() {
+			var l string
+			_ = rows.Scan(&l)
+			out = append(out, l)
+		}
+		text := strings.Join(out, "\n")
+		if !strings.Contains(text, "row store: ") || !strings.Contains(text, q.why) || strings.Contains(text, "column store") {
+			t.Errorf("EXPLAIN %s:\n%s", q.sql, text)
+		}
+	}
+}
