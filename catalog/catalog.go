@@ -64,6 +64,22 @@ type Table struct {
 	Checks []Check `json:"checks,omitempty"`
 	// Comment is COMMENT ON TABLE's text ("" = none).
 	Comment string `json:"comment,omitempty"`
+	// MatView, for a materialized view, is its query as SQL text: its rows
+	// are the query's as of its last REFRESH, and clients cannot write it.
+	MatView string `json:"matview,omitempty"`
+}
+
+// Refuse returns why clients cannot write t (nil if they can): a CDC
+// target is read-only (25006), a materialized view changes only by REFRESH
+// (42809).
+func (t *Table) Refuse() error {
+	switch {
+	case t.MatView != "":
+		return pgerr.New(pgerr.WrongObjectType, "cannot change materialized view %q", t.Name)
+	case t.ReadOnly != "":
+		return pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
+	}
+	return nil
 }
 
 // Check is a CHECK constraint: a boolean expression over the row, as SQL

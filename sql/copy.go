@@ -140,8 +140,8 @@ func (s *Session) copyStmt(ctx context.Context, cs *pg.CopyStmt) (*result, error
 		if err != nil {
 			return nil, err
 		}
-		if t.ReadOnly != "" {
-			return nil, pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
+		if err := t.Refuse(); err != nil {
+			return nil, err
 		}
 		cols, err := copyColumns(t, cs.Attlist)
 		if err != nil {

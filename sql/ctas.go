@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -18,9 +19,12 @@ import (
 // query's columns, then the query's rows inserted, in the statement's
 // transaction. Its tag counts them (SELECT n), as PostgreSQL's does.
 func (s *Session) createTableAs(ctx context.Context, cs *pg.CreateTableAsStmt) (*result, error) {
+	matview := cs.Objtype == pg.ObjectType_OBJECT_MATVIEW
 	switch {
-	case cs.Objtype == pg.ObjectType_OBJECT_MATVIEW:
-		return nil, pgerr.NotSupported("materialized views are not supported yet (CREATE TABLE … AS is)")
+	case matview && cs.Into != nil && cs.Into.SkipData:
+		// PostgreSQL refuses to read an unpopulated one; there is no such
+		// state here.
+		return nil, pgerr.NotSupported("CREATE MATERIALIZED VIEW … WITH NO DATA is not supported yet")
 	case cs.Into == nil || cs.Into.Rel == nil:
 		return nil, pgerr.New(pgerr.SyntaxError, "CREATE TABLE AS without a table")
 	case cs.Into.Rel.Relpersistence == "t":
@@ -58,6 +62,14 @@ func (s *Session) createTableAs(ctx context.Context, cs *pg.CreateTableAsStmt) (
 		return nil, pgerr.New(pgerr.SyntaxError, "too many column names were specified")
 	}
 	t := &catalog.Table{ID: s.eng.Store.NewID(), Schema: schema, Name: name, PrimaryKey: -1}
+	if matview {
+		if q.Locking {
+			return nil, pgerr.NotSupported("FOR UPDATE in a materialized view is not supported")
+		}
+		if t.MatView, err = pg.Deparse(&pg.ParseResult{Version: parseTreeVersion(), Stmts: []*pg.RawStmt{{Stmt: cs.Query}}}); err != nil {
+			return nil, pgerr.New(pgerr.InternalError, "materialized view %q: deparse: %v", name, err)
+		}
+	}
 	for i, c := range cols {
 		col := catalog.Column{Name: c.Name, Type: c.T}
 		if i < len(names) {
@@ -81,9 +93,20 @@ func (s *Session) createTableAs(ctx context.Context, cs *pg.CreateTableAsStmt) (
 	if cs.Into.SkipData {
 		return &result{tag: "CREATE TABLE AS"}, nil
 	}
-	it, err := exec.Open(s.execCtx(ctx, nil), q.Root)
+	n, err := s.insertQuery(ctx, t, q.Root)
 	if err != nil {
 		return nil, err
+	}
+	tag = fmt.Sprintf("SELECT %d", n)
+	return &result{tag: tag}, nil
+}
+
+// insertQuery inserts the rows of root into t (in the row executor, at
+// the statement's snapshot) and returns how many.
+func (s *Session) insertQuery(ctx context.Context, t *catalog.Table, root plan.Node) (int64, error) {
+	it, err := exec.Open(s.execCtx(ctx, nil), root)
+	if err != nil {
+		return 0, err
 	}
 	defer it.Close()
 	w := s.writer()
@@ -91,16 +114,63 @@ func (s *Session) createTableAs(ctx context.Context, cs *pg.CreateTableAsStmt) (
 	for {
 		row, err := it.Next()
 		if err != nil {
-			return nil, err
+			return n, err
 		}
 		if row == nil {
-			break
+			return n, nil
 		}
 		if _, err := w.Insert(t, append([]types.Value(nil), row...)); err != nil {
-			return nil, err
+			return n, err
 		}
 		n++
 	}
-	tag = fmt.Sprintf("SELECT %d", n)
-	return &result{tag: tag}, nil
+}
+
+// refreshMatView runs REFRESH MATERIALIZED VIEW [CONCURRENTLY] mv: in one
+// transaction its rows are replaced by its query's as of now, so readers
+// see the old rows or the new ones, never a mix (CONCURRENTLY is the same).
+// The query is bound again; if its columns no longer have the view's types
+// the refresh fails (55000).
+func (s *Session) refreshMatView(ctx context.Context, rm *pg.RefreshMatViewStmt) (*result, error) {
+	if rm.SkipData {
+		return nil, pgerr.NotSupported("REFRESH MATERIALIZED VIEW … WITH NO DATA is not supported yet")
+	}
+	t, err := s.lookupTable(rm.Relation)
+	if err != nil {
+		return nil, err
+	}
+	if t.MatView == "" {
+		return nil, pgerr.NotSupported("%q is not a materialized view", t.Name) // PostgreSQL's SQLSTATE
+	}
+	if rm.Concurrent && !slices.ContainsFunc(t.Indexes, func(ix catalog.Index) bool { return ix.Unique }) {
+		return nil, pgerr.New(pgerr.ObjectNotInPrerequisiteState, "cannot refresh materialized view %q concurrently", t.Name).
+			WithHint("Create a unique index with no WHERE clause on one or more columns of the materialized view.")
+	}
+	stmts, err := plan.Parse(t.MatView)
+	if err != nil || len(stmts) != 1 || stmts[0].Stmt.GetSelectStmt() == nil {
+		return nil, pgerr.New(pgerr.DataCorrupted, "materialized view %q: stored query does not parse: %v", t.Name, err)
+	}
+	q, err := plan.NewBinder(s.txn.cat, s, s.loc, nil).BindQuery(stmts[0].Stmt.GetSelectStmt())
+	if err != nil {
+		return nil, err
+	}
+	cols := q.Root.Columns()
+	if len(cols) != len(t.Columns) {
+		return nil, matViewChanged(t)
+	}
+	for i, c := range cols {
+		if c.T.OID != t.Columns[i].Type.OID && !(c.T.OID == types.OIDUnknown && t.Columns[i].Type.OID == types.OIDText) {
+			return nil, matViewChanged(t)
+		}
+	}
+	s.txn.writes.Truncate(t.ID)
+	if _, err := s.insertQuery(ctx, t, q.Root); err != nil {
+		return nil, err
+	}
+	return &result{tag: "REFRESH MATERIALIZED VIEW"}, nil
+}
+
+func matViewChanged(t *catalog.Table) error {
+	return pgerr.New(pgerr.ObjectNotInPrerequisiteState, "materialized view %q no longer matches the relations it reads", t.Name).
+		WithHint("Drop and re-create it.")
 }

@@ -324,6 +324,8 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 		tag = "DROP SEQUENCE"
 	case pg.ObjectType_OBJECT_VIEW:
 		tag = "DROP VIEW"
+	case pg.ObjectType_OBJECT_MATVIEW:
+		tag = "DROP MATERIALIZED VIEW"
 	case pg.ObjectType_OBJECT_SCHEMA:
 		return "", pgerr.NotSupported("schemas other than public are not supported yet")
 	default:
@@ -347,8 +349,14 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 		}
 		cascade := d.Behavior == pg.DropBehavior_DROP_CASCADE
 		switch d.RemoveType {
-		case pg.ObjectType_OBJECT_TABLE:
+		case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_MATVIEW:
 			t, ok := s.txn.cat.Lookup(schema, rv.Relname)
+			if ok && (t.MatView != "") != (d.RemoveType == pg.ObjectType_OBJECT_MATVIEW) {
+				if t.MatView != "" {
+					return "", pgerr.New(pgerr.WrongObjectType, "%q is not a table", rv.Relname).WithHint("Use DROP MATERIALIZED VIEW to remove a materialized view.")
+				}
+				return "", pgerr.New(pgerr.WrongObjectType, "%q is not a materialized view", rv.Relname).WithHint("Use DROP TABLE to remove a table.")
+			}
 			if !ok {
 				if _, isView := s.txn.cat.LookupView(schema, rv.Relname); isView {
 					return "", pgerr.New(pgerr.WrongObjectType, "%q is not a table", rv.Relname).WithHint("Use DROP VIEW to remove a view.")
@@ -799,8 +807,8 @@ func (s *Session) truncate(ts *pg.TruncateStmt) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if t.ReadOnly != "" {
-			return "", pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
+		if err := t.Refuse(); err != nil {
+			return "", err
 		}
 		s.txn.writes.Truncate(t.ID)
 	}

@@ -123,6 +123,11 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 			return nil, err
 		}
 		return s.createTableAs(ctx, x.CreateTableAsStmt)
+	case *pg.Node_RefreshMatViewStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return s.refreshMatView(ctx, x.RefreshMatViewStmt)
 	case *pg.Node_ViewStmt:
 		tag, err := s.createView(x.ViewStmt)
 		if err != nil {

@@ -42,7 +42,9 @@ func init() {
 				null, null, null, null, null, vText(ins), vText("NO"), null})
 		}
 		for _, t := range env.Catalog().Tables() {
-			add(t.Schema, t.Name, "BASE TABLE", t.ReadOnly == "")
+			if t.MatView == "" { // PostgreSQL lists no materialized view here
+				add(t.Schema, t.Name, "BASE TABLE", t.ReadOnly == "")
+			}
 		}
 		// Views cannot be written through (PostgreSQL's simple views are
 		// auto-updatable and say YES).

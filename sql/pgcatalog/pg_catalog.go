@@ -38,6 +38,7 @@ const (
 	oidPgTables        = 12004
 	oidPgIndexes       = 12005
 	oidPgViews         = 12006
+	oidPgMatviews      = 12007
 	oidPgTrigger       = 2620
 	oidPgRewrite       = 2618
 	oidPgStatisticExt  = 3381
@@ -410,6 +411,20 @@ func init() {
 	// pg_views lists the user's views and the emulated catalog views; the
 	// latter are computed in Go and have no SQL text: their definition is
 	// NULL (PostgreSQL shows their queries).
+	define("pg_catalog", "pg_matviews", oidPgMatviews, []col{
+		{"schemaname", tName}, {"matviewname", tName}, {"matviewowner", tName}, {"tablespace", tName},
+		{"hasindexes", tBool}, {"ispopulated", tBool}, {"definition", tText},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, t := range env.Catalog().Tables() {
+			if t.MatView != "" {
+				rows = append(rows, []types.Value{vText(t.Schema), vText(t.Name), vText(userName(env)), null,
+					vBool(len(t.Indexes) > 0), vBool(true), vText(" " + t.MatView + ";")})
+			}
+		}
+		return rows, nil
+	})
+
 	define("pg_catalog", "pg_views", oidPgViews, []col{
 		{"schemaname", tName}, {"viewname", tName}, {"viewowner", tName}, {"definition", tText},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
@@ -560,7 +575,11 @@ func relations(cat *catalog.Catalog) []relation {
 			natts: len(vt.Cols), replident: 'n', virtual: vt})
 	}
 	for _, t := range cat.Tables() {
-		out = append(out, relation{oid: t.ID, nsp: nspOID(t.Schema), name: t.Name, kind: 'r', am: oidHeapAM,
+		kind := byte('r')
+		if t.MatView != "" {
+			kind = 'm'
+		}
+		out = append(out, relation{oid: t.ID, nsp: nspOID(t.Schema), name: t.Name, kind: kind, am: oidHeapAM,
 			natts: len(t.Columns), hasIndex: len(t.Indexes) > 0, replident: 'd', table: t})
 		for i := range t.Indexes {
 			ix := &t.Indexes[i]

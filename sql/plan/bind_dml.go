@@ -80,8 +80,8 @@ func (b *Binder) BindCheckText(t *catalog.Table, text string) (Expr, error) {
 }
 
 func (b *Binder) checkWritable(t *catalog.Table) error {
-	if t.ReadOnly != "" {
-		return pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
+	if err := t.Refuse(); err != nil {
+		return err
 	}
 	return nil
 }

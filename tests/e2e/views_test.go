@@ -32,6 +32,14 @@ func TestViewsSurviveRestart(t *testing.T) {
 		return n, s, err
 	}
 	want("before restart", read, 50, 37750)
+	exec1(t, c, `CREATE MATERIALIZED VIEW mv AS SELECT count(*) AS n FROM t`)
+	mv := func(stage string, want int64) {
+		t.Helper()
+		var n int64
+		if err := c.QueryRow(ctx, `SELECT n FROM mv`).Scan(&n); err != nil || n != want {
+			t.Fatalf("%s: materialized view n = %d (%v), want %d", stage, n, err, want)
+		}
+	}
 
 	// Restart: the catalog comes back from the final checkpoint.
 	srv.Close()
@@ -39,6 +47,9 @@ func TestViewsSurviveRestart(t *testing.T) {
 	c = testserver.Connect(t, srv)
 	want("after a checkpoint load", read, 50, 37750)
 	exec1(t, c, `INSERT INTO t VALUES (101, 1010)`)
+	mv("after a restart, before REFRESH", 100)
+	exec1(t, c, `REFRESH MATERIALIZED VIEW mv`)
+	mv("after REFRESH", 101)
 	exec1(t, c, `CREATE OR REPLACE VIEW big (id, v) AS SELECT id, v FROM t WHERE v > 900`)
 	want("after the replace", read, 11, 10560)
 
