@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/omendb/omendb/pgerr"
@@ -375,31 +376,10 @@ func safeParams(m protoreflect.Message, n *int, safe *bool) {
 
 // readsColumn reports whether e refers to a column anywhere in it.
 func readsColumn(e *pg.Node) bool {
-	if e == nil {
-		return false
-	}
-	found := false
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
-		if _, ok := m.Interface().(*pg.ColumnRef); ok {
-			found = true
-			return
-		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Message() != nil:
-				l := v.List()
-				for i := 0; i < l.Len() && !found; i++ {
-					walk(l.Get(i).Message())
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				walk(v.Message())
-			}
-			return !found
-		})
-	}
-	walk(e.ProtoReflect())
-	return found
+	return e != nil && plan.AnyNode(e, func(m proto.Message) bool {
+		_, ok := m.(*pg.ColumnRef)
+		return ok
+	})
 }
 
 // safeOperator: a parameter operand of e resolves like a constant of its type.

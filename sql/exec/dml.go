@@ -313,70 +313,67 @@ func lockJoined(c *Ctx, w Writer, t *catalog.Table, tj *plan.TargetJoin, jt join
 	return row, false, nil
 }
 
-// updateJoin executes UPDATE … FROM.
-func updateJoin(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
-	tj, t := n.Join, n.Scan.Table
+// eachJoined locks each target row of tj in turn (lockJoined) and calls
+// write with the joined row for those still to be written.
+func eachJoined(c *Ctx, w Writer, t *catalog.Table, tj *plan.TargetJoin, write func(jt joinedTarget, row []types.Value) error) error {
 	targets, err := joinTargets(c, tj)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res := &DMLResult{}
 	for _, jt := range targets {
 		row, skip, err := lockJoined(c, w, t, tj, jt)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if skip {
 			continue
 		}
+		if err := write(jt, row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// updateJoin executes UPDATE … FROM.
+func updateJoin(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
+	tj, t := n.Join, n.Scan.Table
+	res := &DMLResult{}
+	err := eachJoined(c, w, t, tj, func(jt joinedTarget, row []types.Value) error {
 		old := row[:tj.KeyCol:tj.KeyCol]
 		updated := append([]types.Value(nil), old...)
+		var err error
 		for _, s := range n.Set {
 			if updated[s.Col], err = Eval(c, s.E, row); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if _, err := w.Update(t, jt.key, old, updated); err != nil {
-			return nil, err
+			return err
 		}
 		res.Count++
-		if len(n.Returning) > 0 {
-			// RETURNING sees the new target row and the joined rows.
-			ret := append([]types.Value(nil), row...)
-			copy(ret, updated)
-			if err := returning(c, res, n.Returning, ret); err != nil {
-				return nil, err
-			}
+		if len(n.Returning) == 0 {
+			return nil
 		}
-	}
-	return res, nil
+		// RETURNING sees the new target row and the joined rows.
+		ret := append([]types.Value(nil), row...)
+		copy(ret, updated)
+		return returning(c, res, n.Returning, ret)
+	})
+	return res, err
 }
 
 // deleteJoin executes DELETE … USING.
 func deleteJoin(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
-	tj, t := n.Join, n.Scan.Table
-	targets, err := joinTargets(c, tj)
-	if err != nil {
-		return nil, err
-	}
 	res := &DMLResult{}
-	for _, jt := range targets {
-		row, skip, err := lockJoined(c, w, t, tj, jt)
-		if err != nil {
-			return nil, err
-		}
-		if skip {
-			continue
-		}
-		if err := w.Delete(t, jt.key); err != nil {
-			return nil, err
+	err := eachJoined(c, w, n.Scan.Table, n.Join, func(jt joinedTarget, row []types.Value) error {
+		if err := w.Delete(n.Scan.Table, jt.key); err != nil {
+			return err
 		}
 		res.Count++
-		if err := returning(c, res, n.Returning, row); err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
+		return returning(c, res, n.Returning, row)
+	})
+	return res, err
 }
 
 // Update executes an UPDATE plan.

@@ -456,35 +456,49 @@ func (b *Binder) bindTargetJoin(rv *pg.RangeVar, from []*pg.Node, where *pg.Node
 	return sc, tj, s, nil
 }
 
+// dmlTarget is what UPDATE and DELETE bind alike: the target's scan, the
+// join with FROM / USING items (nil without them) and the scope their
+// expressions see.
+type dmlTarget struct {
+	scan *Scan
+	join *TargetJoin
+	s    *scope
+}
+
+// bindDMLTarget binds an UPDATE's or DELETE's WITH clause (visible until
+// pop), target, FROM / USING list and WHERE.
+func (b *Binder) bindDMLTarget(with *pg.WithClause, rv *pg.RangeVar, from []*pg.Node, where *pg.Node) (dt dmlTarget, pop func(), err error) {
+	pop = func() {}
+	if with != nil {
+		if pop, err = b.bindWith(with, &scope{}); err != nil {
+			return dt, nil, err
+		}
+	}
+	if len(from) > 0 {
+		dt.scan, dt.join, dt.s, err = b.bindTargetJoin(rv, from, where)
+	} else {
+		dt.scan, dt.s, err = b.bindTargetScan(rv, where)
+	}
+	if err != nil {
+		pop()
+		return dt, nil, err
+	}
+	return dt, pop, nil
+}
+
 // BindUpdate binds an UPDATE statement.
 func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Update, error) {
-	if up.WithClause != nil {
-		pop, err := b.bindWith(up.WithClause, &scope{})
-		if err != nil {
-			return nil, err
-		}
-		defer pop()
-	}
-	var (
-		sc  *Scan
-		s   *scope
-		tj  *TargetJoin
-		err error
-	)
-	if len(up.FromClause) > 0 {
-		sc, tj, s, err = b.bindTargetJoin(up.Relation, up.FromClause, up.WhereClause)
-	} else {
-		sc, s, err = b.bindTargetScan(up.Relation, up.WhereClause)
-	}
+	dt, pop, err := b.bindDMLTarget(up.WithClause, up.Relation, up.FromClause, up.WhereClause)
 	if err != nil {
 		return nil, err
 	}
-	n := &Update{Scan: sc, Join: tj}
-	if n.Set, err = b.bindSetList(sc.Table, up.TargetList, s); err != nil {
+	defer pop()
+	n := &Update{Scan: dt.scan, Join: dt.join}
+	if n.Set, err = b.bindSetList(dt.scan.Table, up.TargetList, dt.s); err != nil {
 		return nil, err
 	}
 	if len(up.ReturningList) > 0 {
-		if n.Returning, n.RetCols, err = b.bindReturning(up.ReturningList, s); err != nil {
+		if n.Returning, n.RetCols, err = b.bindReturning(up.ReturningList, dt.s); err != nil {
 			return nil, err
 		}
 	}
@@ -494,30 +508,14 @@ func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Update, error) {
 
 // BindDelete binds a DELETE statement.
 func (b *Binder) BindDelete(del *pg.DeleteStmt) (*Delete, error) {
-	if del.WithClause != nil {
-		pop, err := b.bindWith(del.WithClause, &scope{})
-		if err != nil {
-			return nil, err
-		}
-		defer pop()
-	}
-	var (
-		sc  *Scan
-		s   *scope
-		tj  *TargetJoin
-		err error
-	)
-	if len(del.UsingClause) > 0 {
-		sc, tj, s, err = b.bindTargetJoin(del.Relation, del.UsingClause, del.WhereClause)
-	} else {
-		sc, s, err = b.bindTargetScan(del.Relation, del.WhereClause)
-	}
+	dt, pop, err := b.bindDMLTarget(del.WithClause, del.Relation, del.UsingClause, del.WhereClause)
 	if err != nil {
 		return nil, err
 	}
-	n := &Delete{Scan: sc, Join: tj}
+	defer pop()
+	n := &Delete{Scan: dt.scan, Join: dt.join}
 	if len(del.ReturningList) > 0 {
-		if n.Returning, n.RetCols, err = b.bindReturning(del.ReturningList, s); err != nil {
+		if n.Returning, n.RetCols, err = b.bindReturning(del.ReturningList, dt.s); err != nil {
 			return nil, err
 		}
 	}

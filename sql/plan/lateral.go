@@ -48,18 +48,7 @@ func (b *Binder) bindLateralSubquery(rs *pg.RangeSubselect, parent *scope) (*fro
 // placeApply joins a LATERAL subquery to the FROM items before it (cross
 // joined, in order: the layout its outer row was bound against).
 func placeApply(items []*fromItem, sub *fromItem, s *scope) *fromItem {
-	var cur Node
-	for _, it := range items {
-		if cur == nil {
-			cur = it.node
-			continue
-		}
-		cur = &Join{Kind: InnerJoin, Left: cur, Right: it.node,
-			Cols: append(append([]Column(nil), cur.Columns()...), it.node.Columns()...)}
-	}
-	if cur == nil {
-		cur = &Values{Rows: [][]Expr{{}}}
-	}
+	cur := crossJoin(items)
 	base := s.width
 	ap := &Apply{Kind: InnerJoin, Left: cur, Right: sub.node, Cols: append(append([]Column(nil), cur.Columns()...), sub.node.Columns()...)}
 	merged := &fromItem{node: ap, width: base + sub.width}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/omendb/omendb/pgerr"
@@ -109,19 +110,19 @@ func (b *Binder) bindRecursiveCTE(cte *pg.CommonTableExpr, q *pg.SelectStmt, cte
 // refersTo reports whether q mentions name as an unqualified table name
 // anywhere (FROM items, subqueries, nested CTEs).
 func refersTo(q *pg.SelectStmt, name string) bool {
-	if q == nil {
-		return false
-	}
+	return q != nil && AnyNode(q, func(m proto.Message) bool {
+		rv, ok := m.(*pg.RangeVar)
+		return ok && rv.Schemaname == "" && rv.Relname == name
+	})
+}
+
+// AnyNode reports whether pred holds for msg or any message inside it (a
+// pg_query parse tree), stopping at the first that does.
+func AnyNode(msg proto.Message, pred func(proto.Message) bool) bool {
 	found := false
 	var walk func(m protoreflect.Message)
 	walk = func(m protoreflect.Message) {
-		if found {
-			return
-		}
-		if rv, ok := m.Interface().(*pg.RangeVar); ok {
-			if rv.Schemaname == "" && rv.Relname == name {
-				found = true
-			}
+		if found = pred(m.Interface()); found {
 			return
 		}
 		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
@@ -137,7 +138,7 @@ func refersTo(q *pg.SelectStmt, name string) bool {
 			return !found
 		})
 	}
-	walk(q.ProtoReflect())
+	walk(msg.ProtoReflect())
 	return found
 }
 

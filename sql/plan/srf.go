@@ -366,18 +366,7 @@ func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, 
 // the function's columns.
 func placeLateral(items []*fromItem, fn *fromItem, s *scope) *fromItem {
 	lf := fn.lateral
-	var cur Node
-	for _, it := range items {
-		if cur == nil {
-			cur = it.node
-			continue
-		}
-		cur = &Join{Kind: InnerJoin, Left: cur, Right: it.node,
-			Cols: append(append([]Column(nil), cur.Columns()...), it.node.Columns()...)}
-	}
-	if cur == nil {
-		cur = &Values{Rows: [][]Expr{{}}}
-	}
+	cur := crossJoin(items)
 	in := cur.Columns()
 	base := s.width
 	exp := &Expand{Input: cur, Arr: lf.arr, Cols: append(append([]Column(nil), in...), lf.cols...)}
@@ -395,4 +384,22 @@ func placeLateral(items []*fromItem, fn *fromItem, s *scope) *fromItem {
 	}
 	s.width += len(lf.cols)
 	return merged
+}
+
+// crossJoin joins FROM items in order (one row of no columns if none): the
+// row layout a lateral function or subquery over them was bound against.
+func crossJoin(items []*fromItem) Node {
+	var cur Node
+	for _, it := range items {
+		if cur == nil {
+			cur = it.node
+			continue
+		}
+		cur = &Join{Kind: InnerJoin, Left: cur, Right: it.node,
+			Cols: append(append([]Column(nil), cur.Columns()...), it.node.Columns()...)}
+	}
+	if cur == nil {
+		cur = &Values{Rows: [][]Expr{{}}}
+	}
+	return cur
 }
