@@ -28,6 +28,17 @@
 // HAVING and below the projection; frames other than from UNBOUNDED
 // PRECEDING to CURRENT ROW or UNBOUNDED FOLLOWING fail with 0A000.
 //
+// Further forms, each in its own file: views (view.go: a view's stored
+// query text bound in place, under its creation-time columns), WITH
+// RECURSIVE (recursive.go: RecursiveUnion over a WorkTable), LATERAL
+// subqueries (lateral.go: Apply), SELECT … FOR UPDATE (locking.go:
+// LockRows, the locked tables' scans yielding row keys), GROUPING SETS /
+// ROLLUP / CUBE and GROUPING() (grouping.go), DISTINCT ON (a Sort and a
+// Distinct with On), UPDATE … FROM / DELETE … USING (bind_dml.go:
+// TargetJoin) and CHECK expressions (BindCheck). LockRows, Apply and
+// RecursiveUnion run in the row executor only: the column runner hands a
+// plan holding one back whole (RowOnly names why, for EXPLAIN).
+//
 // Planning decisions are simple and written down where they are made:
 // single-table WHERE conjuncts are pushed into scans, and so are ON
 // conjuncts over one side of an inner join or over the nullable side of a
