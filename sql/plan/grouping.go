@@ -34,32 +34,26 @@ func (b *Binder) bindGroupClause(items []*pg.Node, targets []*pg.Node, s *scope)
 	}
 	// element is a ROLLUP/CUBE element or a set's member: an expression
 	// or a parenthesized list of them.
+	keysOf := func(ns []*pg.Node) ([]int, error) {
+		var out []int
+		for _, c := range ns {
+			i, err := key(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, i)
+		}
+		return out, nil
+	}
 	element := func(n *pg.Node) ([]int, error) {
 		if row := n.GetRowExpr(); row != nil {
-			// (a, b): one element of several keys.
-			var out []int
-			for _, c := range row.Args {
-				i, err := key(c)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, i)
-			}
-			return out, nil
+			return keysOf(row.Args) // (a, b): one element of several keys
 		}
 		if gs := n.GetGroupingSet(); gs != nil {
 			if gs.Kind != pg.GroupingSetKind_GROUPING_SET_SIMPLE {
 				return nil, pgerr.NotSupported("nested ROLLUP, CUBE or GROUPING SETS here is not supported")
 			}
-			var out []int
-			for _, c := range gs.Content {
-				i, err := key(c)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, i)
-			}
-			return out, nil
+			return keysOf(gs.Content)
 		}
 		i, err := key(n)
 		return []int{i}, err

@@ -49,20 +49,6 @@ func (b *Binder) bindLateralSubquery(rs *pg.RangeSubselect, parent *scope) (*fro
 // joined, in order: the layout its outer row was bound against).
 func placeApply(items []*fromItem, sub *fromItem, s *scope) *fromItem {
 	cur := crossJoin(items)
-	base := s.width
 	ap := &Apply{Kind: InnerJoin, Left: cur, Right: sub.node, Cols: append(append([]Column(nil), cur.Columns()...), sub.node.Columns()...)}
-	merged := &fromItem{node: ap, width: base + sub.width}
-	for _, it := range items {
-		for _, c := range it.cols {
-			c.idx += it.off
-			merged.cols = append(merged.cols, c)
-		}
-	}
-	for _, c := range sub.cols {
-		c.idx += base
-		merged.cols = append(merged.cols, c)
-		s.cols = append(s.cols, c)
-	}
-	s.width += sub.width
-	return merged
+	return mergeLateral(items, ap, sub.cols, sub.width, s)
 }

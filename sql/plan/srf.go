@@ -367,22 +367,29 @@ func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, 
 func placeLateral(items []*fromItem, fn *fromItem, s *scope) *fromItem {
 	lf := fn.lateral
 	cur := crossJoin(items)
-	in := cur.Columns()
+	exp := &Expand{Input: cur, Arr: lf.arr, Cols: append(append([]Column(nil), cur.Columns()...), lf.cols...)}
+	return mergeLateral(items, exp, fn.cols, len(lf.cols), s)
+}
+
+// mergeLateral is the FROM item that replaces items once a lateral item
+// (its columns cols, width wide) is placed over them as node: the items'
+// columns, then the lateral ones, which are also added to the statement's
+// scope s.
+func mergeLateral(items []*fromItem, node Node, cols []scopeCol, width int, s *scope) *fromItem {
 	base := s.width
-	exp := &Expand{Input: cur, Arr: lf.arr, Cols: append(append([]Column(nil), in...), lf.cols...)}
-	merged := &fromItem{node: exp, off: 0, width: base + len(lf.cols)}
+	merged := &fromItem{node: node, width: base + width}
 	for _, it := range items {
 		for _, c := range it.cols {
 			c.idx += it.off
 			merged.cols = append(merged.cols, c)
 		}
 	}
-	for _, c := range fn.cols {
+	for _, c := range cols {
 		c.idx += base
 		merged.cols = append(merged.cols, c)
 		s.cols = append(s.cols, c)
 	}
-	s.width += len(lf.cols)
+	s.width += width
 	return merged
 }
 
