@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/types"
@@ -62,6 +63,9 @@ type Table struct {
 	// Checks are the table's CHECK constraints: every row written must make
 	// each expression true or NULL (23514).
 	Checks []Check `json:"checks,omitempty"`
+	// ForeignKeys are the table's FOREIGN KEY constraints: the table is
+	// the referencing side of each.
+	ForeignKeys []ForeignKey `json:"foreign_keys,omitempty"`
 	// Comment is COMMENT ON TABLE's text ("" = none).
 	Comment string `json:"comment,omitempty"`
 	// MatView, for a materialized view, is its query as SQL text: its rows
@@ -87,6 +91,64 @@ func (t *Table) Refuse() error {
 type Check struct {
 	Name string `json:"name"`
 	Expr string `json:"expr"`
+}
+
+// Referential actions of a foreign key, as pg_constraint's confdeltype and
+// confupdtype spell them.
+const (
+	NoAction   = "a"
+	Restrict   = "r"
+	Cascade    = "c"
+	SetNull    = "n"
+	SetDefault = "d"
+)
+
+// ForeignKey is a FOREIGN KEY constraint, kept by the referencing table.
+// A row whose Columns are all non-NULL (MATCH SIMPLE: any NULL exempts the
+// row; MATCH FULL: all NULL exempts it, some NULL is an error) must equal,
+// pairwise, RefColumns of a row of RefTable; RefColumns are the columns of
+// a primary key or unique index of RefTable, in any order.
+type ForeignKey struct {
+	// ID is the constraint's object ID (its pg_constraint OID); IDs
+	// order the foreign keys referencing a table by creation, which is
+	// the order PostgreSQL runs their checks and actions in.
+	ID         uint32 `json:"id"`
+	Name       string `json:"name"`
+	Columns    []int  `json:"columns"` // positions in the referencing table
+	RefTable   uint32 `json:"ref_table"`
+	RefColumns []int  `json:"ref_columns"` // positions in RefTable
+	// OnDelete and OnUpdate are the referential actions ("" = NoAction).
+	OnDelete string `json:"on_delete,omitempty"`
+	OnUpdate string `json:"on_update,omitempty"`
+	// MatchFull is MATCH FULL (else MATCH SIMPLE, the default).
+	MatchFull bool `json:"match_full,omitempty"`
+	// Deferrable and Deferred (INITIALLY DEFERRED): a deferred constraint
+	// is checked at COMMIT instead of at the end of each statement.
+	Deferrable bool `json:"deferrable,omitempty"`
+	Deferred   bool `json:"deferred,omitempty"`
+	// NotValid: added NOT VALID and not validated since; rows written
+	// before it was added were not checked (new writes are).
+	NotValid bool `json:"not_valid,omitempty"`
+}
+
+// DeleteAction returns OnDelete with "" read as NoAction.
+func (fk *ForeignKey) DeleteAction() string { return actionOr(fk.OnDelete) }
+
+// UpdateAction returns OnUpdate with "" read as NoAction.
+func (fk *ForeignKey) UpdateAction() string { return actionOr(fk.OnUpdate) }
+
+func actionOr(a string) string {
+	if a == "" {
+		return NoAction
+	}
+	return a
+}
+
+// Reference is a foreign key seen from the table it references: the
+// referencing table and the constraint (which that table owns).
+type Reference struct {
+	Table *Table
+	FK    *ForeignKey
 }
 
 // Sequence is a sequence generator (serial columns, CREATE SEQUENCE).
@@ -147,6 +209,9 @@ type Catalog struct {
 	viewName  map[string]uint32 // "schema.name" → view ID
 	// MaxID is the highest object ID used so far.
 	MaxID uint32
+
+	refsOnce sync.Once
+	refs     map[uint32][]Reference // referenced table ID → its references
 }
 
 // New returns an empty catalog.
@@ -237,6 +302,25 @@ func (c *Catalog) Dependents(id uint32) []*View {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// ReferencedBy returns the foreign keys that reference table id (its own
+// included), oldest first (by ID). The index
+// is built once per catalog: catalogs are immutable.
+func (c *Catalog) ReferencedBy(id uint32) []Reference {
+	c.refsOnce.Do(func() {
+		c.refs = map[uint32][]Reference{}
+		for _, t := range c.tables {
+			for i := range t.ForeignKeys {
+				fk := &t.ForeignKeys[i]
+				c.refs[fk.RefTable] = append(c.refs[fk.RefTable], Reference{Table: t, FK: fk})
+			}
+		}
+		for _, rs := range c.refs {
+			sort.Slice(rs, func(i, j int) bool { return rs[i].FK.ID < rs[j].FK.ID })
+		}
+	})
+	return c.refs[id]
 }
 
 // relationTaken reports whether a table, view or sequence named name exists
@@ -383,6 +467,9 @@ func (c *Catalog) putTable(t *Table) {
 		c.indexName[key(t.Schema, ix.Name)] = t.ID
 		c.noteID(ix.ID)
 	}
+	for _, fk := range t.ForeignKeys {
+		c.noteID(fk.ID)
+	}
 	c.noteID(t.ID)
 }
 
@@ -401,6 +488,9 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		if _, ok := n.viewName[key(ch.Table.Schema, ch.Table.Name)]; ok {
 			return nil, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", ch.Table.Name)
 		}
+		if err := n.checkReferences(ch.Table); err != nil {
+			return nil, err
+		}
 		n.putTable(ch.Table)
 	case DropTable:
 		t, ok := n.tables[ch.ID]
@@ -409,6 +499,13 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		}
 		if deps := n.Dependents(ch.ID); len(deps) > 0 {
 			return nil, dependentsError("table", t.Name, deps)
+		}
+		for _, r := range c.ReferencedBy(ch.ID) {
+			if r.Table.ID != ch.ID {
+				return nil, pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop table %s because other objects depend on it", t.Name).
+					WithDetail("constraint %s on table %s depends on table %s", r.FK.Name, r.Table.Name, t.Name).
+					WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+			}
 		}
 		delete(n.tables, ch.ID)
 		delete(n.byName, key(t.Schema, t.Name))
@@ -429,6 +526,9 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		}
 		if _, ok := n.tables[ch.Table.ID]; !ok {
 			return nil, pgerr.New(pgerr.UndefinedTable, "table %d does not exist", ch.Table.ID)
+		}
+		if err := n.checkReferences(ch.Table); err != nil {
+			return nil, err
 		}
 		n.putTable(ch.Table)
 	case CreateSequence:
@@ -485,6 +585,29 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 	return n, nil
 }
 
+// checkReferences verifies that t's foreign keys name existing tables and
+// columns (t itself may be the referenced table).
+func (c *Catalog) checkReferences(t *Table) error {
+	for _, fk := range t.ForeignKeys {
+		ref := t
+		if fk.RefTable != t.ID {
+			var ok bool
+			if ref, ok = c.tables[fk.RefTable]; !ok {
+				return fmt.Errorf("foreign key %q references table %d, which does not exist: %w", fk.Name, fk.RefTable, pgerr.ErrCorrupt)
+			}
+		}
+		if len(fk.Columns) == 0 || len(fk.Columns) != len(fk.RefColumns) {
+			return fmt.Errorf("foreign key %q: %d columns reference %d: %w", fk.Name, len(fk.Columns), len(fk.RefColumns), pgerr.ErrCorrupt)
+		}
+		for i := range fk.Columns {
+			if fk.Columns[i] < 0 || fk.Columns[i] >= len(t.Columns) || fk.RefColumns[i] < 0 || fk.RefColumns[i] >= len(ref.Columns) {
+				return fmt.Errorf("foreign key %q names a column out of range: %w", fk.Name, pgerr.ErrCorrupt)
+			}
+		}
+	}
+	return nil
+}
+
 // dependentsError refuses to drop an object views read (2BP01), naming
 // them as PostgreSQL's DETAIL does.
 func dependentsError(kind, name string, deps []*View) error {
@@ -504,6 +627,15 @@ func (t *Table) Clone() *Table {
 	n := *t
 	n.Columns = append([]Column(nil), t.Columns...)
 	n.Checks = append([]Check(nil), t.Checks...)
+	n.ForeignKeys = make([]ForeignKey, len(t.ForeignKeys))
+	for i, fk := range t.ForeignKeys {
+		fk.Columns = append([]int(nil), fk.Columns...)
+		fk.RefColumns = append([]int(nil), fk.RefColumns...)
+		n.ForeignKeys[i] = fk
+	}
+	if len(t.ForeignKeys) == 0 {
+		n.ForeignKeys = nil
+	}
 	n.Indexes = make([]Index, len(t.Indexes))
 	for i, ix := range t.Indexes {
 		ix.Columns = append([]int(nil), ix.Columns...)

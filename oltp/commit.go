@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,6 +105,8 @@ type Committer struct {
 	OnDurable func(e log.Entry)
 	stats     CommitStats
 	trace     atomic.Pointer[CommitTrace]
+	// refs remembers foreign-key references and removals (references.go).
+	refs refState
 }
 
 // CommitStats counts the committer's work.
@@ -164,6 +167,9 @@ type pendChange struct {
 	seq uint64
 	id  uint32
 	ch  *catalog.Change
+	// refs are the tables a new foreign key of the change references:
+	// their rows were checked against it at the transaction's snapshot.
+	refs []uint32
 }
 
 type commitReq struct {
@@ -747,6 +753,9 @@ func (c *Committer) acks() {
 			}
 		}
 		c.mu.Lock()
+		if a.err == nil {
+			c.forgetRefs(a.seq, uint64(a.off))
+		}
 		c.forgetLocked(a.seq)
 		c.mu.Unlock()
 		if a.batch != nil {
@@ -809,6 +818,7 @@ func (c *Committer) forgetLocked(seq uint64) {
 		}
 	}
 	c.pendChanges = kept
+	c.forgetRefs(seq, 0)
 }
 
 func serializationFailure(format string, args ...any) error {
@@ -852,6 +862,19 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 					return nil, serializationFailure("concurrent schema change")
 				}
 			}
+			if ch.Table != nil {
+				// A new foreign key was checked against the referenced
+				// rows at snap: they must not have changed since.
+				var old *catalog.Table
+				if t := c.store.Table(id); t != nil {
+					old = t.Def()
+				}
+				for _, ref := range newReferences(old, ch.Table) {
+					if rt := c.store.Table(ref); rt != nil && (rt.lastWrite.Load() > snap || c.tableBusy(ref)) {
+						return nil, serializationFailure("concurrent update of table %q", rt.Def().Name)
+					}
+				}
+			}
 			var err error
 			if cat, err = cat.Apply(ch); err != nil {
 				return nil, err
@@ -877,6 +900,13 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 		}
 		if t.schemaAt.Load() > snap {
 			return nil, serializationFailure("concurrent change of the definition of table %q", t.Def().Name)
+		}
+		for _, pc := range c.pendChanges {
+			// A change validated but not applied yet: the rows were
+			// written under the definition before it.
+			if (pc.id == id || slices.Contains(pc.refs, id)) && !slices.Contains(w.ddl, pc.ch) {
+				return nil, serializationFailure("concurrent change of the definition of table %q", t.Def().Name)
+			}
 		}
 		if tw.Truncated || w.HasDDL() {
 			if t.lastWrite.Load() > snap {
@@ -952,10 +982,16 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 			bigs = append(bigs, bigPending{table: id, tw: tw})
 		}
 	}
+	if w.refs[refUse] != nil || w.refs[refGone] != nil {
+		if err := c.checkRefs(w); err != nil {
+			return nil, err
+		}
+	}
 	ops, err := w.txnOps()
 	if err != nil {
 		return nil, err
 	}
+	c.addRefs(w, seq)
 	for _, k := range keys {
 		if _, ok := c.pending[k]; !ok {
 			c.pendTables[k.table]++
@@ -978,7 +1014,15 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 		if ch.Table != nil {
 			id = ch.Table.ID
 		}
-		c.pendChanges = append(c.pendChanges, pendChange{seq: seq, id: id, ch: ch})
+		var refs []uint32
+		if ch.Table != nil {
+			var old *catalog.Table
+			if t := c.store.Table(id); t != nil {
+				old = t.Def()
+			}
+			refs = newReferences(old, ch.Table)
+		}
+		c.pendChanges = append(c.pendChanges, pendChange{seq: seq, id: id, ch: ch, refs: refs})
 	}
 	return ops, nil
 }

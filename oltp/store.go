@@ -608,6 +608,15 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 			t.def.Store(ch.Table)
 			t.schemaAt.Store(off)
 		}
+		// A new foreign key changes what writes to the tables it
+		// references must check: transactions that wrote them under the
+		// old catalog conflict (the committer's schemaAt check).
+		old, _ := s.cat.Load().Table(ch.Table.ID)
+		for _, ref := range newReferences(old, ch.Table) {
+			if rt := s.Table(ref); rt != nil {
+				rt.schemaAt.Store(off)
+			}
+		}
 	}
 	s.cat.Store(cat)
 	s.catAt.Store(off)

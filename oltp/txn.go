@@ -30,6 +30,9 @@ type Writes struct {
 	jops     []log.Op
 	jvals    [][]types.Value // row of each jops entry (nil for deletes, truncates, meta)
 	segments []int           // end index in jops of every closed transaction
+	// refs are the referenced rows the transaction references and removes,
+	// per refKind, each with its snapshot (references.go).
+	refs [2]map[pendKey]uint64
 }
 
 // Split ends one transaction of a write set that is committed as several

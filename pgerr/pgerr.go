@@ -70,6 +70,8 @@ const (
 	InvalidColumnReference        = "42P10"
 	GroupingError                 = "42803"
 	InvalidTableDefinition        = "42P16"
+	InvalidForeignKey             = "42830"
+	StatementTooComplex           = "54001"
 	InvalidColumnDefinition       = "42611"
 	UndefinedCursor               = "34000"
 	InvalidParameterType          = "42P18"

@@ -51,7 +51,8 @@ func (s *Session) addCheck(t *catalog.Table, c *pg.Constraint) error {
 
 func (s *Session) constraintTaken(t *catalog.Table, name string) bool {
 	return slices.ContainsFunc(t.Checks, func(c catalog.Check) bool { return c.Name == name }) ||
-		slices.ContainsFunc(t.Indexes, func(ix catalog.Index) bool { return ix.Name == name })
+		slices.ContainsFunc(t.Indexes, func(ix catalog.Index) bool { return ix.Name == name }) ||
+		slices.ContainsFunc(t.ForeignKeys, func(fk catalog.ForeignKey) bool { return fk.Name == name })
 }
 
 // boundCheck is a CHECK constraint ready to evaluate.

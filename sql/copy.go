@@ -635,6 +635,9 @@ func (c *copyIn) Done(ctx context.Context) (string, error) {
 	if err == nil {
 		err = c.drain(ctx, 0)
 	}
+	if err == nil {
+		err = c.s.fkRun(ctx, false) // the statement's foreign-key checks
+	}
 	c.stop()
 	if err != nil {
 		c.Abort()

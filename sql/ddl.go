@@ -87,7 +87,11 @@ func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
 				seqs = append(seqs, seq)
 			}
 			for _, c := range cons {
-				if c.Contype != pg.ConstrType_CONSTR_CHECK {
+				switch c.Contype {
+				case pg.ConstrType_CONSTR_CHECK:
+				case pg.ConstrType_CONSTR_FOREIGN:
+					c.FkAttrs = []*pg.Node{pg.MakeStrNode(col.Name)}
+				default:
 					c.Keys = []*pg.Node{pg.MakeStrNode(col.Name)}
 				}
 				tableCons = append(tableCons, c)
@@ -101,16 +105,28 @@ func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
 	if len(t.Columns) > 1600 {
 		return "", pgerr.New(pgerr.TooManyColumns, "tables can have at most 1600 columns")
 	}
+	var fks []*pg.Constraint
 	for _, c := range tableCons {
-		if c.Contype == pg.ConstrType_CONSTR_CHECK {
+		switch c.Contype {
+		case pg.ConstrType_CONSTR_CHECK:
 			if err := s.addCheck(t, c); err != nil {
 				return "", err
 			}
+			continue
+		case pg.ConstrType_CONSTR_FOREIGN:
+			fks = append(fks, c) // once the table's own keys exist
 			continue
 		}
 		if err := s.addConstraint(t, c, true); err != nil {
 			return "", err
 		}
+	}
+	for _, c := range fks {
+		fk, err := s.foreignKey(t, c, true)
+		if err != nil {
+			return "", err
+		}
+		t.ForeignKeys = append(t.ForeignKeys, fk)
 	}
 	for _, sq := range seqs {
 		if err := s.ddl(&catalog.Change{Kind: catalog.CreateSequence, Sequence: sq}); err != nil {
@@ -161,6 +177,7 @@ func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column,
 		}
 	}
 	var out []*pg.Constraint
+	var lastFK *pg.Constraint // the FOREIGN KEY that DEFERRABLE etc. qualify
 	identity := ""
 	for _, cn := range cd.Constraints {
 		c := cn.GetConstraint()
@@ -189,10 +206,28 @@ func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column,
 		case pg.ConstrType_CONSTR_CHECK:
 			out = append(out, c) // added once every column exists
 		case pg.ConstrType_CONSTR_FOREIGN:
-			return col, nil, nil, pgerr.NotSupported("FOREIGN KEY constraints are not supported yet")
+			out = append(out, c) // added once every column exists
+			lastFK = c
 		case pg.ConstrType_CONSTR_GENERATED:
 			return col, nil, nil, pgerr.NotSupported("generated columns are not supported yet")
 		case pg.ConstrType_CONSTR_ATTR_DEFERRABLE, pg.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE, pg.ConstrType_CONSTR_ATTR_DEFERRED, pg.ConstrType_CONSTR_ATTR_IMMEDIATE:
+			// They qualify the constraint before them; OmenDB checks
+			// unique and primary keys immediately either way.
+			if lastFK != nil {
+				switch c.Contype {
+				case pg.ConstrType_CONSTR_ATTR_DEFERRABLE:
+					lastFK.Deferrable = true
+				case pg.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE:
+					if lastFK.Initdeferred {
+						return col, nil, nil, pgerr.New(pgerr.SyntaxError, "constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+					}
+					lastFK.Deferrable = false
+				case pg.ConstrType_CONSTR_ATTR_DEFERRED:
+					lastFK.Initdeferred, lastFK.Deferrable = true, true
+				case pg.ConstrType_CONSTR_ATTR_IMMEDIATE:
+					lastFK.Initdeferred = false
+				}
+			}
 		default:
 			return col, nil, nil, pgerr.NotSupported("constraint %s is not supported yet", c.Contype)
 		}
@@ -331,6 +366,20 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 	default:
 		return "", pgerr.NotSupported("DROP %s is not supported yet", d.RemoveType)
 	}
+	// The tables the statement drops: foreign keys among them go with
+	// them (DROP TABLE parent, child).
+	dropping := map[uint32]bool{}
+	if d.RemoveType == pg.ObjectType_OBJECT_TABLE {
+		for _, obj := range d.Objects {
+			names := nodeNames(obj.GetList().GetItems())
+			if len(names) == 0 {
+				continue
+			}
+			if t, ok := s.txn.cat.Lookup("public", names[len(names)-1]); ok && (len(names) == 1 || names[len(names)-2] == "public") {
+				dropping[t.ID] = true
+			}
+		}
+	}
 	for _, obj := range d.Objects {
 		names := nodeNames(obj.GetList().GetItems())
 		if len(names) == 0 {
@@ -372,6 +421,9 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 			if err := s.dropDependents(t.ID, cascade); err != nil {
 				return "", err
 			}
+			if err := s.dropReferencing(t.ID, t.Name, cascade, dropping); err != nil {
+				return "", err
+			}
 			if err := s.ddl(&catalog.Change{Kind: catalog.DropTable, ID: t.ID}); err != nil {
 				return "", err
 			}
@@ -406,6 +458,13 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 			nt := t.Clone()
 			id := nt.Indexes[i].ID
 			nt.Indexes = append(nt.Indexes[:i], nt.Indexes[i+1:]...)
+			for _, r := range s.txn.cat.ReferencedBy(t.ID) {
+				if referencedIndex(t, r.FK.RefColumns).ID == id && referencedIndex(nt, r.FK.RefColumns) == nil {
+					return "", pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop index %s because other objects depend on it", rv.Relname).
+						WithDetail("constraint %s on table %s depends on index %s", r.FK.Name, r.Table.Name, rv.Relname).
+						WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+				}
+			}
 			if nt.PrimaryKey > i {
 				nt.PrimaryKey--
 			}
@@ -600,6 +659,13 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			if err := s.checkNoDependents(nt, fmt.Sprintf("cannot drop column %s of table %s", cmd.Name, nt.Name)); err != nil {
 				return "", err
 			}
+			for _, r := range s.txn.cat.ReferencedBy(t.ID) {
+				if slices.Contains(r.FK.RefColumns, i) && r.Table.ID != t.ID {
+					return "", pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop column %s of table %s because other objects depend on it", cmd.Name, nt.Name).
+						WithDetail("constraint %s on table %s depends on column %s of table %s", r.FK.Name, r.Table.Name, cmd.Name, nt.Name).
+						WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+				}
+			}
 			for _, ix := range nt.Indexes {
 				for _, c := range ix.Columns {
 					if c == i {
@@ -607,6 +673,10 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 					}
 				}
 			}
+			// A foreign key of the table on the column goes with it.
+			nt.ForeignKeys = slices.DeleteFunc(nt.ForeignKeys, func(fk catalog.ForeignKey) bool {
+				return slices.Contains(fk.Columns, i) || fk.RefTable == nt.ID && slices.Contains(fk.RefColumns, i)
+			})
 			nt.Columns[i].Dropped = true
 			nt.Columns[i].NotNull = false
 			nt.Columns[i].Default = ""
@@ -615,6 +685,22 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			}
 		case pg.AlterTableType_AT_AddConstraint:
 			c := cmd.Def.GetConstraint()
+			if c.Contype == pg.ConstrType_CONSTR_FOREIGN {
+				fk, err := s.foreignKey(nt, c, false)
+				if err != nil {
+					return "", err
+				}
+				if !fk.NotValid {
+					if err := s.validateForeignKey(ctx, nt, &fk); err != nil {
+						return "", err
+					}
+				}
+				nt.ForeignKeys = append(nt.ForeignKeys, fk)
+				if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+					return "", err
+				}
+				continue
+			}
 			if c.Contype == pg.ConstrType_CONSTR_CHECK {
 				if err := s.addCheck(nt, c); err != nil {
 					return "", err
@@ -650,6 +736,13 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 				return "", err
 			}
 		case pg.AlterTableType_AT_DropConstraint:
+			if j := slices.IndexFunc(nt.ForeignKeys, func(fk catalog.ForeignKey) bool { return fk.Name == cmd.Name }); j >= 0 {
+				nt.ForeignKeys = slices.Delete(nt.ForeignKeys, j, j+1)
+				if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+					return "", err
+				}
+				continue
+			}
 			i := slices.IndexFunc(nt.Checks, func(c catalog.Check) bool { return c.Name == cmd.Name })
 			if i < 0 {
 				if slices.ContainsFunc(nt.Indexes, func(ix catalog.Index) bool { return ix.Name == cmd.Name }) {
@@ -661,6 +754,24 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 				return "", pgerr.New(pgerr.UndefinedObject, "constraint %q of relation %q does not exist", cmd.Name, nt.Name)
 			}
 			nt.Checks = slices.Delete(nt.Checks, i, i+1)
+			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+				return "", err
+			}
+		case pg.AlterTableType_AT_ValidateConstraint:
+			j := slices.IndexFunc(nt.ForeignKeys, func(fk catalog.ForeignKey) bool { return fk.Name == cmd.Name })
+			if j < 0 {
+				if slices.ContainsFunc(nt.Checks, func(c catalog.Check) bool { return c.Name == cmd.Name }) {
+					continue // CHECK constraints are validated when added (NOT VALID is not kept)
+				}
+				return "", pgerr.New(pgerr.UndefinedObject, "constraint %q of relation %q does not exist", cmd.Name, nt.Name)
+			}
+			if !nt.ForeignKeys[j].NotValid {
+				continue
+			}
+			if err := s.validateForeignKey(ctx, nt, &nt.ForeignKeys[j]); err != nil {
+				return "", err
+			}
+			nt.ForeignKeys[j].NotValid = false
 			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
 				return "", err
 			}
@@ -802,6 +913,8 @@ func (s *Session) rename(rs *pg.RenameStmt) (string, error) {
 }
 
 func (s *Session) truncate(ts *pg.TruncateStmt) (string, error) {
+	var tables []*catalog.Table
+	named := map[uint32]bool{}
 	for _, r := range ts.Relations {
 		t, err := s.lookupTable(r.GetRangeVar())
 		if err != nil {
@@ -810,6 +923,31 @@ func (s *Session) truncate(ts *pg.TruncateStmt) (string, error) {
 		if err := t.Refuse(); err != nil {
 			return "", err
 		}
+		if !named[t.ID] {
+			named[t.ID] = true
+			tables = append(tables, t)
+		}
+	}
+	// A table referenced by a foreign key is truncated only with the
+	// tables referencing it (CASCADE adds them).
+	for i := 0; i < len(tables); i++ {
+		for _, r := range s.txn.cat.ReferencedBy(tables[i].ID) {
+			if named[r.Table.ID] {
+				continue
+			}
+			if ts.Behavior != pg.DropBehavior_DROP_CASCADE {
+				return "", pgerr.NotSupported("cannot truncate a table referenced in a foreign key constraint").
+					WithDetail("Table %q references %q.", r.Table.Name, tables[i].Name).
+					WithHint("Truncate table %q at the same time, or use TRUNCATE ... CASCADE.", r.Table.Name)
+			}
+			if err := r.Table.Refuse(); err != nil {
+				return "", err
+			}
+			named[r.Table.ID] = true
+			tables = append(tables, r.Table)
+		}
+	}
+	for _, t := range tables {
 		s.txn.writes.Truncate(t.ID)
 	}
 	return "TRUNCATE TABLE", nil

@@ -161,6 +161,9 @@ func (v *txnView) insertPoint(t *catalog.Table, row []types.Value) error {
 		}
 	}
 	v.t.writes.Put(t.ID, key, row, inBase)
+	if len(t.ForeignKeys) > 0 {
+		v.fkWritten(t, key, nil, row)
+	}
 	return nil
 }
 

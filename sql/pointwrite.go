@@ -150,6 +150,9 @@ func (s *Session) runPointUpdate(ctx context.Context, st *statement, params []ty
 	inBase := inStore || v.lockedInBase(t, key)
 	v.t.writes.PutAt(t.ID, key, updated, inBase, v.lockedAt(t, key))
 	v.after(t, key)
+	if err := v.fkUpdated(t, key, key, row, updated); err != nil {
+		return nil, err
+	}
 	return &result{tag: "UPDATE 1"}, nil
 }
 

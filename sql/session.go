@@ -85,12 +85,15 @@ type txnState struct {
 	// asOfChanged names the tables that changed after it (asof.go).
 	asOf        bool
 	asOfChanged map[string]string
+	// fk: foreign-key checks owed and SET CONSTRAINTS modes (fk.go).
+	fk fkState
 }
 
 type savepoint struct {
 	name string
 	sp   *oltp.Savepoint
 	cat  *catalog.Catalog
+	fk   int // foreign-key checks queued before it
 }
 
 func newSession(e *Engine, params map[string]string) *Session {
@@ -396,6 +399,15 @@ func (s *Session) commit(ctx context.Context) error {
 	if t.asOf {
 		return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot commit writes while omendb.as_of is set")
 	}
+	if len(t.fk.queue) > 0 {
+		// Deferred foreign-key checks, against the newest state.
+		if err := s.refreshSnapshot(); err != nil {
+			return err
+		}
+		if err := s.fkRun(ctx, true); err != nil {
+			return err
+		}
+	}
 	off, err := s.eng.Committer.CommitWith(ctx, t.writes, t.snap, oltp.CommitOptions{After: t.locks.After(), Placed: s.placedFunc(t)})
 	if err != nil {
 		return err
@@ -633,6 +645,14 @@ func (s *Session) execOnce(ctx context.Context, st *statement, params []types.Va
 		return nil, err
 	}
 	res, err := s.run(ctx, st, params)
+	if err == nil && s.txn != nil && len(s.txn.fk.queue) > 0 && res.copy == nil {
+		// The statement's foreign-key checks (a deferred constraint's wait
+		// for COMMIT).
+		if err = s.fkRun(ctx, false); err != nil {
+			res.Close()
+			res = nil
+		}
+	}
 	if res == nil || res.lazy == nil {
 		s.endStatement(stop)
 	} else {
@@ -847,7 +867,7 @@ func (s *Session) execTransaction(ctx context.Context, ts *pg.TransactionStmt) (
 		if s.failed {
 			return nil, pgerr.New(pgerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 		}
-		s.txn.saves = append(s.txn.saves, savepoint{name: ts.SavepointName, sp: s.txn.writes.Save(), cat: s.txn.cat})
+		s.txn.saves = append(s.txn.saves, savepoint{name: ts.SavepointName, sp: s.txn.writes.Save(), cat: s.txn.cat, fk: len(s.txn.fk.queue)})
 		return &result{tag: "SAVEPOINT"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_RELEASE, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
 		if s.txn == nil || !s.txn.explicit {
@@ -870,6 +890,7 @@ func (s *Session) execTransaction(ctx context.Context, ts *pg.TransactionStmt) (
 		sp := s.txn.saves[i]
 		s.txn.writes.Restore(sp.sp)
 		s.txn.cat = sp.cat
+		s.txn.fk.queue = s.txn.fk.queue[:min(sp.fk, len(s.txn.fk.queue))]
 		s.txn.saves = s.txn.saves[:i+1]
 		s.txn.saves[i].sp = s.txn.writes.Save()
 		s.failed = false

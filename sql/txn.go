@@ -375,6 +375,9 @@ func (v *txnView) insertEncoded(t *catalog.Table, row []types.Value, enc []byte)
 	} else {
 		v.t.writes.Put(t.ID, key, row, inBase)
 	}
+	if len(t.ForeignKeys) > 0 {
+		v.fkWritten(t, key, nil, row)
+	}
 	return key, nil
 }
 
@@ -512,11 +515,30 @@ func (v *txnView) Update(t *catalog.Table, key []byte, old, row []types.Value) (
 		v.t.writes.DeleteAt(t.ID, key, v.inBase(t, key), base)
 		v.after(t, key)
 		v.t.writes.Put(t.ID, newKey, row, v.inBase(t, newKey))
-		return newKey, nil
+	} else {
+		v.t.writes.PutAt(t.ID, key, row, v.lockedInBase(t, key), base)
+		v.after(t, key)
 	}
-	v.t.writes.PutAt(t.ID, key, row, v.lockedInBase(t, key), base)
-	v.after(t, key)
-	return key, nil
+	if err := v.fkUpdated(t, key, newKey, old, row); err != nil {
+		return nil, err
+	}
+	return newKey, nil
+}
+
+// fkUpdated runs the foreign-key work of an update of t's row at key (now
+// at newKey) from old to row: t as a child, its changed references are
+// checked; t as a parent, the changed referenced values are acted on.
+func (v *txnView) fkUpdated(t *catalog.Table, key, newKey []byte, old, row []types.Value) error {
+	if len(t.ForeignKeys) > 0 {
+		v.fkWritten(t, newKey, old, row)
+	}
+	if len(v.t.cat.ReferencedBy(t.ID)) > 0 {
+		if old == nil {
+			return pgerr.New(pgerr.InternalError, "update of a referenced row without its old version")
+		}
+		return v.fkRemoved(t, key, old, row)
+	}
+	return nil
 }
 
 // lockedInBase is inBase for a row LockRow returned: one read as a not yet
@@ -537,7 +559,15 @@ func (v *txnView) after(t *catalog.Table, key []byte) {
 
 // Delete implements exec.Writer.
 func (v *txnView) Delete(t *catalog.Table, key []byte) error {
+	var old []types.Value
+	referenced := len(v.t.cat.ReferencedBy(t.ID)) > 0
+	if referenced {
+		old = v.currentRow(t, key)
+	}
 	v.t.writes.DeleteAt(t.ID, key, v.lockedInBase(t, key), v.lockedAt(t, key))
 	v.after(t, key)
+	if referenced {
+		return v.fkRemoved(t, key, old, nil)
+	}
 	return nil
 }

@@ -67,6 +67,8 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 			return nil, err
 		}
 		return tag(s.truncate(x.TruncateStmt))
+	case *pg.Node_ConstraintsSetStmt:
+		return tag(s.setConstraints(ctx, x.ConstraintsSetStmt))
 	case *pg.Node_CreateSeqStmt:
 		if err := ddlAllowed(); err != nil {
 			return nil, err
