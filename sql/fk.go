@@ -125,7 +125,7 @@ func (s *Session) foreignKey(t *catalog.Table, c *pg.Constraint, creating bool) 
 	if len(c.PkAttrs) == 0 {
 		pk := parent.PK()
 		if pk == nil {
-			return fk, pgerr.New(pgerr.InvalidForeignKey, "there is no primary key for referenced table %q", parent.Name)
+			return fk, pgerr.New(pgerr.UndefinedObject, "there is no primary key for referenced table %q", parent.Name)
 		}
 		fk.RefColumns = append([]int(nil), pk.Columns...)
 	} else {
@@ -310,14 +310,18 @@ func (s *Session) dropReferencing(id uint32, name string, cascade bool, keep map
 // constraints are checked at COMMIT or at each statement's end; switching
 // to IMMEDIATE runs their pending checks now.
 func (s *Session) setConstraints(ctx context.Context, cs *pg.ConstraintsSetStmt) (string, error) {
-	if s.txn == nil || !s.txn.explicit {
-		// PostgreSQL warns outside a transaction block and does nothing.
-		return "SET CONSTRAINTS", nil
+	// Outside a transaction block PostgreSQL checks the names, warns and
+	// changes nothing.
+	inBlock := s.txn != nil && s.txn.explicit
+	var f *fkState
+	if inBlock {
+		f = &s.txn.fk
 	}
-	f := &s.txn.fk
 	if len(cs.Constraints) == 0 {
-		d := cs.Deferred
-		f.all, f.named = &d, nil
+		if inBlock {
+			d := cs.Deferred
+			f.all, f.named = &d, nil
+		}
 	} else {
 		for _, n := range cs.Constraints {
 			rv := n.GetRangeVar()
@@ -339,13 +343,16 @@ func (s *Session) setConstraints(ctx context.Context, cs *pg.ConstraintsSetStmt)
 			if !deferrable {
 				return "", pgerr.New(pgerr.WrongObjectType, "constraint %q is not deferrable", rv.Relname)
 			}
+			if !inBlock {
+				continue
+			}
 			if f.named == nil {
 				f.named = map[string]bool{}
 			}
 			f.named[rv.Relname] = cs.Deferred
 		}
 	}
-	if !cs.Deferred {
+	if inBlock && !cs.Deferred {
 		if err := s.fkRun(ctx, false); err != nil {
 			return "", err
 		}
@@ -610,6 +617,12 @@ func (v *txnView) fkAct(action string, child *catalog.Table, fk *catalog.Foreign
 		}
 	}
 	for _, h := range hits {
+		if action == catalog.SetDefault {
+			// The default may equal the removed values: the row is then
+			// "updated" to what it had, and still must find a parent
+			// (PostgreSQL's RI_FKey_setdefault re-checks the same way).
+			v.t.fk.queue = append(v.t.fk.queue, fkCheck{kind: fkChild, table: child.ID, name: fk.Name, key: h.key})
+		}
 		if action == catalog.Cascade && row == nil {
 			if err := v.Delete(child, h.key); err != nil {
 				return err
@@ -721,7 +734,12 @@ func (s *Session) fkRun(ctx context.Context, all bool) error {
 				firstErr = v.childViolation(child, fk, parent, vals)
 				continue
 			}
-			t.writes.Reference(parent.ID, pkey, v.snap())
+			if _, own := t.writes.Table(parent.ID).Lookup(pkey); !own {
+				// Found in the snapshot: a concurrent removal must fail
+				// one of the two commits. (A row this transaction wrote
+				// conflicts with any concurrent write of it anyway.)
+				t.writes.Reference(parent.ID, pkey, v.snap())
+			}
 		case fkParent:
 			if _, again := v.findReferenced(parent, fk, c.vals); again {
 				continue // a row with the values exists again

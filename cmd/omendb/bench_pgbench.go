@@ -60,6 +60,7 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 	perCommand := fs.Bool("per-command", false, "print pgbench -r's latency of each command")
 	tracePath := fs.String("trace", "", "write a Go execution trace (runtime/trace) of the first OmenDB run's first --trace-for to this file (go tool trace)")
 	traceFor := fs.Duration("trace-for", 2*time.Second, "length of the --trace window")
+	foreignKeys := fs.Bool("foreign-keys", false, "pgbench -i --foreign-keys: both systems enforce the schema's foreign keys during the runs")
 	transport := fs.String("transport", "unix", "how pgbench connects to both systems: unix (each one's Unix-domain socket, as local clients do) or tcp (127.0.0.1)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -144,7 +145,11 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 		srv.Engine.EarlyLockRelease = s.name != "omendb-no-elr"
 		if s.name != "omendb-no-elr" { // same server as "omendb": loaded already
 			fmt.Fprintf(os.Stderr, "bench pgbench: %s: pgbench -i -s %d\n", s.name, *scale)
-			if _, err := pgb(s, "-i", "-q", "-s", strconv.Itoa(*scale)); err != nil {
+			initArgs := []string{"-i", "-q", "-s", strconv.Itoa(*scale)}
+			if *foreignKeys {
+				initArgs = append(initArgs, "--foreign-keys")
+			}
+			if _, err := pgb(s, initArgs...); err != nil {
 				return err
 			}
 		}

@@ -181,6 +181,11 @@ func syntaxError(err error) error {
 	var perr *pgparser.Error
 	if errors.As(err, &perr) {
 		e.Message = perr.Message
+		if strings.HasSuffix(perr.Message, "not yet implemented") {
+			// The grammar's own FEATURE_NOT_SUPPORTED errors (MATCH
+			// PARTIAL, …): pg_query reports only their message.
+			e.Code = pgerr.NotSupported("").Code
+		}
 		if perr.Cursorpos > 0 {
 			e = e.WithPosition(int32(perr.Cursorpos))
 		}
