@@ -75,6 +75,15 @@
 // batch fails (withdrawing its pending versions), and its transactions are
 // validated again into a fresh batch, where those that read a failed write
 // are rejected and the others commit.
+// Foreign keys (references.go): a write set also names the referenced
+// rows its rows reference and those it removed, each with the snapshot it
+// was checked at; the committer fails a commit whose reference was removed,
+// or whose removal was referenced, by a later commit (pending records count
+// as later than every snapshot). A definition change adding a foreign key
+// conflicts with writes to the referenced table after its snapshot and
+// with pending changes, and applying it advances the referenced table's
+// schema offset. Every DML write set is also refused while a definition
+// change of its table is validated but not applied.
 // Bulk write sets (at least bigWrites rows to a table: COPY, snapshot
 // chunks) stay pending as a whole instead of key by key, and keys of a
 // table that no record changed after the write's base are not looked up.

@@ -47,6 +47,14 @@
 // loses a commit-time conflict is re-run on a fresh snapshot (up to
 // autocommitRetries times).
 //
+// Constraints: NOT NULL, UNIQUE and CHECK (check.go) are checked on each
+// row as it is written; FOREIGN KEY (fk.go) queues its checks on the
+// transaction (txnState.fk) and runs them when the statement ends
+// (execOnce, COPY's Done) or, for deferred constraints, at COMMIT;
+// referential actions run as the parent row is written (txnView.Delete,
+// Update, fkUpdated). The write set carries the parents found and removed
+// for the committer's cross-transaction check (oltp/references.go).
+//
 // Time travel (asof.go): with omendb.as_of set, every statement's snapshot
 // is that past offset, pinned with oltp.Store.PinAt (refused below the
 // store's floor), and statements bind against the catalog as of it minus

@@ -194,7 +194,9 @@ func TestProtocolErrorsAndTransactions(t *testing.T) {
 		{`SELECT 1/0`, nil, "22012"},
 		{`SELECT $1::int`, []any{"x"}, "22P02"},
 		{`SELEKT`, nil, "42601"},
-		{`CREATE TABLE f (a int REFERENCES acct(id))`, nil, "0A000"},
+		{`CREATE TABLE f (a int GENERATED ALWAYS AS (1) STORED)`, nil, "0A000"},
+		{`CREATE TABLE f (a int REFERENCES acct(id))`, nil, ""},
+		{`INSERT INTO f VALUES ($1)`, []any{3}, "23503"},
 	} {
 		_, err := c.Exec(ctx, tc.sql, tc.args...)
 		if code(err) != tc.code {
