@@ -1082,7 +1082,7 @@ func (c *Committer) checkUnique(t *Table, def *catalog.Table, tw *TableWrites, p
 			if s, _ := c.pendingSeq(pendKey{def.ID, h.pk}); s > h.seq {
 				return serializationFailure("concurrent update of a row holding a value of %q", ix.Name)
 			}
-			return uniqueViolation(ix)
+			return speculativeOr(p, uniqueViolation(ix))
 		}
 		var err error
 		t.IndexScan(ix.ID, Live-1, val, prefixEnd(val), false, func(pk []byte, _ []types.Value) bool {
@@ -1093,7 +1093,7 @@ func (c *Committer) checkUnique(t *Table, def *catalog.Table, tw *TableWrites, p
 			if c.busy(pendKey{def.ID, holder}) {
 				err = serializationFailure("concurrent update of a row holding a value of %q", ix.Name)
 			} else {
-				err = uniqueViolation(ix)
+				err = speculativeOr(p, uniqueViolation(ix))
 			}
 			return false
 		})
@@ -1139,7 +1139,20 @@ func duplicateKey(def *catalog.Table, p *PendingRow) error {
 	if pk := def.PK(); pk != nil {
 		name = pk.Name
 	}
-	return pgerr.New(pgerr.UniqueViolation, "duplicate key value violates unique constraint %q", name)
+	return speculativeOr(p, pgerr.New(pgerr.UniqueViolation, "duplicate key value violates unique constraint %q", name))
+}
+
+// speculativeOr returns err for p's duplicate key, unless p was inserted
+// by INSERT … ON CONFLICT after finding no conflict at its snapshot: a
+// concurrent commit made the key taken since, which the statement would
+// have handled had it seen it — a serialization failure (40001; an
+// autocommit statement is re-run and then does nothing or updates), never
+// a unique violation the statement promised not to raise.
+func speculativeOr(p *PendingRow, err error) error {
+	if p.Speculative {
+		return serializationFailure("a concurrent insert of the same key (INSERT … ON CONFLICT)")
+	}
+	return err
 }
 
 // IsConflict reports whether err is a serialization failure.

@@ -204,6 +204,18 @@ type PendingRow struct {
 	// the transaction re-read after taking the row's lock (early lock
 	// release): the write is based on that version instead of Base's.
 	After *Batch
+	// Speculative: inserted by INSERT … ON CONFLICT, which found no
+	// conflicting row at its snapshot (MarkSpeculative). A key taken by a
+	// concurrent commit is then a serialization failure, not 23505.
+	Speculative bool
+}
+
+// MarkSpeculative marks the pending row of key in table id as inserted by
+// INSERT … ON CONFLICT (PendingRow.Speculative).
+func (w *Writes) MarkSpeculative(id uint32, key []byte) {
+	if p, ok := w.tables[id].Lookup(key); ok {
+		p.Speculative = true
+	}
 }
 
 // Deleted reports whether the pending state of the key is a delete.

@@ -381,6 +381,11 @@ func (v *txnView) insertEncoded(t *catalog.Table, row []types.Value, enc []byte)
 	return key, nil
 }
 
+// MarkSpeculative implements exec.SpeculativeWriter.
+func (v *txnView) MarkSpeculative(t *catalog.Table, key []byte) {
+	v.t.writes.MarkSpeculative(t.ID, key)
+}
+
 // FindConflict implements exec.Writer.
 func (v *txnView) FindConflict(t *catalog.Table, ix *catalog.Index, row []types.Value) ([]byte, []types.Value, bool, error) {
 	if ix != nil {

@@ -34,6 +34,14 @@ type Writer interface {
 	LockRow(ctx context.Context, t *catalog.Table, key []byte) (row []types.Value, ok, changed bool, err error)
 }
 
+// SpeculativeWriter is a Writer that can mark a row inserted by INSERT …
+// ON CONFLICT: its key, free at the statement's snapshot, may be taken by a
+// concurrent commit, which must then fail the commit as a serialization
+// failure (re-run, it takes the ON CONFLICT branch), not as 23505.
+type SpeculativeWriter interface {
+	MarkSpeculative(t *catalog.Table, key []byte)
+}
+
 // DMLResult is what an INSERT / UPDATE / DELETE did.
 type DMLResult struct {
 	Count int64
@@ -135,6 +143,9 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 		}
 		if n.OnConflict != nil {
 			touched[string(key)] = true
+			if sw, ok := w.(SpeculativeWriter); ok {
+				sw.MarkSpeculative(t, key)
+			}
 		}
 		res.Count++
 		if err := returning(c, res, n.Returning, row); err != nil {

@@ -314,6 +314,15 @@ func (b *Binder) coerce(e Expr, to types.Type, explicit bool) (Expr, error) {
 				return x, nil
 			}
 			from = x.T
+		} else if isUnknown(x.T) {
+			// Another reference to the parameter fixed its type after
+			// this one was bound (VALUES ($1, $1)): the value arrives as
+			// that type, not as text to convert.
+			x.T = b.Params[x.N-1]
+			from = x.T
+			if from.OID == to.OID && (from.Mod == to.Mod || to.Mod == -1) {
+				return x, nil
+			}
 		}
 	case *Const:
 		v, err := types.Cast(x.V, x.T, to, explicit || isUnknown(x.T), b.Loc)

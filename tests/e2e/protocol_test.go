@@ -195,6 +195,10 @@ func TestProtocolErrorsAndTransactions(t *testing.T) {
 		{`SELECT $1::int`, []any{"x"}, "22P02"},
 		{`SELEKT`, nil, "42601"},
 		{`CREATE TABLE f (a int GENERATED ALWAYS AS (1) STORED)`, nil, "0A000"},
+		// One parameter in two places: its type comes from the first
+		// (the second reference was bound before it was known).
+		{`INSERT INTO acct VALUES ($1, $1)`, []any{5}, ""},
+		{`UPDATE acct SET bal = $1 + 1 WHERE id = $1`, []any{5}, ""},
 		{`CREATE TABLE f (a int REFERENCES acct(id))`, nil, ""},
 		{`INSERT INTO f VALUES ($1)`, []any{3}, "23503"},
 	} {
