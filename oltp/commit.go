@@ -987,6 +987,11 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 			return nil, err
 		}
 	}
+	if w.reads != nil {
+		if err := c.checkReads(w, uint64(snap)); err != nil {
+			return nil, err
+		}
+	}
 	ops, err := w.txnOps()
 	if err != nil {
 		return nil, err

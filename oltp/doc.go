@@ -84,6 +84,9 @@
 // with pending changes, and applying it advances the referenced table's
 // schema offset. Every DML write set is also refused while a definition
 // change of its table is validated but not applied.
+// SERIALIZABLE (serializable.go): a write set may carry what its
+// transaction read (keys, whole tables); the committer fails it if any of
+// it changed after the snapshot.
 // Bulk write sets (at least bigWrites rows to a table: COPY, snapshot
 // chunks) stay pending as a whole instead of key by key, and keys of a
 // table that no record changed after the write's base are not looked up.

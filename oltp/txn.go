@@ -33,6 +33,8 @@ type Writes struct {
 	// refs are the referenced rows the transaction references and removes,
 	// per refKind, each with its snapshot (references.go).
 	refs [2]map[pendKey]uint64
+	// reads is what a SERIALIZABLE transaction read (serializable.go).
+	reads *readSet
 }
 
 // Split ends one transaction of a write set that is committed as several

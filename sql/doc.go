@@ -43,7 +43,9 @@
 // read at a snapshot waits until the predecessor is applied (txnView.snap)
 // so no statement sees only part of it; under
 // REPEATABLE READ the snapshot is the transaction's first and a changed row
-// is a serialization failure (40001). An autocommit DML statement that still
+// is a serialization failure (40001); SERIALIZABLE adds the record of what
+// the transaction read (txnView.readKey, readTable), which the committer
+// validates, and reads through the row store only. An autocommit DML statement that still
 // loses a commit-time conflict is re-run on a fresh snapshot (up to
 // autocommitRetries times).
 //

@@ -212,6 +212,7 @@ func (s *Session) execPointTxn(ctx context.Context, st *statement, params []type
 	}
 	v := txnView{s: s, t: s.txn, snap_: uint64(s.txn.snap), start: uint64(s.txn.snap)}
 	return s.pointRead(ctx, pp, st, params, func(key []byte, buf *[]types.Value) (row []types.Value, found bool) {
+		v.readKey(pp.table, key)
 		tw := v.t.writes.Table(pp.table.ID)
 		if p, ok := tw.Lookup(key); ok {
 			return p.Values(), !p.Deleted() // the transaction's own write

@@ -132,6 +132,7 @@ func (v *txnView) insertPoint(t *catalog.Table, row []types.Value) error {
 	// inBase: visible at the snapshot, whatever the transaction did to it
 	// (txnView.inBase).
 	inBase := false
+	v.readKey(t, key)
 	if st := v.storeTable(t); st != nil {
 		inBase = st.Visible(key, v.snap())
 	}

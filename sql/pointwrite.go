@@ -160,6 +160,7 @@ func (s *Session) runPointUpdate(ctx context.Context, st *statement, params []ty
 // (the point update copies what it keeps). inStore: the row was read from
 // the store at v.snap(), not from the transaction's own writes.
 func (v *txnView) getInto(t *catalog.Table, key []byte, buf *[]types.Value) (row []types.Value, found, inStore bool) {
+	v.readKey(t, key)
 	tw := v.t.writes.Table(t.ID)
 	if p, ok := tw.Lookup(key); ok {
 		if p.Deleted() {

@@ -76,7 +76,11 @@ type txnState struct {
 	// COMMITTED: each statement takes a fresh snapshot and a writer that
 	// finds a row changed re-reads it after waiting for its lock.
 	repeatable bool
-	locks      oltp.TxnLocks
+	// serializable: SERIALIZABLE — REPEATABLE READ whose reads are
+	// recorded in the write set and validated at commit
+	// (oltp/serializable.go).
+	serializable bool
+	locks        oltp.TxnLocks
 	oldPins    []func() // snapshots of earlier statements (READ COMMITTED)
 	// lockedBase records, per locked row, the committed version the
 	// transaction re-read after waiting (table → key → offset).
@@ -269,8 +273,8 @@ func (s *Session) startTxn(explicit bool) error {
 	if err := s.waitMinOffset(); err != nil {
 		return err
 	}
-	t := &txnState{writes: oltp.NewWrites(), explicit: explicit,
-		repeatable: s.settings["default_transaction_isolation"] == "repeatable read"}
+	t := &txnState{writes: oltp.NewWrites(), explicit: explicit}
+	t.setIsolation(s.settings["default_transaction_isolation"])
 	off, asOf, err := s.asOfPoint()
 	if err != nil && !s.present {
 		return err
@@ -760,7 +764,9 @@ var ColumnRunner func(ctx context.Context, root plan.Node, snap log.Offset, c *e
 // omendb.engine = row disables the column path; = column requires it.
 func (s *Session) runColumnar(ctx context.Context, root plan.Node, c *exec.Ctx) (exec.Iter, bool, error) {
 	mode := s.settings["omendb.engine"]
-	if ColumnRunner == nil || mode == "row" || !s.txn.writes.Empty() || s.txn.locks.After() != nil || (mode != "column" && s.isPointRead(root)) {
+	// SERIALIZABLE transactions read through the row store, which records
+	// what they read.
+	if ColumnRunner == nil || mode == "row" || !s.txn.writes.Empty() || s.txn.locks.After() != nil || s.txn.serializable || (mode != "column" && s.isPointRead(root)) {
 		if mode == "column" {
 			return nil, false, pgerr.NotSupported("the column store cannot run this query (omendb.engine = column)")
 		}
@@ -829,9 +835,6 @@ func (s *Session) checkWrite() error {
 func (s *Session) execTransaction(ctx context.Context, ts *pg.TransactionStmt) (pgwire.Result, error) {
 	switch ts.Kind {
 	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
-		if err := checkIsolation(ts.Options); err != nil {
-			return nil, err
-		}
 		if s.txn != nil && s.txn.explicit {
 			// PostgreSQL warns and stays in the transaction.
 			return &result{tag: "BEGIN"}, nil
@@ -841,7 +844,7 @@ func (s *Session) execTransaction(ctx context.Context, ts *pg.TransactionStmt) (
 		}
 		s.txn.readOnly = txnReadOnly(ts.Options)
 		if iso, ok := txnIsolation(ts.Options); ok {
-			s.txn.repeatable = iso == "repeatable read"
+			s.txn.setIsolation(iso)
 		}
 		return &result{tag: "BEGIN"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
@@ -899,23 +902,16 @@ func (s *Session) execTransaction(ctx context.Context, ts *pg.TransactionStmt) (
 	return nil, pgerr.NotSupported("two-phase commit is not supported")
 }
 
-func checkIsolation(opts []*pg.Node) error {
-	for _, o := range opts {
-		d := o.GetDefElem()
-		if d == nil || d.Defname != "transaction_isolation" {
-			continue
-		}
-		if c := d.Arg.GetAConst(); c != nil {
-			if sv, ok := c.Val.(*pg.A_Const_Sval); ok && strings.EqualFold(sv.Sval.Sval, "serializable") {
-				return pgerr.NotSupported("SERIALIZABLE isolation is not supported yet; use READ COMMITTED or REPEATABLE READ (snapshot isolation)")
-			}
-		}
-	}
-	return nil
+// setIsolation sets the transaction's isolation level ("read committed",
+// "repeatable read" or "serializable").
+func (t *txnState) setIsolation(iso string) {
+	t.serializable = iso == "serializable"
+	t.repeatable = iso == "repeatable read" || t.serializable
 }
 
 // txnIsolation returns the isolation level named in BEGIN / SET
-// TRANSACTION options, normalised ("read committed", "repeatable read").
+// TRANSACTION options, normalised ("read committed", "repeatable read",
+// "serializable").
 func txnIsolation(opts []*pg.Node) (string, bool) {
 	for _, o := range opts {
 		d := o.GetDefElem()
@@ -927,6 +923,8 @@ func txnIsolation(opts []*pg.Node) (string, bool) {
 				switch strings.ToLower(sv.Sval.Sval) {
 				case "repeatable read":
 					return "repeatable read", true
+				case "serializable":
+					return "serializable", true
 				case "read committed", "read uncommitted":
 					return "read committed", true
 				}

@@ -158,7 +158,7 @@ func (s *Session) setSetting(name, value string) error {
 		v := strings.ToLower(value)
 		switch v {
 		case "serializable":
-			return pgerr.NotSupported("SERIALIZABLE isolation is not supported yet; use READ COMMITTED or REPEATABLE READ (snapshot isolation)")
+			value = "serializable"
 		case "read committed", "read uncommitted":
 			value = "read committed"
 		case "repeatable read":
@@ -199,7 +199,7 @@ func (s *Session) setSetting(name, value string) error {
 	s.settings[canon] = value
 	s.params = nil
 	if canon == "transaction_isolation" && s.txn != nil {
-		s.txn.repeatable = value == "repeatable read"
+		s.txn.setIsolation(value)
 	}
 	if canon == "TimeZone" {
 		s.applyTimeZone()

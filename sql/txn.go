@@ -94,9 +94,24 @@ func fill(t *catalog.Table, row []types.Value) []types.Value {
 	return out
 }
 
+// readKey and readTable record a SERIALIZABLE transaction's reads for the
+// committer to validate (oltp/serializable.go).
+func (v *txnView) readKey(t *catalog.Table, key []byte) {
+	if v.t.serializable {
+		v.t.writes.ReadKey(t.ID, key)
+	}
+}
+
+func (v *txnView) readTable(t *catalog.Table) {
+	if v.t.serializable {
+		v.t.writes.ReadTable(t.ID)
+	}
+}
+
 // Scan implements exec.Reader: base rows in [lo, hi) at the snapshot,
 // merged in key order with the transaction's pending rows.
 func (v *txnView) Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row []types.Value) bool) error {
+	v.readTable(t)
 	tw := v.t.writes.Table(t.ID)
 	var pend []*oltp.PendingRow
 	tw.Rows(func(p *oltp.PendingRow) bool {
@@ -148,6 +163,7 @@ func (v *txnView) Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row 
 // Get implements exec.PointReader: the transaction's own pending version of
 // key if it wrote one, else the row visible at the snapshot.
 func (v *txnView) Get(t *catalog.Table, key []byte) ([]types.Value, bool, error) {
+	v.readKey(t, key)
 	tw := v.t.writes.Table(t.ID)
 	if p, ok := tw.Lookup(key); ok {
 		if p.Deleted() {
@@ -168,6 +184,7 @@ func (v *txnView) Get(t *catalog.Table, key []byte) ([]types.Value, bool, error)
 
 // IndexScan implements exec.Reader.
 func (v *txnView) IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, fn func(key []byte, row []types.Value) bool) error {
+	v.readTable(t)
 	tw := v.t.writes.Table(t.ID)
 	stop := false
 	if st := v.storeTable(t); st != nil && (tw == nil || !tw.Truncated) {
@@ -208,6 +225,7 @@ func (v *txnView) IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, 
 
 // lookup returns the row with primary key key visible to the transaction.
 func (v *txnView) lookup(t *catalog.Table, key []byte) ([]types.Value, bool) {
+	v.readKey(t, key)
 	tw := v.t.writes.Table(t.ID)
 	if p, ok := tw.Lookup(key); ok {
 		if p.Deleted() {
@@ -232,6 +250,7 @@ func (v *txnView) lookup(t *catalog.Table, key []byte) ([]types.Value, bool) {
 // inBase reports whether key is visible in the snapshot (ignoring the
 // transaction's own writes).
 func (v *txnView) inBase(t *catalog.Table, key []byte) bool {
+	v.readKey(t, key)
 	st := v.storeTable(t)
 	if st == nil || st.BeyondLargestKey(key) {
 		return false
@@ -416,6 +435,7 @@ func (v *txnView) LockRow(ctx context.Context, t *catalog.Table, key []byte) ([]
 // UPDATE's wait policy for a row another transaction holds — wait, fail
 // (NOWAIT: 55P03) or report it skipped (SKIP LOCKED).
 func (v *txnView) LockRowWait(ctx context.Context, t *catalog.Table, key []byte, wait exec.LockWait) ([]types.Value, bool, bool, bool, error) {
+	v.readKey(t, key)
 	if p, ok := v.t.writes.Table(t.ID).Lookup(key); ok {
 		// Written earlier in this transaction: nothing else can change it.
 		return fill(t, p.Values()), !p.Deleted(), false, false, nil

@@ -94,7 +94,16 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 				return nil, pgerr.New(pgerr.UndefinedObject, "unrecognized configuration parameter %q", name)
 			}
 		}
-		return &result{cols: st.cols, rows: [][]types.Value{{types.NewText(s.settings[canon])}}, tag: "SHOW"}, nil
+		val := s.settings[canon]
+		if canon == "transaction_isolation" && s.txn != nil {
+			val = "read committed"
+			if s.txn.serializable {
+				val = "serializable"
+			} else if s.txn.repeatable {
+				val = "repeatable read"
+			}
+		}
+		return &result{cols: st.cols, rows: [][]types.Value{{types.NewText(val)}}, tag: "SHOW"}, nil
 	case *pg.Node_ExplainStmt:
 		return s.explain(ctx, st, x.ExplainStmt, params)
 	case *pg.Node_CopyStmt:
@@ -181,15 +190,12 @@ func (s *Session) set(vs *pg.VariableSetStmt) (*result, error) {
 		return &result{tag: "RESET"}, nil
 	case pg.VariableSetKind_VAR_SET_MULTI:
 		// SET TRANSACTION / SET SESSION CHARACTERISTICS
-		if err := checkIsolation(vs.Args); err != nil {
-			return nil, err
-		}
 		if s.txn != nil && txnReadOnly(vs.Args) {
 			s.txn.readOnly = true
 		}
 		if iso, ok := txnIsolation(vs.Args); ok && s.txn != nil {
 			if vs.Name == "TRANSACTION" || vs.Name == "transaction" {
-				s.txn.repeatable = iso == "repeatable read"
+				s.txn.setIsolation(iso)
 			} else {
 				s.settings["default_transaction_isolation"] = iso
 			}
