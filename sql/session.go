@@ -81,7 +81,7 @@ type txnState struct {
 	// (oltp/serializable.go).
 	serializable bool
 	locks        oltp.TxnLocks
-	oldPins    []func() // snapshots of earlier statements (READ COMMITTED)
+	oldPins      []func() // snapshots of earlier statements (READ COMMITTED)
 	// lockedBase records, per locked row, the committed version the
 	// transaction re-read after waiting (table → key → offset).
 	lockedBase map[uint32]map[string]uint64
