@@ -294,10 +294,6 @@ func deparseExpr(n *pg.Node) (string, error) {
 func (s *Session) addConstraint(t *catalog.Table, c *pg.Constraint, creating bool) error {
 	switch c.Contype {
 	case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE:
-	case pg.ConstrType_CONSTR_CHECK:
-		return pgerr.NotSupported("CHECK constraints are not supported yet")
-	case pg.ConstrType_CONSTR_FOREIGN:
-		return pgerr.NotSupported("FOREIGN KEY constraints are not supported yet")
 	default:
 		return pgerr.NotSupported("constraint %s is not supported yet", c.Contype)
 	}
@@ -640,6 +636,32 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			}
 			nt.Columns = append(nt.Columns, col)
 			for _, c := range cons {
+				switch c.Contype {
+				case pg.ConstrType_CONSTR_FOREIGN:
+					c.FkAttrs = []*pg.Node{pg.MakeStrNode(col.Name)}
+					fk, err := s.foreignKey(nt, c, false)
+					if err != nil {
+						return "", err
+					}
+					if col.Missing != nil && !fk.NotValid {
+						// Existing rows read the default: it must exist.
+						if err := s.validateForeignKey(ctx, nt, &fk); err != nil {
+							return "", err
+						}
+					}
+					nt.ForeignKeys = append(nt.ForeignKeys, fk)
+					continue
+				case pg.ConstrType_CONSTR_CHECK:
+					if err := s.addCheck(nt, c); err != nil {
+						return "", err
+					}
+					if !c.SkipValidation && col.Missing != nil {
+						if err := s.validateCheck(ctx, nt, nt.Checks[len(nt.Checks)-1]); err != nil {
+							return "", err
+						}
+					}
+					continue
+				}
 				c.Keys = []*pg.Node{pg.MakeStrNode(col.Name)}
 				if err := s.addConstraint(nt, c, false); err != nil {
 					return "", err
