@@ -71,6 +71,39 @@ type Table struct {
 	// MatView, for a materialized view, is its query as SQL text: its rows
 	// are the query's as of its last REFRESH, and clients cannot write it.
 	MatView string `json:"matview,omitempty"`
+	// Temp marks a temporary table: it lives in its session's temporary
+	// schema (TempSchemaPrefix + the session's id), is dropped when the
+	// session ends, and any left over from before a restart is dropped at
+	// startup. OnCommit is its ON COMMIT action: "" (PRESERVE ROWS),
+	// "delete" (DELETE ROWS) or "drop".
+	Temp     bool   `json:"temp,omitempty"`
+	OnCommit string `json:"on_commit,omitempty"`
+}
+
+// TempSchemaPrefix starts the name of every session's temporary schema
+// (PostgreSQL's pg_temp_N).
+const TempSchemaPrefix = "pg_temp_"
+
+// ResolveSchema returns the schema an object name resolves in: schema
+// itself when given ("pg_temp" meaning temp, the session's temporary
+// schema); for an unqualified name temp if a relation of that name exists
+// there (temporary relations come first, as on PostgreSQL's search_path),
+// else public.
+func (c *Catalog) ResolveSchema(temp, schema, name string) string {
+	switch {
+	case schema == "pg_temp" && temp != "":
+		return temp
+	case schema != "":
+		return schema
+	case temp != "" && c.relationTaken(temp, name):
+		return temp
+	}
+	if temp != "" {
+		if _, _, ok := c.LookupIndex(temp, name); ok {
+			return temp
+		}
+	}
+	return "public"
 }
 
 // Refuse returns why clients cannot write t (nil if they can): a CDC

@@ -136,6 +136,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		defer s.wg.Done()
 		select {
 		case <-s.ready:
+			if err := s.Engine.DropOrphanTempTables(); err != nil {
+				logger.Warn("dropping temporary tables left from before the restart", "err", err)
+			}
 			s.Sources.Start()
 		case <-runCtx.Done():
 		}

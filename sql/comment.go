@@ -39,7 +39,7 @@ func (s *Session) comment(cs *pg.CommentStmt) (string, error) {
 	if len(rel) == 2 {
 		rv.Schemaname = rel[0]
 	}
-	schema, err := schemaOf(rv)
+	schema, err := s.schemaOf(rv)
 	if err != nil {
 		return "", err
 	}

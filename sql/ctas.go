@@ -27,16 +27,14 @@ func (s *Session) createTableAs(ctx context.Context, cs *pg.CreateTableAsStmt) (
 		return nil, pgerr.NotSupported("CREATE MATERIALIZED VIEW … WITH NO DATA is not supported yet")
 	case cs.Into == nil || cs.Into.Rel == nil:
 		return nil, pgerr.New(pgerr.SyntaxError, "CREATE TABLE AS without a table")
-	case cs.Into.Rel.Relpersistence == "t":
-		return nil, pgerr.NotSupported("temporary tables are not supported yet")
-	case len(cs.Into.Options) > 0 || cs.Into.OnCommit != pg.OnCommitAction_ONCOMMIT_NOOP && cs.Into.OnCommit != pg.OnCommitAction_ON_COMMIT_ACTION_UNDEFINED:
+	case len(cs.Into.Options) > 0:
 		return nil, pgerr.NotSupported("CREATE TABLE AS options are not supported yet")
 	}
 	sel := cs.Query.GetSelectStmt()
 	if sel == nil {
 		return nil, pgerr.NotSupported("CREATE TABLE AS of this statement is not supported")
 	}
-	schema, err := schemaOf(cs.Into.Rel)
+	schema, err := s.createSchema(cs.Into.Rel)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +60,9 @@ func (s *Session) createTableAs(ctx context.Context, cs *pg.CreateTableAsStmt) (
 		return nil, pgerr.New(pgerr.SyntaxError, "too many column names were specified")
 	}
 	t := &catalog.Table{ID: s.eng.Store.NewID(), Schema: schema, Name: name, PrimaryKey: -1}
+	if err := s.makeTemp(t, cs.Into.OnCommit); err != nil {
+		return nil, err
+	}
 	if matview {
 		if q.Locking {
 			return nil, pgerr.NotSupported("FOR UPDATE in a materialized view is not supported")

@@ -30,16 +30,25 @@ func (s *Session) ddl(ch *catalog.Change) error {
 	return nil
 }
 
-func schemaOf(rv *pg.RangeVar) (string, error) {
-	switch rv.Schemaname {
-	case "", "public":
-		return "public", nil
+// schemaOf returns the schema rv's relation resolves in: the session's
+// temporary schema for its temporary relations (and for "pg_temp"), else
+// public, the only other schema.
+func (s *Session) schemaOf(rv *pg.RangeVar) (string, error) {
+	switch {
+	case rv.Schemaname == "" || rv.Schemaname == "public" || rv.Schemaname == "pg_temp":
+		return s.txn.cat.ResolveSchema(s.tempSchema, rv.Schemaname, rv.Relname), nil
+	case rv.Schemaname == s.tempSchema && s.tempSchema != "":
+		return rv.Schemaname, nil
 	}
 	return "", pgerr.New("3F000", "schema %q does not exist", rv.Schemaname)
 }
 
+// TempSchema implements plan.TempEnv: the session's temporary schema, ""
+// until it creates a temporary table.
+func (s *Session) TempSchema() string { return s.tempSchema }
+
 func (s *Session) lookupTable(rv *pg.RangeVar) (*catalog.Table, error) {
-	schema, err := schemaOf(rv)
+	schema, err := s.schemaOf(rv)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +60,7 @@ func (s *Session) lookupTable(rv *pg.RangeVar) (*catalog.Table, error) {
 }
 
 func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
-	schema, err := schemaOf(cs.Relation)
+	schema, err := s.createSchema(cs.Relation)
 	if err != nil {
 		return "", err
 	}
@@ -66,10 +75,10 @@ func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.Partbound != nil || cs.OfTypename != nil {
 		return "", pgerr.NotSupported("inheritance and partitioning are not supported yet")
 	}
-	if cs.Relation.Relpersistence == "t" {
-		return "", pgerr.NotSupported("temporary tables are not supported yet")
-	}
 	t := &catalog.Table{ID: s.eng.Store.NewID(), Schema: schema, Name: name, PrimaryKey: -1}
+	if err := s.makeTemp(t, cs.Oncommit); err != nil {
+		return "", err
+	}
 	var seqs []*catalog.Sequence
 	var tableCons []*pg.Constraint
 	for _, el := range cs.TableElts {
@@ -371,8 +380,14 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 			if len(names) == 0 {
 				continue
 			}
-			if t, ok := s.txn.cat.Lookup("public", names[len(names)-1]); ok && (len(names) == 1 || names[len(names)-2] == "public") {
-				dropping[t.ID] = true
+			rv := &pg.RangeVar{Relname: names[len(names)-1]}
+			if len(names) > 1 {
+				rv.Schemaname = names[len(names)-2]
+			}
+			if schema, err := s.schemaOf(rv); err == nil {
+				if t, ok := s.txn.cat.Lookup(schema, rv.Relname); ok {
+					dropping[t.ID] = true
+				}
 			}
 		}
 	}
@@ -385,7 +400,7 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 		if len(names) > 1 {
 			rv.Schemaname = names[len(names)-2]
 		}
-		schema, err := schemaOf(rv)
+		schema, err := s.schemaOf(rv)
 		if err != nil {
 			if d.MissingOk {
 				continue
@@ -976,7 +991,7 @@ func (s *Session) truncate(ts *pg.TruncateStmt) (string, error) {
 }
 
 func (s *Session) createSequence(cs *pg.CreateSeqStmt) (string, error) {
-	schema, err := schemaOf(cs.Sequence)
+	schema, err := s.schemaOf(cs.Sequence)
 	if err != nil {
 		return "", err
 	}

@@ -97,7 +97,7 @@ func (s *Session) foreignKey(t *catalog.Table, c *pg.Constraint, creating bool) 
 	if c.Pktable == nil {
 		return fk, pgerr.New(pgerr.SyntaxError, "FOREIGN KEY without a referenced table")
 	}
-	schema, err := schemaOf(c.Pktable)
+	schema, err := s.schemaOf(c.Pktable)
 	if err != nil {
 		return fk, err
 	}
@@ -113,6 +113,12 @@ func (s *Session) foreignKey(t *catalog.Table, c *pg.Constraint, creating bool) 
 			return fk, pgerr.New(pgerr.WrongObjectType, "referenced relation %q is not a table", p.Name)
 		}
 		parent = p
+	}
+	switch {
+	case t.Temp && !parent.Temp:
+		return fk, pgerr.New(pgerr.InvalidTableDefinition, "constraints on temporary tables may reference only temporary tables")
+	case !t.Temp && parent.Temp:
+		return fk, pgerr.New(pgerr.InvalidTableDefinition, "constraints on permanent tables may reference only permanent tables")
 	}
 	for _, n := range c.FkAttrs {
 		name := n.GetString_().GetSval()

@@ -28,6 +28,9 @@ import (
 type Session struct {
 	eng      *Engine
 	pid      int32
+	// tempSchema is the schema of the session's temporary tables ("" until
+	// the first one, temp.go).
+	tempSchema string
 	settings map[string]string
 	loc      *time.Location
 	txn      *txnState // the open transaction, explicit or implicit
@@ -187,6 +190,7 @@ func (s *Session) Cancel() {
 // Close implements pgwire.Session.
 func (s *Session) Close() {
 	s.endTxn()
+	s.dropTempTables()
 	s.mu.Lock()
 	if s.sctx != nil {
 		s.sctx.stop()
@@ -403,6 +407,11 @@ func (s *Session) commit(ctx context.Context) error {
 	if t.asOf {
 		return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot commit writes while omendb.as_of is set")
 	}
+	if s.tempSchema != "" {
+		if err := s.onCommitTemp(); err != nil {
+			return err
+		}
+	}
 	if len(t.fk.queue) > 0 {
 		// Deferred foreign-key checks, against the newest state.
 		if err := s.refreshSnapshot(); err != nil {
@@ -599,6 +608,7 @@ func (st *statement) Execute(ctx context.Context, params []types.Value) (res pgw
 				if err = s.commit(ctx); err != nil {
 					res.Close()
 					if implicit && oltp.IsConflict(err) && attempt < autocommitRetries && st.retryable() {
+						s.awaitProgress(ctx)
 						continue
 					}
 					return nil, err
@@ -623,6 +633,16 @@ func (st *statement) Execute(ctx context.Context, params []types.Value) (res pgw
 // statement behaves as under PostgreSQL's READ COMMITTED, where the loser of
 // a row conflict re-reads the row instead of failing.
 const autocommitRetries = 16
+
+// awaitProgress waits (briefly) until the row store applies one more
+// record before a conflicting autocommit statement is re-run: the commit it
+// lost to may still be pending, and a snapshot without it would lose again.
+func (s *Session) awaitProgress(ctx context.Context) {
+	st := s.eng.Store
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	_ = st.WaitApplied(ctx, st.Applied()+1)
+}
 
 // retryable reports whether re-running the statement is invisible to the
 // client: plain DML without sequence calls.

@@ -25,7 +25,7 @@ func (s *Session) createView(vs *pg.ViewStmt) (string, error) {
 	case len(vs.Options) > 0:
 		return "", pgerr.NotSupported("view options are not supported yet")
 	}
-	schema, err := schemaOf(vs.View)
+	schema, err := s.schemaOf(vs.View)
 	if err != nil {
 		return "", err
 	}
@@ -52,6 +52,12 @@ func (s *Session) createView(vs *pg.ViewStmt) (string, error) {
 	aliases := nodeNames(vs.Aliases)
 	if len(aliases) > len(out) {
 		return "", pgerr.New(pgerr.SyntaxError, "CREATE VIEW specifies more column names than columns")
+	}
+	for _, d := range b.Refs {
+		if t, ok := s.txn.cat.Table(d); ok && t.Temp {
+			// PostgreSQL makes such a view temporary itself.
+			return "", pgerr.NotSupported("views over temporary tables are not supported yet")
+		}
 	}
 	v := &catalog.View{Schema: schema, Name: vs.View.Relname, Query: text, Deps: b.Refs}
 	seen := map[string]bool{}

@@ -598,6 +598,15 @@ func relations(cat *catalog.Catalog) []relation {
 	return out
 }
 
+// persistence is pg_class.relpersistence: 't' for a temporary table and
+// its indexes, else 'p'.
+func persistence(r relation) byte {
+	if r.table != nil && r.table.Temp {
+		return 't'
+	}
+	return 'p'
+}
+
 func pgClassRows(env plan.VirtualEnv) ([][]types.Value, error) {
 	rels := relations(env.Catalog())
 	rows := make([][]types.Value, 0, len(rels))
@@ -612,7 +621,7 @@ func pgClassRows(env plan.VirtualEnv) ([][]types.Value, error) {
 			vOID(r.oid), vText(r.name), vOID(r.nsp), vOID(0), vOID(0),
 			vOID(oidBootstrap), vOID(r.am), vOID(filenode), vOID(0), vInt(0),
 			types.NewFloat(-1), vInt(0), vOID(0), vBool(r.hasIndex),
-			vBool(false), vChar('p'), vChar(r.kind), vInt(int64(r.natts)),
+			vBool(false), vChar(persistence(r)), vChar(r.kind), vInt(int64(r.natts)),
 			vInt(0), vBool(view), vBool(false), vBool(false),
 			vBool(false), vBool(false), vBool(true),
 			vChar(r.replident), vBool(false), vOID(0), null, null, null,

@@ -20,6 +20,22 @@ type Env interface {
 	Setting(name string) (string, bool)
 }
 
+// TempEnv is an Env with a temporary schema (a session's, where its
+// temporary tables live; "" if it has none yet).
+type TempEnv interface {
+	TempSchema() string
+}
+
+// schemaOf returns the schema rv names its relation in (catalog.
+// ResolveSchema with the session's temporary schema).
+func (b *Binder) schemaOf(schema, name string) string {
+	temp := ""
+	if te, ok := b.Env.(TempEnv); ok {
+		temp = te.TempSchema()
+	}
+	return b.Cat.ResolveSchema(temp, schema, name)
+}
+
 // Binder turns parsed statements into plans: it resolves names against a
 // catalog snapshot, types every expression, infers parameter types and picks
 // access paths. A Binder is used for one statement by one goroutine.
@@ -364,10 +380,7 @@ func nodeName(n []*pg.Node) []string {
 // resolveTable finds a table named by a RangeVar, following search_path's
 // default of public (and pg_catalog for system views).
 func (b *Binder) resolveTable(rv *pg.RangeVar) (*catalog.Table, error) {
-	schema := rv.Schemaname
-	if schema == "" {
-		schema = "public"
-	}
+	schema := b.schemaOf(rv.Schemaname, rv.Relname)
 	if t, ok := b.Cat.Lookup(schema, rv.Relname); ok {
 		b.noteRef(t.ID)
 		return t, nil

@@ -262,11 +262,12 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 }
 
 func (b *Binder) regclass(name string) (Expr, error) {
-	schema, rel := "public", name
+	schema, rel := "", name
 	if i := strings.IndexByte(name, '.'); i >= 0 {
 		schema, rel = name[:i], name[i+1:]
 	}
 	rel = strings.Trim(rel, `"`)
+	schema = b.schemaOf(schema, rel)
 	if t, ok := b.Cat.Lookup(schema, rel); ok {
 		return &Const{V: b.regValue(types.OIDRegclass, t.ID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
 	}

@@ -118,11 +118,11 @@ func (b *Binder) bindSeqFunc(name string, args []Expr) (Expr, error) {
 	if c.V.K == types.KindInt {
 		seqID = uint32(c.V.I)
 	} else {
-		schema, rel := "public", strings.Trim(seqName, `"`)
+		schema, rel := "", strings.Trim(seqName, `"`)
 		if i := strings.IndexByte(rel, '.'); i >= 0 {
 			schema, rel = rel[:i], rel[i+1:]
 		}
-		sq, ok := b.Cat.LookupSequence(schema, rel)
+		sq, ok := b.Cat.LookupSequence(b.schemaOf(schema, rel), rel)
 		if !ok {
 			return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", seqName)
 		}

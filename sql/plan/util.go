@@ -177,8 +177,8 @@ func writeKey(sb *strings.Builder, e Expr) {
 // found first when the name is unqualified, as with search_path = public.
 func (b *Binder) systemTable(rv *pg.RangeVar) (Node, bool, error) {
 	schema := rv.Schemaname
-	if schema == "" || schema == "public" {
-		if _, ok := b.Cat.Lookup("public", rv.Relname); ok {
+	if schema == "" || schema == "public" || schema == "pg_temp" {
+		if _, ok := b.Cat.Lookup(b.schemaOf(schema, rv.Relname), rv.Relname); ok {
 			return nil, false, nil
 		}
 		if schema == "public" {

@@ -12,11 +12,7 @@ const maxViewDepth = 32
 
 // lookupView finds the view rv names (public is the only schema).
 func (b *Binder) lookupView(rv *pg.RangeVar) (*catalog.View, bool) {
-	schema := rv.Schemaname
-	if schema == "" {
-		schema = "public"
-	}
-	return b.Cat.LookupView(schema, rv.Relname)
+	return b.Cat.LookupView(b.schemaOf(rv.Schemaname, rv.Relname), rv.Relname)
 }
 
 // bindView binds a view named in FROM: its stored query, parsed and bound

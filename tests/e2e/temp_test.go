@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/omendb/omendb/internal/testserver"
+)
+
+// tempTables counts the temporary tables the catalog holds, any session's.
+func tempTables(t *testing.T, c *pgx.Conn) int {
+	t.Helper()
+	var n int
+	if err := c.QueryRow(context.Background(), `SELECT count(*) FROM pg_class WHERE relpersistence = 't' AND relkind = 'r'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestTempTablesPerSession: a temporary table is its session's alone —
+// another session neither sees it nor collides with it — and it is gone
+// when its session ends.
+func TestTempTablesPerSession(t *testing.T) {
+	ctx := context.Background()
+	srv := testserver.Start(t)
+	url := testserver.ConnString(srv)
+	a, b := connect(t, url), connect(t, url)
+	exec1(t, a, `CREATE TEMP TABLE scratch (id int PRIMARY KEY, who text)`)
+	exec1(t, a, `INSERT INTO scratch VALUES (1, 'a')`)
+	if _, err := b.Exec(ctx, `SELECT * FROM scratch`); sqlstate(err) != "42P01" {
+		t.Fatalf("another session reads the temporary table: %v, want 42P01", err)
+	}
+	exec1(t, b, `CREATE TEMP TABLE scratch (id int PRIMARY KEY, who text)`)
+	exec1(t, b, `INSERT INTO scratch VALUES (1, 'b')`)
+	var who string
+	if err := a.QueryRow(ctx, `SELECT who FROM scratch`).Scan(&who); err != nil || who != "a" {
+		t.Fatalf("session a reads %q (%v), want its own row", who, err)
+	}
+	if n := tempTables(t, b); n != 2 {
+		t.Fatalf("%d temporary tables, want 2", n)
+	}
+	a.Close(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for tempTables(t, b) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the closed session's temporary table is still there")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := b.QueryRow(ctx, `SELECT who FROM scratch`).Scan(&who); err != nil || who != "b" {
+		t.Fatalf("session b reads %q (%v), want its own row", who, err)
+	}
+}
+
+// TestTempTablesGoneAfterCrash: temporary tables of sessions that never
+// ended (the server was killed) are dropped once the restarted server has
+// recovered; permanent tables are untouched.
+func TestTempTablesGoneAfterCrash(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	p := startServe(t, data)
+	c, err := pgx.Connect(ctx, p.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec1(t, c, `CREATE TABLE keep (id int PRIMARY KEY)`)
+	exec1(t, c, `INSERT INTO keep VALUES (1)`)
+	exec1(t, c, `CREATE TEMP TABLE scratch (id int PRIMARY KEY)`)
+	exec1(t, c, `INSERT INTO scratch VALUES (1)`)
+	p.Kill()
+
+	p = startServe(t, data)
+	c, err = pgx.Connect(ctx, p.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for tempTables(t, c) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a temporary table survived the restart")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var n int
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM keep`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("keep: %d rows (%v)", n, err)
+	}
+	// The name is free again in a new session.
+	exec1(t, c, `CREATE TEMP TABLE scratch (id int PRIMARY KEY)`)
+}
