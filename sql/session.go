@@ -26,15 +26,15 @@ import (
 // Session is one client connection's SQL state. pgwire calls it from the
 // connection's goroutine; only Cancel may be called concurrently.
 type Session struct {
-	eng      *Engine
-	pid      int32
+	eng *Engine
+	pid int32
 	// tempSchema is the schema of the session's temporary tables ("" until
 	// the first one, temp.go).
 	tempSchema string
-	settings map[string]string
-	loc      *time.Location
-	txn      *txnState // the open transaction, explicit or implicit
-	failed   bool      // explicit transaction block in the failed state
+	settings   map[string]string
+	loc        *time.Location
+	txn        *txnState // the open transaction, explicit or implicit
+	failed     bool      // explicit transaction block in the failed state
 	// lastCommit is the offset of this session's last commit.
 	lastCommit log.Offset
 	funcCtx    funcs.Context
