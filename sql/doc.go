@@ -57,6 +57,14 @@
 // Update, fkUpdated). The write set carries the parents found and removed
 // for the committer's cross-transaction check (oltp/references.go).
 //
+// Temporary tables (temp.go) are ordinary tables in the session's
+// pg_temp_<id> schema, which name resolution tries first
+// (catalog.ResolveSchema, plan.TempEnv); the session drops them as it
+// ends, and the server drops those of sessions lost in a crash once it has
+// recovered (Engine.DropOrphanTempTables). Data-modifying WITH queries
+// (plan.ModifyingCTE) run before their statement (runWithModifying,
+// exec.RunModifying) and hand it their RETURNING rows.
+//
 // Time travel (asof.go): with omendb.as_of set, every statement's snapshot
 // is that past offset, pinned with oltp.Store.PinAt (refused below the
 // store's floor), and statements bind against the catalog as of it minus

@@ -44,7 +44,7 @@ type pointPlan struct {
 // all) by expressions of the same kinds and the row's columns.
 func pointPlanOf(bound any) *pointPlan {
 	q, ok := bound.(*plan.Query)
-	if !ok || q == nil {
+	if !ok || q == nil || len(q.Modifying) > 0 {
 		return nil
 	}
 	root := q.Root

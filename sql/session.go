@@ -692,6 +692,9 @@ func (s *Session) execCtx(ctx context.Context, params []types.Value) *exec.Ctx {
 
 // run executes a bound statement inside the open transaction.
 func (s *Session) run(ctx context.Context, st *statement, params []types.Value) (*result, error) {
+	if mods := modifyingOf(st.bound); len(mods) > 0 {
+		return s.runWithModifying(ctx, st, params, mods)
+	}
 	switch b := st.bound.(type) {
 	case *plan.Query:
 		c := s.execCtx(ctx, params)
@@ -755,6 +758,65 @@ func (s *Session) run(ctx context.Context, st *statement, params []types.Value) 
 		return &result{cols: st.cols, rows: r.Rows, tag: dmlTag("DELETE ", r.Count)}, nil
 	case *pg.Node:
 		return s.utility(ctx, st, b, params)
+	}
+	return nil, pgerr.New(pgerr.InternalError, "unexpected bound statement %T", st.bound)
+}
+
+// modifyingOf returns the data-modifying WITH queries of a bound statement.
+func modifyingOf(bound any) []*plan.ModifyingCTE {
+	switch b := bound.(type) {
+	case *plan.Query:
+		return b.Modifying
+	case *plan.Insert:
+		return b.Modifying
+	case *plan.Update:
+		return b.Modifying
+	case *plan.Delete:
+		return b.Modifying
+	}
+	return nil
+}
+
+// runWithModifying runs a statement with data-modifying WITH queries:
+// they first, then the statement in the row executor, with their RETURNING
+// rows as its CTEs' rows.
+func (s *Session) runWithModifying(ctx context.Context, st *statement, params []types.Value, mods []*plan.ModifyingCTE) (*result, error) {
+	if err := s.checkWrite(); err != nil {
+		return nil, err
+	}
+	c := s.execCtx(ctx, params)
+	w := s.writer()
+	if err := exec.RunModifying(c, w, mods); err != nil {
+		return nil, err
+	}
+	switch b := st.bound.(type) {
+	case *plan.Query:
+		if b.Locking {
+			return nil, pgerr.NotSupported("SELECT … FOR UPDATE with data-modifying WITH queries is not supported yet")
+		}
+		rows, err := exec.Collect(c, b.Root)
+		if err != nil {
+			return nil, err
+		}
+		return &result{cols: st.cols, rows: rows, tag: dmlTag("SELECT ", int64(len(rows)))}, nil
+	case *plan.Insert:
+		r, err := exec.Insert(c, w, b)
+		if err != nil {
+			return nil, err
+		}
+		return &result{cols: st.cols, rows: r.Rows, tag: dmlTag("INSERT 0 ", r.Count)}, nil
+	case *plan.Update:
+		r, err := exec.Update(c, w, b)
+		if err != nil {
+			return nil, err
+		}
+		return &result{cols: st.cols, rows: r.Rows, tag: dmlTag("UPDATE ", r.Count)}, nil
+	case *plan.Delete:
+		r, err := exec.Delete(c, w, b)
+		if err != nil {
+			return nil, err
+		}
+		return &result{cols: st.cols, rows: r.Rows, tag: dmlTag("DELETE ", r.Count)}, nil
 	}
 	return nil, pgerr.New(pgerr.InternalError, "unexpected bound statement %T", st.bound)
 }

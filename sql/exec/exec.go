@@ -210,6 +210,8 @@ func open(c *Ctx, n plan.Node) (Iter, error) {
 		return &recursiveIter{c: c, n: x}, nil
 	case *plan.WorkTable:
 		return &sliceIter{rows: c.workTables[x.ID]}, nil
+	case *plan.ModifyingCTE:
+		return nil, pgerr.New(pgerr.InternalError, "data-modifying WITH query %d was not run before its statement", x.ID)
 	case *plan.Materialize:
 		if ru, ok := x.Input.(*plan.RecursiveUnion); ok {
 			// Not cached: each reference runs the recursion itself, as
@@ -233,6 +235,32 @@ func open(c *Ctx, n plan.Node) (Iter, error) {
 		return &sliceIter{rows: rows}, nil
 	}
 	return nil, pgerr.NotSupported("plan node %T cannot be executed", n)
+}
+
+// RunModifying runs a statement's data-modifying WITH queries in order,
+// each once, and keeps their RETURNING rows as their CTEs' rows for the
+// statement (run next with the same Ctx).
+func RunModifying(c *Ctx, w Writer, mods []*plan.ModifyingCTE) error {
+	for _, m := range mods {
+		var res *DMLResult
+		var err error
+		switch {
+		case m.Insert != nil:
+			res, err = Insert(c, w, m.Insert)
+		case m.Update != nil:
+			res, err = Update(c, w, m.Update)
+		default:
+			res, err = Delete(c, w, m.Delete)
+		}
+		if err != nil {
+			return err
+		}
+		if c.cteCache == nil {
+			c.cteCache = map[int][][]types.Value{}
+		}
+		c.cteCache[m.ID] = res.Rows
+	}
+	return nil
 }
 
 // collect runs n and returns up to limit rows (all when limit < 0), copied.

@@ -40,7 +40,14 @@ func (b *Binder) schemaOf(schema, name string) string {
 // catalog snapshot, types every expression, infers parameter types and picks
 // access paths. A Binder is used for one statement by one goroutine.
 type Binder struct {
-	Cat *catalog.Catalog
+	// topWith is the WITH clause of the statement being bound (the only
+	// one that may hold data-modifying queries); modifying are those
+	// queries, and refCount counts every resolution of a table by name
+	// (the check that nothing reads what they write: modifyingChecked).
+	topWith   *pg.WithClause
+	modifying []*ModifyingCTE
+	refCount  map[uint32]int
+	Cat       *catalog.Catalog
 	Env Env
 	Loc *time.Location
 	// Params are the parameter types: declared by the client (0 OID =
@@ -383,6 +390,10 @@ func (b *Binder) resolveTable(rv *pg.RangeVar) (*catalog.Table, error) {
 	schema := b.schemaOf(rv.Schemaname, rv.Relname)
 	if t, ok := b.Cat.Lookup(schema, rv.Relname); ok {
 		b.noteRef(t.ID)
+		if b.refCount == nil {
+			b.refCount = map[uint32]int{}
+		}
+		b.refCount[t.ID]++
 		return t, nil
 	}
 	if _, ok := b.Cat.LookupView(schema, rv.Relname); ok {

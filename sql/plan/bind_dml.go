@@ -88,6 +88,22 @@ func (b *Binder) checkWritable(t *catalog.Table) error {
 
 // BindInsert binds an INSERT statement.
 func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Insert, error) {
+	top := b.topWith == nil && b.modifying == nil
+	if top {
+		b.topWith = ins.WithClause
+	}
+	n, err := b.bindInsert(ins)
+	if err != nil || !top {
+		return n, err
+	}
+	if err := b.modifyingChecked(); err != nil {
+		return nil, err
+	}
+	n.Modifying = b.modifying
+	return n, nil
+}
+
+func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 	if ins.WithClause != nil {
 		// Its CTEs are visible to the INSERT's source query.
 		pop, err := b.bindWith(ins.WithClause, &scope{})
@@ -488,6 +504,22 @@ func (b *Binder) bindDMLTarget(with *pg.WithClause, rv *pg.RangeVar, from []*pg.
 
 // BindUpdate binds an UPDATE statement.
 func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Update, error) {
+	top := b.topWith == nil && b.modifying == nil
+	if top {
+		b.topWith = up.WithClause
+	}
+	n, err := b.bindUpdate(up)
+	if err != nil || !top {
+		return n, err
+	}
+	if err := b.modifyingChecked(); err != nil {
+		return nil, err
+	}
+	n.Modifying = b.modifying
+	return n, nil
+}
+
+func (b *Binder) bindUpdate(up *pg.UpdateStmt) (*Update, error) {
 	dt, pop, err := b.bindDMLTarget(up.WithClause, up.Relation, up.FromClause, up.WhereClause)
 	if err != nil {
 		return nil, err
@@ -508,6 +540,22 @@ func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Update, error) {
 
 // BindDelete binds a DELETE statement.
 func (b *Binder) BindDelete(del *pg.DeleteStmt) (*Delete, error) {
+	top := b.topWith == nil && b.modifying == nil
+	if top {
+		b.topWith = del.WithClause
+	}
+	n, err := b.bindDelete(del)
+	if err != nil || !top {
+		return n, err
+	}
+	if err := b.modifyingChecked(); err != nil {
+		return nil, err
+	}
+	n.Modifying = b.modifying
+	return n, nil
+}
+
+func (b *Binder) bindDelete(del *pg.DeleteStmt) (*Delete, error) {
 	dt, pop, err := b.bindDMLTarget(del.WithClause, del.Relation, del.UsingClause, del.WhereClause)
 	if err != nil {
 		return nil, err

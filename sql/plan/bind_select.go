@@ -12,11 +12,15 @@ import (
 
 // BindQuery binds a SELECT (or VALUES) statement.
 func (b *Binder) BindQuery(sel *pg.SelectStmt) (*Query, error) {
+	b.topWith = sel.WithClause
 	n, err := b.bindSelect(sel, &scope{})
 	if err != nil {
 		return nil, err
 	}
-	return &Query{Root: n, Params: b.FinalParams(), Locking: b.Locking}, nil
+	if err := b.modifyingChecked(); err != nil {
+		return nil, err
+	}
+	return &Query{Root: n, Params: b.FinalParams(), Locking: b.Locking, Modifying: b.modifying}, nil
 }
 
 // bindWith binds a WITH clause's CTEs and makes them visible to the
@@ -36,7 +40,15 @@ func (b *Binder) bindWith(with *pg.WithClause, s *scope) (pop func(), err error)
 		cte := c.GetCommonTableExpr()
 		q := cte.Ctequery.GetSelectStmt()
 		if q == nil {
-			return nil, pgerr.NotSupported("data-modifying statements in WITH are not supported yet")
+			if with != b.topWith {
+				return nil, pgerr.NotSupported("WITH clause containing a data-modifying statement must be at the top level")
+			}
+			def, err := b.bindModifyingCTE(cte)
+			if err != nil {
+				return nil, err
+			}
+			ctes[cte.Ctename] = def
+			continue
 		}
 		if with.Recursive && refersTo(q, cte.Ctename) {
 			def, err := b.bindRecursiveCTE(cte, q, ctes, s)

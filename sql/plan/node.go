@@ -165,6 +165,22 @@ type FuncScan struct {
 // Materialize runs a CTE once and replays its rows to every reference —
 // once per statement, or, when the CTE reads the row of an enclosing query
 // (Correlated: a CTE inside a correlated subquery), each time it is read.
+// ModifyingCTE is a data-modifying statement in a WITH clause (INSERT,
+// UPDATE or DELETE, bound as Stmt). The statement holding it runs it first;
+// its RETURNING rows are the rows of the Materialize with the same ID,
+// which the executor is given before the statement runs. Executing the
+// node itself is an error.
+type ModifyingCTE struct {
+	ID   int
+	Cols []Column
+	// Insert, Update or Delete: the one that is set.
+	Insert *Insert
+	Update *Update
+	Delete *Delete
+}
+
+func (n *ModifyingCTE) Columns() []Column { return n.Cols }
+
 type Materialize struct {
 	Input      Node
 	ID         int
@@ -191,6 +207,9 @@ func (n *Materialize) Columns() []Column { return n.Input.Columns() }
 type Query struct {
 	Root   Node
 	Params []types.Type
+	// Modifying are the statement's data-modifying WITH queries, run in
+	// order before it (each once, referenced or not).
+	Modifying []*ModifyingCTE
 	// Locking: the query locks the rows it returns (SELECT … FOR UPDATE).
 	// It runs in the row executor, in a transaction that may write.
 	Locking bool
@@ -216,7 +235,8 @@ type OnConflict struct {
 
 // Insert inserts the rows of Source.
 type Insert struct {
-	Table *catalog.Table
+	Modifying []*ModifyingCTE // as Query.Modifying
+	Table     *catalog.Table
 	// Source produces rows of the columns in Target (positions in the
 	// table); other columns take their defaults.
 	Source     Node
@@ -230,6 +250,7 @@ type Insert struct {
 
 // Update updates rows of Scan.Table that pass Scan's filter.
 type Update struct {
+	Modifying []*ModifyingCTE // as Query.Modifying
 	Scan      *Scan
 	Set       []SetClause // over the old row
 	Returning []Expr      // over the new row
@@ -242,6 +263,7 @@ type Update struct {
 
 // Delete deletes rows of Scan.Table that pass Scan's filter.
 type Delete struct {
+	Modifying []*ModifyingCTE // as Query.Modifying
 	Scan      *Scan
 	Returning []Expr
 	RetCols   []Column
