@@ -48,8 +48,8 @@ type Binder struct {
 	modifying []*ModifyingCTE
 	refCount  map[uint32]int
 	Cat       *catalog.Catalog
-	Env Env
-	Loc *time.Location
+	Env       Env
+	Loc       *time.Location
 	// Params are the parameter types: declared by the client (0 OID =
 	// unknown) and completed by inference while binding.
 	Params []types.Type
