@@ -36,6 +36,8 @@ type LockTable struct {
 	// lock then allocates only its key.
 	free  []*rowLock
 	spare [][]lockKey
+	// tables holds table locks (LOCK TABLE, tablelocks.go).
+	tables map[uint32]*tableLock
 }
 
 // Reuse bounds: enough for every session's transaction in flight.
@@ -93,6 +95,8 @@ type TxnLocks struct {
 	// (ReadPending), and afterKeys that version's batch per key.
 	after     *Batch
 	afterKeys map[lockKey]*Batch
+	// tables are the tables whose locks the transaction holds.
+	tables []uint32
 }
 
 // Holding reports whether the transaction holds any lock.
@@ -249,11 +253,14 @@ func (lt *LockTable) ReleaseAll(owner *TxnLocks) {
 		return
 	}
 	owner.after, owner.afterKeys = nil, nil
-	if len(owner.held) == 0 && len(owner.published) == 0 {
+	if len(owner.held) == 0 && len(owner.published) == 0 && len(owner.tables) == 0 {
 		return
 	}
 	lt.mu.Lock()
 	lt.releaseLocked(owner)
+	if len(owner.tables) > 0 {
+		lt.releaseTablesLocked(owner)
+	}
 	for _, k := range owner.published {
 		if pv, ok := lt.pend[k]; ok && pv.batch == owner.pubBatch {
 			delete(lt.pend, k)

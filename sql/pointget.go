@@ -211,6 +211,7 @@ func (s *Session) execPointTxn(ctx context.Context, st *statement, params []type
 		return nil, false, nil // rebound to something else: the ordinary path
 	}
 	v := txnView{s: s, t: s.txn, snap_: uint64(s.txn.snap), start: uint64(s.txn.snap)}
+	s.txn.queried = true
 	return s.pointRead(ctx, pp, st, params, func(key []byte, buf *[]types.Value) (row []types.Value, found bool) {
 		v.readKey(pp.table, key)
 		tw := v.t.writes.Table(pp.table.ID)

@@ -94,6 +94,9 @@ type txnState struct {
 	asOfChanged map[string]string
 	// fk: foreign-key checks owed and SET CONSTRAINTS modes (fk.go).
 	fk fkState
+	// queried: a query or DML statement ran in the transaction (its
+	// snapshot has been read; LOCK TABLE re-takes it before that).
+	queried bool
 }
 
 type savepoint struct {
@@ -692,6 +695,9 @@ func (s *Session) execCtx(ctx context.Context, params []types.Value) *exec.Ctx {
 
 // run executes a bound statement inside the open transaction.
 func (s *Session) run(ctx context.Context, st *statement, params []types.Value) (*result, error) {
+	if _, utility := st.bound.(*pg.Node); !utility {
+		s.txn.queried = true
+	}
 	if mods := modifyingOf(st.bound); len(mods) > 0 {
 		return s.runWithModifying(ctx, st, params, mods)
 	}

@@ -154,12 +154,10 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 	case *pg.Node_PrepareStmt, *pg.Node_ExecuteStmt:
 		return nil, pgerr.NotSupported("SQL-level PREPARE/EXECUTE is not supported yet; use the extended protocol")
 	case *pg.Node_LockStmt:
-		// Snapshot isolation with commit-time validation: explicit table
-		// locks are accepted and have nothing to protect beyond it.
 		if !s.txn.explicit {
 			return nil, pgerr.New(pgerr.NoActiveSQLTransaction, "LOCK TABLE can only be used in transaction blocks")
 		}
-		return &result{tag: "LOCK TABLE"}, nil
+		return tag(s.lockTables(ctx, x.LockStmt))
 	}
 	return nil, pgerr.NotSupported("statement %s is not supported yet", strings.TrimPrefix(fmt.Sprintf("%T", n.Node), "*pg_query.Node_"))
 }

@@ -46,10 +46,12 @@ type Binder struct {
 	// (the check that nothing reads what they write: modifyingChecked).
 	topWith   *pg.WithClause
 	modifying []*ModifyingCTE
-	refCount  map[uint32]int
-	Cat       *catalog.Catalog
-	Env       Env
-	Loc       *time.Location
+	// insertSource is the SELECT an INSERT is reading from, while bound.
+	insertSource *pg.SelectStmt
+	refCount     map[uint32]int
+	Cat          *catalog.Catalog
+	Env          Env
+	Loc          *time.Location
 	// Params are the parameter types: declared by the client (0 OID =
 	// unknown) and completed by inference while binding.
 	Params []types.Type

@@ -190,7 +190,9 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 		}
 		n.Source = v
 	default:
+		b.insertSource = sel
 		src, err := b.bindSelect(sel, &scope{})
+		b.insertSource = nil
 		if err != nil {
 			return nil, err
 		}
@@ -198,6 +200,8 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 		if len(cols) > len(n.Target) {
 			return nil, pgerr.New(pgerr.SyntaxError, "INSERT has more expressions than target columns")
 		}
+		b.inferOutputParams(src, targetTypes)
+		cols = src.Columns()
 		if len(cols) < len(n.Target) {
 			if len(ins.Cols) > 0 {
 				return nil, pgerr.New(pgerr.SyntaxError, "INSERT has more target columns than expressions")
@@ -569,6 +573,37 @@ func (b *Binder) bindDelete(del *pg.DeleteStmt) (*Delete, error) {
 	}
 	n.Params = b.FinalParams()
 	return n, nil
+}
+
+// inferOutputParams gives a parameter that is a whole output column of an
+// INSERT's SELECT, of a type not known yet, the target column's type
+// (PostgreSQL infers it from the assignment: INSERT INTO t SELECT $1, …).
+func (b *Binder) inferOutputParams(src Node, targets []types.Type) {
+	for {
+		switch x := src.(type) {
+		case *Sort:
+			src = x.Input
+			continue
+		case *Limit:
+			src = x.Input
+			continue
+		case *Distinct:
+			src = x.Input
+			continue
+		case *Project:
+			for i, e := range x.Exprs {
+				p, ok := e.(*Param)
+				if !ok || i >= len(targets) || !isUnknown(b.Params[p.N-1]) {
+					continue
+				}
+				if ne, err := b.coerce(p, types.Type{OID: targets[i].OID, Mod: -1}, false); err == nil {
+					x.Exprs[i] = ne
+					x.Cols[i].T = ne.Type()
+				}
+			}
+		}
+		return
+	}
 }
 
 // BindExprText binds a standalone expression over no columns (CHECK-free

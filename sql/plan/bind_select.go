@@ -213,7 +213,9 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 				}
 			}
 		}
-		if isUnknown(e.Type()) {
+		if _, param := e.(*Param); isUnknown(e.Type()) && !(param && b.insertSource == sel) {
+			// An INSERT's SELECT keeps a bare parameter's type open:
+			// the target column gives it (inferOutputParams).
 			if e, err = b.coerce(e, types.Text, false); err != nil {
 				return nil, err
 			}

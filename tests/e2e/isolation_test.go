@@ -461,3 +461,99 @@ func TestSerializableInvariantUnderLoad(t *testing.T) {
 		t.Errorf("no transaction was refused: the workload did not race")
 	}
 }
+
+// TestLockTableSerializesLockers: the "LOCK TABLE; read the maximum;
+// insert the next one" pattern. Lockers wait for each other, and each
+// reads what the previous one committed, so the numbers come out distinct
+// and dense — under READ COMMITTED and under REPEATABLE READ (whose
+// snapshot is taken after the lock, as PostgreSQL's first query takes it).
+func TestLockTableSerializesLockers(t *testing.T) {
+	ctx := context.Background()
+	srv := testserver.Start(t)
+	url := testserver.ConnString(srv)
+	exec1(t, connect(t, url), `CREATE TABLE tickets (n int, who int)`)
+	const workers, each = 4, 15
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			c := connect(t, url)
+			for i := 0; i < each; i++ {
+				begin := `BEGIN`
+				if w%2 == 1 {
+					begin = `BEGIN ISOLATION LEVEL REPEATABLE READ`
+				}
+				for _, q := range []string{begin, `LOCK TABLE tickets IN EXCLUSIVE MODE`,
+					`INSERT INTO tickets SELECT coalesce(max(n), 0) + 1, $1 FROM tickets`, `COMMIT`} {
+					var err error
+					if q == `INSERT INTO tickets SELECT coalesce(max(n), 0) + 1, $1 FROM tickets` {
+						_, err = c.Exec(ctx, q, w)
+					} else {
+						_, err = c.Exec(ctx, q)
+					}
+					if err != nil {
+						t.Errorf("worker %d: %s: %v", w, q, err)
+						return
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	var n, distinct, max int
+	if err := connect(t, url).QueryRow(ctx, `SELECT count(*), count(DISTINCT n), max(n) FROM tickets`).Scan(&n, &distinct, &max); err != nil {
+		t.Fatal(err)
+	}
+	if n != workers*each || distinct != n || max != n {
+		t.Fatalf("%d tickets, %d distinct numbers, max %d: want %d of each", n, distinct, max, workers*each)
+	}
+}
+
+// TestLockTableModes: modes conflict as PostgreSQL's do (two SHARE locks
+// coexist, SHARE and EXCLUSIVE do not), NOWAIT fails with 55P03, a cycle
+// of waits with 40P01, lock_timeout with 55P03, and locks go at ROLLBACK.
+func TestLockTableModes(t *testing.T) {
+	ctx := context.Background()
+	srv := testserver.Start(t)
+	url := testserver.ConnString(srv)
+	a, b := connect(t, url), connect(t, url)
+	exec1(t, a, `CREATE TABLE l1 (id int)`)
+	exec1(t, a, `CREATE TABLE l2 (id int)`)
+	exec1(t, a, `BEGIN`)
+	exec1(t, a, `LOCK TABLE l1 IN SHARE MODE`)
+	exec1(t, b, `BEGIN`)
+	exec1(t, b, `LOCK TABLE l1 IN SHARE MODE`) // compatible
+	if _, err := b.Exec(ctx, `LOCK TABLE l2, l1 IN EXCLUSIVE MODE NOWAIT`); sqlstate(err) != "55P03" {
+		t.Fatalf("EXCLUSIVE NOWAIT over another's SHARE: %v, want 55P03", err)
+	}
+	exec1(t, b, `ROLLBACK`)
+	exec1(t, b, `BEGIN`)
+	exec1(t, b, `SET lock_timeout = '50ms'`)
+	if _, err := b.Exec(ctx, `LOCK TABLE l1`); sqlstate(err) != "55P03" { // ACCESS EXCLUSIVE
+		t.Fatalf("lock_timeout: %v, want 55P03", err)
+	}
+	exec1(t, b, `ROLLBACK`)
+	exec1(t, b, `RESET lock_timeout`)
+	// A cycle: a holds l1 and waits for l2, b holds l2 and asks for l1.
+	exec1(t, b, `BEGIN`)
+	exec1(t, b, `LOCK TABLE l2 IN EXCLUSIVE MODE`)
+	errA := make(chan error, 1)
+	go func() { _, err := a.Exec(ctx, `LOCK TABLE l2 IN EXCLUSIVE MODE`); errA <- err }()
+	time.Sleep(100 * time.Millisecond)
+	_, errB := b.Exec(ctx, `LOCK TABLE l1 IN EXCLUSIVE MODE`)
+	if sqlstate(errB) != "40P01" {
+		t.Fatalf("closing a cycle of lock waits: %v, want 40P01", errB)
+	}
+	exec1(t, b, `ROLLBACK`) // releases l2: a gets it
+	if err := <-errA; err != nil {
+		t.Fatalf("a, once b rolled back: %v", err)
+	}
+	exec1(t, a, `COMMIT`)
+	if n := srv.Engine.Locks.TablesHeld(); n != 0 {
+		t.Fatalf("%d tables still locked after every transaction ended", n)
+	}
+	if _, err := a.Exec(ctx, `LOCK TABLE l1`); sqlstate(err) != "25P01" {
+		t.Fatalf("LOCK outside a transaction block: %v, want 25P01", err)
+	}
+}

@@ -199,6 +199,9 @@ func TestProtocolErrorsAndTransactions(t *testing.T) {
 		// (the second reference was bound before it was known).
 		{`INSERT INTO acct VALUES ($1, $1)`, []any{5}, ""},
 		{`UPDATE acct SET bal = $1 + 1 WHERE id = $1`, []any{5}, ""},
+		// A parameter as a whole column of INSERT … SELECT takes the
+		// target column's type.
+		{`INSERT INTO acct SELECT $1, $2`, []any{6, "1.50"}, ""},
 		{`CREATE TABLE f (a int REFERENCES acct(id))`, nil, ""},
 		{`INSERT INTO f VALUES ($1)`, []any{3}, "23503"},
 	} {
