@@ -6,8 +6,9 @@
 //
 // Start order: open the log → start the materializer (replay) → start the
 // committer → start listening. Queries are served only once replay has
-// reached the log's end at start (/readyz turns 200 then); connections made
-// earlier wait for it. Shutdown order is the reverse. Once ready, background
+// reached the log's end at start and the temporary tables of the previous
+// process are dropped (/readyz turns 200 then); connections made earlier
+// wait for it. Shutdown order is the reverse. Once ready, background
 // loops checkpoint the row store (checkpoint.go) and trim the log below what
 // checkpoints, backups, the column store and the PITR window still need
 // (retention.go); startup refuses a newest checkpoint ahead of the log. The
@@ -98,6 +99,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, logger: logger, ready: make(chan struct{})}
+	recovered := make(chan struct{}) // the materializer reached the log's end
 	l, err := log.Open(ctx, log.Options{Dir: cfg.Data, URL: cfg.NATSURL, Unsafe: cfg.Unsafe, Logger: logger, DiskReserve: cfg.DiskReserve})
 	if err != nil {
 		return nil, fmt.Errorf("opening the log: %w", err)
@@ -118,7 +120,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		_ = s.Mat.Run(runCtx, func() { close(s.ready) })
+		_ = s.Mat.Run(runCtx, func() { close(recovered) })
 	}()
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.runCheckpoints(runCtx) }()
@@ -132,16 +134,21 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.Engine = sql.NewEngine(s.Store, s.Committer, l, logger)
 	s.Sources = pgcdc.NewManager(s.Engine, logger)
 	s.wg.Add(1)
-	go func() { // sources resume once recovery is done
+	go func() {
 		defer s.wg.Done()
 		select {
-		case <-s.ready:
-			if err := s.Engine.DropOrphanTempTables(); err != nil {
-				logger.Warn("dropping temporary tables left from before the restart", "err", err)
-			}
-			s.Sources.Start()
+		case <-recovered:
 		case <-runCtx.Done():
+			return
 		}
+		// Before any session runs (connections wait for ready): the
+		// temporary tables in the catalog are those of sessions that
+		// ended with the previous process.
+		if err := s.Engine.DropOrphanTempTables(); err != nil {
+			logger.Warn("dropping temporary tables left from before the restart", "err", err)
+		}
+		close(s.ready)
+		s.Sources.Start() // sources resume once recovery is done
 	}()
 	s.wire = pgwire.NewServer(pgwire.Config{}, &gate{eng: s.Engine, s: s}, logger)
 	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {

@@ -455,8 +455,7 @@ func (v *txnView) referencing(child *catalog.Table, fk *catalog.ForeignKey, vals
 	})
 }
 
-// referenced reports whether some child row references vals, other than
-// the rows in skip (keys).
+// referenced reports whether some child row references vals.
 func (v *txnView) referenced(child *catalog.Table, fk *catalog.ForeignKey, vals []types.Value) (bool, error) {
 	found := false
 	err := v.referencing(child, fk, vals, func([]byte, []types.Value) bool {
@@ -515,14 +514,18 @@ func (v *txnView) fkWritten(t *catalog.Table, key []byte, old, row []types.Value
 	}
 }
 
-// sameColumns reports whether a and b (rows of t) agree on cols, by key
-// encoding (what lookups compare).
+// sameColumns reports whether a and b (rows of t) agree on cols (NULL
+// agreeing with NULL): an update that leaves them has nothing to check.
 func sameColumns(t *catalog.Table, cols []int, a, b []types.Value) bool {
-	var ka, kb []byte
 	for _, c := range cols {
-		ka = keycode.Append(ka[:0], oltp.ColValue(t, a, c), t.Columns[c].Type)
-		kb = keycode.Append(kb[:0], oltp.ColValue(t, b, c), t.Columns[c].Type)
-		if !bytes.Equal(ka, kb) {
+		av, bv := oltp.ColValue(t, a, c), oltp.ColValue(t, b, c)
+		if av.IsNull() || bv.IsNull() {
+			if av.IsNull() != bv.IsNull() {
+				return false
+			}
+			continue
+		}
+		if types.CompareTyped(av, bv, t.Columns[c].Type) != 0 {
 			return false
 		}
 	}
@@ -764,7 +767,8 @@ func (s *Session) fkRun(ctx context.Context, all bool) error {
 		t.fk.queue = nil
 		return firstErr
 	}
-	// Checks queued while these ran (none today: checks do not write).
+	// Keep the deferred checks, and any queued while these ran (none
+	// today: checks do not write).
 	t.fk.queue = append(kept, t.fk.queue...)
 	return nil
 }

@@ -150,20 +150,14 @@ func (s *Session) dropSchemaTables(drop func(t *catalog.Table) bool) error {
 	return s.commit(ctx)
 }
 
-// DropOrphanTempTables drops the temporary tables of sessions that no
-// longer exist (left by a crash): called once recovery is done.
+// DropOrphanTempTables drops every temporary table in the catalog: called
+// once recovery is done and before any session runs, when all of them
+// belong to sessions of the previous process (a crash, or a shutdown that
+// did not drop them).
 func (e *Engine) DropOrphanTempTables() error {
-	live := map[string]bool{}
-	e.mu.Lock()
-	for _, s := range e.sessions {
-		if s.tempSchema != "" {
-			live[s.tempSchema] = true
-		}
-	}
-	e.mu.Unlock()
 	s := newSession(e, nil)
 	orphan := func(t *catalog.Table) bool {
-		return t.Temp && strings.HasPrefix(t.Schema, catalog.TempSchemaPrefix) && !live[t.Schema]
+		return t.Temp && strings.HasPrefix(t.Schema, catalog.TempSchemaPrefix)
 	}
 	return s.dropSchemaTables(orphan)
 }
