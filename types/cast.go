@@ -21,6 +21,10 @@ func isRegOID(o OID) bool {
 }
 func isDTOID(o OID) bool { return o == OIDDate || o == OIDTimestamp || o == OIDTimestampTZ }
 
+// IsRegOID reports whether o is oid or one of its reg* aliases: their
+// values are the same object IDs and compare as such.
+func IsRegOID(o OID) bool { return isRegOID(o) }
+
 // knownOID reports whether OmenDB has I/O functions for the type.
 func knownOID(o OID) bool {
 	switch o {

@@ -69,6 +69,16 @@ func SeriesArray(t, stepT types.Type, nargs int) *Func {
 		}}
 }
 
+// OneElementArray is ARRAY[x] for x of type t (pg_partition_ancestors of
+// a relation that is no partition: the relation itself).
+func OneElementArray(t types.Type) *Func {
+	at, _ := types.ArrayOf(t)
+	return &Func{Name: "array", Args: []types.Type{t}, Ret: at, Strict: true, Volatility: Stable,
+		Eval: func(ctx *Context, a []types.Value) (types.Value, error) {
+			return types.NewArray([]types.Value{a[0]}), nil
+		}}
+}
+
 // SRFOrdinals is {1, …, n} for n the largest element count of its array
 // arguments (NULL arrays count 0): the rows of several set-returning
 // functions run in lockstep.

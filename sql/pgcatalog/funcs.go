@@ -76,6 +76,9 @@ func init() {
 		if ch := findCheck(cat, uint32(a[0].I)); ch != nil {
 			return vText(checkDef(ch)), nil
 		}
+		if t, fk := findForeignKey(cat, uint32(a[0].I)); fk != nil {
+			return vText(fkDef(cat, t, fk)), nil
+		}
 		t, ix := findIndex(cat, uint32(a[0].I))
 		if ix == nil {
 			return null, nil
@@ -87,6 +90,11 @@ func init() {
 	}
 	reg("pg_get_constraintdef", ts(tOID), tText, true, condef)
 	reg("pg_get_constraintdef", ts(tOID, tBool), tText, true, condef)
+	// pg_trigger is empty (foreign keys are enforced without triggers):
+	// no OID names a trigger.
+	nodef := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return null, nil }
+	reg("pg_get_triggerdef", ts(tOID), tText, true, nodef)
+	reg("pg_get_triggerdef", ts(tOID, tBool), tText, true, nodef)
 
 	// Everything is visible: OmenDB has one user schema, public, and
 	// search_path is pg_catalog, public.

@@ -193,6 +193,44 @@ func init() {
 					vText(dbName(env)), vText(t.Schema), vText(t.Name), vText(typ), vText("NO"), vText("NO"),
 					vText("YES"), nd})
 			}
+			for _, ch := range t.Checks {
+				rows = append(rows, []types.Value{vText(dbName(env)), vText(t.Schema), vText(ch.Name),
+					vText(dbName(env)), vText(t.Schema), vText(t.Name), vText("CHECK"), vText("NO"), vText("NO"),
+					vText("YES"), null})
+			}
+			for _, fk := range t.ForeignKeys {
+				rows = append(rows, []types.Value{vText(dbName(env)), vText(t.Schema), vText(fk.Name),
+					vText(dbName(env)), vText(t.Schema), vText(t.Name), vText("FOREIGN KEY"), vText(yesNo(fk.Deferrable)),
+					vText(yesNo(fk.Deferred)), vText("YES"), null})
+			}
+		}
+		return rows, nil
+	})
+
+	define("information_schema", "referential_constraints", 12056, []col{
+		{"constraint_catalog", tName}, {"constraint_schema", tName}, {"constraint_name", tName},
+		{"unique_constraint_catalog", tName}, {"unique_constraint_schema", tName}, {"unique_constraint_name", tName},
+		{"match_option", tVarchar}, {"update_rule", tVarchar}, {"delete_rule", tVarchar},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		cat := env.Catalog()
+		for _, t := range cat.Tables() {
+			for i := range t.ForeignKeys {
+				fk := &t.ForeignKeys[i]
+				uname, uschema := null, null
+				if ix := refIndex(cat, fk); ix != nil {
+					if p, ok := cat.Table(fk.RefTable); ok {
+						uname, uschema = vText(ix.Name), vText(p.Schema)
+					}
+				}
+				match := "NONE"
+				if fk.MatchFull {
+					match = "FULL"
+				}
+				rows = append(rows, []types.Value{vText(dbName(env)), vText(t.Schema), vText(fk.Name),
+					vText(dbName(env)), uschema, uname, vText(match),
+					vText(fkRuleText(fk.UpdateAction())), vText(fkRuleText(fk.DeleteAction()))})
+			}
 		}
 		return rows, nil
 	})
@@ -215,9 +253,35 @@ func init() {
 						vInt(int64(j + 1)), null})
 				}
 			}
+			for i := range t.ForeignKeys {
+				fk := &t.ForeignKeys[i]
+				ix := refIndex(env.Catalog(), fk)
+				for j, c := range fk.Columns {
+					// The referenced column's place in the unique
+					// constraint the key references.
+					pos := null
+					if ix != nil {
+						for k, ic := range ix.Columns {
+							if ic == fk.RefColumns[j] {
+								pos = vInt(int64(k + 1))
+							}
+						}
+					}
+					rows = append(rows, []types.Value{vText(dbName(env)), vText(t.Schema), vText(fk.Name),
+						vText(dbName(env)), vText(t.Schema), vText(t.Name), vText(t.Columns[c].Name),
+						vInt(int64(j + 1)), pos})
+				}
+			}
 		}
 		return rows, nil
 	})
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "YES"
+	}
+	return "NO"
 }
 
 func itoa(i int) string { return types.TextString(types.NewInt(int64(i)), types.Int4, nil) }

@@ -40,6 +40,7 @@ const (
 	oidPgViews         = 12006
 	oidPgMatviews      = 12007
 	oidPgTrigger       = 2620
+	oidPgDepend        = 2608
 	oidPgRewrite       = 2618
 	oidPgStatisticExt  = 3381
 	oidPgPolicy        = 3256
@@ -169,6 +170,20 @@ func init() {
 					vOID(0), vOID(0), vOID(0), vChar(' '),
 					vChar(' '), vChar(' '), vBool(true), vInt(0),
 					vBool(false), null, null, vText(ch.Expr),
+				})
+			}
+			for i := range t.ForeignKeys {
+				fk := &t.ForeignKeys[i]
+				indid := uint32(0)
+				if ix := refIndex(env.Catalog(), fk); ix != nil {
+					indid = ix.ID
+				}
+				rows = append(rows, []types.Value{
+					vOID(fk.ID), vText(fk.Name), vOID(nspOID(t.Schema)), vChar('f'), vBool(fk.Deferrable),
+					vBool(fk.Deferred), vBool(!fk.NotValid), vOID(t.ID), vOID(0),
+					vOID(indid), vOID(0), vOID(fk.RefTable), vChar(fk.UpdateAction()[0]),
+					vChar(fk.DeleteAction()[0]), vChar(fkMatchType(fk)), vBool(true), vInt(0),
+					vBool(true), vAttnums(fk.Columns), vAttnums(fk.RefColumns), null,
 				})
 			}
 		}
@@ -323,6 +338,12 @@ func init() {
 		{"tgtype", tInt2}, {"tgenabled", tChar}, {"tgisinternal", tBool}, {"tgconstrrelid", tOID},
 		{"tgconstrindid", tOID}, {"tgconstraint", tOID}, {"tgdeferrable", tBool}, {"tginitdeferred", tBool},
 		{"tgnargs", tInt2},
+	}, empty)
+	// Dependencies are tracked in OmenDB's own catalog (views, foreign
+	// keys), not as pg_depend rows.
+	define("pg_catalog", "pg_depend", oidPgDepend, []col{
+		{"classid", tOID}, {"objid", tOID}, {"objsubid", tInt4}, {"refclassid", tOID},
+		{"refobjid", tOID}, {"refobjsubid", tInt4}, {"deptype", tChar},
 	}, empty)
 	define("pg_catalog", "pg_rewrite", oidPgRewrite, []col{
 		{"oid", tOID}, {"rulename", tName}, {"ev_class", tOID}, {"ev_type", tChar}, {"ev_enabled", tChar},
@@ -551,6 +572,7 @@ type relation struct {
 	am            uint32
 	natts         int
 	hasIndex      bool
+	hasTriggers   bool // pg_class.relhastriggers: a foreign key on either side
 	replident     byte
 	table         *catalog.Table // for user tables and indexes
 	index         *catalog.Index
@@ -579,8 +601,11 @@ func relations(cat *catalog.Catalog) []relation {
 		if t.MatView != "" {
 			kind = 'm'
 		}
+		// PostgreSQL enforces foreign keys with triggers on both tables:
+		// psql prints a table's foreign keys only if relhastriggers.
 		out = append(out, relation{oid: t.ID, nsp: nspOID(t.Schema), name: t.Name, kind: kind, am: oidHeapAM,
-			natts: len(t.Columns), hasIndex: len(t.Indexes) > 0, replident: 'd', table: t})
+			natts: len(t.Columns), hasIndex: len(t.Indexes) > 0, replident: 'd', table: t,
+			hasTriggers: len(t.ForeignKeys) > 0 || len(cat.ReferencedBy(t.ID)) > 0})
 		for i := range t.Indexes {
 			ix := &t.Indexes[i]
 			out = append(out, relation{oid: ix.ID, nsp: nspOID(t.Schema), name: ix.Name, kind: 'i', am: oidBtreeAM,
@@ -622,7 +647,7 @@ func pgClassRows(env plan.VirtualEnv) ([][]types.Value, error) {
 			vOID(oidBootstrap), vOID(r.am), vOID(filenode), vOID(0), vInt(0),
 			types.NewFloat(-1), vInt(0), vOID(0), vBool(r.hasIndex),
 			vBool(false), vChar(persistence(r)), vChar(r.kind), vInt(int64(r.natts)),
-			vInt(0), vBool(view), vBool(false), vBool(false),
+			vInt(0), vBool(view), vBool(r.hasTriggers), vBool(false),
 			vBool(false), vBool(false), vBool(true),
 			vChar(r.replident), vBool(false), vOID(0), null, null, null,
 		})

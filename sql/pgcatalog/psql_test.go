@@ -34,6 +34,13 @@ var schema = []string{
 	`CREATE TABLE pairs (a integer NOT NULL, b integer NOT NULL, note char(3), PRIMARY KEY (a, b))`,
 	`CREATE TABLE tagged (id int PRIMARY KEY, tags text[] NOT NULL DEFAULT '{}', scores int4[], m float8[][],
 		v varchar(5)[], n numeric(6,2)[], ts timestamptz[])`,
+	// Foreign keys: \d prints them on both sides ("Foreign-key
+	// constraints", "Referenced by").
+	`CREATE TABLE orders (id int PRIMARY KEY, account int NOT NULL REFERENCES accounts ON DELETE CASCADE,
+		email text REFERENCES accounts (email) ON UPDATE CASCADE ON DELETE SET NULL,
+		a int, b int, parent int REFERENCES orders DEFERRABLE INITIALLY DEFERRED,
+		CONSTRAINT orders_pair FOREIGN KEY (a, b) REFERENCES pairs MATCH FULL)`,
+	`ALTER TABLE orders ADD CONSTRAINT orders_sku FOREIGN KEY (b) REFERENCES accounts NOT VALID`,
 }
 
 // describe are psql commands (and catalog queries clients send) whose
@@ -52,6 +59,17 @@ var describe = []string{
 	`\d pairs`,
 	`\du omendb`,
 	`\d tagged`,
+	`\d orders`,
+	`\d pairs`,
+	`SELECT constraint_name, unique_constraint_name, match_option, update_rule, delete_rule
+	   FROM information_schema.referential_constraints ORDER BY 1`,
+	`SELECT constraint_name, table_name, column_name, ordinal_position, position_in_unique_constraint
+	   FROM information_schema.key_column_usage WHERE constraint_name LIKE 'orders%' ORDER BY 1, 4`,
+	`SELECT constraint_name, constraint_type, is_deferrable, initially_deferred FROM information_schema.table_constraints
+	   WHERE table_name = 'orders' AND constraint_type <> 'CHECK' ORDER BY 1`,
+	`SELECT conname, contype, condeferrable, condeferred, convalidated, conrelid::regclass, confrelid::regclass,
+	        confupdtype, confdeltype, confmatchtype, conkey, confkey, conindid::regclass, pg_get_constraintdef(oid, true)
+	   FROM pg_catalog.pg_constraint WHERE contype = 'f' ORDER BY conname`,
 	`\dp tagged`,
 	`SELECT relname, relacl, array_to_string(relacl, ',') FROM pg_catalog.pg_class WHERE relname IN ('tagged', 'items') ORDER BY 1`,
 	`SELECT 'tagged'::regclass, 'tagged_pkey'::regclass::text, c.oid::regclass, 'public'::regnamespace, 0::regclass

@@ -262,6 +262,10 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 }
 
 func (b *Binder) regclass(name string) (Expr, error) {
+	if oid, err := strconv.ParseUint(strings.TrimSpace(name), 10, 32); err == nil {
+		// A number is an OID, taken as given (PostgreSQL's regclassin).
+		return &Const{V: b.regValue(types.OIDRegclass, uint32(oid)), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+	}
 	schema, rel := "", name
 	if i := strings.IndexByte(name, '.'); i >= 0 {
 		schema, rel = name[:i], name[i+1:]

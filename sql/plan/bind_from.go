@@ -131,6 +131,9 @@ func itemFrom(n Node, alias string, cols []Column, tcols interface{}) *fromItem 
 }
 
 func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromItem, error) {
+	if item, ok, err := b.bindPartitionAncestors(rf, parent); ok || err != nil {
+		return item, err
+	}
 	if len(rf.Functions) != 1 || rf.Ordinality || rf.IsRowsfrom {
 		return nil, pgerr.NotSupported("this form of function in FROM is not supported yet")
 	}
@@ -190,6 +193,60 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 	}
 	fs := &FuncScan{Name: name, Args: args, Cols: []Column{{Name: colName, T: t}}}
 	return itemFrom(fs, alias, fs.Cols, nil), nil
+}
+
+// bindPartitionAncestors binds pg_partition_ancestors(rel) [WITH
+// ORDINALITY] in FROM (psql's \d sends it): no table is partitioned, so
+// its one row is rel itself (relid), at depth 1.
+func (b *Binder) bindPartitionAncestors(rf *pg.RangeFunction, parent *scope) (*fromItem, bool, error) {
+	if len(rf.Functions) != 1 || rf.IsRowsfrom {
+		return nil, false, nil
+	}
+	items := rf.Functions[0].GetList().GetItems()
+	if len(items) == 0 {
+		return nil, false, nil
+	}
+	fc := items[0].GetFuncCall()
+	if fc == nil {
+		return nil, false, nil
+	}
+	names := nodeName(fc.Funcname)
+	if names[len(names)-1] != "pg_partition_ancestors" {
+		return nil, false, nil
+	}
+	if len(fc.Args) != 1 {
+		return nil, true, pgerr.New(pgerr.UndefinedFunction, "function pg_partition_ancestors with %d arguments does not exist", len(fc.Args))
+	}
+	argScope := &scope{}
+	if parent != nil {
+		argScope.parent = parent.parent
+	}
+	e, err := b.bindExpr(fc.Args[0], argScope)
+	if err != nil {
+		return nil, true, err
+	}
+	if argScope.correlated && parent != nil {
+		parent.correlated = true
+	}
+	rc := types.Type{OID: types.OIDRegclass, Mod: -1}
+	if e, err = b.coerce(e, rc, false); err != nil {
+		return nil, true, err
+	}
+	p := &Project{Input: &One{}, Exprs: []Expr{e}, Cols: []Column{{Name: "relid", T: rc}}}
+	if rf.Ordinality {
+		p.Exprs = append(p.Exprs, &Const{V: types.NewInt(1), T: types.Int8})
+		p.Cols = append(p.Cols, Column{Name: "ordinality", T: types.Int8})
+	}
+	alias := "pg_partition_ancestors"
+	if rf.Alias != nil {
+		alias = rf.Alias.Aliasname
+		for i, cn := range nodeName(rf.Alias.Colnames) {
+			if i < len(p.Cols) {
+				p.Cols[i].Name = cn
+			}
+		}
+	}
+	return itemFrom(p, alias, p.Cols, nil), true, nil
 }
 
 func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) {

@@ -38,7 +38,7 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 	if name == "_pg_expandarray" && len(names) == 2 {
 		return b.bindExpandArray(fc, s)
 	}
-	if (name == "unnest" || name == "generate_series") && s.srf != nil {
+	if (name == "unnest" || name == "generate_series" || name == "pg_partition_ancestors") && s.srf != nil {
 		return b.bindSelectSRF(name, fc, s)
 	}
 	if name == "unnest" || name == "generate_subscripts" {
@@ -287,7 +287,7 @@ func (b *Binder) bindSubLink(sl *pg.SubLink, s *scope) (Expr, error) {
 			if l, err = b.coerce(l, t, false); err != nil {
 				return nil, err
 			}
-			if !isUnknown(cols[0].T) && cols[0].T.OID != t.OID {
+			if !isUnknown(cols[0].T) && cols[0].T.OID != t.OID && !(types.IsRegOID(cols[0].T.OID) && types.IsRegOID(t.OID)) {
 				return nil, pgerr.NotSupported("IN subquery comparing %s with %s", types.TypeName(l.Type()), types.TypeName(cols[0].T))
 			}
 		}

@@ -129,6 +129,19 @@ func (b *Binder) bindSelectSRF(name string, fc *pg.FuncCall, s *scope) (Expr, er
 	if err != nil {
 		return nil, err
 	}
+	if name == "pg_partition_ancestors" {
+		// No table is partitioned: a relation's only "ancestor" is
+		// itself (psql's \d asks for the tables a key may reference).
+		if len(args) != 1 {
+			return nil, pgerr.New(pgerr.UndefinedFunction, "function pg_partition_ancestors with %d arguments does not exist", len(args))
+		}
+		rc := types.Type{OID: types.OIDRegclass, Mod: -1}
+		arg, err := b.coerce(args[0], rc, false)
+		if err != nil {
+			return nil, err
+		}
+		return s.srf.add(&Func{F: funcs.OneElementArray(rc), Args: []Expr{arg}}, false, rc), nil
+	}
 	if name == "generate_series" {
 		ts := make([]types.Type, len(args))
 		for i, a := range args {
