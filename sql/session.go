@@ -150,6 +150,7 @@ type sessionState struct{ s *Session }
 
 func (x sessionState) Catalog() any                       { return x.s.catalog() }
 func (x sessionState) Setting(name string) (string, bool) { return x.s.Setting(name) }
+func (x sessionState) TempSchema() string                 { return x.s.tempSchema }
 
 // Setting implements plan.Env.
 func (s *Session) Setting(name string) (string, bool) {

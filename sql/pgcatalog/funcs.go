@@ -96,13 +96,26 @@ func init() {
 	reg("pg_get_triggerdef", ts(tOID), tText, true, nodef)
 	reg("pg_get_triggerdef", ts(tOID, tBool), tText, true, nodef)
 
-	// Everything is visible: OmenDB has one user schema, public, and
-	// search_path is pg_catalog, public.
+	// OmenDB has one user schema, public, and search_path is pg_temp,
+	// pg_catalog, public: everything is visible but other sessions'
+	// temporary relations and public ones a temporary relation of the
+	// session shadows.
 	visible := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return vBool(true), nil }
-	for _, n := range []string{"pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible",
+	for _, n := range []string{"pg_type_is_visible", "pg_function_is_visible",
 		"pg_collation_is_visible", "pg_opclass_is_visible", "pg_statistics_obj_is_visible"} {
 		reg(n, ts(tOID), tBool, true, visible)
 	}
+	reg("pg_table_is_visible", ts(tOID), tBool, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		cat, err := sessionCatalog(ctx)
+		if err != nil {
+			return null, err
+		}
+		temp := ""
+		if te, ok := ctx.Session.(interface{ TempSchema() string }); ok {
+			temp = te.TempSchema()
+		}
+		return vBool(tableVisible(cat, temp, uint32(a[0].I))), nil
+	})
 	reg("pg_get_userbyid", ts(tOID), tName, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 		if a[0].I == oidBootstrap {
 			return vText(sessionUser(ctx)), nil
@@ -261,6 +274,23 @@ func formatType(oid types.OID, mod int32) string {
 }
 
 // findIndex finds an index by its OID.
+// tableVisible is pg_table_is_visible for a session whose temporary
+// schema is temp ("" if none).
+func tableVisible(cat *catalog.Catalog, temp string, oid uint32) bool {
+	var schema, name string
+	if t, ok := cat.Table(oid); ok {
+		schema, name = t.Schema, t.Name
+	} else if t, ix := findIndex(cat, oid); ix != nil {
+		schema, name = t.Schema, ix.Name
+	} else {
+		return true // views, sequences and system relations: public or pg_catalog
+	}
+	if _, isTemp := tempSchemaID(schema); isTemp {
+		return schema == temp
+	}
+	return cat.ResolveSchema(temp, "", name) == schema
+}
+
 func findIndex(cat *catalog.Catalog, oid uint32) (*catalog.Table, *catalog.Index) {
 	for _, t := range cat.Tables() {
 		for i := range t.Indexes {

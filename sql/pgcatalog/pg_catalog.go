@@ -68,6 +68,14 @@ func init() {
 			}
 			rows = append(rows, []types.Value{vOID(n.oid), vText(n.name), vOID(owner), null})
 		}
+		// The temporary schemas of sessions with temporary tables.
+		seen := map[string]bool{}
+		for _, t := range env.Catalog().Tables() {
+			if id, ok := tempSchemaID(t.Schema); ok && !seen[t.Schema] {
+				seen[t.Schema] = true
+				rows = append(rows, []types.Value{vOID(id), vText(t.Schema), vOID(oidBootstrap), null})
+			}
+		}
 		return rows, nil
 	})
 

@@ -1,6 +1,7 @@
 package pgcatalog
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 
@@ -96,6 +97,14 @@ func regName(cat *catalog.Catalog, typ types.OID, oid uint32) string {
 	case types.OIDRegnamespace:
 		if n, ok := nspName(oid); ok {
 			return quoteIdent(n)
+		}
+		if cat != nil {
+			temp := catalog.TempSchemaPrefix + strconv.FormatUint(uint64(oid), 10)
+			for _, t := range cat.Tables() {
+				if t.Schema == temp {
+					return temp
+				}
+			}
 		}
 		return ""
 	case types.OIDRegclass:

@@ -1,6 +1,7 @@
 package pgcatalog
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/omendb/omendb/catalog"
@@ -117,7 +118,8 @@ func vAttnums(cols []int) types.Value {
 var null = types.Null
 
 // nspOID gives the namespace OID of a schema name; user schemas other than
-// public do not exist in OmenDB yet.
+// public do not exist in OmenDB yet. A session's temporary schema,
+// pg_temp_<id>, has OID id (an object ID no other object has).
 func nspOID(schema string) uint32 {
 	switch schema {
 	case "pg_catalog":
@@ -125,7 +127,19 @@ func nspOID(schema string) uint32 {
 	case "information_schema":
 		return oidInfoSchema
 	}
+	if id, ok := tempSchemaID(schema); ok {
+		return id
+	}
 	return oidPublic
+}
+
+// tempSchemaID returns the ID in a temporary schema's name.
+func tempSchemaID(schema string) (uint32, bool) {
+	if !strings.HasPrefix(schema, catalog.TempSchemaPrefix) {
+		return 0, false
+	}
+	id, err := strconv.ParseUint(schema[len(catalog.TempSchemaPrefix):], 10, 32)
+	return uint32(id), err == nil
 }
 
 // nspName is the inverse of nspOID.

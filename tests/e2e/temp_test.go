@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,4 +91,34 @@ func TestTempTablesGoneAfterCrash(t *testing.T) {
 	}
 	// The name is free again in a new session.
 	exec1(t, c, `CREATE TEMP TABLE scratch (id int PRIMARY KEY)`)
+}
+
+// TestTempTablesInCatalog: what psql's \dt shows — a session sees its own
+// temporary table (in its pg_temp_ schema, which pg_namespace lists) and
+// not the public table it shadows; another session sees the public one and
+// not the temporary one.
+func TestTempTablesInCatalog(t *testing.T) {
+	ctx := context.Background()
+	srv := testserver.Start(t)
+	url := testserver.ConnString(srv)
+	a, b := connect(t, url), connect(t, url)
+	exec1(t, a, `CREATE TABLE shadow (id int)`)
+	exec1(t, a, `CREATE TEMP TABLE shadow (id int)`)
+	visible := func(c *pgx.Conn) (string, string) {
+		t.Helper()
+		var schema, persistence string
+		err := c.QueryRow(ctx, `SELECT n.nspname, c.relpersistence::text FROM pg_catalog.pg_class c
+			JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+			WHERE c.relname = 'shadow' AND pg_catalog.pg_table_is_visible(c.oid)`).Scan(&schema, &persistence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return schema, persistence
+	}
+	if schema, p := visible(a); !strings.HasPrefix(schema, "pg_temp_") || p != "t" {
+		t.Fatalf("the owning session sees %s (%s), want its temporary table", schema, p)
+	}
+	if schema, p := visible(b); schema != "public" || p != "p" {
+		t.Fatalf("another session sees %s (%s), want the public table", schema, p)
+	}
 }
