@@ -1,5 +1,5 @@
 // Package catalog holds OmenDB's schema: tables, columns, indexes,
-// sequences and views.
+// constraints (CHECK, FOREIGN KEY), sequences and views.
 //
 // The catalog is event-sourced like everything else: every schema change is a
 // Change, written to the log as one OpDDL operation and applied by the
@@ -18,6 +18,17 @@
 //     stores its query as SQL text and lists the relations it names (Deps):
 //     they cannot be dropped while it exists (2BP01; DROP … CASCADE drops
 //     the views first, in package sql).
+//   - A foreign key (Table.ForeignKeys, JSON "foreign_keys") belongs to the
+//     referencing table and names the referenced one by ID; a table that
+//     other tables' keys reference cannot be dropped (2BP01; CASCADE drops
+//     the keys first). ReferencedBy indexes the keys by referenced table,
+//     built once per immutable catalog. Key IDs come from the object ID
+//     space (they are pg_constraint OIDs) and order a table's referencing
+//     keys by creation.
+//   - Temporary tables (Temp, OnCommit; JSON "temp", "on_commit") live in
+//     a schema named TempSchemaPrefix + an object ID, unique across
+//     restarts; ResolveSchema puts a session's temporary schema before
+//     public for unqualified names.
 //
 // Encoding: a change is one version byte (1) followed by the JSON encoding of
 // Change. Readers reject other versions as corrupt.
