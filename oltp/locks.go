@@ -212,13 +212,9 @@ func (lt *LockTable) lockWait(ctx context.Context, owner *TxnLocks, k lockKey, t
 			lt.mu.Unlock()
 			return nil
 		}
-		for h := l.owner; h != nil; h = h.waitingFor {
-			if h == owner {
-				lt.mu.Unlock()
-				return pgerr.New("40P01", "deadlock detected").
-					WithDetail("Process waits for a row lock held by a transaction that waits for this one.").
-					WithHint("See server log for query details.")
-			}
+		if waitsFor(l.owner, owner) {
+			lt.mu.Unlock()
+			return deadlock("row")
 		}
 		owner.waitingFor = l.owner
 		if l.released == nil {
@@ -226,16 +222,44 @@ func (lt *LockTable) lockWait(ctx context.Context, owner *TxnLocks, k lockKey, t
 		}
 		ch := l.released
 		lt.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			lt.clearWait(owner)
-			return ctx.Err()
-		case <-deadline:
-			lt.clearWait(owner)
-			return pgerr.New(pgerr.LockNotAvailable, "canceling statement due to lock timeout")
+		if err := lt.awaitRelease(ctx, owner, ch, deadline); err != nil {
+			return err
 		}
 		lt.clearWait(owner)
+	}
+}
+
+// waitsFor reports whether holder is, through the chain of transactions
+// each waits for, waiting for owner (so owner waiting for holder closes a
+// cycle). lt.mu is held.
+func waitsFor(holder, owner *TxnLocks) bool {
+	for h := holder; h != nil; h = h.waitingFor {
+		if h == owner {
+			return true
+		}
+	}
+	return false
+}
+
+// deadlock is the error of a wait that would close a cycle (40P01).
+func deadlock(kind string) error {
+	return pgerr.New("40P01", "deadlock detected").
+		WithDetail("Process waits for a %s lock held by a transaction that waits for this one.", kind).
+		WithHint("See server log for query details.")
+}
+
+// awaitRelease waits until ch is closed (a holder released), ctx ends or
+// the lock timeout passes (55P03).
+func (lt *LockTable) awaitRelease(ctx context.Context, owner *TxnLocks, ch <-chan struct{}, deadline <-chan time.Time) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		lt.clearWait(owner)
+		return ctx.Err()
+	case <-deadline:
+		lt.clearWait(owner)
+		return pgerr.New(pgerr.LockNotAvailable, "canceling statement due to lock timeout")
 	}
 }
 

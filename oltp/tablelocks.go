@@ -97,14 +97,10 @@ func (lt *LockTable) LockTableMode(ctx context.Context, owner *TxnLocks, table u
 			lt.mu.Unlock()
 			return pgerr.New(pgerr.LockNotAvailable, "could not obtain lock on relation")
 		}
-		for h := blocker; h != nil; h = h.waitingFor {
-			if h == owner {
-				owner.waitingFor = nil
-				lt.mu.Unlock()
-				return pgerr.New("40P01", "deadlock detected").
-					WithDetail("Process waits for a table lock held by a transaction that waits for this one.").
-					WithHint("See server log for query details.")
-			}
+		if waitsFor(blocker, owner) {
+			owner.waitingFor = nil
+			lt.mu.Unlock()
+			return deadlock("table")
 		}
 		owner.waitingFor = blocker
 		if tl.released == nil {
@@ -112,14 +108,8 @@ func (lt *LockTable) LockTableMode(ctx context.Context, owner *TxnLocks, table u
 		}
 		ch := tl.released
 		lt.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			lt.clearWait(owner)
-			return ctx.Err()
-		case <-deadline:
-			lt.clearWait(owner)
-			return pgerr.New(pgerr.LockNotAvailable, "canceling statement due to lock timeout")
+		if err := lt.awaitRelease(ctx, owner, ch, deadline); err != nil {
+			return err
 		}
 	}
 }

@@ -353,6 +353,20 @@ func (s *Session) addConstraint(t *catalog.Table, c *pg.Constraint, creating boo
 	return nil
 }
 
+// objectRangeVar is a DROP object's (qualified) name as a RangeVar, nil
+// for an empty one.
+func objectRangeVar(obj *pg.Node) *pg.RangeVar {
+	names := nodeNames(obj.GetList().GetItems())
+	if len(names) == 0 {
+		return nil
+	}
+	rv := &pg.RangeVar{Relname: names[len(names)-1]}
+	if len(names) > 1 {
+		rv.Schemaname = names[len(names)-2]
+	}
+	return rv
+}
+
 func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) {
 	var tag string
 	switch d.RemoveType {
@@ -376,13 +390,9 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 	dropping := map[uint32]bool{}
 	if d.RemoveType == pg.ObjectType_OBJECT_TABLE {
 		for _, obj := range d.Objects {
-			names := nodeNames(obj.GetList().GetItems())
-			if len(names) == 0 {
+			rv := objectRangeVar(obj)
+			if rv == nil {
 				continue
-			}
-			rv := &pg.RangeVar{Relname: names[len(names)-1]}
-			if len(names) > 1 {
-				rv.Schemaname = names[len(names)-2]
 			}
 			if schema, err := s.schemaOf(rv); err == nil {
 				if t, ok := s.txn.cat.Lookup(schema, rv.Relname); ok {
@@ -392,13 +402,9 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 		}
 	}
 	for _, obj := range d.Objects {
-		names := nodeNames(obj.GetList().GetItems())
-		if len(names) == 0 {
+		rv := objectRangeVar(obj)
+		if rv == nil {
 			continue
-		}
-		rv := &pg.RangeVar{Relname: names[len(names)-1]}
-		if len(names) > 1 {
-			rv.Schemaname = names[len(names)-2]
 		}
 		schema, err := s.schemaOf(rv)
 		if err != nil {

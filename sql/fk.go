@@ -120,13 +120,8 @@ func (s *Session) foreignKey(t *catalog.Table, c *pg.Constraint, creating bool) 
 	case !t.Temp && parent.Temp:
 		return fk, pgerr.New(pgerr.InvalidTableDefinition, "constraints on permanent tables may reference only permanent tables")
 	}
-	for _, n := range c.FkAttrs {
-		name := n.GetString_().GetSval()
-		i := t.ColumnIndex(name)
-		if i < 0 {
-			return fk, pgerr.New(pgerr.UndefinedColumn, "column %q referenced in foreign key constraint does not exist", name)
-		}
-		fk.Columns = append(fk.Columns, i)
+	if fk.Columns, err = fkColumns(t, c.FkAttrs); err != nil {
+		return fk, err
 	}
 	if len(c.PkAttrs) == 0 {
 		pk := parent.PK()
@@ -134,15 +129,8 @@ func (s *Session) foreignKey(t *catalog.Table, c *pg.Constraint, creating bool) 
 			return fk, pgerr.New(pgerr.UndefinedObject, "there is no primary key for referenced table %q", parent.Name)
 		}
 		fk.RefColumns = append([]int(nil), pk.Columns...)
-	} else {
-		for _, n := range c.PkAttrs {
-			name := n.GetString_().GetSval()
-			i := parent.ColumnIndex(name)
-			if i < 0 {
-				return fk, pgerr.New(pgerr.UndefinedColumn, "column %q referenced in foreign key constraint does not exist", name)
-			}
-			fk.RefColumns = append(fk.RefColumns, i)
-		}
+	} else if fk.RefColumns, err = fkColumns(parent, c.PkAttrs); err != nil {
+		return fk, err
 	}
 	if len(fk.Columns) != len(fk.RefColumns) {
 		return fk, pgerr.New(pgerr.InvalidForeignKey, "number of referencing and referenced columns for foreign key disagree")
@@ -205,6 +193,20 @@ func (s *Session) foreignKey(t *catalog.Table, c *pg.Constraint, creating bool) 
 	fk.Deferrable, fk.Deferred = c.Deferrable, c.Initdeferred
 	fk.NotValid = c.SkipValidation && !creating
 	return fk, nil
+}
+
+// fkColumns returns the positions in t of the columns names lists.
+func fkColumns(t *catalog.Table, names []*pg.Node) ([]int, error) {
+	var out []int
+	for _, n := range names {
+		name := n.GetString_().GetSval()
+		i := t.ColumnIndex(name)
+		if i < 0 {
+			return nil, pgerr.New(pgerr.UndefinedColumn, "column %q referenced in foreign key constraint does not exist", name)
+		}
+		out = append(out, i)
+	}
+	return out, nil
 }
 
 // fkTypesMatch checks that a referencing column of type ct can reference

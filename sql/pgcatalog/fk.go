@@ -78,26 +78,14 @@ func fkDef(cat *catalog.Catalog, t *catalog.Table, fk *catalog.ForeignKey) strin
 		return ""
 	}
 	var sb strings.Builder
-	sb.WriteString("FOREIGN KEY (")
-	for i, c := range fk.Columns {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString(quoteIdent(t.Columns[c].Name))
-	}
-	sb.WriteString(") REFERENCES ")
+	sb.WriteString("FOREIGN KEY ")
+	writeColumnList(&sb, t, fk.Columns)
+	sb.WriteString(" REFERENCES ")
 	if parent.Schema != "public" && !parent.Temp {
 		sb.WriteString(quoteIdent(parent.Schema) + ".")
 	}
 	sb.WriteString(quoteIdent(parent.Name))
-	sb.WriteString("(")
-	for i, c := range fk.RefColumns {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString(quoteIdent(parent.Columns[c].Name))
-	}
-	sb.WriteString(")")
+	writeColumnList(&sb, parent, fk.RefColumns)
 	if fk.MatchFull {
 		sb.WriteString(" MATCH FULL")
 	}
@@ -117,6 +105,18 @@ func fkDef(cat *catalog.Catalog, t *catalog.Table, fk *catalog.ForeignKey) strin
 		sb.WriteString(" NOT VALID")
 	}
 	return sb.String()
+}
+
+// writeColumnList writes "(a, b, …)": t's columns cols, quoted.
+func writeColumnList(sb *strings.Builder, t *catalog.Table, cols []int) {
+	sb.WriteString("(")
+	for i, c := range cols {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(quoteIdent(t.Columns[c].Name))
+	}
+	sb.WriteString(")")
 }
 
 // fkMatchType is pg_constraint.confmatchtype.

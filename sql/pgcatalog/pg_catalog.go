@@ -784,16 +784,10 @@ func checkDef(ch *catalog.Check) string {
 func constraintDef(t *catalog.Table, ix *catalog.Index) string {
 	var sb strings.Builder
 	if ix.Primary {
-		sb.WriteString("PRIMARY KEY (")
+		sb.WriteString("PRIMARY KEY ")
 	} else {
-		sb.WriteString("UNIQUE (")
+		sb.WriteString("UNIQUE ")
 	}
-	for i, c := range ix.Columns {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString(quoteIdent(t.Columns[c].Name))
-	}
-	sb.WriteString(")")
+	writeColumnList(&sb, t, ix.Columns)
 	return sb.String()
 }

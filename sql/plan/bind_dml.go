@@ -88,18 +88,14 @@ func (b *Binder) checkWritable(t *catalog.Table) error {
 
 // BindInsert binds an INSERT statement.
 func (b *Binder) BindInsert(ins *pg.InsertStmt) (*Insert, error) {
-	top := b.topWith == nil && b.modifying == nil
-	if top {
-		b.topWith = ins.WithClause
-	}
+	top := b.enterTop(ins.WithClause)
 	n, err := b.bindInsert(ins)
 	if err != nil || !top {
 		return n, err
 	}
-	if err := b.modifyingChecked(); err != nil {
+	if n.Modifying, err = b.topModifying(); err != nil {
 		return nil, err
 	}
-	n.Modifying = b.modifying
 	return n, nil
 }
 
@@ -508,18 +504,14 @@ func (b *Binder) bindDMLTarget(with *pg.WithClause, rv *pg.RangeVar, from []*pg.
 
 // BindUpdate binds an UPDATE statement.
 func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Update, error) {
-	top := b.topWith == nil && b.modifying == nil
-	if top {
-		b.topWith = up.WithClause
-	}
+	top := b.enterTop(up.WithClause)
 	n, err := b.bindUpdate(up)
 	if err != nil || !top {
 		return n, err
 	}
-	if err := b.modifyingChecked(); err != nil {
+	if n.Modifying, err = b.topModifying(); err != nil {
 		return nil, err
 	}
-	n.Modifying = b.modifying
 	return n, nil
 }
 
@@ -544,18 +536,14 @@ func (b *Binder) bindUpdate(up *pg.UpdateStmt) (*Update, error) {
 
 // BindDelete binds a DELETE statement.
 func (b *Binder) BindDelete(del *pg.DeleteStmt) (*Delete, error) {
-	top := b.topWith == nil && b.modifying == nil
-	if top {
-		b.topWith = del.WithClause
-	}
+	top := b.enterTop(del.WithClause)
 	n, err := b.bindDelete(del)
 	if err != nil || !top {
 		return n, err
 	}
-	if err := b.modifyingChecked(); err != nil {
+	if n.Modifying, err = b.topModifying(); err != nil {
 		return nil, err
 	}
-	n.Modifying = b.modifying
 	return n, nil
 }
 

@@ -12,15 +12,16 @@ import (
 
 // BindQuery binds a SELECT (or VALUES) statement.
 func (b *Binder) BindQuery(sel *pg.SelectStmt) (*Query, error) {
-	b.topWith = sel.WithClause
+	b.enterTop(sel.WithClause)
 	n, err := b.bindSelect(sel, &scope{})
 	if err != nil {
 		return nil, err
 	}
-	if err := b.modifyingChecked(); err != nil {
+	mods, err := b.topModifying()
+	if err != nil {
 		return nil, err
 	}
-	return &Query{Root: n, Params: b.FinalParams(), Locking: b.Locking, Modifying: b.modifying}, nil
+	return &Query{Root: n, Params: b.FinalParams(), Locking: b.Locking, Modifying: mods}, nil
 }
 
 // bindWith binds a WITH clause's CTEs and makes them visible to the

@@ -64,6 +64,26 @@ func (m *ModifyingCTE) Target() uint32 {
 	return m.Delete.Scan.Table.ID
 }
 
+// enterTop starts binding a top-level statement whose WITH clause is with
+// (the one that may hold data-modifying queries). It reports false when a
+// statement is already being bound: this one is part of it.
+func (b *Binder) enterTop(with *pg.WithClause) bool {
+	if b.topWith != nil || b.modifying != nil {
+		return false
+	}
+	b.topWith = with
+	return true
+}
+
+// topModifying returns the top statement's data-modifying WITH queries,
+// once checked (modifyingChecked).
+func (b *Binder) topModifying() ([]*ModifyingCTE, error) {
+	if err := b.modifyingChecked(); err != nil {
+		return nil, err
+	}
+	return b.modifying, nil
+}
+
 // modifyingChecked refuses a statement in which a table written by a
 // data-modifying WITH query is read by name anywhere but as that query's
 // own target: it would see the writes (see above).
