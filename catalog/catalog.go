@@ -71,6 +71,9 @@ type Table struct {
 	// MatView, for a materialized view, is its query as SQL text: its rows
 	// are the query's as of its last REFRESH, and clients cannot write it.
 	MatView string `json:"matview,omitempty"`
+	// Unpopulated: a materialized view created or refreshed WITH NO DATA;
+	// reading it is an error until a REFRESH fills it.
+	Unpopulated bool `json:"unpopulated,omitempty"`
 	// Temp marks a temporary table: it lives in its session's temporary
 	// schema (TempSchemaPrefix + the session's id), is dropped when the
 	// session ends, and any left over from before a restart is dropped at

@@ -21,10 +21,6 @@ import (
 func (s *Session) createTableAs(ctx context.Context, cs *pg.CreateTableAsStmt) (*result, error) {
 	matview := cs.Objtype == pg.ObjectType_OBJECT_MATVIEW
 	switch {
-	case matview && cs.Into != nil && cs.Into.SkipData:
-		// PostgreSQL refuses to read an unpopulated one; there is no such
-		// state here.
-		return nil, pgerr.NotSupported("CREATE MATERIALIZED VIEW … WITH NO DATA is not supported yet")
 	case cs.Into == nil || cs.Into.Rel == nil:
 		return nil, pgerr.New(pgerr.SyntaxError, "CREATE TABLE AS without a table")
 	case len(cs.Into.Options) > 0:
@@ -87,11 +83,17 @@ func (s *Session) createTableAs(ctx context.Context, cs *pg.CreateTableAsStmt) (
 	if len(t.Columns) > 1600 {
 		return nil, pgerr.New(pgerr.TooManyColumns, "tables can have at most 1600 columns")
 	}
+	if matview && cs.Into.SkipData {
+		t.Unpopulated = true // reading it fails until a REFRESH
+	}
 	if err := s.ddl(&catalog.Change{Kind: catalog.CreateTable, Table: t}); err != nil {
 		return nil, err
 	}
 	tag := "SELECT 0"
 	if cs.Into.SkipData {
+		if matview {
+			return &result{tag: "CREATE MATERIALIZED VIEW"}, nil
+		}
 		return &result{tag: "CREATE TABLE AS"}, nil
 	}
 	n, err := s.insertQuery(ctx, t, q.Root)
@@ -133,8 +135,8 @@ func (s *Session) insertQuery(ctx context.Context, t *catalog.Table, root plan.N
 // The query is bound again; if its columns no longer have the view's types
 // the refresh fails (55000).
 func (s *Session) refreshMatView(ctx context.Context, rm *pg.RefreshMatViewStmt) (*result, error) {
-	if rm.SkipData {
-		return nil, pgerr.NotSupported("REFRESH MATERIALIZED VIEW … WITH NO DATA is not supported yet")
+	if rm.SkipData && rm.Concurrent {
+		return nil, pgerr.New(pgerr.SyntaxError, "REFRESH options CONCURRENTLY and WITH NO DATA cannot be used together")
 	}
 	t, err := s.lookupTable(rm.Relation)
 	if err != nil {
@@ -142,6 +144,23 @@ func (s *Session) refreshMatView(ctx context.Context, rm *pg.RefreshMatViewStmt)
 	}
 	if t.MatView == "" {
 		return nil, pgerr.NotSupported("%q is not a materialized view", t.Name) // PostgreSQL's SQLSTATE
+	}
+	if rm.Concurrent && t.Unpopulated {
+		return nil, pgerr.NotSupported("CONCURRENTLY cannot be used when the materialized view is not populated")
+	}
+	if rm.SkipData || t.Unpopulated {
+		// WITH NO DATA empties it and marks it unreadable; a REFRESH of
+		// an unpopulated one marks it readable again (and fills it below).
+		nt := t.Clone()
+		nt.Unpopulated = rm.SkipData
+		if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+			return nil, err
+		}
+		t = nt
+		if rm.SkipData {
+			s.txn.writes.Truncate(t.ID)
+			return &result{tag: "REFRESH MATERIALIZED VIEW"}, nil
+		}
 	}
 	if rm.Concurrent && !slices.ContainsFunc(t.Indexes, func(ix catalog.Index) bool { return ix.Unique }) {
 		return nil, pgerr.New(pgerr.ObjectNotInPrerequisiteState, "cannot refresh materialized view %q concurrently", t.Name).

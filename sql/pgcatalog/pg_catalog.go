@@ -448,7 +448,7 @@ func init() {
 		for _, t := range env.Catalog().Tables() {
 			if t.MatView != "" {
 				rows = append(rows, []types.Value{vText(t.Schema), vText(t.Name), vText(userName(env)), null,
-					vBool(len(t.Indexes) > 0), vBool(true), vText(" " + t.MatView + ";")})
+					vBool(len(t.Indexes) > 0), vBool(!t.Unpopulated), vText(" " + t.MatView + ";")})
 			}
 		}
 		return rows, nil
@@ -656,7 +656,7 @@ func pgClassRows(env plan.VirtualEnv) ([][]types.Value, error) {
 			types.NewFloat(-1), vInt(0), vOID(0), vBool(r.hasIndex),
 			vBool(false), vChar(persistence(r)), vChar(r.kind), vInt(int64(r.natts)),
 			vInt(0), vBool(view), vBool(r.hasTriggers), vBool(false),
-			vBool(false), vBool(false), vBool(true),
+			vBool(false), vBool(false), vBool(r.table == nil || !r.table.Unpopulated),
 			vChar(r.replident), vBool(false), vOID(0), null, null, null,
 		})
 	}

@@ -66,6 +66,10 @@ func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
 		if err != nil {
 			return nil, err
 		}
+		if t.Unpopulated {
+			return nil, pgerr.New(pgerr.ObjectNotInPrerequisiteState, "materialized view %q has not been populated", t.Name).
+				WithHint("Use the REFRESH MATERIALIZED VIEW command.")
+		}
 		cols := tableColumns(t)
 		if b.locking.covers(alias) {
 			return b.lockedItem(t, alias, rv.Alias)
