@@ -112,19 +112,20 @@ func (s *Session) dropTemp(t *catalog.Table) error {
 	return s.ddl(&catalog.Change{Kind: catalog.DropTable, ID: t.ID})
 }
 
-// dropTempTables drops the session's temporary tables as it ends.
+// dropTempTables drops the session's temporary tables and views as it
+// ends.
 func (s *Session) dropTempTables() {
 	if s.tempSchema == "" {
 		return
 	}
-	if err := s.dropSchemaTables(func(t *catalog.Table) bool { return t.Schema == s.tempSchema }); err != nil {
+	if err := s.dropSchemaTables(func(schema string) bool { return schema == s.tempSchema }); err != nil {
 		s.eng.Logger.Warn("dropping a session's temporary tables", "schema", s.tempSchema, "err", err)
 	}
 }
 
-// dropSchemaTables drops the tables drop selects, in one transaction of s
-// (which has none open).
-func (s *Session) dropSchemaTables(drop func(t *catalog.Table) bool) error {
+// dropSchemaTables drops the views and tables of the schemas drop
+// selects, in one transaction of s (which has none open).
+func (s *Session) dropSchemaTables(drop func(schema string) bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := s.startTxn(false); err != nil {
@@ -132,8 +133,20 @@ func (s *Session) dropSchemaTables(drop func(t *catalog.Table) bool) error {
 	}
 	defer s.endTxn()
 	n := 0
+	for _, v := range s.txn.cat.Views() {
+		if _, ok := s.txn.cat.View(v.ID); !ok || !drop(v.Schema) {
+			continue // dropped with an earlier one, or kept
+		}
+		if err := s.dropDependents(v.ID, true); err != nil {
+			return err
+		}
+		if err := s.ddl(&catalog.Change{Kind: catalog.DropView, ID: v.ID}); err != nil {
+			return fmt.Errorf("view %s.%s: %w", v.Schema, v.Name, err)
+		}
+		n++
+	}
 	for _, t := range s.txn.cat.Tables() {
-		if !drop(t) {
+		if !drop(t.Schema) {
 			continue
 		}
 		if _, ok := s.txn.cat.Table(t.ID); !ok {
@@ -156,8 +169,5 @@ func (s *Session) dropSchemaTables(drop func(t *catalog.Table) bool) error {
 // did not drop them).
 func (e *Engine) DropOrphanTempTables() error {
 	s := newSession(e, nil)
-	orphan := func(t *catalog.Table) bool {
-		return t.Temp && strings.HasPrefix(t.Schema, catalog.TempSchemaPrefix)
-	}
-	return s.dropSchemaTables(orphan)
+	return s.dropSchemaTables(func(schema string) bool { return strings.HasPrefix(schema, catalog.TempSchemaPrefix) })
 }

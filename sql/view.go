@@ -18,16 +18,10 @@ import (
 // time.
 func (s *Session) createView(vs *pg.ViewStmt) (string, error) {
 	switch {
-	case vs.View.Relpersistence == "t":
-		return "", pgerr.NotSupported("temporary views are not supported yet")
 	case vs.WithCheckOption != pg.ViewCheckOption_NO_CHECK_OPTION && vs.WithCheckOption != pg.ViewCheckOption_VIEW_CHECK_OPTION_UNDEFINED:
 		return "", pgerr.NotSupported("WITH CHECK OPTION is not supported yet (views are read-only)")
 	case len(vs.Options) > 0:
 		return "", pgerr.NotSupported("view options are not supported yet")
-	}
-	schema, err := s.schemaOf(vs.View)
-	if err != nil {
-		return "", err
 	}
 	sel := vs.Query.GetSelectStmt()
 	if sel == nil {
@@ -53,11 +47,22 @@ func (s *Session) createView(vs *pg.ViewStmt) (string, error) {
 	if len(aliases) > len(out) {
 		return "", pgerr.New(pgerr.SyntaxError, "CREATE VIEW specifies more column names than columns")
 	}
+	// A view reading a temporary relation is temporary itself, as
+	// PostgreSQL makes it (with a NOTICE).
+	rv := vs.View
 	for _, d := range b.Refs {
-		if t, ok := s.txn.cat.Table(d); ok && t.Temp {
-			// PostgreSQL makes such a view temporary itself.
-			return "", pgerr.NotSupported("views over temporary tables are not supported yet")
+		t, isTable := s.txn.cat.Table(d)
+		w, isView := s.txn.cat.View(d)
+		if isTable && t.Temp || isView && w.Schema == s.tempSchema && s.tempSchema != "" {
+			if rv.Schemaname != "" && rv.Schemaname != "pg_temp" && rv.Schemaname != s.tempSchema {
+				return "", pgerr.New(pgerr.InvalidTableDefinition, "cannot create temporary relation in non-temporary schema")
+			}
+			rv = &pg.RangeVar{Relname: rv.Relname, Relpersistence: "t"}
 		}
+	}
+	schema, err := s.createSchema(rv)
+	if err != nil {
+		return "", err
 	}
 	v := &catalog.View{Schema: schema, Name: vs.View.Relname, Query: text, Deps: b.Refs}
 	seen := map[string]bool{}

@@ -282,6 +282,8 @@ func tableVisible(cat *catalog.Catalog, temp string, oid uint32) bool {
 		schema, name = t.Schema, t.Name
 	} else if t, ix := findIndex(cat, oid); ix != nil {
 		schema, name = t.Schema, ix.Name
+	} else if v, ok := cat.View(oid); ok {
+		schema, name = v.Schema, v.Name
 	} else {
 		return true // views, sequences and system relations: public or pg_catalog
 	}

@@ -637,6 +637,11 @@ func persistence(r relation) byte {
 	if r.table != nil && r.table.Temp {
 		return 't'
 	}
+	if r.view != nil {
+		if _, temp := tempSchemaID(r.view.Schema); temp {
+			return 't'
+		}
+	}
 	return 'p'
 }
 

@@ -31,6 +31,7 @@ func TestTempTablesPerSession(t *testing.T) {
 	a, b := connect(t, url), connect(t, url)
 	exec1(t, a, `CREATE TEMP TABLE scratch (id int PRIMARY KEY, who text)`)
 	exec1(t, a, `INSERT INTO scratch VALUES (1, 'a')`)
+	exec1(t, a, `CREATE VIEW scratch_v AS SELECT who FROM scratch`) // temporary: it reads one
 	if _, err := b.Exec(ctx, `SELECT * FROM scratch`); sqlstate(err) != "42P01" {
 		t.Fatalf("another session reads the temporary table: %v, want 42P01", err)
 	}
@@ -53,6 +54,10 @@ func TestTempTablesPerSession(t *testing.T) {
 	}
 	if err := b.QueryRow(ctx, `SELECT who FROM scratch`).Scan(&who); err != nil || who != "b" {
 		t.Fatalf("session b reads %q (%v), want its own row", who, err)
+	}
+	var views int
+	if err := b.QueryRow(ctx, `SELECT count(*) FROM pg_class WHERE relkind = 'v' AND relpersistence = 't'`).Scan(&views); err != nil || views != 0 {
+		t.Fatalf("%d temporary views left (%v): the closed session's view must go with it", views, err)
 	}
 }
 
