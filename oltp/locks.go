@@ -38,6 +38,8 @@ type LockTable struct {
 	spare [][]lockKey
 	// tables holds table locks (LOCK TABLE, tablelocks.go).
 	tables map[uint32]*tableLock
+	// shared holds shared row locks (FOR SHARE, sharedlocks.go).
+	shared map[lockKey]*sharedLock
 }
 
 // Reuse bounds: enough for every session's transaction in flight.
@@ -95,8 +97,10 @@ type TxnLocks struct {
 	// (ReadPending), and afterKeys that version's batch per key.
 	after     *Batch
 	afterKeys map[lockKey]*Batch
-	// tables are the tables whose locks the transaction holds.
-	tables []uint32
+	// tables are the tables whose locks the transaction holds, and
+	// sharedHeld the rows whose shared locks it holds.
+	tables     []uint32
+	sharedHeld []lockKey
 }
 
 // Holding reports whether the transaction holds any lock.
@@ -140,12 +144,12 @@ func (lt *LockTable) Lock(ctx context.Context, owner *TxnLocks, table uint32, ke
 	lt.stats.Locks.Add(1)
 	lt.mu.Lock()
 	l, ok := lt.locks[lockKey{table, string(key)}] // no allocation
-	if !ok {
+	if !ok && (len(lt.shared) == 0 || lt.shared[lockKey{table, string(key)}] == nil) {
 		lt.grantLocked(owner, lockKey{table, string(key)})
 		lt.mu.Unlock()
 		return false, nil
 	}
-	if l.owner == owner {
+	if ok && l.owner == owner {
 		lt.mu.Unlock()
 		return false, nil
 	}
@@ -165,6 +169,9 @@ func (lt *LockTable) TryLock(owner *TxnLocks, table uint32, key []byte) bool {
 	defer lt.mu.Unlock()
 	l, ok := lt.locks[lockKey{table, string(key)}]
 	if !ok {
+		if h, _ := lt.otherSharer(owner, lockKey{table, string(key)}); h != nil {
+			return false
+		}
 		lt.stats.Locks.Add(1)
 		lt.grantLocked(owner, lockKey{table, string(key)})
 		return true
@@ -204,9 +211,24 @@ func (lt *LockTable) lockWait(ctx context.Context, owner *TxnLocks, k lockKey, t
 		lt.mu.Lock()
 		l, ok := lt.locks[k]
 		if !ok {
-			lt.grantLocked(owner, k)
+			h, ch := lt.otherSharer(owner, k)
+			if h == nil {
+				lt.grantLocked(owner, k)
+				lt.mu.Unlock()
+				return nil
+			}
+			// Shared by others (FOR SHARE): wait for them to end.
+			if waitsFor(h, owner) {
+				lt.mu.Unlock()
+				return deadlock("row")
+			}
+			owner.waitingFor = h
 			lt.mu.Unlock()
-			return nil
+			if err := lt.awaitRelease(ctx, owner, ch, deadline); err != nil {
+				return err
+			}
+			lt.clearWait(owner)
+			continue
 		}
 		if l.owner == owner {
 			lt.mu.Unlock()
@@ -277,11 +299,14 @@ func (lt *LockTable) ReleaseAll(owner *TxnLocks) {
 		return
 	}
 	owner.after, owner.afterKeys = nil, nil
-	if len(owner.held) == 0 && len(owner.published) == 0 && len(owner.tables) == 0 {
+	if len(owner.held) == 0 && len(owner.published) == 0 && len(owner.tables) == 0 && len(owner.sharedHeld) == 0 {
 		return
 	}
 	lt.mu.Lock()
 	lt.releaseLocked(owner)
+	if len(owner.sharedHeld) > 0 {
+		lt.releaseSharedLocked(owner)
+	}
 	if len(owner.tables) > 0 {
 		lt.releaseTablesLocked(owner)
 	}

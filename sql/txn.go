@@ -427,14 +427,14 @@ func (v *txnView) FindConflict(t *catalog.Table, ix *catalog.Index, row []types.
 // returned as now committed (deleted: ok = false) for the statement to
 // re-check; under REPEATABLE READ it is a serialization failure.
 func (v *txnView) LockRow(ctx context.Context, t *catalog.Table, key []byte) ([]types.Value, bool, bool, error) {
-	row, ok, changed, _, err := v.LockRowWait(ctx, t, key, exec.LockBlock)
+	row, ok, changed, _, err := v.LockRowWait(ctx, t, key, exec.LockBlock, false)
 	return row, ok, changed, err
 }
 
 // LockRowWait implements exec.RowLocker: LockRow with SELECT … FOR
 // UPDATE's wait policy for a row another transaction holds — wait, fail
 // (NOWAIT: 55P03) or report it skipped (SKIP LOCKED).
-func (v *txnView) LockRowWait(ctx context.Context, t *catalog.Table, key []byte, wait exec.LockWait) ([]types.Value, bool, bool, bool, error) {
+func (v *txnView) LockRowWait(ctx context.Context, t *catalog.Table, key []byte, wait exec.LockWait, shared bool) ([]types.Value, bool, bool, bool, error) {
 	v.readKey(t, key)
 	if p, ok := v.t.writes.Table(t.ID).Lookup(key); ok {
 		// Written earlier in this transaction: nothing else can change it.
@@ -445,14 +445,26 @@ func (v *txnView) LockRowWait(ctx context.Context, t *catalog.Table, key []byte,
 		row, ok := v.lookup(t, key)
 		return row, ok, false, false, nil
 	}
-	switch wait {
-	case exec.LockBlock:
+	locks := v.s.eng.Locks
+	switch {
+	case wait == exec.LockBlock && shared:
 		timeout, _ := parseDurationSetting(v.s.settings["lock_timeout"])
-		if _, err := v.s.eng.Locks.Lock(ctx, &v.t.locks, t.ID, key, timeout); err != nil {
+		if _, err := locks.LockShared(ctx, &v.t.locks, t.ID, key, timeout); err != nil {
+			return nil, false, false, false, err
+		}
+	case wait == exec.LockBlock:
+		timeout, _ := parseDurationSetting(v.s.settings["lock_timeout"])
+		if _, err := locks.Lock(ctx, &v.t.locks, t.ID, key, timeout); err != nil {
 			return nil, false, false, false, err
 		}
 	default:
-		if !v.s.eng.Locks.TryLock(&v.t.locks, t.ID, key) {
+		got := false
+		if shared {
+			got = locks.TryLockShared(&v.t.locks, t.ID, key)
+		} else {
+			got = locks.TryLock(&v.t.locks, t.ID, key)
+		}
+		if !got {
 			if wait == exec.LockSkip {
 				return nil, false, false, true, nil
 			}

@@ -489,9 +489,10 @@ const (
 	LockSkip
 )
 
-// RowLocker locks rows for SELECT … FOR UPDATE; the session's reader
-// implements it. LockRowWait is Writer.LockRow with a wait policy; skipped
-// reports a row left out under LockSkip.
+// RowLocker locks rows for SELECT … FOR UPDATE / FOR SHARE; the session's
+// reader implements it. LockRowWait is Writer.LockRow with a wait policy
+// and, when shared, a shared lock (FOR SHARE) instead of the write lock;
+// skipped reports a row left out under LockSkip.
 type RowLocker interface {
-	LockRowWait(ctx context.Context, t *catalog.Table, key []byte, wait LockWait) (row []types.Value, ok, changed, skipped bool, err error)
+	LockRowWait(ctx context.Context, t *catalog.Table, key []byte, wait LockWait, shared bool) (row []types.Value, ok, changed, skipped bool, err error)
 }

@@ -50,7 +50,7 @@ next:
 			if k.IsNull() {
 				return nil, pgerr.NotSupported("FOR UPDATE cannot be applied to the nullable side of an outer join")
 			}
-			cur, ok, ch, skipped, err := l.locker.LockRowWait(l.c.Context, tg.Table, []byte(k.S), l.wait)
+			cur, ok, ch, skipped, err := l.locker.LockRowWait(l.c.Context, tg.Table, []byte(k.S), l.wait, tg.Shared)
 			if err != nil {
 				return nil, err
 			}

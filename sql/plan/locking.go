@@ -48,13 +48,19 @@ type LockTarget struct {
 	Table  *catalog.Table
 	Off    int
 	KeyCol int
+	// Shared: FOR SHARE / FOR KEY SHARE (a shared row lock) rather than
+	// FOR [NO KEY] UPDATE.
+	Shared bool
 }
 
 func (n *LockRows) Columns() []Column { return n.Input.Columns() }
 
 // lockSpec is a SELECT's FOR UPDATE clause while it is bound.
 type lockSpec struct {
-	all     bool            // no OF list: every table in FROM
+	// strength of the clauses naming each table (and, under "", those
+	// with no OF list): 1 shared, 2 exclusive; the strongest wins.
+	strength map[string]int
+	all      bool            // no OF list: every table in FROM
 	rels    map[string]bool // the OF list's names → locked yet
 	wait    LockWait
 	tables  map[string]*catalog.Table // locked tables by alias
@@ -65,17 +71,28 @@ type lockSpec struct {
 // lockKeyName names the hidden key column of a locked table's scan.
 const lockKeyName = "........lock.key........"
 
-// bindLockingClause reads FOR UPDATE / FOR NO KEY UPDATE [OF …] [NOWAIT |
-// SKIP LOCKED]. FOR SHARE and FOR KEY SHARE need shared row locks, which
-// the lock table does not have: they fail with 0A000.
+// bindLockingClause reads FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE /
+// FOR KEY SHARE [OF …] [NOWAIT | SKIP LOCKED]. The two UPDATE strengths
+// take the row's write lock, the two SHARE ones a shared lock
+// (oltp/sharedlocks.go).
 func bindLockingClause(sel *pg.SelectStmt) (*lockSpec, error) {
-	ls := &lockSpec{rels: map[string]bool{}, tables: map[string]*catalog.Table{}}
+	ls := &lockSpec{rels: map[string]bool{}, tables: map[string]*catalog.Table{}, strength: map[string]int{}}
 	for _, n := range sel.LockingClause {
 		lc := n.GetLockingClause()
+		strength := 2
 		switch lc.Strength {
 		case pg.LockClauseStrength_LCS_FORUPDATE, pg.LockClauseStrength_LCS_FORNOKEYUPDATE:
+		case pg.LockClauseStrength_LCS_FORSHARE, pg.LockClauseStrength_LCS_FORKEYSHARE:
+			strength = 1
 		default:
-			return nil, pgerr.NotSupported("SELECT … FOR SHARE and FOR KEY SHARE are not supported yet (FOR UPDATE is)")
+			return nil, pgerr.NotSupported("this row locking clause is not supported")
+		}
+		if len(lc.LockedRels) == 0 {
+			ls.strength[""] = max(ls.strength[""], strength)
+		}
+		for _, r := range lc.LockedRels {
+			name := r.GetRangeVar().Relname
+			ls.strength[name] = max(ls.strength[name], strength)
 		}
 		switch lc.WaitPolicy {
 		case pg.LockWaitPolicy_LockWaitSkip:
@@ -145,7 +162,8 @@ func (b *Binder) finishLocking(ls *lockSpec, sel *pg.SelectStmt, s *scope) error
 			if t == nil {
 				return pgerr.New(pgerr.InternalError, "locked table %q not found", c.table)
 			}
-			ls.targets = append(ls.targets, LockTarget{Table: t, Off: c.idx - len(t.Columns), KeyCol: c.idx})
+			shared := max(ls.strength[c.table], ls.strength[""]) == 1
+			ls.targets = append(ls.targets, LockTarget{Table: t, Off: c.idx - len(t.Columns), KeyCol: c.idx, Shared: shared})
 		}
 	}
 	if sel.WhereClause != nil {

@@ -114,3 +114,95 @@ func TestForUpdateNoLostUpdates(t *testing.T) {
 		t.Fatalf("counter %d (%v), want %d: an increment was lost", v, err, workers*each)
 	}
 }
+
+// TestForShare: FOR SHARE and FOR KEY SHARE take a shared row lock —
+// sharers do not wait for each other, writers wait for every sharer (and
+// sharers for a writer), NOWAIT and SKIP LOCKED apply, a sharer may
+// upgrade once alone, and two sharers that both try to write deadlock
+// (40P01) rather than hang.
+func TestForShare(t *testing.T) {
+	ctx := context.Background()
+	srv := testserver.Start(t)
+	url := testserver.ConnString(srv)
+	a, b, c := connect(t, url), connect(t, url), connect(t, url)
+	exec1(t, a, `CREATE TABLE r (id int PRIMARY KEY, v int)`)
+	exec1(t, a, `INSERT INTO r VALUES (1, 10), (2, 20)`)
+	count := func(conn *pgx.Conn, q string) (int, error) {
+		rows, err := conn.Query(ctx, q)
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		rows.Close()
+		return n, rows.Err()
+	}
+
+	exec1(t, a, `BEGIN`)
+	if n, err := count(a, `SELECT * FROM r WHERE id = 1 FOR SHARE`); err != nil || n != 1 {
+		t.Fatalf("a FOR SHARE: %d rows, %v", n, err)
+	}
+	exec1(t, b, `BEGIN`)
+	if n, err := count(b, `SELECT * FROM r WHERE id = 1 FOR KEY SHARE NOWAIT`); err != nil || n != 1 {
+		t.Fatalf("b shares the row too: %d rows, %v", n, err)
+	}
+	exec1(t, c, `SET lock_timeout = '100ms'`)
+	if _, err := c.Exec(ctx, `UPDATE r SET v = 11 WHERE id = 1`); sqlstate(err) != "55P03" {
+		t.Fatalf("a writer while two share the row: %v, want 55P03 (it waits)", err)
+	}
+	if _, err := c.Exec(ctx, `UPDATE r SET v = 21 WHERE id = 2`); err != nil {
+		t.Fatalf("another row is free: %v", err)
+	}
+	if _, err := count(b, `SELECT * FROM r WHERE id = 1 FOR UPDATE NOWAIT`); sqlstate(err) != "55P03" {
+		t.Fatalf("b upgrading while a shares: %v, want 55P03", err)
+	}
+	exec1(t, b, `ROLLBACK`)
+	exec1(t, b, `BEGIN`)
+	exec1(t, b, `SELECT * FROM r WHERE id = 1 FOR SHARE`)
+	// A writer waits for the sharers and then proceeds.
+	done := make(chan error, 1)
+	exec1(t, c, `RESET lock_timeout`)
+	go func() { _, err := c.Exec(ctx, `UPDATE r SET v = v + 1 WHERE id = 1`); done <- err }()
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("the writer did not wait for the sharers: %v", err)
+	default:
+	}
+	exec1(t, a, `COMMIT`)
+	exec1(t, b, `COMMIT`)
+	if err := <-done; err != nil {
+		t.Fatalf("the writer after the sharers ended: %v", err)
+	}
+	// A sharer waits for a writer; NOWAIT fails, SKIP LOCKED skips.
+	exec1(t, a, `BEGIN`)
+	exec1(t, a, `UPDATE r SET v = 0 WHERE id = 1`)
+	if _, err := count(b, `SELECT * FROM r WHERE id = 1 FOR SHARE NOWAIT`); sqlstate(err) != "55P03" {
+		t.Fatalf("FOR SHARE NOWAIT over a writer: %v, want 55P03", err)
+	}
+	if n, err := count(b, `SELECT * FROM r FOR KEY SHARE SKIP LOCKED`); err != nil || n != 1 {
+		t.Fatalf("FOR KEY SHARE SKIP LOCKED: %d rows (%v), want the one unlocked row", n, err)
+	}
+	exec1(t, a, `ROLLBACK`)
+	// Two sharers that both write: one of them is the deadlock victim.
+	exec1(t, a, `BEGIN`)
+	exec1(t, b, `BEGIN`)
+	exec1(t, a, `SELECT * FROM r WHERE id = 1 FOR SHARE`)
+	exec1(t, b, `SELECT * FROM r WHERE id = 1 FOR SHARE`)
+	go func() { _, err := a.Exec(ctx, `UPDATE r SET v = 100 WHERE id = 1`); done <- err }()
+	time.Sleep(100 * time.Millisecond)
+	if _, err := b.Exec(ctx, `UPDATE r SET v = 200 WHERE id = 1`); sqlstate(err) != "40P01" {
+		t.Fatalf("the second sharer's write: %v, want 40P01", err)
+	}
+	exec1(t, b, `ROLLBACK`)
+	if err := <-done; err != nil {
+		t.Fatalf("the first sharer's write once the other rolled back: %v", err)
+	}
+	exec1(t, a, `COMMIT`)
+	var v int
+	if err := c.QueryRow(ctx, `SELECT v FROM r WHERE id = 1`).Scan(&v); err != nil || v != 100 {
+		t.Fatalf("v = %d (%v), want 100", v, err)
+	}
+}
