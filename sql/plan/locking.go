@@ -61,11 +61,11 @@ type lockSpec struct {
 	// with no OF list): 1 shared, 2 exclusive; the strongest wins.
 	strength map[string]int
 	all      bool            // no OF list: every table in FROM
-	rels    map[string]bool // the OF list's names → locked yet
-	wait    LockWait
-	tables  map[string]*catalog.Table // locked tables by alias
-	targets []LockTarget
-	where   Expr
+	rels     map[string]bool // the OF list's names → locked yet
+	wait     LockWait
+	tables   map[string]*catalog.Table // locked tables by alias
+	targets  []LockTarget
+	where    Expr
 }
 
 // lockKeyName names the hidden key column of a locked table's scan.
