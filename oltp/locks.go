@@ -10,7 +10,8 @@ import (
 	"github.com/omendb/omendb/types"
 )
 
-// LockTable holds row write locks. A transaction locks a row before it
+// LockTable holds row write locks, and also shared row locks
+// (sharedlocks.go) and table locks (tablelocks.go). A transaction locks a row before it
 // updates or deletes it and keeps the lock until it ends (after its commit
 // is applied, or at rollback), so a second writer of the row waits for the
 // first to finish and then sees its result — PostgreSQL's behaviour under
