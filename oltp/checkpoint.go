@@ -354,8 +354,24 @@ func loadCheckpoint(data []byte, indexMethod string) (*Store, CheckpointStats, e
 			return nil, st, corruptAt(ckptHeaderLen, "catalog sequence %d: %v", sq.ID, err)
 		}
 	}
+	// Tables come in name order, and foreign keys may reference tables
+	// after them (or each other): every table first without its keys,
+	// then the keys, each checked against the whole set.
 	for _, td := range cc.Tables {
-		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.CreateTable, Table: td}); err != nil {
+		bare := td
+		if len(td.ForeignKeys) > 0 {
+			bare = td.Clone()
+			bare.ForeignKeys = nil
+		}
+		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.CreateTable, Table: bare}); err != nil {
+			return nil, st, corruptAt(ckptHeaderLen, "catalog table %d: %v", td.ID, err)
+		}
+	}
+	for _, td := range cc.Tables {
+		if len(td.ForeignKeys) == 0 {
+			continue
+		}
+		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.AlterColumn, Table: td}); err != nil {
 			return nil, st, corruptAt(ckptHeaderLen, "catalog table %d: %v", td.ID, err)
 		}
 	}
