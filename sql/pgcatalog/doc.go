@@ -27,6 +27,11 @@
 //   - user tables, views, indexes and sequences: their catalog IDs (≥ 16384);
 //   - a primary-key or unique constraint: the OID of its index (PostgreSQL
 //     OIDs are unique per catalog, so pg_constraint may reuse them);
+//   - a foreign key: its own object ID (catalog.ForeignKey.ID, allocated
+//     with tables and indexes, ≥ 16384), so it never meets an index's or
+//     a CHECK constraint's;
+//   - a CHECK constraint: 0x40000000 | (table ID − 16384) << 11 | its
+//     position among the table's checks;
 //   - a column default (pg_attrdef): 0x80000000 | (table ID − 16384) << 11 | attnum;
 //   - namespaces pg_catalog 11, public 2200, information_schema 13212; the
 //     one role 10 (named after session_authorization); pg_database_owner
@@ -43,11 +48,14 @@
 // # Fidelity
 //
 // Checked byte for byte against PostgreSQL 15 by psql_test.go (psql \dt,
-// \di, \dn, \d <table>, \d <index>, \du, \x, and the catalog and
-// information_schema queries clients send) and views_test.go (\dv, \dv+,
-// \d, \d <view>, \d+ <view> but for the definition, and the catalog rows
-// of views); tests/clients checks JDBC's
-// DatabaseMetaData (getTables, getColumns, getPrimaryKeys, getIndexInfo). What differs, on purpose or not yet:
+// \di, \dn, \d <table> with its foreign keys and those referencing it,
+// \d <index>, \du, \x, and the catalog and information_schema queries
+// clients send), views_test.go (\dv, \dv+, \d, \d <view>, \d+ <view> but
+// for the definition, and the catalog rows of views) and the logic test
+// sql/logictest/testdata/fk_catalog.slt (foreign keys in pg_constraint,
+// pg_get_constraintdef, information_schema and JDBC's and ORMs' queries);
+// tests/clients checks JDBC's DatabaseMetaData (getTables, getColumns,
+// getPrimaryKeys, getIndexInfo). What differs, on purpose or not yet:
 //   - Array-typed catalog columns have their real types: pg_index.indkey,
 //     indoption (int2vector), indclass, indcollation (oidvector, with
 //     PostgreSQL 15's default btree operator classes), pg_constraint.conkey
@@ -80,6 +88,28 @@
 //     are listed in pg_views and information_schema.views with a NULL
 //     definition (PostgreSQL shows their queries), and pg_get_viewdef of
 //     them is NULL.
+//   - Foreign keys (fk.go): pg_constraint rows with contype 'f' — conkey
+//     and confkey, the actions, confmatchtype 's'/'f', condeferrable,
+//     condeferred, convalidated (false while NOT VALID), conindid (the
+//     referenced table's primary key or unique index on the referenced
+//     columns, the primary key first, as OmenDB checks the key against it;
+//     PostgreSQL names the oldest matching unique index when the columns
+//     are listed explicitly, which differs only if a unique index on the
+//     primary key's columns predates the primary key), and the equality
+//     operators conpfeqop, conppeqop, conffeqop as PostgreSQL picks them
+//     (OIDs of PostgreSQL's operators; pg_operator is not emulated);
+//     confdelsetcols is NULL (column lists are refused).
+//     pg_get_constraintdef prints them as PostgreSQL 15 does (the
+//     referenced table qualified when a temporary table shadows it);
+//     pg_class.relhastriggers is true on both sides, as PostgreSQL's
+//     RI triggers make it, though pg_trigger stays empty (and false again
+//     once no key is left, where PostgreSQL keeps it true until a VACUUM).
+//     information_schema: table_constraints, key_column_usage
+//     (position_in_unique_constraint), referential_constraints,
+//     constraint_column_usage (a CHECK's columns are those its stored
+//     expression names) and constraint_table_usage.
+//     As everywhere, the system catalogs' own primary keys and unique
+//     constraints (PostgreSQL 15 lists them) are not rows of these views.
 //   - Every index is shown as btree (OmenDB's learned and B-tree indexes
 //     are both ordered indexes).
 //   - pg_get_expr returns the stored SQL text of a default, with the

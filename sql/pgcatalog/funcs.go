@@ -77,7 +77,7 @@ func init() {
 			return vText(checkDef(ch)), nil
 		}
 		if t, fk := findForeignKey(cat, uint32(a[0].I)); fk != nil {
-			return vText(fkDef(cat, t, fk)), nil
+			return vText(fkDef(cat, sessionTempSchema(ctx), t, fk)), nil
 		}
 		t, ix := findIndex(cat, uint32(a[0].I))
 		if ix == nil {
@@ -110,11 +110,7 @@ func init() {
 		if err != nil {
 			return null, err
 		}
-		temp := ""
-		if te, ok := ctx.Session.(interface{ TempSchema() string }); ok {
-			temp = te.TempSchema()
-		}
-		return vBool(tableVisible(cat, temp, uint32(a[0].I))), nil
+		return vBool(tableVisible(cat, sessionTempSchema(ctx), uint32(a[0].I))), nil
 	})
 	reg("pg_get_userbyid", ts(tOID), tName, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 		if a[0].I == oidBootstrap {
@@ -273,7 +269,15 @@ func formatType(oid types.OID, mod int32) string {
 	return types.TypeName(types.Type{OID: oid, Mod: mod})
 }
 
-// findIndex finds an index by its OID.
+// sessionTempSchema is the name of the session's temporary schema, "" if
+// it has none.
+func sessionTempSchema(ctx *funcs.Context) string {
+	if te, ok := ctx.Session.(interface{ TempSchema() string }); ok {
+		return te.TempSchema()
+	}
+	return ""
+}
+
 // tableVisible is pg_table_is_visible for a session whose temporary
 // schema is temp ("" if none).
 func tableVisible(cat *catalog.Catalog, temp string, oid uint32) bool {
@@ -293,6 +297,7 @@ func tableVisible(cat *catalog.Catalog, temp string, oid uint32) bool {
 	return cat.ResolveSchema(temp, "", name) == schema
 }
 
+// findIndex finds an index by its OID.
 func findIndex(cat *catalog.Catalog, oid uint32) (*catalog.Table, *catalog.Index) {
 	for _, t := range cat.Tables() {
 		for i := range t.Indexes {

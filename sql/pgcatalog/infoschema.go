@@ -1,6 +1,11 @@
 package pgcatalog
 
 import (
+	"slices"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
@@ -275,6 +280,99 @@ func init() {
 		}
 		return rows, nil
 	})
+	// constraint_column_usage: the columns each constraint uses — a key's
+	// own columns, a foreign key's referenced ones, the columns a CHECK
+	// expression reads (PostgreSQL takes those from pg_depend) — of
+	// tables, not materialized views (relkind 'r'), as PostgreSQL 15's
+	// view defines it.
+	define("information_schema", "constraint_column_usage", 12057, []col{
+		{"table_catalog", tName}, {"table_schema", tName}, {"table_name", tName}, {"column_name", tName},
+		{"constraint_catalog", tName}, {"constraint_schema", tName}, {"constraint_name", tName},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		cat := env.Catalog()
+		add := func(t *catalog.Table, cols []int, schema, name string) {
+			if t.MatView != "" {
+				return
+			}
+			for _, c := range cols {
+				if t.Columns[c].Dropped {
+					continue
+				}
+				rows = append(rows, []types.Value{vText(dbName(env)), vText(t.Schema), vText(t.Name),
+					vText(t.Columns[c].Name), vText(dbName(env)), vText(schema), vText(name)})
+			}
+		}
+		for _, t := range cat.Tables() {
+			for _, ch := range t.Checks {
+				add(t, checkColumns(t, &ch), t.Schema, ch.Name)
+			}
+			for i := range t.Indexes {
+				if _, ok := constraintType(&t.Indexes[i]); ok {
+					add(t, t.Indexes[i].Columns, t.Schema, t.Indexes[i].Name)
+				}
+			}
+			for i := range t.ForeignKeys {
+				fk := &t.ForeignKeys[i]
+				if p, ok := cat.Table(fk.RefTable); ok {
+					add(p, fk.RefColumns, t.Schema, fk.Name)
+				}
+			}
+		}
+		return rows, nil
+	})
+
+	// constraint_table_usage: the table each key constraint is on, the
+	// referenced table of each foreign key (CHECK constraints are not
+	// listed).
+	define("information_schema", "constraint_table_usage", 12058, []col{
+		{"table_catalog", tName}, {"table_schema", tName}, {"table_name", tName},
+		{"constraint_catalog", tName}, {"constraint_schema", tName}, {"constraint_name", tName},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		cat := env.Catalog()
+		add := func(t *catalog.Table, schema, name string) {
+			if t.MatView == "" {
+				rows = append(rows, []types.Value{vText(dbName(env)), vText(t.Schema), vText(t.Name),
+					vText(dbName(env)), vText(schema), vText(name)})
+			}
+		}
+		for _, t := range cat.Tables() {
+			for i := range t.Indexes {
+				if _, ok := constraintType(&t.Indexes[i]); ok {
+					add(t, t.Schema, t.Indexes[i].Name)
+				}
+			}
+			for i := range t.ForeignKeys {
+				if p, ok := cat.Table(t.ForeignKeys[i].RefTable); ok {
+					add(p, t.Schema, t.ForeignKeys[i].Name)
+				}
+			}
+		}
+		return rows, nil
+	})
+}
+
+// checkColumns returns the columns of t that CHECK constraint ch reads,
+// each once, in the order the expression names them.
+func checkColumns(t *catalog.Table, ch *catalog.Check) []int {
+	stmts, err := plan.Parse("SELECT " + ch.Expr)
+	if err != nil || len(stmts) != 1 {
+		return nil
+	}
+	var cols []int
+	plan.AnyNode(stmts[0], func(m proto.Message) bool {
+		ref, ok := m.(*pg.ColumnRef)
+		if !ok || len(ref.Fields) == 0 {
+			return false
+		}
+		name := ref.Fields[len(ref.Fields)-1].GetString_().GetSval()
+		if i := t.ColumnIndex(name); i >= 0 && !slices.Contains(cols, i) {
+			cols = append(cols, i)
+		}
+		return false
+	})
+	return cols
 }
 
 func yesNo(b bool) string {

@@ -154,7 +154,9 @@ func init() {
 		{"condeferred", tBool}, {"convalidated", tBool}, {"conrelid", tOID}, {"contypid", tOID},
 		{"conindid", tOID}, {"conparentid", tOID}, {"confrelid", tOID}, {"confupdtype", tChar},
 		{"confdeltype", tChar}, {"confmatchtype", tChar}, {"conislocal", tBool}, {"coninhcount", tInt4},
-		{"connoinherit", tBool}, {"conkey", tI2Arr}, {"confkey", tI2Arr}, {"conbin", tText},
+		{"connoinherit", tBool}, {"conkey", tI2Arr}, {"confkey", tI2Arr}, {"conpfeqop", tOIDArr},
+		{"conppeqop", tOIDArr}, {"conffeqop", tOIDArr}, {"confdelsetcols", tI2Arr}, {"conexclop", tOIDArr},
+		{"conbin", tText},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
 		for _, t := range env.Catalog().Tables() {
@@ -168,7 +170,7 @@ func init() {
 					vBool(false), vBool(true), vOID(t.ID), vOID(0),
 					vOID(ix.ID), vOID(0), vOID(0), vChar(' '),
 					vChar(' '), vChar(' '), vBool(true), vInt(0),
-					vBool(true), vAttnums(ix.Columns), null, null,
+					vBool(true), vAttnums(ix.Columns), null, null, null, null, null, null, null,
 				})
 			}
 			for i, ch := range t.Checks {
@@ -177,7 +179,7 @@ func init() {
 					vBool(false), vBool(true), vOID(t.ID), vOID(0),
 					vOID(0), vOID(0), vOID(0), vChar(' '),
 					vChar(' '), vChar(' '), vBool(true), vInt(0),
-					vBool(false), null, null, vText(ch.Expr),
+					vBool(false), null, null, null, null, null, null, null, vText(ch.Expr),
 				})
 			}
 			for i := range t.ForeignKeys {
@@ -186,12 +188,15 @@ func init() {
 				if ix := refIndex(env.Catalog(), fk); ix != nil {
 					indid = ix.ID
 				}
+				// confdelsetcols is NULL: ON DELETE SET NULL / SET
+				// DEFAULT with a column list is refused.
+				pf, pp, ff := fkOperators(env.Catalog(), t, fk)
 				rows = append(rows, []types.Value{
 					vOID(fk.ID), vText(fk.Name), vOID(nspOID(t.Schema)), vChar('f'), vBool(fk.Deferrable),
 					vBool(fk.Deferred), vBool(!fk.NotValid), vOID(t.ID), vOID(0),
 					vOID(indid), vOID(0), vOID(fk.RefTable), vChar(fk.UpdateAction()[0]),
 					vChar(fk.DeleteAction()[0]), vChar(fkMatchType(fk)), vBool(true), vInt(0),
-					vBool(true), vAttnums(fk.Columns), vAttnums(fk.RefColumns), null,
+					vBool(true), vAttnums(fk.Columns), vAttnums(fk.RefColumns), pf, pp, ff, null, null, null,
 				})
 			}
 		}

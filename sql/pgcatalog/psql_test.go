@@ -41,6 +41,15 @@ var schema = []string{
 		a int, b int, parent int REFERENCES orders DEFERRABLE INITIALLY DEFERRED,
 		CONSTRAINT orders_pair FOREIGN KEY (a, b) REFERENCES pairs MATCH FULL)`,
 	`ALTER TABLE orders ADD CONSTRAINT orders_sku FOREIGN KEY (b) REFERENCES accounts NOT VALID`,
+	// Every action, quoted names, a two-column self-reference, a
+	// referenced unique constraint, cross-width integer keys.
+	`CREATE TABLE "Ship To" ("Zone" smallint, "Code" varchar(8), label text, PRIMARY KEY ("Zone", "Code"), UNIQUE (label))`,
+	`CREATE TABLE tree (id int, ver int, pid int, pver int, zone int, code text, label text DEFAULT 'x',
+		PRIMARY KEY (id, ver),
+		FOREIGN KEY (pid, pver) REFERENCES tree ON UPDATE SET NULL ON DELETE RESTRICT,
+		CONSTRAINT "Tree Ship" FOREIGN KEY (zone, code) REFERENCES "Ship To" ON UPDATE CASCADE DEFERRABLE,
+		FOREIGN KEY (label) REFERENCES "Ship To" (label) ON DELETE SET DEFAULT INITIALLY DEFERRED)`,
+	`ALTER TABLE tree ADD CONSTRAINT tree_acct FOREIGN KEY (zone) REFERENCES accounts ON UPDATE RESTRICT ON DELETE NO ACTION NOT VALID`,
 }
 
 // describe are psql commands (and catalog queries clients send) whose
@@ -61,6 +70,10 @@ var describe = []string{
 	`\d tagged`,
 	`\d orders`,
 	`\d pairs`,
+	`\d tree`,
+	`\d "Ship To"`,
+	`\d+ tree`,
+	`\d accounts`,
 	`SELECT constraint_name, unique_constraint_name, match_option, update_rule, delete_rule
 	   FROM information_schema.referential_constraints ORDER BY 1`,
 	`SELECT constraint_name, table_name, column_name, ordinal_position, position_in_unique_constraint
@@ -70,6 +83,10 @@ var describe = []string{
 	`SELECT conname, contype, condeferrable, condeferred, convalidated, conrelid::regclass, confrelid::regclass,
 	        confupdtype, confdeltype, confmatchtype, conkey, confkey, conindid::regclass, pg_get_constraintdef(oid, true)
 	   FROM pg_catalog.pg_constraint WHERE contype = 'f' ORDER BY conname`,
+	`SELECT conname, conpfeqop, conppeqop, conffeqop, confdelsetcols, conexclop, conparentid, conislocal, coninhcount, connoinherit
+	   FROM pg_catalog.pg_constraint WHERE conrelid IN ('tree'::regclass, 'orders'::regclass, '"Ship To"'::regclass) ORDER BY conname`,
+	`SELECT * FROM information_schema.constraint_column_usage WHERE table_schema = 'public' ORDER BY constraint_name, column_name`,
+	`SELECT * FROM information_schema.constraint_table_usage WHERE table_schema = 'public' ORDER BY constraint_name`,
 	`\dp tagged`,
 	`SELECT relname, relacl, array_to_string(relacl, ',') FROM pg_catalog.pg_class WHERE relname IN ('tagged', 'items') ORDER BY 1`,
 	`SELECT 'tagged'::regclass, 'tagged_pkey'::regclass::text, c.oid::regclass, 'public'::regnamespace, 0::regclass
