@@ -101,6 +101,9 @@ func (s *Session) foreignKey(t *catalog.Table, c *pg.Constraint, creating bool) 
 	if err != nil {
 		return fk, err
 	}
+	if c.Pktable.Schemaname == "" && c.Pktable.Relname == t.Name {
+		schema = t.Schema // the table itself, temporary or not (it may not exist yet)
+	}
 	if schema != t.Schema || c.Pktable.Relname != t.Name {
 		p, ok := s.txn.cat.Lookup(schema, c.Pktable.Relname)
 		if !ok {
