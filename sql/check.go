@@ -55,6 +55,22 @@ func (s *Session) constraintTaken(t *catalog.Table, name string) bool {
 		slices.ContainsFunc(t.ForeignKeys, func(fk catalog.ForeignKey) bool { return fk.Name == name })
 }
 
+// checkReads reports whether CHECK constraint ch of t reads column col.
+func (s *Session) checkReads(t *catalog.Table, ch catalog.Check, col int) (bool, error) {
+	e, err := plan.NewBinder(s.txn.cat, s, s.loc, nil).BindCheckText(t, ch.Expr)
+	if err != nil {
+		return false, err
+	}
+	reads := false
+	plan.Walk(e, func(x plan.Expr) bool {
+		if c, ok := x.(*plan.ColRef); ok && c.Idx == col {
+			reads = true
+		}
+		return !reads
+	})
+	return reads, nil
+}
+
 // boundCheck is a CHECK constraint ready to evaluate.
 type boundCheck struct {
 	name string

@@ -716,10 +716,20 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 					}
 				}
 			}
-			// A foreign key of the table on the column goes with it.
+			// A foreign key of the table on the column goes with it, and
+			// so does a CHECK constraint that reads it (as in PostgreSQL).
 			nt.ForeignKeys = slices.DeleteFunc(nt.ForeignKeys, func(fk catalog.ForeignKey) bool {
 				return slices.Contains(fk.Columns, i) || fk.RefTable == nt.ID && slices.Contains(fk.RefColumns, i)
 			})
+			var keep []catalog.Check
+			for _, ch := range nt.Checks {
+				if reads, err := s.checkReads(t, ch, i); err != nil {
+					return "", err
+				} else if !reads {
+					keep = append(keep, ch)
+				}
+			}
+			nt.Checks = keep
 			nt.Columns[i].Dropped = true
 			nt.Columns[i].NotNull = false
 			nt.Columns[i].Default = ""
