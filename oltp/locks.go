@@ -202,12 +202,8 @@ func (lt *LockTable) grantLocked(owner *TxnLocks, k lockKey) {
 
 // lockWait is Lock's slow path: k is (or was) held by another transaction.
 func (lt *LockTable) lockWait(ctx context.Context, owner *TxnLocks, k lockKey, timeout time.Duration) error {
-	var deadline <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		deadline = t.C
-	}
+	deadline, stop := lockDeadline(timeout)
+	defer stop()
 	for {
 		lt.mu.Lock()
 		l, ok := lt.locks[k]
@@ -269,6 +265,16 @@ func deadlock(kind string) error {
 	return pgerr.New("40P01", "deadlock detected").
 		WithDetail("Process waits for a %s lock held by a transaction that waits for this one.", kind).
 		WithHint("See server log for query details.")
+}
+
+// lockDeadline returns a channel that fires after timeout (nil — never —
+// for 0) and the function that stops its timer.
+func lockDeadline(timeout time.Duration) (<-chan time.Time, func()) {
+	if timeout <= 0 {
+		return nil, func() {}
+	}
+	t := time.NewTimer(timeout)
+	return t.C, func() { t.Stop() }
 }
 
 // awaitRelease waits until ch is closed (a holder released), ctx ends or

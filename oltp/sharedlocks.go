@@ -27,12 +27,8 @@ type sharedLock struct {
 // another transaction holds the row's write lock (timeout bounds the wait,
 // 0 = none). waited reports that it had to wait.
 func (lt *LockTable) LockShared(ctx context.Context, owner *TxnLocks, table uint32, key []byte, timeout time.Duration) (waited bool, err error) {
-	var deadline <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		deadline = t.C
-	}
+	deadline, stop := lockDeadline(timeout)
+	defer stop()
 	k := lockKey{table, string(key)}
 	for {
 		lt.mu.Lock()

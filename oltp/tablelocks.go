@@ -61,12 +61,8 @@ func (lt *LockTable) LockTableMode(ctx context.Context, owner *TxnLocks, table u
 	if mode < AccessShare || mode > AccessExclusive {
 		return pgerr.New(pgerr.InternalError, "table lock mode %d", mode)
 	}
-	var deadline <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		deadline = t.C
-	}
+	deadline, stop := lockDeadline(timeout)
+	defer stop()
 	for {
 		lt.mu.Lock()
 		if lt.tables == nil {

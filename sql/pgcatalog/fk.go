@@ -56,7 +56,8 @@ func refIndex(cat *catalog.Catalog, fk *catalog.ForeignKey) *catalog.Index {
 	return found
 }
 
-// fkActionText is a referential action as pg_get_constraintdef prints it.
+// fkActionText is a referential action as pg_get_constraintdef prints it
+// (and information_schema.referential_constraints spells it).
 func fkActionText(a string) string {
 	switch a {
 	case catalog.Restrict:
@@ -70,10 +71,6 @@ func fkActionText(a string) string {
 	}
 	return "NO ACTION"
 }
-
-// fkRuleText is an action as information_schema.referential_constraints
-// spells it.
-func fkRuleText(a string) string { return fkActionText(a) }
 
 // fkDef is pg_get_constraintdef's text for a foreign key, in PostgreSQL
 // 15's order: columns, referenced table and columns, MATCH FULL, ON

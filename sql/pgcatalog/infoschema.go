@@ -234,7 +234,7 @@ func init() {
 				}
 				rows = append(rows, []types.Value{vText(dbName(env)), vText(t.Schema), vText(fk.Name),
 					vText(dbName(env)), uschema, uname, vText(match),
-					vText(fkRuleText(fk.UpdateAction())), vText(fkRuleText(fk.DeleteAction()))})
+					vText(fkActionText(fk.UpdateAction())), vText(fkActionText(fk.DeleteAction()))})
 			}
 		}
 		return rows, nil
