@@ -53,6 +53,10 @@ var settingDocs = map[string]string{
 	"default_transaction_read_only":       "Sets the default read-only status of new transactions.",
 	"synchronous_commit":                  "Sets the current transaction's synchronization level.",
 	"max_identifier_length":               "Shows the maximum identifier length.",
+	"max_index_keys":                      "Shows the maximum number of index keys.",
+	"max_function_args":                   "Shows the maximum number of function arguments.",
+	"block_size":                          "Shows the size of a disk block.",
+	"wal_block_size":                      "Shows the block size in the write ahead log.",
 	"client_min_messages":                 "Sets the message levels that are sent to the client.",
 	"datestyle":                           "",
 	"bytea_output":                        "Sets the output format for bytea.",
@@ -91,6 +95,10 @@ func defaultSettings(e *Engine) map[string]string {
 		"default_transaction_read_only":       "off",
 		"synchronous_commit":                  "on",
 		"max_identifier_length":               "63",
+		"max_index_keys":                      "32",
+		"max_function_args":                   "100",
+		"block_size":                          "8192",
+		"wal_block_size":                      "8192",
 		"client_min_messages":                 "notice",
 		"bytea_output":                        "hex",
 		"max_parallel_workers_per_gather":     "2",
@@ -126,7 +134,8 @@ func (s *Session) setSetting(name, value string) error {
 		canon = name
 	}
 	switch canon {
-	case "server_version", "server_version_num", "server_encoding", "integer_datetimes", "max_identifier_length", "is_superuser":
+	case "server_version", "server_version_num", "server_encoding", "integer_datetimes", "max_identifier_length", "is_superuser",
+		"max_index_keys", "max_function_args", "block_size", "wal_block_size":
 		return pgerr.New(pgerr.CantChangeRuntimeParam, "parameter %q cannot be changed", canon)
 	case "TimeZone":
 		if strings.EqualFold(value, "local") || strings.EqualFold(value, "default") {

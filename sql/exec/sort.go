@@ -247,6 +247,35 @@ type seriesIter struct {
 }
 
 func openFuncScan(c *Ctx, n *plan.FuncScan) (Iter, error) {
+	it, err := openFuncRows(c, n)
+	if err != nil || !n.Ordinality {
+		return it, err
+	}
+	return &ordinalityIter{in: it}, nil
+}
+
+// ordinalityIter appends WITH ORDINALITY's row number to each row.
+type ordinalityIter struct {
+	in Iter
+	n  int64
+}
+
+func (o *ordinalityIter) Next() ([]types.Value, error) {
+	r, err := o.in.Next()
+	if r == nil || err != nil {
+		return nil, err
+	}
+	o.n++
+	out := make([]types.Value, len(r)+1)
+	copy(out, r)
+	out[len(r)] = types.NewInt(o.n)
+	return out, nil
+}
+
+func (o *ordinalityIter) Close() { o.in.Close() }
+
+// openFuncRows opens the function's own rows.
+func openFuncRows(c *Ctx, n *plan.FuncScan) (Iter, error) {
 	if n.Name != "generate_series" {
 		return openArrayFuncScan(c, n)
 	}

@@ -298,7 +298,7 @@ func (b *Binder) arrayConcat(l, r Expr) (Expr, bool, error) {
 // int) (the valid subscripts of a dimension) and
 // information_schema._pg_expandarray(anyarray) (columns x, the element, and
 // n, its subscript).
-func (b *Binder) bindArrayFuncScan(name string, args []Expr, alias *pg.Alias) (*fromItem, error) {
+func (b *Binder) bindArrayFuncScan(name string, args []Expr, alias *pg.Alias, ordinality bool) (*fromItem, error) {
 	sig := func() error {
 		ts := make([]string, len(args))
 		for i, a := range args {
@@ -334,20 +334,33 @@ func (b *Binder) bindArrayFuncScan(name string, args []Expr, alias *pg.Alias) (*
 	default:
 		cols = []Column{{Name: "x", T: types.ElemType(at)}, {Name: "n", T: types.Int4}}
 	}
-	aliasName := name
+	fs := &FuncScan{Name: name, Args: args, Cols: cols}
+	return funcScanItem(fs, alias, ordinality), nil
+}
+
+// funcScanItem is the FROM item of a set-returning function: WITH
+// ORDINALITY adds a bigint column "ordinality" numbering its rows from 1;
+// an alias names the item and, for a function of one column, that column;
+// the alias's column names rename the columns in order.
+func funcScanItem(fs *FuncScan, alias *pg.Alias, ordinality bool) *fromItem {
+	single := len(fs.Cols) == 1
+	if ordinality {
+		fs.Ordinality = true
+		fs.Cols = append(fs.Cols, Column{Name: "ordinality", T: types.Int8})
+	}
+	aliasName := fs.Name
 	if alias != nil {
 		aliasName = alias.Aliasname
-		if len(cols) == 1 {
-			cols[0].Name = aliasName
+		if single {
+			fs.Cols[0].Name = aliasName
 		}
 		for i, cn := range nodeName(alias.Colnames) {
-			if i < len(cols) {
-				cols[i].Name = cn
+			if i < len(fs.Cols) {
+				fs.Cols[i].Name = cn
 			}
 		}
 	}
-	fs := &FuncScan{Name: name, Args: args, Cols: cols}
-	return itemFrom(fs, aliasName, fs.Cols, nil), nil
+	return itemFrom(fs, aliasName, fs.Cols, nil)
 }
 
 func joinComma(ss []string) string {

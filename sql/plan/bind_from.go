@@ -138,7 +138,7 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 	if item, ok, err := b.bindPartitionAncestors(rf, parent); ok || err != nil {
 		return item, err
 	}
-	if len(rf.Functions) != 1 || rf.Ordinality || rf.IsRowsfrom {
+	if len(rf.Functions) != 1 || rf.IsRowsfrom {
 		return nil, pgerr.NotSupported("this form of function in FROM is not supported yet")
 	}
 	fc := rf.Functions[0].GetList().GetItems()[0].GetFuncCall()
@@ -151,6 +151,9 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 	case "generate_series", "unnest", "generate_subscripts", "_pg_expandarray":
 	default:
 		return nil, pgerr.NotSupported("set-returning function %s is not supported yet", name)
+	}
+	if rf.Ordinality && name == "_pg_expandarray" {
+		return nil, pgerr.NotSupported("%s WITH ORDINALITY is not supported yet", name)
 	}
 	// Arguments may reference enclosing queries (not other FROM items:
 	// that would be LATERAL).
@@ -165,7 +168,7 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 		if err != nil {
 			if code := pgerr.Code(err); parent != nil && (code == pgerr.UndefinedColumn || code == pgerr.UndefinedTable) {
 				if _, err2 := b.bindExpr(a, parent); err2 == nil {
-					return b.bindLateralFunc(name, fc, rf.Alias, parent)
+					return b.bindLateralFunc(name, fc, rf.Alias, rf.Ordinality, parent)
 				}
 			}
 			return nil, err
@@ -177,7 +180,7 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 		parent.correlated = true
 	}
 	if name != "generate_series" {
-		return b.bindArrayFuncScan(name, args, rf.Alias)
+		return b.bindArrayFuncScan(name, args, rf.Alias, rf.Ordinality)
 	}
 	if len(args) < 2 || len(args) > 3 {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function generate_series with %d arguments does not exist", len(args))
@@ -186,17 +189,8 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 	if err != nil {
 		return nil, err
 	}
-	colName := "generate_series"
-	alias := "generate_series"
-	if rf.Alias != nil {
-		alias = rf.Alias.Aliasname
-		colName = alias
-		if cn := nodeName(rf.Alias.Colnames); len(cn) > 0 {
-			colName = cn[0]
-		}
-	}
-	fs := &FuncScan{Name: name, Args: args, Cols: []Column{{Name: colName, T: t}}}
-	return itemFrom(fs, alias, fs.Cols, nil), nil
+	fs := &FuncScan{Name: name, Args: args, Cols: []Column{{Name: "generate_series", T: t}}}
+	return funcScanItem(fs, rf.Alias, rf.Ordinality), nil
 }
 
 // bindPartitionAncestors binds pg_partition_ancestors(rel) [WITH

@@ -155,11 +155,14 @@ type SetOp struct {
 	Cols        []Column
 }
 
-// FuncScan is a set-returning function in FROM (generate_series).
+// FuncScan is a set-returning function in FROM (generate_series, unnest,
+// generate_subscripts, _pg_expandarray). With Ordinality its last column is
+// the row's number, from 1 (WITH ORDINALITY).
 type FuncScan struct {
-	Name string
-	Args []Expr
-	Cols []Column
+	Name       string
+	Args       []Expr
+	Cols       []Column
+	Ordinality bool
 }
 
 // Materialize runs a CTE once and replays its rows to every reference —

@@ -310,7 +310,10 @@ type lateralFn struct {
 
 // bindLateralFunc binds unnest(anyarray), generate_series(…) or
 // _pg_expandarray(anyarray) in FROM over the columns of earlier items.
-func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, from *scope) (*fromItem, error) {
+//
+// WITH ORDINALITY exposes the Expand's n column, the element's position, as
+// bigint "ordinality" (the alias's second column name renames it).
+func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, ordinality bool, from *scope) (*fromItem, error) {
 	args := make([]Expr, 0, len(fc.Args))
 	for _, a := range fc.Args {
 		e, err := b.bindExpr(a, from)
@@ -348,6 +351,10 @@ func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, 
 	default:
 		return nil, pgerr.NotSupported("%s over other FROM items (LATERAL) is not supported yet", name)
 	}
+	nType := types.Int4
+	if ordinality {
+		nName, nType = "ordinality", types.Int8
+	}
 	aliasName := name
 	if alias != nil {
 		aliasName = alias.Aliasname
@@ -358,7 +365,7 @@ func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, 
 			switch {
 			case i == 0:
 				xName = cn
-			case i == 1 && name == "_pg_expandarray":
+			case i == 1 && (name == "_pg_expandarray" || ordinality):
 				nName = cn
 			}
 		}
@@ -366,7 +373,7 @@ func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, 
 	cols := []Column{
 		{Name: "........record", T: expandRecord(et)},
 		{Name: xName, T: et},
-		{Name: nName, T: types.Int4},
+		{Name: nName, T: nType},
 	}
 	it := itemFrom(nil, aliasName, cols, nil)
 	it.lateral = &lateralFn{arr: arr, cols: cols}
