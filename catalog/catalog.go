@@ -213,6 +213,10 @@ type View struct {
 	Deps []uint32 `json:"deps,omitempty"`
 	// Comment is COMMENT ON VIEW's text ("" = none).
 	Comment string `json:"comment,omitempty"`
+	// CheckOption is WITH [LOCAL | CASCADED] CHECK OPTION: "local",
+	// "cascaded", or "" for none. Rows written through the view must then
+	// be visible through it (sql/plan, updatable views).
+	CheckOption string `json:"check_option,omitempty"`
 }
 
 // PK returns the primary key index, or nil when the table has a hidden row id.

@@ -42,6 +42,7 @@ const (
 	ForeignKeyViolation           = "23503"
 	UniqueViolation               = "23505"
 	CheckViolation                = "23514"
+	WithCheckOptionViolation      = "44000"
 	InvalidTransactionState       = "25000"
 	ActiveSQLTransaction          = "25001"
 	NoActiveSQLTransaction        = "25P01"

@@ -17,31 +17,40 @@ import (
 	"github.com/omendb/omendb/types"
 )
 
+// defElemString is an option's value as text (a name, string, boolean or
+// integer; "" when it has none).
+func defElemString(d *pg.DefElem) string {
+	if d.Arg == nil {
+		return ""
+	}
+	if s := d.Arg.GetString_(); s != nil {
+		return s.Sval
+	}
+	if c := d.Arg.GetAConst(); c != nil {
+		if sv, ok := c.Val.(*pg.A_Const_Sval); ok {
+			return sv.Sval.Sval
+		}
+	}
+	if b := d.Arg.GetBoolean(); b != nil {
+		return map[bool]string{true: "true", false: "false"}[b.Boolval]
+	}
+	if i := d.Arg.GetInteger(); i != nil {
+		return fmt.Sprint(i.Ival)
+	}
+	if tn := d.Arg.GetTypeName(); tn != nil { // a bare word: WITH (check_option = local)
+		if names := nodeNames(tn.Names); len(names) > 0 {
+			return names[len(names)-1]
+		}
+	}
+	return ""
+}
+
 func copyOptions(opts []*pg.Node) (pgwire.CopyOptions, error) {
 	o := pgwire.CopyOptions{}
 	var delim, quote, escape *string
 	for _, n := range opts {
 		d := n.GetDefElem()
-		str := func() string {
-			if d.Arg == nil {
-				return ""
-			}
-			if s := d.Arg.GetString_(); s != nil {
-				return s.Sval
-			}
-			if c := d.Arg.GetAConst(); c != nil {
-				if sv, ok := c.Val.(*pg.A_Const_Sval); ok {
-					return sv.Sval.Sval
-				}
-			}
-			if b := d.Arg.GetBoolean(); b != nil {
-				return map[bool]string{true: "true", false: "false"}[b.Boolval]
-			}
-			if i := d.Arg.GetInteger(); i != nil {
-				return fmt.Sprint(i.Ival)
-			}
-			return ""
-		}
+		str := func() string { return defElemString(d) }
 		switch d.Defname {
 		case "format":
 			switch strings.ToLower(str()) {

@@ -40,7 +40,7 @@ type pointUpdate struct {
 // assigns no column of the primary key or of a unique index.
 func pointUpdateOf(bound any) *pointUpdate {
 	u, ok := bound.(*plan.Update)
-	if !ok || u == nil || len(u.Returning) > 0 || u.Scan == nil || u.Join != nil || len(u.Modifying) > 0 {
+	if !ok || u == nil || len(u.Returning) > 0 || u.Scan == nil || u.Join != nil || len(u.Modifying) > 0 || len(u.ViewChecks) > 0 {
 		return nil
 	}
 	sc := u.Scan

@@ -291,18 +291,7 @@ func (v *txnView) checkNotNull(t *catalog.Table, row []types.Value) error {
 }
 
 func rowText(t *catalog.Table, row []types.Value, s *Session) string {
-	var parts []string
-	for i, c := range t.Columns {
-		if c.Dropped {
-			continue
-		}
-		if i >= len(row) || row[i].IsNull() {
-			parts = append(parts, "null")
-			continue
-		}
-		parts = append(parts, types.TextString(row[i], c.Type, s.loc))
-	}
-	return "(" + strings.Join(parts, ", ") + ")"
+	return exec.RowText(t, row, s.loc)
 }
 
 func keyDetail(t *catalog.Table, ix *catalog.Index, row []types.Value, s *Session) string {

@@ -1,6 +1,8 @@
 package sql
 
 import (
+	"strings"
+
 	"sync"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -17,15 +19,34 @@ import (
 // query naming the view binds that text again, against the catalog of its
 // time.
 func (s *Session) createView(vs *pg.ViewStmt) (string, error) {
-	switch {
-	case vs.WithCheckOption != pg.ViewCheckOption_NO_CHECK_OPTION && vs.WithCheckOption != pg.ViewCheckOption_VIEW_CHECK_OPTION_UNDEFINED:
-		return "", pgerr.NotSupported("WITH CHECK OPTION is not supported yet (views are read-only)")
-	case len(vs.Options) > 0:
-		return "", pgerr.NotSupported("view options are not supported yet")
+	checkOption := ""
+	switch vs.WithCheckOption {
+	case pg.ViewCheckOption_LOCAL_CHECK_OPTION:
+		checkOption = "local"
+	case pg.ViewCheckOption_CASCADED_CHECK_OPTION:
+		checkOption = "cascaded"
+	}
+	for _, o := range vs.Options {
+		de := o.GetDefElem()
+		if de == nil || de.Defname != "check_option" {
+			return "", pgerr.NotSupported("view options other than check_option are not supported yet")
+		}
+		switch v := strings.ToLower(defElemString(de)); v {
+		case "local", "cascaded":
+			checkOption = v
+		default:
+			return "", pgerr.New(pgerr.InvalidParameterValue, "invalid value for enum option \"check_option\": %s", v).
+				WithDetail("Valid values are \"local\" and \"cascaded\".")
+		}
 	}
 	sel := vs.Query.GetSelectStmt()
 	if sel == nil {
 		return "", pgerr.NotSupported("this view query is not supported")
+	}
+	if checkOption != "" {
+		if reason := plan.NotUpdatableReason(sel); reason != "" {
+			return "", pgerr.NotSupported("WITH CHECK OPTION is supported only on automatically updatable views").WithHint("%s", reason)
+		}
 	}
 	text, err := pg.Deparse(&pg.ParseResult{Version: parseTreeVersion(), Stmts: []*pg.RawStmt{{Stmt: vs.Query}}})
 	if err != nil {
@@ -64,7 +85,7 @@ func (s *Session) createView(vs *pg.ViewStmt) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	v := &catalog.View{Schema: schema, Name: vs.View.Relname, Query: text, Deps: b.Refs}
+	v := &catalog.View{Schema: schema, Name: vs.View.Relname, Query: text, Deps: b.Refs, CheckOption: checkOption}
 	seen := map[string]bool{}
 	for i, c := range out {
 		name := c.Name

@@ -2,6 +2,8 @@ package exec
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/oltp"
@@ -46,6 +48,40 @@ type SpeculativeWriter interface {
 type DMLResult struct {
 	Count int64
 	Rows  [][]types.Value // RETURNING rows
+}
+
+// checkViews evaluates the WITH CHECK OPTION conditions of the views a
+// statement writes through on a row it wrote: one not true (false or NULL:
+// the row would not be visible through the view) fails with 44000.
+func checkViews(c *Ctx, checks []plan.ViewCheck, t *catalog.Table, row []types.Value) error {
+	for _, vc := range checks {
+		v, err := Eval(c, vc.Cond, row)
+		if err != nil {
+			return err
+		}
+		if !isTrue(v) {
+			return pgerr.New(pgerr.WithCheckOptionViolation, "new row violates check option for view %q", vc.View).
+				WithDetail("Failing row contains %s.", RowText(t, row, c.Loc))
+		}
+	}
+	return nil
+}
+
+// RowText is a row of t as PostgreSQL's error details show it: "(1, abc,
+// null)", dropped columns left out.
+func RowText(t *catalog.Table, row []types.Value, loc *time.Location) string {
+	var parts []string
+	for i, c := range t.Columns {
+		if c.Dropped {
+			continue
+		}
+		if i >= len(row) || row[i].IsNull() {
+			parts = append(parts, "null")
+			continue
+		}
+		parts = append(parts, types.TextString(row[i], c.Type, loc))
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }
 
 // Insert executes an INSERT plan.
@@ -139,6 +175,9 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 			}
 		}
 		if key, err = w.Insert(t, row); err != nil {
+			return nil, err
+		}
+		if err := checkViews(c, n.ViewChecks, t, row); err != nil {
 			return nil, err
 		}
 		if n.OnConflict != nil {
@@ -415,6 +454,9 @@ func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 			}
 		}
 		if _, err := w.Update(n.Scan.Table, kr.key, kr.row, updated); err != nil {
+			return nil, err
+		}
+		if err := checkViews(c, n.ViewChecks, n.Scan.Table, updated); err != nil {
 			return nil, err
 		}
 		res.Count++

@@ -80,9 +80,7 @@
 //     (pg_query's one-line deparse of the CREATE VIEW's SELECT, names as
 //     written) framed as PostgreSQL frames it, " SELECT a, b FROM t;",
 //     not PostgreSQL's pretty-printed rule (" SELECT t.a,\n    t.b\n
-//     FROM t;"); pretty and wrap arguments change nothing. Views are
-//     read-only, so information_schema says is_updatable and
-//     is_insertable_into NO where PostgreSQL says YES for a simple view.
+//     FROM t;"); pretty and wrap arguments change nothing.
 //     relhasrules is true as in PostgreSQL, but pg_rewrite has no _RETURN
 //     rules (pg_get_ruledef is always NULL). The emulated catalog views
 //     are listed in pg_views and information_schema.views with a NULL

@@ -2,6 +2,7 @@ package pgcatalog
 
 import (
 	"slices"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
@@ -51,10 +52,10 @@ func init() {
 				add(t.Schema, t.Name, "BASE TABLE", t.ReadOnly == "")
 			}
 		}
-		// Views cannot be written through (PostgreSQL's simple views are
-		// auto-updatable and say YES).
+		// Automatically updatable views are insertable into.
 		for _, v := range env.Catalog().Views() {
-			add(v.Schema, v.Name, "VIEW", false)
+			_, ins, _ := viewInsertable(env.Catalog(), v)
+			add(v.Schema, v.Name, "VIEW", ins)
 		}
 		for _, vt := range order {
 			typ := "BASE TABLE"
@@ -133,17 +134,18 @@ func init() {
 			}
 		}
 		for _, v := range env.Catalog().Views() {
+			_, _, upd := viewInsertable(env.Catalog(), v)
 			for i, c := range v.Columns {
-				column(v.Schema, v.Name, i, c, null, "YES", "NO", null, "NO")
+				column(v.Schema, v.Name, i, c, null, "YES", "NO", null, yesNo(upd[i]))
 			}
 		}
 		return rows, nil
 	})
 
 	// views: the user's views and the emulated catalog views (whose
-	// view_definition is NULL, see pg_views). OmenDB's views are read-only:
-	// is_updatable and is_insertable_into are NO where PostgreSQL says YES
-	// for a simple (auto-updatable) view.
+	// view_definition is NULL, see pg_views). is_updatable and
+	// is_insertable_into say whether the view is automatically updatable
+	// (viewInsertable); check_option is LOCAL, CASCADED or NONE.
 	define("information_schema", "views", 12055, []col{
 		{"table_catalog", tName}, {"table_schema", tName}, {"table_name", tName},
 		{"view_definition", tVarchar}, {"check_option", tVarchar}, {"is_updatable", tVarchar},
@@ -151,16 +153,21 @@ func init() {
 		{"is_trigger_deletable", tVarchar}, {"is_trigger_insertable_into", tVarchar},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
-		add := func(schema, name string, def types.Value) {
+		add := func(schema, name string, def types.Value, check string, upd, ins bool) {
 			rows = append(rows, []types.Value{vText(dbName(env)), vText(schema), vText(name), def,
-				vText("NONE"), vText("NO"), vText("NO"), vText("NO"), vText("NO"), vText("NO")})
+				vText(check), vText(yesNo(upd)), vText(yesNo(ins)), vText("NO"), vText("NO"), vText("NO")})
 		}
 		for _, v := range env.Catalog().Views() {
-			add(v.Schema, v.Name, vText(viewDef(v)))
+			upd, ins, _ := viewInsertable(env.Catalog(), v)
+			check := "NONE"
+			if v.CheckOption != "" {
+				check = strings.ToUpper(v.CheckOption)
+			}
+			add(v.Schema, v.Name, vText(viewDef(v)), check, upd && ins, ins)
 		}
 		for _, vt := range order {
 			if isEmulatedView(vt) {
-				add(vt.Schema, vt.Name, null)
+				add(vt.Schema, vt.Name, null, "NONE", false, false)
 			}
 		}
 		return rows, nil

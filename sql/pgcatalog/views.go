@@ -1,11 +1,15 @@
 package pgcatalog
 
 import (
+	"slices"
 	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
 )
 
@@ -166,4 +170,101 @@ func splitQualified(s string) ([]string, bool) {
 		}
 		s = strings.TrimSpace(s[1:])
 	}
+}
+
+// viewUpdatability tells whether view v is automatically updatable — an
+// INSERT, UPDATE or DELETE naming it is written to the one table it reads
+// (sql/plan's updatable views) — and which of its columns can be assigned
+// (a plain column of that table, or an assignable column of the view it
+// reads). It reads the query's shape (plan.NotUpdatableReason) and column
+// references without binding it; depth bounds views of views.
+func viewUpdatability(cat *catalog.Catalog, v *catalog.View, depth int) (bool, []bool) {
+	cols := make([]bool, len(v.Columns))
+	if depth > 32 {
+		return false, cols
+	}
+	tree, err := pg.Parse(v.Query)
+	if err != nil || len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetSelectStmt() == nil {
+		return false, cols
+	}
+	sel := tree.Stmts[0].Stmt.GetSelectStmt()
+	if plan.NotUpdatableReason(sel) != "" || sel.LockingClause != nil {
+		return false, cols
+	}
+	rv := sel.FromClause[0].GetRangeVar()
+	// assignable reports whether a column of the relation read, by name,
+	// can be assigned; names lists its columns for a star.
+	var assignable func(name string) bool
+	var names []string
+	lookup := func(schema string) bool {
+		if t, ok := cat.Lookup(schema, rv.Relname); ok {
+			if t.ReadOnly != "" || t.MatView != "" {
+				return false
+			}
+			assignable = func(name string) bool { return t.ColumnIndex(name) >= 0 }
+			for _, c := range t.Columns {
+				if !c.Dropped {
+					names = append(names, c.Name)
+				}
+			}
+			return true
+		}
+		if w, ok := cat.LookupView(schema, rv.Relname); ok {
+			ok, wcols := viewUpdatability(cat, w, depth+1)
+			if !ok {
+				return false
+			}
+			assignable = func(name string) bool {
+				for i, c := range w.Columns {
+					if c.Name == name {
+						return wcols[i]
+					}
+				}
+				return false
+			}
+			for _, c := range w.Columns {
+				names = append(names, c.Name)
+			}
+			return true
+		}
+		return false
+	}
+	found := false
+	if rv.Schemaname != "" {
+		found = lookup(rv.Schemaname)
+	} else {
+		found = lookup(v.Schema) || (v.Schema != "public" && lookup("public"))
+	}
+	if !found {
+		return false, cols
+	}
+	i := 0
+	for _, n := range sel.TargetList {
+		rt := n.GetResTarget()
+		cr := rt.Val.GetColumnRef()
+		if cr != nil && len(cr.Fields) > 0 && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+			for _, name := range names {
+				if i < len(cols) {
+					cols[i] = assignable(name)
+				}
+				i++
+			}
+			continue
+		}
+		if i < len(cols) && cr != nil {
+			if s := cr.Fields[len(cr.Fields)-1].GetString_(); s != nil {
+				cols[i] = assignable(s.Sval)
+			}
+		}
+		i++
+	}
+	return true, cols
+}
+
+// viewInsertable is viewUpdatability's answer for information_schema: the
+// view is updatable and has a column that can be assigned (PostgreSQL
+// refuses INSERT and UPDATE of a view without one, but allows DELETE).
+func viewInsertable(cat *catalog.Catalog, v *catalog.View) (updatable, insertable bool, cols []bool) {
+	ok, cols := viewUpdatability(cat, v, 0)
+	return ok, ok && slices.Contains(cols, true), cols
 }

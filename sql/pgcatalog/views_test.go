@@ -26,9 +26,7 @@ var viewSchema = []string{
 // viewDescribe are psql commands and catalog queries whose output must be
 // byte-identical on both servers. Columns whose values differ on purpose
 // are left out: reltype (PostgreSQL gives a view a composite type),
-// relfilenode of tables, the view's query text (viewdef) and
-// is_updatable/is_insertable_into (PostgreSQL's simple views are
-// auto-updatable; OmenDB's are read-only).
+// relfilenode of tables and the view's query text (viewdef).
 var viewDescribe = []string{
 	`\dv`,
 	`\dv+`,
@@ -51,14 +49,14 @@ var viewDescribe = []string{
 	   FROM pg_catalog.pg_views WHERE schemaname = 'public' ORDER BY 2`,
 	`SELECT v.viewname, c.relname FROM pg_catalog.pg_views v JOIN pg_catalog.pg_class c ON c.relname = v.viewname
 	   WHERE v.schemaname = 'public' AND c.relkind = 'v' ORDER BY 1`,
-	`SELECT table_catalog, table_schema, table_name, table_type, is_typed, commit_action
+	`SELECT table_catalog, table_schema, table_name, table_type, is_typed, commit_action, is_insertable_into
 	   FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 3`,
 	`SELECT table_name, column_name, ordinal_position, column_default, is_nullable, data_type, character_maximum_length,
 	   character_octet_length, numeric_precision, numeric_precision_radix, numeric_scale, udt_name, dtd_identifier,
-	   is_identity, identity_generation, is_generated, is_self_referencing
+	   is_identity, identity_generation, is_generated, is_self_referencing, is_updatable
 	 FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 3`,
 	`SELECT table_catalog, table_schema, table_name, view_definition IS NOT NULL, check_option, is_trigger_updatable,
-	   is_trigger_deletable, is_trigger_insertable_into
+	   is_trigger_deletable, is_trigger_insertable_into, is_updatable, is_insertable_into
 	 FROM information_schema.views WHERE table_schema = 'public' ORDER BY 3`,
 	`SELECT to_regclass('v'), to_regclass('public.V'), to_regclass('"v2"'), to_regclass('nope'), to_regclass('vt_pkey'),
 	   to_regclass('pg_class')::oid, to_regclass('pg_catalog.pg_views') IS NOT NULL`,
@@ -167,7 +165,7 @@ func expectRows(t *testing.T, c *pgx.Conn, q string, want [][]any) {
 }
 
 // TestViewCatalogRows checks OmenDB's own values for views: OIDs are the
-// views' IDs, the definition is the stored query, views are read-only,
+// views' IDs, the definition is the stored query, simple views are updatable,
 // and the catalogs follow CREATE [OR REPLACE] VIEW, DROP VIEW and
 // transactional DDL.
 func TestViewCatalogRows(t *testing.T) {
@@ -221,9 +219,9 @@ func TestViewCatalogRows(t *testing.T) {
 	})
 	expectRows(t, c, `SELECT table_name, view_definition, check_option, is_updatable, is_insertable_into, is_trigger_updatable,
 	   is_trigger_deletable, is_trigger_insertable_into FROM information_schema.views WHERE table_schema = 'public' ORDER BY 1`, [][]any{
-		{"v", def, "NONE", "NO", "NO", "NO", "NO", "NO"},
-		{"v2", " SELECT a, c FROM vt;", "NONE", "NO", "NO", "NO", "NO", "NO"},
-		{"v3", " SELECT x, y FROM v2 WHERE y IS NOT NULL;", "NONE", "NO", "NO", "NO", "NO", "NO"},
+		{"v", def, "NONE", "YES", "YES", "NO", "NO", "NO"},
+		{"v2", " SELECT a, c FROM vt;", "NONE", "YES", "YES", "NO", "NO", "NO"},
+		{"v3", " SELECT x, y FROM v2 WHERE y IS NOT NULL;", "NONE", "YES", "YES", "NO", "NO", "NO"},
 	})
 	// The emulated catalog views are views too, without SQL text.
 	expectRows(t, c, `SELECT (SELECT count(*) FROM pg_catalog.pg_views WHERE viewname IN ('pg_roles', 'pg_views') AND definition IS NULL),
@@ -233,14 +231,14 @@ func TestViewCatalogRows(t *testing.T) {
 	})
 	expectRows(t, c, `SELECT table_name, table_type, is_insertable_into FROM information_schema.tables
 	   WHERE table_schema = 'public' ORDER BY 1`, [][]any{
-		{"v", "VIEW", "NO"}, {"v2", "VIEW", "NO"}, {"v3", "VIEW", "NO"}, {"vt", "BASE TABLE", "YES"},
+		{"v", "VIEW", "YES"}, {"v2", "VIEW", "YES"}, {"v3", "VIEW", "YES"}, {"vt", "BASE TABLE", "YES"},
 	})
 	expectRows(t, c, `SELECT table_name, column_name, ordinal_position, is_nullable, column_default, data_type, is_updatable
 	   FROM information_schema.columns WHERE table_name IN ('v2', 'v3') ORDER BY 1, 3`, [][]any{
-		{"v2", "x", int32(1), "YES", nil, "integer", "NO"},
-		{"v2", "y", int32(2), "YES", nil, "numeric", "NO"},
-		{"v3", "z", int32(1), "YES", nil, "integer", "NO"},
-		{"v3", "y", int32(2), "YES", nil, "numeric", "NO"},
+		{"v2", "x", int32(1), "YES", nil, "integer", "YES"},
+		{"v2", "y", int32(2), "YES", nil, "numeric", "YES"},
+		{"v3", "z", int32(1), "YES", nil, "integer", "YES"},
+		{"v3", "y", int32(2), "YES", nil, "numeric", "YES"},
 	})
 
 	// regclass: a view's OID prints as its name, to_regclass finds it.

@@ -111,6 +111,10 @@ type scopeCol struct {
 	hidden bool // dropped column slot, or a column not addressable by name
 	tblOID uint32
 	attnum int16
+	// expr, when set, is what the column stands for (idx is then -1): a
+	// computed column of an updatable view that a statement writes through
+	// (viewScope), an expression over the row of the view's table.
+	expr Expr
 }
 
 // scope is the set of columns an expression can reference: the FROM
@@ -399,8 +403,9 @@ func (b *Binder) resolveTable(rv *pg.RangeVar) (*catalog.Table, error) {
 		return t, nil
 	}
 	if _, ok := b.Cat.LookupView(schema, rv.Relname); ok {
-		// Reached for a statement that writes (or alters) the relation.
-		return nil, pgerr.NotSupported("cannot change view %q: writing through views is not supported yet", rv.Relname)
+		// Reached for statements that write a relation in ways a view
+		// cannot be written (INSERT, UPDATE and DELETE take writeTarget).
+		return nil, pgerr.New(pgerr.WrongObjectType, "%q is not a table", rv.Relname)
 	}
 	return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", qualified(rv))
 }

@@ -108,27 +108,38 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 		}
 		defer pop()
 	}
-	t, err := b.resolveTable(ins.Relation)
+	t, uv, err := b.writeTarget(ins.Relation, verbInsert)
 	if err != nil {
 		return nil, err
 	}
-	if err := b.checkWritable(t); err != nil {
-		return nil, err
-	}
 	n := &Insert{Table: t}
+	var viewErr []error      // per target, writing through a view without a column list: why it cannot be assigned
 	var elems []*arrayTarget // per target: its element assignment, if any
-	if len(ins.Cols) == 0 {
+	switch {
+	case len(ins.Cols) == 0 && uv != nil:
+		// The view's columns in order; computed ones fail only if given.
+		for _, c := range uv.cols {
+			_, err := uv.column(c.name, verbInsert)
+			n.Target = append(n.Target, c.col)
+			viewErr = append(viewErr, err)
+		}
+	case len(ins.Cols) == 0:
 		for i, c := range t.Columns {
 			if !c.Dropped {
 				n.Target = append(n.Target, i)
 			}
 		}
-	} else {
+	default:
 		seen := map[int]bool{}    // whole columns
 		partial := map[int]bool{} // columns with element targets
 		for _, c := range ins.Cols {
 			rt := c.GetResTarget()
 			i := t.ColumnIndex(rt.Name)
+			if uv != nil {
+				if i, err = uv.column(rt.Name, verbInsert); err != nil {
+					return nil, err
+				}
+			}
 			if i < 0 {
 				return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, t.Name)
 			}
@@ -151,6 +162,10 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 	}
 	targetTypes := make([]types.Type, len(n.Target))
 	for i, c := range n.Target {
+		if c < 0 {
+			targetTypes[i] = uv.cols[i].t
+			continue
+		}
 		targetTypes[i] = t.Columns[c].Type
 		if len(elems) > 0 && elems[i] != nil {
 			targetTypes[i] = elems[i].valueType()
@@ -165,10 +180,32 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 			return nil, err
 		}
 	}
+	// viewTargets checks, writing through a view, the columns given values
+	// (n.Target once cut to the values' width): none computed, none twice
+	// (a view may show one column under two names).
+	viewTargets := func() error {
+		if uv == nil {
+			return nil
+		}
+		seen := map[int]bool{}
+		for i, c := range n.Target {
+			if viewErr != nil && viewErr[i] != nil {
+				return viewErr[i]
+			}
+			if seen[c] && (len(elems) == 0 || elems[i] == nil) {
+				return pgerr.New(pgerr.SyntaxError, "multiple assignments to same column %q", t.Columns[c].Name)
+			}
+			seen[c] = true
+		}
+		return nil
+	}
 	sel := ins.SelectStmt.GetSelectStmt()
 	switch {
 	case sel == nil:
 		// INSERT … DEFAULT VALUES
+		if uv != nil {
+			n.Target = nil
+		}
 		n.Source = &Values{Rows: [][]Expr{make([]Expr, len(n.Target))}, Cols: make([]Column, len(n.Target))}
 	case len(sel.ValuesLists) > 0 && sel.SortClause == nil && sel.LimitCount == nil && sel.WithClause == nil:
 		v, err := b.bindValues(sel.ValuesLists, &scope{}, targetTypes)
@@ -183,6 +220,9 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 				return nil, pgerr.New(pgerr.SyntaxError, "INSERT has more target columns than expressions")
 			}
 			n.Target = n.Target[:len(v.Cols)]
+		}
+		if err := viewTargets(); err != nil {
+			return nil, err
 		}
 		n.Source = v
 	default:
@@ -204,6 +244,9 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 			}
 			n.Target = n.Target[:len(cols)]
 		}
+		if err := viewTargets(); err != nil {
+			return nil, err
+		}
 		p := &Project{Input: src}
 		for i, c := range cols {
 			tc := t.Columns[n.Target[i]]
@@ -215,6 +258,9 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 			p.Cols = append(p.Cols, Column{Name: tc.Name, T: targetTypes[i]})
 		}
 		n.Source = p
+	}
+	if uv != nil {
+		n.ViewChecks = uv.checks
 	}
 	for _, at := range elems {
 		if at == nil {
@@ -233,12 +279,19 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 		break
 	}
 	if oc := ins.OnConflictClause; oc != nil {
+		if uv != nil {
+			return nil, pgerr.NotSupported("INSERT … ON CONFLICT through a view is not supported yet")
+		}
 		if n.OnConflict, err = b.bindOnConflict(t, oc); err != nil {
 			return nil, err
 		}
 	}
 	if len(ins.ReturningList) > 0 {
-		if n.Returning, n.RetCols, err = b.bindReturning(ins.ReturningList, tableScope(t, t.Name)); err != nil {
+		rs := tableScope(t, t.Name)
+		if uv != nil {
+			rs = uv.scope(uv.view.Name)
+		}
+		if n.Returning, n.RetCols, err = b.bindReturning(ins.ReturningList, rs); err != nil {
 			return nil, err
 		}
 	}
@@ -293,7 +346,7 @@ func (b *Binder) bindOnConflict(t *catalog.Table, oc *pg.OnConflictClause) (*OnC
 	s.add(t.Name, tableColumns(t), t)
 	s.add("excluded", tableColumns(t), t)
 	var err error
-	if out.Set, err = b.bindSetList(t, oc.TargetList, s); err != nil {
+	if out.Set, err = b.bindSetList(t, oc.TargetList, s, tableColumn(t)); err != nil {
 		return nil, err
 	}
 	if oc.WhereClause != nil {
@@ -324,14 +377,26 @@ func sameSet(a, b []int) bool {
 	return true
 }
 
-func (b *Binder) bindSetList(t *catalog.Table, list []*pg.Node, s *scope) ([]SetClause, error) {
+// tableColumn resolves a column of t named as an assignment's target.
+func tableColumn(t *catalog.Table) func(string) (int, error) {
+	return func(name string) (int, error) {
+		if i := t.ColumnIndex(name); i >= 0 {
+			return i, nil
+		}
+		return -1, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", name, t.Name)
+	}
+}
+
+// bindSetList binds SET col = expr, … over scope s; col resolves a
+// target's name to a column of t (tableColumn, or a view's column).
+func (b *Binder) bindSetList(t *catalog.Table, list []*pg.Node, s *scope, col func(string) (int, error)) ([]SetClause, error) {
 	var out []SetClause
 	seen := map[int]bool{}
 	for _, n := range list {
 		rt := n.GetResTarget()
-		i := t.ColumnIndex(rt.Name)
-		if i < 0 {
-			return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, t.Name)
+		i, err := col(rt.Name)
+		if err != nil {
+			return nil, err
 		}
 		if len(rt.Indirection) > 0 {
 			var err error
@@ -346,7 +411,6 @@ func (b *Binder) bindSetList(t *catalog.Table, list []*pg.Node, s *scope) ([]Set
 		}
 		seen[i] = true
 		var e Expr
-		var err error
 		if rt.Val.GetSetToDefault() != nil {
 			if e, err = b.BindDefault(t, i); err != nil {
 				return nil, err
@@ -402,38 +466,53 @@ func (b *Binder) bindReturning(list []*pg.Node, s *scope) ([]Expr, []Column, err
 	return exprs, cols, nil
 }
 
-// bindTargetScan binds the table and WHERE of UPDATE / DELETE.
-func (b *Binder) bindTargetScan(rv *pg.RangeVar, where *pg.Node) (*Scan, *scope, error) {
-	t, err := b.resolveTable(rv)
+// bindTargetScan binds the table (or updatable view, uv) and WHERE of
+// UPDATE / DELETE. Through a view, the scan's filter is the view's
+// conditions and the statement's WHERE.
+func (b *Binder) bindTargetScan(rv *pg.RangeVar, where *pg.Node, verb viewVerb) (*Scan, *scope, *updatableView, error) {
+	t, uv, err := b.writeTarget(rv, verb)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if err := b.checkWritable(t); err != nil {
-		return nil, nil, err
-	}
-	alias := t.Name
+	alias := rv.Relname
 	if rv.Alias != nil {
 		alias = rv.Alias.Aliasname
 	}
 	s := tableScope(t, alias)
 	sc := &Scan{Table: t, Alias: alias, Cols: tableColumns(t)}
+	var conds []Expr
+	if uv != nil {
+		s = uv.scope(alias)
+		if uv.cond != nil {
+			conds = append(conds, uv.cond)
+		}
+	}
 	if where != nil {
 		w, err := b.bindExpr(where, s)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		if sc.Filter, err = b.coerceBool(w, "argument of WHERE"); err != nil {
-			return nil, nil, err
+		if w, err = b.coerceBool(w, "argument of WHERE"); err != nil {
+			return nil, nil, nil, err
 		}
+		conds = append(conds, w)
+	}
+	if len(conds) > 0 {
+		sc.Filter = and(conds)
 	}
 	chooseAccess(sc)
-	return sc, s, nil
+	return sc, s, uv, nil
 }
 
 // bindTargetJoin binds the target, FROM list and WHERE of UPDATE … FROM
 // or DELETE … USING as one join, the target first (its scan also yields
 // each row's primary key), and returns the scope of its rows.
 func (b *Binder) bindTargetJoin(rv *pg.RangeVar, from []*pg.Node, where *pg.Node) (*Scan, *TargetJoin, *scope, error) {
+	if _, ok := b.Cat.Lookup(b.schemaOf(rv.Schemaname, rv.Relname), rv.Relname); !ok {
+		if _, isView := b.lookupView(rv); isView {
+			return nil, nil, nil, pgerr.NotSupported("UPDATE … FROM and DELETE … USING through a view are not supported yet")
+		}
+	}
 	t, err := b.resolveTable(rv)
 	if err != nil {
 		return nil, nil, nil, err
@@ -479,11 +558,12 @@ type dmlTarget struct {
 	scan *Scan
 	join *TargetJoin
 	s    *scope
+	uv   *updatableView // the view written through, if one is named
 }
 
 // bindDMLTarget binds an UPDATE's or DELETE's WITH clause (visible until
 // pop), target, FROM / USING list and WHERE.
-func (b *Binder) bindDMLTarget(with *pg.WithClause, rv *pg.RangeVar, from []*pg.Node, where *pg.Node) (dt dmlTarget, pop func(), err error) {
+func (b *Binder) bindDMLTarget(with *pg.WithClause, rv *pg.RangeVar, from []*pg.Node, where *pg.Node, verb viewVerb) (dt dmlTarget, pop func(), err error) {
 	pop = func() {}
 	if with != nil {
 		if pop, err = b.bindWith(with, &scope{}); err != nil {
@@ -493,7 +573,7 @@ func (b *Binder) bindDMLTarget(with *pg.WithClause, rv *pg.RangeVar, from []*pg.
 	if len(from) > 0 {
 		dt.scan, dt.join, dt.s, err = b.bindTargetJoin(rv, from, where)
 	} else {
-		dt.scan, dt.s, err = b.bindTargetScan(rv, where)
+		dt.scan, dt.s, dt.uv, err = b.bindTargetScan(rv, where, verb)
 	}
 	if err != nil {
 		pop()
@@ -516,13 +596,18 @@ func (b *Binder) BindUpdate(up *pg.UpdateStmt) (*Update, error) {
 }
 
 func (b *Binder) bindUpdate(up *pg.UpdateStmt) (*Update, error) {
-	dt, pop, err := b.bindDMLTarget(up.WithClause, up.Relation, up.FromClause, up.WhereClause)
+	dt, pop, err := b.bindDMLTarget(up.WithClause, up.Relation, up.FromClause, up.WhereClause, verbUpdate)
 	if err != nil {
 		return nil, err
 	}
 	defer pop()
 	n := &Update{Scan: dt.scan, Join: dt.join}
-	if n.Set, err = b.bindSetList(dt.scan.Table, up.TargetList, dt.s); err != nil {
+	col := tableColumn(dt.scan.Table)
+	if dt.uv != nil {
+		n.ViewChecks = dt.uv.checks
+		col = func(name string) (int, error) { return dt.uv.column(name, verbUpdate) }
+	}
+	if n.Set, err = b.bindSetList(dt.scan.Table, up.TargetList, dt.s, col); err != nil {
 		return nil, err
 	}
 	if len(up.ReturningList) > 0 {
@@ -548,7 +633,7 @@ func (b *Binder) BindDelete(del *pg.DeleteStmt) (*Delete, error) {
 }
 
 func (b *Binder) bindDelete(del *pg.DeleteStmt) (*Delete, error) {
-	dt, pop, err := b.bindDMLTarget(del.WithClause, del.Relation, del.UsingClause, del.WhereClause)
+	dt, pop, err := b.bindDMLTarget(del.WithClause, del.Relation, del.UsingClause, del.WhereClause, verbDelete)
 	if err != nil {
 		return nil, err
 	}

@@ -179,6 +179,12 @@ func (b *Binder) bindColumnRef(cr *pg.ColumnRef, s *scope) (Expr, error) {
 			return nil, err
 		}
 		if c != nil {
+			if c.expr != nil {
+				if depth > 0 {
+					return nil, pgerr.NotSupported("computed column %q of a view written through cannot be read in a subquery yet", name)
+				}
+				return c.expr, nil
+			}
 			if depth == 0 {
 				return &ColRef{Idx: c.idx, T: c.t, Name: c.name}, nil
 			}

@@ -685,6 +685,11 @@ func (b *Binder) expandStar(cr *pg.ColumnRef, s *scope) ([]Expr, []Column, error
 		if c.hidden {
 			continue
 		}
+		if c.expr != nil {
+			es = append(es, c.expr)
+			cs = append(cs, Column{Name: c.name, T: c.t})
+			continue
+		}
 		es = append(es, &ColRef{Idx: c.idx, T: c.t, Name: c.name})
 		cs = append(cs, Column{Name: c.name, T: c.t, TableOID: c.tblOID, AttNum: c.attnum})
 	}

@@ -249,6 +249,9 @@ type Insert struct {
 	Returning  []Expr // over the inserted row
 	RetCols    []Column
 	Params     []types.Type
+	// ViewChecks, when the statement names a view WITH CHECK OPTION, are
+	// the conditions each inserted row must pass (over the table's row).
+	ViewChecks []ViewCheck
 }
 
 // Update updates rows of Scan.Table that pass Scan's filter.
@@ -262,6 +265,8 @@ type Update struct {
 	// Join, for UPDATE … FROM, is where the rows come from; Scan is then
 	// its target scan, and Set and Returning are over Join's rows.
 	Join *TargetJoin
+	// ViewChecks: as Insert's, for each updated row.
+	ViewChecks []ViewCheck
 }
 
 // Delete deletes rows of Scan.Table that pass Scan's filter.
