@@ -32,9 +32,11 @@ type Session struct {
 	// the first one, temp.go).
 	tempSchema string
 	settings   map[string]string
-	loc        *time.Location
-	txn        *txnState // the open transaction, explicit or implicit
-	failed     bool      // explicit transaction block in the failed state
+	// sqlPrepared are the statements of SQL PREPARE (prepare.go).
+	sqlPrepared map[string]*sqlPrepared
+	loc         *time.Location
+	txn         *txnState // the open transaction, explicit or implicit
+	failed      bool      // explicit transaction block in the failed state
 	// lastCommit is the offset of this session's last commit.
 	lastCommit log.Offset
 	funcCtx    funcs.Context
@@ -477,6 +479,17 @@ func (st *statement) Describe(ctx context.Context) (params []types.OID, cols []p
 	if st.ext != nil {
 		return nil, st.ext.x.Columns, nil
 	}
+	if es, ok := st.raw.Node.(*pg.Node_ExecuteStmt); ok {
+		// The prepared statement's columns (nil if it is not there: the
+		// error comes with Execute).
+		if p, ok := st.s.sqlPrepared[es.ExecuteStmt.Name]; ok {
+			if err := p.st.bind(); err != nil {
+				return nil, nil, err
+			}
+			return nil, p.st.cols, nil
+		}
+		return nil, nil, nil
+	}
 	if err := st.bind(); err != nil {
 		return nil, nil, err
 	}
@@ -598,6 +611,9 @@ func (st *statement) Execute(ctx context.Context, params []types.Value) (res pgw
 	}
 	if s.failed {
 		return nil, pgerr.New(pgerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if es, ok := st.raw.Node.(*pg.Node_ExecuteStmt); ok {
+		return s.executeSQL(ctx, es.ExecuteStmt)
 	}
 	if res, ok, err := s.execPoint(ctx, st, params); ok {
 		return res, err

@@ -126,9 +126,12 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 		}
 		s.settings = defaultSettings(s.eng)
 		s.applyTimeZone()
+		s.sqlPrepared = nil
 		return &result{tag: "DISCARD ALL"}, nil
 	case *pg.Node_DeallocateStmt:
-		return &result{tag: "DEALLOCATE"}, nil
+		return s.deallocateSQL(x.DeallocateStmt)
+	case *pg.Node_PrepareStmt:
+		return s.prepareSQL(x.PrepareStmt, st.sql)
 	case *pg.Node_CreateTableAsStmt:
 		if err := ddlAllowed(); err != nil {
 			return nil, err
@@ -151,8 +154,6 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 			return nil, err
 		}
 		return &result{tag: tag}, nil
-	case *pg.Node_PrepareStmt, *pg.Node_ExecuteStmt:
-		return nil, pgerr.NotSupported("SQL-level PREPARE/EXECUTE is not supported yet; use the extended protocol")
 	case *pg.Node_LockStmt:
 		if !s.txn.explicit {
 			return nil, pgerr.New(pgerr.NoActiveSQLTransaction, "LOCK TABLE can only be used in transaction blocks")

@@ -39,6 +39,7 @@ const (
 	oidPgIndexes       = 12005
 	oidPgViews         = 12006
 	oidPgMatviews      = 12007
+	oidPgPrepared      = 12008
 	oidPgTrigger       = 2620
 	oidPgDepend        = 2608
 	oidPgRewrite       = 2618
@@ -259,6 +260,26 @@ func init() {
 	define("pg_catalog", "pg_auth_members", oidPgAuthMembers, []col{
 		{"roleid", tOID}, {"member", tOID}, {"grantor", tOID}, {"admin_option", tBool},
 	}, empty)
+
+	// pg_prepared_statements: the session's SQL PREPARE'd statements
+	// (protocol-level ones live in pgwire and are not listed; generic and
+	// custom plan counts are 0: OmenDB plans once per catalog).
+	define("pg_catalog", "pg_prepared_statements", oidPgPrepared, []col{
+		{"name", tText}, {"statement", tText}, {"prepare_time", types.TimestampTZ},
+		{"parameter_types", types.Type{OID: types.OIDRegtypeArray, Mod: -1}}, {"from_sql", tBool},
+		{"generic_plans", tInt8}, {"custom_plans", tInt8},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, p := range env.PreparedStatements() {
+			params := make([]types.Value, len(p.Params))
+			for i, o := range p.Params {
+				params[i] = vOID(uint32(o))
+			}
+			rows = append(rows, []types.Value{vText(p.Name), vText(p.Statement), types.NewTimestampTZ(p.At.UnixMicro()),
+				types.NewArray(params), vBool(true), vInt(0), vInt(0)})
+		}
+		return rows, nil
+	})
 
 	define("pg_catalog", "pg_settings", oidPgSettings, []col{
 		{"name", tText}, {"setting", tText}, {"unit", tText}, {"category", tText}, {"short_desc", tText},

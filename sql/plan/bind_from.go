@@ -674,6 +674,9 @@ func refsWithin(e Expr, lo, hi int) bool {
 	return ok && any
 }
 
+// HasSubquery reports whether e contains a subquery.
+func HasSubquery(e Expr) bool { return hasSubquery(e) }
+
 func hasSubquery(e Expr) bool {
 	found := false
 	Walk(e, func(x Expr) bool {

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"time"
+
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/types"
@@ -23,6 +25,16 @@ type VirtualEnv interface {
 	Setting(name string) (string, bool)
 	// IndexStats describes every index of the row store.
 	IndexStats() []oltp.IndexStat
+	// PreparedStatements are the session's SQL-level prepared statements.
+	PreparedStatements() []PreparedStatement
+}
+
+// PreparedStatement is a PREPARE'd statement as pg_prepared_statements
+// lists it.
+type PreparedStatement struct {
+	Name, Statement string
+	At              time.Time
+	Params          []types.OID
 }
 
 // omendbTables are OmenDB's own system views, found before SystemTables.
