@@ -166,6 +166,9 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 				if err != nil {
 					return nil, err
 				}
+				if err := checkViews(c, n.ViewChecks, t, updated); err != nil {
+					return nil, err
+				}
 				touched[string(nk)] = true
 				res.Count++
 				if err := returning(c, res, n.Returning, updated); err != nil {
@@ -399,6 +402,9 @@ func updateJoin(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 			}
 		}
 		if _, err := w.Update(t, jt.key, old, updated); err != nil {
+			return err
+		}
+		if err := checkViews(c, n.ViewChecks, t, updated); err != nil {
 			return err
 		}
 		res.Count++

@@ -54,6 +54,8 @@ type record struct {
 	onlyOmen bool
 	sql      string
 	expected []string
+	// comment is the '#' lines just before the record (kept by -rewrite).
+	comment []string
 }
 
 func parseFile(path string) ([]*record, error) {
@@ -68,6 +70,8 @@ func parseFile(path string) ([]*record, error) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	ln := 0
+	var comment []string // '#' lines since the last record
+	leading := true      // the file's leading comment block is writeFile's
 	flush := func() {
 		if cur != nil {
 			cur.sql = strings.TrimSpace(cur.sql)
@@ -79,11 +83,22 @@ func parseFile(path string) ([]*record, error) {
 		ln++
 		line := sc.Text()
 		switch {
-		case cur == nil && (strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#")):
+		case cur == nil && strings.HasPrefix(line, "#"):
+			if !leading {
+				comment = append(comment, line)
+			}
+			continue
+		case cur == nil && strings.TrimSpace(line) == "":
+			leading = false
+			if len(comment) > 0 && comment[len(comment)-1] != "" {
+				comment = append(comment, "") // a comment set apart from the next record
+			}
 			continue
 		case cur == nil:
+			leading = false
 			fields := strings.Fields(line)
-			cur = &record{line: ln, kind: fields[0]}
+			cur = &record{line: ln, kind: fields[0], comment: comment}
+			comment = nil
 			for i := 1; i < len(fields); i++ {
 				switch fields[i] {
 				case "ok":
@@ -199,6 +214,9 @@ func writeFile(path string, recs []*record) error {
 		sb.WriteString("\n")
 	}
 	for _, r := range recs {
+		for _, c := range r.comment {
+			sb.WriteString(c + "\n")
+		}
 		sb.WriteString(r.kind)
 		if r.kind == "statement" {
 			if r.errCode != "" {

@@ -279,10 +279,7 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 		break
 	}
 	if oc := ins.OnConflictClause; oc != nil {
-		if uv != nil {
-			return nil, pgerr.NotSupported("INSERT … ON CONFLICT through a view is not supported yet")
-		}
-		if n.OnConflict, err = b.bindOnConflict(t, oc); err != nil {
+		if n.OnConflict, err = b.bindOnConflict(t, oc, uv); err != nil {
 			return nil, err
 		}
 	}
@@ -299,7 +296,10 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 	return n, nil
 }
 
-func (b *Binder) bindOnConflict(t *catalog.Table, oc *pg.OnConflictClause) (*OnConflict, error) {
+// bindOnConflict binds INSERT's ON CONFLICT clause; through a view (uv),
+// the conflict target, SET list and WHERE name the view's columns (the
+// existing row's by the view's name, the proposed row's as EXCLUDED).
+func (b *Binder) bindOnConflict(t *catalog.Table, oc *pg.OnConflictClause, uv *updatableView) (*OnConflict, error) {
 	out := &OnConflict{Nothing: oc.Action == pg.OnConflictAction_ONCONFLICT_NOTHING}
 	if inf := oc.Infer; inf != nil {
 		if inf.Conname != "" {
@@ -319,6 +319,14 @@ func (b *Binder) bindOnConflict(t *catalog.Table, oc *pg.OnConflictClause) (*OnC
 					return nil, pgerr.NotSupported("ON CONFLICT on expressions is not supported yet")
 				}
 				i := t.ColumnIndex(ie.Name)
+				if uv != nil {
+					i = -1
+					for _, c := range uv.cols {
+						if c.name == ie.Name {
+							i = c.col
+						}
+					}
+				}
 				if i < 0 {
 					return nil, pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", ie.Name)
 				}
@@ -343,10 +351,17 @@ func (b *Binder) bindOnConflict(t *catalog.Table, oc *pg.OnConflictClause) (*OnC
 	}
 	// SET and WHERE see the existing row (by the table's name) and EXCLUDED.
 	s := &scope{}
-	s.add(t.Name, tableColumns(t), t)
-	s.add("excluded", tableColumns(t), t)
+	col := tableColumn(t)
+	if uv != nil {
+		uv.addTo(s, uv.view.Name)
+		uv.addTo(s, "excluded")
+		col = func(name string) (int, error) { return uv.column(name, verbUpdate) }
+	} else {
+		s.add(t.Name, tableColumns(t), t)
+		s.add("excluded", tableColumns(t), t)
+	}
 	var err error
-	if out.Set, err = b.bindSetList(t, oc.TargetList, s, tableColumn(t)); err != nil {
+	if out.Set, err = b.bindSetList(t, oc.TargetList, s, col); err != nil {
 		return nil, err
 	}
 	if oc.WhereClause != nil {
@@ -507,20 +522,12 @@ func (b *Binder) bindTargetScan(rv *pg.RangeVar, where *pg.Node, verb viewVerb) 
 // bindTargetJoin binds the target, FROM list and WHERE of UPDATE … FROM
 // or DELETE … USING as one join, the target first (its scan also yields
 // each row's primary key), and returns the scope of its rows.
-func (b *Binder) bindTargetJoin(rv *pg.RangeVar, from []*pg.Node, where *pg.Node) (*Scan, *TargetJoin, *scope, error) {
-	if _, ok := b.Cat.Lookup(b.schemaOf(rv.Schemaname, rv.Relname), rv.Relname); !ok {
-		if _, isView := b.lookupView(rv); isView {
-			return nil, nil, nil, pgerr.NotSupported("UPDATE … FROM and DELETE … USING through a view are not supported yet")
-		}
-	}
-	t, err := b.resolveTable(rv)
+func (b *Binder) bindTargetJoin(rv *pg.RangeVar, from []*pg.Node, where *pg.Node, verb viewVerb) (*Scan, *TargetJoin, *scope, *updatableView, error) {
+	t, uv, err := b.writeTarget(rv, verb)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	if err := b.checkWritable(t); err != nil {
-		return nil, nil, nil, err
-	}
-	alias := t.Name
+	alias := rv.Relname
 	if rv.Alias != nil {
 		alias = rv.Alias.Aliasname
 	}
@@ -528,27 +535,45 @@ func (b *Binder) bindTargetJoin(rv *pg.RangeVar, from []*pg.Node, where *pg.Node
 	keyCol := len(cols)
 	sc := &Scan{Table: t, Alias: alias, Cols: append(cols[:keyCol:keyCol], Column{Name: "?key?", T: types.Bytea}), Key: true}
 	it := itemFrom(sc, alias, sc.Cols, t.Columns)
-	it.cols[keyCol].hidden = true
+	key := it.cols[keyCol]
+	key.hidden = true
+	if uv != nil {
+		// The view's columns over the target's row (the first item, so
+		// its row starts the joined row), and only its rows.
+		it.cols = append(uv.scope(alias).cols, key)
+		sc.Filter = uv.cond
+	} else {
+		it.cols[keyCol] = key
+	}
 	s := &scope{}
 	src, rest, err := b.bindFromAfter(it, from, where, s)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if len(rest) > 0 {
 		src = &Filter{Input: src, Cond: and(rest)}
 	}
 	tj := &TargetJoin{Source: src, KeyCol: keyCol}
+	var recheck []Expr
+	if uv != nil && uv.cond != nil {
+		recheck = append(recheck, uv.cond)
+	}
 	if where != nil {
 		// Bound again whole, for re-checking a concurrently changed row
 		// (the first binding's conjuncts went into the join).
-		if tj.Where, err = b.bindExpr(where, s); err != nil {
-			return nil, nil, nil, err
+		w, err := b.bindExpr(where, s)
+		if err != nil {
+			return nil, nil, nil, nil, err
 		}
-		if tj.Where, err = b.coerceBool(tj.Where, "argument of WHERE"); err != nil {
-			return nil, nil, nil, err
+		if w, err = b.coerceBool(w, "argument of WHERE"); err != nil {
+			return nil, nil, nil, nil, err
 		}
+		recheck = append(recheck, w)
 	}
-	return sc, tj, s, nil
+	if len(recheck) > 0 {
+		tj.Where = and(recheck)
+	}
+	return sc, tj, s, uv, nil
 }
 
 // dmlTarget is what UPDATE and DELETE bind alike: the target's scan, the
@@ -571,7 +596,7 @@ func (b *Binder) bindDMLTarget(with *pg.WithClause, rv *pg.RangeVar, from []*pg.
 		}
 	}
 	if len(from) > 0 {
-		dt.scan, dt.join, dt.s, err = b.bindTargetJoin(rv, from, where)
+		dt.scan, dt.join, dt.s, dt.uv, err = b.bindTargetJoin(rv, from, where, verb)
 	} else {
 		dt.scan, dt.s, dt.uv, err = b.bindTargetScan(rv, where, verb)
 	}

@@ -226,15 +226,26 @@ func (b *Binder) resolveUpdatableView(v *catalog.View, verb viewVerb, cascaded b
 // scope is the view's columns as a statement writing through it sees them,
 // under alias, over the row of the view's table.
 func (uv *updatableView) scope(alias string) *scope {
-	s := &scope{width: len(tableColumns(uv.table))}
+	s := &scope{}
+	uv.addTo(s, alias)
+	return s
+}
+
+// addTo appends the view's columns under alias to s, over a row of the
+// view's table that starts at s's current width.
+func (uv *updatableView) addTo(s *scope, alias string) {
+	off := s.width
 	for _, c := range uv.cols {
 		sc := scopeCol{table: alias, name: c.name, t: c.t, idx: c.col, expr: c.expr}
 		if c.col >= 0 {
+			sc.idx += off
 			sc.tblOID, sc.attnum = uv.table.ID, int16(c.col+1)
+		} else {
+			sc.expr = shift(c.expr, off)
 		}
 		s.cols = append(s.cols, sc)
 	}
-	return s
+	s.width += len(tableColumns(uv.table))
 }
 
 // column resolves a view column a statement assigns to the table column it
