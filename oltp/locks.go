@@ -39,6 +39,8 @@ type LockTable struct {
 	spare [][]lockKey
 	// tables holds table locks (LOCK TABLE, tablelocks.go).
 	tables map[uint32]*tableLock
+	// adv holds advisory locks (advisory.go).
+	adv map[AdvisoryKey]*advLock
 	// shared holds shared row locks (FOR SHARE, sharedlocks.go).
 	shared map[lockKey]*sharedLock
 }
@@ -102,6 +104,9 @@ type TxnLocks struct {
 	// sharedHeld the rows whose shared locks it holds.
 	tables     []uint32
 	sharedHeld []lockKey
+	// advXact, for a session's advisory owner, are the advisory locks its
+	// current transaction took with the _xact_ functions (advisory.go).
+	advXact []AdvisoryKey
 }
 
 // Holding reports whether the transaction holds any lock.

@@ -32,6 +32,8 @@ type Session struct {
 	// the first one, temp.go).
 	tempSchema string
 	settings   map[string]string
+	// advLocks owns the session's advisory locks (advisory.go).
+	advLocks oltp.TxnLocks
 	// sqlPrepared are the statements of SQL PREPARE (prepare.go).
 	sqlPrepared map[string]*sqlPrepared
 	loc         *time.Location
@@ -196,6 +198,7 @@ func (s *Session) Cancel() {
 // Close implements pgwire.Session.
 func (s *Session) Close() {
 	s.endTxn()
+	s.eng.Locks.UnlockAllAdvisory(&s.advLocks)
 	s.dropTempTables()
 	s.mu.Lock()
 	if s.sctx != nil {
@@ -395,6 +398,7 @@ func (s *Session) endTxn() {
 			u()
 		}
 		s.eng.Locks.ReleaseAll(&s.txn.locks)
+		s.eng.Locks.ReleaseAdvisoryXact(&s.advLocks)
 		s.txn = nil
 	}
 	s.failed = false

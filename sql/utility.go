@@ -231,18 +231,35 @@ func (s *Session) SeqFunc(op string, seqID uint32, args []types.Value) (types.Va
 		}
 		return types.NewInt(v), nil
 	case "setval":
-		if len(args) == 0 || args[0].IsNull() {
+		if len(args) == 0 || args[0].IsNull() || len(args) > 1 && args[1].IsNull() {
 			return types.Null, nil
 		}
-		st.SetVal(seqID, args[0].I, false)
-		s.txn.writes.UseSequence(seqID, args[0].I)
+		// is_called false (pg_dump's setval(seq, 1, false)): the next
+		// nextval returns the value itself.
+		isCalled := len(args) < 2 || args[1].Bool()
+		last := args[0].I
+		if !isCalled {
+			last -= sq.Inc
+		}
+		st.SetVal(seqID, last, false)
+		s.txn.writes.UseSequence(seqID, last)
+		if isCalled {
+			// currval follows, as PostgreSQL's do_setval sets it.
+			if s.seqCurr == nil {
+				s.seqCurr = map[uint32]int64{}
+			}
+			s.seqCurr[seqID] = last
+		}
 		return args[0], nil
 	}
 	return types.Null, pgerr.NotSupported("%s", op)
 }
 
 // SessionFunc implements exec.Session.
-func (s *Session) SessionFunc(name string, args []types.Value) (types.Value, error) {
+func (s *Session) SessionFunc(ctx context.Context, name string, args []types.Value) (types.Value, error) {
+	if strings.HasPrefix(name, "pg_advisory_") || strings.HasPrefix(name, "pg_try_advisory_") {
+		return s.advisory(ctx, name, args)
+	}
 	switch name {
 	case "omendb_commit_offset":
 		return types.NewInt(int64(s.lastCommit)), nil

@@ -287,7 +287,7 @@ func Eval(c *Ctx, e plan.Expr, row []types.Value) (types.Value, error) {
 		if err != nil {
 			return types.Null, err
 		}
-		return c.Session.SessionFunc(x.Name, args)
+		return c.Session.SessionFunc(c.Context, x.Name, args)
 	}
 	return types.Null, pgerr.New(pgerr.InternalError, "cannot evaluate %T", e)
 }

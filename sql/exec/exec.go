@@ -34,7 +34,9 @@ type PointReader interface {
 // Session answers session-dependent expressions.
 type Session interface {
 	SeqFunc(op string, seqID uint32, args []types.Value) (types.Value, error)
-	SessionFunc(name string, args []types.Value) (types.Value, error)
+	// SessionFunc answers a plan.SessionFunc; ctx is the statement's (a
+	// function may wait: pg_advisory_lock).
+	SessionFunc(ctx context.Context, name string, args []types.Value) (types.Value, error)
 }
 
 // Ctx is one statement execution's state. It belongs to the session's

@@ -70,6 +70,9 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 	case "generate_series":
 		return nil, pgerr.NotSupported("generate_series is supported only in FROM")
 	}
+	if t, ok := advisoryFuncs[name]; ok {
+		return b.bindAdvisory(name, t, args)
+	}
 	if t, ok := sessionFuncs[name]; ok {
 		for i := range args {
 			if isUnknown(args[i].Type()) {
@@ -129,9 +132,16 @@ func (b *Binder) bindSeqFunc(name string, args []Expr) (Expr, error) {
 		seqID = sq.ID
 	}
 	rest := args[1:]
+	if name == "setval" && len(rest) > 2 || name != "setval" && len(rest) > 0 {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+	}
 	for i := range rest {
+		want := types.Int8
+		if i == 1 {
+			want = types.Bool // setval(seq, value, is_called)
+		}
 		var err error
-		if rest[i], err = b.coerce(rest[i], types.Int8, false); err != nil && i == 0 {
+		if rest[i], err = b.coerce(rest[i], want, false); err != nil {
 			return nil, err
 		}
 	}

@@ -1,0 +1,51 @@
+package plan
+
+import (
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
+)
+
+// advisoryFuncs are PostgreSQL's advisory lock functions and their result
+// types. The session answers them (SessionFunc; oltp/advisory.go holds the
+// locks). Each takes one bigint key or two integer keys, except
+// pg_advisory_unlock_all, which takes none.
+var advisoryFuncs = map[string]types.Type{
+	"pg_advisory_lock":                 types.Type{OID: types.OIDVoid, Mod: -1},
+	"pg_advisory_lock_shared":          types.Type{OID: types.OIDVoid, Mod: -1},
+	"pg_advisory_xact_lock":            types.Type{OID: types.OIDVoid, Mod: -1},
+	"pg_advisory_xact_lock_shared":     types.Type{OID: types.OIDVoid, Mod: -1},
+	"pg_try_advisory_lock":             types.Bool,
+	"pg_try_advisory_lock_shared":      types.Bool,
+	"pg_try_advisory_xact_lock":        types.Bool,
+	"pg_try_advisory_xact_lock_shared": types.Bool,
+	"pg_advisory_unlock":               types.Bool,
+	"pg_advisory_unlock_shared":        types.Bool,
+	"pg_advisory_unlock_all":           types.Type{OID: types.OIDVoid, Mod: -1},
+}
+
+// bindAdvisory binds an advisory lock function call: its keys coerced to
+// bigint (one) or integer (two), as PostgreSQL's overloads take them.
+func (b *Binder) bindAdvisory(name string, t types.Type, args []Expr) (Expr, error) {
+	want := []types.Type{types.Int8}
+	switch {
+	case name == "pg_advisory_unlock_all":
+		want = nil
+	case len(args) == 2:
+		want = []types.Type{types.Int4, types.Int4}
+	}
+	if len(args) != len(want) {
+		names := make([]string, len(args))
+		for i, a := range args {
+			names[i] = types.TypeName(a.Type())
+		}
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s(%s) does not exist", name, joinComma(names)).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	for i := range args {
+		var err error
+		if args[i], err = b.coerce(args[i], want[i], false); err != nil {
+			return nil, err
+		}
+	}
+	return &SessionFunc{Name: name, Args: args, T: t}, nil
+}
