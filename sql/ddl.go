@@ -845,6 +845,13 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
 				return "", err
 			}
+		case pg.AlterTableType_AT_AlterColumnType:
+			if err := s.alterColumnType(t, nt, cmd); err != nil {
+				return "", err
+			}
+			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+				return "", err
+			}
 		case pg.AlterTableType_AT_SetNotNull, pg.AlterTableType_AT_DropNotNull:
 			i := nt.ColumnIndex(cmd.Name)
 			if i < 0 {
