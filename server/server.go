@@ -151,6 +151,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.Sources.Start() // sources resume once recovery is done
 	}()
 	s.wire = pgwire.NewServer(pgwire.Config{}, &gate{eng: s.Engine, s: s}, logger)
+	s.Engine.Backends = s.wire // pg_terminate_backend
 	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("listening for pgwire on %s: %w", cfg.Listen, err)

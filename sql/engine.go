@@ -34,6 +34,9 @@ type Engine struct {
 	nextPID  atomic.Int32
 	mu       sync.Mutex
 	sessions map[int32]*Session
+	// Backends, when set (by the server that serves the engine over
+	// pgwire), ends connections for pg_terminate_backend.
+	Backends Backends
 }
 
 // NewEngine returns an engine over a store and committer.

@@ -32,6 +32,9 @@ type Session struct {
 	// the first one, temp.go).
 	tempSchema string
 	settings   map[string]string
+	// act is what pg_stat_activity shows of the session (activity.go),
+	// guarded by mu.
+	act activity
 	// advLocks owns the session's advisory locks (advisory.go).
 	advLocks oltp.TxnLocks
 	// sqlPrepared are the statements of SQL PREPARE (prepare.go).
@@ -112,6 +115,8 @@ type savepoint struct {
 
 func newSession(e *Engine, params map[string]string) *Session {
 	s := &Session{eng: e, pid: e.nextPID.Add(1), settings: defaultSettings(e)}
+	now := time.Now()
+	s.act = activity{state: "idle", user: params["user"], backendStart: now, stateChange: now}
 	for k, v := range params {
 		switch k {
 		case "application_name", "DateStyle", "TimeZone", "search_path", "client_encoding", "extra_float_digits", "IntervalStyle":
@@ -129,6 +134,10 @@ func newSession(e *Engine, params map[string]string) *Session {
 		}
 	}
 	s.applyTimeZone()
+	s.act.app = s.settings["application_name"]
+	if s.act.user == "" {
+		s.act.user = s.settings["session_authorization"]
+	}
 	return s
 }
 
@@ -593,6 +602,8 @@ func wireColumns(cols []plan.Column) []pgwire.Column {
 func (st *statement) Execute(ctx context.Context, params []types.Value) (res pgwire.Result, err error) {
 	s := st.s
 	implicitAtStart := s.txn == nil
+	s.noteStart(st.sql)
+	defer s.noteEnd()
 	defer func() {
 		if r := recover(); r != nil {
 			s.eng.Logger.Error("panic executing statement", "panic", r, "sql", st.sql, "stack", string(debug.Stack()))

@@ -260,6 +260,9 @@ func (s *Session) SessionFunc(ctx context.Context, name string, args []types.Val
 	if strings.HasPrefix(name, "pg_advisory_") || strings.HasPrefix(name, "pg_try_advisory_") {
 		return s.advisory(ctx, name, args)
 	}
+	if name == "pg_cancel_backend" || name == "pg_terminate_backend" {
+		return s.backendSignal(ctx, name, args)
+	}
 	switch name {
 	case "omendb_commit_offset":
 		return types.NewInt(int64(s.lastCommit)), nil

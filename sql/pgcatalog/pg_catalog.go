@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/sql/funcs"
@@ -40,6 +41,7 @@ const (
 	oidPgViews         = 12006
 	oidPgMatviews      = 12007
 	oidPgPrepared      = 12008
+	oidPgStatActivity  = 12009
 	oidPgTrigger       = 2620
 	oidPgDepend        = 2608
 	oidPgRewrite       = 2618
@@ -260,6 +262,37 @@ func init() {
 	define("pg_catalog", "pg_auth_members", oidPgAuthMembers, []col{
 		{"roleid", tOID}, {"member", tOID}, {"grantor", tOID}, {"admin_option", tBool},
 	}, empty)
+
+	// pg_stat_activity: one row per session. client_addr is text (NULL:
+	// OmenDB does not record client addresses yet), backend_xid and
+	// backend_xmin are NULL (no transaction IDs), wait events are NULL.
+	define("pg_catalog", "pg_stat_activity", oidPgStatActivity, []col{
+		{"datid", tOID}, {"datname", tName}, {"pid", tInt4}, {"leader_pid", tInt4}, {"usesysid", tOID},
+		{"usename", tName}, {"application_name", tText}, {"client_addr", tText}, {"client_hostname", tText},
+		{"client_port", tInt4}, {"backend_start", types.TimestampTZ}, {"xact_start", types.TimestampTZ},
+		{"query_start", types.TimestampTZ}, {"state_change", types.TimestampTZ}, {"wait_event_type", tText},
+		{"wait_event", tText}, {"state", tText}, {"backend_xid", tText}, {"backend_xmin", tText},
+		{"query_id", tInt8}, {"query", tText}, {"backend_type", tText},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		ts := func(t time.Time) types.Value {
+			if t.IsZero() {
+				return null
+			}
+			return types.NewTimestampTZ(t.UnixMicro())
+		}
+		var rows [][]types.Value
+		for _, a := range env.Activity() {
+			rows = append(rows, []types.Value{
+				vOID(oidDatabase), vText(dbName(env)), vInt(int64(a.PID)), null, vOID(oidBootstrap),
+				vText(a.User), vText(a.App), null, null,
+				vInt(-1), ts(a.BackendStart), ts(a.XactStart),
+				ts(a.QueryStart), ts(a.StateChange), null,
+				null, vText(a.State), null, null,
+				null, vText(a.Query), vText("client backend"),
+			})
+		}
+		return rows, nil
+	})
 
 	// pg_prepared_statements: the session's SQL PREPARE'd statements
 	// (protocol-level ones live in pgwire and are not listed; generic and

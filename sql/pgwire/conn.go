@@ -80,6 +80,9 @@ type conn struct {
 	sess Session
 
 	idle   atomic.Bool // blocked reading the next command after ReadyForQuery
+	// terminated: Server.Terminate (pg_terminate_backend) asked the
+	// connection to end, as a shutdown ends them all.
+	terminated atomic.Bool
 	atRFQ  bool        // the last message sent was ReadyForQuery
 	dead   bool        // a FATAL error was sent or the socket failed: close
 	ignore bool        // extended protocol error: skip messages until Sync
@@ -140,6 +143,10 @@ func (c *conn) cancelStatement() {
 
 // wakeForShutdown makes an idle connection's blocked read return so that
 // it can say goodbye; busy connections notice at their next ReadyForQuery.
+// ending reports whether the connection is to end at the next
+// ReadyForQuery boundary: the server shuts down or Terminate named it.
+func (c *conn) ending() bool { return c.srv.shutdown.Load() || c.terminated.Load() }
+
 func (c *conn) wakeForShutdown() {
 	if c.idle.Load() {
 		_ = c.nc.SetReadDeadline(time.Now())
@@ -180,7 +187,7 @@ func (c *conn) serve() {
 		}
 		if c.atRFQ {
 			c.idle.Store(true)
-			if c.srv.shutdown.Load() {
+			if c.ending() {
 				c.idle.Store(false)
 				c.fatal(adminShutdown())
 				return
@@ -231,7 +238,7 @@ func (c *conn) receiveError(err error) {
 	switch {
 	case c.w.err != nil:
 		// The socket is gone.
-	case c.srv.shutdown.Load():
+	case c.ending():
 		c.fatal(adminShutdown())
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 		// The client went away.

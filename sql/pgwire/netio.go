@@ -156,7 +156,7 @@ func (c *conn) inlineStep(fd uintptr) bool {
 		}
 		if c.atRFQ {
 			c.idle.Store(true)
-			if c.srv.shutdown.Load() {
+			if c.ending() {
 				return true // the ordinary loop says goodbye
 			}
 		}

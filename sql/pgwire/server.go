@@ -164,11 +164,21 @@ func (c *conn) releaseSlot() {
 
 // register gives c its BackendKeyData (pid, secret) and makes it reachable
 // by CancelRequest. c.pid and c.secret are set under s.mu and never change.
+// The pid is the session's own (BackendPID: what pg_backend_pid() and
+// pg_stat_activity show) when it has one and it is free, else the server's
+// next.
 func (s *Server) register(c *conn) {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if bp, ok := c.sess.(interface{ BackendPID() uint32 }); ok {
+		if pid := bp.BackendPID(); pid != 0 && s.byPID[pid] == nil {
+			c.pid, c.secret = pid, binary.BigEndian.Uint32(b[:])
+			s.byPID[c.pid] = c
+			return
+		}
+	}
 	for {
 		s.nextPID++
 		if s.nextPID == 0 {
@@ -189,6 +199,23 @@ func (s *Server) unregister(c *conn) {
 	if c.pid != 0 && s.byPID[c.pid] == c {
 		delete(s.byPID, c.pid)
 	}
+}
+
+// Terminate ends the connection whose BackendKeyData pid is pid, as
+// pg_terminate_backend does: its running statement is cancelled and the
+// client gets FATAL 57P01 before the socket closes. False: no such
+// connection.
+func (s *Server) Terminate(pid uint32) bool {
+	s.mu.Lock()
+	c := s.byPID[pid]
+	s.mu.Unlock()
+	if c == nil {
+		return false
+	}
+	c.terminated.Store(true)
+	c.cancelStatement()
+	c.wakeForShutdown()
+	return true
 }
 
 // cancelRequest handles a CancelRequest: cancels the session's running

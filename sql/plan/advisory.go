@@ -24,10 +24,16 @@ var advisoryFuncs = map[string]types.Type{
 }
 
 // bindAdvisory binds an advisory lock function call: its keys coerced to
-// bigint (one) or integer (two), as PostgreSQL's overloads take them.
+// bigint (one) or integer (two), as PostgreSQL's overloads take them; and
+// pg_cancel_backend / pg_terminate_backend, which take an integer pid.
 func (b *Binder) bindAdvisory(name string, t types.Type, args []Expr) (Expr, error) {
 	want := []types.Type{types.Int8}
 	switch {
+	case name == "pg_cancel_backend" || name == "pg_terminate_backend":
+		want = []types.Type{types.Int4}
+		if name == "pg_terminate_backend" && len(args) == 2 {
+			want = append(want, types.Int8) // timeout (ms): the end is not waited for
+		}
 	case name == "pg_advisory_unlock_all":
 		want = nil
 	case len(args) == 2:
@@ -48,4 +54,10 @@ func (b *Binder) bindAdvisory(name string, t types.Type, args []Expr) (Expr, err
 		}
 	}
 	return &SessionFunc{Name: name, Args: args, T: t}, nil
+}
+
+func init() {
+	// Answered by the session too (sql/activity.go); they take a pid.
+	advisoryFuncs["pg_cancel_backend"] = types.Bool
+	advisoryFuncs["pg_terminate_backend"] = types.Bool
 }

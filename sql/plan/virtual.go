@@ -27,6 +27,15 @@ type VirtualEnv interface {
 	IndexStats() []oltp.IndexStat
 	// PreparedStatements are the session's SQL-level prepared statements.
 	PreparedStatements() []PreparedStatement
+	// Activity describes every session (pg_stat_activity).
+	Activity() []Activity
+}
+
+// Activity is one session as pg_stat_activity shows it (zero times: none).
+type Activity struct {
+	PID                                              int32
+	User, App, State, Query                          string
+	BackendStart, XactStart, QueryStart, StateChange time.Time
 }
 
 // PreparedStatement is a PREPARE'd statement as pg_prepared_statements
