@@ -209,7 +209,7 @@ func init() {
 	})
 	sizeFn := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return vInt(0), nil }
 	for _, n := range []string{"pg_relation_size", "pg_total_relation_size", "pg_table_size", "pg_indexes_size"} {
-		reg(n, ts(tOID), tInt8, true, sizeFn)
+		reg(n, ts(tRegclass), tInt8, true, sizeFn)
 	}
 	// pg_size_pretty(bigint), for the sizes above (psql's \dt+ and \dv+).
 	reg("pg_size_pretty", ts(tInt8), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {

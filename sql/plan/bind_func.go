@@ -100,6 +100,13 @@ func (b *Binder) callFunc(name string, args []Expr) (Expr, error) {
 	}
 	for i := range args {
 		if i < len(casts) && casts[i].OID != 0 && casts[i].OID != funcs.OIDAny {
+			if c, ok := args[i].(*Const); ok && casts[i].OID == types.OIDRegclass && c.V.K == types.KindText && isUnknown(c.T) {
+				// A relation named by a literal: pg_relation_size('t').
+				if args[i], err = b.regclass(c.V.S); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if args[i], err = b.coerce(args[i], casts[i], false); err != nil {
 				return nil, err
 			}
