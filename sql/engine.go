@@ -37,6 +37,8 @@ type Engine struct {
 	// Backends, when set (by the server that serves the engine over
 	// pgwire), ends connections for pg_terminate_backend.
 	Backends Backends
+	// listen is who LISTENs to which channel (notify.go).
+	listen listeners
 }
 
 // NewEngine returns an engine over a store and committer.

@@ -32,6 +32,8 @@ type Session struct {
 	// the first one, temp.go).
 	tempSchema string
 	settings   map[string]string
+	// notify is the session's LISTEN / NOTIFY state (notify.go).
+	notify notifyState
 	// act is what pg_stat_activity shows of the session (activity.go),
 	// guarded by mu.
 	act activity
@@ -104,6 +106,10 @@ type txnState struct {
 	// queried: a query or DML statement ran in the transaction (its
 	// snapshot has been read; LOCK TABLE re-takes it before that).
 	queried bool
+	// notifies and notifyOps are the NOTIFYs and LISTEN / UNLISTENs the
+	// transaction raised, for its commit (notify.go).
+	notifies  []pgwire.Notification
+	notifyOps []notifyOp
 }
 
 type savepoint struct {
@@ -207,6 +213,7 @@ func (s *Session) Cancel() {
 // Close implements pgwire.Session.
 func (s *Session) Close() {
 	s.endTxn()
+	s.unlistenAll()
 	s.eng.Locks.UnlockAllAdvisory(&s.advLocks)
 	s.dropTempTables()
 	s.mu.Lock()
@@ -421,6 +428,7 @@ func (s *Session) commit(ctx context.Context) error {
 	}
 	defer s.endTxn()
 	if t.writes.Empty() {
+		s.notifyCommitted(t)
 		return nil
 	}
 	if t.asOf {
@@ -445,6 +453,7 @@ func (s *Session) commit(ctx context.Context) error {
 		return err
 	}
 	s.lastCommit = off
+	s.notifyCommitted(t)
 	return nil
 }
 

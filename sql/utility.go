@@ -154,6 +154,8 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 			return nil, err
 		}
 		return &result{tag: tag}, nil
+	case *pg.Node_ListenStmt, *pg.Node_UnlistenStmt, *pg.Node_NotifyStmt:
+		return s.notifyNode(n)
 	case *pg.Node_LockStmt:
 		if !s.txn.explicit {
 			return nil, pgerr.New(pgerr.NoActiveSQLTransaction, "LOCK TABLE can only be used in transaction blocks")
@@ -262,6 +264,9 @@ func (s *Session) SessionFunc(ctx context.Context, name string, args []types.Val
 	}
 	if name == "pg_cancel_backend" || name == "pg_terminate_backend" {
 		return s.backendSignal(ctx, name, args)
+	}
+	if name == "pg_notify" {
+		return s.pgNotify(args)
 	}
 	switch name {
 	case "omendb_commit_offset":

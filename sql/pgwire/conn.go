@@ -79,13 +79,17 @@ type conn struct {
 	mu   sync.Mutex // guards sess for cancelStatement
 	sess Session
 
-	idle   atomic.Bool // blocked reading the next command after ReadyForQuery
+	idle atomic.Bool // blocked reading the next command after ReadyForQuery
 	// terminated: Server.Terminate (pg_terminate_backend) asked the
 	// connection to end, as a shutdown ends them all.
 	terminated atomic.Bool
-	atRFQ  bool        // the last message sent was ReadyForQuery
-	dead   bool        // a FATAL error was sent or the socket failed: close
-	ignore bool        // extended protocol error: skip messages until Sync
+	// notifier is the session's Notifier (nil if it has none); wmu orders
+	// its hook's writes with the idle flag (notify.go).
+	notifier Notifier
+	wmu      sync.Mutex
+	atRFQ    bool // the last message sent was ReadyForQuery
+	dead     bool // a FATAL error was sent or the socket failed: close
+	ignore   bool // extended protocol error: skip messages until Sync
 
 	params     map[string]string // ParameterStatus values last sent
 	paramsSeen unsafe.Pointer    // the Session.Params map they were compared with
@@ -186,7 +190,7 @@ func (c *conn) serve() {
 			}
 		}
 		if c.atRFQ {
-			c.idle.Store(true)
+			c.goIdle()
 			if c.ending() {
 				c.idle.Store(false)
 				c.fatal(adminShutdown())
@@ -194,7 +198,7 @@ func (c *conn) serve() {
 			}
 		}
 		msg, err := c.receive()
-		c.idle.Store(false)
+		c.goBusy()
 		if err != nil {
 			c.receiveError(err)
 			return
@@ -279,6 +283,7 @@ func (c *conn) readyForQuery() {
 			c.dropPortal(name, p)
 		}
 	}
+	c.sendNotifications()
 	c.w.readyForQuery(status)
 	_ = c.w.flush()
 	c.atRFQ = true
@@ -378,6 +383,10 @@ func (c *conn) startup() bool {
 	c.mu.Lock()
 	c.sess = sess
 	c.mu.Unlock()
+	if n, ok := sess.(Notifier); ok {
+		c.notifier = n
+		n.SetNotifyHook(c.notifyHook)
+	}
 	c.srv.register(c)
 	c.log = c.log.With("pid", c.pid)
 	_ = c.nc.SetReadDeadline(time.Time{})

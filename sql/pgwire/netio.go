@@ -81,7 +81,7 @@ func (c *conn) serveInline() bool {
 	r.active, r.drained, r.err, r.stop = true, false, nil, false
 	err := r.rc.Read(r.step)
 	r.active = false
-	c.idle.Store(false)
+	c.goBusy()
 	switch {
 	case r.stop:
 		return false
@@ -99,7 +99,7 @@ func (c *conn) serveInline() bool {
 // wait until the socket is readable.
 func (c *conn) inlineStep(fd uintptr) bool {
 	r := &c.rio
-	c.idle.Store(false)
+	c.goBusy()
 	for !c.dead {
 		typ, body, ok, err := c.rd.tryNext()
 		if err != nil {
@@ -155,7 +155,7 @@ func (c *conn) inlineStep(fd uintptr) bool {
 			return true
 		}
 		if c.atRFQ {
-			c.idle.Store(true)
+			c.goIdle()
 			if c.ending() {
 				return true // the ordinary loop says goodbye
 			}

@@ -60,4 +60,6 @@ func init() {
 	// Answered by the session too (sql/activity.go); they take a pid.
 	advisoryFuncs["pg_cancel_backend"] = types.Bool
 	advisoryFuncs["pg_terminate_backend"] = types.Bool
+	// pg_notify(channel, payload) (sql/notify.go).
+	sessionFuncs["pg_notify"] = types.Type{OID: types.OIDVoid, Mod: -1}
 }
