@@ -965,6 +965,9 @@ func (s *Session) rename(rs *pg.RenameStmt) (string, error) {
 			return "", pgerr.New(pgerr.DuplicateColumn, "column %q of relation %q already exists", rs.Newname, nt.Name)
 		}
 		nt.Columns[i].Name = rs.Newname
+		if err := renameInChecks(nt, rs.Subname, rs.Newname); err != nil {
+			return "", err
+		}
 	}
 	if err := s.ddl(&catalog.Change{Kind: kind, Table: nt}); err != nil {
 		return "", err

@@ -1,0 +1,71 @@
+package sql
+
+import (
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/pgerr"
+)
+
+// renameInChecks rewrites t's CHECK constraints after column old of t was
+// renamed to new: each stored expression names its columns, so a
+// reference to old is renamed (PostgreSQL keeps column numbers; OmenDB
+// keeps text). Without it the constraint would fail to bind and every
+// later write of the table fail with 42703.
+func renameInChecks(t *catalog.Table, old, new string) error {
+	for i, ch := range t.Checks {
+		stmts, err := pg.Parse("SELECT " + ch.Expr)
+		if err != nil || len(stmts.Stmts) != 1 {
+			return pgerr.New(pgerr.DataCorrupted, "check constraint %q: stored expression does not parse: %v", ch.Name, err)
+		}
+		e := stmts.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val
+		if !renameColumnRefs(e.ProtoReflect(), t.Name, old, new) {
+			continue
+		}
+		text, err := deparseExpr(e)
+		if err != nil {
+			return err
+		}
+		t.Checks[i].Expr = text
+	}
+	return nil
+}
+
+// renameColumnRefs renames every reference to column old (bare, or
+// qualified by table) in the expression tree m to new; it reports whether
+// it renamed any. It walks the protobuf messages generically, so every
+// node kind that can hold a column reference is covered.
+func renameColumnRefs(m protoreflect.Message, table, old, new string) bool {
+	changed := false
+	if cr, ok := m.Interface().(*pg.ColumnRef); ok {
+		n := len(cr.Fields)
+		if n > 0 {
+			if s := cr.Fields[n-1].GetString_(); s != nil && s.Sval == old {
+				q := cr.Fields[:n-1]
+				if len(q) == 0 || q[len(q)-1].GetString_() != nil && q[len(q)-1].GetString_().Sval == table {
+					s.Sval = new
+					changed = true
+				}
+			}
+		}
+		return changed
+	}
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				if renameColumnRefs(l.Get(i).Message(), table, old, new) {
+					changed = true
+				}
+			}
+		case fd.Message() != nil && !fd.IsMap():
+			if renameColumnRefs(v.Message(), table, old, new) {
+				changed = true
+			}
+		}
+		return true
+	})
+	return changed
+}
