@@ -30,8 +30,10 @@ func Compare(a, b Value) int {
 			return cmpFloat(a.Float(), b.Float())
 		case KindNumeric:
 			return cmpNumeric(a.N, b.N)
-		case KindText, KindBytes, KindUUID, KindJSON:
+		case KindText, KindBytes, KindUUID:
 			return cmpStr(a.S, b.S)
+		case KindJSON:
+			return compareJSONText(a.S, b.S) // jsonb's order (json has none)
 		case KindInterval:
 			return cmpInterval(a, b)
 		case KindArray:
@@ -64,8 +66,12 @@ func Equal(a, b Value) bool {
 		switch a.K {
 		case KindBool, KindInt, KindDate, KindTimestamp, KindTimestampTZ:
 			return a.I == b.I
-		case KindText, KindBytes, KindUUID, KindJSON:
+		case KindText, KindBytes, KindUUID:
 			return a.S == b.S
+		case KindJSON:
+			if a.S == b.S {
+				return true
+			}
 		}
 	}
 	return Compare(a, b) == 0
@@ -329,10 +335,12 @@ func Hash(v Value) uint64 {
 		return hashDecimal(toDecimal(v))
 	case KindNumeric:
 		return hashDecimal(v.N)
-	case KindText, KindBytes, KindUUID, KindJSON:
+	case KindText, KindBytes, KindUUID:
 		// Text, bytea, uuid and json never compare equal to each other's
 		// kinds, so the kind need not be mixed in.
 		return maphash.String(hashSeed, v.S)
+	case KindJSON:
+		return maphash.String(hashSeed, jsonHashText(v.S))
 	case KindDate, KindTimestamp, KindTimestampTZ:
 		buf[0] = 3
 		binary.LittleEndian.PutUint64(buf[1:], uint64(timeMicros(v)))
