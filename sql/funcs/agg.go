@@ -61,6 +61,9 @@ func ResolveAggregate(name string, argTypes []types.Type, star bool) (*Aggregate
 	if name == "array_agg" {
 		return arrayAggregate(argTypes)
 	}
+	if a, casts, ok, err := jsonAggregate(name, argTypes); ok {
+		return a, casts, err
+	}
 	sigs := make([]candidate, 0, len(cands))
 	for i, a := range cands {
 		if len(a.Args) == len(argTypes) && len(a.Args) > 0 {

@@ -50,6 +50,17 @@
 // and the arrays behind select-list set-returning functions.
 // The bitwise operators & | # are bound to int2and, int4or, int8xor ….
 //
+// JSON (json.go, json_build.go, json_srf.go): the json/jsonb operators are
+// functions under PostgreSQL's names (jsonb_object_field for ->,
+// jsonb_contains for @>, …) that ResolveOperator (operators.go) picks for
+// an operator and its operand types; to_json/to_jsonb, array_to_json, the
+// json(b)_build_* functions and json(b)_agg / json(b)_object_agg turn
+// values into JSON as PostgreSQL's datum_to_json(b) does (aggregates have
+// no session zone: over timestamptz they fail with 0A000); the
+// set-returning JSON functions are array builders for the select list
+// (ResolveJSONSetFunc), like generate_series; json_each's records are not
+// supported yet.
+//
 // # Strictness and volatility
 //
 // A Strict function returns NULL when any argument is NULL; Func.Call
