@@ -526,6 +526,9 @@ func (b *Binder) coerceString(e Expr) (Expr, error) {
 // binaryOp binds a binary operator: comparison, arithmetic, concatenation,
 // regex match.
 func (b *Binder) binaryOp(op string, l, r Expr, loc int32) (Expr, error) {
+	if e, ok, err := b.jsonOperator(op, l, r); ok {
+		return e, err
+	}
 	switch op {
 	case "=", "<>", "!=", "<", "<=", ">", ">=":
 		if op == "!=" {
@@ -648,6 +651,9 @@ func (b *Binder) comparison(op string, l, r Expr, loc int32) (Expr, error) {
 // (IS [NOT] DISTINCT FROM).
 func (b *Binder) comparisonOpts(op string, l, r Expr, loc int32, distinct bool) (Expr, error) {
 	lt, rt := l.Type(), r.Type()
+	if err := jsonComparison(op, lt, rt); err != nil {
+		return nil, err
+	}
 	var t types.Type
 	switch {
 	case isUnknown(lt) && isUnknown(rt):

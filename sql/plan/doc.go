@@ -24,6 +24,13 @@
 // oid::regclass carry the relation's name for output (regname.go).
 // Aggregates may carry ORDER BY (AggCall.Order).
 //
+// JSON (bind_json.go): the json/jsonb operators resolve through
+// funcs.ResolveOperator (|| and - only with a jsonb operand, @> and <@ with
+// a json one, otherwise they are string, arithmetic or array operators);
+// = < … between json values fail as in PostgreSQL (jsonb compares); the
+// set-returning JSON functions of a select list are Expand arrays like
+// unnest's.
+//
 // Window functions (window.go) become one Window node above aggregation and
 // HAVING and below the projection; frames other than from UNBOUNDED
 // PRECEDING to CURRENT ROW or UNBOUNDED FOLLOWING fail with 0A000.
