@@ -35,6 +35,20 @@ type Column struct {
 	Dims int `json:"dims,omitempty"`
 	// Comment is COMMENT ON COLUMN's text ("" = none).
 	Comment string `json:"comment,omitempty"`
+	// Generated is the expression text of GENERATED ALWAYS AS (…) STORED
+	// ("" = not generated): computed from the row's other columns on every
+	// write, never given by one.
+	Generated string `json:"generated,omitempty"`
+}
+
+// HasGenerated reports whether the table has a generated column.
+func (t *Table) HasGenerated() bool {
+	for i := range t.Columns {
+		if t.Columns[i].Generated != "" && !t.Columns[i].Dropped {
+			return true
+		}
+	}
+	return false
 }
 
 // Index is a primary-key, unique or plain secondary index.

@@ -59,6 +59,15 @@ func (s *Session) alterColumnType(t, nt *catalog.Table, cmd *pg.AlterTableCmd) e
 	if types.KindOf(from.OID) != types.KindOf(to.OID) || !sameKeyEncoding(from.OID, to.OID) {
 		return rewrite()
 	}
+	if nt.Columns[i].Generated != "" {
+		return rewrite() // its values would be computed anew
+	}
+	if gens, err := s.generatedReading(t, i); err != nil {
+		return err
+	} else if len(gens) > 0 {
+		return pgerr.NotSupported("cannot alter type of a column used by a generated column").
+			WithDetail("Column %q is used by generated column %q.", cmd.Name, gens[0])
+	}
 	for _, v := range s.txn.cat.Dependents(t.ID) {
 		if viewReads(v, cmd.Name) {
 			return pgerr.NotSupported("cannot alter type of a column used by a view or rule").

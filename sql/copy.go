@@ -152,7 +152,7 @@ func (s *Session) copyStmt(ctx context.Context, cs *pg.CopyStmt) (*result, error
 		if err := t.Refuse(); err != nil {
 			return nil, err
 		}
-		cols, err := copyColumns(t, cs.Attlist)
+		cols, err := copyColumns(t, cs.Attlist, true)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +172,7 @@ func (s *Session) copyStmt(ctx context.Context, cs *pg.CopyStmt) (*result, error
 		}
 		ci.opts = opts
 		ci.implicit = !s.txn.explicit
-		ci.encode = true
+		ci.encode = !t.HasGenerated() // generated values are computed when the row is written
 		for _, d := range ci.defaults {
 			if d != nil {
 				ci.encode = false
@@ -198,7 +198,7 @@ func (s *Session) copyStmt(ctx context.Context, cs *pg.CopyStmt) (*result, error
 		if err != nil {
 			return nil, err
 		}
-		cols, err := copyColumns(t, cs.Attlist)
+		cols, err := copyColumns(t, cs.Attlist, false)
 		if err != nil {
 			return nil, err
 		}
@@ -233,11 +233,14 @@ func copySelect(t *catalog.Table, cols []int) string {
 
 func pgQuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-func copyColumns(t *catalog.Table, attlist []*pg.Node) ([]int, error) {
+// copyColumns resolves COPY's column list: without one, every column but
+// the generated ones (as PostgreSQL copies them); COPY FROM cannot name a
+// generated column (42P10).
+func copyColumns(t *catalog.Table, attlist []*pg.Node, from bool) ([]int, error) {
 	var cols []int
 	if len(attlist) == 0 {
 		for i, c := range t.Columns {
-			if !c.Dropped {
+			if !c.Dropped && c.Generated == "" {
 				cols = append(cols, i)
 			}
 		}
@@ -248,6 +251,10 @@ func copyColumns(t *catalog.Table, attlist []*pg.Node) ([]int, error) {
 		i := t.ColumnIndex(name)
 		if i < 0 {
 			return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", name, t.Name)
+		}
+		if from && t.Columns[i].Generated != "" {
+			return nil, pgerr.New(pgerr.InvalidColumnReference, "column %q is a generated column", name).
+				WithDetail("Generated columns cannot be used in COPY.")
 		}
 		cols = append(cols, i)
 	}

@@ -114,6 +114,9 @@ func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
 	if len(t.Columns) > 1600 {
 		return "", pgerr.New(pgerr.TooManyColumns, "tables can have at most 1600 columns")
 	}
+	if err := s.validateGenerated(t); err != nil {
+		return "", err
+	}
 	var fks []*pg.Constraint
 	for _, c := range tableCons {
 		switch c.Contype {
@@ -218,7 +221,9 @@ func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column,
 			out = append(out, c) // added once every column exists
 			lastFK = c
 		case pg.ConstrType_CONSTR_GENERATED:
-			return col, nil, nil, pgerr.NotSupported("generated columns are not supported yet")
+			if err := generatedColumn(&col, c); err != nil {
+				return col, nil, nil, err
+			}
 		case pg.ConstrType_CONSTR_ATTR_DEFERRABLE, pg.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE, pg.ConstrType_CONSTR_ATTR_DEFERRED, pg.ConstrType_CONSTR_ATTR_IMMEDIATE:
 			// They qualify the constraint before them; OmenDB checks
 			// unique and primary keys immediately either way.
@@ -642,6 +647,16 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			if seq != nil {
 				return "", pgerr.NotSupported("adding a serial or identity column is not supported yet")
 			}
+			if col.Generated != "" {
+				if s.hasRows(t) {
+					return "", pgerr.NotSupported("adding a generated column to a table with rows is not supported yet")
+				}
+				probe := nt.Clone()
+				probe.Columns = append(probe.Columns, col)
+				if err := s.validateGenerated(probe); err != nil {
+					return "", err
+				}
+			}
 			if col.Default != "" {
 				v, err := s.evalDefault(nt, col)
 				if err != nil {
@@ -730,9 +745,30 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 				}
 			}
 			nt.Checks = keep
+			// A generated column reading it depends on it: refused, or
+			// dropped too with CASCADE.
+			gens, err := s.generatedReading(t, i)
+			if err != nil {
+				return "", err
+			}
+			for _, g := range gens {
+				if cmd.Behavior != pg.DropBehavior_DROP_CASCADE {
+					return "", pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop column %s of table %s because other objects depend on it", cmd.Name, nt.Name).
+						WithDetail("column %s of table %s depends on column %s of table %s", g, nt.Name, cmd.Name, nt.Name).
+						WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+				}
+				gi := nt.ColumnIndex(g)
+				for _, ix := range nt.Indexes {
+					if slices.Contains(ix.Columns, gi) {
+						return "", pgerr.NotSupported("dropping a column that is part of an index (%s) is not supported yet", ix.Name)
+					}
+				}
+				nt.Columns[gi].Dropped, nt.Columns[gi].NotNull, nt.Columns[gi].Generated = true, false, ""
+			}
 			nt.Columns[i].Dropped = true
 			nt.Columns[i].NotNull = false
 			nt.Columns[i].Default = ""
+			nt.Columns[i].Generated = ""
 			if err := s.ddl(&catalog.Change{Kind: catalog.DropColumn, Table: nt}); err != nil {
 				return "", err
 			}

@@ -44,7 +44,7 @@ func pointUpdateOf(bound any) *pointUpdate {
 		return nil
 	}
 	sc := u.Scan
-	if sc.Index != nil || sc.Table == nil || sc.Table.PK() == nil {
+	if sc.Index != nil || sc.Table == nil || sc.Table.PK() == nil || sc.Table.HasGenerated() {
 		return nil
 	}
 	t := sc.Table

@@ -1,6 +1,8 @@
 package sql
 
 import (
+	"fmt"
+
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -8,24 +10,27 @@ import (
 	"github.com/omendb/omendb/pgerr"
 )
 
-// renameInChecks rewrites t's CHECK constraints after column old of t was
-// renamed to new: each stored expression names its columns, so a
-// reference to old is renamed (PostgreSQL keeps column numbers; OmenDB
-// keeps text). Without it the constraint would fail to bind and every
-// later write of the table fail with 42703.
+// renameInChecks rewrites t's CHECK constraints and generation
+// expressions after column old of t was renamed to new: each stored
+// expression names its columns, so a reference to old is renamed
+// (PostgreSQL keeps column numbers; OmenDB keeps text). Without it the
+// expression would fail to bind and every later write of the table fail
+// with 42703.
 func renameInChecks(t *catalog.Table, old, new string) error {
-	for i, ch := range t.Checks {
-		stmts, err := pg.Parse("SELECT " + ch.Expr)
-		if err != nil || len(stmts.Stmts) != 1 {
-			return pgerr.New(pgerr.DataCorrupted, "check constraint %q: stored expression does not parse: %v", ch.Name, err)
-		}
-		e := stmts.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val
-		if !renameColumnRefs(e.ProtoReflect(), t.Name, old, new) {
+	for i, c := range t.Columns {
+		if c.Generated == "" {
 			continue
 		}
-		text, err := deparseExpr(e)
+		text, err := renamedExpr(c.Generated, t.Name, old, new)
 		if err != nil {
 			return err
+		}
+		t.Columns[i].Generated = text
+	}
+	for i, ch := range t.Checks {
+		text, err := renamedExpr(ch.Expr, t.Name, old, new)
+		if err != nil {
+			return fmt.Errorf("check constraint %q: %w", ch.Name, err)
 		}
 		t.Checks[i].Expr = text
 	}
@@ -68,4 +73,18 @@ func renameColumnRefs(m protoreflect.Message, table, old, new string) bool {
 		return true
 	})
 	return changed
+}
+
+// renamedExpr is the expression text with references to column old of
+// table renamed to new.
+func renamedExpr(text, table, old, new string) (string, error) {
+	stmts, err := pg.Parse("SELECT " + text)
+	if err != nil || len(stmts.Stmts) != 1 {
+		return "", pgerr.New(pgerr.DataCorrupted, "stored expression %q does not parse: %v", text, err)
+	}
+	e := stmts.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val
+	if !renameColumnRefs(e.ProtoReflect(), table, old, new) {
+		return text, nil
+	}
+	return deparseExpr(e)
 }

@@ -34,6 +34,9 @@ type Session struct {
 	settings   map[string]string
 	// notify is the session's LISTEN / NOTIFY state (notify.go).
 	notify notifyState
+	// generated caches bound generation expressions per table definition
+	// (generated.go).
+	generated map[*catalog.Table][]boundGenerated
 	// act is what pg_stat_activity shows of the session (activity.go),
 	// guarded by mu.
 	act activity

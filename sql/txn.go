@@ -361,6 +361,10 @@ func (v *txnView) Insert(t *catalog.Table, row []types.Value) ([]byte, error) {
 // insertEncoded is Insert of a row the caller also encoded (enc, or nil:
 // encoded at commit); COPY encodes rows on its parser goroutine.
 func (v *txnView) insertEncoded(t *catalog.Table, row []types.Value, enc []byte) ([]byte, error) {
+	row, err := v.generate(t, row)
+	if err != nil {
+		return nil, err
+	}
 	if err := v.checkNotNull(t, row); err != nil {
 		return nil, err
 	}
@@ -523,6 +527,10 @@ func (v *txnView) lockedAt(t *catalog.Table, key []byte) uint64 {
 
 // Update implements exec.Writer.
 func (v *txnView) Update(t *catalog.Table, key []byte, old, row []types.Value) ([]byte, error) {
+	row, err := v.generate(t, row)
+	if err != nil {
+		return nil, err
+	}
 	if err := v.checkNotNull(t, row); err != nil {
 		return nil, err
 	}

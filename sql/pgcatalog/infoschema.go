@@ -86,6 +86,10 @@ func init() {
 		// default or identity, and not updatable.
 		column := func(schema, table string, i int, c catalog.Column, def types.Value, nullable, isIdent string,
 			identGen types.Value, upd string) {
+			isGen, genExpr := "NEVER", null
+			if c.Generated != "" {
+				isGen, genExpr = "ALWAYS", vText(c.Generated)
+			}
 			charMax, charOct, numPrec, numRadix, numScale, dtPrec := typeMetrics(c.Type)
 			udt := "???"
 			if ti, ok := typeByOID[c.Type.OID]; ok {
@@ -102,7 +106,7 @@ func init() {
 				null, null, null,
 				vText(dbName(env)), vText("pg_catalog"), vText(udt),
 				vText(itoa(i + 1)), vText("NO"), vText(isIdent),
-				identGen, vText("NEVER"), null,
+				identGen, vText(isGen), genExpr,
 				vText(upd),
 			})
 		}

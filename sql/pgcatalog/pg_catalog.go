@@ -212,10 +212,14 @@ func init() {
 		var rows [][]types.Value
 		for _, t := range env.Catalog().Tables() {
 			for i, c := range t.Columns {
-				if c.Dropped || c.Default == "" {
+				if c.Dropped || c.Default == "" && c.Generated == "" {
 					continue
 				}
-				rows = append(rows, []types.Value{vOID(attrdefOID(t.ID, i+1)), vOID(t.ID), vInt(int64(i + 1)), vText(defaultExpr(c))})
+				expr := defaultExpr(c)
+				if c.Generated != "" {
+					expr = c.Generated // psql frames it: generated always as (…) stored
+				}
+				rows = append(rows, []types.Value{vOID(attrdefOID(t.ID, i+1)), vOID(t.ID), vInt(int64(i + 1)), vText(expr)})
 			}
 		}
 		return rows, nil
@@ -729,7 +733,7 @@ func pgClassRows(env plan.VirtualEnv) ([][]types.Value, error) {
 
 func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
 	var rows [][]types.Value
-	add := func(rel uint32, name string, t types.Type, dims, num int, notNull, hasDef bool, identity string, dropped bool) {
+	add := func(rel uint32, name string, t types.Type, dims, num int, notNull, hasDef bool, identity string, dropped, generated bool) {
 		ti := typeByOID[t.OID]
 		byval, align, storage := false, byte('i'), byte('p')
 		if ti != nil {
@@ -748,24 +752,24 @@ func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
 			vOID(rel), vText(name), vOID(uint32(t.OID)), vInt(-1), vInt(int64(typeLen(t.OID))),
 			vInt(int64(num)), vInt(int64(dims)), vInt(-1), vInt(int64(t.Mod)), vBool(byval),
 			vChar(align), vChar(storage), vText(""), vBool(notNull),
-			vBool(hasDef), vBool(false), ident, vText(""),
+			vBool(hasDef), vBool(false), ident, vText(map[bool]string{true: "s"}[generated]),
 			vBool(dropped), vBool(true), vInt(0), vOID(typeCollation(t.OID)),
 			null, null, null,
 		})
 	}
 	for _, vt := range order {
 		for i, c := range vt.Cols {
-			add(vt.OID, c.Name, c.T, 0, i+1, false, false, "", false)
+			add(vt.OID, c.Name, c.T, 0, i+1, false, false, "", false, false)
 		}
 	}
 	for _, t := range env.Catalog().Tables() {
 		for i, c := range t.Columns {
-			add(t.ID, c.Name, c.Type, c.Dims, i+1, c.NotNull, c.Default != "", c.Identity, c.Dropped)
+			add(t.ID, c.Name, c.Type, c.Dims, i+1, c.NotNull, c.Default != "" || c.Generated != "", c.Identity, c.Dropped, c.Generated != "")
 		}
 		for _, ix := range t.Indexes {
 			for j, ci := range ix.Columns {
 				c := t.Columns[ci]
-				add(ix.ID, c.Name, c.Type, 0, j+1, false, false, "", false)
+				add(ix.ID, c.Name, c.Type, 0, j+1, false, false, "", false, false)
 			}
 		}
 	}
@@ -773,7 +777,7 @@ func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
 	// SET DEFAULT is not supported) and no identity.
 	for _, v := range env.Catalog().Views() {
 		for i, c := range v.Columns {
-			add(v.ID, c.Name, c.Type, c.Dims, i+1, false, false, "", false)
+			add(v.ID, c.Name, c.Type, c.Dims, i+1, false, false, "", false, false)
 		}
 	}
 	return rows, nil

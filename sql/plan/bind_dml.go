@@ -262,6 +262,21 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 	if uv != nil {
 		n.ViewChecks = uv.checks
 	}
+	// A generated column takes DEFAULT only: its value is computed.
+	for i, c := range n.Target {
+		if c < 0 || t.Columns[c].Generated == "" {
+			continue
+		}
+		v, ok := n.Source.(*Values)
+		if !ok {
+			return nil, generatedError(t.Columns[c].Name, false)
+		}
+		for _, row := range v.Rows {
+			if i < len(row) && row[i] != nil {
+				return nil, generatedError(t.Columns[c].Name, false)
+			}
+		}
+	}
 	for _, at := range elems {
 		if at == nil {
 			continue
@@ -412,6 +427,12 @@ func (b *Binder) bindSetList(t *catalog.Table, list []*pg.Node, s *scope, col fu
 		i, err := col(rt.Name)
 		if err != nil {
 			return nil, err
+		}
+		if t.Columns[i].Generated != "" {
+			if rt.Val.GetSetToDefault() == nil || len(rt.Indirection) > 0 {
+				return nil, generatedError(t.Columns[i].Name, true)
+			}
+			continue // computed again from the new row anyway
 		}
 		if len(rt.Indirection) > 0 {
 			var err error
