@@ -151,6 +151,26 @@ func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
 	return "CREATE TABLE", nil
 }
 
+// dropIndex drops index i of t (DROP INDEX, or DROP CONSTRAINT of a
+// unique constraint: what names it). A foreign key that needs it keeps it
+// (2BP01).
+func (s *Session) dropIndex(t *catalog.Table, i int, what string) error {
+	nt := t.Clone()
+	ix := nt.Indexes[i]
+	nt.Indexes = append(nt.Indexes[:i], nt.Indexes[i+1:]...)
+	for _, r := range s.txn.cat.ReferencedBy(t.ID) {
+		if referencedIndex(t, r.FK.RefColumns).ID == ix.ID && referencedIndex(nt, r.FK.RefColumns) == nil {
+			return pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop %s %s because other objects depend on it", what, ix.Name).
+				WithDetail("constraint %s on table %s depends on index %s", r.FK.Name, r.Table.Name, ix.Name).
+				WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+		}
+	}
+	if nt.PrimaryKey > i {
+		nt.PrimaryKey--
+	}
+	return s.ddl(&catalog.Change{Kind: catalog.DropIndex, ID: ix.ID, Table: nt})
+}
+
 // columnDef builds a column; constraints that become indexes are returned
 // for the caller to add once all columns exist.
 func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column, []*pg.Constraint, *catalog.Sequence, error) {
@@ -477,20 +497,7 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 			if t.Indexes[i].Primary || t.Indexes[i].Unique && strings.HasSuffix(t.Indexes[i].Name, "_key") {
 				return "", pgerr.New("2BP01", "cannot drop index %s because constraint %s on table %s requires it", rv.Relname, rv.Relname, t.Name)
 			}
-			nt := t.Clone()
-			id := nt.Indexes[i].ID
-			nt.Indexes = append(nt.Indexes[:i], nt.Indexes[i+1:]...)
-			for _, r := range s.txn.cat.ReferencedBy(t.ID) {
-				if referencedIndex(t, r.FK.RefColumns).ID == id && referencedIndex(nt, r.FK.RefColumns) == nil {
-					return "", pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop index %s because other objects depend on it", rv.Relname).
-						WithDetail("constraint %s on table %s depends on index %s", r.FK.Name, r.Table.Name, rv.Relname).
-						WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
-				}
-			}
-			if nt.PrimaryKey > i {
-				nt.PrimaryKey--
-			}
-			if err := s.ddl(&catalog.Change{Kind: catalog.DropIndex, ID: id, Table: nt}); err != nil {
+			if err := s.dropIndex(t, i, "index"); err != nil {
 				return "", err
 			}
 		case pg.ObjectType_OBJECT_SEQUENCE:
@@ -834,8 +841,15 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			}
 			i := slices.IndexFunc(nt.Checks, func(c catalog.Check) bool { return c.Name == cmd.Name })
 			if i < 0 {
-				if slices.ContainsFunc(nt.Indexes, func(ix catalog.Index) bool { return ix.Name == cmd.Name }) {
-					return "", pgerr.NotSupported("dropping a primary key or unique constraint is not supported yet (DROP INDEX drops a unique one)")
+				if j := slices.IndexFunc(nt.Indexes, func(ix catalog.Index) bool { return ix.Name == cmd.Name }); j >= 0 {
+					if nt.Indexes[j].Primary {
+						return "", pgerr.NotSupported("dropping a primary key is not supported yet")
+					}
+					// A unique constraint goes with its index.
+					if err := s.dropIndex(t, j, "constraint"); err != nil {
+						return "", err
+					}
+					continue
 				}
 				if cmd.MissingOk {
 					continue
@@ -880,6 +894,15 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			}
 			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
 				return "", err
+			}
+		case pg.AlterTableType_AT_SetStatistics, pg.AlterTableType_AT_SetStorage, pg.AlterTableType_AT_SetCompression,
+			pg.AlterTableType_AT_SetRelOptions, pg.AlterTableType_AT_ResetRelOptions,
+			pg.AlterTableType_AT_ClusterOn, pg.AlterTableType_AT_DropCluster:
+			// Tuning of PostgreSQL's heap storage and planner statistics,
+			// which OmenDB does not have: accepted, and no answer depends
+			// on them (pg_dump and migration tools emit them).
+			if cmd.Name != "" && nt.ColumnIndex(cmd.Name) < 0 && cmd.Subtype != pg.AlterTableType_AT_ClusterOn {
+				return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", cmd.Name, nt.Name)
 			}
 		case pg.AlterTableType_AT_AlterColumnType:
 			if err := s.alterColumnType(t, nt, cmd); err != nil {
