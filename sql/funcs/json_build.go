@@ -142,6 +142,9 @@ func appendToJSON(ctx *Context, buf []byte, v types.Value, t types.Type, key boo
 	case jcArray:
 		return appendArrayJSON(ctx, buf, v, t, ",")
 	case jcComposite:
+		if v.K == types.KindJSON {
+			return append(buf, v.S...), nil // a row rendered by RowJSON
+		}
 		return buf, pgerr.NotSupported("converting a record to json is not supported yet")
 	case jcBool:
 		s := "false"
@@ -202,6 +205,9 @@ func toJSONB(ctx *Context, v types.Value, t types.Type, key bool) (*types.JSONNo
 	case jcArray:
 		return arrayToJSONB(ctx, v, t)
 	case jcComposite:
+		if v.K == types.KindJSON {
+			return types.ParseJSONB(v.S) // a row rendered by RowJSON
+		}
 		return nil, pgerr.NotSupported("converting a record to jsonb is not supported yet")
 	case jcBool:
 		if key {
@@ -651,4 +657,38 @@ func (s *jsonbObjectAggState) Merge(o AggState) error {
 	x := o.(*jsonbObjectAggState)
 	s.keys, s.vals, s.seen = append(s.keys, x.keys...), append(s.vals, x.vals...), s.seen || x.seen
 	return nil
+}
+
+// RecordType is the type of a whole-row value handed to a JSON function
+// (to_json(t), json_agg(t) …): its value is the row already rendered as
+// row_to_json renders it (a KindJSON value), which the JSON functions take
+// as a composite.
+var RecordType = types.Type{OID: types.OIDRecord, Mod: -1}
+
+// RowJSON is row_to_json over the columns of a row, named names and of
+// types ts: its arguments are the line-feeds flag (row_to_json's pretty)
+// and the columns; the result, of type RecordType, is {"a":1,"b":"x"}
+// (",\n " between the fields when pretty).
+func RowJSON(names []string, ts []types.Type) *Func {
+	args := append([]types.Type{boolT}, ts...)
+	return &Func{Name: "row_to_json", Args: args, Ret: RecordType, Volatility: Stable,
+		Eval: func(ctx *Context, a []types.Value) (types.Value, error) {
+			sep := ","
+			if !a[0].IsNull() && a[0].Bool() {
+				sep = ",\n "
+			}
+			buf := []byte{'{'}
+			var err error
+			for i, n := range names {
+				if i > 0 {
+					buf = append(buf, sep...)
+				}
+				buf = types.AppendJSONString(buf, n)
+				buf = append(buf, ':')
+				if buf, err = appendToJSON(ctx, buf, a[i+1], ts[i], false); err != nil {
+					return types.Null, err
+				}
+			}
+			return types.NewJSON(string(append(buf, '}'))), nil
+		}}
 }

@@ -44,8 +44,8 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 	if name == "unnest" || name == "generate_subscripts" {
 		return nil, pgerr.NotSupported("set-returning function %s is supported only in FROM and in a select list", name)
 	}
-	if funcs.IsJSONSetFunc(name) {
-		return b.bindJSONSRF(name, fc, s)
+	if e, ok, err := b.bindJSONFunc(name, fc, s); ok {
+		return e, err
 	}
 	if fc.AggWithinGroup {
 		return nil, pgerr.NotSupported("ordered-set aggregates are not supported yet")

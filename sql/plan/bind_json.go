@@ -2,6 +2,7 @@ package plan
 
 import (
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/funcs"
@@ -21,6 +22,14 @@ import (
 // Set-returning JSON functions in a select list (json_array_elements,
 // jsonb_object_keys, …) are arrays read by the Expand node, as unnest is
 // (srf.go); the (key, value) records of json_each are not supported yet.
+//
+// A whole-row reference (t or t.*, naming a FROM item rather than a column)
+// is a row value only as an argument of row_to_json, to_json(b),
+// json(b)_agg, json(b)_object_agg and json(b)_build_*: it is bound as
+// funcs.RowJSON over the item's columns (each column bound by its
+// qualified name, so GROUP BY and correlation rules apply), the row
+// rendered as row_to_json renders it, which those functions take as a
+// composite. Elsewhere t still names no column (42703).
 
 func isJSONType(t types.Type) bool { return t.OID == types.OIDJSON || t.OID == types.OIDJSONB }
 
@@ -98,4 +107,161 @@ func (b *Binder) bindJSONSRF(name string, fc *pg.FuncCall, s *scope) (Expr, erro
 		}
 	}
 	return s.srf.add(&Func{F: f, Args: args}, false, et), nil
+}
+
+// rowJSONFunc is the internal function a whole-row argument is rewritten
+// to: _omendb_row_json('t' [, pretty]).
+const rowJSONFunc = "_omendb_row_json"
+
+// wholeRowFuncs take a whole-row reference as an argument.
+var wholeRowFuncs = map[string]bool{
+	"row_to_json": true, "to_json": true, "to_jsonb": true, "json_agg": true, "jsonb_agg": true,
+	"json_object_agg": true, "jsonb_object_agg": true, "json_build_object": true, "jsonb_build_object": true,
+	"json_build_array": true, "jsonb_build_array": true,
+}
+
+// bindJSONFunc binds the JSON functions the registry cannot: set-returning
+// ones, and calls with whole-row arguments. ok is false for other calls.
+func (b *Binder) bindJSONFunc(name string, fc *pg.FuncCall, s *scope) (e Expr, ok bool, err error) {
+	switch {
+	case name == rowJSONFunc:
+		e, err = b.bindRowJSON(fc, s)
+		return e, true, err
+	case funcs.IsJSONSetFunc(name):
+		e, err = b.bindJSONSRF(name, fc, s)
+		return e, true, err
+	case !wholeRowFuncs[name] || fc.Over != nil:
+		return nil, false, nil
+	}
+	var args []*pg.Node
+	for i, a := range fc.Args {
+		table, whole := wholeRowRef(a, s)
+		if !whole {
+			continue
+		}
+		if args == nil {
+			args = append([]*pg.Node(nil), fc.Args...)
+		}
+		rargs := []*pg.Node{pg.MakeAConstStrNode(table, -1)}
+		if name == "row_to_json" && i == 0 && len(fc.Args) == 2 {
+			rargs = append(rargs, fc.Args[1]) // pretty
+		}
+		args[i] = pg.MakeFuncCallNode([]*pg.Node{pg.MakeStrNode(rowJSONFunc)}, rargs, -1)
+	}
+	if args == nil {
+		if name == "row_to_json" {
+			ts := make([]string, len(fc.Args))
+			for i, a := range fc.Args {
+				e, err := b.bindExpr(a, s)
+				if err != nil {
+					return nil, true, err
+				}
+				if e.Type().OID == types.OIDRecord {
+					return nil, true, pgerr.NotSupported("row_to_json is supported only over a row of a FROM item (row_to_json(t))")
+				}
+				ts[i] = types.TypeName(e.Type())
+			}
+			return nil, true, pgerr.New(pgerr.UndefinedFunction, "function row_to_json(%s) does not exist", joinComma(ts)).
+				WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+		}
+		return nil, false, nil
+	}
+	if name == "row_to_json" {
+		if len(args) > 2 {
+			return nil, true, pgerr.New(pgerr.UndefinedFunction, "function row_to_json with %d arguments does not exist", len(args))
+		}
+		// row_to_json(t [, pretty]) is the row itself, as json.
+		e, err := b.bindExpr(args[0], s)
+		if err != nil {
+			return nil, true, err
+		}
+		if f, ok := e.(*Func); ok {
+			f.F = &funcs.Func{Name: f.F.Name, Args: f.F.Args, Ret: types.JSON, Volatility: f.F.Volatility, Eval: f.F.Eval}
+		}
+		return e, true, nil
+	}
+	c := proto.Clone(fc).(*pg.FuncCall)
+	c.Args = args
+	e, err = b.bindFuncCall(c, s)
+	return e, true, err
+}
+
+// wholeRowRef reports whether n is a whole-row reference: t.* or a bare t
+// that names a FROM item (of this query or an enclosing one) and no column.
+func wholeRowRef(n *pg.Node, s *scope) (string, bool) {
+	cr := n.GetColumnRef()
+	if cr == nil || len(cr.Fields) == 0 || len(cr.Fields) > 2 {
+		return "", false
+	}
+	name := cr.Fields[0].GetString_()
+	if name == nil {
+		return "", false
+	}
+	if len(cr.Fields) == 2 {
+		if cr.Fields[1].GetAStar() == nil {
+			return "", false
+		}
+	} else {
+		for cur := s; cur != nil; cur = cur.parent {
+			for _, c := range cur.cols {
+				if !c.hidden && c.name == name.Sval {
+					return "", false // a column of that name wins
+				}
+			}
+		}
+	}
+	for cur := s; cur != nil; cur = cur.parent {
+		for _, c := range cur.cols {
+			if !c.hidden && c.table == name.Sval {
+				return name.Sval, true
+			}
+		}
+	}
+	return "", false
+}
+
+// bindRowJSON binds _omendb_row_json('t' [, pretty]): funcs.RowJSON over
+// the columns of FROM item t.
+func (b *Binder) bindRowJSON(fc *pg.FuncCall, s *scope) (Expr, error) {
+	table := fc.Args[0].GetAConst().GetSval().GetSval()
+	var cols []scopeCol
+	for cur := s; cur != nil && cols == nil; cur = cur.parent {
+		for _, c := range cur.cols {
+			if !c.hidden && c.table == table {
+				cols = append(cols, c)
+			}
+		}
+	}
+	var pretty Expr = &Const{V: types.NewBool(false), T: types.Bool}
+	if len(fc.Args) == 2 {
+		p, err := b.bindExpr(fc.Args[1], s)
+		if err != nil {
+			return nil, err
+		}
+		if pretty, err = b.coerce(p, types.Bool, false); err != nil {
+			return nil, err
+		}
+	}
+	args := []Expr{pretty}
+	names := make([]string, len(cols))
+	ts := make([]types.Type, len(cols))
+	seen := map[string]bool{}
+	for i, c := range cols {
+		if seen[c.name] {
+			return nil, pgerr.NotSupported("a row with two columns named %q in a JSON function is not supported yet", c.name)
+		}
+		seen[c.name] = true
+		e, err := b.bindExpr(pg.MakeColumnRefNode([]*pg.Node{pg.MakeStrNode(table), pg.MakeStrNode(c.name)}, -1), s)
+		if err != nil {
+			return nil, err
+		}
+		if isUnknown(e.Type()) {
+			if e, err = b.coerce(e, types.Text, false); err != nil {
+				return nil, err
+			}
+		}
+		args = append(args, e)
+		names[i], ts[i] = c.name, e.Type()
+	}
+	return &Func{F: funcs.RowJSON(names, ts), Args: args}, nil
 }
