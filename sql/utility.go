@@ -154,6 +154,8 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 			return nil, err
 		}
 		return &result{tag: tag}, nil
+	case *pg.Node_CreateExtensionStmt:
+		return s.createExtension(x.CreateExtensionStmt)
 	case *pg.Node_ListenStmt, *pg.Node_UnlistenStmt, *pg.Node_NotifyStmt:
 		return s.notifyNode(n)
 	case *pg.Node_LockStmt:

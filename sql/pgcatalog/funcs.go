@@ -207,6 +207,10 @@ func init() {
 	reg("pg_get_statisticsobjdef_columns", ts(tOID), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 		return null, nil
 	})
+	// uuid-ossp's uuid_generate_v4 (sql/extension.go) is gen_random_uuid.
+	if g, _, err := funcs.Resolve("gen_random_uuid", nil); err == nil {
+		funcs.Register(&funcs.Func{Name: "uuid_generate_v4", Ret: g.Ret, Volatility: g.Volatility, Eval: g.Eval})
+	}
 	sizeFn := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return vInt(0), nil }
 	for _, n := range []string{"pg_relation_size", "pg_total_relation_size", "pg_table_size", "pg_indexes_size"} {
 		reg(n, ts(tRegclass), tInt8, true, sizeFn)

@@ -420,10 +420,14 @@ func init() {
 		{"oid", tOID}, {"rulename", tName}, {"ev_class", tOID}, {"ev_type", tChar}, {"ev_enabled", tChar},
 		{"is_instead", tBool},
 	}, empty)
+	// pg_extension: plpgsql, which every PostgreSQL database has (OID
+	// 13561 in PostgreSQL 15's template); see sql/extension.go.
 	define("pg_catalog", "pg_extension", oidPgExtension, []col{
 		{"oid", tOID}, {"extname", tName}, {"extowner", tOID}, {"extnamespace", tOID},
 		{"extrelocatable", tBool}, {"extversion", tText},
-	}, empty)
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		return [][]types.Value{{vOID(13561), vText("plpgsql"), vOID(oidBootstrap), vOID(oidPgCatalog), vBool(false), vText("1.0")}}, nil
+	})
 
 	define("pg_catalog", "pg_policy", oidPgPolicy, []col{
 		{"oid", tOID}, {"polname", tName}, {"polrelid", tOID}, {"polcmd", tChar}, {"polpermissive", tBool},
