@@ -351,6 +351,9 @@ func openArrayFuncScan(c *Ctx, n *plan.FuncScan) (Iter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n.Name == "unnest" && len(args) > 1 {
+		return zipArrays(args)
+	}
 	if args[0].IsNull() {
 		return &sliceIter{}, nil
 	}
@@ -376,6 +379,35 @@ func openArrayFuncScan(c *Ctx, n *plan.FuncScan) (Iter, error) {
 		for i, e := range elems {
 			rows = append(rows, []types.Value{e, types.NewInt(int64(i + 1))})
 		}
+	}
+	return &sliceIter{rows: rows}, nil
+}
+
+// zipArrays is unnest(a, b, …): row i holds element i of each array (NULL
+// past an array's end; a NULL array has no elements).
+func zipArrays(arrs []types.Value) (Iter, error) {
+	elems := make([][]types.Value, len(arrs))
+	n := 0
+	for i, a := range arrs {
+		if a.IsNull() {
+			continue
+		}
+		es, err := types.ArrayElems(a, nil)
+		if err != nil {
+			return nil, err
+		}
+		elems[i] = es
+		n = max(n, len(es))
+	}
+	rows := make([][]types.Value, n)
+	for r := range rows {
+		row := make([]types.Value, len(arrs))
+		for i, es := range elems {
+			if r < len(es) {
+				row[i] = es[r]
+			}
+		}
+		rows[r] = row
 	}
 	return &sliceIter{rows: rows}, nil
 }

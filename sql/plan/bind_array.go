@@ -311,6 +311,24 @@ func (b *Binder) bindArrayFuncScan(name string, args []Expr, alias *pg.Alias, or
 	if name == "generate_subscripts" {
 		want = 2
 	}
+	if name == "unnest" && len(args) > 1 {
+		// unnest(a, b, …): the arrays side by side, one column each, the
+		// shorter ones padded with NULL (the bulk-write idiom
+		// SELECT * FROM unnest($1::int[], $2::text[])).
+		var cols []Column
+		for _, a := range args {
+			at := a.Type()
+			if isUnknown(at) {
+				return nil, pgerr.New(pgerr.DatatypeMismatch, "could not determine polymorphic type because input has type unknown")
+			}
+			if !types.IsArray(at.OID) {
+				return nil, sig()
+			}
+			cols = append(cols, Column{Name: "unnest", T: types.ElemType(at)})
+		}
+		fs := &FuncScan{Name: name, Args: args, Cols: cols}
+		return funcScanItem(fs, alias, ordinality), nil
+	}
 	if len(args) != want {
 		return nil, sig()
 	}
