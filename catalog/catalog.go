@@ -60,6 +60,11 @@ type Index struct {
 	Primary bool   `json:"primary,omitempty"`
 	// Method is the index structure: "learned" (default) or "btree".
 	Method string `json:"method,omitempty"`
+	// Comment is COMMENT ON INDEX's text, ConComment COMMENT ON
+	// CONSTRAINT's for the unique or primary-key constraint the index is
+	// ("" = none).
+	Comment    string `json:"comment,omitempty"`
+	ConComment string `json:"con_comment,omitempty"`
 }
 
 // Table is a table's definition. Rows of a table without a primary key are
@@ -141,6 +146,8 @@ func (t *Table) Refuse() error {
 type Check struct {
 	Name string `json:"name"`
 	Expr string `json:"expr"`
+	// Comment is COMMENT ON CONSTRAINT's text ("" = none).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Referential actions of a foreign key, as pg_constraint's confdeltype and
@@ -179,6 +186,8 @@ type ForeignKey struct {
 	// NotValid: added NOT VALID and not validated since; rows written
 	// before it was added were not checked (new writes are).
 	NotValid bool `json:"not_valid,omitempty"`
+	// Comment is COMMENT ON CONSTRAINT's text ("" = none).
+	Comment string `json:"comment,omitempty"`
 }
 
 // DeleteAction returns OnDelete with "" read as NoAction.

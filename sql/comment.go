@@ -9,7 +9,8 @@ import (
 	"github.com/omendb/omendb/pgerr"
 )
 
-// comment runs COMMENT ON TABLE | VIEW | COLUMN … IS 'text' | NULL: the
+// comment runs COMMENT ON TABLE | VIEW | COLUMN | INDEX | CONSTRAINT … IS
+// 'text' | NULL: the
 // text is part of the object's definition in the catalog (a catalog change
 // like any other), read back through pg_description, obj_description and
 // col_description. An empty text removes the comment, as in PostgreSQL.
@@ -19,6 +20,10 @@ func (s *Session) comment(cs *pg.CommentStmt) (string, error) {
 		names = nodeNames(l.Items)
 	}
 	switch cs.Objtype {
+	case pg.ObjectType_OBJECT_INDEX:
+		return s.commentIndex(names, cs.Comment)
+	case pg.ObjectType_OBJECT_TABCONSTRAINT:
+		return s.commentConstraint(names, cs.Comment)
 	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW:
 		if len(names) == 0 || len(names) > 2 {
 			return "", pgerr.New(pgerr.SyntaxError, "improper relation name")
@@ -28,7 +33,7 @@ func (s *Session) comment(cs *pg.CommentStmt) (string, error) {
 			return "", pgerr.New(pgerr.SyntaxError, "column name must be qualified")
 		}
 	default:
-		return "", pgerr.NotSupported("COMMENT ON %s is not supported yet (tables, views and columns are)", cs.Objtype)
+		return "", pgerr.NotSupported("COMMENT ON %s is not supported yet (tables, views, columns, indexes and constraints are)", cs.Objtype)
 	}
 	rel := names
 	column := ""
@@ -77,4 +82,58 @@ func (s *Session) comment(cs *pg.CommentStmt) (string, error) {
 		return "COMMENT", s.ddl(&catalog.Change{Kind: catalog.CreateView, View: &nv})
 	}
 	return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", rv.Relname)
+}
+
+// commentIndex runs COMMENT ON INDEX [schema.]name.
+func (s *Session) commentIndex(names []string, text string) (string, error) {
+	if len(names) == 0 || len(names) > 2 {
+		return "", pgerr.New(pgerr.SyntaxError, "improper relation name")
+	}
+	rv := &pg.RangeVar{Relname: names[len(names)-1]}
+	if len(names) == 2 {
+		rv.Schemaname = names[0]
+	}
+	schema, err := s.schemaOf(rv)
+	if err != nil {
+		return "", err
+	}
+	t, i, ok := s.txn.cat.LookupIndex(schema, rv.Relname)
+	if !ok {
+		return "", pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", rv.Relname)
+	}
+	nt := t.Clone()
+	nt.Indexes[i].Comment = text
+	return "COMMENT", s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt})
+}
+
+// commentConstraint runs COMMENT ON CONSTRAINT name ON [schema.]table: a
+// unique or primary-key constraint, CHECK or foreign key of the table.
+func (s *Session) commentConstraint(names []string, text string) (string, error) {
+	if len(names) < 2 || len(names) > 3 {
+		return "", pgerr.New(pgerr.SyntaxError, "improper constraint name")
+	}
+	con := names[len(names)-1]
+	rv := &pg.RangeVar{Relname: names[len(names)-2]}
+	if len(names) == 3 {
+		rv.Schemaname = names[0]
+	}
+	t, err := s.lookupTable(rv)
+	if err != nil {
+		return "", err
+	}
+	nt := t.Clone()
+	switch {
+	case slices.ContainsFunc(nt.Indexes, func(ix catalog.Index) bool { return ix.Name == con && (ix.Unique || ix.Primary) }):
+		i := slices.IndexFunc(nt.Indexes, func(ix catalog.Index) bool { return ix.Name == con })
+		nt.Indexes[i].ConComment = text
+	case slices.ContainsFunc(nt.Checks, func(c catalog.Check) bool { return c.Name == con }):
+		i := slices.IndexFunc(nt.Checks, func(c catalog.Check) bool { return c.Name == con })
+		nt.Checks[i].Comment = text
+	case slices.ContainsFunc(nt.ForeignKeys, func(fk catalog.ForeignKey) bool { return fk.Name == con }):
+		i := slices.IndexFunc(nt.ForeignKeys, func(fk catalog.ForeignKey) bool { return fk.Name == con })
+		nt.ForeignKeys[i].Comment = text
+	default:
+		return "", pgerr.New(pgerr.UndefinedObject, "constraint %q for table %q does not exist", con, t.Name)
+	}
+	return "COMMENT", s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt})
 }

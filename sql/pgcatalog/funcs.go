@@ -130,7 +130,9 @@ func init() {
 			return null, err
 		}
 		text := ""
-		if t, ok := cat.Table(id); ok {
+		if t, i, ok := indexByID(cat, id); ok && attnum == 0 {
+			text = t.Indexes[i].Comment
+		} else if t, ok := cat.Table(id); ok {
 			if attnum == 0 {
 				text = t.Comment
 			} else if attnum > 0 && int(attnum) <= len(t.Columns) {
@@ -152,10 +154,19 @@ func init() {
 		return description(ctx, uint32(a[0].I), 0)
 	})
 	reg("obj_description", ts(tOID, tName), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
-		if a[1].S != "pg_class" {
-			return null, nil
+		switch a[1].S {
+		case "pg_class":
+			return description(ctx, uint32(a[0].I), 0)
+		case "pg_constraint":
+			cat, err := sessionCatalog(ctx)
+			if err != nil {
+				return null, err
+			}
+			if text := constraintComment(cat, uint32(a[0].I)); text != "" {
+				return vText(text), nil
+			}
 		}
-		return description(ctx, uint32(a[0].I), 0)
+		return null, nil
 	})
 	reg("shobj_description", ts(tOID, tName), tText, true, nodesc)
 	reg("col_description", ts(tOID, tInt4), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
@@ -352,6 +363,41 @@ func sizePretty(size int64) string {
 			bits++
 		}
 		size /= int64(1) << bits
+	}
+	return ""
+}
+
+// indexByID finds the index whose OID is id.
+func indexByID(cat *catalog.Catalog, id uint32) (*catalog.Table, int, bool) {
+	for _, t := range cat.Tables() {
+		for i := range t.Indexes {
+			if t.Indexes[i].ID == id {
+				return t, i, true
+			}
+		}
+	}
+	return nil, 0, false
+}
+
+// constraintComment is the comment of the constraint whose pg_constraint
+// OID is id ("" if none).
+func constraintComment(cat *catalog.Catalog, id uint32) string {
+	for _, t := range cat.Tables() {
+		for _, ix := range t.Indexes {
+			if ix.ID == id {
+				return ix.ConComment
+			}
+		}
+		for i, ch := range t.Checks {
+			if checkOID(t.ID, i) == id {
+				return ch.Comment
+			}
+		}
+		for _, fk := range t.ForeignKeys {
+			if fk.ID == id {
+				return fk.Comment
+			}
+		}
 	}
 	return ""
 }

@@ -346,16 +346,27 @@ func init() {
 		{"objoid", tOID}, {"classoid", tOID}, {"objsubid", tInt4}, {"description", tText},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
-		add := func(id uint32, sub int, text string) {
+		addIn := func(class, id uint32, sub int, text string) {
 			if text != "" {
-				rows = append(rows, []types.Value{vOID(id), vOID(oidPgClass), vInt(int64(sub)), vText(text)})
+				rows = append(rows, []types.Value{vOID(id), vOID(class), vInt(int64(sub)), vText(text)})
 			}
 		}
+		add := func(id uint32, sub int, text string) { addIn(oidPgClass, id, sub, text) }
 		cat := env.Catalog()
 		for _, t := range cat.Tables() {
 			add(t.ID, 0, t.Comment)
 			for i, c := range t.Columns {
 				add(t.ID, i+1, c.Comment)
+			}
+			for _, ix := range t.Indexes {
+				add(ix.ID, 0, ix.Comment)
+				addIn(oidPgConstraint, ix.ID, 0, ix.ConComment)
+			}
+			for i, ch := range t.Checks {
+				addIn(oidPgConstraint, checkOID(t.ID, i), 0, ch.Comment)
+			}
+			for _, fk := range t.ForeignKeys {
+				addIn(oidPgConstraint, fk.ID, 0, fk.Comment)
 			}
 		}
 		for _, v := range cat.Views() {

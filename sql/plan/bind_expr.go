@@ -293,6 +293,17 @@ func (b *Binder) regclass(name string) (Expr, error) {
 	if oid, ok := systemRelOID(rel); ok {
 		return &Const{V: b.regValue(types.OIDRegclass, oid), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
 	}
+	if SystemTables != nil {
+		// Any emulated catalog ('pg_constraint'::regclass in
+		// pg_description joins).
+		sys := schema
+		if sys == "public" || sys == "" {
+			sys = ""
+		}
+		if vt, ok := SystemTables(sys, rel); ok && vt.OID != 0 {
+			return &Const{V: b.regValue(types.OIDRegclass, vt.OID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+		}
+	}
 	return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
 }
 
