@@ -20,6 +20,10 @@ var jsonEachNames = map[string]bool{"json_each": true, "json_each_text": true, "
 // (json_array_elements, jsonb_object_keys, jsonb_each, …).
 func IsJSONSetFunc(name string) bool { return jsonSetFuncs[name] != nil || jsonEachNames[name] }
 
+// IsJSONEachFunc reports whether name is json_each, json_each_text,
+// jsonb_each or jsonb_each_text (rows of two columns: JSONEachArrays).
+func IsJSONEachFunc(name string) bool { return jsonEachNames[name] }
+
 // ResolveJSONSetFunc resolves the set-returning JSON function name for
 // arguments of argTypes: a Func returning the array of its rows, the types
 // to cast the arguments to, and the type of a row.
@@ -120,4 +124,86 @@ func init() {
 	}
 	regSetFunc("jsonb_object_keys", jsonbT, text, objectKeys("jsonb_object_keys", true))
 	regSetFunc("json_object_keys", jsonT, text, objectKeys("json_object_keys", false))
+}
+
+// JSONEachArrays resolves json_each, json_each_text, jsonb_each or
+// jsonb_each_text for arguments of argTypes as two array builders of the
+// same length: the keys (text[]) and the values (json[], jsonb[] or
+// text[]), with the type to cast the argument to and the value type.
+// Their rows are (keys[i], values[i]).
+func JSONEachArrays(name string, argTypes []types.Type) (keys, vals *Func, casts []types.Type, valueT types.Type, err error) {
+	if !jsonEachNames[name] || len(argTypes) != 1 {
+		return nil, nil, nil, types.Type{}, noFunc(name, argTypes)
+	}
+	jsonb := name == "jsonb_each" || name == "jsonb_each_text"
+	asText := name == "json_each_text" || name == "jsonb_each_text"
+	arg := jsonT
+	if jsonb {
+		arg = jsonbT
+	}
+	c, err := selectCandidate(name, argTypes, []candidate{{args: []types.Type{arg}}})
+	if err != nil {
+		return nil, nil, nil, types.Type{}, err
+	}
+	valueT = arg
+	if asText {
+		valueT = text
+	}
+	object := func(a types.Value) (*types.JSONNode, error) {
+		var n *types.JSONNode
+		var err error
+		if jsonb {
+			n, err = parseB(a)
+		} else {
+			n, err = parseJ(a)
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case n.Kind == types.JSONObject:
+			return n, nil
+		case jsonb:
+			return nil, invalidParam("cannot call %s on a non-object", name)
+		case n.Kind == types.JSONArray:
+			return nil, invalidParam("cannot deconstruct an array as an object")
+		}
+		return nil, invalidParam("cannot deconstruct a scalar")
+	}
+	ta, _ := types.ArrayOf(text)
+	va, _ := types.ArrayOf(valueT)
+	keys = &Func{Name: name, Args: []types.Type{arg}, Ret: ta, Strict: true, Volatility: Immutable,
+		Eval: func(_ *Context, a []types.Value) (types.Value, error) {
+			n, err := object(a[0])
+			if err != nil {
+				return types.Null, err
+			}
+			out := make([]types.Value, len(n.Keys))
+			for i, k := range n.Keys {
+				out[i] = types.NewText(k)
+			}
+			return types.NewArray(out), nil
+		}}
+	vals = &Func{Name: name, Args: []types.Type{arg}, Ret: va, Strict: true, Volatility: Immutable,
+		Eval: func(_ *Context, a []types.Value) (types.Value, error) {
+			n, err := object(a[0])
+			if err != nil {
+				return types.Null, err
+			}
+			out := make([]types.Value, len(n.Vals))
+			for i, v := range n.Vals {
+				switch {
+				case asText && jsonb:
+					out[i] = jsonbAsText(v)
+				case asText:
+					out[i] = jsonAsText(v)
+				case jsonb:
+					out[i] = jsonbVal(v)
+				default:
+					out[i] = types.NewJSON(v.Raw)
+				}
+			}
+			return types.NewArray(out), nil
+		}}
+	return keys, vals, castTargets(argTypes, c.args), valueT, nil
 }

@@ -198,6 +198,9 @@ func (b *Binder) bindColumnRef(cr *pg.ColumnRef, s *scope) (Expr, error) {
 	if table != "" {
 		return nil, pgerr.New(pgerr.UndefinedColumn, "column %s.%s does not exist", table, name).WithPosition(cr.Location + 1)
 	}
+	if e, ok := scalarItemRef(s, name); ok {
+		return e, nil
+	}
 	return nil, pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", name).WithPosition(cr.Location + 1)
 }
 

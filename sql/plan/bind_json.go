@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"strings"
+
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
@@ -124,7 +126,7 @@ var wholeRowFuncs = map[string]bool{
 // ones, and calls with whole-row arguments. ok is false for other calls.
 func (b *Binder) bindJSONFunc(name string, fc *pg.FuncCall, s *scope) (e Expr, ok bool, err error) {
 	switch {
-	case name == rowJSONFunc:
+	case name == rowJSONFunc && fc.Location == -1: // only as bindJSONFunc writes it
 		e, err = b.bindRowJSON(fc, s)
 		return e, true, err
 	case funcs.IsJSONSetFunc(name):
@@ -264,4 +266,177 @@ func (b *Binder) bindRowJSON(fc *pg.FuncCall, s *scope) (Expr, error) {
 		names[i], ts[i] = c.name, e.Type()
 	}
 	return &Func{F: funcs.RowJSON(names, ts), Args: args}, nil
+}
+
+// bindJSONFromFunc binds a set-returning JSON function in FROM, for
+// bindRangeFunction (bind_from.go): json(b)_array_elements(_text) and
+// json(b)_object_keys are unnest over their row array (one column,
+// "value" or the function's name; over earlier FROM items an Expand as
+// lateral unnest is); json(b)_each(_text) is _pg_expandarray over the keys
+// with each row's value picked from the values array by its position
+// (key, value), not over earlier FROM items yet.
+func (b *Binder) bindJSONFromFunc(name string, fc *pg.FuncCall, alias *pg.Alias, ordinality bool, parent *scope) (*fromItem, error) {
+	argScope := &scope{}
+	if parent != nil {
+		argScope.parent = parent.parent
+	}
+	bindArgs := func(s *scope) ([]Expr, error) {
+		args := make([]Expr, 0, len(fc.Args))
+		for _, a := range fc.Args {
+			e, err := b.bindExpr(a, s)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, e)
+		}
+		return args, nil
+	}
+	lateral := false
+	args, err := bindArgs(argScope)
+	if err != nil {
+		code := pgerr.Code(err)
+		if parent == nil || (code != pgerr.UndefinedColumn && code != pgerr.UndefinedTable) {
+			return nil, err
+		}
+		if args, err = bindArgs(parent); err != nil {
+			return nil, err
+		}
+		lateral = true
+	} else if argScope.correlated && parent != nil {
+		parent.correlated = true
+	}
+	ts := make([]types.Type, len(args))
+	for i, a := range args {
+		ts[i] = a.Type()
+	}
+	aliasName := name
+	var colNames []string
+	if alias != nil {
+		aliasName = alias.Aliasname
+		colNames = nodeName(alias.Colnames)
+	}
+	rename := func(cols []Column) {
+		for i, cn := range colNames {
+			if i < len(cols) {
+				cols[i].Name = cn
+			}
+		}
+	}
+	if !funcs.IsJSONSetFunc(name) {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s does not exist", name)
+	}
+	if funcs.IsJSONEachFunc(name) {
+		keysF, valsF, casts, vt, err := funcs.JSONEachArrays(name, ts)
+		if err != nil {
+			return nil, err
+		}
+		if lateral {
+			return nil, pgerr.NotSupported("%s over other FROM items (LATERAL) is not supported yet", name)
+		}
+		if args[0], err = b.coerce(args[0], casts[0], false); err != nil {
+			return nil, err
+		}
+		volatile := false
+		Walk(args[0], func(x Expr) bool {
+			if f, ok := x.(*Func); ok && f.F.Volatility == funcs.Volatile {
+				volatile = true
+			}
+			_, sub := x.(*Subquery)
+			volatile = volatile || sub
+			return true
+		})
+		if volatile {
+			return nil, pgerr.NotSupported("%s of a volatile argument in FROM is not supported yet", name)
+		}
+		keys := &Func{F: keysF, Args: args}
+		vals := &Func{F: valsF, Args: args}
+		fs := &FuncScan{Name: "_pg_expandarray", Args: []Expr{keys}, Cols: []Column{{Name: "x", T: types.Text}, {Name: "n", T: types.Int4}}}
+		pos := &ColRef{Idx: 1, T: types.Int4}
+		p := &Project{Input: fs,
+			Exprs: []Expr{&ColRef{Idx: 0, T: types.Text}, &Func{F: funcs.ElemAt(vals.Type()), Args: []Expr{vals, pos}}},
+			Cols:  []Column{{Name: "key", T: types.Text}, {Name: "value", T: vt}}}
+		if ordinality {
+			p.Exprs = append(p.Exprs, &Cast{E: pos, T: types.Int8, From: types.Int4})
+			p.Cols = append(p.Cols, Column{Name: "ordinality", T: types.Int8})
+		}
+		rename(p.Cols)
+		return itemFrom(p, aliasName, p.Cols, nil), nil
+	}
+	f, casts, et, err := funcs.ResolveJSONSetFunc(name, ts)
+	if err != nil {
+		return nil, err
+	}
+	for i := range args {
+		if args[i], err = b.coerce(args[i], casts[i], false); err != nil {
+			return nil, err
+		}
+	}
+	arr := &Func{F: f, Args: args}
+	// json(b)_object_keys returns a plain text: an alias names its column
+	// too; the others' column is their OUT parameter "value".
+	colName := "value"
+	if strings.HasSuffix(name, "_object_keys") {
+		colName = name
+		if alias != nil {
+			colName = alias.Aliasname
+		}
+	}
+	if lateral {
+		nName, nType := "........n", types.Int4
+		if ordinality {
+			nName, nType = "ordinality", types.Int8
+		}
+		cols := []Column{{Name: "........record", T: expandRecord(et)}, {Name: colName, T: et}, {Name: nName, T: nType}}
+		for i, cn := range colNames {
+			if i == 0 {
+				cols[1].Name = cn
+			} else if i == 1 && ordinality {
+				cols[2].Name = cn
+			}
+		}
+		it := itemFrom(nil, aliasName, cols, nil)
+		it.lateral = &lateralFn{arr: arr, cols: cols}
+		addScalarRef(it, aliasName, 1, et)
+		return it, nil
+	}
+	fs := &FuncScan{Name: "unnest", Args: []Expr{arr}, Cols: []Column{{Name: colName, T: et}}, Ordinality: ordinality}
+	if ordinality {
+		fs.Cols = append(fs.Cols, Column{Name: "ordinality", T: types.Int8})
+	}
+	rename(fs.Cols)
+	it := itemFrom(fs, aliasName, fs.Cols, nil)
+	addScalarRef(it, aliasName, 0, et)
+	return it, nil
+}
+
+// scalarRefName marks the hidden scope column through which the alias of
+// a FROM function returning one scalar (jsonb_array_elements(x) AS e)
+// names its value: e->>'k' reads the column "value", as PostgreSQL's
+// whole-row reference to a scalar function does (scalarItemRef).
+const scalarRefName = "........scalar"
+
+func addScalarRef(it *fromItem, alias string, idx int, t types.Type) {
+	it.cols = append(it.cols, scopeCol{table: alias, name: scalarRefName, t: t, idx: idx, hidden: true})
+}
+
+// scalarItemRef resolves a bare name that is no column but the alias of a
+// FROM function returning one scalar (addScalarRef) to that value.
+func scalarItemRef(s *scope, name string) (Expr, bool) {
+	depth := 0
+	for cur := s; cur != nil; cur = cur.parent {
+		for _, c := range cur.cols {
+			if c.name != scalarRefName || c.table != name {
+				continue
+			}
+			if depth == 0 {
+				return &ColRef{Idx: c.idx, T: c.t, Name: "value"}, true
+			}
+			for x, d := s, 0; d < depth; x, d = x.parent, d+1 {
+				x.correlated = true
+			}
+			return &OuterRef{Depth: depth, Idx: c.idx, T: c.t}, true
+		}
+		depth++
+	}
+	return nil, false
 }
