@@ -149,6 +149,11 @@ func windowPartition(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part [
 	set := func(i int, v types.Value) { rows[part[i]][col] = v }
 	arg := func(i, a int) (types.Value, error) { return Eval(c, call.Args[a], rows[part[i]]) }
 
+	if call.Frame == plan.FrameRowsBounded && (call.Agg != nil || call.Name == "first_value" || call.Name == "last_value" || call.Name == "nth_value") {
+		// Functions that read the frame; the others (row_number, rank,
+		// lag, …) ignore it and are computed below.
+		return windowRowsBounded(c, call, rows, part, col)
+	}
 	if call.Agg != nil {
 		st := call.Agg.New()
 		stepped := 0
@@ -307,6 +312,130 @@ func windowPartition(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part [
 		}
 	default:
 		return pgerr.New(pgerr.InternalError, "unknown window function %s", call.Name)
+	}
+	return nil
+}
+
+// windowRowsBounded computes an aggregate, first_value, last_value or
+// nth_value over a ROWS frame with offsets (or a CURRENT ROW start): each
+// row's frame is the rows from Start to End
+// around it, clamped to the partition; aggregates are computed afresh for
+// each frame (time proportional to the rows times the frame's width).
+func windowRowsBounded(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part []int, col int) error {
+	n := len(part)
+	offset := func(b plan.FrameBound, what string) (int, error) {
+		if b.Offset == nil {
+			return 0, nil
+		}
+		v, err := Eval(c, b.Offset, rows[part[0]])
+		if err != nil {
+			return 0, err
+		}
+		if v.IsNull() {
+			return 0, pgerr.New("22004", "frame %s offset must not be null", what)
+		}
+		if v.I < 0 {
+			return 0, pgerr.New("22013", "frame %s offset must not be negative", what)
+		}
+		return int(min(v.I, int64(n))), nil
+	}
+	so, err := offset(call.Start, "starting")
+	if err != nil {
+		return err
+	}
+	eo, err := offset(call.End, "ending")
+	if err != nil {
+		return err
+	}
+	frame := func(i int) (lo, hi int) {
+		switch {
+		case call.Start.Unbounded:
+			lo = 0
+		case call.Start.Preceding:
+			lo = i - so
+		default:
+			lo = i + so
+		}
+		switch {
+		case call.End.Unbounded:
+			hi = n
+		case call.End.Preceding:
+			hi = i - eo + 1
+		default:
+			hi = i + eo + 1
+		}
+		return max(lo, 0), min(hi, n)
+	}
+	set := func(i int, v types.Value) { rows[part[i]][col] = v }
+	arg := func(i, a int) (types.Value, error) { return Eval(c, call.Args[a], rows[part[i]]) }
+	args := make([]types.Value, len(call.Args))
+	for i := 0; i < n; i++ {
+		if i%1024 == 0 {
+			if err := c.cancelled(); err != nil {
+				return err
+			}
+		}
+		lo, hi := frame(i)
+		if call.Agg != nil {
+			st := call.Agg.New()
+			for j := lo; j < hi; j++ {
+				r := rows[part[j]]
+				if call.Filter != nil {
+					ok, err := Eval(c, call.Filter, r)
+					if err != nil {
+						return err
+					}
+					if !isTrue(ok) {
+						continue
+					}
+				}
+				for a, e := range call.Args {
+					if args[a], err = Eval(c, e, r); err != nil {
+						return err
+					}
+				}
+				if err := st.Step(args); err != nil {
+					return err
+				}
+			}
+			v, err := st.Result()
+			if err != nil {
+				return err
+			}
+			set(i, v)
+			continue
+		}
+		k := -1
+		switch call.Name {
+		case "first_value":
+			k = lo
+		case "last_value":
+			k = hi - 1
+		case "nth_value":
+			nv, err := arg(i, 1)
+			if err != nil {
+				return err
+			}
+			if nv.IsNull() {
+				set(i, types.Null)
+				continue
+			}
+			if nv.I <= 0 {
+				return pgerr.New("22016", "argument of nth_value must be greater than zero")
+			}
+			k = lo + int(min(nv.I, int64(n))) - 1
+		default:
+			return pgerr.New(pgerr.InternalError, "window function %s does not read a frame", call.Name)
+		}
+		if k < lo || k >= hi {
+			set(i, types.Null)
+			continue
+		}
+		v, err := arg(k, 0)
+		if err != nil {
+			return err
+		}
+		set(i, v)
 	}
 	return nil
 }

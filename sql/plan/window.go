@@ -30,7 +30,20 @@ const (
 	FrameRows
 	// FrameAll is BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING.
 	FrameAll
+	// FrameRowsBounded is any other ROWS frame: from Start to End, each
+	// UNBOUNDED, CURRENT ROW or an offset PRECEDING / FOLLOWING.
+	FrameRowsBounded
 )
+
+// FrameBound is one end of a FrameRowsBounded frame: the partition's edge
+// (Unbounded), the current row (Offset nil) or Offset rows before
+// (Preceding) or after it. Offset is a bigint expression without
+// variables, evaluated once per partition.
+type FrameBound struct {
+	Unbounded bool
+	Offset    Expr
+	Preceding bool
+}
 
 // WindowCall is one window function call.
 type WindowCall struct {
@@ -45,7 +58,9 @@ type WindowCall struct {
 	Partition []Expr
 	Order     []SortKey
 	Frame     FrameKind
-	T         types.Type
+	// Start and End bound a FrameRowsBounded frame.
+	Start, End FrameBound
+	T          types.Type
 }
 
 // Window computes Calls over its input; output rows are the input row
@@ -69,14 +84,63 @@ type winCtx struct {
 
 // pg_query frame option bits (PostgreSQL's FRAMEOPTION_*).
 const (
-	frameNonDefault     = 0x1
-	frameRange          = 0x2
-	frameRows           = 0x4
-	frameBetween        = 0x10
-	frameStartUnbounded = 0x20
-	frameEndUnbounded   = 0x100
-	frameEndCurrent     = 0x400
+	frameNonDefault           = 0x1
+	frameRange                = 0x2
+	frameRows                 = 0x4
+	frameGroups               = 0x8
+	frameBetween              = 0x10
+	frameStartUnbounded       = 0x20
+	frameEndUnbounded         = 0x100
+	frameStartCurrent         = 0x200
+	frameEndCurrent           = 0x400
+	frameStartOffsetPreceding = 0x800
+	frameEndOffsetPreceding   = 0x1000
+	frameStartOffsetFollowing = 0x2000
+	frameEndOffsetFollowing   = 0x4000
+	frameExclude              = 0x8000 | 0x10000 | 0x20000
 )
+
+// rowsFrame binds a ROWS frame other than the fixed kinds frameKind knows:
+// its bounds, with offsets coerced to bigint.
+func (b *Binder) rowsFrame(def *pg.WindowDef, s *scope) (FrameBound, FrameBound, error) {
+	opts := def.FrameOptions
+	var start, end FrameBound
+	bound := func(n *pg.Node) (Expr, error) {
+		e, err := b.bindExpr(n, &scope{parent: s.parent})
+		if err != nil {
+			if pgerr.Code(err) == pgerr.UndefinedColumn {
+				return nil, pgerr.New("42P10", "argument of ROWS must not contain variables")
+			}
+			return nil, err
+		}
+		return b.coerce(e, types.Int8, false)
+	}
+	var err error
+	switch {
+	case opts&frameStartUnbounded != 0:
+		start.Unbounded = true
+	case opts&frameStartCurrent != 0:
+	case opts&frameStartOffsetPreceding != 0:
+		start.Preceding = true
+		start.Offset, err = bound(def.StartOffset)
+	case opts&frameStartOffsetFollowing != 0:
+		start.Offset, err = bound(def.StartOffset)
+	}
+	if err != nil {
+		return start, end, err
+	}
+	switch {
+	case opts&frameEndUnbounded != 0:
+		end.Unbounded = true
+	case opts&frameEndCurrent != 0:
+	case opts&frameEndOffsetPreceding != 0:
+		end.Preceding = true
+		end.Offset, err = bound(def.EndOffset)
+	case opts&frameEndOffsetFollowing != 0:
+		end.Offset, err = bound(def.EndOffset)
+	}
+	return start, end, err
+}
 
 func frameKind(opts int32) (FrameKind, error) {
 	switch opts &^ (frameNonDefault | frameBetween) {
@@ -87,7 +151,10 @@ func frameKind(opts int32) (FrameKind, error) {
 	case frameRange | frameStartUnbounded | frameEndUnbounded, frameRows | frameStartUnbounded | frameEndUnbounded:
 		return FrameAll, nil
 	}
-	return 0, pgerr.NotSupported("this window frame is not supported yet (only frames from UNBOUNDED PRECEDING to CURRENT ROW or UNBOUNDED FOLLOWING)")
+	if opts&frameRows != 0 && opts&(frameGroups|frameExclude) == 0 {
+		return FrameRowsBounded, nil
+	}
+	return 0, pgerr.NotSupported("this window frame is not supported yet (ROWS frames are; RANGE and GROUPS only from UNBOUNDED PRECEDING to CURRENT ROW or UNBOUNDED FOLLOWING, without EXCLUDE)")
 }
 
 // hasWindow reports whether a select list or ORDER BY calls a window
@@ -128,7 +195,8 @@ func (w *winCtx) windowDef(over *pg.WindowDef) (*pg.WindowDef, error) {
 	if base.FrameOptions&frameNonDefault != 0 {
 		return nil, pgerr.New(windowingError, "cannot copy window %q because it has a frame clause", over.Refname)
 	}
-	d := &pg.WindowDef{PartitionClause: base.PartitionClause, OrderClause: base.OrderClause, FrameOptions: over.FrameOptions}
+	d := &pg.WindowDef{PartitionClause: base.PartitionClause, OrderClause: base.OrderClause, FrameOptions: over.FrameOptions,
+		StartOffset: over.StartOffset, EndOffset: over.EndOffset}
 	if len(over.OrderClause) > 0 {
 		d.OrderClause = over.OrderClause
 	}
@@ -162,6 +230,11 @@ func (b *Binder) bindWindowCall(name string, fc *pg.FuncCall, s *scope) (Expr, e
 	call := WindowCall{Name: name, Star: fc.AggStar}
 	if call.Frame, err = frameKind(def.FrameOptions); err != nil {
 		return nil, err
+	}
+	if call.Frame == FrameRowsBounded {
+		if call.Start, call.End, err = b.rowsFrame(def, s); err != nil {
+			return nil, err
+		}
 	}
 	for _, a := range fc.Args {
 		e, err := b.bindExpr(a, s)
