@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/funcs"
@@ -48,7 +49,7 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 		return e, err
 	}
 	if fc.AggWithinGroup {
-		return nil, pgerr.NotSupported("ordered-set aggregates are not supported yet")
+		return b.bindOrderedSet(name, fc, s)
 	}
 	if len(fc.AggOrder) > 0 && !funcs.IsAggregate(name) {
 		return nil, pgerr.New(pgerr.WrongObjectType, "ORDER BY specified, but %s is not an aggregate function", name)
@@ -348,4 +349,26 @@ func (b *Binder) bindSortKeys(order []*pg.Node, s *scope) ([]SortKey, error) {
 		keys = append(keys, SortKey{E: e, Desc: desc, NullsFirst: nullsFirst(sb, desc)})
 	}
 	return keys, nil
+}
+
+// bindOrderedSet binds an ordered-set aggregate, f(direct args) WITHIN
+// GROUP (ORDER BY value): percentile_cont, percentile_disc and mode
+// (funcs/agg_ordered.go) become the aggregate f(value, direct args …)
+// stepped in the WITHIN GROUP's order.
+func (b *Binder) bindOrderedSet(name string, fc *pg.FuncCall, s *scope) (Expr, error) {
+	switch name {
+	case "percentile_cont", "percentile_disc", "mode":
+	default:
+		return nil, pgerr.NotSupported("ordered-set aggregate %s is not supported yet", name)
+	}
+	if len(fc.AggOrder) != 1 {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s with %d ordering columns does not exist", name, len(fc.AggOrder))
+	}
+	if fc.Over != nil || fc.AggDistinct {
+		return nil, pgerr.New(pgerr.WrongObjectType, "OVER or DISTINCT is not supported for ordered-set aggregate %s", name)
+	}
+	g := proto.Clone(fc).(*pg.FuncCall)
+	g.AggWithinGroup = false
+	g.Args = append([]*pg.Node{fc.AggOrder[0].GetSortBy().Node}, fc.Args...)
+	return b.bindAggregate(name, g, s)
 }

@@ -7,6 +7,7 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/types"
 )
 
@@ -782,15 +783,7 @@ func containsCall(n *pg.Node, match func(*pg.FuncCall) bool) bool {
 	return false
 }
 
-func isAggName(name string) bool {
-	switch name {
-	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg",
-		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop", "bit_and", "bit_or",
-		"json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg":
-		return true
-	}
-	return false
-}
+func isAggName(name string) bool { return funcs.IsAggregate(name) }
 
 // figureColname names an output column as PostgreSQL does.
 func figureColname(n *pg.Node) string {
