@@ -147,6 +147,9 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 	}
 	names := nodeName(fc.Funcname)
 	name := names[len(names)-1]
+	if funcs.IsJSONSetFunc(name) {
+		return b.bindJSONFromFunc(name, fc, rf.Alias, rf.Ordinality, parent)
+	}
 	switch name {
 	case "generate_series", "unnest", "generate_subscripts", "_pg_expandarray":
 	default:
