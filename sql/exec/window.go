@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
 )
@@ -161,24 +162,7 @@ func windowPartition(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part [
 		for i := 0; i < n; i++ {
 			end := frameEnd(i)
 			for ; stepped < end; stepped++ {
-				r := rows[part[stepped]]
-				if call.Filter != nil {
-					ok, err := Eval(c, call.Filter, r)
-					if err != nil {
-						return err
-					}
-					if !isTrue(ok) {
-						continue
-					}
-				}
-				for a, e := range call.Args {
-					v, err := Eval(c, e, r)
-					if err != nil {
-						return err
-					}
-					args[a] = v
-				}
-				if err := st.Step(args); err != nil {
+				if err := stepWindowRow(c, call, st, rows[part[stepped]], args); err != nil {
 					return err
 				}
 			}
@@ -287,18 +271,15 @@ func windowPartition(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part [
 			case "last_value":
 				k = end - 1
 			case "nth_value":
-				nv, err := arg(i, 1)
+				nth, null, err := nthArg(arg, i)
 				if err != nil {
 					return err
 				}
-				if nv.IsNull() {
+				if null {
 					set(i, types.Null)
 					continue
 				}
-				if nv.I <= 0 {
-					return pgerr.New("22016", "argument of nth_value must be greater than zero")
-				}
-				k = int(nv.I) - 1
+				k = nth - 1
 			}
 			if k >= end {
 				set(i, types.Null)
@@ -379,22 +360,7 @@ func windowRowsBounded(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part
 		if call.Agg != nil {
 			st := call.Agg.New()
 			for j := lo; j < hi; j++ {
-				r := rows[part[j]]
-				if call.Filter != nil {
-					ok, err := Eval(c, call.Filter, r)
-					if err != nil {
-						return err
-					}
-					if !isTrue(ok) {
-						continue
-					}
-				}
-				for a, e := range call.Args {
-					if args[a], err = Eval(c, e, r); err != nil {
-						return err
-					}
-				}
-				if err := st.Step(args); err != nil {
+				if err := stepWindowRow(c, call, st, rows[part[j]], args); err != nil {
 					return err
 				}
 			}
@@ -412,18 +378,15 @@ func windowRowsBounded(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part
 		case "last_value":
 			k = hi - 1
 		case "nth_value":
-			nv, err := arg(i, 1)
+			nth, null, err := nthArg(arg, i)
 			if err != nil {
 				return err
 			}
-			if nv.IsNull() {
+			if null {
 				set(i, types.Null)
 				continue
 			}
-			if nv.I <= 0 {
-				return pgerr.New("22016", "argument of nth_value must be greater than zero")
-			}
-			k = lo + int(min(nv.I, int64(n))) - 1
+			k = lo + min(nth, n) - 1
 		default:
 			return pgerr.New(pgerr.InternalError, "window function %s does not read a frame", call.Name)
 		}
@@ -438,6 +401,38 @@ func windowRowsBounded(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part
 		set(i, v)
 	}
 	return nil
+}
+
+// stepWindowRow steps row r into an aggregate window call's state (if it
+// passes the call's FILTER); args is scratch for the argument values.
+func stepWindowRow(c *Ctx, call *plan.WindowCall, st funcs.AggState, r []types.Value, args []types.Value) error {
+	if call.Filter != nil {
+		ok, err := Eval(c, call.Filter, r)
+		if err != nil || !isTrue(ok) {
+			return err
+		}
+	}
+	for a, e := range call.Args {
+		v, err := Eval(c, e, r)
+		if err != nil {
+			return err
+		}
+		args[a] = v
+	}
+	return st.Step(args)
+}
+
+// nthArg is nth_value's n for row i (null: NULL, whose result is NULL;
+// 22016 unless positive).
+func nthArg(arg func(i, a int) (types.Value, error), i int) (nth int, null bool, err error) {
+	nv, err := arg(i, 1)
+	if err != nil || nv.IsNull() {
+		return 0, nv.IsNull(), err
+	}
+	if nv.I <= 0 {
+		return 0, false, pgerr.New("22016", "argument of nth_value must be greater than zero")
+	}
+	return int(min(nv.I, int64(1)<<40)), false, nil
 }
 
 // expandIter is the Expand node (_pg_expandarray in a select list): each

@@ -23,20 +23,10 @@ func (b *Binder) lookupView(rv *pg.RangeVar) (*catalog.View, bool) {
 // appears after them); if not, the view fails loudly rather than answer
 // with other columns.
 func (b *Binder) bindView(v *catalog.View) (Node, error) {
-	b.noteRef(v.ID)
-	for _, id := range b.views {
-		if id == v.ID {
-			return nil, pgerr.New("42P17", "infinite recursion detected in rules for relation %q", v.Name)
-		}
+	sel, err := b.viewQuery(v)
+	if err != nil {
+		return nil, err
 	}
-	if len(b.views) >= maxViewDepth {
-		return nil, pgerr.New(pgerr.ProgramLimitExceeded, "views nested more than %d deep", maxViewDepth)
-	}
-	tree, err := pg.Parse(v.Query)
-	if err != nil || len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetSelectStmt() == nil {
-		return nil, pgerr.New(pgerr.DataCorrupted, "view %q: stored query does not parse: %v", v.Name, err)
-	}
-	sel := tree.Stmts[0].Stmt.GetSelectStmt()
 	ctes, refs, locking := b.ctes, b.Refs, b.locking
 	b.ctes, b.locking = nil, nil
 	b.views = append(b.views, v.ID)
@@ -59,6 +49,26 @@ func (b *Binder) bindView(v *catalog.View) (Node, error) {
 		p.Cols = append(p.Cols, Column{Name: c.Name, T: cols[i].T})
 	}
 	return p, nil
+}
+
+// viewQuery notes that the statement reads view v and parses its stored
+// query, refusing a view that (through others) reads itself (42P17) or
+// views nested deeper than maxViewDepth.
+func (b *Binder) viewQuery(v *catalog.View) (*pg.SelectStmt, error) {
+	b.noteRef(v.ID)
+	for _, id := range b.views {
+		if id == v.ID {
+			return nil, pgerr.New("42P17", "infinite recursion detected in rules for relation %q", v.Name)
+		}
+	}
+	if len(b.views) >= maxViewDepth {
+		return nil, pgerr.New(pgerr.ProgramLimitExceeded, "views nested more than %d deep", maxViewDepth)
+	}
+	tree, err := pg.Parse(v.Query)
+	if err != nil || len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetSelectStmt() == nil {
+		return nil, pgerr.New(pgerr.DataCorrupted, "view %q: stored query does not parse: %v", v.Name, err)
+	}
+	return tree.Stmts[0].Stmt.GetSelectStmt(), nil
 }
 
 func viewChanged(v *catalog.View) error {

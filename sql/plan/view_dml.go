@@ -109,20 +109,10 @@ func NotUpdatableReason(sel *pg.SelectStmt) string {
 // through it, to its table. cascaded: an enclosing view has WITH CASCADED
 // CHECK OPTION, so v's condition is checked too.
 func (b *Binder) resolveUpdatableView(v *catalog.View, verb viewVerb, cascaded bool) (*updatableView, error) {
-	b.noteRef(v.ID)
-	for _, id := range b.views {
-		if id == v.ID {
-			return nil, pgerr.New("42P17", "infinite recursion detected in rules for relation %q", v.Name)
-		}
+	sel, err := b.viewQuery(v)
+	if err != nil {
+		return nil, err
 	}
-	if len(b.views) >= maxViewDepth {
-		return nil, pgerr.New(pgerr.ProgramLimitExceeded, "views nested more than %d deep", maxViewDepth)
-	}
-	tree, err := pg.Parse(v.Query)
-	if err != nil || len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetSelectStmt() == nil {
-		return nil, pgerr.New(pgerr.DataCorrupted, "view %q: stored query does not parse: %v", v.Name, err)
-	}
-	sel := tree.Stmts[0].Stmt.GetSelectStmt()
 	if reason := NotUpdatableReason(sel); reason != "" {
 		return nil, pgerr.New(pgerr.ObjectNotInPrerequisiteState, "%s %q", verb.cannot, v.Name).WithDetail("%s", reason).WithHint("%s", verb.hint)
 	}
