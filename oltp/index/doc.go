@@ -148,7 +148,12 @@
 // batches of 64 under the read lock and never runs the caller's callback
 // while holding a lock. A Get or Scan sees the state it loaded at its start
 // (later merges do not disturb it) plus whatever the writer has since put in
-// the active buffer; base handles are read atomically and may be newer.
+// the active buffer; base handles are read atomically and may be newer. So a
+// Scan does not visit keys appended in place after it started, but does
+// visit buffer entries written since — an append or upsert that could not go
+// in place (a handle too wide for a narrow run, a key of another shape) —
+// even for keys beyond ones it skips: allowed by Index.Scan, as every such
+// key was inserted after the scan started.
 //
 // Memory ownership: keys passed in are copied if kept; a run's arrays are
 // never mutated after publication except handles (atomically) and, in

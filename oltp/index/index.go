@@ -11,7 +11,12 @@ package index
 // never blocked by the writer for more than a bounded time. Scan sees a
 // consistent snapshot of the index or a state at least as new as when it
 // started for keys not yet visited (readers re-check row visibility by log
-// offset, so both are acceptable to the row store).
+// offset, so both are acceptable to the row store). Precisely: it visits
+// every key present for the whole scan exactly once, in order, and never a
+// key twice; a key inserted or deleted while it runs may or may not be
+// visited, independently of the others — a key inserted later can be
+// visited while one inserted earlier is not. The row store needs no more:
+// a reader's snapshot is applied, index entries included, before it scans.
 //
 // Keys passed in are owned by the caller and may be reused after the call
 // returns: an implementation that keeps a key copies it. Keys handed to the

@@ -195,11 +195,12 @@ func (l *Learned) Append(key []byte, handle uint64) {
 // reviveInBase puts a key-source base key back in place when its delete
 // left a tombstone in the active buffer: it stores the new handle in the
 // base, then removes the tombstone (a concurrent reader sees the key absent
-// or present with the new handle, never both). Keeping the entry out of the
-// buffer matters for scans: a reader pairs its base snapshot (entries
-// appended later are not visited) with the live buffer, so a live buffer
-// entry for a key appended to the base after the reader started would be
-// seen without the base keys before it. Writer only, while no merge runs.
+// or present with the new handle, never both). It keeps the buffer small
+// and the update in place. (A scan that pairs an older base snapshot with
+// the live buffer may see a buffer entry for a key appended after it
+// started without the keys appended before it; that is legal, see
+// Index.Scan, and still happens when the handle does not fit the run.)
+// Writer only, while no merge runs.
 func (l *Learned) reviveInBase(st *state, key []byte, handle uint64) bool {
 	pos, found, _ := st.base.lowerBound(key)
 	if !found || !st.base.setHandle(pos, handle) {
