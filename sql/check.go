@@ -80,23 +80,36 @@ type boundCheck struct {
 // checksOf returns t's CHECK constraints bound (cached per definition:
 // catalog tables are immutable).
 func (s *Session) checksOf(t *catalog.Table) ([]boundCheck, error) {
-	if bc, ok := s.checks[t]; ok {
-		return bc, nil
-	}
-	var out []boundCheck
-	for _, c := range t.Checks {
-		b := plan.NewBinder(s.txn.cat, s, s.loc, nil)
-		e, err := b.BindCheckText(t, c.Expr)
-		if err != nil {
-			return nil, fmt.Errorf("check constraint %q: %w", c.Name, err)
+	return perTable(&s.checks, t, func() ([]boundCheck, error) {
+		var out []boundCheck
+		for _, c := range t.Checks {
+			b := plan.NewBinder(s.txn.cat, s, s.loc, nil)
+			e, err := b.BindCheckText(t, c.Expr)
+			if err != nil {
+				return nil, fmt.Errorf("check constraint %q: %w", c.Name, err)
+			}
+			out = append(out, boundCheck{name: c.Name, e: e})
 		}
-		out = append(out, boundCheck{name: c.Name, e: e})
+		return out, nil
+	})
+}
+
+// perTable returns what build makes of table definition t, cached in *m
+// (catalog tables are immutable, so a definition's binding never goes
+// stale; the cache is emptied past 64 definitions).
+func perTable[T any](m *map[*catalog.Table]T, t *catalog.Table, build func() (T, error)) (T, error) {
+	if v, ok := (*m)[t]; ok {
+		return v, nil
 	}
-	if s.checks == nil || len(s.checks) > 64 {
-		s.checks = map[*catalog.Table][]boundCheck{}
+	v, err := build()
+	if err != nil {
+		return v, err
 	}
-	s.checks[t] = out
-	return out, nil
+	if *m == nil || len(*m) > 64 {
+		*m = map[*catalog.Table]T{}
+	}
+	(*m)[t] = v
+	return v, nil
 }
 
 // checkRow evaluates t's CHECK constraints on a row about to be written:

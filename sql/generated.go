@@ -34,25 +34,20 @@ type boundGenerated struct {
 
 // generatedOf returns t's generated columns bound (cached per definition).
 func (s *Session) generatedOf(t *catalog.Table) ([]boundGenerated, error) {
-	if g, ok := s.generated[t]; ok {
-		return g, nil
-	}
-	var out []boundGenerated
-	for i, c := range t.Columns {
-		if c.Generated == "" || c.Dropped {
-			continue
+	return perTable(&s.generated, t, func() ([]boundGenerated, error) {
+		var out []boundGenerated
+		for i, c := range t.Columns {
+			if c.Generated == "" || c.Dropped {
+				continue
+			}
+			e, err := plan.NewBinder(s.txn.cat, s, s.loc, nil).BindGeneratedText(t, i)
+			if err != nil {
+				return nil, fmt.Errorf("generated column %q: %w", c.Name, err)
+			}
+			out = append(out, boundGenerated{col: i, e: e})
 		}
-		e, err := plan.NewBinder(s.txn.cat, s, s.loc, nil).BindGeneratedText(t, i)
-		if err != nil {
-			return nil, fmt.Errorf("generated column %q: %w", c.Name, err)
-		}
-		out = append(out, boundGenerated{col: i, e: e})
-	}
-	if s.generated == nil || len(s.generated) > 64 {
-		s.generated = map[*catalog.Table][]boundGenerated{}
-	}
-	s.generated[t] = out
-	return out, nil
+		return out, nil
+	})
 }
 
 // generate computes t's generated columns into row (extended to the

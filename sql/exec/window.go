@@ -265,27 +265,7 @@ func windowPartition(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part [
 		}
 	case "first_value", "last_value", "nth_value":
 		for i := 0; i < n; i++ {
-			end := frameEnd(i)
-			k := 0
-			switch call.Name {
-			case "last_value":
-				k = end - 1
-			case "nth_value":
-				nth, null, err := nthArg(arg, i)
-				if err != nil {
-					return err
-				}
-				if null {
-					set(i, types.Null)
-					continue
-				}
-				k = nth - 1
-			}
-			if k >= end {
-				set(i, types.Null)
-				continue
-			}
-			v, err := arg(k, 0)
+			v, err := frameValue(call, arg, i, 0, frameEnd(i))
 			if err != nil {
 				return err
 			}
@@ -371,30 +351,7 @@ func windowRowsBounded(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part
 			set(i, v)
 			continue
 		}
-		k := -1
-		switch call.Name {
-		case "first_value":
-			k = lo
-		case "last_value":
-			k = hi - 1
-		case "nth_value":
-			nth, null, err := nthArg(arg, i)
-			if err != nil {
-				return err
-			}
-			if null {
-				set(i, types.Null)
-				continue
-			}
-			k = lo + min(nth, n) - 1
-		default:
-			return pgerr.New(pgerr.InternalError, "window function %s does not read a frame", call.Name)
-		}
-		if k < lo || k >= hi {
-			set(i, types.Null)
-			continue
-		}
-		v, err := arg(k, 0)
+		v, err := frameValue(call, arg, i, lo, hi)
 		if err != nil {
 			return err
 		}
@@ -420,6 +377,31 @@ func stepWindowRow(c *Ctx, call *plan.WindowCall, st funcs.AggState, r []types.V
 		args[a] = v
 	}
 	return st.Step(args)
+}
+
+// frameValue is first_value, last_value or nth_value of row i over its
+// frame, rows lo to hi-1 of the partition (NULL where the frame has no
+// such row).
+func frameValue(call *plan.WindowCall, arg func(i, a int) (types.Value, error), i, lo, hi int) (types.Value, error) {
+	var k int
+	switch call.Name {
+	case "first_value":
+		k = lo
+	case "last_value":
+		k = hi - 1
+	case "nth_value":
+		nth, null, err := nthArg(arg, i)
+		if err != nil || null {
+			return types.Null, err
+		}
+		k = lo + nth - 1 // nthArg caps nth, so this cannot overflow
+	default:
+		return types.Null, pgerr.New(pgerr.InternalError, "window function %s does not read a frame", call.Name)
+	}
+	if k < lo || k >= hi {
+		return types.Null, nil
+	}
+	return arg(k, 0)
 }
 
 // nthArg is nth_value's n for row i (null: NULL, whose result is NULL;

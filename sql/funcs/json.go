@@ -224,29 +224,41 @@ func jsonGetPath(s string, path []types.Value, asText bool) (types.Value, error)
 
 func jsonTypeof(n *types.JSONNode) types.Value { return types.NewText(n.Kind.String()) }
 
+// jsonRaw is a json node as a json value: its input text.
+func jsonRaw(n *types.JSONNode) types.Value { return types.NewJSON(n.Raw) }
+
 func init() {
-	// -> and ->>
-	imm("jsonb_object_field", t(jsonbT, text), jsonbT, func(_ *Context, a []types.Value) (types.Value, error) {
-		n, err := parseB(a[0])
-		if err != nil {
-			return types.Null, err
+	// -> and ->>: each lookup (nil: no value) registered twice, the node as
+	// json / jsonb and (name_text) as text.
+	accessor := func(name string, in, key types.Type, get func([]types.Value) (*types.JSONNode, error),
+		val, asText func(*types.JSONNode) types.Value) {
+		for _, f := range []struct {
+			suffix string
+			ret    types.Type
+			out    func(*types.JSONNode) types.Value
+		}{{"", in, val}, {"_text", text, asText}} {
+			out := f.out
+			imm(name+f.suffix, t(in, key), f.ret, func(_ *Context, a []types.Value) (types.Value, error) {
+				v, err := get(a)
+				if v == nil || err != nil {
+					return types.Null, err
+				}
+				return out(v), nil
+			})
 		}
-		if v := n.Lookup(a[1].S); v != nil {
-			return jsonbVal(v), nil
+	}
+	field := func(parse func(types.Value) (*types.JSONNode, error)) func([]types.Value) (*types.JSONNode, error) {
+		return func(a []types.Value) (*types.JSONNode, error) {
+			n, err := parse(a[0])
+			if err != nil {
+				return nil, err
+			}
+			return n.Lookup(a[1].S), nil
 		}
-		return types.Null, nil
-	})
-	imm("jsonb_object_field_text", t(jsonbT, text), text, func(_ *Context, a []types.Value) (types.Value, error) {
-		n, err := parseB(a[0])
-		if err != nil {
-			return types.Null, err
-		}
-		if v := n.Lookup(a[1].S); v != nil {
-			return jsonbAsText(v), nil
-		}
-		return types.Null, nil
-	})
-	jsonbElem := func(a []types.Value) (*types.JSONNode, error) {
+	}
+	accessor("jsonb_object_field", jsonbT, text, field(parseB), jsonbVal, jsonbAsText)
+	accessor("json_object_field", jsonT, text, field(parseJ), jsonRaw, jsonAsText)
+	accessor("jsonb_array_element", jsonbT, int4, func(a []types.Value) (*types.JSONNode, error) {
 		n, err := parseB(a[0])
 		if err != nil {
 			return nil, err
@@ -259,43 +271,8 @@ func init() {
 			return es[j], nil
 		}
 		return nil, nil
-	}
-	imm("jsonb_array_element", t(jsonbT, int4), jsonbT, func(_ *Context, a []types.Value) (types.Value, error) {
-		v, err := jsonbElem(a)
-		if v == nil || err != nil {
-			return types.Null, err
-		}
-		return jsonbVal(v), nil
-	})
-	imm("jsonb_array_element_text", t(jsonbT, int4), text, func(_ *Context, a []types.Value) (types.Value, error) {
-		v, err := jsonbElem(a)
-		if v == nil || err != nil {
-			return types.Null, err
-		}
-		return jsonbAsText(v), nil
-	})
-	jsonField := func(a []types.Value) (*types.JSONNode, error) {
-		n, err := parseJ(a[0])
-		if err != nil {
-			return nil, err
-		}
-		return n.Lookup(a[1].S), nil
-	}
-	imm("json_object_field", t(jsonT, text), jsonT, func(_ *Context, a []types.Value) (types.Value, error) {
-		v, err := jsonField(a)
-		if v == nil || err != nil {
-			return types.Null, err
-		}
-		return types.NewJSON(v.Raw), nil
-	})
-	imm("json_object_field_text", t(jsonT, text), text, func(_ *Context, a []types.Value) (types.Value, error) {
-		v, err := jsonField(a)
-		if v == nil || err != nil {
-			return types.Null, err
-		}
-		return jsonAsText(v), nil
-	})
-	jsonElem := func(a []types.Value) (*types.JSONNode, error) {
+	}, jsonbVal, jsonbAsText)
+	accessor("json_array_element", jsonT, int4, func(a []types.Value) (*types.JSONNode, error) {
 		n, err := parseJ(a[0])
 		if err != nil || n.Kind != types.JSONArray {
 			return nil, err
@@ -304,21 +281,7 @@ func init() {
 			return n.Vals[j], nil
 		}
 		return nil, nil
-	}
-	imm("json_array_element", t(jsonT, int4), jsonT, func(_ *Context, a []types.Value) (types.Value, error) {
-		v, err := jsonElem(a)
-		if v == nil || err != nil {
-			return types.Null, err
-		}
-		return types.NewJSON(v.Raw), nil
-	})
-	imm("json_array_element_text", t(jsonT, int4), text, func(_ *Context, a []types.Value) (types.Value, error) {
-		v, err := jsonElem(a)
-		if v == nil || err != nil {
-			return types.Null, err
-		}
-		return jsonAsText(v), nil
-	})
+	}, jsonRaw, jsonAsText)
 
 	// #>, #>> and the variadic functions behind them.
 	for _, asText := range []bool{false, true} {
