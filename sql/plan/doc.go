@@ -32,11 +32,16 @@
 // unnest's.
 //
 // Window functions (window.go) become one Window node above aggregation and
-// HAVING and below the projection; frames other than from UNBOUNDED
-// PRECEDING to CURRENT ROW or UNBOUNDED FOLLOWING fail with 0A000.
+// HAVING and below the projection; ROWS frames take any bounds (offsets
+// included), RANGE and GROUPS frames only from UNBOUNDED PRECEDING to
+// CURRENT ROW or UNBOUNDED FOLLOWING (others, and EXCLUDE, fail with 0A000).
+// Ordered-set aggregates (percentile_cont, percentile_disc, mode … WITHIN
+// GROUP (ORDER BY x)) are bound as aggregates of x stepped in that order.
 //
 // Further forms, each in its own file: views (view.go: a view's stored
-// query text bound in place, under its creation-time columns), WITH
+// query text bound in place, under its creation-time columns; view_dml.go:
+// INSERT / UPDATE / DELETE through an automatically updatable view, bound
+// against its table), generated columns (generated.go), WITH
 // RECURSIVE (recursive.go: RecursiveUnion over a WorkTable), LATERAL
 // subqueries (lateral.go: Apply), SELECT … FOR UPDATE (locking.go:
 // LockRows, the locked tables' scans yielding row keys), GROUPING SETS /

@@ -16,8 +16,9 @@ import (
 // windowingError is SQLSTATE 42P20 (windowing_error).
 const windowingError = "42P20"
 
-// FrameKind is the window frame of a call. Only frames that start at the
-// partition's first row are supported; others fail with 0A000.
+// FrameKind is the window frame of a call: three fixed frames from the
+// partition's first row, or a ROWS frame with bounds (FrameRowsBounded).
+// Other RANGE / GROUPS frames fail with 0A000.
 type FrameKind int
 
 // Frames.
