@@ -100,6 +100,34 @@ type Table struct {
 	// "delete" (DELETE ROWS) or "drop".
 	Temp     bool   `json:"temp,omitempty"`
 	OnCommit string `json:"on_commit,omitempty"`
+	// KeyVersion is the version of the key encoding the table's indexes
+	// (primary key included) were built with, fixed when the table is
+	// created and recorded in its CREATE TABLE event, because index keys
+	// are persisted (log records' keys, checkpoints). 0: jsonb columns are
+	// keyed by their text, so 1.0 and 1 are different keys; 1
+	// (KeyVersionCurrent): jsonb columns are keyed by value, as PostgreSQL
+	// compares them. See KeyType.
+	KeyVersion int `json:"key_version,omitempty"`
+}
+
+// KeyVersionCurrent is the key encoding of tables created now.
+const KeyVersionCurrent = 1
+
+// NewTable returns an empty table definition with the current key
+// encoding and no primary key; every creator of a table starts from it.
+func NewTable(id uint32, schema, name string) *Table {
+	return &Table{ID: id, Schema: schema, Name: name, PrimaryKey: -1, KeyVersion: KeyVersionCurrent}
+}
+
+// KeyType is the type column c is encoded as in the table's index keys:
+// the column's type, except that tables of key version 0 key jsonb
+// columns as json (by text, package oltp/keycode).
+func (t *Table) KeyType(c int) types.Type {
+	ct := t.Columns[c].Type
+	if t.KeyVersion == 0 && ct.OID == types.OIDJSONB {
+		return types.JSON
+	}
+	return ct
 }
 
 // TempSchemaPrefix starts the name of every session's temporary schema

@@ -318,7 +318,7 @@ func (c *Capture) encodeSegment(buf *bytes.Buffer, ct *capTable, cs *capSeg, pk 
 			c.keyData = append(c.keyData, cs.keys[i]...)
 		} else { // oltp.EncodeKey of the row, without materialising it
 			for _, col := range pk.Columns {
-				c.keyData = keycode.Append(c.keyData, cs.value(ct.def, i, col), ct.def.Columns[col].Type)
+				c.keyData = keycode.Append(c.keyData, cs.value(ct.def, i, col), ct.def.KeyType(col))
 			}
 		}
 		if len(c.keyData) > math.MaxInt32 {

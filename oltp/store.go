@@ -662,7 +662,7 @@ func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
 func EncodeKey(def *catalog.Table, ix *catalog.Index, row []types.Value) []byte {
 	var k []byte
 	for _, c := range ix.Columns {
-		k = keycode.Append(k, ColValue(def, row, c), def.Columns[c].Type)
+		k = keycode.Append(k, ColValue(def, row, c), def.KeyType(c))
 	}
 	return k
 }

@@ -55,7 +55,7 @@ func (s *Session) createTableAs(ctx context.Context, cs *pg.CreateTableAsStmt) (
 	if len(names) > len(cols) {
 		return nil, pgerr.New(pgerr.SyntaxError, "too many column names were specified")
 	}
-	t := &catalog.Table{ID: s.eng.Store.NewID(), Schema: schema, Name: name, PrimaryKey: -1}
+	t := catalog.NewTable(s.eng.Store.NewID(), schema, name)
 	if err := s.makeTemp(t, cs.Into.OnCommit); err != nil {
 		return nil, err
 	}

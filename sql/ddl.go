@@ -75,7 +75,7 @@ func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.Partbound != nil || cs.OfTypename != nil {
 		return "", pgerr.NotSupported("inheritance and partitioning are not supported yet")
 	}
-	t := &catalog.Table{ID: s.eng.Store.NewID(), Schema: schema, Name: name, PrimaryKey: -1}
+	t := catalog.NewTable(s.eng.Store.NewID(), schema, name)
 	if err := s.makeTemp(t, cs.Oncommit); err != nil {
 		return "", err
 	}

@@ -441,7 +441,7 @@ func (v *txnView) referencing(child *catalog.Table, fk *catalog.ForeignKey, vals
 				lead = false
 				break
 			}
-			prefix = keycode.Append(prefix, vals[j], child.Columns[c].Type)
+			prefix = keycode.Append(prefix, vals[j], child.KeyType(c))
 		}
 		if !lead {
 			continue

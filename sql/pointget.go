@@ -107,7 +107,7 @@ func pointKeyTypes(t *catalog.Table, keyEq []plan.Expr, rowExprs ...plan.Expr) (
 	keyT := make([]types.Type, 0, len(keyEq))
 	for i, e := range keyEq {
 		plan.Walk(e, check(false))
-		keyT = append(keyT, t.Columns[pk[i]].Type)
+		keyT = append(keyT, t.KeyType(pk[i]))
 	}
 	for _, e := range rowExprs {
 		plan.Walk(e, check(true))

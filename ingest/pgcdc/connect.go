@@ -158,7 +158,7 @@ func describeTable(ctx context.Context, c *pgx.Conn, schema, name string) (*pgTa
 	if err != nil {
 		return nil, sourceError("describing "+qn, err)
 	}
-	t := &catalog.Table{Schema: schema, Name: name, PrimaryKey: -1}
+	t := catalog.NewTable(0, schema, name)
 	rows, err := c.Query(ctx, `SELECT attname::text, atttypid, atttypmod, attnotnull FROM pg_attribute
 		WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, relid)
 	if err != nil {

@@ -437,7 +437,7 @@ func (s *source) commitChunk(ctx context.Context, def *catalog.Table, j chunkJob
 			if pk != nil {
 				key = key[:0]
 				for _, c := range pk.Columns {
-					key = keycode.Append(key, oltp.ColValue(def, row, c), def.Columns[c].Type)
+					key = keycode.Append(key, oltp.ColValue(def, row, c), def.KeyType(c))
 				}
 				if !j.fresh {
 					_, inBase = t.Get(key, snap)

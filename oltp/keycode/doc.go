@@ -27,9 +27,24 @@
 //	                           interval_cmp_value), sign bit flipped
 //	uuid                       the 16 raw bytes
 //	text/varchar/name/"char",  the bytes with 0x00 escaped as 0x00 0xFF, then
-//	bytea, json/jsonb          the terminator 0x00 0x01 (byte order, i.e. the C
+//	bytea, json                the terminator 0x00 0x01 (byte order, i.e. the C
 //	                           collation); char(n) drops trailing spaces first
 //	                           as PostgreSQL's bpchar comparison does
+//	jsonb                      by value (types.AppendJSONBKey), so that byte
+//	                           order is PostgreSQL's jsonb order and equal
+//	                           values (1.0 and 1) encode equal: an object is
+//	                           0x11, its pair count (4 bytes big-endian) and
+//	                           its pairs in jsonb key order, each key as a
+//	                           text payload followed by its value; an array
+//	                           or a top-level scalar is 0x10, the element
+//	                           count, 0x01 for an array or 0x00 for a
+//	                           scalar, then the elements; an element is 0x01
+//	                           null, 0x02 + text payload, 0x03 + a number
+//	                           (its own sign class, adjusted exponent and
+//	                           digits, inverted when negative), 0x04 + 0/1,
+//	                           or a nested array/object as above. Tables
+//	                           created before this encoding (catalog.Table
+//	                           KeyVersion 0) key their jsonb columns as json
 //	numeric                    a class byte: 0x01 -Inf, 0x02 negative, 0x03
 //	                           zero, 0x04 positive, 0x05 +Inf, 0x06 NaN; finite
 //	                           non-zero values x = ±0.d1d2…dn × 10^E (d1 != 0,

@@ -57,7 +57,14 @@ func Append(buf []byte, v types.Value, t types.Type) []byte {
 			}
 		}
 		return appendString(buf, s)
-	default: // KindBytes, KindJSON and anything textual
+	case types.KindJSON:
+		if t.OID == types.OIDJSONB {
+			// By value: 1.0 and 1, {"a":1,"b":2} in any key order, are
+			// one key, ordered as PostgreSQL orders jsonb.
+			return types.AppendJSONBKey(buf, v.S)
+		}
+		return appendString(buf, v.S) // json has no equality: its text
+	default: // KindBytes and anything textual
 		return appendString(buf, v.S)
 	}
 }

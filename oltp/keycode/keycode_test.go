@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,6 +79,16 @@ func refCmp(a, b types.Value, t types.Type) int {
 			}
 		}
 		return bytes.Compare([]byte(sa), []byte(sb))
+	case types.KindJSON:
+		if t.OID == types.OIDJSONB {
+			na, errA := types.ParseJSONB(a.S)
+			nb, errB := types.ParseJSONB(b.S)
+			if errA != nil || errB != nil {
+				panic(fmt.Sprintf("bad generated jsonb %q / %q", a.S, b.S))
+			}
+			return types.CompareJSONB(na, nb)
+		}
+		return bytes.Compare([]byte(a.S), []byte(b.S))
 	default:
 		return bytes.Compare([]byte(a.S), []byte(b.S))
 	}
@@ -136,13 +147,50 @@ func sign(x int) int {
 
 var allTypes = []types.Type{types.Bool, types.Int2, types.Int4, types.Int8, types.Float4, types.Float8,
 	types.Numeric, types.Text, types.Varchar, types.BPChar, types.Bytea, types.Date, types.Timestamp,
-	types.TimestampTZ, types.Interval, types.UUID, types.JSON}
+	types.TimestampTZ, types.Interval, types.UUID, types.JSON, types.JSONB}
+
+// genJSONB returns random jsonb text, biased to values that PostgreSQL
+// compares as equal in different spellings (1, 1.0, 1e0; objects with keys
+// in another order) and to values sharing prefixes.
+func genJSONB(r *rand.Rand, depth int) string {
+	nums := []string{"0", "-0.0", "1", "1.0", "1e0", "10", "1e1", "-1", "-1.50", "-1.5", "0.001", "1e-3", "123456789012345678901234567890", "-2"}
+	strs := []string{`""`, `"a"`, `"ab"`, `"b"`, `"é"`, `"a\tb"`, `"1"`}
+	switch k := r.IntN(8); {
+	case k == 0:
+		return "null"
+	case k == 1:
+		return []string{"true", "false"}[r.IntN(2)]
+	case k == 2:
+		return strs[r.IntN(len(strs))]
+	case k <= 4 || depth > 2:
+		return nums[r.IntN(len(nums))]
+	case k == 5 || k == 6:
+		n := r.IntN(4)
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = genJSONB(r, depth+1)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	default:
+		keys := []string{"a", "b", "aa", ""}
+		r.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+		n := r.IntN(4)
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf("%q: %s", keys[i], genJSONB(r, depth+1))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+}
 
 // genValue returns a random value of type t, biased to edge cases and to
 // values that share prefixes so that ties deep inside keys are exercised.
 func genValue(r *rand.Rand, t types.Type, nullable bool) types.Value {
 	if nullable && r.IntN(8) == 0 {
 		return types.Null
+	}
+	if t.OID == types.OIDJSONB {
+		return types.NewJSON(genJSONB(r, 0))
 	}
 	small := []int64{0, 1, -1, 2, -2, math.MaxInt64, math.MinInt64, math.MaxInt32, math.MinInt32, 255, 256, -256}
 	switch types.KindOf(t.OID) {

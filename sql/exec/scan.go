@@ -61,7 +61,7 @@ func encodeKey(c *Ctx, t *catalog.Table, cols []int, exprs []plan.Expr) (key []b
 		if v.IsNull() {
 			return nil, true, nil
 		}
-		key = keycode.Append(key, v, t.Columns[cols[i]].Type)
+		key = keycode.Append(key, v, t.KeyType(cols[i]))
 	}
 	return key, false, nil
 }

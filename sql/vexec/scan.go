@@ -265,7 +265,7 @@ func filterResidual(wk *worker, seg *olap.Segment, def *catalog.Table, conds []v
 func rowKey(def *catalog.Table, cols []int, row []types.Value) []byte {
 	var k []byte
 	for _, c := range cols {
-		k = keycode.Append(k, row[c], def.Columns[c].Type)
+		k = keycode.Append(k, row[c], def.KeyType(c))
 	}
 	return k
 }
@@ -291,7 +291,7 @@ func (s *colScan) keyPrefix() (prefix []byte, cols []int, none bool, err error) 
 		if v.IsNull() {
 			return nil, nil, true, nil
 		}
-		prefix = keycode.Append(prefix, v, s.n.Table.Columns[cols[i]].Type)
+		prefix = keycode.Append(prefix, v, s.n.Table.KeyType(cols[i]))
 	}
 	return prefix, cols[:len(exprs)], false, nil
 }
