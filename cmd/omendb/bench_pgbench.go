@@ -61,6 +61,7 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 	tracePath := fs.String("trace", "", "write a Go execution trace (runtime/trace) of the first OmenDB run's first --trace-for to this file (go tool trace)")
 	traceFor := fs.Duration("trace-for", 2*time.Second, "length of the --trace window")
 	foreignKeys := fs.Bool("foreign-keys", false, "pgbench -i --foreign-keys: both systems enforce the schema's foreign keys during the runs")
+	unsafe := fs.Bool("unsafe-no-fsync", false, "diagnostic: run OmenDB without fsync, to see the ceiling the log's sync leaves (not a fair comparison; PostgreSQL keeps fsync on)")
 	transport := fs.String("transport", "unix", "how pgbench connects to both systems: unix (each one's Unix-domain socket, as local clients do) or tcp (127.0.0.1)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -99,7 +100,7 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 	type system struct{ name, host, port, user, db string }
 	var systems []system
 
-	srv, _, stopServer, err := startThrowawayServer(ctx, "pgbench", server.Config{})
+	srv, _, stopServer, err := startThrowawayServer(ctx, "pgbench", server.Config{Unsafe: *unsafe})
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,11 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 	if *transport == "unix" {
 		h = filepath.Dir(srv.SocketPath())
 	}
-	systems = append(systems, system{"omendb", h, p, "omendb", "omendb"})
+	name := "omendb"
+	if *unsafe {
+		name = "omendb-nofsync" // never to be mistaken for the durable figure
+	}
+	systems = append(systems, system{name, h, p, "omendb", "omendb"})
 	if *noELR {
 		systems = append(systems, system{"omendb-no-elr", h, p, "omendb", "omendb"})
 	}
