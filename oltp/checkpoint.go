@@ -718,6 +718,11 @@ func (t *Table) finishLoad(keys [][]byte, hs []uint64) {
 	bulkLoad(t.pk, keys, hs)
 	t.findLargestKey() // writers may skip lookups beyond it at once
 	t.count.Store(int64(len(keys)))
+	var size int64
+	for i, h := range hs {
+		size += int64(len(keys[i]) + len(t.rows.get(h).head.Load().row))
+	}
+	t.bytes.Store(size)
 	def := t.def.Load()
 	for _, si := range *t.sec.Load() {
 		type ent struct {

@@ -65,7 +65,7 @@ func dump(s *Store) string {
 	fmt.Fprintf(&b, "applied %d maxid %d\n", s.Applied(), s.Catalog().MaxID)
 	for _, def := range s.Catalog().Tables() {
 		t := s.Table(def.ID)
-		fmt.Fprintf(&b, "table %s count %d\n", def.Name, t.Count())
+		fmt.Fprintf(&b, "table %s count %d bytes %d\n", def.Name, t.Count(), t.Bytes())
 		t.Scan(uint64(s.Applied()), nil, nil, false, func(k []byte, row []types.Value) bool {
 			fmt.Fprintf(&b, " %x %v\n", k, row)
 			return true

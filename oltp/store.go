@@ -129,6 +129,9 @@ type Table struct {
 	sec   atomic.Pointer[[]secIndex]
 	rows  handles
 	count atomic.Int64 // live rows at the newest applied offset
+	// bytes is the stored size of those rows: each one's key and encoded
+	// row (pg_relation_size; old versions awaiting reclaim are not counted).
+	bytes atomic.Int64
 	// nextRowID allocates hidden row ids (tables without a primary key).
 	nextRowID atomic.Int64
 	// lastWrite is the offset of the last record that changed a row (Reclaim
@@ -393,6 +396,36 @@ func RowIDKey(id int64) []byte { return BE64(uint64(id)) }
 // Count returns the number of live rows at the newest applied offset.
 func (t *Table) Count() int64 { return t.count.Load() }
 
+// Bytes returns the stored size of the live rows at the newest applied
+// offset: each row's key and encoded row, without old versions awaiting
+// reclaim and without the indexes (IndexBytes).
+func (t *Table) Bytes() int64 { return t.bytes.Load() }
+
+// IndexBytes returns the memory of the table's primary index (or row-id
+// index) and of its secondary indexes, as the indexes report it
+// (index.Stats.Bytes).
+func (t *Table) IndexBytes() (primary, secondary int64) {
+	primary = t.pk.Stats().Bytes
+	for _, si := range *t.sec.Load() {
+		secondary += si.idx.Stats().Bytes
+	}
+	return primary, secondary
+}
+
+// IndexBytesOf returns the memory of the table's index with catalog id
+// id (its primary key's included).
+func (t *Table) IndexBytesOf(id uint32) (int64, bool) {
+	if pk := t.def.Load().PK(); pk != nil && pk.ID == id {
+		return t.pk.Stats().Bytes, true
+	}
+	for _, si := range *t.sec.Load() {
+		if si.def.ID == id {
+			return si.idx.Stats().Bytes, true
+		}
+	}
+	return 0, false
+}
+
 func (s *Store) newIndex(method string) (index.Index, error) {
 	if method == "" {
 		method = s.IndexMethod
@@ -636,6 +669,7 @@ func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
 		return err
 	}
 	var dup error
+	var size int64
 	t.forEachChain(func(h uint64, c *chain) {
 		v := c.head.Load()
 		if v == nil || v.end.Load() != Live {
@@ -643,6 +677,7 @@ func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
 		}
 		t.scratch = decodeStored(v.row, t.scratch)
 		k := EncodeKey(def, pk, t.scratch)
+		size += int64(len(k) + len(v.row))
 		if _, ok := idx.Get(k); ok && dup == nil {
 			dup = pgerr.New(pgerr.UniqueViolation, "could not create unique index %q", pk.Name)
 		}
@@ -655,6 +690,7 @@ func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
 	}
 	t.pkMaxKnown.Store(false)
 	t.pk = idx
+	t.bytes.Store(size)
 	return nil
 }
 
@@ -729,12 +765,15 @@ func (t *Table) put(off uint64, key []byte, row []byte, vals []types.Value) {
 			t.pkMax.Store(c)
 		}
 		t.count.Add(1)
+		t.bytes.Add(int64(len(key) + len(row)))
 	} else {
 		old := c.head.Load()
 		if old != nil && old.end.Load() == Live {
 			old.end.Store(off)
+			t.bytes.Add(int64(len(row) - len(old.row)))
 		} else {
 			t.count.Add(1)
+			t.bytes.Add(int64(len(c.key) + len(row)))
 		}
 		v.prev.Store(old)
 		c.head.Store(v)
@@ -810,6 +849,7 @@ func (t *Table) delete(off uint64, key []byte) {
 	if v := c.head.Load(); v != nil && v.end.Load() == Live {
 		v.end.Store(off)
 		t.count.Add(-1)
+		t.bytes.Add(-int64(len(c.key) + len(v.row)))
 	}
 }
 
@@ -821,6 +861,7 @@ func (t *Table) truncate(off uint64) {
 		}
 	})
 	t.count.Store(0)
+	t.bytes.Store(0)
 }
 
 // IndexStat is one index's shape, for omendb_index_stats.

@@ -51,6 +51,7 @@ const (
 	InvalidSQLStatementName       = "26000"
 	InvalidCursorName             = "34000"
 	InvalidSavepointSpecification = "3B001"
+	InvalidCatalogName            = "3D000"
 	SerializationFailure          = "40001"
 	SyntaxError                   = "42601"
 	InsufficientPrivilege         = "42501"

@@ -174,6 +174,26 @@ func (x sessionState) Catalog() any                       { return x.s.catalog()
 func (x sessionState) Setting(name string) (string, bool) { return x.s.Setting(name) }
 func (x sessionState) TempSchema() string                 { return x.s.tempSchema }
 
+// RelationSize reports the row store's sizes of table id (pg_relation_size
+// and its kin): its live rows' stored bytes, and its indexes' memory.
+func (x sessionState) RelationSize(id uint32) (rows, primary, secondary int64, ok bool) {
+	t := x.s.eng.Store.Table(id)
+	if t == nil {
+		return 0, 0, 0, false
+	}
+	primary, secondary = t.IndexBytes()
+	return t.Bytes(), primary, secondary, true
+}
+
+// IndexSize reports the memory of index id of table tid.
+func (x sessionState) IndexSize(tid, id uint32) (int64, bool) {
+	t := x.s.eng.Store.Table(tid)
+	if t == nil {
+		return 0, false
+	}
+	return t.IndexBytesOf(id)
+}
+
 // Setting implements plan.Env.
 func (s *Session) Setting(name string) (string, bool) {
 	v, ok := s.settings[name]

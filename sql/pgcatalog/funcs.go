@@ -222,10 +222,7 @@ func init() {
 	if g, _, err := funcs.Resolve("gen_random_uuid", nil); err == nil {
 		funcs.Register(&funcs.Func{Name: "uuid_generate_v4", Ret: g.Ret, Volatility: g.Volatility, Eval: g.Eval})
 	}
-	sizeFn := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return vInt(0), nil }
-	for _, n := range []string{"pg_relation_size", "pg_total_relation_size", "pg_table_size", "pg_indexes_size"} {
-		reg(n, ts(tRegclass), tInt8, true, sizeFn)
-	}
+	registerSizes()
 	// pg_size_pretty(bigint), for the sizes above (psql's \dt+ and \dv+).
 	reg("pg_size_pretty", ts(tInt8), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 		return vText(sizePretty(a[0].I)), nil
