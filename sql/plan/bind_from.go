@@ -151,7 +151,7 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 		return b.bindJSONFromFunc(name, fc, rf.Alias, rf.Ordinality, parent)
 	}
 	switch name {
-	case "generate_series", "unnest", "generate_subscripts", "_pg_expandarray":
+	case "generate_series", "unnest", "generate_subscripts", "_pg_expandarray", "regexp_split_to_table":
 	default:
 		return nil, pgerr.NotSupported("set-returning function %s is not supported yet", name)
 	}
@@ -181,6 +181,9 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 	}
 	if argScope.correlated && parent != nil {
 		parent.correlated = true
+	}
+	if name == "regexp_split_to_table" {
+		return b.regexpSplitScan(args, rf.Alias, rf.Ordinality)
 	}
 	if name != "generate_series" {
 		return b.bindArrayFuncScan(name, args, rf.Alias, rf.Ordinality)

@@ -42,6 +42,12 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 	if (name == "unnest" || name == "generate_series" || name == "pg_partition_ancestors") && s.srf != nil {
 		return b.bindSelectSRF(name, fc, s)
 	}
+	if name == "regexp_split_to_table" {
+		return b.bindRegexpSplit(fc, s)
+	}
+	if name == "regexp_matches" {
+		return nil, pgerr.NotSupported("regexp_matches is not supported yet (regexp_match returns the first match's array)")
+	}
 	if name == "unnest" || name == "generate_subscripts" {
 		return nil, pgerr.NotSupported("set-returning function %s is supported only in FROM and in a select list", name)
 	}

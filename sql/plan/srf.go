@@ -348,6 +348,12 @@ func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, 
 			stepT = args[2].Type()
 		}
 		arr = &Func{F: funcs.SeriesArray(et, stepT, len(args)), Args: args}
+	case "regexp_split_to_table":
+		var err error
+		if arr, err = b.splitArray(args); err != nil {
+			return nil, err
+		}
+		et = types.Text
 	default:
 		return nil, pgerr.NotSupported("%s over other FROM items (LATERAL) is not supported yet", name)
 	}
