@@ -28,6 +28,12 @@ func arrayTop(v Value) []Value {
 	return e
 }
 
+// ArrayRows returns the top level of a KindArray value: the elements of
+// a one-dimensional array, the sub-arrays (one dimension fewer) of a
+// multidimensional one — what a set-returning function whose results are
+// arrays (regexp_matches) returns row by row.
+func ArrayRows(v Value) []Value { return arrayTop(v) }
+
 // ArrayDims returns the length of each dimension of a KindArray value; nil
 // for the empty array (PostgreSQL's zero-dimensional array).
 func ArrayDims(v Value) []int {

@@ -357,6 +357,13 @@ func openArrayFuncScan(c *Ctx, n *plan.FuncScan) (Iter, error) {
 	if args[0].IsNull() {
 		return &sliceIter{}, nil
 	}
+	if n.Name == "regexp_matches" { // its rows are arrays
+		var rows [][]types.Value
+		for _, r := range types.ArrayRows(args[0]) {
+			rows = append(rows, []types.Value{r})
+		}
+		return &sliceIter{rows: rows}, nil
+	}
 	elems, err := types.ArrayElems(args[0], nil)
 	if err != nil {
 		return nil, err

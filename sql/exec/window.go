@@ -462,7 +462,9 @@ func (e *expandIter) Next() ([]types.Value, error) {
 			if a.IsNull() {
 				continue
 			}
-			if e.elems, err = types.ArrayElems(a, nil); err != nil {
+			if e.n.Rows {
+				e.elems = types.ArrayRows(a)
+			} else if e.elems, err = types.ArrayElems(a, nil); err != nil {
 				return nil, err
 			}
 		}

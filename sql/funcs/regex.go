@@ -314,15 +314,16 @@ func regexpReplace(src, pattern, repl, flagStr string) (types.Value, error) {
 	if err != nil {
 		return types.Null, err
 	}
+	ms, err := pgFindAll(re, pattern, src, global)
+	if err != nil {
+		return types.Null, err
+	}
 	var out []byte
 	last := 0
-	for _, m := range re.FindAllStringSubmatchIndex(src, -1) {
+	for _, m := range ms {
 		out = append(out, src[last:m[0]]...)
 		out = expandReplacement(out, repl, src, m)
 		last = m[1]
-		if !global {
-			break
-		}
 	}
 	if out == nil {
 		return types.NewText(src), nil
@@ -415,14 +416,6 @@ func init() {
 	}
 	imm("regexp_like", t(text, text), boolT, like)
 	imm("regexp_like", t(text, text, text), boolT, like)
-	count := func(_ *Context, a []types.Value) (types.Value, error) {
-		re, err := compileCached("s", a[1].S)
-		if err != nil {
-			return types.Null, err
-		}
-		return i64(int64(len(re.FindAllStringIndex(a[0].S, -1))))
-	}
-	imm("regexp_count", t(text, text), int4, count)
 	// substring(string from pattern): the first parenthesised group's match
 	// if the pattern has one, else the whole match; NULL without a match.
 	imm("substring", t(text, text), text, func(_ *Context, a []types.Value) (types.Value, error) {

@@ -2,6 +2,7 @@ package funcs
 
 import (
 	"regexp"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/omendb/omendb/pgerr"
@@ -26,6 +27,46 @@ func compileFlags(pattern, flagStr, fn string) (*regexp.Regexp, error) {
 	return compileCached(flags, pattern)
 }
 
+// pgFindAll returns the matches of re (compiled from pattern) in s as
+// PostgreSQL's global matching finds them: the first only unless global.
+// It differs from Go's FindAll in one way: after a non-empty match ending
+// at e, PostgreSQL accepts an empty match at e, which Go drops as abutting.
+// Such a match is found by matching s[e:]; that is exact only for patterns
+// without context assertions (^ $ \b \B \A \z), so with them the case
+// fails with 0A000 rather than answer differently.
+func pgFindAll(re *regexp.Regexp, pattern, s string, global bool) ([][]int, error) {
+	if !global {
+		if m := re.FindStringSubmatchIndex(s); m != nil {
+			return [][]int{m}, nil
+		}
+		return nil, nil
+	}
+	goms := re.FindAllStringSubmatchIndex(s, -1)
+	var out [][]int
+	for i, m := range goms {
+		out = append(out, m)
+		e := m[1]
+		if m[0] == e || (i+1 < len(goms) && goms[i+1][0] == e) {
+			continue
+		}
+		em := re.FindStringSubmatchIndex(s[e:])
+		if em == nil || em[0] != 0 || em[1] != 0 {
+			continue
+		}
+		if strings.ContainsAny(pattern, "^$") || strings.Contains(pattern, `\b`) || strings.Contains(pattern, `\B`) ||
+			strings.Contains(pattern, `\A`) || strings.Contains(pattern, `\z`) || strings.Contains(pattern, `\Z`) || strings.Contains(pattern, `\m`) || strings.Contains(pattern, `\M`) || strings.Contains(pattern, `\y`) || strings.Contains(pattern, `\Y`) {
+			return nil, pgerr.NotSupported("an empty match right after a match of a pattern with anchors or word boundaries is not supported")
+		}
+		for j := range em {
+			if em[j] >= 0 {
+				em[j] += e
+			}
+		}
+		out = append(out, em)
+	}
+	return out, nil
+}
+
 // byteOffset converts a 1-based character position to a byte offset of s
 // (len(s) when past its end).
 func byteOffset(s string, pos int64) int {
@@ -44,14 +85,17 @@ func charPos(s string, off int) int64 {
 
 // matchesFrom returns the non-overlapping matches of re in s that begin at
 // byte offset off or later (with their submatch indexes).
-func matchesFrom(re *regexp.Regexp, s string, off int) [][]int {
-	all := re.FindAllStringSubmatchIndex(s, -1)
+func matchesFrom(re *regexp.Regexp, pattern, s string, off int) ([][]int, error) {
+	all, err := pgFindAll(re, pattern, s, true)
+	if err != nil {
+		return nil, err
+	}
 	for i, m := range all {
 		if m[0] >= off {
-			return all[i:]
+			return all[i:], nil
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // matchArray is regexp_match's value for match m of s: the groups, or the
@@ -131,6 +175,31 @@ func init() {
 	imm("regexp_match", t(text, text), textArr, match)
 	imm("regexp_match", t(text, text, text), textArr, match)
 
+	// _omendb_regexp_matches is regexp_matches's rows as one array of
+	// arrays (every match has as many groups, so it is a rectangular
+	// two-dimensional array): the binder expands it row by row.
+	matches := func(_ *Context, a []types.Value) (types.Value, error) {
+		flags, global, err := regexFlags(optText(a, 2), true, "regexp_matches")
+		if err != nil {
+			return types.Null, err
+		}
+		re, err := compileCached(flags, a[1].S)
+		if err != nil {
+			return types.Null, err
+		}
+		ms, err := pgFindAll(re, a[1].S, a[0].S, global)
+		if err != nil {
+			return types.Null, err
+		}
+		rows := make([]types.Value, 0, len(ms))
+		for _, m := range ms {
+			rows = append(rows, matchArray(a[0].S, m))
+		}
+		return types.NewArray(rows), nil
+	}
+	imm("_omendb_regexp_matches", t(text, text), textArr, matches)
+	imm("_omendb_regexp_matches", t(text, text, text), textArr, matches)
+
 	split := func(_ *Context, a []types.Value) (types.Value, error) {
 		parts, err := RegexpSplit(a[0].S, a[1].S, optText(a, 2), "regexp_split_to_array")
 		if err != nil {
@@ -151,8 +220,13 @@ func init() {
 		if err != nil {
 			return types.Null, err
 		}
-		return i64(int64(len(matchesFrom(re, a[0].S, byteOffset(a[0].S, start)))))
+		ms, err := matchesFrom(re, a[1].S, a[0].S, byteOffset(a[0].S, start))
+		if err != nil {
+			return types.Null, err
+		}
+		return i64(int64(len(ms)))
 	}
+	imm("regexp_count", t(text, text), int4, count)
 	imm("regexp_count", t(text, text, int4), int4, count)
 	imm("regexp_count", t(text, text, int4, text), int4, count)
 
@@ -176,7 +250,10 @@ func init() {
 		if err != nil {
 			return nil, 0, err
 		}
-		ms := matchesFrom(re, a[0].S, byteOffset(a[0].S, start))
+		ms, err := matchesFrom(re, a[1].S, a[0].S, byteOffset(a[0].S, start))
+		if err != nil {
+			return nil, 0, err
+		}
 		if int64(len(ms)) < n {
 			return nil, sub, nil
 		}

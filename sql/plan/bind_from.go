@@ -151,7 +151,7 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 		return b.bindJSONFromFunc(name, fc, rf.Alias, rf.Ordinality, parent)
 	}
 	switch name {
-	case "generate_series", "unnest", "generate_subscripts", "_pg_expandarray", "regexp_split_to_table":
+	case "generate_series", "unnest", "generate_subscripts", "_pg_expandarray", "regexp_split_to_table", "regexp_matches":
 	default:
 		return nil, pgerr.NotSupported("set-returning function %s is not supported yet", name)
 	}
@@ -184,6 +184,9 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 	}
 	if name == "regexp_split_to_table" {
 		return b.regexpSplitScan(args, rf.Alias, rf.Ordinality)
+	}
+	if name == "regexp_matches" {
+		return b.regexpMatchesScan(args, rf.Alias, rf.Ordinality)
 	}
 	if name != "generate_series" {
 		return b.bindArrayFuncScan(name, args, rf.Alias, rf.Ordinality)
@@ -368,7 +371,7 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 	if r.lateral != nil {
 		// The function's rows for each left row: an Expand over the left
 		// side, the join conditions a filter above it.
-		ex := &Expand{Input: l.node, Arr: r.lateral.arr, Cols: append(append([]Column(nil), l.node.Columns()...), r.lateral.cols...)}
+		ex := &Expand{Input: l.node, Arr: r.lateral.arr, Cols: append(append([]Column(nil), l.node.Columns()...), r.lateral.cols...), Rows: r.lateral.rows}
 		var n Node = ex
 		switch {
 		case kind == LeftJoin:

@@ -46,7 +46,7 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 		return b.bindRegexpSplit(fc, s)
 	}
 	if name == "regexp_matches" {
-		return nil, pgerr.NotSupported("regexp_matches is not supported yet (regexp_match returns the first match's array)")
+		return b.bindRegexpMatches(fc, s)
 	}
 	if name == "unnest" || name == "generate_subscripts" {
 		return nil, pgerr.NotSupported("set-returning function %s is supported only in FROM and in a select list", name)

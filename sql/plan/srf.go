@@ -29,12 +29,17 @@ import (
 // Outer makes it LEFT JOIN LATERAL: Cond (the ON condition, over the output
 // row; nil for true) picks the elements, and an input row for which none
 // passes is emitted once with the three columns NULL.
+//
+// Rows expands Arr's top level instead of its elements: the sub-arrays of
+// a multidimensional array, for functions whose rows are arrays
+// (regexp_matches: types.ArrayRows).
 type Expand struct {
 	Input Node
 	Arr   Expr
 	Cols  []Column
 	Outer bool
 	Cond  Expr
+	Rows  bool
 }
 
 // Columns implements Node.
@@ -66,6 +71,7 @@ type srfCall struct {
 	arr    Expr
 	key    string
 	record bool
+	rows   bool // Expand.Rows: arr's rows are arrays
 }
 
 // srfCtx collects the set-returning function calls of a select list.
@@ -75,6 +81,13 @@ type srfCtx struct {
 
 func (c *srfCtx) add(arr Expr, record bool, t types.Type) Expr {
 	c.calls = append(c.calls, srfCall{arr: arr, key: ExprKey(arr), record: record})
+	return &srfRef{T: t, Idx: len(c.calls) - 1}
+}
+
+// addRows adds a call whose rows are the top level of arr (Expand.Rows),
+// each of type t.
+func (c *srfCtx) addRows(arr Expr, t types.Type) Expr {
+	c.calls = append(c.calls, srfCall{arr: arr, key: ExprKey(arr), rows: true})
 	return &srfRef{T: t, Idx: len(c.calls) - 1}
 }
 
@@ -213,6 +226,9 @@ func placeSRFs(input Node, srf *srfCtx, exprs ...[]Expr) (Node, error) {
 			if c.record {
 				return nil, pgerr.NotSupported("_pg_expandarray with other set-returning functions over different arguments is not supported")
 			}
+			if c.rows {
+				return nil, pgerr.NotSupported("regexp_matches with other set-returning functions over different arguments is not supported")
+			}
 			volatile := false
 			Walk(c.arr, func(x Expr) bool {
 				if f, ok := x.(*Func); ok && f.F.Volatility == funcs.Volatile {
@@ -248,7 +264,7 @@ func placeSRFs(input Node, srf *srfCtx, exprs ...[]Expr) (Node, error) {
 			})
 		}
 	}
-	return &Expand{Input: input, Arr: arr, Cols: cols}, nil
+	return &Expand{Input: input, Arr: arr, Cols: cols, Rows: same && calls[0].rows}, nil
 }
 
 // seriesArgs resolves generate_series's arguments (FROM and select list):
@@ -306,6 +322,7 @@ func (b *Binder) seriesArgs(args []Expr, ts []types.Type) ([]Expr, types.Type, e
 type lateralFn struct {
 	arr  Expr
 	cols []Column // the Expand's record, x and n columns, named
+	rows bool     // Expand.Rows
 }
 
 // bindLateralFunc binds unnest(anyarray), generate_series(…) or
@@ -324,6 +341,7 @@ func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, 
 	}
 	var arr Expr
 	var et types.Type
+	rows := false
 	xName, nName := name, "........n"
 	switch name {
 	case "unnest", "_pg_expandarray":
@@ -354,6 +372,13 @@ func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, 
 			return nil, err
 		}
 		et = types.Text
+	case "regexp_matches":
+		var err error
+		if arr, err = b.matchesArray(args); err != nil {
+			return nil, err
+		}
+		et = types.Type{OID: types.OIDTextArray, Mod: -1}
+		rows = true
 	default:
 		return nil, pgerr.NotSupported("%s over other FROM items (LATERAL) is not supported yet", name)
 	}
@@ -382,7 +407,7 @@ func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, 
 		{Name: nName, T: nType},
 	}
 	it := itemFrom(nil, aliasName, cols, nil)
-	it.lateral = &lateralFn{arr: arr, cols: cols}
+	it.lateral = &lateralFn{arr: arr, cols: cols, rows: rows}
 	return it, nil
 }
 
@@ -393,7 +418,7 @@ func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, 
 func placeLateral(items []*fromItem, fn *fromItem, s *scope) *fromItem {
 	lf := fn.lateral
 	cur := crossJoin(items)
-	exp := &Expand{Input: cur, Arr: lf.arr, Cols: append(append([]Column(nil), cur.Columns()...), lf.cols...)}
+	exp := &Expand{Input: cur, Arr: lf.arr, Cols: append(append([]Column(nil), cur.Columns()...), lf.cols...), Rows: lf.rows}
 	return mergeLateral(items, exp, fn.cols, len(lf.cols), s)
 }
 
