@@ -119,3 +119,33 @@ func ElemAt(at types.Type) *Func {
 			return types.Null, nil
 		}}
 }
+
+// SubscriptsArray is generate_subscripts(array at, dim [, reverse]) as an
+// array: the subscripts of dimension dim, descending when reverse is
+// true; none for a NULL array or a dimension it does not have. Arrays'
+// lower bounds are always 1 here.
+func SubscriptsArray(at types.Type, nargs int) *Func {
+	args := []types.Type{at, int4, boolT}[:nargs]
+	return &Func{Name: "generate_subscripts", Args: args, Ret: types.Type{OID: types.OIDInt4Array, Mod: -1}, Volatility: Immutable,
+		Eval: func(_ *Context, a []types.Value) (types.Value, error) {
+			if a[0].IsNull() || a[1].IsNull() {
+				return types.NewArray(nil), nil
+			}
+			dims := types.ArrayDims(a[0])
+			d := a[1].I
+			if d < 1 || d > int64(len(dims)) {
+				return types.NewArray(nil), nil
+			}
+			n := dims[d-1]
+			rev := len(a) > 2 && !a[2].IsNull() && a[2].Bool()
+			out := make([]types.Value, n)
+			for i := range out {
+				if rev {
+					out[i] = types.NewInt(int64(n - i))
+				} else {
+					out[i] = types.NewInt(int64(i + 1))
+				}
+			}
+			return types.NewArray(out), nil
+		}}
+}

@@ -48,6 +48,9 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 	if name == "regexp_matches" {
 		return b.bindRegexpMatches(fc, s)
 	}
+	if name == "generate_subscripts" && s.srf != nil {
+		return b.bindSelectSubscripts(fc, s)
+	}
 	if name == "unnest" || name == "generate_subscripts" {
 		return nil, pgerr.NotSupported("set-returning function %s is supported only in FROM and in a select list", name)
 	}

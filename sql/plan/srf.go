@@ -186,6 +186,35 @@ func (b *Binder) bindSelectSRF(name string, fc *pg.FuncCall, s *scope) (Expr, er
 	return s.srf.add(args[0], false, types.ElemType(at)), nil
 }
 
+// bindSelectSubscripts binds generate_subscripts(anyarray, int [, bool])
+// in a select list.
+func (b *Binder) bindSelectSubscripts(fc *pg.FuncCall, s *scope) (Expr, error) {
+	args, err := b.srfArgs(fc, s)
+	if err != nil {
+		return nil, err
+	}
+	if len(args) < 2 || len(args) > 3 {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function generate_subscripts with %d arguments does not exist", len(args))
+	}
+	at := args[0].Type()
+	if isUnknown(at) {
+		return nil, pgerr.New(pgerr.DatatypeMismatch, "could not determine polymorphic type because input has type unknown")
+	}
+	if !types.IsArray(at.OID) {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "function generate_subscripts(%s) does not exist", types.TypeName(at)).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	if args[1], err = b.coerce(args[1], types.Int4, false); err != nil {
+		return nil, err
+	}
+	if len(args) == 3 {
+		if args[2], err = b.coerce(args[2], types.Bool, false); err != nil {
+			return nil, err
+		}
+	}
+	return s.srf.add(&Func{F: funcs.SubscriptsArray(at, len(args)), Args: args}, false, types.Int4), nil
+}
+
 // bindFieldSelect binds (e).field on a record.
 func bindFieldSelect(e Expr, field string) (Expr, error) {
 	t := e.Type()
