@@ -12,6 +12,7 @@ import (
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/exec"
 	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
@@ -651,8 +652,15 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			if err != nil {
 				return "", err
 			}
+			// fill: the default differs row by row (serial, identity, a
+			// volatile expression), so the existing rows get it evaluated
+			// one by one in this transaction, as PostgreSQL rewrites the
+			// table; otherwise they read it as the column's missing value.
+			fill := seq != nil
 			if seq != nil {
-				return "", pgerr.NotSupported("adding a serial or identity column is not supported yet")
+				if err := s.ddl(&catalog.Change{Kind: catalog.CreateSequence, Sequence: seq}); err != nil {
+					return "", err
+				}
 			}
 			if col.Generated != "" {
 				if s.hasRows(t) {
@@ -664,17 +672,22 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 					return "", err
 				}
 			}
-			if col.Default != "" {
-				v, err := s.evalDefault(nt, col)
+			if col.Default != "" && !fill {
+				v, volatile, err := s.evalDefault(nt, col)
 				if err != nil {
 					return "", err
 				}
-				if !v.IsNull() {
+				fill = volatile
+				if !v.IsNull() && !volatile {
 					text := types.TextString(v, col.Type, nil)
 					col.Missing = &text
 				}
 			}
-			if col.NotNull && col.Missing == nil && s.hasRows(t) {
+			fill = fill && s.hasRows(t)
+			if fill && len(cons) > 0 {
+				return "", pgerr.NotSupported("adding a column with constraints and a default computed row by row (serial, identity, a volatile expression) to a table with rows is not supported yet")
+			}
+			if col.NotNull && col.Missing == nil && !fill && s.hasRows(t) {
 				return "", pgerr.New(pgerr.NotNullViolation, "column %q of relation %q contains null values", col.Name, nt.Name)
 			}
 			nt.Columns = append(nt.Columns, col)
@@ -712,6 +725,11 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			}
 			if err := s.ddl(&catalog.Change{Kind: catalog.AddColumn, Table: nt}); err != nil {
 				return "", err
+			}
+			if fill {
+				if err := s.fillColumn(ctx, nt, len(nt.Columns)-1); err != nil {
+					return "", err
+				}
 			}
 		case pg.AlterTableType_AT_DropColumn:
 			i := nt.ColumnIndex(cmd.Name)
@@ -940,13 +958,15 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 	return "ALTER TABLE", nil
 }
 
-func (s *Session) evalDefault(t *catalog.Table, col catalog.Column) (types.Value, error) {
+// evalDefault evaluates col's default once for the rows t already has, or
+// reports that it is volatile (a value per row: fillColumn).
+func (s *Session) evalDefault(t *catalog.Table, col catalog.Column) (types.Value, bool, error) {
 	tmp := t.Clone()
 	tmp.Columns = append(tmp.Columns, col)
 	b := plan.NewBinder(s.txn.cat, s, s.loc, nil)
 	e, err := b.BindDefault(tmp, len(tmp.Columns)-1)
 	if err != nil {
-		return types.Null, err
+		return types.Null, false, err
 	}
 	var volatile bool
 	plan.Walk(e, func(x plan.Expr) bool {
@@ -961,9 +981,55 @@ func (s *Session) evalDefault(t *catalog.Table, col catalog.Column) (types.Value
 		return !volatile
 	})
 	if volatile {
-		return types.Null, pgerr.NotSupported("ADD COLUMN with a volatile default is not supported yet")
+		return types.Null, true, nil
 	}
-	return plan.FoldConst(e, s.loc)
+	v, err := plan.FoldConst(e, s.loc)
+	return v, false, err
+}
+
+// fillColumn gives every existing row of t its own value of column c's
+// default (serial and identity columns, volatile defaults), in key order,
+// as writes of the session's transaction: the rows and the new column
+// commit together. A concurrent write to the table fails one of the two
+// at commit (a definition change conflicts with rows written since its
+// snapshot).
+func (s *Session) fillColumn(ctx context.Context, t *catalog.Table, c int) error {
+	b := plan.NewBinder(s.txn.cat, s, s.loc, nil)
+	e, err := b.BindDefault(t, c)
+	if err != nil {
+		return err
+	}
+	type kr struct {
+		key []byte
+		row []types.Value
+	}
+	var rows []kr
+	if err := s.reader().Scan(t, nil, nil, func(key []byte, row []types.Value) bool {
+		rows = append(rows, kr{append([]byte(nil), key...), append([]types.Value(nil), row...)})
+		return true
+	}); err != nil {
+		return err
+	}
+	ec := s.execCtx(ctx, nil)
+	w := s.writer()
+	for _, r := range rows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		row := r.row
+		for len(row) < len(t.Columns) {
+			row = append(row, oltp.ColValue(t, row, len(row)))
+		}
+		v, err := exec.Eval(ec, e, row)
+		if err != nil {
+			return err
+		}
+		row[c] = v
+		if _, err := w.Update(t, r.key, r.row, row); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Session) hasRows(t *catalog.Table) bool {
