@@ -150,10 +150,10 @@ func windowPartition(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part [
 	set := func(i int, v types.Value) { rows[part[i]][col] = v }
 	arg := func(i, a int) (types.Value, error) { return Eval(c, call.Args[a], rows[part[i]]) }
 
-	if call.Frame == plan.FrameRowsBounded && (call.Agg != nil || call.Name == "first_value" || call.Name == "last_value" || call.Name == "nth_value") {
+	if call.Frame == plan.FrameBounded && (call.Agg != nil || call.Name == "first_value" || call.Name == "last_value" || call.Name == "nth_value") {
 		// Functions that read the frame; the others (row_number, rank,
 		// lag, …) ignore it and are computed below.
-		return windowRowsBounded(c, call, rows, part, col)
+		return windowBounded(c, call, rows, part, keys, peerEnd, col)
 	}
 	if call.Agg != nil {
 		st := call.Agg.New()
@@ -277,13 +277,35 @@ func windowPartition(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part [
 	return nil
 }
 
-// windowRowsBounded computes an aggregate, first_value, last_value or
-// nth_value over a ROWS frame with offsets (or a CURRENT ROW start): each
-// row's frame is the rows from Start to End
-// around it, clamped to the partition; aggregates are computed afresh for
-// each frame (time proportional to the rows times the frame's width).
-func windowRowsBounded(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part []int, col int) error {
+// windowBounded computes an aggregate, first_value, last_value or
+// nth_value over a FrameBounded frame: each row's frame is the rows from
+// Start to End around it — counted in rows, peer groups, or by the ORDER BY
+// key's distance (RANGE, found by binary search over the sorted keys) —
+// clamped to the partition, less the excluded rows. Aggregates are computed
+// afresh for each frame (time proportional to the rows times the frame's
+// width).
+func windowBounded(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part []int, keys []windowKeys, peerEnd []int, col int) error {
 	n := len(part)
+	if n == 0 {
+		return nil
+	}
+	// Peer groups: peerStart[i], group[i]; groupStart/End per group.
+	peerStart := make([]int, n)
+	group := make([]int, n)
+	var groupStart, groupEnd []int
+	for i := 0; i < n; i++ {
+		if i == 0 || peerEnd[i-1] == i {
+			peerStart[i] = i
+			groupStart = append(groupStart, i)
+			groupEnd = append(groupEnd, peerEnd[i])
+		} else {
+			peerStart[i] = peerStart[i-1]
+		}
+		group[i] = len(groupStart) - 1
+	}
+	ng := len(groupStart)
+	// The offsets, once per partition.
+	var so, eo int
 	offset := func(b plan.FrameBound, what string) (int, error) {
 		if b.Offset == nil {
 			return 0, nil
@@ -295,41 +317,123 @@ func windowRowsBounded(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part
 		if v.IsNull() {
 			return 0, pgerr.New("22004", "frame %s offset must not be null", what)
 		}
+		if call.Mode == plan.FrameModeRange {
+			if negative(v, b.Offset.Type()) {
+				return 0, pgerr.New("22013", "invalid preceding or following size in window function")
+			}
+			return 0, nil
+		}
 		if v.I < 0 {
 			return 0, pgerr.New("22013", "frame %s offset must not be negative", what)
 		}
 		return int(min(v.I, int64(n))), nil
 	}
-	so, err := offset(call.Start, "starting")
-	if err != nil {
+	var err error
+	if so, err = offset(call.Start, "starting"); err != nil {
 		return err
 	}
-	eo, err := offset(call.End, "ending")
-	if err != nil {
+	if eo, err = offset(call.End, "ending"); err != nil {
 		return err
+	}
+	// RANGE: the rows with a non-null key, [nnLo, nnHi) (nulls sort
+	// together at one end), and the bound tests.
+	nnLo, nnHi := 0, n
+	if call.Mode == plan.FrameModeRange && len(keys[0].ord) > 0 {
+		for nnLo < n && keys[nnLo].ord[0].IsNull() {
+			nnLo++
+		}
+		for nnHi > nnLo && keys[nnHi-1].ord[0].IsNull() {
+			nnHi--
+		}
+	}
+	pair := make([]types.Value, 2)
+	var testErr error
+	inFrame := func(e plan.Expr, i, j int) bool {
+		pair[0], pair[1] = keys[i].ord[0], keys[j].ord[0]
+		v, err := Eval(c, e, pair)
+		if err != nil && testErr == nil {
+			testErr = err
+		}
+		return isTrue(v)
 	}
 	frame := func(i int) (lo, hi int) {
+		b := call.Start
 		switch {
-		case call.Start.Unbounded:
+		case b.Unbounded:
 			lo = 0
-		case call.Start.Preceding:
-			lo = i - so
-		default:
-			lo = i + so
+		case call.Mode == plan.FrameModeRows:
+			if b.Preceding {
+				lo = i - so
+			} else {
+				lo = i + so
+			}
+		case b.Offset == nil: // CURRENT ROW: its first peer
+			lo = peerStart[i]
+		case call.Mode == plan.FrameModeGroups:
+			g := group[i] - so
+			if !b.Preceding {
+				g = group[i] + so
+			}
+			switch {
+			case g < 0:
+				lo = 0
+			case g >= ng:
+				lo = n
+			default:
+				lo = groupStart[g]
+			}
+		case keys[i].ord[0].IsNull():
+			lo = peerStart[i]
+		default: // RANGE: the first key at or past the bound
+			lo = nnLo + sort.Search(nnHi-nnLo, func(k int) bool { return inFrame(b.InFrame, i, nnLo+k) })
 		}
+		b = call.End
 		switch {
-		case call.End.Unbounded:
+		case b.Unbounded:
 			hi = n
-		case call.End.Preceding:
-			hi = i - eo + 1
-		default:
-			hi = i + eo + 1
+		case call.Mode == plan.FrameModeRows:
+			if b.Preceding {
+				hi = i - eo + 1
+			} else {
+				hi = i + eo + 1
+			}
+		case b.Offset == nil: // CURRENT ROW: its last peer
+			hi = peerEnd[i]
+		case call.Mode == plan.FrameModeGroups:
+			g := group[i] - eo
+			if !b.Preceding {
+				g = group[i] + eo
+			}
+			switch {
+			case g < 0:
+				hi = 0
+			case g >= ng:
+				hi = n
+			default:
+				hi = groupEnd[g]
+			}
+		case keys[i].ord[0].IsNull():
+			hi = peerEnd[i]
+		default: // RANGE: past the last key within the bound
+			hi = nnLo + sort.Search(nnHi-nnLo, func(k int) bool { return !inFrame(b.InFrame, i, nnLo+k) })
 		}
 		return max(lo, 0), min(hi, n)
 	}
+	// excluded reports the rows of row i's frame its EXCLUDE clause drops.
+	excluded := func(i, j int) bool {
+		switch call.Exclude {
+		case plan.ExcludeCurrentRow:
+			return j == i
+		case plan.ExcludeGroup:
+			return j >= peerStart[i] && j < peerEnd[i]
+		case plan.ExcludeTies:
+			return j != i && j >= peerStart[i] && j < peerEnd[i]
+		}
+		return false
+	}
 	set := func(i int, v types.Value) { rows[part[i]][col] = v }
-	arg := func(i, a int) (types.Value, error) { return Eval(c, call.Args[a], rows[part[i]]) }
 	args := make([]types.Value, len(call.Args))
+	var in []int // the frame's rows, for first/last/nth_value
 	for i := 0; i < n; i++ {
 		if i%1024 == 0 {
 			if err := c.cancelled(); err != nil {
@@ -337,9 +441,15 @@ func windowRowsBounded(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part
 			}
 		}
 		lo, hi := frame(i)
+		if testErr != nil {
+			return testErr
+		}
 		if call.Agg != nil {
 			st := call.Agg.New()
 			for j := lo; j < hi; j++ {
+				if excluded(i, j) {
+					continue
+				}
 				if err := stepWindowRow(c, call, st, rows[part[j]], args); err != nil {
 					return err
 				}
@@ -351,13 +461,40 @@ func windowRowsBounded(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part
 			set(i, v)
 			continue
 		}
-		v, err := frameValue(call, arg, i, lo, hi)
+		in = in[:0]
+		for j := lo; j < hi; j++ {
+			if !excluded(i, j) {
+				in = append(in, j)
+			}
+		}
+		arg := func(k, a int) (types.Value, error) {
+			if a == 0 { // a frame position: the k-th of the frame's rows
+				return Eval(c, call.Args[0], rows[part[in[k]]])
+			}
+			return Eval(c, call.Args[a], rows[part[i]])
+		}
+		v, err := frameValue(call, arg, i, 0, len(in))
 		if err != nil {
 			return err
 		}
 		set(i, v)
 	}
 	return nil
+}
+
+// negative reports whether a RANGE offset is below zero.
+func negative(v types.Value, t types.Type) bool {
+	switch v.K {
+	case types.KindInt:
+		return v.I < 0
+	case types.KindFloat:
+		return v.Float() < 0
+	case types.KindNumeric:
+		return v.N.Negative && !v.N.IsZero()
+	case types.KindInterval:
+		return types.CompareTyped(v, types.NewInterval(0, 0, 0), t) < 0
+	}
+	return false
 }
 
 // stepWindowRow steps row r into an aggregate window call's state (if it

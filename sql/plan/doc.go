@@ -32,9 +32,12 @@
 // unnest's.
 //
 // Window functions (window.go) become one Window node above aggregation and
-// HAVING and below the projection; ROWS frames take any bounds (offsets
-// included), RANGE and GROUPS frames only from UNBOUNDED PRECEDING to
-// CURRENT ROW or UNBOUNDED FOLLOWING (others, and EXCLUDE, fail with 0A000).
+// HAVING and below the projection. Frames take any bounds in ROWS, RANGE
+// and GROUPS modes, with EXCLUDE: a RANGE offset must suit the single ORDER
+// BY key (integers, floats, numeric; intervals for dates, times and
+// intervals), and its bounds are bound as comparisons of a row's key with
+// the current key ± the offset (FrameBound.InFrame), which the executor
+// binary-searches over the sorted partition.
 // Ordered-set aggregates (percentile_cont, percentile_disc, mode … WITHIN
 // GROUP (ORDER BY x)) are bound as aggregates of x stepped in that order.
 //

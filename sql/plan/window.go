@@ -17,8 +17,8 @@ import (
 const windowingError = "42P20"
 
 // FrameKind is the window frame of a call: three fixed frames from the
-// partition's first row, or a ROWS frame with bounds (FrameRowsBounded).
-// Other RANGE / GROUPS frames fail with 0A000.
+// partition's first row (computed with one running state), or any other
+// frame (FrameBounded).
 type FrameKind int
 
 // Frames.
@@ -31,19 +31,50 @@ const (
 	FrameRows
 	// FrameAll is BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING.
 	FrameAll
-	// FrameRowsBounded is any other ROWS frame: from Start to End, each
-	// UNBOUNDED, CURRENT ROW or an offset PRECEDING / FOLLOWING.
-	FrameRowsBounded
+	// FrameBounded is any other frame: in Mode (ROWS, RANGE or GROUPS),
+	// from Start to End, each UNBOUNDED, CURRENT ROW or an offset
+	// PRECEDING / FOLLOWING, less the rows Exclude names.
+	FrameBounded
 )
 
-// FrameBound is one end of a FrameRowsBounded frame: the partition's edge
-// (Unbounded), the current row (Offset nil) or Offset rows before
-// (Preceding) or after it. Offset is a bigint expression without
-// variables, evaluated once per partition.
+// FrameMode is the unit of a FrameBounded frame's offsets: rows, the
+// ORDER BY key's value, or peer groups.
+type FrameMode int
+
+// Frame modes.
+const (
+	FrameModeRows FrameMode = iota
+	FrameModeRange
+	FrameModeGroups
+)
+
+// FrameExclude is a frame's EXCLUDE clause.
+type FrameExclude int
+
+// Frame exclusions.
+const (
+	ExcludeNoOthers FrameExclude = iota
+	ExcludeCurrentRow
+	ExcludeGroup // the current row's peers, itself included
+	ExcludeTies  // its peers, itself not
+)
+
+// FrameBound is one end of a FrameBounded frame: the partition's edge
+// (Unbounded), the current row — in RANGE and GROUPS modes its peer group's
+// edge — (Offset nil), or Offset rows, peer groups or key distance before
+// (Preceding) or after it. Offset is an expression without variables
+// (bigint for ROWS and GROUPS; for RANGE the type added to the key:
+// interval for dates and times), evaluated once per partition.
+//
+// InFrame, for a RANGE offset bound, is a boolean over the two-value row
+// (the current row's key, another row's key): true when the other key lies
+// on the frame's side of the bound (at or after a start, at or before an
+// end, in the ORDER BY direction).
 type FrameBound struct {
 	Unbounded bool
 	Offset    Expr
 	Preceding bool
+	InFrame   Expr
 }
 
 // WindowCall is one window function call.
@@ -59,8 +90,10 @@ type WindowCall struct {
 	Partition []Expr
 	Order     []SortKey
 	Frame     FrameKind
-	// Start and End bound a FrameRowsBounded frame.
+	// Mode, Start, End and Exclude describe a FrameBounded frame.
+	Mode       FrameMode
 	Start, End FrameBound
+	Exclude    FrameExclude
 	T          types.Type
 }
 
@@ -98,64 +131,126 @@ const (
 	frameEndOffsetPreceding   = 0x1000
 	frameStartOffsetFollowing = 0x2000
 	frameEndOffsetFollowing   = 0x4000
-	frameExclude              = 0x8000 | 0x10000 | 0x20000
+	frameExcludeCurrentRow    = 0x8000
+	frameExcludeGroup         = 0x10000
+	frameExcludeTies          = 0x20000
+	frameExclude              = frameExcludeCurrentRow | frameExcludeGroup | frameExcludeTies
 )
 
-// rowsFrame binds a ROWS frame other than the fixed kinds frameKind knows:
-// its bounds, with offsets coerced to bigint.
-func (b *Binder) rowsFrame(def *pg.WindowDef, s *scope) (FrameBound, FrameBound, error) {
+// boundFrame binds a FrameBounded frame of call (its Order bound
+// already): the mode, the bounds with their offsets, the exclusion.
+func (b *Binder) boundFrame(def *pg.WindowDef, s *scope, call *WindowCall) error {
 	opts := def.FrameOptions
-	var start, end FrameBound
-	bound := func(n *pg.Node) (Expr, error) {
+	mode := "ROWS"
+	switch {
+	case opts&frameRange != 0:
+		call.Mode, mode = FrameModeRange, "RANGE"
+	case opts&frameGroups != 0:
+		call.Mode, mode = FrameModeGroups, "GROUPS"
+	}
+	switch {
+	case opts&frameExcludeCurrentRow != 0:
+		call.Exclude = ExcludeCurrentRow
+	case opts&frameExcludeGroup != 0:
+		call.Exclude = ExcludeGroup
+	case opts&frameExcludeTies != 0:
+		call.Exclude = ExcludeTies
+	}
+	offsets := opts&(frameStartOffsetPreceding|frameStartOffsetFollowing|frameEndOffsetPreceding|frameEndOffsetFollowing) != 0
+	if call.Mode == FrameModeRange && offsets && len(call.Order) != 1 {
+		return pgerr.New(windowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
+	}
+	offset := func(n *pg.Node) (Expr, error) {
 		e, err := b.bindExpr(n, &scope{parent: s.parent})
 		if err != nil {
 			if pgerr.Code(err) == pgerr.UndefinedColumn {
-				return nil, pgerr.New("42P10", "argument of ROWS must not contain variables")
+				return nil, pgerr.New("42P10", "argument of %s must not contain variables", mode)
 			}
 			return nil, err
 		}
-		return b.coerce(e, types.Int8, false)
+		if call.Mode != FrameModeRange {
+			return b.coerce(e, types.Int8, false)
+		}
+		kt := call.Order[0].E.Type()
+		var want types.Type
+		switch kt.OID {
+		case types.OIDInt2, types.OIDInt4, types.OIDInt8:
+			want = types.Int8
+		case types.OIDFloat4, types.OIDFloat8:
+			want = types.Float8
+		case types.OIDNumeric:
+			want = types.Numeric
+		case types.OIDDate, types.OIDTimestamp, types.OIDTimestampTZ, types.OIDTime, types.OIDInterval:
+			want = types.Interval
+		default:
+			return nil, pgerr.NotSupported("RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", types.TypeName(kt))
+		}
+		c, err := b.coerce(e, want, false)
+		if err != nil {
+			return nil, pgerr.NotSupported("RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", types.TypeName(kt), types.TypeName(e.Type()))
+		}
+		return c, nil
+	}
+	// inFrame binds a RANGE offset bound's test: the bound's key is the
+	// current key minus or plus the offset (plus when it lies after the
+	// current row in ORDER BY direction).
+	inFrame := func(fb *FrameBound, start bool) error {
+		kt := call.Order[0].E.Type()
+		cur, other := &ColRef{Idx: 0, T: kt}, &ColRef{Idx: 1, T: kt}
+		desc := call.Order[0].Desc
+		op := "+"
+		if fb.Preceding != desc {
+			op = "-"
+		}
+		bound, err := b.binaryOp(op, cur, fb.Offset, -1)
+		if err != nil {
+			return err
+		}
+		cmp := ">="
+		if start == desc {
+			cmp = "<="
+		}
+		fb.InFrame, err = b.comparison(cmp, other, bound, -1)
+		return err
 	}
 	var err error
-	switch {
-	case opts&frameStartUnbounded != 0:
-		start.Unbounded = true
-	case opts&frameStartCurrent != 0:
-	case opts&frameStartOffsetPreceding != 0:
-		start.Preceding = true
-		start.Offset, err = bound(def.StartOffset)
-	case opts&frameStartOffsetFollowing != 0:
-		start.Offset, err = bound(def.StartOffset)
+	bindBound := func(fb *FrameBound, unbounded, current, preceding, following int32, n *pg.Node, start bool) error {
+		switch {
+		case opts&unbounded != 0:
+			fb.Unbounded = true
+		case opts&current != 0:
+		case opts&(preceding|following) != 0:
+			fb.Preceding = opts&preceding != 0
+			if fb.Offset, err = offset(n); err != nil {
+				return err
+			}
+			if call.Mode == FrameModeRange {
+				return inFrame(fb, start)
+			}
+		}
+		return nil
 	}
-	if err != nil {
-		return start, end, err
+	if err := bindBound(&call.Start, frameStartUnbounded, frameStartCurrent, frameStartOffsetPreceding, frameStartOffsetFollowing, def.StartOffset, true); err != nil {
+		return err
 	}
-	switch {
-	case opts&frameEndUnbounded != 0:
-		end.Unbounded = true
-	case opts&frameEndCurrent != 0:
-	case opts&frameEndOffsetPreceding != 0:
-		end.Preceding = true
-		end.Offset, err = bound(def.EndOffset)
-	case opts&frameEndOffsetFollowing != 0:
-		end.Offset, err = bound(def.EndOffset)
-	}
-	return start, end, err
+	return bindBound(&call.End, frameEndUnbounded, frameEndCurrent, frameEndOffsetPreceding, frameEndOffsetFollowing, def.EndOffset, false)
 }
 
-func frameKind(opts int32) (FrameKind, error) {
+// frameKind picks the fixed frames computed with one running state; every
+// other frame is FrameBounded.
+func frameKind(opts int32) FrameKind {
+	if opts&frameExclude != 0 {
+		return FrameBounded
+	}
 	switch opts &^ (frameNonDefault | frameBetween) {
-	case frameRange | frameStartUnbounded | frameEndCurrent:
-		return FrameDefault, nil
+	case frameRange | frameStartUnbounded | frameEndCurrent, frameGroups | frameStartUnbounded | frameEndCurrent:
+		return FrameDefault
 	case frameRows | frameStartUnbounded | frameEndCurrent:
-		return FrameRows, nil
-	case frameRange | frameStartUnbounded | frameEndUnbounded, frameRows | frameStartUnbounded | frameEndUnbounded:
-		return FrameAll, nil
+		return FrameRows
+	case frameRange | frameStartUnbounded | frameEndUnbounded, frameRows | frameStartUnbounded | frameEndUnbounded, frameGroups | frameStartUnbounded | frameEndUnbounded:
+		return FrameAll
 	}
-	if opts&frameRows != 0 && opts&(frameGroups|frameExclude) == 0 {
-		return FrameRowsBounded, nil
-	}
-	return 0, pgerr.NotSupported("this window frame is not supported yet (ROWS frames are; RANGE and GROUPS only from UNBOUNDED PRECEDING to CURRENT ROW or UNBOUNDED FOLLOWING, without EXCLUDE)")
+	return FrameBounded
 }
 
 // hasWindow reports whether a select list or ORDER BY calls a window
@@ -228,15 +323,7 @@ func (b *Binder) bindWindowCall(name string, fc *pg.FuncCall, s *scope) (Expr, e
 	}
 	w.allowed = false
 	defer func() { w.allowed = true }()
-	call := WindowCall{Name: name, Star: fc.AggStar}
-	if call.Frame, err = frameKind(def.FrameOptions); err != nil {
-		return nil, err
-	}
-	if call.Frame == FrameRowsBounded {
-		if call.Start, call.End, err = b.rowsFrame(def, s); err != nil {
-			return nil, err
-		}
-	}
+	call := WindowCall{Name: name, Star: fc.AggStar, Frame: frameKind(def.FrameOptions)}
 	for _, a := range fc.Args {
 		e, err := b.bindExpr(a, s)
 		if err != nil {
@@ -256,6 +343,14 @@ func (b *Binder) bindWindowCall(name string, fc *pg.FuncCall, s *scope) (Expr, e
 		return nil, err
 	}
 	call.Order = order
+	if def.FrameOptions&frameGroups != 0 && len(order) == 0 {
+		return nil, pgerr.New(windowingError, "GROUPS mode requires an ORDER BY clause")
+	}
+	if call.Frame == FrameBounded {
+		if err := b.boundFrame(def, s, &call); err != nil {
+			return nil, err
+		}
+	}
 	if fc.AggFilter != nil {
 		if call.Agg == nil && !funcs.IsAggregate(name) {
 			return nil, pgerr.NotSupported("FILTER is not implemented for non-aggregate window functions")
