@@ -15,10 +15,10 @@ import (
 // TxnLocks come and go), so a session never waits for itself and holds
 // stack (each lock call needs its own unlock); ReleaseAdvisoryXact ends
 // the transaction-level ones. A wait that would close a cycle of advisory
-// waits fails with 40P01 (waitsFor); a cycle through a row or table lock
-// is not seen (those are waited for by the transaction's TxnLocks), so
-// such a wait lasts until lock_timeout or a cancel. Nothing of this is
-// logged: advisory locks live in memory and end with the process.
+// waits fails with 40P01 (waitsFor), and so does a cycle through row or
+// table locks: the session links its two owners (Link), so the wait-for
+// graph's nodes are sessions. Nothing of this is logged: advisory locks
+// live in memory and end with the process.
 
 // AdvisoryKey names an advisory lock. PostgreSQL keeps the one-bigint
 // form (Two false, Lo the key) and the two-integer form (Two true, Hi and

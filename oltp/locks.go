@@ -92,6 +92,11 @@ type rowLock struct {
 type TxnLocks struct {
 	held       []lockKey
 	waitingFor *TxnLocks
+	// peer is the other TxnLocks of the same session (its transactions'
+	// and its advisory locks' owner, LockTable.Link): one node of the
+	// wait-for graph, so that a cycle through an advisory lock and a row
+	// or table lock is a deadlock too. Guarded by LockTable.mu.
+	peer *TxnLocks
 	// published are the keys whose pending versions ReleaseEarly kept for
 	// batch pubBatch; ReleaseAll forgets them.
 	published []lockKey
@@ -107,6 +112,16 @@ type TxnLocks struct {
 	// advXact, for a session's advisory owner, are the advisory locks its
 	// current transaction took with the _xact_ functions (advisory.go).
 	advXact []AdvisoryKey
+}
+
+// Link makes a and b one session in deadlock detection: a session's
+// transaction and its advisory locks have separate owners, but a wait by
+// either is the session's. A session links each new transaction's locks
+// once it has used advisory locks.
+func (lt *LockTable) Link(a, b *TxnLocks) {
+	lt.mu.Lock()
+	a.peer, b.peer = b, a
+	lt.mu.Unlock()
 }
 
 // Holding reports whether the transaction holds any lock.
@@ -257,10 +272,18 @@ func (lt *LockTable) lockWait(ctx context.Context, owner *TxnLocks, k lockKey, t
 // each waits for, waiting for owner (so owner waiting for holder closes a
 // cycle). lt.mu is held.
 func waitsFor(holder, owner *TxnLocks) bool {
-	for h := holder; h != nil; h = h.waitingFor {
-		if h == owner {
+	// Nodes are sessions (owner and its peer); a session waits through
+	// whichever of its owners is waiting. Cycles that do not pass owner
+	// cannot exist (each was refused as it formed); the bound is a guard.
+	for h, steps := holder, 0; h != nil && steps < 1<<20; steps++ {
+		if h == owner || (owner.peer != nil && h == owner.peer) {
 			return true
 		}
+		next := h.waitingFor
+		if next == nil && h.peer != nil {
+			next = h.peer.waitingFor
+		}
+		h = next
 	}
 	return false
 }

@@ -43,6 +43,12 @@ func (s *Session) advisory(ctx context.Context, name string, args []types.Value)
 	try := strings.HasPrefix(name, "pg_try_")
 	xact := strings.Contains(name, "_xact_")
 	timeout, _ := parseDurationSetting(s.settings["lock_timeout"])
+	if !s.advUsed {
+		s.advUsed = true
+		if s.txn != nil {
+			s.eng.Locks.Link(&s.txn.locks, &s.advLocks)
+		}
+	}
 	ok, err := s.eng.Locks.LockAdvisory(ctx, &s.advLocks, key, shared, xact, try, timeout)
 	if err != nil {
 		return types.Null, err

@@ -42,6 +42,9 @@ type Session struct {
 	act activity
 	// advLocks owns the session's advisory locks (advisory.go).
 	advLocks oltp.TxnLocks
+	// advUsed: the session has taken an advisory lock, so each of its
+	// transactions' locks is linked to advLocks (LockTable.Link).
+	advUsed bool
 	// sqlPrepared are the statements of SQL PREPARE (prepare.go).
 	sqlPrepared map[string]*sqlPrepared
 	loc         *time.Location
@@ -348,6 +351,11 @@ func (s *Session) startTxn(explicit bool) error {
 	t.start = now
 	t.writes.Base = uint64(t.snap)
 	s.txn = t
+	if s.advUsed {
+		// One session in deadlock detection: its transaction's locks
+		// and its advisory locks (advisory.go).
+		s.eng.Locks.Link(&t.locks, &s.advLocks)
+	}
 	s.funcCtx.TxnTime = now
 	return nil
 }

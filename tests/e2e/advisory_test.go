@@ -172,3 +172,71 @@ func TestAdvisoryLockMutualExclusion(t *testing.T) {
 		t.Fatalf("counter %d, %v; want %d", n, err, workers*each)
 	}
 }
+
+// TestAdvisoryRowDeadlock: a cycle of waits through an advisory lock and a
+// row lock is a deadlock (40P01) for one of the two sessions, and the
+// other goes on, rather than both waiting forever (no lock_timeout is
+// set). Each session's transaction and advisory locks are one node of the
+// wait-for graph.
+func TestAdvisoryRowDeadlock(t *testing.T) {
+	for _, order := range []string{"row first", "advisory first"} {
+		t.Run(order, func(t *testing.T) {
+			srv := testserver.Start(t)
+			url := testserver.ConnString(srv)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			a, b := connect(t, url), connect(t, url)
+			exec1(t, a, `CREATE TABLE acct (id int PRIMARY KEY, n int)`)
+			exec1(t, a, `INSERT INTO acct VALUES (1, 0)`)
+			// a holds the row, b holds the advisory lock.
+			exec1(t, a, `BEGIN`)
+			exec1(t, a, `UPDATE acct SET n = n + 1 WHERE id = 1`)
+			exec1(t, b, `SELECT pg_advisory_lock(42)`)
+			exec1(t, b, `BEGIN`)
+			type outcome struct {
+				who string
+				err error
+			}
+			done := make(chan outcome, 2)
+			first, second := func() {
+				_, err := b.Exec(ctx, `UPDATE acct SET n = n + 10 WHERE id = 1`) // waits for a
+				done <- outcome{"b", err}
+			}, func() {
+				_, err := a.Exec(ctx, `SELECT pg_advisory_lock(42)`) // waits for b
+				done <- outcome{"a", err}
+			}
+			if order == "advisory first" {
+				first, second = second, first
+			}
+			go first()
+			time.Sleep(200 * time.Millisecond) // the first wait is in place
+			go second()
+			var deadlocks int
+			for range 2 {
+				select {
+				case o := <-done:
+					if sqlstate(o.err) != "40P01" {
+						if o.err != nil {
+							t.Fatalf("session %s: %v", o.who, o.err)
+						}
+						continue
+					}
+					deadlocks++
+					// The victim gives up its transaction and its advisory
+					// locks; the other session's wait is then granted.
+					victim := a
+					if o.who == "b" {
+						victim = b
+					}
+					exec1(t, victim, `ROLLBACK`)
+					exec1(t, victim, `SELECT pg_advisory_unlock_all()`)
+				case <-ctx.Done():
+					t.Fatal("the sessions still wait for each other: the advisory–row cycle was not seen as a deadlock")
+				}
+			}
+			if deadlocks != 1 {
+				t.Fatalf("%d deadlock errors, want 1", deadlocks)
+			}
+		})
+	}
+}
