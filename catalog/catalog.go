@@ -298,6 +298,9 @@ type Catalog struct {
 	indexName map[string]uint32 // "schema.index" → table ID
 	views     map[uint32]*View
 	viewName  map[string]uint32 // "schema.name" → view ID
+	enums     map[uint32]enumEntry
+	enumName  map[string]uint32 // "schema.name" → enum type ID
+	enumArray map[uint32]uint32 // array type OID → enum type ID
 	// MaxID is the highest object ID used so far.
 	MaxID uint32
 
@@ -311,6 +314,7 @@ func New() *Catalog {
 		tables: map[uint32]*Table{}, byName: map[string]uint32{},
 		sequences: map[uint32]*Sequence{}, seqByName: map[string]uint32{},
 		indexName: map[string]uint32{}, views: map[uint32]*View{}, viewName: map[string]uint32{},
+		enums: map[uint32]enumEntry{}, enumName: map[string]uint32{}, enumArray: map[uint32]uint32{},
 		MaxID: FirstUserID - 1,
 	}
 }
@@ -468,19 +472,24 @@ const (
 	AlterColumn    ChangeKind = "alter_column" // NOT NULL / DEFAULT / CHECK / COMMENT changes
 	CreateView     ChangeKind = "create_view"  // also CREATE OR REPLACE (same ID)
 	DropView       ChangeKind = "drop_view"
+	CreateType     ChangeKind = "create_type" // CREATE TYPE … AS ENUM
+	AlterType      ChangeKind = "alter_type"  // ALTER TYPE: ADD VALUE, RENAME VALUE, RENAME TO
+	DropType       ChangeKind = "drop_type"
 )
 
 // Change is one catalog change, the payload of an OpDDL log operation.
 // Table carries the complete new definition for create_table, add_column,
 // drop_column, set_primary_key, create_index, drop_index, rename_*, and
 // alter_column (the materializer swaps definitions wholesale, which keeps
-// replay trivial); ID names the object for drops.
+// replay trivial); Enum likewise for create_type and alter_type; ID names
+// the object for drops (and the enum type for create_type and alter_type).
 type Change struct {
 	Kind     ChangeKind `json:"kind"`
 	ID       uint32     `json:"id,omitempty"`
 	Table    *Table     `json:"table,omitempty"`
 	Sequence *Sequence  `json:"sequence,omitempty"`
 	View     *View      `json:"view,omitempty"`
+	Enum     *EnumType  `json:"enum,omitempty"`
 	// Index is the position in Table.Indexes of a created index (its
 	// existing rows are indexed when the change is applied).
 	Index int `json:"index,omitempty"`
@@ -536,6 +545,18 @@ func (c *Catalog) clone() *Catalog {
 	for k, v := range c.viewName {
 		n.viewName[k] = v
 	}
+	n.enums = make(map[uint32]enumEntry, len(c.enums))
+	n.enumName = make(map[string]uint32, len(c.enumName))
+	n.enumArray = make(map[uint32]uint32, len(c.enumArray))
+	for k, v := range c.enums {
+		n.enums[k] = v
+	}
+	for k, v := range c.enumName {
+		n.enumName[k] = v
+	}
+	for k, v := range c.enumArray {
+		n.enumArray[k] = v
+	}
 	return n
 }
 
@@ -545,7 +566,11 @@ func (c *Catalog) noteID(id uint32) {
 	}
 }
 
-func (c *Catalog) putTable(t *Table) {
+func (c *Catalog) putTable(t *Table) error {
+	t, err := c.hydrateTable(t)
+	if err != nil {
+		return err
+	}
 	if old, ok := c.tables[t.ID]; ok {
 		delete(c.byName, key(old.Schema, old.Name))
 		for _, ix := range old.Indexes {
@@ -562,6 +587,7 @@ func (c *Catalog) putTable(t *Table) {
 		c.noteID(fk.ID)
 	}
 	c.noteID(t.ID)
+	return nil
 }
 
 // Apply returns the catalog with ch applied. It validates the change against
@@ -582,7 +608,9 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		if err := n.checkReferences(ch.Table); err != nil {
 			return nil, err
 		}
-		n.putTable(ch.Table)
+		if err := n.putTable(ch.Table); err != nil {
+			return nil, err
+		}
 	case DropTable:
 		t, ok := n.tables[ch.ID]
 		if !ok {
@@ -621,7 +649,9 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		if err := n.checkReferences(ch.Table); err != nil {
 			return nil, err
 		}
-		n.putTable(ch.Table)
+		if err := n.putTable(ch.Table); err != nil {
+			return nil, err
+		}
 	case CreateSequence:
 		if ch.Sequence == nil {
 			return nil, fmt.Errorf("create_sequence without a sequence")
@@ -650,6 +680,10 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 				return nil, pgerr.New(pgerr.UndefinedTable, "view %q reads relation %d, which does not exist", v.Name, d)
 			}
 		}
+		v, err := n.hydrateView(v)
+		if err != nil {
+			return nil, err
+		}
 		n.views[v.ID] = v
 		n.viewName[key(v.Schema, v.Name)] = v.ID
 		n.noteID(v.ID)
@@ -670,6 +704,10 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		}
 		delete(n.sequences, s.ID)
 		delete(n.seqByName, key(s.Schema, s.Name))
+	case CreateType, AlterType, DropType:
+		if err := n.applyEnum(ch); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("catalog change %q: %w", ch.Kind, pgerr.ErrCorrupt)
 	}

@@ -30,6 +30,33 @@
 //     restarts; ResolveSchema puts a session's temporary schema before
 //     public for unqualified names.
 //
+//   - Enum types (EnumType, enum.go; CREATE TYPE … AS ENUM) have their own
+//     namespace per schema. ID is the type's OID, ArrayID its array type's,
+//     and every label has an object ID (pg_enum.oid). A value is stored as
+//     its label's representation (types.Enum), which never changes: ADD
+//     VALUE gives the new label one between its neighbours', RENAME VALUE
+//     changes the label only. Every column type of an enum names its
+//     definition (types.Type.Enum): Apply replaces the reference a column
+//     carries in JSON by this catalog's definition ("hydration") for every
+//     table and view it puts, and again for every table and view of a type
+//     an alter_type changes. A type cannot be dropped while a live column
+//     or a view column has it (2BP01; DROP TYPE … CASCADE drops the
+//     columns first, in package sql). An alter_type that lost a label or
+//     changed a representation of the definition it replaces was made
+//     from an older one (a concurrent ALTER TYPE): 40001.
+//
 // Encoding: a change is one version byte (1) followed by the JSON encoding of
-// Change. Readers reject other versions as corrupt.
+// Change: {"kind", "id", "table", "sequence", "view", "enum", "index"}, each
+// field but kind absent when empty. Kinds: create_table, drop_table,
+// create_index, drop_index, add_column, drop_column, set_primary_key,
+// rename_table, rename_column, alter_column (a complete table in "table";
+// drops name it in "id"), create_sequence, drop_sequence, create_view,
+// drop_view, and — since enum types — create_type and alter_type (a
+// complete EnumType in "enum": {"id", "array_id", "schema", "name",
+// "labels": [{"id", "label", "rep", "sort"}…], "comment"}, its ID in "id")
+// and drop_type ("id"). A column of an enum type has
+// "type": {"OID", "Mod", "Enum": {"oid", "array"}} (the reference only). A
+// log or checkpoint written before enum types has none of these fields and
+// reads unchanged. Readers reject other versions, and unknown kinds, as
+// corrupt.
 package catalog

@@ -115,7 +115,7 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 	if _, err := cw.Write(hdr[:]); err != nil {
 		return st, err
 	}
-	cj, err := json.Marshal(ckptCatalog{MaxID: cat.MaxID, CatAt: catAt, Tables: cat.Tables(), Sequences: cat.Sequences(), Views: cat.Views()})
+	cj, err := json.Marshal(ckptCatalog{MaxID: cat.MaxID, CatAt: catAt, Tables: cat.Tables(), Sequences: cat.Sequences(), Views: cat.Views(), Enums: cat.EnumTypes()})
 	if err != nil {
 		return st, err
 	}
@@ -228,6 +228,8 @@ type ckptCatalog struct {
 	Tables    []*catalog.Table    `json:"tables"`
 	Sequences []*catalog.Sequence `json:"sequences"`
 	Views     []*catalog.View     `json:"views,omitempty"` // in ID order: dependencies first
+	// Enums are the enum types (before the tables and views that use them).
+	Enums []*catalog.EnumType `json:"enums,omitempty"`
 }
 
 func corruptAt(pos int64, format string, args ...any) error {
@@ -349,6 +351,11 @@ func loadCheckpoint(data []byte, indexMethod string) (*Store, CheckpointStats, e
 		return nil, st, corruptAt(ckptHeaderLen, "catalog: %v", err)
 	}
 	cat := catalog.New()
+	for _, e := range cc.Enums {
+		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.CreateType, ID: e.ID, Enum: e}); err != nil {
+			return nil, st, corruptAt(ckptHeaderLen, "catalog type %d: %v", e.ID, err)
+		}
+	}
 	for _, sq := range cc.Sequences {
 		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.CreateSequence, Sequence: sq}); err != nil {
 			return nil, st, corruptAt(ckptHeaderLen, "catalog sequence %d: %v", sq.ID, err)

@@ -77,11 +77,34 @@ func IsArray(o OID) bool { _, ok := arrayElems[o]; return ok }
 
 // ElemType returns the element type of array type t (keeping t's typmod,
 // which for arrays is the element's: varchar(10)[] has typmod 14).
-func ElemType(t Type) Type { return Type{OID: arrayElems[t.OID], Mod: t.Mod} }
+func ElemType(t Type) Type {
+	if IsEnumArray(t) {
+		return t.Enum.Type()
+	}
+	return Type{OID: arrayElems[t.OID], Mod: t.Mod}
+}
+
+// IsArrayType reports whether t is an array type: IsArray of its OID, or
+// the array type of an enum (whose OID only the type's definition knows).
+func IsArrayType(t Type) bool { return IsEnumArray(t) || IsArray(t.OID) }
+
+// KindOfType is KindOf for a type that may be an enum or an array of one.
+func KindOfType(t Type) Kind {
+	if t.Enum != nil {
+		if t.OID == t.Enum.ArrayOID {
+			return KindArray
+		}
+		return KindText
+	}
+	return KindOf(t.OID)
+}
 
 // ArrayOf returns the array type whose elements are of type e, and false
 // when there is none.
 func ArrayOf(e Type) (Type, bool) {
+	if IsEnum(e) {
+		return e.Enum.ArrayType(), true
+	}
 	a, ok := elemArrays[e.OID]
 	return Type{OID: a, Mod: e.Mod}, ok
 }

@@ -41,17 +41,22 @@ func knownOID(o OID) bool {
 // explicit is true for CAST/::, false for assignment (INSERT/UPDATE) casts.
 func CanCast(from, to Type, explicit bool) bool {
 	f, t := from.OID, to.OID
-	if !knownOID(f) || !knownOID(t) {
+	if from.Enum == nil && !knownOID(f) || to.Enum == nil && !knownOID(t) {
 		return false
 	}
 	if f == t || f == OIDUnknown {
 		return true
 	}
-	if IsArray(f) || IsArray(t) {
+	if IsEnum(from) || IsEnum(to) {
+		// Only the I/O conversions: to a string type (assignment), from
+		// one (explicit).
+		return IsEnum(from) && isStrOID(t) || isStrOID(f) && explicit
+	}
+	if IsArrayType(from) || IsArrayType(to) {
 		switch {
-		case IsArray(f) && IsArray(t):
+		case IsArrayType(from) && IsArrayType(to):
 			return CanCast(ElemType(from), ElemType(to), explicit)
-		case IsArray(f):
+		case IsArrayType(from):
 			return isStrOID(t) // array_out: assignment or better
 		default:
 			return isStrOID(f) && explicit // array_in
@@ -112,14 +117,14 @@ func Cast(v Value, from, to Type, explicit bool, loc *time.Location) (Value, err
 		f = OIDText
 	}
 	switch {
-	case f == t && IsArray(t):
+	case f == t && IsArrayType(to):
 		if to.Mod == from.Mod || to.Mod < 0 {
 			return v, nil
 		}
 		return castArray(v, from, to, explicit, loc)
 	case f == t:
 		return applyTypmod(v, to, explicit)
-	case IsArray(f) && IsArray(t):
+	case IsArrayType(from) && IsArrayType(to):
 		return castArray(v, from, to, explicit, loc)
 	case isNumOID(f) && isNumOID(t):
 		return castNumber(v, f, to)
@@ -375,7 +380,7 @@ func castNumber(v Value, f OID, to Type) (Value, error) {
 		}
 		return NewNumeric(d), nil
 	}
-	return Null, cannotCast(Type{f, -1}, to)
+	return Null, cannotCast(Type{OID: f, Mod: -1}, to)
 }
 
 // stripNumericForFloat removes the trailing zeros %g would not print (but
@@ -436,7 +441,7 @@ func castDateTime(v Value, f OID, to Type, loc *time.Location) (Value, error) {
 		}
 		return NewTimestamp(roundTimestamp(v.I+zoneOffset(v.I, loc)*usPerSec, to.Mod)), nil
 	}
-	return Null, cannotCast(Type{f, -1}, to)
+	return Null, cannotCast(Type{OID: f, Mod: -1}, to)
 }
 
 // castJSONBScalar implements jsonb → bool/numeric/int/float (PostgreSQL 11+).
@@ -465,5 +470,5 @@ func castJSONBScalar(v Value, to Type) (Value, error) {
 		}
 		return castNumber(NewNumeric(d), OIDNumeric, to)
 	}
-	return Null, pgerr.New(pgerr.InvalidParameterValue, "cannot cast jsonb %s to type %s", kind, TypeName(Type{to.OID, -1}))
+	return Null, pgerr.New(pgerr.InvalidParameterValue, "cannot cast jsonb %s to type %s", kind, TypeName(Type{OID: to.OID, Mod: -1}))
 }

@@ -8,9 +8,9 @@ import (
 )
 
 func TestCastRules(t *testing.T) {
-	vc3 := Type{OIDVarchar, 3 + 4}
-	ch3 := Type{OIDBPChar, 3 + 4}
-	num52 := Type{OIDNumeric, NumericTypmod(5, 2)}
+	vc3 := Type{OID: OIDVarchar, Mod: 3 + 4}
+	ch3 := Type{OID: OIDBPChar, Mod: 3 + 4}
+	num52 := Type{OID: OIDNumeric, Mod: NumericTypmod(5, 2)}
 	cases := []struct {
 		v        Value
 		from, to Type

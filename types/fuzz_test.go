@@ -43,7 +43,7 @@ func FuzzDecodeRow(f *testing.F) {
 }
 
 var fuzzTypes = []Type{Numeric, Timestamp, TimestampTZ, Interval, Date, Float8, Float4, Int4, Bool, JSONB, JSON, Bytea, UUID,
-	{OIDNumeric, NumericTypmod(10, 3)}, {OIDVarchar, 9}, {OIDBPChar, 9}, Time, {OIDTimestamp, 2}}
+	{OID: OIDNumeric, Mod: NumericTypmod(10, 3)}, {OID: OIDVarchar, Mod: 9}, {OID: OIDBPChar, Mod: 9}, Time, {OID: OIDTimestamp, Mod: 2}}
 
 // FuzzParseText: no input panics any input function; accepted input prints
 // text that parses back to the same text (output is a fixed point).

@@ -33,6 +33,15 @@ func AppendBinary(buf []byte, v Value, t Type) ([]byte, error) {
 	if v.K == KindNull {
 		return buf, nil
 	}
+	if t.Enum != nil {
+		switch {
+		case IsEnum(t) && v.K == KindText:
+			return append(buf, t.Enum.LabelOf(v)...), nil // enum_send: the label
+		case IsEnumArray(t) && v.K == KindArray:
+			return appendArrayBinary(buf, v, t)
+		}
+		return buf, pgerr.New(pgerr.DatatypeMismatch, "cannot send a value of kind %d as type %s", v.K, TypeName(t))
+	}
 	switch t.OID {
 	case OIDBool:
 		if v.K == KindBool {
@@ -287,6 +296,12 @@ func parseNumericBinary(b []byte) (*apd.Decimal, error) {
 // ParseBinary is the type's binary receive function (PostgreSQL's *recv),
 // including typmod coercion. Malformed input gives 22P03.
 func ParseBinary(t Type, b []byte) (Value, error) {
+	if t.Enum != nil {
+		if IsEnum(t) {
+			return parseEnumText(t, string(b)) // enum_recv: the label
+		}
+		return parseArrayBinary(t, b)
+	}
 	need := func(n int) error {
 		if len(b) < n {
 			return badBinary("insufficient data left in message")

@@ -21,6 +21,12 @@ var canonicalNaN = math.Float64frombits(0x7ff8000000000000)
 // (varchar(n) length check, char(n) padding, numeric(p,s) rounding).
 // loc is the session TimeZone (nil = UTC).
 func ParseText(t Type, s string, loc *time.Location) (Value, error) {
+	if t.Enum != nil {
+		if t.OID == t.Enum.OID {
+			return parseEnumText(t, s)
+		}
+		return parseArrayText(t, s, loc)
+	}
 	switch t.OID {
 	case OIDBool:
 		return parseBool(s)
@@ -140,6 +146,9 @@ func AppendText(buf []byte, v Value, t Type, loc *time.Location) []byte {
 	case KindNumeric:
 		return appendNumeric(buf, v.N)
 	case KindText:
+		if IsEnum(t) {
+			return append(buf, t.Enum.LabelOf(v)...)
+		}
 		return append(buf, v.S...)
 	case KindBytes:
 		buf = append(buf, '\\', 'x')

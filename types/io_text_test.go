@@ -19,9 +19,9 @@ func TestTextIO(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	num52 := Type{OIDNumeric, NumericTypmod(5, 2)}
-	vc3 := Type{OIDVarchar, 3 + 4}
-	ch5 := Type{OIDBPChar, 5 + 4}
+	num52 := Type{OID: OIDNumeric, Mod: NumericTypmod(5, 2)}
+	vc3 := Type{OID: OIDVarchar, Mod: 3 + 4}
+	ch5 := Type{OID: OIDBPChar, Mod: 5 + 4}
 	cases := []struct {
 		typ  Type
 		in   string
@@ -57,12 +57,12 @@ func TestTextIO(t *testing.T) {
 		{typ: JSON, in: ` {"b":1, "a":2} `, out: ` {"b":1, "a":2} `}, {typ: JSON, in: `{"a":}`, code: "22P02"},
 		{typ: JSONB, in: `{"b": [1, 2.0, 1e2], "a": 1, "aa": "x\u0041\n", "a": 2}`, out: `{"a": 2, "b": [1, 2.0, 100], "aa": "xA\n"}`},
 		{typ: JSONB, in: `{"bb":1,"a":2,"c":3,"ab":4}`, out: `{"a": 2, "c": 3, "ab": 4, "bb": 1}`}, {typ: JSONB, in: `"\u0000"`, code: "22P05"},
-		{typ: OIDType, in: "-1", out: "4294967295"}, {typ: Type{OIDRegclass, -1}, in: "1259", out: "1259"},
+		{typ: OIDType, in: "-1", out: "4294967295"}, {typ: Type{OID: OIDRegclass, Mod: -1}, in: "1259", out: "1259"},
 		{typ: Date, in: "2024-01-02", out: "2024-01-02"}, {typ: Date, in: "0044-03-15 BC", out: "0044-03-15 BC"}, {typ: Date, in: "infinity", out: "infinity"},
 		{typ: Date, in: "January 8, 1999", out: "1999-01-08"}, {typ: Date, in: "2023-02-29", code: "22008", msg: `date/time field value out of range: "2023-02-29"`},
 		{typ: Date, in: "garbage", code: "22007", msg: `invalid input syntax for type date: "garbage"`},
 		{typ: Timestamp, in: "2024-01-02T03:04:05.123000", out: "2024-01-02 03:04:05.123"}, {typ: Timestamp, in: "epoch", out: "1970-01-01 00:00:00"},
-		{typ: Timestamp, in: "2024-01-02 03:04:05+02", out: "2024-01-02 03:04:05"}, {typ: Type{OIDTimestamp, 2}, in: "2024-01-02 03:04:05.125", out: "2024-01-02 03:04:05.13"},
+		{typ: Timestamp, in: "2024-01-02 03:04:05+02", out: "2024-01-02 03:04:05"}, {typ: Type{OID: OIDTimestamp, Mod: 2}, in: "2024-01-02 03:04:05.125", out: "2024-01-02 03:04:05.13"},
 		{typ: TimestampTZ, in: "2024-01-02 03:04:05+05:30", out: "2024-01-01 21:34:05+00"},
 		{typ: TimestampTZ, in: "2024-01-02 03:04:05+05:30", loc: kolkata, out: "2024-01-02 03:04:05+05:30"},
 		{typ: TimestampTZ, in: "2024-01-02 03:04:05", loc: ny, out: "2024-01-02 03:04:05-05"},

@@ -305,7 +305,7 @@ func diffArith(t *testing.T, c *pgx.Conn, loc *time.Location) {
 				t.Errorf("type of %s: got %v, PostgreSQL %d %s", expr, terr, wantOID, wantCode)
 			}
 		} else if resT.OID != wantOID {
-			t.Errorf("type of %s: got %s, PostgreSQL %s %s", expr, TypeName(resT), TypeName(Type{wantOID, -1}), wantCode)
+			t.Errorf("type of %s: got %s, PostgreSQL %s %s", expr, TypeName(resT), TypeName(Type{OID: wantOID, Mod: -1}), wantCode)
 		}
 		l, err := ParseText(lt, tc.l, loc)
 		if err != nil {

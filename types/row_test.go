@@ -241,7 +241,7 @@ func TestCompareAndHash(t *testing.T) {
 	if Compare(NewDate(1), NewTimestamp(usPerDay)) != 0 || Compare(NewDate(1), NewTimestamp(usPerDay+1)) != -1 {
 		t.Error("date vs timestamp")
 	}
-	if CompareTyped(NewText("ab  "), NewText("ab"), Type{OIDBPChar, 8}) != 0 || CompareTyped(NewText("ab "), NewText("ab"), Text) != 1 ||
+	if CompareTyped(NewText("ab  "), NewText("ab"), Type{OID: OIDBPChar, Mod: 8}) != 0 || CompareTyped(NewText("ab "), NewText("ab"), Text) != 1 ||
 		HashTyped(NewText("ab  "), BPChar) != HashTyped(NewText("ab"), BPChar) {
 		t.Error("bpchar ignores trailing spaces, text does not")
 	}

@@ -10,7 +10,7 @@ import (
 // since midnight, 0 … 24:00:00 (see doc.go).
 
 // Time is time without time zone.
-var Time = Type{OIDTime, -1}
+var Time = Type{OID: OIDTime, Mod: -1}
 
 // NewTime returns a time of day from µs since midnight.
 func NewTime(us int64) Value { return NewInterval(0, 0, us) }

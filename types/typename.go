@@ -11,6 +11,13 @@ import (
 // "character varying(10)", "numeric(12,2)", "timestamp with time zone", …
 // A bpchar without typmod is "bpchar", as format_type(1042, -1) prints it.
 func TypeName(t Type) string {
+	if t.Enum != nil {
+		name := EnumTypeName(t.Enum)
+		if IsEnumArray(t) {
+			return name + "[]"
+		}
+		return name
+	}
 	switch t.OID {
 	case OIDBool:
 		return "boolean"
@@ -112,6 +119,66 @@ func TypeName(t Type) string {
 		return TypeName(ElemType(t)) + "[]"
 	}
 	return "???"
+}
+
+// EnumTypeName is format_type of an enum type: its name, qualified with
+// its schema unless that is public (on the search path) or its name would
+// need quotes.
+func EnumTypeName(e *Enum) string {
+	if e.stub {
+		return strconv.Itoa(int(e.OID))
+	}
+	name := QuoteIdent(e.Name)
+	if e.Schema != "public" && e.Schema != "" && !strings.HasPrefix(e.Schema, "pg_temp_") {
+		return QuoteIdent(e.Schema) + "." + name
+	}
+	return name
+}
+
+// QuoteIdent quotes an identifier when PostgreSQL's quote_ident would: it
+// is not all lower-case letters, digits and underscores starting with a
+// letter or underscore, or it is a keyword that needs quoting.
+func QuoteIdent(s string) string {
+	ok := s != ""
+	for i := 0; i < len(s) && ok; i++ {
+		c := s[i]
+		ok = c == '_' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9'
+	}
+	if ok && !reservedWord[s] {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// reservedWord lists the keywords quote_ident quotes (PostgreSQL's
+// reserved, type-function-name and column-name keywords) that a type name
+// may plausibly be.
+var reservedWord = map[string]bool{
+	"all": true, "analyse": true, "analyze": true, "and": true, "any": true, "array": true, "as": true, "asc": true,
+	"asymmetric": true, "both": true, "case": true, "cast": true, "check": true, "collate": true, "column": true,
+	"constraint": true, "create": true, "current_catalog": true, "current_date": true, "current_role": true,
+	"current_time": true, "current_timestamp": true, "current_user": true, "default": true, "deferrable": true,
+	"desc": true, "distinct": true, "do": true, "else": true, "end": true, "except": true, "false": true,
+	"fetch": true, "for": true, "foreign": true, "from": true, "grant": true, "group": true, "having": true,
+	"in": true, "initially": true, "intersect": true, "into": true, "lateral": true, "leading": true, "limit": true,
+	"localtime": true, "localtimestamp": true, "not": true, "null": true, "offset": true, "on": true, "only": true,
+	"or": true, "order": true, "placing": true, "primary": true, "references": true, "returning": true,
+	"select": true, "session_user": true, "some": true, "symmetric": true, "table": true, "then": true, "to": true,
+	"trailing": true, "true": true, "union": true, "unique": true, "user": true, "using": true, "variadic": true,
+	"when": true, "where": true, "window": true, "with": true,
+	"between": true, "bigint": true, "bit": true, "boolean": true, "char": true, "character": true,
+	"coalesce": true, "dec": true, "decimal": true, "exists": true, "extract": true, "float": true, "greatest": true,
+	"grouping": true, "inout": true, "int": true, "integer": true, "interval": true, "least": true, "national": true,
+	"nchar": true, "none": true, "normalize": true, "nullif": true, "numeric": true, "out": true, "overlay": true,
+	"position": true, "precision": true, "real": true, "row": true, "setof": true, "smallint": true,
+	"substring": true, "time": true, "timestamp": true, "treat": true, "trim": true, "values": true,
+	"varchar": true, "xmlattributes": true, "xmlconcat": true, "xmlelement": true, "xmlexists": true,
+	"xmlforest": true, "xmlnamespaces": true, "xmlparse": true, "xmlpi": true, "xmlroot": true,
+	"xmlserialize": true, "xmltable": true,
+	"authorization": true, "binary": true, "collation": true, "concurrently": true, "cross": true,
+	"current_schema": true, "freeze": true, "full": true, "ilike": true, "inner": true, "is": true, "isnull": true,
+	"join": true, "left": true, "like": true, "natural": true, "notnull": true, "outer": true, "overlaps": true,
+	"right": true, "similar": true, "tablesample": true, "verbose": true,
 }
 
 var typeNames = map[string]OID{

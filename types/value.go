@@ -57,31 +57,34 @@ const (
 type Type struct {
 	OID OID
 	Mod int32
+	// Enum is the definition of a user-defined enum type, for the enum
+	// type and for its array type (enum.go); nil for every other type.
+	Enum *Enum `json:",omitempty"`
 }
 
 // Common unmodified types.
 var (
-	Unknown     = Type{OIDUnknown, -1}
-	Bool        = Type{OIDBool, -1}
-	Int2        = Type{OIDInt2, -1}
-	Int4        = Type{OIDInt4, -1}
-	Int8        = Type{OIDInt8, -1}
-	Float4      = Type{OIDFloat4, -1}
-	Float8      = Type{OIDFloat8, -1}
-	Numeric     = Type{OIDNumeric, -1}
-	Text        = Type{OIDText, -1}
-	Varchar     = Type{OIDVarchar, -1}
-	BPChar      = Type{OIDBPChar, -1}
-	Bytea       = Type{OIDBytea, -1}
-	Date        = Type{OIDDate, -1}
-	Timestamp   = Type{OIDTimestamp, -1}
-	TimestampTZ = Type{OIDTimestampTZ, -1}
-	Interval    = Type{OIDInterval, -1}
-	UUID        = Type{OIDUUID, -1}
-	JSON        = Type{OIDJSON, -1}
-	JSONB       = Type{OIDJSONB, -1}
-	OIDType     = Type{OIDOID, -1}
-	Name        = Type{OIDName, -1}
+	Unknown     = Type{OID: OIDUnknown, Mod: -1}
+	Bool        = Type{OID: OIDBool, Mod: -1}
+	Int2        = Type{OID: OIDInt2, Mod: -1}
+	Int4        = Type{OID: OIDInt4, Mod: -1}
+	Int8        = Type{OID: OIDInt8, Mod: -1}
+	Float4      = Type{OID: OIDFloat4, Mod: -1}
+	Float8      = Type{OID: OIDFloat8, Mod: -1}
+	Numeric     = Type{OID: OIDNumeric, Mod: -1}
+	Text        = Type{OID: OIDText, Mod: -1}
+	Varchar     = Type{OID: OIDVarchar, Mod: -1}
+	BPChar      = Type{OID: OIDBPChar, Mod: -1}
+	Bytea       = Type{OID: OIDBytea, Mod: -1}
+	Date        = Type{OID: OIDDate, Mod: -1}
+	Timestamp   = Type{OID: OIDTimestamp, Mod: -1}
+	TimestampTZ = Type{OID: OIDTimestampTZ, Mod: -1}
+	Interval    = Type{OID: OIDInterval, Mod: -1}
+	UUID        = Type{OID: OIDUUID, Mod: -1}
+	JSON        = Type{OID: OIDJSON, Mod: -1}
+	JSONB       = Type{OID: OIDJSONB, Mod: -1}
+	OIDType     = Type{OID: OIDOID, Mod: -1}
+	Name        = Type{OID: OIDName, Mod: -1}
 )
 
 // Kind is the physical representation of a Value. Several SQL types share a
