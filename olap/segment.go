@@ -185,7 +185,7 @@ const dictMaxRatio = 4
 func (s *Segment) seal(mem memory.Allocator, def *catalog.Table) {
 	s.cols = make([]*Column, len(def.Columns))
 	for c := range def.Columns {
-		s.cols[c] = buildColumn(mem, types.KindOf(def.Columns[c].Type.OID), colVals{def: def, rows: s.rows, c: c})
+		s.cols[c] = buildColumn(mem, types.KindOfType(def.Columns[c].Type), colVals{def: def, rows: s.rows, c: c})
 	}
 	s.rows = nil
 	s.sealed = true

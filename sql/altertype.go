@@ -56,7 +56,7 @@ func (s *Session) alterColumnType(t, nt *catalog.Table, cmd *pg.AlterTableCmd) e
 		return pgerr.NotSupported("changing column %q from %s to %s would rewrite the table, which is not supported yet",
 			cmd.Name, types.TypeName(from), types.TypeName(to))
 	}
-	if types.KindOf(from.OID) != types.KindOf(to.OID) || !sameKeyEncoding(from.OID, to.OID) {
+	if types.KindOfType(from) != types.KindOfType(to) || !sameKeyEncoding(from.OID, to.OID) {
 		return rewrite()
 	}
 	if nt.Columns[i].Generated != "" {

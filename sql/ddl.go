@@ -199,7 +199,7 @@ func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column,
 			return col, nil, nil, err
 		}
 		col.Type = typ
-		if types.IsArray(typ.OID) {
+		if types.IsArrayType(typ) {
 			col.Dims = len(cd.TypeName.ArrayBounds)
 		}
 	}
@@ -232,7 +232,7 @@ func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column,
 			}
 		case pg.ConstrType_CONSTR_IDENTITY:
 			identity = c.GeneratedWhen
-			if serial == "" && types.KindOf(col.Type.OID) != types.KindInt {
+			if serial == "" && types.KindOfType(col.Type) != types.KindInt {
 				return col, nil, nil, pgerr.New(pgerr.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
 			}
 			col.NotNull = true
@@ -296,7 +296,7 @@ func typeOf(b *plan.Binder, tn *pg.TypeName) (types.Type, error) {
 		}
 		mods = append(mods, iv.Ival.Ival)
 	}
-	t, err := types.ParseTypeName(nodeNames(tn.Names), mods)
+	t, err := b.ResolveType(nodeNames(tn.Names), mods)
 	if err != nil || len(tn.ArrayBounds) == 0 {
 		return t, err
 	}
@@ -304,7 +304,7 @@ func typeOf(b *plan.Binder, tn *pg.TypeName) (types.Type, error) {
 	// dimension count; every one is the array type of the element.
 	at, ok := types.ArrayOf(t)
 	if !ok {
-		if types.IsArray(t.OID) {
+		if types.IsArrayType(t) {
 			return t, nil // _int4[] is _int4
 		}
 		return types.Type{}, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(t))
@@ -347,7 +347,7 @@ func (s *Session) addConstraint(t *catalog.Table, c *pg.Constraint, creating boo
 		if i < 0 {
 			return pgerr.New(pgerr.UndefinedColumn, "column %q named in key does not exist", name)
 		}
-		if types.IsArray(t.Columns[i].Type.OID) {
+		if types.IsArrayType(t.Columns[i].Type) {
 			return pgerr.NotSupported("index keys on array columns are not supported yet")
 		}
 		ix.Columns = append(ix.Columns, i)
@@ -408,6 +408,8 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 		tag = "DROP MATERIALIZED VIEW"
 	case pg.ObjectType_OBJECT_SCHEMA:
 		return "", pgerr.NotSupported("schemas other than public are not supported yet")
+	case pg.ObjectType_OBJECT_TYPE:
+		return s.dropTypes(ctx, d)
 	default:
 		return "", pgerr.NotSupported("DROP %s is not supported yet", d.RemoveType)
 	}
@@ -561,7 +563,7 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 		if i < 0 {
 			return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", el.Name)
 		}
-		if types.IsArray(nt.Columns[i].Type.OID) {
+		if types.IsArrayType(nt.Columns[i].Type) {
 			return "", pgerr.NotSupported("index keys on array columns are not supported yet")
 		}
 		ix.Columns = append(ix.Columns, i)
@@ -1054,6 +1056,8 @@ func (s *Session) hasRowsNull(t *catalog.Table, cols []int) bool {
 
 func (s *Session) rename(rs *pg.RenameStmt) (string, error) {
 	switch rs.RenameType {
+	case pg.ObjectType_OBJECT_TYPE:
+		return s.renameType(rs)
 	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_COLUMN:
 	default:
 		return "", pgerr.NotSupported("ALTER … RENAME of %s is not supported yet", rs.RenameType)

@@ -216,8 +216,8 @@ func fkColumns(t *catalog.Table, names []*pg.Node) ([]int, error) {
 // one of type pt: OmenDB compares keys by their encoding, so the two must
 // be of one kind (integers of any width, text of any kind, …).
 func fkTypesMatch(name, col, refCol string, ct, pt types.Type) error {
-	ck, pk := types.KindOf(ct.OID), types.KindOf(pt.OID)
-	if ck == pk && types.IsArray(ct.OID) == types.IsArray(pt.OID) {
+	ck, pk := types.KindOfType(ct), types.KindOfType(pt)
+	if ck == pk && types.IsArrayType(ct) == types.IsArrayType(pt) {
 		return nil
 	}
 	numeric := func(k types.Kind) bool {

@@ -69,6 +69,16 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 		return tag(s.truncate(x.TruncateStmt))
 	case *pg.Node_ConstraintsSetStmt:
 		return tag(s.setConstraints(ctx, x.ConstraintsSetStmt))
+	case *pg.Node_CreateEnumStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.createEnum(x.CreateEnumStmt))
+	case *pg.Node_AlterEnumStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.alterEnum(x.AlterEnumStmt))
 	case *pg.Node_CreateSeqStmt:
 		if err := ddlAllowed(); err != nil {
 			return nil, err

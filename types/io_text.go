@@ -125,6 +125,9 @@ func AppendText(buf []byte, v Value, t Type, loc *time.Location) []byte {
 	case KindInt:
 		switch t.OID {
 		case OIDRegtype:
+			if v.S != "" {
+				return append(buf, v.S...) // a user-defined type's name (reg.go)
+			}
 			return appendRegtype(buf, OID(uint32(v.I)))
 		case OIDRegclass, OIDRegproc, OIDRegnamespace:
 			if v.I == 0 {

@@ -215,3 +215,10 @@ func KindOf(o OID) Kind {
 	}
 	return KindText
 }
+
+// WithoutMod returns t without its type modifier (an enum type keeps its
+// definition).
+func (t Type) WithoutMod() Type {
+	t.Mod = -1
+	return t
+}

@@ -25,7 +25,7 @@ func keySpecs(l, r []plan.Expr) []keySpec {
 		specs[i].t = lt
 		if r != nil {
 			rt := r[i].Type()
-			if types.KindOf(lt.OID) != types.KindOf(rt.OID) {
+			if types.KindOfType(lt) != types.KindOfType(rt) {
 				specs[i].numeric = true
 				specs[i].t = types.Numeric
 			}
@@ -62,7 +62,7 @@ func arrayKey(v types.Value, t types.Type) types.Value {
 		return v
 	}
 	et := types.ElemType(t)
-	if !types.IsArray(t.OID) {
+	if !types.IsArrayType(t) {
 		et = types.Unknown
 	}
 	var b []byte

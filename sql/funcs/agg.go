@@ -61,6 +61,9 @@ func ResolveAggregate(name string, argTypes []types.Type, star bool) (*Aggregate
 	if name == "array_agg" {
 		return arrayAggregate(argTypes)
 	}
+	if a, casts, ok := enumMinMax(name, argTypes); ok {
+		return a, casts, nil
+	}
 	if a, casts, ok, err := jsonAggregate(name, argTypes); ok {
 		return a, casts, err
 	}

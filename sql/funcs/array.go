@@ -50,13 +50,13 @@ func arrayArg(name string, in []types.Type, i int) (types.Type, error) {
 	if t.OID == types.OIDUnknown {
 		return t, pgerr.New(pgerr.DatatypeMismatch, "could not determine polymorphic type because input has type unknown")
 	}
-	if !types.IsArray(t.OID) {
+	if !types.IsArrayType(t) {
 		return t, noFunc(name, in)
 	}
 	if t.OID == types.OIDInt2Vector || t.OID == types.OIDOIDVector {
 		t, _ = types.ArrayOf(types.ElemType(t)) // binary-coercible to int2[] / oid[]
 	}
-	return types.Type{OID: t.OID, Mod: -1}, nil
+	return t.WithoutMod(), nil
 }
 
 func elems(v types.Value) ([]types.Value, error) { return types.ArrayElems(v, nil) }
@@ -189,14 +189,14 @@ func init() {
 		var at types.Type
 		var mode int // 0 cat, 1 append, 2 prepend
 		switch {
-		case types.IsArray(l.OID) && (types.IsArray(r.OID) || r.OID == types.OIDUnknown) && name != "array_append" && name != "array_prepend":
+		case types.IsArrayType(l) && (types.IsArrayType(r) || r.OID == types.OIDUnknown) && name != "array_append" && name != "array_prepend":
 			at, _ = arrayArg(name, in, 0)
-		case types.IsArray(r.OID) && l.OID == types.OIDUnknown && name == "array_cat":
+		case types.IsArrayType(r) && l.OID == types.OIDUnknown && name == "array_cat":
 			at, _ = arrayArg(name, in, 1)
-		case types.IsArray(l.OID) && name != "array_prepend" && name != "array_cat":
+		case types.IsArrayType(l) && name != "array_prepend" && name != "array_cat":
 			at, _ = arrayArg(name, in, 0)
 			mode = 1
-		case types.IsArray(r.OID) && name != "array_append" && name != "array_cat":
+		case types.IsArrayType(r) && name != "array_append" && name != "array_cat":
 			at, _ = arrayArg(name, in, 1)
 			mode = 2
 		default:
@@ -212,7 +212,7 @@ func init() {
 		}
 		for i := range in {
 			if in[i].OID != args[i].OID && in[i].OID != types.OIDUnknown && !canCoerce(in[i].OID, args[i].OID) &&
-				!(types.IsArray(in[i].OID) && types.IsArray(args[i].OID) && canCoerce(types.ElemType(in[i]).OID, types.ElemType(args[i]).OID)) {
+				!(types.IsArrayType(in[i]) && types.IsArrayType(args[i]) && canCoerce(types.ElemType(in[i]).OID, types.ElemType(args[i]).OID)) {
 				return nil, nil, noFunc(name, in)
 			}
 		}
@@ -300,7 +300,7 @@ func init() {
 				return nil, nil, err
 			}
 			for _, t := range in {
-				if t.OID != types.OIDUnknown && (!types.IsArray(t.OID) || !canCoerce(types.ElemType(t).OID, types.ElemType(at).OID) &&
+				if t.OID != types.OIDUnknown && (!types.IsArrayType(t) || !canCoerce(types.ElemType(t).OID, types.ElemType(at).OID) &&
 					!canCoerce(types.ElemType(at).OID, types.ElemType(t).OID)) {
 					return nil, nil, noFunc(name, in)
 				}
@@ -408,11 +408,11 @@ func arrayAggregate(in []types.Type) (*Aggregate, []types.Type, error) {
 	if len(in) != 1 {
 		return nil, nil, noFunc("array_agg", in)
 	}
-	et := types.Type{OID: in[0].OID, Mod: -1}
+	et := in[0].WithoutMod()
 	if et.OID == types.OIDUnknown {
 		et = text
 	}
-	if types.IsArray(et.OID) && et.OID != types.OIDInt2Vector && et.OID != types.OIDOIDVector {
+	if types.IsArrayType(et) && et.OID != types.OIDInt2Vector && et.OID != types.OIDOIDVector {
 		// array_agg(anyarray): the arrays stacked along a new first dimension.
 		return &Aggregate{Name: "array_agg", Args: []types.Type{et}, Ret: et, New: func() AggState { return &arrayAggArrays{} }},
 			[]types.Type{et}, nil

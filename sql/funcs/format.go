@@ -11,7 +11,7 @@ import (
 
 // textOut is the text output of v of type typ (NULL excluded).
 func textOut(ctx *Context, v types.Value, typ types.Type) string {
-	if v.K == types.KindText {
+	if v.K == types.KindText && typ.Enum == nil {
 		return v.S
 	}
 	return string(types.AppendText(nil, v, typ, ctx.loc()))

@@ -46,7 +46,7 @@ func jsonCategoryOf(t types.Type) jsonCategory {
 	case types.OIDRecord:
 		return jcComposite
 	}
-	if types.IsArray(t.OID) && t.OID != types.OIDInt2Vector && t.OID != types.OIDOIDVector {
+	if types.IsArrayType(t) && t.OID != types.OIDInt2Vector && t.OID != types.OIDOIDVector {
 		return jcArray
 	}
 	return jcOther
@@ -278,7 +278,7 @@ func init() {
 		if err := polymorphicArg(in[0]); err != nil {
 			return nil, nil, err
 		}
-		at := types.Type{OID: in[0].OID, Mod: -1}
+		at := in[0].WithoutMod()
 		return &Func{Name: name, Args: []types.Type{at}, Ret: jsonT, Strict: true, Volatility: Stable,
 			Eval: func(ctx *Context, a []types.Value) (types.Value, error) {
 				b, err := appendToJSON(ctx, nil, a[0], at, false)
@@ -295,7 +295,7 @@ func init() {
 		if err := polymorphicArg(in[0]); err != nil {
 			return nil, nil, err
 		}
-		at := types.Type{OID: in[0].OID, Mod: -1}
+		at := in[0].WithoutMod()
 		return &Func{Name: name, Args: []types.Type{at}, Ret: jsonbT, Strict: true, Volatility: Stable,
 			Eval: func(ctx *Context, a []types.Value) (types.Value, error) {
 				n, err := toJSONB(ctx, a[0], at, false)
@@ -462,7 +462,7 @@ func jsonAggregate(name string, in []types.Type) (*Aggregate, []types.Type, bool
 		if err := polymorphicArg(in[0]); err != nil {
 			return nil, nil, true, err
 		}
-		at := types.Type{OID: in[0].OID, Mod: -1}
+		at := in[0].WithoutMod()
 		args := []types.Type{at}
 		if name == "json_agg" {
 			return &Aggregate{Name: name, Args: args, Ret: jsonT, New: func() AggState { return &jsonAggState{t: at} }}, args, true, nil
@@ -495,7 +495,7 @@ type jsonAggState struct {
 }
 
 func aggTZ(t types.Type) error {
-	if t.OID == types.OIDTimestampTZ || (types.IsArray(t.OID) && types.ElemType(t).OID == types.OIDTimestampTZ) {
+	if t.OID == types.OIDTimestampTZ || (types.IsArrayType(t) && types.ElemType(t).OID == types.OIDTimestampTZ) {
 		return pgerr.NotSupported("json aggregates of timestamp with time zone are not supported yet")
 	}
 	return nil

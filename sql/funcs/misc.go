@@ -310,6 +310,9 @@ func init() {
 			return nil, nil, noFunc(name, in)
 		}
 		typ := types.NewInt(int64(in[0].OID))
+		if in[0].Enum != nil {
+			typ = types.NewRegName(uint32(in[0].OID), types.TypeName(in[0]))
+		}
 		arg := in[0]
 		if arg.OID == types.OIDUnknown {
 			arg = types.Text // evaluated (and ignored) as text

@@ -271,7 +271,7 @@ func castTargets(argTypes, declared []types.Type) []types.Type {
 		case d.OID == OIDAny:
 			casts[i] = argTypes[i]
 		default:
-			casts[i] = types.Type{OID: d.OID, Mod: -1}
+			casts[i] = d.WithoutMod()
 		}
 	}
 	return casts

@@ -23,7 +23,7 @@ func SeriesArray(t, stepT types.Type, nargs int) *Func {
 	if nargs == 3 {
 		args = append(args, stepT)
 	}
-	at, _ := types.ArrayOf(types.Type{OID: t.OID, Mod: -1})
+	at, _ := types.ArrayOf(t.WithoutMod())
 	return &Func{Name: "generate_series", Args: args, Ret: at, Strict: true, Volatility: Immutable,
 		Eval: func(ctx *Context, a []types.Value) (types.Value, error) {
 			step := types.NewInt(1)

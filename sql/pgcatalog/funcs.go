@@ -39,6 +39,11 @@ func init() {
 		if !a[1].IsNull() {
 			mod = int32(a[1].I)
 		}
+		if cat, err := sessionCatalog(ctx); err == nil {
+			if n := userTypeName(cat, types.OID(a[0].I)); n != "" {
+				return vText(n), nil
+			}
+		}
 		return vText(formatType(types.OID(a[0].I), mod)), nil
 	})
 	// pg_get_expr returns the expression text stored in the catalog: OmenDB

@@ -91,9 +91,11 @@ func init() {
 				isGen, genExpr = "ALWAYS", vText(c.Generated)
 			}
 			charMax, charOct, numPrec, numRadix, numScale, dtPrec := typeMetrics(c.Type)
-			udt := "???"
+			udt, udtSchema := "???", "pg_catalog"
 			if ti, ok := typeByOID[c.Type.OID]; ok {
 				udt = ti.name
+			} else if e := c.Type.Enum; e != nil {
+				udt, udtSchema = enumTypname(c.Type), e.Schema
 			}
 			rows = append(rows, []types.Value{
 				vText(dbName(env)), vText(schema), vText(table), vText(c.Name),
@@ -104,7 +106,7 @@ func init() {
 				null, null, null,
 				null, null, null,
 				null, null, null,
-				vText(dbName(env)), vText("pg_catalog"), vText(udt),
+				vText(dbName(env)), vText(udtSchema), vText(udt),
 				vText(itoa(i + 1)), vText("NO"), vText(isIdent),
 				identGen, vText(isGen), genExpr,
 				vText(upd),
@@ -415,11 +417,14 @@ func dataType(t types.Type) string {
 		return "interval"
 	case types.OIDInt2Vector, types.OIDOIDVector:
 	default:
-		if types.IsArray(t.OID) {
+		if types.IsArrayType(t) {
 			return "ARRAY"
 		}
+		if types.IsEnum(t) {
+			return "USER-DEFINED"
+		}
 	}
-	return types.TypeName(types.Type{OID: t.OID, Mod: -1})
+	return types.TypeName(t.WithoutMod())
 }
 
 // typeMetrics gives character_maximum_length, character_octet_length,

@@ -109,6 +109,7 @@ func init() {
 		{"typisdefined", tBool}, {"typdelim", tChar}, {"typrelid", tOID}, {"typelem", tOID}, {"typarray", tOID},
 		{"typalign", tChar}, {"typstorage", tChar}, {"typnotnull", tBool}, {"typbasetype", tOID},
 		{"typtypmod", tInt4}, {"typndims", tInt4}, {"typcollation", tOID}, {"typdefault", tText},
+		{"typacl", types.AclItemArray},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		rows := make([][]types.Value, 0, len(builtinTypes))
 		for _, ti := range builtinTypes {
@@ -122,10 +123,10 @@ func init() {
 				vBool(ti.byval), vChar(typtype), vChar(ti.category), vBool(ti.pref),
 				vBool(true), vChar(','), vOID(0), vOID(uint32(ti.elem)), vOID(uint32(ti.array)),
 				vChar(ti.align), vChar(storage), vBool(false), vOID(0),
-				vInt(-1), vInt(0), vOID(ti.coll), null,
+				vInt(-1), vInt(0), vOID(ti.coll), null, null,
 			})
 		}
-		return rows, nil
+		return append(rows, enumTypeRows(env.Catalog())...), nil
 	})
 
 	define("pg_catalog", "pg_index", oidPgIndex, []col{
@@ -587,7 +588,7 @@ var settingNames = []string{
 func defaultExpr(c catalog.Column) string {
 	d := c.Default
 	if len(d) >= 2 && d[0] == '\'' && d[len(d)-1] == '\'' && !strings.Contains(strings.ReplaceAll(d[1:len(d)-1], "''", ""), "'") {
-		return d + "::" + types.TypeName(types.Type{OID: c.Type.OID, Mod: -1})
+		return d + "::" + types.TypeName(c.Type.WithoutMod())
 	}
 	return d
 }
@@ -753,6 +754,10 @@ func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
 		byval, align, storage := false, byte('i'), byte('p')
 		if ti != nil {
 			byval, align, storage = ti.byval, ti.align, typStorage(ti)
+		} else if types.IsEnum(t) {
+			byval = true
+		} else if types.IsEnumArray(t) {
+			storage = 'x'
 		}
 		ident := null
 		if identity != "" {
@@ -764,7 +769,7 @@ func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
 			name = "........pg.dropped." + strconv.Itoa(num) + "........"
 		}
 		rows = append(rows, []types.Value{
-			vOID(rel), vText(name), vOID(uint32(t.OID)), vInt(-1), vInt(int64(typeLen(t.OID))),
+			vOID(rel), vText(name), vOID(uint32(t.OID)), vInt(-1), vInt(int64(typeLenOf(t))),
 			vInt(int64(num)), vInt(int64(dims)), vInt(-1), vInt(int64(t.Mod)), vBool(byval),
 			vChar(align), vChar(storage), vText(""), vBool(notNull),
 			vBool(hasDef), vBool(false), ident, vText(map[bool]string{true: "s"}[generated]),

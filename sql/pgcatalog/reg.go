@@ -89,6 +89,8 @@ var procNames = sync.OnceValue(func() map[uint32]string {
 // regprocout.
 func regName(cat *catalog.Catalog, typ types.OID, oid uint32) string {
 	switch typ {
+	case types.OIDRegtype:
+		return userTypeName(cat, types.OID(oid)) // built-in types print by OID (types.AppendText)
 	case types.OIDRegproc:
 		if n, ok := procNames()[oid]; ok {
 			return quoteIdent(n)

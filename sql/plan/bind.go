@@ -287,7 +287,7 @@ func unify(ts []types.Type, ctx string) (types.Type, error) {
 		switch {
 		case numRank(t.OID) > 0 && numRank(out.OID) > 0:
 			if numRank(t.OID) > numRank(out.OID) {
-				out = types.Type{OID: t.OID, Mod: -1}
+				out = t.WithoutMod()
 			}
 		case isString(t.OID) && isString(out.OID):
 			if t.OID == types.OIDText || out.OID == types.OIDText {
@@ -303,7 +303,7 @@ func unify(ts []types.Type, ctx string) (types.Type, error) {
 			out = types.JSONB
 		case oidFamily(t.OID) && oidFamily(out.OID):
 			out = types.OIDType // reg* types are binary-coercible to oid
-		case types.IsArray(t.OID) && types.IsArray(out.OID):
+		case types.IsArrayType(t) && types.IsArrayType(out):
 			et, err := unify([]types.Type{types.ElemType(out), types.ElemType(t)}, ctx)
 			if err != nil {
 				return types.Type{}, err
@@ -337,7 +337,7 @@ func (b *Binder) coerce(e Expr, to types.Type, explicit bool) (Expr, error) {
 	switch x := e.(type) {
 	case *Param:
 		if isUnknown(b.Params[x.N-1]) {
-			b.Params[x.N-1] = types.Type{OID: to.OID, Mod: -1}
+			b.Params[x.N-1] = to.WithoutMod()
 			x.T = b.Params[x.N-1]
 			if to.Mod == -1 {
 				return x, nil

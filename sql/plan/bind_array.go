@@ -23,7 +23,7 @@ func (b *Binder) bindArrayExpr(a *pg.A_ArrayExpr, s *scope) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n.GetAArrayExpr() != nil || types.IsArray(e.Type().OID) {
+		if n.GetAArrayExpr() != nil || types.IsArrayType(e.Type()) {
 			nested++
 		}
 		elems = append(elems, e)
@@ -40,7 +40,7 @@ func (b *Binder) bindArrayExpr(a *pg.A_ArrayExpr, s *scope) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	at, ok := types.ArrayOf(types.Type{OID: et.OID, Mod: -1})
+	at, ok := types.ArrayOf(et.WithoutMod())
 	if !ok {
 		return nil, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(et))
 	}
@@ -58,10 +58,10 @@ func (b *Binder) bindArrayOfArrays(elems []Expr, ts []types.Type, nested int) (E
 	var known []types.Type
 	for _, t := range ts {
 		if !isUnknown(t) {
-			if !types.IsArray(t.OID) {
+			if !types.IsArrayType(t) {
 				return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot determine type of multidimensional array: ARRAY elements mix arrays and %s", types.TypeName(t))
 			}
-			known = append(known, types.ElemType(types.Type{OID: t.OID, Mod: -1}))
+			known = append(known, types.ElemType(t.WithoutMod()))
 		}
 	}
 	if len(known) == 0 {
@@ -71,7 +71,7 @@ func (b *Binder) bindArrayOfArrays(elems []Expr, ts []types.Type, nested int) (E
 	if err != nil {
 		return nil, err
 	}
-	at, ok := types.ArrayOf(types.Type{OID: et.OID, Mod: -1})
+	at, ok := types.ArrayOf(et.WithoutMod())
 	if !ok {
 		return nil, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(et))
 	}
@@ -94,7 +94,7 @@ func (b *Binder) bindEmptyArrayCast(tc *pg.TypeCast) (Expr, bool, error) {
 	if err != nil {
 		return nil, true, err
 	}
-	if !types.IsArray(t.OID) {
+	if !types.IsArrayType(t) {
 		return nil, true, pgerr.New(pgerr.IndeterminateDatatype, "cannot determine type of empty array")
 	}
 	return &Const{V: types.NewArray(nil), T: t}, true, nil
@@ -133,7 +133,7 @@ func (b *Binder) bindIndirection(ind *pg.A_Indirection, s *scope) (Expr, error) 
 		if ai == nil {
 			return nil, pgerr.NotSupported("this indirection is not supported yet")
 		}
-		if t := e.Type(); !types.IsArray(t.OID) {
+		if t := e.Type(); !types.IsArrayType(t) {
 			return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.TypeName(t))
 		}
 		run = append(run, ai)
@@ -227,7 +227,7 @@ func (b *Binder) bindAnyArray(a *pg.A_Expr, s *scope, op string) (Expr, error) {
 		if isUnknown(lt) {
 			lt = types.Text
 		}
-		at, ok := types.ArrayOf(types.Type{OID: lt.OID, Mod: -1})
+		at, ok := types.ArrayOf(lt.WithoutMod())
 		if !ok {
 			return nil, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(lt))
 		}
@@ -236,14 +236,14 @@ func (b *Binder) bindAnyArray(a *pg.A_Expr, s *scope, op string) (Expr, error) {
 		}
 		rt = at
 	}
-	if !types.IsArray(rt.OID) {
+	if !types.IsArrayType(rt) {
 		return nil, pgerr.New(pgerr.WrongObjectType, "op ANY/ALL (array) requires array on right side").WithPosition(a.Location + 1)
 	}
 	et := types.ElemType(rt)
 	lt := l.Type()
 	switch {
 	case isUnknown(lt):
-		if l, err = b.coerce(l, types.Type{OID: et.OID, Mod: -1}, false); err != nil {
+		if l, err = b.coerce(l, et.WithoutMod(), false); err != nil {
 			return nil, err
 		}
 	case numRank(lt.OID) > 0 && numRank(et.OID) > 0, lt.OID == et.OID:
@@ -259,7 +259,7 @@ func (b *Binder) bindAnyArray(a *pg.A_Expr, s *scope, op string) (Expr, error) {
 			return nil, err
 		}
 		if t.OID != et.OID {
-			at, ok := types.ArrayOf(types.Type{OID: t.OID, Mod: -1})
+			at, ok := types.ArrayOf(t.WithoutMod())
 			if !ok {
 				return nil, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(t))
 			}
@@ -275,15 +275,15 @@ func (b *Binder) bindAnyArray(a *pg.A_Expr, s *scope, op string) (Expr, error) {
 // array_append or array_prepend.
 func (b *Binder) arrayConcat(l, r Expr) (Expr, bool, error) {
 	lt, rt := l.Type(), r.Type()
-	if !types.IsArray(lt.OID) && !types.IsArray(rt.OID) {
+	if !types.IsArrayType(lt) && !types.IsArrayType(rt) {
 		return nil, false, nil
 	}
 	name := "array_cat"
 	switch {
-	case types.IsArray(lt.OID) && types.IsArray(rt.OID):
-	case types.IsArray(lt.OID) && isUnknown(rt):
+	case types.IsArrayType(lt) && types.IsArrayType(rt):
+	case types.IsArrayType(lt) && isUnknown(rt):
 		// 'literal' is read as an array, as PostgreSQL's operator resolution does
-	case types.IsArray(lt.OID):
+	case types.IsArrayType(lt):
 		name = "array_append"
 	case isUnknown(lt):
 	default:
@@ -321,7 +321,7 @@ func (b *Binder) bindArrayFuncScan(name string, args []Expr, alias *pg.Alias, or
 			if isUnknown(at) {
 				return nil, pgerr.New(pgerr.DatatypeMismatch, "could not determine polymorphic type because input has type unknown")
 			}
-			if !types.IsArray(at.OID) {
+			if !types.IsArrayType(at) {
 				return nil, sig()
 			}
 			cols = append(cols, Column{Name: "unnest", T: types.ElemType(at)})
@@ -336,7 +336,7 @@ func (b *Binder) bindArrayFuncScan(name string, args []Expr, alias *pg.Alias, or
 	if isUnknown(at) {
 		return nil, pgerr.New(pgerr.DatatypeMismatch, "could not determine polymorphic type because input has type unknown")
 	}
-	if !types.IsArray(at.OID) {
+	if !types.IsArrayType(at) {
 		return nil, sig()
 	}
 	var cols []Column

@@ -715,7 +715,7 @@ func (b *Binder) inferOutputParams(src Node, targets []types.Type) {
 				if !ok || i >= len(targets) || !isUnknown(b.Params[p.N-1]) {
 					continue
 				}
-				if ne, err := b.coerce(p, types.Type{OID: targets[i].OID, Mod: -1}, false); err == nil {
+				if ne, err := b.coerce(p, targets[i].WithoutMod(), false); err == nil {
 					x.Exprs[i] = ne
 					x.Cols[i].T = ne.Type()
 				}
@@ -739,7 +739,7 @@ type arrayTarget struct {
 
 // bindArrayTarget binds the subscripts of an assignment target a[…].
 func (b *Binder) bindArrayTarget(ct types.Type, ind []*pg.Node, s *scope) (*arrayTarget, error) {
-	if !types.IsArray(ct.OID) {
+	if !types.IsArrayType(ct) {
 		return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", types.TypeName(ct))
 	}
 	at := &arrayTarget{ct: ct}
@@ -785,7 +785,7 @@ func (at *arrayTarget) valueType() types.Type {
 // assign is base with the target's elements set to x (already of
 // valueType): funcs.ArrayAssign or funcs.ArraySliceAssign.
 func (at *arrayTarget) assign(base, x Expr) Expr {
-	t := types.Type{OID: at.ct.OID, Mod: -1}
+	t := at.ct.WithoutMod()
 	e := &Func{F: funcs.ArrayAssign(t, len(at.idx)), Args: append(append([]Expr{base}, at.idx...), x)}
 	if at.slice {
 		e.F = funcs.ArraySliceAssign(t, at.hasLo, at.hasHi)

@@ -218,11 +218,11 @@ func (b *Binder) typeFromName(tn *pg.TypeName) (types.Type, error) {
 		}
 		return types.Type{}, pgerr.New(pgerr.SyntaxError, "type modifiers must be simple constants or identifiers")
 	}
-	t, err := types.ParseTypeName(names, mods)
+	t, err := b.ResolveType(names, mods)
 	if err != nil || len(tn.ArrayBounds) == 0 {
 		return t, err
 	}
-	if types.IsArray(t.OID) {
+	if types.IsArrayType(t) {
 		return t, nil // _int4[] is _int4
 	}
 	at, ok := types.ArrayOf(t)
@@ -252,15 +252,20 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 	}
 	// 'name'::regtype, ::regnamespace and ::regproc likewise (sql/pgcatalog).
 	if (t.OID == types.OIDRegtype || t.OID == types.OIDRegnamespace || t.OID == types.OIDRegproc) && RegResolve != nil {
+		if c, ok := e.(*Const); ok && c.V.K == types.KindText && t.OID == types.OIDRegtype {
+			if ut, ok := b.regtypeUser(c.V.S); ok {
+				return &Const{V: types.NewRegName(uint32(ut.OID), types.TypeName(ut)), T: t.WithoutMod()}, nil
+			}
+		}
 		if c, ok := e.(*Const); ok && c.V.K == types.KindText {
 			oid, err := RegResolve(t.OID, c.V.S)
 			if err != nil {
 				return nil, err
 			}
-			return &Const{V: b.regValue(t.OID, oid), T: types.Type{OID: t.OID, Mod: -1}}, nil
+			return &Const{V: b.regValue(t.OID, oid), T: t.WithoutMod()}, nil
 		}
 	}
-	if (t.OID == types.OIDRegclass || t.OID == types.OIDRegnamespace || t.OID == types.OIDRegproc) && e.Type().OID != t.OID {
+	if (t.OID == types.OIDRegclass || t.OID == types.OIDRegnamespace || t.OID == types.OIDRegproc || t.OID == types.OIDRegtype) && e.Type().OID != t.OID {
 		c, err := b.coerce(e, t, true)
 		if err != nil {
 			return nil, err
@@ -595,7 +600,7 @@ func (b *Binder) binaryOp(op string, l, r Expr, loc int32) (Expr, error) {
 		return b.fold(&Func{F: f, Args: []Expr{l, r}})
 	case "@>", "<@", "&&":
 		fn := map[string]string{"@>": "arraycontains", "<@": "arraycontained", "&&": "arrayoverlap"}[op]
-		if !types.IsArray(l.Type().OID) && !types.IsArray(r.Type().OID) {
+		if !types.IsArrayType(l.Type()) && !types.IsArrayType(r.Type()) {
 			return nil, pgerr.NotSupported("operator %s is supported only on arrays", op)
 		}
 		return b.callFunc(fn, []Expr{l, r})
@@ -649,7 +654,7 @@ func unknownPeer(t types.Type, op string) types.Type {
 	case types.OIDTimestamp, types.OIDTimestampTZ:
 		return types.Interval
 	}
-	return types.Type{OID: t.OID, Mod: -1}
+	return t.WithoutMod()
 }
 
 func oidFamily(o types.OID) bool {
@@ -673,9 +678,9 @@ func (b *Binder) comparisonOpts(op string, l, r Expr, loc int32, distinct bool) 
 	case isUnknown(lt) && isUnknown(rt):
 		t = types.Text
 	case isUnknown(lt):
-		t = types.Type{OID: rt.OID, Mod: -1}
+		t = rt.WithoutMod()
 	case isUnknown(rt):
-		t = types.Type{OID: lt.OID, Mod: -1}
+		t = lt.WithoutMod()
 	case oidFamily(lt.OID) && oidFamily(rt.OID):
 		t = types.OIDType // reg* types are binary-coercible to oid and compare as oid
 	default:

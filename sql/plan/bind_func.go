@@ -290,7 +290,7 @@ func (b *Binder) bindSubLink(sl *pg.SubLink, s *scope) (Expr, error) {
 		}
 		at, ok := types.ArrayOf(et)
 		if !ok {
-			if types.IsArray(et.OID) {
+			if types.IsArrayType(et) {
 				return nil, pgerr.NotSupported("multidimensional arrays are not supported")
 			}
 			return nil, pgerr.NotSupported("arrays of type %s are not supported", types.TypeName(et))

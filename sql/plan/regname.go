@@ -11,7 +11,7 @@ import (
 
 // regValue is the regclass/regnamespace/regtype value of oid.
 func (b *Binder) regValue(typ types.OID, oid uint32) types.Value {
-	if RegName == nil || typ == types.OIDRegtype {
+	if RegName == nil {
 		return types.NewInt(int64(oid))
 	}
 	return types.NewRegName(oid, RegName(b.Cat, typ, oid))

@@ -129,7 +129,7 @@ func (b *Binder) bindExpandArray(fc *pg.FuncCall, s *scope) (Expr, error) {
 	}
 	e := args[0]
 	t := e.Type()
-	if !types.IsArray(t.OID) {
+	if !types.IsArrayType(t) {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function information_schema._pg_expandarray(%s) does not exist", types.TypeName(t))
 	}
 	return s.srf.add(e, true, expandRecord(types.ElemType(t))), nil
@@ -179,7 +179,7 @@ func (b *Binder) bindSelectSRF(name string, fc *pg.FuncCall, s *scope) (Expr, er
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function unnest(unknown) is not unique").
 			WithHint("Could not choose a best candidate function. You might need to add explicit type casts.")
 	}
-	if !types.IsArray(at.OID) {
+	if !types.IsArrayType(at) {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function unnest(%s) does not exist", types.TypeName(at)).
 			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
 	}
@@ -281,7 +281,7 @@ func placeSRFs(input Node, srf *srfCtx, exprs ...[]Expr) (Node, error) {
 	rt := expandRecord(types.ElemType(arr.Type()))
 	cols := append(append([]Column(nil), in...),
 		Column{Name: "_pg_expandarray", T: rt},
-		Column{Name: "x", T: types.ElemType(types.Type{OID: arr.Type().OID, Mod: -1})},
+		Column{Name: "x", T: types.ElemType(arr.Type().WithoutMod())},
 		Column{Name: "n", T: types.Int4})
 	for _, es := range exprs {
 		for i := range es {
@@ -374,7 +374,7 @@ func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, 
 	xName, nName := name, "........n"
 	switch name {
 	case "unnest", "_pg_expandarray":
-		if len(args) != 1 || !types.IsArray(args[0].Type().OID) {
+		if len(args) != 1 || !types.IsArrayType(args[0].Type()) {
 			return nil, pgerr.NotSupported("%s over other FROM items takes one array", name)
 		}
 		arr, et = args[0], types.ElemType(args[0].Type())

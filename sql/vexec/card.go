@@ -65,7 +65,7 @@ func (w *rewriter) colNDV(s *plan.Scan, c int) float64 {
 	}
 	if t := w.r.Store.Table(s.Table.ID); t != nil && !unique {
 		snap := t.Segments()
-		kind := types.KindOf(s.Table.Columns[c].Type.OID)
+		kind := types.KindOfType(s.Table.Columns[c].Type)
 		t.Read(func() {
 			var sp span
 			dict := 0
@@ -518,7 +518,7 @@ func (w *rewriter) colRange(s *plan.Scan, c int) (lo, hi int64, ok bool) {
 	if t == nil || c < 0 || c >= len(s.Table.Columns) {
 		return 0, 0, false
 	}
-	kind := types.KindOf(s.Table.Columns[c].Type.OID)
+	kind := types.KindOfType(s.Table.Columns[c].Type)
 	if kind != types.KindInt && kind != types.KindDate {
 		return 0, 0, false
 	}

@@ -97,7 +97,7 @@ func (w *rewriter) dependentKeys(a *plan.Aggregate) []bool {
 // hashCost ranks a key's type by what hashing it costs: integer-like keys
 // take the aggregation's integer paths, the rest are encoded.
 func hashCost(t types.Type) int {
-	switch types.KindOf(t.OID) {
+	switch types.KindOfType(t) {
 	case types.KindInt, types.KindDate, types.KindTimestamp, types.KindBool:
 		return 0
 	case types.KindFloat:

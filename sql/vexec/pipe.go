@@ -215,7 +215,7 @@ func (w *rewriter) planJoin(x *plan.Join, need []bool, compile func(...plan.Expr
 	keyTypes := make([]types.Type, len(x.LeftKeys))
 	for i := range x.LeftKeys {
 		lt, rt := x.LeftKeys[i].Type(), x.RightKeys[i].Type()
-		if types.KindOf(lt.OID) != types.KindOf(rt.OID) {
+		if types.KindOfType(lt) != types.KindOfType(rt) {
 			return nil // the row executor compares such keys as numerics
 		}
 		keyTypes[i] = lt
@@ -287,7 +287,7 @@ func (w *rewriter) planJoin(x *plan.Join, need []bool, compile func(...plan.Expr
 	// build key fits in 31 bits), hash as int64s.
 	hb.intKey = len(keyTypes) == 1 || len(keyTypes) == 2
 	for _, kt := range keyTypes {
-		switch types.KindOf(kt.OID) {
+		switch types.KindOfType(kt) {
 		case types.KindInt, types.KindDate, types.KindTimestamp, types.KindTimestampTZ:
 		default:
 			hb.intKey = false
@@ -493,7 +493,7 @@ func (hb *hashBuild) build(c *exec.Ctx) error {
 			if !hb.need[ci] {
 				continue
 			}
-			v := &vec{t: hb.tys[ci], k: types.KindOf(hb.tys[ci].OID), form: fVals, n: len(rows), vals: make([]types.Value, len(rows))}
+			v := &vec{t: hb.tys[ci], k: types.KindOfType(hb.tys[ci]), form: fVals, n: len(rows), vals: make([]types.Value, len(rows))}
 			for i, r := range rows {
 				v.vals[i] = r[ci]
 			}
@@ -1073,7 +1073,7 @@ func (p *pipe) keyPrunes(width int) []keyPrune {
 				return out
 			}
 			c, ok := x.keys[0].(colX)
-			k := types.KindOf(x.hb.keyTypes[0].OID)
+			k := types.KindOfType(x.hb.keyTypes[0])
 			if len(x.keys) == 1 && ok && int(c) < width && x.hb.intKey && (x.kind == plan.InnerJoin || x.kind == plan.SemiJoin) &&
 				(k == types.KindInt || k == types.KindDate || k == types.KindTimestamp || k == types.KindTimestampTZ) {
 				out = append(out, keyPrune{col: int(c), kind: k, hb: x.hb})

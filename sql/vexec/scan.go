@@ -366,7 +366,7 @@ func (s *colScan) asPred(e plan.Expr) (pred, bool, error) {
 	if err != nil {
 		return pred{}, false, err
 	}
-	if !v.IsNull() && v.K != types.KindOf(ref.T.OID) {
+	if !v.IsNull() && v.K != types.KindOfType(ref.T) {
 		return pred{}, false, nil
 	}
 	return pred{Col: ref.Idx, Op: op, V: v}, true, nil
@@ -386,7 +386,7 @@ func vecKind(k types.Kind) bool {
 // exactly in every segment (open segments are tested row by row with
 // types.Compare, which agrees with integer comparison for these kinds).
 func exactVec(def *catalog.Table, p pred) bool {
-	return vecKind(types.KindOf(def.Columns[p.Col].Type.OID))
+	return vecKind(types.KindOfType(def.Columns[p.Col].Type))
 }
 
 // prune reports whether a sealed segment's zone maps prove that no row

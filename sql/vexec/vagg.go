@@ -1438,7 +1438,7 @@ func (va *vecAgg) filterHaving(out *aggTable, order []int32) ([]int32, error) {
 	w := &worker{c: va.s.c, dicts: map[*olap.Column][]string{}, sc: getScratch()}
 	defer putScratch(w.sc)
 	b := derivedBatch(w, 0, n, tys, func(c int) (*vec, error) {
-		v := &vec{t: tys[c], k: types.KindOf(tys[c].OID), form: fVals, n: n}
+		v := &vec{t: tys[c], k: types.KindOfType(tys[c]), form: fVals, n: n}
 		if c < nk {
 			out.intVals()
 		}
@@ -1481,7 +1481,7 @@ func (va *vecAgg) stateVec(w *worker, out *aggTable, order []int32, i int, t typ
 	call := va.agg.Aggs[i]
 	n := len(order)
 	st := out.states[i]
-	v := &vec{t: t, k: types.KindOf(t.OID), form: fInt, n: n, i: w.int64s(n)}
+	v := &vec{t: t, k: types.KindOfType(t), form: fInt, n: n, i: w.int64s(n)}
 	switch {
 	case va.kinds[i] == akCount && t.OID == types.OIDInt8:
 		for j, g := range order {

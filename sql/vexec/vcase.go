@@ -90,7 +90,7 @@ func scatter(out []types.Value, at []int32, v *vec) {
 
 func (x *caseX) eval(b *batch) (*vec, error) {
 	n := b.n()
-	out := &vec{t: x.t, k: types.KindOf(x.t.OID), form: fVals, n: n, vals: make([]types.Value, n)}
+	out := &vec{t: x.t, k: types.KindOfType(x.t), form: fVals, n: n, vals: make([]types.Value, n)}
 	left := make([]int32, n) // rows of b not yet decided, as positions in b
 	for j := range left {
 		left[j] = int32(j)
@@ -142,7 +142,7 @@ func (x *caseX) eval(b *batch) (*vec, error) {
 
 func (x *coalesceX) eval(b *batch) (*vec, error) {
 	n := b.n()
-	out := &vec{t: x.t, k: types.KindOf(x.t.OID), form: fVals, n: n, vals: make([]types.Value, n)}
+	out := &vec{t: x.t, k: types.KindOfType(x.t), form: fVals, n: n, vals: make([]types.Value, n)}
 	left := make([]int32, n)
 	for j := range left {
 		left[j] = int32(j)

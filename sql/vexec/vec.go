@@ -229,7 +229,7 @@ func repeat[T any](x T, n int) []T {
 func constVec(x types.Value, t types.Type, n int) *vec {
 	if !x.IsNull() {
 		// Tighten one value, then repeat it in the tight form.
-		one := (&vec{t: t, k: types.KindOf(t.OID), form: fVals, n: 1, vals: []types.Value{x}}).tighten()
+		one := (&vec{t: t, k: types.KindOfType(t), form: fVals, n: 1, vals: []types.Value{x}}).tighten()
 		switch one.form {
 		case fInt:
 			one.n, one.i = n, repeat(one.i[0], n)
@@ -242,7 +242,7 @@ func constVec(x types.Value, t types.Type, n int) *vec {
 			return one
 		}
 	}
-	out := &vec{t: t, k: types.KindOf(t.OID), form: fVals, n: n, vals: make([]types.Value, n)}
+	out := &vec{t: t, k: types.KindOfType(t), form: fVals, n: n, vals: make([]types.Value, n)}
 	for j := range out.vals {
 		out.vals[j] = x
 	}
@@ -355,7 +355,7 @@ type worker struct {
 
 func (w *worker) gather(src *source, c int, t types.Type, sel []int32) *vec {
 	n := len(sel)
-	k := types.KindOf(t.OID)
+	k := types.KindOfType(t)
 	if src.rows != nil { // an open segment's rows
 		out := &vec{t: t, k: k, form: fVals, n: n, vals: w.values(n)}
 		for j, ri := range sel {
@@ -568,7 +568,7 @@ func concat(m *stmtMem, vs []*vec, t types.Type) *vec {
 	for _, v := range vs {
 		n += v.n
 	}
-	k := types.KindOf(t.OID)
+	k := types.KindOfType(t)
 	form := fVals
 	if len(vs) > 0 {
 		form = vs[0].form

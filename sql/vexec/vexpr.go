@@ -443,7 +443,7 @@ func (g *genX) eval(b *batch) (*vec, error) {
 func (g *genX) over(b *batch, kids []*vec) (*vec, error) {
 	n := b.n()
 	t := g.e.Type()
-	out := &vec{t: t, k: types.KindOf(t.OID), form: fVals, n: n, vals: b.w.values(n)}
+	out := &vec{t: t, k: types.KindOfType(t), form: fVals, n: n, vals: b.w.values(n)}
 	row := b.w.row[:0]
 	for range kids {
 		row = append(row, types.Null)
@@ -1162,7 +1162,7 @@ func newInX(x *plan.InList, g *genX) *inX {
 	if len(g.kids) != 1 {
 		return nil
 	}
-	k := types.KindOf(x.E.Type().OID)
+	k := types.KindOfType(x.E.Type())
 	in := &inX{gen: g, not: x.Not, kind: k, bp: x.E.Type().OID == types.OIDBPChar}
 	for _, it := range x.List {
 		c, ok := it.(*plan.Const)
@@ -1263,7 +1263,7 @@ func subInOK(sq *plan.Subquery) bool {
 		return false
 	}
 	cols := sq.Plan.Columns()
-	return len(cols) == 1 && types.KindOf(cols[0].T.OID) == types.KindOf(sq.E.Type().OID)
+	return len(cols) == 1 && types.KindOfType(cols[0].T) == types.KindOfType(sq.E.Type())
 }
 
 // subScalarOK reports whether sq is an uncorrelated scalar subquery.

@@ -45,7 +45,7 @@ func (w *rewriter) planKeyLimit(x *plan.Limit) plan.Node {
 	var keys []plan.SortKey
 	for _, c := range pk.Columns {
 		t := scan.Table.Columns[c].Type
-		switch types.KindOf(t.OID) {
+		switch types.KindOfType(t) {
 		case types.KindInt, types.KindDate, types.KindTimestamp, types.KindTimestampTZ:
 		case types.KindText:
 			if t.OID == types.OIDBPChar {

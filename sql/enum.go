@@ -1,0 +1,294 @@
+package sql
+
+import (
+	"context"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/types"
+)
+
+// User-defined enum types: CREATE TYPE … AS ENUM, ALTER TYPE … ADD VALUE /
+// RENAME VALUE / RENAME TO, DROP TYPE. Each is one catalog change carrying
+// the type's whole new definition (catalog.EnumType); labels keep their
+// stored representations for good (types.Enum), so no statement here
+// rewrites a row.
+
+// maxLabelLen is NAMEDATALEN - 1: the longest enum label, in bytes.
+const maxLabelLen = 63
+
+// typeSchema returns the schema a type name (["mood"], ["public", "mood"],
+// ["db", "public", "mood"]) lives in and its last part: public is the only
+// schema types can be created in.
+func typeSchema(names []string) (string, string, error) {
+	if len(names) == 0 || len(names) > 3 {
+		return "", "", pgerr.New(pgerr.SyntaxError, "improper qualified name (too many dotted names)")
+	}
+	name := names[len(names)-1]
+	if len(names) == 1 {
+		return "public", name, nil
+	}
+	if schema := names[len(names)-2]; schema != "public" {
+		return "", "", pgerr.New("3F000", "schema %q does not exist", schema)
+	}
+	return "public", name, nil
+}
+
+// lookupEnum finds the enum type names name (42704 if there is none).
+func (s *Session) lookupEnum(names []string) (*catalog.EnumType, error) {
+	schema, name, err := typeSchema(names)
+	if err != nil {
+		return nil, err
+	}
+	e, ok := s.txn.cat.LookupEnumType(schema, name)
+	if !ok {
+		return nil, pgerr.New(pgerr.UndefinedObject, "type %q does not exist", name)
+	}
+	return e, nil
+}
+
+// typeNameTaken reports whether a type (an enum type, or the row type of a
+// relation, which PostgreSQL creates with every table and view) named name
+// exists in schema.
+func (s *Session) typeNameTaken(schema, name string) bool {
+	if _, ok := s.txn.cat.LookupEnumType(schema, name); ok {
+		return true
+	}
+	if _, ok := s.txn.cat.Lookup(schema, name); ok {
+		return true
+	}
+	_, ok := s.txn.cat.LookupView(schema, name)
+	return ok
+}
+
+func checkLabel(label string) error {
+	if len(label) > maxLabelLen {
+		return pgerr.New("42602", "invalid enum label %q", label).WithDetail("Labels must be %d bytes or less.", maxLabelLen)
+	}
+	return nil
+}
+
+func (s *Session) createEnum(cs *pg.CreateEnumStmt) (string, error) {
+	schema, name, err := typeSchema(nodeNames(cs.TypeName))
+	if err != nil {
+		return "", err
+	}
+	if s.typeNameTaken(schema, name) {
+		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", name)
+	}
+	labels := nodeNames(cs.Vals)
+	reps := types.EnumReps(len(labels))
+	e := &catalog.EnumType{ID: s.eng.Store.NewID(), ArrayID: s.eng.Store.NewID(), Schema: schema, Name: name,
+		Labels: make([]catalog.EnumLabel, len(labels))}
+	seen := make(map[string]bool, len(labels))
+	for i, l := range labels {
+		if err := checkLabel(l); err != nil {
+			return "", err
+		}
+		if seen[l] {
+			// pg_enum's unique index (enumtypid, enumlabel).
+			return "", pgerr.New(pgerr.UniqueViolation, `duplicate key value violates unique constraint "pg_enum_typid_label_index"`).
+				WithDetail("Key (enumtypid, enumlabel)=(%d, %s) already exists.", e.ID, l)
+		}
+		seen[l] = true
+		e.Labels[i] = catalog.EnumLabel{ID: s.eng.Store.NewID(), Label: l, Rep: reps[i], Sort: float32(i + 1)}
+	}
+	if err := s.ddl(&catalog.Change{Kind: catalog.CreateType, ID: e.ID, Enum: e}); err != nil {
+		return "", err
+	}
+	return "CREATE TYPE", nil
+}
+
+// alterEnum runs ALTER TYPE … ADD VALUE and RENAME VALUE.
+func (s *Session) alterEnum(as *pg.AlterEnumStmt) (string, error) {
+	old, err := s.lookupEnum(nodeNames(as.TypeName))
+	if err != nil {
+		return "", err
+	}
+	e := old.Clone()
+	pos := func(label string) int {
+		for i, l := range e.Labels {
+			if l.Label == label {
+				return i
+			}
+		}
+		return -1
+	}
+	if as.OldVal != "" {
+		// RENAME VALUE: the label changes, the representation stays.
+		i := pos(as.OldVal)
+		if i < 0 {
+			return "", pgerr.New(pgerr.InvalidParameterValue, "%q is not an existing enum label", as.OldVal)
+		}
+		if as.OldVal == as.NewVal {
+			return "ALTER TYPE", nil
+		}
+		if pos(as.NewVal) >= 0 {
+			return "", pgerr.New(pgerr.DuplicateObject, "enum label %q already exists", as.NewVal)
+		}
+		if err := checkLabel(as.NewVal); err != nil {
+			return "", err
+		}
+		e.Labels[i].Label = as.NewVal
+		return "ALTER TYPE", s.ddl(&catalog.Change{Kind: catalog.AlterType, ID: e.ID, Enum: e})
+	}
+	// ADD VALUE [IF NOT EXISTS] 'x' [BEFORE | AFTER 'y'].
+	if err := checkLabel(as.NewVal); err != nil {
+		return "", err
+	}
+	if pos(as.NewVal) >= 0 {
+		if as.SkipIfNewValExists {
+			return "ALTER TYPE", nil // PostgreSQL notices "enum label … already exists, skipping"
+		}
+		return "", pgerr.New(pgerr.DuplicateObject, "enum label %q already exists", as.NewVal)
+	}
+	at := len(e.Labels) // the new label's position
+	if as.NewValNeighbor != "" {
+		nb := pos(as.NewValNeighbor)
+		if nb < 0 {
+			return "", pgerr.New(pgerr.InvalidParameterValue, "%q is not an existing enum label", as.NewValNeighbor)
+		}
+		at = nb
+		if as.NewValIsAfter {
+			at = nb + 1
+		}
+	}
+	lo, hi := "", ""
+	if at > 0 {
+		lo = e.Labels[at-1].Rep
+	}
+	if at < len(e.Labels) {
+		hi = e.Labels[at].Rep
+	}
+	l := catalog.EnumLabel{ID: s.eng.Store.NewID(), Label: as.NewVal, Rep: types.EnumRepBetween(lo, hi)}
+	e.Labels = append(e.Labels[:at], append([]catalog.EnumLabel{l}, e.Labels[at:]...)...)
+	enumSortOrder(e.Labels, at, as.NewValNeighbor != "", as.NewValIsAfter)
+	return "ALTER TYPE", s.ddl(&catalog.Change{Kind: catalog.AlterType, ID: e.ID, Enum: e})
+}
+
+// enumSortOrder gives the label just inserted at position at its
+// pg_enum.enumsortorder as PostgreSQL's AddEnumLabel computes it: one past
+// the last when appended, one before (after) the neighbour at an end,
+// else the float4 midpoint of the neighbours — and when that equals one of
+// them, the existing labels are first renumbered 1…n (RenumberEnumType).
+func enumSortOrder(ls []catalog.EnumLabel, at int, neighbor, after bool) {
+	n := len(ls) - 1 // labels before the insertion
+	switch {
+	case n == 0:
+		ls[at].Sort = 1
+		return
+	case !neighbor:
+		ls[at].Sort = ls[at-1].Sort + 1
+		return
+	}
+	nb, other := at+1, at-1 // BEFORE: the neighbour follows
+	if after {
+		nb, other = at-1, at+1
+	}
+	switch {
+	case other < 0:
+		ls[at].Sort = ls[nb].Sort - 1
+		return
+	case other > n:
+		ls[at].Sort = ls[nb].Sort + 1
+		return
+	}
+	mid := (ls[nb].Sort + ls[other].Sort) / 2
+	if mid == ls[nb].Sort || mid == ls[other].Sort {
+		k := float32(1)
+		for i := range ls {
+			if i != at {
+				ls[i].Sort = k
+				k++
+			}
+		}
+		mid = (ls[nb].Sort + ls[other].Sort) / 2
+	}
+	ls[at].Sort = mid
+}
+
+// renameType runs ALTER TYPE … RENAME TO.
+func (s *Session) renameType(rs *pg.RenameStmt) (string, error) {
+	old, err := s.lookupEnum(nodeNames(rs.Object.GetList().GetItems()))
+	if err != nil {
+		if rs.MissingOk {
+			return "ALTER TYPE", nil
+		}
+		return "", err
+	}
+	if old.Name == rs.Newname {
+		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", rs.Newname)
+	}
+	if s.typeNameTaken(old.Schema, rs.Newname) {
+		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", rs.Newname)
+	}
+	e := old.Clone()
+	e.Name = rs.Newname
+	return "ALTER TYPE", s.ddl(&catalog.Change{Kind: catalog.AlterType, ID: e.ID, Enum: e})
+}
+
+// dropTypes runs DROP TYPE [IF EXISTS] name, … [CASCADE | RESTRICT].
+// CASCADE first drops the columns of that type (as ALTER TABLE … DROP
+// COLUMN … CASCADE does) and the views with a column of it.
+func (s *Session) dropTypes(ctx context.Context, d *pg.DropStmt) (string, error) {
+	cascade := d.Behavior == pg.DropBehavior_DROP_CASCADE
+	for _, obj := range d.Objects {
+		tn := obj.GetTypeName()
+		if tn == nil {
+			continue
+		}
+		names := nodeNames(tn.Names)
+		e, err := s.lookupEnum(names)
+		if err != nil {
+			if d.MissingOk && pgerr.FromError(err).Code == pgerr.UndefinedObject {
+				continue
+			}
+			return "", err
+		}
+		if cascade {
+			if err := s.dropTypeUsers(ctx, e); err != nil {
+				return "", err
+			}
+		}
+		if err := s.ddl(&catalog.Change{Kind: catalog.DropType, ID: e.ID}); err != nil {
+			return "", err
+		}
+	}
+	return "DROP TYPE", nil
+}
+
+func (s *Session) dropTypeUsers(ctx context.Context, e *catalog.EnumType) error {
+	usesType := func(c catalog.Column) bool {
+		return !c.Dropped && c.Type.Enum != nil && uint32(c.Type.Enum.OID) == e.ID
+	}
+	for _, v := range s.txn.cat.Views() {
+		for _, c := range v.Columns {
+			if usesType(c) {
+				if err := s.dropDependents(v.ID, true); err != nil {
+					return err
+				}
+				if _, ok := s.txn.cat.View(v.ID); ok {
+					if err := s.ddl(&catalog.Change{Kind: catalog.DropView, ID: v.ID}); err != nil {
+						return err
+					}
+				}
+				break
+			}
+		}
+	}
+	for _, t := range s.txn.cat.EnumUsers(e.ID) {
+		at := &pg.AlterTableStmt{Relation: &pg.RangeVar{Schemaname: t.Schema, Relname: t.Name, Inh: true}, Objtype: pg.ObjectType_OBJECT_TABLE}
+		for _, c := range t.Columns {
+			if usesType(c) {
+				at.Cmds = append(at.Cmds, &pg.Node{Node: &pg.Node_AlterTableCmd{AlterTableCmd: &pg.AlterTableCmd{
+					Subtype: pg.AlterTableType_AT_DropColumn, Name: c.Name, Behavior: pg.DropBehavior_DROP_CASCADE}}})
+			}
+		}
+		if _, err := s.alterTable(ctx, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
