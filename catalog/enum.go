@@ -326,3 +326,30 @@ func (n *Catalog) applyEnum(ch *Change) error {
 	}
 	return fmt.Errorf("catalog change %q: %w", ch.Kind, pgerr.ErrCorrupt)
 }
+
+// MissingText is the Missing text of value v for a column of type t: its
+// text output, except for an enum type, whose value's stored
+// representation is kept instead — the storage layers read it without the
+// type's labels, and RENAME VALUE leaves it valid.
+func MissingText(v types.Value, t types.Type) string {
+	if types.IsEnum(t) {
+		return v.S
+	}
+	return types.TextString(v, t, nil)
+}
+
+// MissingValue returns the value rows written before the column was added
+// read for it, and false if they read NULL.
+func (c *Column) MissingValue() (types.Value, bool) {
+	if c.Missing == nil || c.Dropped {
+		return types.Null, false
+	}
+	if types.IsEnum(c.Type) {
+		return types.NewText(*c.Missing), true
+	}
+	v, err := types.ParseText(c.Type, *c.Missing, nil)
+	if err != nil {
+		return types.Null, false
+	}
+	return v, true
+}

@@ -226,10 +226,8 @@ func colValue(def *catalog.Table, row []types.Value, c int) types.Value {
 		return row[c]
 	}
 	if c < len(def.Columns) {
-		if m := def.Columns[c].Missing; m != nil && !def.Columns[c].Dropped {
-			if v, err := types.ParseText(def.Columns[c].Type, *m, nil); err == nil {
-				return v
-			}
+		if v, ok := def.Columns[c].MissingValue(); ok {
+			return v
 		}
 	}
 	return types.Null

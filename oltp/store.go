@@ -710,10 +710,8 @@ func ColValue(def *catalog.Table, row []types.Value, c int) types.Value {
 		return row[c]
 	}
 	if c < len(def.Columns) {
-		if m := def.Columns[c].Missing; m != nil && !def.Columns[c].Dropped {
-			if v, err := types.ParseText(def.Columns[c].Type, *m, nil); err == nil {
-				return v
-			}
+		if v, ok := def.Columns[c].MissingValue(); ok {
+			return v
 		}
 	}
 	return types.Null

@@ -92,12 +92,9 @@ func (s *Session) alterColumnType(t, nt *catalog.Table, cmd *pg.AlterTableCmd) e
 		}
 		return true
 	}
-	if m := nt.Columns[i].Missing; m != nil {
+	if v, ok := t.Columns[i].MissingValue(); ok && !check(v) {
 		// The value rows written before ADD COLUMN read.
-		v, err := types.ParseText(from, *m, s.loc)
-		if err == nil && !check(v) {
-			return bad
-		}
+		return bad
 	}
 	_ = s.reader().Scan(t, nil, nil, func(_ []byte, row []types.Value) bool {
 		if i >= len(row) {

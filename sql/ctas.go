@@ -42,6 +42,9 @@ func (s *Session) createTableAs(ctx context.Context, cs *pg.CreateTableAsStmt) (
 		}
 		return nil, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
 	}
+	if _, ok := s.txn.cat.LookupEnumType(schema, name); ok {
+		return nil, pgerr.New(pgerr.DuplicateObject, "type %q already exists", name)
+	}
 	b := plan.NewBinder(s.txn.cat, s, s.loc, nil)
 	q, err := b.BindQuery(sel)
 	if err != nil {

@@ -73,6 +73,11 @@ func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
 		}
 		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
 	}
+	if _, ok := s.txn.cat.LookupEnumType(schema, name); ok {
+		// The table's row type would take the name (PostgreSQL's pg_type).
+		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", name).
+			WithHint("A relation has an associated type of the same name, so you must use a name that doesn't conflict with any existing type.")
+	}
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.Partbound != nil || cs.OfTypename != nil {
 		return "", pgerr.NotSupported("inheritance and partitioning are not supported yet")
 	}
@@ -681,7 +686,7 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 				}
 				fill = volatile
 				if !v.IsNull() && !volatile {
-					text := types.TextString(v, col.Type, nil)
+					text := catalog.MissingText(v, col.Type)
 					col.Missing = &text
 				}
 			}

@@ -2,6 +2,8 @@ package sql
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -132,7 +134,10 @@ func (s *Session) alterEnum(as *pg.AlterEnumStmt) (string, error) {
 			return "", err
 		}
 		e.Labels[i].Label = as.NewVal
-		return "ALTER TYPE", s.ddl(&catalog.Change{Kind: catalog.AlterType, ID: e.ID, Enum: e})
+		if err := s.ddl(&catalog.Change{Kind: catalog.AlterType, ID: e.ID, Enum: e}); err != nil {
+			return "", err
+		}
+		return "ALTER TYPE", s.renameInDefaults(e, as.OldVal, as.NewVal)
 	}
 	// ADD VALUE [IF NOT EXISTS] 'x' [BEFORE | AFTER 'y'].
 	if err := checkLabel(as.NewVal); err != nil {
@@ -279,6 +284,19 @@ func (s *Session) dropTypeUsers(ctx context.Context, e *catalog.EnumType) error 
 		}
 	}
 	for _, t := range s.txn.cat.EnumUsers(e.ID) {
+		// An index on such a column goes with it (a primary key's cannot:
+		// OmenDB cannot drop a primary key yet).
+		for i := len(t.Indexes) - 1; i >= 0; i-- {
+			ix := t.Indexes[i]
+			if ix.Primary || !slices.ContainsFunc(ix.Columns, func(c int) bool { return usesType(t.Columns[c]) }) {
+				continue
+			}
+			cur, _ := s.txn.cat.Table(t.ID)
+			j := slices.IndexFunc(cur.Indexes, func(x catalog.Index) bool { return x.ID == ix.ID })
+			if err := s.dropIndex(cur, j, "index"); err != nil {
+				return err
+			}
+		}
 		at := &pg.AlterTableStmt{Relation: &pg.RangeVar{Schemaname: t.Schema, Relname: t.Name, Inh: true}, Objtype: pg.ObjectType_OBJECT_TABLE}
 		for _, c := range t.Columns {
 			if usesType(c) {
@@ -288,6 +306,33 @@ func (s *Session) dropTypeUsers(ctx context.Context, e *catalog.EnumType) error 
 		}
 		if _, err := s.alterTable(ctx, at); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// renameInDefaults follows RENAME VALUE in the defaults of columns of the
+// type that are the renamed label as a literal ('old' or 'old'::type):
+// OmenDB keeps a default as SQL text where PostgreSQL keeps the value.
+func (s *Session) renameInDefaults(e *catalog.EnumType, from, to string) error {
+	lit := func(l string) string { return "'" + strings.ReplaceAll(l, "'", "''") + "'" }
+	for _, t := range s.txn.cat.EnumUsers(e.ID) {
+		var nt *catalog.Table
+		for i, c := range t.Columns {
+			if c.Dropped || !types.IsEnum(c.Type) || uint32(c.Type.OID) != e.ID {
+				continue
+			}
+			if rest, ok := strings.CutPrefix(c.Default, lit(from)); ok && (rest == "" || strings.HasPrefix(rest, "::")) {
+				if nt == nil {
+					nt = t.Clone()
+				}
+				nt.Columns[i].Default = lit(to) + rest
+			}
+		}
+		if nt != nil {
+			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

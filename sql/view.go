@@ -134,6 +134,9 @@ func (s *Session) createView(vs *pg.ViewStmt) (string, error) {
 			}
 			return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", v.Name)
 		}
+		if _, ok := s.txn.cat.LookupEnumType(schema, v.Name); ok {
+			return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", v.Name)
+		}
 		v.ID = s.eng.Store.NewID()
 	}
 	if err := s.ddl(&catalog.Change{Kind: catalog.CreateView, View: v}); err != nil {
