@@ -98,7 +98,7 @@ func (s *Session) executeSQL(ctx context.Context, es *pg.ExecuteStmt) (pgwire.Re
 		if err != nil {
 			return nil, err
 		}
-		to := types.Type{OID: want[i], Mod: -1}
+		to := want[i].WithoutMod()
 		if v, err = types.Cast(v, e.Type(), to, false, s.loc); err != nil {
 			if strings.HasPrefix(pgerr.Code(err), "22") {
 				return nil, err // a literal that is no value of the type ('x' for an integer)
@@ -129,8 +129,8 @@ func (s *Session) PreparedStatements() []plan.PreparedStatement {
 	out := make([]plan.PreparedStatement, 0, len(s.sqlPrepared))
 	for name, p := range s.sqlPrepared {
 		ps := plan.PreparedStatement{Name: name, Statement: strings.TrimSpace(p.text), At: p.at}
-		for _, oid := range p.st.params {
-			ps.Params = append(ps.Params, oid)
+		for _, t := range p.st.params {
+			ps.Params = append(ps.Params, t.OID)
 		}
 		out = append(out, ps)
 	}

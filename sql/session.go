@@ -510,7 +510,7 @@ type statement struct {
 	// cached analysis for Describe/Execute of prepared statements
 	cat    *catalog.Catalog
 	bound  any
-	params []types.OID
+	params []types.Type
 	cols   []pgwire.Column
 	point  *pointPlan // bound as a point read (pointget.go), else nil
 	// pointUpd: bound as a point update (pointwrite.go), else nil.
@@ -522,7 +522,7 @@ type statement struct {
 func (st *statement) SQL() string { return st.sql }
 
 // Describe implements pgwire.Statement.
-func (st *statement) Describe(ctx context.Context) (params []types.OID, cols []pgwire.Column, err error) {
+func (st *statement) Describe(ctx context.Context) (params []types.Type, cols []pgwire.Column, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			st.s.eng.Logger.Error("panic describing statement", "panic", r, "sql", st.sql, "stack", string(debug.Stack()))
@@ -572,14 +572,8 @@ func (st *statement) bind() error {
 
 // bindStatement binds statements that have plans; utility statements are
 // bound to themselves and describe their columns where they return rows.
-func bindStatement(b *plan.Binder, raw *pg.Node) (any, []types.OID, []pgwire.Column, error) {
-	params := func(ts []types.Type) []types.OID {
-		out := make([]types.OID, len(ts))
-		for i, t := range ts {
-			out[i] = t.OID
-		}
-		return out
-	}
+func bindStatement(b *plan.Binder, raw *pg.Node) (any, []types.Type, []pgwire.Column, error) {
+	params := func(ts []types.Type) []types.Type { return ts }
 	switch x := raw.Node.(type) {
 	case *pg.Node_SelectStmt:
 		if into := x.SelectStmt.IntoClause; into != nil {

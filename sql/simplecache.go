@@ -69,7 +69,7 @@ type litStatement struct {
 
 func (l *litStatement) SQL() string { return l.sql }
 
-func (l *litStatement) Describe(ctx context.Context) ([]types.OID, []pgwire.Column, error) {
+func (l *litStatement) Describe(ctx context.Context) ([]types.Type, []pgwire.Column, error) {
 	_, cols, err := l.st.Describe(ctx)
 	return nil, cols, err
 }

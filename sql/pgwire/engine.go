@@ -47,11 +47,12 @@ type Statement interface {
 	// SQL returns the statement's text.
 	SQL() string
 	// Describe analyses the statement against the current catalog and
-	// returns the types of its parameters and its result columns (nil when it
+	// returns the types of its parameters (a user-defined type with its
+	// definition: pgwire parses parameters of it) and its result columns (nil when it
 	// returns no rows). Statements whose analysis depends on earlier ones in
 	// the same simple query (CREATE TABLE t …; INSERT INTO t …) are described
 	// when executed.
-	Describe(ctx context.Context) (params []types.OID, cols []Column, err error)
+	Describe(ctx context.Context) (params []types.Type, cols []Column, err error)
 	// Execute runs the statement with bound parameter values (already
 	// converted from the wire formats to params' types). The Result streams
 	// rows; its Close must be called.

@@ -159,7 +159,7 @@ var (
 	}
 )
 
-func (t *testStmt) Describe(ctx context.Context) ([]types.OID, []Column, error) {
+func (t *testStmt) Describe(ctx context.Context) ([]types.Type, []Column, error) {
 	l := t.lower
 	switch {
 	case strings.HasPrefix(l, "describefail"):
@@ -183,14 +183,14 @@ func (t *testStmt) Describe(ctx context.Context) ([]types.OID, []Column, error) 
 		if n == 0 {
 			return nil, []Column{{Name: "?column?", Type: types.Int4}}, nil
 		}
-		params := make([]types.OID, n)
+		params := make([]types.Type, n)
 		cols := make([]Column, n)
 		for i := range params {
-			params[i] = types.OIDText
+			params[i] = types.Text
 			if i < len(t.declared) && t.declared[i] != 0 {
-				params[i] = t.declared[i]
+				params[i] = types.Type{OID: t.declared[i], Mod: -1}
 			}
-			cols[i] = Column{Name: fmt.Sprintf("p%d", i+1), Type: types.Type{OID: params[i], Mod: -1}}
+			cols[i] = Column{Name: fmt.Sprintf("p%d", i+1), Type: params[i]}
 		}
 		return params, cols, nil
 	case strings.HasPrefix(l, "rows"):

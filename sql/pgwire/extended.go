@@ -20,13 +20,13 @@ type prepared struct {
 
 	mayCopy   bool // its text mentions copy: not executed inline (netio.go)
 	described bool // params and cols hold Describe's answer
-	params    []types.OID
+	params    []types.Type
 	cols      []Column
 }
 
 // describe returns the statement's parameter and result types, analysing it
 // on first use; fresh forces a new analysis (a Describe message).
-func (p *prepared) describe(c *conn, fresh bool) ([]types.OID, []Column, error) {
+func (p *prepared) describe(c *conn, fresh bool) ([]types.Type, []Column, error) {
 	if p.st == nil {
 		return nil, nil, nil
 	}
@@ -147,7 +147,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	} else if old := c.portals[""]; old != nil {
 		c.dropPortal("", old)
 	}
-	var ptypes []types.OID
+	var ptypes []types.Type
 	if ps.st != nil && (len(m.Parameters) > 0 || !ps.described) {
 		var err error
 		if ptypes, _, err = ps.describe(c, false); err != nil {
@@ -179,7 +179,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		default:
 			f = pf[i]
 		}
-		t := types.Type{OID: ptypes[i], Mod: -1}
+		t := ptypes[i].WithoutMod()
 		if t.OID == 0 {
 			t = types.Text
 		}
@@ -251,8 +251,8 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 			return err
 		}
 		oids := make([]uint32, len(params))
-		for i, o := range params {
-			oids[i] = uint32(o)
+		for i, t := range params {
+			oids[i] = uint32(t.OID)
 		}
 		c.w.send(&pgproto3.ParameterDescription{ParameterOIDs: oids})
 		if cols == nil {

@@ -134,7 +134,11 @@ func (w *writer) rowDescription(cols []Column, formats []int16) {
 		w.buf = binary.BigEndian.AppendUint32(w.buf, c.TableOID)
 		w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(c.AttNum))
 		w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(c.Type.OID))
-		w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(typeLen(c.Type.OID)))
+		tl := typeLen(c.Type.OID)
+		if types.IsEnum(c.Type) {
+			tl = 4 // an enum's typlen, as PostgreSQL reports it
+		}
+		w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(tl))
 		w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(c.Type.Mod))
 		var f int16
 		if formats != nil {

@@ -84,6 +84,9 @@ func NewBinder(cat *catalog.Catalog, env Env, loc *time.Location, declared []typ
 		t := types.Unknown
 		if o != 0 {
 			t = types.Type{OID: o, Mod: -1}
+			if ut, ok := cat.TypeByOID(o); ok {
+				t = ut // a user-defined type, with its definition
+			}
 		}
 		b.Params = append(b.Params, t)
 	}
