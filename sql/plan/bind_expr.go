@@ -265,6 +265,10 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 			return &Const{V: b.regValue(t.OID, oid), T: t.WithoutMod()}, nil
 		}
 	}
+	if t.OID == types.OIDRegtype && isString(e.Type().OID) && RegResolve != nil {
+		// $1::text::regtype (pgx's LoadType): regtypein when it runs.
+		return &Func{F: b.regtypeIn(), Args: []Expr{e}}, nil
+	}
 	if (t.OID == types.OIDRegclass || t.OID == types.OIDRegnamespace || t.OID == types.OIDRegproc || t.OID == types.OIDRegtype) && e.Type().OID != t.OID {
 		c, err := b.coerce(e, t, true)
 		if err != nil {

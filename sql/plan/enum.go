@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/omendb/omendb/sql/funcs"
+
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/types"
@@ -92,4 +94,21 @@ func (b *Binder) regtypeUser(s string) (types.Type, bool) {
 		return t, ok
 	}
 	return types.ArrayOf(t)
+}
+
+// regtypeIn is regtypein over a text value: a user-defined type of the
+// binder's catalog, else a built-in one (RegResolve).
+func (b *Binder) regtypeIn() *funcs.Func {
+	rt := types.Type{OID: types.OIDRegtype, Mod: -1}
+	return &funcs.Func{Name: "regtypein", Args: []types.Type{types.Text}, Ret: rt, Strict: true, Volatility: funcs.Stable,
+		Eval: func(_ *funcs.Context, a []types.Value) (types.Value, error) {
+			if ut, ok := b.regtypeUser(a[0].S); ok {
+				return types.NewRegName(uint32(ut.OID), types.TypeName(ut)), nil
+			}
+			oid, err := RegResolve(types.OIDRegtype, a[0].S)
+			if err != nil {
+				return types.Null, err
+			}
+			return types.NewInt(int64(oid)), nil
+		}}
 }
