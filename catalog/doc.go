@@ -29,12 +29,11 @@
 //     a schema named TempSchemaPrefix + an object ID, unique across
 //     restarts; ResolveSchema puts a session's temporary schema before
 //     public for unqualified names.
-//
 //   - Enum types (EnumType, enum.go; CREATE TYPE … AS ENUM) have their own
 //     namespace per schema. ID is the type's OID, ArrayID its array type's,
 //     and every label has an object ID (pg_enum.oid). A value is stored as
-//     its label's representation (types.Enum), which never changes: ADD
-//     VALUE gives the new label one between its neighbours', RENAME VALUE
+//     its label's representation (types.Enum), which never changes: ADD VALUE
+//     gives the new label one between its neighbours', RENAME VALUE
 //     changes the label only. Every column type of an enum names its
 //     definition (types.Type.Enum): Apply replaces the reference a column
 //     carries in JSON by this catalog's definition ("hydration") for every
