@@ -25,6 +25,8 @@
 // OIDs are stable across restarts because they are derived, never
 // allocated here:
 //   - user tables, views, indexes and sequences: their catalog IDs (≥ 16384);
+//   - an enum type, its array type and each of its labels (pg_enum.oid):
+//     their catalog IDs (catalog.EnumType ID, ArrayID, EnumLabel.ID);
 //   - a primary-key or unique constraint: the OID of its index (PostgreSQL
 //     OIDs are unique per catalog, so pg_constraint may reuse them);
 //   - a foreign key: its own object ID (catalog.ForeignKey.ID, allocated
@@ -71,6 +73,14 @@
 //     attaches the name, types.NewRegName); an OID that names nothing
 //     prints as a number, 0 as "-", as in PostgreSQL. regproc names the
 //     functions of pg_proc (whose OIDs are OmenDB's, not PostgreSQL's).
+//   - Enum types (enum.go): pg_type rows as PostgreSQL 15's (typtype 'e',
+//     typcategory 'E', 4 bytes by value; the array type "_name", category
+//     'A'), pg_enum with PostgreSQL's enumsortorder, format_type and
+//     regtype names (quoted, and qualified outside public, as
+//     format_type does), information_schema data_type USER-DEFINED / ARRAY
+//     with udt_schema and udt_name; psql's \dT, \dT+ and \d of a table
+//     with enum columns are checked by enum_test.go. Tables still have no
+//     row types, so pg_type lists no composite types.
 //   - pg_attribute has no system columns (attnum < 0); pg_class has no
 //     TOAST tables; relpages/reltuples are 0/−1 (never analyzed). reltype
 //     is 0: tables and views have no composite row types.
