@@ -169,12 +169,16 @@ func (st *streamer) missingValue(ctx context.Context, relid uint32, col string, 
 		return nil, fmt.Sprintf("cannot read the definition of added column %q from the source: %v", col, err)
 	}
 	defer c.Close(context.Background())
-	var hasMissing, hasDef bool
+	var hasMissing, hasDef, isEnum bool
 	var val *string
-	err = c.QueryRow(ctx, `SELECT atthasmissing, atthasdef, (attmissingval::text::text[])[1] FROM pg_attribute
-		WHERE attrelid = $1 AND attname = $2`, relid, col).Scan(&hasMissing, &hasDef, &val)
+	var typName string
+	err = c.QueryRow(ctx, `SELECT atthasmissing, atthasdef, (attmissingval::text::text[])[1], `+isEnumSQL+`, format_type(atttypid, atttypmod)
+		FROM pg_attribute WHERE attrelid = $1 AND attname = $2`, relid, col).Scan(&hasMissing, &hasDef, &val, &isEnum, &typName)
 	if err != nil {
 		return nil, fmt.Sprintf("cannot read the definition of added column %q from the source: %v", col, err)
+	}
+	if isEnum {
+		return nil, enumColumnError(def.Name, col, typName).Error()
 	}
 	if hasMissing {
 		return val, ""
