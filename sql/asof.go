@@ -238,7 +238,7 @@ func sameShape(a, b *catalog.Table) bool {
 	}
 	for i := range a.Columns {
 		x, y := &a.Columns[i], &b.Columns[i]
-		if x.Name != y.Name || x.Type != y.Type || x.Dropped != y.Dropped || (x.Missing == nil) != (y.Missing == nil) ||
+		if x.Name != y.Name || x.Type.OID != y.Type.OID || x.Type.Mod != y.Type.Mod || x.Dropped != y.Dropped || (x.Missing == nil) != (y.Missing == nil) ||
 			(x.Missing != nil && *x.Missing != *y.Missing) {
 			return false
 		}
