@@ -57,6 +57,13 @@
 // Update, fkUpdated). The write set carries the parents found and removed
 // for the committer's cross-transaction check (oltp/references.go).
 //
+// Enum types (enum.go): CREATE TYPE … AS ENUM, ALTER TYPE (ADD VALUE …
+// BEFORE / AFTER, RENAME VALUE, RENAME TO) and DROP TYPE [CASCADE] are
+// catalog changes carrying the type's whole definition; a value's stored
+// representation never changes, so none of them rewrites a row. RENAME
+// VALUE also rewrites column defaults that are the renamed label as a
+// literal (defaults are SQL text here).
+//
 // Temporary tables (temp.go) are ordinary tables in the session's
 // pg_temp_<id> schema, which name resolution tries first
 // (catalog.ResolveSchema, plan.TempEnv); the session drops them as it

@@ -54,6 +54,16 @@
 // RecursiveUnion run in the row executor only: the column runner hands a
 // plan holding one back whole (RowOnly names why, for EXPLAIN).
 //
+// User-defined enum types (enum.go): a type name that is no built-in type
+// resolves to an enum type of the catalog (ResolveType; mood, public.mood,
+// _mood, mood[]), whose Type carries its labels (types.Enum) through
+// coercion (WithoutMod keeps them), arrays and function resolution
+// (enum_first, enum_last, enum_range, min/max in package funcs). An unknown
+// literal compared with or assigned to an enum becomes its value at bind
+// time (22P02 for a label the type lacks); enum to text is an assignment
+// cast, text to enum explicit only, as in PostgreSQL. 'mood'::regtype and
+// $1::text::regtype (regtypeIn) name user types too.
+//
 // Planning decisions are simple and written down where they are made:
 // single-table WHERE conjuncts are pushed into scans, and so are ON
 // conjuncts over one side of an inner join or over the nullable side of a
