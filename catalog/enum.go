@@ -34,6 +34,10 @@ type EnumLabel struct {
 	Rep string `json:"rep"`
 	// Sort is pg_enum.enumsortorder, as PostgreSQL assigns it.
 	Sort float32 `json:"sort"`
+	// Uncommitted marks, in a transaction's own catalog only, a label
+	// that transaction added: it cannot be used before the commit (55P04,
+	// as in PostgreSQL). Never logged; Apply clears it.
+	Uncommitted bool `json:"-"`
 }
 
 // Clone returns a copy of e that may be modified.
@@ -47,7 +51,7 @@ func (e *EnumType) Clone() *EnumType {
 func (e *EnumType) def() *types.Enum {
 	ls := make([]types.EnumLabel, len(e.Labels))
 	for i, l := range e.Labels {
-		ls[i] = types.EnumLabel{OID: l.ID, Label: l.Label, Rep: l.Rep, Sort: l.Sort}
+		ls[i] = types.EnumLabel{OID: l.ID, Label: l.Label, Rep: l.Rep, Sort: l.Sort, Unsafe: l.Uncommitted}
 	}
 	return types.NewEnum(types.OID(e.ID), types.OID(e.ArrayID), e.Schema, e.Name, ls)
 }
@@ -186,6 +190,32 @@ func (c *Catalog) hydrateView(v *View) (*View, error) {
 // it.
 func (c *Catalog) putEnum(e *EnumType) error {
 	e = e.Clone()
+	for i := range e.Labels {
+		e.Labels[i].Uncommitted = false
+	}
+	return c.putEnumFlagged(e)
+}
+
+// WithUncommitted returns the catalog with the labels of enum type id
+// whose IDs are in labels marked Uncommitted: a transaction's catalog
+// after it added them.
+func (c *Catalog) WithUncommitted(id uint32, labels map[uint32]bool) (*Catalog, error) {
+	ent, ok := c.enums[id]
+	if !ok || len(labels) == 0 {
+		return c, nil
+	}
+	e := ent.t.Clone()
+	for i := range e.Labels {
+		e.Labels[i].Uncommitted = labels[e.Labels[i].ID]
+	}
+	n := c.clone()
+	if err := n.putEnumFlagged(e); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func (c *Catalog) putEnumFlagged(e *EnumType) error {
 	if old, ok := c.enums[e.ID]; ok {
 		delete(c.enumName, key(old.t.Schema, old.t.Name))
 	}

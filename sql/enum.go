@@ -134,7 +134,7 @@ func (s *Session) alterEnum(as *pg.AlterEnumStmt) (string, error) {
 			return "", err
 		}
 		e.Labels[i].Label = as.NewVal
-		if err := s.ddl(&catalog.Change{Kind: catalog.AlterType, ID: e.ID, Enum: e}); err != nil {
+		if err := s.alterEnumDDL(e, 0); err != nil {
 			return "", err
 		}
 		return "ALTER TYPE", s.renameInDefaults(e, as.OldVal, as.NewVal)
@@ -170,7 +170,7 @@ func (s *Session) alterEnum(as *pg.AlterEnumStmt) (string, error) {
 	l := catalog.EnumLabel{ID: s.eng.Store.NewID(), Label: as.NewVal, Rep: types.EnumRepBetween(lo, hi)}
 	e.Labels = append(e.Labels[:at], append([]catalog.EnumLabel{l}, e.Labels[at:]...)...)
 	enumSortOrder(e.Labels, at, as.NewValNeighbor != "", as.NewValIsAfter)
-	return "ALTER TYPE", s.ddl(&catalog.Change{Kind: catalog.AlterType, ID: e.ID, Enum: e})
+	return "ALTER TYPE", s.alterEnumDDL(e, l.ID)
 }
 
 // enumSortOrder gives the label just inserted at position at its
@@ -231,7 +231,33 @@ func (s *Session) renameType(rs *pg.RenameStmt) (string, error) {
 	}
 	e := old.Clone()
 	e.Name = rs.Newname
-	return "ALTER TYPE", s.ddl(&catalog.Change{Kind: catalog.AlterType, ID: e.ID, Enum: e})
+	return "ALTER TYPE", s.alterEnumDDL(e, 0)
+}
+
+// alterEnumDDL logs e, the new definition of an enum type, in the
+// transaction; the labels this transaction added (added, if not 0, and
+// those it added before) stay unusable in it until it commits (55P04).
+func (s *Session) alterEnumDDL(e *catalog.EnumType, added uint32) error {
+	pending := map[uint32]bool{}
+	if added != 0 {
+		pending[added] = true
+	}
+	if cur, ok := s.txn.cat.EnumType(e.ID); ok {
+		for _, l := range cur.Labels {
+			if l.Uncommitted {
+				pending[l.ID] = true
+			}
+		}
+	}
+	if err := s.ddl(&catalog.Change{Kind: catalog.AlterType, ID: e.ID, Enum: e}); err != nil {
+		return err
+	}
+	cat, err := s.txn.cat.WithUncommitted(e.ID, pending)
+	if err != nil {
+		return err
+	}
+	s.txn.cat = cat
+	return nil
 }
 
 // dropTypes runs DROP TYPE [IF EXISTS] name, … [CASCADE | RESTRICT].

@@ -56,6 +56,9 @@ type EnumLabel struct {
 	Rep string
 	// Sort is pg_enum.enumsortorder, computed as PostgreSQL does.
 	Sort float32
+	// Unsafe: added by the transaction whose catalog this is, and not
+	// usable before it commits (PostgreSQL's check_safe_enum_use).
+	Unsafe bool
 }
 
 // NewEnum returns the definition of an enum type whose labels are given in
@@ -97,7 +100,20 @@ func (e *Enum) Value(label string) (Value, error) {
 	if !ok {
 		return Null, pgerr.New(pgerr.InvalidTextRepresentation, "invalid input value for enum %s: %q", e.Name, label)
 	}
+	if err := e.CheckSafe(i); err != nil {
+		return Null, err
+	}
 	return NewText(e.Labels[i].Rep), nil
+}
+
+// CheckSafe fails with 55P04 when label i was added by the current
+// transaction (EnumLabel.Unsafe).
+func (e *Enum) CheckSafe(i int) error {
+	if !e.Labels[i].Unsafe {
+		return nil
+	}
+	return pgerr.New("55P04", "unsafe use of new value %q of enum type %s", e.Labels[i].Label, e.Name).
+		WithHint("New enum values must be committed before they can be used.")
 }
 
 // Position returns the position in Labels of the value v, or -1 for a

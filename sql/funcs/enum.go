@@ -58,11 +58,14 @@ func init() {
 					if len(e.Labels) == 0 {
 						return types.Null, pgerr.New("55000", "enum %s contains no values", e.Name)
 					}
-					l := e.Labels[0]
+					i := 0
 					if last {
-						l = e.Labels[len(e.Labels)-1]
+						i = len(e.Labels) - 1
 					}
-					return types.NewText(l.Rep), nil
+					if err := e.CheckSafe(i); err != nil {
+						return types.Null, err
+					}
+					return types.NewText(e.Labels[i].Rep), nil
 				}}, []types.Type{et}, nil
 		}
 	}
@@ -96,6 +99,9 @@ func init() {
 				}
 				var out []types.Value
 				for i := lo; i <= hi; i++ {
+					if err := e.CheckSafe(i); err != nil {
+						return types.Null, err
+					}
 					out = append(out, types.NewText(e.Labels[i].Rep))
 				}
 				return types.NewArray(out), nil
