@@ -310,6 +310,16 @@ func (s *Session) dropTypeUsers(ctx context.Context, e *catalog.EnumType) error 
 		}
 	}
 	for _, t := range s.txn.cat.EnumUsers(e.ID) {
+		if t.MatView != "" {
+			// A materialized view goes whole, as a view does.
+			if err := s.dropDependents(t.ID, true); err != nil {
+				return err
+			}
+			if err := s.ddl(&catalog.Change{Kind: catalog.DropTable, ID: t.ID}); err != nil {
+				return err
+			}
+			continue
+		}
 		// An index on such a column goes with it (a primary key's cannot:
 		// OmenDB cannot drop a primary key yet).
 		for i := len(t.Indexes) - 1; i >= 0; i-- {
