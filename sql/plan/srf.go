@@ -200,7 +200,7 @@ func (b *Binder) bindSelectSubscripts(fc *pg.FuncCall, s *scope) (Expr, error) {
 	if isUnknown(at) {
 		return nil, pgerr.New(pgerr.DatatypeMismatch, "could not determine polymorphic type because input has type unknown")
 	}
-	if !types.IsArray(at.OID) {
+	if !types.IsArrayType(at) {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function generate_subscripts(%s) does not exist", types.TypeName(at)).
 			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
 	}
