@@ -20,6 +20,8 @@ func (s *Session) comment(cs *pg.CommentStmt) (string, error) {
 		names = nodeNames(l.Items)
 	}
 	switch cs.Objtype {
+	case pg.ObjectType_OBJECT_TYPE:
+		return s.commentType(cs)
 	case pg.ObjectType_OBJECT_INDEX:
 		return s.commentIndex(names, cs.Comment)
 	case pg.ObjectType_OBJECT_TABCONSTRAINT:
@@ -33,7 +35,7 @@ func (s *Session) comment(cs *pg.CommentStmt) (string, error) {
 			return "", pgerr.New(pgerr.SyntaxError, "column name must be qualified")
 		}
 	default:
-		return "", pgerr.NotSupported("COMMENT ON %s is not supported yet (tables, views, columns, indexes and constraints are)", cs.Objtype)
+		return "", pgerr.NotSupported("COMMENT ON %s is not supported yet (tables, views, columns, indexes, constraints and enum types are)", cs.Objtype)
 	}
 	rel := names
 	column := ""

@@ -234,6 +234,22 @@ func (s *Session) renameType(rs *pg.RenameStmt) (string, error) {
 	return "ALTER TYPE", s.alterEnumDDL(e, 0)
 }
 
+// commentType runs COMMENT ON TYPE (an enum type): obj_description(oid,
+// 'pg_type') and psql's \dT show it.
+func (s *Session) commentType(cs *pg.CommentStmt) (string, error) {
+	tn := cs.Object.GetTypeName()
+	if tn == nil {
+		return "", pgerr.New(pgerr.SyntaxError, "improper type name")
+	}
+	old, err := s.lookupEnum(nodeNames(tn.Names))
+	if err != nil {
+		return "", err
+	}
+	e := old.Clone()
+	e.Comment = cs.Comment
+	return "COMMENT", s.alterEnumDDL(e, 0)
+}
+
 // alterEnumDDL logs e, the new definition of an enum type, in the
 // transaction; the labels this transaction added (added, if not 0, and
 // those it added before) stay unusable in it until it commits (55P04).

@@ -22,6 +22,7 @@ func TestPsqlDescribeEnums(t *testing.T) {
 		`ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok'`,
 		`CREATE TYPE "Traffic Light" AS ENUM ('red', 'amber', 'green')`,
 		`CREATE TYPE nothing AS ENUM ()`,
+		`COMMENT ON TYPE mood IS 'how one feels'`,
 		`CREATE TABLE moods (id int PRIMARY KEY, m mood NOT NULL DEFAULT 'ok', ms mood[], light "Traffic Light")`,
 		`CREATE INDEX moods_m ON moods (m)`,
 	}

@@ -162,6 +162,14 @@ func init() {
 		switch a[1].S {
 		case "pg_class":
 			return description(ctx, uint32(a[0].I), 0)
+		case "pg_type":
+			cat, err := sessionCatalog(ctx)
+			if err != nil {
+				return null, err
+			}
+			if e, ok := cat.EnumType(uint32(a[0].I)); ok && e.Comment != "" {
+				return vText(e.Comment), nil
+			}
 		case "pg_constraint":
 			cat, err := sessionCatalog(ctx)
 			if err != nil {
