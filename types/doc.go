@@ -14,7 +14,10 @@
 //	KindFloat       I = math.Float64bits (float4 values are stored widened)
 //	KindNumeric     N, a finite decimal (Exponent ≤ 0 after input; scale = -Exponent),
 //	                or NaN / ±Infinity (N.Form)
-//	KindText        S (text, varchar, char(n) blank-padded, name, "char")
+//	KindText        S (text, varchar, char(n) blank-padded, name, "char"); for a
+//	                user-defined enum type, the representation of its label: an
+//	                ASCII string ordered bytewise in the type's declared order
+//	                (enum.go; the Type's Enum definition maps labels both ways)
 //	KindBytes       S holds the raw bytes of a bytea
 //	KindDate        I = days since 1970-01-01, MinInt64/MaxInt64 = ∓infinity
 //	KindTimestamp   I = µs since 1970-01-01 00:00:00 (no zone), MinInt64/MaxInt64 = ∓infinity
