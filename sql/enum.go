@@ -133,6 +133,9 @@ func (s *Session) alterEnum(as *pg.AlterEnumStmt) (string, error) {
 		if err := checkLabel(as.NewVal); err != nil {
 			return "", err
 		}
+		if err := s.checkRenameRefs(e, as.OldVal); err != nil {
+			return "", err
+		}
 		e.Labels[i].Label = as.NewVal
 		if err := s.alterEnumDDL(e, 0); err != nil {
 			return "", err
@@ -384,6 +387,53 @@ func (s *Session) renameInDefaults(e *catalog.EnumType, from, to string) error {
 		if nt != nil {
 			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
 				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkRenameRefs refuses RENAME VALUE of label from when stored SQL text
+// may name it: OmenDB keeps view queries, CHECK and generation expressions
+// and defaults as text, where PostgreSQL keeps parsed values that a rename
+// follows. Any view, and any expression of a table with a column of the
+// type, holding the literal 'from' refuses the rename (0A000) — also when
+// the literal is in fact compared with a text column: loud, never wrong.
+// Defaults of the type's own columns that are the literal are rewritten
+// instead (renameInDefaults).
+func (s *Session) checkRenameRefs(e *catalog.EnumType, from string) error {
+	lit := "'" + strings.ReplaceAll(from, "'", "''") + "'"
+	refuse := func(what string) error {
+		return pgerr.NotSupported("cannot rename value %q of enum type %s: %s names it in stored SQL text", from, e.Name, what).
+			WithHint("Drop or change it first, rename the value, then create it again.")
+	}
+	for _, v := range s.txn.cat.Views() {
+		if strings.Contains(v.Query, lit) {
+			return refuse("view " + v.Name)
+		}
+	}
+	for _, t := range s.txn.cat.EnumUsers(e.ID) {
+		if t.MatView != "" && strings.Contains(t.MatView, lit) {
+			return refuse("materialized view " + t.Name)
+		}
+		for _, ch := range t.Checks {
+			if strings.Contains(ch.Expr, lit) {
+				return refuse("check constraint " + ch.Name + " of table " + t.Name)
+			}
+		}
+		for _, c := range t.Columns {
+			if c.Dropped {
+				continue
+			}
+			if strings.Contains(c.Generated, lit) {
+				return refuse("generated column " + c.Name + " of table " + t.Name)
+			}
+			own := types.IsEnum(c.Type) && uint32(c.Type.OID) == e.ID
+			if rest, ok := strings.CutPrefix(c.Default, lit); own && ok && (rest == "" || strings.HasPrefix(rest, "::")) {
+				continue // renameInDefaults rewrites it
+			}
+			if strings.Contains(c.Default, lit) {
+				return refuse("the default of column " + c.Name + " of table " + t.Name)
 			}
 		}
 	}
