@@ -156,6 +156,12 @@ func TestEnumWire(t *testing.T) {
 	if err := c.QueryRow(ctx, `SELECT id FROM w WHERE m = $1`, "happy").Scan(&id); err != nil || id != 1 {
 		t.Fatalf("WHERE m = $1: %d, %v", id, err)
 	}
+	// The parameter was stored as the value, not as its label's text:
+	// it equals the literal's value and sorts after 'ok'.
+	var eq, gt, arrEq bool
+	if err := c.QueryRow(ctx, `SELECT m = 'happy'::mood, m > 'ok', ms = '{sad,ok}'::mood[] FROM w WHERE id = 1`).Scan(&eq, &gt, &arrEq); err != nil || !eq || !gt || !arrEq {
+		t.Fatalf("the value bound from a parameter: = %v, > ok %v, array = %v, %v", eq, gt, arrEq, err)
+	}
 
 	for _, format := range []int16{pgx.TextFormatCode, pgx.BinaryFormatCode} {
 		rows, err := c.Query(ctx, `SELECT m, ms, m::text FROM w`, pgx.QueryResultFormats{format, format, format})
