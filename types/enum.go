@@ -168,6 +168,17 @@ func (e *Enum) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// firstUserOID is the first OID of user-defined objects (catalog.
+// FirstUserID): no built-in type has one.
+const firstUserOID = 16384
+
+// unloadedType is the error for parsing a value of a user-defined type
+// whose definition the Type lacks: never guess (a label taken for a
+// representation would be stored wrong).
+func unloadedType(o OID) error {
+	return pgerr.New(pgerr.UndefinedObject, "type with OID %d does not exist", o)
+}
+
 func parseEnumText(t Type, s string) (Value, error) {
 	return t.Enum.Value(s)
 }

@@ -150,4 +150,12 @@ func TestEnumJSON(t *testing.T) {
 	if _, err := ParseText(ts[1], "sad", nil); err == nil {
 		t.Errorf("a stub has no labels: parsing must fail")
 	}
+	// A user-defined type's OID without its definition is never parsed
+	// as plain text (the label would be stored as if it were a value).
+	if _, err := ParseText(Type{OID: 16400, Mod: -1}, "sad", nil); err == nil {
+		t.Errorf("an unloaded user type must not parse")
+	}
+	if _, err := ParseBinary(Type{OID: 16400, Mod: -1}, []byte("sad")); err == nil {
+		t.Errorf("an unloaded user type must not parse (binary)")
+	}
 }

@@ -302,6 +302,9 @@ func ParseBinary(t Type, b []byte) (Value, error) {
 		}
 		return parseArrayBinary(t, b)
 	}
+	if t.OID >= firstUserOID {
+		return Null, unloadedType(t.OID)
+	}
 	need := func(n int) error {
 		if len(b) < n {
 			return badBinary("insufficient data left in message")

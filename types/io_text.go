@@ -27,6 +27,9 @@ func ParseText(t Type, s string, loc *time.Location) (Value, error) {
 		}
 		return parseArrayText(t, s, loc)
 	}
+	if t.OID >= firstUserOID {
+		return Null, unloadedType(t.OID)
+	}
 	switch t.OID {
 	case OIDBool:
 		return parseBool(s)
