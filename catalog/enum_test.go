@@ -79,3 +79,35 @@ func TestEnumTypes(t *testing.T) {
 		t.Errorf("a table of a dropped type: %v", err)
 	}
 }
+
+// TestEnumUncommitted: a transaction marks the labels it added in its own
+// catalog only; a change carrying the mark (the committer applies the very
+// object the session logged) never brings it into another catalog.
+func TestEnumUncommitted(t *testing.T) {
+	e := &EnumType{ID: 16384, ArrayID: 16385, Schema: "public", Name: "mood", Labels: []EnumLabel{{ID: 16386, Label: "sad", Rep: "1", Sort: 1}}}
+	c := replay(t, New(), &Change{Kind: CreateType, ID: e.ID, Enum: e})
+	alt := e.Clone()
+	alt.Labels = append(alt.Labels, EnumLabel{ID: 16387, Label: "ok", Rep: "2", Sort: 2, Uncommitted: true})
+	committed, err := c.Apply(&Change{Kind: AlterType, ID: e.ID, Enum: alt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, _ := committed.EnumDef(e.ID)
+	if _, err := def.Value("ok"); err != nil {
+		t.Errorf("applied change kept the mark: %v", err)
+	}
+	txn, err := committed.WithUncommitted(e.ID, map[uint32]bool{16387: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, _ = txn.EnumDef(e.ID)
+	if _, err := def.Value("ok"); code(err) != "55P04" {
+		t.Errorf("the transaction's own catalog: %v", err)
+	}
+	if _, err := def.Value("sad"); err != nil {
+		t.Errorf("sad: %v", err)
+	}
+	if def, _ := committed.EnumDef(e.ID); def.Labels[1].Unsafe {
+		t.Errorf("WithUncommitted changed the catalog it was called on")
+	}
+}

@@ -565,7 +565,11 @@ func signature(name string, in []types.Type) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(typeName(a.OID))
+		if a.Enum != nil {
+			b.WriteString(types.TypeName(a)) // a user-defined type: its name
+		} else {
+			b.WriteString(typeName(a.OID))
+		}
 	}
 	b.WriteByte(')')
 	return b.String()
