@@ -315,8 +315,18 @@ func openAgg(c *Ctx, n *plan.Aggregate) (Iter, error) {
 	var keyBuf []byte
 	var gvals, args []types.Value
 	argSpecs := make([][]keySpec, len(n.Aggs))
+	// sortBy is the order an aggregate's rows are stepped in: its ORDER BY,
+	// or for DISTINCT without one its arguments (PostgreSQL sorts to find
+	// the distinct values, so array_agg(DISTINCT x) comes out sorted).
+	sortBy := make([][]plan.SortKey, len(n.Aggs))
 	for i, a := range n.Aggs {
 		argSpecs[i] = keySpecs(a.Args, nil)
+		sortBy[i] = a.Order
+		if a.Distinct && len(a.Order) == 0 {
+			for _, e := range a.Args {
+				sortBy[i] = append(sortBy[i], plan.SortKey{E: e})
+			}
+		}
 	}
 	for {
 		r, err := in.Next()
@@ -353,18 +363,17 @@ func openAgg(c *Ctx, n *plan.Aggregate) (Iter, error) {
 				return nil, err
 			}
 			if a.Distinct {
-				k, null := hashKey(nil, args, argSpecs[i])
-				if null {
-					continue
-				}
+				// NULL is a value here: the aggregate decides (count and
+				// sum skip it, array_agg keeps it).
+				k, _ := hashKey(nil, args, argSpecs[i])
 				if _, dup := g.distinct[i][string(k)]; dup {
 					continue
 				}
 				g.distinct[i][string(k)] = struct{}{}
 			}
-			if len(a.Order) > 0 {
-				oa := orderedArgs{args: append([]types.Value(nil), args...), keys: make([]types.Value, len(a.Order))}
-				for j, k := range a.Order {
+			if len(sortBy[i]) > 0 {
+				oa := orderedArgs{args: append([]types.Value(nil), args...), keys: make([]types.Value, len(sortBy[i]))}
+				for j, k := range sortBy[i] {
 					if oa.keys[j], err = Eval(c, k.E, r); err != nil {
 						return nil, err
 					}
@@ -382,13 +391,13 @@ func openAgg(c *Ctx, n *plan.Aggregate) (Iter, error) {
 	}
 	rows := make([][]types.Value, 0, len(order))
 	for _, g := range order {
-		for i, a := range n.Aggs {
-			if len(a.Order) == 0 {
+		for i := range n.Aggs {
+			if len(sortBy[i]) == 0 {
 				continue
 			}
 			rs := g.ordered[i]
 			sort.SliceStable(rs, func(x, y int) bool {
-				return compareOrd(rs[x].keys, rs[y].keys, a.Order) < 0
+				return compareOrd(rs[x].keys, rs[y].keys, sortBy[i]) < 0
 			})
 			for _, oa := range rs {
 				if err := g.states[i].Step(oa.args); err != nil {

@@ -207,12 +207,22 @@ func (b *Binder) bindAggregate(name string, fc *pg.FuncCall, s *scope) (Expr, er
 	}
 	call := AggCall{Agg: agg, Args: args, Distinct: fc.AggDistinct, Star: fc.AggStar, Name: name}
 	if len(fc.AggOrder) > 0 {
-		if fc.AggDistinct {
-			return nil, pgerr.NotSupported("DISTINCT with ORDER BY in an aggregate is not supported yet")
-		}
 		var err error
 		if call.Order, err = b.bindSortKeys(fc.AggOrder, s); err != nil {
 			return nil, err
+		}
+		if fc.AggDistinct {
+			// The distinct values are sorted by the ORDER BY, so it may
+			// only name arguments (as PostgreSQL requires).
+			for _, k := range call.Order {
+				found := false
+				for _, a := range args {
+					found = found || ExprKey(a) == ExprKey(k.E)
+				}
+				if !found {
+					return nil, pgerr.New("42P10", "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
+				}
+			}
 		}
 	}
 	if fc.AggFilter != nil {
