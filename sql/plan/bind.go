@@ -48,10 +48,14 @@ type Binder struct {
 	modifying []*ModifyingCTE
 	// insertSource is the SELECT an INSERT is reading from, while bound.
 	insertSource *pg.SelectStmt
-	refCount     map[uint32]int
-	Cat          *catalog.Catalog
-	Env          Env
-	Loc          *time.Location
+	// setOpArms are the SELECTs bound as arms of a set operation: an
+	// untyped literal in their select list stays unknown, to take the
+	// type of the other arms' column (SELECT 1 UNION SELECT '2').
+	setOpArms map[*pg.SelectStmt]bool
+	refCount  map[uint32]int
+	Cat       *catalog.Catalog
+	Env       Env
+	Loc       *time.Location
 	// Params are the parameter types: declared by the client (0 OID =
 	// unknown) and completed by inference while binding.
 	Params []types.Type

@@ -215,7 +215,9 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 				}
 			}
 		}
-		if _, param := e.(*Param); isUnknown(e.Type()) && !(param && b.insertSource == sel) {
+		if _, isConst := e.(*Const); isConst && isUnknown(e.Type()) && b.setOpArms[sel] {
+			col.T = e.Type() // resolved by bindSetOp
+		} else if _, param := e.(*Param); isUnknown(e.Type()) && !(param && b.insertSource == sel) {
 			// An INSERT's SELECT keeps a bare parameter's type open:
 			// the target column gives it (inferOutputParams).
 			if e, err = b.coerce(e, types.Text, false); err != nil {
@@ -963,6 +965,10 @@ func (b *Binder) bindValues(lists []*pg.Node, s *scope, target []types.Type) (*V
 }
 
 func (b *Binder) bindSetOp(sel *pg.SelectStmt, s *scope) (Node, error) {
+	if b.setOpArms == nil {
+		b.setOpArms = map[*pg.SelectStmt]bool{}
+	}
+	b.setOpArms[sel.Larg], b.setOpArms[sel.Rarg] = true, true
 	l, err := b.bindSelect(sel.Larg, &scope{parent: s.parent})
 	if err != nil {
 		return nil, err
@@ -984,6 +990,7 @@ func (b *Binder) bindSetOp(sel *pg.SelectStmt, s *scope) (Node, error) {
 		if err != nil {
 			return nil, err
 		}
+		t = finalType(t) // two untyped literals: text
 		cols[i] = Column{Name: lc[i].Name, T: t}
 		le, err := b.coerce(&ColRef{Idx: i, T: lc[i].T}, t, false)
 		if err != nil {
