@@ -52,12 +52,33 @@ func (t *Table) HasGenerated() bool {
 }
 
 // Index is a primary-key, unique or plain secondary index.
+//
+// A key element is a column or an expression over the row (CREATE INDEX …
+// (lower(email))): Columns[i] is the column's position, or -1 when the
+// element is the expression Exprs[i]. Where, when set, makes the index
+// partial: it holds the rows for which that predicate is true, and a
+// unique one compares only those. Expressions and predicates are SQL text
+// (as CHECK constraints are), bound against the table's definition by
+// package sql wherever keys are computed (oltp.IndexKey); a primary key has
+// neither.
 type Index struct {
 	ID      uint32 `json:"id"`
 	Name    string `json:"name"`
-	Columns []int  `json:"columns"` // positions in Table.Columns
+	Columns []int  `json:"columns"` // positions in Table.Columns; -1: Exprs[i]
 	Unique  bool   `json:"unique,omitempty"`
 	Primary bool   `json:"primary,omitempty"`
+	// Exprs is nil when every key element is a column, else one entry per
+	// element: the expression's text, or "" for a column element.
+	Exprs []string `json:"exprs,omitempty"`
+	// Where is a partial index's predicate as SQL text ("" = every row).
+	Where string `json:"where,omitempty"`
+	// Standalone marks a unique index made by CREATE UNIQUE INDEX rather
+	// than by a PRIMARY KEY or UNIQUE constraint: PostgreSQL lists no
+	// pg_constraint row for it, DROP INDEX drops it and ON CONFLICT ON
+	// CONSTRAINT cannot name it. (Indexes from before the field existed
+	// read as constraints.) An index with expressions or a predicate is
+	// never a constraint.
+	Standalone bool `json:"standalone,omitempty"`
 	// Method is the index structure: "learned" (default) or "btree".
 	Method string `json:"method,omitempty"`
 	// Comment is COMMENT ON INDEX's text, ConComment COMMENT ON
@@ -65,6 +86,19 @@ type Index struct {
 	// ("" = none).
 	Comment    string `json:"comment,omitempty"`
 	ConComment string `json:"con_comment,omitempty"`
+}
+
+// HasExprs reports whether a key element of ix is an expression.
+func (ix *Index) HasExprs() bool { return len(ix.Exprs) > 0 }
+
+// Plain reports whether ix indexes columns only, and every row: its keys
+// are the columns' values (EncodeKey) and it can back a constraint.
+func (ix *Index) Plain() bool { return len(ix.Exprs) == 0 && ix.Where == "" }
+
+// Constraint reports whether ix is a PRIMARY KEY or UNIQUE constraint's
+// index (pg_constraint lists it).
+func (ix *Index) Constraint() bool {
+	return ix.Primary || ix.Unique && !ix.Standalone && ix.Plain()
 }
 
 // Table is a table's definition. Rows of a table without a primary key are
@@ -608,6 +642,9 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		if err := n.checkReferences(ch.Table); err != nil {
 			return nil, err
 		}
+		if err := checkIndexes(ch.Table); err != nil {
+			return nil, err
+		}
 		if err := n.putTable(ch.Table); err != nil {
 			return nil, err
 		}
@@ -647,6 +684,9 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 			return nil, pgerr.New(pgerr.UndefinedTable, "table %d does not exist", ch.Table.ID)
 		}
 		if err := n.checkReferences(ch.Table); err != nil {
+			return nil, err
+		}
+		if err := checkIndexes(ch.Table); err != nil {
 			return nil, err
 		}
 		if err := n.putTable(ch.Table); err != nil {
@@ -737,6 +777,28 @@ func (c *Catalog) checkReferences(t *Table) error {
 	return nil
 }
 
+// checkIndexes verifies that t's indexes name columns in range and that
+// their expression elements are well formed (Columns[i] is -1 exactly
+// where Exprs[i] is an expression; a primary key has none).
+func checkIndexes(t *Table) error {
+	for i := range t.Indexes {
+		ix := &t.Indexes[i]
+		if ix.Exprs != nil && len(ix.Exprs) != len(ix.Columns) {
+			return fmt.Errorf("index %q: %d expressions for %d key elements: %w", ix.Name, len(ix.Exprs), len(ix.Columns), pgerr.ErrCorrupt)
+		}
+		if ix.Primary && !ix.Plain() {
+			return fmt.Errorf("primary key %q with expressions or a predicate: %w", ix.Name, pgerr.ErrCorrupt)
+		}
+		for j, c := range ix.Columns {
+			isExpr := ix.Exprs != nil && ix.Exprs[j] != ""
+			if isExpr != (c == -1) || !isExpr && (c < 0 || c >= len(t.Columns)) {
+				return fmt.Errorf("index %q: key element %d is neither a column nor an expression: %w", ix.Name, j+1, pgerr.ErrCorrupt)
+			}
+		}
+	}
+	return nil
+}
+
 // dependentsError refuses to drop an object views read (2BP01), naming
 // them as PostgreSQL's DETAIL does.
 func dependentsError(kind, name string, deps []*View) error {
@@ -768,6 +830,9 @@ func (t *Table) Clone() *Table {
 	n.Indexes = make([]Index, len(t.Indexes))
 	for i, ix := range t.Indexes {
 		ix.Columns = append([]int(nil), ix.Columns...)
+		if ix.Exprs != nil {
+			ix.Exprs = append([]string(nil), ix.Exprs...)
+		}
 		n.Indexes[i] = ix
 	}
 	return &n

@@ -471,7 +471,9 @@ func loadCheckpoint(data []byte, indexMethod string) (*Store, CheckpointStats, e
 			if n := binary.LittleEndian.Uint64(p[4:]); n != uint64(len(keys)) {
 				return nil, st, corruptAt(int64(fpos), "table %d: %d rows, the table end says %d", cur.ID, len(keys), n)
 			}
-			cur.finishLoad(keys, hs)
+			if err := cur.finishLoad(keys, hs); err != nil {
+				return nil, st, err
+			}
 			s.tables[cur.ID] = cur
 			st.Tables[cur.ID] = int64(len(keys))
 			st.Rows += int64(len(keys))
@@ -704,16 +706,9 @@ func (s *Store) newLoadedTable(def *catalog.Table) (*Table, error) {
 	if t.pk, err = s.newPKIndex(t, pkMethod); err != nil {
 		return nil, err
 	}
-	var secs []secIndex
-	for i, ix := range def.Indexes {
-		if i == def.PrimaryKey {
-			continue
-		}
-		idx, err := s.newIndex(ix.Method)
-		if err != nil {
-			return nil, err
-		}
-		secs = append(secs, secIndex{def: ix, idx: idx})
+	secs, err := s.secIndexes(def, nil)
+	if err != nil {
+		return nil, err
 	}
 	t.sec.Store(&secs)
 	return t, nil
@@ -721,7 +716,7 @@ func (s *Store) newLoadedTable(def *catalog.Table) (*Table, error) {
 
 // finishLoad fills the primary index (keys ascending) and rebuilds the
 // secondary indexes of a table loaded from a checkpoint.
-func (t *Table) finishLoad(keys [][]byte, hs []uint64) {
+func (t *Table) finishLoad(keys [][]byte, hs []uint64) error {
 	bulkLoad(t.pk, keys, hs)
 	t.findLargestKey() // writers may skip lookups beyond it at once
 	t.count.Store(int64(len(keys)))
@@ -736,11 +731,17 @@ func (t *Table) finishLoad(keys [][]byte, hs []uint64) {
 			k []byte
 			h uint64
 		}
-		ents := make([]ent, len(keys))
-		for i, h := range hs {
+		ents := make([]ent, 0, len(keys))
+		for _, h := range hs {
 			c := t.rows.get(h)
 			t.scratch = decodeStored(c.head.Load().row, t.scratch)
-			ents[i] = ent{secKey(def, &si.def, t.scratch, c.key), h}
+			k, in, err := si.entry(def, t.scratch, c.key)
+			if err != nil {
+				return fmt.Errorf("index %q of table %q: %w", si.def.Name, def.Name, err)
+			}
+			if in {
+				ents = append(ents, ent{k, h})
+			}
 		}
 		slices.SortFunc(ents, func(a, b ent) int { return bytes.Compare(a.k, b.k) })
 		sk := make([][]byte, len(ents))
@@ -750,6 +751,7 @@ func (t *Table) finishLoad(keys [][]byte, hs []uint64) {
 		}
 		bulkLoad(si.idx, sk, sh)
 	}
+	return nil
 }
 
 func bulkLoad(idx index.Index, keys [][]byte, hs []uint64) {

@@ -1078,10 +1078,13 @@ func (c *Committer) checkUnique(t *Table, def *catalog.Table, tw *TableWrites, p
 		if row == nil {
 			row = p.Values()
 		}
-		if !uniqueApplies(def, ix, row) {
-			continue
+		val, in, null, err := IndexKey(def, ix, row)
+		if err != nil {
+			return err
 		}
-		val := EncodeKey(def, ix, row)
+		if !in || null {
+			continue // not in a partial index, or NULLs: no conflict
+		}
 		uk := uniqKey{table: def.ID, index: ix.ID, val: string(val)}
 		if h, ok := c.pendUnique[uk]; ok && h.pk != self && !movedAway(def, ix, tw, h.pk, val) {
 			if s, _ := c.pendingSeq(pendKey{def.ID, h.pk}); s > h.seq {
@@ -1089,7 +1092,6 @@ func (c *Committer) checkUnique(t *Table, def *catalog.Table, tw *TableWrites, p
 			}
 			return speculativeOr(p, uniqueViolation(ix))
 		}
-		var err error
 		t.IndexScan(ix.ID, Live-1, val, prefixEnd(val), false, func(pk []byte, _ []types.Value) bool {
 			holder := string(pk)
 			if holder == self || movedAway(def, ix, tw, holder, val) {
@@ -1110,19 +1112,9 @@ func (c *Committer) checkUnique(t *Table, def *catalog.Table, tw *TableWrites, p
 	return nil
 }
 
-// uniqueApplies reports whether row's values for ix are all non-NULL (NULLs
-// never conflict).
-func uniqueApplies(def *catalog.Table, ix *catalog.Index, row []types.Value) bool {
-	for _, col := range ix.Columns {
-		if ColValue(def, row, col).IsNull() {
-			return false
-		}
-	}
-	return true
-}
-
 // movedAway reports whether the transaction's write set deletes the row
-// with primary key pk or gives it a value other than val for ix.
+// with primary key pk or gives it a value other than val for ix (NULL, or
+// none: out of a partial index).
 func movedAway(def *catalog.Table, ix *catalog.Index, tw *TableWrites, pk string, val []byte) bool {
 	pr, _ := tw.get(pk)
 	if pr == nil {
@@ -1131,8 +1123,8 @@ func movedAway(def *catalog.Table, ix *catalog.Index, tw *TableWrites, pk string
 	if pr.Deleted() {
 		return true
 	}
-	row := pr.Values()
-	return !uniqueApplies(def, ix, row) || !bytes.Equal(EncodeKey(def, ix, row), val)
+	k, in, null, err := IndexKey(def, ix, pr.Values())
+	return err != nil || !in || null || !bytes.Equal(k, val)
 }
 
 func uniqueViolation(ix *catalog.Index) error {

@@ -159,9 +159,11 @@ func (t *Table) scan(snap uint64, lo, hi []byte, desc, reuse bool, fn func(key [
 	})
 }
 
-// IndexScan scans secondary index ix (by ID) over index-column keys in
-// [lo, hi) at snap, calling fn with each visible row whose current index key
-// still matches the entry (entries of superseded versions are skipped).
+// IndexScan scans secondary index ix (by ID) over index keys in [lo, hi)
+// at snap, calling fn with each visible row whose current index key still
+// matches the entry (entries of superseded versions are skipped, and so
+// are visible versions a partial index does not hold). It reports false
+// when the table has no such index.
 func (t *Table) IndexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn func(pk []byte, row []types.Value) bool) bool {
 	var si *secIndex
 	for _, s := range *t.sec.Load() {
@@ -200,8 +202,12 @@ func (t *Table) IndexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn
 			return true
 		}
 		row := slab.decode(v.row)
-		if !bytes.Equal(secKey(def, &si.def, row, c.key), k) {
-			return true // entry of an older or newer version
+		if ek, in, err := si.entry(def, row, c.key); err != nil || !in || !bytes.Equal(ek, k) {
+			// An entry of an older or newer version (the visible one has
+			// another key, or is not in a partial index). The visible
+			// version's key was computed when it was stored: it does not
+			// fail now.
+			return true
 		}
 		if _, dup := seen[h]; dup {
 			return true

@@ -244,9 +244,53 @@ func (a *applySlab) key(k []byte) []byte {
 	return a.keys[n:len(a.keys):len(a.keys)]
 }
 
+// secIndex is one secondary index of a table: its definition, compiled
+// for the table's current definition (expressions, predicate), and its
+// entries.
 type secIndex struct {
 	def catalog.Index
+	ci  *compiledIndex
 	idx index.Index
+}
+
+// entry returns si's entry key for row (the index key followed by the
+// primary key pk), or ok = false when row has no entry (a partial index
+// whose predicate is not true for it).
+func (si *secIndex) entry(def *catalog.Table, row []types.Value, pk []byte) ([]byte, bool, error) {
+	k, in, _, err := si.ci.key(nil, def, row)
+	if err != nil || !in {
+		return nil, false, err
+	}
+	return append(k, pk...), true, nil
+}
+
+// secIndexes returns the secondary indexes of def: those of old kept
+// (same ID: their entries stay) and compiled anew for def, others empty.
+func (s *Store) secIndexes(def *catalog.Table, old []secIndex) ([]secIndex, error) {
+	var secs []secIndex
+	for i := range def.Indexes {
+		if i == def.PrimaryKey {
+			continue
+		}
+		ix := def.Indexes[i]
+		ci, err := compileIndex(def, &def.Indexes[i])
+		if err != nil {
+			return nil, err
+		}
+		si := secIndex{def: ix, ci: ci}
+		for _, o := range old {
+			if o.def.ID == ix.ID {
+				si.idx = o.idx
+			}
+		}
+		if si.idx == nil {
+			if si.idx, err = s.newIndex(ix.Method); err != nil {
+				return nil, err
+			}
+		}
+		secs = append(secs, si)
+	}
+	return secs, nil
 }
 
 // Def returns the table's current definition.
@@ -513,7 +557,9 @@ func (s *Store) applyOp(off uint64, op *log.Op) error {
 				return err
 			}
 		}
-		t.put(off, op.Key, storedRow(op.Row), op.Vals)
+		if err := t.put(off, op.Key, storedRow(op.Row), op.Vals); err != nil {
+			return err
+		}
 	case log.OpDelete:
 		t.delete(off, op.Key)
 	case log.OpTruncate:
@@ -574,16 +620,9 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 			return err
 		}
 		t.pkMaxKnown.Store(true) // empty: every key is beyond
-		var secs []secIndex
-		for i, ix := range ch.Table.Indexes {
-			if i == ch.Table.PrimaryKey {
-				continue
-			}
-			idx, err := s.newIndex(ix.Method)
-			if err != nil {
-				return err
-			}
-			secs = append(secs, secIndex{def: ix, idx: idx})
+		secs, err := s.secIndexes(ch.Table, nil)
+		if err != nil {
+			return err
 		}
 		t.sec.Store(&secs)
 		s.mu.Lock()
@@ -606,38 +645,62 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 		if t == nil {
 			return fmt.Errorf("table %d missing: %w", ch.Table.ID, pgerr.ErrCorrupt)
 		}
-		ix := ch.Table.Indexes[ch.Index]
-		idx, err := s.newIndex(ix.Method)
+		secs, err := s.secIndexes(ch.Table, *t.sec.Load())
 		if err != nil {
 			return err
 		}
-		si := secIndex{def: ix, idx: idx}
-		t.def.Store(ch.Table)
+		var si *secIndex
+		for i := range secs {
+			if secs[i].def.ID == ch.Table.Indexes[ch.Index].ID {
+				si = &secs[i]
+			}
+		}
+		if si == nil {
+			return fmt.Errorf("create_index of table %d names no secondary index: %w", ch.Table.ID, pgerr.ErrCorrupt)
+		}
+		// Every version gets its entry (older snapshots may read through
+		// the index). An expression failing on a version that is no longer
+		// live cannot be reported to anyone — CREATE INDEX checked the live
+		// rows — and leaves that version out.
+		var bad error
 		t.forEachChain(func(h uint64, c *chain) {
-			for v := c.head.Load(); v != nil; v = v.prev.Load() {
+			head := c.head.Load()
+			for v := head; v != nil; v = v.prev.Load() {
 				if v.row != nil {
 					t.scratch = decodeStored(v.row, t.scratch)
-					si.idx.Put(secKey(ch.Table, &si.def, t.scratch, c.key), h)
+					k, ok, err := si.entry(ch.Table, t.scratch, c.key)
+					if err != nil && v == head && v.end.Load() == Live && bad == nil {
+						bad = err
+					}
+					if ok {
+						si.idx.Put(k, h)
+					}
 				}
 			}
 		})
-		secs := append(append([]secIndex(nil), *t.sec.Load()...), si)
+		if bad != nil {
+			return bad
+		}
+		t.def.Store(ch.Table)
 		t.sec.Store(&secs)
 	case catalog.DropIndex:
-		t := s.Table(ch.Table.ID)
-		if t == nil {
+		if s.Table(ch.Table.ID) == nil {
 			return fmt.Errorf("table %d missing: %w", ch.Table.ID, pgerr.ErrCorrupt)
 		}
-		var secs []secIndex
-		for _, si := range *t.sec.Load() {
-			if si.def.ID != ch.ID {
-				secs = append(secs, si)
-			}
-		}
-		t.sec.Store(&secs)
+		// The index goes with the new definition's secondary indexes
+		// (below).
 	}
 	if ch.Table != nil {
 		if t := s.Table(ch.Table.ID); t != nil {
+			if ch.Kind != catalog.CreateTable && ch.Kind != catalog.CreateIndex {
+				// The indexes keep their entries and are compiled for the
+				// new definition (a renamed column, a dropped index).
+				secs, err := s.secIndexes(ch.Table, *t.sec.Load())
+				if err != nil {
+					return err
+				}
+				t.sec.Store(&secs)
+			}
 			t.def.Store(ch.Table)
 			t.schemaAt.Store(off)
 		}
@@ -694,7 +757,9 @@ func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
 	return nil
 }
 
-// EncodeKey encodes the columns of ix taken from row.
+// EncodeKey encodes the columns of ix taken from row: the key of a
+// primary key, or of any index without expressions or a predicate
+// (catalog.Index.Plain; IndexKey computes every index's key).
 func EncodeKey(def *catalog.Table, ix *catalog.Index, row []types.Value) []byte {
 	var k []byte
 	for _, c := range ix.Columns {
@@ -717,12 +782,6 @@ func ColValue(def *catalog.Table, row []types.Value, c int) types.Value {
 	return types.Null
 }
 
-// secKey is a secondary index entry's key: the indexed columns followed by the
-// primary key, which makes every entry unique.
-func secKey(def *catalog.Table, ix *catalog.Index, row []types.Value, pk []byte) []byte {
-	return append(EncodeKey(def, ix, row), pk...)
-}
-
 func (t *Table) forEachChain(fn func(h uint64, c *chain)) {
 	t.pk.Scan(nil, false, func(_ []byte, h uint64) bool {
 		if c := t.rows.get(h); c != nil {
@@ -734,9 +793,28 @@ func (t *Table) forEachChain(fn func(h uint64, c *chain)) {
 
 // put installs row (encoded, immutable from now on) as the newest version
 // of key at offset off. vals is row decoded, or nil: it is decoded here if
-// a secondary index needs it.
-func (t *Table) put(off uint64, key []byte, row []byte, vals []types.Value) {
+// a secondary index needs it. The secondary index keys are computed first:
+// an index expression failing on the row (a broken invariant: the writer's
+// statement computed them) fails put before anything changed.
+func (t *Table) put(off uint64, key []byte, row []byte, vals []types.Value) error {
 	def := t.def.Load()
+	secs := *t.sec.Load()
+	if len(secs) > 0 && vals == nil {
+		t.scratch = decodeStored(row, t.scratch)
+		vals = t.scratch
+	}
+	var keysBuf [4][]byte
+	secKeys := keysBuf[:0]
+	for i := range secs {
+		k, in, _, err := secs[i].ci.key(nil, def, vals)
+		if err != nil {
+			return fmt.Errorf("index %q: %w", secs[i].def.Name, err)
+		}
+		if !in {
+			k = nil // no entry: a partial index's predicate is not true
+		}
+		secKeys = append(secKeys, k)
+	}
 	v := t.slab.version()
 	v.Begin, v.row = off, row
 	v.end.Store(Live)
@@ -781,14 +859,12 @@ func (t *Table) put(off uint64, key []byte, row []byte, vals []types.Value) {
 		for cur := t.nextRowID.Load(); id > cur && !t.nextRowID.CompareAndSwap(cur, id); cur = t.nextRowID.Load() {
 		}
 	}
-	secs := *t.sec.Load()
-	if len(secs) > 0 && vals == nil {
-		t.scratch = decodeStored(row, t.scratch)
-		vals = t.scratch
+	for i, si := range secs {
+		if secKeys[i] != nil {
+			si.idx.Put(append(secKeys[i], c.key...), h)
+		}
 	}
-	for _, si := range secs {
-		si.idx.Put(secKey(def, &si.def, vals, c.key), h)
-	}
+	return nil
 }
 
 // copyStoredRows makes storedRow copy each row into an allocation of its
