@@ -71,6 +71,8 @@ const (
 	WrongObjectType               = "42809"
 	InvalidColumnReference        = "42P10"
 	GroupingError                 = "42803"
+	WindowingError                = "42P20"
+	InvalidObjectDefinition       = "42P17"
 	InvalidTableDefinition        = "42P16"
 	InvalidForeignKey             = "42830"
 	StatementTooComplex           = "54001"

@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"regexp"
+	"slices"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -67,6 +68,22 @@ func (s *Session) alterColumnType(t, nt *catalog.Table, cmd *pg.AlterTableCmd) e
 	} else if len(gens) > 0 {
 		return pgerr.NotSupported("cannot alter type of a column used by a generated column").
 			WithDetail("Column %q is used by generated column %q.", cmd.Name, gens[0])
+	}
+	for k := range t.Indexes {
+		ix := &t.Indexes[k]
+		if ix.Plain() {
+			continue
+		}
+		reads, err := s.indexReads(t, ix)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(reads, i) {
+			// Its keys would have to be computed anew (PostgreSQL rebuilds
+			// the index).
+			return pgerr.NotSupported("cannot alter type of a column used by an index expression or predicate").
+				WithDetail("Column %q is used by index %q.", cmd.Name, ix.Name)
+		}
 	}
 	for _, v := range s.txn.cat.Dependents(t.ID) {
 		if viewReads(v, cmd.Name) {

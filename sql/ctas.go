@@ -165,7 +165,7 @@ func (s *Session) refreshMatView(ctx context.Context, rm *pg.RefreshMatViewStmt)
 			return &result{tag: "REFRESH MATERIALIZED VIEW"}, nil
 		}
 	}
-	if rm.Concurrent && !slices.ContainsFunc(t.Indexes, func(ix catalog.Index) bool { return ix.Unique }) {
+	if rm.Concurrent && !slices.ContainsFunc(t.Indexes, func(ix catalog.Index) bool { return ix.Unique && ix.Plain() }) {
 		return nil, pgerr.New(pgerr.ObjectNotInPrerequisiteState, "cannot refresh materialized view %q concurrently", t.Name).
 			WithHint("Create a unique index with no WHERE clause on one or more columns of the materialized view.")
 	}

@@ -502,7 +502,7 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 				}
 				return "", pgerr.New(pgerr.UndefinedObject, "index %q does not exist", rv.Relname)
 			}
-			if t.Indexes[i].Primary || t.Indexes[i].Unique && strings.HasSuffix(t.Indexes[i].Name, "_key") {
+			if ix := &t.Indexes[i]; ix.Primary || ix.Constraint() && strings.HasSuffix(ix.Name, "_key") {
 				return "", pgerr.New("2BP01", "cannot drop index %s because constraint %s on table %s requires it", rv.Relname, rv.Relname, t.Name)
 			}
 			if err := s.dropIndex(t, i, "index"); err != nil {
@@ -527,106 +527,6 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 // usingRe finds an explicit USING clause: pg_query reports "btree" as the
 // access method when none is written, which is not a request for a B-tree.
 var usingRe = regexp.MustCompile(`(?i)\busing\s+"?([a-z_]+)"?\s*\(`)
-
-func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string) (string, error) {
-	t, err := s.lookupTable(is.Relation)
-	if err != nil {
-		return "", err
-	}
-	if is.WhereClause != nil {
-		return "", pgerr.NotSupported("partial indexes are not supported yet")
-	}
-	if len(is.IndexIncludingParams) > 0 {
-		return "", pgerr.NotSupported("INCLUDE columns are not supported yet")
-	}
-	method := s.settings["omendb.index_method"]
-	am := ""
-	if m := usingRe.FindStringSubmatch(text); m != nil {
-		am = m[1]
-	}
-	switch strings.ToLower(am) {
-	case "btree":
-		method = "btree"
-	case "learned":
-		method = "learned"
-	case "":
-	default:
-		return "", pgerr.NotSupported("index access method %q is not supported; use learned (default) or btree", is.AccessMethod)
-	}
-	nt := t.Clone()
-	ix := catalog.Index{ID: s.eng.Store.NewID(), Name: is.Idxname, Unique: is.Unique || is.Primary, Primary: is.Primary, Method: method}
-	var names []string
-	for _, p := range is.IndexParams {
-		el := p.GetIndexElem()
-		if el.Name == "" {
-			return "", pgerr.NotSupported("indexes on expressions are not supported yet")
-		}
-		if el.Ordering == pg.SortByDir_SORTBY_DESC {
-			return "", pgerr.NotSupported("DESC index columns are not supported yet")
-		}
-		i := nt.ColumnIndex(el.Name)
-		if i < 0 {
-			return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", el.Name)
-		}
-		if types.IsArrayType(nt.Columns[i].Type) {
-			return "", pgerr.NotSupported("index keys on array columns are not supported yet")
-		}
-		ix.Columns = append(ix.Columns, i)
-		names = append(names, el.Name)
-	}
-	if ix.Name == "" {
-		ix.Name = nt.Name + "_" + strings.Join(names, "_") + "_idx"
-		if ix.Unique {
-			ix.Name = nt.Name + "_" + strings.Join(names, "_") + "_key"
-		}
-	}
-	if _, _, ok := s.txn.cat.LookupIndex(nt.Schema, ix.Name); ok {
-		if is.IfNotExists {
-			return "CREATE INDEX", nil
-		}
-		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", ix.Name)
-	}
-	if ix.Unique {
-		if err := s.checkUniqueExisting(t, &ix); err != nil {
-			return "", err
-		}
-	}
-	nt.Indexes = append(nt.Indexes, ix)
-	if err := s.ddl(&catalog.Change{Kind: catalog.CreateIndex, Table: nt, Index: len(nt.Indexes) - 1}); err != nil {
-		return "", err
-	}
-	return "CREATE INDEX", nil
-}
-
-// checkUniqueExisting verifies that the visible rows of t are unique (and,
-// for a primary key, not null) on ix's columns.
-func (s *Session) checkUniqueExisting(t *catalog.Table, ix *catalog.Index) error {
-	seen := map[string]bool{}
-	var err error
-	_ = s.reader().Scan(t, nil, nil, func(_ []byte, row []types.Value) bool {
-		hasNull := false
-		for _, c := range ix.Columns {
-			if row[c].IsNull() {
-				hasNull = true
-			}
-		}
-		if hasNull {
-			if ix.Primary {
-				err = pgerr.New(pgerr.NotNullViolation, "column %q of relation %q contains null values", t.Columns[ix.Columns[0]].Name, t.Name)
-				return false
-			}
-			return true
-		}
-		k := string(oltp.EncodeKey(t, ix, row))
-		if seen[k] {
-			err = pgerr.New(pgerr.UniqueViolation, "could not create unique index %q", ix.Name).WithDetail("%s", strings.Replace(keyDetail(t, ix, row, s), "already exists", "is duplicated", 1))
-			return false
-		}
-		seen[k] = true
-		return true
-	})
-	return err
-}
 
 func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string, error) {
 	if at.Objtype != pg.ObjectType_OBJECT_TABLE {
@@ -756,12 +656,11 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 						WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
 				}
 			}
-			for _, ix := range nt.Indexes {
-				for _, c := range ix.Columns {
-					if c == i {
-						return "", pgerr.NotSupported("dropping a column that is part of an index (%s) is not supported yet", ix.Name)
-					}
-				}
+			// An index on the column, or whose expressions or predicate
+			// read it, goes with it (as in PostgreSQL); the primary key's
+			// cannot yet.
+			if err := s.dropIndexesReading(t, nt, i); err != nil {
+				return "", err
 			}
 			// A foreign key of the table on the column goes with it, and
 			// so does a CHECK constraint that reads it (as in PostgreSQL).
@@ -790,10 +689,8 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 						WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
 				}
 				gi := nt.ColumnIndex(g)
-				for _, ix := range nt.Indexes {
-					if slices.Contains(ix.Columns, gi) {
-						return "", pgerr.NotSupported("dropping a column that is part of an index (%s) is not supported yet", ix.Name)
-					}
+				if err := s.dropIndexesReading(t, nt, gi); err != nil {
+					return "", err
 				}
 				nt.Columns[gi].Dropped, nt.Columns[gi].NotNull, nt.Columns[gi].Generated = true, false, ""
 			}
@@ -840,7 +737,7 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 				return "", err
 			}
 			ix := &nt.Indexes[len(nt.Indexes)-1]
-			if err := s.checkUniqueExisting(t, ix); err != nil {
+			if err := s.checkIndexExisting(t, ix); err != nil {
 				return "", err
 			}
 			kind := catalog.CreateIndex
@@ -1100,6 +997,9 @@ func (s *Session) rename(rs *pg.RenameStmt) (string, error) {
 		}
 		nt.Columns[i].Name = rs.Newname
 		if err := renameInChecks(nt, rs.Subname, rs.Newname); err != nil {
+			return "", err
+		}
+		if err := renameInIndexes(nt, rs.Subname, rs.Newname); err != nil {
 			return "", err
 		}
 	}

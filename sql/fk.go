@@ -239,8 +239,8 @@ func referencedIndex(parent *catalog.Table, cols []int) *catalog.Index {
 	var found *catalog.Index
 	for i := range parent.Indexes {
 		ix := &parent.Indexes[i]
-		if !ix.Unique && !ix.Primary || len(ix.Columns) != len(cols) {
-			continue
+		if !ix.Unique && !ix.Primary || !ix.Plain() || len(ix.Columns) != len(cols) {
+			continue // a partial or expression index does not qualify (PostgreSQL's rule)
 		}
 		same := true
 		for _, c := range cols {
@@ -409,7 +409,7 @@ func (v *txnView) findReferenced(parent *catalog.Table, fk *catalog.ForeignKey, 
 	for i, c := range fk.RefColumns {
 		prow[c] = vals[i]
 	}
-	key, _, ok := v.conflict(parent, ix, prow, nil)
+	key, _, ok, _ := v.conflict(parent, ix, prow, nil) // a plain index: no expression to fail
 	return key, ok
 }
 
@@ -430,8 +430,8 @@ func (v *txnView) referencing(child *catalog.Table, fk *catalog.ForeignKey, vals
 	}
 	for i := range child.Indexes {
 		ix := &child.Indexes[i]
-		if len(ix.Columns) < len(fk.Columns) {
-			continue
+		if len(ix.Columns) < len(fk.Columns) || !ix.Plain() {
+			continue // a partial index misses rows; expressions are no columns
 		}
 		var prefix []byte
 		lead := true

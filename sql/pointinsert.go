@@ -156,9 +156,18 @@ func (v *txnView) insertPoint(t *catalog.Table, row []types.Value) error {
 				return uniqueViolation(t, ix, row, v.s)
 			}
 		case ix.Unique:
-			if _, _, found := v.conflict(t, ix, row, nil); found {
+			_, _, found, err := v.conflict(t, ix, row, nil)
+			if err != nil {
+				return err
+			}
+			if found {
 				return uniqueViolation(t, ix, row, v.s)
 			}
+		}
+	}
+	if hasExprIndexes(t) {
+		if err := v.checkIndexKeys(t, row); err != nil {
+			return err
 		}
 	}
 	v.t.writes.Put(t.ID, key, row, inBase)

@@ -47,6 +47,11 @@ func pointUpdateOf(bound any) *pointUpdate {
 	if sc.Index != nil || sc.Table == nil || sc.Table.PK() == nil || sc.Table.HasGenerated() {
 		return nil
 	}
+	if hasExprIndexes(sc.Table) {
+		// Any column may feed an index expression or predicate, whose
+		// keys txnView.Update computes and checks.
+		return nil
+	}
 	t := sc.Table
 	pk := t.PK().Columns
 	if len(sc.KeyEq) == 0 || len(sc.KeyEq) != len(pk) {

@@ -12,6 +12,8 @@ import (
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/exec"
+	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
 )
 
@@ -200,7 +202,7 @@ func (v *txnView) IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, 
 		if !ok {
 			// The index was created in this transaction: scan the table.
 			return v.Scan(t, nil, nil, func(key []byte, row []types.Value) bool {
-				if bytes.HasPrefix(oltp.EncodeKey(t, ix, row), prefix) {
+				if indexHolds(t, ix, row, prefix) {
 					return fn(key, row)
 				}
 				return true
@@ -215,12 +217,20 @@ func (v *txnView) IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, 
 			return true
 		}
 		row := fill(t, p.Values())
-		if bytes.HasPrefix(oltp.EncodeKey(t, ix, row), prefix) {
+		if indexHolds(t, ix, row, prefix) {
 			return fn(p.Key, row)
 		}
 		return true
 	})
 	return nil
+}
+
+// indexHolds reports whether index ix of t has an entry for row whose key
+// starts with prefix. (A row whose index expression fails has none: its
+// statement failed.)
+func indexHolds(t *catalog.Table, ix *catalog.Index, row []types.Value, prefix []byte) bool {
+	k, in, _, err := oltp.IndexKey(t, ix, row)
+	return err == nil && in && bytes.HasPrefix(k, prefix)
 }
 
 // lookup returns the row with primary key key visible to the transaction.
@@ -294,34 +304,56 @@ func rowText(t *catalog.Table, row []types.Value, s *Session) string {
 	return exec.RowText(t, row, s.loc)
 }
 
+// keyDetail is a duplicate key's error detail, as PostgreSQL writes it:
+// the index's key elements (columns, or expressions as pg_get_indexdef
+// prints them) and the row's values for them.
 func keyDetail(t *catalog.Table, ix *catalog.Index, row []types.Value, s *Session) string {
 	var names, vals []string
-	for _, c := range ix.Columns {
-		names = append(names, t.Columns[c].Name)
-		vals = append(vals, types.TextString(row[c], t.Columns[c].Type, s.loc))
+	if ix.Plain() {
+		for _, c := range ix.Columns {
+			names = append(names, funcs.QuoteIdent(t.Columns[c].Name))
+			vals = append(vals, types.TextString(oltp.ColValue(t, row, c), t.Columns[c].Type, s.loc))
+		}
+	} else {
+		vs, ts, err := oltp.IndexValues(t, ix, row)
+		if err != nil {
+			return ""
+		}
+		for i, c := range ix.Columns {
+			if c >= 0 {
+				names = append(names, funcs.QuoteIdent(t.Columns[c].Name))
+			} else {
+				names = append(names, plan.DeparseIndexElem(t, ix, i, true))
+			}
+			vals = append(vals, types.TextString(vs[i], ts[i], s.loc))
+		}
 	}
 	return fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(names, ", "), strings.Join(vals, ", "))
 }
 
-// conflict finds a visible row other than self that has row's values in the
-// columns of unique index ix.
-func (v *txnView) conflict(t *catalog.Table, ix *catalog.Index, row []types.Value, self []byte) ([]byte, []types.Value, bool) {
-	for _, c := range ix.Columns {
-		if c >= len(row) || row[c].IsNull() {
-			return nil, nil, false
-		}
-	}
+// conflict finds a visible row other than self that has row's key in
+// unique index ix (none when the key has a NULL, or a partial index does
+// not hold row). err is an index expression failing on row.
+func (v *txnView) conflict(t *catalog.Table, ix *catalog.Index, row []types.Value, self []byte) ([]byte, []types.Value, bool, error) {
 	if ix.Primary {
+		for _, c := range ix.Columns {
+			if c >= len(row) || row[c].IsNull() {
+				return nil, nil, false, nil
+			}
+		}
 		k := oltp.EncodeKey(t, ix, row)
 		if bytes.Equal(k, self) {
-			return nil, nil, false
+			return nil, nil, false, nil
 		}
 		if r, ok := v.lookup(t, k); ok {
-			return k, r, true
+			return k, r, true, nil
 		}
-		return nil, nil, false
+		return nil, nil, false, nil
 	}
-	prefix := oltp.EncodeKey(t, ix, row)
+	prefix, in, null, err := oltp.IndexKey(t, ix, row)
+	if err != nil || !in || null {
+		return nil, nil, false, err
+	}
 	var fk []byte
 	var fr []types.Value
 	_ = v.IndexScan(t, ix, prefix, func(key []byte, r []types.Value) bool {
@@ -331,18 +363,28 @@ func (v *txnView) conflict(t *catalog.Table, ix *catalog.Index, row []types.Valu
 		fk, fr = append([]byte(nil), key...), r
 		return false
 	})
-	return fk, fr, fk != nil
+	return fk, fr, fk != nil, nil
 }
 
+// checkUnique checks row (the row with primary key self, or a new one)
+// against t's unique indexes (23505), and computes its keys in the other
+// indexes on expressions (checkIndexKeys).
 func (v *txnView) checkUnique(t *catalog.Table, row []types.Value, self []byte) error {
 	for i := range t.Indexes {
 		ix := &t.Indexes[i]
 		if !ix.Unique && !ix.Primary {
 			continue
 		}
-		if _, _, found := v.conflict(t, ix, row, self); found {
+		_, _, found, err := v.conflict(t, ix, row, self)
+		if err != nil {
+			return err
+		}
+		if found {
 			return uniqueViolation(t, ix, row, v.s)
 		}
+	}
+	if hasExprIndexes(t) {
+		return v.checkIndexKeys(t, row)
 	}
 	return nil
 }
@@ -401,13 +443,12 @@ func (v *txnView) MarkSpeculative(t *catalog.Table, key []byte) {
 // FindConflict implements exec.Writer.
 func (v *txnView) FindConflict(t *catalog.Table, ix *catalog.Index, row []types.Value) ([]byte, []types.Value, bool, error) {
 	if ix != nil {
-		k, r, ok := v.conflict(t, ix, row, nil)
-		return k, r, ok, nil
+		return v.conflict(t, ix, row, nil)
 	}
 	for i := range t.Indexes {
 		if t.Indexes[i].Unique || t.Indexes[i].Primary {
-			if k, r, ok := v.conflict(t, &t.Indexes[i], row, nil); ok {
-				return k, r, true, nil
+			if k, r, ok, err := v.conflict(t, &t.Indexes[i], row, nil); ok || err != nil {
+				return k, r, ok, err
 			}
 		}
 	}

@@ -55,3 +55,23 @@ func ResolveOperator(op string, l, r types.Type) (*Func, []types.Type, error) {
 	f := cands[c.idx]
 	return f, castTargets(in, f.Args), nil
 }
+
+// OperatorOf returns the binary operator f implements ("->>" for
+// jsonb_object_field_text), or "" if f is no operator's function: catalog
+// functions print such calls as operators, as PostgreSQL does.
+func OperatorOf(f *Func) string {
+	for op, fs := range operators {
+		for _, g := range fs {
+			if g.Name == f.Name && len(g.Args) == len(f.Args) {
+				same := true
+				for i := range g.Args {
+					same = same && g.Args[i].OID == f.Args[i].OID
+				}
+				if same {
+					return op
+				}
+			}
+		}
+	}
+	return ""
+}
