@@ -125,7 +125,17 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 		}
 		key := []byte(nil)
 		if oc := n.OnConflict; oc != nil {
-			ck, existing, found, err := w.FindConflict(t, oc.Arbiter, row)
+			var ck []byte
+			var existing []types.Value
+			var found bool
+			if len(oc.Arbiters) == 0 {
+				ck, existing, found, err = w.FindConflict(t, nil, row)
+			}
+			for _, ix := range oc.Arbiters {
+				if ck, existing, found, err = w.FindConflict(t, ix, row); found || err != nil {
+					break
+				}
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -244,7 +254,7 @@ func targetRows(c *Ctx, sc *plan.Scan) ([]keyedRow, error) {
 	var err error
 	switch {
 	case len(sc.KeyEq) > 0:
-		k, null, e := encodeKey(c, sc.Table, sc.Table.PK().Columns, sc.KeyEq)
+		k, null, e := encodeKey(c, columnTypes(sc.Table, sc.Table.PK().Columns), sc.KeyEq)
 		if e != nil || null {
 			return nil, e
 		}
@@ -263,7 +273,11 @@ func targetRows(c *Ctx, sc *plan.Scan) ([]keyedRow, error) {
 		}
 		err = c.Reader.Scan(sc.Table, k, oltp.PrefixEnd(k), visit)
 	case sc.Index != nil:
-		k, null, e := encodeKey(c, sc.Table, sc.Index.Columns, sc.IndexEq)
+		ts, e := IndexKeyTypes(sc.Table, sc.Index)
+		if e != nil {
+			return nil, e
+		}
+		k, null, e := encodeKey(c, ts, sc.IndexEq)
 		if e != nil || null {
 			return nil, e
 		}

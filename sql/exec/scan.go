@@ -32,7 +32,7 @@ func openScan(c *Ctx, n *plan.Scan) (Iter, error) {
 	s := &scanIter{c: c, n: n}
 	switch {
 	case len(n.KeyEq) > 0:
-		k, null, err := encodeKey(c, n.Table, n.Table.PK().Columns, n.KeyEq)
+		k, null, err := encodeKey(c, columnTypes(n.Table, n.Table.PK().Columns), n.KeyEq)
 		if err != nil {
 			return nil, err
 		}
@@ -40,7 +40,11 @@ func openScan(c *Ctx, n *plan.Scan) (Iter, error) {
 		s.lo, s.hi = k, oltp.PrefixEnd(k)
 		s.point = len(n.KeyEq) == len(n.Table.PK().Columns)
 	case n.Index != nil:
-		k, null, err := encodeKey(c, n.Table, n.Index.Columns, n.IndexEq)
+		ts, err := IndexKeyTypes(n.Table, n.Index)
+		if err != nil {
+			return nil, err
+		}
+		k, null, err := encodeKey(c, ts, n.IndexEq)
 		if err != nil {
 			return nil, err
 		}
@@ -50,9 +54,9 @@ func openScan(c *Ctx, n *plan.Scan) (Iter, error) {
 	return s, nil
 }
 
-// encodeKey builds the encoded key prefix of columns cols from values exprs.
-// null reports a NULL value, which matches no row.
-func encodeKey(c *Ctx, t *catalog.Table, cols []int, exprs []plan.Expr) (key []byte, null bool, err error) {
+// encodeKey builds the encoded key prefix of key elements of types ts
+// from values exprs. null reports a NULL value, which matches no row.
+func encodeKey(c *Ctx, ts []types.Type, exprs []plan.Expr) (key []byte, null bool, err error) {
 	for i, e := range exprs {
 		v, err := Eval(c, e, nil)
 		if err != nil {
@@ -61,9 +65,28 @@ func encodeKey(c *Ctx, t *catalog.Table, cols []int, exprs []plan.Expr) (key []b
 		if v.IsNull() {
 			return nil, true, nil
 		}
-		key = keycode.Append(key, v, t.KeyType(cols[i]))
+		key = keycode.Append(key, v, ts[i])
 	}
 	return key, false, nil
+}
+
+// columnTypes returns the types columns cols of t are keyed as
+// (catalog.Table.KeyType).
+func columnTypes(t *catalog.Table, cols []int) []types.Type {
+	ts := make([]types.Type, len(cols))
+	for i, c := range cols {
+		ts[i] = t.KeyType(c)
+	}
+	return ts
+}
+
+// IndexKeyTypes returns the types of ix's key elements: its columns', or
+// its expressions' (oltp.IndexKeyTypes).
+func IndexKeyTypes(t *catalog.Table, ix *catalog.Index) ([]types.Type, error) {
+	if !ix.HasExprs() {
+		return columnTypes(t, ix.Columns), nil
+	}
+	return oltp.IndexKeyTypes(t, ix)
 }
 
 func (s *scanIter) fill() error {

@@ -317,45 +317,9 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 func (b *Binder) bindOnConflict(t *catalog.Table, oc *pg.OnConflictClause, uv *updatableView) (*OnConflict, error) {
 	out := &OnConflict{Nothing: oc.Action == pg.OnConflictAction_ONCONFLICT_NOTHING}
 	if inf := oc.Infer; inf != nil {
-		if inf.Conname != "" {
-			for i := range t.Indexes {
-				if t.Indexes[i].Name == inf.Conname {
-					out.Arbiter = &t.Indexes[i]
-				}
-			}
-			if out.Arbiter == nil {
-				return nil, pgerr.New(pgerr.UndefinedObject, "constraint %q for table %q does not exist", inf.Conname, t.Name)
-			}
-		} else {
-			var cols []int
-			for _, e := range inf.IndexElems {
-				ie := e.GetIndexElem()
-				if ie == nil || ie.Name == "" {
-					return nil, pgerr.NotSupported("ON CONFLICT on expressions is not supported yet")
-				}
-				i := t.ColumnIndex(ie.Name)
-				if uv != nil {
-					i = -1
-					for _, c := range uv.cols {
-						if c.name == ie.Name {
-							i = c.col
-						}
-					}
-				}
-				if i < 0 {
-					return nil, pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", ie.Name)
-				}
-				cols = append(cols, i)
-			}
-			for i := range t.Indexes {
-				ix := &t.Indexes[i]
-				if (ix.Unique || ix.Primary) && sameSet(ix.Columns, cols) {
-					out.Arbiter = ix
-				}
-			}
-			if out.Arbiter == nil {
-				return nil, pgerr.New(pgerr.InvalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
-			}
+		var err error
+		if out.Arbiters, err = b.inferArbiters(t, inf, uv); err != nil {
+			return nil, err
 		}
 	} else if !out.Nothing {
 		return nil, pgerr.New(pgerr.SyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name").
@@ -391,16 +355,111 @@ func (b *Binder) bindOnConflict(t *catalog.Table, oc *pg.OnConflictClause, uv *u
 	return out, nil
 }
 
-func sameSet(a, b []int) bool {
+// inferArbiters returns the unique indexes an ON CONFLICT target names:
+// ON CONSTRAINT's constraint, or every unique index whose key elements
+// (columns and expressions, in any order) are the target's and whose
+// predicate, for a partial index, the target's WHERE implies (as
+// PostgreSQL's infer_arbiter_indexes; a non-partial index satisfies any
+// WHERE). None is 42P10.
+func (b *Binder) inferArbiters(t *catalog.Table, inf *pg.InferClause, uv *updatableView) ([]*catalog.Index, error) {
+	if inf.Conname != "" {
+		for i := range t.Indexes {
+			if ix := &t.Indexes[i]; ix.Name == inf.Conname && ix.Constraint() {
+				return []*catalog.Index{ix}, nil
+			}
+		}
+		return nil, pgerr.New(pgerr.UndefinedObject, "constraint %q for table %q does not exist", inf.Conname, t.Name)
+	}
+	var want []string // ExprKeys of the target's elements
+	for _, e := range inf.IndexElems {
+		ie := e.GetIndexElem()
+		if ie == nil {
+			return nil, pgerr.NotSupported("ON CONFLICT target %T is not supported", e.Node)
+		}
+		if ie.Name == "" {
+			if uv != nil {
+				return nil, pgerr.NotSupported("ON CONFLICT on expressions through a view is not supported yet")
+			}
+			x, err := b.BindIndexExpr(t, ie.Expr, IndexExpression)
+			if err != nil {
+				return nil, err
+			}
+			want = append(want, ExprKey(x))
+			continue
+		}
+		i := t.ColumnIndex(ie.Name)
+		if uv != nil {
+			i = -1
+			for _, c := range uv.cols {
+				if c.name == ie.Name {
+					i = c.col
+				}
+			}
+		}
+		if i < 0 {
+			return nil, pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", ie.Name)
+		}
+		want = append(want, ExprKey(&ColRef{Idx: i, T: t.Columns[i].Type}))
+	}
+	var where []Expr
+	if inf.WhereClause != nil {
+		if uv != nil {
+			return nil, pgerr.NotSupported("ON CONFLICT … WHERE through a view is not supported yet")
+		}
+		w, err := b.BindIndexExpr(t, inf.WhereClause, IndexPredicate)
+		if err != nil {
+			return nil, err
+		}
+		where = splitAnd(w)
+	}
+	var out []*catalog.Index
+	for i := range t.Indexes {
+		ix := &t.Indexes[i]
+		if !ix.Unique && !ix.Primary || len(ix.Columns) != len(want) {
+			continue
+		}
+		var elems []Expr
+		var pred []Expr
+		if !ix.Plain() {
+			bi := boundIndexOf(t, ix)
+			if bi == nil {
+				continue
+			}
+			elems, pred = bi.elems, bi.pred
+		}
+		if len(pred) > 0 && (where == nil || !impliesPredicate(where, pred)) {
+			continue
+		}
+		have := make([]string, len(ix.Columns))
+		for j, c := range ix.Columns {
+			if c >= 0 {
+				have[j] = ExprKey(&ColRef{Idx: c, T: t.Columns[c].Type})
+			} else {
+				have[j] = ExprKey(elems[j])
+			}
+		}
+		if sameKeys(have, want) {
+			out = append(out, ix)
+		}
+	}
+	if len(out) == 0 {
+		return nil, pgerr.New(pgerr.InvalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+	}
+	return out, nil
+}
+
+// sameKeys reports whether a and b hold the same keys (as sets).
+func sameKeys(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	m := map[int]bool{}
 	for _, x := range a {
-		m[x] = true
+		if !slices.Contains(b, x) {
+			return false
+		}
 	}
 	for _, x := range b {
-		if !m[x] {
+		if !slices.Contains(a, x) {
 			return false
 		}
 	}

@@ -756,7 +756,11 @@ func remap(e Expr, pos []int) Expr {
 }
 
 // chooseAccess picks a primary-key or secondary-index path for a scan from
-// its filter's equality conjuncts with constants or parameters.
+// its filter's equality conjuncts with constants or parameters: on a
+// column, or on an expression an index has as a key element (WHERE
+// lower(email) = $1). A partial index is a candidate only when the filter
+// implies its predicate (impliesPredicate). The filter stays as it is:
+// the path only narrows the rows read.
 func chooseAccess(n Node) {
 	sc, ok := n.(*Scan)
 	if !ok || sc.Filter == nil {
@@ -765,37 +769,60 @@ func chooseAccess(n Node) {
 		}
 		return
 	}
+	conj := splitAnd(sc.Filter)
 	eq := map[int]Expr{}
-	for _, c := range splitAnd(sc.Filter) {
+	exprEq := map[string]Expr{} // ExprKey of a non-column side → value
+	for _, c := range conj {
 		cmp, ok := c.(*Cmp)
 		if !ok || cmp.Op != "=" || cmp.Distinct {
 			continue
 		}
-		l, r := cmp.L, cmp.R
-		if _, isRef := r.(*ColRef); isRef {
-			l, r = r, l
+		for _, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+			l, r := side[0], side[1]
+			if !isValueExpr(r) || isValueExpr(l) {
+				continue
+			}
+			// The key encoding is by type: only same-typed values may be
+			// used to build a key.
+			if r.Type().OID != l.Type().OID {
+				continue
+			}
+			if ref, ok := l.(*ColRef); ok {
+				eq[ref.Idx] = r
+			} else {
+				exprEq[ExprKey(l)] = r
+			}
 		}
-		ref, ok := l.(*ColRef)
-		if !ok || !isValueExpr(r) {
-			continue
-		}
-		// The key encoding is by column type: only same-typed values may be
-		// used to build a key.
-		if r.Type().OID != ref.T.OID {
-			continue
-		}
-		eq[ref.Idx] = r
 	}
 	best := -1
 	bestLen := 0
-	for i, ix := range sc.Table.Indexes {
-		n := 0
-		for _, c := range ix.Columns {
-			if _, ok := eq[c]; !ok {
+	var bestElems []Expr
+	var bestVals []Expr
+	for i := range sc.Table.Indexes {
+		ix := &sc.Table.Indexes[i]
+		var elems []Expr
+		if !ix.Plain() {
+			bi := boundIndexOf(sc.Table, ix)
+			if bi == nil || !impliesPredicate(conj, bi.pred) {
+				continue
+			}
+			elems = bi.elems
+		}
+		var vals []Expr
+		for j, c := range ix.Columns {
+			var v Expr
+			var ok bool
+			if c >= 0 {
+				v, ok = eq[c]
+			} else {
+				v, ok = exprEq[ExprKey(elems[j])]
+			}
+			if !ok {
 				break
 			}
-			n++
+			vals = append(vals, v)
 		}
+		n := len(vals)
 		full := n == len(ix.Columns)
 		score := n * 2
 		if full && (ix.Unique || ix.Primary) {
@@ -805,7 +832,7 @@ func chooseAccess(n Node) {
 			score++
 		}
 		if n > 0 && score > bestLen {
-			best, bestLen = i, score
+			best, bestLen, bestElems, bestVals = i, score, elems, vals
 		}
 	}
 	if best < 0 {
@@ -813,20 +840,19 @@ func chooseAccess(n Node) {
 		return
 	}
 	ix := &sc.Table.Indexes[best]
-	var vals []Expr
-	for _, c := range ix.Columns {
-		v, ok := eq[c]
-		if !ok {
-			break
-		}
-		vals = append(vals, v)
-	}
 	if ix.Primary {
-		sc.KeyEq = vals
-		sc.Reason = fmt.Sprintf("equality on %d of %d primary key columns", len(vals), len(ix.Columns))
-	} else {
-		sc.Index, sc.IndexEq = ix, vals
-		sc.Reason = fmt.Sprintf("equality on %d of %d columns of index %s", len(vals), len(ix.Columns), ix.Name)
+		sc.KeyEq = bestVals
+		sc.Reason = fmt.Sprintf("equality on %d of %d primary key columns", len(bestVals), len(ix.Columns))
+		return
+	}
+	sc.Index, sc.IndexEq, sc.IndexElems = ix, bestVals, bestElems
+	what := "columns"
+	if ix.HasExprs() {
+		what = "key elements"
+	}
+	sc.Reason = fmt.Sprintf("equality on %d of %d %s of index %s", len(bestVals), len(ix.Columns), what, ix.Name)
+	if ix.Where != "" {
+		sc.Reason += " (its predicate is implied)"
 	}
 }
 

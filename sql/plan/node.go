@@ -35,12 +35,27 @@ type Scan struct {
 	KeyEq   []Expr
 	Index   *catalog.Index
 	IndexEq []Expr
+	// IndexElems are Index's key elements bound over the scan's row (the
+	// column, or the index's expression), for an index with expressions;
+	// nil for a plain index (IndexElem builds the column references).
+	IndexElems []Expr
 	// Reason explains the access path choice for EXPLAIN.
 	Reason string
 	// Key appends a column to each row: its encoded primary key (bytea;
 	// the target of UPDATE … FROM and DELETE … USING, which write rows by
 	// key).
 	Key bool
+}
+
+// IndexElem returns key element i of the scan's index path as an
+// expression over its row: IndexElem(i) = IndexEq[i] holds for every row
+// the path reads.
+func (s *Scan) IndexElem(i int) Expr {
+	if i < len(s.IndexElems) {
+		return s.IndexElems[i]
+	}
+	c := s.Index.Columns[i]
+	return &ColRef{Idx: c, T: s.Table.Columns[c].Type, Name: s.Table.Columns[c].Name}
 }
 
 // Values produces literal rows.
@@ -226,10 +241,12 @@ type SetClause struct {
 
 // OnConflict is INSERT … ON CONFLICT.
 type OnConflict struct {
-	// Arbiter is the unique index whose conflict triggers the action (nil:
-	// any unique index, DO NOTHING only).
-	Arbiter *catalog.Index
-	Nothing bool
+	// Arbiters are the unique indexes whose conflict triggers the action
+	// (none: any unique index, DO NOTHING only): the one ON CONSTRAINT
+	// names, or every one the conflict target infers (PostgreSQL's
+	// infer_arbiter_indexes).
+	Arbiters []*catalog.Index
+	Nothing  bool
 	// Set and Where are evaluated over the existing row followed by the
 	// proposed row (EXCLUDED).
 	Set   []SetClause

@@ -59,7 +59,7 @@ func (w *rewriter) colNDV(s *plan.Scan, c int) float64 {
 	ndv := st.rows
 	unique := false
 	for i, ix := range s.Table.Indexes {
-		if len(ix.Columns) == 1 && ix.Columns[0] == c && (ix.Unique || i == s.Table.PrimaryKey) {
+		if len(ix.Columns) == 1 && ix.Columns[0] == c && ix.Plain() && (ix.Unique || i == s.Table.PrimaryKey) {
 			unique = true
 		}
 	}
@@ -238,7 +238,7 @@ func (w *rewriter) uniqueKeys(res resolver, keys []plan.Expr) (float64, bool) {
 	}
 	for s, have := range cols {
 		for i, ix := range s.Table.Indexes {
-			if !ix.Unique && i != s.Table.PrimaryKey {
+			if !ix.Unique && i != s.Table.PrimaryKey || !ix.Plain() {
 				continue
 			}
 			all := len(ix.Columns) > 0
@@ -323,7 +323,7 @@ func (w *rewriter) scanRows(s *plan.Scan, extra []plan.Expr) float64 {
 	if s.Index != nil {
 		for i, e := range s.IndexEq {
 			if i < len(s.Index.Columns) {
-				conds = append(conds, eq(s.Index.Columns[i], e))
+				conds = append(conds, &plan.Cmp{Op: "=", L: s.IndexElem(i), R: e})
 			}
 		}
 	}

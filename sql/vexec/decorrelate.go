@@ -131,7 +131,7 @@ func (w *rewriter) existsJoin(input plan.Node, c plan.Expr) plan.Node {
 	}
 	if scan.Index != nil {
 		for i, e := range scan.IndexEq {
-			conds = append(conds, eq(scan.Index.Columns[i], e))
+			conds = append(conds, &plan.Cmp{Op: "=", L: scan.IndexElem(i), R: e})
 		}
 	}
 	lw := len(input.Columns())
@@ -179,7 +179,7 @@ func (w *rewriter) existsJoin(input plan.Node, c plan.Expr) plan.Node {
 		return nil
 	}
 	right := *scan
-	right.KeyEq, right.Index, right.IndexEq = nil, nil, nil
+	right.KeyEq, right.Index, right.IndexEq, right.IndexElems = nil, nil, nil, nil
 	right.Filter = and(local)
 	right.Reason = "decorrelated EXISTS"
 	kind := plan.SemiJoin

@@ -277,8 +277,12 @@ func (s *colScan) keyPrefix() (prefix []byte, cols []int, none bool, err error) 
 	switch {
 	case len(s.n.KeyEq) > 0:
 		cols, exprs = s.n.Table.PK().Columns, s.n.KeyEq
-	case s.n.Index != nil:
+	case s.n.Index != nil && !s.n.Index.HasExprs():
 		cols, exprs = s.n.Index.Columns, s.n.IndexEq
+	case s.n.Index != nil:
+		// Key elements that are expressions: the filter, which holds the
+		// equalities the path was chosen for, selects the rows.
+		return nil, nil, false, nil
 	default:
 		return nil, nil, false, nil
 	}

@@ -224,7 +224,7 @@ func pullCorrelation(n plan.Node, off, lw int) (plan.Node, []corrKey, bool) {
 		if x.Index != nil {
 			for i, e := range x.IndexEq {
 				keyed = keyed || hasOuter(e)
-				conds = append(conds, eq(x.Index.Columns[i], e))
+				conds = append(conds, &plan.Cmp{Op: "=", L: x.IndexElem(i), R: e})
 			}
 		}
 		local, keys, ok := split(conds, len(x.Cols))
@@ -233,7 +233,7 @@ func pullCorrelation(n plan.Node, off, lw int) (plan.Node, []corrKey, bool) {
 		}
 		y := *x
 		if keyed || len(keys) > 0 {
-			y.KeyEq, y.Index, y.IndexEq = nil, nil, nil
+			y.KeyEq, y.Index, y.IndexEq, y.IndexElems = nil, nil, nil, nil
 			y.Filter = and(local)
 			y.Reason = "decorrelated subquery"
 		}
