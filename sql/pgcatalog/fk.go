@@ -38,7 +38,7 @@ func refIndex(cat *catalog.Catalog, fk *catalog.ForeignKey) *catalog.Index {
 	var found *catalog.Index
 	for i := range parent.Indexes {
 		ix := &parent.Indexes[i]
-		if (!ix.Unique && !ix.Primary) || len(ix.Columns) != len(fk.RefColumns) {
+		if (!ix.Unique && !ix.Primary) || !ix.Plain() || len(ix.Columns) != len(fk.RefColumns) {
 			continue
 		}
 		same := true

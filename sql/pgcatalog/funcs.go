@@ -2,6 +2,7 @@ package pgcatalog
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
@@ -50,6 +51,15 @@ func init() {
 	// keeps defaults as SQL text already.
 	for _, args := range [][]types.Type{ts(tText, tOID), ts(tText, tOID, tBool)} {
 		reg("pg_get_expr", args, tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+			if strings.HasPrefix(a[0].S, "{INDEX") || strings.HasPrefix(a[0].S, "({INDEX") {
+				// pg_index.indexprs / indpred (indexExprsNode).
+				if cat, err := sessionCatalog(ctx); err == nil {
+					pretty := len(a) > 2 && !a[2].IsNull() && a[2].Bool()
+					if s, ok := indexNodeExpr(cat, a[0].S, pretty); ok {
+						return vText(s), nil
+					}
+				}
+			}
 			return a[0], nil
 		})
 	}
@@ -62,14 +72,15 @@ func init() {
 		if ix == nil {
 			return null, nil
 		}
+		pretty := len(a) > 2 && !a[2].IsNull() && a[2].Bool()
 		if len(a) > 1 && a[1].I != 0 {
 			col := int(a[1].I)
 			if col < 1 || col > len(ix.Columns) {
 				return vText(""), nil
 			}
-			return vText(quoteIdent(t.Columns[ix.Columns[col-1]].Name)), nil
+			return vText(indexElemDef(t, ix, col-1, pretty)), nil
 		}
-		return vText(indexDef(t, ix, t.Schema != "public")), nil
+		return vText(indexDef(t, ix, pretty)), nil
 	}
 	reg("pg_get_indexdef", ts(tOID), tText, true, indexdef)
 	reg("pg_get_indexdef", ts(tOID, tInt4, tBool), tText, true, indexdef)

@@ -1,7 +1,9 @@
 package pgcatalog
 
 import (
+	"fmt"
 	"hash/fnv"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -139,14 +141,23 @@ func init() {
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
 		for _, t := range env.Catalog().Tables() {
-			for _, ix := range t.Indexes {
+			for i := range t.Indexes {
+				ix := &t.Indexes[i]
+				_, typs := plan.IndexColumns(t, ix)
+				exprs, pred := null, null
+				if ix.HasExprs() {
+					exprs = vText(indexExprsNode(ix))
+				}
+				if ix.Where != "" {
+					pred = vText(indexPredNode(ix))
+				}
 				rows = append(rows, []types.Value{
 					vOID(ix.ID), vOID(t.ID), vInt(int64(len(ix.Columns))), vInt(int64(len(ix.Columns))),
 					vBool(ix.Unique || ix.Primary), vBool(false), vBool(ix.Primary),
 					vBool(false), vBool(true), vBool(false), vBool(true),
 					vBool(false), vBool(true), vBool(true), vBool(false),
-					vAttnums(ix.Columns), indCollations(t, ix.Columns), indClasses(t, ix.Columns),
-					vInts(make([]int64, len(ix.Columns))...), null, null,
+					vAttnums(ix.Columns), indCollations(typs), indClasses(typs),
+					vInts(make([]int64, len(ix.Columns))...), exprs, pred,
 				})
 			}
 		}
@@ -511,7 +522,7 @@ func init() {
 		for _, t := range env.Catalog().Tables() {
 			for i := range t.Indexes {
 				rows = append(rows, []types.Value{vText(t.Schema), vText(t.Name), vText(t.Indexes[i].Name), null,
-					vText(indexDef(t, &t.Indexes[i], true))})
+					vText(indexDef(t, &t.Indexes[i], false))})
 			}
 		}
 		return rows, nil
@@ -604,12 +615,12 @@ var presetSettings = map[string]string{
 // constraintType is the pg_constraint contype an index backs.
 func constraintType(ix *catalog.Index) (byte, bool) {
 	switch {
+	case !ix.Constraint():
+		return 0, false // a plain index, or one CREATE UNIQUE INDEX made
 	case ix.Primary:
 		return 'p', true
-	case ix.Unique:
-		return 'u', true
 	}
-	return 0, false
+	return 'u', true
 }
 
 // attrdefOID is the stable OID of a column default: pg_attrdef OIDs are
@@ -786,10 +797,10 @@ func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
 		for i, c := range t.Columns {
 			add(t.ID, c.Name, c.Type, c.Dims, i+1, c.NotNull, c.Default != "" || c.Generated != "", c.Identity, c.Dropped, c.Generated != "")
 		}
-		for _, ix := range t.Indexes {
-			for j, ci := range ix.Columns {
-				c := t.Columns[ci]
-				add(ix.ID, c.Name, c.Type, 0, j+1, false, false, "", false, false)
+		for i := range t.Indexes {
+			names, typs := plan.IndexColumns(t, &t.Indexes[i])
+			for j := range names {
+				add(t.Indexes[i].ID, names[j], typs[j], 0, j+1, false, false, "", false, false)
 			}
 		}
 	}
@@ -817,8 +828,12 @@ func typStorage(ti *typeInfo) byte {
 	return 'p'
 }
 
-// indexDef is pg_get_indexdef's text for an index.
-func indexDef(t *catalog.Table, ix *catalog.Index, qualify bool) string {
+// indexDef is pg_get_indexdef's text for an index: the table qualified
+// by its schema unless pretty (PostgreSQL's PRETTYFLAG_SCHEMA qualifies
+// only relations not visible on the search path, which OmenDB's are),
+// expressions and the predicate as PostgreSQL prints them
+// (plan.DeparseIndexElem).
+func indexDef(t *catalog.Table, ix *catalog.Index, pretty bool) string {
 	var sb strings.Builder
 	sb.WriteString("CREATE ")
 	if ix.Unique || ix.Primary {
@@ -827,19 +842,80 @@ func indexDef(t *catalog.Table, ix *catalog.Index, qualify bool) string {
 	sb.WriteString("INDEX ")
 	sb.WriteString(quoteIdent(ix.Name))
 	sb.WriteString(" ON ")
-	if qualify {
+	if !pretty {
 		sb.WriteString(quoteIdent(t.Schema) + ".")
 	}
 	sb.WriteString(quoteIdent(t.Name))
 	sb.WriteString(" USING btree (")
-	for i, c := range ix.Columns {
+	for i := range ix.Columns {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString(quoteIdent(t.Columns[c].Name))
+		sb.WriteString(indexElemDef(t, ix, i, pretty))
 	}
 	sb.WriteString(")")
+	if ix.Where != "" {
+		sb.WriteString(" WHERE " + plan.DeparseIndexPredicate(t, ix, pretty))
+	}
 	return sb.String()
+}
+
+// indexElemDef is key element i of ix as pg_get_indexdef prints it.
+func indexElemDef(t *catalog.Table, ix *catalog.Index, i int, pretty bool) string {
+	if c := ix.Columns[i]; c >= 0 {
+		return quoteIdent(t.Columns[c].Name)
+	}
+	return plan.DeparseIndexElem(t, ix, i, pretty)
+}
+
+// indexExprsNode is pg_index.indexprs and indexPredNode pg_index.indpred.
+// PostgreSQL stores node trees (pg_node_tree) there, which clients only
+// test for NULL or hand to pg_get_expr; OmenDB stores a node naming the
+// index (and the expression's key element), which pg_get_expr prints as
+// PostgreSQL would print the tree (plan.DeparseIndexElem and
+// DeparseIndexPredicate), followed by the stored text for the curious.
+func indexExprsNode(ix *catalog.Index) string {
+	var parts []string
+	for i, e := range ix.Exprs {
+		if e != "" {
+			parts = append(parts, fmt.Sprintf("{INDEXEXPR :indexrelid %d :elem %d :text %s}", ix.ID, i+1, strconv.Quote(e)))
+		}
+	}
+	return "(" + strings.Join(parts, " ") + ")"
+}
+
+func indexPredNode(ix *catalog.Index) string {
+	return fmt.Sprintf("{INDEXPRED :indexrelid %d :text %s}", ix.ID, strconv.Quote(ix.Where))
+}
+
+// indexNodeRe matches the nodes indexExprsNode and indexPredNode write.
+var indexNodeRe = regexp.MustCompile(`\{(INDEXEXPR|INDEXPRED) :indexrelid (\d+)(?: :elem (\d+))?`)
+
+// indexNodeExpr prints an indexprs or indpred value as pg_get_expr does,
+// or reports false if text is neither.
+func indexNodeExpr(cat *catalog.Catalog, text string, pretty bool) (string, bool) {
+	ms := indexNodeRe.FindAllStringSubmatch(text, -1)
+	if len(ms) == 0 {
+		return "", false
+	}
+	var out []string
+	for _, m := range ms {
+		id, _ := strconv.ParseUint(m[2], 10, 32)
+		t, ix := findIndex(cat, uint32(id))
+		if ix == nil {
+			return "", false
+		}
+		if m[1] == "INDEXPRED" {
+			out = append(out, plan.DeparseIndexPredicate(t, ix, pretty))
+			continue
+		}
+		elem, _ := strconv.Atoi(m[3])
+		if elem < 1 || elem > len(ix.Columns) || ix.Columns[elem-1] >= 0 {
+			return "", false
+		}
+		out = append(out, plan.DeparseIndexExprBare(t, ix, elem-1, pretty))
+	}
+	return strings.Join(out, ", "), true
 }
 
 // checkOID is the OID of table's i-th CHECK constraint (pg_constraint):

@@ -50,6 +50,17 @@ var schema = []string{
 		CONSTRAINT "Tree Ship" FOREIGN KEY (zone, code) REFERENCES "Ship To" ON UPDATE CASCADE DEFERRABLE,
 		FOREIGN KEY (label) REFERENCES "Ship To" (label) ON DELETE SET DEFAULT INITIALLY DEFERRED)`,
 	`ALTER TABLE tree ADD CONSTRAINT tree_acct FOREIGN KEY (zone) REFERENCES accounts ON UPDATE RESTRICT ON DELETE NO ACTION NOT VALID`,
+	// Indexes on expressions and partial indexes: \d prints them as
+	// pg_get_indexdef(oid, 0, true) does, PostgreSQL's coercions shown.
+	`CREATE TABLE users (id int PRIMARY KEY, email varchar(80), name text, active boolean, n int,
+		deleted_at timestamptz, a int, b int, price numeric(8,2))`,
+	`CREATE UNIQUE INDEX users_lower_email ON users (lower(email)) WHERE active`,
+	`CREATE INDEX ON users ((a + b), a) WHERE deleted_at IS NULL AND n > 0`,
+	`CREATE UNIQUE INDEX ON users (name) WHERE n > -1 AND NOT active`,
+	`CREATE INDEX ON users (upper(name), (email::text)) WHERE price > 0 OR name = 'x'`,
+	`CREATE INDEX ON users (lower(name))`,
+	`CREATE INDEX ON users (lower(name))`,
+	`CREATE UNIQUE INDEX ON users (n)`,
 }
 
 // describe are psql commands (and catalog queries clients send) whose
@@ -74,6 +85,16 @@ var describe = []string{
 	`\d "Ship To"`,
 	`\d+ tree`,
 	`\d accounts`,
+	`\d users`,
+	`\d users_lower_email`,
+	`\d users_expr_a_idx`,
+	`\d users_upper_email_idx`,
+	`\di users*`,
+	`SELECT indexrelid::regclass, indkey, indexprs IS NOT NULL, indpred IS NOT NULL, pg_get_indexdef(indexrelid),
+	        pg_get_indexdef(indexrelid, 1, true), pg_get_indexdef(indexrelid, 2, false)
+	   FROM pg_index WHERE indrelid = 'users'::regclass ORDER BY indexrelid`,
+	`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'users' ORDER BY 1`,
+	`SELECT conname, contype FROM pg_constraint WHERE conrelid = 'users'::regclass ORDER BY 1`,
 	`SELECT constraint_name, unique_constraint_name, match_option, update_rule, delete_rule
 	   FROM information_schema.referential_constraints ORDER BY 1`,
 	`SELECT constraint_name, table_name, column_name, ordinal_position, position_in_unique_constraint

@@ -1,7 +1,6 @@
 package pgcatalog
 
 import (
-	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/types"
 )
 
@@ -119,20 +118,20 @@ var btreeOpclass = map[types.OID]int64{
 }
 
 // indClasses is pg_index.indclass for an index on cols of t.
-func indClasses(t *catalog.Table, cols []int) types.Value {
-	xs := make([]int64, len(cols))
-	for i, c := range cols {
-		xs[i] = btreeOpclass[t.Columns[c].Type.OID]
+func indClasses(typs []types.Type) types.Value {
+	xs := make([]int64, len(typs))
+	for i, t := range typs {
+		xs[i] = btreeOpclass[t.OID]
 	}
 	return vInts(xs...)
 }
 
-// indCollations is pg_index.indcollation: each key column's collation (the
-// type's default for collatable types, else 0).
-func indCollations(t *catalog.Table, cols []int) types.Value {
-	xs := make([]int64, len(cols))
-	for i, c := range cols {
-		xs[i] = int64(typeCollation(t.Columns[c].Type.OID))
+// indCollations is pg_index.indcollation: each key element's collation
+// (the type's default for collatable types, else 0).
+func indCollations(typs []types.Type) types.Value {
+	xs := make([]int64, len(typs))
+	for i, t := range typs {
+		xs[i] = int64(typeCollation(t.OID))
 	}
 	return vInts(xs...)
 }

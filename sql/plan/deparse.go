@@ -44,6 +44,18 @@ func DeparseIndexElem(t *catalog.Table, ix *catalog.Index, i int, pretty bool) s
 	return "(" + s + ")"
 }
 
+// DeparseIndexExprBare returns key element i of ix, an expression, as
+// pg_get_expr prints it from pg_index.indexprs: without the parentheses
+// the column list adds.
+func DeparseIndexExprBare(t *catalog.Table, ix *catalog.Index, i int, pretty bool) string {
+	e, err := NewBinder(catalog.New(), nil, time.UTC, nil).BindIndexExprText(t, ix.Exprs[i], IndexExpression)
+	if err != nil {
+		return ix.Exprs[i]
+	}
+	p := &pgPrinter{t: t, pretty: pretty}
+	return p.rule(p.conv(e), false)
+}
+
 // DeparseIndexPredicate returns ix's predicate as pg_get_indexdef prints
 // it after WHERE.
 func DeparseIndexPredicate(t *catalog.Table, ix *catalog.Index, pretty bool) string {
