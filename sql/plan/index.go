@@ -192,20 +192,11 @@ func mutable(e Expr) bool {
 		case *Cmp:
 			bad = mixedZone(y.L.Type(), y.R.Type())
 		case *BinOp:
-			bad = mixedZone(y.L.Type(), y.R.Type()) || y.Op == "||" && (concatCast(y.L) || concatCast(y.R))
+			bad = mixedZone(y.L.Type(), y.R.Type())
 		}
 		return !bad
 	})
 	return bad
-}
-
-// concatCast reports whether e is an operand of || converted to text from
-// a non-string type: PostgreSQL's anytextcat/textanycat, which are stable
-// (the operand's output function may depend on settings).
-func concatCast(e Expr) bool {
-	c, ok := e.(*Cast)
-	return ok && !c.Explicit && types.KindOf(c.T.OID) == types.KindText && types.KindOf(c.From.OID) != types.KindText &&
-		!types.IsArray(c.T.OID)
 }
 
 // mixedZone reports whether an operator between a and b compares or
