@@ -471,9 +471,7 @@ func loadCheckpoint(data []byte, indexMethod string) (*Store, CheckpointStats, e
 			if n := binary.LittleEndian.Uint64(p[4:]); n != uint64(len(keys)) {
 				return nil, st, corruptAt(int64(fpos), "table %d: %d rows, the table end says %d", cur.ID, len(keys), n)
 			}
-			if err := cur.finishLoad(keys, hs); err != nil {
-				return nil, st, err
-			}
+			cur.finishLoad(keys, hs)
 			s.tables[cur.ID] = cur
 			st.Tables[cur.ID] = int64(len(keys))
 			st.Rows += int64(len(keys))
@@ -716,7 +714,7 @@ func (s *Store) newLoadedTable(def *catalog.Table) (*Table, error) {
 
 // finishLoad fills the primary index (keys ascending) and rebuilds the
 // secondary indexes of a table loaded from a checkpoint.
-func (t *Table) finishLoad(keys [][]byte, hs []uint64) error {
+func (t *Table) finishLoad(keys [][]byte, hs []uint64) {
 	bulkLoad(t.pk, keys, hs)
 	t.findLargestKey() // writers may skip lookups beyond it at once
 	t.count.Store(int64(len(keys)))
@@ -737,7 +735,10 @@ func (t *Table) finishLoad(keys [][]byte, hs []uint64) error {
 			t.scratch = decodeStored(c.head.Load().row, t.scratch)
 			k, in, err := si.entry(def, t.scratch, c.key)
 			if err != nil {
-				return fmt.Errorf("index %q of table %q: %w", si.def.Name, def.Name, err)
+				// A broken invariant (secIndex.broken): the index stops
+				// answering, the table loads.
+				t.breakIndex(si.def.ID, err)
+				break
 			}
 			if in {
 				ents = append(ents, ent{k, h})
@@ -751,7 +752,6 @@ func (t *Table) finishLoad(keys [][]byte, hs []uint64) error {
 		}
 		bulkLoad(si.idx, sk, sh)
 	}
-	return nil
 }
 
 func bulkLoad(idx index.Index, keys [][]byte, hs []uint64) {

@@ -1078,6 +1078,10 @@ func (c *Committer) checkUnique(t *Table, def *catalog.Table, tw *TableWrites, p
 		if row == nil {
 			row = p.Values()
 		}
+		if err := t.IndexBroken(ix.ID); err != nil {
+			return pgerr.New("XX002", "unique index %q cannot be checked: %v", ix.Name, err).
+				WithHint("Drop the index and create it again.")
+		}
 		val, in, null, err := IndexKey(def, ix, row)
 		if err != nil {
 			return err

@@ -30,8 +30,10 @@ import (
 // without a session (UTC, default settings): the same row gives the same
 // key on every path. An expression that fails on a row (division by zero)
 // fails the statement writing it, before commit; applying a record never
-// meets a failing one except through a broken invariant, which Apply
-// reports as an error.
+// meets a failing one except through a broken invariant, which breaks
+// that index (secIndex.broken: readers scan the table instead, unique
+// checks through it fail with XX002) rather than stop the log's apply,
+// replay or a checkpoint's load.
 
 // IndexExprs evaluates one index's expressions and predicate over rows of
 // one table definition (rows as wide as the definition, missing values

@@ -163,7 +163,7 @@ func (t *Table) scan(snap uint64, lo, hi []byte, desc, reuse bool, fn func(key [
 // at snap, calling fn with each visible row whose current index key still
 // matches the entry (entries of superseded versions are skipped, and so
 // are visible versions a partial index does not hold). It reports false
-// when the table has no such index.
+// when the table has no such index, or it is broken (secIndex.broken).
 func (t *Table) IndexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn func(pk []byte, row []types.Value) bool) bool {
 	var si *secIndex
 	for _, s := range *t.sec.Load() {
@@ -172,8 +172,8 @@ func (t *Table) IndexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn
 			break
 		}
 	}
-	if si == nil {
-		return false
+	if si == nil || si.broken != nil {
+		return false // a broken index misses rows: the caller scans
 	}
 	def := t.def.Load()
 	from := lo

@@ -251,17 +251,52 @@ type secIndex struct {
 	def catalog.Index
 	ci  *compiledIndex
 	idx index.Index
+	// broken is why the index misses rows (nil: it has them all): its
+	// expressions did not compile, or failed on a row being applied. Every
+	// writer computed the keys of what it wrote, so only a broken
+	// invariant (an expression that changed meaning between versions of
+	// OmenDB, say) gets here; rather than stop applying the log, the row is
+	// stored, the index stops answering (IndexScan reports false, so
+	// readers scan the table) and unique checks through it fail (XX002)
+	// until it is dropped.
+	broken error
 }
 
 // entry returns si's entry key for row (the index key followed by the
 // primary key pk), or ok = false when row has no entry (a partial index
 // whose predicate is not true for it).
 func (si *secIndex) entry(def *catalog.Table, row []types.Value, pk []byte) ([]byte, bool, error) {
+	if si.broken != nil {
+		return nil, false, si.broken
+	}
 	k, in, _, err := si.ci.key(nil, def, row)
 	if err != nil || !in {
 		return nil, false, err
 	}
 	return append(k, pk...), true, nil
+}
+
+// breakIndex marks secondary index id of t broken by err (applyMu is
+// held, or the table is not published yet).
+func (t *Table) breakIndex(id uint32, err error) {
+	secs := append([]secIndex(nil), *t.sec.Load()...)
+	for i := range secs {
+		if secs[i].def.ID == id && secs[i].broken == nil {
+			secs[i].broken = fmt.Errorf("index %q: %w", secs[i].def.Name, err)
+		}
+	}
+	t.sec.Store(&secs)
+}
+
+// IndexBroken returns why secondary index id of t misses rows, or nil
+// (secIndex.broken).
+func (t *Table) IndexBroken(id uint32) error {
+	for _, si := range *t.sec.Load() {
+		if si.def.ID == id {
+			return si.broken
+		}
+	}
+	return nil
 }
 
 // secIndexes returns the secondary indexes of def: those of old kept
@@ -273,14 +308,17 @@ func (s *Store) secIndexes(def *catalog.Table, old []secIndex) ([]secIndex, erro
 			continue
 		}
 		ix := def.Indexes[i]
-		ci, err := compileIndex(def, &def.Indexes[i])
-		if err != nil {
-			return nil, err
+		si := secIndex{def: ix}
+		var err error
+		if si.ci, err = compileIndex(def, &def.Indexes[i]); err != nil {
+			si.broken = err
 		}
-		si := secIndex{def: ix, ci: ci}
 		for _, o := range old {
 			if o.def.ID == ix.ID {
 				si.idx = o.idx
+				if si.broken == nil {
+					si.broken = o.broken
+				}
 			}
 		}
 		if si.idx == nil {
@@ -557,9 +595,7 @@ func (s *Store) applyOp(off uint64, op *log.Op) error {
 				return err
 			}
 		}
-		if err := t.put(off, op.Key, storedRow(op.Row), op.Vals); err != nil {
-			return err
-		}
+		t.put(off, op.Key, storedRow(op.Row), op.Vals)
 	case log.OpDelete:
 		t.delete(off, op.Key)
 	case log.OpTruncate:
@@ -661,16 +697,16 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 		// Every version gets its entry (older snapshots may read through
 		// the index). An expression failing on a version that is no longer
 		// live cannot be reported to anyone — CREATE INDEX checked the live
-		// rows — and leaves that version out.
-		var bad error
+		// rows — and leaves that version out; failing on a live one breaks
+		// the index (secIndex.broken).
 		t.forEachChain(func(h uint64, c *chain) {
 			head := c.head.Load()
-			for v := head; v != nil; v = v.prev.Load() {
+			for v := head; v != nil && si.broken == nil; v = v.prev.Load() {
 				if v.row != nil {
 					t.scratch = decodeStored(v.row, t.scratch)
 					k, ok, err := si.entry(ch.Table, t.scratch, c.key)
-					if err != nil && v == head && v.end.Load() == Live && bad == nil {
-						bad = err
+					if err != nil && v == head && v.end.Load() == Live {
+						si.broken = fmt.Errorf("index %q: %w", si.def.Name, err)
 					}
 					if ok {
 						si.idx.Put(k, h)
@@ -678,9 +714,6 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 				}
 			}
 		})
-		if bad != nil {
-			return bad
-		}
 		t.def.Store(ch.Table)
 		t.sec.Store(&secs)
 	case catalog.DropIndex:
@@ -793,10 +826,10 @@ func (t *Table) forEachChain(fn func(h uint64, c *chain)) {
 
 // put installs row (encoded, immutable from now on) as the newest version
 // of key at offset off. vals is row decoded, or nil: it is decoded here if
-// a secondary index needs it. The secondary index keys are computed first:
-// an index expression failing on the row (a broken invariant: the writer's
-// statement computed them) fails put before anything changed.
-func (t *Table) put(off uint64, key []byte, row []byte, vals []types.Value) error {
+// a secondary index needs it. An index expression failing on the row (a
+// broken invariant: the writer's statement computed the keys) breaks that
+// index (secIndex.broken) rather than the apply.
+func (t *Table) put(off uint64, key []byte, row []byte, vals []types.Value) {
 	def := t.def.Load()
 	secs := *t.sec.Load()
 	if len(secs) > 0 && vals == nil {
@@ -806,12 +839,16 @@ func (t *Table) put(off uint64, key []byte, row []byte, vals []types.Value) erro
 	var keysBuf [4][]byte
 	secKeys := keysBuf[:0]
 	for i := range secs {
-		k, in, _, err := secs[i].ci.key(nil, def, vals)
-		if err != nil {
-			return fmt.Errorf("index %q: %w", secs[i].def.Name, err)
-		}
-		if !in {
-			k = nil // no entry: a partial index's predicate is not true
+		var k []byte
+		if secs[i].broken == nil {
+			var in bool
+			var err error
+			if k, in, _, err = secs[i].ci.key(nil, def, vals); err != nil {
+				t.breakIndex(secs[i].def.ID, err)
+			}
+			if !in {
+				k = nil // no entry: a partial index's predicate is not true
+			}
 		}
 		secKeys = append(secKeys, k)
 	}
@@ -864,7 +901,6 @@ func (t *Table) put(off uint64, key []byte, row []byte, vals []types.Value) erro
 			si.idx.Put(append(secKeys[i], c.key...), h)
 		}
 	}
-	return nil
 }
 
 // copyStoredRows makes storedRow copy each row into an allocation of its
