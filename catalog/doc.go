@@ -25,6 +25,12 @@
 //     built once per immutable catalog. Key IDs come from the object ID
 //     space (they are pg_constraint OIDs) and order a table's referencing
 //     keys by creation.
+//   - An index's key elements are columns or expressions (Index.Exprs, with
+//     Columns[i] = -1), and a partial index has a predicate (Where); both
+//     are SQL text, renamed with the columns they read and dropped with
+//     them (package sql). Apply checks their shape. A primary key has
+//     neither; a unique index with either, or made by CREATE UNIQUE INDEX
+//     (Standalone), is not a constraint (Index.Constraint).
 //   - Temporary tables (Temp, OnCommit; JSON "temp", "on_commit") live in
 //     a schema named TempSchemaPrefix + an object ID, unique across
 //     restarts; ResolveSchema puts a session's temporary schema before

@@ -9,9 +9,16 @@
 // Begin <= S < End: exactly the state after applying the log up to S. Keys
 // are encoded with package oltp/keycode (byte order = SQL order) and
 // indexed by package oltp/index (the learned index by default, a B-tree on
-// request). Secondary index entries are (indexed columns ‖ primary key) →
+// request). Secondary index entries are (index key ‖ primary key) →
 // handle; readers re-check that the visible version still has the entry's
-// key, so stale entries are harmless.
+// key, so stale entries are harmless. An index key is its columns' values
+// or, for an index on expressions, the expressions' values; a partial
+// index has entries only for rows its predicate holds (re-checked too).
+// Expressions are package sql's to bind and evaluate: it registers an
+// IndexCompiler, and every key — the session's checks, the committer's
+// unique validation, apply, replay, checkpoint load — comes from IndexKey
+// (indexkey.go). An expression failing on apply (a broken invariant)
+// marks that index broken instead of stopping the apply.
 //
 // Invariants:
 //   - Apply is called in offset order, for each record exactly once; it is

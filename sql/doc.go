@@ -50,7 +50,10 @@
 // autocommitRetries times).
 //
 // Constraints: NOT NULL, UNIQUE and CHECK (check.go) are checked on each
-// row as it is written; FOREIGN KEY (fk.go) queues its checks on the
+// row as it is written; unique indexes on expressions and partial ones
+// (index.go: CREATE INDEX, the index compiler oltp.IndexKey uses, DROP and
+// RENAME COLUMN of what they read) through the same keys the store
+// indexes; FOREIGN KEY (fk.go) queues its checks on the
 // transaction (txnState.fk) and runs them when the statement ends
 // (execOnce, COPY's Done) or, for deferred constraints, at COMMIT;
 // referential actions run as the parent row is written (txnView.Delete,

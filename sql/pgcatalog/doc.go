@@ -120,6 +120,21 @@
 //     constraints (PostgreSQL 15 lists them) are not rows of these views.
 //   - Every index is shown as btree (OmenDB's learned and B-tree indexes
 //     are both ordered indexes).
+//   - Indexes on expressions and partial indexes: pg_index.indkey has 0
+//     for an expression element, pg_attribute names it as PostgreSQL does
+//     (lower, expr, expr1) with the expression's type. indexprs and indpred
+//     hold not node trees but nodes naming the index ({INDEXPRED
+//     :indexrelid N :text …}), which pg_get_expr prints as PostgreSQL
+//     prints its trees. pg_get_indexdef, \d and pg_indexes print
+//     expressions and predicates as PostgreSQL does (plan.DeparseIndexElem:
+//     its coercions — lower((email)::text), (price > (0)::numeric) — and
+//     ruleutils' parentheses, pretty or not), except CASE (one line, where
+//     PostgreSQL breaks lines) and functions PostgreSQL prints in SQL
+//     syntax (EXTRACT …). Such indexes, and unique ones CREATE UNIQUE INDEX
+//     made (catalog.Index.Standalone), are no constraints: no pg_constraint
+//     or information_schema row, \d lists them as "t_lower_idx" UNIQUE,
+//     btree (lower(email)) WHERE active. pg_get_indexdef(oid) qualifies the
+//     table with its schema, the pretty form does not, as PostgreSQL 15.
 //   - pg_get_expr returns the stored SQL text of a default, with the
 //     ::type cast PostgreSQL adds to a bare string literal; it does not
 //     deparse node trees.

@@ -70,8 +70,15 @@
 // left or right join (as PostgreSQL plans them); comma-joined FROM
 // items are joined greedily along equality predicates (hash joins) and
 // reordered back to FROM order afterwards; a scan uses the primary key or a
-// secondary index when its filter fixes a prefix of the index's columns to
-// constants or parameters (EXPLAIN shows the reason).
+// secondary index when its filter fixes a prefix of the index's key
+// elements to constants or parameters — columns, or an index's expressions
+// (WHERE lower(email) = $1) — and, for a partial index, implies its
+// predicate (each predicate conjunct is a filter conjunct, or x IS NOT
+// NULL where the filter compares x); the filter itself is kept (EXPLAIN
+// shows the reason). Index expressions and predicates bind over the
+// table's row (index.go: PostgreSQL's immutability and other rules) and
+// print as PostgreSQL prints them (deparse.go); ON CONFLICT's target
+// infers its arbiter indexes as PostgreSQL does (bind_dml.go).
 //
 // Plans are immutable once built and may be executed many times (prepared
 // statements), by one goroutine at a time.
