@@ -125,7 +125,7 @@ func (s *Session) commentConstraint(names []string, text string) (string, error)
 	}
 	nt := t.Clone()
 	switch {
-	case slices.ContainsFunc(nt.Indexes, func(ix catalog.Index) bool { return ix.Name == con && (ix.Unique || ix.Primary) }):
+	case slices.ContainsFunc(nt.Indexes, func(ix catalog.Index) bool { return ix.Name == con && ix.Constraint() }):
 		i := slices.IndexFunc(nt.Indexes, func(ix catalog.Index) bool { return ix.Name == con })
 		nt.Indexes[i].ConComment = text
 	case slices.ContainsFunc(nt.Checks, func(c catalog.Check) bool { return c.Name == con }):

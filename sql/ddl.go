@@ -763,7 +763,7 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			}
 			i := slices.IndexFunc(nt.Checks, func(c catalog.Check) bool { return c.Name == cmd.Name })
 			if i < 0 {
-				if j := slices.IndexFunc(nt.Indexes, func(ix catalog.Index) bool { return ix.Name == cmd.Name }); j >= 0 {
+				if j := slices.IndexFunc(nt.Indexes, func(ix catalog.Index) bool { return ix.Name == cmd.Name && ix.Constraint() }); j >= 0 {
 					if nt.Indexes[j].Primary {
 						return "", pgerr.NotSupported("dropping a primary key is not supported yet")
 					}

@@ -145,6 +145,9 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 				if expr, err = deparseExpr(el.Expr); err != nil {
 					return "", err
 				}
+				if err := sameInUTC(nt, e, expr, plan.IndexExpression); err != nil {
+					return "", err
+				}
 				if name = plan.FigureIndexColname(el.Expr); name == "" {
 					name = "expr"
 				}
@@ -172,6 +175,9 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 			if ix.Where, err = deparseExpr(is.WhereClause); err != nil {
 				return "", err
 			}
+			if err := sameInUTC(nt, e, ix.Where, plan.IndexPredicate); err != nil {
+				return "", err
+			}
 		}
 	}
 	if (ix.HasExprs() || ix.Where != "") && t.ReadOnly != "" {
@@ -195,6 +201,23 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 		return "", err
 	}
 	return "CREATE INDEX", nil
+}
+
+// sameInUTC checks that text, an index expression or predicate bound as
+// e in the session, means the same bound without one: keys are computed
+// in UTC (compileIndexExprs), while PostgreSQL folds a literal such as
+// '2024-01-01'::timestamptz once, in the creating session's TimeZone. An
+// expression that would differ is refused rather than indexed otherwise.
+func sameInUTC(t *catalog.Table, e plan.Expr, text string, part plan.IndexPart) error {
+	u, err := plan.NewBinder(catalog.New(), nil, time.UTC, nil).BindIndexExprText(t, text, part)
+	if err != nil {
+		return err
+	}
+	if plan.ExprKey(u) != plan.ExprKey(e) {
+		return pgerr.NotSupported("an %s whose constants depend on the TimeZone setting is not supported yet", map[plan.IndexPart]string{plan.IndexExpression: "index expression", plan.IndexPredicate: "index predicate"}[part]).
+			WithHint("Write timestamp with time zone literals with an explicit offset ('2024-01-01 00:00+00'), or SET TimeZone = 'UTC'.")
+	}
+	return nil
 }
 
 // indexableColumn refuses a column of a type the index cannot key.
