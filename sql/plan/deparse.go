@@ -217,7 +217,18 @@ func (p *pgPrinter) conv(e Expr) *pgNode {
 		l, _ = p.operands(op, x.E, x.List[0])
 		return &pgNode{kind: pgArrayOp, typ: types.Bool, text: op, any: !x.Not, args: []*pgNode{l, arr}}
 	case *AnyArray:
-		return &pgNode{kind: pgArrayOp, typ: types.Bool, text: x.Op, any: !x.All, args: []*pgNode{p.conv(x.E), p.conv(x.Arr)}}
+		arr := p.conv(x.Arr)
+		if c, ok := stripImplicit(x.Arr).(*Const); ok && !c.V.IsNull() && types.IsArray(c.T.OID) {
+			// A folded ARRAY[…] of constants: PostgreSQL keeps the
+			// constructor.
+			if els, err := types.ArrayElems(c.V, nil); err == nil {
+				arr = &pgNode{kind: pgArray, typ: c.T}
+				for _, el := range els {
+					arr.args = append(arr.args, constNode(el, types.ElemType(c.T)))
+				}
+			}
+		}
+		return &pgNode{kind: pgArrayOp, typ: types.Bool, text: x.Op, any: !x.All, args: []*pgNode{p.conv(x.E), arr}}
 	case *ArrayExpr:
 		n := &pgNode{kind: pgArray, typ: x.T}
 		for _, el := range x.Elems {
@@ -311,6 +322,10 @@ func opInputs(op string, l, r *pgNode) (types.Type, types.Type) {
 			return lt, rt
 		case lr >= 5 && rr >= 5:
 			return lt, rt // float4 and float8 operators exist both ways
+		case lr == 5:
+			return lt, types.Float8 // float48pl …: the other side as double precision
+		case rr == 5:
+			return types.Float8, rt
 		case lr >= 5 || rr >= 5:
 			return types.Float8, types.Float8
 		}
