@@ -70,7 +70,7 @@ func RegisterIndexCompiler(c IndexCompiler) {
 // It keeps no reference to the definition.
 type compiledIndex struct {
 	cols  []int        // the key elements: column positions, -1 for expressions
-	types []types.Type // each element's type
+	types []types.Type // each element's key type (catalog.Table.KeyType, the expression's)
 	ex    IndexExprs   // nil for a plain index
 	// missing is each column's value for rows written before it was added
 	// (ColValue), to widen short rows before expressions read them.
@@ -98,7 +98,7 @@ func compileIndex(def *catalog.Table, ix *catalog.Index) (*compiledIndex, error)
 	ci = &compiledIndex{cols: ix.Columns, types: make([]types.Type, len(ix.Columns))}
 	for i, c := range ix.Columns {
 		if c >= 0 {
-			ci.types[i] = def.Columns[c].Type
+			ci.types[i] = def.KeyType(c)
 		}
 	}
 	if !ix.Plain() {
@@ -188,7 +188,7 @@ func IndexKey(def *catalog.Table, ix *catalog.Index, row []types.Value) (key []b
 		for _, c := range ix.Columns {
 			v := ColValue(def, row, c)
 			null = null || v.IsNull()
-			key = keycode.Append(key, v, def.Columns[c].Type)
+			key = keycode.Append(key, v, def.KeyType(c))
 		}
 		return key, true, null, nil
 	}

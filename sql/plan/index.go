@@ -21,7 +21,7 @@ import (
 // immutable (42P17), without aggregates (42803), window functions (42P20),
 // set-returning functions or subqueries (0A000), and of a type the index
 // can order (42704 for json, 0A000 for the types OmenDB's keys do not
-// cover yet).
+// cover yet: arrays).
 
 // IndexPart says which part of an index an expression is, for errors:
 // PostgreSQL's messages name "index expression" or "index predicate".
@@ -99,14 +99,14 @@ func (b *Binder) BindIndexExprText(t *catalog.Table, text string, part IndexPart
 
 // indexableType reports whether values of t can be index keys: 42704 for
 // a type PostgreSQL's btree has no operator class for, 0A000 for those
-// OmenDB's key encoding does not order or compare exactly yet.
+// OmenDB's key encoding does not cover yet (arrays). jsonb is keyed by
+// value (package oltp/keycode), whatever the table's KeyVersion: index
+// keys are never stored, only rebuilt.
 func indexableType(t types.Type) error {
 	switch {
 	case t.OID == types.OIDJSON:
 		return pgerr.New(pgerr.UndefinedObject, "data type json has no default operator class for access method \"btree\"").
 			WithHint("You must specify an operator class for the index or define a default operator class for the data type.")
-	case t.OID == types.OIDJSONB:
-		return pgerr.NotSupported("index expressions of type jsonb are not supported yet")
 	case types.IsArray(t.OID):
 		return pgerr.NotSupported("index keys on array columns are not supported yet")
 	}
