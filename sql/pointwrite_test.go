@@ -18,12 +18,14 @@ import (
 
 // TestPointUpdatePlans checks which UPDATEs take the point-update path.
 func TestPointUpdatePlans(t *testing.T) {
-	checkPlanKind(t, pointSchema+`CREATE TABLE uq (id int PRIMARY KEY, u int UNIQUE, v int);`, "point update", sql.IsPointUpdate, []planCase{
+	checkPlanKind(t, pointSchema+`CREATE TABLE uq (id int PRIMARY KEY, u int UNIQUE, v int);
+CREATE TABLE ex (id int PRIMARY KEY, e text, v int); CREATE UNIQUE INDEX ON ex (lower(e)) WHERE v > 0;`, "point update", sql.IsPointUpdate, []planCase{
 		{"UPDATE acc SET abalance = abalance + $1 WHERE aid = $2", true},
 		{"UPDATE acc SET abalance = 5, filler = 'x' WHERE aid = 3", true},
 		{"UPDATE acc SET abalance = abalance + 1 WHERE aid = $1 AND bid > 2", true},
 		{"UPDATE two SET v = v * 2 WHERE a = $1 AND b = $2", true},
 		{"UPDATE uq SET v = v + 1 WHERE id = $1", true},
+		{"UPDATE ex SET v = v + 1 WHERE id = $1", false},                         // an index on an expression any column may feed
 		{"UPDATE acc SET aid = aid + 100 WHERE aid = $1", false},                 // changes the key
 		{"UPDATE uq SET u = 1 WHERE id = $1", false},                             // a unique value
 		{"UPDATE two SET v = 1 WHERE a = $1", false},                             // a key prefix
@@ -66,7 +68,8 @@ func TestPointPlansMatchExecutor(t *testing.T) {
 	for _, tab := range []string{"p_on", "p_off"} {
 		if _, err := c.Exec(ctx, fmt.Sprintf(`CREATE TABLE %[1]s (id int PRIMARY KEY, g int, bal int NOT NULL, note text DEFAULT 'dflt');
 INSERT INTO %[1]s SELECT i, i %% 3, i * 10, 'n' || i FROM generate_series(1, 20) i;
-CREATE TABLE %[1]sh (k int UNIQUE, v int NOT NULL DEFAULT 5, w text)`, tab)); err != nil {
+CREATE TABLE %[1]sh (k int UNIQUE, v int NOT NULL DEFAULT 5, w text);
+CREATE UNIQUE INDEX ON %[1]sh (upper(w)) WHERE v > 3`, tab)); err != nil {
 			t.Fatal(err)
 		}
 	}
