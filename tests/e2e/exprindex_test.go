@@ -33,6 +33,12 @@ func TestExprIndexSurvivesRestart(t *testing.T) {
 	if _, err := c.PgConn().CopyFrom(ctx, strings.NewReader("6\tDee@W.org\tt\n"), `COPY users FROM STDIN`); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.PgConn().CopyFrom(ctx, strings.NewReader("8\tEve@V.org\tt\n9\teve@v.ORG\tt\n"), `COPY users FROM STDIN`); sqlstate(err) != "23505" {
+		t.Fatalf("COPY of two live eves: %v, want 23505", err)
+	}
+	if _, err := c.PgConn().CopyFrom(ctx, strings.NewReader("8\tEve@V.org\tf\n9\teve@v.ORG\tf\n"), `COPY users FROM STDIN`); err != nil {
+		t.Fatalf("COPY of two eves the index does not hold: %v", err)
+	}
 	exec1(t, c, `UPDATE users SET email = 'Bea@Y.org' WHERE id = 3`)
 	check := func(c *pgx.Conn, when string) {
 		t.Helper()
