@@ -10,6 +10,8 @@ import (
 	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/oltp"
@@ -142,7 +144,7 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 			if c, ok := plan.IsColumnRef(e); ok {
 				col, name = c, nt.Columns[c].Name // (a) is the column a
 			} else {
-				if expr, err = deparseExpr(el.Expr); err != nil {
+				if expr, err = indexText(el.Expr, nt.Name); err != nil {
 					return "", err
 				}
 				if err := sameInUTC(nt, e, expr, plan.IndexExpression); err != nil {
@@ -172,7 +174,7 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 		}
 		// PostgreSQL simplifies a predicate that is always true away.
 		if c, ok := e.(*plan.Const); !ok || c.V.IsNull() || !c.V.Bool() {
-			if ix.Where, err = deparseExpr(is.WhereClause); err != nil {
+			if ix.Where, err = indexText(is.WhereClause, nt.Name); err != nil {
 				return "", err
 			}
 			if err := sameInUTC(nt, e, ix.Where, plan.IndexPredicate); err != nil {
@@ -201,6 +203,41 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 		return "", err
 	}
 	return "CREATE INDEX", nil
+}
+
+// indexText is an index expression or predicate as the catalog keeps it:
+// deparsed, with column references qualified by the table's name made
+// bare, so that the text still binds after ALTER TABLE … RENAME (PostgreSQL
+// keeps column numbers; OmenDB keeps text).
+func indexText(n *pg.Node, table string) (string, error) {
+	n = proto.Clone(n).(*pg.Node)
+	unqualify(n.ProtoReflect(), table)
+	return deparseExpr(n)
+}
+
+// unqualify drops the table qualifier from every column reference in m
+// that names table.
+func unqualify(m protoreflect.Message, table string) {
+	if cr, ok := m.Interface().(*pg.ColumnRef); ok {
+		if n := len(cr.Fields); n == 2 {
+			if s := cr.Fields[0].GetString_(); s != nil && s.Sval == table {
+				cr.Fields = cr.Fields[1:]
+			}
+		}
+		return
+	}
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				unqualify(l.Get(i).Message(), table)
+			}
+		case fd.Message() != nil && !fd.IsMap():
+			unqualify(v.Message(), table)
+		}
+		return true
+	})
 }
 
 // sameInUTC checks that text, an index expression or predicate bound as
