@@ -343,7 +343,7 @@ func (s *Session) dropTypeUsers(ctx context.Context, e *catalog.EnumType) error 
 		// OmenDB cannot drop a primary key yet).
 		for i := len(t.Indexes) - 1; i >= 0; i-- {
 			ix := t.Indexes[i]
-			if ix.Primary || !slices.ContainsFunc(ix.Columns, func(c int) bool { return usesType(t.Columns[c]) }) {
+			if ix.Primary || !slices.ContainsFunc(ix.Columns, func(c int) bool { return c >= 0 && usesType(t.Columns[c]) }) {
 				continue
 			}
 			cur, _ := s.txn.cat.Table(t.ID)

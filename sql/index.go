@@ -260,7 +260,7 @@ func sameInUTC(t *catalog.Table, e plan.Expr, text string, part plan.IndexPart) 
 // indexableColumn refuses a column of a type the index cannot key.
 func indexableColumn(t *catalog.Table, col int) error {
 	switch typ := t.Columns[col].Type; {
-	case types.IsArray(typ.OID):
+	case types.IsArrayType(typ):
 		return pgerr.NotSupported("index keys on array columns are not supported yet")
 	case typ.OID == types.OIDJSON:
 		return pgerr.New(pgerr.UndefinedObject, "data type json has no default operator class for access method \"btree\"").

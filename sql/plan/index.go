@@ -69,6 +69,11 @@ func (b *Binder) BindIndexExpr(t *catalog.Table, n *pg.Node, part IndexPart) (Ex
 	if mutable(e) {
 		return nil, pgerr.New(pgerr.InvalidObjectDefinition, "functions in %s must be marked IMMUTABLE", part.noun())
 	}
+	if readsEnum(e) {
+		// Keys are computed from the stored text without the catalog's
+		// labels, and ALTER TYPE … RENAME VALUE does not know the text.
+		return nil, pgerr.NotSupported("%ss over enum types are not supported yet", part.noun())
+	}
 	if part == IndexPredicate {
 		if e, err = b.coerceBool(e, "argument of WHERE"); err != nil {
 			return nil, err
@@ -107,7 +112,7 @@ func indexableType(t types.Type) error {
 	case t.OID == types.OIDJSON:
 		return pgerr.New(pgerr.UndefinedObject, "data type json has no default operator class for access method \"btree\"").
 			WithHint("You must specify an operator class for the index or define a default operator class for the data type.")
-	case types.IsArray(t.OID):
+	case types.IsArrayType(t):
 		return pgerr.NotSupported("index keys on array columns are not supported yet")
 	}
 	return nil
@@ -176,6 +181,18 @@ var setReturning = map[string]bool{
 	"jsonb_to_recordset": true, "jsonb_path_query": true,
 }
 
+// readsEnum reports whether e or a part of it is of an enum type (or an
+// array of one).
+func readsEnum(e Expr) bool {
+	found := false
+	Walk(e, func(x Expr) bool {
+		t := x.Type()
+		found = types.IsEnum(t) || types.IsEnumArray(t)
+		return !found
+	})
+	return found
+}
+
 // mutable reports whether e may give different results for the same row:
 // it calls a function, cast or operator PostgreSQL marks stable or
 // volatile, reads a sequence, the session or a subquery.
@@ -216,11 +233,14 @@ func mixedZone(a, b types.Type) bool {
 
 // castMutable reports whether a cast from one type to another is stable
 // in PostgreSQL: through text for the date/time types (DateStyle,
-// IntervalStyle, TimeZone), arrays and money, and between timestamp with
-// time zone and the other date/time types.
+// IntervalStyle, TimeZone), arrays and money, to or from an enum, and
+// between timestamp with time zone and the other date/time types.
 func castMutable(from, to types.Type) bool {
 	if from.OID == to.OID {
 		return false
+	}
+	if types.IsEnum(from) || types.IsEnum(to) || types.IsEnumArray(from) || types.IsEnumArray(to) {
+		return true // enum_in and enum_out are stable
 	}
 	textual := func(t types.Type) bool { return types.KindOf(t.OID) == types.KindText && !types.IsArray(t.OID) }
 	switch {
