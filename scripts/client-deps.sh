@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the real PostgreSQL clients the client smoke tests (tests/clients)
 # and `omendb bench pgbench` drive: psql and pgbench, a JDK with the Debian
-# PostgreSQL JDBC driver, python3-psycopg2, node with npm's pg. Idempotent:
+# PostgreSQL JDBC driver, python3-psycopg2 and python3-sqlalchemy (whose
+# PostgreSQL inspector tests/clients compares with PostgreSQL's), node with
+# npm's pg; pg_dump comes with postgresql-client-15. Idempotent:
 # apt-get update runs once, and only when a package is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in libpostgresql-jdbc-java python3 python3-psycopg2; do
+for p in libpostgresql-jdbc-java python3 python3-psycopg2 python3-sqlalchemy; do
 	have "$p" || need+=("$p")
 done
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client-15)
