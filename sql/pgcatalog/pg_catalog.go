@@ -692,7 +692,7 @@ func relations(cat *catalog.Catalog) []relation {
 			am = 0
 		}
 		out = append(out, relation{oid: vt.OID, nsp: nspOID(vt.Schema), name: vt.Name, kind: kind, am: am,
-			natts: len(vt.Cols), replident: 'n', virtual: vt})
+			natts: len(userCols(vt)), replident: 'n', virtual: vt})
 	}
 	for _, t := range cat.Tables() {
 		kind := byte('r')
@@ -789,7 +789,7 @@ func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
 		})
 	}
 	for _, vt := range order {
-		for i, c := range vt.Cols {
+		for i, c := range userCols(vt) {
 			add(vt.OID, c.Name, c.T, 0, i+1, false, false, "", false, false)
 		}
 	}

@@ -68,8 +68,71 @@ func define(schema, name string, oid uint32, cols []col, rows rowsFunc) {
 	for i, c := range cols {
 		vt.Cols = append(vt.Cols, plan.Column{Name: c.name, T: c.t, TableOID: oid, AttNum: int16(i + 1)})
 	}
+	for _, x := range extensions[schema+"."+name] {
+		vt.Cols = append(vt.Cols, x.plan(oid, len(vt.Cols))...)
+		inner, values := vt.Rows, x.values
+		vt.Rows = func(env plan.VirtualEnv) ([][]types.Value, error) {
+			rs, err := inner(env)
+			for i := range rs {
+				rs[i] = append(rs[i][:len(rs[i]):len(rs[i])], values(env, rs[i])...)
+			}
+			return rs, err
+		}
+	}
+	rows = vt.Rows
+	if schema == "pg_catalog" && isCatalogTable(vt) {
+		// The catalog tables (not the views) have the system column
+		// tableoid, their own OID (pg_dump selects it from each).
+		vt.Cols = append(vt.Cols, plan.Column{Name: "tableoid", T: tOID, TableOID: oid, AttNum: attnumTableOID, System: true})
+		vt.Rows = func(env plan.VirtualEnv) ([][]types.Value, error) {
+			rs, err := rows(env)
+			for i := range rs {
+				rs[i] = append(rs[i][:len(rs[i]):len(rs[i])], vOID(oid))
+			}
+			return rs, err
+		}
+	}
 	tables[schema+"."+name] = vt
 	order = append(order, vt)
+}
+
+// extension adds columns to a catalog defined elsewhere: values computes
+// them from the row the catalog's own function made. Extensions keep the
+// catalogs' long row builders untouched where other columns are added.
+type extension struct {
+	cols   []col
+	values func(env plan.VirtualEnv, row []types.Value) []types.Value
+}
+
+// extensions are the registered extensions by "schema.name"; define
+// applies them, so they are registered by package variable initializers
+// (which run before the init functions that define the catalogs).
+var extensions = map[string][]extension{}
+
+// extend registers an extension of the catalog schema.name.
+func extend(schema, name string, cols []col, values func(env plan.VirtualEnv, row []types.Value) []types.Value) bool {
+	extensions[schema+"."+name] = append(extensions[schema+"."+name], extension{cols, values})
+	return true
+}
+
+func (x extension) plan(oid uint32, n int) []plan.Column {
+	out := make([]plan.Column, len(x.cols))
+	for i, c := range x.cols {
+		out[i] = plan.Column{Name: c.name, T: c.t, TableOID: oid, AttNum: int16(n + i + 1)}
+	}
+	return out
+}
+
+// attnumTableOID is tableoid's attribute number, as in PostgreSQL.
+const attnumTableOID = -6
+
+// userCols are a virtual table's columns without its system columns.
+func userCols(vt *plan.VirtualTable) []plan.Column {
+	n := len(vt.Cols)
+	for n > 0 && vt.Cols[n-1].System {
+		n--
+	}
+	return vt.Cols[:n]
 }
 
 func init() {

@@ -116,6 +116,7 @@ type scopeCol struct {
 	t      types.Type
 	idx    int
 	hidden bool // dropped column slot, or a column not addressable by name
+	system bool // a system column (Column.System): not in * nor NATURAL joins
 	tblOID uint32
 	attnum int16
 	// expr, when set, is what the column stands for (idx is then -1): a

@@ -125,7 +125,7 @@ func renameCols(cols []Column, alias *pg.Alias) []Column {
 func itemFrom(n Node, alias string, cols []Column, tcols interface{}) *fromItem {
 	it := &fromItem{node: n, width: len(cols)}
 	for i, c := range cols {
-		sc := scopeCol{table: alias, name: c.Name, t: c.T, idx: i, tblOID: c.TableOID, attnum: c.AttNum}
+		sc := scopeCol{table: alias, name: c.Name, t: c.T, idx: i, tblOID: c.TableOID, attnum: c.AttNum, system: c.System}
 		if len(c.Name) > 8 && c.Name[:8] == "........" {
 			sc.hidden = true
 		}
@@ -310,7 +310,7 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 	if j.IsNatural {
 		for _, lc := range l.cols {
 			for _, rc := range r.cols {
-				if !lc.hidden && !rc.hidden && lc.name == rc.name {
+				if !lc.hidden && !rc.hidden && !lc.system && !rc.system && lc.name == rc.name {
 					using = append(using, lc.name)
 				}
 			}

@@ -685,7 +685,7 @@ func (b *Binder) expandStar(cr *pg.ColumnRef, s *scope) ([]Expr, []Column, error
 			continue
 		}
 		found = true
-		if c.hidden {
+		if c.hidden || c.system {
 			continue
 		}
 		if c.expr != nil {

@@ -12,6 +12,9 @@ type Column struct {
 	T        types.Type
 	TableOID uint32
 	AttNum   int16
+	// System marks a system column (tableoid of a catalog table): named
+	// in expressions, but not part of * nor matched by NATURAL joins.
+	System bool
 }
 
 // Node is a relational operator in a plan tree. The executor (package
