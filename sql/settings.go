@@ -64,6 +64,7 @@ var settingDocs = map[string]string{
 	"work_mem":                            "Sets the maximum memory to be used for query workspaces.",
 	"jit":                                 "Allow JIT compilation.",
 	"row_security":                        "Enable row security.",
+	"synchronize_seqscans":                "Enable synchronized sequential scans.",
 	"omendb.min_offset":                   "Wait until the log offset is applied before reading (read-your-writes across connections).",
 	"omendb.as_of":                        "Read-only time travel: statements read the state at this log offset or timestamp (within --time-travel-window); RESET returns to the present.",
 	"omendb.index_method":                 "Index structure for new indexes without USING: learned or btree.",
@@ -105,6 +106,7 @@ func defaultSettings(e *Engine) map[string]string {
 		"work_mem":                            "4MB",
 		"jit":                                 "off",
 		"row_security":                        "on",
+		"synchronize_seqscans":                "on",
 		"omendb.min_offset":                   "0",
 		"omendb.as_of":                        "",
 		"omendb.index_method":                 "",
@@ -199,6 +201,18 @@ func (s *Session) setSetting(name, value string) error {
 			value = "off"
 		default:
 			return pgerr.New(pgerr.InvalidParameterValue, "omendb.point_plans must be on or off")
+		}
+	case "synchronize_seqscans":
+		// A permission, not a promise: PostgreSQL may start a scan where
+		// another one is; OmenDB's scans always start at the beginning,
+		// which either value allows (pg_dump sets it off).
+		switch strings.ToLower(value) {
+		case "on", "true", "yes", "1":
+			value = "on"
+		case "off", "false", "no", "0":
+			value = "off"
+		default:
+			return pgerr.New(pgerr.InvalidParameterValue, "parameter \"synchronize_seqscans\" requires a Boolean value")
 		}
 	case "statement_timeout":
 		if _, err := parseDurationSetting(value); err != nil {

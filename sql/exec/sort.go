@@ -6,6 +6,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
 )
@@ -276,6 +277,22 @@ func (o *ordinalityIter) Close() { o.in.Close() }
 
 // openFuncRows opens the function's own rows.
 func openFuncRows(c *Ctx, n *plan.FuncScan) (Iter, error) {
+	if n.Table != nil {
+		args, err := evalAll(c, n.Args, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range args {
+			if a.IsNull() {
+				return &sliceIter{}, nil
+			}
+		}
+		rows, err := n.Table.Rows(args)
+		if err != nil {
+			return nil, err
+		}
+		return &sliceIter{rows: rows}, nil
+	}
 	if n.Name != "generate_series" {
 		return openArrayFuncScan(c, n)
 	}
@@ -375,12 +392,11 @@ func openArrayFuncScan(c *Ctx, n *plan.FuncScan) (Iter, error) {
 			rows = append(rows, []types.Value{e})
 		}
 	case "generate_subscripts":
-		dims := types.ArrayDims(args[0]) // elems are all dimensions' elements
-		if args[1].IsNull() || args[1].I < 1 || args[1].I > int64(len(dims)) {
+		if args[1].IsNull() {
 			return &sliceIter{}, nil
 		}
-		for i := range dims[args[1].I-1] {
-			rows = append(rows, []types.Value{types.NewInt(int64(i + 1))})
+		for _, i := range funcs.Subscripts(n.Args[0].Type(), args[0], args[1].I) {
+			rows = append(rows, []types.Value{i})
 		}
 	default: // _pg_expandarray
 		for i, e := range elems {

@@ -109,6 +109,15 @@ func (b *Binder) bindIndirection(ind *pg.A_Indirection, s *scope) (Expr, error) 
 	if err != nil {
 		return nil, err
 	}
+	if ai := ind.Indirection[0].GetAIndices(); e.Type().OID == types.OIDName && len(ind.Indirection) == 1 && ai != nil && !ai.IsSlice {
+		// name is a fixed array of bytes in PostgreSQL: name[i] is its
+		// byte i as "char", from 0 (pg_dump: typname[0] = '_').
+		i, err := b.bindSubscript(ai.Uidx, s)
+		if err != nil {
+			return nil, err
+		}
+		return b.fold(&Func{F: funcs.NameSubscript(), Args: []Expr{e, i}})
+	}
 	var run []*pg.A_Indices
 	flush := func() error {
 		if len(run) == 0 {

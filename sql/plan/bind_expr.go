@@ -249,6 +249,11 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 		if c, ok := e.(*Const); ok && c.V.K == types.KindText {
 			return b.regclass(c.V.S)
 		}
+		if isTextual(e.Type().OID) {
+			// A name computed at run time: regclassin when it runs
+			// (SQLAlchemy: pg_get_serial_sequence(…)::regclass).
+			return &Func{F: b.regclassIn(), Args: []Expr{e}}, nil
+		}
 	}
 	// 'name'::regtype, ::regnamespace and ::regproc likewise (sql/pgcatalog).
 	if (t.OID == types.OIDRegtype || t.OID == types.OIDRegnamespace || t.OID == types.OIDRegproc) && RegResolve != nil {
@@ -280,9 +285,18 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 }
 
 func (b *Binder) regclass(name string) (Expr, error) {
+	oid, err := b.regclassOID(name)
+	if err != nil {
+		return nil, err
+	}
+	return &Const{V: b.regValue(types.OIDRegclass, oid), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+}
+
+// regclassOID is regclassin: the OID of the relation name names.
+func (b *Binder) regclassOID(name string) (uint32, error) {
 	if oid, err := strconv.ParseUint(strings.TrimSpace(name), 10, 32); err == nil {
 		// A number is an OID, taken as given (PostgreSQL's regclassin).
-		return &Const{V: b.regValue(types.OIDRegclass, uint32(oid)), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+		return uint32(oid), nil
 	}
 	schema, rel := "", name
 	if i := strings.IndexByte(name, '.'); i >= 0 {
@@ -291,19 +305,19 @@ func (b *Binder) regclass(name string) (Expr, error) {
 	rel = strings.Trim(rel, `"`)
 	schema = b.schemaOf(schema, rel)
 	if t, ok := b.Cat.Lookup(schema, rel); ok {
-		return &Const{V: b.regValue(types.OIDRegclass, t.ID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+		return t.ID, nil
 	}
 	if v, ok := b.Cat.LookupView(schema, rel); ok {
-		return &Const{V: b.regValue(types.OIDRegclass, v.ID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+		return v.ID, nil
 	}
 	if sq, ok := b.Cat.LookupSequence(schema, rel); ok {
-		return &Const{V: b.regValue(types.OIDRegclass, sq.ID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+		return sq.ID, nil
 	}
 	if t, i, ok := b.Cat.LookupIndex(schema, rel); ok {
-		return &Const{V: b.regValue(types.OIDRegclass, t.Indexes[i].ID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+		return t.Indexes[i].ID, nil
 	}
 	if oid, ok := systemRelOID(rel); ok {
-		return &Const{V: b.regValue(types.OIDRegclass, oid), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+		return oid, nil
 	}
 	if SystemTables != nil {
 		// Any emulated catalog ('pg_constraint'::regclass in
@@ -313,10 +327,10 @@ func (b *Binder) regclass(name string) (Expr, error) {
 			sys = ""
 		}
 		if vt, ok := SystemTables(sys, rel); ok && vt.OID != 0 {
-			return &Const{V: b.regValue(types.OIDRegclass, vt.OID), T: types.Type{OID: types.OIDRegclass, Mod: -1}}, nil
+			return vt.OID, nil
 		}
 	}
-	return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
+	return 0, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
 }
 
 // systemRelOID gives the OIDs PostgreSQL uses for the system catalogs that

@@ -150,10 +150,13 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 	if funcs.IsJSONSetFunc(name) {
 		return b.bindJSONFromFunc(name, fc, rf.Alias, rf.Ordinality, parent)
 	}
+	tf := tableFuncs[name]
 	switch name {
 	case "generate_series", "unnest", "generate_subscripts", "_pg_expandarray", "regexp_split_to_table", "regexp_matches":
 	default:
-		return nil, pgerr.NotSupported("set-returning function %s is not supported yet", name)
+		if tf == nil {
+			return nil, pgerr.NotSupported("set-returning function %s is not supported yet", name)
+		}
 	}
 	if rf.Ordinality && name == "_pg_expandarray" {
 		return nil, pgerr.NotSupported("%s WITH ORDINALITY is not supported yet", name)
@@ -187,6 +190,13 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 	}
 	if name == "regexp_matches" {
 		return b.regexpMatchesScan(args, rf.Alias, rf.Ordinality)
+	}
+	if tf != nil {
+		fs, err := b.bindTableFunc(name, tf, args)
+		if err != nil {
+			return nil, err
+		}
+		return funcScanItem(fs, rf.Alias, rf.Ordinality), nil
 	}
 	if name != "generate_series" {
 		return b.bindArrayFuncScan(name, args, rf.Alias, rf.Ordinality)

@@ -181,6 +181,8 @@ type FuncScan struct {
 	Args       []Expr
 	Cols       []Column
 	Ordinality bool
+	// Table, when set, computes the rows (a registered TableFunc).
+	Table *TableFunc
 }
 
 // Materialize runs a CTE once and replays its rows to every reference —

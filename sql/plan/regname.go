@@ -30,3 +30,24 @@ func (b *Binder) regNamer(typ types.OID) *funcs.Func {
 			return types.NewRegName(uint32(a[0].I), RegName(cat, typ, uint32(a[0].I))), nil
 		}}
 }
+
+// regclassIn is regclassin for text computed at run time: the relation
+// the text names (a number is taken as an OID), resolved in the catalog
+// the statement was bound against.
+func (b *Binder) regclassIn() *funcs.Func {
+	t := types.Type{OID: types.OIDRegclass, Mod: -1}
+	rb := &Binder{Cat: b.Cat, Env: b.Env}
+	return &funcs.Func{Name: "regclassin", Args: []types.Type{types.Text}, Ret: t, Strict: true, Volatility: funcs.Stable,
+		Eval: func(_ *funcs.Context, a []types.Value) (types.Value, error) {
+			oid, err := rb.regclassOID(a[0].S)
+			if err != nil {
+				return types.Null, err
+			}
+			return rb.regValue(types.OIDRegclass, oid), nil
+		}}
+}
+
+// isTextual tells the string types whose values regclassin reads.
+func isTextual(o types.OID) bool {
+	return o == types.OIDText || o == types.OIDVarchar || o == types.OIDBPChar || o == types.OIDName
+}
