@@ -279,6 +279,14 @@ type Sequence struct {
 	Name   string `json:"name"`
 	Start  int64  `json:"start"`
 	Inc    int64  `json:"inc"`
+	// Type (AS), MinValue, MaxValue, Cycle and Cache are the options of
+	// CREATE SEQUENCE (sequence.go); zero values are PostgreSQL's defaults
+	// (bigint, NO MINVALUE, NO MAXVALUE, NO CYCLE, CACHE 1).
+	Type     types.OID `json:"type,omitempty"`
+	MinValue *int64    `json:"min,omitempty"`
+	MaxValue *int64    `json:"max,omitempty"`
+	Cycle    bool      `json:"cycle,omitempty"`
+	Cache    int64     `json:"cache,omitempty"`
 }
 
 // View is a stored query (CREATE VIEW). Queries name it like a table and

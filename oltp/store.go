@@ -426,17 +426,17 @@ func (s *Store) Meta(key string) []byte {
 	return s.meta[key]
 }
 
-// NextVal advances sequence id and returns its new value.
-func (s *Store) NextVal(seq *catalog.Sequence) int64 {
+// NextVal advances sequence seq and returns its new value; ok is false
+// when the sequence is exhausted (past its bound without CYCLE), and it is
+// then left as it was.
+func (s *Store) NextVal(seq *catalog.Sequence) (v int64, ok bool) {
 	s.seqMu.Lock()
 	defer s.seqMu.Unlock()
-	cur, ok := s.seqs[seq.ID]
-	if !ok {
-		cur = seq.Start - seq.Inc
+	cur, used := s.seqs[seq.ID]
+	if v, ok = seq.Next(cur, used); ok {
+		s.seqs[seq.ID] = v
 	}
-	cur += seq.Inc
-	s.seqs[seq.ID] = cur
-	return cur
+	return v, ok
 }
 
 // SetVal records that sequence id has handed out v (replay of a commit that

@@ -217,6 +217,7 @@ func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column,
 	var out []*pg.Constraint
 	var lastFK *pg.Constraint // the FOREIGN KEY that DEFERRABLE etc. qualify
 	identity := ""
+	var identityOpts []*pg.Node
 	for _, cn := range cd.Constraints {
 		c := cn.GetConstraint()
 		switch c.Contype {
@@ -236,6 +237,7 @@ func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column,
 				col.NotNull = true
 			}
 		case pg.ConstrType_CONSTR_IDENTITY:
+			identityOpts = c.Options
 			identity = c.GeneratedWhen
 			if serial == "" && types.KindOfType(col.Type) != types.KindInt {
 				return col, nil, nil, pgerr.New(pgerr.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
@@ -273,7 +275,12 @@ func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column,
 		}
 	}
 	if serial != "" || identity != "" {
-		seq = &catalog.Sequence{ID: s.eng.Store.NewID(), Schema: t.Schema, Name: fmt.Sprintf("%s_%s_seq", t.Name, col.Name), Start: 1, Inc: 1}
+		// The sequence has the column's type (serial: integer), as in
+		// PostgreSQL; an identity column's options are its sequence's.
+		seq = &catalog.Sequence{ID: s.eng.Store.NewID(), Schema: t.Schema, Name: fmt.Sprintf("%s_%s_seq", t.Name, col.Name), Start: 1, Inc: 1, Type: col.Type.OID}
+		if err := applySeqOptions(seq, identityOpts, true); err != nil {
+			return col, nil, nil, err
+		}
 		col.Sequence = seq.ID
 		col.Default = fmt.Sprintf("nextval('%s'::regclass)", seq.Name)
 		col.Identity = identity
@@ -1061,29 +1068,9 @@ func (s *Session) createSequence(cs *pg.CreateSeqStmt) (string, error) {
 		}
 		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", cs.Sequence.Relname)
 	}
-	sq := &catalog.Sequence{ID: s.eng.Store.NewID(), Schema: schema, Name: cs.Sequence.Relname, Start: 1, Inc: 1}
-	for _, o := range cs.Options {
-		d := o.GetDefElem()
-		var v int64
-		if c := d.Arg.GetInteger(); c != nil {
-			v = int64(c.Ival)
-		} else if c := d.Arg.GetAConst(); c != nil {
-			if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
-				v = int64(iv.Ival.Ival)
-			}
-		}
-		switch d.Defname {
-		case "start":
-			sq.Start = v
-		case "increment":
-			if v == 0 {
-				return "", pgerr.New(pgerr.InvalidParameterValue, "INCREMENT must not be zero")
-			}
-			sq.Inc = v
-		case "cache", "minvalue", "maxvalue", "cycle", "as", "owned_by":
-		default:
-			return "", pgerr.NotSupported("sequence option %s is not supported yet", d.Defname)
-		}
+	sq := &catalog.Sequence{ID: s.eng.Store.NewID(), Schema: schema, Name: cs.Sequence.Relname, Start: 1, Inc: 1, Type: types.OIDInt8}
+	if err := applySeqOptions(sq, cs.Options, false); err != nil {
+		return "", err
 	}
 	if err := s.ddl(&catalog.Change{Kind: catalog.CreateSequence, Sequence: sq}); err != nil {
 		return "", err

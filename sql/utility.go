@@ -231,7 +231,14 @@ func (s *Session) SeqFunc(op string, seqID uint32, args []types.Value) (types.Va
 	}
 	switch op {
 	case "nextval":
-		v := st.NextVal(sq)
+		v, ok := st.NextVal(sq)
+		if !ok {
+			lo, hi := sq.Bounds()
+			if sq.Inc > 0 {
+				return types.Null, pgerr.New("2200H", "nextval: reached maximum value of sequence %q (%d)", sq.Name, hi)
+			}
+			return types.Null, pgerr.New("2200H", "nextval: reached minimum value of sequence %q (%d)", sq.Name, lo)
+		}
 		s.txn.writes.UseSequence(seqID, v)
 		if s.seqCurr == nil {
 			s.seqCurr = map[uint32]int64{}
@@ -252,6 +259,9 @@ func (s *Session) SeqFunc(op string, seqID uint32, args []types.Value) (types.Va
 		// nextval returns the value itself.
 		isCalled := len(args) < 2 || args[1].Bool()
 		last := args[0].I
+		if lo, hi := sq.Bounds(); last < lo || last > hi {
+			return types.Null, pgerr.New(pgerr.NumericValueOutOfRange, "setval: value %d is out of bounds for sequence %q (%d..%d)", last, sq.Name, lo, hi)
+		}
 		if !isCalled {
 			last -= sq.Inc
 		}

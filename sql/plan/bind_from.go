@@ -62,6 +62,12 @@ func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
 			}
 			return itemFrom(n, alias, renameCols(n.Columns(), rv.Alias), nil), nil
 		}
+		if sq, ok := b.Cat.LookupSequence(b.schemaOf(rv.Schemaname, rv.Relname), rv.Relname); ok {
+			if b.locking.covers(alias) {
+				return nil, pgerr.NotSupported("FOR UPDATE cannot be applied to a sequence")
+			}
+			return sequenceItem(sq, alias, rv.Alias), nil
+		}
 		t, err := b.resolveTable(rv)
 		if err != nil {
 			return nil, err
