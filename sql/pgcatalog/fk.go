@@ -76,9 +76,9 @@ func fkActionText(a string) string {
 // 15's order: columns, referenced table and columns, MATCH FULL, ON
 // UPDATE, ON DELETE, DEFERRABLE, INITIALLY DEFERRED, NOT VALID. The
 // referenced table's name is schema-qualified when it is not visible to
-// the session (temp is its temporary schema): a temporary table of the
-// same name shadows it.
-func fkDef(cat *catalog.Catalog, temp string, t *catalog.Table, fk *catalog.ForeignKey) string {
+// the session (vis): a temporary table of the same name shadows it, or
+// public is not on the search path.
+func fkDef(cat *catalog.Catalog, vis visibility, t *catalog.Table, fk *catalog.ForeignKey) string {
 	parent, ok := cat.Table(fk.RefTable)
 	if !ok {
 		return ""
@@ -87,7 +87,7 @@ func fkDef(cat *catalog.Catalog, temp string, t *catalog.Table, fk *catalog.Fore
 	sb.WriteString("FOREIGN KEY ")
 	writeColumnList(&sb, t, fk.Columns)
 	sb.WriteString(" REFERENCES ")
-	if !tableVisible(cat, temp, parent.ID) {
+	if !tableVisible(cat, vis, parent.ID) {
 		sb.WriteString(quoteIdent(parent.Schema) + ".")
 	}
 	sb.WriteString(quoteIdent(parent.Name))

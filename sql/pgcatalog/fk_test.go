@@ -65,7 +65,7 @@ func TestFKDef(t *testing.T) {
 		"FOREIGN KEY (a) REFERENCES parent(x) DEFERRABLE",
 	}
 	for i := range child.ForeignKeys {
-		if got := fkDef(cat, "", child, &child.ForeignKeys[i]); got != want[i] {
+		if got := fkDef(cat, visibility{public: true}, child, &child.ForeignKeys[i]); got != want[i] {
 			t.Errorf("fkDef(%s) = %q, want %q", child.ForeignKeys[i].Name, got, want[i])
 		}
 	}
@@ -73,11 +73,16 @@ func TestFKDef(t *testing.T) {
 	// shadows it: PostgreSQL qualifies the name.
 	cat = fkCatalog(t, true)
 	child, _ = cat.Table(16390)
-	if got, want := fkDef(cat, "pg_temp_99999", child, &child.ForeignKeys[0]), "FOREIGN KEY (p) REFERENCES public.parent(id) ON DELETE CASCADE"; got != want {
+	if got, want := fkDef(cat, visibility{temp: "pg_temp_99999", public: true}, child, &child.ForeignKeys[0]), "FOREIGN KEY (p) REFERENCES public.parent(id) ON DELETE CASCADE"; got != want {
 		t.Errorf("shadowed: %q, want %q", got, want)
 	}
-	if got, want := fkDef(cat, "pg_temp_1", child, &child.ForeignKeys[0]), "FOREIGN KEY (p) REFERENCES parent(id) ON DELETE CASCADE"; got != want {
+	if got, want := fkDef(cat, visibility{temp: "pg_temp_1", public: true}, child, &child.ForeignKeys[0]), "FOREIGN KEY (p) REFERENCES parent(id) ON DELETE CASCADE"; got != want {
 		t.Errorf("another session's temporary table: %q, want %q", got, want)
+	}
+	// Without public on the search path (pg_dump's search_path = ''),
+	// the referenced table is qualified.
+	if got, want := fkDef(cat, visibility{}, child, &child.ForeignKeys[0]), "FOREIGN KEY (p) REFERENCES public.parent(id) ON DELETE CASCADE"; got != want {
+		t.Errorf("empty search_path: %q, want %q", got, want)
 	}
 	if tb, fk := findForeignKey(cat, 16393); fk == nil || tb.ID != 16390 || fk.Name != "child_ba" {
 		t.Errorf("findForeignKey(16393) = %v, %v", tb, fk)

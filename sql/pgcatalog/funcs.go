@@ -48,7 +48,8 @@ func init() {
 		return vText(formatType(types.OID(a[0].I), mod)), nil
 	})
 	// pg_get_expr returns the expression text stored in the catalog: OmenDB
-	// keeps defaults as SQL text already.
+	// keeps defaults as SQL text already. Its regclass literals name their
+	// relations as the session's search_path needs (searchpath.go).
 	for _, args := range [][]types.Type{ts(tText, tOID), ts(tText, tOID, tBool)} {
 		reg("pg_get_expr", args, tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 			if strings.HasPrefix(a[0].S, "{INDEX") || strings.HasPrefix(a[0].S, "({INDEX") {
@@ -59,6 +60,13 @@ func init() {
 						return vText(s), nil
 					}
 				}
+			}
+			cat, err := sessionCatalog(ctx)
+			if err != nil {
+				return null, err
+			}
+			if q := sessionVisibility(ctx).qualifyRegclass(cat, a[0].S); q != a[0].S {
+				return vText(q), nil
 			}
 			return a[0], nil
 		})
@@ -80,7 +88,10 @@ func init() {
 			}
 			return vText(indexElemDef(t, ix, col-1, pretty)), nil
 		}
-		return vText(indexDef(t, ix, pretty)), nil
+		// The table is schema-qualified, but for pretty output when the
+		// search path finds it (PostgreSQL's PRETTYFLAG_SCHEMA).
+		qualify := !pretty || !sessionVisibility(ctx).relVisible(cat, t.Schema, t.Name)
+		return vText(indexDef(t, ix, pretty, qualify)), nil
 	}
 	reg("pg_get_indexdef", ts(tOID), tText, true, indexdef)
 	reg("pg_get_indexdef", ts(tOID, tInt4, tBool), tText, true, indexdef)
@@ -90,10 +101,15 @@ func init() {
 			return null, err
 		}
 		if ch := findCheck(cat, uint32(a[0].I)); ch != nil {
+			if len(a) > 1 && a[1].Bool() {
+				// Pretty: without the parentheses PostgreSQL's deparse
+				// puts around the expression (psql's \d).
+				return vText("CHECK (" + ch.Expr + ")"), nil
+			}
 			return vText(checkDef(ch)), nil
 		}
 		if t, fk := findForeignKey(cat, uint32(a[0].I)); fk != nil {
-			return vText(fkDef(cat, sessionTempSchema(ctx), t, fk)), nil
+			return vText(fkDef(cat, sessionVisibility(ctx), t, fk)), nil
 		}
 		t, ix := findIndex(cat, uint32(a[0].I))
 		if ix == nil {
@@ -126,7 +142,7 @@ func init() {
 		if err != nil {
 			return null, err
 		}
-		return vBool(tableVisible(cat, sessionTempSchema(ctx), uint32(a[0].I))), nil
+		return vBool(tableVisible(cat, sessionVisibility(ctx), uint32(a[0].I))), nil
 	})
 	reg("pg_get_userbyid", ts(tOID), tName, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 		if a[0].I == oidBootstrap {
@@ -314,9 +330,9 @@ func sessionTempSchema(ctx *funcs.Context) string {
 	return ""
 }
 
-// tableVisible is pg_table_is_visible for a session whose temporary
-// schema is temp ("" if none).
-func tableVisible(cat *catalog.Catalog, temp string, oid uint32) bool {
+// tableVisible is pg_table_is_visible for a session of visibility vis.
+func tableVisible(cat *catalog.Catalog, vis visibility, oid uint32) bool {
+	temp := vis.temp
 	var schema, name string
 	if t, ok := cat.Table(oid); ok {
 		schema, name = t.Schema, t.Name
@@ -330,7 +346,7 @@ func tableVisible(cat *catalog.Catalog, temp string, oid uint32) bool {
 	if _, isTemp := tempSchemaID(schema); isTemp {
 		return schema == temp
 	}
-	return cat.ResolveSchema(temp, "", name) == schema
+	return vis.relVisible(cat, schema, name)
 }
 
 // findIndex finds an index by its OID.

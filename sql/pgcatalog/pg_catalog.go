@@ -522,7 +522,7 @@ func init() {
 		for _, t := range env.Catalog().Tables() {
 			for i := range t.Indexes {
 				rows = append(rows, []types.Value{vText(t.Schema), vText(t.Name), vText(t.Indexes[i].Name), null,
-					vText(indexDef(t, &t.Indexes[i], false))})
+					vText(indexDef(t, &t.Indexes[i], false, true))})
 			}
 		}
 		return rows, nil
@@ -554,7 +554,7 @@ func init() {
 			}
 		}
 		for _, v := range env.Catalog().Views() {
-			rows = append(rows, []types.Value{vText(v.Schema), vText(v.Name), vText(userName(env)), vText(viewDef(v))})
+			rows = append(rows, []types.Value{vText(v.Schema), vText(v.Name), vText(userName(env)), viewDefOf(env.Catalog(), visibilityOf(env), v.ID)})
 		}
 		return rows, nil
 	})
@@ -829,11 +829,11 @@ func typStorage(ti *typeInfo) byte {
 }
 
 // indexDef is pg_get_indexdef's text for an index: the table qualified
-// by its schema unless pretty (PostgreSQL's PRETTYFLAG_SCHEMA qualifies
-// only relations not visible on the search path, which OmenDB's are),
-// expressions and the predicate as PostgreSQL prints them
-// (plan.DeparseIndexElem).
-func indexDef(t *catalog.Table, ix *catalog.Index, pretty bool) string {
+// by its schema when qualify (always but for pretty output, whose
+// PRETTYFLAG_SCHEMA qualifies only relations the search path does not
+// reach: searchpath.go), expressions and the predicate as PostgreSQL
+// prints them (pretty or not, plan.DeparseIndexElem).
+func indexDef(t *catalog.Table, ix *catalog.Index, pretty, qualify bool) string {
 	var sb strings.Builder
 	sb.WriteString("CREATE ")
 	if ix.Unique || ix.Primary {
@@ -842,7 +842,7 @@ func indexDef(t *catalog.Table, ix *catalog.Index, pretty bool) string {
 	sb.WriteString("INDEX ")
 	sb.WriteString(quoteIdent(ix.Name))
 	sb.WriteString(" ON ")
-	if !pretty {
+	if qualify {
 		sb.WriteString(quoteIdent(t.Schema) + ".")
 	}
 	sb.WriteString(quoteIdent(t.Name))

@@ -21,8 +21,9 @@ import (
 var tRegclass = types.Type{OID: types.OIDRegclass, Mod: -1}
 
 func init() {
-	// pg_get_viewdef(oid [, pretty | wrap column]): the view's query
-	// (viewDef), NULL for a relation that is not a user view (PostgreSQL
+	// pg_get_viewdef(oid [, pretty | wrap column]): the view's or
+	// materialized view's query (viewDefOf), NULL for a relation that is
+	// not one (PostgreSQL
 	// returns NULL for a table or an unknown OID; for its own catalog views
 	// it returns their queries, which the emulated ones do not have).
 	byOID := func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
@@ -30,10 +31,7 @@ func init() {
 		if err != nil {
 			return null, err
 		}
-		if v, ok := cat.View(uint32(a[0].I)); ok {
-			return vText(viewDef(v)), nil
-		}
-		return null, nil
+		return viewDefOf(cat, sessionVisibility(ctx), uint32(a[0].I)), nil
 	}
 	reg("pg_get_viewdef", ts(tOID), tText, true, byOID)
 	reg("pg_get_viewdef", ts(tOID, tBool), tText, true, byOID)
@@ -49,10 +47,7 @@ func init() {
 		if !ok {
 			return null, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", a[0].S)
 		}
-		if v, ok := cat.View(oid); ok {
-			return vText(viewDef(v)), nil
-		}
-		return null, nil
+		return viewDefOf(cat, sessionVisibility(ctx), oid), nil
 	}
 	reg("pg_get_viewdef", ts(tText), tText, true, byName)
 	reg("pg_get_viewdef", ts(tText, tBool), tText, true, byName)
@@ -267,4 +262,19 @@ func viewUpdatability(cat *catalog.Catalog, v *catalog.View, depth int) (bool, [
 func viewInsertable(cat *catalog.Catalog, v *catalog.View) (updatable, insertable bool, cols []bool) {
 	ok, cols := viewUpdatability(cat, v, 0)
 	return ok, ok && slices.Contains(cols, true), cols
+}
+
+// viewDefOf is pg_get_viewdef of relation oid for a session of visibility
+// vis: a view's or materialized view's stored query framed as viewDef
+// frames it, the relations it reads qualified where the search path does
+// not reach them (pg_dump replays it with an empty search_path); NULL for
+// any other relation.
+func viewDefOf(cat *catalog.Catalog, vis visibility, oid uint32) types.Value {
+	if v, ok := cat.View(oid); ok {
+		return vText(" " + vis.qualifyQuery(cat, v.Query) + ";")
+	}
+	if t, ok := cat.Table(oid); ok && t.MatView != "" {
+		return vText(" " + vis.qualifyQuery(cat, t.MatView) + ";")
+	}
+	return null
 }
