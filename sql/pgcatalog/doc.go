@@ -35,9 +35,12 @@
 //   - a CHECK constraint: 0x40000000 | (table ID − 16384) << 11 | its
 //     position among the table's checks;
 //   - a column default (pg_attrdef): 0x80000000 | (table ID − 16384) << 11 | attnum;
+//   - a view's or materialized view's _RETURN rule (pg_rewrite):
+//     0xC0000000 | (its ID − 16384);
 //   - namespaces pg_catalog 11, public 2200, information_schema 13212; the
 //     one role 10 (named after session_authorization); pg_database_owner
-//     6171 (owner of public, as in PostgreSQL 15); the database 16383;
+//     6171 (owner of public, as in PostgreSQL 15, listed in pg_roles); the
+//     database 16383;
 //   - built-in types, access methods (heap 2, btree 403, hash 405),
 //     collations (default 100, C 950, POSIX 951) and the catalog tables:
 //     PostgreSQL 15's own OIDs; the emulated views (pg_roles, pg_user,
@@ -56,17 +59,26 @@
 // for the definition, and the catalog rows of views) and the logic test
 // sql/logictest/testdata/fk_catalog.slt (foreign keys in pg_constraint,
 // pg_get_constraintdef, information_schema and JDBC's and ORMs' queries);
-// tests/clients checks JDBC's DatabaseMetaData (getTables, getColumns,
-// getPrimaryKeys, getIndexInfo). What differs, on purpose or not yet:
+// tests/clients runs real clients against both servers and compares:
+// SQLAlchemy's inspector and MetaData.reflect, JDBC's DatabaseMetaData
+// (tables, columns, keys, indexes, schemas, types, functions), and
+// pg_dump, whose dump of an OmenDB database restored into PostgreSQL 15
+// must give PostgreSQL's own schema dump and OmenDB's rows (dump.go lists
+// the catalogs pg_dump reads). What differs, on purpose or not yet:
 //   - Array-typed catalog columns have their real types: pg_index.indkey,
 //     indoption (int2vector), indclass, indcollation (oidvector, with
 //     PostgreSQL 15's default btree operator classes), pg_constraint.conkey
 //     (int2[]), pg_class.reloptions, rolconfig, useconfig, ftoptions
 //     (text[], always NULL), polroles (oid[]), stxkeys, prattrs, stxkind.
-//     ACL columns (relacl, nspacl, datacl) are aclitem[] and NULL (default
-//     privileges; PostgreSQL shows explicit ACLs for the public and
-//     pg_catalog schemas). pg_proc lists scalar functions only (no
-//     aggregates), with proargtypes but no argument names or defaults.
+//     ACL columns (relacl, datacl, …) are aclitem[] and NULL (default
+//     privileges, acldefault()), but for the schemas' nspacl, which are
+//     PostgreSQL's (everyone may use pg_catalog, public and
+//     information_schema), with pg_init_privs rows for pg_catalog and
+//     public as PostgreSQL has them. pg_proc lists scalar functions only (no
+//     aggregates), with proargtypes but no argument names or defaults; the
+//     types' I/O functions (pg_type.typinput …, PostgreSQL's OIDs) are
+//     regproc names but not pg_proc rows. pg_class.relfrozenxid and
+//     relminmxid (xid) are oid-typed and 0.
 //   - Array columns of user tables have their array types (atttypid 1007,
 //     1009 …, attndims as declared, data_type ARRAY, udt_name _int4).
 //   - regclass, regnamespace and regproc values print as names (the binder
@@ -90,9 +102,13 @@
 //     (pg_query's one-line deparse of the CREATE VIEW's SELECT, names as
 //     written) framed as PostgreSQL frames it, " SELECT a, b FROM t;",
 //     not PostgreSQL's pretty-printed rule (" SELECT t.a,\n    t.b\n
-//     FROM t;"); pretty and wrap arguments change nothing.
-//     relhasrules is true as in PostgreSQL, but pg_rewrite has no _RETURN
-//     rules (pg_get_ruledef is always NULL). The emulated catalog views
+//     FROM t;"); pretty and wrap arguments change nothing. Relations the
+//     session's search_path does not reach are qualified in it (pg_dump
+//     empties search_path); the same goes for the tables of
+//     pg_get_indexdef, pg_get_constraintdef and the regclass literals of
+//     pg_get_expr (searchpath.go).
+//     Each view has its _RETURN rule in pg_rewrite, as relhasrules says,
+//     and pg_get_ruledef prints it. The emulated catalog views
 //     are listed in pg_views and information_schema.views with a NULL
 //     definition (PostgreSQL shows their queries), and pg_get_viewdef of
 //     them is NULL.
@@ -137,11 +153,26 @@
 //     table with its schema, the pretty form does not, as PostgreSQL 15.
 //   - pg_get_expr returns the stored SQL text of a default, with the
 //     ::type cast PostgreSQL adds to a bare string literal; it does not
-//     deparse node trees.
+//     deparse node trees. Likewise a CHECK constraint's text is the stored
+//     one (CHECK ((email LIKE '%@%'))), not PostgreSQL's re-printed
+//     expression with its implicit casts (CHECK (((email)::text ~~
+//     '%@%'::text))): the same constraint to PostgreSQL, which is what the
+//     client tests check. An identity column has no pg_attrdef row
+//     (atthasdef false), as in PostgreSQL.
+//   - pg_depend (depend.go) records the dependencies PostgreSQL records
+//     between the objects OmenDB has, but a view's rule depends on each
+//     relation it reads as a whole (PostgreSQL: on each column read).
+//     pg_sequence has each sequence's parameters; a sequence in FROM reads
+//     as its one-row relation (sql/plan/sequence.go).
 //   - Catalogs of features OmenDB lacks (pg_inherits, pg_trigger,
-//     pg_rewrite, pg_policy, pg_statistic_ext, pg_publication*,
-//     pg_description, pg_auth_members, pg_extension …) exist and are empty;
-//     catalogs not listed here do not exist and fail with 0A000.
+//     pg_policy, pg_statistic_ext, pg_publication*, pg_auth_members, text
+//     search, foreign data, casts, conversions, transforms, event triggers,
+//     large objects, subscriptions, security labels, default ACLs, range
+//     types …; dump.go) exist and are empty; pg_operator, pg_amop and
+//     pg_amproc list none of the built-in rows, pg_opclass and pg_opfamily
+//     only the btree classes OmenDB's indexes use, pg_language internal and
+//     plpgsql (as pg_extension does; no language can create functions).
+//     Catalogs not listed here do not exist and fail with 0A000.
 //   - One role, superuser: has_*_privilege is true for it; pg_settings lists
 //     the session's settings with context "user" and vartype "string".
 //

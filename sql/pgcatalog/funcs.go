@@ -205,6 +205,13 @@ func init() {
 			if text := constraintComment(cat, uint32(a[0].I)); text != "" {
 				return vText(text), nil
 			}
+
+		case "pg_namespace":
+			for _, n := range schemaComments {
+				if uint32(a[0].I) == n.oid {
+					return vText(n.text), nil
+				}
+			}
 		}
 		return null, nil
 	})
@@ -272,9 +279,22 @@ func init() {
 		if err != nil {
 			return null, err
 		}
-		t, ok := cat.Lookup("public", a[0].S)
+		// The table's name is read as regclassin reads it (qualified,
+		// quoted); a view's column has no sequence.
+		oid, ok := resolveRelation(cat, a[0].S)
 		if !ok {
 			return null, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", a[0].S)
+		}
+		t, ok := cat.Table(oid)
+		if !ok {
+			if v, ok := cat.View(oid); ok {
+				for _, c := range v.Columns {
+					if c.Name == a[1].S {
+						return null, nil
+					}
+				}
+			}
+			return null, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", a[1].S, a[0].S)
 		}
 		for _, c := range t.Columns {
 			if c.Name == a[1].S && !c.Dropped {

@@ -118,7 +118,7 @@ func init() {
 					continue
 				}
 				def := null
-				if c.Default != "" {
+				if c.Default != "" && c.Identity == "" {
 					def = vText(defaultExpr(c))
 				}
 				nullable := "YES"

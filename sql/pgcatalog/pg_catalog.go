@@ -67,11 +67,15 @@ func init() {
 			oid  uint32
 			name string
 		}{{oidPgCatalog, "pg_catalog"}, {oidPublic, "public"}, {oidInfoSchema, "information_schema"}} {
-			owner := uint32(oidBootstrap)
+			owner, ownerName := uint32(oidBootstrap), quoteIdent(userName(env))
 			if n.oid == oidPublic {
-				owner = oidDatabaseOwner // PostgreSQL 15: public belongs to pg_database_owner
+				// PostgreSQL 15: public belongs to pg_database_owner.
+				owner, ownerName = oidDatabaseOwner, "pg_database_owner"
 			}
-			rows = append(rows, []types.Value{vOID(n.oid), vText(n.name), vOID(owner), null})
+			// Everyone may use the three schemas, as in PostgreSQL (whose
+			// ACLs these are; pg_dump compares public's with them).
+			acl := types.NewArray([]types.Value{vText(ownerName + "=UC/" + ownerName), vText("=U/" + ownerName)})
+			rows = append(rows, []types.Value{vOID(n.oid), vText(n.name), vOID(owner), acl})
 		}
 		// The temporary schemas of sessions with temporary tables.
 		seen := map[string]bool{}
@@ -224,14 +228,10 @@ func init() {
 		var rows [][]types.Value
 		for _, t := range env.Catalog().Tables() {
 			for i, c := range t.Columns {
-				if c.Dropped || c.Default == "" && c.Generated == "" {
+				if c.Dropped || !hasAttrdef(c) {
 					continue
 				}
-				expr := defaultExpr(c)
-				if c.Generated != "" {
-					expr = c.Generated // psql frames it: generated always as (…) stored
-				}
-				rows = append(rows, []types.Value{vOID(attrdefOID(t.ID, i+1)), vOID(t.ID), vInt(int64(i + 1)), vText(expr)})
+				rows = append(rows, []types.Value{vOID(attrdefOID(t.ID, i+1)), vOID(t.ID), vInt(int64(i + 1)), vText(attrdefExpr(c))})
 			}
 		}
 		return rows, nil
@@ -256,11 +256,17 @@ func init() {
 		{"rolpassword", tText}, {"rolvaliduntil", types.TimestampTZ}, {"rolbypassrls", tBool},
 		{"rolconfig", tTextArr}, {"oid", tOID},
 	}
+	// The session user, and pg_database_owner, the predefined role that
+	// owns public (pg_dump looks up every owner among the roles).
 	roleRows := func(env plan.VirtualEnv) ([][]types.Value, error) {
 		return [][]types.Value{{
 			vText(userName(env)), vBool(true), vBool(true), vBool(true),
 			vBool(true), vBool(true), vBool(true), vInt(-1),
 			vText("********"), null, vBool(true), null, vOID(oidBootstrap),
+		}, {
+			vText("pg_database_owner"), vBool(false), vBool(true), vBool(false),
+			vBool(false), vBool(false), vBool(false), vInt(-1),
+			vText("********"), null, vBool(false), null, vOID(oidDatabaseOwner),
 		}}, nil
 	}
 	define("pg_catalog", "pg_roles", oidPgRoles, roleCols, roleRows)
@@ -364,6 +370,9 @@ func init() {
 			}
 		}
 		add := func(id uint32, sub int, text string) { addIn(oidPgClass, id, sub, text) }
+		for _, n := range schemaComments {
+			addIn(oidPgNamespace, n.oid, 0, n.text)
+		}
 		cat := env.Catalog()
 		for _, t := range cat.Tables() {
 			add(t.ID, 0, t.Comment)
@@ -433,16 +442,15 @@ func init() {
 		{"tgconstrindid", tOID}, {"tgconstraint", tOID}, {"tgdeferrable", tBool}, {"tginitdeferred", tBool},
 		{"tgnargs", tInt2},
 	}, empty)
-	// Dependencies are tracked in OmenDB's own catalog (views, foreign
-	// keys), not as pg_depend rows.
+	// pg_depend and pg_rewrite: depend.go.
 	define("pg_catalog", "pg_depend", oidPgDepend, []col{
 		{"classid", tOID}, {"objid", tOID}, {"objsubid", tInt4}, {"refclassid", tOID},
 		{"refobjid", tOID}, {"refobjsubid", tInt4}, {"deptype", tChar},
-	}, empty)
+	}, dependRows)
 	define("pg_catalog", "pg_rewrite", oidPgRewrite, []col{
 		{"oid", tOID}, {"rulename", tName}, {"ev_class", tOID}, {"ev_type", tChar}, {"ev_enabled", tChar},
 		{"is_instead", tBool},
-	}, empty)
+	}, rewriteRows)
 	// pg_extension: plpgsql, which every PostgreSQL database has (OID
 	// 13561 in PostgreSQL 15's template); see sql/extension.go.
 	define("pg_catalog", "pg_extension", oidPgExtension, []col{
@@ -750,7 +758,7 @@ func pgClassRows(env plan.VirtualEnv) ([][]types.Value, error) {
 			vOID(oidBootstrap), vOID(r.am), vOID(filenode), vOID(0), vInt(0),
 			types.NewFloat(-1), vInt(0), vOID(0), vBool(r.hasIndex),
 			vBool(false), vChar(persistence(r)), vChar(r.kind), vInt(int64(r.natts)),
-			vInt(0), vBool(view), vBool(r.hasTriggers), vBool(false),
+			vInt(int64(relChecks(r))), vBool(view), vBool(r.hasTriggers), vBool(false),
 			vBool(false), vBool(false), vBool(r.table == nil || !r.table.Unpopulated),
 			vChar(r.replident), vBool(false), vOID(0), null, null, null,
 		})
@@ -795,7 +803,7 @@ func pgAttributeRows(env plan.VirtualEnv) ([][]types.Value, error) {
 	}
 	for _, t := range env.Catalog().Tables() {
 		for i, c := range t.Columns {
-			add(t.ID, c.Name, c.Type, c.Dims, i+1, c.NotNull, c.Default != "" || c.Generated != "", c.Identity, c.Dropped, c.Generated != "")
+			add(t.ID, c.Name, c.Type, c.Dims, i+1, c.NotNull, hasAttrdef(c), c.Identity, c.Dropped, c.Generated != "")
 		}
 		for i := range t.Indexes {
 			names, typs := plan.IndexColumns(t, &t.Indexes[i])

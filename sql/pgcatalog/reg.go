@@ -63,6 +63,9 @@ func regResolve(typ types.OID, name string) (uint32, error) {
 		n := strings.Trim(strings.TrimPrefix(s, "pg_catalog."), `"`)
 		switch len(funcs.Overloads(n)) {
 		case 0:
+			if oid, ok := ioProcByName[n]; ok {
+				return oid, nil // a type's I/O function (pg_type.typinput …)
+			}
 			return 0, pgerr.New(pgerr.UndefinedFunction, "function %q does not exist", s)
 		case 1:
 			return procOID(n), nil
@@ -93,6 +96,9 @@ func regName(cat *catalog.Catalog, typ types.OID, oid uint32) string {
 		return userTypeName(cat, types.OID(oid)) // built-in types print by OID (types.AppendText)
 	case types.OIDRegproc:
 		if n, ok := procNames()[oid]; ok {
+			return quoteIdent(n)
+		}
+		if n, ok := ioProcNames[oid]; ok {
 			return quoteIdent(n)
 		}
 		return ""

@@ -52,11 +52,28 @@ func init() {
 	reg("pg_get_viewdef", ts(tText), tText, true, byName)
 	reg("pg_get_viewdef", ts(tText, tBool), tText, true, byName)
 
-	// pg_rewrite is empty (a view's _RETURN rule is not emulated): no OID
-	// names a rule. psql's \d+ of a view asks for the view's other rules.
-	noRule := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return null, nil }
-	reg("pg_get_ruledef", ts(tOID), tText, true, noRule)
-	reg("pg_get_ruledef", ts(tOID, tBool), tText, true, noRule)
+	// pg_get_ruledef of a view's _RETURN rule (pg_rewrite, depend.go): the
+	// view's query framed as PostgreSQL frames it; the view is qualified
+	// but for pretty output the search path finds. NULL for other OIDs.
+	ruleDef := func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		cat, err := sessionCatalog(ctx)
+		if err != nil {
+			return null, err
+		}
+		id, _, ok := ruleView(cat, uint32(a[0].I))
+		if !ok {
+			return null, nil
+		}
+		vis := sessionVisibility(ctx)
+		schema, name := relSchemaName(cat, id)
+		rel := quoteIdent(schema) + "." + quoteIdent(name)
+		if len(a) > 1 && a[1].Bool() {
+			rel = vis.relName(cat, schema, name)
+		}
+		return vText("CREATE RULE \"_RETURN\" AS\n    ON SELECT TO " + rel + " DO INSTEAD " + viewDefOf(cat, vis, id).S), nil
+	}
+	reg("pg_get_ruledef", ts(tOID), tText, true, ruleDef)
+	reg("pg_get_ruledef", ts(tOID, tBool), tText, true, ruleDef)
 
 	// to_regclass(name): the relation's OID as a regclass, NULL when no
 	// relation has that name.
@@ -277,4 +294,15 @@ func viewDefOf(cat *catalog.Catalog, vis visibility, oid uint32) types.Value {
 		return vText(" " + vis.qualifyQuery(cat, t.MatView) + ";")
 	}
 	return null
+}
+
+// relSchemaName is the schema and name of view or table id.
+func relSchemaName(cat *catalog.Catalog, id uint32) (string, string) {
+	if v, ok := cat.View(id); ok {
+		return v.Schema, v.Name
+	}
+	if t, ok := cat.Table(id); ok {
+		return t.Schema, t.Name
+	}
+	return "", ""
 }
