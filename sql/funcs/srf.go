@@ -1,6 +1,8 @@
 package funcs
 
 import (
+	"slices"
+
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/omendb/omendb/pgerr"
@@ -121,9 +123,9 @@ func ElemAt(at types.Type) *Func {
 }
 
 // SubscriptsArray is generate_subscripts(array at, dim [, reverse]) as an
-// array: the subscripts of dimension dim, descending when reverse is
-// true; none for a NULL array or a dimension it does not have. Arrays'
-// lower bounds are always 1 here.
+// array: the subscripts of dimension dim (Subscripts: from 1, from 0 for
+// int2vector and oidvector), descending when reverse is true; none for a
+// NULL array or a dimension it does not have.
 func SubscriptsArray(at types.Type, nargs int) *Func {
 	args := []types.Type{at, int4, boolT}[:nargs]
 	return &Func{Name: "generate_subscripts", Args: args, Ret: types.Type{OID: types.OIDInt4Array, Mod: -1}, Volatility: Immutable,
@@ -131,20 +133,9 @@ func SubscriptsArray(at types.Type, nargs int) *Func {
 			if a[0].IsNull() || a[1].IsNull() {
 				return types.NewArray(nil), nil
 			}
-			dims := types.ArrayDims(a[0])
-			d := a[1].I
-			if d < 1 || d > int64(len(dims)) {
-				return types.NewArray(nil), nil
-			}
-			n := dims[d-1]
-			rev := len(a) > 2 && !a[2].IsNull() && a[2].Bool()
-			out := make([]types.Value, n)
-			for i := range out {
-				if rev {
-					out[i] = types.NewInt(int64(n - i))
-				} else {
-					out[i] = types.NewInt(int64(i + 1))
-				}
+			out := Subscripts(at, a[0], a[1].I)
+			if len(a) > 2 && !a[2].IsNull() && a[2].Bool() {
+				slices.Reverse(out)
 			}
 			return types.NewArray(out), nil
 		}}
