@@ -202,6 +202,11 @@ func (s *Session) set(vs *pg.VariableSetStmt) (*result, error) {
 		s.applyTimeZone()
 		return &result{tag: "RESET"}, nil
 	case pg.VariableSetKind_VAR_SET_MULTI:
+		if strings.EqualFold(vs.Name, "TRANSACTION SNAPSHOT") {
+			// OmenDB exports no snapshots (pg_export_snapshot is 0A000),
+			// so none can be imported.
+			return nil, pgerr.NotSupported("SET TRANSACTION SNAPSHOT is not supported: OmenDB does not export snapshots")
+		}
 		// SET TRANSACTION / SET SESSION CHARACTERISTICS
 		if s.txn != nil && txnReadOnly(vs.Args) {
 			s.txn.readOnly = true

@@ -314,6 +314,14 @@ func registerDumpFuncs() {
 	reg("pg_get_function_arguments", ts(tOID), tText, true, args)
 	reg("pg_get_function_identity_arguments", ts(tOID), tText, true, args)
 
+	// Exported snapshots do not exist: pg_dump -j (parallel workers sharing
+	// one snapshot) fails here rather than dump from several snapshots. A
+	// dump without -j reads one REPEATABLE READ snapshot and is consistent.
+	reg("pg_export_snapshot", nil, tText, false, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		return null, pgerr.NotSupported("exporting snapshots (pg_export_snapshot) is not supported").
+			WithHint("Dump without -j: pg_dump then reads every table in one REPEATABLE READ transaction.")
+	})
+
 	char := types.Type{OID: types.OIDChar, Mod: -1}
 	plan.RegisterTableFunc("pg_get_keywords", &plan.TableFunc{
 		Cols: []plan.Column{{Name: "word", T: tText}, {Name: "catcode", T: char}, {Name: "barelabel", T: tBool},
