@@ -92,10 +92,10 @@ func applySeqOptions(sq *catalog.Sequence, opts []*pg.Node, identity bool) error
 	lo, hi := sq.Bounds()
 	name := types.TypeName(types.Type{OID: sq.DataType(), Mod: -1})
 	if sq.MaxValue != nil && (hi < tlo || hi > thi) {
-		return pgerr.New(pgerr.NumericValueOutOfRange, "MAXVALUE (%d) is out of range for sequence data type %s", hi, name)
+		return pgerr.New(pgerr.InvalidParameterValue, "MAXVALUE (%d) is out of range for sequence data type %s", hi, name)
 	}
 	if sq.MinValue != nil && (lo < tlo || lo > thi) {
-		return pgerr.New(pgerr.NumericValueOutOfRange, "MINVALUE (%d) is out of range for sequence data type %s", lo, name)
+		return pgerr.New(pgerr.InvalidParameterValue, "MINVALUE (%d) is out of range for sequence data type %s", lo, name)
 	}
 	if lo >= hi {
 		return pgerr.New(pgerr.InvalidParameterValue, "MINVALUE (%d) must be less than MAXVALUE (%d)", lo, hi)

@@ -403,9 +403,9 @@ func init() {
 		{"oid", tOID}, {"amname", tName}, {"amhandler", tRegpr}, {"amtype", tChar},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		return [][]types.Value{
-			{vOID(oidHeapAM), vText("heap"), vOID(3), vChar('t')},
-			{vOID(oidBtreeAM), vText("btree"), vOID(330), vChar('i')},
-			{vOID(oidHashAM), vText("hash"), vOID(331), vChar('i')},
+			{vOID(oidHeapAM), vText("heap"), vRegproc(3), vChar('t')},
+			{vOID(oidBtreeAM), vText("btree"), vRegproc(330), vChar('i')},
+			{vOID(oidHashAM), vText("hash"), vRegproc(331), vChar('i')},
 		}, nil
 	})
 
