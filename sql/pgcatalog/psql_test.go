@@ -61,11 +61,21 @@ var schema = []string{
 	`CREATE INDEX ON users (lower(name))`,
 	`CREATE INDEX ON users (lower(name))`,
 	`CREATE UNIQUE INDEX ON users (n)`,
+	// Sequences with options, an identity column and a CHECK constraint
+	// (\d prints them from pg_sequence, pg_depend and relchecks).
+	`CREATE SEQUENCE psql_seq AS integer START 10 INCREMENT 2 MAXVALUE 100 CYCLE`,
+	`CREATE TABLE ident (id int GENERATED ALWAYS AS IDENTITY (START WITH 3) PRIMARY KEY, q int CHECK (q > 0))`,
 }
 
 // describe are psql commands (and catalog queries clients send) whose
 // output must be identical on both servers.
 var describe = []string{
+	`\ds`,
+	`\d psql_seq`,
+	`\d accounts_id_seq`,
+	`\d ident`,
+	`\d ident_id_seq`,
+	`\dn+`,
 	`\dt`,
 	`\di`,
 	`\dn`,
