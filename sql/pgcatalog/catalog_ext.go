@@ -35,24 +35,28 @@ var (
 		{"partattrs", tI2Vec}, {"partclass", tOIDVec}, {"partcollation", tOIDVec}, {"partexprs", tText},
 	}, func(plan.VirtualEnv, []types.Value) []types.Value { return []types.Value{null, null, null, null} })
 
-	// pg_type: default privileges, and the I/O functions of the types
+	// pg_type: the I/O functions of the types
 	// (PostgreSQL 15's; JDBC tests typinput = 'array_in'::regproc).
 	_ = extend("pg_catalog", "pg_type", []col{
-		{"typacl", tAclArr}, {"typinput", tRegpr}, {"typoutput", tRegpr}, {"typreceive", tRegpr}, {"typsend", tRegpr},
+		{"typinput", tRegpr}, {"typoutput", tRegpr}, {"typreceive", tRegpr}, {"typsend", tRegpr},
 	}, func(_ plan.VirtualEnv, row []types.Value) []types.Value {
-		io := typeIOProcs(types.OID(row[0].I))
-		return []types.Value{null, vRegproc(io[0]), vRegproc(io[1]), vRegproc(io[2]), vRegproc(io[3])}
+		io := typeIOProcs(types.OID(row[0].I), row[6].S, row[7].S)
+		return []types.Value{vRegproc(io[0]), vRegproc(io[1]), vRegproc(io[2]), vRegproc(io[3])}
 	})
 )
 
-// typeIOProcs are a built-in type's input, output, receive and send
-// functions (PostgreSQL 15's OIDs): array_in … for the array types.
-func typeIOProcs(oid types.OID) [4]uint32 {
+// typeIOProcs are a type's input, output, receive and send functions
+// (PostgreSQL 15's OIDs) by its OID, typtype and typcategory: array_in …
+// for the array types, enum_in … for enum types.
+func typeIOProcs(oid types.OID, typtype, category string) [4]uint32 {
 	if io, ok := ioProcs[oid]; ok {
 		return io
 	}
-	if ti, ok := typeByOID[oid]; ok && ti.category == 'A' {
+	switch {
+	case category == "A":
 		return [4]uint32{750, 751, 2400, 2401}
+	case typtype == "e":
+		return [4]uint32{3504, 3505, 3532, 3533}
 	}
 	return [4]uint32{}
 }
@@ -67,6 +71,7 @@ var ioProcs = map[types.OID][4]uint32{
 // pg_proc, which lists OmenDB's SQL-callable functions.
 var ioProcNames = map[uint32]string{
 	3: "heap_tableam_handler", 330: "bthandler", 331: "hashhandler",
+	3504: "enum_in", 3505: "enum_out", 3532: "enum_recv", 3533: "enum_send",
 	31: "byteaout", 33: "charout", 34: "namein", 35: "nameout", 38: "int2in", 39: "int2out", 40: "int2vectorin", 41: "int2vectorout", 42: "int4in", 43: "int4out", 44: "regprocin", 45: "regprocout", 46: "textin", 47: "textout", 54: "oidvectorin", 55: "oidvectorout", 109: "unknownin", 110: "unknownout", 200: "float4in", 201: "float4out", 214: "float8in", 215: "float8out", 321: "json_in", 322: "json_out", 323: "json_recv", 324: "json_send", 460: "int8in", 461: "int8out", 750: "array_in", 751: "array_out", 1031: "aclitemin", 1032: "aclitemout", 1044: "bpcharin", 1045: "bpcharout", 1046: "varcharin", 1047: "varcharout", 1084: "date_in", 1085: "date_out", 1143: "time_in", 1144: "time_out", 1150: "timestamptz_in", 1151: "timestamptz_out", 1160: "interval_in", 1161: "interval_out", 1242: "boolin", 1243: "boolout", 1244: "byteain", 1245: "charin", 1312: "timestamp_in", 1313: "timestamp_out", 1701: "numeric_in", 1702: "numeric_out", 1798: "oidin", 1799: "oidout", 2218: "regclassin", 2219: "regclassout", 2220: "regtypein", 2221: "regtypeout", 2290: "record_in", 2291: "record_out", 2298: "void_in", 2299: "void_out", 2400: "array_recv", 2401: "array_send", 2402: "record_recv", 2403: "record_send", 2404: "int2recv", 2405: "int2send", 2406: "int4recv", 2407: "int4send", 2408: "int8recv", 2409: "int8send", 2410: "int2vectorrecv", 2411: "int2vectorsend", 2412: "bytearecv", 2413: "byteasend", 2414: "textrecv", 2415: "textsend", 2416: "unknownrecv", 2417: "unknownsend", 2418: "oidrecv", 2419: "oidsend", 2420: "oidvectorrecv", 2421: "oidvectorsend", 2422: "namerecv", 2423: "namesend", 2424: "float4recv", 2425: "float4send", 2426: "float8recv", 2427: "float8send", 2430: "bpcharrecv", 2431: "bpcharsend", 2432: "varcharrecv", 2433: "varcharsend", 2434: "charrecv", 2435: "charsend", 2436: "boolrecv", 2437: "boolsend", 2444: "regprocrecv", 2445: "regprocsend", 2452: "regclassrecv", 2453: "regclasssend", 2454: "regtyperecv", 2455: "regtypesend", 2460: "numeric_recv", 2461: "numeric_send", 2468: "date_recv", 2469: "date_send", 2470: "time_recv", 2471: "time_send", 2474: "timestamp_recv", 2475: "timestamp_send", 2476: "timestamptz_recv", 2477: "timestamptz_send", 2478: "interval_recv", 2479: "interval_send", 2952: "uuid_in", 2953: "uuid_out", 2961: "uuid_recv", 2962: "uuid_send", 3120: "void_recv", 3121: "void_send", 3803: "jsonb_send", 3804: "jsonb_out", 3805: "jsonb_recv", 3806: "jsonb_in", 4084: "regnamespacein", 4085: "regnamespaceout", 4087: "regnamespacerecv", 4088: "regnamespacesend",
 }
 

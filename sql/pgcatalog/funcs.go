@@ -41,7 +41,7 @@ func init() {
 			mod = int32(a[1].I)
 		}
 		if cat, err := sessionCatalog(ctx); err == nil {
-			if n := userTypeName(cat, types.OID(a[0].I)); n != "" {
+			if n := sessionVisibility(ctx).typeName(cat, types.OID(a[0].I)); n != "" {
 				return vText(n), nil
 			}
 		}
@@ -101,12 +101,14 @@ func init() {
 			return null, err
 		}
 		if ch := findCheck(cat, uint32(a[0].I)); ch != nil {
+			c := *ch
+			c.Expr = sessionVisibility(ctx).qualifyRegclass(cat, c.Expr)
 			if len(a) > 1 && a[1].Bool() {
 				// Pretty: without the parentheses PostgreSQL's deparse
 				// puts around the expression (psql's \d).
-				return vText("CHECK (" + ch.Expr + ")"), nil
+				return vText("CHECK (" + c.Expr + ")"), nil
 			}
-			return vText(checkDef(ch)), nil
+			return vText(checkDef(&c)), nil
 		}
 		if t, fk := findForeignKey(cat, uint32(a[0].I)); fk != nil {
 			return vText(fkDef(cat, sessionVisibility(ctx), t, fk)), nil

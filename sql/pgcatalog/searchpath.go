@@ -8,6 +8,7 @@ import (
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/types"
 )
 
 // Names in the text the catalog functions print (pg_get_indexdef,
@@ -118,6 +119,10 @@ func (v visibility) qualifyQuery(cat *catalog.Catalog, query string) string {
 	collectCTENames(tree.Stmts[0].Stmt.ProtoReflect(), ctes)
 	changed := false
 	walkMessages(tree.Stmts[0].Stmt.ProtoReflect(), func(m protoreflect.Message) {
+		if v.qualifyTypeCast(cat, m) {
+			changed = true
+			return
+		}
 		rv, ok := m.Interface().(*pg.RangeVar)
 		if !ok || rv.Schemaname != "" || ctes[rv.Relname] {
 			return
@@ -171,9 +176,10 @@ func walkMessages(m protoreflect.Message, f func(protoreflect.Message)) {
 // 'name'::regclass literals printed as regclassout prints them for the
 // session: nextval('customers_id_seq'::regclass) becomes
 // nextval('public.customers_id_seq'::regclass) when public is not on the
-// search path. Literals that name nothing are left as written.
+// search path, and its casts to user-defined types ('ok'::mood) qualified
+// likewise. Literals that name nothing are left as written.
 func (v visibility) qualifyRegclass(cat *catalog.Catalog, expr string) string {
-	if !strings.Contains(expr, "::regclass") {
+	if !strings.Contains(expr, "::regclass") && (v.public || len(cat.EnumTypes()) == 0) {
 		return expr
 	}
 	tree, err := pg.Parse("SELECT " + expr)
@@ -182,6 +188,10 @@ func (v visibility) qualifyRegclass(cat *catalog.Catalog, expr string) string {
 	}
 	changed := false
 	walkMessages(tree.Stmts[0].Stmt.ProtoReflect(), func(m protoreflect.Message) {
+		if v.qualifyTypeCast(cat, m) {
+			changed = true
+			return
+		}
 		sv, ok := regclassLiteral(m)
 		if !ok {
 			return
@@ -261,4 +271,38 @@ func nodeStrings(ns []*pg.Node) []string {
 		}
 	}
 	return out
+}
+
+// qualifyTypeCast qualifies the type of m, when m is a cast to an
+// unqualified user-defined (enum) type the search path does not reach; it
+// reports whether it did.
+func (v visibility) qualifyTypeCast(cat *catalog.Catalog, m protoreflect.Message) bool {
+	tc, ok := m.Interface().(*pg.TypeCast)
+	if !ok || tc.TypeName == nil || len(tc.TypeName.Names) != 1 || v.public {
+		return false
+	}
+	name := nodeStrings(tc.TypeName.Names)
+	if len(name) != 1 {
+		return false
+	}
+	if _, ok := cat.LookupEnumType("public", name[0]); !ok {
+		return false
+	}
+	tc.TypeName.Names = append([]*pg.Node{pg.MakeStrNode("public")}, tc.TypeName.Names...)
+	return true
+}
+
+// typeName is format_type of user-defined type oid for the session
+// ("" if no such type): qualified when the search path does not reach its
+// schema (pg_dump prints column types so).
+func (v visibility) typeName(cat *catalog.Catalog, oid types.OID) string {
+	n := userTypeName(cat, oid)
+	if n == "" || v.public {
+		return n
+	}
+	t, _ := cat.TypeByOID(oid)
+	if t.Enum != nil && t.Enum.Schema == "public" {
+		return "public." + n
+	}
+	return n
 }

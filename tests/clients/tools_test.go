@@ -29,15 +29,18 @@ import (
 // run unmodified against OmenDB and against PostgreSQL 15 holding the same
 // schema, and must give the same answers.
 
-// toolsSchema has every column type OmenDB supports, defaults, serial and
+// toolsSchema has every column type OmenDB supports (an enum type too),
+// defaults, serial and
 // identity columns (ALWAYS and BY DEFAULT), a composite primary key,
 // foreign keys with actions, unique constraints, plain indexes, CHECK
 // constraints, comments, a view, a materialized view, sequences with
 // options and in each state (used, fresh, reset with setval(…, false)),
 // and rows.
 var toolsSchema = []string{
+	`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')`,
 	`CREATE TABLE customers (
 	  id serial PRIMARY KEY,
+	  mood mood DEFAULT 'ok',
 	  email varchar(120) NOT NULL UNIQUE,
 	  name text NOT NULL DEFAULT 'anon',
 	  active boolean DEFAULT true,
@@ -82,7 +85,7 @@ var toolsSchema = []string{
 	`COMMENT ON TABLE orders IS 'what they bought'`,
 	`CREATE VIEW big_orders AS SELECT id, customer_id, qty FROM orders WHERE qty > 10`,
 	`INSERT INTO customers (email, name) VALUES ('a@x.org', 'Ann'), ('b@x.org', 'Bob')`,
-	`INSERT INTO customers (email, name, active, created) VALUES ('c@x.org', 'O''Neil	tab', NULL, '2024-01-02 03:04:05+00')`,
+	`INSERT INTO customers (email, name, active, created, mood) VALUES ('c@x.org', 'O''Neil	tab', NULL, '2024-01-02 03:04:05+00', 'happy')`,
 	`INSERT INTO products VALUES ('AB-1', 1, 'Widget', 9.99, 1.5, 2.25, 10, '{a,"b c",NULL}', '{"k": [1, 2.50]}', '{"x" : 1}',
 	  '\x00ff', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '2024-02-29', '12:34:56.789', '2024-02-29 23:59:58.123456',
 	  '1 year 2 mons 3 days 04:05:06')`,
