@@ -182,13 +182,6 @@ func init() {
 		{"umoptions", tTextArr},
 	}, empty)
 
-	// pg_enum: SQLAlchemy's get_columns and reflect read every enum type's
-	// labels. Empty while OmenDB has no enum types; the enum types' own
-	// definition replaces it.
-	definePlaceholder("pg_catalog", "pg_enum", 3501, []col{
-		{"oid", tOID}, {"enumtypid", tOID}, {"enumsortorder", tFlt4}, {"enumlabel", tName},
-	})
-
 	registerDumpFuncs()
 }
 

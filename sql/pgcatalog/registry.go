@@ -93,39 +93,11 @@ func define(schema, name string, oid uint32, cols []col, rows rowsFunc) {
 		}
 	}
 	key := schema + "." + name
-	if old, ok := tables[key]; ok {
-		if !placeholders[key] {
-			panic("pgcatalog: " + key + " defined twice")
-		}
-		// A real definition replaces a placeholder, in its place.
-		delete(placeholders, key)
-		tables[key] = vt
-		for i := range order {
-			if order[i] == old {
-				order[i] = vt
-			}
-		}
-		return
+	if _, ok := tables[key]; ok {
+		panic("pgcatalog: " + key + " defined twice")
 	}
 	tables[key] = vt
 	order = append(order, vt)
-}
-
-// placeholders are the catalogs defined by definePlaceholder and not
-// (yet) by define.
-var placeholders = map[string]bool{}
-
-// definePlaceholder defines an empty catalog that another file of the
-// package may define for real (define replaces it, whichever init runs
-// first): a catalog clients query whose rows belong to a feature added
-// separately.
-func definePlaceholder(schema, name string, oid uint32, cols []col) {
-	key := schema + "." + name
-	if _, ok := tables[key]; ok {
-		return
-	}
-	define(schema, name, oid, cols, empty)
-	placeholders[key] = true
 }
 
 // extension adds columns to a catalog defined elsewhere: values computes
