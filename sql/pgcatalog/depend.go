@@ -18,7 +18,8 @@ import (
 // it reads, a serial column's default after its sequence, which it
 // declares OWNED BY the column):
 //   - a relation (table, view, sequence) on its schema ('n');
-//   - an index on the columns it indexes ('a'), or, when it backs a
+//   - an index on the columns it indexes and those its expressions and
+//     predicate read ('a'), or, when it backs a
 //     primary-key or unique constraint, on that constraint ('i'), which
 //     depends on the columns ('a');
 //   - a CHECK constraint on the columns its expression reads ('a' and 'n'),
@@ -97,7 +98,7 @@ func dependRows(env plan.VirtualEnv) ([][]types.Value, error) {
 				dep(oidPgClass, ix.ID, 0, oidPgConstraint, ix.ID, 0, 'i')
 				onCols(oidPgConstraint, ix.ID, t, ix.Columns, 'a')
 			} else {
-				onCols(oidPgClass, ix.ID, t, ix.Columns, 'a')
+				onCols(oidPgClass, ix.ID, t, indexColumns(t, ix), 'a')
 			}
 		}
 		for i := range t.Checks {
@@ -273,3 +274,25 @@ var schemaComments = []struct {
 	oid  uint32
 	text string
 }{{oidPgCatalog, "system catalog schema"}, {oidPublic, "standard public schema"}}
+
+// indexColumns are the columns index ix depends on: its key columns, then
+// those its expressions and predicate read that are not key columns.
+func indexColumns(t *catalog.Table, ix *catalog.Index) []int {
+	seen := map[int]bool{}
+	var out []int
+	add := func(cols []int) {
+		for _, c := range cols {
+			if c >= 0 && !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	add(ix.Columns)
+	for _, e := range append(append([]string(nil), ix.Exprs...), ix.Where) {
+		if e != "" {
+			add(checkColumns(t, &catalog.Check{Expr: e}))
+		}
+	}
+	return out
+}
