@@ -30,13 +30,11 @@ import (
 // schema, and must give the same answers.
 
 // toolsSchema has every column type OmenDB supports (an enum type too),
-// defaults, serial and
-// identity columns (ALWAYS and BY DEFAULT), a composite primary key,
-// foreign keys with actions, unique constraints, plain, unique, expression
-// and partial indexes, CHECK
-// constraints, comments, a view, a materialized view, sequences with
-// options and in each state (used, fresh, reset with setval(…, false)),
-// and rows.
+// defaults, serial and identity columns (ALWAYS and BY DEFAULT), a
+// composite primary key, foreign keys with actions, unique constraints,
+// plain, unique, expression and partial indexes, CHECK constraints,
+// comments, a view, a materialized view, sequences with options and in
+// each state (used, fresh, reset with setval(…, false)), and rows.
 var toolsSchema = []string{
 	`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')`,
 	`CREATE TABLE customers (
