@@ -151,8 +151,8 @@ func QuoteIdent(s string) string {
 }
 
 // reservedWord lists the keywords quote_ident quotes (PostgreSQL's
-// reserved, type-function-name and column-name keywords) that a type name
-// may plausibly be.
+// reserved, type-function-name and column-name keywords most likely to be
+// used as identifiers).
 var reservedWord = map[string]bool{
 	"all": true, "analyse": true, "analyze": true, "and": true, "any": true, "array": true, "as": true, "asc": true,
 	"asymmetric": true, "both": true, "case": true, "cast": true, "check": true, "collate": true, "column": true,
@@ -165,20 +165,19 @@ var reservedWord = map[string]bool{
 	"or": true, "order": true, "placing": true, "primary": true, "references": true, "returning": true,
 	"select": true, "session_user": true, "some": true, "symmetric": true, "table": true, "then": true, "to": true,
 	"trailing": true, "true": true, "union": true, "unique": true, "user": true, "using": true, "variadic": true,
-	"when": true, "where": true, "window": true, "with": true,
-	"between": true, "bigint": true, "bit": true, "boolean": true, "char": true, "character": true,
-	"coalesce": true, "dec": true, "decimal": true, "exists": true, "extract": true, "float": true, "greatest": true,
-	"grouping": true, "inout": true, "int": true, "integer": true, "interval": true, "least": true, "national": true,
-	"nchar": true, "none": true, "normalize": true, "nullif": true, "numeric": true, "out": true, "overlay": true,
-	"position": true, "precision": true, "real": true, "row": true, "setof": true, "smallint": true,
-	"substring": true, "time": true, "timestamp": true, "treat": true, "trim": true, "values": true,
-	"varchar": true, "xmlattributes": true, "xmlconcat": true, "xmlelement": true, "xmlexists": true,
-	"xmlforest": true, "xmlnamespaces": true, "xmlparse": true, "xmlpi": true, "xmlroot": true,
-	"xmlserialize": true, "xmltable": true,
-	"authorization": true, "binary": true, "collation": true, "concurrently": true, "cross": true,
-	"current_schema": true, "freeze": true, "full": true, "ilike": true, "inner": true, "is": true, "isnull": true,
-	"join": true, "left": true, "like": true, "natural": true, "notnull": true, "outer": true, "overlaps": true,
-	"right": true, "similar": true, "tablesample": true, "verbose": true,
+	"when": true, "where": true, "window": true, "with": true, "authorization": true, "binary": true,
+	"collation": true, "concurrently": true, "cross": true, "current_schema": true, "freeze": true, "full": true,
+	"ilike": true, "inner": true, "is": true, "isnull": true, "join": true, "left": true, "like": true,
+	"natural": true, "notnull": true, "outer": true, "overlaps": true, "right": true, "similar": true,
+	"tablesample": true, "verbose": true, "between": true, "bigint": true, "bit": true, "boolean": true,
+	"char": true, "character": true, "coalesce": true, "dec": true, "decimal": true, "exists": true,
+	"extract": true, "float": true, "greatest": true, "grouping": true, "inout": true, "int": true,
+	"integer": true, "interval": true, "least": true, "national": true, "nchar": true, "none": true,
+	"normalize": true, "nullif": true, "numeric": true, "out": true, "overlay": true, "position": true,
+	"precision": true, "real": true, "row": true, "setof": true, "smallint": true, "substring": true,
+	"time": true, "timestamp": true, "treat": true, "trim": true, "values": true, "varchar": true,
+	"xmlattributes": true, "xmlconcat": true, "xmlelement": true, "xmlexists": true, "xmlforest": true,
+	"xmlnamespaces": true, "xmlparse": true, "xmlpi": true, "xmlroot": true, "xmlserialize": true, "xmltable": true,
 }
 
 var typeNames = map[string]OID{

@@ -356,68 +356,48 @@ func windowBounded(c *Ctx, call *plan.WindowCall, rows [][]types.Value, part []i
 		}
 		return isTrue(v)
 	}
+	// edge is where bound b puts row i's frame start (its first row) or,
+	// for !start, its end (one past its last row).
+	edge := func(i int, b plan.FrameBound, off int, start bool) int {
+		if b.Unbounded {
+			if start {
+				return 0
+			}
+			return n
+		}
+		peerEdge, groupEdge, past := peerStart, groupStart, 0
+		if !start {
+			peerEdge, groupEdge, past = peerEnd, groupEnd, 1
+		}
+		switch {
+		case call.Mode == plan.FrameModeRows:
+			if b.Preceding {
+				return i - off + past
+			}
+			return i + off + past
+		case b.Offset == nil: // CURRENT ROW: the edge of its peers
+			return peerEdge[i]
+		case call.Mode == plan.FrameModeGroups:
+			g := group[i] + off
+			if b.Preceding {
+				g = group[i] - off
+			}
+			switch {
+			case g < 0:
+				return 0
+			case g >= ng:
+				return n
+			}
+			return groupEdge[g]
+		case keys[i].ord[0].IsNull(): // a NULL key's offsets reach its peers only
+			return peerEdge[i]
+		}
+		// RANGE: the first non-null key inside the bound (start), or
+		// the first one past it (end).
+		return nnLo + sort.Search(nnHi-nnLo, func(k int) bool { return inFrame(b.InFrame, i, nnLo+k) == start })
+	}
 	frame := func(i int) (lo, hi int) {
-		b := call.Start
-		switch {
-		case b.Unbounded:
-			lo = 0
-		case call.Mode == plan.FrameModeRows:
-			if b.Preceding {
-				lo = i - so
-			} else {
-				lo = i + so
-			}
-		case b.Offset == nil: // CURRENT ROW: its first peer
-			lo = peerStart[i]
-		case call.Mode == plan.FrameModeGroups:
-			g := group[i] - so
-			if !b.Preceding {
-				g = group[i] + so
-			}
-			switch {
-			case g < 0:
-				lo = 0
-			case g >= ng:
-				lo = n
-			default:
-				lo = groupStart[g]
-			}
-		case keys[i].ord[0].IsNull():
-			lo = peerStart[i]
-		default: // RANGE: the first key at or past the bound
-			lo = nnLo + sort.Search(nnHi-nnLo, func(k int) bool { return inFrame(b.InFrame, i, nnLo+k) })
-		}
-		b = call.End
-		switch {
-		case b.Unbounded:
-			hi = n
-		case call.Mode == plan.FrameModeRows:
-			if b.Preceding {
-				hi = i - eo + 1
-			} else {
-				hi = i + eo + 1
-			}
-		case b.Offset == nil: // CURRENT ROW: its last peer
-			hi = peerEnd[i]
-		case call.Mode == plan.FrameModeGroups:
-			g := group[i] - eo
-			if !b.Preceding {
-				g = group[i] + eo
-			}
-			switch {
-			case g < 0:
-				hi = 0
-			case g >= ng:
-				hi = n
-			default:
-				hi = groupEnd[g]
-			}
-		case keys[i].ord[0].IsNull():
-			hi = peerEnd[i]
-		default: // RANGE: past the last key within the bound
-			hi = nnLo + sort.Search(nnHi-nnLo, func(k int) bool { return !inFrame(b.InFrame, i, nnLo+k) })
-		}
-		return max(lo, 0), min(hi, n)
+		return max(edge(i, call.Start, so, true), 0), min(edge(i, call.End, eo, false), n)
 	}
 	// excluded reports the rows of row i's frame its EXCLUDE clause drops.
 	excluded := func(i, j int) bool {

@@ -251,18 +251,10 @@ func init() {
 	polymorphic["array_prepend"] = concat
 
 	polymorphic["array_position"] = func(name string, in []types.Type) (*Func, []types.Type, error) {
-		if len(in) != 2 {
-			return nil, nil, noFunc(name, in)
-		}
-		at, err := arrayArg(name, in, 0)
+		args, err := arrayElemArgs(name, in)
 		if err != nil {
 			return nil, nil, err
 		}
-		et := types.ElemType(at)
-		if in[1].OID != types.OIDUnknown && !canCoerce(in[1].OID, et.OID) {
-			return nil, nil, noFunc(name, in)
-		}
-		args := []types.Type{at, et}
 		return &Func{Name: name, Args: args, Ret: int4, Volatility: Immutable,
 			Eval: func(_ *Context, a []types.Value) (types.Value, error) {
 				if a[0].IsNull() {
@@ -276,7 +268,7 @@ func init() {
 					return types.Null, err
 				}
 				for i, e := range es {
-					if (e.IsNull() && a[1].IsNull()) || (!e.IsNull() && !a[1].IsNull() && types.CompareTyped(e, a[1], et) == 0) {
+					if (e.IsNull() && a[1].IsNull()) || (!e.IsNull() && !a[1].IsNull() && types.CompareTyped(e, a[1], args[1]) == 0) {
 						return types.NewInt(int64(i + 1)), nil
 					}
 				}
@@ -494,4 +486,21 @@ func (s *arrayAggArrays) Merge(o AggState) error {
 	}
 	s.subs, s.dims = append(s.subs, x.subs...), x.dims
 	return nil
+}
+
+// arrayElemArgs resolves the (anyarray, anyelement) arguments of
+// array_position and array_remove: the array's type and its element type.
+func arrayElemArgs(name string, in []types.Type) ([]types.Type, error) {
+	if len(in) != 2 {
+		return nil, noFunc(name, in)
+	}
+	at, err := arrayArg(name, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	et := types.ElemType(at)
+	if in[1].OID != types.OIDUnknown && !canCoerce(in[1].OID, et.OID) {
+		return nil, noFunc(name, in)
+	}
+	return []types.Type{at, et}, nil
 }

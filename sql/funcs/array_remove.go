@@ -13,19 +13,11 @@ func init() {
 	ae := types.Type{OID: OIDAnyElement, Mod: -1}
 	polymorphicSigs["array_remove"] = []Signature{{Args: []types.Type{aa, ae}, Ret: aa, Volatility: Immutable}}
 	polymorphic["array_remove"] = func(name string, in []types.Type) (*Func, []types.Type, error) {
-		if len(in) != 2 {
-			return nil, nil, noFunc(name, in)
-		}
-		at, err := arrayArg(name, in, 0)
+		args, err := arrayElemArgs(name, in)
 		if err != nil {
 			return nil, nil, err
 		}
-		et := types.ElemType(at)
-		if in[1].OID != types.OIDUnknown && !canCoerce(in[1].OID, et.OID) {
-			return nil, nil, noFunc(name, in)
-		}
-		args := []types.Type{at, et}
-		return &Func{Name: name, Args: args, Ret: at, Volatility: Immutable,
+		return &Func{Name: name, Args: args, Ret: args[0], Volatility: Immutable,
 			Eval: func(_ *Context, a []types.Value) (types.Value, error) {
 				if a[0].IsNull() {
 					return types.Null, nil
@@ -39,7 +31,7 @@ func init() {
 				}
 				out := make([]types.Value, 0, len(es))
 				for _, e := range es {
-					same := e.IsNull() && a[1].IsNull() || !e.IsNull() && !a[1].IsNull() && types.CompareTyped(e, a[1], et) == 0
+					same := e.IsNull() && a[1].IsNull() || !e.IsNull() && !a[1].IsNull() && types.CompareTyped(e, a[1], args[1]) == 0
 					if !same {
 						out = append(out, e)
 					}

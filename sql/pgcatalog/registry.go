@@ -250,46 +250,6 @@ func liveCols(t *catalog.Table) []int {
 	return out
 }
 
-// quoteIdent quotes an identifier as PostgreSQL's quote_identifier does.
-func quoteIdent(s string) string {
-	safe := s != ""
-	for i, r := range s {
-		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && r >= '0' && r <= '9') {
-			safe = false
-			break
-		}
-	}
-	if safe && !reserved[s] {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-// reserved are the keywords quote_identifier quotes (the reserved and
-// type/function-name keywords most likely to be used as identifiers).
-var reserved = map[string]bool{
-	"all": true, "analyse": true, "analyze": true, "and": true, "any": true, "array": true, "as": true, "asc": true,
-	"asymmetric": true, "both": true, "case": true, "cast": true, "check": true, "collate": true, "column": true,
-	"constraint": true, "create": true, "current_catalog": true, "current_date": true, "current_role": true,
-	"current_time": true, "current_timestamp": true, "current_user": true, "default": true, "deferrable": true,
-	"desc": true, "distinct": true, "do": true, "else": true, "end": true, "except": true, "false": true,
-	"fetch": true, "for": true, "foreign": true, "from": true, "grant": true, "group": true, "having": true,
-	"in": true, "initially": true, "intersect": true, "into": true, "lateral": true, "leading": true, "limit": true,
-	"localtime": true, "localtimestamp": true, "not": true, "null": true, "offset": true, "on": true, "only": true,
-	"or": true, "order": true, "placing": true, "primary": true, "references": true, "returning": true,
-	"select": true, "session_user": true, "some": true, "symmetric": true, "table": true, "then": true, "to": true,
-	"trailing": true, "true": true, "union": true, "unique": true, "user": true, "using": true, "variadic": true,
-	"when": true, "where": true, "window": true, "with": true, "authorization": true, "binary": true,
-	"collation": true, "concurrently": true, "cross": true, "current_schema": true, "freeze": true, "full": true,
-	"ilike": true, "inner": true, "is": true, "isnull": true, "join": true, "left": true, "like": true,
-	"natural": true, "notnull": true, "outer": true, "overlaps": true, "right": true, "similar": true,
-	"tablesample": true, "verbose": true, "between": true, "bigint": true, "bit": true, "boolean": true,
-	"char": true, "character": true, "coalesce": true, "dec": true, "decimal": true, "exists": true,
-	"extract": true, "float": true, "greatest": true, "grouping": true, "inout": true, "int": true,
-	"integer": true, "interval": true, "least": true, "national": true, "nchar": true, "none": true,
-	"normalize": true, "nullif": true, "numeric": true, "out": true, "overlay": true, "position": true,
-	"precision": true, "real": true, "row": true, "setof": true, "smallint": true, "substring": true,
-	"time": true, "timestamp": true, "treat": true, "trim": true, "values": true, "varchar": true,
-	"xmlattributes": true, "xmlconcat": true, "xmlelement": true, "xmlexists": true, "xmlforest": true,
-	"xmlnamespaces": true, "xmlparse": true, "xmlpi": true, "xmlroot": true, "xmlserialize": true, "xmltable": true,
-}
+// quoteIdent quotes an identifier as PostgreSQL's quote_identifier does
+// (types.QuoteIdent).
+func quoteIdent(s string) string { return types.QuoteIdent(s) }
