@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -559,46 +560,19 @@ func DecodeChange(b []byte) (*Change, error) {
 }
 
 func (c *Catalog) clone() *Catalog {
-	n := &Catalog{
-		tables: make(map[uint32]*Table, len(c.tables)), byName: make(map[string]uint32, len(c.byName)),
-		sequences: make(map[uint32]*Sequence, len(c.sequences)), seqByName: make(map[string]uint32, len(c.seqByName)),
-		indexName: make(map[string]uint32, len(c.indexName)), MaxID: c.MaxID,
+	return &Catalog{
+		tables: cloned(c.tables), byName: cloned(c.byName),
+		sequences: cloned(c.sequences), seqByName: cloned(c.seqByName),
+		indexName: cloned(c.indexName), MaxID: c.MaxID,
+		views: cloned(c.views), viewName: cloned(c.viewName),
+		enums: cloned(c.enums), enumName: cloned(c.enumName), enumArray: cloned(c.enumArray),
 	}
-	for k, v := range c.tables {
-		n.tables[k] = v
-	}
-	for k, v := range c.byName {
-		n.byName[k] = v
-	}
-	for k, v := range c.sequences {
-		n.sequences[k] = v
-	}
-	for k, v := range c.seqByName {
-		n.seqByName[k] = v
-	}
-	for k, v := range c.indexName {
-		n.indexName[k] = v
-	}
-	n.views = make(map[uint32]*View, len(c.views))
-	n.viewName = make(map[string]uint32, len(c.viewName))
-	for k, v := range c.views {
-		n.views[k] = v
-	}
-	for k, v := range c.viewName {
-		n.viewName[k] = v
-	}
-	n.enums = make(map[uint32]enumEntry, len(c.enums))
-	n.enumName = make(map[string]uint32, len(c.enumName))
-	n.enumArray = make(map[uint32]uint32, len(c.enumArray))
-	for k, v := range c.enums {
-		n.enums[k] = v
-	}
-	for k, v := range c.enumName {
-		n.enumName[k] = v
-	}
-	for k, v := range c.enumArray {
-		n.enumArray[k] = v
-	}
+}
+
+// cloned copies m into a new map (never nil: Apply writes to the copies).
+func cloned[K comparable, V any](m map[K]V) map[K]V {
+	n := make(map[K]V, len(m))
+	maps.Copy(n, m)
 	return n
 }
 
