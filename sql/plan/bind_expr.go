@@ -562,6 +562,19 @@ func (b *Binder) coerceString(e Expr) (Expr, error) {
 
 // binaryOp binds a binary operator: comparison, arithmetic, concatenation,
 // regex match.
+// bindExprs binds each of ns in scope s (a call's arguments).
+func (b *Binder) bindExprs(ns []*pg.Node, s *scope) ([]Expr, error) {
+	out := make([]Expr, 0, len(ns))
+	for _, n := range ns {
+		e, err := b.bindExpr(n, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 func (b *Binder) binaryOp(op string, l, r Expr, loc int32) (Expr, error) {
 	if e, ok, err := b.jsonOperator(op, l, r); ok {
 		return e, err

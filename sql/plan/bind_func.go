@@ -69,13 +69,9 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 	if fc.AggStar || fc.AggDistinct {
 		return nil, pgerr.New(pgerr.WrongObjectType, "%s is not an aggregate function", name)
 	}
-	args := make([]Expr, 0, len(fc.Args))
-	for _, a := range fc.Args {
-		e, err := b.bindExpr(a, s)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, e)
+	args, err := b.bindExprs(fc.Args, s)
+	if err != nil {
+		return nil, err
 	}
 	switch name {
 	case "nextval", "currval", "setval":

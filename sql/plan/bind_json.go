@@ -280,17 +280,7 @@ func (b *Binder) bindJSONFromFunc(name string, fc *pg.FuncCall, alias *pg.Alias,
 	if parent != nil {
 		argScope.parent = parent.parent
 	}
-	bindArgs := func(s *scope) ([]Expr, error) {
-		args := make([]Expr, 0, len(fc.Args))
-		for _, a := range fc.Args {
-			e, err := b.bindExpr(a, s)
-			if err != nil {
-				return nil, err
-			}
-			args = append(args, e)
-		}
-		return args, nil
-	}
+	bindArgs := func(s *scope) ([]Expr, error) { return b.bindExprs(fc.Args, s) }
 	lateral := false
 	args, err := bindArgs(argScope)
 	if err != nil {

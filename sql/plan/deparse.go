@@ -180,25 +180,9 @@ func (p *pgPrinter) conv(e Expr) *pgNode {
 		}
 		return &pgNode{kind: pgBoolTest, typ: types.Bool, text: test, args: []*pgNode{p.conv(x.E)}}
 	case *Like:
-		op := "~~"
-		if x.CI {
-			op = "~~*"
-		}
-		if x.Not {
-			op = "!" + op
-		}
-		l, r := p.operands("~~", x.E, x.Pattern)
-		return &pgNode{kind: pgOp, typ: types.Bool, text: op, args: []*pgNode{l, r}}
+		return p.matchOp("~~", x.CI, x.Not, x.E, x.Pattern)
 	case *Regex:
-		op := "~"
-		if x.CI {
-			op = "~*"
-		}
-		if x.Not {
-			op = "!" + op
-		}
-		l, r := p.operands("~", x.E, x.Pattern)
-		return &pgNode{kind: pgOp, typ: types.Bool, text: op, args: []*pgNode{l, r}}
+		return p.matchOp("~", x.CI, x.Not, x.E, x.Pattern)
 	case *InList:
 		op := "="
 		if x.Not {
@@ -284,23 +268,27 @@ func (p *pgPrinter) operands(op string, l, r Expr) (*pgNode, *pgNode) {
 	return coerceTo(ln, wl), coerceTo(rn, wr)
 }
 
-// pgNumRank orders the numeric types by PostgreSQL's implicit casts.
-func pgNumRank(t types.Type) int {
-	switch t.OID {
-	case types.OIDInt2:
-		return 1
-	case types.OIDInt4:
-		return 2
-	case types.OIDInt8:
-		return 3
-	case types.OIDNumeric:
-		return 4
-	case types.OIDFloat4:
-		return 5
-	case types.OIDFloat8:
-		return 6
+// matchOp prints a pattern match as PostgreSQL's operator: base (~~ for
+// LIKE, ~ for regular expressions), * for case-insensitive, ! for NOT.
+func (p *pgPrinter) matchOp(base string, ci, not bool, e, pattern Expr) *pgNode {
+	op := base
+	if ci {
+		op += "*"
 	}
-	return 0
+	if not {
+		op = "!" + op
+	}
+	l, r := p.operands(base, e, pattern)
+	return &pgNode{kind: pgOp, typ: types.Bool, text: op, args: []*pgNode{l, r}}
+}
+
+// pgNumRank orders the numeric types by PostgreSQL's implicit casts
+// (numRank, without oid: an oid is not a number to the printer).
+func pgNumRank(t types.Type) int {
+	if t.OID == types.OIDOID {
+		return 0
+	}
+	return numRank(t.OID)
 }
 
 // opInputs returns the types PostgreSQL's operator op takes for operands

@@ -104,15 +104,7 @@ func (b *Binder) srfArgs(fc *pg.FuncCall, s *scope) ([]Expr, error) {
 	saved := s.srf
 	s.srf = nil
 	defer func() { s.srf = saved }()
-	args := make([]Expr, 0, len(fc.Args))
-	for _, a := range fc.Args {
-		e, err := b.bindExpr(a, s)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, e)
-	}
-	return args, nil
+	return b.bindExprs(fc.Args, s)
 }
 
 // bindExpandArray binds a _pg_expandarray call of a select list.
@@ -360,13 +352,9 @@ type lateralFn struct {
 // WITH ORDINALITY exposes the Expand's n column, the element's position, as
 // bigint "ordinality" (the alias's second column name renames it).
 func (b *Binder) bindLateralFunc(name string, fc *pg.FuncCall, alias *pg.Alias, ordinality bool, from *scope) (*fromItem, error) {
-	args := make([]Expr, 0, len(fc.Args))
-	for _, a := range fc.Args {
-		e, err := b.bindExpr(a, from)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, e)
+	args, err := b.bindExprs(fc.Args, from)
+	if err != nil {
+		return nil, err
 	}
 	var arr Expr
 	var et types.Type

@@ -324,12 +324,8 @@ func (b *Binder) bindWindowCall(name string, fc *pg.FuncCall, s *scope) (Expr, e
 	w.allowed = false
 	defer func() { w.allowed = true }()
 	call := WindowCall{Name: name, Star: fc.AggStar, Frame: frameKind(def.FrameOptions)}
-	for _, a := range fc.Args {
-		e, err := b.bindExpr(a, s)
-		if err != nil {
-			return nil, err
-		}
-		call.Args = append(call.Args, e)
+	if call.Args, err = b.bindExprs(fc.Args, s); err != nil {
+		return nil, err
 	}
 	for _, p := range def.PartitionClause {
 		e, err := b.bindExpr(p, s)
