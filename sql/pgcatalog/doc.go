@@ -4,7 +4,9 @@
 // (format_type, pg_get_expr, pg_get_indexdef, pg_get_constraintdef,
 // pg_get_viewdef, to_regclass, pg_table_is_visible, pg_get_userbyid,
 // obj_description, col_description, has_*_privilege, pg_encoding_to_char,
-// pg_get_serial_sequence, pg_size_pretty …). It exists
+// pg_get_serial_sequence, pg_size_pretty …; pg_relation_size and its kin
+// report the row store's live bytes and index memory through the session,
+// sizes.go). It exists
 // so that real clients — psql's \d family, pgbench, JDBC's DatabaseMetaData,
 // psycopg2, node-postgres, pgx, Grafana — work unmodified.
 //
