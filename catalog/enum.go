@@ -24,6 +24,9 @@ type EnumType struct {
 	Labels []EnumLabel `json:"labels"`
 	// Comment is COMMENT ON TYPE's text ("" = none).
 	Comment string `json:"comment,omitempty"`
+	// ReadOnly types (mirrors of a CDC source's enum types, kept in step
+	// with the source) reject ALTER TYPE and DROP TYPE with 25006.
+	ReadOnly string `json:"read_only,omitempty"`
 }
 
 // EnumLabel is one value of an enum type.
@@ -55,6 +58,9 @@ func (e *EnumType) def() *types.Enum {
 	}
 	return types.NewEnum(types.OID(e.ID), types.OID(e.ArrayID), e.Schema, e.Name, ls)
 }
+
+// ColumnType returns the type of a column of enum type e.
+func (e *EnumType) ColumnType() types.Type { return e.def().Type() }
 
 // enumEntry is an enum type as a catalog holds it, with its definition.
 type enumEntry struct {

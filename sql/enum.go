@@ -51,6 +51,14 @@ func (s *Session) lookupEnum(names []string) (*catalog.EnumType, error) {
 	return e, nil
 }
 
+// writableEnum refuses to change a read-only enum type (a CDC source's).
+func writableEnum(e *catalog.EnumType) error {
+	if e.ReadOnly != "" {
+		return pgerr.New(pgerr.ReadOnlySQLTransaction, "type %q is read-only: %s", e.Name, e.ReadOnly)
+	}
+	return nil
+}
+
 // typeNameTaken reports whether a type (an enum type, or the row type of a
 // relation, which PostgreSQL creates with every table and view) named name
 // exists in schema.
@@ -107,6 +115,9 @@ func (s *Session) createEnum(cs *pg.CreateEnumStmt) (string, error) {
 func (s *Session) alterEnum(as *pg.AlterEnumStmt) (string, error) {
 	old, err := s.lookupEnum(nodeNames(as.TypeName))
 	if err != nil {
+		return "", err
+	}
+	if err := writableEnum(old); err != nil {
 		return "", err
 	}
 	e := old.Clone()
@@ -226,6 +237,9 @@ func (s *Session) renameType(rs *pg.RenameStmt) (string, error) {
 		}
 		return "", err
 	}
+	if err := writableEnum(old); err != nil {
+		return "", err
+	}
 	if old.Name == rs.Newname {
 		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists", rs.Newname)
 	}
@@ -295,6 +309,9 @@ func (s *Session) dropTypes(ctx context.Context, d *pg.DropStmt) (string, error)
 			if d.MissingOk && pgerr.FromError(err).Code == pgerr.UndefinedObject {
 				continue
 			}
+			return "", err
+		}
+		if err := writableEnum(e); err != nil {
 			return "", err
 		}
 		if cascade {

@@ -74,17 +74,44 @@ type pgTable struct {
 	chunks           int
 	chunkPages       int64
 	estimate         int64
+	// enumCols maps a column of an enum type to that type's source OID.
+	enumCols map[int]uint32
 }
 
 // rowsPerChunk bounds one snapshot chunk (one OmenDB transaction).
 const rowsPerChunk = 20000
 
-func describeSource(ctx context.Context, st *createStmt) ([]*pgTable, error) {
+// describeSource checks the source and describes the published tables
+// CREATE SOURCE replicates, and the enum types their columns use.
+func describeSource(ctx context.Context, st *createStmt) ([]*pgTable, []*srcEnum, error) {
 	c, err := connectSQL(ctx, st.Conn)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer c.Close(context.Background())
+	tables, err := describeTables(ctx, c, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	var enums []*srcEnum
+	seen := map[uint32]bool{}
+	for _, t := range tables {
+		for _, oid := range t.enumCols {
+			if seen[oid] {
+				continue
+			}
+			seen[oid] = true
+			e, err := readSourceEnum(ctx, c, oid)
+			if err != nil {
+				return nil, nil, err
+			}
+			enums = append(enums, e)
+		}
+	}
+	return tables, enums, nil
+}
+
+func describeTables(ctx context.Context, c *pgx.Conn, st *createStmt) ([]*pgTable, error) {
 	var walLevel string
 	if err := c.QueryRow(ctx, "SHOW wal_level").Scan(&walLevel); err != nil {
 		return nil, sourceError("reading wal_level", err)
@@ -159,7 +186,8 @@ func describeTable(ctx context.Context, c *pgx.Conn, schema, name string) (*pgTa
 		return nil, sourceError("describing "+qn, err)
 	}
 	t := catalog.NewTable(0, schema, name)
-	rows, err := c.Query(ctx, `SELECT attname::text, atttypid, atttypmod, attnotnull, `+isEnumSQL+`, format_type(atttypid, atttypmod)
+	pt := &pgTable{pgSchema: schema, pgName: name, def: t}
+	rows, err := c.Query(ctx, `SELECT attname::text, atttypid, atttypmod, attnotnull, `+enumKindSQL+`, format_type(atttypid, atttypmod)
 		FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, relid)
 	if err != nil {
 		return nil, sourceError("describing "+qn, err)
@@ -168,14 +196,22 @@ func describeTable(ctx context.Context, c *pgx.Conn, schema, name string) (*pgTa
 		var col string
 		var oid uint32
 		var mod int32
-		var notNull, isEnum bool
+		var notNull bool
+		var enumKind int
 		var typName string
-		if err := rows.Scan(&col, &oid, &mod, &notNull, &isEnum, &typName); err != nil {
+		if err := rows.Scan(&col, &oid, &mod, &notNull, &enumKind, &typName); err != nil {
 			return nil, sourceError("describing "+qn, err)
 		}
-		if isEnum {
+		switch enumKind {
+		case enumArray:
 			rows.Close()
-			return nil, enumColumnError(qn, col, typName)
+			return nil, enumArrayError(qn, col, typName)
+		case enumScalar:
+			// The mirror type is made by CREATE SOURCE (newMirror).
+			if pt.enumCols == nil {
+				pt.enumCols = map[int]uint32{}
+			}
+			pt.enumCols[len(t.Columns)] = oid
 		}
 		typ, _ := mapType(oid, mod)
 		t.Columns = append(t.Columns, catalog.Column{Name: col, Type: typ, NotNull: notNull})
@@ -211,7 +247,7 @@ func describeTable(ctx context.Context, c *pgx.Conn, schema, name string) (*pgTa
 		t.Indexes = append(t.Indexes, ix)
 		t.PrimaryKey = 0
 	}
-	pt := &pgTable{pgSchema: schema, pgName: name, def: t, estimate: int64(reltuples)}
+	pt.estimate = int64(reltuples)
 	if pt.estimate < 0 {
 		pt.estimate = 0
 	}
@@ -311,16 +347,21 @@ func dropSlot(ctx context.Context, conninfo, slot string) error {
 	return last
 }
 
-// isEnumSQL is true for a pg_attribute row whose type is an enum or an
-// array of one. Such columns are refused: stored as text, their labels
-// would go stale when the source renames a value (ALTER TYPE … RENAME
-// VALUE writes no row changes), and they would order as text, not in the
-// enum's declared order.
-const isEnumSQL = `EXISTS (SELECT 1 FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem
-	WHERE t.oid = atttypid AND (t.typtype = 'e' OR e.typtype = 'e'))`
+// enumKindSQL is, for a pg_attribute row, enumScalar when its type is an
+// enum (replicated into a mirror type, enums.go), enumArray when it is an
+// array of one (refused: a mirror of the array type is not built yet, and
+// as text its labels would go stale on ALTER TYPE … RENAME VALUE and
+// order as text), else 0.
+const enumKindSQL = `COALESCE((SELECT CASE WHEN t.typtype = 'e' THEN 1 WHEN e.typtype = 'e' THEN 2 ELSE 0 END
+	FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem WHERE t.oid = atttypid), 0)`
 
-func enumColumnError(table, col, typName string) error {
-	return pgerr.NotSupported("source: column %q of %s has the enum type %s, which OmenDB does not replicate yet", col, table, typName).
+const (
+	enumScalar = 1
+	enumArray  = 2
+)
+
+func enumArrayError(table, col, typName string) error {
+	return pgerr.NotSupported("source: column %q of %s has the type %s, an array of an enum type, which OmenDB does not replicate yet", col, table, typName).
 		WithDetail("Copied as text, its values would not follow ALTER TYPE … RENAME VALUE on the source, nor sort in the enum's order.").
-		WithHint("Leave the table out (FOR TABLES …), or replicate a view or a column of type text instead.")
+		WithHint("Leave the table out (FOR TABLES …), or replicate a view or a column of type text[] instead.")
 }

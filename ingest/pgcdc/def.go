@@ -45,6 +45,9 @@ type Definition struct {
 	// source exactly as of this LSN.
 	ConsistentLSN uint64        `json:"consistent_lsn"`
 	Tables        []SourceTable `json:"tables"`
+	// Enums are the mirrors of the source's enum types (enums.go),
+	// rewritten with the definition whenever a mirror follows its type.
+	Enums []SourceEnum `json:"enums,omitempty"`
 }
 
 // SourceTable maps a published table to its OmenDB table.

@@ -221,7 +221,7 @@ func (m *Manager) Create(ctx context.Context, st *createStmt) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	tables, err := describeSource(cctx, st)
+	tables, enums, err := describeSource(cctx, st)
 	if err != nil {
 		return err
 	}
@@ -231,12 +231,34 @@ func (m *Manager) Create(ctx context.Context, st *createStmt) error {
 			return pgerr.New(pgerr.DuplicateTable, "relation %q already exists in OmenDB; the source's table of that name cannot be created", t.def.Schema+"."+t.def.Name)
 		}
 	}
+	for _, e := range enums {
+		_, isType := cat.LookupEnumType(e.schema, e.name)
+		_, isTable := cat.Lookup(e.schema, e.name)
+		_, isView := cat.LookupView(e.schema, e.name)
+		if isType || isTable || isView {
+			return pgerr.New(pgerr.DuplicateObject, "type %q already exists in OmenDB; the source's enum type of that name cannot be created", e.schema+"."+e.name)
+		}
+	}
 	def := &Definition{Name: st.Name, Conn: st.Conn, Publication: st.Publication, Slot: slotName(st.Name)}
 	snap, err := createSlot(cctx, st.Conn, def.Slot)
 	if err != nil {
 		return err
 	}
 	def.ConsistentLSN = uint64(snap.lsn)
+	// Mirrors of the enum types, and the columns that use them.
+	var mirrors []*catalog.EnumType
+	byOID := map[uint32]*catalog.EnumType{}
+	for _, e := range enums {
+		mt, se := newMirror(e, st.Name, m.store.NewID)
+		mirrors = append(mirrors, mt)
+		byOID[e.oid] = mt
+		def.Enums = append(def.Enums, se)
+	}
+	for _, t := range tables {
+		for ci, oid := range t.enumCols {
+			t.def.Columns[ci].Type = byOID[oid].ColumnType()
+		}
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -257,6 +279,9 @@ func (m *Manager) Create(ctx context.Context, st *createStmt) error {
 	nb, _ := json.Marshal(names)
 	err = m.commitWrites(ctx, func(uint64) (*oltp.Writes, error) {
 		w := oltp.NewWrites()
+		for _, e := range mirrors {
+			w.DDL(&catalog.Change{Kind: catalog.CreateType, ID: e.ID, Enum: e})
+		}
 		for _, t := range tables {
 			w.DDL(&catalog.Change{Kind: catalog.CreateTable, Table: t.def})
 		}
@@ -308,9 +333,35 @@ func (m *Manager) Drop(ctx context.Context, name string, ifExists bool) error {
 	err = m.commitWrites(ctx, func(uint64) (*oltp.Writes, error) {
 		w := oltp.NewWrites()
 		cat := m.store.Catalog()
+		dropped := map[uint32]bool{}
 		for _, t := range def.Tables {
 			if _, ok := cat.Table(t.ID); ok {
 				w.DDL(&catalog.Change{Kind: catalog.DropTable, ID: t.ID})
+				dropped[t.ID] = true
+			}
+		}
+		// The enum mirrors go with the tables, unless an OmenDB table of
+		// its own still uses one (then it stays, no longer read-only).
+		for _, se := range def.Enums {
+			e, ok := cat.EnumType(se.ID)
+			if !ok {
+				continue
+			}
+			used := false
+			for _, u := range cat.EnumUsers(se.ID) {
+				used = used || !dropped[u.ID]
+			}
+			for _, v := range cat.Views() {
+				for _, c := range v.Columns {
+					used = used || c.Type.Enum != nil && uint32(c.Type.Enum.OID) == se.ID
+				}
+			}
+			if used {
+				e = e.Clone()
+				e.ReadOnly = ""
+				w.DDL(&catalog.Change{Kind: catalog.AlterType, ID: e.ID, Enum: e})
+			} else {
+				w.DDL(&catalog.Change{Kind: catalog.DropType, ID: se.ID})
 			}
 		}
 		w.SetMeta(metaDefPfx+name, nil)

@@ -32,6 +32,7 @@ func (st *streamer) relation(ctx context.Context, msg *pglogrepl.RelationMessage
 		return nil
 	}
 	if st.s.tableErr(r.id) == "" {
+		st.newEnums = st.newEnums[:0]
 		changes, msgText := st.diff(ctx, msg, def)
 		if msgText != "" {
 			if err := st.tableError(ctx, r.id, msgText); err != nil {
@@ -41,15 +42,28 @@ func (st *streamer) relation(ctx context.Context, msg *pglogrepl.RelationMessage
 			if err := st.waitIdle(ctx); err != nil {
 				return err
 			}
+			var enums []SourceEnum
 			err := st.s.m.commitWrites(ctx, func(uint64) (*oltp.Writes, error) {
 				w := oltp.NewWrites()
 				for _, ch := range changes {
 					w.DDL(ch)
 				}
+				if len(st.newEnums) > 0 {
+					// Mirrors made for added columns (enumColumn).
+					nd := st.s.def.clone()
+					nd.Enums = append(cloneEnums(st.s.enumList()), st.newEnums...)
+					enums = nd.Enums
+					w.SetMeta(metaDefPfx+nd.Name, nd.encode())
+				}
 				return w, nil
 			})
 			if err != nil {
 				return fmt.Errorf("applying the source's schema change to %q: %w", def.Name, err)
+			}
+			if enums != nil {
+				st.s.mu.Lock()
+				st.s.enums = enums
+				st.s.mu.Unlock()
 			}
 			def, _ = st.s.m.store.Catalog().Table(r.id)
 			st.s.m.logger.Info("applied source schema change", "source", st.s.def.Name, "table", def.Name, "changes", len(changes))
@@ -87,8 +101,7 @@ func (st *streamer) diff(ctx context.Context, msg *pglogrepl.RelationMessage, de
 	}
 	rel := make([]rc, len(msg.Columns))
 	for i, c := range msg.Columns {
-		t, _ := mapType(c.DataType, c.TypeModifier)
-		rel[i] = rc{c.Name, t}
+		rel[i] = rc{c.Name, st.mapType(c.DataType, c.TypeModifier)}
 	}
 	isKey := func(ci int) bool {
 		if pk := def.PK(); pk != nil {
@@ -109,7 +122,7 @@ func (st *streamer) diff(ctx context.Context, msg *pglogrepl.RelationMessage, de
 	switch {
 	case len(rel) >= len(live):
 		for i, ci := range live {
-			if rel[i].t != def.Columns[ci].Type {
+			if !sameType(rel[i].t, def.Columns[ci].Type) {
 				return nil, typeErr(ci, rel[i].t)
 			}
 			if rel[i].name != def.Columns[ci].Name {
@@ -118,11 +131,30 @@ func (st *streamer) diff(ctx context.Context, msg *pglogrepl.RelationMessage, de
 				changes = append(changes, &catalog.Change{Kind: catalog.RenameColumn, Table: nt.Clone()})
 			}
 		}
-		for _, c := range rel[len(live):] {
+		for k, c := range rel[len(live):] {
 			col := catalog.Column{Name: c.name, Type: c.t}
-			missing, why := st.missingValue(ctx, msg.RelationID, c.name, def)
+			missing, enumKind, why := st.missingValue(ctx, msg.RelationID, c.name, def)
 			if why != "" {
 				return nil, why
+			}
+			if enumKind == enumScalar && !types.IsEnum(c.t) {
+				// A column of an enum type not mirrored yet.
+				mirror, why := st.enumColumn(ctx, msg.Columns[len(live)+k].DataType, def.Name)
+				if why != "" {
+					return nil, why
+				}
+				changes = append(changes, &catalog.Change{Kind: catalog.CreateType, ID: mirror.ID, Enum: mirror})
+				col.Type = mirror.ColumnType()
+			}
+			if missing != nil && types.IsEnum(col.Type) {
+				// Missing values of enum columns are kept as their
+				// representation (catalog.MissingText).
+				v, err := types.ParseText(col.Type, *missing, nil)
+				if err != nil {
+					return nil, fmt.Sprintf("the value %q of added column %q is not a label of its type yet; not applied", *missing, c.name)
+				}
+				rep := v.S
+				missing = &rep
 			}
 			col.Missing = missing
 			nt.Columns = append(nt.Columns, col)
@@ -134,7 +166,7 @@ func (st *streamer) diff(ctx context.Context, msg *pglogrepl.RelationMessage, de
 		j := 0
 		for _, ci := range live {
 			if j < len(rel) && rel[j].name == def.Columns[ci].Name {
-				if rel[j].t != def.Columns[ci].Type {
+				if !sameType(rel[j].t, def.Columns[ci].Type) {
 					return nil, typeErr(ci, rel[j].t)
 				}
 				j++
@@ -162,31 +194,83 @@ func relNames(msg *pglogrepl.RelationMessage) string {
 }
 
 // missingValue asks the source which value existing rows read for an added
-// column (attmissingval): ADD COLUMN … DEFAULT writes no WAL for them.
-func (st *streamer) missingValue(ctx context.Context, relid uint32, col string, def *catalog.Table) (*string, string) {
-	c, err := connectSQL(ctx, st.s.def.Conn)
+// column (attmissingval): ADD COLUMN … DEFAULT writes no WAL for them. It
+// also says whether the column's type is an enum (enumKindSQL).
+func (st *streamer) missingValue(ctx context.Context, relid uint32, col string, def *catalog.Table) (*string, int, string) {
+	c, err := st.sourceSQL(ctx)
 	if err != nil {
-		return nil, fmt.Sprintf("cannot read the definition of added column %q from the source: %v", col, err)
+		return nil, 0, fmt.Sprintf("cannot read the definition of added column %q from the source: %v", col, err)
 	}
-	defer c.Close(context.Background())
-	var hasMissing, hasDef, isEnum bool
+	var hasMissing, hasDef bool
+	var enumKind int
 	var val *string
 	var typName string
-	err = c.QueryRow(ctx, `SELECT atthasmissing, atthasdef, (attmissingval::text::text[])[1], `+isEnumSQL+`, format_type(atttypid, atttypmod)
-		FROM pg_attribute WHERE attrelid = $1 AND attname = $2`, relid, col).Scan(&hasMissing, &hasDef, &val, &isEnum, &typName)
+	err = c.QueryRow(ctx, `SELECT atthasmissing, atthasdef, (attmissingval::text::text[])[1], `+enumKindSQL+`, format_type(atttypid, atttypmod)
+		FROM pg_attribute WHERE attrelid = $1 AND attname = $2`, relid, col).Scan(&hasMissing, &hasDef, &val, &enumKind, &typName)
 	if err != nil {
-		return nil, fmt.Sprintf("cannot read the definition of added column %q from the source: %v", col, err)
+		st.closeSourceSQL()
+		return nil, 0, fmt.Sprintf("cannot read the definition of added column %q from the source: %v", col, err)
 	}
-	if isEnum {
-		return nil, enumColumnError(def.Name, col, typName).Error()
+	if enumKind == enumArray {
+		return nil, 0, enumArrayError(def.Name, col, typName).Error()
 	}
 	if hasMissing {
-		return val, ""
+		return val, enumKind, ""
 	}
 	if hasDef {
 		if t := st.s.m.store.Table(def.ID); t != nil && t.Count() > 0 {
-			return nil, fmt.Sprintf("column %q was added with a volatile default, which rewrote the source table without replicating its values; not applied", col)
+			return nil, 0, fmt.Sprintf("column %q was added with a volatile default, which rewrote the source table without replicating its values; not applied", col)
 		}
 	}
-	return nil, ""
+	return nil, enumKind, ""
 }
+
+// enumColumn makes the mirror of source enum type oid, which a column
+// added to table uses, and queues its mapping (newEnums) for the commit of
+// the schema change.
+func (st *streamer) enumColumn(ctx context.Context, oid uint32, table string) (*catalog.EnumType, string) {
+	for _, se := range st.newEnums {
+		if se.OID == oid {
+			e, _ := st.pendingMirror[oid]
+			return e, ""
+		}
+	}
+	c, err := st.sourceSQL(ctx)
+	if err != nil {
+		return nil, fmt.Sprintf("cannot read an enum type of %q from the source: %v", table, err)
+	}
+	src, err := readSourceEnum(ctx, c, oid)
+	if err != nil {
+		st.closeSourceSQL()
+		return nil, fmt.Sprintf("cannot read an enum type of %q from the source: %v", table, err)
+	}
+	cat := st.s.m.store.Catalog()
+	_, isType := cat.LookupEnumType(src.schema, src.name)
+	_, isTable := cat.Lookup(src.schema, src.name)
+	_, isView := cat.LookupView(src.schema, src.name)
+	if isType || isTable || isView {
+		return nil, fmt.Sprintf("type %q already exists in OmenDB; the source's enum type of that name cannot be created", src.schema+"."+src.name)
+	}
+	mirror, se := newMirror(src, st.s.def.Name, st.s.m.store.NewID)
+	st.newEnums = append(st.newEnums, se)
+	if st.pendingMirror == nil {
+		st.pendingMirror = map[uint32]*catalog.EnumType{}
+	}
+	st.pendingMirror[oid] = mirror
+	return mirror, ""
+}
+
+// mapType is mapType with the source's enum types mapped to their mirrors.
+func (st *streamer) mapType(oid uint32, mod int32) types.Type {
+	if se, ok := st.s.enumOf(oid); ok {
+		if e, ok := st.s.m.store.Catalog().EnumType(se.ID); ok {
+			return e.ColumnType()
+		}
+	}
+	t, _ := mapType(oid, mod)
+	return t
+}
+
+// sameType compares column types by OID and typmod (an enum's definition
+// is a pointer that differs between catalog snapshots).
+func sameType(a, b types.Type) bool { return a.OID == b.OID && a.Mod == b.Mod }

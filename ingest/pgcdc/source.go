@@ -43,6 +43,9 @@ type source struct {
 	from map[uint32]uint64
 	// timings of the last streamed transactions (Manager.Timings).
 	timings timingRing
+	// enums are the mirrors of the source's enum types as they are now
+	// (def.Enums is as the source was loaded or created); under mu.
+	enums []SourceEnum
 }
 
 type tableState struct {
@@ -55,7 +58,7 @@ type tableState struct {
 
 func newSource(m *Manager, def *Definition) *source {
 	s := &source{m: m, def: def, state: "starting", tables: map[uint32]*tableState{}, done: make(chan struct{}),
-		from: map[uint32]uint64{}}
+		from: map[uint32]uint64{}, enums: def.Enums}
 	for _, t := range def.Tables {
 		ts := &tableState{st: t, state: "snapshotting"}
 		if l := decodeLSN(m.store.Meta(tableFromKey(def.Name, t.ID))); l > 0 {
@@ -216,6 +219,20 @@ func (s *source) snapshot(ctx context.Context, snap *exported) error {
 	}
 	if len(jobs) == 0 {
 		return nil
+	}
+	if len(s.enumList()) > 0 {
+		// Labels added on the source since CREATE SOURCE read them may be
+		// in the rows to copy (pg_enum now is a superset of the
+		// snapshot's).
+		c, err := connectSQL(ctx, s.def.Conn)
+		if err != nil {
+			return err
+		}
+		_, err = s.syncEnums(ctx, c, 0, nil)
+		c.Close(context.Background())
+		if err != nil {
+			return err
+		}
 	}
 	s.setState("snapshotting", "")
 	ch := make(chan chunkJob)

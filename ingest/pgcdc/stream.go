@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/omendb/omendb/catalog"
@@ -61,6 +62,55 @@ type streamer struct {
 	applyCh  chan *txnBuf
 	errc     chan error
 	slab     []types.Value // rows of decoded changes are cut from it
+
+	// A plain connection to the source for catalog reads (added columns,
+	// enum labels), opened when first needed; the receiver's.
+	srcSQL   *pgx.Conn
+	lastPoll time.Time // the last enumPoll
+	// Mirrors of enum types made for columns of a Relation message being
+	// applied (enumColumn), committed with its schema change.
+	newEnums      []SourceEnum
+	pendingMirror map[uint32]*catalog.EnumType
+}
+
+// enumPoll is how often the mirrors of the source's enum types are checked
+// while streaming: a label renamed on the source writes no row, so rows
+// already in OmenDB show the new label within this interval.
+const enumPoll = 5 * time.Second
+
+// sourceSQL returns the receiver's plain connection to the source.
+func (st *streamer) sourceSQL(ctx context.Context) (*pgx.Conn, error) {
+	if st.srcSQL == nil {
+		c, err := connectSQL(ctx, st.s.def.Conn)
+		if err != nil {
+			return nil, err
+		}
+		st.srcSQL = c
+	}
+	return st.srcSQL, nil
+}
+
+// closeSourceSQL closes it (after an error, or when streaming ends).
+func (st *streamer) closeSourceSQL() {
+	if st.srcSQL != nil {
+		st.srcSQL.Close(context.Background())
+		st.srcSQL = nil
+	}
+}
+
+// followEnum brings the mirror of source enum type oid in step with the
+// source (only = false: every mirror), committing after the transactions
+// queued so far.
+func (st *streamer) followEnum(ctx context.Context, oid uint32) error {
+	c, err := st.sourceSQL(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = st.s.syncEnums(ctx, c, oid, func() error { return st.waitIdle(ctx) })
+	if err != nil {
+		st.closeSourceSQL()
+	}
+	return err
 }
 
 func (s *source) stream(ctx context.Context) error {
@@ -76,7 +126,7 @@ func (s *source) stream(ctx context.Context) error {
 		return sourceError("starting replication from slot "+s.def.Slot, err)
 	}
 	st := &streamer{s: s, conn: conn, rels: map[uint32]*relation{}, streams: map[uint32]*txnBuf{}, skipTo: start,
-		applyCh: make(chan *txnBuf, 4096), errc: make(chan error, 1)}
+		applyCh: make(chan *txnBuf, 4096), errc: make(chan error, 1), lastPoll: time.Now()}
 	actx, cancel := context.WithCancel(ctx)
 	appDone := make(chan struct{})
 	go func() {
@@ -86,6 +136,7 @@ func (s *source) stream(ctx context.Context) error {
 	err = st.receive(ctx)
 	cancel()
 	<-appDone
+	st.closeSourceSQL()
 	return err
 }
 
@@ -142,6 +193,14 @@ func (st *streamer) receive(ctx context.Context) error {
 				return err
 			}
 			next = time.Now().Add(statusInterval)
+			if len(st.s.enumList()) > 0 && time.Since(st.lastPoll) >= enumPoll && st.cur == nil && !st.inStream {
+				st.lastPoll = time.Now()
+				if err := st.followEnum(ctx, 0); err != nil {
+					// A rename shows later; a new label also syncs when a
+					// row brings it.
+					st.s.m.logger.Warn("checking the source's enum types", "source", st.s.def.Name, "err", err)
+				}
+			}
 		}
 		if !deadline.Equal(next) {
 			if err := nc.SetReadDeadline(next); err != nil {
@@ -234,6 +293,12 @@ func (st *streamer) handle(ctx context.Context, data []byte, sent time.Time) err
 	switch msg := m.(type) {
 	case *pglogrepl.RelationMessageV2:
 		return st.relation(ctx, &msg.RelationMessage)
+	case *pglogrepl.TypeMessageV2:
+		// Sent before the first Relation message that uses a
+		// non-built-in type, in each replication session.
+		if _, ok := st.s.enumOf(msg.DataType); ok {
+			return st.followEnum(ctx, msg.DataType)
+		}
 	case *pglogrepl.BeginMessage:
 		st.cur = &txnBuf{begin: time.Now(), sent: sent}
 	case *pglogrepl.CommitMessage:
@@ -311,13 +376,26 @@ func (st *streamer) rowChange(ctx context.Context, kind byte, xid, relID uint32,
 	}
 	c := change{kind: kind, table: r.id, subxid: xid}
 	var err error
-	if c.row, c.toast, err = st.decode(r, def, tup); err != nil {
-		return st.tableError(ctx, r.id, err.Error())
-	}
-	if old != nil {
-		if c.old, _, err = st.decode(r, def, old); err != nil {
-			return st.tableError(ctx, r.id, err.Error())
+	for attempt := 0; ; attempt++ {
+		c.row, c.toast, err = st.decode(r, def, tup)
+		if err == nil && old != nil {
+			c.old, _, err = st.decode(r, def, old)
 		}
+		var le *labelError
+		if attempt > 0 || !errors.As(err, &le) {
+			break
+		}
+		// A label the mirror does not have yet: added or renamed on the
+		// source since. Follow the source's type, then decode again.
+		if err := st.followEnum(ctx, le.oid); err != nil {
+			return err
+		}
+		if def, ok = st.s.m.store.Catalog().Table(r.id); !ok {
+			return nil
+		}
+	}
+	if err != nil {
+		return st.tableError(ctx, r.id, err.Error())
 	}
 	t.changes = append(t.changes, c)
 	return nil
@@ -351,7 +429,12 @@ func (st *streamer) decode(r *relation, def *catalog.Table, tup *pglogrepl.Tuple
 		case 't':
 			v, err := types.ParseText(def.Columns[ci].Type, textOf(def.Columns[ci].Type.OID, col.Data), nil)
 			if err != nil {
-				return nil, nil, fmt.Errorf("column %q: value %q: %v", def.Columns[ci].Name, col.Data, err)
+				label := unknownLabel(def.Columns[ci].Type, err)
+				err = fmt.Errorf("column %q: value %q: %v", def.Columns[ci].Name, col.Data, err)
+				if label {
+					return nil, nil, &labelError{oid: r.cols[i].DataType, err: err}
+				}
+				return nil, nil, err
 			}
 			row[ci] = v
 		default:
@@ -360,6 +443,15 @@ func (st *streamer) decode(r *relation, def *catalog.Table, tup *pglogrepl.Tuple
 	}
 	return row, toast, nil
 }
+
+// labelError is a value that is not a label of its column's mirror enum
+// type (yet).
+type labelError struct {
+	oid uint32 // the source's enum type
+	err error
+}
+
+func (e *labelError) Error() string { return e.err.Error() }
 
 // textOf returns a value's text for types.ParseText: aliasing the message
 // buffer (which the next receive reuses) for types whose parsed value
