@@ -7,8 +7,9 @@
 //
 //   - "sources": JSON list of source names;
 //   - "source:<name>": the Definition (conninfo, publication, slot, the
-//     slot's consistent point, the table map and snapshot chunk layout). It also maps the source's enum types to their mirrors (enums.go):
-//     read-only OmenDB enum types that follow the source's labels;
+//     slot's consistent point, the table map and snapshot chunk layout,
+//     and the map of the source's enum types to their mirrors: read-only
+//     OmenDB enum types that follow the source's labels, enums.go);
 //   - "source-lsn:<name>": 8-byte end LSN of the last source transaction
 //     in the log — committed in the same OmenDB transaction as its rows,
 //     so it is the exactly-once anchor;
