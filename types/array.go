@@ -646,11 +646,25 @@ func castArray(v Value, from, to Type, explicit bool, loc *time.Location) (Value
 	})
 }
 
-// Records. The only record values OmenDB builds are those of
-// information_schema._pg_expandarray, (x, n): a KindArray value of the two
-// fields, typed record with the element type of x in the typmod.
+// Records. A record value is a KindArray value of its fields. Its type is
+// record (OID 2249) with the fields' types in Rec (ROW(…) constructors),
+// or — the (x, n) records of information_schema._pg_expandarray — with
+// the element type of x in the typmod.
+
+// Record is the field list of an anonymous record type.
+type Record struct {
+	Fields []Type
+}
+
+// RecordOf returns the record type of fields fs (which it keeps).
+func RecordOf(fs []Type) Type {
+	return Type{OID: OIDRecord, Mod: -1, Rec: &Record{Fields: fs}}
+}
 
 func recordFieldTypes(t Type) []Type {
+	if t.Rec != nil {
+		return t.Rec.Fields
+	}
 	return []Type{{OID: OID(t.Mod), Mod: -1}, Int4}
 }
 

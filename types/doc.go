@@ -33,9 +33,11 @@
 //	                sub-arrays, all of one shape (array_md.go);
 //	                int2vector and oidvector are arrays of int2/oid
 //	                printed space-separated and
-//	                subscripted from 0; the (x, n) records of
-//	                _pg_expandarray are two-element KindArray values typed
-//	                record, with x's type OID in the typmod
+//	                subscripted from 0; records are KindArray values
+//	                of their fields: a ROW(…)'s typed record with the
+//	                field types in Type.Rec, the (x, n) records of
+//	                _pg_expandarray typed record with x's type OID in
+//	                the typmod
 //
 // # Invariants
 //

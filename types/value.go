@@ -60,6 +60,9 @@ type Type struct {
 	// Enum is the definition of a user-defined enum type, for the enum
 	// type and for its array type (enum.go); nil for every other type.
 	Enum *Enum `json:",omitempty"`
+	// Rec lists the field types of an anonymous record (ROW(…), typed
+	// record); nil for every other type (array.go).
+	Rec *Record `json:",omitempty"`
 }
 
 // Common unmodified types.
