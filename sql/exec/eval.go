@@ -257,6 +257,28 @@ func Eval(c *Ctx, e plan.Expr, row []types.Value) (types.Value, error) {
 		return elems[k-1], nil
 	case *plan.AnyArray:
 		return evalAnyArray(c, x, row)
+	case *plan.RowExpr:
+		fields, err := evalAll(c, x.Elems, row, nil)
+		if err != nil {
+			return types.Null, err
+		}
+		return types.NewArray(fields), nil
+	case *plan.RowCmp:
+		// The first pair that is not equal decides, one with a NULL
+		// leaves the answer NULL (and later pairs unevaluated).
+		for i := range x.L {
+			l, r, err := evalPair(c, x.L[i], x.R[i], row)
+			if err != nil {
+				return types.Null, err
+			}
+			if l.IsNull() || r.IsNull() {
+				return types.Null, nil
+			}
+			if d := compare(l, r, x.L[i].Type()); d != 0 {
+				return types.NewBool(CmpResult(x.Op, d)), nil
+			}
+		}
+		return types.NewBool(CmpResult(x.Op, 0)), nil
 	case *plan.FieldSelect:
 		v, err := Eval(c, x.E, row)
 		if err != nil || v.IsNull() {
@@ -395,7 +417,7 @@ func evalSubquery(c *Ctx, x *plan.Subquery, row []types.Value) (types.Value, err
 		switch x.Kind {
 		case plan.SubExists:
 			limit = 1
-		case plan.SubScalar:
+		case plan.SubScalar, plan.SubRowCmp, plan.SubRow:
 			limit = 2
 		}
 		rows, err = collect(c, x.Plan, limit)
@@ -427,6 +449,17 @@ func evalSubquery(c *Ctx, x *plan.Subquery, row []types.Value) (types.Value, err
 			elems[i] = r[0]
 		}
 		return types.NewArray(elems), nil
+	case plan.SubRow:
+		if len(rows) > 1 {
+			return types.Null, pgerr.New(pgerr.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+		}
+		if len(rows) == 0 {
+			return types.Null, nil // every field NULL
+		}
+		return types.NewArray(rows[0]), nil
+	}
+	if re, ok := x.E.(*plan.RowExpr); ok {
+		return evalRowSubquery(c, x, re, rows, row)
 	}
 	v, err := Eval(c, x.E, row)
 	if err != nil {
@@ -500,4 +533,73 @@ func evalAnyArray(c *Ctx, x *plan.AnyArray, row []types.Value) (types.Value, err
 		return types.Null, nil
 	}
 	return types.NewBool(x.All), nil
+}
+
+// rowCompare is (l) op (r) over rows of one length, three-valued as
+// PostgreSQL compares rows: = is the AND of the pairs' =, <> the OR of
+// their <>, and < <= > >= are decided by the first pair that is not
+// equal (NULL when it holds a NULL).
+func rowCompare(op string, l, r []types.Value, ts []plan.Expr) types.Value {
+	sawNull := false
+	for i := range l {
+		if l[i].IsNull() || r[i].IsNull() {
+			if op != "=" && op != "<>" {
+				return types.Null
+			}
+			sawNull = true
+			continue
+		}
+		d := compare(l[i], r[i], ts[i].Type())
+		switch {
+		case op == "=" && d != 0:
+			return vFalse
+		case op == "<>" && d != 0:
+			return vTrue
+		case op != "=" && op != "<>" && d != 0:
+			return types.NewBool(CmpResult(op, d))
+		}
+	}
+	if sawNull {
+		return types.Null
+	}
+	return types.NewBool(CmpResult(op, 0))
+}
+
+// evalRowSubquery compares the row re with the subquery's rows: IN / op
+// ANY is true when one comparison is, op ALL false when one is, either
+// NULL when undecided and a comparison was NULL; op (SELECT …) compares
+// with its one row (NULL without one).
+func evalRowSubquery(c *Ctx, x *plan.Subquery, re *plan.RowExpr, rows [][]types.Value, row []types.Value) (types.Value, error) {
+	if x.Kind == plan.SubRowCmp && len(rows) > 1 {
+		return types.Null, pgerr.New(pgerr.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+	}
+	if x.Kind == plan.SubRowCmp && len(rows) == 0 {
+		return types.Null, nil
+	}
+	l, err := evalAll(c, re.Elems, row, nil)
+	if err != nil {
+		return types.Null, err
+	}
+	op := x.Op
+	if x.Kind == plan.SubIn {
+		op = "="
+	}
+	if x.Kind == plan.SubRowCmp {
+		return rowCompare(op, l, rows[0], re.Elems), nil
+	}
+	all := x.Kind == plan.SubAll
+	sawNull := false
+	for _, r := range rows {
+		v := rowCompare(op, l, r, re.Elems)
+		switch {
+		case v.IsNull():
+			sawNull = true
+		case v.Bool() != all:
+			return v, nil
+		}
+	}
+	if sawNull {
+		return types.Null, nil
+	}
+	return types.NewBool(all), nil
 }

@@ -51,6 +51,9 @@ func (b *Binder) bindExpr(n *pg.Node, s *scope) (Expr, error) {
 	case *pg.Node_BoolExpr:
 		return b.bindBoolExpr(x.BoolExpr, s)
 	case *pg.Node_NullTest:
+		if elems, ok := rowArgs(x.NullTest.Arg); ok {
+			return b.bindRowNullTest(elems, x.NullTest.Nulltesttype == pg.NullTestType_IS_NOT_NULL, s)
+		}
 		e, err := b.bindExpr(x.NullTest.Arg, s)
 		if err != nil {
 			return nil, err
@@ -110,7 +113,7 @@ func (b *Binder) bindExpr(n *pg.Node, s *scope) (Expr, error) {
 		// Only the default collation exists: COLLATE "C"/pg_catalog.default is a no-op.
 		return b.bindExpr(x.CollateClause.Arg, s)
 	case *pg.Node_RowExpr:
-		return nil, pgerr.NotSupported("row constructors are not supported yet")
+		return b.bindRowExpr(x.RowExpr, s)
 	case *pg.Node_AArrayExpr:
 		return b.bindArrayExpr(x.AArrayExpr, s)
 	case *pg.Node_AIndirection:
@@ -361,6 +364,16 @@ func opName(names []*pg.Node) string {
 
 func (b *Binder) bindAExpr(a *pg.A_Expr, s *scope) (Expr, error) {
 	op := opName(a.Name)
+	if ln, ok := rowArgs(a.Lexpr); ok {
+		switch a.Kind {
+		case pg.A_Expr_Kind_AEXPR_OP:
+			return b.bindRowOperands(op, a, ln, s)
+		case pg.A_Expr_Kind_AEXPR_DISTINCT, pg.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+			return b.bindRowDistinct(ln, a, a.Kind == pg.A_Expr_Kind_AEXPR_NOT_DISTINCT, s)
+		case pg.A_Expr_Kind_AEXPR_IN:
+			return b.bindRowIn(ln, a, op == "<>", s)
+		}
+	}
 	switch a.Kind {
 	case pg.A_Expr_Kind_AEXPR_OP:
 		if a.Lexpr == nil {
@@ -700,9 +713,23 @@ func (b *Binder) comparison(op string, l, r Expr, loc int32) (Expr, error) {
 // comparisonOpts binds a comparison; distinct makes it NULL-safe
 // (IS [NOT] DISTINCT FROM).
 func (b *Binder) comparisonOpts(op string, l, r Expr, loc int32, distinct bool) (Expr, error) {
+	l, r, err := b.comparable(op, l, r, loc)
+	if err != nil {
+		return nil, err
+	}
+	return b.fold(&Cmp{Op: op, L: l, R: r, Distinct: distinct})
+}
+
+// comparable casts l and r to the common type op compares them in.
+func (b *Binder) comparable(op string, l, r Expr, loc int32) (Expr, Expr, error) {
 	lt, rt := l.Type(), r.Type()
 	if err := jsonComparison(op, lt, rt); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if lt.OID == types.OIDRecord || rt.OID == types.OIDRecord {
+		// Row constructors compare field by field (bind_row.go); record
+		// values otherwise do not compare yet.
+		return nil, nil, pgerr.NotSupported("comparing values of type record is not supported yet")
 	}
 	var t types.Type
 	switch {
@@ -718,7 +745,7 @@ func (b *Binder) comparisonOpts(op string, l, r Expr, loc int32, distinct bool) 
 		var err error
 		t, err = unify([]types.Type{lt, rt}, "comparison")
 		if err != nil {
-			return nil, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: %s %s %s", types.TypeName(lt), op, types.TypeName(rt)).
+			return nil, nil, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: %s %s %s", types.TypeName(lt), op, types.TypeName(rt)).
 				WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.").WithPosition(loc + 1)
 		}
 	}
@@ -726,13 +753,13 @@ func (b *Binder) comparisonOpts(op string, l, r Expr, loc int32, distinct bool) 
 	// Numbers of different kinds compare exactly without casting.
 	if !(numRank(lt.OID) > 0 && numRank(rt.OID) > 0) {
 		if l, err = b.coerce(l, t, false); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if r, err = b.coerce(r, t, false); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return b.fold(&Cmp{Op: op, L: l, R: r, Distinct: distinct})
+	return l, r, nil
 }
 
 func (b *Binder) bindBoolExpr(be *pg.BoolExpr, s *scope) (Expr, error) {
@@ -893,7 +920,7 @@ func allConst(e Expr) bool {
 	Walk(e, func(x Expr) bool {
 		switch f := x.(type) {
 		case *Const:
-		case *BinOp, *Cmp, *Cast, *Neg, *Logic, *ArrayExpr, *Subscript, *AnyArray:
+		case *BinOp, *Cmp, *Cast, *Neg, *Logic, *ArrayExpr, *Subscript, *AnyArray, *RowCmp:
 		case *Func:
 			if f.F.Volatility != funcs.Immutable {
 				ok = false

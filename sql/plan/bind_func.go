@@ -265,6 +265,17 @@ func aggKey(c *AggCall) string {
 }
 
 func (b *Binder) bindSubLink(sl *pg.SubLink, s *scope) (Expr, error) {
+	if ln, ok := rowArgs(sl.Testexpr); ok && (sl.SubLinkType == pg.SubLinkType_ANY_SUBLINK || sl.SubLinkType == pg.SubLinkType_ALL_SUBLINK) {
+		if len(ln) != 1 {
+			op := opName(sl.OperName)
+			if op == "" {
+				op = "="
+			}
+			return b.bindRowSubLink(op, ln, sl, sl.SubLinkType, s)
+		}
+		sl = proto.Clone(sl).(*pg.SubLink)
+		sl.Testexpr = ln[0] // ROW(a) IN (…) is a IN (…)
+	}
 	sel := sl.Subselect.GetSelectStmt()
 	if sel == nil {
 		return nil, pgerr.NotSupported("this subquery form is not supported yet")
@@ -305,7 +316,7 @@ func (b *Binder) bindSubLink(sl *pg.SubLink, s *scope) (Expr, error) {
 		return sq, nil
 	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:
 		if len(cols) != 1 {
-			return nil, pgerr.NotSupported("row comparisons with subqueries are not supported yet")
+			return nil, pgerr.New(pgerr.SyntaxError, "subquery has too many columns")
 		}
 		l, err := b.bindExpr(sl.Testexpr, s)
 		if err != nil {

@@ -229,6 +229,10 @@ func (p *pgPrinter) conv(e Expr) *pgNode {
 		return p.listNode(pgMinMax, name, x.T, x.Args)
 	case *NullIf:
 		return p.listNode(pgNullIf, "NULLIF", x.Type(), []Expr{x.A, x.B})
+	case *RowExpr:
+		return p.rowNode(x.Elems)
+	case *RowCmp:
+		return &pgNode{kind: pgOp, typ: types.Bool, text: x.Op, args: []*pgNode{p.rowNode(x.L), p.rowNode(x.R)}}
 	case *Subscript:
 		return &pgNode{kind: pgSubscript, typ: x.T, args: []*pgNode{p.conv(x.Arr), p.conv(x.Idx)}}
 	case *Case:
@@ -595,4 +599,13 @@ func (p *pgPrinter) rule(n *pgNode, showImplicit bool) string {
 		return b.String()
 	}
 	return n.text
+}
+
+// rowNode is ROW(e1, e2, …), printed as a call.
+func (p *pgPrinter) rowNode(es []Expr) *pgNode {
+	n := &pgNode{kind: pgFunc, typ: types.Type{OID: types.OIDRecord, Mod: -1}, text: "ROW"}
+	for _, e := range es {
+		n.args = append(n.args, p.conv(e))
+	}
+	return n
 }

@@ -54,6 +54,20 @@
 // RecursiveUnion run in the row executor only: the column runner hands a
 // plan holding one back whole (RowOnly names why, for EXPLAIN).
 //
+// Row constructors (bind_row.go): (a, b) compared with another row is
+// bound pair by pair as in PostgreSQL — = as the AND of the pairs' =, <>
+// as the OR of their <>, IN / NOT IN lists of rows as an OR / AND of
+// those, IS [NOT] DISTINCT FROM as the OR of the pairs', < <= > >= as a
+// RowCmp (decided by the first pair that is not equal) — so that a
+// composite key's equality reaches scans and indexes as plain conjuncts.
+// Against a subquery's rows (IN, op ANY / ALL, op (SELECT x, y)) the row
+// is a Subquery's E, a RowExpr, the subquery projected to the pairs'
+// common types. UPDATE … SET (a, b) = (…) takes the row's elements (or
+// DEFAULT) per column; = (SELECT x, y) reads fields (FieldSelect) of one
+// SubRow subquery. Anywhere else a row constructor is a value of type
+// record (RowExpr, its field types in types.Type.Rec), printed as
+// record_out prints it.
+//
 // User-defined enum types (enum.go): a type name that is no built-in type
 // resolves to an enum type of the catalog (ResolveType; mood, public.mood,
 // _mood, mood[]), whose Type carries its labels (types.Enum) through

@@ -147,6 +147,24 @@ type MinMax struct {
 	T        types.Type
 }
 
+// RowExpr is ROW(e1, e2, …) or (e1, e2, …) used as a value: a record
+// (a KindArray value of its fields, types.NewRecord) of type T, whose
+// Rec lists the fields' types.
+type RowExpr struct {
+	Elems []Expr
+	T     types.Type
+}
+
+// RowCmp is (l1, l2, …) op (r1, r2, …) for op < <= > >= (PostgreSQL's
+// RowCompareExpr): pairs are compared in order, and the first that is not
+// equal decides — NULL when either of its values is NULL; all equal is
+// true for <= and >=. Each pair has been cast to comparable types. Row =
+// and <> are bound as the AND / OR of the pairs' comparisons instead.
+type RowCmp struct {
+	Op   string
+	L, R []Expr
+}
+
 // SubqueryKind says how a subquery's result is used.
 type SubqueryKind int
 
@@ -158,13 +176,15 @@ const (
 	SubAll                        // E op ALL (SELECT …)
 	SubAny                        // E op ANY (SELECT …) other than =
 	SubArray                      // ARRAY(SELECT …): the first column's values as an array
+	SubRowCmp                     // (a, b) op (SELECT x, y): at most one row → 21000; none is NULL
+	SubRow                        // UPDATE … SET (a, b) = (SELECT x, y): the row as a record, NULLs without one
 )
 
 // Subquery evaluates Plan (possibly correlated through OuterRefs) per use.
 type Subquery struct {
 	Kind SubqueryKind
 	Plan Node
-	E    Expr   // left operand for IN / ANY / ALL
+	E    Expr   // left operand for IN / ANY / ALL / SubRowCmp: a *RowExpr when the subquery has several columns
 	Op   string // comparison for ANY / ALL
 	Not  bool
 	T    types.Type
@@ -263,6 +283,8 @@ func (e *ArrayExpr) Type() types.Type   { return e.T }
 func (e *AnyArray) Type() types.Type    { return types.Bool }
 func (e *Subscript) Type() types.Type   { return e.T }
 func (e *WindowRef) Type() types.Type   { return e.T }
+func (e *RowExpr) Type() types.Type     { return e.T }
+func (e *RowCmp) Type() types.Type      { return types.Bool }
 
 // Walk calls fn for e and every expression below it (not into subquery
 // plans); fn returns false to skip an expression's children.
@@ -344,5 +366,14 @@ func Walk(e Expr, fn func(Expr) bool) {
 		Walk(x.Idx, fn)
 	case *FieldSelect:
 		Walk(x.E, fn)
+	case *RowExpr:
+		for _, a := range x.Elems {
+			Walk(a, fn)
+		}
+	case *RowCmp:
+		for i := range x.L {
+			Walk(x.L[i], fn)
+			Walk(x.R[i], fn)
+		}
 	}
 }

@@ -96,6 +96,10 @@ func Transform(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		return &Subscript{Arr: tr(x.Arr), Idx: tr(x.Idx), T: x.T}
 	case *FieldSelect:
 		return &FieldSelect{E: tr(x.E), Idx: x.Idx, T: x.T}
+	case *RowExpr:
+		return &RowExpr{Elems: trs(x.Elems), T: x.T}
+	case *RowCmp:
+		return &RowCmp{Op: x.Op, L: trs(x.L), R: trs(x.R)}
 	}
 	return e
 }
@@ -154,6 +158,8 @@ func writeKey(sb *strings.Builder, e Expr) {
 		fmt.Fprintf(sb, "%s(", x.Op)
 	case *Like:
 		fmt.Fprintf(sb, "like%v%v%d(", x.CI, x.Not, x.Escape)
+	case *RowCmp:
+		fmt.Fprintf(sb, "rowcmp%s%d(", x.Op, len(x.L))
 	default:
 		fmt.Fprintf(sb, "%T(", e)
 	}
