@@ -481,19 +481,30 @@ func tableColumn(t *catalog.Table) func(string) (int, error) {
 func (b *Binder) bindSetList(t *catalog.Table, list []*pg.Node, s *scope, col func(string) (int, error)) ([]SetClause, error) {
 	var out []SetClause
 	seen := map[int]bool{}
+	var multi *Subquery // the source of the SET (a, b, …) = (SELECT …) being bound
 	for _, n := range list {
 		rt := n.GetResTarget()
+		val := rt.Val
+		if ma := val.GetMultiAssignRef(); ma != nil {
+			var err error
+			if val, multi, err = b.multiAssignItem(ma, multi, s); err != nil {
+				return nil, err
+			}
+		}
 		i, err := col(rt.Name)
 		if err != nil {
 			return nil, err
 		}
 		if t.Columns[i].Generated != "" {
-			if rt.Val.GetSetToDefault() == nil || len(rt.Indirection) > 0 {
+			if val.GetSetToDefault() == nil || len(rt.Indirection) > 0 {
 				return nil, generatedError(t.Columns[i].Name, true)
 			}
 			continue // computed again from the new row anyway
 		}
 		if len(rt.Indirection) > 0 {
+			if rt.Val.GetMultiAssignRef() != nil {
+				return nil, pgerr.NotSupported("subscripted targets of a multiple-column assignment are not supported yet")
+			}
 			var err error
 			if out, err = b.bindElementSet(t, i, rt, s, out); err != nil {
 				return nil, err
@@ -502,22 +513,27 @@ func (b *Binder) bindSetList(t *catalog.Table, list []*pg.Node, s *scope, col fu
 			continue
 		}
 		if seen[i] {
-			return nil, pgerr.New(pgerr.DuplicateColumn, "multiple assignments to same column %q", rt.Name)
+			return nil, pgerr.New(pgerr.SyntaxError, "multiple assignments to same column %q", rt.Name)
 		}
 		seen[i] = true
 		var e Expr
-		if rt.Val.GetSetToDefault() != nil {
+		switch {
+		case val.GetSetToDefault() != nil:
 			if e, err = b.BindDefault(t, i); err != nil {
 				return nil, err
 			}
 			if e == nil {
 				e = &Const{V: types.Null, T: t.Columns[i].Type}
 			}
-		} else {
-			if rt.Val.GetMultiAssignRef() != nil {
-				return nil, pgerr.NotSupported("multiple-column assignment is not supported yet")
+		case val == nil:
+			// Column Colno of a SET (…) = (SELECT …): a field of its row.
+			k := int(rt.Val.GetMultiAssignRef().Colno) - 1
+			e = &FieldSelect{E: multi, Idx: k, T: multi.T.Rec.Fields[k]}
+			if e, err = b.assignCoerce(e, t.Columns[i].Type, rt.Name); err != nil {
+				return nil, err
 			}
-			if e, err = b.bindExpr(rt.Val, s); err != nil {
+		default:
+			if e, err = b.bindExpr(val, s); err != nil {
 				return nil, err
 			}
 			if e, err = b.assignCoerce(e, t.Columns[i].Type, rt.Name); err != nil {
@@ -527,6 +543,31 @@ func (b *Binder) bindSetList(t *catalog.Table, list []*pg.Node, s *scope, col fu
 		out = append(out, SetClause{Col: i, E: e})
 	}
 	return out, nil
+}
+
+// multiAssignItem returns the source of one column of SET (a, b, …) =
+// source: the element of a row constructor, or nil for the field of a
+// subquery's row, then the subquery (bound at the first column, multi, and
+// shared by the others so that it runs once per row when uncorrelated).
+func (b *Binder) multiAssignItem(ma *pg.MultiAssignRef, multi *Subquery, s *scope) (*pg.Node, *Subquery, error) {
+	n, k := int(ma.Ncolumns), int(ma.Colno)-1
+	if elems, ok := rowArgs(ma.Source); ok {
+		if len(elems) != n {
+			return nil, nil, pgerr.New(pgerr.SyntaxError, "number of columns does not match number of values")
+		}
+		return elems[k], nil, nil
+	}
+	sl := ma.Source.GetSubLink()
+	if sl == nil || sl.SubLinkType != pg.SubLinkType_EXPR_SUBLINK {
+		return nil, nil, pgerr.NotSupported("source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression")
+	}
+	if k == 0 || multi == nil {
+		var err error
+		if multi, err = b.bindRowSource(sl, n, s); err != nil {
+			return nil, nil, err
+		}
+	}
+	return nil, multi, nil
 }
 
 func (b *Binder) bindReturning(list []*pg.Node, s *scope) ([]Expr, []Column, error) {
