@@ -41,6 +41,9 @@ func knownOID(o OID) bool {
 // explicit is true for CAST/::, false for assignment (INSERT/UPDATE) casts.
 func CanCast(from, to Type, explicit bool) bool {
 	f, t := from.OID, to.OID
+	if f == OIDRecord && from.Rec != nil {
+		return isStrOID(t) // record_out: assignment or better
+	}
 	if from.Enum == nil && !knownOID(f) || to.Enum == nil && !knownOID(t) {
 		return false
 	}

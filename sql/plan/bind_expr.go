@@ -247,6 +247,9 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.OID == types.OIDRecord && e.Type().OID == types.OIDRecord {
+		return e, nil // a record keeps its field types
+	}
 	// 'name'::regclass resolves the relation at bind time.
 	if t.OID == types.OIDRegclass {
 		if c, ok := e.(*Const); ok && c.V.K == types.KindText {
@@ -456,6 +459,9 @@ func (b *Binder) bindAExpr(a *pg.A_Expr, s *scope) (Expr, error) {
 			e, err := b.bindExpr(it, s)
 			if err != nil {
 				return nil, err
+			}
+			if e.Type().OID == types.OIDRecord && l.Type().OID != types.OIDRecord {
+				return nil, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: %s = record", types.TypeName(l.Type())).WithPosition(a.Location + 1)
 			}
 			list = append(list, e)
 			ts = append(ts, e.Type())

@@ -84,18 +84,28 @@ func (b *Binder) bindRowOperands(op string, a *pg.A_Expr, ln []*pg.Node, s *scop
 	}
 	rn, ok := rowArgs(a.Rexpr)
 	if !ok {
-		r, err := b.bindExpr(a.Rexpr, s)
-		if err != nil {
-			return nil, err
-		}
-		return nil, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: record %s %s", op, types.TypeName(r.Type())).
-			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.").WithPosition(a.Location + 1)
+		return nil, b.errRowVersus(op, a.Rexpr, a.Location, s)
 	}
 	rs, err := b.bindExprs(rn, s)
 	if err != nil {
 		return nil, err
 	}
 	return b.rowCompare(op, ls, rs, a.Location)
+}
+
+// errRowVersus is the error for a row constructor compared with n, which
+// is none: there is no such operator, or — n a record value — record
+// comparisons are not built.
+func (b *Binder) errRowVersus(op string, n *pg.Node, loc int32, s *scope) error {
+	r, err := b.bindExpr(n, s)
+	if err != nil {
+		return err
+	}
+	if r.Type().OID == types.OIDRecord {
+		return pgerr.NotSupported("comparing values of type record is not supported yet")
+	}
+	return pgerr.New(pgerr.UndefinedFunction, "operator does not exist: record %s %s", op, types.TypeName(r.Type())).
+		WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.").WithPosition(loc + 1)
 }
 
 // rowCompare binds (ls) op (rs).
@@ -161,11 +171,7 @@ func (b *Binder) bindRowDistinct(ln []*pg.Node, a *pg.A_Expr, not bool, s *scope
 	}
 	rn, ok := rowArgs(a.Rexpr)
 	if !ok {
-		r, err := b.bindExpr(a.Rexpr, s)
-		if err != nil {
-			return nil, err
-		}
-		return nil, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: record = %s", types.TypeName(r.Type())).WithPosition(a.Location + 1)
+		return nil, b.errRowVersus("=", a.Rexpr, a.Location, s)
 	}
 	rs, err := b.bindExprs(rn, s)
 	if err != nil {
@@ -207,11 +213,7 @@ func (b *Binder) bindRowIn(ln []*pg.Node, a *pg.A_Expr, not bool, s *scope) (Exp
 	for _, it := range a.Rexpr.GetList().GetItems() {
 		rn, ok := rowArgs(it)
 		if !ok {
-			r, err := b.bindExpr(it, s)
-			if err != nil {
-				return nil, err
-			}
-			return nil, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: record %s %s", op, types.TypeName(r.Type())).WithPosition(a.Location + 1)
+			return nil, b.errRowVersus(op, it, a.Location, s)
 		}
 		rs, err := b.bindExprs(rn, s)
 		if err != nil {
