@@ -71,13 +71,16 @@
 // rows atomically and emit the unmatched ones after the last probe batch,
 // through the steps above the join. Searched CASE and COALESCE (vcase.go)
 // evaluate each branch or argument only on the rows that reach it, as
-// PostgreSQL does. Before the
+// PostgreSQL does. Row comparisons arrive bound as ANDs and ORs of
+// pairs' comparisons or as a RowCmp, which — like ROW(…) values — is
+// evaluated row by row over its compiled operands. Before the
 // pipes are planned, filter conjuncts over one side of a join are pushed
 // into that side (and an OR over both sides pushes down the predicate it
 // implies for each side, the conjuncts common to every alternative
 // factored out of the OR), so scans prune and filter early. Whatever a
 // pipe cannot do (other aggregates, float sums, FILTER, volatile
-// functions, correlated subqueries) stays with the row
+// functions, correlated subqueries, rows compared with a subquery's
+// rows) stays with the row
 // executor, and a pipe that fails at run time (overflow, an error the row
 // executor may raise differently) hands its node back to the row executor,
 // so answers never depend on the path.
