@@ -62,6 +62,9 @@ func (e *EnumType) def() *types.Enum {
 // ColumnType returns the type of a column of enum type e.
 func (e *EnumType) ColumnType() types.Type { return e.def().Type() }
 
+// ArrayColumnType returns the type of a column of e's array type.
+func (e *EnumType) ArrayColumnType() types.Type { return e.def().ArrayType() }
+
 // enumEntry is an enum type as a catalog holds it, with its definition.
 type enumEntry struct {
 	t   *EnumType

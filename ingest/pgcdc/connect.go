@@ -74,8 +74,10 @@ type pgTable struct {
 	chunks           int
 	chunkPages       int64
 	estimate         int64
-	// enumCols maps a column of an enum type to that type's source OID.
-	enumCols map[int]uint32
+	// enumCols maps a column of an enum type, or of an array of one
+	// (enumArrays), to the enum type's source OID.
+	enumCols   map[int]uint32
+	enumArrays map[int]bool
 }
 
 // rowsPerChunk bounds one snapshot chunk (one OmenDB transaction).
@@ -187,7 +189,7 @@ func describeTable(ctx context.Context, c *pgx.Conn, schema, name string) (*pgTa
 	}
 	t := catalog.NewTable(0, schema, name)
 	pt := &pgTable{pgSchema: schema, pgName: name, def: t}
-	rows, err := c.Query(ctx, `SELECT attname::text, atttypid, atttypmod, attnotnull, `+enumKindSQL+`, format_type(atttypid, atttypmod)
+	rows, err := c.Query(ctx, `SELECT attname::text, atttypid, atttypmod, attnotnull, `+enumKindSQL+`, `+enumOIDSQL+`, format_type(atttypid, atttypmod)
 		FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, relid)
 	if err != nil {
 		return nil, sourceError("describing "+qn, err)
@@ -198,22 +200,20 @@ func describeTable(ctx context.Context, c *pgx.Conn, schema, name string) (*pgTa
 		var mod int32
 		var notNull bool
 		var enumKind int
+		var enumOID uint32
 		var typName string
-		if err := rows.Scan(&col, &oid, &mod, &notNull, &enumKind, &typName); err != nil {
+		if err := rows.Scan(&col, &oid, &mod, &notNull, &enumKind, &enumOID, &typName); err != nil {
 			return nil, sourceError("describing "+qn, err)
 		}
-		switch enumKind {
-		case enumArray:
-			rows.Close()
-			return nil, enumArrayError(qn, col, typName)
-		case enumScalar:
+		if enumKind != 0 {
 			// The mirror type is made by CREATE SOURCE (newMirror).
 			if pt.enumCols == nil {
-				pt.enumCols = map[int]uint32{}
+				pt.enumCols, pt.enumArrays = map[int]uint32{}, map[int]bool{}
 			}
-			pt.enumCols[len(t.Columns)] = oid
+			pt.enumCols[len(t.Columns)] = enumOID
+			pt.enumArrays[len(t.Columns)] = enumKind == enumArray
 		}
-		typ, _ := mapType(oid, mod)
+		typ, _ := mapType(oid, mod, typeMapArrays)
 		t.Columns = append(t.Columns, catalog.Column{Name: col, Type: typ, NotNull: notNull})
 	}
 	if err := rows.Err(); err != nil {
@@ -348,20 +348,26 @@ func dropSlot(ctx context.Context, conninfo, slot string) error {
 }
 
 // enumKindSQL is, for a pg_attribute row, enumScalar when its type is an
-// enum (replicated into a mirror type, enums.go), enumArray when it is an
-// array of one (refused: a mirror of the array type is not built yet, and
-// as text its labels would go stale on ALTER TYPE … RENAME VALUE and
-// order as text), else 0.
-const enumKindSQL = `COALESCE((SELECT CASE WHEN t.typtype = 'e' THEN 1 WHEN e.typtype = 'e' THEN 2 ELSE 0 END
+// enum, enumArray when it is an array of one (both replicated through a
+// mirror of the enum type, enums.go; arrays only under typeMapArrays: as
+// text, labels would go stale on ALTER TYPE … RENAME VALUE and order as
+// text), else 0; enumOIDSQL is the enum type's OID (or 0).
+const (
+	enumKindSQL = `COALESCE((SELECT CASE WHEN t.typtype = 'e' THEN 1 WHEN e.typtype = 'e' THEN 2 ELSE 0 END
 	FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem WHERE t.oid = atttypid), 0)`
+	enumOIDSQL = `COALESCE((SELECT CASE WHEN t.typtype = 'e' THEN t.oid WHEN e.typtype = 'e' THEN e.oid ELSE 0 END
+	FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem WHERE t.oid = atttypid), 0)`
+)
 
 const (
 	enumScalar = 1
 	enumArray  = 2
 )
 
+// enumArrayError refuses a column of an array of an enum type in a source
+// created before arrays kept their types (typeMapText).
 func enumArrayError(table, col, typName string) error {
-	return pgerr.NotSupported("source: column %q of %s has the type %s, an array of an enum type, which OmenDB does not replicate yet", col, table, typName).
-		WithDetail("Copied as text, its values would not follow ALTER TYPE … RENAME VALUE on the source, nor sort in the enum's order.").
-		WithHint("Leave the table out (FOR TABLES …), or replicate a view or a column of type text[] instead.")
+	return pgerr.NotSupported("source: column %q of %s has the type %s, an array of an enum type, which this source does not replicate", col, table, typName).
+		WithDetail("The source was created before OmenDB replicated arrays as arrays; copied as text, its values would not follow ALTER TYPE … RENAME VALUE on the source.").
+		WithHint("DROP SOURCE and CREATE it again to replicate the column.")
 }

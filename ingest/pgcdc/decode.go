@@ -43,6 +43,9 @@ const (
 	fastNone fastKind = iota
 	fastNumeric
 	fastText
+	// slowText: the source sent the value as text (cast there, readChunk):
+	// types.ParseText.
+	slowText
 )
 
 const (
@@ -80,6 +83,9 @@ func newRowDecoder(def *catalog.Table, cols []int) *rowDecoder {
 		case types.OIDText:
 			d.fast[k] = fastText
 		}
+		if types.IsEnumArray(t) {
+			d.fast[k] = slowText
+		}
 	}
 	return d
 }
@@ -109,7 +115,13 @@ func (d *rowDecoder) decode(vals [][]byte) ([]types.Value, error) {
 				continue
 			}
 		}
-		v, err := types.ParseBinary(d.def.Columns[ci].Type, b)
+		var v types.Value
+		var err error
+		if d.fast[k] == slowText {
+			v, err = types.ParseText(d.def.Columns[ci].Type, string(b), nil)
+		} else {
+			v, err = types.ParseBinary(d.def.Columns[ci].Type, b)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("table %s column %s: %w", d.def.Name, d.def.Columns[ci].Name, err)
 		}

@@ -48,7 +48,18 @@ type Definition struct {
 	// Enums are the mirrors of the source's enum types (enums.go),
 	// rewritten with the definition whenever a mirror follows its type.
 	Enums []SourceEnum `json:"enums,omitempty"`
+	// TypeMap is how source types map to OmenDB types (mapType):
+	// typeMapText for sources created before arrays kept their types.
+	TypeMap int `json:"type_map,omitempty"`
 }
+
+// Type maps (Definition.TypeMap).
+const (
+	// typeMapText stores arrays as text; arrays of enums are refused.
+	typeMapText = 0
+	// typeMapArrays keeps arrays of native types and of enums as arrays.
+	typeMapArrays = 1
+)
 
 // SourceTable maps a published table to its OmenDB table.
 type SourceTable struct {
@@ -126,10 +137,20 @@ func parseCreate(sqlText string) (*createStmt, error) {
 }
 
 // mapType maps a source column type to the OmenDB type its values are
-// stored as. Types OmenDB has natively keep their OID and typmod (the
-// typmod encodings are PostgreSQL's); every other type is deliberately
-// stored as text, exactly as the source prints it (mapped=false).
-func mapType(oid uint32, mod int32) (t types.Type, native bool) {
+// stored as under type map version (Definition.TypeMap). Types OmenDB has
+// natively keep their OID and typmod (the typmod encodings are
+// PostgreSQL's), and so do arrays of them with typeMapArrays; every other
+// type is deliberately stored as text, exactly as the source prints it
+// (native=false). Enum types are mapped by their mirrors (enums.go).
+func mapType(oid uint32, mod int32, version int) (t types.Type, native bool) {
+	if version >= typeMapArrays && types.IsArray(types.OID(oid)) &&
+		types.OID(oid) != types.OIDInt2Vector && types.OID(oid) != types.OIDOIDVector {
+		elem := types.ElemType(types.Type{OID: types.OID(oid), Mod: mod})
+		if et, native := mapType(uint32(elem.OID), mod, typeMapText); native && et.OID == elem.OID {
+			return types.Type{OID: types.OID(oid), Mod: mod}, true
+		}
+		return types.Text, false
+	}
 	switch types.OID(oid) {
 	case types.OIDBool, types.OIDInt2, types.OIDInt4, types.OIDInt8, types.OIDFloat4, types.OIDFloat8,
 		types.OIDNumeric, types.OIDText, types.OIDVarchar, types.OIDBPChar, types.OIDBytea, types.OIDDate,

@@ -32,7 +32,8 @@ import (
 
 // SourceEnum maps an enum type of the source to its mirror.
 type SourceEnum struct {
-	OID    uint32 `json:"oid"` // the source's pg_type.oid
+	OID      uint32 `json:"oid"`                 // the source's pg_type.oid
+	ArrayOID uint32 `json:"array_oid,omitempty"` // and its array type's
 	Schema string `json:"schema"`
 	Name   string `json:"name"`
 	ID     uint32 `json:"id"` // the mirror's type ID
@@ -50,7 +51,7 @@ type srcLabel struct {
 
 // srcEnum is an enum type as the source has it now.
 type srcEnum struct {
-	oid          uint32
+	oid, array   uint32
 	schema, name string
 	labels       []srcLabel
 }
@@ -58,8 +59,8 @@ type srcEnum struct {
 // readSourceEnum reads enum type oid's name and labels from the source.
 func readSourceEnum(ctx context.Context, c *pgx.Conn, oid uint32) (*srcEnum, error) {
 	e := &srcEnum{oid: oid}
-	err := c.QueryRow(ctx, `SELECT n.nspname::text, t.typname::text FROM pg_type t
-		JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = $1 AND t.typtype = 'e'`, oid).Scan(&e.schema, &e.name)
+	err := c.QueryRow(ctx, `SELECT n.nspname::text, t.typname::text, t.typarray FROM pg_type t
+		JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = $1 AND t.typtype = 'e'`, oid).Scan(&e.schema, &e.name, &e.array)
 	if err != nil {
 		return nil, sourceError(fmt.Sprintf("reading enum type %d", oid), err)
 	}
@@ -85,7 +86,7 @@ func readSourceEnum(ctx context.Context, c *pgx.Conn, oid uint32) (*srcEnum, err
 func newMirror(src *srcEnum, source string, newID func() uint32) (*catalog.EnumType, SourceEnum) {
 	m := &catalog.EnumType{ID: newID(), ArrayID: newID(), Schema: src.schema, Name: src.name,
 		ReadOnly: "replicated from source " + source}
-	se := SourceEnum{OID: src.oid, Schema: src.schema, Name: src.name, ID: m.ID, Labels: map[uint32]uint32{}}
+	se := SourceEnum{OID: src.oid, ArrayOID: src.array, Schema: src.schema, Name: src.name, ID: m.ID, Labels: map[uint32]uint32{}}
 	reps := types.EnumReps(len(src.labels))
 	for i, l := range src.labels {
 		id := newID()
@@ -155,14 +156,18 @@ func syncMirror(cur *catalog.EnumType, se SourceEnum, src *srcEnum, newID func()
 	return n, ids, nil
 }
 
-// enumOf returns the mirror mapping of the source's enum type oid.
-func (s *source) enumOf(oid uint32) (SourceEnum, bool) {
+// enumOf returns the mirror mapping of the source's enum type oid, or of
+// the enum whose array type oid is (array = true).
+func (s *source) enumOf(oid uint32) (se SourceEnum, array, ok bool) {
 	for _, e := range s.enumList() {
 		if e.OID == oid {
-			return e, true
+			return e, false, true
+		}
+		if e.ArrayOID == oid && oid != 0 {
+			return e, true, true
 		}
 	}
-	return SourceEnum{}, false
+	return SourceEnum{}, false, false
 }
 
 // syncEnums brings the mirrors of the source's enum types (only the one of
@@ -276,7 +281,8 @@ func cloneEnums(es []SourceEnum) []SourceEnum {
 }
 
 // unknownLabel reports whether err is a value's failure to parse as a
-// label of its enum type (a label the mirror does not have yet).
+// label of its enum type, or as an array of them (a label the mirror does
+// not have yet).
 func unknownLabel(t types.Type, err error) bool {
-	return err != nil && types.IsEnum(t) && pgerr.FromError(err).Code == pgerr.InvalidTextRepresentation
+	return err != nil && (types.IsEnum(t) || types.IsEnumArray(t)) && pgerr.FromError(err).Code == pgerr.InvalidTextRepresentation
 }

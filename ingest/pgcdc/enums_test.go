@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/types"
 )
 
 func idGen() func() uint32 {
@@ -75,5 +76,31 @@ func TestSyncMirror(t *testing.T) {
 	// A source that lost a label cannot be followed.
 	if _, _, err := syncMirror(n, se, src, gen); err == nil {
 		t.Fatal("a label gone from the source must be an error")
+	}
+}
+
+// TestMapTypeVersions: arrays of native types keep their array types only
+// under typeMapArrays; sources created before stay on text, so their
+// tables' columns still match what the stream says.
+func TestMapTypeVersions(t *testing.T) {
+	cases := []struct {
+		oid         types.OID
+		old, arrays types.OID
+	}{
+		{types.OIDInt4Array, types.OIDText, types.OIDInt4Array},
+		{types.OIDTextArray, types.OIDText, types.OIDTextArray},
+		{types.OIDTimestampTZArray, types.OIDText, types.OIDTimestampTZArray},
+		{types.OIDNameArray, types.OIDText, types.OIDText}, // name[]: elements stored as text
+		{types.OIDInt2Vector, types.OIDText, types.OIDText},
+		{types.OIDInt8, types.OIDInt8, types.OIDInt8},
+		{869, types.OIDText, types.OIDText}, // inet
+	}
+	for _, c := range cases {
+		if got, _ := mapType(uint32(c.oid), -1, typeMapText); got.OID != c.old {
+			t.Errorf("type %d, text map: %d, want %d", c.oid, got.OID, c.old)
+		}
+		if got, _ := mapType(uint32(c.oid), -1, typeMapArrays); got.OID != c.arrays {
+			t.Errorf("type %d, array map: %d, want %d", c.oid, got.OID, c.arrays)
+		}
 	}
 }

@@ -239,7 +239,7 @@ func (m *Manager) Create(ctx context.Context, st *createStmt) error {
 			return pgerr.New(pgerr.DuplicateObject, "type %q already exists in OmenDB; the source's enum type of that name cannot be created", e.schema+"."+e.name)
 		}
 	}
-	def := &Definition{Name: st.Name, Conn: st.Conn, Publication: st.Publication, Slot: slotName(st.Name)}
+	def := &Definition{Name: st.Name, Conn: st.Conn, Publication: st.Publication, Slot: slotName(st.Name), TypeMap: typeMapArrays}
 	snap, err := createSlot(cctx, st.Conn, def.Slot)
 	if err != nil {
 		return err
@@ -256,7 +256,11 @@ func (m *Manager) Create(ctx context.Context, st *createStmt) error {
 	}
 	for _, t := range tables {
 		for ci, oid := range t.enumCols {
-			t.def.Columns[ci].Type = byOID[oid].ColumnType()
+			if t.enumArrays[ci] {
+				t.def.Columns[ci].Type = byOID[oid].ArrayColumnType()
+			} else {
+				t.def.Columns[ci].Type = byOID[oid].ColumnType()
+			}
 		}
 	}
 	ok := false

@@ -131,20 +131,28 @@ func (st *streamer) diff(ctx context.Context, msg *pglogrepl.RelationMessage, de
 				changes = append(changes, &catalog.Change{Kind: catalog.RenameColumn, Table: nt.Clone()})
 			}
 		}
-		for k, c := range rel[len(live):] {
+		for _, c := range rel[len(live):] {
 			col := catalog.Column{Name: c.name, Type: c.t}
-			missing, enumKind, why := st.missingValue(ctx, msg.RelationID, c.name, def)
+			missing, enumKind, enumOID, why := st.missingValue(ctx, msg.RelationID, c.name, def)
 			if why != "" {
 				return nil, why
 			}
-			if enumKind == enumScalar && !types.IsEnum(c.t) {
+			if enumKind != 0 && !types.IsEnum(c.t) && !types.IsEnumArray(c.t) {
 				// A column of an enum type not mirrored yet.
-				mirror, why := st.enumColumn(ctx, msg.Columns[len(live)+k].DataType, def.Name)
+				mirror, created, why := st.enumColumn(ctx, enumOID, def.Name)
 				if why != "" {
 					return nil, why
 				}
-				changes = append(changes, &catalog.Change{Kind: catalog.CreateType, ID: mirror.ID, Enum: mirror})
+				if created {
+					changes = append(changes, &catalog.Change{Kind: catalog.CreateType, ID: mirror.ID, Enum: mirror})
+				}
 				col.Type = mirror.ColumnType()
+				if enumKind == enumArray {
+					col.Type = mirror.ArrayColumnType()
+				}
+			}
+			if missing != nil && types.IsEnumArray(col.Type) {
+				return nil, fmt.Sprintf("column %q of an array of an enum type was added with a default; not applied", c.name)
 			}
 			if missing != nil && types.IsEnum(col.Type) {
 				// Missing values of enum columns are kept as their
@@ -195,61 +203,67 @@ func relNames(msg *pglogrepl.RelationMessage) string {
 
 // missingValue asks the source which value existing rows read for an added
 // column (attmissingval): ADD COLUMN … DEFAULT writes no WAL for them. It
-// also says whether the column's type is an enum (enumKindSQL).
-func (st *streamer) missingValue(ctx context.Context, relid uint32, col string, def *catalog.Table) (*string, int, string) {
+// also says whether the column's type is an enum or an array of one
+// (enumKindSQL), and that enum type's OID.
+func (st *streamer) missingValue(ctx context.Context, relid uint32, col string, def *catalog.Table) (*string, int, uint32, string) {
 	c, err := st.sourceSQL(ctx)
 	if err != nil {
-		return nil, 0, fmt.Sprintf("cannot read the definition of added column %q from the source: %v", col, err)
+		return nil, 0, 0, fmt.Sprintf("cannot read the definition of added column %q from the source: %v", col, err)
 	}
 	var hasMissing, hasDef bool
 	var enumKind int
+	var enumOID uint32
 	var val *string
 	var typName string
-	err = c.QueryRow(ctx, `SELECT atthasmissing, atthasdef, (attmissingval::text::text[])[1], `+enumKindSQL+`, format_type(atttypid, atttypmod)
-		FROM pg_attribute WHERE attrelid = $1 AND attname = $2`, relid, col).Scan(&hasMissing, &hasDef, &val, &enumKind, &typName)
+	err = c.QueryRow(ctx, `SELECT atthasmissing, atthasdef, (attmissingval::text::text[])[1], `+enumKindSQL+`, `+enumOIDSQL+`, format_type(atttypid, atttypmod)
+		FROM pg_attribute WHERE attrelid = $1 AND attname = $2`, relid, col).Scan(&hasMissing, &hasDef, &val, &enumKind, &enumOID, &typName)
 	if err != nil {
 		st.closeSourceSQL()
-		return nil, 0, fmt.Sprintf("cannot read the definition of added column %q from the source: %v", col, err)
+		return nil, 0, 0, fmt.Sprintf("cannot read the definition of added column %q from the source: %v", col, err)
 	}
-	if enumKind == enumArray {
-		return nil, 0, enumArrayError(def.Name, col, typName).Error()
+	if enumKind == enumArray && st.s.def.TypeMap < typeMapArrays {
+		return nil, 0, 0, enumArrayError(def.Name, col, typName).Error()
 	}
 	if hasMissing {
-		return val, enumKind, ""
+		return val, enumKind, enumOID, ""
 	}
 	if hasDef {
 		if t := st.s.m.store.Table(def.ID); t != nil && t.Count() > 0 {
-			return nil, 0, fmt.Sprintf("column %q was added with a volatile default, which rewrote the source table without replicating its values; not applied", col)
+			return nil, 0, 0, fmt.Sprintf("column %q was added with a volatile default, which rewrote the source table without replicating its values; not applied", col)
 		}
 	}
-	return nil, enumKind, ""
+	return nil, enumKind, enumOID, ""
 }
 
-// enumColumn makes the mirror of source enum type oid, which a column
-// added to table uses, and queues its mapping (newEnums) for the commit of
-// the schema change.
-func (st *streamer) enumColumn(ctx context.Context, oid uint32, table string) (*catalog.EnumType, string) {
+// enumColumn returns the mirror of source enum type oid, which a column
+// added to table uses: the mirror it has, or a new one (created), whose
+// mapping it queues (newEnums) for the commit of the schema change.
+func (st *streamer) enumColumn(ctx context.Context, oid uint32, table string) (*catalog.EnumType, bool, string) {
+	if se, _, ok := st.s.enumOf(oid); ok {
+		if e, ok := st.s.m.store.Catalog().EnumType(se.ID); ok {
+			return e, false, ""
+		}
+	}
 	for _, se := range st.newEnums {
 		if se.OID == oid {
-			e, _ := st.pendingMirror[oid]
-			return e, ""
+			return st.pendingMirror[oid], false, ""
 		}
 	}
 	c, err := st.sourceSQL(ctx)
 	if err != nil {
-		return nil, fmt.Sprintf("cannot read an enum type of %q from the source: %v", table, err)
+		return nil, false, fmt.Sprintf("cannot read an enum type of %q from the source: %v", table, err)
 	}
 	src, err := readSourceEnum(ctx, c, oid)
 	if err != nil {
 		st.closeSourceSQL()
-		return nil, fmt.Sprintf("cannot read an enum type of %q from the source: %v", table, err)
+		return nil, false, fmt.Sprintf("cannot read an enum type of %q from the source: %v", table, err)
 	}
 	cat := st.s.m.store.Catalog()
 	_, isType := cat.LookupEnumType(src.schema, src.name)
 	_, isTable := cat.Lookup(src.schema, src.name)
 	_, isView := cat.LookupView(src.schema, src.name)
 	if isType || isTable || isView {
-		return nil, fmt.Sprintf("type %q already exists in OmenDB; the source's enum type of that name cannot be created", src.schema+"."+src.name)
+		return nil, false, fmt.Sprintf("type %q already exists in OmenDB; the source's enum type of that name cannot be created", src.schema+"."+src.name)
 	}
 	mirror, se := newMirror(src, st.s.def.Name, st.s.m.store.NewID)
 	st.newEnums = append(st.newEnums, se)
@@ -257,17 +271,21 @@ func (st *streamer) enumColumn(ctx context.Context, oid uint32, table string) (*
 		st.pendingMirror = map[uint32]*catalog.EnumType{}
 	}
 	st.pendingMirror[oid] = mirror
-	return mirror, ""
+	return mirror, true, ""
 }
 
-// mapType is mapType with the source's enum types mapped to their mirrors.
+// mapType is mapType under the source's type map, with the source's enum
+// types (and their arrays) mapped to their mirrors.
 func (st *streamer) mapType(oid uint32, mod int32) types.Type {
-	if se, ok := st.s.enumOf(oid); ok {
+	if se, array, ok := st.s.enumOf(oid); ok {
 		if e, ok := st.s.m.store.Catalog().EnumType(se.ID); ok {
+			if array {
+				return e.ArrayColumnType()
+			}
 			return e.ColumnType()
 		}
 	}
-	t, _ := mapType(oid, mod)
+	t, _ := mapType(oid, mod, st.s.def.TypeMap)
 	return t
 }
 

@@ -414,7 +414,9 @@ func (s *source) readChunk(ctx context.Context, c *pgx.Conn, j chunkJob) (func()
 			names += ", "
 		}
 		names += pgx.Identifier{col.Name}.Sanitize()
-		if col.Type.OID == types.OIDText {
+		if col.Type.OID == types.OIDText || types.IsEnumArray(col.Type) {
+			// Arrays of enums too: their binary form names the source's
+			// element type OID, not the mirror's (rowDecoder parses text).
 			names += "::text"
 		}
 		cols = append(cols, i)

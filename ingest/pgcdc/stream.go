@@ -296,8 +296,8 @@ func (st *streamer) handle(ctx context.Context, data []byte, sent time.Time) err
 	case *pglogrepl.TypeMessageV2:
 		// Sent before the first Relation message that uses a
 		// non-built-in type, in each replication session.
-		if _, ok := st.s.enumOf(msg.DataType); ok {
-			return st.followEnum(ctx, msg.DataType)
+		if se, _, ok := st.s.enumOf(msg.DataType); ok {
+			return st.followEnum(ctx, se.OID)
 		}
 	case *pglogrepl.BeginMessage:
 		st.cur = &txnBuf{begin: time.Now(), sent: sent}
@@ -387,7 +387,11 @@ func (st *streamer) rowChange(ctx context.Context, kind byte, xid, relID uint32,
 		}
 		// A label the mirror does not have yet: added or renamed on the
 		// source since. Follow the source's type, then decode again.
-		if err := st.followEnum(ctx, le.oid); err != nil {
+		se, _, ok := st.s.enumOf(le.oid)
+		if !ok {
+			break
+		}
+		if err := st.followEnum(ctx, se.OID); err != nil {
 			return err
 		}
 		if def, ok = st.s.m.store.Catalog().Table(r.id); !ok {
@@ -447,7 +451,7 @@ func (st *streamer) decode(r *relation, def *catalog.Table, tup *pglogrepl.Tuple
 // labelError is a value that is not a label of its column's mirror enum
 // type (yet).
 type labelError struct {
-	oid uint32 // the source's enum type
+	oid uint32 // the source's type of the column: the enum or its array
 	err error
 }
 
