@@ -34,9 +34,9 @@ import (
 type SourceEnum struct {
 	OID      uint32 `json:"oid"`                 // the source's pg_type.oid
 	ArrayOID uint32 `json:"array_oid,omitempty"` // and its array type's
-	Schema string `json:"schema"`
-	Name   string `json:"name"`
-	ID     uint32 `json:"id"` // the mirror's type ID
+	Schema   string `json:"schema"`
+	Name     string `json:"name"`
+	ID       uint32 `json:"id"` // the mirror's type ID
 	// Labels maps the source's pg_enum.oid of each label to the mirror's
 	// label ID.
 	Labels map[uint32]uint32 `json:"labels"`
