@@ -165,6 +165,19 @@ func (t *Table) scan(snap uint64, lo, hi []byte, desc, reuse bool, fn func(key [
 // are visible versions a partial index does not hold). It reports false
 // when the table has no such index, or it is broken (secIndex.broken).
 func (t *Table) IndexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn func(pk []byte, row []types.Value) bool) bool {
+	return t.indexScan(ixID, snap, lo, hi, desc, func(_, pk []byte, row []types.Value) bool { return fn(pk, row) })
+}
+
+// IndexRange is IndexScan in ascending order that also gives fn each row's
+// index entry (index key ‖ primary key; valid during the call only).
+// Entries are unique and ordered, so a reader reading a range in batches
+// resumes with lo just after the last entry it was given (the entry
+// followed by a 0x00 byte).
+func (t *Table) IndexRange(ixID uint32, snap uint64, lo, hi []byte, fn func(entry, pk []byte, row []types.Value) bool) bool {
+	return t.indexScan(ixID, snap, lo, hi, false, fn)
+}
+
+func (t *Table) indexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn func(entry, pk []byte, row []types.Value) bool) bool {
 	var si *secIndex
 	for _, s := range *t.sec.Load() {
 		if s.def.ID == ixID {
@@ -213,7 +226,7 @@ func (t *Table) IndexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn
 			return true
 		}
 		seen[h] = struct{}{}
-		return fn(c.key, row)
+		return fn(k, c.key, row)
 	})
 	return true
 }
