@@ -225,6 +225,80 @@ func (v *txnView) IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, 
 	return nil
 }
 
+// IndexRange implements exec.Reader: the entries of index ix in [lo, hi)
+// at the snapshot, merged in entry order with the entries of the
+// transaction's own rows (which replace the base versions of their keys).
+func (v *txnView) IndexRange(t *catalog.Table, ix *catalog.Index, lo, hi []byte, fn func(entry, key []byte, row []types.Value) bool) error {
+	v.readTable(t)
+	tw := v.t.writes.Table(t.ID)
+	in := func(e []byte) bool {
+		return (lo == nil || bytes.Compare(e, lo) >= 0) && (hi == nil || bytes.Compare(e, hi) < 0)
+	}
+	type entry struct {
+		e, key []byte
+		row    []types.Value
+	}
+	var pend []entry
+	tw.Rows(func(p *oltp.PendingRow) bool {
+		if p.Deleted() {
+			return true
+		}
+		row := fill(t, p.Values())
+		// A row whose index expression fails has no entry: its statement
+		// failed.
+		if k, held, _, err := oltp.IndexKey(t, ix, row); err == nil && held {
+			if e := append(k, p.Key...); in(e) {
+				pend = append(pend, entry{e, p.Key, row})
+			}
+		}
+		return true
+	})
+	sort.Slice(pend, func(i, j int) bool { return bytes.Compare(pend[i].e, pend[j].e) < 0 })
+	pi := 0
+	stop := false
+	emitPending := func(upTo []byte) {
+		for pi < len(pend) && !stop && (upTo == nil || bytes.Compare(pend[pi].e, upTo) < 0) {
+			p := pend[pi]
+			pi++
+			stop = !fn(p.e, p.key, p.row)
+		}
+	}
+	if st := v.storeTable(t); st != nil && (tw == nil || !tw.Truncated) {
+		ok := st.IndexRange(ix.ID, v.snap(), lo, hi, func(e, pk []byte, row []types.Value) bool {
+			if _, pending := tw.Lookup(pk); pending {
+				return true // the transaction's version is among pend, if in range
+			}
+			if emitPending(e); stop {
+				return false
+			}
+			stop = !fn(e, pk, fill(t, row))
+			return !stop
+		})
+		if !ok {
+			// The index was created in this transaction (or is broken):
+			// compute the entries of every row the transaction sees.
+			var all []entry
+			err := v.Scan(t, nil, nil, func(key []byte, row []types.Value) bool {
+				if k, held, _, err := oltp.IndexKey(t, ix, row); err == nil && held {
+					if e := append(k, key...); in(e) {
+						all = append(all, entry{e, key, row})
+					}
+				}
+				return true
+			})
+			sort.Slice(all, func(i, j int) bool { return bytes.Compare(all[i].e, all[j].e) < 0 })
+			for _, a := range all {
+				if !fn(a.e, a.key, a.row) {
+					break
+				}
+			}
+			return err
+		}
+	}
+	emitPending(nil)
+	return nil
+}
+
 // indexHolds reports whether index ix of t has an entry for row whose key
 // starts with prefix. (A row whose index expression fails has none: its
 // statement failed.)

@@ -466,7 +466,7 @@ func (s *Session) storeFor(sc *plan.Scan, query bool) string {
 		return "row store: omendb.engine = " + mode + "; " + sc.Reason
 	case s.txn != nil && !s.txn.writes.Empty():
 		return "row store: the transaction has its own uncommitted writes; " + sc.Reason
-	case (len(sc.KeyEq) > 0 || sc.Index != nil) && mode != "column":
+	case sc.Keyed() && mode != "column":
 		return "row store: " + sc.Reason
 	}
 	return "column store: scan with zone-map pruning at the statement's offset"

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/omendb/omendb/catalog"
-	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
@@ -251,39 +250,32 @@ func targetRows(c *Ctx, sc *plan.Scan) ([]keyedRow, error) {
 		out = append(out, keyedRow{key: append([]byte(nil), key...), row: row})
 		return true
 	}
-	var err error
+	lo, hi, empty, err := ScanBounds(c, sc)
+	if err != nil || empty {
+		return nil, err
+	}
 	switch {
-	case len(sc.KeyEq) > 0:
-		k, null, e := encodeKey(c, columnTypes(sc.Table, sc.Table.PK().Columns), sc.KeyEq)
-		if e != nil || null {
-			return nil, e
-		}
-		if pr, ok := c.Reader.(PointReader); ok && len(sc.KeyEq) == len(sc.Table.PK().Columns) {
+	case sc.Index != nil:
+		err = c.Reader.IndexRange(sc.Table, sc.Index, lo, hi, func(_, key []byte, row []types.Value) bool {
+			return visit(key, row)
+		})
+	case sc.Range == nil && len(sc.KeyEq) > 0 && len(sc.KeyEq) == len(sc.Table.PK().Columns):
+		if pr, ok := c.Reader.(PointReader); ok {
 			// The whole primary key is bound (UPDATE … WHERE pk = $1): one
-			// index Get, not a range scan. k is ours: no copy.
-			row, found, e := pr.Get(sc.Table, k)
+			// index Get, not a range scan. lo is ours: no copy.
+			row, found, e := pr.Get(sc.Table, lo)
 			if e != nil || !found {
 				return nil, e
 			}
 			visit(nil, row)
 			if len(out) == 1 {
-				out[0].key = k
+				out[0].key = lo
 			}
 			return out, ferr
 		}
-		err = c.Reader.Scan(sc.Table, k, oltp.PrefixEnd(k), visit)
-	case sc.Index != nil:
-		ts, e := IndexKeyTypes(sc.Table, sc.Index)
-		if e != nil {
-			return nil, e
-		}
-		k, null, e := encodeKey(c, ts, sc.IndexEq)
-		if e != nil || null {
-			return nil, e
-		}
-		err = c.Reader.IndexScan(sc.Table, sc.Index, k, visit)
+		fallthrough
 	default:
-		err = c.Reader.Scan(sc.Table, nil, nil, visit)
+		err = c.Reader.Scan(sc.Table, lo, hi, visit)
 	}
 	if err != nil {
 		return nil, err

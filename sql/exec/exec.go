@@ -21,6 +21,12 @@ type Reader interface {
 	// IndexScan calls fn for visible rows whose index ix columns start with
 	// the encoded prefix.
 	IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, fn func(key []byte, row []types.Value) bool) error
+	// IndexRange calls fn for visible rows whose index ix key is in
+	// [lo, hi) (nil = open), transaction's own writes included, in order of
+	// their index entries (index key ‖ primary key), with the entry: a
+	// scan resumes after the last entry it was given. fn returns false to
+	// stop.
+	IndexRange(t *catalog.Table, ix *catalog.Index, lo, hi []byte, fn func(entry, key []byte, row []types.Value) bool) error
 }
 
 // PointReader is implemented by Readers that can fetch one row by its whole

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"bytes"
+
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/oltp/keycode"
@@ -12,14 +14,15 @@ import (
 // a LIMIT stops early without reading the whole table.
 const scanBatch = 1024
 
-// scanIter reads a table in primary-key order in batches, resuming after
-// the last key of the previous batch (Reader.Scan merges the transaction's
-// own writes in key order, so resumption by key is exact).
+// scanIter reads a table in primary-key order (or an index range in index
+// key order) in batches, resuming after the last key of the previous batch
+// (Reader.Scan and Reader.IndexRange merge the transaction's own writes in
+// key order, so resumption by key is exact).
 type scanIter struct {
 	c         *Ctx
 	n         *plan.Scan
 	lo, hi    []byte
-	prefix    []byte // secondary index scans
+	index     bool // lo, hi bound index keys: Reader.IndexRange
 	rows      [][]types.Value
 	i         int
 	after     []byte
@@ -29,29 +32,86 @@ type scanIter struct {
 }
 
 func openScan(c *Ctx, n *plan.Scan) (Iter, error) {
-	s := &scanIter{c: c, n: n}
-	switch {
-	case len(n.KeyEq) > 0:
-		k, null, err := encodeKey(c, columnTypes(n.Table, n.Table.PK().Columns), n.KeyEq)
-		if err != nil {
-			return nil, err
-		}
-		s.exhausted = null
-		s.lo, s.hi = k, oltp.PrefixEnd(k)
-		s.point = len(n.KeyEq) == len(n.Table.PK().Columns)
-	case n.Index != nil:
-		ts, err := IndexKeyTypes(n.Table, n.Index)
-		if err != nil {
-			return nil, err
-		}
-		k, null, err := encodeKey(c, ts, n.IndexEq)
-		if err != nil {
-			return nil, err
-		}
-		s.exhausted = null
-		s.prefix = k
+	s := &scanIter{c: c, n: n, index: n.Index != nil}
+	lo, hi, empty, err := ScanBounds(c, n)
+	if err != nil {
+		return nil, err
 	}
+	s.lo, s.hi, s.exhausted = lo, hi, empty
+	s.point = !s.index && n.Range == nil && len(n.KeyEq) > 0 && len(n.KeyEq) == len(n.Table.PK().Columns)
 	return s, nil
+}
+
+// ScanBounds evaluates a scan's access path into the key range [lo, hi)
+// it reads (nil bounds are open): primary keys, or with n.Index set keys
+// of that index. empty reports a range no row falls in (a NULL value or
+// bound, or lo >= hi).
+//
+// An equality prefix P (the encoded values of KeyEq or IndexEq) is the
+// range [P, PrefixEnd(P)). A range on the next element, of encoding E(v)
+// for bound v, narrows it: the element's encodings are self-delimiting and
+// ordered, so every key whose element is v starts with P‖E(v), and keys
+// with a larger element sort after P‖E(v) and all its extensions. Thus
+// >= v starts at P‖E(v), > v at PrefixEnd(P‖E(v)); <= v ends before
+// PrefixEnd(P‖E(v)), < v before P‖E(v); without an upper bound the range
+// ends before P‖TagNull, leaving out the NULLs no comparison matches.
+func ScanBounds(c *Ctx, n *plan.Scan) (lo, hi []byte, empty bool, err error) {
+	var ts []types.Type
+	var eq []plan.Expr
+	switch {
+	case n.Index != nil:
+		if ts, err = IndexKeyTypes(n.Table, n.Index); err != nil {
+			return nil, nil, false, err
+		}
+		eq = n.IndexEq
+	case len(n.KeyEq) > 0 || n.Range != nil:
+		ts, eq = columnTypes(n.Table, n.Table.PK().Columns), n.KeyEq
+	default:
+		return nil, nil, false, nil // the whole table
+	}
+	p, null, err := encodeKey(c, ts, eq)
+	if err != nil || null {
+		return nil, nil, true, err
+	}
+	r := n.Range
+	if r == nil {
+		return p, oltp.PrefixEnd(p), false, nil
+	}
+	t := ts[len(eq)]
+	bound := func(e plan.Expr) ([]byte, bool, error) {
+		v, err := Eval(c, e, nil)
+		if err != nil || v.IsNull() {
+			return nil, true, err
+		}
+		return keycode.Append(append([]byte(nil), p...), v, t), false, nil
+	}
+	lo = p
+	hi = append(append([]byte(nil), p...), keycode.TagNull)
+	if r.Lo != nil {
+		k, null, err := bound(r.Lo)
+		if err != nil || null {
+			return nil, nil, true, err
+		}
+		if lo = k; !r.LoIncl {
+			lo = oltp.PrefixEnd(k)
+		}
+	}
+	if r.Hi != nil {
+		k, null, err := bound(r.Hi)
+		if err != nil || null {
+			return nil, nil, true, err
+		}
+		if hi = k; r.HiIncl {
+			hi = oltp.PrefixEnd(k)
+		}
+	}
+	if len(lo) == 0 {
+		lo = nil
+	}
+	if lo != nil && hi != nil && bytes.Compare(lo, hi) >= 0 {
+		return nil, nil, true, nil
+	}
+	return lo, hi, false, nil
 }
 
 // encodeKey builds the encoded key prefix of key elements of types ts
@@ -100,30 +160,34 @@ func (s *scanIter) fill() error {
 		}
 		return err
 	}
-	if s.prefix != nil {
-		// Index lookups are short: read them whole.
-		s.exhausted = true
-		return s.c.Reader.IndexScan(s.n.Table, s.n.Index, s.prefix, func(key []byte, row []types.Value) bool {
-			s.rows = append(s.rows, s.withKey(key, row))
-			return true
-		})
-	}
 	lo := s.lo
 	if s.started {
 		lo = s.after
 	}
 	s.started = true
-	var last []byte
-	err := s.c.Reader.Scan(s.n.Table, lo, s.hi, func(key []byte, row []types.Value) bool {
-		s.rows = append(s.rows, s.withKey(key, row))
-		last = key
-		return len(s.rows) < scanBatch
-	})
-	if len(s.rows) < scanBatch {
-		s.exhausted = true
-	} else {
-		s.after = append(append(s.after[:0], last...), 0)
+	// A full batch resumes just after its last key: the primary key, or the
+	// index entry (index key ‖ primary key), which is only valid during
+	// the call. (A new slice: the reader may still hold lo.)
+	full := func(last []byte) bool {
+		if len(s.rows) < scanBatch {
+			return false
+		}
+		s.after = append(append(make([]byte, 0, len(last)+1), last...), 0)
+		return true
 	}
+	var err error
+	if s.index {
+		err = s.c.Reader.IndexRange(s.n.Table, s.n.Index, lo, s.hi, func(entry, key []byte, row []types.Value) bool {
+			s.rows = append(s.rows, s.withKey(key, row))
+			return !full(entry)
+		})
+	} else {
+		err = s.c.Reader.Scan(s.n.Table, lo, s.hi, func(key []byte, row []types.Value) bool {
+			s.rows = append(s.rows, s.withKey(key, row))
+			return !full(key)
+		})
+	}
+	s.exhausted = len(s.rows) < scanBatch
 	return err
 }
 

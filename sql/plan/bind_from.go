@@ -5,6 +5,7 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/types"
@@ -772,11 +773,15 @@ func remap(e Expr, pos []int) Expr {
 }
 
 // chooseAccess picks a primary-key or secondary-index path for a scan from
-// its filter's equality conjuncts with constants or parameters: on a
-// column, or on an expression an index has as a key element (WHERE
-// lower(email) = $1). A partial index is a candidate only when the filter
-// implies its predicate (impliesPredicate). The filter stays as it is:
-// the path only narrows the rows read.
+// its filter's conjuncts comparing a key element — a column, or an
+// expression an index has as a key element (WHERE lower(email) = $1) — with
+// constants or parameters: equalities fixing a prefix of the key elements,
+// then at most one range (<, <=, >, >=, BETWEEN) on the next element. A
+// partial index is a candidate only when the filter implies its predicate
+// (impliesPredicate). The filter stays as it is: the path only narrows the
+// rows read. Paths rank by a full-key equality on a unique index, then the
+// length of the equality prefix, then a range bounded on both sides, then
+// on one; the primary key breaks ties.
 func chooseAccess(n Node) {
 	sc, ok := n.(*Scan)
 	if !ok || sc.Filter == nil {
@@ -788,12 +793,17 @@ func chooseAccess(n Node) {
 	conj := splitAnd(sc.Filter)
 	eq := map[int]Expr{}
 	exprEq := map[string]Expr{} // ExprKey of a non-column side → value
+	rng := map[int]*KeyRange{}
+	exprRng := map[string]*KeyRange{}
 	for _, c := range conj {
 		cmp, ok := c.(*Cmp)
-		if !ok || cmp.Op != "=" || cmp.Distinct {
+		if !ok || cmp.Distinct {
 			continue
 		}
-		for _, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+		if _, ok := flipCmp[cmp.Op]; !ok && cmp.Op != "=" {
+			continue
+		}
+		for i, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
 			l, r := side[0], side[1]
 			if !isValueExpr(r) || isValueExpr(l) {
 				continue
@@ -803,17 +813,43 @@ func chooseAccess(n Node) {
 			if r.Type().OID != l.Type().OID {
 				continue
 			}
-			if ref, ok := l.(*ColRef); ok {
-				eq[ref.Idx] = r
-			} else {
-				exprEq[ExprKey(l)] = r
+			ref, isCol := l.(*ColRef)
+			if cmp.Op == "=" {
+				if isCol {
+					eq[ref.Idx] = r
+				} else {
+					exprEq[ExprKey(l)] = r
+				}
+				continue
 			}
+			if !rangeKeyType(l.Type()) {
+				continue
+			}
+			op := cmp.Op
+			if i == 1 {
+				op = flipCmp[op] // 5 < id is id > 5
+			}
+			var kr *KeyRange
+			if isCol {
+				if kr = rng[ref.Idx]; kr == nil {
+					kr = &KeyRange{}
+					rng[ref.Idx] = kr
+				}
+			} else {
+				k := ExprKey(l)
+				if kr = exprRng[k]; kr == nil {
+					kr = &KeyRange{}
+					exprRng[k] = kr
+				}
+			}
+			kr.add(op, r)
 		}
 	}
 	best := -1
-	bestLen := 0
+	bestScore := 0
 	var bestElems []Expr
 	var bestVals []Expr
+	var bestRange *KeyRange
 	for i := range sc.Table.Indexes {
 		ix := &sc.Table.Indexes[i]
 		var elems []Expr
@@ -825,6 +861,7 @@ func chooseAccess(n Node) {
 			elems = bi.elems
 		}
 		var vals []Expr
+		var kr *KeyRange
 		for j, c := range ix.Columns {
 			var v Expr
 			var ok bool
@@ -834,42 +871,122 @@ func chooseAccess(n Node) {
 				v, ok = exprEq[ExprKey(elems[j])]
 			}
 			if !ok {
+				if c >= 0 {
+					kr = rng[c]
+				} else {
+					kr = exprRng[ExprKey(elems[j])]
+				}
 				break
 			}
 			vals = append(vals, v)
 		}
 		n := len(vals)
 		full := n == len(ix.Columns)
-		score := n * 2
+		score := n * 8
 		if full && (ix.Unique || ix.Primary) {
-			score += 100
+			score += 1000
+		}
+		if kr != nil {
+			score += 2
+			if kr.Lo != nil && kr.Hi != nil {
+				score += 2
+			}
 		}
 		if ix.Primary {
 			score++
 		}
-		if n > 0 && score > bestLen {
-			best, bestLen, bestElems, bestVals = i, score, elems, vals
+		if (n > 0 || kr != nil) && score > bestScore {
+			best, bestScore, bestElems, bestVals, bestRange = i, score, elems, vals, kr
 		}
 	}
 	if best < 0 {
-		sc.Reason = "no equality on an indexed column"
+		sc.Reason = "no equality or range on an indexed column"
 		return
 	}
 	ix := &sc.Table.Indexes[best]
+	sc.Range = bestRange
 	if ix.Primary {
 		sc.KeyEq = bestVals
-		sc.Reason = fmt.Sprintf("equality on %d of %d primary key columns", len(bestVals), len(ix.Columns))
+		sc.Reason = accessReason(sc.Table, ix, len(bestVals), bestRange != nil)
 		return
 	}
 	sc.Index, sc.IndexEq, sc.IndexElems = ix, bestVals, bestElems
+	sc.Reason = accessReason(sc.Table, ix, len(bestVals), bestRange != nil)
+	if ix.Where != "" {
+		sc.Reason += " (its predicate is implied)"
+	}
+}
+
+// accessReason describes a path on ix for EXPLAIN: equality on its first n
+// key elements, and a range on the next one.
+func accessReason(t *catalog.Table, ix *catalog.Index, n int, rng bool) string {
 	what := "columns"
 	if ix.HasExprs() {
 		what = "key elements"
 	}
-	sc.Reason = fmt.Sprintf("equality on %d of %d %s of index %s", len(bestVals), len(ix.Columns), what, ix.Name)
-	if ix.Where != "" {
-		sc.Reason += " (its predicate is implied)"
+	of := "of index " + ix.Name
+	if ix.Primary {
+		what, of = "primary key columns", ""
 	}
+	eqPart := fmt.Sprintf("equality on %d of %d %s", n, len(ix.Columns), what)
+	if of != "" {
+		eqPart += " " + of
+	}
+	if !rng {
+		return eqPart
+	}
+	elem := ""
+	if c := ix.Columns[n]; c >= 0 {
+		elem = t.Columns[c].Name
+	} else {
+		elem = DeparseIndexElem(t, ix, n, true)
+	}
+	if n == 0 {
+		if ix.Primary {
+			return "range on primary key column " + elem
+		}
+		if ix.Columns[0] >= 0 {
+			return fmt.Sprintf("range on column %s of index %s", elem, ix.Name)
+		}
+		return fmt.Sprintf("range on key element %s of index %s", elem, ix.Name)
+	}
+	return fmt.Sprintf("%s, range on the next (%s)", eqPart, elem)
+}
+
+// flipCmp maps each range operator to the one with its sides swapped.
+var flipCmp = map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+// add records the bound `element op v` (op one of < <= > >=). The first
+// bound on each side is kept: any one narrows the read, the filter checks
+// them all.
+func (r *KeyRange) add(op string, v Expr) {
+	switch op {
+	case ">", ">=":
+		if r.Lo == nil {
+			r.Lo, r.LoIncl = v, op == ">="
+		}
+	case "<", "<=":
+		if r.Hi == nil {
+			r.Hi, r.HiIncl = v, op == "<="
+		}
+	}
+}
+
+// rangeKeyType reports whether a key element of type t may carry a range:
+// its key encoding (oltp/keycode) orders as its SQL comparison operators
+// do. (json has no ordering; jsonb, arrays and enums are left out.)
+func rangeKeyType(t types.Type) bool {
+	if t.Enum != nil {
+		return false
+	}
+	switch t.OID {
+	case types.OIDBool, types.OIDInt2, types.OIDInt4, types.OIDInt8, types.OIDOID,
+		types.OIDFloat4, types.OIDFloat8, types.OIDNumeric,
+		types.OIDDate, types.OIDTime, types.OIDTimestamp, types.OIDTimestampTZ, types.OIDInterval,
+		types.OIDText, types.OIDVarchar, types.OIDBPChar, types.OIDName, types.OIDBytea, types.OIDUUID:
+		return true
+	}
+	return false
 }
 
 // isValueExpr reports whether e is fixed for the statement (constants,

@@ -32,7 +32,7 @@ func describe(n Node, storeOf func(*Scan) string) string {
 	case *Scan:
 		s := ""
 		switch {
-		case len(x.KeyEq) > 0:
+		case len(x.KeyEq) > 0 || x.Index == nil && x.Range != nil:
 			s = fmt.Sprintf("Index Scan using %s on %s", x.Table.PK().Name, x.Table.Name)
 		case x.Index != nil:
 			s = fmt.Sprintf("Index Scan using %s on %s", x.Index.Name, x.Table.Name)

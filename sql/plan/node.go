@@ -42,12 +42,37 @@ type Scan struct {
 	// column, or the index's expression), for an index with expressions;
 	// nil for a plain index (IndexElem builds the column references).
 	IndexElems []Expr
+	// Range, when set, bounds the key element right after the equality
+	// prefix (KeyEq on the primary key when Index is nil, else IndexEq on
+	// Index): only keys whose element lies within it are read. The
+	// comparisons it came from stay in Filter.
+	Range *KeyRange
 	// Reason explains the access path choice for EXPLAIN.
 	Reason string
 	// Key appends a column to each row: its encoded primary key (bytea;
 	// the target of UPDATE … FROM and DELETE … USING, which write rows by
 	// key).
 	Key bool
+}
+
+// KeyRange bounds one key element: Lo (nil: unbounded) below, Hi above,
+// each inclusive or exclusive. A bound that is NULL matches no row, and
+// neither does a NULL element.
+type KeyRange struct {
+	Lo, Hi         Expr
+	LoIncl, HiIncl bool
+}
+
+// Keyed reports whether the scan reads a key range of the primary key or
+// of an index (an equality prefix, a range, or both) rather than the whole
+// table.
+func (s *Scan) Keyed() bool { return len(s.KeyEq) > 0 || s.Index != nil || s.Range != nil }
+
+// ClearAccess drops the scan's access path: it reads the whole table
+// under its filter.
+func (s *Scan) ClearAccess(reason string) {
+	s.KeyEq, s.Index, s.IndexEq, s.IndexElems, s.Range = nil, nil, nil, nil, nil
+	s.Reason = reason
 }
 
 // IndexElem returns key element i of the scan's index path as an

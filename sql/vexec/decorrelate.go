@@ -179,9 +179,8 @@ func (w *rewriter) existsJoin(input plan.Node, c plan.Expr) plan.Node {
 		return nil
 	}
 	right := *scan
-	right.KeyEq, right.Index, right.IndexEq, right.IndexElems = nil, nil, nil, nil
+	right.ClearAccess("decorrelated EXISTS")
 	right.Filter = and(local)
-	right.Reason = "decorrelated EXISTS"
 	kind := plan.SemiJoin
 	if not {
 		kind = plan.AntiJoin

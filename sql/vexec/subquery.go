@@ -233,9 +233,8 @@ func pullCorrelation(n plan.Node, off, lw int) (plan.Node, []corrKey, bool) {
 		}
 		y := *x
 		if keyed || len(keys) > 0 {
-			y.KeyEq, y.Index, y.IndexEq, y.IndexElems = nil, nil, nil, nil
+			y.ClearAccess("decorrelated subquery")
 			y.Filter = and(local)
-			y.Reason = "decorrelated subquery"
 		}
 		return &y, keys, true
 	case *plan.Filter:
