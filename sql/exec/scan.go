@@ -10,9 +10,13 @@ import (
 	"github.com/omendb/omendb/types"
 )
 
-// scanBatch is how many rows a scan reads from the store per call, so that
-// a LIMIT stops early without reading the whole table.
-const scanBatch = 1024
+// A scan reads rows from the store in batches, so that a LIMIT stops early
+// without reading the whole table: the first of firstBatch rows (a LIMIT
+// is often small), each next one four times larger up to scanBatch.
+const (
+	firstBatch = 64
+	scanBatch  = 1024
+)
 
 // scanIter reads a table in primary-key order (or an index range in index
 // key order) in batches, resuming after the last key of the previous batch
@@ -29,10 +33,11 @@ type scanIter struct {
 	started   bool
 	exhausted bool
 	point     bool // every primary-key column bound: PointReader.Get
+	batch     int  // rows the next fill reads
 }
 
 func openScan(c *Ctx, n *plan.Scan) (Iter, error) {
-	s := &scanIter{c: c, n: n, index: n.Index != nil}
+	s := &scanIter{c: c, n: n, index: n.Index != nil, batch: firstBatch}
 	lo, hi, empty, err := ScanBounds(c, n)
 	if err != nil {
 		return nil, err
@@ -168,8 +173,10 @@ func (s *scanIter) fill() error {
 	// A full batch resumes just after its last key: the primary key, or the
 	// index entry (index key ‖ primary key), which is only valid during
 	// the call. (A new slice: the reader may still hold lo.)
+	batch := s.batch
+	s.batch = min(4*batch, scanBatch)
 	full := func(last []byte) bool {
-		if len(s.rows) < scanBatch {
+		if len(s.rows) < batch {
 			return false
 		}
 		s.after = append(append(make([]byte, 0, len(last)+1), last...), 0)
@@ -187,7 +194,7 @@ func (s *scanIter) fill() error {
 			return !full(key)
 		})
 	}
-	s.exhausted = len(s.rows) < scanBatch
+	s.exhausted = len(s.rows) < batch
 	return err
 }
 
