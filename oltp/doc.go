@@ -118,7 +118,7 @@
 // block or buffer stays alive while any row in it is a kept version, and no
 // code may write to a buffer whose bytes were applied. Rows not encoded by
 // this process are checked (types.CheckRow) when stored. Readers (Get,
-// Latest, Scan, IndexScan) decode on every call with types.DecodeRowAlias /
+// Latest, Scan, IndexScan, IndexRange) decode on every call with types.DecodeRowAlias /
 // types.RowSlab: the returned values' strings alias the stored bytes, each
 // call's rows are new slices the caller may keep but must not modify —
 // except ScanReuse's, which decodes every row into the same values, for

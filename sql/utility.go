@@ -455,8 +455,9 @@ func drainAnalyzed(it exec.Iter) ([]string, error) {
 
 // storeFor names the store a scan reads and why, by the rule the session
 // and the column runner apply: read-only queries of a transaction without
-// its own writes go to the column store, except scans with a selective
-// key or index equality, which stay on the row store's index.
+// its own writes go to the column store, except scans with a key path (an
+// equality prefix or a range of the primary key or an index), which stay
+// on the row store's index.
 func (s *Session) storeFor(sc *plan.Scan, query bool) string {
 	mode := s.settings["omendb.engine"]
 	switch {

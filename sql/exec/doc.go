@@ -2,6 +2,14 @@
 // pull-based iterators (Open → Iter.Next → Close) and evaluates bound
 // expressions (Eval), and it runs INSERT/UPDATE/DELETE against a Writer.
 //
+// Table scans (scan.go) read the row store in batches (64 rows, growing to
+// 1024), resuming after the last key read, so a LIMIT reads little: the
+// whole table in primary-key order, or the key range of the scan's access
+// path (ScanBounds: an equality prefix and a range on the next element,
+// encoded) — primary keys through Reader.Scan, index entries (index key ‖
+// primary key) through Reader.IndexRange, both merging the transaction's
+// own writes in key order.
+//
 // Every operator is opened through Open, which recovers panics into
 // internal errors and, for EXPLAIN ANALYZE, counts rows, loops and time per
 // node. Long loops check the statement's context for cancellation

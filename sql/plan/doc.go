@@ -86,10 +86,14 @@
 // reordered back to FROM order afterwards; a scan uses the primary key or a
 // secondary index when its filter fixes a prefix of the index's key
 // elements to constants or parameters — columns, or an index's expressions
-// (WHERE lower(email) = $1) — and, for a partial index, implies its
-// predicate (each predicate conjunct is a filter conjunct, or x IS NOT
-// NULL where the filter compares x); the filter itself is kept (EXPLAIN
-// shows the reason). Index expressions and predicates bind over the
+// (WHERE lower(email) = $1) — and/or bounds the next element (<, <=, >,
+// >=, BETWEEN: Scan.Range, with a type whose key encoding orders as its
+// comparisons, the bound of the element's very type), and, for a partial
+// index, implies its predicate (each predicate conjunct is a filter
+// conjunct, or x IS NOT NULL where the filter compares x); a full-key
+// unique equality ranks first, then longer equality prefixes, then a range
+// bounded on both sides, then on one (chooseAccess). The filter itself is
+// kept (EXPLAIN shows the reason). Index expressions and predicates bind over the
 // table's row (index.go: PostgreSQL's immutability and other rules) and
 // print as PostgreSQL prints them (deparse.go); ON CONFLICT's target
 // infers its arbiter indexes as PostgreSQL does (bind_dml.go).
