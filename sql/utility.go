@@ -455,9 +455,9 @@ func drainAnalyzed(it exec.Iter) ([]string, error) {
 
 // storeFor names the store a scan reads and why, by the rule the session
 // and the column runner apply: read-only queries of a transaction without
-// its own writes go to the column store, except scans with a key path (an
-// equality prefix or a range of the primary key or an index), which stay
-// on the row store's index.
+// its own writes go to the column store, except scans whose key path has an
+// equality prefix (plan.Scan.KeyEquality), which stay on the row store's
+// index.
 func (s *Session) storeFor(sc *plan.Scan, query bool) string {
 	mode := s.settings["omendb.engine"]
 	switch {
@@ -467,7 +467,7 @@ func (s *Session) storeFor(sc *plan.Scan, query bool) string {
 		return "row store: omendb.engine = " + mode + "; " + sc.Reason
 	case s.txn != nil && !s.txn.writes.Empty():
 		return "row store: the transaction has its own uncommitted writes; " + sc.Reason
-	case sc.Keyed() && mode != "column":
+	case sc.KeyEquality() && mode != "column":
 		return "row store: " + sc.Reason
 	}
 	return "column store: scan with zone-map pruning at the statement's offset"

@@ -31,7 +31,10 @@ func describe(n Node, storeOf func(*Scan) string) string {
 	switch x := n.(type) {
 	case *Scan:
 		s := ""
+		store := storeOf(x)
 		switch {
+		case strings.HasPrefix(store, "column store"):
+			s = fmt.Sprintf("Seq Scan on %s", x.Table.Name) // its path unused
 		case len(x.KeyEq) > 0 || x.Index == nil && x.Range != nil:
 			s = fmt.Sprintf("Index Scan using %s on %s", x.Table.PK().Name, x.Table.Name)
 		case x.Index != nil:
@@ -42,7 +45,7 @@ func describe(n Node, storeOf func(*Scan) string) string {
 		if x.Alias != "" && x.Alias != x.Table.Name {
 			s += " " + x.Alias
 		}
-		s += " [" + storeOf(x) + "]"
+		s += " [" + store + "]"
 		if x.Filter != nil {
 			s += " (filtered)"
 		}

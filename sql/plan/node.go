@@ -63,10 +63,11 @@ type KeyRange struct {
 	LoIncl, HiIncl bool
 }
 
-// Keyed reports whether the scan reads a key range of the primary key or
-// of an index (an equality prefix, a range, or both) rather than the whole
-// table.
-func (s *Scan) Keyed() bool { return len(s.KeyEq) > 0 || s.Index != nil || s.Range != nil }
+// KeyEquality reports whether the scan's access path fixes a key prefix by
+// equality (a range may follow): the selective paths the column runner
+// leaves to the row store in auto mode. A path with a range alone has no
+// selectivity known; the column store, pruning by zone maps, takes it.
+func (s *Scan) KeyEquality() bool { return len(s.KeyEq) > 0 || len(s.IndexEq) > 0 }
 
 // ClearAccess drops the scan's access path: it reads the whole table
 // under its filter.

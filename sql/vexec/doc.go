@@ -133,10 +133,12 @@
 // the nodes above expect. Estimates are computed on the session goroutine
 // after waiting (bounded) for the column store to reach the snapshot.
 //
-// Scans with a primary-key or index access path (an equality prefix, a key
-// range, or both: plan.Scan.Keyed) stay on the row store in auto mode (the
+// Scans with a primary-key or index equality access path (a range may
+// follow: plan.Scan.KeyEquality) stay on the row store in auto mode (the
 // OLTP index path); with omendb.engine = column they are served by a full
-// column scan with a key-prefix filter (the filter holds the range).
+// column scan with a key-prefix filter (the filter holds the range). A
+// path with a range alone does not keep a scan on the row store: its
+// selectivity is unknown, and zone maps prune a column scan by it.
 //
 // Run and the rewrite happen on the session goroutine; pipe workers only
 // read the column store (visibility and open segments under each table's

@@ -141,7 +141,7 @@ func (w *rewriter) planPipeWith(cp *compiler, n plan.Node, need []bool) *pipe {
 			return w.planPipe(j, need)
 		}
 		s := w.byNode[x]
-		if s == nil || s.n.Keyed() {
+		if s == nil || s.n.KeyEquality() {
 			return nil
 		}
 		preds, residual, err := s.splitFilter(s.n.Filter)

@@ -262,8 +262,8 @@ func (w *rewriter) node(n plan.Node) plan.Node {
 				x = &y
 			}
 		}
-		if x.Keyed() && !w.force {
-			return x // the OLTP index path is better for selective key predicates and ranges
+		if x.KeyEquality() && !w.force {
+			return x // the OLTP index path is better for selective key predicates
 		}
 		if w.r.Store.Table(x.Table.ID) == nil && !w.force {
 			return x
