@@ -95,7 +95,7 @@ func (lt *LockTable) LockAdvisory(ctx context.Context, owner *TxnLocks, key Advi
 			if xact {
 				owner.advXact = append(owner.advXact, key)
 			}
-			owner.waitingFor = nil
+			lt.unwaitLocked(owner)
 			lt.mu.Unlock()
 			return true, nil
 		}
@@ -107,11 +107,11 @@ func (lt *LockTable) LockAdvisory(ctx context.Context, owner *TxnLocks, key Advi
 			return false, nil
 		}
 		if waitsFor(blocker, owner) {
-			owner.waitingFor = nil
+			lt.unwaitLocked(owner)
 			lt.mu.Unlock()
-			return false, deadlock("advisory")
+			return false, lt.deadlock("advisory")
 		}
-		owner.waitingFor = blocker
+		lt.waitLocked(owner, blocker, waitInfo{kind: LockAdvisory, adv: key, mode: advModeName(shared)})
 		if al.released == nil {
 			al.released = make(chan struct{})
 		}

@@ -138,6 +138,16 @@
 // (BulkOps operations or more) it holds bulkMu; WaitBulk waits for it, so
 // that work which can wait (the column store's apply) leaves it the CPU.
 //
+// # Statistics
+//
+// Each table counts the row operations Apply applies (one atomic add per
+// operation, replayed ones included) and the scans its readers report
+// (TableStats, IndexUse: stats.go), for the statistics views; nothing is
+// persisted, the counters start from zero with the process. The lock
+// table lists every lock held and awaited (LockTable.Locks, lockview.go:
+// a waiting owner records what it waits for and since when) and counts
+// deadlocks (LockStats.Deadlocks), for pg_locks and pg_stat_database.
+//
 // Goroutines: Committer.run (validate + append, in arrival order) and
 // Committer.acks (apply + answer, in offset order); SetTrace times each
 // commit's stages on them (trace.go, printed by `omendb bench commit`).

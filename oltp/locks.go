@@ -43,6 +43,8 @@ type LockTable struct {
 	adv map[AdvisoryKey]*advLock
 	// shared holds shared row locks (FOR SHARE, sharedlocks.go).
 	shared map[lockKey]*sharedLock
+	// waiting holds the owners waiting for a lock (pg_locks, lockview.go).
+	waiting map[*TxnLocks]struct{}
 }
 
 // Reuse bounds: enough for every session's transaction in flight.
@@ -61,6 +63,8 @@ type LockStats struct {
 	// release); BatchWaits and BatchWaitNs the statements that then waited
 	// for that version's batch to be applied (package sql) and how long.
 	PendingReads, BatchWaits, BatchWaitNs atomic.Int64
+	// Deadlocks counts waits refused with 40P01 (pg_stat_database).
+	Deadlocks atomic.Int64
 }
 
 // Stats returns the table's counters.
@@ -112,6 +116,12 @@ type TxnLocks struct {
 	// advXact, for a session's advisory owner, are the advisory locks its
 	// current transaction took with the _xact_ functions (advisory.go).
 	advXact []AdvisoryKey
+	// wait is the lock the owner waits for while waitingFor is set
+	// (pg_locks). Guarded by LockTable.mu.
+	wait waitInfo
+	// PID is the id of the session the owner belongs to, for pg_locks; set
+	// by the session before the owner takes a lock.
+	PID int32
 }
 
 // Link makes a and b one session in deadlock detection: a session's
@@ -237,9 +247,9 @@ func (lt *LockTable) lockWait(ctx context.Context, owner *TxnLocks, k lockKey, t
 			// Shared by others (FOR SHARE): wait for them to end.
 			if waitsFor(h, owner) {
 				lt.mu.Unlock()
-				return deadlock("row")
+				return lt.deadlock("row")
 			}
-			owner.waitingFor = h
+			lt.waitLocked(owner, h, waitInfo{kind: LockRow, table: k.table, mode: "ExclusiveLock"})
 			lt.mu.Unlock()
 			if err := lt.awaitRelease(ctx, owner, ch, deadline); err != nil {
 				return err
@@ -253,9 +263,9 @@ func (lt *LockTable) lockWait(ctx context.Context, owner *TxnLocks, k lockKey, t
 		}
 		if waitsFor(l.owner, owner) {
 			lt.mu.Unlock()
-			return deadlock("row")
+			return lt.deadlock("row")
 		}
-		owner.waitingFor = l.owner
+		lt.waitLocked(owner, l.owner, waitInfo{kind: LockRow, table: k.table, mode: "ExclusiveLock"})
 		if l.released == nil {
 			l.released = make(chan struct{})
 		}
@@ -288,8 +298,10 @@ func waitsFor(holder, owner *TxnLocks) bool {
 	return false
 }
 
-// deadlock is the error of a wait that would close a cycle (40P01).
-func deadlock(kind string) error {
+// deadlock is the error of a wait that would close a cycle (40P01),
+// counted in LockStats.Deadlocks.
+func (lt *LockTable) deadlock(kind string) error {
+	lt.stats.Deadlocks.Add(1)
 	return pgerr.New("40P01", "deadlock detected").
 		WithDetail("Process waits for a %s lock held by a transaction that waits for this one.", kind).
 		WithHint("See server log for query details.")
@@ -322,7 +334,7 @@ func (lt *LockTable) awaitRelease(ctx context.Context, owner *TxnLocks, ch <-cha
 
 func (lt *LockTable) clearWait(owner *TxnLocks) {
 	lt.mu.Lock()
-	owner.waitingFor = nil
+	lt.unwaitLocked(owner)
 	lt.mu.Unlock()
 }
 

@@ -40,9 +40,9 @@ func (lt *LockTable) LockShared(ctx context.Context, owner *TxnLocks, table uint
 		}
 		if waitsFor(l.owner, owner) {
 			lt.mu.Unlock()
-			return waited, deadlock("row")
+			return waited, lt.deadlock("row")
 		}
-		owner.waitingFor = l.owner
+		lt.waitLocked(owner, l.owner, waitInfo{kind: LockRow, table: k.table, mode: "RowShareLock"})
 		if l.released == nil {
 			l.released = make(chan struct{})
 		}
@@ -83,7 +83,7 @@ func (lt *LockTable) grantSharedLocked(owner *TxnLocks, k lockKey) {
 		sl.holders[owner] = struct{}{}
 		owner.sharedHeld = append(owner.sharedHeld, k)
 	}
-	owner.waitingFor = nil
+	lt.unwaitLocked(owner)
 }
 
 // otherSharer returns a transaction other than owner that holds k's shared

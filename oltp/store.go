@@ -157,6 +157,10 @@ type Table struct {
 	// ascend — pays for the index's append, not failed searches.
 	pkMax      atomic.Pointer[chain]
 	pkMaxKnown atomic.Bool
+	// stats are the table's activity counters (stats.go), a cache line
+	// away from the fields above.
+	_     [64]byte
+	stats tableStats
 }
 
 // keyIsNew reports whether key is beyond every key in t.pk (so absent),
@@ -596,8 +600,14 @@ func (s *Store) applyOp(off uint64, op *log.Op) error {
 			}
 		}
 		t.put(off, op.Key, storedRow(op.Row), op.Vals)
+		if op.Kind == log.OpInsert {
+			t.stats.Inserted.Add(1)
+		} else {
+			t.stats.Updated.Add(1)
+		}
 	case log.OpDelete:
 		t.delete(off, op.Key)
+		t.stats.Deleted.Add(1)
 	case log.OpTruncate:
 		t.truncate(off)
 	default:

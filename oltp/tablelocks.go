@@ -85,7 +85,7 @@ func (lt *LockTable) LockTableMode(ctx context.Context, owner *TxnLocks, table u
 				owner.tables = append(owner.tables, table)
 			}
 			tl.holders[owner] |= 1 << mode
-			owner.waitingFor = nil
+			lt.unwaitLocked(owner)
 			lt.mu.Unlock()
 			return nil
 		}
@@ -94,11 +94,11 @@ func (lt *LockTable) LockTableMode(ctx context.Context, owner *TxnLocks, table u
 			return pgerr.New(pgerr.LockNotAvailable, "could not obtain lock on relation")
 		}
 		if waitsFor(blocker, owner) {
-			owner.waitingFor = nil
+			lt.unwaitLocked(owner)
 			lt.mu.Unlock()
-			return deadlock("table")
+			return lt.deadlock("table")
 		}
-		owner.waitingFor = blocker
+		lt.waitLocked(owner, blocker, waitInfo{kind: LockRelation, table: table, mode: TableLockModeNames[mode]})
 		if tl.released == nil {
 			tl.released = make(chan struct{})
 		}
