@@ -55,9 +55,13 @@ func AppendBinary(buf []byte, v Value, t Type) ([]byte, error) {
 		if v.K == KindInt {
 			return binary.BigEndian.AppendUint32(buf, uint32(v.I)), nil
 		}
-	case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace:
+	case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace, OIDXid:
 		if v.K == KindInt {
 			return binary.BigEndian.AppendUint32(buf, uint32(v.I)), nil
+		}
+	case OIDXid8:
+		if v.K == KindInt {
+			return binary.BigEndian.AppendUint64(buf, uint64(v.I)), nil
 		}
 	case OIDInt8:
 		if v.K == KindInt {

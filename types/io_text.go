@@ -140,8 +140,10 @@ func AppendText(buf []byte, v Value, t Type, loc *time.Location) []byte {
 				return append(buf, v.S...) // the name (reg.go)
 			}
 			return strconv.AppendUint(buf, uint64(uint32(v.I)), 10)
-		case OIDOID:
+		case OIDOID, OIDXid:
 			return strconv.AppendUint(buf, uint64(uint32(v.I)), 10)
+		case OIDXid8:
+			return strconv.AppendUint(buf, uint64(v.I), 10)
 		}
 		return strconv.AppendInt(buf, v.I, 10)
 	case KindFloat:
@@ -742,7 +744,7 @@ func appendRegtype(buf []byte, o OID) []byte {
 	case OIDBPChar:
 		return append(buf, "character"...)
 	}
-	if !knownOID(o) && !IsArray(o) && o != OIDInt2Vector && o != OIDOIDVector && o != OIDVoid && o != OIDRecord {
+	if !knownOID(o) && !IsArray(o) && o != OIDInt2Vector && o != OIDOIDVector && o != OIDVoid && o != OIDRecord && o != OIDXid && o != OIDXid8 {
 		return strconv.AppendUint(buf, uint64(o), 10)
 	}
 	name := TypeName(Type{OID: o, Mod: -1})

@@ -92,6 +92,10 @@ func TypeName(t Type) string {
 		return "jsonb"
 	case OIDRegnamespace:
 		return "regnamespace"
+	case OIDXid:
+		return "xid"
+	case OIDXid8:
+		return "xid8"
 	case OIDTextArray:
 		return "text[]"
 	case OIDInt4Array:

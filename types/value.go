@@ -48,6 +48,10 @@ const (
 	OIDOIDVector    OID = 30
 	OIDVoid         OID = 2278
 	OIDRecord       OID = 2249
+	// OIDXid and OIDXid8 are transaction ids (pg_locks.transactionid,
+	// pg_current_xact_id()): output-only types of integers.
+	OIDXid  OID = 28
+	OIDXid8 OID = 5069
 )
 
 // Type is a column or expression type: a PostgreSQL type OID plus its type
@@ -88,6 +92,8 @@ var (
 	JSONB       = Type{OID: OIDJSONB, Mod: -1}
 	OIDType     = Type{OID: OIDOID, Mod: -1}
 	Name        = Type{OID: OIDName, Mod: -1}
+	Xid         = Type{OID: OIDXid, Mod: -1}
+	Xid8        = Type{OID: OIDXid8, Mod: -1}
 )
 
 // Kind is the physical representation of a Value. Several SQL types share a
@@ -190,7 +196,7 @@ func KindOf(o OID) Kind {
 	switch o {
 	case OIDBool:
 		return KindBool
-	case OIDInt2, OIDInt4, OIDInt8, OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace:
+	case OIDInt2, OIDInt4, OIDInt8, OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace, OIDXid, OIDXid8:
 		return KindInt
 	case OIDFloat4, OIDFloat8:
 		return KindFloat

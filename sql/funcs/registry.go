@@ -632,6 +632,10 @@ func typeName(o types.OID) string {
 		return "regproc"
 	case types.OIDRegnamespace:
 		return "regnamespace"
+	case types.OIDXid:
+		return "xid"
+	case types.OIDXid8:
+		return "xid8"
 	case types.OIDTextArray:
 		return "text[]"
 	case types.OIDInt4Array:

@@ -46,6 +46,7 @@ var (
 	tI2Arr   = types.Type{OID: types.OIDInt2Array, Mod: -1}
 	tOIDArr  = types.Type{OID: types.OIDOIDArray, Mod: -1}
 	tTextArr = types.Type{OID: types.OIDTextArray, Mod: -1}
+	tXid     = types.Xid
 	tCharArr = types.Type{OID: types.OIDCharArray, Mod: -1}
 )
 

@@ -52,6 +52,8 @@ var builtinTypes = []typeInfo{
 	{3802, "jsonb", -1, false, 'U', 0, 3807, 'i', 0, false},
 	{4089, "regnamespace", 4, true, 'N', 0, 4090, 'i', 0, false},
 	{1033, "aclitem", 12, false, 'U', 0, 1034, 'i', 0, false},
+	{28, "xid", 4, true, 'U', 0, 1011, 'i', 0, false},
+	{5069, "xid8", 8, true, 'U', 0, 271, 'd', 0, false},
 	// array types
 	{1000, "_bool", -1, false, 'A', 16, 0, 'i', 0, false},
 	{1001, "_bytea", -1, false, 'A', 17, 0, 'i', 0, false},

@@ -111,9 +111,9 @@ func typeLen(o types.OID) int16 {
 	case types.OIDInt2:
 		return 2
 	case types.OIDInt4, types.OIDFloat4, types.OIDDate, types.OIDOID, types.OIDRegclass,
-		types.OIDRegtype, types.OIDRegproc, types.OIDRegnamespace:
+		types.OIDRegtype, types.OIDRegproc, types.OIDRegnamespace, types.OIDXid:
 		return 4
-	case types.OIDInt8, types.OIDFloat8, types.OIDTime, types.OIDTimestamp, types.OIDTimestampTZ:
+	case types.OIDInt8, types.OIDFloat8, types.OIDXid8, types.OIDTime, types.OIDTimestamp, types.OIDTimestampTZ:
 		return 8
 	case types.OIDInterval, types.OIDUUID:
 		return 16
