@@ -23,6 +23,9 @@ type activity struct {
 	backendStart          time.Time
 	xactStart, queryStart time.Time // zero: none
 	stateChange           time.Time
+	// active and idleXact total the session's finished periods of running
+	// statements and of waiting in a transaction (pg_stat_database).
+	active, idleXact time.Duration
 }
 
 // Backends is what the engine needs of the pgwire server to end another
@@ -42,6 +45,9 @@ func (s *Session) noteStart(text string) {
 	now := time.Now()
 	s.mu.Lock()
 	a := &s.act
+	if a.state == "idle in transaction" || a.state == "idle in transaction (aborted)" {
+		a.idleXact += now.Sub(a.stateChange)
+	}
 	a.state, a.query, a.queryStart, a.stateChange = "active", text, now, now
 	if s.txn != nil {
 		a.xactStart = s.txn.start
@@ -64,6 +70,9 @@ func (s *Session) noteEnd() {
 	app := s.settings["application_name"] // SET, RESET, set_config may have changed it
 	now := time.Now()
 	s.mu.Lock()
+	if s.act.state == "active" {
+		s.act.active += now.Sub(s.act.queryStart)
+	}
 	s.act.state, s.act.xactStart, s.act.stateChange, s.act.app = state, xact, now, app
 	s.mu.Unlock()
 }

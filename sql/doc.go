@@ -80,6 +80,32 @@
 // store's floor), and statements bind against the catalog as of it minus
 // the tables changed since (0A000); writes fail with 25006.
 //
+// Statistics (stats.go): what the monitoring views show (package
+// sql/pgcatalog: pg_stat_*_tables, pg_stat_*_indexes, pg_stat_database,
+// pg_locks). The row store counts each table's applied inserts, updates
+// and deletes; the executors count scans as they finish (exec.CountScan:
+// txnView.Scanned; point reads and updates as scans of the primary key);
+// the engine counts commits and rollbacks (endTxn: a transaction that did
+// not commit rolled back), sessions and their time active and idle in a
+// transaction; the lock table counts deadlocks. Nothing is persisted:
+// every counter starts from zero when the server starts (PostgreSQL's too
+// after a crash), and pg_stat_reset() zeroes them. pg_locks lists the lock
+// table's row, table and advisory locks, held and awaited, each with its
+// session's pid and virtualtransaction "<pid>/<n>" (the session's n-th
+// transaction).
+//
+// Transaction ids (txid_current, pg_current_xact_id and their
+// _if_assigned forms): OmenDB's commits are identified by their log
+// offsets, known only once durable, so a transaction id is assigned when
+// a transaction first asks for one: the wall clock in microseconds since
+// 1970, raised above the last id handed out. It is stable within the
+// transaction, increases from one transaction to the next in assignment
+// order, and does not go backwards across a restart unless the system
+// clock is set back further than the restart took. A transaction that has
+// written counts as having one (_if_assigned), as writing assigns one in
+// PostgreSQL. pg_current_snapshot and txid_current_snapshot fail with
+// 0A000.
+//
 // Errors carry their SQLSTATE (package pgerr); an error in an explicit
 // transaction puts it in the failed state (25P02) until ROLLBACK. A panic
 // while executing becomes XX000 and the transaction is cleaned up.

@@ -39,6 +39,8 @@ type Engine struct {
 	Backends Backends
 	// listen is who LISTENs to which channel (notify.go).
 	listen listeners
+	// stats are the database-wide counters (stats.go).
+	stats engineStats
 }
 
 // NewEngine returns an engine over a store and committer.

@@ -184,12 +184,15 @@ func (s *Session) execPoint(ctx context.Context, st *statement, params []types.V
 	if pp == nil {
 		return nil, false, nil // rebound to something else: the ordinary path
 	}
-	return s.pointRead(ctx, pp, st, params, func(key []byte, buf *[]types.Value) (row []types.Value, found bool) {
+	res, ok, err = s.pointRead(ctx, pp, st, params, func(key []byte, buf *[]types.Value) (row []types.Value, found bool) {
 		if t := store.Table(pp.table.ID); t != nil {
 			*buf, found = t.GetInto(key, snap, *buf)
+			countPoint(t, pp.table, found)
 		}
 		return *buf, found
 	})
+	s.eng.stats.countXact(err == nil) // an autocommit transaction of its own
+	return res, ok, err
 }
 
 // execPointTxn is execPoint inside an explicit transaction: the
@@ -223,6 +226,7 @@ func (s *Session) execPointTxn(ctx context.Context, st *statement, params []type
 		}
 		if t := s.eng.Store.Table(pp.table.ID); t != nil {
 			*buf, found = t.GetInto(key, v.snap(), *buf)
+			countPoint(t, pp.table, found)
 		}
 		return *buf, found
 	})

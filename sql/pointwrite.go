@@ -178,6 +178,7 @@ func (v *txnView) getInto(t *catalog.Table, key []byte, buf *[]types.Value) (row
 		return nil, false, false
 	}
 	row, ok := st.GetInto(key, v.snap(), *buf)
+	countPoint(st, t, ok)
 	*buf = row
 	if !ok {
 		return nil, false, false

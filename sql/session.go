@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -42,6 +43,9 @@ type Session struct {
 	act activity
 	// advLocks owns the session's advisory locks (advisory.go).
 	advLocks oltp.TxnLocks
+	// lxid numbers the session's transactions (pg_locks'
+	// virtualtransaction); the session writes it, others read it.
+	lxid atomic.Uint32
 	// advUsed: the session has taken an advisory lock, so each of its
 	// transactions' locks is linked to advLocks (LockTable.Link).
 	advUsed bool
@@ -116,6 +120,10 @@ type txnState struct {
 	// transaction raised, for its commit (notify.go).
 	notifies  []pgwire.Notification
 	notifyOps []notifyOp
+	// xid is the transaction's id once assigned (0: none; stats.go), and
+	// committed records a successful commit for pg_stat_database.
+	xid       int64
+	committed bool
 }
 
 type savepoint struct {
@@ -127,6 +135,8 @@ type savepoint struct {
 
 func newSession(e *Engine, params map[string]string) *Session {
 	s := &Session{eng: e, pid: e.nextPID.Add(1), settings: defaultSettings(e)}
+	s.advLocks.PID = s.pid
+	e.stats.sessions.Add(1)
 	now := time.Now()
 	s.act = activity{state: "idle", user: params["user"], backendStart: now, stateChange: now}
 	for k, v := range params {
@@ -242,6 +252,7 @@ func (s *Session) Close() {
 	s.unlistenAll()
 	s.eng.Locks.UnlockAllAdvisory(&s.advLocks)
 	s.dropTempTables()
+	s.noteClose()
 	s.mu.Lock()
 	if s.sctx != nil {
 		s.sctx.stop()
@@ -329,6 +340,8 @@ func (s *Session) startTxn(explicit bool) error {
 		return err
 	}
 	t := &txnState{writes: oltp.NewWrites(), explicit: explicit}
+	t.locks.PID = s.pid
+	s.lxid.Add(1)
 	t.setIsolation(s.settings["default_transaction_isolation"])
 	off, asOf, err := s.asOfPoint()
 	if err != nil && !s.present {
@@ -440,6 +453,7 @@ func (s *Session) waitMinOffset() error {
 // endTxn discards the open transaction.
 func (s *Session) endTxn() {
 	if s.txn != nil {
+		s.eng.stats.countXact(s.txn.committed)
 		s.txn.unpin()
 		for _, u := range s.txn.oldPins {
 			u()
@@ -459,6 +473,7 @@ func (s *Session) commit(ctx context.Context) error {
 	}
 	defer s.endTxn()
 	if t.writes.Empty() {
+		t.committed = true
 		s.notifyCommitted(t)
 		return nil
 	}
@@ -484,6 +499,7 @@ func (s *Session) commit(ctx context.Context) error {
 		return err
 	}
 	s.lastCommit = off
+	t.committed = true
 	s.notifyCommitted(t)
 	return nil
 }

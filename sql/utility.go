@@ -295,6 +295,9 @@ func (s *Session) SessionFunc(ctx context.Context, name string, args []types.Val
 	if name == "pg_notify" {
 		return s.pgNotify(args)
 	}
+	if v, ok, err := s.statsFunc(ctx, name, args); ok {
+		return v, err
+	}
 	switch name {
 	case "omendb_commit_offset":
 		return types.NewInt(int64(s.lastCommit)), nil

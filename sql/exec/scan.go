@@ -34,6 +34,7 @@ type scanIter struct {
 	exhausted bool
 	point     bool // every primary-key column bound: PointReader.Get
 	batch     int  // rows the next fill reads
+	read      int  // rows read, for the statistics (CountScan); -1 once counted
 }
 
 func openScan(c *Ctx, n *plan.Scan) (Iter, error) {
@@ -224,6 +225,7 @@ func (s *scanIter) Next() ([]types.Value, error) {
 			if err := s.fill(); err != nil {
 				return nil, err
 			}
+			s.read += len(s.rows)
 			if len(s.rows) == 0 {
 				return nil, nil
 			}
@@ -246,4 +248,9 @@ func (s *scanIter) Next() ([]types.Value, error) {
 	}
 }
 
-func (s *scanIter) Close() {}
+func (s *scanIter) Close() {
+	if s.read >= 0 {
+		CountScan(s.c, s.n, s.read)
+		s.read = -1
+	}
+}

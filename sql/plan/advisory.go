@@ -62,4 +62,15 @@ func init() {
 	advisoryFuncs["pg_terminate_backend"] = types.Bool
 	// pg_notify(channel, payload) (sql/notify.go).
 	sessionFuncs["pg_notify"] = types.Type{OID: types.OIDVoid, Mod: -1}
+	// Transaction ids, snapshots and pg_stat_reset (sql/stats.go).
+	for _, f := range []string{"txid_current", "txid_current_if_assigned"} {
+		sessionFuncs[f] = types.Int8
+	}
+	for _, f := range []string{"pg_current_xact_id", "pg_current_xact_id_if_assigned"} {
+		sessionFuncs[f] = types.Xid8
+	}
+	for _, f := range []string{"txid_current_snapshot", "pg_current_snapshot"} {
+		sessionFuncs[f] = types.Text // not supported (0A000)
+	}
+	sessionFuncs["pg_stat_reset"] = types.Type{OID: types.OIDVoid, Mod: -1}
 }

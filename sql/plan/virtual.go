@@ -29,6 +29,44 @@ type VirtualEnv interface {
 	PreparedStatements() []PreparedStatement
 	// Activity describes every session (pg_stat_activity).
 	Activity() []Activity
+	// TableActivity returns the row store's counters of table id and its
+	// live rows (ok false: the store has no such table).
+	TableActivity(id uint32) (st *oltp.TableStats, live int64, ok bool)
+	// IndexActivity returns the counters of index ix of table (nil: the
+	// store has no such table).
+	IndexActivity(table, ix uint32) *oltp.IndexUse
+	// DatabaseActivity returns the database-wide counters
+	// (pg_stat_database).
+	DatabaseActivity() DatabaseActivity
+	// Locks lists the locks held and awaited (pg_locks).
+	Locks() []Lock
+}
+
+// DatabaseActivity is what pg_stat_database shows of the database beyond
+// the sums of its tables' counters.
+type DatabaseActivity struct {
+	Backends                            int
+	Commits, Rollbacks, Deadlocks       int64
+	Sessions                            int64
+	SessionTime, ActiveTime, IdleInXact time.Duration
+	StatsReset                          time.Time // zero: never reset
+}
+
+// Lock is one row of pg_locks: a lock held or awaited.
+type Lock struct {
+	Kind string // pg_locks.locktype: "tuple", "relation", "advisory"
+	// Relation is the locked table's OID (tuple, relation).
+	Relation uint32
+	// ClassID, ObjID, ObjSubID identify an advisory lock as PostgreSQL's
+	// do: a bigint key's high and low halves and 1, or the two integer
+	// keys and 2.
+	ClassID, ObjID uint32
+	ObjSubID       int
+	VirtualXact    string
+	PID            int32
+	Mode           string
+	Granted        bool
+	WaitStart      time.Time // zero: granted
 }
 
 // Activity is one session as pg_stat_activity shows it (zero times: none).

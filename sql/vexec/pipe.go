@@ -892,6 +892,7 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 	if t == nil {
 		return 0, 0, errFallback
 	}
+	s.counted(t)
 	def := s.n.Table
 	kps := p.keyPrunes(len(def.Columns))
 	snap := t.Segments()

@@ -52,11 +52,18 @@ func (s *colScan) rows(plan.VirtualEnv) ([][]types.Value, error) {
 	return s.cache, s.err
 }
 
+// counted records a scan of t for the statistics views: a whole-table
+// scan reading its live rows.
+func (s *colScan) counted(t *olap.Table) {
+	exec.CountSeqScan(s.c, s.n.Table, int(t.Live()))
+}
+
 func (s *colScan) scan() ([][]types.Value, error) {
 	t := s.r.Store.Table(s.n.Table.ID)
 	if t == nil {
 		return nil, nil
 	}
+	s.counted(t)
 	def := s.n.Table
 	preds, residual, err := s.splitFilter(s.n.Filter)
 	if err != nil {
