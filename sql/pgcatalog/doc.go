@@ -175,6 +175,24 @@
 //     only the btree classes OmenDB's indexes use, pg_language internal and
 //     plpgsql (as pg_extension does; no language can create functions).
 //     Catalogs not listed here do not exist and fail with 0A000.
+//   - The statistics views (stats.go): pg_stat_{all,user,sys}_tables and
+//     _indexes, pg_statio_{all,user,sys}_tables and _indexes,
+//     pg_stat_database and pg_locks, with PostgreSQL 15's columns. Their
+//     counters are the process's since it started or since
+//     pg_stat_reset() (nothing is persisted): rows applied by the row
+//     store, scans as the executors finish them (whole-table scans of
+//     either store; index scans per index, the primary key's included,
+//     summed per table as PostgreSQL's views do), n_live_tup the row
+//     store's live rows. What OmenDB lacks shows as PostgreSQL shows its
+//     absence: no VACUUM, ANALYZE or HOT updates (NULL last_*, 0 counts),
+//     no buffer cache (block counts 0), no TOAST (NULL), n_dead_tup 0 (old
+//     versions are reclaimed in the background, not counted per table);
+//     the emulated catalogs are listed but their reads not counted.
+//     pg_locks lists row locks as locktype tuple (no page or tuple
+//     numbers: rows have no addresses), table locks as relation, advisory
+//     locks as PostgreSQL keys them; OmenDB's statements take no implicit
+//     table locks and transactions no virtualxid or transactionid locks,
+//     so PostgreSQL's rows of those have no counterpart.
 //   - One role, superuser: has_*_privilege is true for it; pg_settings lists
 //     the session's settings with context "user" and vartype "string".
 //
