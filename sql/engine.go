@@ -57,6 +57,7 @@ func NewEngine(st *oltp.Store, c *oltp.Committer, l log.Log, logger *slog.Logger
 // NewSession implements pgwire.Engine.
 func (e *Engine) NewSession(ctx context.Context, params map[string]string) (pgwire.Session, error) {
 	s := newSession(e, params)
+	e.stats.sessions.Add(1) // a client's (pg_stat_database.sessions)
 	e.mu.Lock()
 	e.sessions[s.pid] = s
 	e.mu.Unlock()

@@ -136,7 +136,6 @@ type savepoint struct {
 func newSession(e *Engine, params map[string]string) *Session {
 	s := &Session{eng: e, pid: e.nextPID.Add(1), settings: defaultSettings(e)}
 	s.advLocks.PID = s.pid
-	e.stats.sessions.Add(1)
 	now := time.Now()
 	s.act = activity{state: "idle", user: params["user"], backendStart: now, stateChange: now}
 	for k, v := range params {
