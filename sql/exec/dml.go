@@ -232,7 +232,10 @@ type keyedRow struct {
 func targetRows(c *Ctx, sc *plan.Scan) ([]keyedRow, error) {
 	var out []keyedRow
 	var ferr error
+	read := 0
+	defer func() { CountScan(c, sc, read) }()
 	visit := func(key []byte, row []types.Value) bool {
+		read++
 		if err := c.cancelled(); err != nil {
 			ferr = err
 			return false
