@@ -58,6 +58,7 @@ verify-tpch: build
 fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzDecode -fuzztime=30s ./log
 	$(GO) test -run=NONE -fuzz=FuzzDecodeRow -fuzztime=30s ./types
+	$(GO) test -run=NONE -fuzz=FuzzParseJSONPath -fuzztime=30s ./types
 
 clean:
 	rm -rf bin

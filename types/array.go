@@ -57,7 +57,7 @@ var (
 		OIDDateArray: OIDDate, OIDTimeArray: OIDTime, OIDTimestampTZArray: OIDTimestampTZ,
 		OIDIntervalArray: OIDInterval, OIDNumericArray: OIDNumeric, OIDJSONArray: OIDJSON,
 		OIDRegclassArray: OIDRegclass, OIDRegtypeArray: OIDRegtype, OIDUUIDArray: OIDUUID,
-		OIDJSONBArray: OIDJSONB, OIDRegnamespaceArr: OIDRegnamespace,
+		OIDJSONBArray: OIDJSONB, OIDRegnamespaceArr: OIDRegnamespace, OIDJSONPathArray: OIDJSONPath,
 		OIDInt2Vector: OIDInt2, OIDOIDVector: OIDOID, OIDAclItemArray: OIDAclItem,
 	}
 	elemArrays = func() map[OID]OID {

@@ -31,7 +31,7 @@ func knownOID(o OID) bool {
 	case OIDBool, OIDBytea, OIDChar, OIDName, OIDInt8, OIDInt2, OIDInt4, OIDRegproc, OIDText, OIDOID,
 		OIDJSON, OIDFloat4, OIDFloat8, OIDBPChar, OIDVarchar, OIDDate, OIDTimestamp, OIDTimestampTZ,
 		OIDInterval, OIDNumeric, OIDRegclass, OIDRegtype, OIDUUID, OIDJSONB, OIDRegnamespace, OIDUnknown, OIDTime,
-		OIDAclItem:
+		OIDAclItem, OIDJSONPath:
 		return true
 	}
 	return IsArray(o)

@@ -97,6 +97,10 @@ func AppendBinary(buf []byte, v Value, t Type) ([]byte, error) {
 		if v.K == KindJSON {
 			return append(append(buf, 1), v.S...), nil
 		}
+	case OIDJSONPath:
+		if v.K == KindText {
+			return append(append(buf, 1), v.S...), nil // jsonpath_send: version 1
+		}
 	case OIDUUID:
 		if v.K == KindUUID && len(v.S) == 16 {
 			return append(buf, v.S...), nil
@@ -379,6 +383,11 @@ func ParseBinary(t Type, b []byte) (Value, error) {
 			return Null, badBinary("unsupported jsonb version number %d", b[0])
 		}
 		return ParseText(t, string(b[1:]), nil)
+	case OIDJSONPath:
+		if len(b) == 0 || b[0] != 1 {
+			return Null, badBinary("unsupported jsonpath version number")
+		}
+		return ParseJSONPathText(string(b[1:]))
 	case OIDDate:
 		if err := need(4); err != nil {
 			return Null, err

@@ -88,6 +88,8 @@ func ParseText(t Type, s string, loc *time.Location) (Value, error) {
 			return Null, err
 		}
 		return NewJSON(s), nil
+	case OIDJSONPath:
+		return ParseJSONPathText(s)
 	case OIDJSONB:
 		out, err := normalizeJSONB(s)
 		if err != nil {

@@ -88,6 +88,8 @@ func TypeName(t Type) string {
 		return "regtype"
 	case OIDUUID:
 		return "uuid"
+	case OIDJSONPath:
+		return "jsonpath"
 	case OIDJSONB:
 		return "jsonb"
 	case OIDRegnamespace:
@@ -199,7 +201,7 @@ var typeNames = map[string]OID{
 	"timestamptz": OIDTimestampTZ, "timestamp with time zone": OIDTimestampTZ,
 	"interval": OIDInterval, "numeric": OIDNumeric, "decimal": OIDNumeric,
 	"regclass": OIDRegclass, "regtype": OIDRegtype, "regnamespace": OIDRegnamespace,
-	"uuid": OIDUUID, "jsonb": OIDJSONB, "unknown": OIDUnknown,
+	"uuid": OIDUUID, "jsonb": OIDJSONB, "unknown": OIDUnknown, "jsonpath": OIDJSONPath, "_jsonpath": OIDJSONPathArray,
 	"int2vector": OIDInt2Vector, "oidvector": OIDOIDVector, "void": OIDVoid, "record": OIDRecord,
 	"_bool": OIDBoolArray, "_bytea": OIDByteaArray, "_char": OIDCharArray, "_name": OIDNameArray,
 	"_int2": OIDInt2Array, "_int4": OIDInt4Array, "_regproc": OIDRegprocArray, "_text": OIDTextArray,

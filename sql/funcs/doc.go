@@ -119,4 +119,8 @@
 //     PostgreSQL's result-scale rules but apd's algorithms; a result that
 //     lies within one unit of a rounding boundary at the final scale could
 //     round differently.
+//   - jsonpath (jsonpath.go; the type and its parser are types/jsonpath.go)
+//     lacks the .datetime() and .keyvalue() item methods (0A000), the
+//     _tz function variants and named arguments (silent => true); its
+//     like_regex runs on RE2 like the other regular expressions.
 package funcs

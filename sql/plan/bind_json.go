@@ -55,10 +55,9 @@ func (b *Binder) jsonOperator(op string, l, r Expr) (e Expr, ok bool, err error)
 			return nil, false, nil
 		}
 	case "@?", "@@":
-		if lb {
-			return nil, true, pgerr.NotSupported("jsonpath operator %s is not supported yet", op)
+		if !lb && !(isUnknown(lt) && (rt.OID == types.OIDJSONPath || isUnknown(rt))) {
+			return nil, false, nil
 		}
-		return nil, false, nil
 	default:
 		return nil, false, nil
 	}
