@@ -167,7 +167,8 @@ func TestExplainAnalyzeColumn(t *testing.T) {
 	if got := actualRows(t, lines[i]); got != 7 {
 		t.Errorf("row-store aggregate rows = %d, want 7", got)
 	}
-	i = findLine(t, lines, i, "Seq Scan on ev", "row store")
+	// id > 2500 is a range of the primary key: the scan reads those rows only.
+	i = findLine(t, lines, i, "Index Scan using ev_pkey on ev", "row store", "range on primary key column id")
 	if got := actualRows(t, lines[i]); got != 500 {
 		t.Errorf("row-store scan rows = %d, want 500", got)
 	}
