@@ -130,6 +130,10 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 		return &result{tag: "ANALYZE"}, nil
 	case *pg.Node_CheckPointStmt:
 		return &result{tag: "CHECKPOINT"}, nil
+	case *pg.Node_ReindexStmt:
+		return s.reindex(x.ReindexStmt)
+	case *pg.Node_ClusterStmt:
+		return s.cluster(x.ClusterStmt)
 	case *pg.Node_DiscardStmt:
 		if s.txn.explicit {
 			return nil, pgerr.New(pgerr.ActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
