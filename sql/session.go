@@ -629,7 +629,15 @@ func bindStatement(b *plan.Binder, raw *pg.Node) (any, []types.Type, []pgwire.Co
 		}
 		return raw, nil, []pgwire.Column{{Name: name, Type: types.Text}}, nil
 	case *pg.Node_ExplainStmt:
-		return raw, nil, []pgwire.Column{{Name: "QUERY PLAN", Type: types.Text}}, nil
+		t := types.Text
+		for _, o := range x.ExplainStmt.Options {
+			if d := o.GetDefElem(); d != nil && d.Defname == "format" {
+				if sv := d.Arg.GetString_(); sv != nil && strings.EqualFold(sv.Sval, "json") {
+					t = types.JSON
+				}
+			}
+		}
+		return raw, nil, []pgwire.Column{{Name: "QUERY PLAN", Type: t}}, nil
 	}
 	return raw, params(b.FinalParams()), nil, nil
 }

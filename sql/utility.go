@@ -347,7 +347,7 @@ func (s *Session) SessionFunc(ctx context.Context, name string, args []types.Val
 }
 
 func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt, params []types.Value) (*result, error) {
-	analyze := false
+	analyze, asJSON := false, false
 	for _, o := range ex.Options {
 		d := o.GetDefElem()
 		switch d.Defname {
@@ -355,8 +355,34 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 			analyze = d.Arg == nil || isOn(fmt.Sprint(d.Arg))
 		case "verbose", "costs", "buffers", "timing", "summary", "settings", "wal":
 		case "format":
-			return nil, pgerr.NotSupported("EXPLAIN formats other than text are not supported yet")
+			f := ""
+			if sv := d.Arg.GetString_(); sv != nil {
+				f = strings.ToLower(sv.Sval)
+			}
+			switch f {
+			case "text":
+			case "json":
+				asJSON = true
+			case "xml", "yaml":
+				return nil, pgerr.NotSupported("EXPLAIN (FORMAT %s) is not supported yet; FORMAT JSON and TEXT are", strings.ToUpper(f))
+			default:
+				return nil, pgerr.New(pgerr.InvalidParameterValue, "unrecognized value for EXPLAIN option \"format\": \"%s\"", f)
+			}
 		}
+	}
+	started := time.Now()
+	header := ""
+	finish := func(lines []string) *result {
+		if asJSON {
+			return explainJSONResult(planToJSON(lines, analyze, float64(time.Since(started).Microseconds())/1000, header))
+		}
+		if header != "" {
+			for i := range lines {
+				lines[i] = "  " + lines[i]
+			}
+			lines = append([]string{header}, lines...)
+		}
+		return explainResult(lines)
 	}
 	b := plan.NewBinder(s.catalog(), s, s.loc, nil)
 	bound, _, _, err := bindStatement(b, ex.Query)
@@ -364,7 +390,6 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 		return nil, s.asOfBindError(err)
 	}
 	var root plan.Node
-	var header string
 	switch x := bound.(type) {
 	case *plan.Query:
 		root = x.Root
@@ -402,7 +427,7 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 				return nil, err
 			}
 			if lines != nil {
-				return explainResult(lines), nil
+				return finish(lines), nil
 			}
 		} else if _, err := exec.Collect(c, root); err != nil {
 			return nil, err
@@ -424,13 +449,7 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 		}
 		return s.storeFor(sc, isQuery)
 	})
-	if header != "" {
-		for i := range lines {
-			lines[i] = "  " + lines[i]
-		}
-		lines = append([]string{header}, lines...)
-	}
-	return explainResult(lines), nil
+	return finish(lines), nil
 }
 
 func explainResult(lines []string) *result {
