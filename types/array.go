@@ -41,6 +41,8 @@ const (
 	OIDRegclassArray    OID = 2210
 	OIDRegtypeArray     OID = 2211
 	OIDUUIDArray        OID = 2951
+	OIDInetArray        OID = 1041
+	OIDCIDRArray        OID = 651
 	OIDJSONBArray       OID = 3807
 	OIDRegnamespaceArr  OID = 4090
 )
@@ -57,6 +59,7 @@ var (
 		OIDDateArray: OIDDate, OIDTimeArray: OIDTime, OIDTimestampTZArray: OIDTimestampTZ,
 		OIDIntervalArray: OIDInterval, OIDNumericArray: OIDNumeric, OIDJSONArray: OIDJSON,
 		OIDRegclassArray: OIDRegclass, OIDRegtypeArray: OIDRegtype, OIDUUIDArray: OIDUUID,
+		OIDInetArray: OIDInet, OIDCIDRArray: OIDCIDR,
 		OIDJSONBArray: OIDJSONB, OIDRegnamespaceArr: OIDRegnamespace, OIDJSONPathArray: OIDJSONPath,
 		OIDInt2Vector: OIDInt2, OIDOIDVector: OIDOID, OIDAclItemArray: OIDAclItem,
 	}

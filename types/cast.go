@@ -31,7 +31,7 @@ func knownOID(o OID) bool {
 	case OIDBool, OIDBytea, OIDChar, OIDName, OIDInt8, OIDInt2, OIDInt4, OIDRegproc, OIDText, OIDOID,
 		OIDJSON, OIDFloat4, OIDFloat8, OIDBPChar, OIDVarchar, OIDDate, OIDTimestamp, OIDTimestampTZ,
 		OIDInterval, OIDNumeric, OIDRegclass, OIDRegtype, OIDUUID, OIDJSONB, OIDRegnamespace, OIDUnknown, OIDTime,
-		OIDAclItem, OIDJSONPath:
+		OIDAclItem, OIDJSONPath, OIDInet, OIDCIDR:
 		return true
 	}
 	return IsArray(o)
@@ -86,6 +86,8 @@ func CanCast(from, to Type, explicit bool) bool {
 		return true
 	case (f == OIDJSON && t == OIDJSONB) || (f == OIDJSONB && t == OIDJSON):
 		return true
+	case (f == OIDInet || f == OIDCIDR) && (t == OIDInet || t == OIDCIDR):
+		return true // cidr → inet implicit, inet → cidr assignment
 	case f == OIDBool && t == OIDInt4, f == OIDInt4 && t == OIDBool:
 		return explicit
 	case isRegOID(f) && isRegOID(t):
@@ -163,8 +165,16 @@ func Cast(v Value, from, to Type, explicit bool, loc *time.Location) (Value, err
 			return Null, err
 		}
 		return NewText(r), nil
+	case f == OIDCIDR && t == OIDInet:
+		return v, nil
+	case f == OIDInet && t == OIDCIDR: // cidr(inet): host bits zeroed
+		a := InetOf(v)
+		return NewInet(a.Masked(a.Bits, false)), nil
 	case isStrOID(t):
 		s := TextString(v, from, loc)
+		if f == OIDInet || f == OIDCIDR { // text(inet): always with /bits
+			s = string(AppendInetShow(nil, v))
+		}
 		if f == OIDBool { // booltext: 'true'/'false', not boolout's t/f
 			s = "false"
 			if v.Bool() {

@@ -30,7 +30,7 @@ func Compare(a, b Value) int {
 			return cmpFloat(a.Float(), b.Float())
 		case KindNumeric:
 			return cmpNumeric(a.N, b.N)
-		case KindText, KindBytes, KindUUID:
+		case KindText, KindBytes, KindUUID, KindInet:
 			return cmpStr(a.S, b.S)
 		case KindJSON:
 			return compareJSONText(a.S, b.S) // jsonb's order (json has none)
@@ -66,7 +66,7 @@ func Equal(a, b Value) bool {
 		switch a.K {
 		case KindBool, KindInt, KindDate, KindTimestamp, KindTimestampTZ:
 			return a.I == b.I
-		case KindText, KindBytes, KindUUID:
+		case KindText, KindBytes, KindUUID, KindInet:
 			return a.S == b.S
 		case KindJSON:
 			if a.S == b.S {
@@ -335,8 +335,8 @@ func Hash(v Value) uint64 {
 		return hashDecimal(toDecimal(v))
 	case KindNumeric:
 		return hashDecimal(v.N)
-	case KindText, KindBytes, KindUUID:
-		// Text, bytea, uuid and json never compare equal to each other's
+	case KindText, KindBytes, KindUUID, KindInet:
+		// Text, bytea, uuid, inet and json never compare equal to each other's
 		// kinds, so the kind need not be mixed in.
 		return maphash.String(hashSeed, v.S)
 	case KindJSON:

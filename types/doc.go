@@ -26,6 +26,9 @@
 //	                zone: I = µs since midnight (0 … 24:00:00), I2 = 0, so that it
 //	                prints, compares, hashes and encodes like the interval it is
 //	KindUUID        S = the 16 raw bytes
+//	KindInet        S = inet or cidr: family, network, mask length and
+//	                address in a form whose byte order is PostgreSQL's
+//	                network_cmp (inet.go)
 //	KindJSON        S = the JSON text (jsonb normalised on input)
 //	KindArray       S = the elements encoded as a row (EncodeRow), I = their
 //	                count: arrays with lower bound 1 of any element type

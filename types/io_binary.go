@@ -105,6 +105,10 @@ func AppendBinary(buf []byte, v Value, t Type) ([]byte, error) {
 		if v.K == KindUUID && len(v.S) == 16 {
 			return append(buf, v.S...), nil
 		}
+	case OIDInet, OIDCIDR:
+		if v.K == KindInet {
+			return appendInetBinary(buf, v, t.OID == OIDCIDR), nil
+		}
 	case OIDDate:
 		if v.K == KindDate {
 			var d int32
@@ -375,6 +379,8 @@ func ParseBinary(t Type, b []byte) (Value, error) {
 			return Null, err
 		}
 		return Value{K: KindUUID, S: string(b)}, nil
+	case OIDInet, OIDCIDR:
+		return parseInetBinary(b, t.OID == OIDCIDR)
 	case OIDJSONB:
 		if len(b) == 0 {
 			return Null, badBinary("insufficient data left in message")

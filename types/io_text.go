@@ -83,6 +83,8 @@ func ParseText(t Type, s string, loc *time.Location) (Value, error) {
 		return parseBytea(s)
 	case OIDUUID:
 		return parseUUID(s)
+	case OIDInet, OIDCIDR:
+		return ParseInet(s, t.OID == OIDCIDR)
 	case OIDJSON:
 		if err := validateJSON(s); err != nil {
 			return Null, err
@@ -168,6 +170,8 @@ func AppendText(buf []byte, v Value, t Type, loc *time.Location) []byte {
 		return buf
 	case KindUUID:
 		return appendUUID(buf, v.S)
+	case KindInet:
+		return AppendInet(buf, v, t.OID == OIDCIDR)
 	case KindJSON:
 		return append(buf, v.S...)
 	case KindDate:

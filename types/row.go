@@ -36,7 +36,8 @@ const (
 	tagJSON        = 17 // uvarint n, n bytes
 	tagNumericSm   = 18 // zigzag varint exponent, zigzag varint coefficient (fits int64)
 	tagArray       = 19 // uvarint element count, uvarint n, n bytes: the elements encoded as a row
-	numTags        = 20
+	tagInet        = 20 // 10 or 34 bytes: family 2 or 3, network, bits, address (types/inet.go)
+	numTags        = 21
 )
 
 // EncodeRow appends the encoding of row to buf and returns it.
@@ -113,6 +114,8 @@ func encodeValue(buf []byte, v *Value) []byte {
 	case KindArray:
 		buf = binary.AppendUvarint(append(buf, tagArray), uint64(v.I))
 		return appendLenStr(buf, v.S)
+	case KindInet:
+		return append(append(buf, tagInet), v.S...)
 	}
 	return append(buf, tagNull)
 }
@@ -369,6 +372,13 @@ func decodeRow(b []byte, dst []Value, alias bool, decs *[]apd.Decimal) ([]Value,
 			}
 			v = Value{K: KindUUID, S: bytesString(b[p:p+16], alias)}
 			p += 16
+		case tagInet:
+			m := inetLen(b[p:])
+			if m == 0 {
+				return dst, &rowError{"bad inet", p}
+			}
+			v = Value{K: KindInet, S: bytesString(b[p:p+m], alias)}
+			p += m
 		default:
 			return dst, &rowError{"unknown value tag", p - 1}
 		}
@@ -479,6 +489,12 @@ func checkRow(b []byte) (int, error) {
 				return 0, &rowError{"truncated uuid", p}
 			}
 			p += 16
+		case tagInet:
+			m := inetLen(b[p:])
+			if m == 0 {
+				return 0, &rowError{"bad inet", p}
+			}
+			p += m
 		default:
 			return 0, &rowError{"unknown value tag", p - 1}
 		}

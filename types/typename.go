@@ -90,6 +90,10 @@ func TypeName(t Type) string {
 		return "uuid"
 	case OIDJSONPath:
 		return "jsonpath"
+	case OIDInet:
+		return "inet"
+	case OIDCIDR:
+		return "cidr"
 	case OIDJSONB:
 		return "jsonb"
 	case OIDRegnamespace:
@@ -201,7 +205,7 @@ var typeNames = map[string]OID{
 	"timestamptz": OIDTimestampTZ, "timestamp with time zone": OIDTimestampTZ,
 	"interval": OIDInterval, "numeric": OIDNumeric, "decimal": OIDNumeric,
 	"regclass": OIDRegclass, "regtype": OIDRegtype, "regnamespace": OIDRegnamespace,
-	"uuid": OIDUUID, "jsonb": OIDJSONB, "unknown": OIDUnknown, "jsonpath": OIDJSONPath, "_jsonpath": OIDJSONPathArray,
+	"uuid": OIDUUID, "inet": OIDInet, "cidr": OIDCIDR, "jsonb": OIDJSONB, "unknown": OIDUnknown, "jsonpath": OIDJSONPath, "_jsonpath": OIDJSONPathArray,
 	"int2vector": OIDInt2Vector, "oidvector": OIDOIDVector, "void": OIDVoid, "record": OIDRecord,
 	"_bool": OIDBoolArray, "_bytea": OIDByteaArray, "_char": OIDCharArray, "_name": OIDNameArray,
 	"_int2": OIDInt2Array, "_int4": OIDInt4Array, "_regproc": OIDRegprocArray, "_text": OIDTextArray,
@@ -209,7 +213,7 @@ var typeNames = map[string]OID{
 	"_float4": OIDFloat4Array, "_float8": OIDFloat8Array, "_timestamp": OIDTimestampArray,
 	"_date": OIDDateArray, "_time": OIDTimeArray, "_timestamptz": OIDTimestampTZArray,
 	"_interval": OIDIntervalArray, "_numeric": OIDNumericArray, "_json": OIDJSONArray,
-	"_regclass": OIDRegclassArray, "_regtype": OIDRegtypeArray, "_uuid": OIDUUIDArray,
+	"_regclass": OIDRegclassArray, "_regtype": OIDRegtypeArray, "_uuid": OIDUUIDArray, "_inet": OIDInetArray, "_cidr": OIDCIDRArray,
 	"_jsonb": OIDJSONBArray, "_regnamespace": OIDRegnamespaceArr,
 	"aclitem": OIDAclItem, "_aclitem": OIDAclItemArray,
 }

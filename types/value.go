@@ -37,6 +37,8 @@ const (
 	OIDRegclass     OID = 2205
 	OIDRegtype      OID = 2206
 	OIDUUID         OID = 2950
+	OIDInet         OID = 869
+	OIDCIDR         OID = 650
 	OIDJSONB        OID = 3802
 	OIDRegnamespace OID = 4089
 	OIDTextArray    OID = 1009
@@ -88,6 +90,8 @@ var (
 	TimestampTZ = Type{OID: OIDTimestampTZ, Mod: -1}
 	Interval    = Type{OID: OIDInterval, Mod: -1}
 	UUID        = Type{OID: OIDUUID, Mod: -1}
+	Inet        = Type{OID: OIDInet, Mod: -1}
+	CIDR        = Type{OID: OIDCIDR, Mod: -1}
 	JSON        = Type{OID: OIDJSON, Mod: -1}
 	JSONB       = Type{OID: OIDJSONB, Mod: -1}
 	OIDType     = Type{OID: OIDOID, Mod: -1}
@@ -117,6 +121,7 @@ const (
 	KindUUID        // S: the 16 raw bytes
 	KindJSON        // S: the JSON text (json and jsonb; jsonb normalised on input)
 	KindArray       // S: the elements encoded as a row (EncodeRow); I: the element count (array.go)
+	KindInet        // S: inet/cidr in an order-preserving form of family, bits and address (inet.go)
 )
 
 // Value is one SQL datum. The zero Value is NULL. Values are immutable once
@@ -216,6 +221,8 @@ func KindOf(o OID) Kind {
 		return KindInterval
 	case OIDUUID:
 		return KindUUID
+	case OIDInet, OIDCIDR:
+		return KindInet
 	case OIDJSON, OIDJSONB:
 		return KindJSON
 	}
