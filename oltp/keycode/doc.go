@@ -26,6 +26,15 @@
 //	                           with 30-day months and 24-hour days (PG's
 //	                           interval_cmp_value), sign bit flipped
 //	uuid                       the 16 raw bytes
+//	inet/cidr                  PostgreSQL's network_cmp order (family, the
+//	                           network over the shorter mask, mask length,
+//	                           whole address) as the value's bytes
+//	                           (types/inet.go), 10 bytes for IPv4: 0x02, the
+//	                           network (address with host bits zeroed, 4
+//	                           bytes), the mask length (1 byte), the address
+//	                           (4 bytes); 34 for IPv6: 0x03, 16, 1, 16 bytes.
+//	                           The family byte fixes the length; inet and cidr
+//	                           encode alike
 //	text/varchar/name/"char",  the bytes with 0x00 escaped as 0x00 0xFF, then
 //	bytea, json                the terminator 0x00 0x01 (byte order, i.e. the C
 //	                           collation); char(n) drops trailing spaces first

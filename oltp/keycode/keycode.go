@@ -47,7 +47,7 @@ func Append(buf []byte, v types.Value, t types.Type) []byte {
 		return appendInterval(buf, v)
 	case types.KindNumeric:
 		return appendNumeric(buf, v.N)
-	case types.KindUUID:
+	case types.KindUUID, types.KindInet:
 		return append(buf, v.S...)
 	case types.KindText:
 		s := v.S

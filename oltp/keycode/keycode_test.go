@@ -89,9 +89,39 @@ func refCmp(a, b types.Value, t types.Type) int {
 			return types.CompareJSONB(na, nb)
 		}
 		return bytes.Compare([]byte(a.S), []byte(b.S))
+	case types.KindInet:
+		return refNetworkCmp(types.InetOf(a), types.InetOf(b))
 	default:
 		return bytes.Compare([]byte(a.S), []byte(b.S))
 	}
+}
+
+// refNetworkCmp is PostgreSQL's network_cmp: family, then the first
+// min(bits) bits of the addresses, then the mask lengths, then the whole
+// addresses.
+func refNetworkCmp(a, b types.InetAddr) int {
+	if a.V6 != b.V6 {
+		if a.V6 {
+			return 1
+		}
+		return -1
+	}
+	bitAt := func(x types.InetAddr, i int) int { return int(x.Addr[i/8]>>(7-i%8)) & 1 }
+	cmpBits := func(n int) int {
+		for i := 0; i < n; i++ {
+			if d := bitAt(a, i) - bitAt(b, i); d != 0 {
+				return d
+			}
+		}
+		return 0
+	}
+	if c := cmpBits(min(a.Bits, b.Bits)); c != 0 {
+		return c
+	}
+	if c := cmpInt(int64(a.Bits), int64(b.Bits)); c != 0 {
+		return c
+	}
+	return cmpBits(a.MaxBits())
 }
 
 func cmpInt(a, b int64) int {
@@ -147,7 +177,7 @@ func sign(x int) int {
 
 var allTypes = []types.Type{types.Bool, types.Int2, types.Int4, types.Int8, types.Float4, types.Float8,
 	types.Numeric, types.Text, types.Varchar, types.BPChar, types.Bytea, types.Date, types.Timestamp,
-	types.TimestampTZ, types.Interval, types.UUID, types.JSON, types.JSONB}
+	types.TimestampTZ, types.Interval, types.UUID, types.JSON, types.JSONB, types.Inet, types.CIDR}
 
 // genJSONB returns random jsonb text, biased to values that PostgreSQL
 // compares as equal in different spellings (1, 1.0, 1e0; objects with keys
@@ -239,6 +269,21 @@ func genValue(r *rand.Rand, t types.Type, nullable bool) types.Value {
 			b[i] = byte(r.IntN(3)) * 0x7f
 		}
 		return types.NewUUID(b)
+	case types.KindInet:
+		// Few distinct bytes and mask lengths, so that networks share
+		// prefixes and differ only in mask length or host bits.
+		a := types.InetAddr{V6: r.IntN(3) == 0}
+		for i := 0; i < a.Len(); i++ {
+			a.Addr[i] = []byte{0, 0x80, 0xff, 10}[r.IntN(4)]
+		}
+		a.Bits = []int{0, 1, 7, 8, 9, 16, 31, 32, 64, 127, 128}[r.IntN(11)]
+		if a.Bits > a.MaxBits() {
+			a.Bits = a.MaxBits()
+		}
+		if t.OID == types.OIDCIDR {
+			a = a.Masked(a.Bits, false)
+		}
+		return types.NewInet(a)
 	default:
 		n := r.IntN(6)
 		b := make([]byte, n)
