@@ -76,6 +76,14 @@ func (a InetAddr) Masked(bits int, ones bool) InetAddr {
 	return a
 }
 
+// Invert returns a with every address bit flipped (the mask length kept).
+func (a InetAddr) Invert() InetAddr {
+	for i := 0; i < a.Len(); i++ {
+		a.Addr[i] = ^a.Addr[i]
+	}
+	return a
+}
+
 // NewInet returns the KindInet value of a.
 func NewInet(a InetAddr) Value {
 	n := a.Len()
@@ -261,7 +269,8 @@ func parseInet4(s string, a *InetAddr) bool {
 
 // parseCIDR4 is inet_cidr_pton_ipv4: a 0x hex string or one to four decimal
 // octets, then an optional /bits; without one the width is the classful
-// one (A /8, B /16, C /24, D /4, E /32) widened to the octets given.
+// one (A /8, B /16, C /24, D /8, E /32) widened to the octets given,
+// and a bare 224 is 224.0.0.0/4.
 func parseCIDR4(s string, a *InetAddr) bool {
 	n := 0 // bytes written
 	c, p := at(s, 0), 1
@@ -338,7 +347,7 @@ func parseCIDR4(s string, a *InetAddr) bool {
 		case first >= 240:
 			bits = 32
 		case first >= 224:
-			bits = 4
+			bits = 8
 		case first >= 192:
 			bits = 24
 		case first >= 128:
@@ -346,8 +355,11 @@ func parseCIDR4(s string, a *InetAddr) bool {
 		default:
 			bits = 8
 		}
-		if bits >= 8 && bits < n*8 {
+		if bits < n*8 {
 			bits = n * 8
+		}
+		if bits == 8 && a.Addr[0] == 224 {
+			bits = 4 // a bare class D network
 		}
 	}
 	a.Bits = bits
