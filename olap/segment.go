@@ -115,7 +115,7 @@ func (s *Segment) Sealed() bool {
 // Column is one column of a sealed segment. Exactly one representation is
 // set: Arr (Arrow: Int64 for bool/int/date/timestamp kinds, Float64 for
 // floats, String or a String dictionary for text, Binary for bytes/uuid/
-// json and for arrays (each value's one-value row encoding), Int64
+// json/inet (a KindInet value's S, whose byte order is its SQL order) and for arrays (each value's one-value row encoding), Int64
 // coefficients with one exponent Exp for numerics), or Boxed (values Arrow
 // does not represent here: intervals, NaN/huge numerics, columns mixing
 // kinds).
@@ -329,7 +329,7 @@ func buildColumn(mem memory.Allocator, kind types.Kind, vals colVals) *Column {
 		}
 		col.Arr = b.NewArray()
 		b.Release()
-	case types.KindBytes, types.KindUUID, types.KindJSON:
+	case types.KindBytes, types.KindUUID, types.KindJSON, types.KindInet:
 		b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
 		b.Reserve(vals.len())
 		for i := range vals.len() {

@@ -125,7 +125,7 @@ func init() {
 	}
 
 	for _, mt := range []types.Type{int2, int4, int8, float4, float8, numeric, text, bpchar, types.Date,
-		{OID: types.OIDTime}, types.Timestamp, types.TimestampTZ, types.Interval, types.OIDType} {
+		{OID: types.OIDTime}, types.Timestamp, types.TimestampTZ, types.Interval, types.OIDType, types.Inet} {
 		regAgg("min", t(mt), mt, func() AggState { return &minMaxState{sign: -1} })
 		regAgg("max", t(mt), mt, func() AggState { return &minMaxState{sign: 1} })
 	}

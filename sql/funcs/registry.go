@@ -520,6 +520,7 @@ var implicitCasts = map[types.OID]map[types.OID]bool{
 	types.OIDRegtype:      set(types.OIDOID),
 	types.OIDRegproc:      set(types.OIDOID),
 	types.OIDRegnamespace: set(types.OIDOID),
+	types.OIDCIDR:         set(types.OIDInet), // binary coercible
 }
 
 // category returns PostgreSQL's typcategory.
@@ -536,6 +537,8 @@ func category(o types.OID) byte {
 		return 'D'
 	case types.OIDInterval:
 		return 'T'
+	case types.OIDInet, types.OIDCIDR:
+		return 'I'
 	case types.OIDUnknown:
 		return 'X'
 	case OIDAny:
@@ -551,7 +554,7 @@ func category(o types.OID) byte {
 // preferred reports PostgreSQL's typispreferred.
 func preferred(o types.OID) bool {
 	switch o {
-	case types.OIDBool, types.OIDText, types.OIDFloat8, types.OIDOID, types.OIDTimestampTZ, types.OIDInterval:
+	case types.OIDBool, types.OIDText, types.OIDFloat8, types.OIDOID, types.OIDTimestampTZ, types.OIDInterval, types.OIDInet:
 		return true
 	}
 	return false
@@ -620,6 +623,10 @@ func typeName(o types.OID) string {
 		return "numeric"
 	case types.OIDUUID:
 		return "uuid"
+	case types.OIDInet:
+		return "inet"
+	case types.OIDCIDR:
+		return "cidr"
 	case types.OIDJSONB:
 		return "jsonb"
 	case types.OIDUnknown:

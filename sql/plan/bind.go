@@ -311,6 +311,8 @@ func unify(ts []types.Type, ctx string) (types.Type, error) {
 			out = types.JSONB
 		case oidFamily(t.OID) && oidFamily(out.OID):
 			out = types.OIDType // reg* types are binary-coercible to oid
+		case isInetType(t) && isInetType(out):
+			out = types.Inet // cidr is binary-coercible to inet
 		case types.IsArrayType(t) && types.IsArrayType(out):
 			et, err := unify([]types.Type{types.ElemType(out), types.ElemType(t)}, ctx)
 			if err != nil {

@@ -401,6 +401,10 @@ func (b *Binder) bindAExpr(a *pg.A_Expr, s *scope) (Expr, error) {
 				return &Neg{E: r}, nil
 			case "+":
 				return r, nil
+			case "~":
+				if isInetType(r.Type()) {
+					return b.callFunc("inetnot", []Expr{r})
+				}
 			}
 			return nil, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: %s %s", op, types.TypeName(r.Type()))
 		}
@@ -596,6 +600,9 @@ func (b *Binder) bindExprs(ns []*pg.Node, s *scope) ([]Expr, error) {
 
 func (b *Binder) binaryOp(op string, l, r Expr, loc int32) (Expr, error) {
 	if e, ok, err := b.jsonOperator(op, l, r); ok {
+		return e, err
+	}
+	if e, ok, err := b.inetOperator(op, l, r); ok {
 		return e, err
 	}
 	switch op {

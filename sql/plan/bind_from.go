@@ -983,7 +983,8 @@ func rangeKeyType(t types.Type) bool {
 	case types.OIDBool, types.OIDInt2, types.OIDInt4, types.OIDInt8, types.OIDOID,
 		types.OIDFloat4, types.OIDFloat8, types.OIDNumeric,
 		types.OIDDate, types.OIDTime, types.OIDTimestamp, types.OIDTimestampTZ, types.OIDInterval,
-		types.OIDText, types.OIDVarchar, types.OIDBPChar, types.OIDName, types.OIDBytea, types.OIDUUID:
+		types.OIDText, types.OIDVarchar, types.OIDBPChar, types.OIDName, types.OIDBytea, types.OIDUUID,
+		types.OIDInet, types.OIDCIDR:
 		return true
 	}
 	return false
