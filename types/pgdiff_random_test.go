@@ -25,6 +25,9 @@ func diffRandom(t *testing.T, c *pgx.Conn) {
 		t.Fatal(res)
 	}
 
+	// Its own source, so that the other subtests' values stay the same.
+	t.Run("inet", func(t *testing.T) { diffInetRandom(t, c, rand.New(rand.NewSource(seed))) })
+
 	t.Run("float", func(t *testing.T) {
 		for i := 0; i < 400; i++ {
 			var f float64
@@ -142,4 +145,98 @@ func diffRandom(t *testing.T, c *pgx.Conn) {
 			}
 		}
 	})
+}
+
+// diffInetRandom compares inet and cidr input, output, abbrev and binary
+// send of random literals: IPv6 words with runs of zeros and embedded
+// IPv4, abbreviated and hex cidr input, and random strings from the
+// characters addresses are made of.
+func diffInetRandom(t *testing.T, c *pgx.Conn, r *rand.Rand) {
+	word := func() string {
+		return []string{"0", "0", "0", "1", "ffff", "a", "FF00", "8000", "00ab", "12345"}[r.Intn(10)]
+	}
+	octet := func() string {
+		return []string{"0", "1", "10", "128", "192", "224", "255", "256", "01", "240"}[r.Intn(10)]
+	}
+	var lits []string
+	for i := 0; i < 600; i++ {
+		var s string
+		switch i % 5 {
+		case 0: // IPv6, full or with ::
+			n := 8
+			if r.Intn(2) == 0 {
+				n = r.Intn(8)
+			}
+			ws := make([]string, n)
+			for j := range ws {
+				ws[j] = word()
+			}
+			if n < 8 {
+				k := r.Intn(n + 1)
+				ws = append(ws[:k], append([]string{""}, ws[k:]...)...)
+				if k == 0 || k == len(ws)-1 {
+					ws = append([]string{""}, ws...)
+				}
+			}
+			for j, w := range ws {
+				if j > 0 {
+					s += ":"
+				}
+				s += w
+			}
+		case 1: // IPv6 ending in IPv4
+			s = []string{"::", "::ffff:", "::1:", "1:2:3:4:5:6:", "::ffff:0:"}[r.Intn(5)] + octet() + "." + octet() + "." + octet() + "." + octet()
+		case 2, 3: // IPv4, maybe abbreviated
+			n := 1 + r.Intn(4)
+			for j := 0; j < n; j++ {
+				if j > 0 {
+					s += "."
+				}
+				s += octet()
+			}
+		default: // noise
+			const alpha = "0123456789abcdefx:./"
+			n := 1 + r.Intn(12)
+			for j := 0; j < n; j++ {
+				s += string(alpha[r.Intn(len(alpha))])
+			}
+		}
+		if r.Intn(3) == 0 {
+			s += "/" + strconv.Itoa([]int{0, 1, 4, 8, 15, 16, 24, 31, 32, 33, 64, 96, 100, 120, 127, 128, 129}[r.Intn(17)])
+		}
+		lits = append(lits, s)
+	}
+	for _, lit := range lits {
+		for _, typ := range []Type{Inet, CIDR} {
+			name := TypeName(typ)
+			want := pgQuery(t, c, "SELECT "+sqlQuote(lit)+"::"+name)
+			v, err := ParseText(typ, lit, nil)
+			if got := ours(v, err, typ, nil); got != want {
+				t.Errorf("%s::%s: got %v, PostgreSQL %v", sqlQuote(lit), name, got, want)
+				continue
+			}
+			if err != nil {
+				continue
+			}
+			fn := "abbrev"
+			if typ.OID == OIDInet {
+				fn = "host"
+			}
+			want = pgQuery(t, c, "SELECT "+fn+"("+sqlQuote(lit)+"::"+name+")")
+			var got string
+			if typ.OID == OIDCIDR {
+				got = string(AppendCIDRAbbrev(nil, v))
+			} else {
+				got = string(AppendInetHost(nil, v))
+			}
+			if got != want.text {
+				t.Errorf("%s(%s::%s): got %q, PostgreSQL %v", fn, sqlQuote(lit), name, got, want)
+			}
+			wb, ok := pgQueryBinary(t, c, "SELECT "+sqlQuote(lit)+"::"+name)
+			gb, err := AppendBinary(nil, v, typ)
+			if !ok || err != nil || string(gb) != string(wb) {
+				t.Errorf("%s::%s binary: got %x %v, PostgreSQL %x", sqlQuote(lit), name, gb, err, wb)
+			}
+		}
+	}
 }
