@@ -213,7 +213,7 @@ func describeTable(ctx context.Context, c *pgx.Conn, schema, name string) (*pgTa
 			pt.enumCols[len(t.Columns)] = enumOID
 			pt.enumArrays[len(t.Columns)] = enumKind == enumArray
 		}
-		typ, _ := mapType(oid, mod, typeMapArrays)
+		typ, _ := mapType(oid, mod, typeMapCurrent)
 		t.Columns = append(t.Columns, catalog.Column{Name: col, Type: typ, NotNull: notNull})
 	}
 	if err := rows.Err(); err != nil {

@@ -49,7 +49,8 @@ type Definition struct {
 	// rewritten with the definition whenever a mirror follows its type.
 	Enums []SourceEnum `json:"enums,omitempty"`
 	// TypeMap is how source types map to OmenDB types (mapType):
-	// typeMapText for sources created before arrays kept their types.
+	// typeMapText for sources created before arrays kept their types,
+	// typeMapArrays for those created before inet and cidr kept theirs.
 	TypeMap int `json:"type_map,omitempty"`
 }
 
@@ -59,6 +60,11 @@ const (
 	typeMapText = 0
 	// typeMapArrays keeps arrays of native types and of enums as arrays.
 	typeMapArrays = 1
+	// typeMapNet keeps inet and cidr (and their arrays) as inet and cidr;
+	// before, they were text.
+	typeMapNet = 2
+	// typeMapCurrent is the map of sources created now.
+	typeMapCurrent = typeMapNet
 )
 
 // SourceTable maps a published table to its OmenDB table.
@@ -146,7 +152,7 @@ func mapType(oid uint32, mod int32, version int) (t types.Type, native bool) {
 	if version >= typeMapArrays && types.IsArray(types.OID(oid)) &&
 		types.OID(oid) != types.OIDInt2Vector && types.OID(oid) != types.OIDOIDVector {
 		elem := types.ElemType(types.Type{OID: types.OID(oid), Mod: mod})
-		if et, native := mapType(uint32(elem.OID), mod, typeMapText); native && et.OID == elem.OID {
+		if et, native := mapType(uint32(elem.OID), mod, version); native && et.OID == elem.OID {
 			return types.Type{OID: types.OID(oid), Mod: mod}, true
 		}
 		return types.Text, false
@@ -157,6 +163,10 @@ func mapType(oid uint32, mod int32, version int) (t types.Type, native bool) {
 		types.OIDTimestamp, types.OIDTimestampTZ, types.OIDUUID, types.OIDJSON, types.OIDJSONB,
 		types.OIDTime, types.OIDInterval:
 		return types.Type{OID: types.OID(oid), Mod: mod}, true
+	case types.OIDInet, types.OIDCIDR:
+		if version >= typeMapNet {
+			return types.Type{OID: types.OID(oid), Mod: mod}, true
+		}
 	case types.OIDName, types.OIDChar:
 		return types.Text, true
 	}

@@ -80,27 +80,34 @@ func TestSyncMirror(t *testing.T) {
 }
 
 // TestMapTypeVersions: arrays of native types keep their array types only
-// under typeMapArrays; sources created before stay on text, so their
-// tables' columns still match what the stream says.
+// under typeMapArrays, inet and cidr only under typeMapNet; sources created
+// before stay on text, so their tables' columns still match what the stream
+// says.
 func TestMapTypeVersions(t *testing.T) {
 	cases := []struct {
-		oid         types.OID
-		old, arrays types.OID
+		oid              types.OID
+		old, arrays, net types.OID
 	}{
-		{types.OIDInt4Array, types.OIDText, types.OIDInt4Array},
-		{types.OIDTextArray, types.OIDText, types.OIDTextArray},
-		{types.OIDTimestampTZArray, types.OIDText, types.OIDTimestampTZArray},
-		{types.OIDNameArray, types.OIDText, types.OIDText}, // name[]: elements stored as text
-		{types.OIDInt2Vector, types.OIDText, types.OIDText},
-		{types.OIDInt8, types.OIDInt8, types.OIDInt8},
-		{869, types.OIDText, types.OIDText}, // inet
+		{types.OIDInt4Array, types.OIDText, types.OIDInt4Array, types.OIDInt4Array},
+		{types.OIDTextArray, types.OIDText, types.OIDTextArray, types.OIDTextArray},
+		{types.OIDTimestampTZArray, types.OIDText, types.OIDTimestampTZArray, types.OIDTimestampTZArray},
+		{types.OIDNameArray, types.OIDText, types.OIDText, types.OIDText}, // name[]: elements stored as text
+		{types.OIDInt2Vector, types.OIDText, types.OIDText, types.OIDText},
+		{types.OIDInt8, types.OIDInt8, types.OIDInt8, types.OIDInt8},
+		{types.OIDInet, types.OIDText, types.OIDText, types.OIDInet},
+		{types.OIDCIDR, types.OIDText, types.OIDText, types.OIDCIDR},
+		{types.OIDInetArray, types.OIDText, types.OIDText, types.OIDInetArray},
+		{types.OIDCIDRArray, types.OIDText, types.OIDText, types.OIDCIDRArray},
+		{829, types.OIDText, types.OIDText, types.OIDText}, // macaddr
 	}
 	for _, c := range cases {
-		if got, _ := mapType(uint32(c.oid), -1, typeMapText); got.OID != c.old {
-			t.Errorf("type %d, text map: %d, want %d", c.oid, got.OID, c.old)
-		}
-		if got, _ := mapType(uint32(c.oid), -1, typeMapArrays); got.OID != c.arrays {
-			t.Errorf("type %d, array map: %d, want %d", c.oid, got.OID, c.arrays)
+		for _, m := range []struct {
+			version int
+			want    types.OID
+		}{{typeMapText, c.old}, {typeMapArrays, c.arrays}, {typeMapNet, c.net}} {
+			if got, _ := mapType(uint32(c.oid), -1, m.version); got.OID != m.want {
+				t.Errorf("type %d, map %d: %d, want %d", c.oid, m.version, got.OID, m.want)
+			}
 		}
 	}
 }

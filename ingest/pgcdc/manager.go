@@ -239,7 +239,7 @@ func (m *Manager) Create(ctx context.Context, st *createStmt) error {
 			return pgerr.New(pgerr.DuplicateObject, "type %q already exists in OmenDB; the source's enum type of that name cannot be created", e.schema+"."+e.name)
 		}
 	}
-	def := &Definition{Name: st.Name, Conn: st.Conn, Publication: st.Publication, Slot: slotName(st.Name), TypeMap: typeMapArrays}
+	def := &Definition{Name: st.Name, Conn: st.Conn, Publication: st.Publication, Slot: slotName(st.Name), TypeMap: typeMapCurrent}
 	snap, err := createSlot(cctx, st.Conn, def.Slot)
 	if err != nil {
 		return err
