@@ -1,0 +1,97 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/netip"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/omendb/omendb/internal/testserver"
+)
+
+// TestInetBinary: pgx sends and reads inet, cidr and inet[] in binary
+// (inet_send/inet_recv: family, bits, is_cidr, length, address) and text,
+// and the values survive a restart that replays the log.
+func TestInetBinary(t *testing.T) {
+	dir := t.TempDir()
+	srv := testserver.Start(t, testserver.WithDataDir(dir), noCheckpoints)
+	c := testserver.Connect(t, srv)
+	ctx := context.Background()
+	if _, err := c.Exec(ctx, `CREATE TABLE hosts (id int PRIMARY KEY, addr inet, net cidr, seen inet[])`); err != nil {
+		t.Fatal(err)
+	}
+	rows := []struct {
+		addr, net netip.Prefix
+		seen      []netip.Prefix
+	}{
+		{netip.MustParsePrefix("192.168.1.5/24"), netip.MustParsePrefix("192.168.1.0/24"),
+			[]netip.Prefix{netip.MustParsePrefix("10.0.0.1/32"), netip.MustParsePrefix("::1/64")}},
+		{netip.MustParsePrefix("2001:db8::1/128"), netip.MustParsePrefix("2001:db8::/32"), []netip.Prefix{}},
+		{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0"), nil},
+	}
+	for i, r := range rows {
+		mode := pgx.QueryExecModeCacheStatement // binary parameters
+		if i == 2 {
+			mode = pgx.QueryExecModeSimpleProtocol
+		}
+		if _, err := c.Exec(ctx, `INSERT INTO hosts VALUES ($1, $2, $3, $4)`, mode, i+1, r.addr, r.net, r.seen); err != nil {
+			t.Fatalf("insert %d: %v", i+1, err)
+		}
+	}
+	check := func(c *pgx.Conn) {
+		t.Helper()
+		for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
+			res, err := c.Query(ctx, `SELECT addr, net, seen FROM hosts ORDER BY id`, mode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := 0
+			for res.Next() {
+				var addr, net netip.Prefix
+				var seen []netip.Prefix
+				if err := res.Scan(&addr, &net, &seen); err != nil {
+					t.Fatalf("scan (%v): %v", mode, err)
+				}
+				w := rows[i]
+				if addr != w.addr || net != w.net || len(seen) != len(w.seen) {
+					t.Errorf("row %d (%v): %v %v %v, want %v %v %v", i+1, mode, addr, net, seen, w.addr, w.net, w.seen)
+				}
+				for k := range seen {
+					if k < len(w.seen) && seen[k] != w.seen[k] {
+						t.Errorf("row %d (%v): seen %v, want %v", i+1, mode, seen, w.seen)
+					}
+				}
+				i++
+			}
+			if err := res.Err(); err != nil || i != len(rows) {
+				t.Fatalf("(%v): %d rows, %v", mode, i, err)
+			}
+		}
+		// The bytes of inet_send and cidr_send.
+		r := c.PgConn().ExecParams(ctx, `SELECT addr, net FROM hosts WHERE id = 1`, nil, nil, nil, []int16{1}).Read()
+		if r.Err != nil || len(r.Rows) != 1 {
+			t.Fatalf("binary read: %v", r.Err)
+		}
+		if want := []byte{2, 24, 0, 4, 192, 168, 1, 5}; !bytes.Equal(r.Rows[0][0], want) {
+			t.Errorf("inet binary %v, want %v", r.Rows[0][0], want)
+		}
+		if want := []byte{2, 24, 1, 4, 192, 168, 1, 0}; !bytes.Equal(r.Rows[0][1], want) {
+			t.Errorf("cidr binary %v, want %v", r.Rows[0][1], want)
+		}
+	}
+	check(c)
+	// A cidr parameter with host bits set is refused as cidr_recv does.
+	_, err := c.Exec(ctx, `INSERT INTO hosts (id, net) VALUES ($1, $2)`, 9, netip.MustParsePrefix("10.1.2.3/8"))
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "22P03" {
+		t.Errorf("cidr with host bits: %v, want 22P03", err)
+	}
+
+	srv.Close()
+	srv = testserver.Start(t, testserver.WithDataDir(dir), noCheckpoints)
+	check(testserver.Connect(t, srv))
+}
