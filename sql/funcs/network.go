@@ -113,6 +113,9 @@ func inetBitwise(x, y types.Value, op string) (types.Value, error) {
 func netText(b []byte) (types.Value, error) { return types.NewText(string(b)), nil }
 
 func init() {
+	imm("text", t(inetT), text, func(_ *Context, a []types.Value) (types.Value, error) {
+		return netText(types.AppendInetShow(nil, a[0]))
+	})
 	imm("host", t(inetT), text, func(_ *Context, a []types.Value) (types.Value, error) {
 		return netText(types.AppendInetHost(nil, a[0]))
 	})

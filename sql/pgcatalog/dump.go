@@ -200,7 +200,7 @@ var btreeClasses = []btreeClass{
 	{3128, 434, 1114, 0, "timestamp_ops"}, {10003, 424, 16, 0, "bool_ops"}, {10004, 426, 1042, 0, "bpchar_ops"},
 	{10006, 428, 17, 0, "bytea_ops"}, {10007, 429, 18, 0, "char_ops"}, {10012, 1970, 700, 0, "float4_ops"},
 	{10022, 1982, 1186, 0, "interval_ops"}, {10028, 1994, 19, 2275, "name_ops"}, {10038, 1996, 1083, 0, "time_ops"},
-	{10065, 2968, 2950, 0, "uuid_ops"}, {10088, 4033, 3802, 0, "jsonb_ops"},
+	{10065, 2968, 2950, 0, "uuid_ops"}, {10088, 4033, 3802, 0, "jsonb_ops"}, {10015, 1974, 869, 0, "inet_ops"},
 }
 
 // btreeFamilies are the families of btreeClasses.
@@ -211,6 +211,7 @@ var btreeFamilies = []struct {
 	{424, "bool_ops"}, {426, "bpchar_ops"}, {428, "bytea_ops"}, {429, "char_ops"}, {434, "datetime_ops"},
 	{1970, "float_ops"}, {1976, "integer_ops"}, {1982, "interval_ops"}, {1988, "numeric_ops"}, {1989, "oid_ops"},
 	{1994, "text_ops"}, {1996, "time_ops"}, {2968, "uuid_ops"}, {4033, "jsonb_ops"},
+	{1974, "network_ops"},
 }
 
 func registerDumpFuncs() {

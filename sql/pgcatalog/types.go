@@ -122,7 +122,7 @@ var btreeOpclass = map[types.OID]int64{
 	types.OIDInterval: 10022, types.OIDJSONB: 10088, types.OIDName: 10028, types.OIDNumeric: 3125,
 	types.OIDOID: 1981, types.OIDFloat4: 10012, types.OIDInt2: 1979, types.OIDText: 3126,
 	types.OIDVarchar: 3126, types.OIDTime: 10038, types.OIDTimestampTZ: 3127, types.OIDTimestamp: 3128,
-	types.OIDUUID: 10065,
+	types.OIDUUID: 10065, types.OIDInet: 10015, types.OIDCIDR: 10015, // cidr columns use inet_ops
 }
 
 // indClasses is pg_index.indclass for an index on cols of t.
