@@ -50,6 +50,13 @@
 // and the arrays behind select-list set-returning functions.
 // The bitwise operators & | # are bound to int2and, int4or, int8xor ….
 //
+// Network addresses (network.go): host, text, abbrev, masklen, family,
+// set_masklen, netmask, hostmask, network, broadcast, cidr,
+// inet_same_family, inet_merge, and the operators << <<= >> >>= && & | + -
+// registered under their pg_operator function names (network_sub, inetand,
+// inetpl, inetmi, …) for ResolveOperator; prefix ~ is inetnot. cidr
+// arguments use the inet overloads through the implicit cidr → inet cast.
+//
 // JSON (json.go, json_build.go, json_srf.go): the json/jsonb operators are
 // functions under PostgreSQL's names (jsonb_object_field for ->,
 // jsonb_contains for @>, …) that ResolveOperator (operators.go) picks for

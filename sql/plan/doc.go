@@ -31,6 +31,12 @@
 // set-returning JSON functions of a select list are Expand arrays like
 // unnest's.
 //
+// Network addresses (bind_inet.go): << <<= >> >>= && & | + - with an inet
+// or cidr operand resolve through funcs.ResolveOperator too, prefix ~ is
+// inetnot; inet and cidr unify to inet (cidr → inet is implicit), and a key
+// range may bound an inet or cidr key column (its keycode order is
+// network_cmp, the comparison operators' order).
+//
 // Window functions (window.go) become one Window node above aggregation and
 // HAVING and below the projection. Frames take any bounds in ROWS, RANGE
 // and GROUPS modes, with EXCLUDE: a RANGE offset must suit the single ORDER
