@@ -15,7 +15,8 @@ import (
 
 // TestInetBinary: pgx sends and reads inet, cidr and inet[] in binary
 // (inet_send/inet_recv: family, bits, is_cidr, length, address) and text,
-// and the values survive a restart that replays the log.
+// from both stores, and the values survive a restart that replays the log
+// (the column store loading its checkpoint).
 func TestInetBinary(t *testing.T) {
 	dir := t.TempDir()
 	srv := testserver.Start(t, testserver.WithDataDir(dir), noCheckpoints)
@@ -44,7 +45,14 @@ func TestInetBinary(t *testing.T) {
 	}
 	check := func(c *pgx.Conn) {
 		t.Helper()
-		for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
+		for k, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement} {
+			engine := "row"
+			if k == 2 {
+				engine = "column" // the column store, loaded from its checkpoint after the restart
+			}
+			if _, err := c.Exec(ctx, "SET omendb.engine = '"+engine+"'"); err != nil {
+				t.Fatal(err)
+			}
 			res, err := c.Query(ctx, `SELECT addr, net, seen FROM hosts ORDER BY id`, mode)
 			if err != nil {
 				t.Fatal(err)
@@ -70,6 +78,9 @@ func TestInetBinary(t *testing.T) {
 			if err := res.Err(); err != nil || i != len(rows) {
 				t.Fatalf("(%v): %d rows, %v", mode, i, err)
 			}
+		}
+		if _, err := c.Exec(ctx, "RESET omendb.engine"); err != nil {
+			t.Fatal(err)
 		}
 		// The bytes of inet_send and cidr_send.
 		r := c.PgConn().ExecParams(ctx, `SELECT addr, net FROM hosts WHERE id = 1`, nil, nil, nil, []int16{1}).Read()
