@@ -102,6 +102,24 @@ func TestInetBinary(t *testing.T) {
 		t.Errorf("cidr with host bits: %v, want 22P03", err)
 	}
 
+	// A cidr primary key read by its whole key (a point read) and by
+	// containment, with binary parameters.
+	if _, err := c.Exec(ctx, `CREATE TABLE nets (n cidr PRIMARY KEY, label text)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range []string{"10.0.0.0/8", "10.0.0.0/16", "::/0", "10.1.0.0/16"} {
+		if _, err := c.Exec(ctx, `INSERT INTO nets VALUES ($1, $2)`, netip.MustParsePrefix(n), string(rune('a'+i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var label string
+	if err := c.QueryRow(ctx, `SELECT label FROM nets WHERE n = $1`, netip.MustParsePrefix("10.0.0.0/16")).Scan(&label); err != nil || label != "b" {
+		t.Errorf("point read: %q %v, want b", label, err)
+	}
+	if err := c.QueryRow(ctx, `SELECT string_agg(label, ',' ORDER BY n) FROM nets WHERE n >> $1`, netip.MustParsePrefix("10.0.3.4/32")).Scan(&label); err != nil || label != "a,b" {
+		t.Errorf("containment: %q %v, want a,b", label, err)
+	}
+
 	srv.Close()
 	srv = testserver.Start(t, testserver.WithDataDir(dir), noCheckpoints)
 	check(testserver.Connect(t, srv))
