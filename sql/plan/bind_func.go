@@ -93,6 +93,17 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 		}
 		return &SessionFunc{Name: name, Args: args, T: t}, nil
 	}
+	// typename('literal') is a cast: no function takes an unknown argument
+	// exactly, and PostgreSQL's func_get_detail then reads a one-argument
+	// call of a type's name with an unknown constant as a coercion
+	// (text('abc'), inet('10.1.2.3'), cidr('10.1')).
+	if len(args) == 1 {
+		if c, ok := args[0].(*Const); ok && isUnknown(c.T) {
+			if t, err := types.ParseTypeName([]string{name}, nil); err == nil {
+				return b.coerce(c, t, true)
+			}
+		}
+	}
 	return b.callFunc(name, args)
 }
 
