@@ -104,7 +104,18 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 			}
 		}
 	}
-	return b.callFunc(name, args)
+	e, err := b.callFunc(name, args)
+	if err != nil && pgerr.Code(err) == pgerr.UndefinedFunction && len(args) == 1 {
+		// Without a function of that name for the argument, a type's
+		// name casts what converts through I/O or without change
+		// (inet(textcol), text(x)), as func_get_detail does.
+		from := args[0].Type()
+		if t, terr := types.ParseTypeName([]string{name}, nil); terr == nil && from.OID != types.OIDRecord &&
+			types.CanCast(from, t, true) && (isString(from.OID) || isString(t.OID) || types.KindOfType(from) == types.KindOfType(t)) {
+			return b.coerce(args[0], t, true)
+		}
+	}
+	return e, err
 }
 
 // callFunc resolves the scalar function name for bound args, casts them to
