@@ -23,6 +23,10 @@
 // and run in lockstep as in PostgreSQL 10+. 'name'::regclass and
 // oid::regclass carry the relation's name for output (regname.go).
 // Aggregates may carry ORDER BY (AggCall.Order).
+// A one-argument call of a type's name is a cast when its argument is an
+// unknown literal (text('abc'), cidr('10.1')) or when no function of that
+// name takes it and the cast goes through I/O or changes nothing
+// (inet(textcol)), as PostgreSQL's func_get_detail decides (bind_func.go).
 //
 // JSON (bind_json.go): the json/jsonb operators resolve through
 // funcs.ResolveOperator (|| and - only with a jsonb operand, @> and <@ with
