@@ -231,6 +231,39 @@ func (t *Table) indexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn
 	return true
 }
 
+// CountKeys counts the entries of the primary key (ixID 0) or of
+// secondary index ixID with keys in [lo, hi) (nil bounds are open),
+// stopping at limit. It counts index entries, not rows visible at some
+// snapshot (deleted rows and superseded index entries not yet reclaimed
+// count too): an estimate of a range's size for choosing an access path,
+// read without decoding a row. ok is false when the table has no such
+// index or it is broken.
+func (t *Table) CountKeys(ixID uint32, lo, hi []byte, limit int) (n int, ok bool) {
+	idx := t.pk
+	if ixID != 0 {
+		idx = nil
+		for _, s := range *t.sec.Load() {
+			if s.def.ID == ixID && s.broken == nil {
+				idx = s.idx
+			}
+		}
+		if idx == nil {
+			return 0, false
+		}
+	}
+	if limit <= 0 {
+		return 0, true
+	}
+	idx.Scan(lo, false, func(k []byte, _ uint64) bool {
+		if hi != nil && bytes.Compare(k, hi) >= 0 {
+			return false
+		}
+		n++
+		return n < limit
+	})
+	return n, true
+}
+
 // prefixEnd returns the smallest key greater than every key with prefix p.
 func prefixEnd(p []byte) []byte {
 	e := append([]byte(nil), p...)
