@@ -225,6 +225,30 @@ func (v *txnView) IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, 
 	return nil
 }
 
+// TableRows implements exec.KeyCounter: the table's live rows at the
+// store's newest applied offset.
+func (v *txnView) TableRows(t *catalog.Table) int64 {
+	if st := v.storeTable(t); st != nil {
+		return st.Count()
+	}
+	return 0
+}
+
+// CountKeys implements exec.KeyCounter over the store's primary key or
+// index entries (the transaction's own writes are not counted: such a
+// transaction reads through the row store whatever the count).
+func (v *txnView) CountKeys(t *catalog.Table, ix *catalog.Index, lo, hi []byte, limit int) (int, bool) {
+	st := v.storeTable(t)
+	if st == nil {
+		return 0, false
+	}
+	var id uint32 // 0: the primary key
+	if ix != nil {
+		id = ix.ID
+	}
+	return st.CountKeys(id, lo, hi, limit)
+}
+
 // IndexRange implements exec.Reader: the entries of index ix in [lo, hi)
 // at the snapshot, merged in entry order with the entries of the
 // transaction's own rows (which replace the base versions of their keys).

@@ -447,7 +447,7 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 		if rowOnly != "" {
 			return "row store: " + rowOnly + "; " + sc.Reason
 		}
-		return s.storeFor(sc, isQuery)
+		return s.storeFor(s.execCtx(ctx, params), sc, isQuery)
 	})
 	return finish(lines), nil
 }
@@ -482,9 +482,10 @@ func drainAnalyzed(it exec.Iter) ([]string, error) {
 // storeFor names the store a scan reads and why, by the rule the session
 // and the column runner apply: read-only queries of a transaction without
 // its own writes go to the column store, except scans whose key path has an
-// equality prefix (plan.Scan.KeyEquality), which stay on the row store's
-// index.
-func (s *Session) storeFor(sc *plan.Scan, query bool) string {
+// equality prefix (plan.Scan.KeyEquality) or is a range that holds few rows
+// (exec.NarrowRange, sized on the row store's index), which stay on the
+// row store's index.
+func (s *Session) storeFor(c *exec.Ctx, sc *plan.Scan, query bool) string {
 	mode := s.settings["omendb.engine"]
 	switch {
 	case !query:
@@ -495,6 +496,8 @@ func (s *Session) storeFor(sc *plan.Scan, query bool) string {
 		return "row store: the transaction has its own uncommitted writes; " + sc.Reason
 	case sc.KeyEquality() && mode != "column":
 		return "row store: " + sc.Reason
+	case mode != "column" && exec.NarrowRange(c, sc):
+		return "row store: " + sc.Reason + " (few rows)"
 	}
 	return "column store: scan with zone-map pruning at the statement's offset"
 }

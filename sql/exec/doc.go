@@ -8,7 +8,9 @@
 // path (ScanBounds: an equality prefix and a range on the next element,
 // encoded) — primary keys through Reader.Scan, index entries (index key ‖
 // primary key) through Reader.IndexRange, both merging the transaction's
-// own writes in key order.
+// own writes in key order. NarrowRange (narrow.go) sizes a path that is a
+// range alone by counting its keys on a Reader that is a KeyCounter, up to
+// a limit, so that auto mode reads a narrow range through the row store.
 //
 // Every operator is opened through Open, which recovers panics into
 // internal errors and, for EXPLAIN ANALYZE, counts rows, loops and time per

@@ -65,8 +65,9 @@ type KeyRange struct {
 
 // KeyEquality reports whether the scan's access path fixes a key prefix by
 // equality (a range may follow): the selective paths the column runner
-// leaves to the row store in auto mode. A path with a range alone has no
-// selectivity known; the column store, pruning by zone maps, takes it.
+// leaves to the row store in auto mode. A path with a range alone stays
+// there only when the range holds few rows (exec.NarrowRange, sized when
+// the statement runs).
 func (s *Scan) KeyEquality() bool { return len(s.KeyEq) > 0 || len(s.IndexEq) > 0 }
 
 // ClearAccess drops the scan's access path: it reads the whole table

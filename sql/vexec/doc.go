@@ -137,8 +137,11 @@
 // follow: plan.Scan.KeyEquality) stay on the row store in auto mode (the
 // OLTP index path); with omendb.engine = column they are served by a full
 // column scan with a key-prefix filter (the filter holds the range). A
-// path with a range alone does not keep a scan on the row store: its
-// selectivity is unknown, and zone maps prune a column scan by it.
+// path with a range alone keeps a scan on the row store only when the
+// range is narrow (exec.NarrowRange: its keys, counted on the row store's
+// index up to a limit, are at most 8192 and 1/32 of the table's rows,
+// decided once per statement with its parameters); a wider range is
+// scanned by the column store, zone maps pruning by it.
 //
 // Run and the rewrite happen on the session goroutine; pipe workers only
 // read the column store (visibility and open segments under each table's

@@ -221,8 +221,34 @@ type rewriter struct {
 	joins        map[*plan.VirtualScan]*plan.Join
 	joinRows     map[*plan.VirtualScan]*joinRows
 	sorts        map[*plan.VirtualScan]*sortOp
-	preps        []*subInX // IN-subquery sets, shared by the pipes that test them
-	planStats              // statistics and join-ordering state (card.go, joinorder.go)
+	preps        []*subInX           // IN-subquery sets, shared by the pipes that test them
+	narrow       map[*plan.Scan]bool // rowPath decisions
+	planStats                        // statistics and join-ordering state (card.go, joinorder.go)
+}
+
+// rowPath reports whether scan x stays on the row store (unless the column
+// engine is forced): its access path fixes a key prefix by equality, or is
+// a key range that holds few rows (exec.NarrowRange, decided once per
+// statement).
+func (w *rewriter) rowPath(x *plan.Scan) bool {
+	if w.force {
+		return false
+	}
+	if x.KeyEquality() {
+		return true
+	}
+	if x.Range == nil {
+		return false
+	}
+	narrow, ok := w.narrow[x]
+	if !ok {
+		narrow = exec.NarrowRange(w.c, x)
+		if w.narrow == nil {
+			w.narrow = map[*plan.Scan]bool{}
+		}
+		w.narrow[x] = narrow
+	}
+	return narrow
 }
 
 func (w *rewriter) under(n plan.Node, ordered bool) plan.Node {
@@ -262,7 +288,7 @@ func (w *rewriter) node(n plan.Node) plan.Node {
 				x = &y
 			}
 		}
-		if x.KeyEquality() && !w.force {
+		if w.rowPath(x) {
 			return x // the OLTP index path is better for selective key predicates
 		}
 		if w.r.Store.Table(x.Table.ID) == nil && !w.force {

@@ -35,7 +35,7 @@ func (w *rewriter) planKeyLimit(x *plan.Limit) plan.Node {
 		sc = f.Input
 	}
 	scan, ok := sc.(*plan.Scan)
-	if !ok || scan.KeyEquality() || len(scan.Cols) != len(scan.Table.Columns) {
+	if !ok || scan.KeyEquality() || w.rowPath(scan) || len(scan.Cols) != len(scan.Table.Columns) {
 		return nil
 	}
 	pk := scan.Table.PK()
