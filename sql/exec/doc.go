@@ -21,7 +21,9 @@
 // by the next call; operators that keep rows copy them. Hash joins build on
 // their right input; hash aggregation, sorting and window functions
 // (window.go: sort by partition and order keys, then one pass per call)
-// materialise their input, and so do aggregates with ORDER BY (per group).
+// materialise their input, and so do aggregates with ORDER BY (per group);
+// a presorted Sort (plan.Sort.Presorted: its input comes in key order) is
+// its input, so a LIMIT above it stops the scan early.
 //
 // The vectorized column executor (package sql/vexec) runs the same plans
 // over Arrow batches; results must be identical.

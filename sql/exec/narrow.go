@@ -12,7 +12,7 @@ import (
 // where reading rows one by one from the row store stops being cheaper
 // than scanning the table's columns on both cores.
 const (
-	narrowRows  = 8192
+	narrowRows  = plan.FewRows
 	narrowShare = 32
 )
 

@@ -12,6 +12,9 @@ import (
 )
 
 func openSort(c *Ctx, n *plan.Sort) (Iter, error) {
+	if n.Presorted {
+		return Open(c, n.Input) // rows come in order: a LIMIT above stops early
+	}
 	rows, err := collect(c, n.Input, -1)
 	if err != nil {
 		return nil, err

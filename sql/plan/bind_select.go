@@ -467,8 +467,10 @@ func rewriteSRFTarget(sel *pg.SelectStmt) {
 }
 
 func (b *Binder) finishOrderLimit(sel *pg.SelectStmt, out Node, keys []SortKey, visible int, s *scope) (Node, error) {
+	var sort *Sort
 	if len(keys) > 0 {
-		out = &Sort{Input: out, Keys: keys}
+		sort = &Sort{Input: out, Keys: keys}
+		out = sort
 	}
 	if sel.LimitCount != nil || sel.LimitOffset != nil {
 		if sel.LimitOption == pg.LimitOption_LIMIT_OPTION_WITH_TIES {
@@ -488,6 +490,8 @@ func (b *Binder) finishOrderLimit(sel *pg.SelectStmt, out Node, keys []SortKey, 
 		}
 		out = l
 	}
+	lim, _ := out.(*Limit)
+	markLimit(sort, lim)
 	if cols := out.Columns(); len(cols) > visible {
 		p := &Project{Input: out, Cols: cols[:visible]}
 		for i := 0; i < visible; i++ {

@@ -103,7 +103,12 @@
 // conjunct, or x IS NOT NULL where the filter compares x); a full-key
 // unique equality ranks first, then longer equality prefixes, then a range
 // bounded on both sides, then on one (chooseAccess). The filter itself is
-// kept (EXPLAIN shows the reason). Index expressions and predicates bind over the
+// kept (EXPLAIN shows the reason). An ORDER BY that is a prefix of the
+// primary key, ascending, over a scan in primary-key order is no sort
+// (order.go: Sort.Presorted, the rows passed on as they come), and a
+// constant LIMIT over such a scan, with nothing but projections and the
+// path's own comparisons between, records the rows it reads
+// (Scan.FirstRows) so that auto mode reads them from the row store. Index expressions and predicates bind over the
 // table's row (index.go: PostgreSQL's immutability and other rules) and
 // print as PostgreSQL prints them (deparse.go); ON CONFLICT's target
 // infers its arbiter indexes as PostgreSQL does (bind_dml.go).

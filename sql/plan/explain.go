@@ -69,6 +69,9 @@ func describe(n Node, storeOf func(*Scan) string) string {
 		}
 		return fmt.Sprintf("Aggregate (%d aggregates)", len(x.Aggs))
 	case *Sort:
+		if x.Presorted {
+			return fmt.Sprintf("Sort (%d keys, presorted: primary key order)", len(x.Keys))
+		}
 		return fmt.Sprintf("Sort (%d keys)", len(x.Keys))
 	case *Window:
 		return fmt.Sprintf("WindowAgg (%d functions)", len(x.Calls))

@@ -49,6 +49,10 @@ type Scan struct {
 	Range *KeyRange
 	// Reason explains the access path choice for EXPLAIN.
 	Reason string
+	// FirstRows, when positive, is the most rows a LIMIT above reads from
+	// the scan, in its key order, with nothing between dropping rows
+	// (order.go): the row store reads just those in auto mode.
+	FirstRows int64
 	// Key appends a column to each row: its encoded primary key (bytea;
 	// the target of UPDATE … FROM and DELETE … USING, which write rows by
 	// key).
@@ -69,6 +73,15 @@ type KeyRange struct {
 // there only when the range holds few rows (exec.NarrowRange, sized when
 // the statement runs).
 func (s *Scan) KeyEquality() bool { return len(s.KeyEq) > 0 || len(s.IndexEq) > 0 }
+
+// FewRows is how many rows at most a scan reads through the row store,
+// rather than by a column scan, in auto mode when the count is known: a
+// LIMIT's rows (Scan.Limited) or a narrow key range (exec.NarrowRange).
+const FewRows = 8192
+
+// Limited reports whether a LIMIT reads at most FewRows rows from the scan
+// (FirstRows).
+func (s *Scan) Limited() bool { return s.FirstRows > 0 && s.FirstRows <= FewRows }
 
 // ClearAccess drops the scan's access path: it reads the whole table
 // under its filter.
@@ -174,6 +187,10 @@ type SortKey struct {
 type Sort struct {
 	Input Node
 	Keys  []SortKey
+	// Presorted marks an input that already yields rows in Keys' order
+	// (a scan in primary-key order, order.go): the row executor passes
+	// them on unsorted.
+	Presorted bool
 }
 
 // Limit skips Offset rows and returns at most Count (nil = all).

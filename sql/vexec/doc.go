@@ -141,7 +141,11 @@
 // range is narrow (exec.NarrowRange: its keys, counted on the row store's
 // index up to a limit, are at most 8192 and 1/32 of the table's rows,
 // decided once per statement with its parameters); a wider range is
-// scanned by the column store, zone maps pruning by it.
+// scanned by the column store, zone maps pruning by it. So does a scan a
+// LIMIT reads the first few rows of (plan.Scan.Limited: ORDER BY the
+// primary key, or no ORDER BY, and no filter beyond the path). A
+// presorted Sort (plan.Sort.Presorted) whose input became a column scan is
+// a sort again.
 //
 // Run and the rewrite happen on the session goroutine; pipe workers only
 // read the column store (visibility and open segments under each table's

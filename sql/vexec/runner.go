@@ -226,6 +226,24 @@ type rewriter struct {
 	planStats                        // statistics and join-ordering state (card.go, joinorder.go)
 }
 
+// rowOrdered reports whether n, a rewritten presorted Sort's input, still
+// yields the row store's key order: projections and filters over a scan
+// left to the row store, not a column scan.
+func rowOrdered(n plan.Node) bool {
+	for {
+		switch x := n.(type) {
+		case *plan.Project:
+			n = x.Input
+		case *plan.Filter:
+			n = x.Input
+		case *plan.Scan:
+			return true
+		default:
+			return false
+		}
+	}
+}
+
 // rowPath reports whether scan x stays on the row store (unless the column
 // engine is forced): its access path fixes a key prefix by equality, or is
 // a key range that holds few rows (exec.NarrowRange, decided once per
@@ -234,8 +252,8 @@ func (w *rewriter) rowPath(x *plan.Scan) bool {
 	if w.force {
 		return false
 	}
-	if x.KeyEquality() {
-		return true
+	if x.KeyEquality() || x.Limited() {
+		return true // a few rows read in key order under a LIMIT (plan/order.go)
 	}
 	if x.Range == nil {
 		return false
@@ -407,6 +425,7 @@ func (w *rewriter) node(n plan.Node) plan.Node {
 	case *plan.Sort:
 		y := *x
 		y.Input = w.under(x.Input, false)
+		y.Presorted = x.Presorted && rowOrdered(y.Input)
 		if op := w.planSort(&y, nil); op != nil {
 			return w.sortScan(op, y.Columns())
 		}
@@ -417,6 +436,7 @@ func (w *rewriter) node(n plan.Node) plan.Node {
 			// ORDER BY … LIMIT: a top-N over a pipe keeps n rows per worker.
 			ys := *s
 			ys.Input = w.under(s.Input, false)
+			ys.Presorted = s.Presorted && rowOrdered(ys.Input)
 			y.Input = &ys
 			if op := w.planSort(&ys, &y); op != nil {
 				return w.sortScan(op, y.Columns())
