@@ -61,6 +61,9 @@ func openScan(c *Ctx, n *plan.Scan) (Iter, error) {
 // >= v starts at P‖E(v), > v at PrefixEnd(P‖E(v)); <= v ends before
 // PrefixEnd(P‖E(v)), < v before P‖E(v); without an upper bound the range
 // ends before P‖TagNull, leaving out the NULLs no comparison matches.
+// A row comparison's bound (a *plan.RowExpr: (a, b) > (x, y) over the
+// next elements a, b) is P‖E(x)‖E(y), the same way: lexicographic order
+// of the values is the order of their encodings' concatenation.
 func ScanBounds(c *Ctx, n *plan.Scan) (lo, hi []byte, empty bool, err error) {
 	var ts []types.Type
 	var eq []plan.Expr
@@ -83,31 +86,45 @@ func ScanBounds(c *Ctx, n *plan.Scan) (lo, hi []byte, empty bool, err error) {
 	if r == nil {
 		return p, oltp.PrefixEnd(p), false, nil
 	}
-	t := ts[len(eq)]
-	bound := func(e plan.Expr) ([]byte, bool, error) {
-		v, err := Eval(c, e, nil)
-		if err != nil || v.IsNull() {
-			return nil, true, err
+	// bound encodes a bound after the prefix: one value, or a row
+	// comparison's values for the next elements. A row whose value i > 0
+	// is NULL bounds by its first i values, exclusive (excl): keys
+	// starting with them compare NULL at value i, matching no row.
+	bound := func(e plan.Expr) (k []byte, excl, null bool, err error) {
+		vals := []plan.Expr{e}
+		if row, ok := e.(*plan.RowExpr); ok {
+			vals = row.Elems
 		}
-		return keycode.Append(append([]byte(nil), p...), v, t), false, nil
+		k = append([]byte(nil), p...)
+		for i, ve := range vals {
+			v, err := Eval(c, ve, nil)
+			if err != nil {
+				return nil, false, true, err
+			}
+			if v.IsNull() {
+				return k, true, i == 0, nil
+			}
+			k = keycode.Append(k, v, ts[len(eq)+i])
+		}
+		return k, false, false, nil
 	}
 	lo = p
 	hi = append(append([]byte(nil), p...), keycode.TagNull)
 	if r.Lo != nil {
-		k, null, err := bound(r.Lo)
+		k, excl, null, err := bound(r.Lo)
 		if err != nil || null {
 			return nil, nil, true, err
 		}
-		if lo = k; !r.LoIncl {
+		if lo = k; excl || !r.LoIncl {
 			lo = oltp.PrefixEnd(k)
 		}
 	}
 	if r.Hi != nil {
-		k, null, err := bound(r.Hi)
+		k, excl, null, err := bound(r.Hi)
 		if err != nil || null {
 			return nil, nil, true, err
 		}
-		if hi = k; r.HiIncl {
+		if hi = k; r.HiIncl && !excl {
 			hi = oltp.PrefixEnd(k)
 		}
 	}

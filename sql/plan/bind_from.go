@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -795,7 +796,14 @@ func chooseAccess(n Node) {
 	exprEq := map[string]Expr{} // ExprKey of a non-column side → value
 	rng := map[int]*KeyRange{}
 	exprRng := map[string]*KeyRange{}
+	rowRng := map[int][]*rowKeyBound{} // by the row's first column
 	for _, c := range conj {
+		if rc, ok := c.(*RowCmp); ok {
+			if rb := rowBound(rc); rb != nil {
+				rowRng[rb.cols[0]] = append(rowRng[rb.cols[0]], rb)
+			}
+			continue
+		}
 		cmp, ok := c.(*Cmp)
 		if !ok || cmp.Distinct {
 			continue
@@ -872,7 +880,7 @@ func chooseAccess(n Node) {
 			}
 			if !ok {
 				if c >= 0 {
-					kr = rng[c]
+					kr = withRowBound(rng[c], rowRng[c], ix.Columns[j:])
 				} else {
 					kr = exprRng[ExprKey(elems[j])]
 				}
@@ -905,6 +913,11 @@ func chooseAccess(n Node) {
 	}
 	ix := &sc.Table.Indexes[best]
 	sc.Range = bestRange
+	rowCmp := ""
+	if bestRange != nil && (isRowExpr(bestRange.Lo) || isRowExpr(bestRange.Hi)) {
+		rowCmp = " (row comparison)"
+	}
+	defer func() { sc.Reason += rowCmp }()
 	if ix.Primary {
 		sc.KeyEq = bestVals
 		sc.Reason = accessReason(sc.Table, ix, len(bestVals), bestRange != nil)
@@ -951,6 +964,71 @@ func accessReason(t *catalog.Table, ix *catalog.Index, n int, rng bool) string {
 		return fmt.Sprintf("range on key element %s of index %s", elem, ix.Name)
 	}
 	return fmt.Sprintf("%s, range on the next (%s)", eqPart, elem)
+}
+
+// rowKeyBound is a row comparison of columns with values, (a, b) > ($1,
+// $2): lexicographic over the columns, it bounds the keys that start with
+// them as one range of encoded keys (exec.ScanBounds).
+type rowKeyBound struct {
+	cols []int
+	op   string
+	vals []Expr
+}
+
+// rowBound returns rc as a rowKeyBound, or nil when one side is not all
+// columns, the other not all values of the very same types, or a column's
+// type has no ordered key encoding.
+func rowBound(rc *RowCmp) *rowKeyBound {
+	if _, ok := flipCmp[rc.Op]; !ok {
+		return nil
+	}
+	ls, rs, op := rc.L, rc.R, rc.Op
+	if _, ok := ls[0].(*ColRef); !ok {
+		ls, rs, op = rc.R, rc.L, flipCmp[op]
+	}
+	rb := &rowKeyBound{op: op, vals: rs}
+	for i, l := range ls {
+		ref, ok := l.(*ColRef)
+		if !ok || !isValueExpr(rs[i]) || rs[i].Type().OID != ref.T.OID || !rangeKeyType(ref.T) {
+			return nil
+		}
+		rb.cols = append(rb.cols, ref.Idx)
+	}
+	return rb
+}
+
+// withRowBound adds to kr (the range on key element c, or nil) the bound of
+// a row comparison in rbs whose columns are the next key elements, elems
+// (from c on), on a side kr leaves open. The bound is a RowExpr of the
+// values, one per key element.
+func withRowBound(kr *KeyRange, rbs []*rowKeyBound, elems []int) *KeyRange {
+	for _, rb := range rbs {
+		if len(rb.cols) > len(elems) || !slices.Equal(rb.cols, elems[:len(rb.cols)]) {
+			continue
+		}
+		m := &KeyRange{}
+		if kr != nil {
+			*m = *kr
+		}
+		v := &RowExpr{Elems: rb.vals}
+		switch rb.op {
+		case ">", ">=":
+			if m.Lo == nil {
+				m.Lo, m.LoIncl = v, rb.op == ">="
+			}
+		default:
+			if m.Hi == nil {
+				m.Hi, m.HiIncl = v, rb.op == "<="
+			}
+		}
+		kr = m
+	}
+	return kr
+}
+
+func isRowExpr(e Expr) bool {
+	_, ok := e.(*RowExpr)
+	return ok
 }
 
 // flipCmp maps each range operator to the one with its sides swapped.

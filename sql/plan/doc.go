@@ -98,7 +98,9 @@
 // elements to constants or parameters — columns, or an index's expressions
 // (WHERE lower(email) = $1) — and/or bounds the next element (<, <=, >,
 // >=, BETWEEN: Scan.Range, with a type whose key encoding orders as its
-// comparisons, the bound of the element's very type), and, for a partial
+// comparisons, the bound of the element's very type; or a row comparison
+// (a, b) > ($1, $2) over that element and the next ones, keyset
+// pagination's, whose bound is a RowExpr of the values), and, for a partial
 // index, implies its predicate (each predicate conjunct is a filter
 // conjunct, or x IS NOT NULL where the filter compares x); a full-key
 // unique equality ranks first, then longer equality prefixes, then a range

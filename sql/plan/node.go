@@ -61,7 +61,10 @@ type Scan struct {
 
 // KeyRange bounds one key element: Lo (nil: unbounded) below, Hi above,
 // each inclusive or exclusive. A bound that is NULL matches no row, and
-// neither does a NULL element.
+// neither does a NULL element. A bound from a row comparison ((a, b) >
+// ($1, $2) over key elements a, b) is a *RowExpr of values for this
+// element and the next ones, ordering keys lexicographically as the
+// comparison does.
 type KeyRange struct {
 	Lo, Hi         Expr
 	LoIncl, HiIncl bool

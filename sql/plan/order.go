@@ -1,6 +1,10 @@
 package plan
 
-import "github.com/omendb/omendb/types"
+import (
+	"slices"
+
+	"github.com/omendb/omendb/types"
+)
 
 // Scans without a secondary-index path yield rows in primary-key order (the
 // row store's key order, the transaction's own writes merged into it). An
@@ -124,6 +128,15 @@ func pathFilter(sc *Scan) bool {
 // path was built from: an equality giving a KeyEq value, or the bound of
 // its Range (the very value expressions the path holds).
 func pathConjunct(sc *Scan, c Expr) bool {
+	if rc, ok := c.(*RowCmp); ok && sc.Range != nil {
+		// A row comparison whose values are the path's RowExpr bound.
+		for _, b := range []Expr{sc.Range.Lo, sc.Range.Hi} {
+			if row, ok := b.(*RowExpr); ok && (slices.Equal(row.Elems, rc.R) || slices.Equal(row.Elems, rc.L)) {
+				return true
+			}
+		}
+		return false
+	}
 	cmp, ok := c.(*Cmp)
 	if !ok || cmp.Distinct {
 		return false
