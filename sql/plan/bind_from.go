@@ -2,8 +2,10 @@ package plan
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
+	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/omendb/omendb/catalog"
@@ -817,8 +819,8 @@ func chooseAccess(n Node) {
 				continue
 			}
 			// The key encoding is by type: only same-typed values may be
-			// used to build a key.
-			if r.Type().OID != l.Type().OID {
+			// used to build a key (an integer value converted when exact).
+			if r = keyValue(r, l.Type()); r.Type().OID != l.Type().OID {
 				continue
 			}
 			ref, isCol := l.(*ColRef)
@@ -1029,6 +1031,54 @@ func withRowBound(kr *KeyRange, rbs []*rowKeyBound, elems []int) *KeyRange {
 func isRowExpr(e Expr) bool {
 	_, ok := e.(*RowExpr)
 	return ok
+}
+
+// keyValue returns integer value v as a value of key type t where that is
+// exact, as PostgreSQL casts the constant of `f > 0` to the float column's
+// type so that an index serves it: a constant as an integer of another
+// width it fits, a numeric, or a float8 holding it exactly; a parameter
+// widened to int8 or numeric (int2 and int4 to float8 too), a conversion
+// that cannot fail. Otherwise v itself.
+func keyValue(v Expr, t types.Type) Expr {
+	from := v.Type()
+	if from.OID == t.OID || !intOID(from.OID) {
+		return v
+	}
+	if c, ok := v.(*Const); ok {
+		if c.V.IsNull() {
+			return &Const{V: types.Null, T: t}
+		}
+		i := c.V.I
+		switch t.OID {
+		case types.OIDInt2:
+			if i >= math.MinInt16 && i <= math.MaxInt16 {
+				return &Const{V: types.NewInt(i), T: t}
+			}
+		case types.OIDInt4:
+			if i >= math.MinInt32 && i <= math.MaxInt32 {
+				return &Const{V: types.NewInt(i), T: t}
+			}
+		case types.OIDInt8:
+			return &Const{V: types.NewInt(i), T: t}
+		case types.OIDFloat8:
+			if i >= -1<<53 && i <= 1<<53 {
+				return &Const{V: types.NewFloat(float64(i)), T: t}
+			}
+		case types.OIDNumeric:
+			return &Const{V: types.NewNumeric(apd.New(i, 0)), T: t}
+		}
+		return v
+	}
+	switch {
+	case t.OID == types.OIDInt8 || t.OID == types.OIDNumeric,
+		t.OID == types.OIDFloat8 && from.OID != types.OIDInt8:
+		return &Cast{E: v, T: t, From: from}
+	}
+	return v
+}
+
+func intOID(oid types.OID) bool {
+	return oid == types.OIDInt2 || oid == types.OIDInt4 || oid == types.OIDInt8
 }
 
 // flipCmp maps each range operator to the one with its sides swapped.

@@ -98,7 +98,8 @@
 // elements to constants or parameters — columns, or an index's expressions
 // (WHERE lower(email) = $1) — and/or bounds the next element (<, <=, >,
 // >=, BETWEEN: Scan.Range, with a type whose key encoding orders as its
-// comparisons, the bound of the element's very type; or a row comparison
+// comparisons, the bound of the element's very type — an integer value
+// converted to the key's numeric type where exact, keyValue — or a row comparison
 // (a, b) > ($1, $2) over that element and the next ones, keyset
 // pagination's, whose bound is a RowExpr of the values), and, for a partial
 // index, implies its predicate (each predicate conjunct is a filter
