@@ -169,26 +169,62 @@ func (t *Table) KeyType(c int) types.Type {
 // (PostgreSQL's pg_temp_N).
 const TempSchemaPrefix = "pg_temp_"
 
-// ResolveSchema returns the schema an object name resolves in: schema
-// itself when given ("pg_temp" meaning temp, the session's temporary
-// schema); for an unqualified name temp if a relation of that name exists
-// there (temporary relations come first, as on PostgreSQL's search_path),
-// else public.
+// ResolveSchema returns the schema an object name resolves in under the
+// default search path (public): see ResolvePath.
 func (c *Catalog) ResolveSchema(temp, schema, name string) string {
+	return c.ResolvePath(temp, DefaultPath, schema, name)
+}
+
+// DefaultPath is the search path of a session whose search_path names no
+// existing schema but public.
+var DefaultPath = []string{"public"}
+
+// ResolvePath returns the schema an object name resolves in: schema itself
+// when given ("pg_temp" meaning temp, the session's temporary schema); for
+// an unqualified name temp if a relation or index of that name exists there
+// (temporary relations come first, as on PostgreSQL's search_path), else the
+// first schema of path that has one. When none has, the first schema of
+// path is returned ("" for an empty path), where lookups then fail.
+func (c *Catalog) ResolvePath(temp string, path []string, schema, name string) string {
 	switch {
 	case schema == "pg_temp" && temp != "":
 		return temp
 	case schema != "":
 		return schema
-	case temp != "" && c.relationTaken(temp, name):
+	}
+	if temp != "" && c.nameTaken(temp, name) {
 		return temp
 	}
-	if temp != "" {
-		if _, _, ok := c.LookupIndex(temp, name); ok {
-			return temp
+	for _, p := range path {
+		if c.nameTaken(p, name) {
+			return p
 		}
 	}
-	return "public"
+	if len(path) == 0 {
+		return ""
+	}
+	return path[0]
+}
+
+// nameTaken reports whether a relation or an index named name exists in
+// schema.
+func (c *Catalog) nameTaken(schema, name string) bool {
+	if c.relationTaken(schema, name) {
+		return true
+	}
+	_, ok := c.indexName[key(schema, name)]
+	return ok
+}
+
+// ResolveType returns the schema an unqualified enum type name resolves
+// in along path ("" when no schema of path has it).
+func (c *Catalog) ResolveType(path []string, name string) string {
+	for _, p := range path {
+		if _, ok := c.enumName[key(p, name)]; ok {
+			return p
+		}
+	}
+	return ""
 }
 
 // Refuse returns why clients cannot write t (nil if they can): a CDC
@@ -334,16 +370,18 @@ func (t *Table) ColumnIndex(name string) int {
 // Catalog is an immutable snapshot of all schema objects. Apply returns a new
 // Catalog; the old one stays valid for whoever holds it.
 type Catalog struct {
-	tables    map[uint32]*Table
-	byName    map[string]uint32 // "schema.name" → table ID
-	sequences map[uint32]*Sequence
-	seqByName map[string]uint32
-	indexName map[string]uint32 // "schema.index" → table ID
-	views     map[uint32]*View
-	viewName  map[string]uint32 // "schema.name" → view ID
-	enums     map[uint32]enumEntry
-	enumName  map[string]uint32 // "schema.name" → enum type ID
-	enumArray map[uint32]uint32 // array type OID → enum type ID
+	tables     map[uint32]*Table
+	byName     map[string]uint32 // "schema.name" → table ID
+	sequences  map[uint32]*Sequence
+	seqByName  map[string]uint32
+	indexName  map[string]uint32 // "schema.index" → table ID
+	views      map[uint32]*View
+	viewName   map[string]uint32 // "schema.name" → view ID
+	enums      map[uint32]enumEntry
+	enumName   map[string]uint32 // "schema.name" → enum type ID
+	enumArray  map[uint32]uint32 // array type OID → enum type ID
+	schemas    map[uint32]*Schema
+	schemaName map[string]uint32
 	// MaxID is the highest object ID used so far.
 	MaxID uint32
 
@@ -358,6 +396,7 @@ func New() *Catalog {
 		sequences: map[uint32]*Sequence{}, seqByName: map[string]uint32{},
 		indexName: map[string]uint32{}, views: map[uint32]*View{}, viewName: map[string]uint32{},
 		enums: map[uint32]enumEntry{}, enumName: map[string]uint32{}, enumArray: map[uint32]uint32{},
+		schemas: map[uint32]*Schema{}, schemaName: map[string]uint32{},
 		MaxID: FirstUserID - 1,
 	}
 }
@@ -518,6 +557,8 @@ const (
 	CreateType     ChangeKind = "create_type" // CREATE TYPE … AS ENUM
 	AlterType      ChangeKind = "alter_type"  // ALTER TYPE: ADD VALUE, RENAME VALUE, RENAME TO
 	DropType       ChangeKind = "drop_type"
+	CreateSchema   ChangeKind = "create_schema" // CREATE SCHEMA
+	DropSchema     ChangeKind = "drop_schema"
 )
 
 // Change is one catalog change, the payload of an OpDDL log operation.
@@ -533,6 +574,7 @@ type Change struct {
 	Sequence *Sequence  `json:"sequence,omitempty"`
 	View     *View      `json:"view,omitempty"`
 	Enum     *EnumType  `json:"enum,omitempty"`
+	Schema   *Schema    `json:"schema,omitempty"`
 	// Index is the position in Table.Indexes of a created index (its
 	// existing rows are indexed when the change is applied).
 	Index int `json:"index,omitempty"`
@@ -566,6 +608,7 @@ func (c *Catalog) clone() *Catalog {
 		indexName: cloned(c.indexName), MaxID: c.MaxID,
 		views: cloned(c.views), viewName: cloned(c.viewName),
 		enums: cloned(c.enums), enumName: cloned(c.enumName), enumArray: cloned(c.enumArray),
+		schemas: cloned(c.schemas), schemaName: cloned(c.schemaName),
 	}
 }
 
@@ -728,6 +771,10 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		delete(n.seqByName, key(s.Schema, s.Name))
 	case CreateType, AlterType, DropType:
 		if err := n.applyEnum(ch); err != nil {
+			return nil, err
+		}
+	case CreateSchema, DropSchema:
+		if err := n.applySchema(ch); err != nil {
 			return nil, err
 		}
 	default:

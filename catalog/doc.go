@@ -49,9 +49,17 @@
 //     columns first, in package sql). An alter_type that lost a label or
 //     changed a representation of the definition it replaces was made
 //     from an older one (a concurrent ALTER TYPE): 40001.
+//   - User schemas (Schema, schema.go; CREATE SCHEMA) have an object ID
+//     (their pg_namespace OID) and an owner. A schema exists if it is
+//     built in (public, pg_catalog, information_schema), a temporary one,
+//     a user schema, or if objects live in it (a CDC target's schema,
+//     made without CREATE SCHEMA): SchemaExists. drop_schema is refused
+//     (2BP01) while objects live in it; DROP SCHEMA … CASCADE drops them
+//     first, in package sql. Unqualified names resolve along a search
+//     path (ResolvePath, the session's temporary schema first).
 //
 // Encoding: a change is one version byte (1) followed by the JSON encoding of
-// Change: {"kind", "id", "table", "sequence", "view", "enum", "index"}, each
+// Change: {"kind", "id", "table", "sequence", "view", "enum", "schema", "index"}, each
 // field but kind absent when empty. Kinds: create_table, drop_table,
 // create_index, drop_index, add_column, drop_column, set_primary_key,
 // rename_table, rename_column, alter_column (a complete table in "table";
@@ -59,7 +67,9 @@
 // drop_view, and — since enum types — create_type and alter_type (a
 // complete EnumType in "enum": {"id", "array_id", "schema", "name",
 // "labels": [{"id", "label", "rep", "sort"}…], "comment"}, its ID in "id")
-// and drop_type ("id"). A column of an enum type has
+// and drop_type ("id"), and — since user schemas — create_schema (a
+// Schema in "schema": {"id", "name", "owner"}, its ID in "id") and
+// drop_schema ("id"). A column of an enum type has
 // "type": {"OID", "Mod", "Enum": {"oid", "array"}} (the reference only). A
 // log or checkpoint written before enum types has none of these fields and
 // reads unchanged. Readers reject other versions, and unknown kinds, as

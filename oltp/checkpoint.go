@@ -115,7 +115,7 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 	if _, err := cw.Write(hdr[:]); err != nil {
 		return st, err
 	}
-	cj, err := json.Marshal(ckptCatalog{MaxID: cat.MaxID, CatAt: catAt, Tables: cat.Tables(), Sequences: cat.Sequences(), Views: cat.Views(), Enums: cat.EnumTypes()})
+	cj, err := json.Marshal(ckptCatalog{MaxID: cat.MaxID, CatAt: catAt, Tables: cat.Tables(), Sequences: cat.Sequences(), Views: cat.Views(), Enums: cat.EnumTypes(), Schemas: cat.Schemas()})
 	if err != nil {
 		return st, err
 	}
@@ -230,6 +230,8 @@ type ckptCatalog struct {
 	Views     []*catalog.View     `json:"views,omitempty"` // in ID order: dependencies first
 	// Enums are the enum types (before the tables and views that use them).
 	Enums []*catalog.EnumType `json:"enums,omitempty"`
+	// Schemas are the user schemas (loaded first).
+	Schemas []*catalog.Schema `json:"schemas,omitempty"`
 }
 
 func corruptAt(pos int64, format string, args ...any) error {
@@ -351,6 +353,11 @@ func loadCheckpoint(data []byte, indexMethod string) (*Store, CheckpointStats, e
 		return nil, st, corruptAt(ckptHeaderLen, "catalog: %v", err)
 	}
 	cat := catalog.New()
+	for _, sc := range cc.Schemas {
+		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.CreateSchema, Schema: sc}); err != nil {
+			return nil, st, corruptAt(ckptHeaderLen, "catalog schema %d: %v", sc.ID, err)
+		}
+	}
 	for _, e := range cc.Enums {
 		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.CreateType, ID: e.ID, Enum: e}); err != nil {
 			return nil, st, corruptAt(ckptHeaderLen, "catalog type %d: %v", e.ID, err)
