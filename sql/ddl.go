@@ -31,19 +31,6 @@ func (s *Session) ddl(ch *catalog.Change) error {
 	return nil
 }
 
-// schemaOf returns the schema rv's relation resolves in: the session's
-// temporary schema for its temporary relations (and for "pg_temp"), else
-// public, the only other schema.
-func (s *Session) schemaOf(rv *pg.RangeVar) (string, error) {
-	switch {
-	case rv.Schemaname == "" || rv.Schemaname == "public" || rv.Schemaname == "pg_temp":
-		return s.txn.cat.ResolveSchema(s.tempSchema, rv.Schemaname, rv.Relname), nil
-	case rv.Schemaname == s.tempSchema && s.tempSchema != "":
-		return rv.Schemaname, nil
-	}
-	return "", pgerr.New("3F000", "schema %q does not exist", rv.Schemaname)
-}
-
 // TempSchema implements plan.TempEnv: the session's temporary schema, ""
 // until it creates a temporary table.
 func (s *Session) TempSchema() string { return s.tempSchema }
@@ -419,7 +406,7 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 	case pg.ObjectType_OBJECT_MATVIEW:
 		tag = "DROP MATERIALIZED VIEW"
 	case pg.ObjectType_OBJECT_SCHEMA:
-		return "", pgerr.NotSupported("schemas other than public are not supported yet")
+		return s.dropSchemas(ctx, d)
 	case pg.ObjectType_OBJECT_TYPE:
 		return s.dropTypes(ctx, d)
 	default:
@@ -1058,7 +1045,7 @@ func (s *Session) truncate(ts *pg.TruncateStmt) (string, error) {
 }
 
 func (s *Session) createSequence(cs *pg.CreateSeqStmt) (string, error) {
-	schema, err := s.schemaOf(cs.Sequence)
+	schema, err := s.createSchema(cs.Sequence)
 	if err != nil {
 		return "", err
 	}

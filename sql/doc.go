@@ -67,9 +67,16 @@
 // VALUE also rewrites column defaults that are the renamed label as a
 // literal (defaults are SQL text here).
 //
+// User schemas (schema.go): CREATE SCHEMA and DROP SCHEMA [CASCADE] are
+// catalog changes; CASCADE drops the schema's views, tables, sequences and
+// enum types through their own drop paths. Unqualified names resolve along
+// the session's search_path ("$user" being the session user), parsed once
+// per change of the setting (Session.SearchPath, plan.PathEnv); new
+// objects go to its first existing schema (3F000 if none).
+//
 // Temporary tables (temp.go) are ordinary tables in the session's
 // pg_temp_<id> schema, which name resolution tries first
-// (catalog.ResolveSchema, plan.TempEnv); the session drops them as it
+// (catalog.ResolvePath, plan.TempEnv); the session drops them as it
 // ends, and the server drops those of sessions lost in a crash once it has
 // recovered (Engine.DropOrphanTempTables). Data-modifying WITH queries
 // (plan.ModifyingCTE) run before their statement (runWithModifying,

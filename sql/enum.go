@@ -21,26 +21,33 @@ import (
 // maxLabelLen is NAMEDATALEN - 1: the longest enum label, in bytes.
 const maxLabelLen = 63
 
-// typeSchema returns the schema a type name (["mood"], ["public", "mood"],
-// ["db", "public", "mood"]) lives in and its last part: public is the only
-// schema types can be created in.
-func typeSchema(names []string) (string, string, error) {
+// typeSchema returns the schema a type name (["mood"], ["s1", "mood"],
+// ["db", "s1", "mood"]) names and its last part: an unqualified name's is
+// the first schema of the search path that has a type of that name, or
+// when create is set the schema new objects go to. A named schema must
+// exist (3F000).
+func (s *Session) typeSchema(names []string, create bool) (string, string, error) {
 	if len(names) == 0 || len(names) > 3 {
 		return "", "", pgerr.New(pgerr.SyntaxError, "improper qualified name (too many dotted names)")
 	}
 	name := names[len(names)-1]
 	if len(names) == 1 {
-		return "public", name, nil
+		if create {
+			schema, err := s.newObjectSchema("")
+			return schema, name, err
+		}
+		return s.txn.cat.ResolveType(s.SearchPath(), name), name, nil
 	}
-	if schema := names[len(names)-2]; schema != "public" {
-		return "", "", pgerr.New("3F000", "schema %q does not exist", schema)
+	schema := names[len(names)-2]
+	if !s.txn.cat.SchemaExists(schema) || strings.HasPrefix(schema, catalog.TempSchemaPrefix) {
+		return "", "", noSchema(schema)
 	}
-	return "public", name, nil
+	return schema, name, nil
 }
 
 // lookupEnum finds the enum type names name (42704 if there is none).
 func (s *Session) lookupEnum(names []string) (*catalog.EnumType, error) {
-	schema, name, err := typeSchema(names)
+	schema, name, err := s.typeSchema(names, false)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +88,7 @@ func checkLabel(label string) error {
 }
 
 func (s *Session) createEnum(cs *pg.CreateEnumStmt) (string, error) {
-	schema, name, err := typeSchema(nodeNames(cs.TypeName))
+	schema, name, err := s.typeSchema(nodeNames(cs.TypeName), true)
 	if err != nil {
 		return "", err
 	}

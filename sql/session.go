@@ -33,6 +33,10 @@ type Session struct {
 	// the first one, temp.go).
 	tempSchema string
 	settings   map[string]string
+	// path is the search path, parsed from pathSetting for pathUser
+	// (SearchPath).
+	path                  []string
+	pathSetting, pathUser string
 	// notify is the session's LISTEN / NOTIFY state (notify.go).
 	notify notifyState
 	// generated caches bound generation expressions per table definition

@@ -27,7 +27,8 @@ import (
 // ON COMMIT DROP drops it at the end of the transaction that created it.
 
 // createSchema returns the schema a new relation named by rv goes to: the
-// session's temporary schema for TEMPORARY (or pg_temp.name), else public.
+// session's temporary schema for TEMPORARY (or pg_temp.name), else the
+// schema named or the first existing one of the search path.
 func (s *Session) createSchema(rv *pg.RangeVar) (string, error) {
 	switch {
 	case rv.Relpersistence == "t" || rv.Schemaname == "pg_temp" || s.tempSchema != "" && rv.Schemaname == s.tempSchema:
@@ -38,10 +39,8 @@ func (s *Session) createSchema(rv *pg.RangeVar) (string, error) {
 			s.tempSchema = catalog.TempSchemaPrefix + strconv.FormatUint(uint64(s.eng.Store.NewID()), 10)
 		}
 		return s.tempSchema, nil
-	case rv.Schemaname == "" || rv.Schemaname == "public":
-		return "public", nil
 	}
-	return "", pgerr.New("3F000", "schema %q does not exist", rv.Schemaname)
+	return s.newObjectSchema(rv.Schemaname)
 }
 
 // makeTemp marks t temporary if it is created in the temporary schema,

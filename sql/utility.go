@@ -85,10 +85,10 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 		}
 		return tag(s.createSequence(x.CreateSeqStmt))
 	case *pg.Node_CreateSchemaStmt:
-		if x.CreateSchemaStmt.Schemaname == "public" && x.CreateSchemaStmt.IfNotExists {
-			return &result{tag: "CREATE SCHEMA"}, nil
+		if err := ddlAllowed(); err != nil {
+			return nil, err
 		}
-		return nil, pgerr.NotSupported("schemas other than public are not supported yet")
+		return tag(s.createSchemaStmt(x.CreateSchemaStmt))
 	case *pg.Node_VariableSetStmt:
 		return s.set(x.VariableSetStmt)
 	case *pg.Node_VariableShowStmt:
@@ -335,7 +335,11 @@ func (s *Session) SessionFunc(ctx context.Context, name string, args []types.Val
 	case "current_database":
 		return types.NewText(s.eng.Database), nil
 	case "current_schema":
-		return types.NewText("public"), nil
+		// The first schema of the search path that exists, NULL if none.
+		if sc := s.catalog().CreationSchema(s.SearchPath()); sc != "" {
+			return types.NewText(sc), nil
+		}
+		return types.Null, nil
 	case "current_user", "session_user":
 		return types.NewText(s.settings["session_authorization"]), nil
 	case "version":

@@ -88,7 +88,7 @@ func dependRows(env plan.VirtualEnv) ([][]types.Value, error) {
 	}
 	vis := visibility{public: true}
 	for _, t := range cat.Tables() {
-		dep(oidPgClass, t.ID, 0, oidPgNamespace, nspOID(t.Schema), 0, 'n')
+		dep(oidPgClass, t.ID, 0, oidPgNamespace, nspOID(cat, t.Schema), 0, 'n')
 		if t.MatView != "" {
 			rule(t.ID, t.MatView)
 		}
@@ -142,10 +142,10 @@ func dependRows(env plan.VirtualEnv) ([][]types.Value, error) {
 		}
 	}
 	for _, sq := range cat.Sequences() {
-		dep(oidPgClass, sq.ID, 0, oidPgNamespace, nspOID(sq.Schema), 0, 'n')
+		dep(oidPgClass, sq.ID, 0, oidPgNamespace, nspOID(cat, sq.Schema), 0, 'n')
 	}
 	for _, v := range cat.Views() {
-		dep(oidPgClass, v.ID, 0, oidPgNamespace, nspOID(v.Schema), 0, 'n')
+		dep(oidPgClass, v.ID, 0, oidPgNamespace, nspOID(cat, v.Schema), 0, 'n')
 		rule(v.ID, v.Query)
 	}
 	return rows, nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/sql/plan"
@@ -227,12 +228,14 @@ func registerDumpFuncs() {
 			path = p
 		}
 		temp := sessionTempSchema(ctx)
+		cat, _ := ctx.Session.Catalog().(*catalog.Catalog)
 		var out []types.Value
 		seen := map[string]bool{}
 		add := func(n string) {
 			switch {
 			case seen[n]:
-			case n == "pg_catalog", n == "public", n == "information_schema", n != "" && n == temp:
+			case n == "pg_catalog", n == "public", n == "information_schema", n != "" && n == temp,
+				cat != nil && !strings.HasPrefix(n, catalog.TempSchemaPrefix) && cat.SchemaExists(n):
 				seen[n] = true
 				out = append(out, vText(n))
 			}
@@ -245,8 +248,11 @@ func registerDumpFuncs() {
 			}
 		}
 		for _, n := range names {
-			if n == "pg_temp" {
+			switch n {
+			case "pg_temp":
 				n = temp
+			case "$user":
+				n, _ = ctx.Session.Setting("session_authorization")
 			}
 			add(n)
 		}

@@ -41,13 +41,13 @@ func enumTypeRows(cat *catalog.Catalog) [][]types.Value {
 	var rows [][]types.Value
 	for _, e := range cat.EnumTypes() {
 		rows = append(rows, []types.Value{
-			vOID(e.ID), vText(e.Name), vOID(oidPublic), vOID(oidBootstrap), vInt(4),
+			vOID(e.ID), vText(e.Name), vOID(nspOID(cat, e.Schema)), vOID(oidBootstrap), vInt(4),
 			vBool(true), vChar('e'), vChar('E'), vBool(false),
 			vBool(true), vChar(','), vOID(0), vOID(0), vOID(e.ArrayID),
 			vChar('i'), vChar('p'), vBool(false), vOID(0),
 			vInt(-1), vInt(0), vOID(0), null, null,
 		}, []types.Value{
-			vOID(e.ArrayID), vText("_" + e.Name), vOID(oidPublic), vOID(oidBootstrap), vInt(-1),
+			vOID(e.ArrayID), vText("_" + e.Name), vOID(nspOID(cat, e.Schema)), vOID(oidBootstrap), vInt(-1),
 			vBool(false), vChar('b'), vChar('A'), vBool(false),
 			vBool(true), vChar(','), vOID(0), vOID(e.ID), vOID(0),
 			vChar('i'), vChar('x'), vBool(false), vOID(0),

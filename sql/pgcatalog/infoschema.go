@@ -186,12 +186,13 @@ func init() {
 		{"enforced", tVarchar}, {"nulls_distinct", tVarchar},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
-		for _, t := range env.Catalog().Tables() {
+		cat := env.Catalog()
+		for _, t := range cat.Tables() {
 			// PostgreSQL lists each NOT NULL column as a CHECK constraint
 			// named <schema oid>_<table oid>_<attnum>_not_null.
 			for i, c := range t.Columns {
 				if c.NotNull && !c.Dropped {
-					name := itoa(int(nspOID(t.Schema))) + "_" + itoa(int(t.ID)) + "_" + itoa(i+1) + "_not_null"
+					name := itoa(int(nspOID(cat, t.Schema))) + "_" + itoa(int(t.ID)) + "_" + itoa(i+1) + "_not_null"
 					rows = append(rows, []types.Value{vText(dbName(env)), vText(t.Schema), vText(name),
 						vText(dbName(env)), vText(t.Schema), vText(t.Name), vText("CHECK"), vText("NO"), vText("NO"),
 						vText("YES"), null})

@@ -77,6 +77,11 @@ func init() {
 			acl := types.NewArray([]types.Value{vText(ownerName + "=UC/" + ownerName), vText("=U/" + ownerName)})
 			rows = append(rows, []types.Value{vOID(n.oid), vText(n.name), vOID(owner), acl})
 		}
+		// User schemas (owned by the one role; no ACL: the owner's
+		// default privileges, as for a schema PostgreSQL creates).
+		for _, sc := range env.Catalog().Schemas() {
+			rows = append(rows, []types.Value{vOID(sc.ID), vText(sc.Name), vOID(oidBootstrap), null})
+		}
 		// The temporary schemas of sessions with temporary tables.
 		seen := map[string]bool{}
 		for _, t := range env.Catalog().Tables() {
@@ -178,14 +183,15 @@ func init() {
 		{"conbin", tText},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
-		for _, t := range env.Catalog().Tables() {
+		cat := env.Catalog()
+		for _, t := range cat.Tables() {
 			for _, ix := range t.Indexes {
 				ct, ok := constraintType(&ix)
 				if !ok {
 					continue
 				}
 				rows = append(rows, []types.Value{
-					vOID(ix.ID), vText(ix.Name), vOID(nspOID(t.Schema)), vChar(ct), vBool(false),
+					vOID(ix.ID), vText(ix.Name), vOID(nspOID(cat, t.Schema)), vChar(ct), vBool(false),
 					vBool(false), vBool(true), vOID(t.ID), vOID(0),
 					vOID(ix.ID), vOID(0), vOID(0), vChar(' '),
 					vChar(' '), vChar(' '), vBool(true), vInt(0),
@@ -194,7 +200,7 @@ func init() {
 			}
 			for i, ch := range t.Checks {
 				rows = append(rows, []types.Value{
-					vOID(checkOID(t.ID, i)), vText(ch.Name), vOID(nspOID(t.Schema)), vChar('c'), vBool(false),
+					vOID(checkOID(t.ID, i)), vText(ch.Name), vOID(nspOID(cat, t.Schema)), vChar('c'), vBool(false),
 					vBool(false), vBool(true), vOID(t.ID), vOID(0),
 					vOID(0), vOID(0), vOID(0), vChar(' '),
 					vChar(' '), vChar(' '), vBool(true), vInt(0),
@@ -211,7 +217,7 @@ func init() {
 				// DEFAULT with a column list is refused.
 				pf, pp, ff := fkOperators(env.Catalog(), t, fk)
 				rows = append(rows, []types.Value{
-					vOID(fk.ID), vText(fk.Name), vOID(nspOID(t.Schema)), vChar('f'), vBool(fk.Deferrable),
+					vOID(fk.ID), vText(fk.Name), vOID(nspOID(cat, t.Schema)), vChar('f'), vBool(fk.Deferrable),
 					vBool(fk.Deferred), vBool(!fk.NotValid), vOID(t.ID), vOID(0),
 					vOID(indid), vOID(0), vOID(fk.RefTable), vChar(fk.UpdateAction()[0]),
 					vChar(fk.DeleteAction()[0]), vChar(fkMatchType(fk)), vBool(true), vInt(0),
@@ -699,7 +705,7 @@ func relations(cat *catalog.Catalog) []relation {
 		if kind == 'v' {
 			am = 0
 		}
-		out = append(out, relation{oid: vt.OID, nsp: nspOID(vt.Schema), name: vt.Name, kind: kind, am: am,
+		out = append(out, relation{oid: vt.OID, nsp: nspOID(cat, vt.Schema), name: vt.Name, kind: kind, am: am,
 			natts: len(userCols(vt)), replident: 'n', virtual: vt})
 	}
 	for _, t := range cat.Tables() {
@@ -709,20 +715,20 @@ func relations(cat *catalog.Catalog) []relation {
 		}
 		// PostgreSQL enforces foreign keys with triggers on both tables:
 		// psql prints a table's foreign keys only if relhastriggers.
-		out = append(out, relation{oid: t.ID, nsp: nspOID(t.Schema), name: t.Name, kind: kind, am: oidHeapAM,
+		out = append(out, relation{oid: t.ID, nsp: nspOID(cat, t.Schema), name: t.Name, kind: kind, am: oidHeapAM,
 			natts: len(t.Columns), hasIndex: len(t.Indexes) > 0, replident: 'd', table: t,
 			hasTriggers: len(t.ForeignKeys) > 0 || len(cat.ReferencedBy(t.ID)) > 0})
 		for i := range t.Indexes {
 			ix := &t.Indexes[i]
-			out = append(out, relation{oid: ix.ID, nsp: nspOID(t.Schema), name: ix.Name, kind: 'i', am: oidBtreeAM,
+			out = append(out, relation{oid: ix.ID, nsp: nspOID(cat, t.Schema), name: ix.Name, kind: 'i', am: oidBtreeAM,
 				natts: len(ix.Columns), replident: 'n', table: t, index: ix})
 		}
 	}
 	for _, sq := range cat.Sequences() {
-		out = append(out, relation{oid: sq.ID, nsp: nspOID(sq.Schema), name: sq.Name, kind: 'S', natts: 3, replident: 'n'})
+		out = append(out, relation{oid: sq.ID, nsp: nspOID(cat, sq.Schema), name: sq.Name, kind: 'S', natts: 3, replident: 'n'})
 	}
 	for _, v := range cat.Views() {
-		out = append(out, relation{oid: v.ID, nsp: nspOID(v.Schema), name: v.Name, kind: 'v',
+		out = append(out, relation{oid: v.ID, nsp: nspOID(cat, v.Schema), name: v.Name, kind: 'v',
 			natts: len(v.Columns), replident: 'n', view: v})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].oid < out[j].oid })

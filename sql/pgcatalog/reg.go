@@ -25,14 +25,19 @@ var typeAliases = map[string]string{
 
 // regResolve implements plan.RegResolve: regtypein, regnamespacein and
 // regprocin (a function name with one overload).
-func regResolve(typ types.OID, name string) (uint32, error) {
+func regResolve(cat *catalog.Catalog, typ types.OID, name string) (uint32, error) {
 	s := strings.TrimSpace(name)
 	switch typ {
 	case types.OIDRegnamespace:
 		n := strings.Trim(s, `"`)
 		for _, oid := range []uint32{oidPgCatalog, oidPublic, oidInfoSchema} {
-			if nn, _ := nspName(oid); nn == n {
+			if nn, _ := nspName(nil, oid); nn == n {
 				return oid, nil
+			}
+		}
+		if cat != nil {
+			if sc, ok := cat.LookupSchema(n); ok {
+				return sc.ID, nil
 			}
 		}
 		return 0, pgerr.New("3F000", "schema %q does not exist", n)
@@ -103,7 +108,7 @@ func regName(cat *catalog.Catalog, typ types.OID, oid uint32) string {
 		}
 		return ""
 	case types.OIDRegnamespace:
-		if n, ok := nspName(oid); ok {
+		if n, ok := nspName(cat, oid); ok {
 			return quoteIdent(n)
 		}
 		if cat != nil {

@@ -185,10 +185,11 @@ func vAttnums(cols []int) types.Value {
 
 var null = types.Null
 
-// nspOID gives the namespace OID of a schema name; user schemas other than
-// public do not exist in OmenDB yet. A session's temporary schema,
-// pg_temp_<id>, has OID id (an object ID no other object has).
-func nspOID(schema string) uint32 {
+// nspOID gives the namespace OID of a schema name: a user schema's is its
+// object ID (cat may be nil when none matters). A session's temporary
+// schema, pg_temp_<id>, has OID id (an object ID no other object has). A
+// schema without an object (a CDC target's) shows as public.
+func nspOID(cat *catalog.Catalog, schema string) uint32 {
 	switch schema {
 	case "pg_catalog":
 		return oidPgCatalog
@@ -197,6 +198,11 @@ func nspOID(schema string) uint32 {
 	}
 	if id, ok := tempSchemaID(schema); ok {
 		return id
+	}
+	if cat != nil {
+		if sc, ok := cat.LookupSchema(schema); ok {
+			return sc.ID
+		}
 	}
 	return oidPublic
 }
@@ -210,8 +216,15 @@ func tempSchemaID(schema string) (uint32, bool) {
 	return uint32(id), err == nil
 }
 
-// nspName is the inverse of nspOID.
-func nspName(oid uint32) (string, bool) {
+// nspName is the inverse of nspOID for built-in and user schemas.
+func nspName(cat *catalog.Catalog, oid uint32) (string, bool) {
+	if cat != nil {
+		for _, sc := range cat.Schemas() {
+			if sc.ID == oid {
+				return sc.Name, true
+			}
+		}
+	}
 	switch oid {
 	case oidPgCatalog:
 		return "pg_catalog", true

@@ -26,14 +26,38 @@ type TempEnv interface {
 	TempSchema() string
 }
 
+// PathEnv is an Env with a search path (a session's: the schemas its
+// search_path names, in order). Without one, names resolve in public.
+type PathEnv interface {
+	SearchPath() []string
+}
+
+// searchPath is the schemas unqualified names resolve in.
+func (b *Binder) searchPath() []string {
+	if pe, ok := b.Env.(PathEnv); ok {
+		return pe.SearchPath()
+	}
+	return catalog.DefaultPath
+}
+
 // schemaOf returns the schema rv names its relation in (catalog.
-// ResolveSchema with the session's temporary schema).
+// ResolvePath with the session's temporary schema and search path).
 func (b *Binder) schemaOf(schema, name string) string {
 	temp := ""
 	if te, ok := b.Env.(TempEnv); ok {
 		temp = te.TempSchema()
 	}
-	return b.Cat.ResolveSchema(temp, schema, name)
+	return b.Cat.ResolvePath(temp, b.searchPath(), schema, name)
+}
+
+// missingSchema is 3F000 when schema is named and does not exist, else
+// nil: a qualified name in a missing schema is reported as PostgreSQL
+// does, before the relation.
+func (b *Binder) missingSchema(schema string) error {
+	if schema == "" || schema == "pg_temp" || b.Cat.SchemaExists(schema) {
+		return nil
+	}
+	return pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", schema)
 }
 
 // Binder turns parsed statements into plans: it resolves names against a

@@ -269,7 +269,7 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 			}
 		}
 		if c, ok := e.(*Const); ok && c.V.K == types.KindText {
-			oid, err := RegResolve(t.OID, c.V.S)
+			oid, err := RegResolve(b.Cat, t.OID, c.V.S)
 			if err != nil {
 				return nil, err
 			}
@@ -309,6 +309,7 @@ func (b *Binder) regclassOID(name string) (uint32, error) {
 		schema, rel = name[:i], name[i+1:]
 	}
 	rel = strings.Trim(rel, `"`)
+	named := schema
 	schema = b.schemaOf(schema, rel)
 	if t, ok := b.Cat.Lookup(schema, rel); ok {
 		return t.ID, nil
@@ -328,13 +329,16 @@ func (b *Binder) regclassOID(name string) (uint32, error) {
 	if SystemTables != nil {
 		// Any emulated catalog ('pg_constraint'::regclass in
 		// pg_description joins).
-		sys := schema
-		if sys == "public" || sys == "" {
+		sys := named
+		if sys == "public" || sys == "pg_temp" {
 			sys = ""
 		}
 		if vt, ok := SystemTables(sys, rel); ok && vt.OID != 0 {
 			return vt.OID, nil
 		}
+	}
+	if err := b.missingSchema(named); err != nil {
+		return 0, err
 	}
 	return 0, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
 }

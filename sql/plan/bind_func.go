@@ -165,6 +165,9 @@ func (b *Binder) bindSeqFunc(name string, args []Expr) (Expr, error) {
 		}
 		sq, ok := b.Cat.LookupSequence(b.schemaOf(schema, rel), rel)
 		if !ok {
+			if err := b.missingSchema(schema); err != nil {
+				return nil, err
+			}
 			return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", seqName)
 		}
 		seqID = sq.ID

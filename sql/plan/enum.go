@@ -21,7 +21,7 @@ func (b *Binder) ResolveType(names []string, mods []int32) (types.Type, error) {
 	if err == nil || !errors.As(err, &pe) || pe.Code != pgerr.UndefinedObject || b.Cat == nil {
 		return t, err
 	}
-	if ut, ok := LookupUserType(b.Cat, names); ok {
+	if ut, ok := LookupUserType(b.Cat, b.searchPath(), names); ok {
 		if len(mods) > 0 {
 			return types.Type{}, pgerr.New(pgerr.SyntaxError, "type modifier is not allowed for type %q", names[len(names)-1])
 		}
@@ -30,25 +30,28 @@ func (b *Binder) ResolveType(names []string, mods []int32) (types.Type, error) {
 	return t, err
 }
 
-// LookupUserType finds a user-defined type by its (qualified) name.
-func LookupUserType(cat *catalog.Catalog, names []string) (types.Type, bool) {
-	schema := "public"
+// LookupUserType finds a user-defined type by its (qualified) name; an
+// unqualified one in the first schema of path that has it.
+func LookupUserType(cat *catalog.Catalog, path []string, names []string) (types.Type, bool) {
 	switch len(names) {
 	case 1:
 	case 2, 3:
-		schema = names[len(names)-2]
+		schema := names[len(names)-2]
 		if strings.EqualFold(schema, "pg_catalog") {
 			return types.Type{}, false
 		}
+		path = []string{schema}
 	default:
 		return types.Type{}, false
 	}
 	name := names[len(names)-1]
-	if e, ok := cat.LookupEnumType(schema, name); ok {
-		return cat.TypeByOID(types.OID(e.ID))
-	}
-	if e, ok := cat.LookupEnumType(schema, strings.TrimPrefix(name, "_")); ok && strings.HasPrefix(name, "_") {
-		return cat.TypeByOID(types.OID(e.ArrayID)) // _mood, the array type's own name
+	for _, schema := range path {
+		if e, ok := cat.LookupEnumType(schema, name); ok {
+			return cat.TypeByOID(types.OID(e.ID))
+		}
+		if e, ok := cat.LookupEnumType(schema, strings.TrimPrefix(name, "_")); ok && strings.HasPrefix(name, "_") {
+			return cat.TypeByOID(types.OID(e.ArrayID)) // _mood, the array type's own name
+		}
 	}
 	return types.Type{}, false
 }
@@ -89,7 +92,7 @@ func (b *Binder) regtypeUser(s string) (types.Type, bool) {
 			s = s[1:]
 		}
 	}
-	t, ok := LookupUserType(b.Cat, names)
+	t, ok := LookupUserType(b.Cat, b.searchPath(), names)
 	if !ok || !array {
 		return t, ok
 	}
@@ -105,7 +108,7 @@ func (b *Binder) regtypeIn() *funcs.Func {
 			if ut, ok := b.regtypeUser(a[0].S); ok {
 				return types.NewRegName(uint32(ut.OID), types.TypeName(ut)), nil
 			}
-			oid, err := RegResolve(types.OIDRegtype, a[0].S)
+			oid, err := RegResolve(b.Cat, types.OIDRegtype, a[0].S)
 			if err != nil {
 				return types.Null, err
 			}

@@ -129,7 +129,7 @@ func (n *VirtualScan) Columns() []Column { return n.Cols }
 // RegResolve resolves the text of a regtype or regnamespace literal to its
 // OID at bind time ('integer'::regtype). Package sql/pgcatalog sets it; nil
 // leaves such literals to the type's input function.
-var RegResolve func(typ types.OID, name string) (uint32, error)
+var RegResolve func(cat *catalog.Catalog, typ types.OID, name string) (uint32, error)
 
 // RegName gives the name a regclass, regnamespace or regproc OID prints as in cat
 // (schema-qualified when the schema is not on the search path), "" when the

@@ -1,0 +1,238 @@
+package sql
+
+import (
+	"context"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/pgerr"
+)
+
+// User schemas: CREATE SCHEMA and DROP SCHEMA are catalog changes
+// (catalog.Schema); names resolve along the session's search_path
+// (SearchPath, catalog.ResolvePath).
+
+// SearchPath implements plan.PathEnv: the schemas of the session's
+// search_path, "$user" replaced by the session user. It is parsed again
+// only when the setting changes.
+func (s *Session) SearchPath() []string {
+	setting, user := s.settings["search_path"], s.settings["session_authorization"]
+	if s.path == nil || setting != s.pathSetting || user != s.pathUser {
+		s.path = catalog.SearchPath(setting, user)
+		if s.path == nil {
+			s.path = []string{}
+		}
+		s.pathSetting, s.pathUser = setting, user
+	}
+	return s.path
+}
+
+// schemaOf returns the schema rv's relation resolves in: the session's
+// temporary schema for its temporary relations (and for "pg_temp"), else
+// the first schema of the search path that has it; a named schema must
+// exist (3F000).
+func (s *Session) schemaOf(rv *pg.RangeVar) (string, error) {
+	switch {
+	case rv.Schemaname == "" || rv.Schemaname == "pg_temp":
+		return s.txn.cat.ResolvePath(s.tempSchema, s.SearchPath(), rv.Schemaname, rv.Relname), nil
+	case rv.Schemaname == s.tempSchema && s.tempSchema != "":
+		return rv.Schemaname, nil
+	case strings.HasPrefix(rv.Schemaname, catalog.TempSchemaPrefix):
+		// Another session's temporary schema: not reachable by name.
+	case s.txn.cat.SchemaExists(rv.Schemaname):
+		return rv.Schemaname, nil
+	}
+	return "", noSchema(rv.Schemaname)
+}
+
+func noSchema(name string) error {
+	return pgerr.New(pgerr.InvalidSchemaName, "schema %q does not exist", name)
+}
+
+// newObjectSchema returns the schema a new non-temporary object goes to:
+// the one named, which must exist, or the first existing schema of the
+// search path.
+func (s *Session) newObjectSchema(schema string) (string, error) {
+	if schema != "" {
+		if !s.txn.cat.SchemaExists(schema) || strings.HasPrefix(schema, catalog.TempSchemaPrefix) {
+			return "", noSchema(schema)
+		}
+		return schema, nil
+	}
+	if schema = s.txn.cat.CreationSchema(s.SearchPath()); schema == "" {
+		return "", pgerr.New(pgerr.InvalidSchemaName, "no schema has been selected to create in")
+	}
+	return schema, nil
+}
+
+// createSchemaStmt runs CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION
+// role].
+func (s *Session) createSchemaStmt(cs *pg.CreateSchemaStmt) (string, error) {
+	name, owner := cs.Schemaname, s.settings["session_authorization"]
+	if r := cs.Authrole; r != nil {
+		if r.Roletype == pg.RoleSpecType_ROLESPEC_CSTRING {
+			owner = r.Rolename
+		}
+		if name == "" {
+			name = owner // CREATE SCHEMA AUTHORIZATION role
+		}
+	}
+	if len(cs.SchemaElts) > 0 {
+		return "", pgerr.NotSupported("CREATE SCHEMA with schema elements is not supported yet")
+	}
+	if owner != s.settings["session_authorization"] {
+		return "", pgerr.New(pgerr.UndefinedObject, "role %q does not exist", owner)
+	}
+	if s.txn.cat.SchemaExists(name) {
+		if cs.IfNotExists {
+			return "CREATE SCHEMA", nil
+		}
+		return "", pgerr.New(pgerr.DuplicateSchema, "schema %q already exists", name)
+	}
+	if strings.HasPrefix(name, "pg_") {
+		return "", pgerr.New(pgerr.ReservedName, "unacceptable schema name %q", name).
+			WithDetail("The prefix \"pg_\" is reserved for system schemas.")
+	}
+	sc := &catalog.Schema{ID: s.eng.Store.NewID(), Name: name, Owner: owner}
+	if err := s.ddl(&catalog.Change{Kind: catalog.CreateSchema, ID: sc.ID, Schema: sc}); err != nil {
+		return "", err
+	}
+	return "CREATE SCHEMA", nil
+}
+
+// dropSchemas runs DROP SCHEMA [IF EXISTS] name, … [CASCADE | RESTRICT].
+// CASCADE drops the schemas' views, tables (with their indexes and owned
+// sequences), sequences and enum types through their own drop paths, so
+// that objects elsewhere depending on them go too.
+func (s *Session) dropSchemas(ctx context.Context, d *pg.DropStmt) (string, error) {
+	cascade := d.Behavior == pg.DropBehavior_DROP_CASCADE
+	for _, obj := range d.Objects {
+		name := obj.GetString_().GetSval()
+		if name == "" {
+			continue
+		}
+		sc, ok := s.txn.cat.LookupSchema(name)
+		if !ok {
+			switch {
+			case name == "public" || name == "pg_catalog" || name == "information_schema" || strings.HasPrefix(name, catalog.TempSchemaPrefix):
+				return "", pgerr.NotSupported("dropping schema %q is not supported", name)
+			case s.txn.cat.SchemaUsed(name):
+				return "", pgerr.NotSupported("schema %q holds a CDC source's tables: drop the source", name)
+			case d.MissingOk:
+				continue
+			}
+			return "", noSchema(name)
+		}
+		if cascade {
+			if err := s.dropSchemaObjects(ctx, name); err != nil {
+				return "", err
+			}
+		} else if s.txn.cat.SchemaUsed(name) {
+			return "", pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop schema %s because other objects depend on it", name).
+				WithDetail("%s", strings.Join(s.schemaObjects(name), "\n")).
+				WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+		}
+		if err := s.ddl(&catalog.Change{Kind: catalog.DropSchema, ID: sc.ID}); err != nil {
+			return "", err
+		}
+	}
+	return "DROP SCHEMA", nil
+}
+
+// schemaObjects names the objects in schema as PostgreSQL's DETAIL does.
+func (s *Session) schemaObjects(schema string) []string {
+	var out []string
+	cat := s.txn.cat
+	for _, e := range cat.EnumTypes() {
+		if e.Schema == schema {
+			out = append(out, "type "+schema+"."+e.Name)
+		}
+	}
+	for _, t := range cat.Tables() {
+		if t.Schema == schema {
+			out = append(out, "table "+schema+"."+t.Name)
+		}
+	}
+	for _, v := range cat.Views() {
+		if v.Schema == schema {
+			out = append(out, "view "+schema+"."+v.Name)
+		}
+	}
+	for _, sq := range cat.Sequences() {
+		if sq.Schema == schema && !s.ownedSequence(sq.ID) {
+			out = append(out, "sequence "+schema+"."+sq.Name)
+		}
+	}
+	return out
+}
+
+// ownedSequence reports whether sequence id belongs to a column (serial,
+// identity), which drops it with its table.
+func (s *Session) ownedSequence(id uint32) bool {
+	for _, t := range s.txn.cat.Tables() {
+		for _, c := range t.Columns {
+			if c.Sequence == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dropSchemaObjects drops everything in schema, as DROP … CASCADE of each.
+func (s *Session) dropSchemaObjects(ctx context.Context, schema string) error {
+	cat := s.txn.cat
+	for _, v := range cat.Views() {
+		if _, ok := s.txn.cat.View(v.ID); !ok || v.Schema != schema {
+			continue
+		}
+		if err := s.dropDependents(v.ID, true); err != nil {
+			return err
+		}
+		if err := s.ddl(&catalog.Change{Kind: catalog.DropView, ID: v.ID}); err != nil {
+			return err
+		}
+	}
+	for _, t := range cat.Tables() {
+		if _, ok := s.txn.cat.Table(t.ID); !ok || t.Schema != schema {
+			continue
+		}
+		if t.ReadOnly != "" {
+			return pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
+		}
+		if err := s.dropDependents(t.ID, true); err != nil {
+			return err
+		}
+		if err := s.dropReferencing(t.ID, t.Name, true, nil); err != nil {
+			return err
+		}
+		if err := s.ddl(&catalog.Change{Kind: catalog.DropTable, ID: t.ID}); err != nil {
+			return err
+		}
+	}
+	for _, sq := range s.txn.cat.Sequences() {
+		if sq.Schema != schema {
+			continue
+		}
+		if err := s.ddl(&catalog.Change{Kind: catalog.DropSequence, ID: sq.ID}); err != nil {
+			return err
+		}
+	}
+	for _, e := range s.txn.cat.EnumTypes() {
+		if e.Schema != schema {
+			continue
+		}
+		if err := writableEnum(e); err != nil {
+			return err
+		}
+		if err := s.dropTypeUsers(ctx, e); err != nil {
+			return err
+		}
+		if err := s.ddl(&catalog.Change{Kind: catalog.DropType, ID: e.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
