@@ -343,6 +343,11 @@ type View struct {
 	Deps []uint32 `json:"deps,omitempty"`
 	// Comment is COMMENT ON VIEW's text ("" = none).
 	Comment string `json:"comment,omitempty"`
+	// Path is the search path the query's unqualified names resolve
+	// along: the creating session's, so that they name what they named
+	// then. nil (views from before schemas, or made under the default
+	// path) is DefaultPath.
+	Path []string `json:"path,omitempty"`
 	// CheckOption is WITH [LOCAL | CASCADED] CHECK OPTION: "local",
 	// "cascaded", or "" for none. Rows written through the view must then
 	// be visible through it (sql/plan, updatable views).

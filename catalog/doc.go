@@ -56,7 +56,9 @@
 //     made without CREATE SCHEMA): SchemaExists. drop_schema is refused
 //     (2BP01) while objects live in it; DROP SCHEMA … CASCADE drops them
 //     first, in package sql. Unqualified names resolve along a search
-//     path (ResolvePath, the session's temporary schema first).
+//     path (ResolvePath, the session's temporary schema first); a view
+//     keeps the path its query was bound under (View.Path, JSON "path",
+//     absent for the default public).
 //
 // Encoding: a change is one version byte (1) followed by the JSON encoding of
 // Change: {"kind", "id", "table", "sequence", "view", "enum", "schema", "index"}, each

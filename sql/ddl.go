@@ -269,7 +269,12 @@ func (s *Session) columnDef(t *catalog.Table, cd *pg.ColumnDef) (catalog.Column,
 			return col, nil, nil, err
 		}
 		col.Sequence = seq.ID
-		col.Default = fmt.Sprintf("nextval('%s'::regclass)", seq.Name)
+		seqName := types.QuoteIdent(seq.Name)
+		if t.Schema != "public" && !strings.HasPrefix(t.Schema, catalog.TempSchemaPrefix) {
+			// Found whatever the search path of the session inserting.
+			seqName = types.QuoteIdent(t.Schema) + "." + seqName
+		}
+		col.Default = fmt.Sprintf("nextval('%s'::regclass)", strings.ReplaceAll(seqName, "'", "''"))
 		col.Identity = identity
 	}
 	return col, out, seq, nil

@@ -526,8 +526,10 @@ type statement struct {
 	ext      *extStmt
 	declared []types.OID
 
-	// cached analysis for Describe/Execute of prepared statements
+	// cached analysis for Describe/Execute of prepared statements, made
+	// against cat under the search_path setting path
 	cat    *catalog.Catalog
+	path   string
 	bound  any
 	params []types.Type
 	cols   []pgwire.Column
@@ -568,14 +570,14 @@ func (st *statement) Describe(ctx context.Context) (params []types.Type, cols []
 	return st.params, st.cols, nil
 }
 
-// bind analyses the statement against the session's current catalog,
-// reusing the previous analysis while the catalog is unchanged.
+// bind analyses the statement against the session's current catalog and
+// search path, reusing the previous analysis while neither changed.
 func (st *statement) bind() error {
 	if st.ext != nil {
 		return nil // extension statements are analysed when executed
 	}
-	cat := st.s.catalog()
-	if st.cat == cat && st.bound != nil {
+	cat, path := st.s.catalog(), st.s.settings["search_path"]
+	if st.cat == cat && st.path == path && st.bound != nil {
 		return nil
 	}
 	b := plan.NewBinder(cat, st.s, st.s.loc, st.declared)
@@ -585,7 +587,8 @@ func (st *statement) bind() error {
 		st.bound, st.point, st.pointUpd, st.pointIns = nil, nil, nil, nil
 		return st.s.asOfBindError(err)
 	}
-	st.cat, st.point, st.pointUpd, st.pointIns = cat, pointPlanOf(st.bound), pointUpdateOf(st.bound), pointInsertOf(st.bound)
+	st.cat, st.path = cat, path
+	st.point, st.pointUpd, st.pointIns = pointPlanOf(st.bound), pointUpdateOf(st.bound), pointInsertOf(st.bound)
 	return nil
 }
 

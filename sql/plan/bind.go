@@ -34,6 +34,9 @@ type PathEnv interface {
 
 // searchPath is the schemas unqualified names resolve in.
 func (b *Binder) searchPath() []string {
+	if b.viewPath != nil {
+		return b.viewPath
+	}
 	if pe, ok := b.Env.(PathEnv); ok {
 		return pe.SearchPath()
 	}
@@ -96,6 +99,9 @@ type Binder struct {
 	// views are the views being expanded, innermost last (a view that
 	// reads itself through others is refused).
 	views []uint32
+	// viewPath, while a view's query is bound, is the search path it
+	// was created under (catalog.View.Path), else nil.
+	viewPath []string
 }
 
 type cteDef struct {

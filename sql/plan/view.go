@@ -30,7 +30,9 @@ func (b *Binder) bindView(v *catalog.View) (Node, error) {
 	ctes, refs, locking := b.ctes, b.Refs, b.locking
 	b.ctes, b.locking = nil, nil
 	b.views = append(b.views, v.ID)
+	restore := b.enterViewPath(v)
 	n, err := b.bindSelect(sel, &scope{})
+	restore()
 	b.views = b.views[:len(b.views)-1]
 	b.ctes, b.Refs, b.locking = ctes, refs, locking
 	if err != nil {
@@ -74,4 +76,15 @@ func (b *Binder) viewQuery(v *catalog.View) (*pg.SelectStmt, error) {
 func viewChanged(v *catalog.View) error {
 	return pgerr.New(pgerr.ObjectNotInPrerequisiteState, "view %q no longer matches the relations it reads", v.Name).
 		WithHint("Re-create the view (CREATE OR REPLACE VIEW).")
+}
+
+// enterViewPath makes names resolve along v's search path until the
+// returned function restores the previous one.
+func (b *Binder) enterViewPath(v *catalog.View) func() {
+	prev := b.viewPath
+	b.viewPath = v.Path
+	if v.Path == nil {
+		b.viewPath = catalog.DefaultPath
+	}
+	return func() { b.viewPath = prev }
 }

@@ -123,7 +123,9 @@ func (b *Binder) resolveUpdatableView(v *catalog.View, verb viewVerb, cascaded b
 	ctes, locking := b.ctes, b.locking
 	b.ctes, b.locking = nil, nil
 	b.views = append(b.views, v.ID)
+	restore := b.enterViewPath(v)
 	defer func() {
+		restore()
 		b.views = b.views[:len(b.views)-1]
 		b.ctes, b.locking = ctes, locking
 	}()
