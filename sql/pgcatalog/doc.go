@@ -39,7 +39,10 @@
 //   - a column default (pg_attrdef): 0x80000000 | (table ID − 16384) << 11 | attnum;
 //   - a view's or materialized view's _RETURN rule (pg_rewrite):
 //     0xC0000000 | (its ID − 16384);
-//   - namespaces pg_catalog 11, public 2200, information_schema 13212; the
+//   - namespaces pg_catalog 11, public 2200, information_schema 13212
+//     (a user schema's OID is its object ID, a schema without one — a CDC
+//     target's — shows as public; pg_table_is_visible and the qualified
+//     names printed follow the session's search_path, searchpath.go); the
 //     one role 10 (named after session_authorization); pg_database_owner
 //     6171 (owner of public, as in PostgreSQL 15, listed in pg_roles); the
 //     database 16383;

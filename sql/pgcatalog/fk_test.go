@@ -81,7 +81,7 @@ func TestFKDef(t *testing.T) {
 	}
 	// Without public on the search path (pg_dump's search_path = ''),
 	// the referenced table is qualified.
-	if got, want := fkDef(cat, visibility{}, child, &child.ForeignKeys[0]), "FOREIGN KEY (p) REFERENCES public.parent(id) ON DELETE CASCADE"; got != want {
+	if got, want := fkDef(cat, visibility{path: []string{}}, child, &child.ForeignKeys[0]), "FOREIGN KEY (p) REFERENCES public.parent(id) ON DELETE CASCADE"; got != want {
 		t.Errorf("empty search_path: %q, want %q", got, want)
 	}
 	if tb, fk := findForeignKey(cat, 16393); fk == nil || tb.ID != 16390 || fk.Name != "child_ba" {

@@ -362,8 +362,10 @@ func tableVisible(cat *catalog.Catalog, vis visibility, oid uint32) bool {
 		schema, name = t.Schema, ix.Name
 	} else if v, ok := cat.View(oid); ok {
 		schema, name = v.Schema, v.Name
+	} else if sq, ok := cat.Sequence(oid); ok {
+		schema, name = sq.Schema, sq.Name
 	} else {
-		return true // views, sequences and system relations: public or pg_catalog
+		return true // system relations: pg_catalog
 	}
 	if _, isTemp := tempSchemaID(schema); isTemp {
 		return schema == temp

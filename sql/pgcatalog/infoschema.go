@@ -26,7 +26,14 @@ func init() {
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
 		for _, s := range []string{"pg_catalog", "public", "information_schema"} {
-			rows = append(rows, []types.Value{vText(dbName(env)), vText(s), vText(userName(env)), null, null, null, null})
+			owner := userName(env)
+			if s == "public" {
+				owner = "pg_database_owner" // PostgreSQL 15
+			}
+			rows = append(rows, []types.Value{vText(dbName(env)), vText(s), vText(owner), null, null, null, null})
+		}
+		for _, sc := range env.Catalog().Schemas() {
+			rows = append(rows, []types.Value{vText(dbName(env)), vText(sc.Name), vText(userName(env)), null, null, null, null})
 		}
 		return rows, nil
 	})

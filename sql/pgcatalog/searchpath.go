@@ -1,6 +1,7 @@
 package pgcatalog
 
 import (
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -17,15 +18,15 @@ import (
 // ruleutils prints them. pg_dump depends on it: it sets search_path to ''
 // and replays the text into a server with the same empty search_path, where
 // "FROM orders" would name nothing and "FROM public.orders" the table.
-// OmenDB itself finds public relations whatever search_path says (it has
-// one user schema); only the printing follows the setting.
 
 // visibility is what decides whether a printed relation name needs its
-// schema: the session's temporary schema ("" if none) and whether public
-// is on its search_path.
+// schema: the session's temporary schema ("" if none), its search path
+// (catalog.SearchPath; nil: the default, public) and whether public is on
+// it.
 type visibility struct {
 	temp   string
 	public bool
+	path   []string
 }
 
 type settings interface {
@@ -43,12 +44,22 @@ func visibilityOf(s settings) visibility {
 		v.temp = te.TempSchema()
 	}
 	if p, ok := s.Setting("search_path"); ok {
-		v.public = false
-		for _, name := range searchPathNames(p) {
-			v.public = v.public || name == "public"
+		user, _ := s.Setting("session_authorization")
+		v.path = catalog.SearchPath(p, user)
+		if v.path == nil {
+			v.path = []string{}
 		}
+		v.public = slices.Contains(v.path, "public")
 	}
 	return v
+}
+
+// searchPath is the session's search path (the default when unknown).
+func (v visibility) searchPath() []string {
+	if v.path == nil {
+		return catalog.DefaultPath
+	}
+	return v.path
 }
 
 // sessionVisibility is visibilityOf the function call's session.
@@ -77,20 +88,20 @@ func searchPathNames(p string) []string {
 	return out
 }
 
-// schemaVisible reports whether a relation of schema found by an
-// unqualified name would be found in schema: pg_catalog always is, the
-// session's temporary schema is searched first, public only on the path
-// and unless a temporary relation of the same name shadows it.
+// relVisible reports whether a relation of schema would be found by its
+// unqualified name: pg_catalog always is, the session's temporary schema
+// is searched first, other schemas only on the path and unless a relation
+// of the same name in the temporary schema or an earlier schema of the
+// path shadows it.
 func (v visibility) relVisible(cat *catalog.Catalog, schema, name string) bool {
 	switch {
 	case schema == "pg_catalog":
 		return true
 	case schema == v.temp:
 		return true
-	case schema == "public":
-		return v.public && cat.ResolveSchema(v.temp, "", name) == "public"
 	}
-	return false
+	path := v.searchPath()
+	return slices.Contains(path, schema) && cat.ResolvePath(v.temp, path, "", name) == schema
 }
 
 // relName is a relation's name as PostgreSQL prints it for the session:
@@ -107,9 +118,15 @@ func (v visibility) relName(cat *catalog.Catalog, schema, name string) string {
 // it: unqualified names of relations the search path does not reach get
 // their schema. The stored text is returned as it is when nothing needs
 // qualifying.
-func (v visibility) qualifyQuery(cat *catalog.Catalog, query string) string {
-	if v.public && v.temp == "" {
+//
+// viewPath is the search path the query was stored under (catalog.View.
+// Path; nil: public).
+func (v visibility) qualifyQuery(cat *catalog.Catalog, query string, viewPath []string) string {
+	if v.public && v.temp == "" && viewPath == nil && len(cat.Schemas()) == 0 {
 		return query // every unqualified name already finds its relation
+	}
+	if viewPath == nil {
+		viewPath = catalog.DefaultPath
 	}
 	tree, err := pg.Parse(query)
 	if err != nil || len(tree.Stmts) != 1 {
@@ -127,7 +144,7 @@ func (v visibility) qualifyQuery(cat *catalog.Catalog, query string) string {
 		if !ok || rv.Schemaname != "" || ctes[rv.Relname] {
 			return
 		}
-		schema := cat.ResolveSchema("", "", rv.Relname) // stored views read public relations
+		schema := cat.ResolvePath("", viewPath, "", rv.Relname)
 		_, table := cat.Lookup(schema, rv.Relname)
 		_, view := cat.LookupView(schema, rv.Relname)
 		if (table || view) && !v.relVisible(cat, schema, rv.Relname) {
@@ -247,7 +264,7 @@ func (v visibility) resolveRel(cat *catalog.Catalog, lit string) (string, string
 	} else {
 		return "", "", false // quoted names: left as written
 	}
-	schema = cat.ResolveSchema(v.temp, schema, name)
+	schema = cat.ResolveSchema(v.temp, schema, name) // stored text names public relations unqualified
 	if _, ok := cat.Lookup(schema, name); ok {
 		return schema, name, true
 	}

@@ -288,10 +288,10 @@ func viewInsertable(cat *catalog.Catalog, v *catalog.View) (updatable, insertabl
 // any other relation.
 func viewDefOf(cat *catalog.Catalog, vis visibility, oid uint32) types.Value {
 	if v, ok := cat.View(oid); ok {
-		return vText(" " + vis.qualifyQuery(cat, v.Query) + ";")
+		return vText(" " + vis.qualifyQuery(cat, v.Query, v.Path) + ";")
 	}
 	if t, ok := cat.Table(oid); ok && t.MatView != "" {
-		return vText(" " + vis.qualifyQuery(cat, t.MatView) + ";")
+		return vText(" " + vis.qualifyQuery(cat, t.MatView, nil) + ";")
 	}
 	return null
 }
