@@ -236,3 +236,65 @@ func (s *Session) dropSchemaObjects(ctx context.Context, schema string) error {
 	}
 	return nil
 }
+
+// alterSetSchema runs ALTER TABLE … SET SCHEMA. A table moves with its
+// indexes; one with serial or identity sequences, or read by views (whose
+// stored queries name it), is not moved yet (0A000).
+func (s *Session) alterSetSchema(as *pg.AlterObjectSchemaStmt) (string, error) {
+	if as.ObjectType != pg.ObjectType_OBJECT_TABLE || as.Relation == nil {
+		return "", pgerr.NotSupported("ALTER %s … SET SCHEMA is not supported yet", as.ObjectType)
+	}
+	t, err := s.lookupTable(as.Relation)
+	if err != nil {
+		if as.MissingOk && pgerr.Code(err) == pgerr.UndefinedTable {
+			return "ALTER TABLE", nil
+		}
+		return "", err
+	}
+	if err := t.Refuse(); err != nil {
+		return "", err
+	}
+	to := as.Newschema
+	if !s.txn.cat.SchemaExists(to) || strings.HasPrefix(to, catalog.TempSchemaPrefix) {
+		return "", noSchema(to)
+	}
+	if t.Temp {
+		return "", pgerr.NotSupported("moving a temporary table to another schema is not supported")
+	}
+	if to == t.Schema {
+		return "ALTER TABLE", nil
+	}
+	for _, c := range t.Columns {
+		if c.Sequence != 0 && !c.Dropped {
+			return "", pgerr.NotSupported("moving a table with serial or identity columns to another schema is not supported yet")
+		}
+	}
+	if len(s.txn.cat.Dependents(t.ID)) > 0 {
+		return "", pgerr.NotSupported("moving a table that views read to another schema is not supported yet")
+	}
+	if _, ok := s.txn.cat.Lookup(to, t.Name); ok || s.relationIn(to, t.Name) {
+		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists in schema %q", t.Name, to)
+	}
+	for _, ix := range t.Indexes {
+		if s.relationIn(to, ix.Name) {
+			return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists in schema %q", ix.Name, to)
+		}
+	}
+	nt := t.Clone()
+	nt.Schema = to
+	if err := s.ddl(&catalog.Change{Kind: catalog.RenameTable, Table: nt}); err != nil {
+		return "", err
+	}
+	return "ALTER TABLE", nil
+}
+
+// relationIn reports whether a table, view, sequence or index named name
+// exists in schema.
+func (s *Session) relationIn(schema, name string) bool {
+	cat := s.txn.cat
+	_, t := cat.Lookup(schema, name)
+	_, v := cat.LookupView(schema, name)
+	_, q := cat.LookupSequence(schema, name)
+	_, _, i := cat.LookupIndex(schema, name)
+	return t || v || q || i
+}

@@ -62,6 +62,11 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 			return nil, err
 		}
 		return tag(s.rename(x.RenameStmt))
+	case *pg.Node_AlterObjectSchemaStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.alterSetSchema(x.AlterObjectSchemaStmt))
 	case *pg.Node_TruncateStmt:
 		if err := ddlAllowed(); err != nil {
 			return nil, err
