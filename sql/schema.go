@@ -298,3 +298,15 @@ func (s *Session) relationIn(schema, name string) bool {
 	_, _, i := cat.LookupIndex(schema, name)
 	return t || v || q || i
 }
+
+// existingPath is the schemas of the search path that exist now: those a
+// statement's unqualified names resolve in.
+func (s *Session) existingPath() []string {
+	var path []string
+	for _, p := range s.SearchPath() {
+		if s.txn.cat.SchemaExists(p) {
+			path = append(path, p)
+		}
+	}
+	return path
+}

@@ -87,16 +87,8 @@ func (s *Session) createView(vs *pg.ViewStmt) (string, error) {
 		return "", err
 	}
 	v := &catalog.View{Schema: schema, Name: vs.View.Relname, Query: text, Deps: b.Refs, CheckOption: checkOption}
-	// The schemas of the search path that exist now: the ones the
-	// query's names were resolved in.
-	var path []string
-	for _, p := range s.SearchPath() {
-		if s.txn.cat.SchemaExists(p) {
-			path = append(path, p)
-		}
-	}
-	if !slices.Equal(path, catalog.DefaultPath) {
-		v.Path = append([]string{}, path...)
+	if path := s.existingPath(); !slices.Equal(path, catalog.DefaultPath) {
+		v.Path = path
 	}
 	seen := map[string]bool{}
 	for i, c := range out {

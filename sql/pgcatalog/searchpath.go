@@ -310,15 +310,23 @@ func (v visibility) qualifyTypeCast(cat *catalog.Catalog, m protoreflect.Message
 }
 
 // typeName is format_type of user-defined type oid for the session
-// ("" if no such type): qualified when the search path does not reach its
-// schema (pg_dump prints column types so).
+// ("" if no such type): qualified when the search path does not find it by
+// its name (pg_dump prints column types so), unqualified when it does.
 func (v visibility) typeName(cat *catalog.Catalog, oid types.OID) string {
 	n := userTypeName(cat, oid)
-	if n == "" || v.public {
+	if n == "" {
 		return n
 	}
 	t, _ := cat.TypeByOID(oid)
-	if t.Enum != nil && t.Enum.Schema == "public" {
+	e := t.Enum
+	if e == nil || strings.HasPrefix(e.Schema, catalog.TempSchemaPrefix) {
+		return n
+	}
+	visible := cat.ResolveType(v.searchPath(), e.Name) == e.Schema
+	switch {
+	case visible && e.Schema != "public":
+		return strings.TrimPrefix(n, types.QuoteIdent(e.Schema)+".")
+	case !visible && e.Schema == "public":
 		return "public." + n
 	}
 	return n
