@@ -30,6 +30,7 @@ func (b *Binder) BindDefault(t *catalog.Table, col int) (Expr, error) {
 		return nil, fmt.Errorf("default of column %q: %w", c.Name, err)
 	}
 	rt := stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget()
+	defer b.enterTablePath(t)()
 	e, err := b.bindExpr(rt.Val, &scope{})
 	if err != nil {
 		return nil, err
@@ -42,6 +43,7 @@ func (b *Binder) BindDefault(t *catalog.Table, col int) (Expr, error) {
 // functions (42803), as PostgreSQL requires. cols are the positions of the
 // columns it reads, in order of first use.
 func (b *Binder) BindCheck(t *catalog.Table, n *pg.Node) (e Expr, cols []int, err error) {
+	defer b.enterTablePath(t)()
 	if e, err = b.bindExpr(n, tableScope(t, t.Name)); err != nil {
 		return nil, nil, err
 	}

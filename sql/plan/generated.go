@@ -17,6 +17,7 @@ import (
 // (42P17), and hold no subquery (0A000), aggregate or window function
 // (42P17).
 func (b *Binder) BindGenerated(t *catalog.Table, col int, n *pg.Node) (Expr, error) {
+	defer b.enterTablePath(t)()
 	c := t.Columns[col]
 	if nodeHasAgg(n) {
 		return nil, pgerr.New("42P17", "aggregate functions are not allowed in column generation expressions")

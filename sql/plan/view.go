@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"strings"
+
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/omendb/omendb/catalog"
@@ -10,7 +12,7 @@ import (
 // maxViewDepth bounds views reading views.
 const maxViewDepth = 32
 
-// lookupView finds the view rv names (public is the only schema).
+// lookupView finds the view rv names.
 func (b *Binder) lookupView(rv *pg.RangeVar) (*catalog.View, bool) {
 	return b.Cat.LookupView(b.schemaOf(rv.Schemaname, rv.Relname), rv.Relname)
 }
@@ -85,6 +87,20 @@ func (b *Binder) enterViewPath(v *catalog.View) func() {
 	b.viewPath = v.Path
 	if v.Path == nil {
 		b.viewPath = catalog.DefaultPath
+	}
+	return func() { b.viewPath = prev }
+}
+
+// enterTablePath makes names resolve along the path a table's stored
+// expressions (defaults, CHECK constraints, generation expressions) are
+// bound along — its own schema, then public — until the returned function
+// restores the previous one: they name what they named when the table was
+// made in its schema, whatever the search path of the session writing.
+func (b *Binder) enterTablePath(t *catalog.Table) func() {
+	prev := b.viewPath
+	b.viewPath = catalog.DefaultPath
+	if t.Schema != "public" && !strings.HasPrefix(t.Schema, catalog.TempSchemaPrefix) {
+		b.viewPath = []string{t.Schema, "public"}
 	}
 	return func() { b.viewPath = prev }
 }
