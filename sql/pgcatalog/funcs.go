@@ -130,15 +130,27 @@ func init() {
 	reg("pg_get_triggerdef", ts(tOID), tText, true, nodef)
 	reg("pg_get_triggerdef", ts(tOID, tBool), tText, true, nodef)
 
-	// OmenDB has one user schema, public, and search_path is pg_temp,
-	// pg_catalog, public: everything is visible but other sessions'
-	// temporary relations and public ones a temporary relation of the
-	// session shadows.
+	// Functions, collations, operator classes and statistics objects
+	// are all in pg_catalog: visible. Relations and types follow the
+	// session's search path (below).
 	visible := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return vBool(true), nil }
-	for _, n := range []string{"pg_type_is_visible", "pg_function_is_visible",
+	for _, n := range []string{"pg_function_is_visible",
 		"pg_collation_is_visible", "pg_opclass_is_visible", "pg_statistics_obj_is_visible"} {
 		reg(n, ts(tOID), tBool, true, visible)
 	}
+	// A user-defined type is visible where the search path finds its
+	// name; built-in types are in pg_catalog.
+	reg("pg_type_is_visible", ts(tOID), tBool, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		cat, err := sessionCatalog(ctx)
+		if err != nil {
+			return null, err
+		}
+		t, ok := cat.TypeByOID(types.OID(a[0].I))
+		if !ok || t.Enum == nil || strings.HasPrefix(t.Enum.Schema, catalog.TempSchemaPrefix) {
+			return vBool(true), nil
+		}
+		return vBool(cat.ResolveType(sessionVisibility(ctx).searchPath(), t.Enum.Name) == t.Enum.Schema), nil
+	})
 	reg("pg_table_is_visible", ts(tOID), tBool, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 		cat, err := sessionCatalog(ctx)
 		if err != nil {

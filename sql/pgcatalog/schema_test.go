@@ -26,6 +26,9 @@ var schemaDDL = []string{
 // 15's, under the default search path and others.
 var schemaDescribe = []string{
 	`\dn`,
+	`\dn+`,
+	`\dT s1.*`,
+	"SET search_path TO s1, public;\n\\dT",
 	`\dt`,
 	`\dt s1.*`,
 	`\d s1.t`,
@@ -34,12 +37,12 @@ var schemaDescribe = []string{
 	`\ds s1.*`,
 	`\d "Odd Schema".u`,
 	`\dt "Odd Schema".*`,
-	"SET search_path TO s1, public\n\\dt",
-	"SET search_path TO s1, public\n\\d t",
-	"SET search_path TO public, s1\n\\dv",
+	"SET search_path TO s1, public;\n\\dt",
+	"SET search_path TO s1, public;\n\\d t",
+	"SET search_path TO public, s1;\n\\dv",
 	`SELECT c.relname, n.nspname, pg_table_is_visible(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 	   WHERE n.nspname IN ('public', 's1', 'Odd Schema') ORDER BY 2, 1`,
-	"SET search_path TO s1, public\n" + `SELECT c.relname, n.nspname, pg_table_is_visible(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	"SET search_path TO s1, public;\n" + `SELECT c.relname, n.nspname, pg_table_is_visible(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 	   WHERE n.nspname IN ('public', 's1', 'Odd Schema') ORDER BY 2, 1`,
 	`SELECT schema_name, schema_owner FROM information_schema.schemata WHERE schema_name IN ('s1', 'Odd Schema', 'public') ORDER BY 1`,
 	`SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_schema IN ('s1', 'Odd Schema') ORDER BY 1, 2`,
