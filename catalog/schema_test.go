@@ -45,6 +45,12 @@ func TestSchemas(t *testing.T) {
 	if !cat.SchemaExists("s1") || cat.SchemaExists("s2") || !cat.SchemaExists("public") {
 		t.Fatal("SchemaExists")
 	}
+	// A CDC target's schema has no Schema: it exists while tables live
+	// in it.
+	cdc, err := cat.Apply(&Change{Kind: CreateTable, Table: NewTable(20010, "sales", "orders")})
+	if err != nil || !cdc.SchemaExists("sales") || cdc.CreationSchema([]string{"nosuch", "sales"}) != "sales" {
+		t.Fatalf("schema of a table without a Schema: %v", err)
+	}
 	if _, err := apply(&Change{Kind: DropSchema, ID: 20000}); pgerr.Code(err) != pgerr.DependentObjectsStillExist {
 		t.Fatalf("drop with a table: %v", err)
 	}
