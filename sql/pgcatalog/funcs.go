@@ -295,7 +295,7 @@ func init() {
 		}
 		// The table's name is read as regclassin reads it (qualified,
 		// quoted); a view's column has no sequence.
-		oid, ok := resolveRelation(cat, a[0].S)
+		oid, ok := resolveRelation(cat, sessionVisibility(ctx), a[0].S)
 		if !ok {
 			return null, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", a[0].S)
 		}

@@ -94,11 +94,21 @@ var procNames = sync.OnceValue(func() map[uint32]string {
 })
 
 // regName implements plan.RegName: regclassout, regnamespaceout and
-// regprocout.
-func regName(cat *catalog.Catalog, typ types.OID, oid uint32) string {
+// regprocout; names are qualified where env's search path does not find
+// them.
+func regName(cat *catalog.Catalog, env plan.Env, typ types.OID, oid uint32) string {
+	var vis visibility
+	if env != nil {
+		vis = visibilityOf(env)
+	} else {
+		vis = visibility{public: true}
+	}
 	switch typ {
 	case types.OIDRegtype:
-		return userTypeName(cat, types.OID(oid)) // built-in types print by OID (types.AppendText)
+		if cat == nil {
+			return ""
+		}
+		return vis.typeName(cat, types.OID(oid)) // built-in types print by OID (types.AppendText)
 	case types.OIDRegproc:
 		if n, ok := procNames()[oid]; ok {
 			return quoteIdent(n)
@@ -122,8 +132,8 @@ func regName(cat *catalog.Catalog, typ types.OID, oid uint32) string {
 		return ""
 	case types.OIDRegclass:
 		qualify := func(schema, name string) string {
-			if schema == "public" || schema == "pg_catalog" {
-				return quoteIdent(name) // on the default search_path
+			if schema == "pg_catalog" || !strings.HasPrefix(schema, catalog.TempSchemaPrefix) && vis.relVisible(cat, schema, name) {
+				return quoteIdent(name)
 			}
 			return quoteIdent(schema) + "." + quoteIdent(name)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
 )
 
@@ -68,6 +69,18 @@ func sessionVisibility(ctx *funcs.Context) visibility {
 		return visibility{public: true}
 	}
 	return visibilityOf(ctx.Session)
+}
+
+// sessionEnv is the function call's session as a binding environment
+// (nil outside a session).
+func sessionEnv(ctx *funcs.Context) plan.Env {
+	if ctx == nil || ctx.Session == nil {
+		return nil
+	}
+	if env, ok := ctx.Session.(plan.Env); ok {
+		return env
+	}
+	return nil
 }
 
 // searchPathNames splits a search_path setting into schema names, quotes

@@ -43,7 +43,7 @@ func init() {
 		if err != nil {
 			return null, err
 		}
-		oid, ok := resolveRelation(cat, a[0].S)
+		oid, ok := resolveRelation(cat, sessionVisibility(ctx), a[0].S)
 		if !ok {
 			return null, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", a[0].S)
 		}
@@ -82,20 +82,20 @@ func init() {
 		if err != nil {
 			return null, err
 		}
-		oid, ok := resolveRelation(cat, a[0].S)
+		oid, ok := resolveRelation(cat, sessionVisibility(ctx), a[0].S)
 		if !ok {
 			return null, nil
 		}
-		return types.NewRegName(oid, regName(cat, types.OIDRegclass, oid)), nil
+		return types.NewRegName(oid, regName(cat, sessionEnv(ctx), types.OIDRegclass, oid)), nil
 	})
 }
 
 // resolveRelation finds the relation a name in regclass input syntax
 // denotes ("v", "public.v", `"My View"`; unquoted names are folded to lower
 // case): a table, view, sequence or index of the catalog, or an emulated
-// catalog. An unqualified name is looked up along the search path,
-// pg_catalog then public.
-func resolveRelation(cat *catalog.Catalog, name string) (uint32, bool) {
+// catalog. An unqualified name is looked up along the session's search
+// path: pg_catalog, its temporary schema, then the path's schemas.
+func resolveRelation(cat *catalog.Catalog, vis visibility, name string) (uint32, bool) {
 	parts, ok := splitQualified(name)
 	if !ok {
 		return 0, false
@@ -104,7 +104,11 @@ func resolveRelation(cat *catalog.Catalog, name string) (uint32, bool) {
 	rel := parts[len(parts)-1]
 	switch len(parts) {
 	case 1:
-		schemas = []string{"pg_catalog", "public"}
+		schemas = []string{"pg_catalog"}
+		if vis.temp != "" {
+			schemas = append(schemas, vis.temp)
+		}
+		schemas = append(schemas, vis.searchPath()...)
 	case 2:
 		schemas = []string{parts[0]}
 	default:

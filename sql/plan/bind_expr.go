@@ -265,7 +265,7 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 	if (t.OID == types.OIDRegtype || t.OID == types.OIDRegnamespace || t.OID == types.OIDRegproc) && RegResolve != nil {
 		if c, ok := e.(*Const); ok && c.V.K == types.KindText && t.OID == types.OIDRegtype {
 			if ut, ok := b.regtypeUser(c.V.S); ok {
-				return &Const{V: types.NewRegName(uint32(ut.OID), types.TypeName(ut)), T: t.WithoutMod()}, nil
+				return &Const{V: b.regValue(types.OIDRegtype, uint32(ut.OID)), T: t.WithoutMod()}, nil
 			}
 		}
 		if c, ok := e.(*Const); ok && c.V.K == types.KindText {

@@ -106,7 +106,7 @@ func (b *Binder) regtypeIn() *funcs.Func {
 	return &funcs.Func{Name: "regtypein", Args: []types.Type{types.Text}, Ret: rt, Strict: true, Volatility: funcs.Stable,
 		Eval: func(_ *funcs.Context, a []types.Value) (types.Value, error) {
 			if ut, ok := b.regtypeUser(a[0].S); ok {
-				return types.NewRegName(uint32(ut.OID), types.TypeName(ut)), nil
+				return b.regValue(types.OIDRegtype, uint32(ut.OID)), nil
 			}
 			oid, err := RegResolve(b.Cat, types.OIDRegtype, a[0].S)
 			if err != nil {

@@ -14,20 +14,20 @@ func (b *Binder) regValue(typ types.OID, oid uint32) types.Value {
 	if RegName == nil {
 		return types.NewInt(int64(oid))
 	}
-	return types.NewRegName(oid, RegName(b.Cat, typ, oid))
+	return types.NewRegName(oid, RegName(b.Cat, b.Env, typ, oid))
 }
 
 // regNamer attaches the name to a cast's regclass/regnamespace/regproc
 // value.
 func (b *Binder) regNamer(typ types.OID) *funcs.Func {
 	t := types.Type{OID: typ, Mod: -1}
-	cat := b.Cat
+	cat, env := b.Cat, b.Env
 	return &funcs.Func{Name: types.TypeName(t), Args: []types.Type{t}, Ret: t, Strict: true, Volatility: funcs.Stable,
 		Eval: func(_ *funcs.Context, a []types.Value) (types.Value, error) {
 			if RegName == nil {
 				return a[0], nil
 			}
-			return types.NewRegName(uint32(a[0].I), RegName(cat, typ, uint32(a[0].I))), nil
+			return types.NewRegName(uint32(a[0].I), RegName(cat, env, typ, uint32(a[0].I))), nil
 		}}
 }
 

@@ -134,4 +134,4 @@ var RegResolve func(cat *catalog.Catalog, typ types.OID, name string) (uint32, e
 // RegName gives the name a regclass, regnamespace or regproc OID prints as in cat
 // (schema-qualified when the schema is not on the search path), "" when the
 // OID names nothing. Package sql/pgcatalog sets it; nil prints OIDs.
-var RegName func(cat *catalog.Catalog, typ types.OID, oid uint32) string
+var RegName func(cat *catalog.Catalog, env Env, typ types.OID, oid uint32) string
