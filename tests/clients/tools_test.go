@@ -37,6 +37,12 @@ import (
 // each state (used, fresh, reset with setval(…, false)), and rows.
 var toolsSchema = []string{
 	`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')`,
+	// A user schema with a table, an index, an enum type and a view.
+	`CREATE SCHEMA sales`,
+	`CREATE TYPE sales.stage AS ENUM ('lead', 'won')`,
+	`CREATE TABLE sales.deals (id int PRIMARY KEY, stage sales.stage NOT NULL, amount numeric(10,2))`,
+	`CREATE INDEX deals_stage_idx ON sales.deals (stage)`,
+	`CREATE VIEW sales.won AS SELECT id, amount FROM sales.deals WHERE stage = 'won'`,
 	`CREATE TABLE customers (
 	  id serial PRIMARY KEY,
 	  mood mood DEFAULT 'ok',
