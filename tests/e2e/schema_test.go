@@ -73,14 +73,18 @@ func TestSchemasSurviveRestart(t *testing.T) {
 	} {
 		exec1(t, c, s)
 	}
+	// COPY into a table of a user schema.
+	if n, err := c.CopyFrom(context.Background(), pgx.Identifier{"schb", "t"}, []string{"id", "a_id"}, pgx.CopyFromRows([][]any{{int32(8), int32(2)}})); err != nil || n != 1 {
+		t.Fatalf("COPY schb.t: %d, %v", n, err)
+	}
 	want := "scha,schb\n" +
 		"scha.seq:S,scha.t:r,scha.t_pkey:i,scha.t_v:i,scha.v:v,schb.t:r,schb.t_pkey:i\n" +
-		"scha.color\n" + "1:red:x 2:blue:y\n" + "7\n" + "1\n" + "1\n" + "7\n"
+		"scha.color\n" + "1:red:x 2:blue:y\n" + "7,8\n" + "1\n" + "1\n" + "7,8\n"
 	if got := schemaState(t, c); got != want {
 		t.Fatalf("before restart:\n%s\nwant:\n%s", got, want)
 	}
 	next := func(w string, n int) string {
-		return strings.Replace(w, "\n1\n7\n", "\n"+string(rune('0'+n))+"\n7\n", 1)
+		return strings.Replace(w, "\n1\n7,8\n", "\n"+string(rune('0'+n))+"\n7,8\n", 1)
 	}
 
 	srv.Close()
