@@ -90,8 +90,8 @@ func (s *Session) cluster(cs *pg.ClusterStmt) (*result, error) {
 // schemaExists reports whether a schema of that name exists.
 func (s *Session) schemaExists(name string) bool {
 	switch name {
-	case "public", "pg_catalog", "information_schema":
+	case "pg_catalog", "information_schema":
 		return true
 	}
-	return s.tempSchema != "" && name == s.tempSchema
+	return s.txn.cat.SchemaExists(name) || s.tempSchema != "" && name == s.tempSchema
 }

@@ -83,32 +83,64 @@ type Proc struct {
 // and arguments, and waits until /readyz reports ready (60 s at most).
 func Start(t testing.TB, data string, env []string, args ...string) *Proc {
 	t.Helper()
-	p := StartNoWait(t, data, env, args...)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", p.HTTPPort))
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p
-			}
+	for attempt := 1; ; attempt++ {
+		p := StartNoWait(t, data, env, args...)
+		if p.waitReady(t, 60*time.Second) {
+			return p
 		}
+		// Exited after it seemed to listen: a port was another process's.
+		p.Kill()
+		if attempt < 5 && p.LogHas("address already in use") {
+			continue
+		}
+		t.Fatalf("omendb exited before it was ready; log:\n%s", p.LogText())
+	}
+}
+
+// waitReady waits until /readyz reports ready and the server is still
+// running with its pgwire port open (false if it exited first).
+func (p *Proc) waitReady(t testing.TB, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
 		select {
 		case <-p.exited:
-			t.Fatalf("omendb exited before it was ready; log:\n%s", p.LogText())
+			return false
 		default:
 		}
+		if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", p.HTTPPort)); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 && p.pgListening() {
+				return true
+			}
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("omendb not ready after 60s; log:\n%s", p.LogText())
+			t.Fatalf("omendb not ready after %v; log:\n%s", timeout, p.LogText())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
+// pgListening reports whether this process is running and its pgwire
+// port accepts connections (an HTTP answer alone may come from another
+// process that took the port).
+func (p *Proc) pgListening() bool {
+	select {
+	case <-p.exited:
+		return false
+	default:
+	}
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", p.PGPort), time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
 // StartNoWait starts `omendb serve` and returns once it listens (/healthz
-// answers), without waiting for recovery. A free port can be taken by
-// another process between FreePort and the server binding it; then the
-// server is started again on fresh ports.
+// answers), without waiting for recovery. A free port
+// can be taken by another process between FreePort and the server binding
+// it; then the server is started again on fresh ports.
 func StartNoWait(t testing.TB, data string, env []string, args ...string) *Proc {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
