@@ -32,7 +32,7 @@ func (st *streamer) relation(ctx context.Context, msg *pglogrepl.RelationMessage
 		return nil
 	}
 	if st.s.tableErr(r.id) == "" {
-		st.newEnums = st.newEnums[:0]
+		st.newEnums, st.pendingMirror = st.newEnums[:0], nil
 		changes, msgText := st.diff(ctx, msg, def)
 		if msgText != "" {
 			if err := st.tableError(ctx, r.id, msgText); err != nil {
@@ -244,10 +244,8 @@ func (st *streamer) enumColumn(ctx context.Context, oid uint32, table string) (*
 			return e, false, ""
 		}
 	}
-	for _, se := range st.newEnums {
-		if se.OID == oid {
-			return st.pendingMirror[oid], false, ""
-		}
+	if e := st.pendingMirror[oid]; e != nil {
+		return e, false, ""
 	}
 	c, err := st.sourceSQL(ctx)
 	if err != nil {

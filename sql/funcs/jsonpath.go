@@ -740,31 +740,38 @@ func jpBool(r jpResult) *types.JSONNode {
 
 var jsonpathT = types.Type{OID: types.OIDJSONPath, Mod: -1}
 
+// pathSignatures are the argument lists of the jsonb_path_* functions:
+// (target, path [, vars [, silent]]).
+func pathSignatures() [][]types.Type {
+	return [][]types.Type{t(jsonbT, jsonpathT), t(jsonbT, jsonpathT, jsonbT), t(jsonbT, jsonpathT, jsonbT, boolT)}
+}
+
+// callPath evaluates a jsonb_path_* call: the path's items, or suppressed
+// when silent turned an evaluation error into no result.
+func callPath(a []types.Value) (items []*types.JSONNode, silent, suppressed bool, err error) {
+	var vars *types.Value
+	if len(a) >= 3 {
+		vars = &a[2]
+	}
+	silent = len(a) == 4 && a[3].Bool()
+	items, err = runPath(a[0], a[1], vars)
+	if err != nil {
+		if err = silenced(err, silent); err == nil {
+			suppressed = true
+		}
+	}
+	return items, silent, suppressed, err
+}
+
 func init() {
-	// vars and silent arguments: jsonb_path_*(target, path [, vars [, silent]]).
 	// A suppressed error is NULL for exists and match (nullOnError), no
 	// items for the others.
 	withArgs := func(name string, ret types.Type, nullOnError bool, f func(items []*types.JSONNode, silent bool) (types.Value, error)) {
-		for n := 2; n <= 4; n++ {
-			args := t(jsonbT, jsonpathT)
-			if n >= 3 {
-				args = append(args, jsonbT)
-			}
-			if n == 4 {
-				args = append(args, boolT)
-			}
+		for _, args := range pathSignatures() {
 			imm(name, args, ret, func(_ *Context, a []types.Value) (types.Value, error) {
-				var vars *types.Value
-				if len(a) >= 3 {
-					vars = &a[2]
-				}
-				silent := len(a) == 4 && a[3].Bool()
-				items, err := runPath(a[0], a[1], vars)
-				if err != nil {
-					if err = silenced(err, silent); err != nil || nullOnError {
-						return types.Null, err
-					}
-					items = nil
+				items, silent, suppressed, err := callPath(a)
+				if err != nil || suppressed && nullOnError {
+					return types.Null, err
 				}
 				return f(items, silent)
 			})
@@ -799,43 +806,25 @@ func init() {
 		return jsonbVal(items[0]), nil
 	})
 	// @? and @@ are the silent forms.
-	regOp("@?", imm("jsonb_path_exists_opr", t(jsonbT, jsonpathT), boolT, func(_ *Context, a []types.Value) (types.Value, error) {
-		items, err := runPath(a[0], a[1], nil)
-		if err != nil {
-			return types.Null, silenced(err, true)
-		}
-		return exists(items, true)
-	}))
-	regOp("@@", imm("jsonb_path_match_opr", t(jsonbT, jsonpathT), boolT, func(_ *Context, a []types.Value) (types.Value, error) {
-		items, err := runPath(a[0], a[1], nil)
-		if err != nil {
-			return types.Null, silenced(err, true)
-		}
-		return match(items, true)
-	}))
+	silentOp := func(op, name string, f func(items []*types.JSONNode, silent bool) (types.Value, error)) {
+		regOp(op, imm(name, t(jsonbT, jsonpathT), boolT, func(_ *Context, a []types.Value) (types.Value, error) {
+			items, err := runPath(a[0], a[1], nil)
+			if err != nil {
+				return types.Null, silenced(err, true)
+			}
+			return f(items, true)
+		}))
+	}
+	silentOp("@?", "jsonb_path_exists_opr", exists)
+	silentOp("@@", "jsonb_path_match_opr", match)
 	// jsonb_path_query is set-returning: its rows' array (json_srf.go).
 	arrT, _ := types.ArrayOf(jsonbT)
-	for n := 2; n <= 4; n++ {
-		args := t(jsonbT, jsonpathT)
-		if n >= 3 {
-			args = append(args, jsonbT)
-		}
-		if n == 4 {
-			args = append(args, boolT)
-		}
+	for _, args := range pathSignatures() {
 		jsonSetFuncs["jsonb_path_query"] = append(jsonSetFuncs["jsonb_path_query"], &Func{Name: "jsonb_path_query", Args: args, Ret: arrT,
 			Strict: true, Volatility: Immutable, Eval: func(_ *Context, a []types.Value) (types.Value, error) {
-				var vars *types.Value
-				if len(a) >= 3 {
-					vars = &a[2]
-				}
-				silent := len(a) == 4 && a[3].Bool()
-				items, err := runPath(a[0], a[1], vars)
+				items, _, _, err := callPath(a)
 				if err != nil {
-					if err = silenced(err, silent); err != nil {
-						return types.Null, err
-					}
-					items = nil
+					return types.Null, err
 				}
 				vals := make([]types.Value, len(items))
 				for i, n := range items {
