@@ -304,6 +304,9 @@ func (s *Session) SessionFunc(ctx context.Context, name string, args []types.Val
 	if name == "pg_notify" {
 		return s.pgNotify(args)
 	}
+	if strings.HasPrefix(name, "pg_sleep") && len(args) == 1 {
+		return s.sleep(ctx, name, args[0])
+	}
 	if v, ok, err := s.statsFunc(ctx, name, args); ok {
 		return v, err
 	}

@@ -25,7 +25,8 @@ var advisoryFuncs = map[string]types.Type{
 
 // bindAdvisory binds an advisory lock function call: its keys coerced to
 // bigint (one) or integer (two), as PostgreSQL's overloads take them; and
-// pg_cancel_backend / pg_terminate_backend, which take an integer pid.
+// pg_cancel_backend / pg_terminate_backend, which take an integer pid; and
+// the pg_sleep functions (sleepArg).
 func (b *Binder) bindAdvisory(name string, t types.Type, args []Expr) (Expr, error) {
 	want := []types.Type{types.Int8}
 	switch {
@@ -36,6 +37,8 @@ func (b *Binder) bindAdvisory(name string, t types.Type, args []Expr) (Expr, err
 		}
 	case name == "pg_advisory_unlock_all":
 		want = nil
+	case sleepArg[name].OID != 0:
+		want = []types.Type{sleepArg[name]}
 	case len(args) == 2:
 		want = []types.Type{types.Int4, types.Int4}
 	}
@@ -73,4 +76,16 @@ func init() {
 		sessionFuncs[f] = types.Text // not supported (0A000)
 	}
 	sessionFuncs["pg_stat_reset"] = types.Type{OID: types.OIDVoid, Mod: -1}
+	// pg_sleep and friends wait on the statement's context (sql/sleep.go).
+	for f := range sleepArg {
+		advisoryFuncs[f] = types.Type{OID: types.OIDVoid, Mod: -1}
+	}
+}
+
+// sleepArg is the argument type of each of PostgreSQL's sleep functions:
+// seconds, an interval, or the time to wake.
+var sleepArg = map[string]types.Type{
+	"pg_sleep":       types.Float8,
+	"pg_sleep_for":   types.Interval,
+	"pg_sleep_until": types.TimestampTZ,
 }
