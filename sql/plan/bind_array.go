@@ -277,6 +277,9 @@ func (b *Binder) bindAnyArray(a *pg.A_Expr, s *scope, op string) (Expr, error) {
 			}
 		}
 	}
+	if unorderable(l.Type()) {
+		return nil, noOperator(l.Type(), op, a.Location)
+	}
 	return b.fold(&AnyArray{E: l, Arr: r, Op: op, All: all})
 }
 

@@ -478,6 +478,9 @@ func (b *Binder) bindAExpr(a *pg.A_Expr, s *scope) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if unorderable(t) {
+			return nil, noOperator(t, "=", a.Location)
+		}
 		if l, err = b.coerce(l, t, false); err != nil {
 			return nil, err
 		}

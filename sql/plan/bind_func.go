@@ -226,6 +226,13 @@ func (b *Binder) bindAggregate(name string, fc *pg.FuncCall, s *scope) (Expr, er
 			}
 		}
 	}
+	if fc.AggDistinct {
+		for _, a := range args {
+			if err := needEquality(a.Type()); err != nil {
+				return nil, err
+			}
+		}
+	}
 	call := AggCall{Agg: agg, Args: args, Distinct: fc.AggDistinct, Star: fc.AggStar, Name: name}
 	if len(fc.AggOrder) > 0 {
 		var err error
@@ -355,6 +362,9 @@ func (b *Binder) bindSubLink(sl *pg.SubLink, s *scope) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if unorderable(t) {
+			return nil, noOperator(t, op, sl.Location)
+		}
 		if numRank(l.Type().OID) == 0 || numRank(cols[0].T.OID) == 0 {
 			if l, err = b.coerce(l, t, false); err != nil {
 				return nil, err
@@ -395,6 +405,9 @@ func (b *Binder) bindSortKeys(order []*pg.Node, s *scope) ([]SortKey, error) {
 			if e, err = b.coerce(e, types.Text, false); err != nil {
 				return nil, err
 			}
+		}
+		if err := needOrdering(e.Type()); err != nil {
+			return nil, err
 		}
 		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
 		keys = append(keys, SortKey{E: e, Desc: desc, NullsFirst: nullsFirst(sb, desc)})

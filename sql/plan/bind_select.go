@@ -388,6 +388,9 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 		return b.finishOrderLimit(sel, out, nil, len(cols), s)
 	}
 	if len(sel.DistinctClause) > 0 {
+		if err := needEqualityCols(cols); err != nil {
+			return nil, err
+		}
 		out = &Distinct{Input: out}
 	}
 	if lock != nil && len(lock.targets) > 0 {
@@ -542,6 +545,9 @@ func (b *Binder) bindOrderLimit(sel *pg.SelectStmt, n Node, _ []Expr, s *scope) 
 		if idx < 0 {
 			return nil, pgerr.NotSupported("ORDER BY over a set operation must name an output column")
 		}
+		if err := needOrdering(cols[idx].T); err != nil {
+			return nil, err
+		}
 		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
 		keys = append(keys, SortKey{E: &ColRef{Idx: idx, T: cols[idx].T}, Desc: desc, NullsFirst: nullsFirst(sb, desc)})
 	}
@@ -600,6 +606,9 @@ func (b *Binder) bindSortExprs(items []*pg.Node, targets []*pg.Node, exprs []Exp
 			if e, err = b.bindExpr(sb.Node, s); err != nil {
 				return nil, err
 			}
+		}
+		if err := needOrdering(e.Type()); err != nil {
+			return nil, err
 		}
 		out = append(out, sortExpr{E: e, Desc: desc, NullsFirst: nullsFirst(sb, desc)})
 	}
@@ -1007,6 +1016,11 @@ func (b *Binder) bindSetOp(sel *pg.SelectStmt, s *scope) (Node, error) {
 		lp.Exprs, rp.Exprs = append(lp.Exprs, le), append(rp.Exprs, re)
 	}
 	lp.Cols, rp.Cols = cols, cols
+	if !sel.All {
+		if err := needEqualityCols(cols); err != nil {
+			return nil, err
+		}
+	}
 	n := &SetOp{Op: op, All: sel.All, Left: lp, Right: rp, Cols: cols}
 	return b.bindOrderLimit(sel, n, nil, s)
 }

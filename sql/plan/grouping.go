@@ -25,6 +25,9 @@ func (b *Binder) bindGroupClause(items []*pg.Node, targets []*pg.Node, s *scope)
 		if err != nil {
 			return 0, err
 		}
+		if err := needEquality(e.Type()); err != nil {
+			return 0, err
+		}
 		k := ExprKey(e)
 		if i := slices.Index(keyStr, k); i >= 0 {
 			return i, nil

@@ -332,6 +332,9 @@ func (b *Binder) bindWindowCall(name string, fc *pg.FuncCall, s *scope) (Expr, e
 		if err != nil {
 			return nil, err
 		}
+		if err := needEquality(e.Type()); err != nil {
+			return nil, err
+		}
 		call.Partition = append(call.Partition, e)
 	}
 	order, err := b.bindSortKeys(def.OrderClause, s)
