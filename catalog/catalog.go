@@ -564,6 +564,8 @@ const (
 	DropType       ChangeKind = "drop_type"
 	CreateSchema   ChangeKind = "create_schema" // CREATE SCHEMA
 	DropSchema     ChangeKind = "drop_schema"
+	RenameView     ChangeKind = "rename_view"     // ALTER VIEW … RENAME TO / SET SCHEMA: View, same ID
+	RenameSequence ChangeKind = "rename_sequence" // ALTER SEQUENCE … RENAME TO / SET SCHEMA: Sequence, same ID
 )
 
 // Change is one catalog change, the payload of an OpDDL log operation.
@@ -774,6 +776,40 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		}
 		delete(n.sequences, s.ID)
 		delete(n.seqByName, key(s.Schema, s.Name))
+	case RenameView:
+		v := ch.View
+		if v == nil {
+			return nil, fmt.Errorf("rename_view without a view")
+		}
+		old, ok := n.views[v.ID]
+		if !ok {
+			return nil, pgerr.New(pgerr.UndefinedTable, "view %d does not exist", v.ID)
+		}
+		if (old.Schema != v.Schema || old.Name != v.Name) && n.relationTaken(v.Schema, v.Name) {
+			return nil, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", v.Name)
+		}
+		v, err := n.hydrateView(v)
+		if err != nil {
+			return nil, err
+		}
+		delete(n.viewName, key(old.Schema, old.Name))
+		n.views[v.ID] = v
+		n.viewName[key(v.Schema, v.Name)] = v.ID
+	case RenameSequence:
+		s := ch.Sequence
+		if s == nil {
+			return nil, fmt.Errorf("rename_sequence without a sequence")
+		}
+		old, ok := n.sequences[s.ID]
+		if !ok {
+			return nil, pgerr.New(pgerr.UndefinedObject, "sequence %d does not exist", s.ID)
+		}
+		if (old.Schema != s.Schema || old.Name != s.Name) && n.relationTaken(s.Schema, s.Name) {
+			return nil, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", s.Name)
+		}
+		delete(n.seqByName, key(old.Schema, old.Name))
+		n.sequences[s.ID] = s
+		n.seqByName[key(s.Schema, s.Name)] = s.ID
 	case CreateType, AlterType, DropType:
 		if err := n.applyEnum(ch); err != nil {
 			return nil, err

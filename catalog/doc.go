@@ -71,7 +71,9 @@
 // "labels": [{"id", "label", "rep", "sort"}…], "comment"}, its ID in "id")
 // and drop_type ("id"), and — since user schemas — create_schema (a
 // Schema in "schema": {"id", "name", "owner"}, its ID in "id") and
-// drop_schema ("id"). A column of an enum type has
+// drop_schema ("id"), and — since relation renames — rename_view (the
+// whole View, same ID, a new name or schema) and rename_sequence (the
+// whole Sequence likewise). A column of an enum type has
 // "type": {"OID", "Mod", "Enum": {"oid", "array"}} (the reference only). A
 // log or checkpoint written before enum types has none of these fields and
 // reads unchanged. Readers reject other versions, and unknown kinds, as

@@ -959,50 +959,51 @@ func (s *Session) rename(rs *pg.RenameStmt) (string, error) {
 	switch rs.RenameType {
 	case pg.ObjectType_OBJECT_TYPE:
 		return s.renameType(rs)
-	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_COLUMN:
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW,
+		pg.ObjectType_OBJECT_INDEX, pg.ObjectType_OBJECT_SEQUENCE:
+		return s.renameRelation(rs)
+	case pg.ObjectType_OBJECT_TABCONSTRAINT:
+		return s.renameConstraint(rs)
+	case pg.ObjectType_OBJECT_COLUMN:
 	default:
 		return "", pgerr.NotSupported("ALTER … RENAME of %s is not supported yet", rs.RenameType)
 	}
-	t, err := s.lookupTable(rs.Relation)
+	r, err := s.lookupRelation(rs.Relation)
 	if err != nil {
+		if rs.MissingOk && pgerr.Code(err) == pgerr.UndefinedTable {
+			return "ALTER TABLE", nil
+		}
 		return "", err
 	}
+	if r.view != nil {
+		return s.renameViewColumn(r.view, rs)
+	}
+	if r.table == nil || r.index >= 0 {
+		return "", pgerr.New(pgerr.WrongObjectType, "%q is not a table, view, materialized view, composite type, index, or foreign table", r.name())
+	}
+	t := r.table
 	if t.ReadOnly != "" {
 		return "", pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
 	}
 	nt := t.Clone()
-	kind := catalog.RenameTable
-	action := fmt.Sprintf("cannot rename table %s", t.Name)
-	if rs.RenameType == pg.ObjectType_OBJECT_COLUMN {
-		action = fmt.Sprintf("cannot rename column %s of table %s", rs.Subname, t.Name)
-	}
-	if err := s.checkNoDependents(t, action); err != nil {
+	if err := s.checkNoDependents(t, fmt.Sprintf("cannot rename column %s of table %s", rs.Subname, t.Name)); err != nil {
 		return "", err
 	}
-	if rs.RenameType == pg.ObjectType_OBJECT_TABLE {
-		_, view := s.txn.cat.LookupView(nt.Schema, rs.Newname)
-		if _, ok := s.txn.cat.Lookup(nt.Schema, rs.Newname); ok || view {
-			return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", rs.Newname)
-		}
-		nt.Name = rs.Newname
-	} else {
-		kind = catalog.RenameColumn
-		i := nt.ColumnIndex(rs.Subname)
-		if i < 0 {
-			return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", rs.Subname)
-		}
-		if nt.ColumnIndex(rs.Newname) >= 0 {
-			return "", pgerr.New(pgerr.DuplicateColumn, "column %q of relation %q already exists", rs.Newname, nt.Name)
-		}
-		nt.Columns[i].Name = rs.Newname
-		if err := renameInChecks(nt, rs.Subname, rs.Newname); err != nil {
-			return "", err
-		}
-		if err := renameInIndexes(nt, rs.Subname, rs.Newname); err != nil {
-			return "", err
-		}
+	i := nt.ColumnIndex(rs.Subname)
+	if i < 0 {
+		return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", rs.Subname)
 	}
-	if err := s.ddl(&catalog.Change{Kind: kind, Table: nt}); err != nil {
+	if nt.ColumnIndex(rs.Newname) >= 0 {
+		return "", pgerr.New(pgerr.DuplicateColumn, "column %q of relation %q already exists", rs.Newname, nt.Name)
+	}
+	nt.Columns[i].Name = rs.Newname
+	if err := renameInChecks(nt, rs.Subname, rs.Newname); err != nil {
+		return "", err
+	}
+	if err := renameInIndexes(nt, rs.Subname, rs.Newname); err != nil {
+		return "", err
+	}
+	if err := s.ddl(&catalog.Change{Kind: catalog.RenameColumn, Table: nt}); err != nil {
 		return "", err
 	}
 	return "ALTER TABLE", nil

@@ -170,16 +170,7 @@ func (s *Session) schemaObjects(schema string) []string {
 
 // ownedSequence reports whether sequence id belongs to a column (serial,
 // identity), which drops it with its table.
-func (s *Session) ownedSequence(id uint32) bool {
-	for _, t := range s.txn.cat.Tables() {
-		for _, c := range t.Columns {
-			if c.Sequence == id {
-				return true
-			}
-		}
-	}
-	return false
-}
+func (s *Session) ownedSequence(id uint32) bool { return s.owningTable(id) != nil }
 
 // dropSchemaObjects drops everything in schema, as DROP … CASCADE of each.
 func (s *Session) dropSchemaObjects(ctx context.Context, schema string) error {
@@ -237,55 +228,109 @@ func (s *Session) dropSchemaObjects(ctx context.Context, schema string) error {
 	return nil
 }
 
-// alterSetSchema runs ALTER TABLE … SET SCHEMA. A table moves with its
-// indexes; one with serial or identity sequences, or read by views (whose
-// stored queries name it), is not moved yet (0A000).
+// alterSetSchema runs ALTER {TABLE | VIEW | MATERIALIZED VIEW | SEQUENCE}
+// … SET SCHEMA. A table moves with its indexes and the sequences its
+// serial and identity columns own; the views that read a moved relation
+// and the defaults that name a moved sequence are rewritten to follow it
+// (rename.go).
 func (s *Session) alterSetSchema(as *pg.AlterObjectSchemaStmt) (string, error) {
-	if as.ObjectType != pg.ObjectType_OBJECT_TABLE || as.Relation == nil {
+	switch as.ObjectType {
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW, pg.ObjectType_OBJECT_SEQUENCE:
+	default:
 		return "", pgerr.NotSupported("ALTER %s … SET SCHEMA is not supported yet", as.ObjectType)
 	}
-	t, err := s.lookupTable(as.Relation)
+	tag := "ALTER " + objectTag(as.ObjectType)
+	if as.Relation == nil {
+		return "", pgerr.New(pgerr.SyntaxError, "SET SCHEMA without a relation")
+	}
+	r, err := s.lookupRelation(as.Relation)
 	if err != nil {
 		if as.MissingOk && pgerr.Code(err) == pgerr.UndefinedTable {
-			return "ALTER TABLE", nil
+			return tag, nil
 		}
 		return "", err
 	}
-	if err := t.Refuse(); err != nil {
+	if err := checkRelKind(r, as.ObjectType, false); err != nil {
 		return "", err
+	}
+	if r.index >= 0 {
+		return "", pgerr.New(pgerr.WrongObjectType, "cannot change schema of index %q", r.name()).
+			WithHint("Change the schema of the table instead.")
 	}
 	to := as.Newschema
 	if !s.txn.cat.SchemaExists(to) || strings.HasPrefix(to, catalog.TempSchemaPrefix) {
 		return "", noSchema(to)
 	}
+	if to == r.schema {
+		return tag, nil
+	}
+	if s.relationIn(to, r.name()) {
+		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists in schema %q", r.name(), to)
+	}
+	switch {
+	case r.view != nil:
+		nv := *r.view
+		nv.Schema = to
+		return tag, s.moveView(r.view, &nv)
+	case r.seq != nil:
+		if t := s.owningTable(r.seq.ID); t != nil {
+			return "", pgerr.NotSupported("cannot move an owned sequence into another schema").
+				WithDetail("Sequence %q is linked to table %q.", r.seq.Name, t.Name)
+		}
+		nq := *r.seq
+		nq.Schema = to
+		return tag, s.moveSequence(r.seq, &nq)
+	}
+	t := r.table
+	if err := t.Refuse(); err != nil && t.MatView == "" {
+		return "", err
+	}
 	if t.Temp {
 		return "", pgerr.NotSupported("moving a temporary table to another schema is not supported")
-	}
-	if to == t.Schema {
-		return "ALTER TABLE", nil
-	}
-	for _, c := range t.Columns {
-		if c.Sequence != 0 && !c.Dropped {
-			return "", pgerr.NotSupported("moving a table with serial or identity columns to another schema is not supported yet")
-		}
-	}
-	if len(s.txn.cat.Dependents(t.ID)) > 0 {
-		return "", pgerr.NotSupported("moving a table that views read to another schema is not supported yet")
-	}
-	if _, ok := s.txn.cat.Lookup(to, t.Name); ok || s.relationIn(to, t.Name) {
-		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists in schema %q", t.Name, to)
 	}
 	for _, ix := range t.Indexes {
 		if s.relationIn(to, ix.Name) {
 			return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists in schema %q", ix.Name, to)
 		}
 	}
-	nt := t.Clone()
+	for _, c := range t.Columns {
+		if c.Sequence == 0 || c.Dropped {
+			continue
+		}
+		sq, ok := s.txn.cat.Sequence(c.Sequence)
+		if !ok {
+			continue
+		}
+		if s.relationIn(to, sq.Name) {
+			return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists in schema %q", sq.Name, to)
+		}
+		nq := *sq
+		nq.Schema = to
+		if err := s.moveSequence(sq, &nq); err != nil {
+			return "", err
+		}
+	}
+	cur, _ := s.txn.cat.Table(t.ID) // its defaults may name the moved sequences anew
+	nt := cur.Clone()
 	nt.Schema = to
+	before := s.txn.cat
 	if err := s.ddl(&catalog.Change{Kind: catalog.RenameTable, Table: nt}); err != nil {
 		return "", err
 	}
-	return "ALTER TABLE", nil
+	return tag, s.retarget(before, t.ID, to, t.Name)
+}
+
+// owningTable is the table whose serial or identity column owns sequence
+// id, or nil.
+func (s *Session) owningTable(id uint32) *catalog.Table {
+	for _, t := range s.txn.cat.Tables() {
+		for _, c := range t.Columns {
+			if c.Sequence == id && !c.Dropped {
+				return t
+			}
+		}
+	}
+	return nil
 }
 
 // relationIn reports whether a table, view, sequence or index named name
