@@ -168,7 +168,8 @@
 //     between the objects OmenDB has, but a view's rule depends on each
 //     relation it reads as a whole (PostgreSQL: on each column read).
 //     pg_sequence has each sequence's parameters; a sequence in FROM reads
-//     as its one-row relation (sql/plan/sequence.go).
+//     as its one-row relation (sql/plan/sequence.go); the pg_sequences view
+//     (sequences.go) adds the last value.
 //   - Catalogs of features OmenDB lacks (pg_inherits, pg_trigger,
 //     pg_policy, pg_statistic_ext, pg_publication*, pg_auth_members, text
 //     search, foreign data, casts, conversions, transforms, event triggers,
