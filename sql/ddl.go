@@ -986,9 +986,6 @@ func (s *Session) rename(rs *pg.RenameStmt) (string, error) {
 		return "", pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
 	}
 	nt := t.Clone()
-	if err := s.checkNoDependents(t, fmt.Sprintf("cannot rename column %s of table %s", rs.Subname, t.Name)); err != nil {
-		return "", err
-	}
 	i := nt.ColumnIndex(rs.Subname)
 	if i < 0 {
 		return "", pgerr.New(pgerr.UndefinedColumn, "column %q does not exist", rs.Subname)
@@ -1003,7 +1000,11 @@ func (s *Session) rename(rs *pg.RenameStmt) (string, error) {
 	if err := renameInIndexes(nt, rs.Subname, rs.Newname); err != nil {
 		return "", err
 	}
+	before := s.txn.cat
 	if err := s.ddl(&catalog.Change{Kind: catalog.RenameColumn, Table: nt}); err != nil {
+		return "", err
+	}
+	if err := s.retargetColumn(before, t, rs.Subname, rs.Newname); err != nil {
 		return "", err
 	}
 	return "ALTER TABLE", nil

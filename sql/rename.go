@@ -494,3 +494,136 @@ func (s *Session) renameViewColumn(v *catalog.View, rs *pg.RenameStmt) (string, 
 	nv.Columns[i].Name = rs.Newname
 	return tag, s.ddl(&catalog.Change{Kind: catalog.CreateView, View: &nv})
 }
+
+// retargetColumn rewrites the stored queries of the views and materialized
+// views reading table t (as in before) after its column old was renamed to
+// new: the references to it, bare or qualified by t's name or alias, are
+// renamed, and an output column that took its name from the reference
+// keeps the old name (AS old), as the view's columns do. Where a reference
+// could name something else — a derived table, a WITH query or a function
+// in FROM, another relation with a column of that name, an output alias
+// of that name — the rename is refused (0A000) rather than guessed at.
+func (s *Session) retargetColumn(before *catalog.Catalog, t *catalog.Table, old, new string) error {
+	refuse := func(what string) error {
+		return pgerr.NotSupported("cannot rename column %s of table %s: %s reads it through a query OmenDB cannot rewrite", old, t.Name, what).
+			WithHint("Drop the view first, or re-create it afterwards.")
+	}
+	rewrite := func(query string, path []string) (string, bool, error) {
+		tree, err := pg.Parse(query)
+		if err != nil || len(tree.Stmts) != 1 {
+			return "", false, pgerr.New(pgerr.DataCorrupted, "stored query does not parse: %v", err)
+		}
+		root := tree.Stmts[0].Stmt.ProtoReflect()
+		quals := map[string]bool{}
+		ok := true
+		pgcatalog.WalkMessages(root, func(m protoreflect.Message) {
+			switch x := m.Interface().(type) {
+			case *pg.RangeSubselect, *pg.RangeFunction, *pg.CommonTableExpr, *pg.RangeTableFunc:
+				ok = false
+			case *pg.ResTarget:
+				if x.Name == old {
+					ok = false
+				}
+			case *pg.RangeVar:
+				schema := before.ResolvePath("", path, x.Schemaname, x.Relname)
+				if relationID(before, schema, x.Relname) == t.ID {
+					q := x.Relname
+					if x.Alias != nil {
+						q = x.Alias.Aliasname
+					}
+					quals[q] = true
+					return
+				}
+				if other, found := before.Lookup(schema, x.Relname); found && other.ColumnIndex(old) >= 0 {
+					ok = false
+				} else if v, found := before.LookupView(schema, x.Relname); found && slices.ContainsFunc(v.Columns, func(c catalog.Column) bool { return c.Name == old }) {
+					ok = false
+				}
+			}
+		})
+		if !ok {
+			return "", false, nil
+		}
+		changed := false
+		pgcatalog.WalkMessages(root, func(m protoreflect.Message) {
+			rt, isTarget := m.Interface().(*pg.ResTarget)
+			if isTarget {
+				if cr := rt.GetVal().GetColumnRef(); cr != nil && rt.Name == "" && columnRefNames(cr, quals, old) {
+					rt.Name = old // the output column keeps its name
+				}
+				return
+			}
+			cr, isRef := m.Interface().(*pg.ColumnRef)
+			if !isRef || !columnRefNames(cr, quals, old) {
+				return
+			}
+			cr.Fields[len(cr.Fields)-1].GetString_().Sval = new
+			changed = true
+		})
+		if !changed {
+			return "", false, nil
+		}
+		text, err := pg.Deparse(tree)
+		if err != nil {
+			return "", false, pgerr.New(pgerr.InternalError, "deparse: %v", err)
+		}
+		return text, true, nil
+	}
+	for _, v := range before.Dependents(t.ID) {
+		path := v.Path
+		if path == nil {
+			path = catalog.DefaultPath
+		}
+		text, changed, err := rewrite(v.Query, path)
+		if err != nil {
+			return err
+		}
+		if !changed {
+			if strings.Contains(v.Query, old) {
+				return refuse("view " + v.Name)
+			}
+			continue
+		}
+		cur, _ := s.txn.cat.View(v.ID)
+		nv := *cur
+		nv.Query = text
+		if err := s.ddl(&catalog.Change{Kind: catalog.CreateView, View: &nv}); err != nil {
+			return err
+		}
+	}
+	for _, mv := range before.Tables() {
+		if mv.MatView == "" || mv.ID == t.ID || !strings.Contains(mv.MatView, t.Name) {
+			continue
+		}
+		text, changed, err := rewrite(mv.MatView, s.existingPath())
+		if err != nil {
+			return err
+		}
+		if !changed {
+			continue
+		}
+		cur, _ := s.txn.cat.Table(mv.ID)
+		nt := cur.Clone()
+		nt.MatView = text
+		if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// columnRefNames reports whether cr names column col bare or qualified by
+// one of quals (a relation's name or alias).
+func columnRefNames(cr *pg.ColumnRef, quals map[string]bool, col string) bool {
+	n := len(cr.Fields)
+	if n == 0 || cr.Fields[n-1].GetString_().GetSval() != col {
+		return false
+	}
+	switch n {
+	case 1:
+		return true
+	case 2:
+		return quals[cr.Fields[0].GetString_().GetSval()]
+	}
+	return false
+}
