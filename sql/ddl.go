@@ -515,7 +515,7 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 				}
 				return "", pgerr.New(pgerr.UndefinedTable, "sequence %q does not exist", rv.Relname)
 			}
-			if err := s.ddl(&catalog.Change{Kind: catalog.DropSequence, ID: sq.ID}); err != nil {
+			if err := s.dropSequence(sq, d.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
 				return "", err
 			}
 		}

@@ -194,7 +194,7 @@ func (s *Session) moveSequence(old, nq *catalog.Sequence) error {
 		nt := t.Clone()
 		changed := false
 		for i, c := range nt.Columns {
-			if c.Default == "" || c.Dropped || !strings.Contains(c.Default, "val(") && !strings.Contains(c.Default, "::regclass") {
+			if c.Default == "" || c.Dropped {
 				continue
 			}
 			text, ok := s.retargetRegclass(before, c.Default, catalogTablePath(t), old.ID, nq.Schema, nq.Name)
@@ -313,29 +313,13 @@ func (s *Session) retargetQuery(before *catalog.Catalog, query string, path []st
 // expr (a default, resolved along path in before) that name sequence id
 // to name schema.name.
 func (s *Session) retargetRegclass(before *catalog.Catalog, expr string, path []string, id uint32, schema, name string) (string, bool) {
-	tree, err := pg.Parse("SELECT " + expr)
-	if err != nil || len(tree.Stmts) != 1 {
-		return "", false
-	}
 	changed := false
-	pgcatalog.WalkMessages(tree.Stmts[0].Stmt.ProtoReflect(), func(m protoreflect.Message) {
-		lit, ok := pgcatalog.RegclassLiteral(m)
-		if !ok {
-			lit, ok = sequenceArg(m)
-		}
-		if !ok {
-			return
-		}
-		rv, ok := regclassName(lit.Sval)
-		if !ok {
-			return
-		}
-		sq, ok := before.LookupSequence(before.ResolvePath("", path, rv.Schemaname, rv.Relname), rv.Relname)
-		if !ok || sq.ID != id {
+	tree := sequenceRefs(before, expr, path, func(lit *pg.String, qualified bool, sq *catalog.Sequence) {
+		if sq.ID != id {
 			return
 		}
 		lit.Sval = types.QuoteIdent(name)
-		if rv.Schemaname != "" || s.txn.cat.ResolvePath("", path, "", name) != schema {
+		if qualified || s.txn.cat.ResolvePath("", path, "", name) != schema {
 			lit.Sval = types.QuoteIdent(schema) + "." + lit.Sval
 		}
 		changed = true
@@ -348,6 +332,38 @@ func (s *Session) retargetRegclass(before *catalog.Catalog, expr string, path []
 		return "", false
 	}
 	return strings.TrimPrefix(text, "SELECT "), true
+}
+
+// sequenceRefs calls fn for each 'name'::regclass literal and nextval,
+// currval or setval string argument of expression expr that names a
+// sequence of cat (resolved along path; qualified when the literal names
+// its schema), and returns the parsed expression ("SELECT expr") for fn's
+// edits to be deparsed; nil when expr does not parse.
+func sequenceRefs(cat *catalog.Catalog, expr string, path []string, fn func(lit *pg.String, qualified bool, sq *catalog.Sequence)) *pg.ParseResult {
+	if !strings.Contains(expr, "::regclass") && !strings.Contains(expr, "val(") {
+		return nil
+	}
+	tree, err := pg.Parse("SELECT " + expr)
+	if err != nil || len(tree.Stmts) != 1 {
+		return nil
+	}
+	pgcatalog.WalkMessages(tree.Stmts[0].Stmt.ProtoReflect(), func(m protoreflect.Message) {
+		lit, ok := pgcatalog.RegclassLiteral(m)
+		if !ok {
+			lit, ok = sequenceArg(m)
+		}
+		if !ok {
+			return
+		}
+		rv, ok := regclassName(lit.Sval)
+		if !ok {
+			return
+		}
+		if sq, ok := cat.LookupSequence(cat.ResolvePath("", path, rv.Schemaname, rv.Relname), rv.Relname); ok {
+			fn(lit, rv.Schemaname != "", sq)
+		}
+	})
+	return tree
 }
 
 // sequenceArg is the string of m when m is a call of nextval, currval or

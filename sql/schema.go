@@ -207,7 +207,7 @@ func (s *Session) dropSchemaObjects(ctx context.Context, schema string) error {
 		if sq.Schema != schema {
 			continue
 		}
-		if err := s.ddl(&catalog.Change{Kind: catalog.DropSequence, ID: sq.ID}); err != nil {
+		if err := s.dropSequence(sq, true); err != nil {
 			return err
 		}
 	}
