@@ -52,6 +52,11 @@ type Definition struct {
 	// typeMapText for sources created before arrays kept their types,
 	// typeMapArrays for those created before inet and cidr kept theirs.
 	TypeMap int `json:"type_map,omitempty"`
+	// Schemas are the schemas CREATE SOURCE created for its tables and
+	// enum mirrors (sourceSchemas): DROP SOURCE drops those it leaves
+	// empty. Sources created before had none made (their schemas exist
+	// only while something lives in them).
+	Schemas []uint32 `json:"schemas,omitempty"`
 }
 
 // Type maps (Definition.TypeMap).

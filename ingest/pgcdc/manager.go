@@ -279,10 +279,24 @@ func (m *Manager) Create(ctx context.Context, st *createStmt) error {
 		def.Tables = append(def.Tables, SourceTable{Schema: t.pgSchema, Name: t.pgName, ID: t.def.ID,
 			Chunks: t.chunks, ChunkPages: t.chunkPages, Estimate: t.estimate})
 	}
+	var inSchemas []string
+	for _, e := range mirrors {
+		inSchemas = append(inSchemas, e.Schema)
+	}
+	for _, t := range tables {
+		inSchemas = append(inSchemas, t.def.Schema)
+	}
+	schemas := sourceSchemas(m.store.Catalog(), inSchemas, m.store.NewID)
+	for _, sc := range schemas {
+		def.Schemas = append(def.Schemas, sc.ID)
+	}
 	names := append(m.names(), st.Name)
 	nb, _ := json.Marshal(names)
 	err = m.commitWrites(ctx, func(uint64) (*oltp.Writes, error) {
 		w := oltp.NewWrites()
+		for _, sc := range schemas {
+			w.DDL(&catalog.Change{Kind: catalog.CreateSchema, ID: sc.ID, Schema: sc})
+		}
 		for _, e := range mirrors {
 			w.DDL(&catalog.Change{Kind: catalog.CreateType, ID: e.ID, Enum: e})
 		}
@@ -337,7 +351,7 @@ func (m *Manager) Drop(ctx context.Context, name string, ifExists bool) error {
 	err = m.commitWrites(ctx, func(uint64) (*oltp.Writes, error) {
 		w := oltp.NewWrites()
 		cat := m.store.Catalog()
-		dropped := map[uint32]bool{}
+		dropped := map[uint32]bool{} // tables and enum types
 		for _, t := range def.Tables {
 			if _, ok := cat.Table(t.ID); ok {
 				w.DDL(&catalog.Change{Kind: catalog.DropTable, ID: t.ID})
@@ -366,6 +380,12 @@ func (m *Manager) Drop(ctx context.Context, name string, ifExists bool) error {
 				w.DDL(&catalog.Change{Kind: catalog.AlterType, ID: e.ID, Enum: e})
 			} else {
 				w.DDL(&catalog.Change{Kind: catalog.DropType, ID: se.ID})
+				dropped[se.ID] = true
+			}
+		}
+		for _, id := range def.Schemas {
+			if sc, ok := schemaByID(cat, id); ok && !schemaHoldsOthers(cat, sc.Name, dropped) {
+				w.DDL(&catalog.Change{Kind: catalog.DropSchema, ID: id})
 			}
 		}
 		w.SetMeta(metaDefPfx+name, nil)
