@@ -8,8 +8,10 @@
 //   - "sources": JSON list of source names;
 //   - "source:<name>": the Definition (conninfo, publication, slot, the
 //     slot's consistent point, the table map and snapshot chunk layout,
-//     and the map of the source's enum types to their mirrors: read-only
-//     OmenDB enum types that follow the source's labels, enums.go);
+//     the map of the source's enum types to their mirrors: read-only
+//     OmenDB enum types that follow the source's labels, enums.go; and the
+//     schemas CREATE SOURCE created for its tables and mirrors — user
+//     schemas DROP SOURCE drops once empty, schemas.go);
 //   - "source-lsn:<name>": 8-byte end LSN of the last source transaction
 //     in the log — committed in the same OmenDB transaction as its rows,
 //     so it is the exactly-once anchor;
