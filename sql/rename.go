@@ -225,12 +225,23 @@ func catalogTablePath(t *catalog.Table) []string {
 // that name relation id — as resolved in before, the catalog before the
 // rename — to name it as schema.name.
 func (s *Session) retarget(before *catalog.Catalog, id uint32, schema, name string) error {
+	return s.rewriteReaders(before, id, "", func(query string, path []string, _ *catalog.View) (string, bool, error) {
+		return s.retargetQuery(before, query, path, id, schema, name)
+	})
+}
+
+// rewriteReaders passes the stored query of each view reading relation id
+// (in before) and of each materialized view other than id whose query
+// mentions mention (they record no dependencies) to rewrite, with the
+// search path it binds along and the view (nil for a materialized view),
+// and saves each query rewrite changed as a catalog change of its view.
+func (s *Session) rewriteReaders(before *catalog.Catalog, id uint32, mention string, rewrite func(query string, path []string, v *catalog.View) (string, bool, error)) error {
 	for _, v := range before.Dependents(id) {
 		path := v.Path
 		if path == nil {
 			path = catalog.DefaultPath
 		}
-		text, ok, err := s.retargetQuery(before, v.Query, path, id, schema, name)
+		text, ok, err := rewrite(v.Query, path, v)
 		if err != nil {
 			return err
 		}
@@ -245,10 +256,10 @@ func (s *Session) retarget(before *catalog.Catalog, id uint32, schema, name stri
 		}
 	}
 	for _, t := range before.Tables() {
-		if t.MatView == "" || t.ID == id {
+		if t.MatView == "" || t.ID == id || !strings.Contains(t.MatView, mention) {
 			continue
 		}
-		text, ok, err := s.retargetQuery(before, t.MatView, s.existingPath(), id, schema, name)
+		text, ok, err := rewrite(t.MatView, s.existingPath(), nil) // REFRESH binds it along the session's path
 		if err != nil {
 			return err
 		}
@@ -379,15 +390,7 @@ func sequenceArg(m protoreflect.Message) (*pg.String, bool) {
 	default:
 		return nil, false
 	}
-	c := fc.Args[0].GetAConst()
-	if c == nil {
-		return nil, false
-	}
-	sv, ok := c.Val.(*pg.A_Const_Sval)
-	if !ok {
-		return nil, false
-	}
-	return sv.Sval, true
+	return pgcatalog.StringConst(fc.Args[0])
 }
 
 // regclassName parses a regclass literal's text ("seq", "public.seq",
@@ -585,47 +588,13 @@ func (s *Session) retargetColumn(before *catalog.Catalog, t *catalog.Table, old,
 		}
 		return text, true, nil
 	}
-	for _, v := range before.Dependents(t.ID) {
-		path := v.Path
-		if path == nil {
-			path = catalog.DefaultPath
+	return s.rewriteReaders(before, t.ID, t.Name, func(query string, path []string, v *catalog.View) (string, bool, error) {
+		text, changed, err := rewrite(query, path)
+		if err == nil && !changed && v != nil && strings.Contains(query, old) {
+			err = refuse("view " + v.Name)
 		}
-		text, changed, err := rewrite(v.Query, path)
-		if err != nil {
-			return err
-		}
-		if !changed {
-			if strings.Contains(v.Query, old) {
-				return refuse("view " + v.Name)
-			}
-			continue
-		}
-		cur, _ := s.txn.cat.View(v.ID)
-		nv := *cur
-		nv.Query = text
-		if err := s.ddl(&catalog.Change{Kind: catalog.CreateView, View: &nv}); err != nil {
-			return err
-		}
-	}
-	for _, mv := range before.Tables() {
-		if mv.MatView == "" || mv.ID == t.ID || !strings.Contains(mv.MatView, t.Name) {
-			continue
-		}
-		text, changed, err := rewrite(mv.MatView, s.existingPath())
-		if err != nil {
-			return err
-		}
-		if !changed {
-			continue
-		}
-		cur, _ := s.txn.cat.Table(mv.ID)
-		nt := cur.Clone()
-		nt.MatView = text
-		if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
-			return err
-		}
-	}
-	return nil
+		return text, changed, err
+	})
 }
 
 // columnRefNames reports whether cr names column col bare or qualified by

@@ -255,7 +255,12 @@ func regclassLiteral(m protoreflect.Message) (*pg.String, bool) {
 	if len(names) == 0 || names[len(names)-1] != "regclass" {
 		return nil, false
 	}
-	c := tc.Arg.GetAConst()
+	return StringConst(tc.Arg)
+}
+
+// StringConst is the string of n when n is a string constant.
+func StringConst(n *pg.Node) (*pg.String, bool) {
+	c := n.GetAConst()
 	if c == nil {
 		return nil, false
 	}
