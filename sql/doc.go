@@ -74,6 +74,15 @@
 // per change of the setting (Session.SearchPath, plan.PathEnv); new
 // objects go to its first existing schema (3F000 if none).
 //
+// Renames (rename.go): views, materialized views and defaults keep SQL text
+// that names relations (PostgreSQL keeps OIDs), so renaming or moving a
+// table, view, sequence or column rewrites the stored text that names it
+// in the same transaction — FROM items keep their old name as alias,
+// regclass and nextval literals name the sequence anew — and refuses
+// (0A000) where a name could be read another way. Defaults depend on the
+// sequences they name (seqdeps.go): DROP SEQUENCE refuses, or with
+// CASCADE drops them.
+//
 // Temporary tables (temp.go) are ordinary tables in the session's
 // pg_temp_<id> schema, which name resolution tries first
 // (catalog.ResolvePath, plan.TempEnv); the session drops them as it
