@@ -236,6 +236,8 @@ func (s *Session) dropSchemaObjects(ctx context.Context, schema string) error {
 func (s *Session) alterSetSchema(as *pg.AlterObjectSchemaStmt) (string, error) {
 	switch as.ObjectType {
 	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW, pg.ObjectType_OBJECT_SEQUENCE:
+	case pg.ObjectType_OBJECT_TYPE:
+		return s.moveType(as)
 	default:
 		return "", pgerr.NotSupported("ALTER %s … SET SCHEMA is not supported yet", as.ObjectType)
 	}
@@ -318,6 +320,66 @@ func (s *Session) alterSetSchema(as *pg.AlterObjectSchemaStmt) (string, error) {
 		return "", err
 	}
 	return tag, s.retarget(before, t.ID, to, t.Name)
+}
+
+// moveType runs ALTER TYPE … SET SCHEMA of an enum type. Columns refer to
+// the type by OID and follow it; stored SQL text naming it (a view's
+// query, a default's or CHECK's cast) would not, so a type named there is
+// not moved (0A000).
+func (s *Session) moveType(as *pg.AlterObjectSchemaStmt) (string, error) {
+	e, err := s.lookupEnum(nodeNames(as.Object.GetList().GetItems()))
+	if err != nil {
+		if as.MissingOk && pgerr.Code(err) == pgerr.UndefinedObject {
+			return "ALTER TYPE", nil
+		}
+		return "", err
+	}
+	if err := writableEnum(e); err != nil {
+		return "", err
+	}
+	to := as.Newschema
+	if !s.txn.cat.SchemaExists(to) || strings.HasPrefix(to, catalog.TempSchemaPrefix) {
+		return "", noSchema(to)
+	}
+	if to == e.Schema {
+		return "ALTER TYPE", nil
+	}
+	if s.typeNameTaken(to, e.Name) {
+		return "", pgerr.New(pgerr.DuplicateObject, "type %q already exists in schema %q", e.Name, to)
+	}
+	if what := s.namedInStoredText(e.Name); what != "" {
+		return "", pgerr.NotSupported("cannot move type %s: %s names it in stored SQL text", e.Name, what).
+			WithHint("Drop or change it first, move the type, then create it again.")
+	}
+	ne := e.Clone()
+	ne.Schema = to
+	return "ALTER TYPE", s.alterEnumDDL(ne, 0)
+}
+
+// namedInStoredText describes the first view, materialized view, default,
+// CHECK or generation expression whose text contains name ("" if none).
+func (s *Session) namedInStoredText(name string) string {
+	for _, v := range s.txn.cat.Views() {
+		if strings.Contains(v.Query, name) {
+			return "view " + v.Name
+		}
+	}
+	for _, t := range s.txn.cat.Tables() {
+		if strings.Contains(t.MatView, name) {
+			return "materialized view " + t.Name
+		}
+		for _, ch := range t.Checks {
+			if strings.Contains(ch.Expr, name) {
+				return "check constraint " + ch.Name + " of table " + t.Name
+			}
+		}
+		for _, c := range t.Columns {
+			if !c.Dropped && (strings.Contains(c.Default, name) || strings.Contains(c.Generated, name)) {
+				return "column " + c.Name + " of table " + t.Name
+			}
+		}
+	}
+	return ""
 }
 
 // owningTable is the table whose serial or identity column owns sequence
