@@ -566,6 +566,7 @@ const (
 	DropSchema     ChangeKind = "drop_schema"
 	RenameView     ChangeKind = "rename_view"     // ALTER VIEW … RENAME TO / SET SCHEMA: View, same ID
 	RenameSequence ChangeKind = "rename_sequence" // ALTER SEQUENCE … RENAME TO / SET SCHEMA: Sequence, same ID
+	RenameSchema   ChangeKind = "rename_schema"   // ALTER SCHEMA … RENAME TO: Schema with its new name, same ID
 )
 
 // Change is one catalog change, the payload of an OpDDL log operation.
@@ -814,7 +815,7 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		if err := n.applyEnum(ch); err != nil {
 			return nil, err
 		}
-	case CreateSchema, DropSchema:
+	case CreateSchema, DropSchema, RenameSchema:
 		if err := n.applySchema(ch); err != nil {
 			return nil, err
 		}

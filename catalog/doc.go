@@ -73,7 +73,9 @@
 // Schema in "schema": {"id", "name", "owner"}, its ID in "id") and
 // drop_schema ("id"), and — since relation renames — rename_view (the
 // whole View, same ID, a new name or schema) and rename_sequence (the
-// whole Sequence likewise). A column of an enum type has
+// whole Sequence likewise), and rename_schema (the Schema with its new
+// name, same ID: its objects move with it, views' paths follow). A column
+// of an enum type has
 // "type": {"OID", "Mod", "Enum": {"oid", "array"}} (the reference only). A
 // log or checkpoint written before enum types has none of these fields and
 // reads unchanged. Readers reject other versions, and unknown kinds, as

@@ -109,6 +109,83 @@ func (n *Catalog) applySchema(ch *Change) error {
 		}
 		delete(n.schemas, s.ID)
 		delete(n.schemaName, s.Name)
+	case RenameSchema:
+		s := ch.Schema
+		if s == nil || s.Name == "" {
+			return fmt.Errorf("rename_schema without a schema: %w", pgerr.ErrCorrupt)
+		}
+		old, ok := n.schemas[s.ID]
+		if !ok {
+			return pgerr.New(pgerr.InvalidSchemaName, "schema with OID %d does not exist", s.ID)
+		}
+		if _, taken := n.schemaName[s.Name]; taken || builtinSchemas[s.Name] || n.SchemaUsed(s.Name) {
+			return pgerr.New(pgerr.DuplicateSchema, "schema %q already exists", s.Name)
+		}
+		if err := n.moveSchemaObjects(old.Name, s.Name); err != nil {
+			return err
+		}
+		cp := *s
+		n.schemas[s.ID] = &cp
+		delete(n.schemaName, old.Name)
+		n.schemaName[s.Name] = s.ID
+	}
+	return nil
+}
+
+// moveSchemaObjects moves every table (with its indexes), view, sequence
+// and enum type of schema from to schema to, and renames from in views'
+// search paths (rename_schema). The objects are copied, never changed in
+// place: older catalogs share them.
+func (n *Catalog) moveSchemaObjects(from, to string) error {
+	for _, t := range n.Tables() {
+		if t.Schema == from {
+			nt := *t
+			nt.Schema = to
+			if err := n.putTable(&nt); err != nil {
+				return err
+			}
+		}
+	}
+	for _, v := range n.Views() {
+		moved := v.Schema == from
+		path := make([]string, len(v.Path))
+		for i, p := range v.Path {
+			if p == from {
+				p, moved = to, true
+			}
+			path[i] = p
+		}
+		if !moved {
+			continue
+		}
+		nv := *v
+		if v.Path != nil {
+			nv.Path = path
+		}
+		if nv.Schema == from {
+			nv.Schema = to
+		}
+		delete(n.viewName, key(v.Schema, v.Name))
+		n.views[v.ID] = &nv
+		n.viewName[key(nv.Schema, nv.Name)] = nv.ID
+	}
+	for _, s := range n.Sequences() {
+		if s.Schema == from {
+			ns := *s
+			ns.Schema = to
+			delete(n.seqByName, key(s.Schema, s.Name))
+			n.sequences[s.ID] = &ns
+			n.seqByName[key(ns.Schema, ns.Name)] = ns.ID
+		}
+	}
+	for _, e := range n.EnumTypes() {
+		if e.Schema == from {
+			ne := e.Clone()
+			ne.Schema = to
+			if err := n.putEnumFlagged(ne); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -964,6 +964,8 @@ func (s *Session) rename(rs *pg.RenameStmt) (string, error) {
 		return s.renameRelation(rs)
 	case pg.ObjectType_OBJECT_TABCONSTRAINT:
 		return s.renameConstraint(rs)
+	case pg.ObjectType_OBJECT_SCHEMA:
+		return s.renameSchema(rs)
 	case pg.ObjectType_OBJECT_COLUMN:
 	default:
 		return "", pgerr.NotSupported("ALTER … RENAME of %s is not supported yet", rs.RenameType)

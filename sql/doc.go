@@ -81,7 +81,8 @@
 // regclass and nextval literals name the sequence anew — and refuses
 // (0A000) where a name could be read another way. Defaults depend on the
 // sequences they name (seqdeps.go): DROP SEQUENCE refuses, or with
-// CASCADE drops them.
+// CASCADE drops them. ALTER SCHEMA … RENAME (renameschema.go) moves the
+// schema's objects and rewrites names qualified with the old schema.
 //
 // Temporary tables (temp.go) are ordinary tables in the session's
 // pg_temp_<id> schema, which name resolution tries first

@@ -73,11 +73,15 @@ func TestRenamesSurviveRestart(t *testing.T) {
 		`INSERT INTO ren_a2 (v) VALUES ('z')`,
 		`INSERT INTO rens.ren_b VALUES (30, 3)`,
 		`REFRESH MATERIALIZED VIEW ren_mv`,
+		`CREATE SCHEMA ren_old`,
+		`CREATE TABLE ren_old.ren_t (id serial PRIMARY KEY)`,
+		`ALTER SCHEMA ren_old RENAME TO ren_new`,
+		`INSERT INTO ren_new.ren_t DEFAULT VALUES`,
 	} {
 		exec1(t, c, s)
 	}
-	want := "public.ren_a2:r,public.ren_a2_ids:S,public.ren_a2_pk:i,public.ren_a2_v:i,public.ren_mv:m,public.ren_top:v,rens.ren_b:r,rens.ren_b_pkey:i,rens.ren_view2:v\n" +
-		"ren_a2_pk,ren_a2_v_check,ren_b_pkey\n" +
+	want := "public.ren_a2:r,public.ren_a2_ids:S,public.ren_a2_pk:i,public.ren_a2_v:i,public.ren_mv:m,public.ren_top:v,ren_new.ren_t:r,ren_new.ren_t_id_seq:S,ren_new.ren_t_pkey:i,rens.ren_b:r,rens.ren_b_pkey:i,rens.ren_view2:v\n" +
+		"ren_a2_pk,ren_a2_v_check,ren_b_pkey,ren_t_pkey\n" +
 		"1:x:10 2:y:20 3:z:30\n" + "x,y,z\n" + "x,y,z\n"
 	if got := renameState(t, c); got != want {
 		t.Fatalf("before restart:\n%s\nwant:\n%s", got, want)
@@ -89,6 +93,7 @@ func TestRenamesSurviveRestart(t *testing.T) {
 		t.Fatalf("after replaying the log:\n%s\nwant:\n%s", got, want)
 	}
 	exec1(t, c, `INSERT INTO ren_a2 (v) VALUES ('w')`) // the renamed sequence still serves the default
+	exec1(t, c, `INSERT INTO ren_new.ren_t DEFAULT VALUES`)
 	if _, err := srv.Checkpoint(); err != nil {
 		t.Fatal(err)
 	}
@@ -101,5 +106,8 @@ func TestRenamesSurviveRestart(t *testing.T) {
 	}
 	if got := renameState(t, c); got != want {
 		t.Fatalf("after loading the checkpoint:\n%s\nwant:\n%s", got, want)
+	}
+	if err := c.QueryRow(context.Background(), `SELECT string_agg(id::text, ',' ORDER BY id) FROM ren_new.ren_t`).Scan(&ids); err != nil || ids != "1,2" {
+		t.Fatalf("ren_new.ren_t after loading the checkpoint: %q, %v", ids, err)
 	}
 }
