@@ -184,6 +184,9 @@ func (s *Session) copyStmt(ctx context.Context, cs *pg.CopyStmt) (*result, error
 	var root plan.Node
 	if cs.Query != nil {
 		sel := cs.Query.GetSelectStmt()
+		if cs.Query.GetMergeStmt() != nil {
+			return nil, pgerr.NotSupported("MERGE not supported in COPY")
+		}
 		if sel == nil {
 			return nil, pgerr.NotSupported("COPY (statement) TO supports SELECT only")
 		}

@@ -52,9 +52,9 @@ func (s *Session) prepareSQL(ps *pg.PrepareStmt, text string) (*result, error) {
 		declared = append(declared, t.OID)
 	}
 	switch ps.Query.Node.(type) {
-	case *pg.Node_SelectStmt, *pg.Node_InsertStmt, *pg.Node_UpdateStmt, *pg.Node_DeleteStmt:
+	case *pg.Node_SelectStmt, *pg.Node_InsertStmt, *pg.Node_UpdateStmt, *pg.Node_DeleteStmt, *pg.Node_MergeStmt:
 	default:
-		return nil, pgerr.New(pgerr.SyntaxError, "PREPARE takes SELECT, INSERT, UPDATE, DELETE or VALUES")
+		return nil, pgerr.New(pgerr.SyntaxError, "PREPARE takes SELECT, INSERT, UPDATE, DELETE, MERGE or VALUES")
 	}
 	inner := &statement{s: s, sql: text, raw: ps.Query, declared: declared}
 	if err := inner.bind(); err != nil {

@@ -629,6 +629,12 @@ func bindStatement(b *plan.Binder, raw *pg.Node) (any, []types.Type, []pgwire.Co
 			return nil, nil, nil, err
 		}
 		return n, params(n.Params), wireColumns(n.RetCols), nil
+	case *pg.Node_MergeStmt:
+		n, err := b.BindMerge(x.MergeStmt)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return n, params(n.Params), nil, nil
 	case *pg.Node_VariableShowStmt:
 		name := x.VariableShowStmt.Name
 		if name == "all" {
@@ -747,7 +753,7 @@ func (s *Session) awaitProgress(ctx context.Context) {
 // client: plain DML without sequence calls.
 func (st *statement) retryable() bool {
 	switch st.raw.Node.(type) {
-	case *pg.Node_UpdateStmt, *pg.Node_DeleteStmt, *pg.Node_InsertStmt:
+	case *pg.Node_UpdateStmt, *pg.Node_DeleteStmt, *pg.Node_InsertStmt, *pg.Node_MergeStmt:
 		return !strings.Contains(strings.ToLower(st.sql), "nextval")
 	}
 	return false
@@ -858,6 +864,15 @@ func (s *Session) run(ctx context.Context, st *statement, params []types.Value) 
 			return nil, err
 		}
 		return &result{cols: st.cols, rows: r.Rows, tag: dmlTag("DELETE ", r.Count)}, nil
+	case *plan.Merge:
+		if err := s.checkWrite(); err != nil {
+			return nil, err
+		}
+		r, err := exec.Merge(s.execCtx(ctx, params), s.writer(), b)
+		if err != nil {
+			return nil, err
+		}
+		return &result{tag: dmlTag("MERGE ", r.Count)}, nil
 	case *pg.Node:
 		return s.utility(ctx, st, b, params)
 	}
@@ -874,6 +889,8 @@ func modifyingOf(bound any) []*plan.ModifyingCTE {
 	case *plan.Update:
 		return b.Modifying
 	case *plan.Delete:
+		return b.Modifying
+	case *plan.Merge:
 		return b.Modifying
 	}
 	return nil
@@ -919,6 +936,12 @@ func (s *Session) runWithModifying(ctx context.Context, st *statement, params []
 			return nil, err
 		}
 		return &result{cols: st.cols, rows: r.Rows, tag: dmlTag("DELETE ", r.Count)}, nil
+	case *plan.Merge:
+		r, err := exec.Merge(c, w, b)
+		if err != nil {
+			return nil, err
+		}
+		return &result{tag: dmlTag("MERGE ", r.Count)}, nil
 	}
 	return nil, pgerr.New(pgerr.InternalError, "unexpected bound statement %T", st.bound)
 }

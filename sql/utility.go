@@ -417,6 +417,8 @@ func (s *Session) explain(ctx context.Context, st *statement, ex *pg.ExplainStmt
 		if x.Join != nil {
 			root = x.Join.Source
 		}
+	case *plan.Merge:
+		header, root = "Merge on "+x.Table.Name, x.Join.Source
 	default:
 		return nil, pgerr.NotSupported("EXPLAIN of this statement is not supported")
 	}

@@ -21,7 +21,9 @@
 // Query results are compared as the text the server sends (each value's
 // PostgreSQL text output, '|'-separated, NULL for null). `rowsort` sorts the
 // rows of queries without ORDER BY before comparing. `onlyomendb` marks a
-// record PostgreSQL does not run (OmenDB-specific behaviour).
+// record PostgreSQL does not run (OmenDB-specific behaviour). `tag` ends a
+// statement's line with the command tag it must return (statement ok tag
+// MERGE 2; -rewrite records it from PostgreSQL where it is left empty).
 package logictest
 
 import (
@@ -52,6 +54,7 @@ type record struct {
 	errCode  string // statement error <code>
 	rowsort  bool
 	onlyOmen bool
+	tag      *string // statement ok tag <command tag>: nil when not checked
 	sql      string
 	expected []string
 	// comment is the '#' lines just before the record (kept by -rewrite).
@@ -113,6 +116,9 @@ func parseFile(path string) ([]*record, error) {
 					cur.rowsort = true
 				case "onlyomendb":
 					cur.onlyOmen = true
+				case "tag":
+					tag := strings.Join(fields[i+1:], " ")
+					cur.tag, i = &tag, len(fields)
 				default:
 					return nil, fmt.Errorf("%s:%d: unknown directive %q", path, ln, fields[i])
 				}
@@ -138,13 +144,18 @@ func parseFile(path string) ([]*record, error) {
 type outcome struct {
 	code string // SQLSTATE of the error, "" on success
 	msg  string
+	tag  string // a statement's command tag
 	rows []string
 }
 
 func run(ctx context.Context, conn *pgx.Conn, r *record) outcome {
 	if r.kind == "statement" {
-		_, err := conn.Exec(ctx, r.sql, pgx.QueryExecModeSimpleProtocol)
-		return errOutcome(err)
+		ct, err := conn.Exec(ctx, r.sql, pgx.QueryExecModeSimpleProtocol)
+		o := errOutcome(err)
+		if err == nil {
+			o.tag = ct.String()
+		}
+		return o
 	}
 	rows, err := conn.Query(ctx, r.sql, pgx.QueryExecModeSimpleProtocol)
 	if err != nil {
@@ -192,6 +203,8 @@ func check(r *record, o outcome) error {
 			return fmt.Errorf("expected error %s, got success", r.errCode)
 		case r.errCode != "" && r.errCode != "any" && r.errCode != o.code:
 			return fmt.Errorf("expected error %s, got %s: %s", r.errCode, o.code, o.msg)
+		case r.tag != nil && o.code == "" && *r.tag != o.tag:
+			return fmt.Errorf("expected command tag %q, got %q", *r.tag, o.tag)
 		}
 		return nil
 	}
@@ -234,6 +247,9 @@ func writeFile(path string, recs []*record) error {
 		}
 		if r.onlyOmen {
 			sb.WriteString(" onlyomendb")
+		}
+		if r.tag != nil {
+			sb.WriteString(" tag " + *r.tag)
 		}
 		sb.WriteString("\n" + r.sql + "\n")
 		if r.kind == "query" && r.errCode == "" {
@@ -292,6 +308,9 @@ func TestLogic(t *testing.T) {
 						}
 						if r.kind == "statement" && po.code != "" && r.errCode == "" {
 							r.errCode, changed = po.code, true
+						}
+						if r.tag != nil && *r.tag == "" && po.code == "" {
+							r.tag, changed = &po.tag, true
 						}
 					}
 					if err := check(r, po); err != nil {

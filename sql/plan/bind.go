@@ -240,6 +240,9 @@ func Parse(sql string) ([]*pg.RawStmt, error) {
 	if err != nil {
 		return nil, syntaxError(err)
 	}
+	if err := checkPG15Syntax(sql, res.Stmts); err != nil {
+		return nil, err
+	}
 	return res.Stmts, nil
 }
 

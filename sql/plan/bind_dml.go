@@ -132,34 +132,8 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 			}
 		}
 	default:
-		seen := map[int]bool{}    // whole columns
-		partial := map[int]bool{} // columns with element targets
-		for _, c := range ins.Cols {
-			rt := c.GetResTarget()
-			i := t.ColumnIndex(rt.Name)
-			if uv != nil {
-				if i, err = uv.column(rt.Name, verbInsert); err != nil {
-					return nil, err
-				}
-			}
-			if i < 0 {
-				return nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, t.Name)
-			}
-			if seen[i] || (partial[i] && len(rt.Indirection) == 0) {
-				return nil, pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", rt.Name)
-			}
-			var at *arrayTarget
-			if len(rt.Indirection) > 0 {
-				// INSERT INTO t (a[i]) …: the column is built from NULL.
-				if at, err = b.bindArrayTarget(t.Columns[i].Type, rt.Indirection, &scope{}); err != nil {
-					return nil, err
-				}
-				partial[i] = true
-			} else {
-				seen[i] = true
-			}
-			elems = append(elems, at)
-			n.Target = append(n.Target, i)
+		if n.Target, elems, err = b.insertColumns(t, uv, ins.Cols); err != nil {
+			return nil, err
 		}
 	}
 	targetTypes := make([]types.Type, len(n.Target))
@@ -173,14 +147,8 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 			targetTypes[i] = elems[i].valueType()
 		}
 	}
-	n.Defaults = make([]Expr, len(t.Columns))
-	for i, c := range t.Columns {
-		if c.Dropped {
-			continue
-		}
-		if n.Defaults[i], err = b.BindDefault(t, i); err != nil {
-			return nil, err
-		}
+	if n.Defaults, err = b.bindDefaults(t); err != nil {
+		return nil, err
 	}
 	// viewTargets checks, writing through a view, the columns given values
 	// (n.Target once cut to the values' width): none computed, none twice
@@ -311,6 +279,58 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 	}
 	n.Params = b.FinalParams()
 	return n, nil
+}
+
+// insertColumns resolves an INSERT's column list (cols, ResTargets) to
+// positions in t (through updatable view uv when not nil); elems holds, per
+// target, the assignment to its elements (INSERT INTO t (a[i]) …: the
+// column is built from NULL), nil for a whole column.
+func (b *Binder) insertColumns(t *catalog.Table, uv *updatableView, cols []*pg.Node) (target []int, elems []*arrayTarget, err error) {
+	seen := map[int]bool{}    // whole columns
+	partial := map[int]bool{} // columns with element targets
+	for _, c := range cols {
+		rt := c.GetResTarget()
+		i := t.ColumnIndex(rt.Name)
+		if uv != nil {
+			if i, err = uv.column(rt.Name, verbInsert); err != nil {
+				return nil, nil, err
+			}
+		}
+		if i < 0 {
+			return nil, nil, pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, t.Name)
+		}
+		if seen[i] || (partial[i] && len(rt.Indirection) == 0) {
+			return nil, nil, pgerr.New(pgerr.DuplicateColumn, "column %q specified more than once", rt.Name)
+		}
+		var at *arrayTarget
+		if len(rt.Indirection) > 0 {
+			if at, err = b.bindArrayTarget(t.Columns[i].Type, rt.Indirection, &scope{}); err != nil {
+				return nil, nil, err
+			}
+			partial[i] = true
+		} else {
+			seen[i] = true
+		}
+		elems = append(elems, at)
+		target = append(target, i)
+	}
+	return target, elems, nil
+}
+
+// bindDefaults binds the default expression of each of t's columns (nil:
+// none, or a dropped column).
+func (b *Binder) bindDefaults(t *catalog.Table) ([]Expr, error) {
+	out := make([]Expr, len(t.Columns))
+	for i, c := range t.Columns {
+		if c.Dropped {
+			continue
+		}
+		var err error
+		if out[i], err = b.BindDefault(t, i); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // bindOnConflict binds INSERT's ON CONFLICT clause; through a view (uv),

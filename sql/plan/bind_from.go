@@ -409,6 +409,19 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 		}
 		return &fromItem{node: n, cols: s.cols, width: s.width}, nil
 	}
+	if j.Alias != nil {
+		return nil, pgerr.NotSupported("aliases on JOIN expressions are not supported yet")
+	}
+	jn := joinItems(kind, l, r, conds)
+	it := &fromItem{node: jn, cols: s.cols, width: s.width}
+	return it, nil
+}
+
+// joinItems joins FROM items l and r (kind) on the conjuncts conds, bound
+// over l's row followed by r's: equalities between the sides become hash
+// keys, and conditions over one side go into that side where the join
+// kind allows, the rest staying the join's condition.
+func joinItems(kind JoinKind, l, r *fromItem, conds []Expr) *Join {
 	jn := &Join{Kind: kind, Left: l.node, Right: r.node, Cols: append(append([]Column(nil), l.node.Columns()...), r.node.Columns()...)}
 	var residual []Expr
 	for _, c := range conds {
@@ -436,11 +449,7 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 	if len(residual) > 0 {
 		jn.Cond = and(residual)
 	}
-	if j.Alias != nil {
-		return nil, pgerr.NotSupported("aliases on JOIN expressions are not supported yet")
-	}
-	it := &fromItem{node: jn, cols: s.cols, width: s.width}
-	return it, nil
+	return jn
 }
 
 // bindFrom binds the FROM list and WHERE, joining the items greedily along

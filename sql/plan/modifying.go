@@ -35,6 +35,8 @@ func (b *Binder) bindModifyingCTE(cte *pg.CommonTableExpr) (*cteDef, error) {
 		if m.Delete, err = b.bindDelete(q.DeleteStmt); err == nil {
 			m.Cols = m.Delete.RetCols
 		}
+	case *pg.Node_MergeStmt:
+		return nil, pgerr.NotSupported("MERGE not supported in WITH query")
 	default:
 		return nil, pgerr.NotSupported("WITH query %q of this kind is not supported", cte.Ctename)
 	}
