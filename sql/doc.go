@@ -28,14 +28,14 @@
 // (tests compare the two). Everything
 // else runs: queries by package sql/exec
 // (or the column store through ColumnRunner), DML by exec.Insert/Update/
-// Delete writing into the transaction's oltp.Writes through txnView, DDL
+// Delete/Merge writing into the transaction's oltp.Writes through txnView, DDL
 // as catalog.Change events in the same write set, utility statements here.
 //
 // Transactions: every statement runs in a transaction — the explicit one
 // (BEGIN … COMMIT) or an implicit one committed when the statement ends
 // (for row-returning statements, when the result is closed). Under READ
 // COMMITTED (the default) each statement takes a fresh snapshot and
-// UPDATE/DELETE lock their target rows, re-reading a row that changed
+// UPDATE/DELETE (and MERGE's) lock their target rows, re-reading a row that changed
 // while they waited (txnView.LockRow, exec.lockAndRecheck). Locks are
 // released early, once the commit is sealed into a group (Session.
 // placedFunc): the next holder then reads the predecessor's not yet durable

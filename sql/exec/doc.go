@@ -1,6 +1,12 @@
 // Package exec is the row-at-a-time executor: it opens plan nodes into
 // pull-based iterators (Open → Iter.Next → Close) and evaluates bound
-// expressions (Eval), and it runs INSERT/UPDATE/DELETE against a Writer.
+// expressions (Eval), and it runs INSERT/UPDATE/DELETE/MERGE against a
+// Writer. MERGE (merge.go) runs its join to the end, then takes each
+// joined row's first WHEN clause whose condition holds and writes through
+// the Writer as the other statements do, locking a matched target row
+// before UPDATE or DELETE and trying the clauses again over its newest
+// version if a concurrent commit changed it (PostgreSQL 15's READ
+// COMMITTED rule).
 //
 // Table scans (scan.go) read the row store in batches (64 rows, growing to
 // 1024), resuming after the last key read, so a LIMIT reads little: the

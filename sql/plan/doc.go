@@ -64,6 +64,15 @@
 // RecursiveUnion run in the row executor only: the column runner hands a
 // plan holding one back whole (RowOnly names why, for EXPLAIN).
 //
+// MERGE (merge.go, PostgreSQL 15's) is bound as one join of the target,
+// whose scan yields row keys as UPDATE … FROM's does (TargetJoin), with
+// the source — inner with WHEN MATCHED clauses only, else a right join
+// keeping the unmatched source rows — and a MergeAction per WHEN clause
+// (WHEN NOT MATCHED ones bound over the source's columns alone). What
+// pg_query's PostgreSQL 17 grammar accepts beyond 15's — MERGE …
+// RETURNING, WHEN NOT MATCHED BY SOURCE | TARGET — is refused as 15's
+// grammar refuses it, a syntax error when the text is parsed (pg15.go).
+//
 // Row constructors (bind_row.go): (a, b) compared with another row is
 // bound pair by pair as in PostgreSQL — = as the AND of the pairs' =, <>
 // as the OR of their <>, IN / NOT IN lists of rows as an OR / AND of
