@@ -31,6 +31,7 @@ type pointInsert struct {
 	target   []int       // the table column of each VALUES entry
 	vals     []plan.Expr // the VALUES row; nil entry: DEFAULT
 	defaults []plan.Expr // per table column; nil: NULL
+	override plan.Overriding
 }
 
 // pointInsertOf returns the point insert bound is, or nil: an INSERT of one
@@ -70,7 +71,7 @@ func pointInsertOf(bound any) *pointInsert {
 			return nil
 		}
 	}
-	return &pointInsert{table: n.Table, target: n.Target, vals: v.Rows[0], defaults: n.Defaults}
+	return &pointInsert{table: n.Table, target: n.Target, vals: v.Rows[0], defaults: n.Defaults, override: n.Override}
 }
 
 // runPointInsert runs st's point insert in the open transaction (begun by
@@ -103,7 +104,7 @@ func (s *Session) runPointInsert(ctx context.Context, st *statement, params []ty
 		row[pi.target[i]] = v
 		given[pi.target[i]] = true
 	}
-	if err := exec.FillDefaults(c, t, pi.defaults, row, given); err != nil {
+	if err := exec.FillDefaults(c, t, pi.defaults, row, given, pi.override); err != nil {
 		return nil, err
 	}
 	v := txnView{s: s, t: s.txn, snap_: uint64(s.txn.snap), start: uint64(s.txn.snap)}

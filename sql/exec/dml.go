@@ -119,7 +119,7 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 			row[col] = r[i]
 			given[col] = true
 		}
-		if err := FillDefaults(c, t, n.Defaults, row, given); err != nil {
+		if err := FillDefaults(c, t, n.Defaults, row, given, n.Override); err != nil {
 			return nil, err
 		}
 		key := []byte(nil)
@@ -512,14 +512,19 @@ func Delete(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
 }
 
 // FillDefaults completes an INSERT's row: a column the statement did not
-// give (given[i] false) gets its default (defaults[i], bound; NULL if nil),
-// and a value given for a GENERATED ALWAYS identity column is refused
-// (428C9), as PostgreSQL does.
-func FillDefaults(c *Ctx, t *catalog.Table, defaults []plan.Expr, row []types.Value, given []bool) error {
+// give (given[i] false) gets its default (defaults[i], bound; NULL if nil).
+// A value given for an identity column is, as PostgreSQL does, refused for
+// a GENERATED ALWAYS one (428C9) unless OVERRIDING SYSTEM VALUE, and
+// replaced by the default under OVERRIDING USER VALUE.
+func FillDefaults(c *Ctx, t *catalog.Table, defaults []plan.Expr, row []types.Value, given []bool, override plan.Overriding) error {
 	for i, col := range t.Columns {
-		if given[i] && col.Identity == "a" {
+		if given[i] && col.Identity != "" && override == plan.OverridingUser {
+			given[i] = false
+		}
+		if given[i] && col.Identity == "a" && override != plan.OverridingSystem {
 			return pgerr.New("428C9", "cannot insert a non-DEFAULT value into column %q", col.Name).
-				WithDetail("Column %q is an identity column defined as GENERATED ALWAYS.", col.Name)
+				WithDetail("Column %q is an identity column defined as GENERATED ALWAYS.", col.Name).
+				WithHint("Use OVERRIDING SYSTEM VALUE to override.")
 		}
 		if given[i] || col.Dropped {
 			continue

@@ -80,7 +80,7 @@ func (m *merger) row(r []types.Value) error {
 		}
 		given[col] = true
 	}
-	if err := FillDefaults(m.c, t, a.Defaults, row, given); err != nil {
+	if err := FillDefaults(m.c, t, a.Defaults, row, given, a.Override); err != nil {
 		return err
 	}
 	if _, err := m.w.Insert(t, row); err != nil {

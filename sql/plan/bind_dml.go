@@ -114,7 +114,7 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Insert{Table: t}
+	n := &Insert{Table: t, Override: overridingOf(ins.Override)}
 	var viewErr []error      // per target, writing through a view without a column list: why it cannot be assigned
 	var elems []*arrayTarget // per target: its element assignment, if any
 	switch {
@@ -279,6 +279,17 @@ func (b *Binder) bindInsert(ins *pg.InsertStmt) (*Insert, error) {
 	}
 	n.Params = b.FinalParams()
 	return n, nil
+}
+
+// overridingOf maps the parser's OVERRIDING clause.
+func overridingOf(k pg.OverridingKind) Overriding {
+	switch k {
+	case pg.OverridingKind_OVERRIDING_SYSTEM_VALUE:
+		return OverridingSystem
+	case pg.OverridingKind_OVERRIDING_USER_VALUE:
+		return OverridingUser
+	}
+	return OverridingNone
 }
 
 // insertColumns resolves an INSERT's column list (cols, ResTargets) to

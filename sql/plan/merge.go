@@ -48,6 +48,7 @@ type MergeAction struct {
 	Target   []int
 	Values   []Expr
 	Defaults []Expr
+	Override Overriding
 }
 
 // Merge is a MERGE statement.
@@ -278,10 +279,7 @@ func (b *Binder) bindNotMatched(t *catalog.Table, wc *pg.MergeWhenClause, src *s
 	default:
 		return a, pgerr.New(pgerr.SyntaxError, "syntax error at or near \"DELETE\"")
 	}
-	a.Kind = MergeInsert
-	if wc.Override != pg.OverridingKind_OVERRIDING_NOT_SET {
-		return a, pgerr.NotSupported("OVERRIDING in MERGE … INSERT is not supported yet")
-	}
+	a.Kind, a.Override = MergeInsert, overridingOf(wc.Override)
 	if a.Defaults, err = b.bindDefaults(t); err != nil {
 		return a, err
 	}

@@ -305,6 +305,21 @@ type OnConflict struct {
 	Where Expr
 }
 
+// Overriding is INSERT's OVERRIDING clause: what values given for identity
+// columns do.
+type Overriding int
+
+const (
+	// OverridingNone: a value for a GENERATED ALWAYS identity column is
+	// refused (428C9), one for a BY DEFAULT column is used.
+	OverridingNone Overriding = iota
+	// OverridingSystem (OVERRIDING SYSTEM VALUE): values are used.
+	OverridingSystem
+	// OverridingUser (OVERRIDING USER VALUE): values are ignored, the
+	// columns take their defaults.
+	OverridingUser
+)
+
 // Insert inserts the rows of Source.
 type Insert struct {
 	Modifying []*ModifyingCTE // as Query.Modifying
@@ -314,6 +329,7 @@ type Insert struct {
 	Source     Node
 	Target     []int
 	Defaults   []Expr // per column slot; nil = NULL
+	Override   Overriding
 	OnConflict *OnConflict
 	Returning  []Expr // over the inserted row
 	RetCols    []Column
