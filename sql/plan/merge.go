@@ -162,7 +162,7 @@ func (b *Binder) bindMerge(ms *pg.MergeStmt) (*Merge, error) {
 			n.Matched = append(n.Matched, a)
 			continue
 		}
-		a, err := b.bindNotMatched(t, wc, src)
+		a, err := b.bindNotMatched(t, wc, &sourceOnly{src: src, all: all, target: alias})
 		if err != nil {
 			return nil, err
 		}
@@ -227,23 +227,52 @@ func (b *Binder) mergeTarget(rv *pg.RangeVar) (*catalog.Table, error) {
 	return t, nil
 }
 
-// whenCond binds a WHEN clause's AND condition over s (nil: none).
-func (b *Binder) whenCond(wc *pg.MergeWhenClause, s *scope) (Expr, error) {
+// whenCond binds a WHEN clause's AND condition with bind (nil: none).
+func (b *Binder) whenCond(wc *pg.MergeWhenClause, bind func(*pg.Node) (Expr, error)) (Expr, error) {
 	if wc.Condition == nil {
 		return nil, nil
 	}
-	e, err := b.bindExpr(wc.Condition, s)
+	e, err := bind(wc.Condition)
 	if err != nil {
 		return nil, err
 	}
 	return b.coerceBool(e, "argument of WHEN")
 }
 
+// sourceOnly is what a WHEN NOT MATCHED clause sees: the source's columns
+// (src), not the target's (in all too, under the name target).
+type sourceOnly struct {
+	src, all *scope
+	target   string
+}
+
+// bind binds n over the source's columns. A name only the target has
+// fails as on PostgreSQL, saying that the target cannot be referenced
+// there.
+func (so *sourceOnly) bind(b *Binder, n *pg.Node) (Expr, error) {
+	e, err := b.bindExpr(n, so.src)
+	if err == nil {
+		return e, nil
+	}
+	code := pgerr.Code(err)
+	if code != pgerr.UndefinedTable && code != pgerr.UndefinedColumn {
+		return nil, err
+	}
+	if _, err2 := b.bindExpr(n, so.all); err2 != nil {
+		return nil, err
+	}
+	if code == pgerr.UndefinedTable {
+		return nil, pgerr.New(pgerr.UndefinedTable, "invalid reference to FROM-clause entry for table %q", so.target).
+			WithHint("There is an entry for table %q, but it cannot be referenced from this part of the query.", so.target)
+	}
+	return nil, pgerr.FromError(err).WithHint("There is a column of that name in table %q, but it cannot be referenced from this part of the query.", so.target)
+}
+
 // bindMatched binds a WHEN MATCHED clause over the target and the source.
 func (b *Binder) bindMatched(t *catalog.Table, wc *pg.MergeWhenClause, all *scope) (MergeAction, error) {
 	var a MergeAction
 	var err error
-	if a.Cond, err = b.whenCond(wc, all); err != nil {
+	if a.Cond, err = b.whenCond(wc, func(n *pg.Node) (Expr, error) { return b.bindExpr(n, all) }); err != nil {
 		return a, err
 	}
 	switch wc.CommandType {
@@ -263,10 +292,10 @@ func (b *Binder) bindMatched(t *catalog.Table, wc *pg.MergeWhenClause, all *scop
 }
 
 // bindNotMatched binds a WHEN NOT MATCHED clause over the source alone.
-func (b *Binder) bindNotMatched(t *catalog.Table, wc *pg.MergeWhenClause, src *scope) (MergeAction, error) {
+func (b *Binder) bindNotMatched(t *catalog.Table, wc *pg.MergeWhenClause, src *sourceOnly) (MergeAction, error) {
 	var a MergeAction
 	var err error
-	if a.Cond, err = b.whenCond(wc, src); err != nil {
+	if a.Cond, err = b.whenCond(wc, func(n *pg.Node) (Expr, error) { return src.bind(b, n) }); err != nil {
 		return a, err
 	}
 	switch wc.CommandType {
@@ -325,7 +354,7 @@ func (b *Binder) bindNotMatched(t *catalog.Table, wc *pg.MergeWhenClause, src *s
 		if elems != nil && elems[i] != nil {
 			want = elems[i].valueType()
 		}
-		e, err := b.bindExpr(v, src)
+		e, err := src.bind(b, v)
 		if err != nil {
 			return a, err
 		}
