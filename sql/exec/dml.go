@@ -359,20 +359,31 @@ func lockJoined(c *Ctx, w Writer, t *catalog.Table, tj *plan.TargetJoin, jt join
 	if !ok {
 		return nil, true, nil
 	}
-	row = append([]types.Value(nil), jt.row...)
-	for i := 0; i < tj.KeyCol; i++ {
-		row[i] = types.Null
-		if i < len(cur) {
-			row[i] = cur[i]
-		}
-	}
-	if tj.Where != nil {
-		v, err := Eval(c, tj.Where, row)
-		if err != nil || !isTrue(v) {
-			return nil, err == nil, err
-		}
+	row, pass, err := withNewest(c, tj, append([]types.Value(nil), jt.row...), cur)
+	if err != nil || !pass {
+		return nil, err == nil, err
 	}
 	return row, false, nil
+}
+
+// withNewest puts cur, the newest version of a joined row's target row,
+// in the place of its target columns in r (in place) and reports whether
+// the row still passes tj.Where.
+func withNewest(c *Ctx, tj *plan.TargetJoin, r, cur []types.Value) ([]types.Value, bool, error) {
+	for i := 0; i < tj.KeyCol; i++ {
+		r[i] = types.Null
+		if i < len(cur) {
+			r[i] = cur[i]
+		}
+	}
+	if tj.Where == nil {
+		return r, true, nil
+	}
+	v, err := Eval(c, tj.Where, r)
+	if err != nil {
+		return nil, false, err
+	}
+	return r, isTrue(v), nil
 }
 
 // eachJoined locks each target row of tj in turn (lockJoined) and calls

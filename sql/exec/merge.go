@@ -116,13 +116,8 @@ func (m *merger) matched(r []types.Value) (done bool, err error) {
 				if !ok {
 					return false, nil // deleted meanwhile
 				}
-				for i := 0; i < kc; i++ {
-					r[i] = types.Null
-					if i < len(cur) {
-						r[i] = cur[i]
-					}
-				}
-				if v, err := Eval(m.c, m.n.Join.Where, r); err != nil || !isTrue(v) {
+				var pass bool
+				if r, pass, err = withNewest(m.c, m.n.Join, r, cur); err != nil || !pass {
 					return err != nil, err
 				}
 				continue // the clauses again, over the newest version
