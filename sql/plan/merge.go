@@ -24,7 +24,7 @@ import (
 // and DELETE — constraints, foreign keys, generated columns and row locks
 // are theirs. RETURNING and WHEN NOT MATCHED BY SOURCE came with
 // PostgreSQL 16/17 and are syntax errors here, as on PostgreSQL 15
-// (CheckPG15Syntax); so is writing a view (0A000).
+// (checkPG15Syntax, pg15.go); a view target is refused (0A000).
 
 // MergeKind is what a WHEN clause does.
 type MergeKind int
@@ -80,7 +80,7 @@ func (b *Binder) BindMerge(ms *pg.MergeStmt) (*Merge, error) {
 
 func (b *Binder) bindMerge(ms *pg.MergeStmt) (*Merge, error) {
 	if len(ms.ReturningList) > 0 {
-		// CheckPG15Syntax refuses it when the text is parsed.
+		// checkPG15Syntax (pg15.go) refuses it when the text is parsed.
 		return nil, pgerr.New(pgerr.SyntaxError, "syntax error at or near \"RETURNING\"")
 	}
 	if w := ms.WithClause; w != nil {
