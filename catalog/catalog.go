@@ -341,6 +341,9 @@ type View struct {
 	// Deps are the tables and views the query reads: they cannot be
 	// dropped, nor their columns dropped or renamed, while the view exists.
 	Deps []uint32 `json:"deps,omitempty"`
+	// Funcs are the user-defined functions the query calls: they cannot
+	// be dropped while the view exists.
+	Funcs []uint32 `json:"funcs,omitempty"`
 	// Comment is COMMENT ON VIEW's text ("" = none).
 	Comment string `json:"comment,omitempty"`
 	// Path is the search path the query's unqualified names resolve
@@ -387,6 +390,8 @@ type Catalog struct {
 	enumArray  map[uint32]uint32 // array type OID → enum type ID
 	schemas    map[uint32]*Schema
 	schemaName map[string]uint32
+	funcs      map[uint32]*Function
+	funcName   map[string][]uint32 // "schema.name" → the overloads' IDs
 	// MaxID is the highest object ID used so far.
 	MaxID uint32
 
@@ -402,6 +407,7 @@ func New() *Catalog {
 		indexName: map[string]uint32{}, views: map[uint32]*View{}, viewName: map[string]uint32{},
 		enums: map[uint32]enumEntry{}, enumName: map[string]uint32{}, enumArray: map[uint32]uint32{},
 		schemas: map[uint32]*Schema{}, schemaName: map[string]uint32{},
+		funcs: map[uint32]*Function{}, funcName: map[string][]uint32{},
 		MaxID: FirstUserID - 1,
 	}
 }
@@ -567,6 +573,8 @@ const (
 	RenameView     ChangeKind = "rename_view"     // ALTER VIEW … RENAME TO / SET SCHEMA: View, same ID
 	RenameSequence ChangeKind = "rename_sequence" // ALTER SEQUENCE … RENAME TO / SET SCHEMA: Sequence, same ID
 	RenameSchema   ChangeKind = "rename_schema"   // ALTER SCHEMA … RENAME TO: Schema with its new name, same ID
+	CreateFunction ChangeKind = "create_function" // also OR REPLACE, RENAME TO, OWNER TO (same ID)
+	DropFunction   ChangeKind = "drop_function"
 )
 
 // Change is one catalog change, the payload of an OpDDL log operation.
@@ -583,6 +591,7 @@ type Change struct {
 	View     *View      `json:"view,omitempty"`
 	Enum     *EnumType  `json:"enum,omitempty"`
 	Schema   *Schema    `json:"schema,omitempty"`
+	Function *Function  `json:"function,omitempty"`
 	// Index is the position in Table.Indexes of a created index (its
 	// existing rows are indexed when the change is applied).
 	Index int `json:"index,omitempty"`
@@ -617,6 +626,7 @@ func (c *Catalog) clone() *Catalog {
 		views: cloned(c.views), viewName: cloned(c.viewName),
 		enums: cloned(c.enums), enumName: cloned(c.enumName), enumArray: cloned(c.enumArray),
 		schemas: cloned(c.schemas), schemaName: cloned(c.schemaName),
+		funcs: cloned(c.funcs), funcName: cloned(c.funcName),
 	}
 }
 
@@ -753,6 +763,11 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 				return nil, pgerr.New(pgerr.UndefinedTable, "view %q reads relation %d, which does not exist", v.Name, d)
 			}
 		}
+		for _, d := range v.Funcs {
+			if _, ok := n.funcs[d]; !ok {
+				return nil, pgerr.New(pgerr.UndefinedFunction, "view %q calls function %d, which does not exist", v.Name, d)
+			}
+		}
 		v, err := n.hydrateView(v)
 		if err != nil {
 			return nil, err
@@ -817,6 +832,10 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 		}
 	case CreateSchema, DropSchema, RenameSchema:
 		if err := n.applySchema(ch); err != nil {
+			return nil, err
+		}
+	case CreateFunction, DropFunction:
+		if err := n.applyFunction(ch); err != nil {
 			return nil, err
 		}
 	default:

@@ -77,6 +77,11 @@ func (c *Catalog) SchemaUsed(name string) bool {
 			return true
 		}
 	}
+	for _, f := range c.funcs {
+		if f.Schema == name {
+			return true
+		}
+	}
 	return false
 }
 

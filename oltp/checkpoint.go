@@ -115,7 +115,7 @@ func (s *Store) WriteCheckpoint(w io.Writer) (CheckpointStats, error) {
 	if _, err := cw.Write(hdr[:]); err != nil {
 		return st, err
 	}
-	cj, err := json.Marshal(ckptCatalog{MaxID: cat.MaxID, CatAt: catAt, Tables: cat.Tables(), Sequences: cat.Sequences(), Views: cat.Views(), Enums: cat.EnumTypes(), Schemas: cat.Schemas()})
+	cj, err := json.Marshal(ckptCatalog{MaxID: cat.MaxID, CatAt: catAt, Tables: cat.Tables(), Sequences: cat.Sequences(), Views: cat.Views(), Enums: cat.EnumTypes(), Schemas: cat.Schemas(), Functions: cat.Functions()})
 	if err != nil {
 		return st, err
 	}
@@ -232,6 +232,9 @@ type ckptCatalog struct {
 	Enums []*catalog.EnumType `json:"enums,omitempty"`
 	// Schemas are the user schemas (loaded first).
 	Schemas []*catalog.Schema `json:"schemas,omitempty"`
+	// Functions are the user-defined functions (loaded before the views
+	// that call them).
+	Functions []*catalog.Function `json:"functions,omitempty"`
 }
 
 func corruptAt(pos int64, format string, args ...any) error {
@@ -387,6 +390,11 @@ func loadCheckpoint(data []byte, indexMethod string) (*Store, CheckpointStats, e
 		}
 		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.AlterColumn, Table: td}); err != nil {
 			return nil, st, corruptAt(ckptHeaderLen, "catalog table %d: %v", td.ID, err)
+		}
+	}
+	for _, f := range cc.Functions {
+		if cat, err = cat.Apply(&catalog.Change{Kind: catalog.CreateFunction, ID: f.ID, Function: f}); err != nil {
+			return nil, st, corruptAt(ckptHeaderLen, "catalog function %d: %v", f.ID, err)
 		}
 	}
 	for _, v := range cc.Views {

@@ -58,6 +58,8 @@ const (
 	InsufficientPrivilege         = "42501"
 	UndefinedColumn               = "42703"
 	UndefinedFunction             = "42883"
+	DuplicateFunction             = "42723"
+	InvalidFunctionDefinition     = "42P13"
 	UndefinedTable                = "42P01"
 	UndefinedObject               = "42704"
 	UndefinedParameter            = "42P02"
