@@ -414,6 +414,8 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 		return s.dropSchemas(ctx, d)
 	case pg.ObjectType_OBJECT_TYPE:
 		return s.dropTypes(ctx, d)
+	case pg.ObjectType_OBJECT_FUNCTION, pg.ObjectType_OBJECT_PROCEDURE, pg.ObjectType_OBJECT_ROUTINE:
+		return s.dropFunctions(d)
 	default:
 		return "", pgerr.NotSupported("DROP %s is not supported yet", d.RemoveType)
 	}
@@ -959,6 +961,8 @@ func (s *Session) rename(rs *pg.RenameStmt) (string, error) {
 	switch rs.RenameType {
 	case pg.ObjectType_OBJECT_TYPE:
 		return s.renameType(rs)
+	case pg.ObjectType_OBJECT_FUNCTION:
+		return s.renameFunction(rs)
 	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW,
 		pg.ObjectType_OBJECT_INDEX, pg.ObjectType_OBJECT_SEQUENCE:
 		return s.renameRelation(rs)

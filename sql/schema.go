@@ -165,7 +165,7 @@ func (s *Session) schemaObjects(schema string) []string {
 			out = append(out, "sequence "+schema+"."+sq.Name)
 		}
 	}
-	return out
+	return append(out, s.functionObjects(schema)...)
 }
 
 // ownedSequence reports whether sequence id belongs to a column (serial,
@@ -208,6 +208,17 @@ func (s *Session) dropSchemaObjects(ctx context.Context, schema string) error {
 			continue
 		}
 		if err := s.dropSequence(sq, true); err != nil {
+			return err
+		}
+	}
+	for _, f := range s.txn.cat.Functions() {
+		if f.Schema != schema {
+			continue
+		}
+		if _, ok := s.txn.cat.Function(f.ID); !ok {
+			continue
+		}
+		if err := s.dropFunction(f, true); err != nil {
 			return err
 		}
 	}

@@ -94,6 +94,26 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 			return nil, err
 		}
 		return tag(s.createSchemaStmt(x.CreateSchemaStmt))
+	case *pg.Node_CreateFunctionStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.createFunction(x.CreateFunctionStmt))
+	case *pg.Node_AlterFunctionStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.alterFunction(x.AlterFunctionStmt))
+	case *pg.Node_AlterOwnerStmt:
+		if x.AlterOwnerStmt.ObjectType != pg.ObjectType_OBJECT_FUNCTION {
+			break
+		}
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.alterFunctionOwner(x.AlterOwnerStmt))
+	case *pg.Node_CallStmt:
+		return nil, pgerr.NotSupported("CALL is not supported yet: OmenDB has no procedures")
 	case *pg.Node_VariableSetStmt:
 		return s.set(x.VariableSetStmt)
 	case *pg.Node_VariableShowStmt:

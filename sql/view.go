@@ -87,6 +87,11 @@ func (s *Session) createView(vs *pg.ViewStmt) (string, error) {
 		return "", err
 	}
 	v := &catalog.View{Schema: schema, Name: vs.View.Relname, Query: text, Deps: b.Refs, CheckOption: checkOption}
+	for _, id := range b.FuncRefs {
+		if !slices.Contains(v.Funcs, id) {
+			v.Funcs = append(v.Funcs, id)
+		}
+	}
 	if path := s.existingPath(); !slices.Equal(path, catalog.DefaultPath) {
 		v.Path = path
 	}

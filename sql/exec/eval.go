@@ -301,6 +301,8 @@ func Eval(c *Ctx, e plan.Expr, row []types.Value) (types.Value, error) {
 			return types.Null, err
 		}
 		return c.Session.SeqFunc(x.Op, x.SeqID, args)
+	case *plan.UserCall:
+		return evalUserCall(c, x, row)
 	case *plan.SessionFunc:
 		if c.Session == nil {
 			return types.Null, pgerr.NotSupported("%s() is not available here", x.Name)

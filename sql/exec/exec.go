@@ -67,6 +67,9 @@ type Ctx struct {
 	// (plan.WorkTable), by CTE id.
 	workTables map[int][][]types.Value
 	checks     int
+	// calls is the depth of user-defined function calls running
+	// (userfunc.go).
+	calls int
 }
 
 // NodeStats is what EXPLAIN ANALYZE shows per operator.

@@ -280,6 +280,13 @@ func (o *ordinalityIter) Close() { o.in.Close() }
 
 // openFuncRows opens the function's own rows.
 func openFuncRows(c *Ctx, n *plan.FuncScan) (Iter, error) {
+	if n.User != nil {
+		rows, err := userFuncRows(c, n.User, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &sliceIter{rows: rows}, nil
+	}
 	if n.Table != nil {
 		args, err := evalAll(c, n.Args, nil, nil)
 		if err != nil {

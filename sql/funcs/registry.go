@@ -299,6 +299,19 @@ func expand(args []types.Type, variadic bool, n int) ([]types.Type, bool) {
 	return out, true
 }
 
+// Choose picks among declared argument lists (a user-defined function's
+// overloads) for arguments of types in, as Resolve picks a built-in
+// overload, and returns the index of the chosen list; name is the
+// function's name for the errors (42883, 42725).
+func Choose(name string, in []types.Type, sigs [][]types.Type) (int, error) {
+	cands := make([]candidate, len(sigs))
+	for i, s := range sigs {
+		cands[i] = candidate{idx: i, args: s}
+	}
+	c, err := selectCandidate(name, in, cands)
+	return c.idx, err
+}
+
 // selectCandidate implements PostgreSQL's overload choice (func_get_detail →
 // func_match_argtypes → func_select_candidate).
 func selectCandidate(name string, in []types.Type, cands []candidate) (candidate, error) {
@@ -481,6 +494,10 @@ func canCoerceAll(in, decl []types.Type) bool {
 	}
 	return true
 }
+
+// CanImplicit reports whether a value of type from converts implicitly to
+// to (PostgreSQL's castcontext 'i').
+func CanImplicit(from, to types.Type) bool { return canCoerce(from.OID, to.OID) }
 
 // canCoerce reports whether a value of type from converts implicitly to to.
 func canCoerce(from, to types.OID) bool {

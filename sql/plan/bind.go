@@ -102,6 +102,15 @@ type Binder struct {
 	// viewPath, while a view's query is bound, is the search path it
 	// was created under (catalog.View.Path), else nil.
 	viewPath []string
+	// FuncRefs are the user-defined functions the statement calls
+	// directly (not through other functions' bodies): CREATE VIEW's
+	// dependencies.
+	FuncRefs []uint32
+	// funcBodies are the bodies of the user-defined functions called, by
+	// function ID; fnStack the functions whose bodies are being bound,
+	// innermost last (userfunc.go).
+	funcBodies map[uint32]*FuncBody
+	fnStack    []*fnFrame
 }
 
 type cteDef struct {

@@ -40,6 +40,9 @@ func (b *Binder) bindExpr(n *pg.Node, s *scope) (Expr, error) {
 		if num < 1 || num > 65535 {
 			return nil, pgerr.New(pgerr.UndefinedParameter, "there is no parameter $%d", num)
 		}
+		if len(b.fnStack) > 0 {
+			return b.bindFuncParam(num, s)
+		}
 		for len(b.Params) < num {
 			b.Params = append(b.Params, types.Unknown)
 		}

@@ -157,6 +157,30 @@ func (b *Binder) bindRangeFunction(rf *pg.RangeFunction, parent *scope) (*fromIt
 	}
 	names := nodeName(fc.Funcname)
 	name := names[len(names)-1]
+	if fs, err := b.userFuncs(names); err != nil {
+		return nil, err
+	} else if len(fs) > 0 && (len(names) == 2 && names[0] != "pg_catalog" || !builtinFunc(name) && tableFuncs[name] == nil) {
+		if rf.IsRowsfrom || len(rf.Coldeflist) > 0 {
+			return nil, pgerr.NotSupported("this form of function in FROM is not supported yet")
+		}
+		argScope := &scope{}
+		if parent != nil {
+			argScope.parent = parent.parent
+		}
+		item, err := b.bindUserFuncScan(names, fs, fc, argScope, rf.Alias, rf.Ordinality)
+		if err != nil {
+			if code := pgerr.Code(err); parent != nil && (code == pgerr.UndefinedColumn || code == pgerr.UndefinedTable) {
+				if _, err2 := b.bindExprs(fc.Args, parent); err2 == nil {
+					return nil, pgerr.NotSupported("a user-defined function in FROM whose arguments read other FROM items (LATERAL) is not supported yet")
+				}
+			}
+			return nil, err
+		}
+		if argScope.correlated && parent != nil {
+			parent.correlated = true
+		}
+		return item, nil
+	}
 	if funcs.IsJSONSetFunc(name) {
 		return b.bindJSONFromFunc(name, fc, rf.Alias, rf.Ordinality, parent)
 	}
@@ -719,7 +743,7 @@ func hasSubquery(e Expr) bool {
 	found := false
 	Walk(e, func(x Expr) bool {
 		switch x.(type) {
-		case *Subquery, *SeqFunc:
+		case *Subquery, *SeqFunc, *UserCall:
 			found = true
 		case *Func:
 			if x.(*Func).F.Volatility == funcs.Volatile {

@@ -30,6 +30,14 @@ var sessionFuncs = map[string]types.Type{
 func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 	names := nodeName(fc.Funcname)
 	name := lower(names[len(names)-1])
+	// A user-defined function: named with its schema, or a name no
+	// built-in function has (a built-in one of that name is tried first,
+	// below, as pg_catalog comes first on PostgreSQL's search path).
+	if fs, err := b.userFuncs(names); err != nil {
+		return nil, err
+	} else if len(fs) > 0 && (len(names) == 2 && names[0] != "pg_catalog" || !builtinFunc(name)) {
+		return b.bindUserCall(names, fs, fc, s)
+	}
 	if len(names) > 2 || (len(names) == 2 && names[0] != "pg_catalog" && !(names[0] == "information_schema" && name == "_pg_expandarray")) {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s does not exist", strings.Join(names, "."))
 	}
@@ -115,7 +123,24 @@ func (b *Binder) bindFuncCall(fc *pg.FuncCall, s *scope) (Expr, error) {
 			return b.coerce(args[0], t, true)
 		}
 	}
+	if err != nil && pgerr.Code(err) == pgerr.UndefinedFunction {
+		if fs, _ := b.userFuncs(names); len(fs) > 0 {
+			return b.bindUserCall(names, fs, fc, s)
+		}
+	}
 	return e, err
+}
+
+// builtinFunc reports whether name is a built-in function's: scalar,
+// aggregate, or answered by the session.
+func builtinFunc(name string) bool {
+	_, session := sessionFuncs[name]
+	_, advisory := advisoryFuncs[name]
+	switch name {
+	case "nextval", "currval", "setval", "unnest", "generate_series", "generate_subscripts", "regexp_split_to_table", "regexp_matches":
+		return true
+	}
+	return session || advisory || funcs.Exists(name) || funcs.IsAggregate(name) || funcs.IsJSONSetFunc(name)
 }
 
 // callFunc resolves the scalar function name for bound args, casts them to

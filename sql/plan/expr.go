@@ -354,6 +354,10 @@ func Walk(e Expr, fn func(Expr) bool) {
 		for _, a := range x.Args {
 			Walk(a, fn)
 		}
+	case *UserCall:
+		for _, a := range x.Args {
+			Walk(a, fn)
+		}
 	case *ArrayExpr:
 		for _, a := range x.Elems {
 			Walk(a, fn)

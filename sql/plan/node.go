@@ -230,6 +230,9 @@ type FuncScan struct {
 	Ordinality bool
 	// Table, when set, computes the rows (a registered TableFunc).
 	Table *TableFunc
+	// User, when set, is a user-defined function's call (Args are its
+	// arguments): its body's rows (userfunc.go).
+	User *UserCall
 }
 
 // Materialize runs a CTE once and replays its rows to every reference —

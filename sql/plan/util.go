@@ -86,6 +86,10 @@ func Transform(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		c := *x
 		c.Args = trs(x.Args)
 		return &c
+	case *UserCall:
+		c := *x
+		c.Args = trs(x.Args)
+		return &c
 	case *ArrayExpr:
 		return &ArrayExpr{Elems: trs(x.Elems), T: x.T}
 	case *AnyArray:
@@ -148,6 +152,8 @@ func writeKey(sb *strings.Builder, e Expr) {
 		return
 	case *Func:
 		fmt.Fprintf(sb, "%s(", x.F.Name)
+	case *UserCall:
+		fmt.Fprintf(sb, "userfunc%d(", x.Fn.ID)
 	case *Cast:
 		fmt.Fprintf(sb, "cast:%d:%d(", x.T.OID, x.T.Mod)
 	case *BinOp:

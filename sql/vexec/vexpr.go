@@ -36,7 +36,7 @@ func parallelSafe(e plan.Expr) bool {
 		switch f := x.(type) {
 		case *plan.Subquery:
 			ok = subInOK(f) || subScalarOK(f)
-		case *plan.OuterRef, *plan.AggRef, *plan.SeqFunc, *plan.SessionFunc:
+		case *plan.OuterRef, *plan.AggRef, *plan.SeqFunc, *plan.SessionFunc, *plan.UserCall:
 			ok = false
 		case *plan.Func:
 			if f.F.Volatility != funcs.Immutable {
