@@ -26,6 +26,10 @@ type Function struct {
 	// parameters; empty for a function returning Ret alone.
 	Out   []FuncArg `json:"out,omitempty"`
 	Table bool      `json:"table,omitempty"`
+	// Modes are the declared parameters' modes in order, as pg_proc's
+	// proargmodes spells them: i (IN), o (OUT), b (INOUT), t (TABLE); ""
+	// when every parameter is IN. An INOUT parameter is in Args and Out.
+	Modes string `json:"modes,omitempty"`
 	// Ret is the result type: with more than one Out column, record.
 	// RetSet is RETURNS SETOF / RETURNS TABLE: the function returns every
 	// row of its last statement, not the first.
@@ -62,6 +66,47 @@ func (f *Function) ArgOIDs() []types.OID {
 	out := make([]types.OID, len(f.Args))
 	for i, a := range f.Args {
 		out[i] = a.Type.OID
+	}
+	return out
+}
+
+// Param is one declared parameter, in declaration order (Params).
+type Param struct {
+	FuncArg
+	Mode byte // 'i', 'o', 'b' or 't'
+}
+
+// Params returns the declared parameters in order, from Args, Out and
+// Modes.
+func (f *Function) Params() []Param {
+	if f.Modes == "" {
+		out := make([]Param, len(f.Args))
+		for i, a := range f.Args {
+			out[i] = Param{a, 'i'}
+		}
+		return out
+	}
+	var out []Param
+	in, o := 0, 0
+	for i := 0; i < len(f.Modes); i++ {
+		switch m := f.Modes[i]; m {
+		case 'i':
+			if in < len(f.Args) {
+				out = append(out, Param{f.Args[in], m})
+			}
+			in++
+		case 'b':
+			if in < len(f.Args) {
+				out = append(out, Param{f.Args[in], m})
+			}
+			in++
+			o++
+		default:
+			if o < len(f.Out) {
+				out = append(out, Param{f.Out[o], m})
+			}
+			o++
+		}
 	}
 	return out
 }

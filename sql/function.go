@@ -206,6 +206,12 @@ func (s *Session) functionParams(b *plan.Binder, params []*pg.Node, f *catalog.F
 			seen[p.Name] = true
 		}
 		arg := catalog.FuncArg{Name: p.Name, Type: t}
+		mode, ok := map[pg.FunctionParameterMode]string{pg.FunctionParameterMode_FUNC_PARAM_OUT: "o",
+			pg.FunctionParameterMode_FUNC_PARAM_INOUT: "b", pg.FunctionParameterMode_FUNC_PARAM_TABLE: "t"}[p.Mode]
+		if !ok {
+			mode = "i"
+		}
+		f.Modes += mode
 		switch p.Mode {
 		case pg.FunctionParameterMode_FUNC_PARAM_VARIADIC:
 			return pgerr.NotSupported("VARIADIC parameters are not supported yet")
@@ -229,6 +235,9 @@ func (s *Session) functionParams(b *plan.Binder, params []*pg.Node, f *catalog.F
 			return pgerr.New(pgerr.InvalidFunctionDefinition, "input parameters after one with a default value must also have defaults")
 		}
 		f.Args = append(f.Args, arg)
+	}
+	if strings.Trim(f.Modes, "i") == "" {
+		f.Modes = ""
 	}
 	// The defaults are checked now: their type must fit the parameter.
 	for _, a := range f.Args {

@@ -20,11 +20,7 @@ var (
 	_ = extend("pg_catalog", "pg_attribute", []col{{"attmissingval", tTextArr}},
 		func(plan.VirtualEnv, []types.Value) []types.Value { return []types.Value{null} })
 
-	// Built-in functions have only IN arguments, unnamed, and default
-	// privileges.
-	_ = extend("pg_catalog", "pg_proc", []col{
-		{"proallargtypes", tOIDArr}, {"proargmodes", tCharArr}, {"proargnames", tTextArr}, {"proacl", tAclArr},
-	}, func(plan.VirtualEnv, []types.Value) []types.Value { return []types.Value{null, null, null, null} })
+	// pg_proc's argument lists and source: userfuncs.go.
 
 	// plpgsql has no configuration tables.
 	_ = extend("pg_catalog", "pg_extension", []col{{"extconfig", tRegclArr}, {"extcondition", tTextArr}},

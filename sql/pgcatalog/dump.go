@@ -68,6 +68,7 @@ func init() {
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		return [][]types.Value{
 			{vOID(12), vText("internal"), vOID(oidBootstrap), vBool(false), vBool(false), vOID(0), vOID(0), vOID(2246), null},
+			{vOID(oidLangSQL), vText("sql"), vOID(oidBootstrap), vBool(false), vBool(true), vOID(0), vOID(0), vOID(2248), null},
 			{vOID(13563), vText("plpgsql"), vOID(oidBootstrap), vBool(true), vBool(true), vOID(13560), vOID(13561), vOID(13562), null},
 		}, nil
 	})
@@ -298,6 +299,9 @@ func registerDumpFuncs() {
 	// pg_get_function_result / _arguments / _identity_arguments of the
 	// built-in functions pg_proc lists.
 	reg("pg_get_function_result", ts(tOID), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		if cat, f, ok := sessionFunction(ctx, uint32(a[0].I)); ok {
+			return vText(functionResult(cat, sessionVisibility(ctx), f)), nil
+		}
 		p, ok := procByOID()[uint32(a[0].I)]
 		if !ok {
 			return null, nil
@@ -305,6 +309,9 @@ func registerDumpFuncs() {
 		return vText(formatType(p.sig.Ret.OID, -1)), nil
 	})
 	args := func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		if cat, f, ok := sessionFunction(ctx, uint32(a[0].I)); ok {
+			return vText(functionArguments(cat, sessionVisibility(ctx), f, true)), nil
+		}
 		p, ok := procByOID()[uint32(a[0].I)]
 		if !ok {
 			return null, nil
@@ -319,7 +326,12 @@ func registerDumpFuncs() {
 		return vText(strings.Join(parts, ", ")), nil
 	}
 	reg("pg_get_function_arguments", ts(tOID), tText, true, args)
-	reg("pg_get_function_identity_arguments", ts(tOID), tText, true, args)
+	reg("pg_get_function_identity_arguments", ts(tOID), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		if cat, f, ok := sessionFunction(ctx, uint32(a[0].I)); ok {
+			return vText(functionArguments(cat, sessionVisibility(ctx), f, false)), nil
+		}
+		return args(ctx, a)
+	})
 
 	// Exported snapshots do not exist: pg_dump -j (parallel workers sharing
 	// one snapshot) fails here rather than dump from several snapshots. A

@@ -134,7 +134,15 @@ func init() {
 	// are all in pg_catalog: visible. Relations and types follow the
 	// session's search path (below).
 	visible := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return vBool(true), nil }
-	for _, n := range []string{"pg_function_is_visible",
+	reg("pg_function_is_visible", ts(tOID), tBool, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		cat, f, ok := sessionFunction(ctx, uint32(a[0].I))
+		if !ok {
+			return vBool(true), nil
+		}
+		n, _ := userFuncName(cat, sessionVisibility(ctx), f.ID)
+		return vBool(!strings.Contains(n, ".")), nil
+	})
+	for _, n := range []string{
 		"pg_collation_is_visible", "pg_opclass_is_visible", "pg_statistics_obj_is_visible"} {
 		reg(n, ts(tOID), tBool, true, visible)
 	}

@@ -509,7 +509,7 @@ func init() {
 				})
 			}
 		}
-		return rows, nil
+		return append(rows, userProcRows(env.Catalog())...), nil
 	})
 
 	define("pg_catalog", "pg_tables", oidPgTables, []col{

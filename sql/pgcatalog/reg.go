@@ -71,7 +71,12 @@ func regResolve(cat *catalog.Catalog, typ types.OID, name string) (uint32, error
 			if oid, ok := ioProcByName[n]; ok {
 				return oid, nil // a type's I/O function (pg_type.typinput …)
 			}
-			return 0, pgerr.New(pgerr.UndefinedFunction, "function %q does not exist", s)
+			switch oid, found := userFuncOID(cat, strings.TrimPrefix(s, "pg_catalog.")); found {
+			case 1:
+				return oid, nil
+			case 0:
+				return 0, pgerr.New(pgerr.UndefinedFunction, "function %q does not exist", s)
+			}
 		case 1:
 			return procOID(n), nil
 		}
@@ -115,6 +120,9 @@ func regName(cat *catalog.Catalog, env plan.Env, typ types.OID, oid uint32) stri
 		}
 		if n, ok := ioProcNames[oid]; ok {
 			return quoteIdent(n)
+		}
+		if n, ok := userFuncName(cat, vis, oid); ok {
+			return n
 		}
 		return ""
 	case types.OIDRegnamespace:
