@@ -238,6 +238,14 @@ func sessionFunction(ctx *funcs.Context, oid uint32) (*catalog.Catalog, *catalog
 }
 
 func init() {
+	// pg_get_function_sqlbody is a SQL-standard body (psql's \df+ shows
+	// it as the source code), NULL for a body given as a string.
+	reg("pg_get_function_sqlbody", ts(tOID), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		if _, f, ok := sessionFunction(ctx, uint32(a[0].I)); ok && f.Atomic {
+			return vText(sqlBody(f)), nil
+		}
+		return null, nil
+	})
 	reg("pg_get_functiondef", ts(tOID), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 		if cat, f, ok := sessionFunction(ctx, uint32(a[0].I)); ok {
 			return vText(functionDef(cat, sessionVisibility(ctx), f)), nil
