@@ -445,8 +445,45 @@ func (s *Session) dropFunctions(d *pg.DropStmt) (string, error) {
 	return "DROP FUNCTION", nil
 }
 
-// dropFunction drops f, and with cascade the views calling it first.
+// storedUsers names the column defaults, generation expressions and
+// CHECK constraints that call a function named as f (any overload), as
+// PostgreSQL's DETAIL names them.
+func (s *Session) storedUsers(f *catalog.Function) []string {
+	var out []string
+	for _, t := range s.txn.cat.Tables() {
+		for _, c := range t.Columns {
+			if c.Dropped {
+				continue
+			}
+			if c.Default != "" && plan.CallsFunction(c.Default, f.Schema, f.Name) {
+				out = append(out, fmt.Sprintf("default value for column %s of table %s depends on function %s", c.Name, t.Name, f.Signature()))
+			}
+			if c.Generated != "" && plan.CallsFunction(c.Generated, f.Schema, f.Name) {
+				out = append(out, fmt.Sprintf("column %s of table %s depends on function %s", c.Name, t.Name, f.Signature()))
+			}
+		}
+		for _, ch := range t.Checks {
+			if plan.CallsFunction(ch.Expr, f.Schema, f.Name) {
+				out = append(out, fmt.Sprintf("constraint %s on table %s depends on function %s", ch.Name, t.Name, f.Signature()))
+			}
+		}
+	}
+	return out
+}
+
+// dropFunction drops f, and with cascade the views calling it first. A
+// function that column defaults, generation expressions or CHECK
+// constraints call is not dropped (2BP01; with CASCADE, which would drop
+// them, 0A000).
 func (s *Session) dropFunction(f *catalog.Function, cascade bool) error {
+	if users := s.storedUsers(f); len(users) > 0 {
+		if cascade {
+			return pgerr.NotSupported("dropping function %s with the defaults and constraints that call it is not supported yet", f.Signature()).
+				WithDetail("%s", strings.Join(users, "\n"))
+		}
+		return pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop function %s because other objects depend on it", f.Signature()).
+			WithDetail("%s", strings.Join(users, "\n")).WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+	}
 	if cascade {
 		for _, v := range s.txn.cat.FunctionDependents(f.ID) {
 			if err := s.dropDependents(v.ID, true); err != nil {

@@ -56,8 +56,11 @@ func (b *Binder) BindCheck(t *catalog.Table, n *pg.Node) (e Expr, cols []int, er
 			return nil, nil, pgerr.New(pgerr.DatatypeMismatch, "argument of CHECK must be type boolean, not type %s", types.TypeName(e.Type()))
 		}
 	}
-	if hasSubquery(e) {
+	if hasSubqueryOr(e, false) {
 		return nil, nil, pgerr.NotSupported("cannot use subquery in check constraint")
+	}
+	if err := storedCalls(e, "check constraint"); err != nil {
+		return nil, nil, err
 	}
 	if len(b.Params) > 0 {
 		return nil, nil, pgerr.New("42P02", "there is no parameter $1")

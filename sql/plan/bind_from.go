@@ -739,11 +739,17 @@ func refsWithin(e Expr, lo, hi int) bool {
 // HasSubquery reports whether e contains a subquery.
 func HasSubquery(e Expr) bool { return hasSubquery(e) }
 
-func hasSubquery(e Expr) bool {
+func hasSubquery(e Expr) bool { return hasSubqueryOr(e, true) }
+
+// hasSubqueryOr is hasSubquery; with calls false, calls of user-defined
+// functions count only through their arguments.
+func hasSubqueryOr(e Expr, calls bool) bool {
 	found := false
 	Walk(e, func(x Expr) bool {
 		switch x.(type) {
-		case *Subquery, *SeqFunc, *UserCall:
+		case *UserCall:
+			found = calls && x.(*UserCall).Opaque()
+		case *Subquery, *SeqFunc:
 			found = true
 		case *Func:
 			if x.(*Func).F.Volatility == funcs.Volatile {

@@ -44,6 +44,10 @@ func (b *Binder) BindGenerated(t *catalog.Table, col int, n *pg.Node) (Expr, err
 			if y.F.Volatility != funcs.Immutable {
 				bad = pgerr.New("42P17", "generation expression is not immutable")
 			}
+		case *UserCall:
+			if !y.Immutable() {
+				bad = pgerr.New("42P17", "generation expression is not immutable")
+			}
 		case *SeqFunc, *SessionFunc:
 			bad = pgerr.New("42P17", "generation expression is not immutable")
 		}
@@ -52,8 +56,11 @@ func (b *Binder) BindGenerated(t *catalog.Table, col int, n *pg.Node) (Expr, err
 	if bad != nil {
 		return nil, bad
 	}
-	if hasSubquery(e) {
+	if hasSubqueryOr(e, false) {
 		return nil, pgerr.NotSupported("cannot use subquery in column generation expression")
+	}
+	if err := storedCalls(e, "column generation expression"); err != nil {
+		return nil, err
 	}
 	return b.assignCoerce(e, c.Type, c.Name)
 }

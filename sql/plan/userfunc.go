@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
@@ -48,6 +49,125 @@ type FuncBody struct {
 	// without running; RetSet ones return every row; Record ones return
 	// their row as one record value when called in an expression.
 	Strict, RetSet, Record bool
+	// Pure: the body reads no relation, sequence or session state — its
+	// statements are expressions over the parameters (SELECT a + 1), and
+	// the functions it calls are pure — so it can run wherever an
+	// expression is evaluated (CHECK constraints, generated columns).
+	Pure bool
+	// binding is set while the body is being bound (recursion), checking
+	// while Immutable looks into it.
+	binding, checking bool
+}
+
+// Opaque reports whether a call must be treated like a subquery by the
+// planner: it reads relations, or is volatile.
+func (e *UserCall) Opaque() bool { return !e.Body.Pure || e.Fn.Vol() == "v" }
+
+// Immutable reports whether the call gives the same result for the same
+// arguments, as PostgreSQL decides after inlining a simple function: it is
+// declared IMMUTABLE, or its body is a pure expression (one statement, not
+// STRICT) calling only immutable functions — so a STABLE function
+// computing $1 * 2 may be used in a generated column, as in PostgreSQL.
+func (e *UserCall) Immutable() bool {
+	if e.Fn.Vol() == "i" {
+		return true
+	}
+	if !e.Body.Pure || len(e.Body.Pre) > 0 || e.Fn.Strict || e.Body.checking {
+		return false // a recursive function is not inlined either
+	}
+	e.Body.checking = true
+	defer func() { e.Body.checking = false }()
+	im := true
+	var visit func(n Node)
+	visit = func(n Node) {
+		var es []Expr
+		switch x := n.(type) {
+		case *Project:
+			es = x.Exprs
+			visit(x.Input)
+		case *Filter:
+			es = []Expr{x.Cond}
+			visit(x.Input)
+		case *Values:
+			for _, r := range x.Rows {
+				es = append(es, r...)
+			}
+		}
+		for _, x := range es {
+			// The parameters are the call's arguments, checked on their own.
+			x = Transform(x, func(y Expr) (Expr, bool) {
+				if r, ok := y.(*OuterRef); ok {
+					return &Const{V: types.Null, T: r.T}, true
+				}
+				return y, false
+			})
+			if mutable(x) {
+				im = false
+			}
+		}
+	}
+	visit(e.Body.Plan)
+	return im
+}
+
+// pureNode reports whether n is made of projections of expressions over
+// no relation, whose expressions are pure.
+func pureNode(n Node) bool {
+	switch x := n.(type) {
+	case *One:
+		return true
+	case *Project:
+		return pureExprs(x.Exprs...) && pureNode(x.Input)
+	case *Filter:
+		return pureExprs(x.Cond) && pureNode(x.Input)
+	case *Values:
+		for _, r := range x.Rows {
+			if !pureExprs(r...) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func pureExprs(es ...Expr) bool {
+	ok := true
+	for _, e := range es {
+		Walk(e, func(x Expr) bool {
+			switch y := x.(type) {
+			case *Subquery, *SeqFunc, *SessionFunc:
+				ok = false
+			case *UserCall:
+				ok = y.Body.binding || y.Body.Pure
+			}
+			return ok
+		})
+	}
+	return ok
+}
+
+// storedCalls refuses calls of functions that are not pure in an
+// expression stored with a table (what).
+func storedCalls(e Expr, what string) error {
+	var err error
+	Walk(e, func(x Expr) bool {
+		if c, ok := x.(*UserCall); ok && !c.Body.Pure {
+			err = pgerr.NotSupported("function %s reads tables or session state: it cannot be used in a %s yet", c.Fn.Name, what)
+		}
+		return err == nil
+	})
+	return err
+}
+
+// callsUserFunc reports whether e calls a user-defined function.
+func callsUserFunc(e Expr) bool {
+	found := false
+	Walk(e, func(x Expr) bool {
+		_, found = x.(*UserCall)
+		return !found
+	})
+	return found
 }
 
 // fnFrame is the function whose body is being bound.
@@ -306,7 +426,10 @@ func (b *Binder) funcBody(f *catalog.Function) (*FuncBody, error) {
 		b.funcBodies = map[uint32]*FuncBody{}
 	}
 	b.funcBodies[f.ID] = fb
-	if err := b.bindFuncBody(f, fb); err != nil {
+	fb.binding = true
+	err := b.bindFuncBody(f, fb)
+	fb.binding = false
+	if err != nil {
 		delete(b.funcBodies, f.ID)
 		return nil, err
 	}
@@ -440,6 +563,10 @@ func (b *Binder) finishFuncBody(f *catalog.Function, fb *FuncBody, nodes []Node)
 		p.Cols = append(p.Cols, Column{Name: w.Name, T: wt})
 	}
 	fb.Plan = p
+	fb.Pure = pureNode(p)
+	for _, n := range fb.Pre {
+		fb.Pure = fb.Pure && pureNode(n)
+	}
 	return nil
 }
 
@@ -531,5 +658,39 @@ func containsSubquery(e Expr) bool {
 		}
 		return !found
 	})
+	return found
+}
+
+// CallsFunction reports whether the stored expression text (a default, a
+// CHECK constraint, a generation expression) calls a function named name,
+// unqualified or qualified with schema: what DROP FUNCTION must not leave
+// dangling. Any overload of the name counts.
+func CallsFunction(text, schema, name string) bool {
+	stmts, err := Parse("SELECT " + text)
+	if err != nil || len(stmts) != 1 {
+		return false
+	}
+	found := false
+	var walk func(m protoreflect.Message)
+	walk = func(m protoreflect.Message) {
+		if fc, ok := m.Interface().(*pg.FuncCall); ok {
+			names := nodeName(fc.Funcname)
+			if names[len(names)-1] == name && (len(names) == 1 || names[0] == schema) {
+				found = true
+			}
+		}
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				for i := 0; i < v.List().Len(); i++ {
+					walk(v.List().Get(i).Message())
+				}
+			case fd.Message() != nil && !fd.IsMap():
+				walk(v.Message())
+			}
+			return !found
+		})
+	}
+	walk(stmts[0].Stmt.ProtoReflect())
 	return found
 }
