@@ -1,5 +1,6 @@
 // Package catalog holds OmenDB's schema: tables, columns, indexes,
-// constraints (CHECK, FOREIGN KEY), sequences and views.
+// constraints (CHECK, FOREIGN KEY), sequences, views, enum types, user
+// schemas and user-defined functions.
 //
 // The catalog is event-sourced like everything else: every schema change is a
 // Change, written to the log as one OpDDL operation and applied by the
@@ -59,9 +60,20 @@
 //     path (ResolvePath, the session's temporary schema first); a view
 //     keeps the path its query was bound under (View.Path, JSON "path",
 //     absent for the default public).
+//   - User-defined functions (Function, function.go; CREATE FUNCTION …
+//     LANGUAGE sql) have their own namespace per schema, overloaded by
+//     their input argument types (unique per schema and name). ID is the
+//     function's pg_proc OID. The body is SQL text that package sql/plan
+//     binds where the function is called; the catalog never parses it. A
+//     view lists the functions its query calls (View.Funcs, JSON
+//     "funcs"): they cannot be dropped while it exists (2BP01; DROP
+//     FUNCTION … CASCADE drops the views first, in package sql).
+//     create_function with an existing ID replaces the function (CREATE
+//     OR REPLACE, ALTER FUNCTION … RENAME TO, OWNER TO).
 //
 // Encoding: a change is one version byte (1) followed by the JSON encoding of
-// Change: {"kind", "id", "table", "sequence", "view", "enum", "schema", "index"}, each
+// Change: {"kind", "id", "table", "sequence", "view", "enum", "schema",
+// "function", "index"}, each
 // field but kind absent when empty. Kinds: create_table, drop_table,
 // create_index, drop_index, add_column, drop_column, set_primary_key,
 // rename_table, rename_column, alter_column (a complete table in "table";
@@ -74,8 +86,12 @@
 // drop_schema ("id"), and — since relation renames — rename_view (the
 // whole View, same ID, a new name or schema) and rename_sequence (the
 // whole Sequence likewise), and rename_schema (the Schema with its new
-// name, same ID: its objects move with it, views' paths follow). A column
-// of an enum type has
+// name, same ID: its objects move with it, views' paths follow), and —
+// since user-defined functions — create_function (a Function in
+// "function": {"id", "schema", "name", "owner", "args": [{"name", "type",
+// "default"}…], "out", "table", "modes", "ret", "ret_set", "body",
+// "atomic", "return", "volatility", "strict", "comment"}, its ID in "id")
+// and drop_function ("id"). A column of an enum type has
 // "type": {"OID", "Mod", "Enum": {"oid", "array"}} (the reference only). A
 // log or checkpoint written before enum types has none of these fields and
 // reads unchanged. Readers reject other versions, and unknown kinds, as

@@ -84,6 +84,15 @@
 // CASCADE drops them. ALTER SCHEMA … RENAME (renameschema.go) moves the
 // schema's objects and rewrites names qualified with the old schema.
 //
+// User-defined functions (function.go): CREATE [OR REPLACE] FUNCTION …
+// LANGUAGE sql, DROP FUNCTION and ALTER FUNCTION are catalog changes
+// carrying the function's whole definition. CREATE binds the body against
+// the catalog holding the new function (check_function_bodies), so errors
+// in it are the statement's; calls bind it again in each statement
+// (package plan, userfunc.go). DROP refuses while views (View.Funcs),
+// column defaults, generation expressions or CHECK constraints call the
+// function (the latter found by name in their stored text).
+//
 // Temporary tables (temp.go) are ordinary tables in the session's
 // pg_temp_<id> schema, which name resolution tries first
 // (catalog.ResolvePath, plan.TempEnv); the session drops them as it

@@ -51,7 +51,8 @@
 //     PostgreSQL 15's own OIDs; the emulated views (pg_roles, pg_user,
 //     pg_settings, pg_tables, pg_indexes, pg_views, information_schema.*):
 //     12001–12099;
-//   - pg_proc rows, one per overload: a hash of the function name
+//   - a user-defined function: its catalog ID;
+//   - pg_proc rows of built-in functions, one per overload: a hash of the function name
 //     (0x40000000 | fnv32a & 0x3fffffff) for the first overload, of the name
 //     and argument type OIDs for the others.
 //
@@ -80,7 +81,15 @@
 //     PostgreSQL's (everyone may use pg_catalog, public and
 //     information_schema), with pg_init_privs rows for pg_catalog and
 //     public as PostgreSQL has them. pg_proc lists scalar functions only (no
-//     aggregates), with proargtypes but no argument names or defaults; the
+//     aggregates); built-in ones with proargtypes but no argument names or
+//     defaults, user-defined SQL functions (userfuncs.go) as PostgreSQL
+//     15 does: prosrc (or prosqlbody, as OmenDB deparsed it, for a BEGIN
+//     ATOMIC or RETURN body), argument names, modes and defaults, language
+//     sql (14, listed in pg_language), COST 100, and pg_get_functiondef,
+//     pg_get_function_result / _arguments / _identity_arguments and
+//     regproc names print them as PostgreSQL does (psql's \df, \df+ and
+//     \sf are checked by functions_test.go; a SQL-standard body prints as
+//     OmenDB deparsed it, not as PostgreSQL's ruleutils would); the
 //     types' I/O functions (pg_type.typinput …, PostgreSQL's OIDs) are
 //     regproc names but not pg_proc rows. pg_class.relfrozenxid and
 //     relminmxid (xid) are oid-typed and 0.
@@ -177,7 +186,7 @@
 //     types …; dump.go) exist and are empty; pg_operator, pg_amop and
 //     pg_amproc list none of the built-in rows, pg_opclass and pg_opfamily
 //     only the btree classes OmenDB's indexes use, pg_language internal and
-//     plpgsql (as pg_extension does; no language can create functions).
+//     plpgsql (as pg_extension does) and sql (the language of user functions).
 //     Catalogs not listed here do not exist and fail with 0A000.
 //   - The statistics views (stats.go): pg_stat_{all,user,sys}_tables and
 //     _indexes, pg_statio_{all,user,sys}_tables and _indexes,

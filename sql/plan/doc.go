@@ -97,6 +97,26 @@
 // cast, text to enum explicit only, as in PostgreSQL. 'mood'::regtype and
 // $1::text::regtype (regtypeIn) name user types too.
 //
+// User-defined SQL functions (userfunc.go): a call is not inlined. The
+// function's body is bound once per statement — shared by every call, so
+// that a recursive call refers to the body being bound — as a plan whose
+// parameters ($n, or the parameter's name, which a column of the body's
+// own FROM items hides, as in PostgreSQL) are outer references to a scope
+// holding the arguments: the body is a correlated subquery whose
+// enclosing row is the argument list. UserCall evaluates the arguments,
+// returns NULL for a NULL one of a STRICT function, and runs the body with
+// them (sql/exec: the first row of the last statement, every row in FROM
+// for a set-returning function, FuncScan.User); the run-time call depth is
+// bounded (54001). Overloads are chosen by funcs.Choose, PostgreSQL's
+// func_select_candidate, over the given arguments (defaults fill the
+// rest; name => value arguments are matched by name). A call is opaque to
+// the planner (like a subquery: not pushed into scans) unless its body is
+// pure — expressions over the parameters only — and it is not volatile;
+// pure calls may appear in CHECK constraints and, when immutable as
+// PostgreSQL decides after inlining, in generated columns. The column
+// engine runs operators with calls in the row executor (they are not
+// parallel-safe).
+//
 // Planning decisions are simple and written down where they are made:
 // single-table WHERE conjuncts are pushed into scans, and so are ON
 // conjuncts over one side of an inner join or over the nullable side of a
