@@ -21,6 +21,17 @@ func evalUserCall(c *Ctx, x *plan.UserCall, row []types.Value) (types.Value, err
 	if x.Body.Strict && anyNull(args) {
 		return types.Null, nil
 	}
+	if x.Set {
+		rows, err := runBody(c, x.Body, args, -1)
+		if err != nil {
+			return types.Null, err
+		}
+		elems := make([]types.Value, len(rows))
+		for i, r := range rows {
+			elems[i] = r[0]
+		}
+		return types.NewArray(elems), nil
+	}
 	rows, err := runBody(c, x.Body, args, 1)
 	if err != nil || len(rows) == 0 {
 		return types.Null, err

@@ -34,6 +34,9 @@ type UserCall struct {
 	Args []Expr
 	Body *FuncBody
 	T    types.Type
+	// Set: a set-returning function in a select list, whose value is the
+	// array of its rows' values (T is that array type; srf.go expands it).
+	Set bool
 }
 
 func (e *UserCall) Type() types.Type { return e.T }
@@ -356,7 +359,15 @@ func (b *Binder) bindUserCall(names []string, fs []*catalog.Function, fc *pg.Fun
 		if s.srf == nil {
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "set-valued function called in context that cannot accept a set")
 		}
-		return nil, pgerr.NotSupported("set-returning function %s in a select list is not supported yet: call it in FROM", f.Name)
+		// In a select list: the rows' values as one array, expanded
+		// in lockstep with the list's other set-returning calls.
+		at, ok := types.ArrayOf(call.T)
+		if call.Body.Record || !ok {
+			return nil, pgerr.NotSupported("set-returning function %s of several columns in a select list is not supported yet: call it in FROM", f.Name)
+		}
+		et := call.T
+		call.Set, call.T = true, at
+		return s.srf.add(call, false, et), nil
 	}
 	return call, nil
 }
