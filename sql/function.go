@@ -520,6 +520,10 @@ func (s *Session) renameFunction(rs *pg.RenameStmt) (string, error) {
 		// Views keep their query as text, which names the function.
 		return "", pgerr.NotSupported("renaming function %s, which view %s calls, is not supported yet", f.Signature(), deps[0].Name)
 	}
+	if users := s.storedUsers(f); len(users) > 0 {
+		// So do defaults, generation expressions and CHECK constraints.
+		return "", pgerr.NotSupported("renaming function %s is not supported yet: %s", f.Signature(), users[0])
+	}
 	nf := f.Clone()
 	nf.Name = rs.Newname
 	if err := s.ddl(&catalog.Change{Kind: catalog.CreateFunction, ID: nf.ID, Function: nf}); err != nil {
