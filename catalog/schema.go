@@ -137,8 +137,8 @@ func (n *Catalog) applySchema(ch *Change) error {
 	return nil
 }
 
-// moveSchemaObjects moves every table (with its indexes), view, sequence
-// and enum type of schema from to schema to, and renames from in views'
+// moveSchemaObjects moves every table (with its indexes), view, sequence,
+// enum type and function of schema from to schema to, and renames from in views'
 // search paths (rename_schema). The objects are copied, never changed in
 // place: older catalogs share them.
 func (n *Catalog) moveSchemaObjects(from, to string) error {
@@ -190,6 +190,15 @@ func (n *Catalog) moveSchemaObjects(from, to string) error {
 			if err := n.putEnumFlagged(ne); err != nil {
 				return err
 			}
+		}
+	}
+	for _, f := range n.Functions() {
+		if f.Schema == from {
+			nf := f.Clone()
+			nf.Schema = to
+			n.unnameFunction(f)
+			n.funcs[nf.ID] = nf
+			n.funcName[key(to, nf.Name)] = append(append([]uint32(nil), n.funcName[key(to, nf.Name)]...), nf.ID)
 		}
 	}
 	return nil
