@@ -575,13 +575,21 @@ const (
 	RenameSchema   ChangeKind = "rename_schema"   // ALTER SCHEMA … RENAME TO: Schema with its new name, same ID
 	CreateFunction ChangeKind = "create_function" // also OR REPLACE, RENAME TO, OWNER TO (same ID)
 	DropFunction   ChangeKind = "drop_function"
+	// RewriteTable is a new definition whose rows are written anew in the
+	// same transaction (ALTER COLUMN … TYPE that changes stored values):
+	// the record's truncate of the table and the inserts after it carry
+	// every row in the new definition, so applying the record never pairs
+	// the new definition with old rows. A column store keeps the rows
+	// written before it apart, with the definition they were written
+	// under (olap: generations).
+	RewriteTable ChangeKind = "rewrite_table"
 )
 
 // Change is one catalog change, the payload of an OpDDL log operation.
 // Table carries the complete new definition for create_table, add_column,
 // drop_column, set_primary_key, create_index, drop_index, rename_*, and
-// alter_column (the materializer swaps definitions wholesale, which keeps
-// replay trivial); Enum likewise for create_type and alter_type; ID names
+// alter_column and rewrite_table (the materializer swaps definitions
+// wholesale, which keeps replay trivial); Enum likewise for create_type and alter_type; ID names
 // the object for drops (and the enum type for create_type and alter_type).
 type Change struct {
 	Kind     ChangeKind `json:"kind"`
@@ -719,7 +727,7 @@ func (c *Catalog) Apply(ch *Change) (*Catalog, error) {
 				}
 			}
 		}
-	case CreateIndex, DropIndex, AddColumn, DropColumn, SetPrimaryKey, RenameTable, RenameColumn, AlterColumn:
+	case CreateIndex, DropIndex, AddColumn, DropColumn, SetPrimaryKey, RenameTable, RenameColumn, AlterColumn, RewriteTable:
 		if ch.Table == nil {
 			return nil, fmt.Errorf("%s without a table", ch.Kind)
 		}

@@ -76,8 +76,11 @@
 // "function", "index"}, each
 // field but kind absent when empty. Kinds: create_table, drop_table,
 // create_index, drop_index, add_column, drop_column, set_primary_key,
-// rename_table, rename_column, alter_column (a complete table in "table";
-// drops name it in "id"), create_sequence, drop_sequence, create_view,
+// rename_table, rename_column, alter_column, rewrite_table (a complete
+// table in "table"; drops name it in "id"; rewrite_table — since ALTER
+// COLUMN … TYPE rewrites tables — is followed in its transaction by a
+// truncate of the table and the insert of every row in the new
+// definition), create_sequence, drop_sequence, create_view,
 // drop_view, and — since enum types — create_type and alter_type (a
 // complete EnumType in "enum": {"id", "array_id", "schema", "name",
 // "labels": [{"id", "label", "rep", "sort"}…], "comment"}, its ID in "id")
