@@ -917,6 +917,13 @@ func (c *Committer) validate(r *commitReq, seq uint64) ([][]log.Op, error) {
 			}
 		}
 		def := t.Def()
+		for _, ch := range w.ddl {
+			// Rows written after a definition change of the transaction
+			// (a rewrite's, an index it created) have the new one.
+			if ch.Table != nil && ch.Table.ID == id {
+				def = ch.Table
+			}
+		}
 		// Keys of this table are looked up in the pending writes only if
 		// there are any, and in the row state only if the table changed
 		// after the write's base (lastWrite is stored before a record's
@@ -1122,7 +1129,7 @@ func (c *Committer) checkUnique(t *Table, def *catalog.Table, tw *TableWrites, p
 func movedAway(def *catalog.Table, ix *catalog.Index, tw *TableWrites, pk string, val []byte) bool {
 	pr, _ := tw.get(pk)
 	if pr == nil {
-		return false
+		return tw.Truncated // a truncate removes every row it does not write again
 	}
 	if pr.Deleted() {
 		return true
