@@ -86,6 +86,7 @@ type capTable struct {
 	live   int64
 	segs   []capSeg
 	hidden bool // keyed by hidden row ids: keys come from the map
+	since  uint64
 }
 
 type capSeg struct {
@@ -144,7 +145,7 @@ func (s *Store) captureLocked() *Capture {
 	sortTables(ts)
 	for _, t := range ts {
 		t.mu.RLock()
-		ct := &capTable{def: t.def, live: t.live.Load(), hidden: t.def.PK() == nil}
+		ct := &capTable{def: t.def, live: t.live.Load(), hidden: t.def.PK() == nil, since: t.since}
 		idx := make(map[*Segment]int, len(t.segs))
 		for i, seg := range t.segs {
 			n := len(seg.Ins)
@@ -215,6 +216,9 @@ type tableJSON struct {
 	Def      *catalog.Table `json:"def"`
 	Segments int            `json:"segments"`
 	Live     int64          `json:"live"`
+	// Since is the offset of the rewrite its segments start from
+	// (Snapshot.Since; absent: 0, from the table's creation).
+	Since uint64 `json:"since,omitempty"`
 }
 
 // WriteTable writes table i of the capture (in Tables order) to w. Calls
@@ -234,7 +238,7 @@ func (c *Capture) WriteTable(i int, w io.Writer) (TableCheckpoint, error) {
 	if _, err := cw.Write(hdr[:]); err != nil {
 		return st, err
 	}
-	tj, err := json.Marshal(tableJSON{Def: ct.def, Segments: len(ct.segs), Live: ct.live})
+	tj, err := json.Marshal(tableJSON{Def: ct.def, Segments: len(ct.segs), Live: ct.live, Since: ct.since})
 	if err != nil {
 		return st, err
 	}
@@ -495,6 +499,8 @@ func (s *Store) LoadTable(r io.Reader, snap uint64) (TableCheckpoint, error) {
 		return st, corruptAt(olapHeaderLen, "table frame: %v", err)
 	}
 	t := newTable(tj.Def)
+	t.since = tj.Since
+	t.publishSegs()
 
 	// Frames are read (and checksummed) in order here; workers decode them.
 	workers := runtime.GOMAXPROCS(0)

@@ -91,6 +91,12 @@ type Table struct {
 	// may still read them, so their Arrow memory is released only by Close
 	// or DROP TABLE.
 	retired []*Segment
+	// since is the offset of the rewrite (catalog.RewriteTable) that began
+	// the current generation of segs (0: the table's first); prior is the
+	// generation before it, as published then, for scans at snapshots
+	// below since (SegmentsAt). Its segments are in retired too.
+	since uint64
+	prior *Snapshot
 
 	live atomic.Int64
 	// slab decodes the rows of records that carry them encoded only
@@ -117,7 +123,7 @@ func newTable(def *catalog.Table) *Table {
 // held, or t not yet shared). The slice is clipped: later appends by the
 // writer never write into what a reader holds.
 func (t *Table) publishSegs() {
-	t.snap.Store(&Snapshot{T: t, Def: t.def, Segs: slices.Clip(t.segs)})
+	t.snap.Store(&Snapshot{T: t, Def: t.def, Segs: slices.Clip(t.segs), Since: t.since, Prior: t.prior})
 }
 
 type rowRef struct {
@@ -446,6 +452,9 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if ch.Kind == catalog.RewriteTable {
+		t.newGeneration(off)
+	}
 	if ch.Kind == catalog.SetPrimaryKey {
 		// Rows were keyed by hidden row ids; re-key live rows by their
 		// primary key, as the row store does. Every segment gets a new key
@@ -472,6 +481,21 @@ func (s *Store) applyDDL(off uint64, ch *catalog.Change) error {
 	t.def = ch.Table
 	t.publishSegs()
 	return nil
+}
+
+// newGeneration starts the generation of a rewrite at offset off (t.mu
+// held): the record goes on with a truncate ending every row and the rows
+// anew, in the new definition. Those go to new segments; the old ones stay
+// as they are, with the definition their columns were built under, for
+// scans at snapshots before off (SegmentsAt) — no scan ever reads a
+// segment under a definition it was not written in. A full segment still
+// waiting for the sealer is sealed under the definition it was handed over
+// with; the open one stays open.
+func (t *Table) newGeneration(off uint64) {
+	t.prior = &Snapshot{T: t, Def: t.def, Segs: slices.Clip(t.segs), Since: t.since, Prior: t.prior}
+	t.retired = append(t.retired, t.segs...)
+	t.segs = nil
+	t.since = off
 }
 
 // put appends row as the newest version of key, ending the previous one.
@@ -622,7 +646,7 @@ func (t *Table) releaseAll() {
 	for _, seg := range t.retired {
 		seg.release()
 	}
-	t.segs, t.retired = nil, nil
+	t.segs, t.retired, t.prior = nil, nil, nil
 	t.keys = keyIndex{}
 	t.publishSegs()
 }
@@ -687,6 +711,36 @@ type Snapshot struct {
 	T    *Table
 	Def  *catalog.Table
 	Segs []*Segment
+	// Since is the offset from which these segments hold the table: the
+	// rewrite that began them (0: from its creation). Snapshots below it
+	// read Prior, the generation before the rewrite (nil when this store
+	// does not hold it: loaded from a checkpoint taken after the rewrite).
+	Since uint64
+	Prior *Snapshot
+}
+
+// SegmentsAt returns the generation of the table's segments that holds
+// its rows at snapshot snap (Segments for any snapshot since the last
+// rewrite), and false when the store no longer holds that generation: the
+// caller must read the row store instead.
+func (t *Table) SegmentsAt(snap uint64) (Snapshot, bool) {
+	p := t.snap.Load()
+	if p == nil {
+		return Snapshot{T: t}, true
+	}
+	for p.Since > snap {
+		if p.Prior == nil {
+			return Snapshot{T: t}, false
+		}
+		p = p.Prior
+	}
+	return *p, true
+}
+
+// Holds reports whether SegmentsAt(snap) finds the table's rows at snap.
+func (t *Table) Holds(snap uint64) bool {
+	_, ok := t.SegmentsAt(snap)
+	return ok
 }
 
 // Segments returns the table's published segment list (the open segment

@@ -895,7 +895,10 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 	s.counted(t)
 	def := s.n.Table
 	kps := p.keyPrunes(len(def.Columns))
-	snap := t.Segments()
+	snap, ok := t.SegmentsAt(s.snap)
+	if !ok {
+		return 0, 0, errNotHeld(s.n.Table, s.snap)
+	}
 	workers := runtime.GOMAXPROCS(0)
 	p.workers = workers
 	errs := make([]error, workers)

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/log"
 	"github.com/omendb/omendb/olap"
 	"github.com/omendb/omendb/pgerr"
@@ -151,12 +152,22 @@ func (r *Runner) Run(ctx context.Context, root plan.Node, snap log.Offset, c *ex
 		r.Fallbacks.Add(1)
 		return nil, false, nil
 	}
-	// Tables must exist in the column store at snap.
+	// Tables must exist in the column store at snap, in a generation it
+	// holds (a column store loaded from a checkpoint taken after a rewrite
+	// of the table has no segments from before it: olap.Table.SegmentsAt).
 	for _, s := range rw.scans {
-		if r.Store.Table(s.n.Table.ID) == nil {
+		t := r.Store.Table(s.n.Table.ID)
+		if t == nil {
 			if force {
 				return nil, false, pgerr.New(pgerr.InternalError, "table %q is missing from the column store", s.n.Table.Name)
 			}
+			return nil, false, nil
+		}
+		if !t.Holds(uint64(snap)) {
+			if force {
+				return nil, false, errNotHeld(s.n.Table, uint64(snap))
+			}
+			r.Fallbacks.Add(1)
 			return nil, false, nil
 		}
 	}
@@ -200,6 +211,14 @@ func tooOldForColumns(c *exec.Ctx, snap, oldest uint64) error {
 		}
 	}
 	return pgerr.New(pgerr.FeatureNotSupported, "the column store holds no state before offset %d; this statement reads offset %d", oldest, snap).WithHint("%s", hint)
+}
+
+// errNotHeld is the error for reading table t at a snapshot before a
+// rewrite of it (ALTER COLUMN … TYPE) that the column store no longer
+// holds the rows of (it was loaded from a checkpoint taken after it).
+func errNotHeld(t *catalog.Table, snap uint64) error {
+	return pgerr.New(pgerr.FeatureNotSupported, "the column store holds no state of table %q at offset %d, before its rewrite", t.Name, snap).
+		WithHint("SET omendb.engine = auto (or row) reads it through the row store.")
 }
 
 // rewriter copies the plan tree, replacing table scans by virtual scans that

@@ -113,7 +113,10 @@ func (s *colScan) scan() ([][]types.Value, error) {
 			}
 		}
 	}
-	snap := t.Segments()
+	snap, ok := t.SegmentsAt(s.snap)
+	if !ok {
+		return nil, errNotHeld(s.n.Table, s.snap)
+	}
 	s.SegsTotal = len(snap.Segs)
 	out := make([][][]types.Value, len(snap.Segs))
 	pruned := make([]bool, len(snap.Segs))
