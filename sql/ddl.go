@@ -543,6 +543,7 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 	if t.ReadOnly != "" {
 		return "", pgerr.New(pgerr.ReadOnlySQLTransaction, "table %q is read-only: %s", t.Name, t.ReadOnly)
 	}
+	typesDone := false
 	for _, cn := range at.Cmds {
 		cmd := cn.GetAlterTableCmd()
 		t, _ = s.txn.cat.Table(t.ID)
@@ -828,10 +829,19 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 				return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", cmd.Name, nt.Name)
 			}
 		case pg.AlterTableType_AT_AlterColumnType:
-			if err := s.alterColumnType(t, nt, cmd); err != nil {
-				return "", err
+			// Every ALTER COLUMN TYPE of the statement runs at the first,
+			// together (altertype.go).
+			if typesDone {
+				continue
 			}
-			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+			typesDone = true
+			var cmds []*pg.AlterTableCmd
+			for _, cn := range at.Cmds {
+				if c := cn.GetAlterTableCmd(); c.Subtype == pg.AlterTableType_AT_AlterColumnType {
+					cmds = append(cmds, c)
+				}
+			}
+			if err := s.alterColumnTypes(ctx, t, cmds); err != nil {
 				return "", err
 			}
 		case pg.AlterTableType_AT_SetNotNull, pg.AlterTableType_AT_DropNotNull:

@@ -406,6 +406,16 @@ func rowText(t *catalog.Table, row []types.Value, s *Session) string {
 // the index's key elements (columns, or expressions as pg_get_indexdef
 // prints them) and the row's values for them.
 func keyDetail(t *catalog.Table, ix *catalog.Index, row []types.Value, s *Session) string {
+	k := keyText(t, ix, row, s)
+	if k == "" {
+		return ""
+	}
+	return "Key " + k + " already exists."
+}
+
+// keyText is "(columns)=(values)" of row's key in index ix, as
+// PostgreSQL's errors name it.
+func keyText(t *catalog.Table, ix *catalog.Index, row []types.Value, s *Session) string {
 	var names, vals []string
 	if ix.Plain() {
 		for _, c := range ix.Columns {
@@ -426,7 +436,7 @@ func keyDetail(t *catalog.Table, ix *catalog.Index, row []types.Value, s *Sessio
 			vals = append(vals, types.TextString(vs[i], ts[i], s.loc))
 		}
 	}
-	return fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(names, ", "), strings.Join(vals, ", "))
+	return fmt.Sprintf("(%s)=(%s)", strings.Join(names, ", "), strings.Join(vals, ", "))
 }
 
 // conflict finds a visible row other than self that has row's key in
