@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/omendb/omendb/internal/testserver"
 )
 
 // rewriteState is what a rewritten table looks like through one engine:
@@ -215,4 +217,67 @@ func TestAlterTypeRewriteChunkedCrash(t *testing.T) {
 		}
 	}
 	p.Stop(t)
+}
+
+// TestAlterTypeRewriteConcurrency: a rewrite takes ACCESS EXCLUSIVE, so it
+// waits for a LOCK TABLE holder and then rewrites what that one committed;
+// writers that take no table lock conflict with it at commit (40001) —
+// whichever commits second fails, and nothing of it is applied.
+func TestAlterTypeRewriteConcurrency(t *testing.T) {
+	srv := testserver.Start(t)
+	url := testserver.ConnString(srv)
+	ctx := context.Background()
+	a, b := connect(t, url), connect(t, url)
+	exec1(t, a, `CREATE TABLE cc (id int PRIMARY KEY, v text)`)
+	exec1(t, a, `INSERT INTO cc VALUES (1, '10'), (2, '20')`)
+	types := func() string {
+		t.Helper()
+		var s string
+		if err := a.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'cc'::regclass AND attname = 'v'`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	// A LOCK TABLE holder: the rewrite waits, then includes its row.
+	exec1(t, a, `BEGIN`)
+	exec1(t, a, `LOCK TABLE cc IN ROW EXCLUSIVE MODE`)
+	exec1(t, a, `INSERT INTO cc VALUES (3, '30')`)
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.Exec(ctx, `ALTER TABLE cc ALTER COLUMN v TYPE integer USING v::integer`)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the rewrite did not wait for the lock holder (err %v)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	exec1(t, a, `COMMIT`)
+	if err := <-done; err != nil {
+		t.Fatalf("rewrite after the lock holder: %v", err)
+	}
+	var sum int
+	if err := a.QueryRow(ctx, `SELECT sum(v) FROM cc`).Scan(&sum); err != nil || sum != 60 || types() != "integer" {
+		t.Fatalf("after the rewrite: sum %d (%v), type %s; want 60, integer", sum, err, types())
+	}
+
+	// A writer whose transaction began before the rewrite fails at commit.
+	exec1(t, a, `BEGIN`)
+	exec1(t, a, `INSERT INTO cc VALUES (4, 40)`)
+	exec1(t, b, `ALTER TABLE cc ALTER COLUMN v TYPE text`)
+	if _, err := a.Exec(ctx, `COMMIT`); sqlstate(err) != "40001" {
+		t.Fatalf("COMMIT of a write to the rewritten table: %v, want 40001", err)
+	}
+	// A rewrite whose transaction began before a write fails at commit.
+	exec1(t, b, `BEGIN`)
+	exec1(t, b, `ALTER TABLE cc ALTER COLUMN v TYPE numeric USING v::numeric`)
+	exec1(t, a, `INSERT INTO cc VALUES (5, 'fifty')`)
+	if _, err := b.Exec(ctx, `COMMIT`); sqlstate(err) != "40001" {
+		t.Fatalf("COMMIT of a rewrite after a concurrent write: %v, want 40001", err)
+	}
+	var n int
+	if err := a.QueryRow(ctx, `SELECT count(*) FROM cc WHERE v = 'fifty'`).Scan(&n); err != nil || n != 1 || types() != "text" {
+		t.Fatalf("after the failed rewrite: %d rows of 'fifty' (%v), type %s; want 1, text", n, err, types())
+	}
 }
