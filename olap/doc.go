@@ -41,6 +41,17 @@
 // checks after waiting for the snapshot). Seed retakes its snapshot if a
 // DDL record is applied to the row store during the scan.
 //
+// Rewrites (catalog.RewriteTable, ALTER COLUMN … TYPE): the record goes on
+// with a truncate and every row in the new definition. The table starts a
+// new generation of segments (newGeneration); the old ones stay as they
+// were, with the definition their columns were built under, published as
+// the snapshot's Prior for scans at snapshots before the rewrite
+// (SegmentsAt), so no segment is ever read under a definition it was not
+// written in. A checkpoint holds the current generation and the offset it
+// starts at (since); a store loaded from it reads no older snapshot of the
+// table (Holds: those read the row store). Old generations' segments are
+// retired: released with the table.
+//
 // Keys (keys.go): each table finds the newest version of a key through a
 // map from a 64-bit hash of the key to the row's position; the keys
 // themselves are kept once, in a byte arena per segment, and every hit is
