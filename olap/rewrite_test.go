@@ -46,7 +46,9 @@ func TestRewriteGenerations(t *testing.T) {
 		Indexes: []catalog.Index{{ID: 4, Name: "r_pkey", Columns: []int{0}, Unique: true, Primary: true}}}
 	st := New(nil, 4) // segments of 4 rows: the old generation has sealed and open ones
 	defer st.Close()
-	key := func(k int) []byte { return oltp.EncodeKey(def, def.PK(), []types.Value{{K: types.KindInt, I: int64(k)}}) }
+	key := func(k int) []byte {
+		return oltp.EncodeKey(def, def.PK(), []types.Value{{K: types.KindInt, I: int64(k)}})
+	}
 	apply := func(off uint64, ops ...log.Op) {
 		t.Helper()
 		if err := st.Apply(log.Entry{Offset: log.Offset(off), Record: &log.Record{Txns: []log.Txn{{ID: off, Ops: ops}}}}); err != nil {
