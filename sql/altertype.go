@@ -245,7 +245,8 @@ func (s *Session) needsRewrite(t *catalog.Table, changes []typeChange) bool {
 
 // valuesKept reports whether every stored value of the changed columns is
 // already its own value of the new type (no rewrite needed), converting
-// each as the rewrite would: a value the new type rejects fails here.
+// each as the rewrite would: a value the new type rejects fails here. It
+// stops at the first value that changes: the rewrite converts them all.
 func (s *Session) valuesKept(t *catalog.Table, changes []typeChange) (bool, error) {
 	ec := s.execCtx(context.Background(), nil)
 	same := true
@@ -259,7 +260,8 @@ func (s *Session) valuesKept(t *catalog.Table, changes []typeChange) (bool, erro
 				return false
 			}
 			if !sameValue(v, c) {
-				same = false
+				same = false // the rewrite converts (and checks) every row
+				return false
 			}
 		}
 		return true
@@ -270,7 +272,7 @@ func (s *Session) valuesKept(t *catalog.Table, changes []typeChange) (bool, erro
 		missing[i] = oltp.ColValue(t, nil, i)
 	}
 	if !keep(missing) {
-		return false, bad
+		return false, bad // bad nil: a changed value
 	}
 	if err := s.reader().Scan(t, nil, nil, func(_ []byte, row []types.Value) bool {
 		return keep(row)
