@@ -122,6 +122,9 @@ func (s *Session) alterColumnTypes(ctx context.Context, t *catalog.Table, cmds [
 			}
 			ch.using = using != nil && !usingIsColumn(using, cmd.Name)
 		}
+		if t.Columns[i].Identity != "" && to.OID != types.OIDInt2 && to.OID != types.OIDInt4 && to.OID != types.OIDInt8 {
+			return pgerr.New(pgerr.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
+		}
 		if err := s.typeChangeAllowed(t, i); err != nil {
 			return err
 		}
@@ -137,7 +140,10 @@ func (s *Session) alterColumnTypes(ctx context.Context, t *catalog.Table, cmds [
 			return err
 		}
 		if same {
-			return s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt})
+			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+				return err
+			}
+			return s.retypeIdentitySequences(nt, changes)
 		}
 	}
 	for _, ch := range changes {
@@ -147,7 +153,32 @@ func (s *Session) alterColumnTypes(ctx context.Context, t *catalog.Table, cmds [
 		// Every row is written at full width: none reads a missing value.
 		nt.Columns[ch.col].Missing = nil
 	}
-	return s.rewriteTable(ctx, t, nt, changes)
+	if err := s.rewriteTable(ctx, t, nt, changes); err != nil {
+		return err
+	}
+	return s.retypeIdentitySequences(nt, changes)
+}
+
+// retypeIdentitySequences gives the sequence of each identity column
+// among changes the column's new type, as PostgreSQL does (its bounds
+// that were the old type's defaults become the new type's).
+func (s *Session) retypeIdentitySequences(nt *catalog.Table, changes []typeChange) error {
+	for _, ch := range changes {
+		c := nt.Columns[ch.col]
+		if c.Identity == "" || c.Sequence == 0 {
+			continue
+		}
+		sq, ok := s.txn.cat.Sequence(c.Sequence)
+		if !ok || sq.Type == ch.to.OID || sq.Type == 0 && ch.to.OID == types.OIDInt8 {
+			continue
+		}
+		nsq := *sq
+		nsq.Type = ch.to.OID
+		if err := s.ddl(&catalog.Change{Kind: catalog.CreateSequence, Sequence: &nsq}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // typeChangeAllowed refuses a type change of column col of t that
