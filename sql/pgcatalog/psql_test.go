@@ -65,6 +65,13 @@ var schema = []string{
 	// (\d prints them from pg_sequence, pg_depend and relchecks).
 	`CREATE SEQUENCE psql_seq AS integer START 10 INCREMENT 2 MAXVALUE 100 CYCLE`,
 	`CREATE TABLE ident (id int GENERATED ALWAYS AS IDENTITY (START WITH 3) PRIMARY KEY, q int CHECK (q > 0))`,
+	// ALTER COLUMN TYPE that rewrites the table: \d shows the new types
+	// and the rebuilt indexes.
+	`CREATE TABLE retyped (id int PRIMARY KEY, code text, amt numeric(10,2), tag varchar(10) UNIQUE, n int NOT NULL)`,
+	`CREATE INDEX retyped_code_idx ON retyped (code)`,
+	`INSERT INTO retyped VALUES (1, '10', 1.5, 'a', 1), (2, '20', 2.25, 'b', 2)`,
+	`ALTER TABLE retyped ALTER COLUMN code TYPE integer USING code::integer, ALTER COLUMN amt TYPE numeric(12,4),
+		ALTER COLUMN id TYPE bigint, ALTER COLUMN tag TYPE text, ALTER COLUMN n TYPE boolean USING n > 1`,
 }
 
 // describe are psql commands (and catalog queries clients send) whose
@@ -98,6 +105,8 @@ var describe = []string{
 	`\d users`,
 	`\d users_lower_email`,
 	`\d users_expr_a_idx`,
+	`\d retyped`,
+	`\d retyped_code_idx`,
 	`\d users_upper_email_idx`,
 	`\di users*`,
 	`SELECT indexrelid::regclass, indkey, indexprs IS NOT NULL, indpred IS NOT NULL, pg_get_indexdef(indexrelid),
