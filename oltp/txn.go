@@ -97,6 +97,41 @@ type TableWrites struct {
 	// maxKey is the largest key written (nil: none): a key beyond it is
 	// looked up nowhere (a bulk insert in key order: AfterLargest).
 	maxKey []byte
+	// rewrites counts writes that replaced a pending row's values in place
+	// and truncations (Rewrites): what an index kept over the pending rows
+	// cannot follow by reading the rows added since.
+	rewrites uint64
+}
+
+// Len is the number of pending rows (writes of distinct keys, deletions
+// included), in write order: RowsFrom(i) reads those from the i-th on.
+func (tw *TableWrites) Len() int {
+	if tw == nil {
+		return 0
+	}
+	return len(tw.order)
+}
+
+// RowsFrom calls fn for each pending row from the i-th in write order.
+func (tw *TableWrites) RowsFrom(i int, fn func(p *PendingRow) bool) {
+	if tw == nil {
+		return
+	}
+	for _, p := range tw.order[min(i, len(tw.order)):] {
+		if !fn(p) {
+			return
+		}
+	}
+}
+
+// Rewrites counts the in-place replacements of pending rows' values and
+// the truncations so far: while it stays the same, the rows RowsFrom(i)
+// read once keep their values (a deletion only marks a row Deleted).
+func (tw *TableWrites) Rewrites() uint64 {
+	if tw == nil {
+		return 0
+	}
+	return tw.rewrites
 }
 
 // get returns the pending row of key.
@@ -318,6 +353,7 @@ func (w *Writes) put(id uint32, key []byte, row []types.Value, inBase bool) *Pen
 			w.record(kind, id, p.Key, row)
 		}
 		p.Row, p.Enc = row, nil
+		tw.rewrites++
 		return p
 	}
 	k, kb := ownKey(key)
@@ -390,6 +426,7 @@ func (w *Writes) Truncate(id uint32) {
 	}
 	w.n -= len(tw.order)
 	tw.Truncated = true
+	tw.rewrites++
 	tw.rows = nil
 	tw.order = nil
 	tw.asc = 0

@@ -111,6 +111,9 @@ type txnState struct {
 	// lockedBase records, per locked row, the committed version the
 	// transaction re-read after waiting (table → key → offset).
 	lockedBase map[uint32]map[string]uint64
+	// pending indexes the write set's rows per secondary index for
+	// lookups in large write sets (pendingindex.go).
+	pending map[pendingIndexKey]*pendingIndex
 	// asOf: the snapshot is omendb.as_of's point (time travel, read-only);
 	// asOfChanged names the tables that changed after it (asof.go).
 	asOf        bool

@@ -212,15 +212,8 @@ func (v *txnView) IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, 
 	if stop {
 		return nil
 	}
-	tw.Rows(func(p *oltp.PendingRow) bool {
-		if p.Deleted() {
-			return true
-		}
-		row := fill(t, p.Values())
-		if indexHolds(t, ix, row, prefix) {
-			return fn(p.Key, row)
-		}
-		return true
+	v.pendingRows(t, ix, tw, prefix, func(key []byte, p *oltp.PendingRow) bool {
+		return fn(key, fill(t, p.Values()))
 	})
 	return nil
 }
