@@ -12,7 +12,8 @@
 // column. A value starts with a tag byte:
 //
 //	0x10 non-null, followed by the payload of its kind
-//	0xF0 NULL (sorts after every non-null value: PostgreSQL's NULLS LAST)
+//	0xF0 NULL (sorts after every non-null value: PostgreSQL's NULLS LAST;
+//	     0x0F for an element ordered NULLS FIRST, below)
 //
 // Payloads (ascending):
 //
@@ -62,9 +63,18 @@
 //	                           pairs as bytes 1..100 ended by 0x00; negative
 //	                           values invert those bytes
 //
-// AppendDesc inverts every byte of the ascending encoding: the result is still
-// self-delimiting and orders in reverse, with NULL first (PostgreSQL's
-// default for DESC columns).
+// Key elements in other orders (index columns declared DESC, NULLS FIRST:
+// Order, PostgreSQL's indoption bits) are encoded by AppendOrdered. A
+// descending element inverts every byte of the ascending encoding of a
+// value (its tag becomes 0xEF); the result is still self-delimiting and
+// orders in reverse. A NULL is one byte whatever the direction: 0xF0
+// (TagNull) for NULLS LAST, after both value tags, and 0x0F (TagNullFirst)
+// for NULLS FIRST, before both. So ASC NULLS LAST is Append's encoding and
+// DESC NULLS FIRST (PostgreSQL's default for DESC; AppendDesc) is exactly
+// the inversion of it. An index keeps one ascending byte order whatever its
+// columns' orders, and reading it backward yields every column's opposite
+// order (DESC NULLS FIRST for an ASC NULLS LAST column, as PostgreSQL's
+// backward index scans do).
 //
 // There is no decoder: rows are stored separately; keys only need to order.
 //

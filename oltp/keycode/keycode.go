@@ -72,6 +72,39 @@ func Append(buf []byte, v types.Value, t types.Type) []byte {
 // AppendDesc appends the descending encoding of v: the ascending encoding
 // with every byte inverted. NULL sorts first.
 func AppendDesc(buf []byte, v types.Value, t types.Type) []byte {
+	return AppendOrdered(buf, v, t, Desc|NullsFirst)
+}
+
+// Order is the order of one key element: PostgreSQL's index column options
+// (pg_index.indoption), whose bits it shares.
+type Order uint8
+
+// Order bits. The zero Order is ASC NULLS LAST.
+const (
+	Desc       Order = 1 // descending
+	NullsFirst Order = 2 // NULL before every value
+)
+
+// TagNullFirst is the tag of a NULL of an element ordered NULLS FIRST: it
+// sorts before both value tags (TagValue, and ^TagValue of a descending
+// element). A NULL of a NULLS LAST element is TagNull, after both.
+const TagNullFirst byte = ^TagNull
+
+// AppendOrdered appends the encoding of v ordered by o: a value's
+// ascending encoding (Append), every byte inverted when o is Desc; a NULL
+// as TagNullFirst when o is NullsFirst, else TagNull. The result is
+// self-delimiting, like Append's, so elements of any orders concatenate
+// into keys that order element by element.
+func AppendOrdered(buf []byte, v types.Value, t types.Type, o Order) []byte {
+	if v.K == types.KindNull {
+		if o&NullsFirst != 0 {
+			return append(buf, TagNullFirst)
+		}
+		return append(buf, TagNull)
+	}
+	if o&Desc == 0 {
+		return Append(buf, v, t)
+	}
 	n := len(buf)
 	buf = Append(buf, v, t)
 	for i := n; i < len(buf); i++ {

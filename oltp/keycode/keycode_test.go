@@ -134,17 +134,30 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
-// column is one column of a composite key: its type and direction.
+// column is one column of a composite key: its type and order.
 type column struct {
-	t    types.Type
-	desc bool
+	t types.Type
+	o Order
 }
 
 func refCmpTuple(a, b []types.Value, cols []column) int {
 	for i, c := range cols {
-		r := refCmp(a[i], b[i], c.t)
-		if c.desc {
-			r = -r
+		an, bn := a[i].IsNull(), b[i].IsNull()
+		var r int
+		switch {
+		case an && bn:
+		case an || bn:
+			r = 1 // the NULL sorts last …
+			if bn {
+				r = -1
+			}
+			if c.o&NullsFirst != 0 {
+				r = -r // … or first, whatever the direction
+			}
+		default:
+			if r = refCmp(a[i], b[i], c.t); c.o&Desc != 0 {
+				r = -r
+			}
 		}
 		if r != 0 {
 			return r
@@ -156,11 +169,7 @@ func refCmpTuple(a, b []types.Value, cols []column) int {
 func encodeTuple(row []types.Value, cols []column) []byte {
 	var buf []byte
 	for i, c := range cols {
-		if c.desc {
-			buf = AppendDesc(buf, row[i], c.t)
-		} else {
-			buf = Append(buf, row[i], c.t)
-		}
+		buf = AppendOrdered(buf, row[i], c.t, c.o)
 	}
 	return buf
 }
@@ -356,7 +365,7 @@ func TestRandomComposite(t *testing.T) {
 	for round := 0; round < 200; round++ {
 		cols := make([]column, 1+r.IntN(4))
 		for i := range cols {
-			cols[i] = column{t: allTypes[r.IntN(len(allTypes))], desc: r.IntN(3) == 0}
+			cols[i] = column{t: allTypes[r.IntN(len(allTypes))], o: Order(r.IntN(4))}
 		}
 		rows := make([][]types.Value, 40)
 		encs := make([][]byte, len(rows))
@@ -426,6 +435,28 @@ func TestEdgeCases(t *testing.T) {
 	// DESC puts NULL first.
 	if bytes.Compare(AppendDesc(nil, types.Null, types.Int8), AppendDesc(nil, types.NewInt(math.MaxInt64), types.Int8)) >= 0 {
 		t.Error("DESC NULL is not first")
+	}
+	// Each of the four orders places NULL, a small and a large value as
+	// PostgreSQL's ORDER BY does, and ASC NULLS LAST is Append's encoding.
+	small, large := types.NewInt(math.MinInt64), types.NewInt(math.MaxInt64)
+	for _, c := range []struct {
+		o    Order
+		want []types.Value
+	}{
+		{0, []types.Value{small, large, types.Null}},
+		{NullsFirst, []types.Value{types.Null, small, large}},
+		{Desc, []types.Value{large, small, types.Null}},
+		{Desc | NullsFirst, []types.Value{types.Null, large, small}},
+	} {
+		for i := 1; i < len(c.want); i++ {
+			a, b := AppendOrdered(nil, c.want[i-1], types.Int8, c.o), AppendOrdered(nil, c.want[i], types.Int8, c.o)
+			if bytes.Compare(a, b) >= 0 {
+				t.Errorf("order %d: %v (%x) does not sort before %v (%x)", c.o, c.want[i-1], a, c.want[i], b)
+			}
+		}
+	}
+	if a, b := AppendOrdered(nil, large, types.Int8, 0), Append(nil, large, types.Int8); !bytes.Equal(a, b) {
+		t.Errorf("ASC NULLS LAST encodes %x, Append %x", a, b)
 	}
 }
 
@@ -507,7 +538,7 @@ func FuzzComposite(f *testing.F) {
 	f.Add("a", int64(1), []byte{0}, "x ", "a\x00", int64(1), []byte{}, "x", false)
 	f.Add("", int64(-1), []byte{0xff}, "", "\x00", int64(0), []byte{0, 0}, " ", true)
 	f.Fuzz(func(t *testing.T, s1 string, i1 int64, b1 []byte, c1 string, s2 string, i2 int64, b2 []byte, c2 string, null bool) {
-		cols := []column{{t: types.Text}, {t: types.Int8}, {t: types.Bytea, desc: true}, {t: types.BPChar}}
+		cols := []column{{t: types.Text}, {t: types.Int8}, {t: types.Bytea, o: Desc | NullsFirst}, {t: types.BPChar}}
 		r1 := []types.Value{types.NewText(s1), types.NewInt(i1), types.NewBytes(b1), types.NewText(c1)}
 		r2 := []types.Value{types.NewText(s2), types.NewInt(i2), types.NewBytes(b2), types.NewText(c2)}
 		if null {
