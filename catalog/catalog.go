@@ -82,11 +82,34 @@ type Index struct {
 	Standalone bool `json:"standalone,omitempty"`
 	// Method is the index structure: "learned" (default) or "btree".
 	Method string `json:"method,omitempty"`
+	// Options are the key elements' orders, as PostgreSQL's
+	// pg_index.indoption: per element IndexDesc | IndexNullsFirst bits
+	// (CREATE INDEX … (a DESC, b NULLS FIRST)). nil when every element is
+	// ASC NULLS LAST, as in every index from before the field existed and
+	// every primary key; else one entry per element. Keys encode each
+	// element in its order (oltp.IndexKey, keycode.AppendOrdered).
+	Options []int16 `json:"options,omitempty"`
 	// Comment is COMMENT ON INDEX's text, ConComment COMMENT ON
 	// CONSTRAINT's for the unique or primary-key constraint the index is
 	// ("" = none).
 	Comment    string `json:"comment,omitempty"`
 	ConComment string `json:"con_comment,omitempty"`
+}
+
+// Index element option bits (Index.Options): PostgreSQL's
+// INDOPTION_DESC and INDOPTION_NULLS_FIRST.
+const (
+	IndexDesc       int16 = 1
+	IndexNullsFirst int16 = 2
+)
+
+// Order returns key element i's option bits (IndexDesc, IndexNullsFirst;
+// 0 for ASC NULLS LAST).
+func (ix *Index) Order(i int) int16 {
+	if i < len(ix.Options) {
+		return ix.Options[i]
+	}
+	return 0
 }
 
 // HasExprs reports whether a key element of ix is an expression.
@@ -887,6 +910,14 @@ func checkIndexes(t *Table) error {
 		if ix.Primary && !ix.Plain() {
 			return fmt.Errorf("primary key %q with expressions or a predicate: %w", ix.Name, pgerr.ErrCorrupt)
 		}
+		if ix.Options != nil && (len(ix.Options) != len(ix.Columns) || ix.Primary) {
+			return fmt.Errorf("index %q: %d element orders for %d key elements: %w", ix.Name, len(ix.Options), len(ix.Columns), pgerr.ErrCorrupt)
+		}
+		for _, o := range ix.Options {
+			if o&^(IndexDesc|IndexNullsFirst) != 0 {
+				return fmt.Errorf("index %q: unknown element order %d: %w", ix.Name, o, pgerr.ErrCorrupt)
+			}
+		}
 		for j, c := range ix.Columns {
 			isExpr := ix.Exprs != nil && ix.Exprs[j] != ""
 			if isExpr != (c == -1) || !isExpr && (c < 0 || c >= len(t.Columns)) {
@@ -930,6 +961,9 @@ func (t *Table) Clone() *Table {
 		ix.Columns = append([]int(nil), ix.Columns...)
 		if ix.Exprs != nil {
 			ix.Exprs = append([]string(nil), ix.Exprs...)
+		}
+		if ix.Options != nil {
+			ix.Options = append([]int16(nil), ix.Options...)
 		}
 		n.Indexes[i] = ix
 	}

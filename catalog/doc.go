@@ -94,7 +94,12 @@
 // "function": {"id", "schema", "name", "owner", "args": [{"name", "type",
 // "default"}…], "out", "table", "modes", "ret", "ret_set", "body",
 // "atomic", "return", "volatility", "strict", "comment"}, its ID in "id")
-// and drop_function ("id"). A column of an enum type has
+// and drop_function ("id"). An index whose key elements are not all ASC
+// NULLS LAST (CREATE INDEX … (a DESC NULLS LAST)) has "options": one
+// integer per element, PostgreSQL's indoption bits (1 DESC, 2 NULLS
+// FIRST); indexes without it — every index of a log written before DESC
+// index columns — are all ASC NULLS LAST, so such logs read unchanged. A
+// column of an enum type has
 // "type": {"OID", "Mod", "Enum": {"oid", "array"}} (the reference only). A
 // log or checkpoint written before enum types has none of these fields and
 // reads unchanged. Readers reject other versions, and unknown kinds, as
