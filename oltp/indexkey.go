@@ -12,8 +12,10 @@ import (
 
 // Index keys.
 //
-// A plain index's key is its columns' values, encoded in keycode order
-// (EncodeKey). An index may also have expression elements and a predicate
+// A plain index's key is its columns' values, encoded in keycode order,
+// each element in its declared order (catalog.Index.Options: DESC, NULLS
+// FIRST; keycode.AppendOrdered), so that the index keeps one ascending
+// byte order whatever its columns' orders. An index may also have expression elements and a predicate
 // (catalog.Index.Exprs and Where: CREATE INDEX … (lower(email)) WHERE
 // active): its key holds the expressions' values, and only rows for which
 // the predicate is true have an entry. Binding and evaluating expressions
@@ -69,9 +71,10 @@ func RegisterIndexCompiler(c IndexCompiler) {
 // compiledIndex is one index of one table definition ready to key rows.
 // It keeps no reference to the definition.
 type compiledIndex struct {
-	cols  []int        // the key elements: column positions, -1 for expressions
-	types []types.Type // each element's key type (catalog.Table.KeyType, the expression's)
-	ex    IndexExprs   // nil for a plain index
+	cols   []int           // the key elements: column positions, -1 for expressions
+	types  []types.Type    // each element's key type (catalog.Table.KeyType, the expression's)
+	orders []keycode.Order // each element's order (catalog.Index.Options)
+	ex     IndexExprs      // nil for a plain index
 	// missing is each column's value for rows written before it was added
 	// (ColValue), to widen short rows before expressions read them.
 	missing []types.Value
@@ -95,7 +98,7 @@ func compileIndex(def *catalog.Table, ix *catalog.Index) (*compiledIndex, error)
 	if ci != nil {
 		return ci, nil
 	}
-	ci = &compiledIndex{cols: ix.Columns, types: make([]types.Type, len(ix.Columns))}
+	ci = &compiledIndex{cols: ix.Columns, types: make([]types.Type, len(ix.Columns)), orders: ElementOrders(ix)}
 	for i, c := range ix.Columns {
 		if c >= 0 {
 			ci.types[i] = def.KeyType(c)
@@ -156,7 +159,7 @@ func (ci *compiledIndex) key(dst []byte, def *catalog.Table, row []types.Value) 
 		for i, c := range ci.cols {
 			v := ColValue(def, row, c)
 			null = null || v.IsNull()
-			dst = keycode.Append(dst, v, ci.types[i])
+			dst = keycode.AppendOrdered(dst, v, ci.types[i], ci.orders[i])
 		}
 		return dst, true, null, nil
 	}
@@ -173,7 +176,7 @@ func (ci *compiledIndex) key(dst []byte, def *catalog.Table, row []types.Value) 
 			return dst, false, false, err
 		}
 		null = null || v.IsNull()
-		dst = keycode.Append(dst, v, ci.types[i])
+		dst = keycode.AppendOrdered(dst, v, ci.types[i], ci.orders[i])
 	}
 	return dst, true, null, nil
 }
@@ -185,10 +188,10 @@ func (ci *compiledIndex) key(dst []byte, def *catalog.Table, row []types.Value) 
 // expression's failure on the row (or an index that cannot be compiled).
 func IndexKey(def *catalog.Table, ix *catalog.Index, row []types.Value) (key []byte, in, null bool, err error) {
 	if ix.Plain() {
-		for _, c := range ix.Columns {
+		for i, c := range ix.Columns {
 			v := ColValue(def, row, c)
 			null = null || v.IsNull()
-			key = keycode.Append(key, v, def.KeyType(c))
+			key = keycode.AppendOrdered(key, v, def.KeyType(c), keycode.Order(ix.Order(i)))
 		}
 		return key, true, null, nil
 	}
@@ -197,6 +200,16 @@ func IndexKey(def *catalog.Table, ix *catalog.Index, row []types.Value) (key []b
 		return nil, false, false, err
 	}
 	return ci.key(nil, def, row)
+}
+
+// ElementOrders returns the order of each of ix's key elements
+// (catalog.Index.Options as keycode orders).
+func ElementOrders(ix *catalog.Index) []keycode.Order {
+	out := make([]keycode.Order, len(ix.Columns))
+	for i := range out {
+		out[i] = keycode.Order(ix.Order(i))
+	}
+	return out
 }
 
 // IndexKeyTypes returns the types of ix's key elements (the encoding of

@@ -15,7 +15,8 @@ import (
 // entry it was given, returns exactly the rows whose visible version has
 // its key in the range — in entry order, each once — at an old snapshot
 // (stale entries of moved rows present) and at the newest, for both index
-// structures; a run of equal index keys is split across batches.
+// structures, ascending and descending (resuming with hi = the last
+// entry); a run of equal index keys is split across batches.
 func TestIndexRangeResumes(t *testing.T) {
 	for _, method := range []string{"learned", "btree"} {
 		t.Run("index="+method, func(t *testing.T) {
@@ -63,73 +64,82 @@ func TestIndexRangeResumes(t *testing.T) {
 			snap2 := write(2)
 			tb := st.Table(tbl.ID)
 			enc := func(v int) []byte { return keycode.Append(nil, types.NewInt(int64(v)), types.Int4) }
-			for _, c := range []struct {
-				snap   uint64
-				lo, hi []byte // index keys -1 <= k < 2
-				// the rows wanted: from <= k < until (and NULL when hi is nil)
-				from, until int
-			}{
-				{snap: snap1, lo: enc(-1), hi: enc(2), from: -1, until: 2},
-				{snap: snap2, lo: enc(-1), hi: enc(2), from: -1, until: 2},
-				{snap: snap2, lo: nil, hi: PrefixEnd(enc(0)), from: -3, until: 1},
-				{snap: snap2, lo: enc(1), hi: nil, from: 1, until: 100}, // NULLs too: no upper bound
-			} {
-				var want []int
-				for id := 0; id < n; id++ {
-					gen := 1
-					if c.snap == snap2 && id%3 == 0 {
-						gen = 2
-					}
-					k := kOf(id, gen)
-					if k.IsNull() {
-						if c.hi == nil {
-							want = append(want, id) // NULL sorts last
+			for _, desc := range []bool{false, true} {
+				for _, c := range []struct {
+					snap   uint64
+					lo, hi []byte // index keys -1 <= k < 2
+					// the rows wanted: from <= k < until (and NULL when hi is nil)
+					from, until int
+				}{
+					{snap: snap1, lo: enc(-1), hi: enc(2), from: -1, until: 2},
+					{snap: snap2, lo: enc(-1), hi: enc(2), from: -1, until: 2},
+					{snap: snap2, lo: nil, hi: PrefixEnd(enc(0)), from: -3, until: 1},
+					{snap: snap2, lo: enc(1), hi: nil, from: 1, until: 100}, // NULLs too: no upper bound
+				} {
+					var want []int
+					for id := 0; id < n; id++ {
+						gen := 1
+						if c.snap == snap2 && id%3 == 0 {
+							gen = 2
 						}
-						continue
-					}
-					if int(k.I) >= c.from && int(k.I) < c.until {
-						want = append(want, id)
-					}
-				}
-				var got []int
-				var last []byte
-				lo := c.lo
-				for batches := 0; ; batches++ {
-					if batches > n {
-						t.Fatal("the range does not end")
-					}
-					count := 0
-					var resume []byte
-					ok := tb.IndexRange(ix.ID, c.snap, lo, c.hi, func(entry, pk []byte, row []types.Value) bool {
-						if last != nil && bytes.Compare(entry, last) <= 0 {
-							t.Fatalf("entry %x after %x: not in order", entry, last)
+						k := kOf(id, gen)
+						if k.IsNull() {
+							if c.hi == nil {
+								want = append(want, id) // NULL sorts last
+							}
+							continue
 						}
-						last = append(last[:0], entry...)
-						ik, _, _, err := IndexKey(tbl, ix, row)
-						if err != nil || !bytes.Equal(append(ik, pk...), entry) {
-							t.Fatalf("entry %x of row %v: want its key ‖ pk (%v)", entry, row, err)
+						if int(k.I) >= c.from && int(k.I) < c.until {
+							want = append(want, id)
 						}
-						got = append(got, int(row[0].I))
-						if count++; count == 97 {
-							resume = append(append([]byte(nil), entry...), 0)
-							return false
+					}
+					var got []int
+					var last []byte
+					lo, hi := c.lo, c.hi
+					for batches := 0; ; batches++ {
+						if batches > n {
+							t.Fatal("the range does not end")
 						}
-						return true
-					})
-					if !ok {
-						t.Fatal("IndexRange found no index")
+						count := 0
+						var resume []byte
+						ok := tb.IndexRange(ix.ID, c.snap, lo, hi, desc, func(entry, pk []byte, row []types.Value) bool {
+							if cmp := bytes.Compare(entry, last); last != nil && (!desc && cmp <= 0 || desc && cmp >= 0) {
+								t.Fatalf("entry %x after %x: not in order (desc %v)", entry, last, desc)
+							}
+							last = append(last[:0], entry...)
+							ik, _, _, err := IndexKey(tbl, ix, row)
+							if err != nil || !bytes.Equal(append(ik, pk...), entry) {
+								t.Fatalf("entry %x of row %v: want its key ‖ pk (%v)", entry, row, err)
+							}
+							got = append(got, int(row[0].I))
+							if count++; count == 97 {
+								resume = append([]byte(nil), entry...)
+								if !desc {
+									resume = append(resume, 0)
+								}
+								return false
+							}
+							return true
+						})
+						if !ok {
+							t.Fatal("IndexRange found no index")
+						}
+						if resume == nil {
+							break
+						}
+						if desc {
+							hi = resume
+						} else {
+							lo = resume
+						}
 					}
-					if resume == nil {
-						break
+					slices.Sort(got)
+					if !slices.Equal(got, want) {
+						t.Fatalf("desc %v snapshot %d, [%x, %x): got %d rows %v…, want %d", desc, c.snap, c.lo, c.hi, len(got), got[:min(10, len(got))], len(want))
 					}
-					lo = resume
-				}
-				slices.Sort(got)
-				if !slices.Equal(got, want) {
-					t.Fatalf("snapshot %d, [%x, %x): got %d rows %v…, want %d", c.snap, c.lo, c.hi, len(got), got[:min(10, len(got))], len(want))
-				}
-				if len(want) < 300 {
-					t.Fatalf("range of %d rows: too few for batches", len(want))
+					if len(want) < 300 {
+						t.Fatalf("range of %d rows: too few for batches", len(want))
+					}
 				}
 			}
 		})

@@ -168,13 +168,14 @@ func (t *Table) IndexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn
 	return t.indexScan(ixID, snap, lo, hi, desc, func(_, pk []byte, row []types.Value) bool { return fn(pk, row) })
 }
 
-// IndexRange is IndexScan in ascending order that also gives fn each row's
-// index entry (index key ‖ primary key; valid during the call only).
-// Entries are unique and ordered, so a reader reading a range in batches
-// resumes with lo just after the last entry it was given (the entry
-// followed by a 0x00 byte).
-func (t *Table) IndexRange(ixID uint32, snap uint64, lo, hi []byte, fn func(entry, pk []byte, row []types.Value) bool) bool {
-	return t.indexScan(ixID, snap, lo, hi, false, fn)
+// IndexRange is IndexScan that also gives fn each row's index entry
+// (index key ‖ primary key; valid during the call only), in entry order,
+// descending when desc. Entries are unique and ordered, so a reader
+// reading a range in batches resumes just after the last entry it was
+// given: ascending with lo = the entry followed by a 0x00 byte, descending
+// with hi = the entry (hi is exclusive).
+func (t *Table) IndexRange(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn func(entry, pk []byte, row []types.Value) bool) bool {
+	return t.indexScan(ixID, snap, lo, hi, desc, fn)
 }
 
 func (t *Table) indexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn func(entry, pk []byte, row []types.Value) bool) bool {
@@ -197,8 +198,8 @@ func (t *Table) indexScan(ixID uint32, snap uint64, lo, hi []byte, desc bool, fn
 	var slab rowSlab
 	si.idx.Scan(from, desc, func(k []byte, h uint64) bool {
 		if desc {
-			if hi != nil && bytes.Compare(k, hi) >= 0 && !bytes.HasPrefix(k, hi) {
-				return true
+			if hi != nil && bytes.Compare(k, hi) >= 0 {
+				return true // the scan starts at the last key <= hi
 			}
 			if lo != nil && bytes.Compare(k, lo) < 0 {
 				return false

@@ -805,8 +805,8 @@ func (s *Store) rekey(off uint64, t *Table, def *catalog.Table) error {
 // (catalog.Index.Plain; IndexKey computes every index's key).
 func EncodeKey(def *catalog.Table, ix *catalog.Index, row []types.Value) []byte {
 	var k []byte
-	for _, c := range ix.Columns {
-		k = keycode.Append(k, ColValue(def, row, c), def.KeyType(c))
+	for i, c := range ix.Columns {
+		k = keycode.AppendOrdered(k, ColValue(def, row, c), def.KeyType(c), keycode.Order(ix.Order(i)))
 	}
 	return k
 }

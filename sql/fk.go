@@ -435,13 +435,13 @@ func (v *txnView) referencing(child *catalog.Table, fk *catalog.ForeignKey, vals
 		}
 		var prefix []byte
 		lead := true
-		for _, c := range ix.Columns[:len(fk.Columns)] {
+		for e, c := range ix.Columns[:len(fk.Columns)] {
 			j := slices.Index(fk.Columns, c)
 			if j < 0 {
 				lead = false
 				break
 			}
-			prefix = keycode.Append(prefix, vals[j], child.KeyType(c))
+			prefix = keycode.AppendOrdered(prefix, vals[j], child.KeyType(c), keycode.Order(ix.Order(e)))
 		}
 		if !lead {
 			continue

@@ -113,6 +113,23 @@ func (v *txnView) readTable(t *catalog.Table) {
 // Scan implements exec.Reader: base rows in [lo, hi) at the snapshot,
 // merged in key order with the transaction's pending rows.
 func (v *txnView) Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row []types.Value) bool) error {
+	return v.scan(t, lo, hi, false, fn)
+}
+
+// ScanBackward implements exec.Reader: Scan in descending key order.
+func (v *txnView) ScanBackward(t *catalog.Table, lo, hi []byte, fn func(key []byte, row []types.Value) bool) error {
+	return v.scan(t, lo, hi, true, fn)
+}
+
+// before reports whether key a comes before b in a scan's direction.
+func before(a, b []byte, desc bool) bool {
+	if desc {
+		return bytes.Compare(a, b) > 0
+	}
+	return bytes.Compare(a, b) < 0
+}
+
+func (v *txnView) scan(t *catalog.Table, lo, hi []byte, desc bool, fn func(key []byte, row []types.Value) bool) error {
 	v.readTable(t)
 	tw := v.t.writes.Table(t.ID)
 	var pend []*oltp.PendingRow
@@ -123,12 +140,12 @@ func (v *txnView) Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row 
 		return true
 	})
 	if len(pend) > 1 {
-		sort.Slice(pend, func(i, j int) bool { return bytes.Compare(pend[i].Key, pend[j].Key) < 0 })
+		sort.Slice(pend, func(i, j int) bool { return before(pend[i].Key, pend[j].Key, desc) })
 	}
 	pi := 0
 	stop := false
 	emitPending := func(upTo []byte) {
-		for pi < len(pend) && !stop && (upTo == nil || bytes.Compare(pend[pi].Key, upTo) < 0) {
+		for pi < len(pend) && !stop && (upTo == nil || before(pend[pi].Key, upTo, desc)) {
 			p := pend[pi]
 			pi++
 			if !p.Deleted() && !fn(p.Key, fill(t, p.Values())) {
@@ -137,7 +154,7 @@ func (v *txnView) Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row 
 		}
 	}
 	if st := v.storeTable(t); st != nil && (tw == nil || !tw.Truncated) {
-		st.Scan(v.snap(), lo, hi, false, func(key []byte, row []types.Value) bool {
+		st.Scan(v.snap(), lo, hi, desc, func(key []byte, row []types.Value) bool {
 			emitPending(key)
 			if stop {
 				return false
@@ -243,9 +260,10 @@ func (v *txnView) CountKeys(t *catalog.Table, ix *catalog.Index, lo, hi []byte, 
 }
 
 // IndexRange implements exec.Reader: the entries of index ix in [lo, hi)
-// at the snapshot, merged in entry order with the entries of the
-// transaction's own rows (which replace the base versions of their keys).
-func (v *txnView) IndexRange(t *catalog.Table, ix *catalog.Index, lo, hi []byte, fn func(entry, key []byte, row []types.Value) bool) error {
+// at the snapshot, merged in entry order (descending when desc) with the
+// entries of the transaction's own rows (which replace the base versions
+// of their keys).
+func (v *txnView) IndexRange(t *catalog.Table, ix *catalog.Index, lo, hi []byte, desc bool, fn func(entry, key []byte, row []types.Value) bool) error {
 	v.readTable(t)
 	tw := v.t.writes.Table(t.ID)
 	in := func(e []byte) bool {
@@ -270,18 +288,18 @@ func (v *txnView) IndexRange(t *catalog.Table, ix *catalog.Index, lo, hi []byte,
 		}
 		return true
 	})
-	sort.Slice(pend, func(i, j int) bool { return bytes.Compare(pend[i].e, pend[j].e) < 0 })
+	sort.Slice(pend, func(i, j int) bool { return before(pend[i].e, pend[j].e, desc) })
 	pi := 0
 	stop := false
 	emitPending := func(upTo []byte) {
-		for pi < len(pend) && !stop && (upTo == nil || bytes.Compare(pend[pi].e, upTo) < 0) {
+		for pi < len(pend) && !stop && (upTo == nil || before(pend[pi].e, upTo, desc)) {
 			p := pend[pi]
 			pi++
 			stop = !fn(p.e, p.key, p.row)
 		}
 	}
 	if st := v.storeTable(t); st != nil && (tw == nil || !tw.Truncated) {
-		ok := st.IndexRange(ix.ID, v.snap(), lo, hi, func(e, pk []byte, row []types.Value) bool {
+		ok := st.IndexRange(ix.ID, v.snap(), lo, hi, desc, func(e, pk []byte, row []types.Value) bool {
 			if _, pending := tw.Lookup(pk); pending {
 				return true // the transaction's version is among pend, if in range
 			}
@@ -303,7 +321,7 @@ func (v *txnView) IndexRange(t *catalog.Table, ix *catalog.Index, lo, hi []byte,
 				}
 				return true
 			})
-			sort.Slice(all, func(i, j int) bool { return bytes.Compare(all[i].e, all[j].e) < 0 })
+			sort.Slice(all, func(i, j int) bool { return before(all[i].e, all[j].e, desc) })
 			for _, a := range all {
 				if !fn(a.e, a.key, a.row) {
 					break

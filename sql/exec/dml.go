@@ -259,7 +259,7 @@ func targetRows(c *Ctx, sc *plan.Scan) ([]keyedRow, error) {
 	}
 	switch {
 	case sc.Index != nil:
-		err = c.Reader.IndexRange(sc.Table, sc.Index, lo, hi, func(_, key []byte, row []types.Value) bool {
+		err = c.Reader.IndexRange(sc.Table, sc.Index, lo, hi, false, func(_, key []byte, row []types.Value) bool {
 			return visit(key, row)
 		})
 	case sc.Range == nil && len(sc.KeyEq) > 0 && len(sc.KeyEq) == len(sc.Table.PK().Columns):

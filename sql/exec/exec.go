@@ -18,15 +18,18 @@ type Reader interface {
 	// open) in key order, then for rows the transaction wrote that are not
 	// in the snapshot. fn returns false to stop.
 	Scan(t *catalog.Table, lo, hi []byte, fn func(key []byte, row []types.Value) bool) error
+	// ScanBackward is Scan in descending key order (the transaction's
+	// rows merged into it as well).
+	ScanBackward(t *catalog.Table, lo, hi []byte, fn func(key []byte, row []types.Value) bool) error
 	// IndexScan calls fn for visible rows whose index ix columns start with
 	// the encoded prefix.
 	IndexScan(t *catalog.Table, ix *catalog.Index, prefix []byte, fn func(key []byte, row []types.Value) bool) error
 	// IndexRange calls fn for visible rows whose index ix key is in
 	// [lo, hi) (nil = open), transaction's own writes included, in order of
-	// their index entries (index key ‖ primary key), with the entry: a
-	// scan resumes after the last entry it was given. fn returns false to
-	// stop.
-	IndexRange(t *catalog.Table, ix *catalog.Index, lo, hi []byte, fn func(entry, key []byte, row []types.Value) bool) error
+	// their index entries (index key ‖ primary key; descending when desc),
+	// with the entry: a scan resumes after the last entry it was given.
+	// fn returns false to stop.
+	IndexRange(t *catalog.Table, ix *catalog.Index, lo, hi []byte, desc bool, fn func(entry, key []byte, row []types.Value) bool) error
 }
 
 // PointReader is implemented by Readers that can fetch one row by its whole

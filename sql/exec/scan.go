@@ -19,9 +19,10 @@ const (
 )
 
 // scanIter reads a table in primary-key order (or an index range in index
-// key order) in batches, resuming after the last key of the previous batch
-// (Reader.Scan and Reader.IndexRange merge the transaction's own writes in
-// key order, so resumption by key is exact).
+// key order), descending when the plan says Reverse, in batches, resuming
+// after the last key of the previous batch (Reader.Scan, ScanBackward and
+// IndexRange merge the transaction's own writes in key order, so
+// resumption by key is exact).
 type scanIter struct {
 	c         *Ctx
 	n         *plan.Scan
@@ -57,28 +58,39 @@ func openScan(c *Ctx, n *plan.Scan) (Iter, error) {
 // range [P, PrefixEnd(P)). A range on the next element, of encoding E(v)
 // for bound v, narrows it: the element's encodings are self-delimiting and
 // ordered, so every key whose element is v starts with P‖E(v), and keys
-// with a larger element sort after P‖E(v) and all its extensions. Thus
-// >= v starts at P‖E(v), > v at PrefixEnd(P‖E(v)); <= v ends before
-// PrefixEnd(P‖E(v)), < v before P‖E(v); without an upper bound the range
-// ends before P‖TagNull, leaving out the NULLs no comparison matches.
-// A row comparison's bound (a *plan.RowExpr: (a, b) > (x, y) over the
-// next elements a, b) is P‖E(x)‖E(y), the same way: lexicographic order
-// of the values is the order of their encodings' concatenation.
+// with a larger element sort after P‖E(v) and all its extensions. Thus,
+// for an ascending element, >= v starts at P‖E(v), > v at
+// PrefixEnd(P‖E(v)); <= v ends before PrefixEnd(P‖E(v)), < v before
+// P‖E(v). A descending element (an index column declared DESC) encodes
+// larger values as smaller keys, so its lower bound ends the range and its
+// upper bound starts it, the same way. An open side leaves out the NULLs
+// no comparison matches: NULLS LAST ends before P‖TagNull, NULLS FIRST
+// starts after P‖TagNullFirst. A row comparison's bound (a *plan.RowExpr:
+// (a, b) > (x, y) over the next elements a, b, all in one direction) is
+// P‖E(x)‖E(y), the same way: lexicographic order of the values is the
+// order of their encodings' concatenation.
 func ScanBounds(c *Ctx, n *plan.Scan) (lo, hi []byte, empty bool, err error) {
 	var ts []types.Type
+	var orders []keycode.Order // nil: every element ASC NULLS LAST (primary keys)
 	var eq []plan.Expr
 	switch {
 	case n.Index != nil:
 		if ts, err = IndexKeyTypes(n.Table, n.Index); err != nil {
 			return nil, nil, false, err
 		}
-		eq = n.IndexEq
+		orders, eq = oltp.ElementOrders(n.Index), n.IndexEq
 	case len(n.KeyEq) > 0 || n.Range != nil:
 		ts, eq = columnTypes(n.Table, n.Table.PK().Columns), n.KeyEq
 	default:
 		return nil, nil, false, nil // the whole table
 	}
-	p, null, err := encodeKey(c, ts, eq)
+	order := func(i int) keycode.Order {
+		if i < len(orders) {
+			return orders[i]
+		}
+		return 0
+	}
+	p, null, err := encodeKey(c, ts, orders, eq)
 	if err != nil || null {
 		return nil, nil, true, err
 	}
@@ -104,19 +116,41 @@ func ScanBounds(c *Ctx, n *plan.Scan) (lo, hi []byte, empty bool, err error) {
 			if v.IsNull() {
 				return k, true, i == 0, nil
 			}
-			k = keycode.Append(k, v, ts[len(eq)+i])
+			j := len(eq) + i
+			k = keycode.AppendOrdered(k, v, ts[j], order(j))
 		}
 		return k, false, false, nil
 	}
-	lo = p
-	hi = append(append([]byte(nil), p...), keycode.TagNull)
+	o := order(len(eq))
+	desc := o&keycode.Desc != 0
+	if o&keycode.NullsFirst != 0 {
+		lo = oltp.PrefixEnd(append(append([]byte(nil), p...), keycode.TagNullFirst))
+		hi = oltp.PrefixEnd(p)
+	} else {
+		lo = p
+		hi = append(append([]byte(nil), p...), keycode.TagNull)
+	}
+	// from sets the side a bound starts the range at: incl starts at k,
+	// else after k and its extensions; until the side it ends it at.
+	from := func(k []byte, incl bool) {
+		if lo = k; !incl {
+			lo = oltp.PrefixEnd(k)
+		}
+	}
+	until := func(k []byte, incl bool) {
+		if hi = k; incl {
+			hi = oltp.PrefixEnd(k)
+		}
+	}
 	if r.Lo != nil {
 		k, excl, null, err := bound(r.Lo)
 		if err != nil || null {
 			return nil, nil, true, err
 		}
-		if lo = k; excl || !r.LoIncl {
-			lo = oltp.PrefixEnd(k)
+		if incl := r.LoIncl && !excl; desc {
+			until(k, incl)
+		} else {
+			from(k, incl)
 		}
 	}
 	if r.Hi != nil {
@@ -124,8 +158,10 @@ func ScanBounds(c *Ctx, n *plan.Scan) (lo, hi []byte, empty bool, err error) {
 		if err != nil || null {
 			return nil, nil, true, err
 		}
-		if hi = k; r.HiIncl && !excl {
-			hi = oltp.PrefixEnd(k)
+		if incl := r.HiIncl && !excl; desc {
+			from(k, incl)
+		} else {
+			until(k, incl)
 		}
 	}
 	if len(lo) == 0 {
@@ -138,8 +174,9 @@ func ScanBounds(c *Ctx, n *plan.Scan) (lo, hi []byte, empty bool, err error) {
 }
 
 // encodeKey builds the encoded key prefix of key elements of types ts
-// from values exprs. null reports a NULL value, which matches no row.
-func encodeKey(c *Ctx, ts []types.Type, exprs []plan.Expr) (key []byte, null bool, err error) {
+// and orders (nil: ascending) from values exprs. null reports a NULL
+// value, which matches no row.
+func encodeKey(c *Ctx, ts []types.Type, orders []keycode.Order, exprs []plan.Expr) (key []byte, null bool, err error) {
 	for i, e := range exprs {
 		v, err := Eval(c, e, nil)
 		if err != nil {
@@ -148,7 +185,11 @@ func encodeKey(c *Ctx, ts []types.Type, exprs []plan.Expr) (key []byte, null boo
 		if v.IsNull() {
 			return nil, true, nil
 		}
-		key = keycode.Append(key, v, ts[i])
+		var o keycode.Order
+		if i < len(orders) {
+			o = orders[i]
+		}
+		key = keycode.AppendOrdered(key, v, ts[i], o)
 	}
 	return key, false, nil
 }
@@ -183,31 +224,47 @@ func (s *scanIter) fill() error {
 		}
 		return err
 	}
-	lo := s.lo
+	rev := s.n.Reverse
+	lo, hi := s.lo, s.hi
 	if s.started {
-		lo = s.after
+		if rev {
+			hi = s.after
+		} else {
+			lo = s.after
+		}
 	}
 	s.started = true
 	// A full batch resumes just after its last key: the primary key, or the
 	// index entry (index key ‖ primary key), which is only valid during
-	// the call. (A new slice: the reader may still hold lo.)
+	// the call. Ascending, the next batch starts at that key followed by a
+	// 0x00 byte; descending, it ends before the key (hi is exclusive).
+	// (A new slice: the reader may still hold the bound.)
 	batch := s.batch
 	s.batch = min(4*batch, scanBatch)
 	full := func(last []byte) bool {
 		if len(s.rows) < batch {
 			return false
 		}
-		s.after = append(append(make([]byte, 0, len(last)+1), last...), 0)
+		s.after = append(make([]byte, 0, len(last)+1), last...)
+		if !rev {
+			s.after = append(s.after, 0)
+		}
 		return true
 	}
 	var err error
-	if s.index {
-		err = s.c.Reader.IndexRange(s.n.Table, s.n.Index, lo, s.hi, func(entry, key []byte, row []types.Value) bool {
+	switch {
+	case s.index:
+		err = s.c.Reader.IndexRange(s.n.Table, s.n.Index, lo, hi, rev, func(entry, key []byte, row []types.Value) bool {
 			s.rows = append(s.rows, s.withKey(key, row))
 			return !full(entry)
 		})
-	} else {
-		err = s.c.Reader.Scan(s.n.Table, lo, s.hi, func(key []byte, row []types.Value) bool {
+	case rev:
+		err = s.c.Reader.ScanBackward(s.n.Table, lo, hi, func(key []byte, row []types.Value) bool {
+			s.rows = append(s.rows, s.withKey(key, row))
+			return !full(key)
+		})
+	default:
+		err = s.c.Reader.Scan(s.n.Table, lo, hi, func(key []byte, row []types.Value) bool {
 			s.rows = append(s.rows, s.withKey(key, row))
 			return !full(key)
 		})

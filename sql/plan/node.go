@@ -47,6 +47,11 @@ type Scan struct {
 	// Index): only keys whose element lies within it are read. The
 	// comparisons it came from stay in Filter.
 	Range *KeyRange
+	// Reverse reads the access path's keys in descending order: the
+	// primary key's, or Index's (an ORDER BY its order serves backward,
+	// order.go). Only the row executor honours it; a column scan's rows
+	// come in no order.
+	Reverse bool
 	// Reason explains the access path choice for EXPLAIN.
 	Reason string
 	// FirstRows, when positive, is the most rows a LIMIT above reads from
@@ -89,7 +94,7 @@ func (s *Scan) Limited() bool { return s.FirstRows > 0 && s.FirstRows <= FewRows
 // ClearAccess drops the scan's access path: it reads the whole table
 // under its filter.
 func (s *Scan) ClearAccess(reason string) {
-	s.KeyEq, s.Index, s.IndexEq, s.IndexElems, s.Range = nil, nil, nil, nil, nil
+	s.KeyEq, s.Index, s.IndexEq, s.IndexElems, s.Range, s.Reverse = nil, nil, nil, nil, nil, false
 	s.Reason = reason
 }
 
