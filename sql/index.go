@@ -126,11 +126,14 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 	ix.Standalone = ix.Unique && !ix.Primary
 	var names []string // the elements' names (PostgreSQL's ChooseIndexColumnNames)
 	var exprs []string
+	var options []int16 // catalog.Index.Options
 	for _, p := range is.IndexParams {
 		el := p.GetIndexElem()
-		if el.Ordering == pg.SortByDir_SORTBY_DESC {
-			return "", pgerr.NotSupported("DESC index columns are not supported yet")
+		opt, err := indexElemOrder(el)
+		if err != nil {
+			return "", err
 		}
+		options = append(options, opt)
 		col, expr, name := -1, "", el.Name
 		if el.Name != "" {
 			if col = nt.ColumnIndex(el.Name); col < 0 {
@@ -166,6 +169,12 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 	}
 	if slices.ContainsFunc(exprs, func(e string) bool { return e != "" }) {
 		ix.Exprs = exprs
+	}
+	if slices.ContainsFunc(options, func(o int16) bool { return o != 0 }) {
+		if ix.Primary {
+			return "", pgerr.NotSupported("a primary key with DESC or NULLS FIRST columns is not supported")
+		}
+		ix.Options = options
 	}
 	if is.WhereClause != nil {
 		e, err := plan.NewBinder(s.txn.cat, s, s.loc, nil).BindIndexExpr(nt, is.WhereClause, plan.IndexPredicate)
@@ -203,6 +212,27 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 		return "", err
 	}
 	return "CREATE INDEX", nil
+}
+
+// indexElemOrder returns an index element's order as catalog.Index.Options
+// keeps it (PostgreSQL's indoption bits): DESC sets IndexDesc, and NULLS
+// FIRST — DESC's default — IndexNullsFirst. A USING operator has no
+// btree meaning in OmenDB (0A000).
+func indexElemOrder(el *pg.IndexElem) (int16, error) {
+	var o int16
+	switch el.Ordering {
+	case pg.SortByDir_SORTBY_DESC:
+		o = catalog.IndexDesc | catalog.IndexNullsFirst
+	case pg.SortByDir_SORTBY_USING:
+		return 0, pgerr.NotSupported("USING operators in index elements are not supported")
+	}
+	switch el.NullsOrdering {
+	case pg.SortByNulls_SORTBY_NULLS_FIRST:
+		o |= catalog.IndexNullsFirst
+	case pg.SortByNulls_SORTBY_NULLS_LAST:
+		o &^= catalog.IndexNullsFirst
+	}
+	return o, nil
 }
 
 // indexText is an index expression or predicate as the catalog keeps it:

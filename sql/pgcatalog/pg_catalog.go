@@ -166,7 +166,7 @@ func init() {
 					vBool(false), vBool(true), vBool(false), vBool(true),
 					vBool(false), vBool(true), vBool(true), vBool(false),
 					vAttnums(ix.Columns), indCollations(typs), indClasses(typs),
-					vInts(make([]int64, len(ix.Columns))...), exprs, pred,
+					vInts(indOptions(ix)...), exprs, pred,
 				})
 			}
 		}
@@ -866,6 +866,7 @@ func indexDef(t *catalog.Table, ix *catalog.Index, pretty, qualify bool) string 
 			sb.WriteString(", ")
 		}
 		sb.WriteString(indexElemDef(t, ix, i, pretty))
+		sb.WriteString(indexElemOrder(ix.Order(i)))
 	}
 	sb.WriteString(")")
 	if ix.Where != "" {
@@ -880,6 +881,31 @@ func indexElemDef(t *catalog.Table, ix *catalog.Index, i int, pretty bool) strin
 		return quoteIdent(t.Columns[c].Name)
 	}
 	return plan.DeparseIndexElem(t, ix, i, pretty)
+}
+
+// indOptions is pg_index.indoption: each key element's order bits.
+func indOptions(ix *catalog.Index) []int64 {
+	out := make([]int64, len(ix.Columns))
+	for i := range out {
+		out[i] = int64(ix.Order(i))
+	}
+	return out
+}
+
+// indexElemOrder is a key element's order as pg_get_indexdef prints it
+// after the element: " DESC" (whose default is NULLS FIRST), " DESC NULLS
+// LAST", " NULLS FIRST" or nothing. (A single column's text,
+// pg_get_indexdef(oid, n, …), has none, as in PostgreSQL.)
+func indexElemOrder(o int16) string {
+	switch {
+	case o&catalog.IndexDesc != 0 && o&catalog.IndexNullsFirst == 0:
+		return " DESC NULLS LAST"
+	case o&catalog.IndexDesc != 0:
+		return " DESC"
+	case o&catalog.IndexNullsFirst != 0:
+		return " NULLS FIRST"
+	}
+	return ""
 }
 
 // indexExprsNode is pg_index.indexprs and indexPredNode pg_index.indpred.
