@@ -31,7 +31,7 @@ type jsonField struct {
 
 var (
 	reActual = regexp.MustCompile(` \(actual time=([0-9.]+)\.\.([0-9.]+) rows=([0-9]+) loops=([0-9]+)\)$`)
-	reScan   = regexp.MustCompile(`^(Seq Scan|Index Scan|Index Only Scan|Column Scan|Vectorized Column Scan) (?:using (\S+) )?on (\S+)(?: ([^\s\[(]\S*))?(?: \[([^\]]*)\])?`)
+	reScan   = regexp.MustCompile(`^(Seq Scan|Index Scan|Index Only Scan|Column Scan|Vectorized Column Scan)( Backward)? (?:using (\S+) )?on (\S+)(?: ([^\s\[(]\S*))?(?: \[([^\]]*)\])?`)
 )
 
 // planToJSON turns EXPLAIN's text lines into its JSON form (the text of
@@ -102,14 +102,23 @@ func planLineNode(text string, analyze bool) *jsonPlanNode {
 	if i := strings.IndexAny(text, "[("); i > 0 {
 		nodeType = strings.TrimSpace(text[:i])
 	}
-	var rel, alias, index, store string
+	var rel, alias, index, store, direction string
 	if m := reScan.FindStringSubmatch(text); m != nil {
-		nodeType, index, rel, alias, store = m[1], m[2], m[3], m[4], m[5]
+		nodeType, index, rel, alias, store = m[1], m[3], m[4], m[5], m[6]
+		if strings.HasPrefix(nodeType, "Index") {
+			direction = "Forward"
+			if m[2] != "" {
+				direction = "Backward"
+			}
+		}
 	} else if i := strings.Index(nodeType, " on "); i > 0 {
 		rel = nodeType[i+4:]
 		nodeType = nodeType[:i]
 	}
 	n.fields = append(n.fields, jsonField{"Node Type", nodeType})
+	if direction != "" {
+		n.fields = append(n.fields, jsonField{"Scan Direction", direction})
+	}
 	if rel != "" {
 		n.fields = append(n.fields, jsonField{"Relation Name", rel})
 		if alias == "" {

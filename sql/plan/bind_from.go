@@ -832,68 +832,7 @@ func chooseAccess(n Node) {
 		}
 		return
 	}
-	conj := splitAnd(sc.Filter)
-	eq := map[int]Expr{}
-	exprEq := map[string]Expr{} // ExprKey of a non-column side → value
-	rng := map[int]*KeyRange{}
-	exprRng := map[string]*KeyRange{}
-	rowRng := map[int][]*rowKeyBound{} // by the row's first column
-	for _, c := range conj {
-		if rc, ok := c.(*RowCmp); ok {
-			if rb := rowBound(rc); rb != nil {
-				rowRng[rb.cols[0]] = append(rowRng[rb.cols[0]], rb)
-			}
-			continue
-		}
-		cmp, ok := c.(*Cmp)
-		if !ok || cmp.Distinct {
-			continue
-		}
-		if _, ok := flipCmp[cmp.Op]; !ok && cmp.Op != "=" {
-			continue
-		}
-		for i, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
-			l, r := side[0], side[1]
-			if !isValueExpr(r) || isValueExpr(l) {
-				continue
-			}
-			// The key encoding is by type: only same-typed values may be
-			// used to build a key (an integer value converted when exact).
-			if r = keyValue(r, l.Type()); r.Type().OID != l.Type().OID {
-				continue
-			}
-			ref, isCol := l.(*ColRef)
-			if cmp.Op == "=" {
-				if isCol {
-					eq[ref.Idx] = r
-				} else {
-					exprEq[ExprKey(l)] = r
-				}
-				continue
-			}
-			if !rangeKeyType(l.Type()) {
-				continue
-			}
-			op := cmp.Op
-			if i == 1 {
-				op = flipCmp[op] // 5 < id is id > 5
-			}
-			var kr *KeyRange
-			if isCol {
-				if kr = rng[ref.Idx]; kr == nil {
-					kr = &KeyRange{}
-					rng[ref.Idx] = kr
-				}
-			} else {
-				k := ExprKey(l)
-				if kr = exprRng[k]; kr == nil {
-					kr = &KeyRange{}
-					exprRng[k] = kr
-				}
-			}
-			kr.add(op, r)
-		}
-	}
+	ac := collectConds(sc.Filter)
 	best := -1
 	bestScore := 0
 	var bestElems []Expr
@@ -901,33 +840,9 @@ func chooseAccess(n Node) {
 	var bestRange *KeyRange
 	for i := range sc.Table.Indexes {
 		ix := &sc.Table.Indexes[i]
-		var elems []Expr
-		if !ix.Plain() {
-			bi := boundIndexOf(sc.Table, ix)
-			if bi == nil || !impliesPredicate(conj, bi.pred) {
-				continue
-			}
-			elems = bi.elems
-		}
-		var vals []Expr
-		var kr *KeyRange
-		for j, c := range ix.Columns {
-			var v Expr
-			var ok bool
-			if c >= 0 {
-				v, ok = eq[c]
-			} else {
-				v, ok = exprEq[ExprKey(elems[j])]
-			}
-			if !ok {
-				if c >= 0 {
-					kr = withRowBound(rng[c], rowRng[c], ix.Columns[j:])
-				} else {
-					kr = exprRng[ExprKey(elems[j])]
-				}
-				break
-			}
-			vals = append(vals, v)
+		elems, vals, kr, ok := ac.pathOn(sc.Table, ix)
+		if !ok {
+			continue
 		}
 		n := len(vals)
 		full := n == len(ix.Columns)
@@ -952,23 +867,144 @@ func chooseAccess(n Node) {
 		sc.Reason = "no equality or range on an indexed column"
 		return
 	}
-	ix := &sc.Table.Indexes[best]
-	sc.Range = bestRange
+	sc.setPath(&sc.Table.Indexes[best], bestElems, bestVals, bestRange)
+}
+
+// setPath makes ix (the primary key or a secondary index) the scan's access
+// path: equalities vals on its first key elements (elems: the elements
+// bound over the row, for an index with expressions), then range kr on the
+// next.
+func (sc *Scan) setPath(ix *catalog.Index, elems, vals []Expr, kr *KeyRange) {
+	sc.KeyEq, sc.Index, sc.IndexEq, sc.IndexElems, sc.Range = nil, nil, nil, nil, kr
 	rowCmp := ""
-	if bestRange != nil && (isRowExpr(bestRange.Lo) || isRowExpr(bestRange.Hi)) {
+	if kr != nil && (isRowExpr(kr.Lo) || isRowExpr(kr.Hi)) {
 		rowCmp = " (row comparison)"
 	}
-	defer func() { sc.Reason += rowCmp }()
 	if ix.Primary {
-		sc.KeyEq = bestVals
-		sc.Reason = accessReason(sc.Table, ix, len(bestVals), bestRange != nil)
+		sc.KeyEq = vals
+		sc.Reason = accessReason(sc.Table, ix, len(vals), kr != nil) + rowCmp
 		return
 	}
-	sc.Index, sc.IndexEq, sc.IndexElems = ix, bestVals, bestElems
-	sc.Reason = accessReason(sc.Table, ix, len(bestVals), bestRange != nil)
+	sc.Index, sc.IndexEq, sc.IndexElems = ix, vals, elems
+	sc.Reason = accessReason(sc.Table, ix, len(vals), kr != nil)
 	if ix.Where != "" {
 		sc.Reason += " (its predicate is implied)"
 	}
+	sc.Reason += rowCmp
+}
+
+// accessConds are the conjuncts of a scan's filter that can bound keys:
+// equalities and ranges comparing a column or an expression with a value,
+// and row comparisons of columns with values.
+type accessConds struct {
+	conj    []Expr
+	eq      map[int]Expr
+	exprEq  map[string]Expr // ExprKey of a non-column side → value
+	rng     map[int]*KeyRange
+	exprRng map[string]*KeyRange
+	rowRng  map[int][]*rowKeyBound // by the row's first column
+}
+
+// collectConds sorts filter's conjuncts (nil: none) into accessConds.
+func collectConds(filter Expr) *accessConds {
+	ac := &accessConds{eq: map[int]Expr{}, exprEq: map[string]Expr{}, rng: map[int]*KeyRange{},
+		exprRng: map[string]*KeyRange{}, rowRng: map[int][]*rowKeyBound{}}
+	if filter == nil {
+		return ac
+	}
+	ac.conj = splitAnd(filter)
+	for _, c := range ac.conj {
+		if rc, ok := c.(*RowCmp); ok {
+			if rb := rowBound(rc); rb != nil {
+				ac.rowRng[rb.cols[0]] = append(ac.rowRng[rb.cols[0]], rb)
+			}
+			continue
+		}
+		cmp, ok := c.(*Cmp)
+		if !ok || cmp.Distinct {
+			continue
+		}
+		if _, ok := flipCmp[cmp.Op]; !ok && cmp.Op != "=" {
+			continue
+		}
+		for i, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+			l, r := side[0], side[1]
+			if !isValueExpr(r) || isValueExpr(l) {
+				continue
+			}
+			// The key encoding is by type: only same-typed values may be
+			// used to build a key (an integer value converted when exact).
+			if r = keyValue(r, l.Type()); r.Type().OID != l.Type().OID {
+				continue
+			}
+			ref, isCol := l.(*ColRef)
+			if cmp.Op == "=" {
+				if isCol {
+					ac.eq[ref.Idx] = r
+				} else {
+					ac.exprEq[ExprKey(l)] = r
+				}
+				continue
+			}
+			if !rangeKeyType(l.Type()) {
+				continue
+			}
+			op := cmp.Op
+			if i == 1 {
+				op = flipCmp[op] // 5 < id is id > 5
+			}
+			var kr *KeyRange
+			if isCol {
+				if kr = ac.rng[ref.Idx]; kr == nil {
+					kr = &KeyRange{}
+					ac.rng[ref.Idx] = kr
+				}
+			} else {
+				k := ExprKey(l)
+				if kr = ac.exprRng[k]; kr == nil {
+					kr = &KeyRange{}
+					ac.exprRng[k] = kr
+				}
+			}
+			kr.add(op, r)
+		}
+	}
+	return ac
+}
+
+// pathOn returns the path index ix of t offers under the conditions: the
+// values of the equalities on its first key elements, and the range on
+// the next (nil: none). elems are ix's elements bound over the row (nil
+// for a plain index). ok is false when ix cannot serve the scan: a
+// partial index whose predicate the conditions do not imply, or one whose
+// expressions no longer bind.
+func (ac *accessConds) pathOn(t *catalog.Table, ix *catalog.Index) (elems, vals []Expr, kr *KeyRange, ok bool) {
+	if !ix.Plain() {
+		bi := boundIndexOf(t, ix)
+		if bi == nil || !impliesPredicate(ac.conj, bi.pred) {
+			return nil, nil, nil, false
+		}
+		elems = bi.elems
+	}
+	for j, c := range ix.Columns {
+		var v Expr
+		var found bool
+		if c >= 0 {
+			v, found = ac.eq[c]
+		} else {
+			v, found = ac.exprEq[ExprKey(elems[j])]
+		}
+		if !found {
+			if c >= 0 {
+				kr = withRowBound(ac.rng[c], ac.rowRng[c], ix, j)
+			} else {
+				kr = ac.exprRng[ExprKey(elems[j])]
+			}
+			break
+		}
+		vals = append(vals, v)
+	}
+	return elems, vals, kr, true
 }
 
 // accessReason describes a path on ix for EXPLAIN: equality on its first n
@@ -1038,13 +1074,22 @@ func rowBound(rc *RowCmp) *rowKeyBound {
 	return rb
 }
 
-// withRowBound adds to kr (the range on key element c, or nil) the bound of
-// a row comparison in rbs whose columns are the next key elements, elems
-// (from c on), on a side kr leaves open. The bound is a RowExpr of the
+// withRowBound adds to kr (the range on key element j of ix, or nil) the
+// bound of a row comparison in rbs whose columns are the key elements from
+// j on, all ordered in one direction (the bound is one range of encoded
+// keys only then), on a side kr leaves open. The bound is a RowExpr of the
 // values, one per key element.
-func withRowBound(kr *KeyRange, rbs []*rowKeyBound, elems []int) *KeyRange {
+func withRowBound(kr *KeyRange, rbs []*rowKeyBound, ix *catalog.Index, j int) *KeyRange {
+	elems := ix.Columns[j:]
 	for _, rb := range rbs {
 		if len(rb.cols) > len(elems) || !slices.Equal(rb.cols, elems[:len(rb.cols)]) {
+			continue
+		}
+		oneWay := true
+		for i := range rb.cols {
+			oneWay = oneWay && ix.Order(j+i)&catalog.IndexDesc == ix.Order(j)&catalog.IndexDesc
+		}
+		if !oneWay {
 			continue
 		}
 		m := &KeyRange{}

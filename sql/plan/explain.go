@@ -35,10 +35,10 @@ func describe(n Node, storeOf func(*Scan) string) string {
 		switch {
 		case strings.HasPrefix(store, "column store"):
 			s = fmt.Sprintf("Seq Scan on %s", x.Table.Name) // its path unused
-		case len(x.KeyEq) > 0 || x.Index == nil && x.Range != nil:
-			s = fmt.Sprintf("Index Scan using %s on %s", x.Table.PK().Name, x.Table.Name)
+		case x.Index == nil && (len(x.KeyEq) > 0 || x.Range != nil || x.Reverse):
+			s = fmt.Sprintf("%s using %s on %s", indexScanName(x), x.Table.PK().Name, x.Table.Name)
 		case x.Index != nil:
-			s = fmt.Sprintf("Index Scan using %s on %s", x.Index.Name, x.Table.Name)
+			s = fmt.Sprintf("%s using %s on %s", indexScanName(x), x.Index.Name, x.Table.Name)
 		default:
 			s = fmt.Sprintf("Seq Scan on %s", x.Table.Name)
 		}
@@ -70,7 +70,7 @@ func describe(n Node, storeOf func(*Scan) string) string {
 		return fmt.Sprintf("Aggregate (%d aggregates)", len(x.Aggs))
 	case *Sort:
 		if x.Presorted {
-			return fmt.Sprintf("Sort (%d keys, presorted: primary key order)", len(x.Keys))
+			return fmt.Sprintf("Sort (%d keys, presorted: %s)", len(x.Keys), PresortedBy(x))
 		}
 		return fmt.Sprintf("Sort (%d keys)", len(x.Keys))
 	case *Window:
@@ -115,6 +115,14 @@ func describe(n Node, storeOf func(*Scan) string) string {
 		return fmt.Sprintf("Virtual Scan on %s.%s", x.Table.Schema, x.Table.Name)
 	}
 	return fmt.Sprintf("%T", n)
+}
+
+// indexScanName is PostgreSQL's name of an index scan in its direction.
+func indexScanName(x *Scan) string {
+	if x.Reverse {
+		return "Index Scan Backward"
+	}
+	return "Index Scan"
 }
 
 func children(n Node) []Node {
