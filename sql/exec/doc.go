@@ -12,9 +12,12 @@
 // 1024), resuming after the last key read, so a LIMIT reads little: the
 // whole table in primary-key order, or the key range of the scan's access
 // path (ScanBounds: an equality prefix and a range on the next element,
-// encoded) — primary keys through Reader.Scan, index entries (index key ‖
-// primary key) through Reader.IndexRange, both merging the transaction's
-// own writes in key order. NarrowRange (narrow.go) sizes a path that is a
+// encoded, each element in its declared order) — primary keys through
+// Reader.Scan, index entries (index key ‖ primary key) through
+// Reader.IndexRange, both merging the transaction's own writes in key
+// order. A scan marked Reverse (an ORDER BY its keys give backward) reads
+// descending (Reader.ScanBackward, IndexRange desc), each batch ending
+// below the last key of the one before. NarrowRange (narrow.go) sizes a path that is a
 // range alone by counting its keys on a Reader that is a KeyCounter, up to
 // a limit, so that auto mode reads a narrow range through the row store.
 //

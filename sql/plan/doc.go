@@ -135,9 +135,14 @@
 // conjunct, or x IS NOT NULL where the filter compares x); a full-key
 // unique equality ranks first, then longer equality prefixes, then a range
 // bounded on both sides, then on one (chooseAccess). The filter itself is
-// kept (EXPLAIN shows the reason). An ORDER BY that is a prefix of the
-// primary key, ascending, over a scan in primary-key order is no sort
-// (order.go: Sort.Presorted, the rows passed on as they come), and a
+// kept (EXPLAIN shows the reason). An ORDER BY that the scan's key order
+// gives — the primary key's or its index's, after the elements the path
+// fixes by equality, each element in its declared order (DESC, NULLS
+// FIRST) read forward or all in the opposite order read backward
+// (Scan.Reverse), a secondary index's primary-key tail included — is no
+// sort (order.go: Sort.Presorted, the rows passed on as they come); where
+// another index gives the order, its path is taken when it is as
+// selective or a small LIMIT reads through it alone; and a
 // constant LIMIT over such a scan, with nothing but projections and the
 // path's own comparisons between, records the rows it reads
 // (Scan.FirstRows) so that auto mode reads them from the row store. Index expressions and predicates bind over the

@@ -143,7 +143,8 @@
 // decided once per statement with its parameters); a wider range is
 // scanned by the column store, zone maps pruning by it. So does a scan a
 // LIMIT reads the first few rows of (plan.Scan.Limited: ORDER BY the
-// primary key, or no ORDER BY, and no filter beyond the path). A
+// primary key's or an index's order, forward or backward, or no ORDER BY,
+// and no filter beyond the path). A
 // presorted Sort (plan.Sort.Presorted) whose input became a column scan is
 // a sort again.
 //
