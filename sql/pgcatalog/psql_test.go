@@ -31,6 +31,9 @@ var schema = []string{
 	`CREATE INDEX accounts_name_balance_idx ON accounts (name, balance)`,
 	`CREATE TABLE items (sku bigint PRIMARY KEY, title text, price double precision, added date)`,
 	`CREATE INDEX items_title_idx ON items (title)`,
+	// Key elements in each order: \d prints DESC, NULLS FIRST / LAST.
+	`CREATE INDEX items_added_price_idx ON items (added DESC, price NULLS FIRST)`,
+	`CREATE UNIQUE INDEX items_title_sku_idx ON items (title DESC NULLS LAST, sku)`,
 	`CREATE TABLE pairs (a integer NOT NULL, b integer NOT NULL, note char(3), PRIMARY KEY (a, b))`,
 	`CREATE TABLE tagged (id int PRIMARY KEY, tags text[] NOT NULL DEFAULT '{}', scores int4[], m float8[][],
 		v varchar(5)[], n numeric(6,2)[], ts timestamptz[])`,
@@ -89,6 +92,9 @@ var describe = []string{
 	`\d accounts_pkey`,
 	`\d pairs_pkey`,
 	`\d items_title_idx`,
+	`\d items_added_price_idx`,
+	`SELECT indexrelid::regclass, indoption, pg_get_indexdef(indexrelid, 0, true), pg_get_indexdef(indexrelid, 1, false)
+	   FROM pg_index WHERE indrelid = 'items'::regclass ORDER BY indexrelid::regclass::text`,
 	`\d accounts_email_key`,
 	`\d accounts`,
 	`\d accounts_name_balance_idx`,

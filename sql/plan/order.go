@@ -271,8 +271,8 @@ func pathFilter(sc *Scan) bool {
 	return true
 }
 
-// pathConjunct reports whether c is one of the comparisons sc's primary-key
-// path was built from: an equality giving a KeyEq value, or the bound of
+// pathConjunct reports whether c is one of the comparisons sc's path was
+// built from: an equality giving a KeyEq or IndexEq value, or the bound of
 // its Range (the very value expressions the path holds).
 func pathConjunct(sc *Scan, c Expr) bool {
 	if rc, ok := c.(*RowCmp); ok && sc.Range != nil {
@@ -290,7 +290,7 @@ func pathConjunct(sc *Scan, c Expr) bool {
 	}
 	holds := func(v Expr) bool { return v != nil && (cmp.L == v || cmp.R == v) }
 	if cmp.Op == "=" {
-		for _, v := range sc.KeyEq {
+		for _, v := range append(slices.Clone(sc.KeyEq), sc.IndexEq...) {
 			if holds(v) {
 				return true
 			}
