@@ -38,8 +38,21 @@ func TestPlanToJSON(t *testing.T) {
 	if cs["Relation Name"] != "t" || cs["Alias"] != "b" || cs["Segments"] != "1 scanned, 0 skipped by zone maps" || cs["Actual Rows"] != 100.0 {
 		t.Fatalf("column scan %v", cs)
 	}
-	if is["Node Type"] != "Index Scan" || is["Index Name"] != "t_pkey" || is["Alias"] != "a" || is["OmenDB Store"] != "row store: range" {
+	if is["Node Type"] != "Index Scan" || is["Scan Direction"] != "Forward" || is["Index Name"] != "t_pkey" || is["Alias"] != "a" || is["OmenDB Store"] != "row store: range" {
 		t.Fatalf("index scan %v", is)
+	}
+	if _, ok := cs["Scan Direction"]; ok {
+		t.Fatalf("column scan with a direction: %v", cs)
+	}
+
+	// A backward index scan is PostgreSQL's Index Scan, Scan Direction
+	// Backward.
+	out = nil
+	if err := json.Unmarshal([]byte(planToJSON([]string{"Index Scan Backward using t_at on t [row store: no usable predicate]"}, false, 0, "")), &out); err != nil {
+		t.Fatal(err)
+	}
+	if bs := out[0]["Plan"].(map[string]any); bs["Node Type"] != "Index Scan" || bs["Scan Direction"] != "Backward" || bs["Index Name"] != "t_at" || bs["Relation Name"] != "t" {
+		t.Fatalf("backward index scan %v", bs)
 	}
 
 	out = nil
