@@ -517,7 +517,7 @@ func drainAnalyzed(it exec.Iter) ([]string, error) {
 // and the column runner apply: read-only queries of a transaction without
 // its own writes go to the column store, except scans whose key path has an
 // equality prefix (plan.Scan.KeyEquality), that a LIMIT reads the first few
-// rows of (plan.Scan.Limited) or whose path is a range that holds few rows
+// rows of (exec.FewFirstRows) or whose path is a range that holds few rows
 // (exec.NarrowRange, sized on the row store's index), which stay on the
 // row store.
 func (s *Session) storeFor(c *exec.Ctx, sc *plan.Scan, query bool) string {
@@ -531,8 +531,8 @@ func (s *Session) storeFor(c *exec.Ctx, sc *plan.Scan, query bool) string {
 		return "row store: the transaction has its own uncommitted writes; " + sc.Reason
 	case sc.KeyEquality() && mode != "column":
 		return "row store: " + sc.Reason
-	case sc.Limited() && mode != "column":
-		return fmt.Sprintf("row store: %s; the first %d rows for the LIMIT", sc.Reason, sc.FirstRows)
+	case mode != "column" && exec.FewFirstRows(c, sc):
+		return fmt.Sprintf("row store: %s; the first %d rows for the LIMIT", sc.Reason, exec.FirstRows(c, sc))
 	case mode != "column" && exec.NarrowRange(c, sc):
 		return "row store: " + sc.Reason + " (few rows)"
 	}

@@ -27,6 +27,41 @@ type KeyCounter interface {
 	CountKeys(t *catalog.Table, ix *catalog.Index, lo, hi []byte, limit int) (n int, ok bool)
 }
 
+// FirstRows returns how many rows at most a LIMIT reads from scan n in
+// its key order (plan.Scan.FirstRows), evaluating a LIMIT of parameters
+// (plan.Scan.FirstRowsLimit) with the statement's; 0 when unknown.
+func FirstRows(c *Ctx, n *plan.Scan) int64 {
+	if n.FirstRows > 0 || n.FirstRowsLimit == nil {
+		return n.FirstRows
+	}
+	lim := n.FirstRowsLimit
+	count, err := Eval(c, lim.Count, nil)
+	if err != nil || count.IsNull() || count.I < 0 {
+		return 0
+	}
+	var off int64
+	if lim.Offset != nil {
+		v, err := Eval(c, lim.Offset, nil)
+		if err != nil || v.I < 0 {
+			return 0
+		}
+		if !v.IsNull() {
+			off = v.I
+		}
+	}
+	if count.I+off <= 0 || count.I+off >= 1<<40 {
+		return 0
+	}
+	return count.I + off
+}
+
+// FewFirstRows reports whether a LIMIT reads at most plan.FewRows rows
+// from scan n (FirstRows): auto mode reads them through the row store.
+func FewFirstRows(c *Ctx, n *plan.Scan) bool {
+	r := FirstRows(c, n)
+	return r > 0 && r <= plan.FewRows
+}
+
 // NarrowRange reports whether scan n's access path is a key range alone
 // (Range without an equality prefix) that holds few rows: the keys in its
 // bounds, counted on the reader's index, stop before min(narrowRows,

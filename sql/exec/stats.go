@@ -19,7 +19,7 @@ type ScanCounter interface {
 // with an index path a scan of that index, any other a whole-table scan.
 func CountScan(c *Ctx, n *plan.Scan, rows int) {
 	ix := n.Index
-	if ix == nil && (len(n.KeyEq) > 0 || n.Range != nil) {
+	if ix == nil && (len(n.KeyEq) > 0 || n.Range != nil || n.Reverse) {
 		ix = n.Table.PK()
 	}
 	countScan(c, n.Table, ix, rows)

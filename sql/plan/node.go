@@ -58,6 +58,10 @@ type Scan struct {
 	// the scan, in its key order, with nothing between dropping rows
 	// (order.go): the row store reads just those in auto mode.
 	FirstRows int64
+	// FirstRowsLimit is such a LIMIT whose count or offset are not
+	// constants but parameters (LIMIT $1): how many rows it reads is known
+	// when the statement runs (exec.FirstRows).
+	FirstRowsLimit *Limit
 	// Key appends a column to each row: its encoded primary key (bytea;
 	// the target of UPDATE … FROM and DELETE … USING, which write rows by
 	// key).
@@ -84,12 +88,8 @@ func (s *Scan) KeyEquality() bool { return len(s.KeyEq) > 0 || len(s.IndexEq) > 
 
 // FewRows is how many rows at most a scan reads through the row store,
 // rather than by a column scan, in auto mode when the count is known: a
-// LIMIT's rows (Scan.Limited) or a narrow key range (exec.NarrowRange).
+// LIMIT's rows (exec.FewFirstRows) or a narrow key range (exec.NarrowRange).
 const FewRows = 8192
-
-// Limited reports whether a LIMIT reads at most FewRows rows from the scan
-// (FirstRows).
-func (s *Scan) Limited() bool { return s.FirstRows > 0 && s.FirstRows <= FewRows }
 
 // ClearAccess drops the scan's access path: it reads the whole table
 // under its filter.

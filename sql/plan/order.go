@@ -29,7 +29,8 @@ import (
 // many of its leading elements by equality as the current path's, or when
 // a constant LIMIT of at most FewRows rows reads from it with nothing but
 // its path's own comparisons in the filter (it then reads just those
-// rows).
+// rows; a LIMIT $1 counts as such, auto mode choosing the store once the
+// parameter is known).
 //
 // With nothing between the LIMIT (and such a sort, or none) and the scan
 // that drops rows (projections, a filter made only of the comparisons the
@@ -67,7 +68,15 @@ func markLimit(s *Sort, lim *Limit) {
 	}
 	if n, ok := limitRows(lim); ok {
 		sc.FirstRows = n
+	} else if paramLimit(lim) {
+		sc.FirstRowsLimit = lim
 	}
+}
+
+// paramLimit reports whether lim's count (and offset, if any) are values
+// fixed for the statement but not constants: parameters (LIMIT $1).
+func paramLimit(lim *Limit) bool {
+	return lim.Count != nil && isValueExpr(lim.Count) && (lim.Offset == nil || isValueExpr(lim.Offset))
 }
 
 // limitRows returns LIMIT + OFFSET when both are constants (or OFFSET is
@@ -96,10 +105,12 @@ func presort(s *Sort, lim *Limit) bool {
 		sc.Reverse = rev
 		return true
 	}
+	// A parameter LIMIT counts as few: where it is not, auto mode reads
+	// the column store (exec.FirstRows), whose scans ignore the path.
 	few := false
 	if lim != nil && !filtered {
 		n, ok := limitRows(lim)
-		few = ok && n <= FewRows
+		few = ok && n <= FewRows || !ok && paramLimit(lim)
 	}
 	return reroute(sc, keys, few)
 }

@@ -142,7 +142,7 @@
 // index up to a limit, are at most 8192 and 1/32 of the table's rows,
 // decided once per statement with its parameters); a wider range is
 // scanned by the column store, zone maps pruning by it. So does a scan a
-// LIMIT reads the first few rows of (plan.Scan.Limited: ORDER BY the
+// LIMIT reads the first few rows of (exec.FewFirstRows: ORDER BY the
 // primary key's or an index's order, forward or backward, or no ORDER BY,
 // and no filter beyond the path). A
 // presorted Sort (plan.Sort.Presorted) whose input became a column scan is

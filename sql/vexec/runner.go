@@ -271,7 +271,7 @@ func (w *rewriter) rowPath(x *plan.Scan) bool {
 	if w.force {
 		return false
 	}
-	if x.KeyEquality() || x.Limited() {
+	if x.KeyEquality() || exec.FewFirstRows(w.c, x) {
 		return true // a few rows read in key order under a LIMIT (plan/order.go)
 	}
 	if x.Range == nil {

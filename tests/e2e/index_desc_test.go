@@ -99,3 +99,69 @@ func TestDescIndexSurvivesRestart(t *testing.T) {
 	c = testserver.Connect(t, srv)
 	check(c, "after replay")
 }
+
+// TestOrderLimitParameter: ORDER BY … LIMIT $1 (a prepared statement's
+// parameter, as drivers send keyset pages) reads the index in its order
+// through the row store when the parameter asks for few rows, and sorts
+// on the column store when it asks for many; the answers agree.
+func TestOrderLimitParameter(t *testing.T) {
+	srv := testserver.Start(t)
+	ctx := context.Background()
+	c := testserver.Connect(t, srv)
+	exec1(t, c, `CREATE TABLE ev (id int PRIMARY KEY, at int)`)
+	exec1(t, c, `INSERT INTO ev SELECT g, g % 1000 FROM generate_series(1, 20000) g`)
+	exec1(t, c, `CREATE INDEX ev_at ON ev (at)`)
+	const q = `SELECT id FROM ev WHERE id < $2 ORDER BY id DESC LIMIT $1`
+	const qi = `SELECT id FROM ev ORDER BY at DESC, id DESC LIMIT $1`
+	// EXPLAIN takes no parameters: the statistics views tell which store
+	// read the table — the row store's index scans count idx_tup_read,
+	// column scans seq_tup_read.
+	stats := func() (idx, seq int64) {
+		t.Helper()
+		if err := c.QueryRow(ctx, `SELECT sum(idx_tup_read)::int8, (SELECT seq_tup_read FROM pg_stat_user_tables WHERE relname = 'ev')
+			FROM pg_stat_user_indexes WHERE relname = 'ev'`).Scan(&idx, &seq); err != nil {
+			t.Fatal(err)
+		}
+		return idx, seq
+	}
+	for _, r := range []struct {
+		q       string
+		args    []any
+		rowRead bool
+	}{
+		{q, []any{5, 100}, true},
+		{q, []any{15000, 20001}, false},
+		{qi, []any{7}, true},
+		{qi, []any{20000}, false},
+	} {
+		idx0, seq0 := stats()
+		rows, err := c.Query(ctx, r.q, r.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		idx1, seq1 := stats()
+		if r.rowRead && (idx1-idx0 == 0 || idx1-idx0 > 64 || seq1 != seq0) || !r.rowRead && (seq1-seq0 < 20000 || idx1 != idx0) {
+			t.Fatalf("%s with %v: %d index and %d sequential rows read", r.q, r.args, idx1-idx0, seq1-seq0)
+		}
+	}
+	ids := func(q string, args ...any) []int {
+		t.Helper()
+		rows, err := c.Query(ctx, q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got := ids(q, 3, 100); fmt.Sprint(got) != "[99 98 97]" {
+		t.Fatalf("pk page: %v", got)
+	}
+	few, many := ids(qi, 4), ids(qi, 20000)
+	if fmt.Sprint(few) != "[19999 18999 17999 16999]" || len(many) != 20000 || fmt.Sprint(many[:4]) != fmt.Sprint(few) {
+		t.Fatalf("index pages: few %v, many %d rows starting %v", few, len(many), many[:4])
+	}
+}
