@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -183,18 +184,6 @@ func (f *Function) Signature() string {
 	return f.Name + "(" + strings.Join(ts, ", ") + ")"
 }
 
-func sameArgs(a, b []types.OID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // applyFunction applies create_function and drop_function to n (a clone).
 // create_function with an existing ID replaces that function (CREATE OR
 // REPLACE, ALTER FUNCTION … RENAME TO / OWNER TO).
@@ -207,7 +196,7 @@ func (n *Catalog) applyFunction(ch *Change) error {
 		}
 		oids := f.ArgOIDs()
 		for _, other := range n.LookupFunctions(f.Schema, f.Name) {
-			if other.ID != f.ID && sameArgs(other.ArgOIDs(), oids) {
+			if other.ID != f.ID && slices.Equal(other.ArgOIDs(), oids) {
 				return pgerr.New(pgerr.DuplicateFunction, "function %s already exists with same argument types", f.Signature())
 			}
 		}

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -142,7 +143,7 @@ func (s *Session) createFunction(cf *pg.CreateFunctionStmt) (string, error) {
 	tag := "CREATE FUNCTION"
 	var old *catalog.Function
 	for _, g := range s.txn.cat.LookupFunctions(schema, f.Name) {
-		if sameOIDs(g.ArgOIDs(), f.ArgOIDs()) {
+		if slices.Equal(g.ArgOIDs(), f.ArgOIDs()) {
 			old = g
 		}
 	}
@@ -169,18 +170,6 @@ func (s *Session) createFunction(cf *pg.CreateFunctionStmt) (string, error) {
 		return "", err
 	}
 	return tag, nil
-}
-
-func sameOIDs(a, b []types.OID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // functionParams reads the parameter list into f: input parameters (IN,
@@ -410,7 +399,7 @@ func (s *Session) lookupFunction(ow *pg.ObjectWithArgs) (*catalog.Function, erro
 		tnames = append(tnames, types.TypeName(t))
 	}
 	for _, f := range cands {
-		if sameOIDs(f.ArgOIDs(), oids) {
+		if slices.Equal(f.ArgOIDs(), oids) {
 			return f, nil
 		}
 	}
@@ -510,7 +499,7 @@ func (s *Session) renameFunction(rs *pg.RenameStmt) (string, error) {
 		return "", err
 	}
 	for _, g := range s.txn.cat.LookupFunctions(f.Schema, rs.Newname) {
-		if sameOIDs(g.ArgOIDs(), f.ArgOIDs()) {
+		if slices.Equal(g.ArgOIDs(), f.ArgOIDs()) {
 			nf := *g
 			nf.Name = rs.Newname
 			return "", pgerr.New(pgerr.DuplicateFunction, "function %s already exists in schema %q", nf.Signature(), f.Schema)

@@ -338,20 +338,27 @@ func (b *Binder) resolveUserCall(display string, fs []*catalog.Function, args []
 	return fits[i], laid[i], nil
 }
 
+// bindUserCallOf binds the arguments of call fc (in s), chooses the
+// function of fs (named names) they call and binds the call.
+func (b *Binder) bindUserCallOf(names []string, fs []*catalog.Function, fc *pg.FuncCall, s *scope) (*catalog.Function, *UserCall, error) {
+	args, err := b.bindCallArgs(fc.Args, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, es, err := b.resolveUserCall(strings.Join(names, "."), fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	call, err := b.userCall(f, es)
+	return f, call, err
+}
+
 // bindUserCall binds a call of a user-defined function in an expression.
 func (b *Binder) bindUserCall(names []string, fs []*catalog.Function, fc *pg.FuncCall, s *scope) (Expr, error) {
 	if fc.AggStar || fc.AggDistinct || len(fc.AggOrder) > 0 || fc.AggFilter != nil || fc.Over != nil {
 		return nil, pgerr.New(pgerr.WrongObjectType, "%s is not an aggregate function", names[len(names)-1])
 	}
-	args, err := b.bindCallArgs(fc.Args, s)
-	if err != nil {
-		return nil, err
-	}
-	f, es, err := b.resolveUserCall(strings.Join(names, "."), fs, args)
-	if err != nil {
-		return nil, err
-	}
-	call, err := b.userCall(f, es)
+	f, call, err := b.bindUserCallOf(names, fs, fc, s)
 	if err != nil {
 		return nil, err
 	}
@@ -615,15 +622,7 @@ func (b *Binder) ValidateFunction(f *catalog.Function) error {
 // BindUserFuncScan binds a call of a user-defined function in FROM: its
 // rows (every row of a set-returning function, one row otherwise).
 func (b *Binder) bindUserFuncScan(names []string, fs []*catalog.Function, fc *pg.FuncCall, argScope *scope, alias *pg.Alias, ordinality bool) (*fromItem, error) {
-	args, err := b.bindCallArgs(fc.Args, argScope)
-	if err != nil {
-		return nil, err
-	}
-	f, es, err := b.resolveUserCall(strings.Join(names, "."), fs, args)
-	if err != nil {
-		return nil, err
-	}
-	call, err := b.userCall(f, es)
+	f, call, err := b.bindUserCallOf(names, fs, fc, argScope)
 	if err != nil {
 		return nil, err
 	}
