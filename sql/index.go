@@ -198,7 +198,7 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 	}
 	if ix.Name == "" {
 		ix.Name = s.chooseRelationName(nt.Schema, nt.Name, indexNameAddition(names), "idx", false)
-	} else if s.relationNameTaken(nt.Schema, ix.Name) {
+	} else if s.relationIn(nt.Schema, ix.Name) {
 		if is.IfNotExists {
 			return "CREATE INDEX", nil
 		}
@@ -351,22 +351,11 @@ func (s *Session) chooseRelationName(schema, name1, name2, label string, constra
 	mod := label
 	for pass := 1; ; pass++ {
 		name := makeObjectName(name1, name2, mod)
-		if !s.relationNameTaken(schema, name) {
+		if !s.relationIn(schema, name) {
 			return name
 		}
 		mod = label + strconv.Itoa(pass)
 	}
-}
-
-// relationNameTaken reports whether a table, view, sequence or index of
-// schema is named name.
-func (s *Session) relationNameTaken(schema, name string) bool {
-	c := s.txn.cat
-	_, t := c.Lookup(schema, name)
-	_, v := c.LookupView(schema, name)
-	_, q := c.LookupSequence(schema, name)
-	_, _, i := c.LookupIndex(schema, name)
-	return t || v || q || i
 }
 
 // checkIndexExisting checks the rows t has (at the statement's snapshot,

@@ -49,11 +49,13 @@ func (s *Session) renameSchema(rs *pg.RenameStmt) (string, error) {
 	if err := s.ddl(&catalog.Change{Kind: catalog.RenameSchema, ID: sc.ID, Schema: &nsc}); err != nil {
 		return "", err
 	}
+	changed := false // by the last rename calls
 	rename := func(text string, expr bool) string {
 		if text == "" || !strings.Contains(text, from) {
 			return text
 		}
 		if out, ok := schemaRefsRenamed(text, from, to, expr); ok {
+			changed = true
 			return out
 		}
 		return text
@@ -68,6 +70,7 @@ func (s *Session) renameSchema(rs *pg.RenameStmt) (string, error) {
 		}
 	}
 	for _, t := range s.txn.cat.Tables() {
+		changed = false
 		nt := t.Clone()
 		nt.Indexes = append([]catalog.Index(nil), t.Indexes...)
 		nt.MatView = rename(t.MatView, false)
@@ -88,42 +91,13 @@ func (s *Session) renameSchema(rs *pg.RenameStmt) (string, error) {
 			}
 			ix.Where = rename(ix.Where, true)
 		}
-		if !tableTextsEqual(t, nt) {
+		if changed {
 			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
 				return "", err
 			}
 		}
 	}
 	return "ALTER SCHEMA", nil
-}
-
-// tableTextsEqual reports whether a and b (a clone of a with texts
-// rewritten) hold the same SQL texts.
-func tableTextsEqual(a, b *catalog.Table) bool {
-	if a.MatView != b.MatView {
-		return false
-	}
-	for i := range a.Columns {
-		if a.Columns[i].Default != b.Columns[i].Default || a.Columns[i].Generated != b.Columns[i].Generated {
-			return false
-		}
-	}
-	for i := range a.Checks {
-		if a.Checks[i].Expr != b.Checks[i].Expr {
-			return false
-		}
-	}
-	for i := range a.Indexes {
-		if a.Indexes[i].Where != b.Indexes[i].Where {
-			return false
-		}
-		for j := range a.Indexes[i].Exprs {
-			if a.Indexes[i].Exprs[j] != b.Indexes[i].Exprs[j] {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // schemaRefsRenamed rewrites the names in text (a query, or an expression

@@ -219,21 +219,12 @@ func parseInet4(s string, a *InetAddr) bool {
 	n := 0
 	c, p := at(s, 0), 1
 	for isDigit(c) {
-		v := 0
-		for {
-			v = v*10 + int(c-'0')
-			if v > 255 {
-				return false
-			}
-			c, p = at(s, p), p+1
-			if !isDigit(c) {
-				break
-			}
-		}
-		if n == 4 {
+		v, c2, p2, ok := decOctet(s, c, p)
+		if !ok || n == 4 {
 			return false
 		}
-		a.Addr[n] = byte(v)
+		c, p = c2, p2
+		a.Addr[n] = v
 		n++
 		if c == 0 || c == '/' {
 			break
@@ -265,6 +256,21 @@ func parseInet4(s string, a *InetAddr) bool {
 	}
 	a.Bits = bits
 	return true
+}
+
+// decOctet reads a decimal octet (0–255) whose first digit, c, was read
+// from s with p the position after it; it returns the octet, the character
+// after its digits and the position after that character.
+func decOctet(s string, c byte, p int) (byte, byte, int, bool) {
+	v := 0
+	for isDigit(c) {
+		v = v*10 + int(c-'0')
+		if v > 255 {
+			return 0, c, p, false
+		}
+		c, p = at(s, p), p+1
+	}
+	return byte(v), c, p, true
 }
 
 // parseCIDR4 is inet_cidr_pton_ipv4: a 0x hex string or one to four decimal
@@ -302,21 +308,12 @@ func parseCIDR4(s string, a *InetAddr) bool {
 		}
 	case isDigit(c):
 		for {
-			v := 0
-			for {
-				v = v*10 + int(c-'0')
-				if v > 255 {
-					return false
-				}
-				c, p = at(s, p), p+1
-				if !isDigit(c) {
-					break
-				}
-			}
-			if n == 4 {
+			v, c2, p2, ok := decOctet(s, c, p)
+			if !ok || n == 4 {
 				return false
 			}
-			a.Addr[n] = byte(v)
+			c, p = c2, p2
+			a.Addr[n] = v
 			n++
 			if c == 0 || c == '/' {
 				break

@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"github.com/omendb/omendb/sql/funcs"
 	"github.com/omendb/omendb/types"
 )
 
@@ -30,16 +29,6 @@ func (b *Binder) inetOperator(op string, l, r Expr) (e Expr, ok bool, err error)
 	if !isInetType(lt) && !isInetType(rt) {
 		return nil, false, nil
 	}
-	f, casts, err := funcs.ResolveOperator(op, lt, rt)
-	if err != nil {
-		return nil, true, err
-	}
-	if l, err = b.coerce(l, casts[0], false); err != nil {
-		return nil, true, err
-	}
-	if r, err = b.coerce(r, casts[1], false); err != nil {
-		return nil, true, err
-	}
-	e, err = b.fold(&Func{F: f, Args: []Expr{l, r}})
+	e, err = b.operatorCall(op, l, r)
 	return e, true, err
 }

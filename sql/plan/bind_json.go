@@ -61,17 +61,7 @@ func (b *Binder) jsonOperator(op string, l, r Expr) (e Expr, ok bool, err error)
 	default:
 		return nil, false, nil
 	}
-	f, casts, err := funcs.ResolveOperator(op, lt, rt)
-	if err != nil {
-		return nil, true, err
-	}
-	if l, err = b.coerce(l, casts[0], false); err != nil {
-		return nil, true, err
-	}
-	if r, err = b.coerce(r, casts[1], false); err != nil {
-		return nil, true, err
-	}
-	e, err = b.fold(&Func{F: f, Args: []Expr{l, r}})
+	e, err = b.operatorCall(op, l, r)
 	return e, true, err
 }
 
@@ -428,4 +418,21 @@ func scalarItemRef(s *scope, name string) (Expr, bool) {
 		depth++
 	}
 	return nil, false
+}
+
+// operatorCall binds l op r as a call of the operator's function for the
+// operands' types (funcs.ResolveOperator), each operand coerced to the
+// type the chosen function takes.
+func (b *Binder) operatorCall(op string, l, r Expr) (Expr, error) {
+	f, casts, err := funcs.ResolveOperator(op, l.Type(), r.Type())
+	if err != nil {
+		return nil, err
+	}
+	if l, err = b.coerce(l, casts[0], false); err != nil {
+		return nil, err
+	}
+	if r, err = b.coerce(r, casts[1], false); err != nil {
+		return nil, err
+	}
+	return b.fold(&Func{F: f, Args: []Expr{l, r}})
 }
