@@ -14,12 +14,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/omendb/omendb/internal/procs"
 	"github.com/omendb/omendb/olap"
 )
 
@@ -174,7 +174,7 @@ func ListOLAP(dir string, bad func(file string, err error)) ([]*OLAPManifest, er
 // and publishes the offset. On error s is emptied again (Close).
 func OpenOLAP(dir string, m *OLAPManifest, s *olap.Store) error {
 	errs := make([]error, len(m.Files))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	sem := make(chan struct{}, procs.Max())
 	var wg sync.WaitGroup
 	for i := range m.Files {
 		wg.Add(1)

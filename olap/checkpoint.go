@@ -31,6 +31,7 @@ import (
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/internal/frame"
+	"github.com/omendb/omendb/internal/procs"
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/oltp/keycode"
 	"github.com/omendb/omendb/pgerr"
@@ -503,7 +504,7 @@ func (s *Store) LoadTable(r io.Reader, snap uint64) (TableCheckpoint, error) {
 	t.publishSegs()
 
 	// Frames are read (and checksummed) in order here; workers decode them.
-	workers := runtime.GOMAXPROCS(0)
+	workers := procs.Max()
 	type job struct {
 		i   int
 		pos int64

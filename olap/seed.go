@@ -20,12 +20,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/internal/procs"
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/types"
 )
@@ -151,7 +151,7 @@ func (s *Store) seedOnce(ctx context.Context, src *oltp.Store) (tables []*Table,
 func (s *Store) seedTable(ctx context.Context, def *catalog.Table, ot *oltp.Table, r uint64) (*Table, error) {
 	t := newTable(def)
 	t.keys = newKeyIndex(max(int(ot.Count()), 0))
-	workers := max(runtime.GOMAXPROCS(0)-1, 1) // the scan takes one core
+	workers := max(procs.Max()-1, 1) // the scan takes one core
 	seal := make(chan *Segment, workers)
 	var wg sync.WaitGroup
 	for range workers {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/internal/frame"
+	"github.com/omendb/omendb/internal/procs"
 	"github.com/omendb/omendb/oltp/index"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/types"
@@ -612,7 +613,7 @@ type rowDecoder struct {
 }
 
 func newRowDecoder(snap uint64) *rowDecoder {
-	n := runtime.GOMAXPROCS(0)
+	n := procs.Max()
 	d := &rowDecoder{snap: snap, jobs: make(chan *rowChunk, 2*n)}
 	for i := 0; i < n; i++ {
 		d.wg.Add(1)

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/omendb/omendb/ingest/pgcdc"
+	"github.com/omendb/omendb/internal/procs"
 	"github.com/omendb/omendb/log"
 	"github.com/omendb/omendb/materializer"
 	"github.com/omendb/omendb/oltp"
@@ -63,6 +64,9 @@ type Config struct {
 	// that SET omendb.as_of can read points in it (0 = default
 	// DefaultTimeTravelWindow; <0 = none). Older points: omendb restore.
 	TimeTravelWindow time.Duration
+	// AdaptiveProcs runs the process with as few Ps (GOMAXPROCS) as its
+	// load needs (internal/procs); false leaves GOMAXPROCS alone.
+	AdaptiveProcs bool
 }
 
 // Server is a running OmenDB.
@@ -89,6 +93,7 @@ type Server struct {
 	closeMu sync.Once
 	ckpt    *checkpointer
 	ret     *retention
+	procs   func() // stops the GOMAXPROCS controller; nil without one
 }
 
 // Start opens the log, starts replay and begins listening. It returns once
@@ -182,6 +187,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			s.Close()
 			return nil, err
 		}
+	}
+	if cfg.AdaptiveProcs {
+		s.procs = procs.Start()
 	}
 	logger.Info("omendb listening", "pgwire", s.ln.Addr().String(), "socket", s.unixPath, "http", cfg.HTTP, "data", cfg.Data, "nats", cfg.NATSURL)
 	return s, nil
@@ -305,6 +313,9 @@ func (s *Server) Close() error {
 		s.closeRetention()
 		if s.Log != nil {
 			err = s.Log.Close()
+		}
+		if s.procs != nil {
+			s.procs()
 		}
 	})
 	return err

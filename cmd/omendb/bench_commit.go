@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/omendb/omendb/internal/procs"
 	"github.com/omendb/omendb/internal/testpg"
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/server"
@@ -47,6 +48,9 @@ type commitResult struct {
 	// TurnaroundMs is the median time from a record's acknowledgement to
 	// the next record's send while transactions were waiting for it.
 	TurnaroundMs float64 `json:"turnaround_p50_ms,omitempty"`
+	// Procs is what the adaptive GOMAXPROCS controller did over the
+	// level (OmenDB in-process only; "" with OMENDB_PROCS=fixed).
+	Procs string `json:"procs,omitempty"`
 }
 
 // runBenchCommit measures durable single-row INSERT commits/s and latency
@@ -141,12 +145,14 @@ func runBenchCommit(ctx context.Context, args []string) error {
 			}
 			var trace *oltp.CommitTrace
 			var cpu0 time.Duration
+			var procs0 procs.Stats
 			var stopTrace func()
 			r, err := commitLevel(ctx, sys.url, sys.name, n, *dur, func() {
 				if isOmen && srv != nil {
 					trace = &oltp.CommitTrace{}
 					srv.Committer.SetTrace(trace)
 					cpu0 = processCPU()
+					procs0, _ = procs.Snapshot()
 				}
 				if isOmen && *traceOut != "" {
 					var err error
@@ -163,6 +169,7 @@ func runBenchCommit(ctx context.Context, args []string) error {
 				if r.Commits > 0 {
 					r.CPUPerCommitUs = float64((processCPU() - cpu0).Microseconds()) / float64(r.Commits)
 				}
+				r.Procs = procsSince(procs0)
 				srv.Committer.SetTrace(nil)
 				for i := range oltp.NumStages + 1 {
 					r.StagesMs = append(r.StagesMs, float64(trace.Percentile(i, 0.5).Microseconds())/1000)
@@ -367,6 +374,9 @@ func printCommitTable(rs []commitResult, disk diskProbe) {
 			fmt.Printf(" %s %.3f,", name, r.StagesMs[i])
 		}
 		fmt.Printf(" commit %.3f (client %.3f); ack to next send %.3f; process CPU %.0f µs/commit\n", r.StagesMs[oltp.NumStages], r.P50Ms, r.TurnaroundMs, r.CPUPerCommitUs)
+		if r.Procs != "" {
+			fmt.Printf("  %s\n", r.Procs)
+		}
 	}
 	fmt.Println("ratios (omendb / postgres):")
 	for _, o := range rs {

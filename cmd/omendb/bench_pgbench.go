@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/omendb/omendb/internal/procs"
 	"github.com/omendb/omendb/oltp"
 	"os"
 	"os/exec"
@@ -175,6 +176,7 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 				locks0 := [...]int64{ls.Locks.Load(), ls.Waits.Load(), ls.WaitNs.Load(), ls.PendingReads.Load(), ls.BatchWaits.Load(), ls.BatchWaitNs.Load(), cs.Records.Load(), cs.Txns.Load()}
 				runStart := time.Now()
 				cpu0 := sampleCPU()
+				procs0, _ := procs.Snapshot()
 				var trace *oltp.CommitTrace
 				if strings.HasPrefix(s.name, "omendb") {
 					trace = &oltp.CommitTrace{}
@@ -190,6 +192,9 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 					// run, and CPU per transaction of this process (the OmenDB
 					// server; for PostgreSQL only our idle share) and pgbench.
 					fmt.Fprintf(os.Stderr, "bench pgbench: %s: %s\n", s.name, sampleCPU().since(cpu0, n))
+					if p := procsSince(procs0); p != "" && strings.HasPrefix(s.name, "omendb") {
+						fmt.Fprintf(os.Stderr, "bench pgbench: %s: %s\n", s.name, p)
+					}
 				}
 				if n := matchFloat(pgbProcessed, out); n > 0 && strings.HasPrefix(s.name, "omendb") {
 					// Where the statements' time goes: row lock waits and

@@ -7,8 +7,24 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/omendb/omendb/internal/procs"
 	"github.com/omendb/omendb/server"
 )
+
+// procsSince describes what the GOMAXPROCS controller (internal/procs) did
+// since s0 (a procs.Snapshot); "" when it is not running.
+func procsSince(s0 procs.Stats) string {
+	s, ok := procs.Snapshot()
+	if !ok {
+		return ""
+	}
+	total := s.Total - s0.Total
+	if total <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("adaptive GOMAXPROCS: one P %.0f%% of the time, %d probes (%d undone), %d boosts",
+		100*float64(s.AtOne-s0.AtOne)/float64(total), s.Probes-s0.Probes, s.FailedProbes-s0.FailedProbes, s.Boosts-s0.Boosts)
+}
 
 // startThrowawayServer starts the in-process OmenDB a benchmark
 // measures: a fresh temporary data directory (named after the bench), a
@@ -22,6 +38,8 @@ func startThrowawayServer(ctx context.Context, bench string, cfg server.Config) 
 	// A Unix-domain socket in the data directory as well (clients that
 	// connect as local ones do: pgbench -h DIR).
 	cfg.Data, cfg.Listen, cfg.SocketDir = dir, "127.0.0.1:0", dir
+	// As serve runs it (OMENDB_PROCS=fixed measures without the controller).
+	cfg.AdaptiveProcs = defaultProcsMode() == "auto"
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -31,6 +31,18 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
+// defaultProcsMode is --procs's default: OMENDB_PROCS, else auto unless
+// the user fixed GOMAXPROCS.
+func defaultProcsMode() string {
+	if m := os.Getenv("OMENDB_PROCS"); m != "" {
+		return m
+	}
+	if os.Getenv("GOMAXPROCS") != "" {
+		return "fixed"
+	}
+	return "auto"
+}
+
 func runServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	data := fs.String("data", envDefault("OMENDB_DATA", "./data"), "data directory (env OMENDB_DATA)")
@@ -46,8 +58,12 @@ func runServe(ctx context.Context, args []string) error {
 		"how far back SET omendb.as_of can read: row versions are kept in memory this long; 0 keeps none (env OMENDB_TIME_TRAVEL_WINDOW)")
 	pitrWindow := fs.Duration("pitr-window", envDuration("OMENDB_PITR_WINDOW", server.DefaultPITRWindow),
 		"how long the log keeps records for point-in-time recovery; 0 keeps only what checkpoints and backups need (env OMENDB_PITR_WINDOW)")
+	procsMode := fs.String("procs", defaultProcsMode(), "auto: run with as many cores as the load needs, one while it fits on one (lower latency on VMs); fixed: leave GOMAXPROCS as it is (env OMENDB_PROCS; default fixed when GOMAXPROCS is set)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *procsMode != "auto" && *procsMode != "fixed" {
+		return fmt.Errorf("--procs must be auto or fixed, not %q", *procsMode)
 	}
 	if *pitrWindow < 0 {
 		return fmt.Errorf("--pitr-window must not be negative")
@@ -86,7 +102,7 @@ func runServe(ctx context.Context, args []string) error {
 	srv, err := server.Start(ctx, server.Config{
 		Data: *data, Listen: *listen, SocketDir: *socketDir, HTTP: *httpAddr, NATSURL: strings.TrimSpace(*natsURL),
 		Unsafe: *unsafe, IndexMethod: *indexMethod, Logger: logger, TimeTravelWindow: ttw,
-		PITRWindow: *pitrWindow,
+		PITRWindow: *pitrWindow, AdaptiveProcs: *procsMode == "auto",
 	})
 	if err != nil {
 		return err

@@ -2,13 +2,13 @@ package vexec
 
 import (
 	"context"
-	"runtime"
 	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/omendb/omendb/internal/procs"
 	"github.com/omendb/omendb/olap"
 	"github.com/omendb/omendb/oltp/keycode"
 	"github.com/omendb/omendb/sql/exec"
@@ -899,7 +899,7 @@ func (p *pipe) run(c *exec.Ctx, newSink func(wi int) sink) (int64, int64, error)
 	if !ok {
 		return 0, 0, errNotHeld(s.n.Table, s.snap)
 	}
-	workers := runtime.GOMAXPROCS(0)
+	workers := procs.Parallel(len(snap.Segs))
 	p.workers = workers
 	errs := make([]error, workers)
 	next := make(chan int, len(snap.Segs))

@@ -2,13 +2,13 @@ package vexec
 
 import (
 	"bytes"
-	"runtime"
 	"sort"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/internal/procs"
 	"github.com/omendb/omendb/olap"
 	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/oltp/keycode"
@@ -121,7 +121,7 @@ func (s *colScan) scan() ([][]types.Value, error) {
 	out := make([][][]types.Value, len(snap.Segs))
 	pruned := make([]bool, len(snap.Segs))
 	filtered := make([]bool, len(snap.Segs)) // the residual kept out[i]
-	workers := runtime.GOMAXPROCS(0)
+	workers := procs.Parallel(len(snap.Segs))
 	var wg sync.WaitGroup
 	next := make(chan int, len(snap.Segs))
 	for i := range snap.Segs {

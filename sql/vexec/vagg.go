@@ -3,13 +3,13 @@ package vexec
 import (
 	"cmp"
 	"errors"
-	"runtime"
 	"slices"
 	"sort"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
 
+	"github.com/omendb/omendb/internal/procs"
 	"github.com/omendb/omendb/olap"
 	"github.com/omendb/omendb/oltp/keycode"
 	"github.com/omendb/omendb/sql/exec"
@@ -157,7 +157,7 @@ func (w *rewriter) planVecAgg(a *plan.Aggregate) *vecAgg {
 	}
 	p.preps = append(p.preps, cp.preps...)
 	if len(a.GroupBy) > 0 {
-		est := w.card(a) / float64(runtime.GOMAXPROCS(0))
+		est := w.card(a) / float64(procs.Max())
 		va.sizeHint = int(min(est*1.1, 1<<20))
 		if r, ok := hashed[0].(*plan.ColRef); ok && len(hashed) == 1 {
 			if s, c := w.origin(a.Input, r.Idx); s != nil {

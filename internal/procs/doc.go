@@ -1,0 +1,37 @@
+// Package procs adapts GOMAXPROCS to the load: one P while the server's
+// work fits on one core, all of them once it does not.
+//
+// Why: a lightly loaded OmenDB passes each request through a chain of
+// goroutines — the session, the committer, the embedded NATS server's
+// reader, its stream and its writer, the client's reader — and with a
+// second P idle, every hand-off in that chain wakes a sleeping thread on the
+// other CPU (runtime.wakep), which then finds nothing to do and sleeps
+// again. On a virtual machine a cross-CPU wake-up and the context switches
+// around it cost tens of microseconds. Measured on the 2-vCPU machine of
+// docs/benchmarks.md, one connection's durable commit took 0.46–0.56 ms at
+// p50 and 232–352 µs of process CPU with GOMAXPROCS=1, against 0.70–1.14 ms
+// and 604–613 µs with GOMAXPROCS=2 in alternated runs; at 64 connections
+// one P is a third slower. So the process runs with one P until it needs
+// more.
+//
+// The controller (Start) samples the process's CPU time every Tick:
+//
+//   - up: at k Ps, two ticks in a row using ≥ 0.85·k cores double k (up to
+//     Max, the GOMAXPROCS the process started with);
+//   - down: at k > 1, five ticks in a row below 0.25·k cores halve k; and
+//     because the same work costs more CPU with spare Ps (the wake-ups
+//     above), CPU alone cannot tell that fewer Ps would do, so the
+//     controller also probes: every probe interval it halves k. A probe
+//     that turns hot within probeWindow is undone and doubles the interval
+//     (up to maxProbeEvery, so a load that needs every core loses at most
+//     two ticks of half capacity every few seconds); one that stays cool
+//     resets it.
+//
+// Parallel query work does not wait for the controller: Parallel(n), used
+// where the executor fans out over segments, raises GOMAXPROCS to Max at
+// once and holds off the next probe.
+//
+// Invariants: GOMAXPROCS changes only under mu; when the controller is not
+// running (tests, tools, GOMAXPROCS set by the user) Max is the live
+// GOMAXPROCS and Parallel never changes it. Stop restores Max.
+package procs

@@ -1,0 +1,297 @@
+package procs
+
+import (
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"syscall"
+	"time"
+)
+
+const (
+	// Tick is how often the controller samples the process.
+	Tick = 20 * time.Millisecond
+
+	// At k Ps a tick is hot when at least hotFrac of the goroutines that
+	// became runnable in it waited slowWait or longer for a P (of at least
+	// minWaits sampled waits) while the process used at least hotCores·k
+	// cores: work queues for the Ps.
+	slowWait = 50 * time.Microsecond
+	hotFrac  = 0.4
+	minWaits = 16
+	hotCores = 0.5
+	upTicks  = 2 // hot ticks in a row before doubling
+
+	coldCores = 0.25 // at k > 1, below coldCores·k cores is cold
+	coldRun   = 5    // cold ticks in a row before halving
+
+	minProbeEvery = 250 * time.Millisecond
+	maxProbeEvery = 8 * time.Second
+	probeWindow   = 200 * time.Millisecond // a probe still standing after this succeeded
+)
+
+// sample is what the controller measured over one tick.
+type sample struct {
+	cores       float64 // process CPU time / wall time
+	waits, slow uint64  // sampled scheduling waits, and those ≥ slowWait
+}
+
+func (s sample) hot(k int) bool {
+	return s.waits >= minWaits && float64(s.slow) >= hotFrac*float64(s.waits) && s.cores >= hotCores*float64(k)
+}
+
+// policy decides the number of Ps from samples; it holds no clock of its
+// own, so tests drive it with made-up time.
+type policy struct {
+	max, k     int
+	hot, cold  int
+	probeEvery time.Duration
+	nextProbe  time.Time
+	probedAt   time.Time // zero: no probe in its window
+	stats      Stats
+	since      time.Time // when k last changed
+}
+
+// Stats counts what the controller did since Start.
+type Stats struct {
+	Ups, Downs   uint64 // changes of GOMAXPROCS, probes and boosts included
+	Probes       uint64 // downs tried while not cold
+	FailedProbes uint64 // probes undone because they turned hot
+	Boosts       uint64 // raises by Parallel
+	// AtOne is the time spent with one P, Total the time since Start.
+	AtOne, Total time.Duration
+}
+
+func newPolicy(max int, now time.Time) *policy {
+	return &policy{max: max, k: max, probeEvery: minProbeEvery, nextProbe: now.Add(minProbeEvery), since: now}
+}
+
+// step takes the last tick's sample and returns the new k.
+func (p *policy) step(now time.Time, s sample) int {
+	if !p.probedAt.IsZero() && now.Sub(p.probedAt) >= probeWindow {
+		p.probedAt = time.Time{} // the probe stood: fewer Ps do
+		p.probeEvery = minProbeEvery
+	}
+	if s.hot(p.k) {
+		p.hot++
+	} else {
+		p.hot = 0
+	}
+	if p.k > 1 && s.cores < coldCores*float64(p.k) {
+		p.cold++
+	} else {
+		p.cold = 0
+	}
+	switch {
+	case p.k < p.max && p.hot >= upTicks:
+		if !p.probedAt.IsZero() { // the probe failed: wait longer next time
+			p.probedAt = time.Time{}
+			p.probeEvery = min(2*p.probeEvery, maxProbeEvery)
+			p.stats.FailedProbes++
+		}
+		p.set(min(2*p.k, p.max), now)
+	case p.k > 1 && p.cold >= coldRun:
+		p.set(max(p.k/2, 1), now)
+	case p.k > 1 && !now.Before(p.nextProbe):
+		p.set(max(p.k/2, 1), now)
+		p.probedAt = now
+		p.stats.Probes++
+	}
+	return p.k
+}
+
+// boost raises k to max for parallel work and holds off the next probe.
+func (p *policy) boost(now time.Time) int {
+	p.probedAt = time.Time{}
+	p.stats.Boosts++
+	p.set(p.max, now)
+	return p.k
+}
+
+func (p *policy) set(k int, now time.Time) {
+	p.account(now)
+	switch {
+	case k > p.k:
+		p.stats.Ups++
+	case k < p.k:
+		p.stats.Downs++
+	}
+	p.k, p.hot, p.cold = k, 0, 0
+	p.nextProbe = now.Add(p.probeEvery)
+}
+
+// account adds the time since the last change to the stats.
+func (p *policy) account(now time.Time) {
+	d := now.Sub(p.since)
+	p.stats.Total += d
+	if p.k == 1 {
+		p.stats.AtOne += d
+	}
+	p.since = now
+}
+
+var (
+	mu      sync.Mutex
+	running int // Start calls not yet stopped
+	pol     *policy
+	quit    chan struct{}
+	done    chan struct{}
+)
+
+// Max is the most Ps OmenDB uses: the GOMAXPROCS the controller started
+// with, or the live GOMAXPROCS when it is not running. Size worker pools
+// with it, not with runtime.GOMAXPROCS, which the controller lowers.
+func Max() int {
+	mu.Lock()
+	defer mu.Unlock()
+	if pol != nil {
+		return pol.max
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Parallel returns how many workers to start for n independent pieces of
+// work — min(n, Max()), at least 1 — and, when that is more than one,
+// raises GOMAXPROCS to Max now rather than a few ticks later.
+func Parallel(n int) int {
+	mu.Lock()
+	defer mu.Unlock()
+	m := runtime.GOMAXPROCS(0)
+	if pol != nil {
+		m = pol.max
+	}
+	w := max(min(n, m), 1)
+	if w > 1 && pol != nil && pol.k < pol.max {
+		runtime.GOMAXPROCS(pol.boost(time.Now()))
+	}
+	return w
+}
+
+// Current is the number of Ps the controller runs with now (Max when it is
+// not running).
+func Current() int {
+	mu.Lock()
+	defer mu.Unlock()
+	if pol != nil {
+		return pol.k
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Snapshot returns the controller's counts so far, and false when it is not
+// running.
+func Snapshot() (Stats, bool) {
+	mu.Lock()
+	defer mu.Unlock()
+	if pol == nil {
+		return Stats{}, false
+	}
+	pol.account(time.Now())
+	return pol.stats, true
+}
+
+// Start begins adapting GOMAXPROCS; stop ends it and restores the
+// GOMAXPROCS it found. Starts nest: servers in one process share one
+// controller, and the last stop ends it.
+func Start() (stop func()) {
+	mu.Lock()
+	defer mu.Unlock()
+	running++
+	if running == 1 {
+		pol = newPolicy(runtime.GOMAXPROCS(0), time.Now())
+		quit, done = make(chan struct{}), make(chan struct{})
+		go loop(quit, done)
+	}
+	var once sync.Once
+	return func() { once.Do(release) }
+}
+
+func release() {
+	mu.Lock()
+	running--
+	if running > 0 {
+		mu.Unlock()
+		return
+	}
+	q, d := quit, done
+	mu.Unlock()
+	close(q)
+	<-d
+	mu.Lock()
+	runtime.GOMAXPROCS(pol.max)
+	pol = nil
+	mu.Unlock()
+}
+
+func loop(quit <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(Tick)
+	defer t.Stop()
+	m := newMeter()
+	for {
+		select {
+		case <-quit:
+			return
+		case now := <-t.C:
+			s, ok := m.read(now)
+			if !ok {
+				continue
+			}
+			mu.Lock()
+			if k := pol.k; pol.step(now, s) != k {
+				runtime.GOMAXPROCS(pol.k)
+			}
+			mu.Unlock()
+		}
+	}
+}
+
+// meter turns the process's cumulative CPU time and the runtime's
+// scheduling-latency histogram into per-tick samples.
+type meter struct {
+	cpu     time.Duration
+	at      time.Time
+	metrics []metrics.Sample
+	counts  []uint64 // the histogram's counts at the last read
+}
+
+func newMeter() *meter {
+	m := &meter{metrics: []metrics.Sample{{Name: "/sched/latencies:seconds"}}}
+	m.read(time.Now())
+	return m
+}
+
+func (m *meter) read(now time.Time) (sample, bool) {
+	cpu := cpuTime()
+	metrics.Read(m.metrics)
+	var s sample
+	if m.metrics[0].Value.Kind() == metrics.KindFloat64Histogram {
+		h := m.metrics[0].Value.Float64Histogram()
+		if len(m.counts) == len(h.Counts) {
+			for i, c := range h.Counts {
+				d := c - m.counts[i]
+				s.waits += d
+				if h.Buckets[i] >= slowWait.Seconds() { // bucket i spans [Buckets[i], Buckets[i+1])
+					s.slow += d
+				}
+			}
+		}
+		m.counts = append(m.counts[:0], h.Counts...)
+	}
+	wall := now.Sub(m.at)
+	ok := !m.at.IsZero() && wall > 0
+	if ok {
+		s.cores = float64(cpu-m.cpu) / float64(wall)
+	}
+	m.cpu, m.at = cpu, now
+	return s, ok
+}
+
+// cpuTime is the CPU time of every thread of the process, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -1,0 +1,244 @@
+package procs
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	idle    = sample{cores: 0.02, waits: 2}
+	light   = sample{cores: 0.6, waits: 120, slow: 10}  // one connection's chain of hand-offs
+	queued1 = sample{cores: 0.95, waits: 150, slow: 120} // work waits for the one P
+	busy2   = sample{cores: 1.3, waits: 150, slow: 40}   // two Ps, not saturated
+)
+
+// run feeds n ticks of s and returns the last k.
+func run(p *policy, now *time.Time, n int, s sample) int {
+	k := p.k
+	for range n {
+		*now = now.Add(Tick)
+		k = p.step(*now, s)
+	}
+	return k
+}
+
+func TestPolicyIdleDropsToOne(t *testing.T) {
+	now := time.Unix(0, 0)
+	p := newPolicy(4, now)
+	if k := run(p, &now, coldRun, idle); k != 2 {
+		t.Fatalf("after %d cold ticks at 4 Ps: k=%d, want 2", coldRun, k)
+	}
+	if k := run(p, &now, coldRun, idle); k != 1 {
+		t.Fatalf("after %d more cold ticks: k=%d, want 1", coldRun, k)
+	}
+	if k := run(p, &now, 500, idle); k != 1 {
+		t.Fatalf("idle at one P moved to k=%d", k)
+	}
+}
+
+func TestPolicyQueueingRaises(t *testing.T) {
+	now := time.Unix(0, 0)
+	p := newPolicy(2, now)
+	run(p, &now, coldRun, idle)
+	if k := run(p, &now, 1, queued1); k != 1 {
+		t.Fatalf("one hot tick raised k to %d; want %d in a row", k, upTicks)
+	}
+	if k := run(p, &now, 1, queued1); k != 2 {
+		t.Fatalf("after %d hot ticks k=%d, want 2", upTicks, k)
+	}
+	// A light load's waits are mostly short: it never counts as hot.
+	p = newPolicy(2, now)
+	run(p, &now, coldRun, idle)
+	if k := run(p, &now, 1000, light); k != 1 {
+		t.Fatalf("a light load raised k to %d", k)
+	}
+	// Long waits without CPU use (say, a stop-the-world) are not queueing.
+	if k := run(p, &now, 10, sample{cores: 0.1, waits: 100, slow: 90}); k != 1 {
+		t.Fatalf("waits at 0.1 cores raised k to %d", k)
+	}
+}
+
+// A load that is not cold but fits on one P moves to one P by a probe, and
+// stays there.
+func TestPolicyProbeStands(t *testing.T) {
+	now := time.Unix(0, 0)
+	p := newPolicy(2, now)
+	k := run(p, &now, int(minProbeEvery/Tick)+1, light)
+	if k != 1 {
+		t.Fatalf("no probe after %v: k=%d", minProbeEvery, k)
+	}
+	if k := run(p, &now, 1000, light); k != 1 {
+		t.Fatalf("the probe did not stand: k=%d", k)
+	}
+	if p.stats.Probes != 1 || p.stats.FailedProbes != 0 {
+		t.Fatalf("stats %+v", p.stats)
+	}
+}
+
+// A load that needs both Ps fails each probe within two ticks, and the
+// probes back off to one per maxProbeEvery.
+func TestPolicyFailedProbesBackOff(t *testing.T) {
+	now := time.Unix(0, 0)
+	p := newPolicy(2, now)
+	var atOne int
+	ticks := int(time.Minute / Tick)
+	for range ticks {
+		now = now.Add(Tick)
+		s := busy2
+		if p.k == 1 {
+			s = queued1
+			atOne++
+		}
+		p.step(now, s)
+	}
+	if p.probeEvery != maxProbeEvery {
+		t.Fatalf("probe interval %v after a minute of failed probes, want %v", p.probeEvery, maxProbeEvery)
+	}
+	if p.stats.FailedProbes != p.stats.Probes || p.stats.Probes < 5 {
+		t.Fatalf("stats %+v", p.stats)
+	}
+	// 250 ms, 500 ms, … 8 s, then every 8 s: two ticks at one P each time.
+	if frac := float64(atOne) / float64(ticks); frac > 0.05 {
+		t.Fatalf("%.1f%% of a busy minute at one P", 100*frac)
+	}
+}
+
+// A probe that stands resets the interval.
+func TestPolicyProbeSuccessResets(t *testing.T) {
+	now := time.Unix(0, 0)
+	p := newPolicy(2, now)
+	for p.probeEvery < 2*time.Second {
+		s := busy2
+		if p.k == 1 {
+			s = queued1
+		}
+		run(p, &now, 1, s)
+	}
+	for p.k == 2 { // wait for the next probe
+		run(p, &now, 1, busy2)
+	}
+	run(p, &now, int(probeWindow/Tick)+1, light)
+	if p.k != 1 || p.probeEvery != minProbeEvery {
+		t.Fatalf("k=%d probeEvery=%v after a probe stood", p.k, p.probeEvery)
+	}
+}
+
+func TestPolicyBoost(t *testing.T) {
+	now := time.Unix(0, 0)
+	p := newPolicy(4, now)
+	run(p, &now, 4*coldRun, idle)
+	if p.k != 1 {
+		t.Fatalf("k=%d", p.k)
+	}
+	if k := p.boost(now); k != 4 {
+		t.Fatalf("boost: k=%d, want 4", k)
+	}
+	// The next probe waits a whole interval after the boost.
+	if k := run(p, &now, int(minProbeEvery/Tick)-1, busy2); k != 4 {
+		t.Fatalf("probed %v after a boost: k=%d", minProbeEvery-Tick, k)
+	}
+}
+
+// The controller against the real runtime: idle, the process drops to one
+// P; goroutines queueing for it raise it back; Parallel raises it at once;
+// stop restores the GOMAXPROCS it found.
+func TestControllerAdapts(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	stop := Start()
+	defer stop()
+	if Max() != 2 {
+		t.Fatalf("Max()=%d, want 2", Max())
+	}
+	waitFor(t, "one P while idle", func() bool { return runtime.GOMAXPROCS(0) == 1 })
+
+	// Many short goroutines, each doing a little work: with one P they
+	// queue.
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var inner sync.WaitGroup
+		for {
+			select {
+			case <-quit:
+				inner.Wait()
+				return
+			default:
+			}
+			for range 64 {
+				inner.Add(1)
+				go func() { defer inner.Done(); spin(20 * time.Microsecond) }()
+			}
+			inner.Wait()
+		}
+	}()
+	waitFor(t, "two Ps under queueing", func() bool { return runtime.GOMAXPROCS(0) == 2 })
+	close(quit)
+	wg.Wait()
+	waitFor(t, "one P again when idle", func() bool { return runtime.GOMAXPROCS(0) == 1 })
+
+	if w := Parallel(8); w != 2 || runtime.GOMAXPROCS(0) != 2 {
+		t.Fatalf("Parallel(8) = %d with GOMAXPROCS %d, want 2 and 2", w, runtime.GOMAXPROCS(0))
+	}
+	if w := Parallel(1); w != 1 {
+		t.Fatalf("Parallel(1) = %d", w)
+	}
+	st, ok := Snapshot()
+	if !ok || st.Ups < 2 || st.Downs < 2 || st.Boosts != 1 || st.AtOne <= 0 || st.Total < st.AtOne {
+		t.Fatalf("stats %+v (running %v)", st, ok)
+	}
+	runtime.GOMAXPROCS(2)
+	stop()
+	if _, ok := Snapshot(); ok {
+		t.Fatal("Snapshot after stop reports a running controller")
+	}
+	if runtime.GOMAXPROCS(0) != 2 {
+		t.Fatalf("stop left GOMAXPROCS %d, want 2", runtime.GOMAXPROCS(0))
+	}
+}
+
+// Without a controller nothing changes GOMAXPROCS.
+func TestNoControllerLeavesGOMAXPROCS(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	if Max() != 3 || Current() != 3 {
+		t.Fatalf("Max %d Current %d, want 3", Max(), Current())
+	}
+	if w := Parallel(2); w != 2 || runtime.GOMAXPROCS(0) != 3 {
+		t.Fatalf("Parallel(2) = %d, GOMAXPROCS %d", w, runtime.GOMAXPROCS(0))
+	}
+}
+
+// Nested starts share one controller; the last stop ends it.
+func TestStartsNest(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	stop1, stop2 := Start(), Start()
+	stop1()
+	stop1() // idempotent
+	if _, ok := Snapshot(); !ok {
+		t.Fatal("the first stop of two ended the controller")
+	}
+	stop2()
+	if _, ok := Snapshot(); ok {
+		t.Fatal("the last stop left the controller running")
+	}
+}
+
+func spin(d time.Duration) {
+	for end := time.Now().Add(d); time.Now().Before(end); {
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			st, _ := Snapshot()
+			t.Fatalf("no %s within 10 s (GOMAXPROCS %d, stats %+v)", what, runtime.GOMAXPROCS(0), st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
