@@ -17,9 +17,9 @@ const (
 	// minWaits sampled waits) while the process used at least hotCores·k
 	// cores: work queues for the Ps.
 	slowWait = 50 * time.Microsecond
-	hotFrac  = 0.4
+	hotFrac  = 0.25
 	minWaits = 16
-	hotCores = 0.5
+	hotCores = 0.3
 	upTicks  = 2 // hot ticks in a row before doubling
 
 	coldCores = 0.25 // at k > 1, below coldCores·k cores is cold
