@@ -1,15 +1,20 @@
 package procs
 
 import (
+	"errors"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
 
 var (
 	idle    = sample{cores: 0.02, waits: 2}
-	light   = sample{cores: 0.6, waits: 120, slow: 10}  // one connection's chain of hand-offs
+	light   = sample{cores: 0.6, waits: 120, slow: 10}   // one connection's chain of hand-offs
 	queued1 = sample{cores: 0.95, waits: 150, slow: 120} // work waits for the one P
 	busy2   = sample{cores: 1.3, waits: 150, slow: 40}   // two Ps, not saturated
 )
@@ -241,4 +246,51 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// CoarsenSysmon either sets the slack of exactly one thread, asleep in
+// nanosleep and not the caller's, or (without CAP_SYS_NICE) of none.
+func TestCoarsenSysmon(t *testing.T) {
+	err := CoarsenSysmon()
+	coarse := threadsWithSlack(t, int(SysmonSlack))
+	if errors.Is(err, os.ErrPermission) {
+		if len(coarse) != 0 {
+			t.Fatalf("refused, yet threads %v have the slack", coarse)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(coarse) != 1 {
+		t.Fatalf("threads with a %v slack: %v, want sysmon alone", SysmonSlack, coarse)
+	}
+	if coarse[0] == syscall.Gettid() || coarse[0] == os.Getpid() {
+		t.Fatalf("the slack went to thread %d, a goroutine's or the main thread", coarse[0])
+	}
+	// Still asleep in nanosleep a moment later: sysmon.
+	tid, err := sysmonThread()
+	if err != nil || tid != coarse[0] {
+		t.Fatalf("sysmonThread() = %d, %v; the coarse thread is %d", tid, err, coarse[0])
+	}
+}
+
+func threadsWithSlack(t *testing.T, ns int) []int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tids []int
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/timerslack_ns")
+		if err != nil {
+			continue // the thread exited
+		}
+		if n, _ := strconv.Atoi(strings.TrimSpace(string(b))); n == ns {
+			tid, _ := strconv.Atoi(e.Name())
+			tids = append(tids, tid)
+		}
+	}
+	return tids
 }
