@@ -190,10 +190,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.AdaptiveProcs {
 		s.procs = procs.Start()
-		if err := procs.CoarsenSysmon(); err != nil {
-			logger.Debug("sysmon keeps the default timer slack", "err", err)
-		} else {
-			logger.Debug("sysmon's timer slack set", "slack", procs.SysmonSlack)
+		if st, _ := procs.Snapshot(); st.SysmonErr != "" {
+			logger.Debug("sysmon keeps the default timer slack", "err", st.SysmonErr)
 		}
 	}
 	logger.Info("omendb listening", "pgwire", s.ln.Addr().String(), "socket", s.unixPath, "http", cfg.HTTP, "data", cfg.Data, "nats", cfg.NATSURL)

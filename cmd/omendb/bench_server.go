@@ -22,8 +22,12 @@ func procsSince(s0 procs.Stats) string {
 	if total <= 0 {
 		return ""
 	}
-	return fmt.Sprintf("adaptive GOMAXPROCS: one P %.0f%% of the time, %d probes (%d undone), %d boosts",
-		100*float64(s.AtOne-s0.AtOne)/float64(total), s.Probes-s0.Probes, s.FailedProbes-s0.FailedProbes, s.Boosts-s0.Boosts)
+	sysmon := fmt.Sprintf("sysmon's slack coarse %.0f%% of the time", 100*float64(s.SysmonCoarse-s0.SysmonCoarse)/float64(total))
+	if s.SysmonErr != "" {
+		sysmon = "sysmon's slack left alone (" + s.SysmonErr + ")"
+	}
+	return fmt.Sprintf("adaptive GOMAXPROCS: one P %.0f%% of the time, %d probes (%d undone), %d boosts; %s",
+		100*float64(s.AtOne-s0.AtOne)/float64(total), s.Probes-s0.Probes, s.FailedProbes-s0.FailedProbes, s.Boosts-s0.Boosts, sysmon)
 }
 
 // startThrowawayServer starts the in-process OmenDB a benchmark

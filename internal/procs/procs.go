@@ -25,6 +25,15 @@ const (
 	coldCores = 0.25 // at k > 1, below coldCores·k cores is cold
 	coldRun   = 5    // cold ticks in a row before halving
 
+	// sysmon's slack (sysmon_linux.go) is fine while, at Max Ps, sysHotFrac
+	// of the waits are slow for sysHotTicks ticks in a row — the Ps are
+	// saturated and one stuck in an fsync must be handed on promptly — and
+	// coarse again after sysCoolTicks ticks below sysCoolFrac.
+	sysHotFrac   = 0.5
+	sysHotTicks  = 2
+	sysCoolFrac  = 0.3
+	sysCoolTicks = 5
+
 	minProbeEvery = 250 * time.Millisecond
 	maxProbeEvery = 8 * time.Second
 	probeWindow   = 200 * time.Millisecond // a probe still standing after this succeeded
@@ -50,6 +59,11 @@ type policy struct {
 	probedAt   time.Time // zero: no probe in its window
 	stats      Stats
 	since      time.Time // when k last changed
+
+	// sysmon's slack: coarse unless the Ps are saturated.
+	sysCoarse       bool
+	sysHot, sysCool int
+	sysSince        time.Time
 }
 
 // Stats counts what the controller did since Start.
@@ -60,10 +74,15 @@ type Stats struct {
 	Boosts       uint64 // raises by Parallel
 	// AtOne is the time spent with one P, Total the time since Start.
 	AtOne, Total time.Duration
+	// SysmonCoarse is the time sysmon slept with SysmonSlack; SysmonErr
+	// says why it never did (no CAP_SYS_NICE, say), "" when it could.
+	SysmonCoarse time.Duration
+	SysmonErr    string
 }
 
 func newPolicy(max int, now time.Time) *policy {
-	return &policy{max: max, k: max, probeEvery: minProbeEvery, nextProbe: now.Add(minProbeEvery), since: now}
+	return &policy{max: max, k: max, probeEvery: minProbeEvery, nextProbe: now.Add(minProbeEvery), since: now,
+		sysCoarse: true, sysSince: now}
 }
 
 // step takes the last tick's sample and returns the new k.
@@ -82,6 +101,7 @@ func (p *policy) step(now time.Time, s sample) int {
 	} else {
 		p.cold = 0
 	}
+	p.stepSysmon(now, s)
 	switch {
 	case p.k < p.max && p.hot >= upTicks:
 		if !p.probedAt.IsZero() { // the probe failed: wait longer next time
@@ -98,6 +118,46 @@ func (p *policy) step(now time.Time, s sample) int {
 		p.stats.Probes++
 	}
 	return p.k
+}
+
+// stepSysmon decides sysmon's slack from the sample (before k changes).
+func (p *policy) stepSysmon(now time.Time, s sample) {
+	frac := 0.0
+	if s.waits >= minWaits {
+		frac = float64(s.slow) / float64(s.waits)
+	}
+	if p.k == p.max && frac >= sysHotFrac {
+		p.sysHot++
+	} else {
+		p.sysHot = 0
+	}
+	if p.k < p.max || frac < sysCoolFrac {
+		p.sysCool++
+	} else {
+		p.sysCool = 0
+	}
+	switch {
+	case p.sysCoarse && p.sysHot >= sysHotTicks:
+		p.accountSysmon(now)
+		p.sysCoarse, p.sysHot = false, 0
+	case !p.sysCoarse && p.sysCool >= sysCoolTicks:
+		p.accountSysmon(now)
+		p.sysCoarse, p.sysCool = true, 0
+	}
+}
+
+func (p *policy) sysmonSlack() time.Duration {
+	if p.sysCoarse {
+		return SysmonSlack
+	}
+	return defaultSlack
+}
+
+func (p *policy) accountSysmon(now time.Time) {
+	if p.sysCoarse {
+		p.stats.SysmonCoarse += now.Sub(p.sysSince)
+	}
+	p.sysSince = now
 }
 
 // boost raises k to max for parallel work and holds off the next probe.
@@ -136,6 +196,10 @@ var (
 	pol     *policy
 	quit    chan struct{}
 	done    chan struct{}
+
+	sysmonTID     int           // 0: its slack is not ours to set
+	sysmonErr     string        // why not
+	sysmonApplied time.Duration // the slack last set
 )
 
 // Max is the most Ps OmenDB uses: the GOMAXPROCS the controller started
@@ -186,8 +250,17 @@ func Snapshot() (Stats, bool) {
 	if pol == nil {
 		return Stats{}, false
 	}
-	pol.account(time.Now())
-	return pol.stats, true
+	now := time.Now()
+	pol.account(now)
+	st := pol.stats
+	if sysmonTID != 0 {
+		pol.accountSysmon(now)
+		st.SysmonCoarse = pol.stats.SysmonCoarse
+	} else {
+		st.SysmonCoarse = 0
+		st.SysmonErr = sysmonErr
+	}
+	return st, true
 }
 
 // Start begins adapting GOMAXPROCS; stop ends it and restores the
@@ -199,6 +272,14 @@ func Start() (stop func()) {
 	running++
 	if running == 1 {
 		pol = newPolicy(runtime.GOMAXPROCS(0), time.Now())
+		sysmonTID, sysmonErr = 0, ""
+		if tid, err := sysmonThread(); err != nil {
+			sysmonErr = err.Error()
+		} else if err := setThreadSlack(tid, SysmonSlack); err != nil {
+			sysmonErr = err.Error()
+		} else {
+			sysmonTID, sysmonApplied = tid, SysmonSlack
+		}
 		quit, done = make(chan struct{}), make(chan struct{})
 		go loop(quit, done)
 	}
@@ -219,6 +300,10 @@ func release() {
 	<-d
 	mu.Lock()
 	runtime.GOMAXPROCS(pol.max)
+	if sysmonTID != 0 {
+		_ = setThreadSlack(sysmonTID, defaultSlack)
+		sysmonTID = 0
+	}
 	pol = nil
 	mu.Unlock()
 }
@@ -240,6 +325,11 @@ func loop(quit <-chan struct{}, done chan<- struct{}) {
 			mu.Lock()
 			if k := pol.k; pol.step(now, s) != k {
 				runtime.GOMAXPROCS(pol.k)
+			}
+			if want := pol.sysmonSlack(); sysmonTID != 0 && want != sysmonApplied {
+				if setThreadSlack(sysmonTID, want) == nil {
+					sysmonApplied = want
+				}
 			}
 			mu.Unlock()
 		}

@@ -1,7 +1,6 @@
 package procs
 
 import (
-	"errors"
 	"os"
 	"runtime"
 	"strconv"
@@ -248,19 +247,23 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// CoarsenSysmon either sets the slack of exactly one thread, asleep in
-// nanosleep and not the caller's, or (without CAP_SYS_NICE) of none.
-func TestCoarsenSysmon(t *testing.T) {
-	err := CoarsenSysmon()
+// Start gives sysmon — exactly one thread, asleep in nanosleep, neither
+// the main thread nor the caller's — the coarse slack, or, without
+// CAP_SYS_NICE, leaves every thread alone and says why; stop restores it.
+func TestSysmonSlack(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	stop := Start()
+	defer stop()
+	st, _ := Snapshot()
 	coarse := threadsWithSlack(t, int(SysmonSlack))
-	if errors.Is(err, os.ErrPermission) {
+	if st.SysmonErr != "" {
 		if len(coarse) != 0 {
-			t.Fatalf("refused, yet threads %v have the slack", coarse)
+			t.Fatalf("refused (%s), yet threads %v have the slack", st.SysmonErr, coarse)
+		}
+		if !strings.Contains(st.SysmonErr, "permission") {
+			t.Fatalf("unexpected refusal: %s", st.SysmonErr)
 		}
 		return
-	}
-	if err != nil {
-		t.Fatal(err)
 	}
 	if len(coarse) != 1 {
 		t.Fatalf("threads with a %v slack: %v, want sysmon alone", SysmonSlack, coarse)
@@ -268,10 +271,31 @@ func TestCoarsenSysmon(t *testing.T) {
 	if coarse[0] == syscall.Gettid() || coarse[0] == os.Getpid() {
 		t.Fatalf("the slack went to thread %d, a goroutine's or the main thread", coarse[0])
 	}
-	// Still asleep in nanosleep a moment later: sysmon.
-	tid, err := sysmonThread()
-	if err != nil || tid != coarse[0] {
+	if tid, err := sysmonThread(); err != nil || tid != coarse[0] {
 		t.Fatalf("sysmonThread() = %d, %v; the coarse thread is %d", tid, err, coarse[0])
+	}
+	stop()
+	if c := threadsWithSlack(t, int(SysmonSlack)); len(c) != 0 {
+		t.Fatalf("after stop threads %v keep the slack", c)
+	}
+}
+
+// Saturated Ps (most waits slow at Max) make sysmon's slack fine again;
+// calm makes it coarse.
+func TestPolicySysmonSlack(t *testing.T) {
+	now := time.Unix(0, 0)
+	p := newPolicy(2, now)
+	if p.sysmonSlack() != SysmonSlack {
+		t.Fatal("not coarse at start")
+	}
+	saturated := sample{cores: 1.3, waits: 200, slow: 150}
+	run(p, &now, sysHotTicks, saturated)
+	if p.k != 2 || p.sysmonSlack() != defaultSlack {
+		t.Fatalf("k=%d slack %v after %d saturated ticks", p.k, p.sysmonSlack(), sysHotTicks)
+	}
+	run(p, &now, sysCoolTicks, busy2) // 40/150 slow: not saturated
+	if p.sysmonSlack() != SysmonSlack {
+		t.Fatalf("slack %v after %d calm ticks", p.sysmonSlack(), sysCoolTicks)
 	}
 }
 

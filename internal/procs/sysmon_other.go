@@ -2,10 +2,19 @@
 
 package procs
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // SysmonSlack: see sysmon_linux.go.
-const SysmonSlack = 0
+const (
+	SysmonSlack  = time.Millisecond
+	defaultSlack = 50 * time.Microsecond
+)
 
-// CoarsenSysmon is Linux-only.
-func CoarsenSysmon() error { return errors.New("procs: sysmon's timer slack is set on Linux only") }
+func sysmonThread() (int, error) {
+	return 0, errors.New("procs: sysmon's timer slack is set on Linux only")
+}
+
+func setThreadSlack(int, time.Duration) error { return errors.ErrUnsupported }
