@@ -14,10 +14,15 @@
 // one P is a third slower. So the process runs with one P until it needs
 // more.
 //
-// The controller (Start) samples the process's CPU time every Tick:
+// The controller (Start) samples the process's CPU time and the runtime's
+// scheduling latencies every Tick:
 //
-//   - up: at k Ps, two ticks in a row using ≥ 0.85·k cores double k (up to
-//     Max, the GOMAXPROCS the process started with);
+//   - up: at k Ps, two hot ticks in a row double k (up to Max, the
+//     GOMAXPROCS the process started with). A tick is hot when goroutines
+//     queue for the Ps — a quarter or more of the runtime's sampled
+//     scheduling waits (/sched/latencies) took 50 µs or longer while the
+//     process used 0.3·k cores or more — or when the process used 0.92·k
+//     cores or more (a few long-running goroutines, as in a bulk load);
 //   - down: at k > 1, five ticks in a row below 0.25·k cores halve k; and
 //     because the same work costs more CPU with spare Ps (the wake-ups
 //     above), CPU alone cannot tell that fewer Ps would do, so the

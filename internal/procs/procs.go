@@ -20,6 +20,10 @@ const (
 	hotFrac  = 0.25
 	minWaits = 16
 	hotCores = 0.3
+	// A tick is hot, too, when the process used satCores·k cores or more:
+	// a few goroutines that each run long (a bulk load's stages) queue for
+	// the P without many short waits to sample.
+	satCores = 0.92
 	upTicks  = 2 // hot ticks in a row before doubling
 
 	coldCores = 0.25 // at k > 1, below coldCores·k cores is cold
@@ -46,6 +50,9 @@ type sample struct {
 }
 
 func (s sample) hot(k int) bool {
+	if s.cores >= satCores*float64(k) {
+		return true
+	}
 	return s.waits >= minWaits && float64(s.slow) >= hotFrac*float64(s.waits) && s.cores >= hotCores*float64(k)
 }
 

@@ -58,6 +58,15 @@ func TestPolicyQueueingRaises(t *testing.T) {
 	if k := run(p, &now, 1000, light); k != 1 {
 		t.Fatalf("a light load raised k to %d", k)
 	}
+	// A few long-running goroutines keep the one P busy: hot without
+	// many waits.
+	p = newPolicy(2, now)
+	run(p, &now, coldRun, idle)
+	if k := run(p, &now, upTicks, sample{cores: 0.97, waits: 3, slow: 3}); k != 2 {
+		t.Fatalf("a saturated P did not raise k: %d", k)
+	}
+	p = newPolicy(2, now)
+	run(p, &now, coldRun, idle)
 	// Long waits without CPU use (say, a stop-the-world) are not queueing.
 	if k := run(p, &now, 10, sample{cores: 0.1, waits: 100, slow: 90}); k != 1 {
 		t.Fatalf("waits at 0.1 cores raised k to %d", k)
