@@ -8,7 +8,7 @@ BIN     := bin/omendb
 PKGS    := ./...
 # Packages with concurrent code run under the race detector (and the
 # column executor's tests of memory shared between statements).
-RACE_PKGS := ./oltp/... ./log/... ./materializer/... ./sql/pgwire/...
+RACE_PKGS := ./oltp/... ./log/... ./materializer/... ./sql/pgwire/... ./internal/procs/
 
 .PHONY: all build run test test-unit test-race vet fmt-check deps bench verify verify-tpch fuzz clean
 
