@@ -327,3 +327,34 @@ func threadsWithSlack(t *testing.T, ns int) []int {
 	}
 	return tids
 }
+
+// Query workers call Parallel and Max while the controller changes
+// GOMAXPROCS (run under the race detector by make test-race).
+func TestConcurrentCallers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	stop := Start()
+	defer stop()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 2000 {
+				if w := Parallel(i % 4); w < 1 || w > 2 {
+					t.Errorf("Parallel(%d) = %d", i%4, w)
+					return
+				}
+				if m := Max(); m != 2 {
+					t.Errorf("Max() = %d", m)
+					return
+				}
+				if c := Current(); c < 1 || c > 2 {
+					t.Errorf("Current() = %d", c)
+					return
+				}
+				Snapshot()
+			}
+		}()
+	}
+	wg.Wait()
+}
