@@ -19,7 +19,7 @@
 //
 //   - up: at k Ps, two hot ticks in a row double k (up to Max, the
 //     GOMAXPROCS the process started with). A tick is hot when goroutines
-//     queue for the Ps — a quarter or more of the runtime's sampled
+//     queue for the Ps — 18 % or more of the runtime's sampled
 //     scheduling waits (/sched/latencies) took 50 µs or longer while the
 //     process used 0.3·k cores or more — or when the process used 0.92·k
 //     cores or more (a few long-running goroutines, as in a bulk load);

@@ -17,7 +17,7 @@ const (
 	// minWaits sampled waits) while the process used at least hotCores·k
 	// cores: work queues for the Ps.
 	slowWait = 50 * time.Microsecond
-	hotFrac  = 0.25
+	hotFrac  = 0.18
 	minWaits = 16
 	hotCores = 0.3
 	// A tick is hot, too, when the process used satCores·k cores or more:
