@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/omendb/omendb/internal/procs"
-	"github.com/omendb/omendb/oltp"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +15,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/omendb/omendb/internal/procs"
 	"github.com/omendb/omendb/internal/testpg"
+	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/server"
 )
 

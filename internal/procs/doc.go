@@ -8,10 +8,10 @@
 // other CPU (runtime.wakep), which then finds nothing to do and sleeps
 // again. On a virtual machine a cross-CPU wake-up and the context switches
 // around it cost tens of microseconds. Measured on the 2-vCPU machine of
-// docs/benchmarks.md, one connection's durable commit took 0.46–0.56 ms at
+// docs/benchmarks.md, one connection's durable commit took 0.35–0.79 ms at
 // p50 and 232–352 µs of process CPU with GOMAXPROCS=1, against 0.70–1.14 ms
 // and 604–613 µs with GOMAXPROCS=2 in alternated runs; at 64 connections
-// one P is a third slower. So the process runs with one P until it needs
+// one P is a fifth to two fifths slower. So the process runs with one P until it needs
 // more.
 //
 // The controller (Start) samples the process's CPU time and the runtime's
@@ -40,8 +40,8 @@
 // when the call returns. With a 1 ms slack sysmon rarely catches an fsync
 // in progress, backs off to its long sleeps, and the fsync's thread
 // carries on with its P: pgbench TPC-B (8 clients, alternated runs) used
-// 0.25–0.29 ms of server CPU per transaction instead of 0.35–0.39 and ran
-// about a tenth faster. But while the Ps are saturated (at Max, half the
+// 0.25–0.37 ms of server CPU per transaction instead of 0.36–0.48 and ran
+// about a tenth faster on average. But while the Ps are saturated (at Max, half the
 // sampled waits slow) a P stuck in an fsync is capacity lost, so there the
 // slack goes back to Linux's 50 µs until the queueing eases. Setting
 // another thread's slack needs CAP_SYS_NICE; without it sysmon is left
@@ -51,8 +51,8 @@
 // where the executor fans out over segments, raises GOMAXPROCS to Max at
 // once and holds off the next probe.
 //
-// Invariants: GOMAXPROCS and sysmon's slack change only under mu; when the controller is not
-// running (tests, tools, GOMAXPROCS set by the user) Max is the live
-// GOMAXPROCS and Parallel never changes it. Stop restores Max and sysmon's
-// default slack.
+// Invariants: GOMAXPROCS and sysmon's slack change only under mu; Start
+// and stop are serialized by lifecycle. When the controller is not running
+// (tests, tools, GOMAXPROCS set by the user) Max is the live GOMAXPROCS and
+// Parallel never changes it. Stop restores Max and sysmon's default slack.
 package procs

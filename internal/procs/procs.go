@@ -198,6 +198,10 @@ func (p *policy) account(now time.Time) {
 }
 
 var (
+	// lifecycle serializes Start and stop, so a Start cannot slip in
+	// while the last stop waits for the loop (which takes mu) to end.
+	lifecycle sync.Mutex
+
 	mu      sync.Mutex
 	running int // Start calls not yet stopped
 	pol     *policy
@@ -215,6 +219,10 @@ var (
 func Max() int {
 	mu.Lock()
 	defer mu.Unlock()
+	return maxLocked()
+}
+
+func maxLocked() int {
 	if pol != nil {
 		return pol.max
 	}
@@ -227,26 +235,11 @@ func Max() int {
 func Parallel(n int) int {
 	mu.Lock()
 	defer mu.Unlock()
-	m := runtime.GOMAXPROCS(0)
-	if pol != nil {
-		m = pol.max
-	}
-	w := max(min(n, m), 1)
+	w := max(min(n, maxLocked()), 1)
 	if w > 1 && pol != nil && pol.k < pol.max {
 		runtime.GOMAXPROCS(pol.boost(time.Now()))
 	}
 	return w
-}
-
-// Current is the number of Ps the controller runs with now (Max when it is
-// not running).
-func Current() int {
-	mu.Lock()
-	defer mu.Unlock()
-	if pol != nil {
-		return pol.k
-	}
-	return runtime.GOMAXPROCS(0)
 }
 
 // Snapshot returns the controller's counts so far, and false when it is not
@@ -274,27 +267,35 @@ func Snapshot() (Stats, bool) {
 // GOMAXPROCS it found. Starts nest: servers in one process share one
 // controller, and the last stop ends it.
 func Start() (stop func()) {
-	mu.Lock()
-	defer mu.Unlock()
-	running++
-	if running == 1 {
-		pol = newPolicy(runtime.GOMAXPROCS(0), time.Now())
-		sysmonTID, sysmonErr = 0, ""
-		if tid, err := sysmonThread(); err != nil {
-			sysmonErr = err.Error()
-		} else if err := setThreadSlack(tid, SysmonSlack); err != nil {
-			sysmonErr = err.Error()
+	lifecycle.Lock()
+	defer lifecycle.Unlock()
+	if running == 0 { // only Start and release change running, under lifecycle
+		// Found before mu is taken: the search spins for a few ms.
+		tid, errMsg := 0, ""
+		if t, err := sysmonThread(); err != nil {
+			errMsg = err.Error()
+		} else if err := setThreadSlack(t, SysmonSlack); err != nil {
+			errMsg = err.Error()
 		} else {
-			sysmonTID, sysmonApplied = tid, SysmonSlack
+			tid = t
 		}
+		mu.Lock()
+		pol = newPolicy(runtime.GOMAXPROCS(0), time.Now())
+		sysmonTID, sysmonErr, sysmonApplied = tid, errMsg, SysmonSlack
 		quit, done = make(chan struct{}), make(chan struct{})
 		go loop(quit, done)
+		mu.Unlock()
 	}
+	mu.Lock()
+	running++
+	mu.Unlock()
 	var once sync.Once
 	return func() { once.Do(release) }
 }
 
 func release() {
+	lifecycle.Lock()
+	defer lifecycle.Unlock()
 	mu.Lock()
 	running--
 	if running > 0 {
