@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -153,6 +154,9 @@ func (p *policy) stepSysmon(now time.Time, s sample) {
 	}
 }
 
+// saturated: the Ps are saturated at Max (sysmon's slack is fine).
+func (p *policy) saturated() bool { return !p.sysCoarse }
+
 func (p *policy) sysmonSlack() time.Duration {
 	if p.sysCoarse {
 		return SysmonSlack
@@ -208,6 +212,9 @@ var (
 	quit    chan struct{}
 	done    chan struct{}
 
+	// isSaturated mirrors pol.saturated() for Saturated, without mu.
+	isSaturated atomic.Bool
+
 	sysmonTID     int           // 0: its slack is not ours to set
 	sysmonErr     string        // why not
 	sysmonApplied time.Duration // the slack last set
@@ -228,6 +235,14 @@ func maxLocked() int {
 	}
 	return runtime.GOMAXPROCS(0)
 }
+
+// Saturated reports whether the Ps are saturated at Max: for the last
+// ticks at least half of the sampled scheduling waits were slow (the state
+// in which sysmon's slack is fine, sysmon_linux.go). Code that could trade
+// CPU for latency — hand work on at once rather than let more of it gather
+// — should not while this holds. False when the controller is not running.
+// Cheap: one atomic load.
+func Saturated() bool { return isSaturated.Load() }
 
 // Parallel returns how many workers to start for n independent pieces of
 // work — min(n, Max()), at least 1 — and, when that is more than one,
@@ -313,6 +328,7 @@ func release() {
 		sysmonTID = 0
 	}
 	pol = nil
+	isSaturated.Store(false)
 	mu.Unlock()
 }
 
@@ -334,6 +350,7 @@ func loop(quit <-chan struct{}, done chan<- struct{}) {
 			if k := pol.k; pol.step(now, s) != k {
 				runtime.GOMAXPROCS(pol.k)
 			}
+			isSaturated.Store(pol.saturated())
 			if want := pol.sysmonSlack(); sysmonTID != 0 && want != sysmonApplied {
 				if setThreadSlack(sysmonTID, want) == nil {
 					sysmonApplied = want

@@ -299,12 +299,12 @@ func TestPolicySysmonSlack(t *testing.T) {
 	}
 	saturated := sample{cores: 1.3, waits: 200, slow: 150}
 	run(p, &now, sysHotTicks, saturated)
-	if p.k != 2 || p.sysmonSlack() != defaultSlack {
-		t.Fatalf("k=%d slack %v after %d saturated ticks", p.k, p.sysmonSlack(), sysHotTicks)
+	if p.k != 2 || p.sysmonSlack() != defaultSlack || !p.saturated() {
+		t.Fatalf("k=%d slack %v saturated %v after %d saturated ticks", p.k, p.sysmonSlack(), p.saturated(), sysHotTicks)
 	}
 	run(p, &now, sysCoolTicks, busy2) // 40/150 slow: not saturated
-	if p.sysmonSlack() != SysmonSlack {
-		t.Fatalf("slack %v after %d calm ticks", p.sysmonSlack(), sysCoolTicks)
+	if p.sysmonSlack() != SysmonSlack || p.saturated() {
+		t.Fatalf("slack %v saturated %v after %d calm ticks", p.sysmonSlack(), p.saturated(), sysCoolTicks)
 	}
 }
 
