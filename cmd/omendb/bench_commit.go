@@ -36,6 +36,8 @@ type commitResult struct {
 	P50Ms    float64 `json:"p50_ms"`
 	P99Ms    float64 `json:"p99_ms"`
 	Failures int64   `json:"failures"`
+	// Round is the 1-based round (--rounds alternates the systems).
+	Round int `json:"round"`
 	// TxnsPerRecord is OmenDB's mean group-commit size (transactions per
 	// log record, i.e. per fsync).
 	TxnsPerRecord float64 `json:"txns_per_record,omitempty"`
@@ -65,6 +67,7 @@ func runBenchCommit(ctx context.Context, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	unsafe := fs.Bool("unsafe-no-fsync", false, "diagnostic: run OmenDB without fsync (not a fair comparison)")
 	traceOut := fs.String("trace", "", "diagnostic: write a Go execution trace of OmenDB's first measured level to this file (go tool trace)")
+	rounds := fs.Int("rounds", 1, "alternate the systems this many times at each level and report each round's ratios and their median: this machine's speed drifts by minutes")
 	inFlight := fs.String("in-flight", "", "OmenDB's log appends in flight, e.g. 1,2: each value runs as its own system (omendb/if=N) side by side; default: the committer's default")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -114,6 +117,7 @@ func runBenchCommit(ctx context.Context, args []string) error {
 			systems = append(systems, system{name: fmt.Sprintf("omendb/if=%d", n), url: url, inFlight: n})
 		}
 	}
+	pgURL := "" // the peer's, for settleSystems
 	if !*noPG {
 		fmt.Fprintln(os.Stderr, "bench commit: starting PostgreSQL 15 (fsync on, synchronous_commit on)")
 		pg, err := testpg.StartServer(ctx, testpg.Options{Database: "bench", Config: []string{"max_connections = 200", "shared_buffers = 256MB"}})
@@ -122,6 +126,7 @@ func runBenchCommit(ctx context.Context, args []string) error {
 		}
 		defer pg.Close()
 		systems = append(systems, system{name: "postgres", url: pg.ConnString()})
+		pgURL = pg.ConnString()
 	}
 	disk, err := probeDisk(os.TempDir())
 	if err != nil {
@@ -131,63 +136,80 @@ func runBenchCommit(ctx context.Context, args []string) error {
 		b, _ := json.Marshal(disk)
 		fmt.Println(string(b))
 	}
+	if *rounds < 1 {
+		return fmt.Errorf("bad --rounds %d", *rounds)
+	}
 	var results []commitResult
 	for _, n := range conns {
-		for _, sys := range systems {
-			fmt.Fprintf(os.Stderr, "bench commit: %s, %d connections, %s ...\n", sys.name, n, *dur)
-			var recs0, txns0 int64
-			isOmen := strings.HasPrefix(sys.name, "omendb")
-			if isOmen && srv != nil {
-				if sys.inFlight > 0 {
-					srv.Committer.SetMaxInFlight(sys.inFlight)
+		for round := 1; round <= *rounds; round++ {
+			for _, sys := range systems {
+				if *rounds > 1 {
+					fmt.Fprintf(os.Stderr, "bench commit: round %d of %d: %s, %d connections, %s ...\n", round, *rounds, sys.name, n, *dur)
+				} else {
+					fmt.Fprintf(os.Stderr, "bench commit: %s, %d connections, %s ...\n", sys.name, n, *dur)
 				}
-				recs0, txns0 = srv.Committer.Stats().Records.Load(), srv.Committer.Stats().Txns.Load()
-			}
-			var trace *oltp.CommitTrace
-			var cpu0 time.Duration
-			var procs0 procs.Stats
-			var stopTrace func()
-			r, err := commitLevel(ctx, sys.url, sys.name, n, *dur, func() {
+				// Both systems at rest first: neither's checkpoint or
+				// vacuum lands in the run.
+				if d, err := settleSystems(ctx, srv, pgURL); err != nil {
+					fmt.Fprintf(os.Stderr, "bench commit: %v\n", err)
+				} else if d > time.Second {
+					fmt.Fprintf(os.Stderr, "bench commit: both systems at rest after %.1f s (checkpoints, autovacuum)\n", d.Seconds())
+				}
+				var recs0, txns0 int64
+				isOmen := strings.HasPrefix(sys.name, "omendb")
 				if isOmen && srv != nil {
-					trace = &oltp.CommitTrace{}
-					srv.Committer.SetTrace(trace)
-					cpu0 = processCPU()
-					procs0, _ = procs.Snapshot()
-				}
-				if isOmen && *traceOut != "" {
-					var err error
-					if stopTrace, err = startExecTrace(*traceOut); err != nil {
-						fmt.Fprintf(os.Stderr, "bench commit: %v\n", err) // diagnostic only
+					if sys.inFlight > 0 {
+						srv.Committer.SetMaxInFlight(sys.inFlight)
 					}
-					*traceOut = ""
+					recs0, txns0 = srv.Committer.Stats().Records.Load(), srv.Committer.Stats().Txns.Load()
 				}
-			})
-			if stopTrace != nil {
-				stopTrace()
-			}
-			if trace != nil {
-				if r.Commits > 0 {
-					r.CPUPerCommitUs = float64((processCPU() - cpu0).Microseconds()) / float64(r.Commits)
+				var trace *oltp.CommitTrace
+				var cpu0 time.Duration
+				var procs0 procs.Stats
+				var stopTrace func()
+				r, err := commitLevel(ctx, sys.url, sys.name, n, *dur, func() {
+					if isOmen && srv != nil {
+						trace = &oltp.CommitTrace{}
+						srv.Committer.SetTrace(trace)
+						cpu0 = processCPU()
+						procs0, _ = procs.Snapshot()
+					}
+					if isOmen && *traceOut != "" {
+						var err error
+						if stopTrace, err = startExecTrace(*traceOut); err != nil {
+							fmt.Fprintf(os.Stderr, "bench commit: %v\n", err) // diagnostic only
+						}
+						*traceOut = ""
+					}
+				})
+				if stopTrace != nil {
+					stopTrace()
 				}
-				r.Procs = procsSince(procs0)
-				srv.Committer.SetTrace(nil)
-				for i := range oltp.NumStages + 1 {
-					r.StagesMs = append(r.StagesMs, float64(trace.Percentile(i, 0.5).Microseconds())/1000)
+				if trace != nil {
+					if r.Commits > 0 {
+						r.CPUPerCommitUs = float64((processCPU() - cpu0).Microseconds()) / float64(r.Commits)
+					}
+					r.Procs = procsSince(procs0)
+					srv.Committer.SetTrace(nil)
+					for i := range oltp.NumStages + 1 {
+						r.StagesMs = append(r.StagesMs, float64(trace.Percentile(i, 0.5).Microseconds())/1000)
+					}
+					r.TurnaroundMs = float64(trace.Gap(0.5).Microseconds()) / 1000
 				}
-				r.TurnaroundMs = float64(trace.Gap(0.5).Microseconds()) / 1000
-			}
-			if err != nil {
-				return fmt.Errorf("%s at %d connections: %w", sys.name, n, err)
-			}
-			if isOmen && srv != nil {
-				if recs := srv.Committer.Stats().Records.Load() - recs0; recs > 0 {
-					r.TxnsPerRecord = float64(srv.Committer.Stats().Txns.Load()-txns0) / float64(recs)
+				if err != nil {
+					return fmt.Errorf("%s at %d connections: %w", sys.name, n, err)
 				}
-			}
-			results = append(results, r)
-			if *jsonOut {
-				b, _ := json.Marshal(r)
-				fmt.Println(string(b))
+				if isOmen && srv != nil {
+					if recs := srv.Committer.Stats().Records.Load() - recs0; recs > 0 {
+						r.TxnsPerRecord = float64(srv.Committer.Stats().Txns.Load()-txns0) / float64(recs)
+					}
+				}
+				r.Round = round
+				results = append(results, r)
+				if *jsonOut {
+					b, _ := json.Marshal(r)
+					fmt.Println(string(b))
+				}
 			}
 		}
 	}
@@ -352,24 +374,27 @@ func printCommitTable(rs []commitResult, disk diskProbe) {
 	fmt.Printf("durable single-row INSERT commits (%d cores, %s)\n", runtime.NumCPU(), time.Now().Format("2006-01-02"))
 	fmt.Printf("disk (same run): append 300 B + fsync p50 %.2f ms, p99 %.2f ms; overwrite + fdatasync p50 %.2f ms\n",
 		disk.AppendFsyncP50Ms, disk.AppendFsyncP99Ms, disk.OverwriteFdatasyncP50Ms)
-	fmt.Printf("%-6s %-12s %12s %9s %9s %9s %12s\n", "conns", "system", "commits/s", "p50 ms", "p99 ms", "failures", "txns/fsync")
-	byConns := map[int]map[string]commitResult{}
+	rounds := 1
+	for _, r := range rs {
+		rounds = max(rounds, r.Round)
+	}
+	fmt.Printf("%-6s %5s %-12s %12s %9s %9s %9s %12s\n", "conns", "round", "system", "commits/s", "p50 ms", "p99 ms", "failures", "txns/fsync")
 	for _, r := range rs {
 		group := ""
 		if r.TxnsPerRecord > 0 {
 			group = fmt.Sprintf("%.1f", r.TxnsPerRecord)
 		}
-		fmt.Printf("%-6d %-12s %12.0f %9.2f %9.2f %9d %12s\n", r.Conns, r.System, r.PerSec, r.P50Ms, r.P99Ms, r.Failures, group)
-		if byConns[r.Conns] == nil {
-			byConns[r.Conns] = map[string]commitResult{}
-		}
-		byConns[r.Conns][r.System] = r
+		fmt.Printf("%-6d %5d %-12s %12.0f %9.2f %9.2f %9d %12s\n", r.Conns, r.Round, r.System, r.PerSec, r.P50Ms, r.P99Ms, r.Failures, group)
 	}
 	for _, r := range rs {
 		if len(r.StagesMs) == 0 {
 			continue
 		}
-		fmt.Printf("%s at %d conns, stage p50 ms:", r.System, r.Conns)
+		fmt.Printf("%s at %d conns", r.System, r.Conns)
+		if rounds > 1 {
+			fmt.Printf(" (round %d)", r.Round)
+		}
+		fmt.Printf(", stage p50 ms:")
 		for i, name := range oltp.StageNames {
 			fmt.Printf(" %s %.3f,", name, r.StagesMs[i])
 		}
@@ -379,10 +404,50 @@ func printCommitTable(rs []commitResult, disk diskProbe) {
 		}
 	}
 	fmt.Println("ratios (omendb / postgres):")
-	for _, o := range rs {
-		p, okP := byConns[o.Conns]["postgres"]
-		if strings.HasPrefix(o.System, "omendb") && okP && p.PerSec > 0 {
-			fmt.Printf("  %d conns, %s: throughput %.2fx, p50 latency %.2fx\n", o.Conns, o.System, o.PerSec/p.PerSec, o.P50Ms/p.P50Ms)
+	for _, line := range commitRatios(rs, rounds) {
+		fmt.Println("  " + line)
+	}
+}
+
+// commitRatios compares every OmenDB result with PostgreSQL's at the same
+// level and round; with more than one round, each level and system ends
+// with the median of its rounds' ratios.
+func commitRatios(rs []commitResult, rounds int) []string {
+	type key struct {
+		conns  int
+		system string
+	}
+	peer := map[[2]int]commitResult{} // conns, round
+	for _, r := range rs {
+		if r.System == "postgres" {
+			peer[[2]int{r.Conns, r.Round}] = r
 		}
 	}
+	var lines []string
+	var order []key
+	tput, p50 := map[key][]float64{}, map[key][]float64{}
+	for _, o := range rs {
+		p, ok := peer[[2]int{o.Conns, o.Round}]
+		if !strings.HasPrefix(o.System, "omendb") || !ok || p.PerSec <= 0 {
+			continue
+		}
+		round := ""
+		if rounds > 1 {
+			round = fmt.Sprintf(" (round %d)", o.Round)
+		}
+		lines = append(lines, fmt.Sprintf("%d conns, %s%s: throughput %.2fx, p50 latency %.2fx", o.Conns, o.System, round, o.PerSec/p.PerSec, o.P50Ms/p.P50Ms))
+		k := key{o.Conns, o.System}
+		if _, seen := tput[k]; !seen {
+			order = append(order, k)
+		}
+		tput[k] = append(tput[k], o.PerSec/p.PerSec)
+		p50[k] = append(p50[k], o.P50Ms/p.P50Ms)
+	}
+	if rounds > 1 {
+		for _, k := range order {
+			lines = append(lines, fmt.Sprintf("%d conns, %s, median of %d rounds: throughput %.2fx, p50 latency %.2fx",
+				k.conns, k.system, len(tput[k]), median(slices.Clone(tput[k])), median(slices.Clone(p50[k]))))
+		}
+	}
+	return lines
 }

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/omendb/omendb/server"
+)
+
+// settleTimeout bounds the wait for PostgreSQL's autovacuum workers.
+const settleTimeout = 60 * time.Second
+
+// settleSystems brings every system of a side-by-side benchmark to rest
+// before a measured run, so that one system's background work does not land
+// in the other's run (both share the disk and the two CPUs): OmenDB (srv,
+// in this process; nil for none) writes its row-store checkpoint now rather
+// than when its timer fires, and PostgreSQL (pgURL; "" for none) runs
+// CHECKPOINT and waits until no autovacuum worker is busy. Every run, of
+// either system, starts after it. It returns the time it took.
+func settleSystems(ctx context.Context, srv *server.Server, pgURL string) (time.Duration, error) {
+	start := time.Now()
+	if srv != nil {
+		if _, err := srv.Checkpoint(); err != nil {
+			return 0, fmt.Errorf("settle: OmenDB checkpoint: %w", err)
+		}
+	}
+	if pgURL == "" {
+		return time.Since(start), nil
+	}
+	c, err := pgx.Connect(ctx, pgURL)
+	if err != nil {
+		return 0, fmt.Errorf("settle: connect to PostgreSQL: %w", err)
+	}
+	defer c.Close(context.Background())
+	if _, err := c.Exec(ctx, "CHECKPOINT"); err != nil {
+		return 0, fmt.Errorf("settle: PostgreSQL CHECKPOINT: %w", err)
+	}
+	deadline := time.Now().Add(settleTimeout)
+	for {
+		var n int
+		if err := c.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'").Scan(&n); err != nil {
+			return 0, fmt.Errorf("settle: PostgreSQL autovacuum workers: %w", err)
+		}
+		if n == 0 {
+			return time.Since(start), nil
+		}
+		if time.Now().After(deadline) {
+			// A run beside a vacuum is still a run: go on, and say so.
+			return time.Since(start), fmt.Errorf("settle: %d autovacuum workers still busy after %s", n, settleTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
