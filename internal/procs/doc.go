@@ -47,6 +47,10 @@
 // another thread's slack needs CAP_SYS_NICE; without it sysmon is left
 // alone (Stats.SysmonErr says so).
 //
+// Saturated reports that state (Ps saturated at Max) to code that trades
+// CPU for latency: the committer hands its P to the log's sender at once
+// only while it is false (oltp/commit.go).
+//
 // Parallel query work does not wait for the controller: Parallel(n), used
 // where the executor fans out over segments, raises GOMAXPROCS to Max at
 // once and holds off the next probe.
