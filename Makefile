@@ -41,7 +41,8 @@ test-race:
 test: deps fmt-check vet test-unit test-race
 
 bench: build
-	./$(BIN) bench commit
+	./$(BIN) bench commit --rounds 3
+	./$(BIN) bench pgbench --duration 15s --rounds 3
 	./$(BIN) bench index --keys 1000000
 	./$(BIN) bench tpch gen --sf 1 --out /tmp/omendb-tpch-sf1
 
