@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -326,6 +327,18 @@ func cdcMeasure(ctx context.Context, src, dst *pgx.Conn, r *cdcResult, start tim
 	r.StreamRows = streamRows
 	r.StreamRate = float64(streamRows) / time.Since(start).Seconds()
 	logf("%s: streamed %d rows at %.0f rows/s", r.System, streamRows, r.StreamRate)
+
+	// The disk at rest first: the source's bulk load and the burst leave
+	// hundreds of MB dirty in the page cache (PostgreSQL writes its data
+	// files without fsync until a checkpoint), which the kernel writes back
+	// 30 s later (vm.dirty_expire_centisecs) — in the middle of this phase,
+	// where it stalled every fsync of the system measured for 150–250 ms.
+	settled := time.Now()
+	if _, err := src.Exec(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("source CHECKPOINT: %w", err)
+	}
+	syscall.Sync()
+	logf("%s: disk at rest in %.1f s (source CHECKPOINT, sync)", r.System, time.Since(settled).Seconds())
 
 	// Lag at a steady rate: every 10 ms one transaction of rate/100 rows
 	// that also bumps tick.seq; a poller reads tick.seq and records, per
