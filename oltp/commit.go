@@ -38,8 +38,8 @@ import (
 // answered before the ones sent ahead of it. Having freed an append slot
 // that a sealed record waits for, acks yields its P to run, so the next
 // record goes to the disk before this one is applied (unless the Ps are
-// saturated, procs.Saturated, where the wait batches more per fsync). When an append fails, every
-// record sent after it fails too (it may have been validated against the
+// saturated, procs.Saturated, where the wait batches more per fsync).
+// When an append fails, every record sent after it fails too (it may have been validated against the
 // failed one's writes; the log refuses to store it after a missing
 // predecessor): acks fails the rest of that gen, and run, before it
 // validates the next batch, waits until acks has answered everything sent,
@@ -741,7 +741,8 @@ func (c *Committer) acks() {
 				// made runnable on this P: let it send the record now, so
 				// the disk starts on it before this record is applied and
 				// answered rather than after (TPC-B-like: the next send
-				// 0.06 ms sooner, commits' p50 5–15 % shorter). Not while
+				// 0.06 ms sooner, 4 % more TPS on average; docs/
+				// benchmarks.md, "Twentieth stop"). Not while
 				// the Ps are saturated: there the records that gather
 				// meanwhile save fsyncs, which cost CPU.
 				runtime.Gosched()

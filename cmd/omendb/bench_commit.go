@@ -139,72 +139,77 @@ func runBenchCommit(ctx context.Context, args []string) error {
 	if *rounds < 1 {
 		return fmt.Errorf("bad --rounds %d", *rounds)
 	}
+	// runLevel measures one system at n connections and adds what the
+	// in-process server shows (commit stages, CPU, group size).
+	runLevel := func(round, n int, sys system) (commitResult, error) {
+		if *rounds > 1 {
+			fmt.Fprintf(os.Stderr, "bench commit: round %d of %d: %s, %d connections, %s ...\n", round, *rounds, sys.name, n, *dur)
+		} else {
+			fmt.Fprintf(os.Stderr, "bench commit: %s, %d connections, %s ...\n", sys.name, n, *dur)
+		}
+		// Both systems at rest first: neither's checkpoint or vacuum lands
+		// in the run.
+		restBeforeRun(ctx, "commit", srv, pgURL)
+		var recs0, txns0 int64
+		isOmen := strings.HasPrefix(sys.name, "omendb")
+		if isOmen && srv != nil {
+			if sys.inFlight > 0 {
+				srv.Committer.SetMaxInFlight(sys.inFlight)
+			}
+			recs0, txns0 = srv.Committer.Stats().Records.Load(), srv.Committer.Stats().Txns.Load()
+		}
+		var trace *oltp.CommitTrace
+		var cpu0 time.Duration
+		var procs0 procs.Stats
+		var stopTrace func()
+		r, err := commitLevel(ctx, sys.url, sys.name, n, *dur, func() {
+			if isOmen && srv != nil {
+				trace = &oltp.CommitTrace{}
+				srv.Committer.SetTrace(trace)
+				cpu0 = processCPU()
+				procs0, _ = procs.Snapshot()
+			}
+			if isOmen && *traceOut != "" {
+				var err error
+				if stopTrace, err = startExecTrace(*traceOut); err != nil {
+					fmt.Fprintf(os.Stderr, "bench commit: %v\n", err) // diagnostic only
+				}
+				*traceOut = ""
+			}
+		})
+		if stopTrace != nil {
+			stopTrace()
+		}
+		if trace != nil {
+			if r.Commits > 0 {
+				r.CPUPerCommitUs = float64((processCPU() - cpu0).Microseconds()) / float64(r.Commits)
+			}
+			r.Procs = procsSince(procs0)
+			srv.Committer.SetTrace(nil)
+			for i := range oltp.NumStages + 1 {
+				r.StagesMs = append(r.StagesMs, float64(trace.Percentile(i, 0.5).Microseconds())/1000)
+			}
+			r.TurnaroundMs = float64(trace.Gap(0.5).Microseconds()) / 1000
+		}
+		if err != nil {
+			return commitResult{}, fmt.Errorf("%s at %d connections: %w", sys.name, n, err)
+		}
+		if isOmen && srv != nil {
+			if recs := srv.Committer.Stats().Records.Load() - recs0; recs > 0 {
+				r.TxnsPerRecord = float64(srv.Committer.Stats().Txns.Load()-txns0) / float64(recs)
+			}
+		}
+		r.Round = round
+		return r, nil
+	}
 	var results []commitResult
 	for _, n := range conns {
 		for round := 1; round <= *rounds; round++ {
 			for _, sys := range systems {
-				if *rounds > 1 {
-					fmt.Fprintf(os.Stderr, "bench commit: round %d of %d: %s, %d connections, %s ...\n", round, *rounds, sys.name, n, *dur)
-				} else {
-					fmt.Fprintf(os.Stderr, "bench commit: %s, %d connections, %s ...\n", sys.name, n, *dur)
-				}
-				// Both systems at rest first: neither's checkpoint or
-				// vacuum lands in the run.
-				if d, err := settleSystems(ctx, srv, pgURL); err != nil {
-					fmt.Fprintf(os.Stderr, "bench commit: %v\n", err)
-				} else if d > time.Second {
-					fmt.Fprintf(os.Stderr, "bench commit: both systems at rest after %.1f s (checkpoints, autovacuum)\n", d.Seconds())
-				}
-				var recs0, txns0 int64
-				isOmen := strings.HasPrefix(sys.name, "omendb")
-				if isOmen && srv != nil {
-					if sys.inFlight > 0 {
-						srv.Committer.SetMaxInFlight(sys.inFlight)
-					}
-					recs0, txns0 = srv.Committer.Stats().Records.Load(), srv.Committer.Stats().Txns.Load()
-				}
-				var trace *oltp.CommitTrace
-				var cpu0 time.Duration
-				var procs0 procs.Stats
-				var stopTrace func()
-				r, err := commitLevel(ctx, sys.url, sys.name, n, *dur, func() {
-					if isOmen && srv != nil {
-						trace = &oltp.CommitTrace{}
-						srv.Committer.SetTrace(trace)
-						cpu0 = processCPU()
-						procs0, _ = procs.Snapshot()
-					}
-					if isOmen && *traceOut != "" {
-						var err error
-						if stopTrace, err = startExecTrace(*traceOut); err != nil {
-							fmt.Fprintf(os.Stderr, "bench commit: %v\n", err) // diagnostic only
-						}
-						*traceOut = ""
-					}
-				})
-				if stopTrace != nil {
-					stopTrace()
-				}
-				if trace != nil {
-					if r.Commits > 0 {
-						r.CPUPerCommitUs = float64((processCPU() - cpu0).Microseconds()) / float64(r.Commits)
-					}
-					r.Procs = procsSince(procs0)
-					srv.Committer.SetTrace(nil)
-					for i := range oltp.NumStages + 1 {
-						r.StagesMs = append(r.StagesMs, float64(trace.Percentile(i, 0.5).Microseconds())/1000)
-					}
-					r.TurnaroundMs = float64(trace.Gap(0.5).Microseconds()) / 1000
-				}
+				r, err := runLevel(round, n, sys)
 				if err != nil {
-					return fmt.Errorf("%s at %d connections: %w", sys.name, n, err)
+					return err
 				}
-				if isOmen && srv != nil {
-					if recs := srv.Committer.Stats().Records.Load() - recs0; recs > 0 {
-						r.TxnsPerRecord = float64(srv.Committer.Stats().Txns.Load()-txns0) / float64(recs)
-					}
-				}
-				r.Round = round
 				results = append(results, r)
 				if *jsonOut {
 					b, _ := json.Marshal(r)

@@ -179,11 +179,7 @@ func runBenchPgbench(ctx context.Context, args []string) error {
 		}
 		// Both systems at rest first: neither's checkpoint or vacuum lands
 		// in the run.
-		if d, err := settleSystems(ctx, srv, pgURL); err != nil {
-			fmt.Fprintf(os.Stderr, "bench pgbench: %v\n", err)
-		} else if d > time.Second {
-			fmt.Fprintf(os.Stderr, "bench pgbench: both systems at rest after %.1f s (checkpoints, autovacuum)\n", d.Seconds())
-		}
+		restBeforeRun(ctx, "pgbench", srv, pgURL)
 		ls := srv.Engine.Locks.Stats()
 		cs := srv.Engine.Committer.Stats()
 		locks0 := [...]int64{ls.Locks.Load(), ls.Waits.Load(), ls.WaitNs.Load(), ls.PendingReads.Load(), ls.BatchWaits.Load(), ls.BatchWaitNs.Load(), cs.Records.Load(), cs.Txns.Load()}

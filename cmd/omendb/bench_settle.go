@@ -3,12 +3,24 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/omendb/omendb/server"
 )
+
+// restBeforeRun is settleSystems for a bench's run loop: a failure to
+// settle is reported under the bench's name and the run goes on; a rest
+// longer than a second is reported too.
+func restBeforeRun(ctx context.Context, bench string, srv *server.Server, pgURL string) {
+	if d, err := settleSystems(ctx, srv, pgURL); err != nil {
+		fmt.Fprintf(os.Stderr, "bench %s: %v\n", bench, err)
+	} else if d > time.Second {
+		fmt.Fprintf(os.Stderr, "bench %s: both systems at rest after %.1f s (checkpoints, autovacuum)\n", bench, d.Seconds())
+	}
+}
 
 // settleTimeout bounds the wait for PostgreSQL's autovacuum workers.
 const settleTimeout = 60 * time.Second
