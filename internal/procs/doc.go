@@ -43,7 +43,10 @@
 // 0.25–0.37 ms of server CPU per transaction instead of 0.36–0.48 and ran
 // about a tenth faster on average. But while the Ps are saturated (at Max, half the
 // sampled waits slow) a P stuck in an fsync is capacity lost, so there the
-// slack goes back to Linux's 50 µs until the queueing eases. Setting
+// slack goes back to Linux's 50 µs until the queueing eases. Threads that sysmon
+// creates inherit its slack (Linux copies it into the child); each tick
+// that finds the runtime's thread count changed gives them the default back
+// (resetInherited), and stop does the same for sysmon and any left. Setting
 // another thread's slack needs CAP_SYS_NICE; without it sysmon is left
 // alone (Stats.SysmonErr says so).
 //

@@ -218,6 +218,7 @@ var (
 	sysmonTID     int           // 0: its slack is not ours to set
 	sysmonErr     string        // why not
 	sysmonApplied time.Duration // the slack last set
+	threadsSeen   int           // the runtime's thread count at the last resetInherited
 )
 
 // Max is the most Ps OmenDB uses: the GOMAXPROCS the controller started
@@ -325,7 +326,8 @@ func release() {
 	runtime.GOMAXPROCS(pol.max)
 	if sysmonTID != 0 {
 		_ = setThreadSlack(sysmonTID, defaultSlack)
-		sysmonTID = 0
+		_ = resetInherited(0, SysmonSlack) // sysmon's children since the last tick
+		sysmonTID, threadsSeen = 0, 0
 	}
 	pol = nil
 	isSaturated.Store(false)
@@ -354,6 +356,14 @@ func loop(quit <-chan struct{}, done chan<- struct{}) {
 			if want := pol.sysmonSlack(); sysmonTID != 0 && want != sysmonApplied {
 				if setThreadSlack(sysmonTID, want) == nil {
 					sysmonApplied = want
+				}
+			}
+			if sysmonTID != 0 {
+				// New threads may be sysmon's children, with its slack.
+				// Counting them is a walk of the runtime's M list.
+				if n, _ := runtime.ThreadCreateProfile(nil); n != threadsSeen {
+					threadsSeen = n
+					_ = resetInherited(sysmonTID, SysmonSlack)
 				}
 			}
 			mu.Unlock()

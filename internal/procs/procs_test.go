@@ -283,6 +283,17 @@ func TestSysmonSlack(t *testing.T) {
 	if tid, err := sysmonThread(); err != nil || tid != coarse[0] {
 		t.Fatalf("sysmonThread() = %d, %v; the coarse thread is %d", tid, err, coarse[0])
 	}
+	// Blocking system calls make sysmon start new threads, which inherit
+	// its slack; within a few ticks the controller gives them the default.
+	threads, _ := runtime.ThreadCreateProfile(nil)
+	blockInSyscalls(32, 20*time.Millisecond)
+	grown, _ := runtime.ThreadCreateProfile(nil)
+	t.Logf("%d threads, %d after the system calls", threads, grown)
+	waitFor(t, "slack on sysmon alone", func() bool {
+		c := threadsWithSlack(t, int(SysmonSlack))
+		return len(c) == 1 && c[0] == coarse[0]
+	})
+	blockInSyscalls(32, 20*time.Millisecond) // children the last tick may not see
 	stop()
 	if c := threadsWithSlack(t, int(SysmonSlack)); len(c) != 0 {
 		t.Fatalf("after stop threads %v keep the slack", c)
@@ -306,6 +317,21 @@ func TestPolicySysmonSlack(t *testing.T) {
 	if p.sysmonSlack() != SysmonSlack || p.saturated() {
 		t.Fatalf("slack %v saturated %v after %d calm ticks", p.sysmonSlack(), p.saturated(), sysCoolTicks)
 	}
+}
+
+// blockInSyscalls has n goroutines sleep d in nanosleep(2), a blocking
+// system call whose Ps sysmon takes and hands to other threads.
+func blockInSyscalls(n int, d time.Duration) {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ts := syscall.NsecToTimespec(int64(d))
+			_ = syscall.Nanosleep(&ts, nil)
+		}()
+	}
+	wg.Wait()
 }
 
 func threadsWithSlack(t *testing.T, ns int) []int {

@@ -31,6 +31,34 @@ func setThreadSlack(tid int, d time.Duration) error {
 	return nil
 }
 
+// resetInherited gives Linux's default slack back to every thread of this
+// process, other than skip, whose slack is d. Threads that sysmon creates —
+// it starts a new M to run a P it took from a system call when no idle M is
+// left — begin with sysmon's slack: the kernel copies the parent's
+// timer_slack_ns into the child, as both its current and its default slack.
+// Left alone they would keep it for good, and every timed wait of the
+// goroutines they run (netpoll's and the timers' sleeps) would be up to d
+// late.
+func resetInherited(skip int, d time.Duration) error {
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return fmt.Errorf("procs: listing threads: %w", err)
+	}
+	want := strconv.FormatInt(int64(d), 10)
+	for _, e := range ents {
+		tid, err := strconv.Atoi(e.Name())
+		if err != nil || tid == skip {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/timerslack_ns") // per thread, though not under task/
+		if err != nil || strings.TrimSpace(string(b)) != want {
+			continue // exited, or not sysmon's slack
+		}
+		_ = setThreadSlack(tid, defaultSlack) // a thread that exits meanwhile needs none
+	}
+	return nil
+}
+
 // sysmonThread finds sysmon: the thread of this process that is asleep in
 // nanosleep(2) (runtime.usleep) in most of a few looks a millisecond apart
 // while this goroutine keeps a P busy. Other threads block in futex or

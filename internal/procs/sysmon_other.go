@@ -18,3 +18,5 @@ func sysmonThread() (int, error) {
 }
 
 func setThreadSlack(int, time.Duration) error { return errors.ErrUnsupported }
+
+func resetInherited(int, time.Duration) error { return nil }
