@@ -82,7 +82,7 @@ type Stats struct {
 	Boosts       uint64 // raises by Parallel
 	// AtOne is the time spent with one P, Total the time since Start.
 	AtOne, Total time.Duration
-	// SysmonCoarse is the time sysmon slept with SysmonSlack; SysmonErr
+	// SysmonCoarse is the time sysmon slept with CoarseSlack; SysmonErr
 	// says why it never did (no CAP_SYS_NICE, say), "" when it could.
 	SysmonCoarse time.Duration
 	SysmonErr    string
@@ -159,7 +159,7 @@ func (p *policy) saturated() bool { return !p.sysCoarse }
 
 func (p *policy) sysmonSlack() time.Duration {
 	if p.sysCoarse {
-		return SysmonSlack
+		return CoarseSlack
 	}
 	return defaultSlack
 }
@@ -218,7 +218,7 @@ var (
 	sysmonTID     int           // 0: its slack is not ours to set
 	sysmonErr     string        // why not
 	sysmonApplied time.Duration // the slack last set
-	threadsSeen   int           // the runtime's thread count at the last resetInherited
+	threadsSeen   int           // the runtime's thread count at the last retime
 )
 
 // Max is the most Ps OmenDB uses: the GOMAXPROCS the controller started
@@ -290,14 +290,15 @@ func Start() (stop func()) {
 		tid, errMsg := 0, ""
 		if t, err := sysmonThread(); err != nil {
 			errMsg = err.Error()
-		} else if err := setThreadSlack(t, SysmonSlack); err != nil {
+		} else if err := setThreadSlack(t, CoarseSlack); err != nil {
 			errMsg = err.Error()
 		} else {
 			tid = t
+			_ = retime(tid, defaultSlack, CoarseSlack)
 		}
 		mu.Lock()
 		pol = newPolicy(runtime.GOMAXPROCS(0), time.Now())
-		sysmonTID, sysmonErr, sysmonApplied = tid, errMsg, SysmonSlack
+		sysmonTID, sysmonErr, sysmonApplied = tid, errMsg, CoarseSlack
 		quit, done = make(chan struct{}), make(chan struct{})
 		go loop(quit, done)
 		mu.Unlock()
@@ -326,7 +327,7 @@ func release() {
 	runtime.GOMAXPROCS(pol.max)
 	if sysmonTID != 0 {
 		_ = setThreadSlack(sysmonTID, defaultSlack)
-		_ = resetInherited(0, SysmonSlack) // sysmon's children since the last tick
+		_ = retime(0, CoarseSlack, defaultSlack)
 		sysmonTID, threadsSeen = 0, 0
 	}
 	pol = nil
@@ -359,11 +360,12 @@ func loop(quit <-chan struct{}, done chan<- struct{}) {
 				}
 			}
 			if sysmonTID != 0 {
-				// New threads may be sysmon's children, with its slack.
-				// Counting them is a walk of the runtime's M list.
+				// New threads start with their creator's slack: the
+				// default if sysmon created them while it had it. Counting
+				// them is a walk of the runtime's M list.
 				if n, _ := runtime.ThreadCreateProfile(nil); n != threadsSeen {
 					threadsSeen = n
-					_ = resetInherited(sysmonTID, SysmonSlack)
+					_ = retime(sysmonTID, defaultSlack, CoarseSlack)
 				}
 			}
 			mu.Unlock()

@@ -256,46 +256,53 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// Start gives sysmon — exactly one thread, asleep in nanosleep, neither
-// the main thread nor the caller's — the coarse slack, or, without
-// CAP_SYS_NICE, leaves every thread alone and says why; stop restores it.
-func TestSysmonSlack(t *testing.T) {
+// Start gives every thread the coarse slack — sysmon, found as the one
+// thread asleep in nanosleep, among them — and the threads the runtime
+// starts later get it within a few ticks; without CAP_SYS_NICE it leaves
+// every thread alone and says why. Stop restores the default everywhere.
+func TestThreadSlack(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	stop := Start()
 	defer stop()
 	st, _ := Snapshot()
-	coarse := threadsWithSlack(t, int(SysmonSlack))
 	if st.SysmonErr != "" {
-		if len(coarse) != 0 {
-			t.Fatalf("refused (%s), yet threads %v have the slack", st.SysmonErr, coarse)
+		if c := threadsWithSlack(t, int(CoarseSlack)); len(c) != 0 {
+			t.Fatalf("refused (%s), yet threads %v have the slack", st.SysmonErr, c)
 		}
 		if !strings.Contains(st.SysmonErr, "permission") {
 			t.Fatalf("unexpected refusal: %s", st.SysmonErr)
 		}
 		return
 	}
-	if len(coarse) != 1 {
-		t.Fatalf("threads with a %v slack: %v, want sysmon alone", SysmonSlack, coarse)
+	// A thread started during Start's scan by one it had not reached yet
+	// is found at the next tick.
+	waitFor(t, "coarse slack on every thread", func() bool {
+		_, other := slackCounts(t, 0)
+		return other == 0
+	})
+	tid, err := sysmonThread()
+	if err != nil || tid == syscall.Gettid() || tid == os.Getpid() {
+		t.Fatalf("sysmonThread() = %d, %v: not sysmon", tid, err)
 	}
-	if coarse[0] == syscall.Gettid() || coarse[0] == os.Getpid() {
-		t.Fatalf("the slack went to thread %d, a goroutine's or the main thread", coarse[0])
+	// Blocking system calls make sysmon start new threads, with the
+	// default slack while sysmon has it (here: set by hand).
+	if err := setThreadSlack(tid, defaultSlack); err != nil {
+		t.Fatal(err)
 	}
-	if tid, err := sysmonThread(); err != nil || tid != coarse[0] {
-		t.Fatalf("sysmonThread() = %d, %v; the coarse thread is %d", tid, err, coarse[0])
-	}
-	// Blocking system calls make sysmon start new threads, which inherit
-	// its slack; within a few ticks the controller gives them the default.
 	threads, _ := runtime.ThreadCreateProfile(nil)
 	blockInSyscalls(32, 20*time.Millisecond)
 	grown, _ := runtime.ThreadCreateProfile(nil)
 	t.Logf("%d threads, %d after the system calls", threads, grown)
-	waitFor(t, "slack on sysmon alone", func() bool {
-		c := threadsWithSlack(t, int(SysmonSlack))
-		return len(c) == 1 && c[0] == coarse[0]
+	waitFor(t, "coarse slack on every thread but sysmon", func() bool {
+		_, other := slackCounts(t, tid)
+		return other == 0
 	})
-	blockInSyscalls(32, 20*time.Millisecond) // children the last tick may not see
+	if err := setThreadSlack(tid, CoarseSlack); err != nil {
+		t.Fatal(err)
+	}
+	blockInSyscalls(32, 20*time.Millisecond) // threads the last tick may not see
 	stop()
-	if c := threadsWithSlack(t, int(SysmonSlack)); len(c) != 0 {
+	if c := threadsWithSlack(t, int(CoarseSlack)); len(c) != 0 {
 		t.Fatalf("after stop threads %v keep the slack", c)
 	}
 }
@@ -305,7 +312,7 @@ func TestSysmonSlack(t *testing.T) {
 func TestPolicySysmonSlack(t *testing.T) {
 	now := time.Unix(0, 0)
 	p := newPolicy(2, now)
-	if p.sysmonSlack() != SysmonSlack {
+	if p.sysmonSlack() != CoarseSlack {
 		t.Fatal("not coarse at start")
 	}
 	saturated := sample{cores: 1.3, waits: 200, slow: 150}
@@ -314,7 +321,7 @@ func TestPolicySysmonSlack(t *testing.T) {
 		t.Fatalf("k=%d slack %v saturated %v after %d saturated ticks", p.k, p.sysmonSlack(), p.saturated(), sysHotTicks)
 	}
 	run(p, &now, sysCoolTicks, busy2) // 40/150 slow: not saturated
-	if p.sysmonSlack() != SysmonSlack || p.saturated() {
+	if p.sysmonSlack() != CoarseSlack || p.saturated() {
 		t.Fatalf("slack %v saturated %v after %d calm ticks", p.sysmonSlack(), p.saturated(), sysCoolTicks)
 	}
 }
@@ -334,6 +341,29 @@ func blockInSyscalls(n int, d time.Duration) {
 	wg.Wait()
 }
 
+// slackCounts counts, in one look at this process's threads other than
+// skip, those with the coarse slack and those with another.
+func slackCounts(t *testing.T, skip int) (coarse, other int) {
+	t.Helper()
+	for _, tid := range threadsWithSlack(t, -1) {
+		if tid == skip {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/timerslack_ns")
+		if err != nil {
+			continue // the thread exited
+		}
+		if strings.TrimSpace(string(b)) == strconv.Itoa(int(CoarseSlack)) {
+			coarse++
+		} else {
+			other++
+		}
+	}
+	return coarse, other
+}
+
+// threadsWithSlack lists this process's threads whose slack is ns (any
+// slack for -1).
 func threadsWithSlack(t *testing.T, ns int) []int {
 	t.Helper()
 	ents, err := os.ReadDir("/proc/self/task")
@@ -346,7 +376,7 @@ func threadsWithSlack(t *testing.T, ns int) []int {
 		if err != nil {
 			continue // the thread exited
 		}
-		if n, _ := strconv.Atoi(strings.TrimSpace(string(b))); n == ns {
+		if n, _ := strconv.Atoi(strings.TrimSpace(string(b))); n == ns || ns == -1 {
 			tid, _ := strconv.Atoi(e.Name())
 			tids = append(tids, tid)
 		}

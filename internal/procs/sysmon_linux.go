@@ -13,9 +13,9 @@ import (
 // sysNanosleep is nanosleep's number as /proc/PID/task/TID/syscall prints it.
 var sysNanosleep = strconv.Itoa(syscall.SYS_NANOSLEEP)
 
-// SysmonSlack is the timer slack the controller gives the runtime's sysmon
-// thread while the Ps are not saturated.
-const SysmonSlack = time.Millisecond
+// CoarseSlack is the timer slack the controller gives every thread of the
+// process while it runs, except sysmon while the Ps are saturated.
+const CoarseSlack = time.Millisecond
 
 // defaultSlack is Linux's timer slack for normal threads.
 const defaultSlack = 50 * time.Microsecond
@@ -26,35 +26,34 @@ const defaultSlack = 50 * time.Microsecond
 func setThreadSlack(tid int, d time.Duration) error {
 	path := fmt.Sprintf("/proc/%d/timerslack_ns", tid)
 	if err := os.WriteFile(path, []byte(strconv.FormatInt(int64(d), 10)), 0); err != nil {
-		return fmt.Errorf("procs: setting sysmon's timer slack: %w", err)
+		return fmt.Errorf("procs: setting a thread's timer slack: %w", err)
 	}
 	return nil
 }
 
-// resetInherited gives Linux's default slack back to every thread of this
-// process, other than skip, whose slack is d. Threads that sysmon creates —
-// it starts a new M to run a P it took from a system call when no idle M is
-// left — begin with sysmon's slack: the kernel copies the parent's
-// timer_slack_ns into the child, as both its current and its default slack.
-// Left alone they would keep it for good, and every timed wait of the
-// goroutines they run (netpoll's and the timers' sleeps) would be up to d
-// late.
-func resetInherited(skip int, d time.Duration) error {
+// retime sets the slack of every thread of this process, other than skip,
+// whose slack is from, to to. A thread's slack is its own — a new thread
+// starts with its creator's — so the threads the runtime starts later are
+// found by calling this again (the controller does when the runtime's
+// thread count changes). Threads with a slack of their own (neither from
+// nor to) are left alone.
+func retime(skip int, from, to time.Duration) error {
 	ents, err := os.ReadDir("/proc/self/task")
 	if err != nil {
 		return fmt.Errorf("procs: listing threads: %w", err)
 	}
-	want := strconv.FormatInt(int64(d), 10)
+	want := strconv.FormatInt(int64(from), 10)
 	for _, e := range ents {
 		tid, err := strconv.Atoi(e.Name())
 		if err != nil || tid == skip {
 			continue
 		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/timerslack_ns") // per thread, though not under task/
+		// Per thread, though not under task/.
+		b, err := os.ReadFile("/proc/" + e.Name() + "/timerslack_ns")
 		if err != nil || strings.TrimSpace(string(b)) != want {
-			continue // exited, or not sysmon's slack
+			continue // exited, or not from
 		}
-		_ = setThreadSlack(tid, defaultSlack) // a thread that exits meanwhile needs none
+		_ = setThreadSlack(tid, to) // a thread that exits meanwhile needs none
 	}
 	return nil
 }

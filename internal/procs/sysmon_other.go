@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// SysmonSlack: see sysmon_linux.go.
+// CoarseSlack: see sysmon_linux.go.
 const (
-	SysmonSlack  = time.Millisecond
+	CoarseSlack  = time.Millisecond
 	defaultSlack = 50 * time.Microsecond
 )
 
@@ -19,4 +19,4 @@ func sysmonThread() (int, error) {
 
 func setThreadSlack(int, time.Duration) error { return errors.ErrUnsupported }
 
-func resetInherited(int, time.Duration) error { return nil }
+func retime(int, time.Duration, time.Duration) error { return nil }
