@@ -32,23 +32,44 @@
 //     two ticks of half capacity every few seconds); one that stays cool
 //     resets it.
 //
-// The controller also sets the timer slack of the runtime's monitor thread,
-// sysmon (sysmon_linux.go). sysmon sleeps 20 µs at a time while it keeps
-// finding Ps to take from system calls, and the log's fsync, every
-// millisecond or so under load, is such a call: each wake-up is a context
-// switch, and each P taken hands the fsync's goroutine to another thread
-// when the call returns. With a 1 ms slack sysmon rarely catches an fsync
-// in progress, backs off to its long sleeps, and the fsync's thread
-// carries on with its P: pgbench TPC-B (8 clients, alternated runs) used
-// 0.25–0.37 ms of server CPU per transaction instead of 0.36–0.48 and ran
-// about a tenth faster on average. But while the Ps are saturated (at Max, half the
-// sampled waits slow) a P stuck in an fsync is capacity lost, so there the
-// slack goes back to Linux's 50 µs until the queueing eases. Threads that sysmon
-// creates inherit its slack (Linux copies it into the child); each tick
-// that finds the runtime's thread count changed gives them the default back
-// (resetInherited), and stop does the same for sysmon and any left. Setting
-// another thread's slack needs CAP_SYS_NICE; without it sysmon is left
-// alone (Stats.SysmonErr says so).
+// The controller also gives every thread of the process a 1 ms timer
+// slack, CoarseSlack (sysmon_linux.go), where Linux's default is 50 µs.
+// Two of the runtime's sleeps are its targets:
+//
+//   - sysmon, the runtime's monitor thread, sleeps 20 µs at a time while
+//     it keeps finding Ps to take from system calls, and the log's fsync,
+//     every millisecond or so under load, is such a call: each wake-up is
+//     a context switch, and each P taken hands the fsync's goroutine to
+//     another thread when the call returns. With the coarse slack sysmon
+//     rarely catches an fsync in progress, backs off to its long sleeps,
+//     and the fsync's thread carries on with its P.
+//   - the runtime's other short sleeps, most likely among them the 3 µs
+//     a thread out of work sleeps before it steals the goroutine in another
+//     running P's runnext slot (runtime.runqgrab), in case that P is about
+//     to run it: with 50 µs of slack the steal usually happens and the
+//     goroutine one hand-off woke moves to the other CPU; with 1 ms the
+//     P that woke it runs it first (the runtime's comment calls a 1 ms
+//     timer "way too much for this optimization"). We measured the gain,
+//     not which sleep gives it: strace perturbs the scheduling too much to
+//     tell, and this VM has no tracepoints.
+//
+// pgbench TPC-B (8 clients, alternated runs) used 0.25–0.37 ms of server
+// CPU per transaction with sysmon's slack coarse instead of 0.36–0.48. That
+// gain came partly from the threads sysmon had started, which inherit its
+// slack: with sysmon's alone coarse TPC-B lost 4 of 4 alternated runs
+// (−9 % TPS), and with every thread's coarse on purpose it won 3 of 4
+// against the inherited state. 1 ms beat 300 µs, 2 ms and 5 ms (with a
+// longer slack statements slow down). New
+// threads start with their creator's slack, so each tick that sees the
+// runtime's thread count change gives the coarse slack to those with the
+// default (retime).
+//
+// While the Ps are saturated (at Max, half the sampled waits slow) a P
+// stuck in an fsync is capacity lost, so there sysmon's slack goes back to
+// 50 µs until the queueing eases; the other threads keep theirs (64
+// connections ran the same with it). Setting another thread's slack needs
+// CAP_SYS_NICE; without it every thread is left alone (Stats.SysmonErr
+// says so). Stop gives every thread the default back.
 //
 // Saturated reports that state (Ps saturated at Max) to code that trades
 // CPU for latency: the committer hands its P to the log's sender at once
@@ -58,8 +79,8 @@
 // where the executor fans out over segments, raises GOMAXPROCS to Max at
 // once and holds off the next probe.
 //
-// Invariants: GOMAXPROCS and sysmon's slack change only under mu; Start
+// Invariants: GOMAXPROCS and the threads' slack change only under mu; Start
 // and stop are serialized by lifecycle. When the controller is not running
 // (tests, tools, GOMAXPROCS set by the user) Max is the live GOMAXPROCS and
-// Parallel never changes it. Stop restores Max and sysmon's default slack.
+// Parallel never changes it. Stop restores Max and every thread's default slack.
 package procs
