@@ -2,6 +2,7 @@ package procs
 
 import (
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -416,4 +417,43 @@ func TestConcurrentCallers(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// A process inherits the timer slack of the thread that started it, so
+// with every thread coarse exec.Cmd.Start passes CoarseSlack on, and
+// StartProcess does not.
+func TestStartProcessDefaultSlack(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	stop := Start()
+	defer stop()
+	childSlack := func(start func(*exec.Cmd) error) string {
+		t.Helper()
+		cmd := exec.Command("cat", "/proc/self/timerslack_ns")
+		var out strings.Builder
+		cmd.Stdout = &out
+		if err := start(cmd); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(out.String())
+	}
+	if st, _ := Snapshot(); st.SysmonErr == "" {
+		waitFor(t, "coarse slack on every thread", func() bool {
+			_, other := slackCounts(t, 0)
+			return other == 0
+		})
+		if got := childSlack((*exec.Cmd).Start); got != strconv.Itoa(int(CoarseSlack)) {
+			t.Fatalf("a child started by Cmd.Start has slack %s ns; want %d inherited", got, CoarseSlack)
+		}
+	}
+	if got := childSlack(StartProcess); got != strconv.Itoa(int(defaultSlack)) {
+		t.Fatalf("a child started by StartProcess has slack %s ns, want %d", got, defaultSlack)
+	}
+	if _, other := slackCounts(t, 0); other != 0 {
+		if st, _ := Snapshot(); st.SysmonErr == "" {
+			t.Fatalf("%d threads lost the coarse slack after StartProcess", other)
+		}
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -95,4 +97,31 @@ func sysmonThread() (int, error) {
 		return 0, errors.New("procs: finding sysmon: no thread sleeps in nanosleep")
 	}
 	return best, nil
+}
+
+// Linux's prctl(2) options for the calling thread's timer slack.
+const (
+	prSetTimerslack = 29
+	prGetTimerslack = 30
+)
+
+// StartProcess starts cmd, as cmd.Start does, from a thread with Linux's
+// default timer slack. A new process takes the slack of the thread that
+// forked it and keeps it across execve, so a process started from one of
+// ours would run with CoarseSlack; the peers the benchmarks start
+// (PostgreSQL, pgbench, dbgen) must run as they would on their own.
+func StartProcess(cmd *exec.Cmd) error {
+	runtime.LockOSThread() // the fork is made by this thread
+	defer runtime.UnlockOSThread()
+	mu.Lock() // no tick's retime gives this thread the coarse slack meanwhile
+	defer mu.Unlock()
+	old, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prGetTimerslack, 0, 0)
+	if errno != 0 {
+		return cmd.Start()
+	}
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerslack, uintptr(defaultSlack), 0); errno != 0 {
+		return cmd.Start()
+	}
+	defer syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerslack, old, 0)
+	return cmd.Start()
 }

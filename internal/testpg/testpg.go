@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/omendb/omendb/internal/procs"
 )
 
 // Options configures a server. The zero value is usable.
@@ -293,7 +295,9 @@ func (s *Server) start(ctx context.Context) error {
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "PGTZ=UTC")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Pdeathsig: syscall.SIGQUIT, Setpgid: true}
 	// Remove a stale pid file left by an immediate shutdown.
-	if err := cmd.Start(); err != nil {
+	// StartProcess: PostgreSQL must not inherit the timer slack that
+	// internal/procs gives an OmenDB server's threads in this process.
+	if err := procs.StartProcess(cmd); err != nil {
 		logf.Close()
 		return fmt.Errorf("testpg: start postgres: %w", err)
 	}
