@@ -71,6 +71,12 @@
 // CAP_SYS_NICE; without it every thread is left alone (Stats.SysmonErr
 // says so). Stop gives every thread the default back.
 //
+// A process takes the slack of the thread that forks it and keeps it
+// across execve, so processes started from an OmenDB process would run
+// with the coarse slack too. StartProcess starts one from a thread locked
+// for the fork with the default; the benchmarks and tests start their
+// peers (PostgreSQL, pgbench, dbgen) with it.
+//
 // Saturated reports that state (Ps saturated at Max) to code that trades
 // CPU for latency: the committer hands its P to the log's sender at once
 // only while it is false (oltp/commit.go).
