@@ -203,6 +203,14 @@ func (c *conn) serve() {
 			c.receiveError(err)
 			return
 		}
+		if c.atRFQ && c.ending() {
+			// As PostgreSQL checks for a pending termination after
+			// reading a command: pg_terminate_backend having returned,
+			// the session runs nothing more, even if the command was
+			// already in flight.
+			c.fatal(adminShutdown())
+			return
+		}
 		c.atRFQ = false
 		if !c.handle(msg) {
 			break

@@ -107,6 +107,12 @@ func (c *conn) inlineStep(fd uintptr) bool {
 			return true
 		}
 		if ok {
+			if c.atRFQ && c.ending() {
+				// A command that arrived as the connection was told to
+				// end is not run (the ordinary loop says goodbye).
+				c.rd.unread()
+				return true
+			}
 			if !c.inlineOK(typ, body) {
 				c.rd.unread() // for the ordinary loop
 				return true

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+
 	"github.com/omendb/omendb/internal/testserver"
 )
 
@@ -99,5 +102,52 @@ func TestStatActivity(t *testing.T) {
 	}
 	if err := a.QueryRow(ctx, `SELECT pg_terminate_backend(999999), pg_cancel_backend(999999)`).Scan(&ok, new(bool)); err != nil || ok {
 		t.Fatalf("unknown pid: %v, %v; want false", ok, err)
+	}
+}
+
+// A session told to end runs nothing more, even a command already in its
+// buffer: here pg_terminate_backend on itself, pipelined with a second
+// query in one write. PostgreSQL checks for a pending termination after
+// every command it reads; so does OmenDB, at each ReadyForQuery boundary.
+func TestTerminateSkipsBufferedCommand(t *testing.T) {
+	srv := testserver.Start(t)
+	ctx := context.Background()
+	cfg, err := pgconn.ParseConfig(testserver.ConnString(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := pgconn.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := pc.Hijack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hc.Conn.Close()
+	_ = hc.Conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fe := hc.Frontend
+	fe.Send(&pgproto3.Query{String: `SELECT pg_terminate_backend(pg_backend_pid())`})
+	fe.Send(&pgproto3.Query{String: `SELECT 'second'`})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var fatal string
+	for {
+		m, err := fe.Receive()
+		if err != nil {
+			break // the server closed the connection
+		}
+		switch m := m.(type) {
+		case *pgproto3.DataRow:
+			if len(m.Values) == 1 && string(m.Values[0]) == "second" {
+				t.Fatal("the command after pg_terminate_backend ran")
+			}
+		case *pgproto3.ErrorResponse:
+			fatal = m.Severity + " " + m.Code
+		}
+	}
+	if fatal != "FATAL 57P01" {
+		t.Fatalf("last error %q, want FATAL 57P01", fatal)
 	}
 }
