@@ -648,9 +648,6 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 				}
 				return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", cmd.Name, nt.Name)
 			}
-			if err := s.checkNoDependents(nt, fmt.Sprintf("cannot drop column %s of table %s", cmd.Name, nt.Name)); err != nil {
-				return "", err
-			}
 			for _, r := range s.txn.cat.ReferencedBy(t.ID) {
 				if slices.Contains(r.FK.RefColumns, i) && r.Table.ID != t.ID {
 					return "", pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop column %s of table %s because other objects depend on it", cmd.Name, nt.Name).
@@ -700,6 +697,11 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			nt.Columns[i].NotNull = false
 			nt.Columns[i].Default = ""
 			nt.Columns[i].Generated = ""
+			// A view that reads the column is refused, or dropped too with
+			// CASCADE; the others keep working without it.
+			if err := s.dropColumnViews(nt, cmd.Name, cmd.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
+				return "", err
+			}
 			if err := s.ddl(&catalog.Change{Kind: catalog.DropColumn, Table: nt}); err != nil {
 				return "", err
 			}

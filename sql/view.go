@@ -7,9 +7,11 @@ import (
 	"sync"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/pgcatalog"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
 )
@@ -175,17 +177,72 @@ func (s *Session) dropDependents(id uint32, cascade bool) error {
 	return nil
 }
 
-// checkNoDependents refuses a change to table t that views reading it
-// could not follow (their stored query names its columns and itself);
-// action is what was refused ("cannot drop column b of table t").
-func (s *Session) checkNoDependents(t *catalog.Table, action string) error {
-	deps := s.txn.cat.Dependents(t.ID)
+// dropColumnViews handles the views that read table nt — the table with
+// column col marked dropped, not yet applied — before the drop: one that
+// reads the column is refused with 2BP01, or with cascade dropped (and
+// the views reading it); the others stay. A view reads the column when
+// its query names it (a name that named this column must not come to name
+// another relation's), or when its query, bound against the catalog
+// without the column, no longer gives the columns the view was created
+// with (SELECT * over the column). PostgreSQL decides by the columns the
+// view's stored tree references, which comes to the same.
+func (s *Session) dropColumnViews(nt *catalog.Table, col string, cascade bool) error {
+	deps := s.txn.cat.Dependents(nt.ID)
 	if len(deps) == 0 {
 		return nil
 	}
-	return pgerr.New(pgerr.DependentObjectsStillExist, "%s because other objects depend on it", action).
-		WithDetail("view %s depends on table %s", deps[0].Name, t.Name).
-		WithHint("Drop the view first, or re-create it afterwards.")
+	without, err := s.txn.cat.Apply(&catalog.Change{Kind: catalog.DropColumn, Table: nt})
+	if err != nil {
+		return err
+	}
+	for _, v := range deps {
+		reads, err := viewNamesColumn(v, col)
+		if err != nil {
+			return err
+		}
+		if !reads {
+			b := plan.NewBinder(without, s, s.loc, nil)
+			reads = b.CheckView(v) != nil
+		}
+		if !reads {
+			continue
+		}
+		if !cascade {
+			return pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop column %s of table %s because other objects depend on it", col, nt.Name).
+				WithDetail("view %s depends on column %s of table %s", v.Name, col, nt.Name).
+				WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+		}
+		if err := s.dropDependents(v.ID, true); err != nil {
+			return err
+		}
+		if _, ok := s.txn.cat.View(v.ID); !ok {
+			continue // dropped through another path already
+		}
+		if err := s.ddl(&catalog.Change{Kind: catalog.DropView, ID: v.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// viewNamesColumn reports whether v's query has a column reference whose
+// last name is col (bare or qualified by any relation).
+func viewNamesColumn(v *catalog.View, col string) (bool, error) {
+	tree, err := pg.Parse(v.Query)
+	if err != nil || len(tree.Stmts) != 1 {
+		return false, pgerr.New(pgerr.DataCorrupted, "view %q: stored query does not parse: %v", v.Name, err)
+	}
+	names := false
+	pgcatalog.WalkMessages(tree.Stmts[0].Stmt.ProtoReflect(), func(m protoreflect.Message) {
+		cr, ok := m.Interface().(*pg.ColumnRef)
+		if !ok || len(cr.Fields) == 0 {
+			return
+		}
+		if s := cr.Fields[len(cr.Fields)-1].GetString_(); s != nil && s.Sval == col {
+			names = true
+		}
+	})
+	return names, nil
 }
 
 // parseTreeVersion is the parse tree version pg_query's deparser expects

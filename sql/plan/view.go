@@ -104,3 +104,12 @@ func (b *Binder) enterTablePath(t *catalog.Table) func() {
 	}
 	return func() { b.viewPath = prev }
 }
+
+// CheckView binds view v against the binder's catalog as a statement
+// reading it would, and returns why it cannot be read (nil: it can, with
+// the columns it was created with). DDL uses it to tell whether a change
+// to a relation the view reads leaves the view working.
+func (b *Binder) CheckView(v *catalog.View) error {
+	_, err := b.bindView(v)
+	return err
+}
