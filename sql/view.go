@@ -183,8 +183,9 @@ func (s *Session) dropDependents(id uint32, cascade bool) error {
 // the views reading it); the others stay. A view reads the column when
 // its query names it (a name that named this column must not come to name
 // another relation's), or when its query, bound against the catalog
-// without the column, no longer gives the columns the view was created
-// with (SELECT * over the column). PostgreSQL decides by the columns the
+// without the column, gives other columns than with it — names or types,
+// among the view's — as SELECT * over the column does (the columns after
+// it would shift into the view's). PostgreSQL decides by the columns the
 // view's stored tree references, which comes to the same.
 func (s *Session) dropColumnViews(nt *catalog.Table, col string, cascade bool) error {
 	deps := s.txn.cat.Dependents(nt.ID)
@@ -201,8 +202,7 @@ func (s *Session) dropColumnViews(nt *catalog.Table, col string, cascade bool) e
 			return err
 		}
 		if !reads {
-			b := plan.NewBinder(without, s, s.loc, nil)
-			reads = b.CheckView(v) != nil
+			reads = s.viewQueryChanges(v, without)
 		}
 		if !reads {
 			continue
@@ -223,6 +223,26 @@ func (s *Session) dropColumnViews(nt *catalog.Table, col string, cascade bool) e
 		}
 	}
 	return nil
+}
+
+// viewQueryChanges reports whether v's query gives other columns (among
+// the view's first len(v.Columns)) against catalog after than against the
+// transaction's, or no longer binds.
+func (s *Session) viewQueryChanges(v *catalog.View, after *catalog.Catalog) bool {
+	was, err := plan.NewBinder(s.txn.cat, s, s.loc, nil).ViewQueryColumns(v)
+	if err != nil {
+		return true // broken already: keep it from changing further
+	}
+	now, err := plan.NewBinder(after, s, s.loc, nil).ViewQueryColumns(v)
+	if err != nil || len(now) < len(v.Columns) || len(was) < len(v.Columns) {
+		return true
+	}
+	for i := range v.Columns {
+		if was[i].Name != now[i].Name || was[i].T.OID != now[i].T.OID {
+			return true
+		}
+	}
+	return false
 }
 
 // viewNamesColumn reports whether v's query has a column reference whose

@@ -25,18 +25,7 @@ func (b *Binder) lookupView(rv *pg.RangeVar) (*catalog.View, bool) {
 // appears after them); if not, the view fails loudly rather than answer
 // with other columns.
 func (b *Binder) bindView(v *catalog.View) (Node, error) {
-	sel, err := b.viewQuery(v)
-	if err != nil {
-		return nil, err
-	}
-	ctes, refs, locking := b.ctes, b.Refs, b.locking
-	b.ctes, b.locking = nil, nil
-	b.views = append(b.views, v.ID)
-	restore := b.enterViewPath(v)
-	n, err := b.bindSelect(sel, &scope{})
-	restore()
-	b.views = b.views[:len(b.views)-1]
-	b.ctes, b.Refs, b.locking = ctes, refs, locking
+	n, err := b.bindViewQuery(v)
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +42,24 @@ func (b *Binder) bindView(v *catalog.View) (Node, error) {
 		p.Cols = append(p.Cols, Column{Name: c.Name, T: cols[i].T})
 	}
 	return p, nil
+}
+
+// bindViewQuery binds v's stored query as it stands, with none of the
+// statement's CTEs or outer rows in scope.
+func (b *Binder) bindViewQuery(v *catalog.View) (Node, error) {
+	sel, err := b.viewQuery(v)
+	if err != nil {
+		return nil, err
+	}
+	ctes, refs, locking := b.ctes, b.Refs, b.locking
+	b.ctes, b.locking = nil, nil
+	b.views = append(b.views, v.ID)
+	restore := b.enterViewPath(v)
+	n, err := b.bindSelect(sel, &scope{})
+	restore()
+	b.views = b.views[:len(b.views)-1]
+	b.ctes, b.Refs, b.locking = ctes, refs, locking
+	return n, err
 }
 
 // viewQuery notes that the statement reads view v and parses its stored
@@ -105,11 +112,15 @@ func (b *Binder) enterTablePath(t *catalog.Table) func() {
 	return func() { b.viewPath = prev }
 }
 
-// CheckView binds view v against the binder's catalog as a statement
-// reading it would, and returns why it cannot be read (nil: it can, with
-// the columns it was created with). DDL uses it to tell whether a change
-// to a relation the view reads leaves the view working.
-func (b *Binder) CheckView(v *catalog.View) error {
-	_, err := b.bindView(v)
-	return err
+// ViewQueryColumns binds view v's stored query against the binder's
+// catalog and returns its output columns (the query's own names, before
+// the view's). DDL compares them before and after a change to a relation
+// the view reads: a view whose query gives other columns after it reads
+// what changed.
+func (b *Binder) ViewQueryColumns(v *catalog.View) ([]Column, error) {
+	n, err := b.bindViewQuery(v)
+	if err != nil {
+		return nil, err
+	}
+	return n.Columns(), nil
 }
