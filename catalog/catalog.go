@@ -367,6 +367,13 @@ type View struct {
 	// Funcs are the user-defined functions the query calls: they cannot
 	// be dropped while the view exists.
 	Funcs []uint32 `json:"funcs,omitempty"`
+	// Cols are the table columns the query reads (by name, through * or
+	// USING / NATURAL), as PostgreSQL records them in pg_depend: such a
+	// column cannot be dropped while the view exists, and a view whose
+	// column was dropped anyway (a CDC source's DROP COLUMN) fails when
+	// read instead of shifting others into its place. Absent in views
+	// from before it (they rely on the query's columns' types alone).
+	Cols []ColumnDep `json:"cols,omitempty"`
 	// Comment is COMMENT ON VIEW's text ("" = none).
 	Comment string `json:"comment,omitempty"`
 	// Path is the search path the query's unqualified names resolve
@@ -378,6 +385,13 @@ type View struct {
 	// "cascaded", or "" for none. Rows written through the view must then
 	// be visible through it (sql/plan, updatable views).
 	CheckOption string `json:"check_option,omitempty"`
+}
+
+// ColumnDep names a table column: Col is its slot in Table.Columns
+// (0-based; slots are stable, a dropped column keeps its own).
+type ColumnDep struct {
+	Table uint32 `json:"table"`
+	Col   int    `json:"col"`
 }
 
 // PK returns the primary key index, or nil when the table has a hidden row id.

@@ -18,7 +18,13 @@
 //   - Tables, views and sequences share one namespace per schema. A view
 //     stores its query as SQL text and lists the relations it names (Deps):
 //     they cannot be dropped while it exists (2BP01; DROP … CASCADE drops
-//     the views first, in package sql).
+//     the views first, in package sql). It also lists the table columns
+//     its query reads, by slot (View.Cols, JSON "cols": [{"table", "col"}],
+//     absent in views from before it), as PostgreSQL's pg_depend does by
+//     attnum: package sql refuses to drop them (or drops the view with
+//     CASCADE), and a view one of whose columns was dropped anyway (by a
+//     CDC source) fails when read rather than shift other columns into
+//     its own.
 //   - A foreign key (Table.ForeignKeys, JSON "foreign_keys") belongs to the
 //     referencing table and names the referenced one by ID; a table that
 //     other tables' keys reference cannot be dropped (2BP01; CASCADE drops

@@ -699,7 +699,7 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			nt.Columns[i].Generated = ""
 			// A view that reads the column is refused, or dropped too with
 			// CASCADE; the others keep working without it.
-			if err := s.dropColumnViews(nt, cmd.Name, cmd.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
+			if err := s.dropColumnViews(nt, i, cmd.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
 				return "", err
 			}
 			if err := s.ddl(&catalog.Change{Kind: catalog.DropColumn, Table: nt}); err != nil {

@@ -88,7 +88,7 @@ func (s *Session) createView(vs *pg.ViewStmt) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	v := &catalog.View{Schema: schema, Name: vs.View.Relname, Query: text, Deps: b.Refs, CheckOption: checkOption}
+	v := &catalog.View{Schema: schema, Name: vs.View.Relname, Query: text, Deps: b.Refs, Cols: b.ColRefs, CheckOption: checkOption}
 	for _, id := range b.FuncRefs {
 		if !slices.Contains(v.Funcs, id) {
 			v.Funcs = append(v.Funcs, id)
@@ -178,16 +178,18 @@ func (s *Session) dropDependents(id uint32, cascade bool) error {
 }
 
 // dropColumnViews handles the views that read table nt — the table with
-// column col marked dropped, not yet applied — before the drop: one that
-// reads the column is refused with 2BP01, or with cascade dropped (and
-// the views reading it); the others stay. A view reads the column when
+// column slot i marked dropped, not yet applied — before the drop: one
+// that reads the column is refused with 2BP01, or with cascade dropped
+// (and the views reading it); the others stay. A view reads the column
+// when it lists it in View.Cols (what its query read when bound), when
 // its query names it (a name that named this column must not come to name
 // another relation's), or when its query, bound against the catalog
 // without the column, gives other columns than with it — names or types,
 // among the view's — as SELECT * over the column does (the columns after
 // it would shift into the view's). PostgreSQL decides by the columns the
 // view's stored tree references, which comes to the same.
-func (s *Session) dropColumnViews(nt *catalog.Table, col string, cascade bool) error {
+func (s *Session) dropColumnViews(nt *catalog.Table, i int, cascade bool) error {
+	col := nt.Columns[i].Name
 	deps := s.txn.cat.Dependents(nt.ID)
 	if len(deps) == 0 {
 		return nil
@@ -197,9 +199,11 @@ func (s *Session) dropColumnViews(nt *catalog.Table, col string, cascade bool) e
 		return err
 	}
 	for _, v := range deps {
-		reads, err := viewNamesColumn(v, col)
-		if err != nil {
-			return err
+		reads := slices.Contains(v.Cols, catalog.ColumnDep{Table: nt.ID, Col: i})
+		if !reads {
+			if reads, err = viewNamesColumn(v, col); err != nil {
+				return err
+			}
 		}
 		if !reads {
 			reads = s.viewQueryChanges(v, without)

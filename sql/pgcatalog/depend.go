@@ -31,9 +31,11 @@ import (
 //   - a serial column's sequence on the column ('a'), an identity column's
 //     ('i');
 //   - a view's (or materialized view's) _RETURN rule on the view ('i' and
-//     'n') and on the relations it reads ('n'). PostgreSQL records the
-//     columns the query reads (refobjsubid = their attnums); OmenDB records
-//     each relation as a whole (refobjsubid 0).
+//     'n') and on the relations it reads ('n'): on each table column the
+//     view's query reads (refobjsubid = its attnum, from View.Cols), as
+//     PostgreSQL records them, and on a relation as a whole (refobjsubid
+//     0) when it reads no column of it by name (count(*)), reads a view,
+//     is a materialized view, or predates View.Cols.
 // Objects OmenDB does not have (row types, TOAST tables, RI triggers) have
 // none; built-in objects are not listed (PostgreSQL's "pinned" ones have
 // no rows either).
@@ -76,12 +78,22 @@ func dependRows(env plan.VirtualEnv) ([][]types.Value, error) {
 			}
 		}
 	}
-	rule := func(id uint32, query string) {
+	rule := func(id uint32, query string, cols []catalog.ColumnDep) {
 		r := ruleOID(id)
 		dep(oidPgRewrite, r, 0, oidPgClass, id, 0, 'i')
 		dep(oidPgRewrite, r, 0, oidPgClass, id, 0, 'n')
 		for _, ref := range queryRelations(cat, query) {
-			if ref != id {
+			if ref == id {
+				continue
+			}
+			byCol := false
+			for _, c := range cols {
+				if c.Table == ref {
+					dep(oidPgRewrite, r, 0, oidPgClass, ref, c.Col+1, 'n')
+					byCol = true
+				}
+			}
+			if !byCol {
 				dep(oidPgRewrite, r, 0, oidPgClass, ref, 0, 'n')
 			}
 		}
@@ -90,7 +102,7 @@ func dependRows(env plan.VirtualEnv) ([][]types.Value, error) {
 	for _, t := range cat.Tables() {
 		dep(oidPgClass, t.ID, 0, oidPgNamespace, nspOID(cat, t.Schema), 0, 'n')
 		if t.MatView != "" {
-			rule(t.ID, t.MatView)
+			rule(t.ID, t.MatView, nil)
 		}
 		for i := range t.Indexes {
 			ix := &t.Indexes[i]
@@ -146,7 +158,7 @@ func dependRows(env plan.VirtualEnv) ([][]types.Value, error) {
 	}
 	for _, v := range cat.Views() {
 		dep(oidPgClass, v.ID, 0, oidPgNamespace, nspOID(cat, v.Schema), 0, 'n')
-		rule(v.ID, v.Query)
+		rule(v.ID, v.Query, v.Cols)
 	}
 	return rows, nil
 }

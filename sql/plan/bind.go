@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,6 +107,10 @@ type Binder struct {
 	// directly (not through other functions' bodies): CREATE VIEW's
 	// dependencies.
 	FuncRefs []uint32
+	// ColRefs are the table columns the statement reads by name, through
+	// * and in USING / NATURAL joins (a view's own are not listed; a
+	// function body's are): CREATE VIEW's column dependencies.
+	ColRefs []catalog.ColumnDep
 	// funcBodies are the bodies of the user-defined functions called, by
 	// function ID; fnStack the functions whose bodies are being bound,
 	// innermost last (userfunc.go).
@@ -460,6 +465,18 @@ func (b *Binder) resolveTable(rv *pg.RangeVar) (*catalog.Table, error) {
 		return nil, pgerr.New(pgerr.WrongObjectType, "%q is not a table", rv.Relname)
 	}
 	return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", qualified(rv))
+}
+
+// noteCol records that the statement reads scope column c, when it is a
+// table's column (ColRefs).
+func (b *Binder) noteCol(c *scopeCol) {
+	if c.tblOID == 0 || c.attnum <= 0 || c.expr != nil {
+		return
+	}
+	d := catalog.ColumnDep{Table: c.tblOID, Col: int(c.attnum) - 1}
+	if !slices.Contains(b.ColRefs, d) {
+		b.ColRefs = append(b.ColRefs, d)
+	}
 }
 
 // noteRef records that the statement reads relation id (Refs).

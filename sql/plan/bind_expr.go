@@ -185,6 +185,7 @@ func (b *Binder) bindColumnRef(cr *pg.ColumnRef, s *scope) (Expr, error) {
 			return nil, err
 		}
 		if c != nil {
+			b.noteCol(c)
 			if c.expr != nil {
 				if depth > 0 {
 					return nil, pgerr.NotSupported("computed column %q of a view written through cannot be read in a subquery yet", name)

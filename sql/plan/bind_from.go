@@ -365,11 +365,13 @@ func (b *Binder) bindJoinExpr(j *pg.JoinExpr, parent *scope) (*fromItem, error) 
 		for _, c := range l.cols {
 			if c.name == name && !c.hidden {
 				li = c.idx
+				b.noteCol(&c)
 			}
 		}
 		for _, c := range r.cols {
 			if c.name == name && !c.hidden {
 				ri = c.idx + l.width
+				b.noteCol(&c)
 			}
 		}
 		if li < 0 || ri < 0 {

@@ -630,6 +630,7 @@ func (b *Binder) bindGroupItem(g *pg.Node, targets []*pg.Node, s *scope) (Expr, 
 	if cr := g.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && !isStar(cr) {
 		name := nodeName(cr.Fields)[0]
 		if c, err := s.resolve("", name); err == nil && c != nil {
+			b.noteCol(c)
 			return &ColRef{Idx: c.idx, T: c.t, Name: c.name}, nil
 		}
 		for _, t := range targets {
@@ -706,6 +707,7 @@ func (b *Binder) expandStar(cr *pg.ColumnRef, s *scope) ([]Expr, []Column, error
 			cs = append(cs, Column{Name: c.name, T: c.t})
 			continue
 		}
+		b.noteCol(&c)
 		es = append(es, &ColRef{Idx: c.idx, T: c.t, Name: c.name})
 		cs = append(cs, Column{Name: c.name, T: c.t, TableOID: c.tblOID, AttNum: c.attnum})
 	}

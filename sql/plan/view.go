@@ -51,14 +51,19 @@ func (b *Binder) bindViewQuery(v *catalog.View) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctes, refs, locking := b.ctes, b.Refs, b.locking
+	for _, d := range v.Cols {
+		if t, ok := b.Cat.Table(d.Table); ok && (d.Col >= len(t.Columns) || t.Columns[d.Col].Dropped) {
+			return nil, viewChanged(v) // a column it reads was dropped
+		}
+	}
+	ctes, refs, cols, locking := b.ctes, b.Refs, b.ColRefs, b.locking
 	b.ctes, b.locking = nil, nil
 	b.views = append(b.views, v.ID)
 	restore := b.enterViewPath(v)
 	n, err := b.bindSelect(sel, &scope{})
 	restore()
 	b.views = b.views[:len(b.views)-1]
-	b.ctes, b.Refs, b.locking = ctes, refs, locking
+	b.ctes, b.Refs, b.ColRefs, b.locking = ctes, refs, cols, locking
 	return n, err
 }
 
