@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -116,6 +117,8 @@ func (b *Binder) bindFromItem(n *pg.Node, parent *scope) (*fromItem, error) {
 		return b.bindRangeFunction(x.RangeFunction, parent)
 	case *pg.Node_JoinExpr:
 		return b.bindJoinExpr(x.JoinExpr, parent)
+	case *pg.Node_RangeTableSample:
+		return b.bindTableSample(x.RangeTableSample, parent)
 	}
 	return nil, pgerr.NotSupported("FROM item %T is not supported yet", n.Node)
 }
@@ -1221,4 +1224,68 @@ func isValueExpr(e Expr) bool {
 		return ok
 	})
 	return ok
+}
+
+// bindTableSample binds t TABLESAMPLE BERNOULLI (p) and SYSTEM (p): each
+// row of the table is returned with probability p/100, independently
+// (random() per row, above the scan). PostgreSQL's SYSTEM draws whole
+// pages instead, which makes it cheaper and its sample clumpier; OmenDB's
+// column segments have no pages to draw, so SYSTEM samples as BERNOULLI
+// does — the same expected share of rows. REPEATABLE (a sample that
+// repeats for a seed) is not supported yet: rows reach the filter in an
+// order parallel scans do not fix.
+func (b *Binder) bindTableSample(ts *pg.RangeTableSample, parent *scope) (*fromItem, error) {
+	names := nodeName(ts.Method)
+	method := strings.ToLower(names[len(names)-1])
+	if method != "bernoulli" && method != "system" {
+		return nil, pgerr.New(pgerr.UndefinedObject, "tablesample method %s does not exist", names[len(names)-1])
+	}
+	if len(ts.Args) != 1 {
+		return nil, pgerr.New(pgerr.SyntaxError, "tablesample method %s requires 1 argument, not %d", method, len(ts.Args))
+	}
+	if ts.Repeatable != nil {
+		return nil, pgerr.NotSupported("TABLESAMPLE ... REPEATABLE is not supported yet")
+	}
+	rv := ts.Relation.GetRangeVar()
+	if rv == nil {
+		return nil, pgerr.NotSupported("TABLESAMPLE clause can only be applied to tables and materialized views")
+	}
+	it, err := b.bindFromItem(ts.Relation, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := it.node.(*Scan); !ok {
+		return nil, pgerr.NotSupported("TABLESAMPLE clause can only be applied to tables and materialized views")
+	}
+	p, err := b.bindExpr(ts.Args[0], &scope{})
+	if err != nil {
+		return nil, err
+	}
+	if p, err = b.coerce(p, types.Float8, false); err != nil {
+		return nil, err
+	}
+	if p, err = b.fold(p); err != nil {
+		return nil, err
+	}
+	c, ok := p.(*Const)
+	if !ok {
+		return nil, pgerr.NotSupported("a TABLESAMPLE percentage that is not a constant is not supported yet")
+	}
+	if c.V.IsNull() {
+		return nil, pgerr.New("2202H", "TABLESAMPLE parameter cannot be null")
+	}
+	pct := c.V.Float()
+	if !(pct >= 0 && pct <= 100) {
+		return nil, pgerr.New("2202H", "sample percentage must be between 0 and 100")
+	}
+	fn, _, err := funcs.Resolve("random", nil)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := b.comparison("<", &Func{F: fn}, &Const{V: types.NewFloat(pct / 100), T: types.Float8}, 0)
+	if err != nil {
+		return nil, err
+	}
+	it.node = &Filter{Input: it.node, Cond: cond}
+	return it, nil
 }
