@@ -8,7 +8,8 @@ import (
 	"github.com/omendb/omendb/types"
 )
 
-// information_schema.routines and .triggers, with PostgreSQL 15's columns.
+// information_schema.routines, .parameters and .triggers, with PostgreSQL
+// 15's columns.
 // routines lists what pg_proc lists: the built-in functions OmenDB
 // implements (routine_body EXTERNAL, external_language INTERNAL, as
 // PostgreSQL shows its own) and the user's SQL functions. OmenDB has no
@@ -63,6 +64,21 @@ var infoSchemaTriggersCols = []col{
 	{"created", types.TimestampTZ},
 }
 
+var infoSchemaParametersCols = []col{
+	{"specific_catalog", tName}, {"specific_schema", tName}, {"specific_name", tName},
+	{"ordinal_position", tInt4}, {"parameter_mode", tVarchar}, {"is_result", tVarchar},
+	{"as_locator", tVarchar}, {"parameter_name", tName}, {"data_type", tVarchar},
+	{"character_maximum_length", tInt4}, {"character_octet_length", tInt4},
+	{"character_set_catalog", tName}, {"character_set_schema", tName},
+	{"character_set_name", tName}, {"collation_catalog", tName}, {"collation_schema", tName},
+	{"collation_name", tName}, {"numeric_precision", tInt4},
+	{"numeric_precision_radix", tInt4}, {"numeric_scale", tInt4},
+	{"datetime_precision", tInt4}, {"interval_type", tVarchar}, {"interval_precision", tInt4},
+	{"udt_catalog", tName}, {"udt_schema", tName}, {"udt_name", tName},
+	{"scope_catalog", tName}, {"scope_schema", tName}, {"scope_name", tName},
+	{"maximum_cardinality", tInt4}, {"dtd_identifier", tName}, {"parameter_default", tVarchar},
+}
+
 // infoRow builds a row of cols from the named values; the others are NULL.
 func infoRow(cols []col, vals map[string]types.Value) []types.Value {
 	row := make([]types.Value, len(cols))
@@ -79,12 +95,7 @@ func infoRow(cols []col, vals map[string]types.Value) []types.Value {
 // routineRow is one information_schema.routines row.
 func routineRow(env plan.VirtualEnv, schema, name string, oid uint32, ret types.Type, sqlBody bool, body string, immutable, strict bool) []types.Value {
 	db := vText(dbName(env))
-	udt, udtSchema := types.TypeName(ret.WithoutMod()), "pg_catalog"
-	if ti, ok := typeByOID[ret.OID]; ok {
-		udt = ti.name
-	} else if e := ret.Enum; e != nil {
-		udt, udtSchema = enumTypname(ret), e.Schema
-	}
+	udtSchema, udt := udtOf(ret)
 	yesNo := func(b bool) types.Value {
 		if b {
 			return vText("YES")
@@ -108,6 +119,46 @@ func routineRow(env plan.VirtualEnv, schema, name string, oid uint32, ret types.
 	})
 }
 
+// udtOf is the type's udt_schema and udt_name, as the information_schema
+// views name it.
+func udtOf(t types.Type) (schema, name string) {
+	if ti, ok := typeByOID[t.OID]; ok {
+		return "pg_catalog", ti.name
+	}
+	if e := t.Enum; e != nil {
+		return e.Schema, enumTypname(t)
+	}
+	return "pg_catalog", types.TypeName(t.WithoutMod())
+}
+
+// parameterRow is one information_schema.parameters row: parameter j
+// (0-based) of function name (OID oid), mode one of pg_proc's
+// proargmodes letters.
+func parameterRow(env plan.VirtualEnv, schema, name string, oid uint32, j int, mode byte, pname string, t types.Type, def string) []types.Value {
+	db := vText(dbName(env))
+	m := "IN" // 'i', and 'v' (VARIADIC)
+	switch mode {
+	case 'o', 't':
+		m = "OUT"
+	case 'b':
+		m = "INOUT"
+	}
+	udtSchema, udt := udtOf(t)
+	vals := map[string]types.Value{
+		"specific_catalog": db, "specific_schema": vText(schema), "specific_name": vText(name + "_" + strconv.FormatUint(uint64(oid), 10)),
+		"ordinal_position": vInt(int64(j + 1)), "parameter_mode": vText(m), "is_result": vText("NO"), "as_locator": vText("NO"),
+		"data_type": vText(dataType(t)), "udt_catalog": db, "udt_schema": vText(udtSchema), "udt_name": vText(udt),
+		"dtd_identifier": vText(strconv.Itoa(j + 1)),
+	}
+	if pname != "" {
+		vals["parameter_name"] = vText(pname)
+	}
+	if def != "" {
+		vals["parameter_default"] = vText(def)
+	}
+	return infoRow(infoSchemaParametersCols, vals)
+}
+
 func init() {
 	define("information_schema", "routines", 12070, infoSchemaRoutinesCols, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		var rows [][]types.Value
@@ -124,4 +175,21 @@ func init() {
 		return rows, nil
 	})
 	define("information_schema", "triggers", 12071, infoSchemaTriggersCols, empty)
+	define("information_schema", "parameters", 12072, infoSchemaParametersCols, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var rows [][]types.Value
+		for _, n := range funcs.Names() {
+			for i, sig := range funcs.Overloads(n) {
+				oid := overloadOID(n, i, sig)
+				for j, t := range sig.Args {
+					rows = append(rows, parameterRow(env, "pg_catalog", n, oid, j, 'i', "", t, ""))
+				}
+			}
+		}
+		for _, f := range env.Catalog().Functions() {
+			for j, p := range f.Params() {
+				rows = append(rows, parameterRow(env, f.Schema, f.Name, f.ID, j, p.Mode, p.Name, p.Type, p.Default))
+			}
+		}
+		return rows, nil
+	})
 }
