@@ -181,13 +181,14 @@ func (s *Session) dropDependents(id uint32, cascade bool) error {
 // column slot i marked dropped, not yet applied — before the drop: one
 // that reads the column is refused with 2BP01, or with cascade dropped
 // (and the views reading it); the others stay. A view reads the column
-// when it lists it in View.Cols (what its query read when bound), when
-// its query names it (a name that named this column must not come to name
-// another relation's), or when its query, bound against the catalog
-// without the column, gives other columns than with it — names or types,
-// among the view's — as SELECT * over the column does (the columns after
-// it would shift into the view's). PostgreSQL decides by the columns the
-// view's stored tree references, which comes to the same.
+// when it lists it in View.Cols (what its query read when bound, * and
+// USING included), when its query names it (a name that named this column
+// must not come to name another relation's), or — for a view that lists
+// no columns (from before View.Cols) — when its query, bound against the
+// catalog without the column, gives other columns than with it: names or
+// types, among the view's, as SELECT * over the column does (the columns
+// after it would shift into the view's). PostgreSQL decides by the columns
+// the view's stored tree references, which View.Cols records.
 func (s *Session) dropColumnViews(nt *catalog.Table, i int, cascade bool) error {
 	col := nt.Columns[i].Name
 	deps := s.txn.cat.Dependents(nt.ID)
@@ -205,7 +206,9 @@ func (s *Session) dropColumnViews(nt *catalog.Table, i int, cascade bool) error 
 				return err
 			}
 		}
-		if !reads {
+		if !reads && len(v.Cols) == 0 {
+			// Views from before View.Cols (or reading no column by
+			// name): whether the query still gives the same columns.
 			reads = s.viewQueryChanges(v, without)
 		}
 		if !reads {

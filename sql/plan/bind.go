@@ -108,8 +108,8 @@ type Binder struct {
 	// dependencies.
 	FuncRefs []uint32
 	// ColRefs are the table columns the statement reads by name, through
-	// * and in USING / NATURAL joins (a view's own are not listed; a
-	// function body's are): CREATE VIEW's column dependencies.
+	// * and in USING / NATURAL joins (not those a view it reads or a
+	// function it calls reads): CREATE VIEW's column dependencies.
 	ColRefs []catalog.ColumnDep
 	// funcBodies are the bodies of the user-defined functions called, by
 	// function ID; fnStack the functions whose bodies are being bound,

@@ -494,7 +494,7 @@ func (b *Binder) bindFuncBody(f *catalog.Function, fb *FuncBody) error {
 	b.ctes, b.locking, b.topWith = nil, nil, nil
 	b.fnStack = append(b.fnStack, &fnFrame{fn: f, params: ps})
 	defer func() {
-		b.ctes, b.locking, b.topWith, b.Refs, b.FuncRefs = saved.ctes, saved.locking, saved.topWith, saved.Refs, saved.FuncRefs
+		b.ctes, b.locking, b.topWith, b.Refs, b.FuncRefs, b.ColRefs = saved.ctes, saved.locking, saved.topWith, saved.Refs, saved.FuncRefs, saved.ColRefs
 		b.Locking, b.modifying = saved.Locking, saved.modifying
 		b.fnStack = b.fnStack[:len(b.fnStack)-1]
 	}()
