@@ -164,17 +164,22 @@ func (s *Session) dropDependents(id uint32, cascade bool) error {
 		return nil
 	}
 	for _, v := range s.txn.cat.Dependents(id) {
-		if err := s.dropDependents(v.ID, true); err != nil {
-			return err
-		}
-		if _, ok := s.txn.cat.View(v.ID); !ok {
-			continue // dropped through another path already
-		}
-		if err := s.ddl(&catalog.Change{Kind: catalog.DropView, ID: v.ID}); err != nil {
+		if err := s.dropViewCascade(v.ID); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// dropViewCascade drops view id after the views that read it.
+func (s *Session) dropViewCascade(id uint32) error {
+	if err := s.dropDependents(id, true); err != nil {
+		return err
+	}
+	if _, ok := s.txn.cat.View(id); !ok {
+		return nil // dropped through another path already
+	}
+	return s.ddl(&catalog.Change{Kind: catalog.DropView, ID: id})
 }
 
 // dropColumnViews handles the views that read table nt — the table with
@@ -219,13 +224,7 @@ func (s *Session) dropColumnViews(nt *catalog.Table, i int, cascade bool) error 
 				WithDetail("view %s depends on column %s of table %s", v.Name, col, nt.Name).
 				WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
 		}
-		if err := s.dropDependents(v.ID, true); err != nil {
-			return err
-		}
-		if _, ok := s.txn.cat.View(v.ID); !ok {
-			continue // dropped through another path already
-		}
-		if err := s.ddl(&catalog.Change{Kind: catalog.DropView, ID: v.ID}); err != nil {
+		if err := s.dropViewCascade(v.ID); err != nil {
 			return err
 		}
 	}
