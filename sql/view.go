@@ -186,14 +186,15 @@ func (s *Session) dropViewCascade(id uint32) error {
 // column slot i marked dropped, not yet applied — before the drop: one
 // that reads the column is refused with 2BP01, or with cascade dropped
 // (and the views reading it); the others stay. A view reads the column
-// when it lists it in View.Cols (what its query read when bound, * and
-// USING included), when its query names it (a name that named this column
-// must not come to name another relation's), or — for a view that lists
-// no columns (from before View.Cols) — when its query, bound against the
-// catalog without the column, gives other columns than with it: names or
-// types, among the view's, as SELECT * over the column does (the columns
-// after it would shift into the view's). PostgreSQL decides by the columns
-// the view's stored tree references, which View.Cols records.
+// when it lists it in View.Cols (what its query's names resolved to when
+// bound, * and USING included), as PostgreSQL decides by the columns the
+// view's stored tree references. A view that lists no columns (from
+// before View.Cols, or reading none by name) reads it when its query
+// names it (a name that named this column must not come to name another
+// relation's) or, bound against the catalog without the column, gives
+// other columns than with it — names or types, among the view's — as
+// SELECT * over the column does (the columns after it would shift into
+// the view's).
 func (s *Session) dropColumnViews(nt *catalog.Table, i int, cascade bool) error {
 	col := nt.Columns[i].Name
 	deps := s.txn.cat.Dependents(nt.ID)
@@ -206,15 +207,14 @@ func (s *Session) dropColumnViews(nt *catalog.Table, i int, cascade bool) error 
 	}
 	for _, v := range deps {
 		reads := slices.Contains(v.Cols, catalog.ColumnDep{Table: nt.ID, Col: i})
-		if !reads {
+		if !reads && len(v.Cols) == 0 {
+			// Views from before View.Cols (or reading no column by
+			// name): whether the query names the column, or gives other
+			// columns without it.
 			if reads, err = viewNamesColumn(v, col); err != nil {
 				return err
 			}
-		}
-		if !reads && len(v.Cols) == 0 {
-			// Views from before View.Cols (or reading no column by
-			// name): whether the query still gives the same columns.
-			reads = s.viewQueryChanges(v, without)
+			reads = reads || s.viewQueryChanges(v, without)
 		}
 		if !reads {
 			continue
