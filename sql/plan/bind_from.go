@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -1231,9 +1232,12 @@ func isValueExpr(e Expr) bool {
 // (random() per row, above the scan). PostgreSQL's SYSTEM draws whole
 // pages instead, which makes it cheaper and its sample clumpier; OmenDB's
 // column segments have no pages to draw, so SYSTEM samples as BERNOULLI
-// does — the same expected share of rows. REPEATABLE (a sample that
-// repeats for a seed) is not supported yet: rows reach the filter in an
-// order parallel scans do not fix.
+// does — the same expected share of rows. With REPEATABLE (seed) a row's
+// fate is a hash of the seed and its primary key instead of random(), so
+// the same seed draws the same rows whatever order the scan meets them in
+// (PostgreSQL's repeats for an unchanged table; this one also keeps the
+// rows that stay). A table without a primary key has no stable identity
+// to hash: REPEATABLE there fails with 0A000.
 func (b *Binder) bindTableSample(ts *pg.RangeTableSample, parent *scope) (*fromItem, error) {
 	names := nodeName(ts.Method)
 	method := strings.ToLower(names[len(names)-1])
@@ -1242,9 +1246,6 @@ func (b *Binder) bindTableSample(ts *pg.RangeTableSample, parent *scope) (*fromI
 	}
 	if len(ts.Args) != 1 {
 		return nil, pgerr.New(pgerr.SyntaxError, "tablesample method %s requires 1 argument, not %d", method, len(ts.Args))
-	}
-	if ts.Repeatable != nil {
-		return nil, pgerr.NotSupported("TABLESAMPLE ... REPEATABLE is not supported yet")
 	}
 	rv := ts.Relation.GetRangeVar()
 	if rv == nil {
@@ -1278,14 +1279,93 @@ func (b *Binder) bindTableSample(ts *pg.RangeTableSample, parent *scope) (*fromI
 	if !(pct >= 0 && pct <= 100) {
 		return nil, pgerr.New("2202H", "sample percentage must be between 0 and 100")
 	}
-	fn, _, err := funcs.Resolve("random", nil)
-	if err != nil {
-		return nil, err
-	}
-	cond, err := b.comparison("<", &Func{F: fn}, &Const{V: types.NewFloat(pct / 100), T: types.Float8}, 0)
-	if err != nil {
-		return nil, err
+	var cond Expr
+	if ts.Repeatable != nil {
+		if cond, err = b.repeatableSample(ts.Repeatable, it.node.(*Scan).Table, pct/100); err != nil {
+			return nil, err
+		}
+	} else {
+		fn, _, err := funcs.Resolve("random", nil)
+		if err != nil {
+			return nil, err
+		}
+		if cond, err = b.comparison("<", &Func{F: fn}, &Const{V: types.NewFloat(pct / 100), T: types.Float8}, 0); err != nil {
+			return nil, err
+		}
 	}
 	it.node = &Filter{Input: it.node, Cond: cond}
 	return it, nil
+}
+
+// repeatableSample is REPEATABLE (seed)'s condition over t's rows:
+// sampleKeep(seed, frac, the primary key's columns as text).
+func (b *Binder) repeatableSample(seedExpr *pg.Node, t *catalog.Table, frac float64) (Expr, error) {
+	seed, err := b.bindExpr(seedExpr, &scope{})
+	if err != nil {
+		return nil, err
+	}
+	if seed, err = b.coerce(seed, types.Float8, false); err != nil {
+		return nil, err
+	}
+	if seed, err = b.fold(seed); err != nil {
+		return nil, err
+	}
+	c, ok := seed.(*Const)
+	if !ok {
+		return nil, pgerr.NotSupported("a TABLESAMPLE REPEATABLE seed that is not a constant is not supported yet")
+	}
+	if c.V.IsNull() {
+		return nil, pgerr.New("2202G", "TABLESAMPLE REPEATABLE parameter cannot be null")
+	}
+	pk := t.PK()
+	if pk == nil {
+		return nil, pgerr.NotSupported("TABLESAMPLE ... REPEATABLE on table %q, which has no primary key, is not supported yet", t.Name)
+	}
+	args := []Expr{c, &Const{V: types.NewFloat(frac), T: types.Float8}}
+	for _, ci := range pk.Columns {
+		if ci < 0 {
+			return nil, pgerr.NotSupported("TABLESAMPLE ... REPEATABLE on a table whose primary key has expressions is not supported yet")
+		}
+		key, err := b.coerce(&ColRef{Idx: ci, T: t.Columns[ci].Type, Name: t.Columns[ci].Name}, types.Text, true)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, key)
+	}
+	return &Func{F: sampleKeep, Args: args}, nil
+}
+
+// sampleKeep(seed, frac, key text...) reports whether the row with that
+// key is in REPEATABLE (seed)'s sample: FNV-1a of the seed and the key's
+// parts (each length-prefixed), finalized as murmur3 does, as a fraction
+// of 2^53, below frac.
+var sampleKeep = &funcs.Func{
+	Name: "tablesample_repeatable", Args: []types.Type{types.Float8, types.Float8, types.Text}, Variadic: true,
+	Ret: types.Bool, Strict: true, Volatility: funcs.Immutable,
+	Eval: func(_ *funcs.Context, args []types.Value) (types.Value, error) {
+		const prime = 1099511628211
+		h := uint64(14695981039346656037)
+		mix := func(b []byte) {
+			for _, c := range b {
+				h = (h ^ uint64(c)) * prime
+			}
+		}
+		var buf [8]byte
+		binary.LittleEndian.PutUint64(buf[:], uint64(args[0].I)) // the seed's float64 bits
+		mix(buf[:])
+		for _, k := range args[2:] {
+			binary.LittleEndian.PutUint64(buf[:], uint64(len(k.S)))
+			mix(buf[:])
+			mix([]byte(k.S))
+		}
+		// FNV alone spreads short, similar keys unevenly: murmur3's
+		// 64-bit finalizer mixes every bit into every other.
+		h ^= h >> 33
+		h *= 0xff51afd7ed558ccd
+		h ^= h >> 33
+		h *= 0xc4ceb9fe1a85ec53
+		h ^= h >> 33
+		u := float64(h>>11) / (1 << 53)
+		return types.NewBool(u < args[1].Float()), nil
+	},
 }
