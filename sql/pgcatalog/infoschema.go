@@ -2,6 +2,7 @@ package pgcatalog
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -476,4 +477,48 @@ func typeMetrics(t types.Type) (charMax, charOct, numPrec, numRadix, numScale, d
 		}
 	}
 	return
+}
+
+func init() {
+	// information_schema.sequences: every sequence but an identity
+	// column's, as PostgreSQL lists them (ORMs such as Hibernate read it
+	// to see which sequences exist).
+	define("information_schema", "sequences", 12073, []col{
+		{"sequence_catalog", tName}, {"sequence_schema", tName}, {"sequence_name", tName},
+		{"data_type", tVarchar}, {"numeric_precision", tInt4}, {"numeric_precision_radix", tInt4},
+		{"numeric_scale", tInt4}, {"start_value", tVarchar}, {"minimum_value", tVarchar},
+		{"maximum_value", tVarchar}, {"increment", tVarchar}, {"cycle_option", tVarchar},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		cat := env.Catalog()
+		identity := map[uint32]bool{}
+		for _, t := range cat.Tables() {
+			for _, c := range t.Columns {
+				if c.Sequence != 0 && c.Identity != "" && !c.Dropped {
+					identity[c.Sequence] = true
+				}
+			}
+		}
+		var rows [][]types.Value
+		for _, sq := range cat.Sequences() {
+			if identity[sq.ID] {
+				continue
+			}
+			t := types.Type{OID: sq.DataType(), Mod: -1}
+			bits := map[types.OID]int64{types.OIDInt2: 16, types.OIDInt4: 32}[t.OID]
+			if bits == 0 {
+				bits = 64
+			}
+			lo, hi := sq.Bounds()
+			cycle := "NO"
+			if sq.Cycle {
+				cycle = "YES"
+			}
+			i64 := func(v int64) types.Value { return vText(strconv.FormatInt(v, 10)) }
+			rows = append(rows, []types.Value{
+				vText(dbName(env)), vText(sq.Schema), vText(sq.Name), vText(dataType(t)),
+				vInt(bits), vInt(2), vInt(0), i64(sq.Start), i64(lo), i64(hi), i64(sq.Inc), vText(cycle),
+			})
+		}
+		return rows, nil
+	})
 }
