@@ -1258,22 +1258,9 @@ func (b *Binder) bindTableSample(ts *pg.RangeTableSample, parent *scope) (*fromI
 	if _, ok := it.node.(*Scan); !ok {
 		return nil, pgerr.NotSupported("TABLESAMPLE clause can only be applied to tables and materialized views")
 	}
-	p, err := b.bindExpr(ts.Args[0], &scope{})
+	c, err := b.sampleConst(ts.Args[0], "percentage", "2202H", "TABLESAMPLE parameter cannot be null")
 	if err != nil {
 		return nil, err
-	}
-	if p, err = b.coerce(p, types.Float8, false); err != nil {
-		return nil, err
-	}
-	if p, err = b.fold(p); err != nil {
-		return nil, err
-	}
-	c, ok := p.(*Const)
-	if !ok {
-		return nil, pgerr.NotSupported("a TABLESAMPLE percentage that is not a constant is not supported yet")
-	}
-	if c.V.IsNull() {
-		return nil, pgerr.New("2202H", "TABLESAMPLE parameter cannot be null")
 	}
 	pct := c.V.Float()
 	if !(pct >= 0 && pct <= 100) {
@@ -1297,25 +1284,35 @@ func (b *Binder) bindTableSample(ts *pg.RangeTableSample, parent *scope) (*fromI
 	return it, nil
 }
 
-// repeatableSample is REPEATABLE (seed)'s condition over t's rows:
-// sampleKeep(seed, frac, the primary key's columns as text).
-func (b *Binder) repeatableSample(seedExpr *pg.Node, t *catalog.Table, frac float64) (Expr, error) {
-	seed, err := b.bindExpr(seedExpr, &scope{})
+// sampleConst binds a TABLESAMPLE argument (what it is, for the error): a
+// float8 constant, not NULL (nullCode and nullMsg, PostgreSQL's, if it is).
+func (b *Binder) sampleConst(n *pg.Node, what, nullCode, nullMsg string) (*Const, error) {
+	e, err := b.bindExpr(n, &scope{})
 	if err != nil {
 		return nil, err
 	}
-	if seed, err = b.coerce(seed, types.Float8, false); err != nil {
+	if e, err = b.coerce(e, types.Float8, false); err != nil {
 		return nil, err
 	}
-	if seed, err = b.fold(seed); err != nil {
+	if e, err = b.fold(e); err != nil {
 		return nil, err
 	}
-	c, ok := seed.(*Const)
+	c, ok := e.(*Const)
 	if !ok {
-		return nil, pgerr.NotSupported("a TABLESAMPLE REPEATABLE seed that is not a constant is not supported yet")
+		return nil, pgerr.NotSupported("a TABLESAMPLE %s that is not a constant is not supported yet", what)
 	}
 	if c.V.IsNull() {
-		return nil, pgerr.New("2202G", "TABLESAMPLE REPEATABLE parameter cannot be null")
+		return nil, pgerr.New(nullCode, "%s", nullMsg)
+	}
+	return c, nil
+}
+
+// repeatableSample is REPEATABLE (seed)'s condition over t's rows:
+// sampleKeep(seed, frac, the primary key's columns as text).
+func (b *Binder) repeatableSample(seedExpr *pg.Node, t *catalog.Table, frac float64) (Expr, error) {
+	c, err := b.sampleConst(seedExpr, "REPEATABLE seed", "2202G", "TABLESAMPLE REPEATABLE parameter cannot be null")
+	if err != nil {
+		return nil, err
 	}
 	pk := t.PK()
 	if pk == nil {
