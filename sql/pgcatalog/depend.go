@@ -279,13 +279,33 @@ func relChecks(r relation) int {
 	return 0
 }
 
-// schemaComments are the built-in schemas' comments (pg_description), as
-// PostgreSQL 15 has them: pg_dump writes an empty COMMENT ON SCHEMA public
-// for a public schema without its standard comment.
-var schemaComments = []struct {
-	oid  uint32
-	text string
-}{{oidPgCatalog, "system catalog schema"}, {oidPublic, "standard public schema"}}
+// builtinComments are the comments (pg_description) of the built-in
+// objects OmenDB lists, as PostgreSQL 15's template has them: the
+// pg_catalog and public schemas (pg_dump writes an empty COMMENT ON SCHEMA
+// public for a public schema without its standard comment), the languages
+// and the plpgsql extension (psql's \dL and \dx print them).
+var builtinComments = []struct {
+	class, oid uint32
+	text       string
+}{
+	{oidPgNamespace, oidPgCatalog, "system catalog schema"},
+	{oidPgNamespace, oidPublic, "standard public schema"},
+	{oidPgLanguage, 12, "built-in functions"},
+	{oidPgLanguage, oidLangSQL, "SQL-language functions"},
+	{oidPgLanguage, oidLangPlpgsql, "PL/pgSQL procedural language"},
+	{oidPgExtension, oidExtPlpgsql, "PL/pgSQL procedural language"},
+}
+
+// builtinComment is the comment of built-in object oid of catalog class,
+// "" if it has none.
+func builtinComment(class, oid uint32) string {
+	for _, c := range builtinComments {
+		if c.class == class && c.oid == oid {
+			return c.text
+		}
+	}
+	return ""
+}
 
 // indexColumns are the columns index ix depends on: its key columns, then
 // those its expressions and predicate read that are not key columns.

@@ -183,10 +183,17 @@
 //     pg_policy, pg_statistic_ext, pg_publication*, pg_auth_members, text
 //     search, foreign data, casts, conversions, transforms, event triggers,
 //     large objects, subscriptions, security labels, default ACLs, range
-//     types …; dump.go) exist and are empty; pg_operator, pg_amop and
+//     types, per-role settings …; dump.go) exist and are empty, so psql's
+//     \dc, \dC, \do, \dO, \dd, \dF*, \drds list nothing (PostgreSQL lists
+//     its built-in casts and text search objects under \dC and \dF; the
+//     others match it, psql_test.go); pg_operator, pg_amop and
 //     pg_amproc list none of the built-in rows, pg_opclass and pg_opfamily
 //     only the btree classes OmenDB's indexes use, pg_language internal and
-//     plpgsql (as pg_extension does) and sql (the language of user functions).
+//     plpgsql (as pg_extension does) and sql (the language of user functions),
+//     with PostgreSQL's OIDs and comments (builtinComments). The
+//     *_is_visible functions of objects only pg_catalog holds say true;
+//     pg_table_is_visible follows the search path for information_schema's
+//     views as for user relations.
 //     Catalogs not listed here do not exist and fail with 0A000.
 //   - The statistics views (stats.go): pg_stat_{all,user,sys}_tables and
 //     _indexes, pg_statio_{all,user,sys}_tables and _indexes,

@@ -20,7 +20,7 @@ import (
 // PostgreSQL 15's; the catalogs of features OmenDB lacks — text search,
 // foreign data, casts, conversions, transforms, event triggers, large
 // objects, subscriptions, security labels, default ACLs, range types,
-// initial privileges — are empty. pg_operator, pg_cast, pg_amop and
+// initial privileges, per-role settings — are empty. pg_operator, pg_cast, pg_amop and
 // pg_amproc list no built-in rows either (OmenDB has no user-defined
 // operators or casts; its built-in ones are not emulated), which is
 // what pg_dump needs: it dumps only user-defined objects.
@@ -49,6 +49,7 @@ const (
 	oidPgSubscription   = 6100
 	oidPgSeclabels      = 12010 // a view in PostgreSQL
 	oidPgUserMappings   = 12011 // a view in PostgreSQL
+	oidPgDbRoleSetting  = 2964
 	oidPgSequenceTable  = oidPgSequence
 	oidPgEventTriggerTb = oidPgEventTrigger
 )
@@ -56,6 +57,13 @@ const (
 var (
 	tAclArr   = types.AclItemArray
 	tRegclArr = types.Type{OID: types.OIDRegclassArray, Mod: -1}
+)
+
+// The plpgsql language and extension, with their OIDs in PostgreSQL 15's
+// template database.
+const (
+	oidLangPlpgsql = 13563
+	oidExtPlpgsql  = 13559
 )
 
 func init() {
@@ -69,7 +77,7 @@ func init() {
 		return [][]types.Value{
 			{vOID(12), vText("internal"), vOID(oidBootstrap), vBool(false), vBool(false), vOID(0), vOID(0), vOID(2246), null},
 			{vOID(oidLangSQL), vText("sql"), vOID(oidBootstrap), vBool(false), vBool(true), vOID(0), vOID(0), vOID(2248), null},
-			{vOID(13563), vText("plpgsql"), vOID(oidBootstrap), vBool(true), vBool(true), vOID(13560), vOID(13561), vOID(13562), null},
+			{vOID(oidLangPlpgsql), vText("plpgsql"), vOID(oidBootstrap), vBool(true), vBool(true), vOID(13560), vOID(13561), vOID(13562), null},
 		}, nil
 	})
 	// The initial privileges of the system objects whose ACL is not the
@@ -178,6 +186,11 @@ func init() {
 	define("pg_catalog", "pg_seclabels", oidPgSeclabels, []col{
 		{"objoid", tOID}, {"classoid", tOID}, {"objsubid", tInt4}, {"objtype", tText}, {"objnamespace", tOID},
 		{"objname", tText}, {"provider", tText}, {"label", tText},
+	}, empty)
+	// ALTER ROLE / DATABASE … SET is not supported: no per-role or
+	// per-database settings (psql's \drds).
+	define("pg_catalog", "pg_db_role_setting", oidPgDbRoleSetting, []col{
+		{"setdatabase", tOID}, {"setrole", tOID}, {"setconfig", tTextArr},
 	}, empty)
 	define("pg_catalog", "pg_user_mappings", oidPgUserMappings, []col{
 		{"umid", tOID}, {"srvid", tOID}, {"srvname", tName}, {"umuser", tOID}, {"usename", tName},

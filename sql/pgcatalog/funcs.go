@@ -1,6 +1,7 @@
 package pgcatalog
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -130,8 +131,9 @@ func init() {
 	reg("pg_get_triggerdef", ts(tOID), tText, true, nodef)
 	reg("pg_get_triggerdef", ts(tOID, tBool), tText, true, nodef)
 
-	// Functions, collations, operator classes and statistics objects
-	// are all in pg_catalog: visible. Relations and types follow the
+	// Functions, collations, operators, operator classes and families,
+	// conversions, text search objects and statistics objects are all in
+	// pg_catalog (none can be created): visible. Relations and types follow the
 	// session's search path (below).
 	visible := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return vBool(true), nil }
 	reg("pg_function_is_visible", ts(tOID), tBool, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
@@ -143,7 +145,9 @@ func init() {
 		return vBool(!strings.Contains(n, ".")), nil
 	})
 	for _, n := range []string{
-		"pg_collation_is_visible", "pg_opclass_is_visible", "pg_statistics_obj_is_visible"} {
+		"pg_collation_is_visible", "pg_opclass_is_visible", "pg_statistics_obj_is_visible", "pg_operator_is_visible",
+		"pg_opfamily_is_visible", "pg_conversion_is_visible", "pg_ts_config_is_visible", "pg_ts_dict_is_visible",
+		"pg_ts_parser_is_visible", "pg_ts_template_is_visible"} {
 		reg(n, ts(tOID), tBool, true, visible)
 	}
 	// A user-defined type is visible where the search path finds its
@@ -228,11 +232,10 @@ func init() {
 				return vText(text), nil
 			}
 
-		case "pg_namespace":
-			for _, n := range schemaComments {
-				if uint32(a[0].I) == n.oid {
-					return vText(n.text), nil
-				}
+		case "pg_namespace", "pg_language", "pg_extension":
+			class := map[string]uint32{"pg_namespace": oidPgNamespace, "pg_language": oidPgLanguage, "pg_extension": oidPgExtension}[a[1].S]
+			if text := builtinComment(class, uint32(a[0].I)); text != "" {
+				return vText(text), nil
 			}
 		}
 		return null, nil
@@ -271,6 +274,14 @@ func init() {
 		if a[0].I == 0 {
 			return vText("SQL_ASCII"), nil
 		}
+		return vText(""), nil
+	})
+	// The one encoding (psql's \dO compares collations' to it).
+	reg("getdatabaseencoding", nil, tName, false, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		return vText("UTF8"), nil
+	})
+	// pg_default and pg_global are in the data directory: no location.
+	reg("pg_tablespace_location", ts(tOID), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 		return vText(""), nil
 	})
 	reg("pg_char_to_encoding", ts(tName), tInt4, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
@@ -384,8 +395,11 @@ func tableVisible(cat *catalog.Catalog, vis visibility, oid uint32) bool {
 		schema, name = v.Schema, v.Name
 	} else if sq, ok := cat.Sequence(oid); ok {
 		schema, name = sq.Schema, sq.Name
+	} else if vt := virtualByOID(oid); vt != nil && vt.Schema != "pg_catalog" {
+		// information_schema's views: found only when it is on the path.
+		return slices.Contains(vis.searchPath(), vt.Schema)
 	} else {
-		return true // system relations: pg_catalog
+		return true // pg_catalog's relations
 	}
 	if _, isTemp := tempSchemaID(schema); isTemp {
 		return schema == temp

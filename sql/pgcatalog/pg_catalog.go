@@ -376,8 +376,8 @@ func init() {
 			}
 		}
 		add := func(id uint32, sub int, text string) { addIn(oidPgClass, id, sub, text) }
-		for _, n := range schemaComments {
-			addIn(oidPgNamespace, n.oid, 0, n.text)
+		for _, c := range builtinComments {
+			addIn(c.class, c.oid, 0, c.text)
 		}
 		cat := env.Catalog()
 		for _, t := range cat.Tables() {
@@ -457,13 +457,13 @@ func init() {
 		{"oid", tOID}, {"rulename", tName}, {"ev_class", tOID}, {"ev_type", tChar}, {"ev_enabled", tChar},
 		{"is_instead", tBool},
 	}, rewriteRows)
-	// pg_extension: plpgsql, which every PostgreSQL database has (OID
-	// 13561 in PostgreSQL 15's template); see sql/extension.go.
+	// pg_extension: plpgsql, which every PostgreSQL database has (its OID
+	// in PostgreSQL 15's template); see sql/extension.go.
 	define("pg_catalog", "pg_extension", oidPgExtension, []col{
 		{"oid", tOID}, {"extname", tName}, {"extowner", tOID}, {"extnamespace", tOID},
 		{"extrelocatable", tBool}, {"extversion", tText},
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
-		return [][]types.Value{{vOID(13561), vText("plpgsql"), vOID(oidBootstrap), vOID(oidPgCatalog), vBool(false), vText("1.0")}}, nil
+		return [][]types.Value{{vOID(oidExtPlpgsql), vText("plpgsql"), vOID(oidBootstrap), vOID(oidPgCatalog), vBool(false), vText("1.0")}}, nil
 	})
 
 	define("pg_catalog", "pg_policy", oidPgPolicy, []col{

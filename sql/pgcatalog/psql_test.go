@@ -80,6 +80,36 @@ var schema = []string{
 // describe are psql commands (and catalog queries clients send) whose
 // output must be identical on both servers.
 var describe = []string{
+	// Listings with no pattern: only the session's visible objects
+	// (pg_table_is_visible keeps information_schema out), and the
+	// catalogs of objects OmenDB has none of, listed empty.
+	`\dp`,
+	`\z`,
+	`\dv`,
+	`\dm`,
+	`\dE`,
+	`\dc`,
+	`\do`,
+	`\dO`,
+	`\dd`,
+	`\drds`,
+	`\dx`,
+	`\dT`,
+	`\dD`,
+	`\df`,
+	`\dy`,
+	`\dRp`,
+	`\dRs`,
+	`SELECT l.lanname, d.description FROM pg_catalog.pg_language l
+	   LEFT JOIN pg_catalog.pg_description d ON d.classoid = l.tableoid AND d.objoid = l.oid AND d.objsubid = 0
+	 WHERE l.lanname IN ('plpgsql', 'sql', 'internal') ORDER BY 1`,
+	`SELECT e.extname, obj_description(e.oid, 'pg_extension'), obj_description(l.oid, 'pg_language')
+	   FROM pg_catalog.pg_extension e, pg_catalog.pg_language l WHERE l.lanname = e.extname`,
+	`SELECT spcname, pg_catalog.pg_tablespace_location(oid) FROM pg_catalog.pg_tablespace ORDER BY 1`,
+	`SELECT pg_catalog.getdatabaseencoding(), pg_table_is_visible('information_schema.tables'::regclass),
+	   pg_table_is_visible('pg_catalog.pg_class'::regclass)`,
+	`SET search_path = information_schema, public
+SELECT pg_table_is_visible('information_schema.tables'::regclass), 'tables'::regclass::text`,
 	`\ds`,
 	`\d psql_seq`,
 	`\d accounts_id_seq`,

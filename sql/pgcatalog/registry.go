@@ -267,3 +267,14 @@ func liveCols(t *catalog.Table) []int {
 // quoteIdent quotes an identifier as PostgreSQL's quote_identifier does
 // (types.QuoteIdent).
 func quoteIdent(s string) string { return types.QuoteIdent(s) }
+
+// virtualByOID is the virtual table (catalog or information_schema view) of
+// OID oid, nil if none has it.
+func virtualByOID(oid uint32) *plan.VirtualTable {
+	for _, vt := range order {
+		if vt.OID == oid {
+			return vt
+		}
+	}
+	return nil
+}
