@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -68,9 +71,13 @@ func runBenchCommit(ctx context.Context, args []string) error {
 	unsafe := fs.Bool("unsafe-no-fsync", false, "diagnostic: run OmenDB without fsync (not a fair comparison)")
 	traceOut := fs.String("trace", "", "diagnostic: write a Go execution trace of OmenDB's first measured level to this file (go tool trace)")
 	rounds := fs.Int("rounds", 1, "alternate the systems this many times at each level and report each round's ratios and their median: this machine's speed drifts by minutes")
+	transport := fs.String("transport", "tcp", "how the clients connect to both systems: tcp (127.0.0.1) or unix (each one's Unix-domain socket, as local clients such as psql and pgbench do)")
 	inFlight := fs.String("in-flight", "", "OmenDB's log appends in flight, e.g. 1,2: each value runs as its own system (omendb/if=N) side by side; default: the committer's default")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *transport != "unix" && *transport != "tcp" {
+		return fmt.Errorf("bench commit: --transport must be tcp or unix, not %q", *transport)
 	}
 	stopProfile, err := startCPUProfile(*cpuProfile)
 	if err != nil {
@@ -103,6 +110,9 @@ func runBenchCommit(ctx context.Context, args []string) error {
 			return err
 		}
 		defer stop()
+		if *transport == "unix" {
+			url = unixURL("omendb", "omendb", filepath.Dir(srv.SocketPath()), srv.Addr())
+		}
 		if *inFlight == "" {
 			systems = append(systems, system{name: "omendb", url: url})
 		}
@@ -125,7 +135,11 @@ func runBenchCommit(ctx context.Context, args []string) error {
 			return fmt.Errorf("starting PostgreSQL: %w", err)
 		}
 		defer pg.Close()
-		systems = append(systems, system{name: "postgres", url: pg.ConnString()})
+		pgConn := pg.ConnString()
+		if *transport == "unix" {
+			pgConn = unixURL("postgres", "bench", pg.SocketDir(), net.JoinHostPort(pg.Host(), strconv.Itoa(pg.Port())))
+		}
+		systems = append(systems, system{name: "postgres", url: pgConn})
 		pgURL = pg.ConnString()
 	}
 	disk, err := probeDisk(os.TempDir())
@@ -455,4 +469,12 @@ func commitRatios(rs []commitResult, rounds int) []string {
 		}
 	}
 	return lines
+}
+
+// unixURL is a pgx connection URL for the Unix-domain socket in dir of the
+// server listening on addr (the socket's name carries the TCP port).
+func unixURL(user, db, dir, addr string) string {
+	_, port, _ := net.SplitHostPort(addr)
+	q := url.Values{"host": {dir}, "port": {port}, "sslmode": {"disable"}}
+	return (&url.URL{Scheme: "postgres", User: url.User(user), Path: "/" + db, RawQuery: q.Encode()}).String()
 }
