@@ -750,7 +750,7 @@ func appendRegtype(buf []byte, o OID) []byte {
 	case OIDBPChar:
 		return append(buf, "character"...)
 	}
-	if !knownOID(o) && !IsArray(o) && o != OIDInt2Vector && o != OIDOIDVector && o != OIDVoid && o != OIDRecord && o != OIDXid && o != OIDXid8 {
+	if !knownOID(o) && !IsArray(o) && o != OIDInt2Vector && o != OIDOIDVector && o != OIDVoid && o != OIDRecord && o != OIDXid && o != OIDXid8 && pseudoTypes[o] == "" {
 		return strconv.AppendUint(buf, uint64(o), 10)
 	}
 	name := TypeName(Type{OID: o, Mod: -1})

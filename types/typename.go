@@ -125,6 +125,9 @@ func TypeName(t Type) string {
 	case OIDUnknown:
 		return "unknown"
 	}
+	if n, ok := pseudoTypes[t.OID]; ok {
+		return n
+	}
 	if IsArray(t.OID) {
 		return TypeName(ElemType(t)) + "[]"
 	}
@@ -189,6 +192,10 @@ var reservedWord = map[string]bool{
 	"xmlattributes": true, "xmlconcat": true, "xmlelement": true, "xmlexists": true, "xmlforest": true,
 	"xmlnamespaces": true, "xmlparse": true, "xmlpi": true, "xmlroot": true, "xmlserialize": true, "xmltable": true,
 }
+
+// pseudoTypes are the pseudo-types catalog queries name (sql/pgcatalog's
+// pg_type): no column or value has one.
+var pseudoTypes = map[OID]string{2279: "trigger", 3838: "event_trigger", 2280: "language_handler", 2281: "internal"}
 
 var typeNames = map[string]OID{
 	"bool": OIDBool, "boolean": OIDBool,

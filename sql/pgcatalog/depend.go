@@ -283,7 +283,8 @@ func relChecks(r relation) int {
 // objects OmenDB lists, as PostgreSQL 15's template has them: the
 // pg_catalog and public schemas (pg_dump writes an empty COMMENT ON SCHEMA
 // public for a public schema without its standard comment), the languages
-// and the plpgsql extension (psql's \dL and \dx print them).
+// the plpgsql extension and the access methods (psql's \dL, \dx and \dA+
+// print them).
 var builtinComments = []struct {
 	class, oid uint32
 	text       string
@@ -294,6 +295,9 @@ var builtinComments = []struct {
 	{oidPgLanguage, oidLangSQL, "SQL-language functions"},
 	{oidPgLanguage, oidLangPlpgsql, "PL/pgSQL procedural language"},
 	{oidPgExtension, oidExtPlpgsql, "PL/pgSQL procedural language"},
+	{oidPgAm, oidHeapAM, "heap table access method"},
+	{oidPgAm, oidBtreeAM, "b-tree index access method"},
+	{oidPgAm, oidHashAM, "hash index access method"},
 }
 
 // builtinComment is the comment of built-in object oid of catalog class,

@@ -372,6 +372,16 @@ func registerDumpFuncs() {
 			return rows, nil
 		},
 	})
+	// pg_partition_tree(rel): the partitions of a partitioned table or
+	// index; OmenDB has none (PostgreSQL gives no rows for any other
+	// relation either). psql's \dP calls it.
+	regclass := types.Type{OID: types.OIDRegclass, Mod: -1}
+	plan.RegisterTableFunc("pg_partition_tree", &plan.TableFunc{
+		Args: []types.Type{regclass},
+		Cols: []plan.Column{{Name: "relid", T: regclass}, {Name: "parentrelid", T: regclass},
+			{Name: "isleaf", T: tBool}, {Name: "level", T: tInt4}},
+		Rows: func(a []types.Value) ([][]types.Value, error) { return nil, nil },
+	})
 	// pg_options_to_table(options): the name=value pairs of an options
 	// array (reloptions, attoptions, fdwoptions …) as rows.
 	plan.RegisterTableFunc("pg_options_to_table", &plan.TableFunc{

@@ -1,6 +1,7 @@
 package pgcatalog
 
 import (
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -232,8 +233,9 @@ func init() {
 				return vText(text), nil
 			}
 
-		case "pg_namespace", "pg_language", "pg_extension":
-			class := map[string]uint32{"pg_namespace": oidPgNamespace, "pg_language": oidPgLanguage, "pg_extension": oidPgExtension}[a[1].S]
+		case "pg_namespace", "pg_language", "pg_extension", "pg_am":
+			class := map[string]uint32{"pg_namespace": oidPgNamespace, "pg_language": oidPgLanguage,
+				"pg_extension": oidPgExtension, "pg_am": oidPgAm}[a[1].S]
 			if text := builtinComment(class, uint32(a[0].I)); text != "" {
 				return vText(text), nil
 			}
@@ -306,6 +308,10 @@ func init() {
 	// pg_size_pretty(bigint), for the sizes above (psql's \dt+ and \dv+).
 	reg("pg_size_pretty", ts(tInt8), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 		return vText(sizePretty(a[0].I)), nil
+	})
+	// pg_size_pretty(numeric): sums of sizes (psql's \dP+).
+	reg("pg_size_pretty", ts(types.Numeric), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		return vText(sizePrettyNumeric(string(types.AppendText(nil, a[0], types.Numeric, nil)))), nil
 	})
 	reg("pg_get_serial_sequence", ts(tText, tText), tText, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 		cat, err := sessionCatalog(ctx)
@@ -423,6 +429,28 @@ func findIndex(cat *catalog.Catalog, oid uint32) (*catalog.Table, *catalog.Index
 // 10240, else the largest unit (kB … PB) under 20480 of it, rounded half
 // away from zero.
 func sizePretty(size int64) string {
+	return sizePrettyBig(big.NewInt(size))
+}
+
+// sizePrettyNumeric is pg_size_pretty(numeric): under 10240 bytes the
+// value as it is (1.5 bytes), else as sizePretty of its integer part
+// (the first unit's division truncates); NaN and ±Infinity compare above
+// every limit, so they print in PB.
+func sizePrettyNumeric(text string) string {
+	r, ok := new(big.Rat).SetString(text)
+	if !ok {
+		return text + " PB"
+	}
+	if new(big.Rat).Abs(r).Cmp(big.NewRat(10*1024, 1)) < 0 {
+		return text + " bytes"
+	}
+	return sizePrettyBig(new(big.Int).Quo(r.Num(), r.Denom()))
+}
+
+// sizePrettyBig is PostgreSQL 15's unit loop of pg_size_pretty: at each
+// unit, the value is printed if it is under the unit's limit (rounded half
+// away from zero for the units after bytes), else shifted to the next.
+func sizePrettyBig(size *big.Int) string {
 	units := []struct {
 		name  string
 		limit int64
@@ -432,22 +460,18 @@ func sizePretty(size int64) string {
 		{"bytes", 10 * 1024, false, 0}, {"kB", 20*1024 - 1, true, 10}, {"MB", 20*1024 - 1, true, 20},
 		{"GB", 20*1024 - 1, true, 30}, {"TB", 20*1024 - 1, true, 40}, {"PB", 20*1024 - 1, true, 50},
 	}
-	abs := func(x int64) int64 {
-		if x < 0 {
-			return -x
-		}
-		return x
-	}
+	size = new(big.Int).Set(size)
 	for i, u := range units {
-		if i == len(units)-1 || abs(size) < u.limit {
+		if i == len(units)-1 || new(big.Int).Abs(size).Cmp(big.NewInt(u.limit)) < 0 {
 			if u.round {
-				if size < 0 {
-					size = (size - 1) / 2
+				if size.Sign() < 0 {
+					size.Sub(size, big.NewInt(1))
 				} else {
-					size = (size + 1) / 2
+					size.Add(size, big.NewInt(1))
 				}
+				size.Quo(size, big.NewInt(2)) // truncates toward zero
 			}
-			return strconv.FormatInt(size, 10) + " " + u.name
+			return size.String() + " " + u.name
 		}
 		next := units[i+1]
 		bits := next.bits - u.bits
@@ -457,7 +481,7 @@ func sizePretty(size int64) string {
 		if u.round {
 			bits++
 		}
-		size /= int64(1) << bits
+		size.Quo(size, new(big.Int).Lsh(big.NewInt(1), bits))
 	}
 	return ""
 }

@@ -100,6 +100,18 @@ var describe = []string{
 	`\dy`,
 	`\dRp`,
 	`\dRs`,
+	`\dfn`,
+	`\dft`,
+	`\dfa`,
+	`\dP`,
+	`\dP+`,
+	`SELECT amname, obj_description(oid, 'pg_am') FROM pg_catalog.pg_am WHERE amname IN ('btree', 'hash', 'heap') ORDER BY 1`,
+	`SELECT 'trigger'::regtype, 'pg_catalog.internal'::regtype::oid, format_type(2279, NULL), 3838::regtype, 2280::regtype::text`,
+	`SELECT * FROM pg_catalog.pg_partition_tree('accounts')`,
+	`SELECT pg_size_pretty(1.5::numeric), pg_size_pretty(10239.5::numeric), pg_size_pretty(20479.5 * 1024::numeric),
+	   pg_size_pretty(123456789012345678901234567890::numeric), pg_size_pretty(-12345::numeric), pg_size_pretty(-10240::numeric),
+	   pg_size_pretty(sum(x)), pg_size_pretty(10485248::bigint), pg_size_pretty('NaN'::numeric)
+	 FROM (VALUES (1::bigint), (20000)) v(x)`,
 	`SELECT l.lanname, d.description FROM pg_catalog.pg_language l
 	   LEFT JOIN pg_catalog.pg_description d ON d.classoid = l.tableoid AND d.objoid = l.oid AND d.objsubid = 0
 	 WHERE l.lanname IN ('plpgsql', 'sql', 'internal') ORDER BY 1`,

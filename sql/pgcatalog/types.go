@@ -48,6 +48,13 @@ var builtinTypes = []typeInfo{
 	{2206, "regtype", 4, true, 'N', 0, 2211, 'i', 0, false},
 	{2249, "record", -1, false, 'P', 0, 2287, 'd', 0, false},
 	{2278, "void", 4, true, 'P', 0, 0, 'i', 0, false},
+	// Pseudo-types clients name in catalog queries (psql's \dfn and \dft
+	// filter on prorettype <> 'trigger'::regtype) and that the plpgsql
+	// handlers take and return; no column or value has one.
+	{2279, "trigger", 4, true, 'P', 0, 0, 'i', 0, false},
+	{3838, "event_trigger", 4, true, 'P', 0, 0, 'i', 0, false},
+	{2280, "language_handler", 4, true, 'P', 0, 0, 'i', 0, false},
+	{2281, "internal", 8, true, 'P', 0, 0, 'd', 0, false},
 	{2950, "uuid", 16, false, 'U', 0, 2951, 'c', 0, false},
 	{869, "inet", -1, false, 'I', 0, 1041, 'i', 0, true},
 	{650, "cidr", -1, false, 'I', 0, 651, 'i', 0, false},

@@ -34,6 +34,13 @@ func (b *Binder) bindTableFunc(name string, f *TableFunc, args []Expr) (*FuncSca
 	}
 	for i := range args {
 		var err error
+		if c, ok := args[i].(*Const); ok && f.Args[i].OID == types.OIDRegclass && c.V.K == types.KindText && isUnknown(c.T) {
+			// A relation named by a literal: pg_partition_tree('t').
+			if args[i], err = b.regclass(c.V.S); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if args[i], err = b.coerce(args[i], f.Args[i], false); err != nil {
 			return nil, err
 		}
