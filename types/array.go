@@ -27,6 +27,7 @@ const (
 	OIDCharArray        OID = 1002
 	OIDInt2Array        OID = 1005
 	OIDRegprocArray     OID = 1008
+	OIDRegprocedureArr  OID = 2207
 	OIDBPCharArray      OID = 1014
 	OIDVarcharArray     OID = 1015
 	OIDFloat4Array      OID = 1021
@@ -53,7 +54,7 @@ const (
 var (
 	arrayElems = map[OID]OID{
 		OIDBoolArray: OIDBool, OIDByteaArray: OIDBytea, OIDCharArray: OIDChar, OIDNameArray: OIDName,
-		OIDInt2Array: OIDInt2, OIDInt4Array: OIDInt4, OIDRegprocArray: OIDRegproc, OIDTextArray: OIDText,
+		OIDInt2Array: OIDInt2, OIDInt4Array: OIDInt4, OIDRegprocArray: OIDRegproc, OIDRegprocedureArr: OIDRegprocedure, OIDTextArray: OIDText,
 		OIDOIDArray: OIDOID, OIDBPCharArray: OIDBPChar, OIDVarcharArray: OIDVarchar, OIDInt8Array: OIDInt8,
 		OIDFloat4Array: OIDFloat4, OIDFloat8Array: OIDFloat8, OIDTimestampArray: OIDTimestamp,
 		OIDDateArray: OIDDate, OIDTimeArray: OIDTime, OIDTimestampTZArray: OIDTimestampTZ,

@@ -17,7 +17,7 @@ func isStrOID(o OID) bool {
 	return o == OIDText || o == OIDVarchar || o == OIDBPChar || o == OIDName || o == OIDChar
 }
 func isRegOID(o OID) bool {
-	return o == OIDOID || o == OIDRegclass || o == OIDRegtype || o == OIDRegproc || o == OIDRegnamespace
+	return o == OIDOID || o == OIDRegclass || o == OIDRegtype || o == OIDRegproc || o == OIDRegprocedure || o == OIDRegnamespace
 }
 func isDTOID(o OID) bool { return o == OIDDate || o == OIDTimestamp || o == OIDTimestampTZ }
 
@@ -28,7 +28,7 @@ func IsRegOID(o OID) bool { return isRegOID(o) }
 // knownOID reports whether OmenDB has I/O functions for the type.
 func knownOID(o OID) bool {
 	switch o {
-	case OIDBool, OIDBytea, OIDChar, OIDName, OIDInt8, OIDInt2, OIDInt4, OIDRegproc, OIDText, OIDOID,
+	case OIDBool, OIDBytea, OIDChar, OIDName, OIDInt8, OIDInt2, OIDInt4, OIDRegproc, OIDRegprocedure, OIDText, OIDOID,
 		OIDJSON, OIDFloat4, OIDFloat8, OIDBPChar, OIDVarchar, OIDDate, OIDTimestamp, OIDTimestampTZ,
 		OIDInterval, OIDNumeric, OIDRegclass, OIDRegtype, OIDUUID, OIDJSONB, OIDRegnamespace, OIDUnknown, OIDTime,
 		OIDAclItem, OIDJSONPath, OIDInet, OIDCIDR:

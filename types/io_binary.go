@@ -55,7 +55,7 @@ func AppendBinary(buf []byte, v Value, t Type) ([]byte, error) {
 		if v.K == KindInt {
 			return binary.BigEndian.AppendUint32(buf, uint32(v.I)), nil
 		}
-	case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace, OIDXid:
+	case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegprocedure, OIDRegnamespace, OIDXid:
 		if v.K == KindInt {
 			return binary.BigEndian.AppendUint32(buf, uint32(v.I)), nil
 		}
@@ -342,7 +342,7 @@ func ParseBinary(t Type, b []byte) (Value, error) {
 			return Null, err
 		}
 		return NewInt(int64(int32(binary.BigEndian.Uint32(b)))), nil
-	case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace:
+	case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegprocedure, OIDRegnamespace:
 		if err := need(4); err != nil {
 			return Null, err
 		}

@@ -39,7 +39,7 @@ func ParseText(t Type, s string, loc *time.Location) (Value, error) {
 		return parseInt(s, 32, "integer")
 	case OIDInt8:
 		return parseInt(s, 64, "bigint")
-	case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace:
+	case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegprocedure, OIDRegnamespace:
 		return parseOID(s, t)
 	case OIDFloat4:
 		return parseFloat(s, 32)
@@ -136,7 +136,7 @@ func AppendText(buf []byte, v Value, t Type, loc *time.Location) []byte {
 				return append(buf, v.S...) // a user-defined type's name (reg.go)
 			}
 			return appendRegtype(buf, OID(uint32(v.I)))
-		case OIDRegclass, OIDRegproc, OIDRegnamespace:
+		case OIDRegclass, OIDRegproc, OIDRegprocedure, OIDRegnamespace:
 			if v.I == 0 {
 				return append(buf, '-') // InvalidOid
 			}

@@ -35,6 +35,8 @@ func TypeName(t Type) string {
 		return "integer"
 	case OIDRegproc:
 		return "regproc"
+	case OIDRegprocedure:
+		return "regprocedure"
 	case OIDText:
 		return "text"
 	case OIDOID:
@@ -195,14 +197,15 @@ var reservedWord = map[string]bool{
 
 // pseudoTypes are the pseudo-types catalog queries name (sql/pgcatalog's
 // pg_type): no column or value has one.
-var pseudoTypes = map[OID]string{2279: "trigger", 3838: "event_trigger", 2280: "language_handler", 2281: "internal"}
+var pseudoTypes = map[OID]string{2279: "trigger", 3838: "event_trigger", 2280: "language_handler", 2281: "internal",
+	2275: "cstring", 2277: "anyarray", 3500: "anyenum"}
 
 var typeNames = map[string]OID{
 	"bool": OIDBool, "boolean": OIDBool,
 	"bytea": OIDBytea, "char": OIDChar, "name": OIDName,
 	"int8": OIDInt8, "bigint": OIDInt8, "int2": OIDInt2, "smallint": OIDInt2,
 	"int4": OIDInt4, "int": OIDInt4, "integer": OIDInt4,
-	"regproc": OIDRegproc, "text": OIDText, "oid": OIDOID,
+	"regproc": OIDRegproc, "regprocedure": OIDRegprocedure, "text": OIDText, "oid": OIDOID,
 	"json": OIDJSON, "float4": OIDFloat4, "real": OIDFloat4,
 	"float8": OIDFloat8, "double precision": OIDFloat8, "float": OIDFloat8,
 	"bpchar": OIDBPChar, "character": OIDBPChar,
@@ -215,7 +218,7 @@ var typeNames = map[string]OID{
 	"uuid": OIDUUID, "inet": OIDInet, "cidr": OIDCIDR, "jsonb": OIDJSONB, "unknown": OIDUnknown, "jsonpath": OIDJSONPath, "_jsonpath": OIDJSONPathArray,
 	"int2vector": OIDInt2Vector, "oidvector": OIDOIDVector, "void": OIDVoid, "record": OIDRecord,
 	"_bool": OIDBoolArray, "_bytea": OIDByteaArray, "_char": OIDCharArray, "_name": OIDNameArray,
-	"_int2": OIDInt2Array, "_int4": OIDInt4Array, "_regproc": OIDRegprocArray, "_text": OIDTextArray,
+	"_int2": OIDInt2Array, "_int4": OIDInt4Array, "_regproc": OIDRegprocArray, "_regprocedure": OIDRegprocedureArr, "_text": OIDTextArray,
 	"_oid": OIDOIDArray, "_bpchar": OIDBPCharArray, "_varchar": OIDVarcharArray, "_int8": OIDInt8Array,
 	"_float4": OIDFloat4Array, "_float8": OIDFloat8Array, "_timestamp": OIDTimestampArray,
 	"_date": OIDDateArray, "_time": OIDTimeArray, "_timestamptz": OIDTimestampTZArray,

@@ -12,15 +12,17 @@ type OID uint32
 
 // The PostgreSQL type OIDs OmenDB knows.
 const (
-	OIDUnknown      OID = 705
-	OIDBool         OID = 16
-	OIDBytea        OID = 17
-	OIDChar         OID = 18 // "char", the one-byte internal type
-	OIDName         OID = 19
-	OIDInt8         OID = 20
-	OIDInt2         OID = 21
-	OIDInt4         OID = 23
-	OIDRegproc      OID = 24
+	OIDUnknown OID = 705
+	OIDBool    OID = 16
+	OIDBytea   OID = 17
+	OIDChar    OID = 18 // "char", the one-byte internal type
+	OIDName    OID = 19
+	OIDInt8    OID = 20
+	OIDInt2    OID = 21
+	OIDInt4    OID = 23
+	OIDRegproc OID = 24
+	// OIDRegprocedure names a function with its argument types (sum(integer)).
+	OIDRegprocedure OID = 2202
 	OIDText         OID = 25
 	OIDOID          OID = 26
 	OIDJSON         OID = 114
@@ -201,7 +203,7 @@ func KindOf(o OID) Kind {
 	switch o {
 	case OIDBool:
 		return KindBool
-	case OIDInt2, OIDInt4, OIDInt8, OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace, OIDXid, OIDXid8:
+	case OIDInt2, OIDInt4, OIDInt8, OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegprocedure, OIDRegnamespace, OIDXid, OIDXid8:
 		return KindInt
 	case OIDFloat4, OIDFloat8:
 		return KindFloat

@@ -518,9 +518,9 @@ func set(oids ...types.OID) map[types.OID]bool {
 // implicitCasts lists PostgreSQL's implicit (castcontext 'i') casts between
 // the types OmenDB knows.
 var implicitCasts = map[types.OID]map[types.OID]bool{
-	types.OIDInt2:      set(types.OIDInt4, types.OIDInt8, types.OIDFloat4, types.OIDFloat8, types.OIDNumeric, types.OIDOID, types.OIDRegclass, types.OIDRegtype, types.OIDRegproc, types.OIDRegnamespace),
-	types.OIDInt4:      set(types.OIDInt8, types.OIDFloat4, types.OIDFloat8, types.OIDNumeric, types.OIDOID, types.OIDRegclass, types.OIDRegtype, types.OIDRegproc, types.OIDRegnamespace),
-	types.OIDInt8:      set(types.OIDFloat4, types.OIDFloat8, types.OIDNumeric, types.OIDOID, types.OIDRegclass, types.OIDRegtype, types.OIDRegproc, types.OIDRegnamespace),
+	types.OIDInt2:      set(types.OIDInt4, types.OIDInt8, types.OIDFloat4, types.OIDFloat8, types.OIDNumeric, types.OIDOID, types.OIDRegclass, types.OIDRegtype, types.OIDRegproc, types.OIDRegprocedure, types.OIDRegnamespace),
+	types.OIDInt4:      set(types.OIDInt8, types.OIDFloat4, types.OIDFloat8, types.OIDNumeric, types.OIDOID, types.OIDRegclass, types.OIDRegtype, types.OIDRegproc, types.OIDRegprocedure, types.OIDRegnamespace),
+	types.OIDInt8:      set(types.OIDFloat4, types.OIDFloat8, types.OIDNumeric, types.OIDOID, types.OIDRegclass, types.OIDRegtype, types.OIDRegproc, types.OIDRegprocedure, types.OIDRegnamespace),
 	types.OIDFloat4:    set(types.OIDFloat8),
 	types.OIDNumeric:   set(types.OIDFloat4, types.OIDFloat8),
 	types.OIDText:      set(types.OIDBPChar, types.OIDVarchar, types.OIDName, types.OIDRegclass),
@@ -531,11 +531,12 @@ var implicitCasts = map[types.OID]map[types.OID]bool{
 	types.OIDDate:      set(types.OIDTimestamp, types.OIDTimestampTZ),
 	types.OIDTimestamp: set(types.OIDTimestampTZ),
 	types.OIDTime:      set(types.OIDInterval),
-	types.OIDOID:       set(types.OIDRegclass, types.OIDRegtype, types.OIDRegproc, types.OIDRegnamespace),
+	types.OIDOID:       set(types.OIDRegclass, types.OIDRegtype, types.OIDRegproc, types.OIDRegprocedure, types.OIDRegnamespace),
 	// reg* → oid is binary coercible and implicit (pg_get_viewdef('v'::regclass)).
 	types.OIDRegclass:     set(types.OIDOID),
 	types.OIDRegtype:      set(types.OIDOID),
 	types.OIDRegproc:      set(types.OIDOID),
+	types.OIDRegprocedure: set(types.OIDOID),
 	types.OIDRegnamespace: set(types.OIDOID),
 	types.OIDCIDR:         set(types.OIDInet), // binary coercible
 }
@@ -546,7 +547,7 @@ func category(o types.OID) byte {
 	case types.OIDBool:
 		return 'B'
 	case types.OIDInt2, types.OIDInt4, types.OIDInt8, types.OIDFloat4, types.OIDFloat8, types.OIDNumeric,
-		types.OIDOID, types.OIDRegclass, types.OIDRegtype, types.OIDRegproc, types.OIDRegnamespace:
+		types.OIDOID, types.OIDRegclass, types.OIDRegtype, types.OIDRegproc, types.OIDRegprocedure, types.OIDRegnamespace:
 		return 'N'
 	case types.OIDText, types.OIDVarchar, types.OIDBPChar, types.OIDName:
 		return 'S'
@@ -654,6 +655,8 @@ func typeName(o types.OID) string {
 		return "regtype"
 	case types.OIDRegproc:
 		return "regproc"
+	case types.OIDRegprocedure:
+		return "regprocedure"
 	case types.OIDRegnamespace:
 		return "regnamespace"
 	case types.OIDXid:

@@ -160,6 +160,13 @@ func dependRows(env plan.VirtualEnv) ([][]types.Value, error) {
 		dep(oidPgClass, v.ID, 0, oidPgNamespace, nspOID(cat, v.Schema), 0, 'n')
 		rule(v.ID, v.Query, v.Cols)
 	}
+	// The plpgsql extension's members (psql's \dx+, pg_dump skips them)
+	// and its schema, as in PostgreSQL 15's template.
+	dep(oidPgExtension, oidExtPlpgsql, 0, oidPgNamespace, oidPgCatalog, 0, 'n')
+	for _, f := range []uint32{13560, 13561, 13562} {
+		dep(oidPgProc, f, 0, oidPgExtension, oidExtPlpgsql, 0, 'e')
+	}
+	dep(oidPgLanguage, oidLangPlpgsql, 0, oidPgExtension, oidExtPlpgsql, 0, 'e')
 	return rows, nil
 }
 
@@ -292,6 +299,7 @@ var builtinComments = []struct {
 	{oidPgNamespace, oidPgCatalog, "system catalog schema"},
 	{oidPgNamespace, oidPublic, "standard public schema"},
 	{oidPgLanguage, 12, "built-in functions"},
+	{oidPgLanguage, 13, "dynamically-loaded C functions"},
 	{oidPgLanguage, oidLangSQL, "SQL-language functions"},
 	{oidPgLanguage, oidLangPlpgsql, "PL/pgSQL procedural language"},
 	{oidPgExtension, oidExtPlpgsql, "PL/pgSQL procedural language"},

@@ -90,15 +90,20 @@
 //     regproc names print them as PostgreSQL does (psql's \df, \df+ and
 //     \sf are checked by functions_test.go; a SQL-standard body prints as
 //     OmenDB deparsed it, not as PostgreSQL's ruleutils would); the
-//     types' I/O functions (pg_type.typinput …, PostgreSQL's OIDs) are
-//     regproc names but not pg_proc rows. pg_class.relfrozenxid and
+//     types' I/O functions (pg_type.typinput …, PostgreSQL's OIDs), the
+//     access methods' handlers, the languages' validators and plpgsql's
+//     handlers are regproc and regprocedure names (catalog_ext.go) but not
+//     pg_proc rows; pg_depend lists plpgsql's handlers and language as
+//     members of its extension (deptype 'e'), and pg_describe_object
+//     (describe.go) words every object OmenDB lists as PostgreSQL does. pg_class.relfrozenxid and
 //     relminmxid (xid) are oid-typed and 0.
 //   - Array columns of user tables have their array types (atttypid 1007,
 //     1009 …, attndims as declared, data_type ARRAY, udt_name _int4).
-//   - regclass, regnamespace and regproc values print as names (the binder
-//     attaches the name, types.NewRegName); an OID that names nothing
-//     prints as a number, 0 as "-", as in PostgreSQL. regproc names the
-//     functions of pg_proc (whose OIDs are OmenDB's, not PostgreSQL's).
+//   - regclass, regnamespace, regproc and regprocedure values print as
+//     names (the binder attaches the name, types.NewRegName); an OID that
+//     names nothing prints as a number, 0 as "-", as in PostgreSQL. regproc
+//     and regprocedure (regprocedure.go: name(argtypes), one overload) name
+//     the functions of pg_proc (whose OIDs are OmenDB's, not PostgreSQL's).
 //   - Enum types (enum.go): pg_type rows as PostgreSQL 15's (typtype 'e',
 //     typcategory 'E', 4 bytes by value; the array type "_name", category
 //     'A'), pg_enum with PostgreSQL's enumsortorder, format_type and

@@ -76,6 +76,7 @@ func init() {
 	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
 		return [][]types.Value{
 			{vOID(12), vText("internal"), vOID(oidBootstrap), vBool(false), vBool(false), vOID(0), vOID(0), vOID(2246), null},
+			{vOID(13), vText("c"), vOID(oidBootstrap), vBool(false), vBool(false), vOID(0), vOID(0), vOID(2247), null},
 			{vOID(oidLangSQL), vText("sql"), vOID(oidBootstrap), vBool(false), vBool(true), vOID(0), vOID(0), vOID(2248), null},
 			{vOID(oidLangPlpgsql), vText("plpgsql"), vOID(oidBootstrap), vBool(true), vBool(true), vOID(13560), vOID(13561), vOID(13562), null},
 		}, nil

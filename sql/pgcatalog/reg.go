@@ -81,6 +81,8 @@ func regResolve(cat *catalog.Catalog, typ types.OID, name string) (uint32, error
 			return procOID(n), nil
 		}
 		return 0, pgerr.New("42725", "more than one function named %q", s)
+	case types.OIDRegprocedure:
+		return regprocedureOID(cat, s)
 	}
 	return 0, pgerr.NotSupported("reg type %d literals are not supported", typ)
 }
@@ -125,6 +127,8 @@ func regName(cat *catalog.Catalog, env plan.Env, typ types.OID, oid uint32) stri
 			return n
 		}
 		return ""
+	case types.OIDRegprocedure:
+		return regprocedureName(cat, vis, oid)
 	case types.OIDRegnamespace:
 		if n, ok := nspName(cat, oid); ok {
 			return quoteIdent(n)

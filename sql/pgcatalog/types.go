@@ -46,6 +46,7 @@ var builtinTypes = []typeInfo{
 	{1700, "numeric", -1, false, 'N', 0, 1231, 'i', 0, false},
 	{2205, "regclass", 4, true, 'N', 0, 2210, 'i', 0, false},
 	{2206, "regtype", 4, true, 'N', 0, 2211, 'i', 0, false},
+	{2202, "regprocedure", 4, true, 'N', 0, 2207, 'i', 0, false},
 	{2249, "record", -1, false, 'P', 0, 2287, 'd', 0, false},
 	{2278, "void", 4, true, 'P', 0, 0, 'i', 0, false},
 	// Pseudo-types clients name in catalog queries (psql's \dfn and \dft
@@ -55,6 +56,10 @@ var builtinTypes = []typeInfo{
 	{3838, "event_trigger", 4, true, 'P', 0, 0, 'i', 0, false},
 	{2280, "language_handler", 4, true, 'P', 0, 0, 'i', 0, false},
 	{2281, "internal", 8, true, 'P', 0, 0, 'd', 0, false},
+	// The pseudo-types of the I/O functions' arguments (regprocedure).
+	{2275, "cstring", -2, false, 'P', 0, 0, 'c', 0, false},
+	{2277, "anyarray", -1, false, 'P', 0, 0, 'd', 0, false},
+	{3500, "anyenum", 4, true, 'P', 0, 0, 'i', 0, false},
 	{2950, "uuid", 16, false, 'U', 0, 2951, 'c', 0, false},
 	{869, "inet", -1, false, 'I', 0, 1041, 'i', 0, true},
 	{650, "cidr", -1, false, 'I', 0, 651, 'i', 0, false},
@@ -93,6 +98,7 @@ var builtinTypes = []typeInfo{
 	{4073, "_jsonpath", -1, false, 'A', 4072, 0, 'i', 0, false},
 	{2210, "_regclass", -1, false, 'A', 2205, 0, 'i', 0, false},
 	{2211, "_regtype", -1, false, 'A', 2206, 0, 'i', 0, false},
+	{2207, "_regprocedure", -1, false, 'A', 2202, 0, 'i', 0, false},
 	{4090, "_regnamespace", -1, false, 'A', 4089, 0, 'i', 0, false},
 	{1034, "_aclitem", -1, false, 'A', 1033, 0, 'i', 0, false},
 }

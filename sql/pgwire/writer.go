@@ -111,7 +111,7 @@ func typeLen(o types.OID) int16 {
 	case types.OIDInt2:
 		return 2
 	case types.OIDInt4, types.OIDFloat4, types.OIDDate, types.OIDOID, types.OIDRegclass,
-		types.OIDRegtype, types.OIDRegproc, types.OIDRegnamespace, types.OIDXid:
+		types.OIDRegtype, types.OIDRegproc, types.OIDRegprocedure, types.OIDRegnamespace, types.OIDXid:
 		return 4
 	case types.OIDInt8, types.OIDFloat8, types.OIDXid8, types.OIDTime, types.OIDTimestamp, types.OIDTimestampTZ:
 		return 8

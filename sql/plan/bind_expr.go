@@ -266,7 +266,7 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 		}
 	}
 	// 'name'::regtype, ::regnamespace and ::regproc likewise (sql/pgcatalog).
-	if (t.OID == types.OIDRegtype || t.OID == types.OIDRegnamespace || t.OID == types.OIDRegproc) && RegResolve != nil {
+	if (t.OID == types.OIDRegtype || t.OID == types.OIDRegnamespace || t.OID == types.OIDRegproc || t.OID == types.OIDRegprocedure) && RegResolve != nil {
 		if c, ok := e.(*Const); ok && c.V.K == types.KindText && t.OID == types.OIDRegtype {
 			if ut, ok := b.regtypeUser(c.V.S); ok {
 				return &Const{V: b.regValue(types.OIDRegtype, uint32(ut.OID)), T: t.WithoutMod()}, nil
@@ -284,7 +284,7 @@ func (b *Binder) bindTypeCast(tc *pg.TypeCast, s *scope) (Expr, error) {
 		// $1::text::regtype (pgx's LoadType): regtypein when it runs.
 		return &Func{F: b.regtypeIn(), Args: []Expr{e}}, nil
 	}
-	if (t.OID == types.OIDRegclass || t.OID == types.OIDRegnamespace || t.OID == types.OIDRegproc || t.OID == types.OIDRegtype) && e.Type().OID != t.OID {
+	if (t.OID == types.OIDRegclass || t.OID == types.OIDRegnamespace || t.OID == types.OIDRegproc || t.OID == types.OIDRegprocedure || t.OID == types.OIDRegtype) && e.Type().OID != t.OID {
 		c, err := b.coerce(e, t, true)
 		if err != nil {
 			return nil, err
@@ -726,7 +726,7 @@ func unknownPeer(t types.Type, op string) types.Type {
 }
 
 func oidFamily(o types.OID) bool {
-	return o == types.OIDOID || o == types.OIDRegclass || o == types.OIDRegtype || o == types.OIDRegproc || o == types.OIDRegnamespace
+	return o == types.OIDOID || o == types.OIDRegclass || o == types.OIDRegtype || o == types.OIDRegproc || o == types.OIDRegprocedure || o == types.OIDRegnamespace
 }
 
 // comparison binds l op r, casting both sides to a common type.
