@@ -172,12 +172,15 @@
 //     table with its schema, the pretty form does not, as PostgreSQL 15.
 //   - pg_get_expr returns the stored SQL text of a default, with the
 //     ::type cast PostgreSQL adds to a bare string literal; it does not
-//     deparse node trees. Likewise a CHECK constraint's text is the stored
-//     one (CHECK ((email LIKE '%@%'))), not PostgreSQL's re-printed
-//     expression with its implicit casts (CHECK (((email)::text ~~
-//     '%@%'::text))): the same constraint to PostgreSQL, which is what the
-//     client tests check. An identity column has no pg_attrdef row
-//     (atthasdef false), as in PostgreSQL.
+//     deparse node trees. A CHECK constraint's expression, by contrast, is
+//     re-printed from its bound tree as PostgreSQL's ruleutils prints it
+//     (plan.DeparseCheck, the printer of index expressions): implicit
+//     casts shown (CHECK ((email ~~ '%@%'::text))), BETWEEN and IN lists
+//     expanded, CASE on lines of its own; pg_constraint.conbin is a node
+//     only pg_get_expr reads (checkNode), and the stored text is the
+//     fallback for an expression that no longer binds
+//     (sql/logictest/testdata/checkdef.slt). An identity column has no
+//     pg_attrdef row (atthasdef false), as in PostgreSQL.
 //   - pg_depend (depend.go) records the dependencies PostgreSQL records
 //     between the objects OmenDB has, but a view's rule depends on each
 //     relation it reads as a whole (PostgreSQL: on each column read).

@@ -67,6 +67,9 @@ func init() {
 			if err != nil {
 				return null, err
 			}
+			if s, ok := checkNodeExpr(cat, sessionVisibility(ctx), a[0].S, len(a) > 2 && !a[2].IsNull() && a[2].Bool()); ok {
+				return vText(s), nil // pg_constraint.conbin
+			}
 			if q := sessionVisibility(ctx).qualifyRegclass(cat, a[0].S); q != a[0].S {
 				return vText(q), nil
 			}
@@ -103,14 +106,8 @@ func init() {
 			return null, err
 		}
 		if ch := findCheck(cat, uint32(a[0].I)); ch != nil {
-			c := *ch
-			c.Expr = sessionVisibility(ctx).qualifyRegclass(cat, c.Expr)
-			if len(a) > 1 && a[1].Bool() {
-				// Pretty: without the parentheses PostgreSQL's deparse
-				// puts around the expression (psql's \d).
-				return vText("CHECK (" + c.Expr + ")"), nil
-			}
-			return vText(checkDef(&c)), nil
+			pretty := len(a) > 1 && a[1].Bool()
+			return vText(checkDef(cat, sessionVisibility(ctx), uint32(a[0].I), ch, pretty)), nil
 		}
 		if t, fk := findForeignKey(cat, uint32(a[0].I)); fk != nil {
 			return vText(fkDef(cat, sessionVisibility(ctx), t, fk)), nil

@@ -204,7 +204,7 @@ func init() {
 					vBool(false), vBool(true), vOID(t.ID), vOID(0),
 					vOID(0), vOID(0), vOID(0), vChar(' '),
 					vChar(' '), vChar(' '), vBool(true), vInt(0),
-					vBool(false), null, null, null, null, null, null, null, vText(ch.Expr),
+					vBool(false), null, null, null, null, null, null, null, vText(checkNode(checkOID(t.ID, i), &ch)),
 				})
 			}
 			for i := range t.ForeignKeys {
@@ -928,6 +928,48 @@ func indexPredNode(ix *catalog.Index) string {
 	return fmt.Sprintf("{INDEXPRED :indexrelid %d :text %s}", ix.ID, strconv.Quote(ix.Where))
 }
 
+// checkNode is a CHECK constraint's pg_constraint.conbin: like PostgreSQL's
+// node tree, only for pg_get_expr to print (checkNodeExpr).
+func checkNode(oid uint32, ch *catalog.Check) string {
+	return fmt.Sprintf("{CHECK :conoid %d :text %s}", oid, strconv.Quote(ch.Expr))
+}
+
+// checkNodeRe matches the node checkNode writes.
+var checkNodeRe = regexp.MustCompile(`^\{CHECK :conoid (\d+) `)
+
+// checkNodeExpr prints a CHECK constraint's conbin as pg_get_expr does, or
+// reports false if text is not one.
+func checkNodeExpr(cat *catalog.Catalog, vis visibility, text string, pretty bool) (string, bool) {
+	m := checkNodeRe.FindStringSubmatch(text)
+	if m == nil {
+		return "", false
+	}
+	oid, _ := strconv.ParseUint(m[1], 10, 32)
+	ch := findCheck(cat, uint32(oid))
+	if ch == nil {
+		return "", false
+	}
+	return checkExprText(cat, vis, uint32(oid), ch, pretty), true
+}
+
+// checkExprText is a CHECK constraint's expression as PostgreSQL's
+// ruleutils prints it (pg_get_constraintdef inside CHECK (…), pg_get_expr
+// of conbin): re-printed from the bound expression with PostgreSQL's
+// implicit casts, operators parenthesised unless pretty; the stored text
+// (its regclass literals qualified for the session) if it no longer binds.
+func checkExprText(cat *catalog.Catalog, vis visibility, oid uint32, ch *catalog.Check, pretty bool) string {
+	if t, ok := cat.Table((oid&0x3FFFFFFF)>>11 + catalog.FirstUserID); ok {
+		if s, ok := plan.DeparseCheck(cat, t, ch.Expr, pretty); ok {
+			return s
+		}
+	}
+	e := vis.qualifyRegclass(cat, ch.Expr)
+	if pretty {
+		return e
+	}
+	return "(" + e + ")"
+}
+
 // indexNodeRe matches the nodes indexExprsNode and indexPredNode write.
 var indexNodeRe = regexp.MustCompile(`\{(INDEXEXPR|INDEXPRED) :indexrelid (\d+)(?: :elem (\d+))?`)
 
@@ -977,11 +1019,9 @@ func findCheck(cat *catalog.Catalog, oid uint32) *catalog.Check {
 	return nil
 }
 
-// checkDef is pg_get_constraintdef's text for a CHECK constraint. The
-// expression is OmenDB's stored text, not PostgreSQL's re-printed one
-// (which adds casts: CHECK ((bal >= (0)::numeric))).
-func checkDef(ch *catalog.Check) string {
-	return "CHECK ((" + ch.Expr + "))"
+// checkDef is pg_get_constraintdef's text for CHECK constraint oid.
+func checkDef(cat *catalog.Catalog, vis visibility, oid uint32, ch *catalog.Check, pretty bool) string {
+	return "CHECK (" + checkExprText(cat, vis, oid, ch, pretty) + ")"
 }
 
 // constraintDef is pg_get_constraintdef's text for a key constraint.

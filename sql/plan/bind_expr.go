@@ -850,6 +850,7 @@ func (b *Binder) bindCase(c *pg.CaseExpr, s *scope) (Expr, error) {
 		if operand, err = b.bindExpr(c.Arg, s); err != nil {
 			return nil, err
 		}
+		ce.Operand = operand
 	}
 	var results []Expr
 	var ts []types.Type

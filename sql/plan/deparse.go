@@ -22,10 +22,12 @@ import (
 // parentheses around every operator unless pretty, pretty ones only where
 // isSimpleNode says they are needed, implicit coercions shown inside
 // operator and function arguments, constants labelled with their type
-// unless an integer, a plain decimal or a boolean. What it does not cover
-// (CASE's line breaks, the SQL-syntax functions such as EXTRACT) prints in
-// a close but not identical form; the stored text is the fallback when the
-// expression no longer binds.
+// unless an integer, a plain decimal or a boolean, CASE's keywords on
+// lines of their own (ruleutils' PRETTYFLAG_INDENT, on for every caller).
+// What it does not cover (the SQL-syntax functions such as EXTRACT) prints
+// in a close but not identical form; the stored text is the fallback when
+// the expression no longer binds. CHECK constraints print the same way
+// (DeparseCheck).
 
 // DeparseIndexElem returns key element i of ix, an expression, as
 // pg_get_indexdef prints it inside the column list (pretty: as psql's \d
@@ -37,7 +39,7 @@ func DeparseIndexElem(t *catalog.Table, ix *catalog.Index, i int, pretty bool) s
 	}
 	p := &pgPrinter{t: t, pretty: pretty}
 	n := p.conv(e)
-	s := p.rule(n, false)
+	s := finish(p.rule(n, false))
 	if looksLikeFunction(n) {
 		return s
 	}
@@ -53,7 +55,7 @@ func DeparseIndexExprBare(t *catalog.Table, ix *catalog.Index, i int, pretty boo
 		return ix.Exprs[i]
 	}
 	p := &pgPrinter{t: t, pretty: pretty}
-	return p.rule(p.conv(e), false)
+	return finish(p.rule(p.conv(e), false))
 }
 
 // DeparseIndexPredicate returns ix's predicate as pg_get_indexdef prints
@@ -64,7 +66,21 @@ func DeparseIndexPredicate(t *catalog.Table, ix *catalog.Index, pretty bool) str
 		return "(" + ix.Where + ")"
 	}
 	p := &pgPrinter{t: t, pretty: pretty}
-	return p.rule(p.conv(e), false)
+	return finish(p.rule(p.conv(e), false))
+}
+
+// DeparseCheck returns CHECK constraint expr of t as pg_get_constraintdef
+// prints it inside CHECK (…): PostgreSQL's implicit coercions shown
+// (total >= 0::numeric), wrapped in parentheses unless pretty. ok is false
+// when the expression no longer binds (the caller prints the stored text).
+// cat resolves the enum types and functions the expression names.
+func DeparseCheck(cat *catalog.Catalog, t *catalog.Table, expr string, pretty bool) (string, bool) {
+	e, err := NewBinder(cat, nil, time.UTC, nil).BindCheckText(t, expr)
+	if err != nil {
+		return "", false
+	}
+	p := &pgPrinter{t: t, pretty: pretty}
+	return finish(p.rule(p.conv(e), false)), true
 }
 
 type pgKind int
@@ -107,6 +123,36 @@ type pgNode struct {
 type pgPrinter struct {
 	t      *catalog.Table
 	pretty bool
+	// indent is ruleutils' indentLevel: CASE's keywords start lines this
+	// far in.
+	indent int
+}
+
+// finish removes the spaces before each line break outside quotes, as
+// appendContextKeyword does (removeStringInfoSpaces): "a =\nCASE".
+func finish(s string) string {
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	var b strings.Builder
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '\n':
+			out := strings.TrimRight(b.String(), " ")
+			b.Reset()
+			b.WriteString(out)
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 func stripImplicit(e Expr) Expr {
@@ -241,7 +287,13 @@ func (p *pgPrinter) conv(e Expr) *pgNode {
 			n.args = []*pgNode{p.conv(x.Operand)}
 		}
 		for _, w := range x.Whens {
-			n.cases = append(n.cases, p.conv(w.Cond), p.arg(w.Result, x.T))
+			cond := p.conv(w.Cond)
+			if x.Operand != nil && cond.kind == pgOp && len(cond.args) == 2 {
+				// CASE x WHEN v: the comparison's value alone, as
+				// ruleutils prints a CaseTestExpr = v.
+				cond = cond.args[1]
+			}
+			n.cases = append(n.cases, cond, p.arg(w.Result, x.T))
 		}
 		if x.Else != nil {
 			n.cases = append(n.cases, p.arg(x.Else, x.T))
@@ -583,19 +635,26 @@ func (p *pgPrinter) rule(n *pgNode, showImplicit bool) string {
 		}
 		return arr + "[" + p.rule(n.args[1], true) + "]"
 	case pgCase:
+		// ruleutils' appendContextKeyword with PRETTYFLAG_INDENT (on for
+		// every deparse here): each keyword on a line of its own, WHEN and
+		// ELSE indented 4 past CASE; an absent ELSE prints as NULL.
 		var b strings.Builder
-		b.WriteString("CASE")
+		b.WriteString("\n" + strings.Repeat(" ", p.indent) + "CASE")
+		p.indent += 4
 		if len(n.args) > 0 {
 			b.WriteString(" " + p.rule(n.args[0], true))
 		}
 		i := 0
 		for ; i+1 < len(n.cases); i += 2 {
-			b.WriteString(" WHEN " + p.rule(n.cases[i], false) + " THEN " + p.rule(n.cases[i+1], true))
+			b.WriteString("\n" + strings.Repeat(" ", p.indent) + "WHEN " + p.rule(n.cases[i], false) + " THEN " + p.rule(n.cases[i+1], true))
 		}
+		els := "NULL::" + formatType(n.typ)
 		if i < len(n.cases) {
-			b.WriteString(" ELSE " + p.rule(n.cases[i], true))
+			els = p.rule(n.cases[i], true)
 		}
-		b.WriteString(" END")
+		b.WriteString("\n" + strings.Repeat(" ", p.indent) + "ELSE " + els)
+		p.indent -= 4
+		b.WriteString("\n" + strings.Repeat(" ", p.indent) + "END")
 		return b.String()
 	}
 	return n.text

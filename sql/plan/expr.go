@@ -96,7 +96,10 @@ type Func struct {
 
 // Case is CASE [Operand] WHEN … THEN … ELSE … END.
 type Case struct {
-	Operand Expr // nil for the searched form
+	// Operand is the simple form's operand (nil for the searched form),
+	// kept for printing it (deparse.go): each When's Cond already compares
+	// it with the WHEN value, and evaluation reads only the Conds.
+	Operand Expr
 	Whens   []When
 	Else    Expr // nil = NULL
 	T       types.Type

@@ -24,10 +24,7 @@ type coalesceX struct {
 }
 
 func (cp *compiler) compileCase(x *plan.Case) (vx, error) {
-	if x.Operand != nil {
-		return cp.whole(x), nil
-	}
-	out := &caseX{t: x.T}
+	out := &caseX{t: x.T} // x.Operand is only for printing: the Conds compare it
 	for _, w := range x.Whens {
 		c, err := cp.compile(w.Cond)
 		if err != nil {

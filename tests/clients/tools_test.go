@@ -222,11 +222,11 @@ func connect(t *testing.T, url string) *pgx.Conn {
 
 // TestSQLAlchemyInspector compares what SQLAlchemy 1.4's PostgreSQL
 // inspector and MetaData.reflect return (python/inspect_schema.py) from
-// OmenDB and from PostgreSQL. Expression texts OmenDB stores as written —
-// CHECK constraints and view definitions — differ in form from
-// PostgreSQL's re-printed ones ((email)::text ~~ '%@%'::text for
-// email LIKE '%@%'); each is compared as PostgreSQL re-prints it, i.e.
-// both servers' texts must mean the same to PostgreSQL.
+// OmenDB and from PostgreSQL. View definitions OmenDB prints as written
+// differ in form from PostgreSQL's re-printed ones; CHECK constraints now
+// print as PostgreSQL re-prints them (sql/logictest/testdata/checkdef.slt).
+// Both are compared as PostgreSQL re-prints them, i.e. both servers'
+// texts must mean the same to PostgreSQL.
 func TestSQLAlchemyInspector(t *testing.T) {
 	s := startToolServers(t)
 	py := "/usr/bin/python3" // Debian's python3-sqlalchemy lives in the system interpreter
