@@ -38,6 +38,7 @@ func (s *Session) createTableAs(ctx context.Context, cs *pg.CreateTableAsStmt) (
 	_, isView := s.txn.cat.LookupView(schema, name)
 	if _, ok := s.txn.cat.Lookup(schema, name); ok || isView {
 		if cs.IfNotExists {
+			s.notice(pgerr.DuplicateTable, "relation %q already exists, skipping", name)
 			return &result{tag: "CREATE TABLE AS"}, nil
 		}
 		return nil, pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)

@@ -56,6 +56,7 @@ func (s *Session) createTable(cs *pg.CreateStmt) (string, error) {
 	_, isView := s.txn.cat.LookupView(schema, name)
 	if _, ok := s.txn.cat.Lookup(schema, name); ok || isView {
 		if cs.IfNotExists {
+			s.notice(pgerr.DuplicateTable, "relation %q already exists, skipping", name)
 			return "CREATE TABLE", nil
 		}
 		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", name)
@@ -443,6 +444,7 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 		schema, err := s.schemaOf(rv)
 		if err != nil {
 			if d.MissingOk {
+				s.skipMissing("schema", rv.Schemaname)
 				continue
 			}
 			return "", err
@@ -462,6 +464,7 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 					return "", pgerr.New(pgerr.WrongObjectType, "%q is not a table", rv.Relname).WithHint("Use DROP VIEW to remove a view.")
 				}
 				if d.MissingOk {
+					s.skipMissing(map[bool]string{true: "materialized view", false: "table"}[d.RemoveType == pg.ObjectType_OBJECT_MATVIEW], rv.Relname)
 					continue
 				}
 				return "", pgerr.New(pgerr.UndefinedTable, "table %q does not exist", rv.Relname)
@@ -485,6 +488,7 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 					return "", pgerr.New(pgerr.WrongObjectType, "%q is not a view", rv.Relname).WithHint("Use DROP TABLE to remove a table.")
 				}
 				if d.MissingOk {
+					s.skipMissing("view", rv.Relname)
 					continue
 				}
 				return "", pgerr.New(pgerr.UndefinedTable, "view %q does not exist", rv.Relname)
@@ -499,6 +503,7 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 			t, i, ok := s.txn.cat.LookupIndex(schema, rv.Relname)
 			if !ok {
 				if d.MissingOk {
+					s.skipMissing("index", rv.Relname)
 					continue
 				}
 				return "", pgerr.New(pgerr.UndefinedObject, "index %q does not exist", rv.Relname)
@@ -513,6 +518,7 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 			sq, ok := s.txn.cat.LookupSequence(schema, rv.Relname)
 			if !ok {
 				if d.MissingOk {
+					s.skipMissing("sequence", rv.Relname)
 					continue
 				}
 				return "", pgerr.New(pgerr.UndefinedTable, "sequence %q does not exist", rv.Relname)
@@ -536,6 +542,7 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 	t, err := s.lookupTable(at.Relation)
 	if err != nil {
 		if at.MissingOk {
+			s.skipMissing("relation", at.Relation.Relname)
 			return "ALTER TABLE", nil
 		}
 		return "", err
@@ -553,6 +560,7 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			cd := cmd.Def.GetColumnDef()
 			if nt.ColumnIndex(cd.Colname) >= 0 {
 				if cmd.MissingOk {
+					s.notice(pgerr.DuplicateColumn, "column %q of relation %q already exists, skipping", cd.Colname, nt.Name)
 					continue
 				}
 				return "", pgerr.New(pgerr.DuplicateColumn, "column %q of relation %q already exists", cd.Colname, nt.Name)
@@ -644,6 +652,7 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			i := nt.ColumnIndex(cmd.Name)
 			if i < 0 {
 				if cmd.MissingOk {
+					s.notice("", "column %q of relation %q does not exist, skipping", cmd.Name, nt.Name)
 					continue
 				}
 				return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", cmd.Name, nt.Name)
@@ -778,6 +787,7 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 					continue
 				}
 				if cmd.MissingOk {
+					s.notice("", "constraint %q of relation %q does not exist, skipping", cmd.Name, nt.Name)
 					continue
 				}
 				return "", pgerr.New(pgerr.UndefinedObject, "constraint %q of relation %q does not exist", cmd.Name, nt.Name)
@@ -989,6 +999,7 @@ func (s *Session) rename(rs *pg.RenameStmt) (string, error) {
 	r, err := s.lookupRelation(rs.Relation)
 	if err != nil {
 		if rs.MissingOk && pgerr.Code(err) == pgerr.UndefinedTable {
+			s.skipMissing("relation", rs.Relation.Relname)
 			return "ALTER TABLE", nil
 		}
 		return "", err
@@ -1076,6 +1087,7 @@ func (s *Session) createSequence(cs *pg.CreateSeqStmt) (string, error) {
 	}
 	if _, ok := s.txn.cat.LookupSequence(schema, cs.Sequence.Relname); ok {
 		if cs.IfNotExists {
+			s.notice(pgerr.DuplicateTable, "relation %q already exists, skipping", cs.Sequence.Relname)
 			return "CREATE SEQUENCE", nil
 		}
 		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", cs.Sequence.Relname)

@@ -166,7 +166,8 @@ func (s *Session) alterEnum(as *pg.AlterEnumStmt) (string, error) {
 	}
 	if pos(as.NewVal) >= 0 {
 		if as.SkipIfNewValExists {
-			return "ALTER TYPE", nil // PostgreSQL notices "enum label … already exists, skipping"
+			s.notice(pgerr.DuplicateObject, "enum label %q already exists, skipping", as.NewVal)
+			return "ALTER TYPE", nil
 		}
 		return "", pgerr.New(pgerr.DuplicateObject, "enum label %q already exists", as.NewVal)
 	}
@@ -314,6 +315,7 @@ func (s *Session) dropTypes(ctx context.Context, d *pg.DropStmt) (string, error)
 		e, err := s.lookupEnum(names)
 		if err != nil {
 			if d.MissingOk && pgerr.FromError(err).Code == pgerr.UndefinedObject {
+				s.skipMissing("type", names[len(names)-1])
 				continue
 			}
 			return "", err

@@ -24,6 +24,7 @@ func (s *Session) createExtension(ce *pg.CreateExtensionStmt) (*result, error) {
 		if !ce.IfNotExists {
 			return nil, pgerr.New(pgerr.DuplicateObject, "extension %q already exists", ce.Extname)
 		}
+		s.notice(pgerr.DuplicateObject, "extension %q already exists, skipping", ce.Extname)
 	case "uuid-ossp", "pgcrypto":
 	default:
 		return nil, pgerr.NotSupported("extension %q is not available in OmenDB", ce.Extname)

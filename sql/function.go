@@ -423,6 +423,7 @@ func (s *Session) dropFunctions(d *pg.DropStmt) (string, error) {
 		f, err := s.lookupFunction(ow)
 		if err != nil {
 			if d.MissingOk && (pgerr.Code(err) == pgerr.UndefinedFunction || pgerr.Code(err) == pgerr.InvalidSchemaName || pgerr.Code(err) == pgerr.UndefinedObject) {
+				s.skipMissingFunction(ow, pgerr.Code(err))
 				continue
 			}
 			return "", err

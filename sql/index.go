@@ -200,6 +200,7 @@ func (s *Session) createIndex(ctx context.Context, is *pg.IndexStmt, text string
 		ix.Name = s.chooseRelationName(nt.Schema, nt.Name, indexNameAddition(names), "idx", false)
 	} else if s.relationIn(nt.Schema, ix.Name) {
 		if is.IfNotExists {
+			s.notice(pgerr.DuplicateTable, "relation %q already exists, skipping", ix.Name)
 			return "CREATE INDEX", nil
 		}
 		return "", pgerr.New(pgerr.DuplicateTable, "relation %q already exists", ix.Name)

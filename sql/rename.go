@@ -114,6 +114,7 @@ func (s *Session) renameRelation(rs *pg.RenameStmt) (string, error) {
 	r, err := s.lookupRelation(rs.Relation)
 	if err != nil {
 		if rs.MissingOk && pgerr.Code(err) == pgerr.UndefinedTable {
+			s.skipMissing("relation", rs.Relation.Relname)
 			return tag, nil
 		}
 		return "", err
@@ -426,6 +427,7 @@ func (s *Session) renameConstraint(rs *pg.RenameStmt) (string, error) {
 	t, err := s.lookupTable(rs.Relation)
 	if err != nil {
 		if rs.MissingOk && pgerr.Code(err) == pgerr.UndefinedTable {
+			s.skipMissing("relation", rs.Relation.Relname)
 			return "ALTER TABLE", nil
 		}
 		return "", err

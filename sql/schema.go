@@ -87,6 +87,7 @@ func (s *Session) createSchemaStmt(cs *pg.CreateSchemaStmt) (string, error) {
 	}
 	if s.txn.cat.SchemaExists(name) {
 		if cs.IfNotExists {
+			s.notice(pgerr.DuplicateSchema, "schema %q already exists, skipping", name)
 			return "CREATE SCHEMA", nil
 		}
 		return "", pgerr.New(pgerr.DuplicateSchema, "schema %q already exists", name)
@@ -121,6 +122,7 @@ func (s *Session) dropSchemas(ctx context.Context, d *pg.DropStmt) (string, erro
 			case s.txn.cat.SchemaUsed(name):
 				return "", pgerr.NotSupported("schema %q holds a CDC source's tables: drop the source", name)
 			case d.MissingOk:
+				s.skipMissing("schema", name)
 				continue
 			}
 			return "", noSchema(name)
@@ -259,6 +261,7 @@ func (s *Session) alterSetSchema(as *pg.AlterObjectSchemaStmt) (string, error) {
 	r, err := s.lookupRelation(as.Relation)
 	if err != nil {
 		if as.MissingOk && pgerr.Code(err) == pgerr.UndefinedTable {
+			s.skipMissing("relation", as.Relation.Relname)
 			return tag, nil
 		}
 		return "", err

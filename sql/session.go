@@ -39,6 +39,9 @@ type Session struct {
 	pathSetting, pathUser string
 	// notify is the session's LISTEN / NOTIFY state (notify.go).
 	notify notifyState
+	// notices are the NOTICEs and WARNINGs raised and not yet sent
+	// (notice.go); the session's goroutine only.
+	notices []*pgerr.Error
 	// generated caches bound generation expressions per table definition
 	// (generated.go).
 	generated map[*catalog.Table][]boundGenerated
@@ -1047,6 +1050,7 @@ func (s *Session) execTransaction(ctx context.Context, ts *pg.TransactionStmt) (
 	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
 		if s.txn != nil && s.txn.explicit {
 			// PostgreSQL warns and stays in the transaction.
+			s.raise("WARNING", "25001", "there is already a transaction in progress")
 			return &result{tag: "BEGIN"}, nil
 		}
 		if err := s.startTxn(true); err != nil {
@@ -1064,13 +1068,17 @@ func (s *Session) execTransaction(ctx context.Context, ts *pg.TransactionStmt) (
 		}
 		if s.txn == nil || !s.txn.explicit {
 			s.endTxn()
-			return &result{tag: "COMMIT"}, nil // WARNING: there is no transaction in progress
+			s.raise("WARNING", "25P01", "there is no transaction in progress")
+			return &result{tag: "COMMIT"}, nil
 		}
 		if err := s.commit(ctx); err != nil {
 			return nil, err
 		}
 		return &result{tag: "COMMIT"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+		if s.txn == nil || !s.txn.explicit {
+			s.raise("WARNING", "25P01", "there is no transaction in progress")
+		}
 		s.endTxn()
 		return &result{tag: "ROLLBACK"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT:

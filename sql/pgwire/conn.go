@@ -83,6 +83,8 @@ type conn struct {
 	// terminated: Server.Terminate (pg_terminate_backend) asked the
 	// connection to end, as a shutdown ends them all.
 	terminated atomic.Bool
+	// noticer is the session's Noticer (nil if it has none, notice.go).
+	noticer Noticer
 	// notifier is the session's Notifier (nil if it has none); wmu orders
 	// its hook's writes with the idle flag (notify.go).
 	notifier Notifier
@@ -280,6 +282,7 @@ func (c *conn) sendError(err error) {
 		c.fatal(e)
 		return
 	}
+	c.sendNotices() // raised before the error, as PostgreSQL sends them
 	c.w.errorResponse(e)
 }
 
@@ -291,6 +294,7 @@ func (c *conn) readyForQuery() {
 			c.dropPortal(name, p)
 		}
 	}
+	c.sendNotices()
 	c.sendNotifications()
 	c.w.readyForQuery(status)
 	_ = c.w.flush()
@@ -394,6 +398,9 @@ func (c *conn) startup() bool {
 	if n, ok := sess.(Notifier); ok {
 		c.notifier = n
 		n.SetNotifyHook(c.notifyHook)
+	}
+	if n, ok := sess.(Noticer); ok {
+		c.noticer = n
 	}
 	c.srv.register(c)
 	c.log = c.log.With("pid", c.pid)
@@ -597,6 +604,7 @@ func (c *conn) runSimple(st Statement) error {
 		if err != nil {
 			return err
 		}
+		c.sendNotices()
 		c.w.commandComplete(tag)
 		return nil
 	}
@@ -617,6 +625,7 @@ func (c *conn) runSimple(st Statement) error {
 		}
 		c.w.maybeFlush()
 	}
+	c.sendNotices()
 	c.w.commandComplete(res.Tag())
 	return nil
 }

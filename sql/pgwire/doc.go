@@ -21,6 +21,8 @@
 //	          Parse/Bind/Describe/Execute/Close/Flush → extended protocol;
 //	            an error sets "ignore until Sync"
 //	          Sync → ReadyForQuery (portals are dropped when idle 'I')
+//	          a statement's NOTICEs and WARNINGs (Noticer) go out as
+//	            NoticeResponse before its CommandComplete or ErrorResponse
 //	          Terminate / EOF → close
 //	copy-in:  CopyData* then CopyDone | CopyFail (Flush/Sync ignored);
 //	          after an error, leftover CopyData/CopyDone/CopyFail are ignored

@@ -315,6 +315,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	}
 	if p.done {
 		// PostgreSQL counts the rows of this Execute: none.
+		c.sendNotices()
 		c.w.commandComplete(selectTag(p.tag, 0))
 		return nil
 	}
@@ -341,6 +342,7 @@ func (c *conn) runPortal(p *portal, maxRows int) error {
 			if err != nil {
 				return err
 			}
+			c.sendNotices()
 			c.w.commandComplete(tag)
 			return nil
 		}
@@ -363,6 +365,7 @@ func (c *conn) runPortal(p *portal, maxRows int) error {
 				// As PostgreSQL: a resumed portal's tag counts this Execute's rows.
 				tag = selectTag(tag, n)
 			}
+			c.sendNotices()
 			c.w.commandComplete(tag)
 			return nil
 		}
