@@ -200,7 +200,7 @@ func init() {
 			// named <schema oid>_<table oid>_<attnum>_not_null.
 			for i, c := range t.Columns {
 				if c.NotNull && !c.Dropped {
-					name := itoa(int(nspOID(cat, t.Schema))) + "_" + itoa(int(t.ID)) + "_" + itoa(i+1) + "_not_null"
+					name := notNullName(cat, t, i)
 					rows = append(rows, []types.Value{vText(dbName(env)), vText(t.Schema), vText(name),
 						vText(dbName(env)), vText(t.Schema), vText(t.Name), vText("CHECK"), vText("NO"), vText("NO"),
 						vText("YES"), null})

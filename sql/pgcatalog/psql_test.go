@@ -323,7 +323,7 @@ func TestUnsupportedFailsLoudly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	for _, q := range []string{`SELECT * FROM pg_catalog.pg_stat_replication`, `SELECT * FROM information_schema.domains`} {
+	for _, q := range []string{`SELECT * FROM pg_catalog.pg_stat_replication`, `SELECT * FROM information_schema.column_domain_usage`} {
 		_, err := c.Exec(ctx, q)
 		if code := sqlstate(err); code != "0A000" {
 			t.Errorf("%s: SQLSTATE %q (%v), want 0A000", q, code, err)
