@@ -221,7 +221,10 @@
 //     locks as PostgreSQL keys them; OmenDB's statements take no implicit
 //     table locks and transactions no virtualxid or transactionid locks,
 //     so PostgreSQL's rows of those have no counterpart.
-//   - One role, superuser: has_*_privilege is true for it; pg_settings lists
+//   - One role, superuser: has_*_privilege and pg_has_role are true for it
+//     on every object that exists (privs.go checks the role, the object and
+//     the privilege list as PostgreSQL does, and answers for PUBLIC with
+//     PostgreSQL's default grants); pg_settings lists
 //     the session's settings with context "user" and vartype "string".
 //
 // # Goroutines

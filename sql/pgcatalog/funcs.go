@@ -247,25 +247,6 @@ func init() {
 		return description(ctx, uint32(a[0].I), a[1].I)
 	})
 
-	// The one role is a superuser: every privilege check passes for it.
-	priv := func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
-		if len(a) == 3 && a[0].K == types.KindText && a[0].S != sessionUser(ctx) {
-			return null, pgerr.New(pgerr.UndefinedObject, "role %q does not exist", a[0].S)
-		}
-		return vBool(true), nil
-	}
-	for _, n := range []string{"has_table_privilege", "has_schema_privilege", "has_database_privilege",
-		"has_sequence_privilege", "has_function_privilege", "has_any_column_privilege"} {
-		reg(n, ts(tText, tText), tBool, true, priv)
-		reg(n, ts(tOID, tText), tBool, true, priv)
-		reg(n, ts(tName, tText, tText), tBool, true, priv)
-		reg(n, ts(tName, tOID, tText), tBool, true, priv)
-	}
-	reg("has_column_privilege", ts(tText, tText, tText), tBool, true, priv)
-	reg("has_column_privilege", ts(tOID, tInt2, tText), tBool, true, priv)
-	reg("pg_has_role", ts(tName, tText), tBool, true, priv)
-	reg("pg_has_role", ts(tName, tName, tText), tBool, true, priv)
-
 	reg("pg_encoding_to_char", ts(tInt4), tName, true, func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
 		if a[0].I == 6 {
 			return vText("UTF8"), nil
