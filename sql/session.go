@@ -196,6 +196,14 @@ func (x sessionState) Catalog() any                       { return x.s.catalog()
 func (x sessionState) Setting(name string) (string, bool) { return x.s.Setting(name) }
 func (x sessionState) TempSchema() string                 { return x.s.tempSchema }
 
+// CurrentQuery is the text of the statement the session is running
+// (current_query(), pg_stat_activity.query).
+func (x sessionState) CurrentQuery() string {
+	x.s.mu.Lock()
+	defer x.s.mu.Unlock()
+	return x.s.act.query
+}
+
 // RelationSize reports the row store's sizes of table id (pg_relation_size
 // and its kin): its live rows' stored bytes, and its indexes' memory.
 func (x sessionState) RelationSize(id uint32) (rows, primary, secondary int64, ok bool) {
