@@ -196,6 +196,16 @@ func (x sessionState) Catalog() any                       { return x.s.catalog()
 func (x sessionState) Setting(name string) (string, bool) { return x.s.Setting(name) }
 func (x sessionState) TempSchema() string                 { return x.s.tempSchema }
 
+// TableActivity and IndexActivity are the row store's counters
+// (pg_stat_get_numscans and its kin).
+func (x sessionState) TableActivity(id uint32) (*oltp.TableStats, int64, bool) {
+	return x.s.TableActivity(id)
+}
+
+func (x sessionState) IndexActivity(table, ix uint32) *oltp.IndexUse {
+	return x.s.IndexActivity(table, ix)
+}
+
 // CurrentQuery is the text of the statement the session is running
 // (current_query(), pg_stat_activity.query).
 func (x sessionState) CurrentQuery() string {

@@ -9,7 +9,7 @@ import (
 )
 
 // oidPgSequences is the pg_sequences view's OID (OmenDB's own; stable).
-const oidPgSequences = 12050
+const oidPgSequences = 12012
 
 // pg_sequences is PostgreSQL's view of every sequence with its parameters
 // and last value: NULL before the first nextval (or after setval(…,

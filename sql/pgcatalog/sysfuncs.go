@@ -4,7 +4,9 @@ import (
 	"time"
 
 	"github.com/omendb/omendb/catalog"
+	"github.com/omendb/omendb/oltp"
 	"github.com/omendb/omendb/sql/funcs"
+	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
 )
 
@@ -116,4 +118,75 @@ func isTempSchemaOID(cat *catalog.Catalog, oid uint32) bool {
 		}
 	}
 	return false
+}
+
+// activity is what pg_stat_get_* read of the session: the row store's
+// counters.
+type activity interface {
+	TableActivity(id uint32) (*oltp.TableStats, int64, bool)
+	IndexActivity(table, ix uint32) *oltp.IndexUse
+}
+
+func init() {
+	// pg_stat_get_numscans(oid): a table's sequential scans, an index's
+	// scans (pg_stat_*_tables.seq_scan, pg_stat_*_indexes.idx_scan); 0 for
+	// any other OID, as in PostgreSQL. pg_stat_get_tuples_returned: the
+	// rows those scans read.
+	stat := func(table func(*oltp.TableStats) int64, index func(*oltp.IndexUse) int64) func(*funcs.Context, []types.Value) (types.Value, error) {
+		return func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+			act, ok := ctx.Session.(activity)
+			cat, err := sessionCatalog(ctx)
+			if err != nil || !ok {
+				return vInt(0), err
+			}
+			oid := uint32(a[0].I)
+			if st, _, ok := act.TableActivity(oid); ok && st != nil {
+				return vInt(table(st)), nil
+			}
+			if t, ix := findIndex(cat, oid); ix != nil {
+				if u := act.IndexActivity(t.ID, ix.ID); u != nil {
+					return vInt(index(u)), nil
+				}
+			}
+			return vInt(0), nil
+		}
+	}
+	reg("pg_stat_get_numscans", ts(tOID), tInt8, true, stat(
+		func(st *oltp.TableStats) int64 { return st.SeqScans.Load() }, func(u *oltp.IndexUse) int64 { return u.Scans.Load() }))
+	reg("pg_stat_get_tuples_returned", ts(tOID), tInt8, true, stat(
+		func(st *oltp.TableStats) int64 { return st.SeqRead.Load() }, func(u *oltp.IndexUse) int64 { return u.Read.Load() }))
+	// No partitioned tables: no partition key or bound to print.
+	reg("pg_get_partkeydef", ts(tOID), tText, true, func(*funcs.Context, []types.Value) (types.Value, error) { return null, nil })
+	reg("pg_get_partition_constraintdef", ts(tOID), tText, true, func(*funcs.Context, []types.Value) (types.Value, error) {
+		return null, nil
+	})
+
+	// Views of what OmenDB does not have, empty as PostgreSQL's are
+	// without them: user rules (pg_rules leaves out views' _RETURN
+	// rules), replication slots (OmenDB reads a source's slot, it serves
+	// none), prepared two-phase transactions (PREPARE TRANSACTION fails
+	// with 0A000).
+	define("pg_catalog", "pg_rules", 12090, []col{
+		{"schemaname", tName}, {"tablename", tName}, {"rulename", tName}, {"definition", tText},
+	}, empty)
+	define("pg_catalog", "pg_replication_slots", 12091, []col{
+		{"slot_name", tName}, {"plugin", tName}, {"slot_type", tText}, {"datoid", tOID}, {"database", tName},
+		{"temporary", tBool}, {"active", tBool}, {"active_pid", tInt4}, {"xmin", tXid}, {"catalog_xmin", tXid},
+		{"restart_lsn", tText}, {"confirmed_flush_lsn", tText}, {"wal_status", tText}, {"safe_wal_size", tInt8},
+		{"two_phase", tBool},
+	}, empty)
+	define("pg_catalog", "pg_prepared_xacts", 12092, []col{
+		{"transaction", tXid}, {"gid", tText}, {"prepared", types.TimestampTZ}, {"owner", tName}, {"database", tName},
+	}, empty)
+	// pg_available_extensions: the extensions CREATE EXTENSION accepts
+	// (sql/extension.go), plpgsql installed in every database.
+	define("pg_catalog", "pg_available_extensions", 12093, []col{
+		{"name", tName}, {"default_version", tText}, {"installed_version", tText}, {"comment", tText},
+	}, func(plan.VirtualEnv) ([][]types.Value, error) {
+		return [][]types.Value{
+			{vText("pgcrypto"), vText("1.3"), null, vText("cryptographic functions")},
+			{vText("plpgsql"), vText("1.0"), vText("1.0"), vText("PL/pgSQL procedural language")},
+			{vText("uuid-ossp"), vText("1.1"), null, vText("generate universally unique identifiers (UUIDs)")},
+		}, nil
+	})
 }
