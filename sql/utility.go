@@ -195,6 +195,8 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 		return &result{tag: tag}, nil
 	case *pg.Node_CreateExtensionStmt:
 		return s.createExtension(x.CreateExtensionStmt)
+	case *pg.Node_DoStmt:
+		return s.doStmt(ctx, x.DoStmt)
 	case *pg.Node_ListenStmt, *pg.Node_UnlistenStmt, *pg.Node_NotifyStmt:
 		return s.notifyNode(n)
 	case *pg.Node_LockStmt:

@@ -59,6 +59,12 @@ var noticeScript = []string{
 	`SET client_min_messages = error`,
 	`COMMIT`,
 	`RESET client_min_messages`,
+	// DO blocks' RAISE: NOTICE, WARNING, INFO, with parameters and USING.
+	`DO $$ BEGIN RAISE NOTICE 'n % and %%', 1 + 1; RAISE WARNING 'w' USING ERRCODE = '01000'; RAISE INFO 'i %', NULL; END $$`,
+	`DO $$ BEGIN CREATE TYPE ntm AS ENUM ('x'); EXCEPTION WHEN duplicate_object THEN RAISE NOTICE 'caught %', SQLSTATE; END $$`,
+	`SET client_min_messages = warning`,
+	`DO $$ BEGIN RAISE NOTICE 'hidden'; RAISE INFO 'info is always sent'; RAISE DEBUG 'debug'; END $$`,
+	`RESET client_min_messages`,
 	`DROP TABLE nt`,
 }
 
