@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/pgwire"
 	"github.com/omendb/omendb/types"
 )
 
@@ -67,23 +68,22 @@ func (s *Session) doStmt(ctx context.Context, ds *pg.DoStmt) (*result, error) {
 		return nil, pgerr.New(pgerr.InternalError, "DO: unexpected PL/pgSQL parse tree: %v", err)
 	}
 	fn := fns[0].Fn
+	r := &plRun{s: s}
 	for _, d := range fn.Datums {
-		var v struct {
-			Refname string `json:"refname"`
-		}
-		raw, isVar := d["PLpgSQL_var"]
-		if isVar {
-			_ = json.Unmarshal(raw, &v)
-		}
-		if !isVar || v.Refname != "found" && v.Refname != "sqlstate" && v.Refname != "sqlerrm" {
-			return nil, pgerr.NotSupported("variables in DO blocks are not supported yet")
+		if err := r.declare(d); err != nil {
+			return nil, err
 		}
 	}
 	if err := checkPL(fn.Action); err != nil {
 		return nil, err
 	}
-	r := &plRun{s: s}
+	if err := r.initVars(ctx); err != nil {
+		return nil, err
+	}
 	if err := r.stmt(ctx, fn.Action); err != nil && err != errPLReturn {
+		if err == errPLExit || err == errPLContinue {
+			return nil, pgerr.New(pgerr.SyntaxError, "EXIT cannot be used outside a loop, unless it has a label")
+		}
 		return nil, err
 	}
 	return &result{tag: "DO"}, nil
@@ -153,6 +153,8 @@ type plRaise struct {
 var plSupported = map[string]bool{
 	"PLpgSQL_stmt_block": true, "PLpgSQL_stmt_if": true, "PLpgSQL_stmt_execsql": true, "PLpgSQL_stmt_perform": true,
 	"PLpgSQL_stmt_raise": true, "PLpgSQL_stmt_dynexecute": true, "PLpgSQL_stmt_return": true, "PLpgSQL_stmt_assert": true,
+	"PLpgSQL_stmt_assign": true, "PLpgSQL_stmt_fori": true, "PLpgSQL_stmt_fors": true, "PLpgSQL_stmt_while": true,
+	"PLpgSQL_stmt_loop": true, "PLpgSQL_stmt_exit": true, "PLpgSQL_stmt_getdiag": true,
 }
 
 // checkPL refuses, before anything runs, a block with a statement the
@@ -172,9 +174,45 @@ func checkPL(n plNode) error {
 	}
 	_ = json.Unmarshal(raw, &f)
 	switch k {
-	case "PLpgSQL_stmt_execsql", "PLpgSQL_stmt_dynexecute":
-		if f.Into || f.Target != nil || k == "PLpgSQL_stmt_dynexecute" && len(f.Params) > 0 {
-			return pgerr.NotSupported("INTO and USING in DO blocks are not supported yet")
+	case "PLpgSQL_stmt_dynexecute":
+		if f.Into || f.Target != nil || len(f.Params) > 0 {
+			return pgerr.NotSupported("EXECUTE … INTO and USING in DO blocks are not supported yet")
+		}
+	case "PLpgSQL_stmt_fori", "PLpgSQL_stmt_fors", "PLpgSQL_stmt_while", "PLpgSQL_stmt_loop":
+		var l struct {
+			Label string   `json:"label"`
+			Body  []plNode `json:"body"`
+		}
+		_ = json.Unmarshal(raw, &l)
+		if l.Label != "" {
+			return pgerr.NotSupported("loop labels in DO blocks are not supported yet")
+		}
+		for _, c := range l.Body {
+			if err := checkPL(c); err != nil {
+				return err
+			}
+		}
+	case "PLpgSQL_stmt_exit":
+		var x struct {
+			Label string `json:"label"`
+		}
+		_ = json.Unmarshal(raw, &x)
+		if x.Label != "" {
+			return pgerr.NotSupported("EXIT and CONTINUE with labels in DO blocks are not supported yet")
+		}
+	case "PLpgSQL_stmt_getdiag":
+		var g struct {
+			Items []struct {
+				I struct {
+					Kind string `json:"kind"`
+				} `json:"PLpgSQL_diag_item"`
+			} `json:"diag_items"`
+		}
+		_ = json.Unmarshal(raw, &g)
+		for _, it := range g.Items {
+			if it.I.Kind != "ROW_COUNT" {
+				return pgerr.NotSupported("GET DIAGNOSTICS %s in DO blocks is not supported yet", it.I.Kind)
+			}
 		}
 	case "PLpgSQL_stmt_return":
 		if f.Retval != nil {
@@ -183,6 +221,13 @@ func checkPL(n plNode) error {
 	case "PLpgSQL_stmt_block":
 		var b plBlock
 		_ = json.Unmarshal(raw, &b)
+		var lb struct {
+			Label string `json:"label"`
+		}
+		_ = json.Unmarshal(raw, &lb)
+		if lb.Label != "" {
+			return pgerr.NotSupported("block labels in DO blocks are not supported yet")
+		}
 		for _, c := range b.Body {
 			if err := checkPL(c); err != nil {
 				return err
@@ -231,8 +276,13 @@ func plStmtName(k string) string {
 	return strings.ToUpper(n)
 }
 
-// errPLReturn unwinds RETURN.
-var errPLReturn = fmt.Errorf("plpgsql: return")
+// errPLReturn unwinds RETURN; errPLExit and errPLContinue end or go on
+// with the innermost loop.
+var (
+	errPLReturn   = fmt.Errorf("plpgsql: return")
+	errPLExit     = fmt.Errorf("plpgsql: exit")
+	errPLContinue = fmt.Errorf("plpgsql: continue")
+)
 
 // plRun is one DO block's execution.
 type plRun struct {
@@ -240,60 +290,12 @@ type plRun struct {
 	// caught is the error the innermost running handler caught: its
 	// SQLSTATE and SQLERRM (nil outside handlers).
 	caught []*pgerr.Error
-}
-
-// substitute replaces the special variables SQLSTATE and SQLERRM of the
-// running handler in sql (a statement or SELECT expr) by their values.
-func (r *plRun) substitute(sql string) (string, error) {
-	if len(r.caught) == 0 {
-		return sql, nil
-	}
-	low := strings.ToLower(sql)
-	if !strings.Contains(low, "sqlstate") && !strings.Contains(low, "sqlerrm") {
-		return sql, nil
-	}
-	tree, err := pg.Parse(sql)
-	if err != nil {
-		return sql, nil // the statement's own parse reports it
-	}
-	e := r.caught[len(r.caught)-1]
-	changed := false
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
-		if n, ok := m.Interface().(*pg.Node); ok {
-			if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
-				val := ""
-				switch strings.ToLower(cr.Fields[0].GetString_().GetSval()) {
-				case "sqlstate":
-					val = e.Code
-				case "sqlerrm":
-					val = e.Message
-				default:
-					goto recurse
-				}
-				n.Node = &pg.Node_AConst{AConst: &pg.A_Const{Val: &pg.A_Const_Sval{Sval: &pg.String{Sval: val}}}}
-				changed = true
-				return
-			}
-		}
-	recurse:
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Message() != nil:
-				for i := 0; i < v.List().Len(); i++ {
-					walk(v.List().Get(i).Message())
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				walk(v.Message())
-			}
-			return true
-		})
-	}
-	walk(tree.ProtoReflect())
-	if !changed {
-		return sql, nil
-	}
-	return pg.Deparse(tree)
+	// vars are the datums by dno (dovars.go); refs the variables the
+	// statement being prepared names; rowCount the last statement's rows
+	// (GET DIAGNOSTICS … ROW_COUNT).
+	vars     []*plVar
+	refs     []string
+	rowCount int64
 }
 
 func (r *plRun) stmts(ctx context.Context, ns []plNode) error {
@@ -337,10 +339,98 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 		return r.stmts(ctx, b.Else)
 	case "PLpgSQL_stmt_execsql":
 		var f struct {
-			SQL plExpr `json:"sqlstmt"`
+			SQL    plExpr                     `json:"sqlstmt"`
+			Into   bool                       `json:"into"`
+			Strict bool                       `json:"strict"`
+			Target map[string]json.RawMessage `json:"target"`
 		}
 		_ = json.Unmarshal(raw, &f)
+		if f.Into {
+			return r.selectInto(ctx, f.SQL.Expr.Query, f.Target, f.Strict)
+		}
 		return r.exec(ctx, f.SQL.Expr.Query, false)
+	case "PLpgSQL_stmt_assign":
+		var f struct {
+			Varno int    `json:"varno"`
+			Expr  plExpr `json:"expr"`
+		}
+		_ = json.Unmarshal(raw, &f)
+		q := f.Expr.Expr.Query
+		if i := strings.Index(q, ":="); i >= 0 {
+			q = q[i+2:]
+		} else if i := strings.IndexByte(q, '='); i >= 0 {
+			q = q[i+1:]
+		}
+		if f.Varno < 0 || f.Varno >= len(r.vars) || r.vars[f.Varno].typName == "" {
+			return pgerr.NotSupported("assignment to this target in DO blocks is not supported yet")
+		}
+		if r.vars[f.Varno].isConst {
+			return pgerr.New("22005", "variable %q is declared CONSTANT", r.vars[f.Varno].name)
+		}
+		return r.assign(ctx, f.Varno, q)
+	case "PLpgSQL_stmt_fori":
+		return r.fori(ctx, raw)
+	case "PLpgSQL_stmt_fors":
+		return r.fors(ctx, raw)
+	case "PLpgSQL_stmt_while", "PLpgSQL_stmt_loop":
+		var f struct {
+			Cond *plExpr  `json:"cond"`
+			Body []plNode `json:"body"`
+		}
+		_ = json.Unmarshal(raw, &f)
+		for {
+			if f.Cond != nil {
+				ok, err := r.cond(ctx, f.Cond.Expr.Query)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return nil
+				}
+			}
+			if err := ctx.Err(); err != nil {
+				return pgerr.New("57014", "canceling statement due to user request")
+			}
+			if err := r.stmts(ctx, f.Body); err == errPLExit {
+				return nil
+			} else if err != nil && err != errPLContinue {
+				return err
+			}
+		}
+	case "PLpgSQL_stmt_exit":
+		var f struct {
+			IsExit bool    `json:"is_exit"`
+			Cond   *plExpr `json:"cond"`
+		}
+		_ = json.Unmarshal(raw, &f)
+		if f.Cond != nil {
+			ok, err := r.cond(ctx, f.Cond.Expr.Query)
+			if err != nil || !ok {
+				return err
+			}
+		}
+		if f.IsExit {
+			return errPLExit
+		}
+		return errPLContinue
+	case "PLpgSQL_stmt_getdiag":
+		var f struct {
+			Items []struct {
+				I struct {
+					Target int `json:"target"`
+				} `json:"PLpgSQL_diag_item"`
+			} `json:"diag_items"`
+		}
+		_ = json.Unmarshal(raw, &f)
+		for _, it := range f.Items {
+			if it.I.Target < 0 || it.I.Target >= len(r.vars) || r.vars[it.I.Target].typName == "" {
+				return pgerr.NotSupported("this GET DIAGNOSTICS target in DO blocks is not supported yet")
+			}
+			if err := r.assign(ctx, it.I.Target, strconv.FormatInt(r.rowCount, 10)); err != nil {
+				return err
+			}
+		}
+		return nil
 	case "PLpgSQL_stmt_perform":
 		var f struct {
 			Expr plExpr `json:"expr"`
@@ -424,31 +514,27 @@ func (r *plRun) block(ctx context.Context, b *plBlock) error {
 // discard: its rows are thrown away (PERFORM, EXECUTE), else a statement
 // that returns rows fails as in PostgreSQL.
 func (r *plRun) exec(ctx context.Context, sql string, discard bool) error {
-	s := r.s
-	sql, err := r.substitute(sql)
-	if err != nil {
-		return err
-	}
-	sts, err := s.Prepare(ctx, sql, nil)
+	sts, params, err := r.prepare(ctx, sql)
 	if err != nil {
 		return err
 	}
 	for _, st := range sts {
 		if x, ok := st.(*statement); ok {
-			switch x.raw.Node.(type) {
+			switch n := x.raw.Node.(type) {
 			case *pg.Node_TransactionStmt:
 				return pgerr.NotSupported("transaction control in DO blocks is not supported yet")
 			case *pg.Node_SelectStmt:
-				if !discard && x.raw.Node.(*pg.Node_SelectStmt).SelectStmt.IntoClause == nil {
+				if !discard && n.SelectStmt.IntoClause == nil {
 					return pgerr.New(pgerr.SyntaxError, "query has no destination for result data").
 						WithHint("If you want to discard the results of a SELECT, use PERFORM instead.")
 				}
 			}
 		}
-		res, err := st.Execute(ctx, nil)
+		res, err := st.Execute(ctx, params)
 		if err != nil {
 			return err
 		}
+		rows := int64(0)
 		for {
 			row, err := res.Next(ctx)
 			if err != nil {
@@ -458,12 +544,61 @@ func (r *plRun) exec(ctx context.Context, sql string, discard bool) error {
 			if row == nil {
 				break
 			}
+			rows++
 		}
+		tag := res.Tag()
 		if err := res.Close(); err != nil {
 			return err
 		}
+		if !strings.HasPrefix(tag, "SELECT") {
+			rows = rowsAffected(tag)
+		}
+		r.rowCount = rows
+		r.setFound(rows > 0)
 	}
 	return nil
+}
+
+// selectInto runs SELECT … INTO target (or INSERT … RETURNING … INTO):
+// the first row is stored (STRICT: exactly one, else P0002 / P0003), no
+// row stores NULLs; FOUND tells whether there was one.
+func (r *plRun) selectInto(ctx context.Context, sql string, target map[string]json.RawMessage, strict bool) error {
+	cols, typs, rows, err := r.query(ctx, sql)
+	if err != nil {
+		return err
+	}
+	var t *plVar
+	for k, raw := range target {
+		var v plVarDatum
+		_ = json.Unmarshal(raw, &v)
+		switch k {
+		case "PLpgSQL_row":
+			t = &plVar{}
+			for _, f := range v.Fields {
+				t.row = append(t.row, f.Varno)
+			}
+		case "PLpgSQL_rec":
+			if i := r.varIndex(v.Refname); i >= 0 && r.vars[i].rec {
+				t = r.vars[i]
+			}
+		}
+	}
+	if t == nil {
+		return pgerr.NotSupported("this INTO target in DO blocks is not supported yet")
+	}
+	if strict && len(rows) != 1 {
+		if len(rows) == 0 {
+			return pgerr.New("P0002", "query returned no rows")
+		}
+		return pgerr.New("P0003", "query returned more than one row").
+			WithHint("Make sure the query returns a single row, or use LIMIT 1.")
+	}
+	var row []types.Value
+	if len(rows) > 0 {
+		row = rows[0]
+	}
+	r.setFound(len(rows) > 0)
+	return r.store(ctx, t, cols, typs, row)
 }
 
 // value evaluates a PL/pgSQL expression to text (NULL as <NULL>, as RAISE
@@ -484,29 +619,31 @@ func (r *plRun) value(ctx context.Context, expr string) (types.Value, error) {
 
 // typed evaluates a PL/pgSQL expression to its value and type.
 func (r *plRun) typed(ctx context.Context, expr string) (types.Value, types.Type, error) {
-	q, err := r.substitute("SELECT " + expr)
+	sts, params, err := r.prepare(ctx, "SELECT "+expr)
 	if err != nil {
 		return types.Null, types.Type{}, err
 	}
-	sts, err := r.s.Prepare(ctx, q, nil)
-	if err != nil {
-		return types.Null, types.Type{}, err
-	}
+	return firstValue(ctx, sts, params, expr)
+}
+
+// firstValue runs a one-statement, one-column query and returns its one
+// value (none: NULL; more than one row: 21000).
+func firstValue(ctx context.Context, sts []pgwire.Statement, params []types.Value, expr string) (types.Value, types.Type, error) {
 	if len(sts) != 1 {
-		return types.Null, types.Type{}, pgerr.New(pgerr.SyntaxError, "query %q returned more than one row", expr)
+		return types.Null, types.Type{}, pgerr.New(pgerr.SyntaxError, "query %q is not a single expression", expr)
 	}
-	res, err := sts[0].Execute(ctx, nil)
+	res, err := sts[0].Execute(ctx, params)
 	if err != nil {
 		return types.Null, types.Type{}, err
 	}
 	defer res.Close()
 	cols := res.Columns()
+	if len(cols) != 1 {
+		return types.Null, types.Type{}, pgerr.New(pgerr.SyntaxError, "query %q returned %d columns", expr, len(cols))
+	}
 	row, err := res.Next(ctx)
 	if err != nil || row == nil {
-		return types.Null, types.Type{}, err
-	}
-	if len(row) != 1 || len(cols) != 1 {
-		return types.Null, types.Type{}, pgerr.New(pgerr.SyntaxError, "query %q returned %d columns", expr, len(row))
+		return types.Null, cols[0].Type, err
 	}
 	v := row[0]
 	if more, err := res.Next(ctx); err != nil || more != nil {
@@ -515,7 +652,7 @@ func (r *plRun) typed(ctx context.Context, expr string) (types.Value, types.Type
 		}
 		return types.Null, types.Type{}, pgerr.New("21000", "query %q returned more than one row", expr)
 	}
-	return types.Value(v), cols[0].Type, nil
+	return v, cols[0].Type, nil
 }
 
 // cond evaluates a boolean condition (NULL is false).
