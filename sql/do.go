@@ -169,36 +169,23 @@ func checkPL(n plNode) error {
 		Into   bool           `json:"into"`
 		Params []plExpr       `json:"params"`
 		Retval *plExpr        `json:"expr"`
-		Strict bool           `json:"strict"`
 		Target map[string]any `json:"target"`
+		Label  string         `json:"label"`
+		Body   []plNode       `json:"body"` // blocks' and loops'
 	}
 	_ = json.Unmarshal(raw, &f)
+	if f.Label != "" {
+		return pgerr.NotSupported("labels in DO blocks are not supported yet")
+	}
+	for _, c := range f.Body {
+		if err := checkPL(c); err != nil {
+			return err
+		}
+	}
 	switch k {
 	case "PLpgSQL_stmt_dynexecute":
 		if f.Into || f.Target != nil || len(f.Params) > 0 {
 			return pgerr.NotSupported("EXECUTE … INTO and USING in DO blocks are not supported yet")
-		}
-	case "PLpgSQL_stmt_fori", "PLpgSQL_stmt_fors", "PLpgSQL_stmt_while", "PLpgSQL_stmt_loop":
-		var l struct {
-			Label string   `json:"label"`
-			Body  []plNode `json:"body"`
-		}
-		_ = json.Unmarshal(raw, &l)
-		if l.Label != "" {
-			return pgerr.NotSupported("loop labels in DO blocks are not supported yet")
-		}
-		for _, c := range l.Body {
-			if err := checkPL(c); err != nil {
-				return err
-			}
-		}
-	case "PLpgSQL_stmt_exit":
-		var x struct {
-			Label string `json:"label"`
-		}
-		_ = json.Unmarshal(raw, &x)
-		if x.Label != "" {
-			return pgerr.NotSupported("EXIT and CONTINUE with labels in DO blocks are not supported yet")
 		}
 	case "PLpgSQL_stmt_getdiag":
 		var g struct {
@@ -221,18 +208,6 @@ func checkPL(n plNode) error {
 	case "PLpgSQL_stmt_block":
 		var b plBlock
 		_ = json.Unmarshal(raw, &b)
-		var lb struct {
-			Label string `json:"label"`
-		}
-		_ = json.Unmarshal(raw, &lb)
-		if lb.Label != "" {
-			return pgerr.NotSupported("block labels in DO blocks are not supported yet")
-		}
-		for _, c := range b.Body {
-			if err := checkPL(c); err != nil {
-				return err
-			}
-		}
 		if b.Exceptions != nil {
 			for _, e := range b.Exceptions.Block.List {
 				for _, c := range e.Exc.Conditions {

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/pgcatalog"
 	"github.com/omendb/omendb/sql/pgwire"
 	"github.com/omendb/omendb/types"
 )
@@ -195,49 +196,35 @@ func (r *plRun) prepare(ctx context.Context, sql string) ([]pgwire.Statement, []
 	var oids []types.OID
 	var tables []string
 	var failed error
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
+	r.refs = r.refs[:0]
+	pgcatalog.WalkMessages(tree.ProtoReflect(), func(m protoreflect.Message) {
 		if failed != nil {
 			return
 		}
 		if rv, ok := m.Interface().(*pg.RangeVar); ok {
 			tables = append(tables, rv.Schemaname+"."+rv.Relname)
 		}
-		if n, ok := m.Interface().(*pg.Node); ok {
-			if cr := n.GetColumnRef(); cr != nil {
-				var fields []string
-				for _, f := range cr.Fields {
-					fields = append(fields, f.GetString_().GetSval())
-				}
-				val, t, found, err := r.lookupVar(fields)
-				if err != nil {
-					failed = err
-					return
-				}
-				if found {
-					params, oids = append(params, val), append(oids, t.OID)
-					n.Node = &pg.Node_ParamRef{ParamRef: &pg.ParamRef{Number: int32(len(params)), Location: cr.Location}}
-					if len(fields) == 1 {
-						r.noteRef(fields[0])
-					}
-					return
-				}
-			}
+		n, ok := m.Interface().(*pg.Node)
+		cr := n.GetColumnRef()
+		if !ok || cr == nil {
+			return
 		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Message() != nil:
-				for i := 0; i < v.List().Len(); i++ {
-					walk(v.List().Get(i).Message())
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				walk(v.Message())
-			}
-			return true
-		})
-	}
-	r.refs = r.refs[:0]
-	walk(tree.ProtoReflect())
+		var fields []string
+		for _, f := range cr.Fields {
+			fields = append(fields, f.GetString_().GetSval())
+		}
+		val, t, found, err := r.lookupVar(fields)
+		if err != nil || !found {
+			failed = err
+			return
+		}
+		// The node becomes $n; the walk goes on below it (a ParamRef).
+		params, oids = append(params, val), append(oids, t.OID)
+		n.Node = &pg.Node_ParamRef{ParamRef: &pg.ParamRef{Number: int32(len(params)), Location: cr.Location}}
+		if len(fields) == 1 {
+			r.noteRef(fields[0])
+		}
+	})
 	if failed != nil {
 		return nil, nil, failed
 	}
