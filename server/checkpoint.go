@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/omendb/omendb/backup" // registers BACKUP TO
@@ -26,6 +27,10 @@ type checkpointer struct {
 	dir  string
 	mu   sync.Mutex
 	last uint64 // offset of the newest checkpoint written or loaded
+	// timed and requested count the checkpoints written on schedule and
+	// for CHECKPOINT or BACKUP; writeNS is the time spent writing them
+	// (pg_stat_bgwriter).
+	timed, requested, writeNS atomic.Int64
 }
 
 // CheckpointDir returns the directory where a server with data directory
@@ -99,6 +104,7 @@ func (s *Server) checkpoint(pace float64) (*checkpoint.Manifest, error) {
 		return nil, err
 	}
 	s.ckpt.last = m.Offset
+	s.ckpt.writeNS.Add(m.TookMS * int64(time.Millisecond))
 	s.logger.Info("checkpoint written", "offset", m.Offset, "rows", m.Rows, "bytes", m.Bytes, "took_ms", m.TookMS)
 	return m, nil
 }
@@ -109,7 +115,9 @@ func (s *Server) runCheckpoints(ctx context.Context) {
 		return
 	}
 	s.periodic(ctx, checkpointInterval(s.cfg), func() {
-		_, _ = s.Checkpoint()
+		if m, _ := s.Checkpoint(); m != nil {
+			s.ckpt.timed.Add(1)
+		}
 		_, _ = s.CheckpointOLAP()
 	})
 }
@@ -148,4 +156,36 @@ func (s *Server) finalCheckpoint() {
 	if s.OLAP != nil {
 		_, _ = s.OLAP.checkpoint(s, 0)
 	}
+}
+
+// sqlCheckpoints is the server's checkpointing as the SQL engine sees it
+// (sql.Checkpointer): CHECKPOINT and pg_stat_bgwriter.
+type sqlCheckpoints struct{ s *Server }
+
+// CheckpointNow writes the row store's and the column store's
+// checkpoints at once (unpaced), as PostgreSQL's CHECKPOINT does.
+func (c sqlCheckpoints) CheckpointNow() error {
+	s := c.s
+	if s.ckpt == nil {
+		return nil
+	}
+	if _, err := s.checkpoint(0); err != nil {
+		return err
+	}
+	s.ckpt.requested.Add(1)
+	if s.OLAP != nil {
+		if _, err := s.OLAP.checkpoint(s, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckpointStats implements sql.Checkpointer.
+func (c sqlCheckpoints) CheckpointStats() (timed, requested int64, writeTime time.Duration) {
+	if c.s.ckpt == nil {
+		return 0, 0, 0
+	}
+	k := c.s.ckpt
+	return k.timed.Load(), k.requested.Load(), time.Duration(k.writeNS.Load())
 }

@@ -157,6 +157,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}()
 	s.wire = pgwire.NewServer(pgwire.Config{}, &gate{eng: s.Engine, s: s}, logger)
 	s.Engine.Backends = s.wire // pg_terminate_backend
+	s.Engine.Checkpoints = sqlCheckpoints{s}
 	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("listening for pgwire on %s: %w", cfg.Listen, err)

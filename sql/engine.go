@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/omendb/omendb/log"
 	"github.com/omendb/omendb/oltp"
@@ -37,10 +38,23 @@ type Engine struct {
 	// Backends, when set (by the server that serves the engine over
 	// pgwire), ends connections for pg_terminate_backend.
 	Backends Backends
+	// Checkpoints, when set (by the server that owns the checkpoint
+	// directory), writes a checkpoint for the CHECKPOINT command and
+	// reports the checkpoint counters (pg_stat_bgwriter).
+	Checkpoints Checkpointer
 	// listen is who LISTENs to which channel (notify.go).
 	listen listeners
 	// stats are the database-wide counters (stats.go).
 	stats engineStats
+}
+
+// Checkpointer is the server's checkpointing, as SQL sees it.
+type Checkpointer interface {
+	// CheckpointNow writes a checkpoint at once (CHECKPOINT).
+	CheckpointNow() error
+	// CheckpointStats returns the checkpoints written on schedule and on
+	// request since the server started, and the time spent writing them.
+	CheckpointStats() (timed, requested int64, writeTime time.Duration)
 }
 
 // NewEngine returns an engine over a store and committer.

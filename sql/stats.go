@@ -293,3 +293,13 @@ func (s *Session) statsFunc(_ context.Context, name string, args []types.Value) 
 	}
 	return v, true, err
 }
+
+// CheckpointStats implements pg_stat_bgwriter's source (see
+// Engine.Checkpoints); ok is false without a checkpointer.
+func (s *Session) CheckpointStats() (timed, requested int64, writeTime time.Duration, ok bool) {
+	if c := s.eng.Checkpoints; c != nil {
+		timed, requested, writeTime = c.CheckpointStats()
+		return timed, requested, writeTime, true
+	}
+	return 0, 0, 0, false
+}

@@ -154,6 +154,13 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 		}
 		return &result{tag: "ANALYZE"}, nil
 	case *pg.Node_CheckPointStmt:
+		// As PostgreSQL's: an immediate checkpoint, so that a restart
+		// replays nothing written before it.
+		if c := s.eng.Checkpoints; c != nil {
+			if err := c.CheckpointNow(); err != nil {
+				return nil, pgerr.New("58000", "checkpoint failed: %v", err)
+			}
+		}
 		return &result{tag: "CHECKPOINT"}, nil
 	case *pg.Node_ReindexStmt:
 		return s.reindex(x.ReindexStmt)

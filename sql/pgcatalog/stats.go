@@ -330,3 +330,48 @@ func init() {
 		{"waitstart", tTS},
 	}, pgLocksRows)
 }
+
+// checkpointStats is the session's view of the server's checkpoints.
+type checkpointStats interface {
+	CheckpointStats() (timed, requested int64, writeTime time.Duration, ok bool)
+}
+
+func init() {
+	tTS, tFlt8 := types.TimestampTZ, types.Float8
+	// pg_stat_bgwriter: the checkpoints OmenDB writes (on schedule and
+	// for CHECKPOINT) and the time spent writing them, synced as they are
+	// written; OmenDB has no shared buffer pool, so no buffer is ever
+	// written by a background writer or a backend: those counters are 0.
+	define("pg_catalog", "pg_stat_bgwriter", 12094, []col{
+		{"checkpoints_timed", tInt8}, {"checkpoints_req", tInt8}, {"checkpoint_write_time", tFlt8},
+		{"checkpoint_sync_time", tFlt8}, {"buffers_checkpoint", tInt8}, {"buffers_clean", tInt8},
+		{"maxwritten_clean", tInt8}, {"buffers_backend", tInt8}, {"buffers_backend_fsync", tInt8},
+		{"buffers_alloc", tInt8}, {"stats_reset", tTS},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		var timed, req int64
+		var write time.Duration
+		if cs, ok := env.(checkpointStats); ok {
+			timed, req, write, _ = cs.CheckpointStats()
+		}
+		zero := vInt(0)
+		return [][]types.Value{{vInt(timed), vInt(req), types.NewFloat(float64(write.Microseconds()) / 1000),
+			types.NewFloat(0), zero, zero, zero, zero, zero, zero, types.NewTimestampTZ(started.UnixMicro())}}, nil
+	})
+	// pg_stat_archiver: OmenDB archives no WAL segments (its log is the
+	// stream; BACKUP copies it), so nothing was archived or failed.
+	define("pg_catalog", "pg_stat_archiver", 12095, []col{
+		{"archived_count", tInt8}, {"last_archived_wal", tText}, {"last_archived_time", tTS},
+		{"failed_count", tInt8}, {"last_failed_wal", tText}, {"last_failed_time", tTS}, {"stats_reset", tTS},
+	}, func(plan.VirtualEnv) ([][]types.Value, error) {
+		return [][]types.Value{{vInt(0), null, null, vInt(0), null, null, types.NewTimestampTZ(started.UnixMicro())}}, nil
+	})
+	// pg_stat_database_conflicts: queries canceled on a standby by
+	// recovery; OmenDB is never one.
+	define("pg_catalog", "pg_stat_database_conflicts", 12096, []col{
+		{"datid", tOID}, {"datname", tName}, {"confl_tablespace", tInt8}, {"confl_lock", tInt8},
+		{"confl_snapshot", tInt8}, {"confl_bufferpin", tInt8}, {"confl_deadlock", tInt8},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		zero := vInt(0)
+		return [][]types.Value{{vOID(oidDatabase), vText(dbName(env)), zero, zero, zero, zero, zero}}, nil
+	})
+}
