@@ -25,6 +25,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -162,6 +163,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, fmt.Errorf("listening for pgwire on %s: %w", cfg.Listen, err)
 	}
+	s.Engine.ServerSettings = s.serverSettings() // before the first session: the port is known now
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -338,4 +340,21 @@ func (g *gate) NewSession(ctx context.Context, params map[string]string) (pgwire
 		return nil, errNotReady(err)
 	}
 	return g.eng.NewSession(ctx, params)
+}
+
+// serverSettings are the read-only settings sessions SHOW
+// (sql.ServerSettingNames): where the server keeps its data and listens,
+// whether it syncs, its collation (byte order of UTF-8, as C.UTF-8).
+func (s *Server) serverSettings() map[string]string {
+	dir, _ := filepath.Abs(s.cfg.Data)
+	host, port, _ := net.SplitHostPort(s.cfg.Listen)
+	if s.ln != nil {
+		_, port, _ = net.SplitHostPort(s.ln.Addr().String())
+	}
+	fsync := "on"
+	if s.cfg.Unsafe {
+		fsync = "off"
+	}
+	return map[string]string{"data_directory": dir, "port": port, "listen_addresses": host, "ssl": "off",
+		"fsync": fsync, "lc_collate": "C.UTF-8", "lc_ctype": "C.UTF-8", "in_hot_standby": "off", "cluster_name": ""}
 }

@@ -42,6 +42,9 @@ type Engine struct {
 	// directory), writes a checkpoint for the CHECKPOINT command and
 	// reports the checkpoint counters (pg_stat_bgwriter).
 	Checkpoints Checkpointer
+	// ServerSettings are the server's own, read-only settings (SHOW port,
+	// data_directory …; ServerSettingNames), set before serving.
+	ServerSettings map[string]string
 	// listen is who LISTENs to which channel (notify.go).
 	listen listeners
 	// stats are the database-wide counters (stats.go).

@@ -71,7 +71,21 @@ var settingDocs = map[string]string{
 	"omendb.point_plans":                  "Run reads and updates of one row by its whole primary key as pre-bound point plans; off runs them through the general executor (same answers; for tests and comparisons).",
 }
 
+// ServerSettingNames are the settings a server gives its engine
+// (Engine.ServerSettings): fixed while it runs, as PostgreSQL's postmaster
+// and internal parameters are; SET refuses them (55P02).
+var ServerSettingNames = []string{"data_directory", "port", "listen_addresses", "ssl", "fsync", "lc_collate", "lc_ctype",
+	"in_hot_standby", "cluster_name"}
+
 func defaultSettings(e *Engine) map[string]string {
+	m := baseSettings(e)
+	for k, v := range e.ServerSettings {
+		m[k] = v
+	}
+	return m
+}
+
+func baseSettings(e *Engine) map[string]string {
 	return map[string]string{
 		"server_version":                      pgVersion + " (OmenDB " + Version + ")",
 		"server_version_num":                  ServerVersionNum,
@@ -137,8 +151,12 @@ func (s *Session) setSetting(name, value string) error {
 	}
 	switch canon {
 	case "server_version", "server_version_num", "server_encoding", "integer_datetimes", "max_identifier_length", "is_superuser",
-		"max_index_keys", "max_function_args", "block_size", "wal_block_size":
+		"max_index_keys", "max_function_args", "block_size", "wal_block_size", "lc_collate", "lc_ctype", "in_hot_standby":
 		return pgerr.New(pgerr.CantChangeRuntimeParam, "parameter %q cannot be changed", canon)
+	case "data_directory", "port", "listen_addresses", "cluster_name":
+		return pgerr.New(pgerr.CantChangeRuntimeParam, "parameter %q cannot be changed without restarting the server", canon)
+	case "ssl", "fsync":
+		return pgerr.New(pgerr.CantChangeRuntimeParam, "parameter %q cannot be changed now", canon)
 	case "TimeZone":
 		if strings.EqualFold(value, "local") || strings.EqualFold(value, "default") {
 			value = "UTC"

@@ -225,7 +225,10 @@
 //     on every object that exists (privs.go checks the role, the object and
 //     the privilege list as PostgreSQL does, and answers for PUBLIC with
 //     PostgreSQL's default grants); pg_settings lists
-//     the session's settings with context "user" and vartype "string".
+//     the session's settings and the server's read-only ones
+//     (data_directory, port, listen_addresses, ssl, fsync, lc_collate …)
+//     with PostgreSQL's context for those (postmaster, sighup, internal;
+//     "user" for the rest) and vartype "string".
 //
 // # Goroutines
 //

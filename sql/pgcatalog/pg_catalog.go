@@ -357,9 +357,13 @@ func init() {
 			if !ok {
 				continue
 			}
+			context := "user"
+			if c, ok := settingContexts[name]; ok {
+				context = c
+			}
 			rows = append(rows, []types.Value{
 				vText(name), vText(v), null, vText("Ungrouped"), null,
-				null, vText("user"), vText("string"), vText("default"), null,
+				null, vText(context), vText("string"), vText("default"), null,
 				null, vText(v), vText(v), null, null, vBool(false),
 			})
 		}
@@ -605,6 +609,17 @@ var settingNames = []string{
 	"standard_conforming_strings", "statement_timeout", "synchronous_commit", "timezone",
 	"transaction_isolation", "transaction_read_only", "work_mem",
 	"block_size", "max_function_args", "max_index_keys", "segment_size", "wal_block_size",
+	"data_directory", "port", "listen_addresses", "ssl", "fsync", "lc_collate", "lc_ctype", "in_hot_standby", "cluster_name",
+}
+
+// settingContexts are pg_settings.context of the settings a session may
+// not change (PostgreSQL 15's); the others are "user".
+var settingContexts = map[string]string{
+	"data_directory": "postmaster", "port": "postmaster", "listen_addresses": "postmaster", "cluster_name": "postmaster",
+	"ssl": "sighup", "fsync": "sighup", "lc_collate": "internal", "lc_ctype": "internal", "in_hot_standby": "internal",
+	"server_version": "internal", "server_version_num": "internal", "server_encoding": "internal",
+	"integer_datetimes": "internal", "max_identifier_length": "internal", "max_index_keys": "internal",
+	"max_function_args": "internal", "block_size": "internal", "segment_size": "internal", "wal_block_size": "internal",
 }
 
 // defaultExpr is a column default as pg_get_expr deparses it: a bare string
