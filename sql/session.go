@@ -42,6 +42,8 @@ type Session struct {
 	// notices are the NOTICEs and WARNINGs raised and not yet sent
 	// (notice.go); the session's goroutine only.
 	notices []*pgerr.Error
+	// cursors are the session's SQL cursors by name (cursor.go).
+	cursors map[string]*cursor
 	// generated caches bound generation expressions per table definition
 	// (generated.go).
 	generated map[*catalog.Table][]boundGenerated
@@ -480,6 +482,9 @@ func (s *Session) waitMinOffset() error {
 // endTxn discards the open transaction.
 func (s *Session) endTxn() {
 	if s.txn != nil {
+		if len(s.cursors) > 0 {
+			s.endCursors(s.lxid.Load(), s.txn.committed)
+		}
 		s.eng.stats.countXact(s.txn.committed)
 		s.txn.unpin()
 		for _, u := range s.txn.oldPins {

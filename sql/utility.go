@@ -204,6 +204,12 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 		return s.createExtension(x.CreateExtensionStmt)
 	case *pg.Node_DoStmt:
 		return s.doStmt(ctx, x.DoStmt)
+	case *pg.Node_DeclareCursorStmt:
+		return s.declareCursor(ctx, x.DeclareCursorStmt, st.sql)
+	case *pg.Node_FetchStmt:
+		return s.fetchCursor(x.FetchStmt)
+	case *pg.Node_ClosePortalStmt:
+		return s.closeCursor(x.ClosePortalStmt)
 	case *pg.Node_ListenStmt, *pg.Node_UnlistenStmt, *pg.Node_NotifyStmt:
 		return s.notifyNode(n)
 	case *pg.Node_LockStmt:

@@ -62,6 +62,27 @@ cur.execute("SELECT tags, m, m[2][1] FROM py_arr")
 got = cur.fetchone()
 if got != (["a", "b c", None, 'q"'], [[1, 2], [3, 4]], 3):
     fail.append("arrays: got %r" % (got,))
+# A named (server-side) cursor: DECLARE … CURSOR WITHOUT HOLD, then FETCH
+# FORWARD itersize at a time as the rows are read.
+cur.execute("DROP TABLE IF EXISTS py_many")
+cur.execute("CREATE TABLE py_many (id int PRIMARY KEY)")
+cur.execute("INSERT INTO py_many SELECT g FROM generate_series(1, 2500) g")
+conn.commit()
+named = conn.cursor(name="py_named")
+named.itersize = 1000
+named.execute("SELECT id FROM py_many ORDER BY id")
+ids = [r[0] for r in named]
+named.close()
+conn.commit()
+if ids != list(range(1, 2501)):
+    fail.append("named cursor: got %d rows, first %r" % (len(ids), ids[:3]))
+named = conn.cursor(name="py_scroll", scrollable=True, withhold=True)
+named.execute("SELECT id FROM py_many ORDER BY id")
+conn.commit()  # WITH HOLD: the cursor outlives the transaction
+named.scroll(2499, mode="absolute")
+if named.fetchone() != (2500,):
+    fail.append("scrollable named cursor: wrong row after scroll")
+named.close()
 if fail:
     print("\n".join(fail))
     sys.exit(1)
