@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"sort"
 	"strconv"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/pgwire"
+	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
 )
 
@@ -190,4 +192,15 @@ func (s *Session) endCursors(lxid uint32, committed bool) {
 			delete(s.cursors, name)
 		}
 	}
+}
+
+// Cursors lists the session's open cursors (pg_cursors), by name.
+func (s *Session) Cursors() []plan.Cursor {
+	out := make([]plan.Cursor, 0, len(s.cursors))
+	for _, c := range s.cursors {
+		out = append(out, plan.Cursor{Name: c.name, Statement: c.sql, Holdable: c.hold, Binary: c.binary,
+			Scrollable: !c.noScroll, Created: c.created})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }

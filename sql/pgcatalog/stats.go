@@ -375,3 +375,22 @@ func init() {
 		return [][]types.Value{{vOID(oidDatabase), vText(dbName(env)), zero, zero, zero, zero, zero}}, nil
 	})
 }
+
+func init() {
+	// pg_cursors: the session's open SQL cursors (sql/cursor.go).
+	define("pg_catalog", "pg_cursors", 12097, []col{
+		{"name", tText}, {"statement", tText}, {"is_holdable", tBool}, {"is_binary", tBool},
+		{"is_scrollable", tBool}, {"creation_time", types.TimestampTZ},
+	}, func(env plan.VirtualEnv) ([][]types.Value, error) {
+		cs, ok := env.(interface{ Cursors() []plan.Cursor })
+		if !ok {
+			return nil, nil
+		}
+		var rows [][]types.Value
+		for _, c := range cs.Cursors() {
+			rows = append(rows, []types.Value{vText(c.Name), vText(c.Statement), vBool(c.Holdable), vBool(c.Binary),
+				vBool(c.Scrollable), types.NewTimestampTZ(c.Created.UnixMicro())})
+		}
+		return rows, nil
+	})
+}

@@ -76,6 +76,13 @@ type Activity struct {
 	BackendStart, XactStart, QueryStart, StateChange time.Time
 }
 
+// Cursor is an open SQL cursor as pg_cursors lists it.
+type Cursor struct {
+	Name, Statement              string
+	Holdable, Binary, Scrollable bool
+	Created                      time.Time
+}
+
 // PreparedStatement is a PREPARE'd statement as pg_prepared_statements
 // lists it.
 type PreparedStatement struct {
