@@ -101,6 +101,15 @@
 // (plan.ModifyingCTE) run before their statement (runWithModifying,
 // exec.RunModifying) and hand it their RETURNING rows.
 //
+// Statements that run statements: DO blocks (do.go, dovars.go) interpret
+// PostgreSQL's PL/pgSQL parse tree and run each SQL statement and
+// expression through the session's own Prepare/Execute inside the DO's
+// transaction, variables bound as typed parameters; an EXCEPTION block
+// saves and restores the transaction's writes, catalog and queued
+// foreign-key checks as a savepoint does. DECLARE CURSOR (cursor.go) runs
+// its query the same way and keeps the rows in the session for FETCH and
+// MOVE. Notices (notice.go) queue on the session for pgwire to send.
+//
 // Time travel (asof.go): with omendb.as_of set, every statement's snapshot
 // is that past offset, pinned with oltp.Store.PinAt (refused below the
 // store's floor), and statements bind against the catalog as of it minus
