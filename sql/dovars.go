@@ -315,6 +315,9 @@ func (r *plRun) fori(ctx context.Context, raw json.RawMessage) error {
 	v := r.loopVar(f.Var.V.Refname, types.Int4)
 	found := false
 	for i := lo; f.Reverse && i >= hi || !f.Reverse && i <= hi; {
+		if err := ctx.Err(); err != nil { // an empty body never reaches stmt's check
+			return pgerr.New("57014", "canceling statement due to user request")
+		}
 		found = true
 		v.val = types.NewInt(i)
 		if err := r.stmts(ctx, f.Body); err == errPLExit {

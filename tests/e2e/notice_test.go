@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -115,6 +116,26 @@ func TestNoticesMatchPostgres(t *testing.T) {
 		}
 		if n := strings.Count(strings.Join(want, "\n"), "  NOTICE"); n < 25 {
 			t.Errorf("PostgreSQL raised only %d notices: the script no longer tests what it should", n)
+		}
+	}
+}
+
+// TestDOLoopCancels: a DO loop with an empty body still ends at
+// statement_timeout (57014) instead of running on.
+func TestDOLoopCancels(t *testing.T) {
+	ctx := context.Background()
+	c := testserver.Connect(t, testserver.Start(t))
+	if _, err := c.Exec(ctx, `SET statement_timeout = '200ms'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`DO $$ BEGIN FOR i IN 1..2000000000 LOOP END LOOP; END $$`,
+		`DO $$ BEGIN LOOP END LOOP; END $$`,
+	} {
+		_, err := c.Exec(ctx, q)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "57014" {
+			t.Errorf("%s: %v, want 57014", q, err)
 		}
 	}
 }
