@@ -163,7 +163,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, fmt.Errorf("listening for pgwire on %s: %w", cfg.Listen, err)
 	}
-	s.Engine.ServerSettings = s.serverSettings() // before the first session: the port is known now
+	s.Engine.SetServerSettings(s.serverSettings()) // the port is known now
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

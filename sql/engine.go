@@ -42,14 +42,20 @@ type Engine struct {
 	// directory), writes a checkpoint for the CHECKPOINT command and
 	// reports the checkpoint counters (pg_stat_bgwriter).
 	Checkpoints Checkpointer
-	// ServerSettings are the server's own, read-only settings (SHOW port,
-	// data_directory …; ServerSettingNames), set before serving.
-	ServerSettings map[string]string
+	// serverSettings are the server's own, read-only settings (SHOW port,
+	// data_directory …; ServerSettingNames): SetServerSettings. Atomic:
+	// the server's recovery may open a session (DropOrphanTempTables)
+	// while the server is still starting to listen.
+	serverSettings atomic.Pointer[map[string]string]
 	// listen is who LISTENs to which channel (notify.go).
 	listen listeners
 	// stats are the database-wide counters (stats.go).
 	stats engineStats
 }
+
+// SetServerSettings gives sessions opened from now on the server's
+// read-only settings (ServerSettingNames).
+func (e *Engine) SetServerSettings(m map[string]string) { e.serverSettings.Store(&m) }
 
 // Checkpointer is the server's checkpointing, as SQL sees it.
 type Checkpointer interface {

@@ -72,15 +72,17 @@ var settingDocs = map[string]string{
 }
 
 // ServerSettingNames are the settings a server gives its engine
-// (Engine.ServerSettings): fixed while it runs, as PostgreSQL's postmaster
+// (Engine.SetServerSettings): fixed while it runs, as PostgreSQL's postmaster
 // and internal parameters are; SET refuses them (55P02).
 var ServerSettingNames = []string{"data_directory", "port", "listen_addresses", "ssl", "fsync", "lc_collate", "lc_ctype",
 	"in_hot_standby", "cluster_name"}
 
 func defaultSettings(e *Engine) map[string]string {
 	m := baseSettings(e)
-	for k, v := range e.ServerSettings {
-		m[k] = v
+	if ss := e.serverSettings.Load(); ss != nil {
+		for k, v := range *ss {
+			m[k] = v
+		}
 	}
 	return m
 }
