@@ -136,6 +136,16 @@ type plIf struct {
 	Else []plNode `json:"else_body"`
 }
 
+// plGetDiag is GET DIAGNOSTICS: each item's kind and target datum.
+type plGetDiag struct {
+	Items []struct {
+		I struct {
+			Kind   string `json:"kind"`
+			Target int    `json:"target"`
+		} `json:"PLpgSQL_diag_item"`
+	} `json:"diag_items"`
+}
+
 type plRaise struct {
 	Level    int      `json:"elog_level"`
 	CondName string   `json:"condname"`
@@ -188,13 +198,7 @@ func checkPL(n plNode) error {
 			return pgerr.NotSupported("EXECUTE … INTO and USING in DO blocks are not supported yet")
 		}
 	case "PLpgSQL_stmt_getdiag":
-		var g struct {
-			Items []struct {
-				I struct {
-					Kind string `json:"kind"`
-				} `json:"PLpgSQL_diag_item"`
-			} `json:"diag_items"`
-		}
+		var g plGetDiag
 		_ = json.Unmarshal(raw, &g)
 		for _, it := range g.Items {
 			if it.I.Kind != "ROW_COUNT" {
@@ -389,13 +393,7 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 		}
 		return errPLContinue
 	case "PLpgSQL_stmt_getdiag":
-		var f struct {
-			Items []struct {
-				I struct {
-					Target int `json:"target"`
-				} `json:"PLpgSQL_diag_item"`
-			} `json:"diag_items"`
-		}
+		var f plGetDiag
 		_ = json.Unmarshal(raw, &f)
 		for _, it := range f.Items {
 			if it.I.Target < 0 || it.I.Target >= len(r.vars) || r.vars[it.I.Target].typName == "" {
