@@ -463,8 +463,8 @@ func (r *plRun) block(ctx context.Context, b *plBlock) error {
 	t := s.txn
 	sp := savepoint{sp: t.writes.Save(), cat: t.cat, fk: len(t.fk.queue)}
 	err := r.stmts(ctx, b.Body)
-	if err == nil || err == errPLReturn {
-		return err
+	if err == nil || err == errPLReturn || err == errPLExit || err == errPLContinue {
+		return err // control flow, not an error a handler catches
 	}
 	code := pgerr.FromError(err).Code
 	for _, e := range b.Exceptions.Block.List {
@@ -574,8 +574,8 @@ func (r *plRun) selectInto(ctx context.Context, sql string, target map[string]js
 	return r.store(ctx, t, cols, typs, row)
 }
 
-// value evaluates a PL/pgSQL expression to text (NULL as <NULL>, as RAISE
-// prints it).
+// textOf evaluates a PL/pgSQL expression to text (NULL as <NULL>, as RAISE
+// prints it); ok is false for NULL.
 func (r *plRun) textOf(ctx context.Context, expr string) (string, bool, error) {
 	v, t, err := r.typed(ctx, expr)
 	if err != nil || v.IsNull() {

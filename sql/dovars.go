@@ -285,27 +285,27 @@ func (r *plRun) fori(ctx context.Context, raw json.RawMessage) error {
 		Body    []plNode `json:"body"`
 	}
 	_ = json.Unmarshal(raw, &f)
-	bound := func(e string) (int64, error) {
+	bound := func(what, e string) (int64, error) {
 		v, err := r.value(ctx, "CAST(("+e+") AS integer)")
 		if err != nil {
 			return 0, err
 		}
 		if v.IsNull() {
-			return 0, pgerr.New(pgerr.NullValueNotAllowed, "lower bound of FOR loop cannot be null")
+			return 0, pgerr.New(pgerr.NullValueNotAllowed, "%s of FOR loop cannot be null", what)
 		}
 		return v.I, nil
 	}
-	lo, err := bound(f.Lower.Expr.Query)
+	lo, err := bound("lower bound", f.Lower.Expr.Query)
 	if err != nil {
 		return err
 	}
-	hi, err := bound(f.Upper.Expr.Query)
+	hi, err := bound("upper bound", f.Upper.Expr.Query)
 	if err != nil {
 		return err
 	}
 	step := int64(1)
 	if f.Step != nil {
-		if step, err = bound(f.Step.Expr.Query); err != nil {
+		if step, err = bound("BY value", f.Step.Expr.Query); err != nil {
 			return err
 		}
 		if step <= 0 {
@@ -335,21 +335,17 @@ func (r *plRun) fori(ctx context.Context, raw json.RawMessage) error {
 	return nil
 }
 
-// loopVar is the FOR loop's variable (declared by the loop itself).
+// loopVar is the integer FOR loop's variable: the datum the loop declares
+// (the innermost of its name).
 func (r *plRun) loopVar(name string, t types.Type) *plVar {
-	name = strings.ToLower(name)
-	for i := len(r.vars) - 1; i >= 0; i-- {
-		if r.vars[i].name == name && !r.vars[i].rec {
-			r.vars[i].typ = t
-			if r.vars[i].typName == "" || strings.Contains(r.vars[i].typName, "integer") {
-				r.vars[i].typName = "integer"
-			}
-			return r.vars[i]
-		}
+	i := r.varIndex(name)
+	if i < 0 || r.vars[i].rec {
+		v := &plVar{name: strings.ToLower(name)}
+		r.vars = append(r.vars, v)
+		i = len(r.vars) - 1
 	}
-	v := &plVar{name: name, typName: "integer", typ: t}
-	r.vars = append(r.vars, v)
-	return v
+	r.vars[i].typ, r.vars[i].typName = t, "integer"
+	return r.vars[i]
 }
 
 // fors runs FOR target IN query LOOP: the rows are read first, then the

@@ -23,13 +23,14 @@ import (
 // privKinds are the privileges each kind of object has, as the inquiry
 // functions accept them.
 var privKinds = map[string][]string{
-	"table":    {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"},
-	"column":   {"SELECT", "INSERT", "UPDATE", "REFERENCES"},
-	"schema":   {"CREATE", "USAGE"},
-	"database": {"CREATE", "CONNECT", "TEMPORARY", "TEMP"},
-	"sequence": {"USAGE", "SELECT", "UPDATE"},
-	"function": {"EXECUTE"},
-	"role":     {"MEMBER", "USAGE"},
+	"table":     {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"},
+	"column":    {"SELECT", "INSERT", "UPDATE", "REFERENCES"},
+	"anycolumn": {"SELECT", "INSERT", "UPDATE", "REFERENCES"}, // of a table's columns
+	"schema":    {"CREATE", "USAGE"},
+	"database":  {"CREATE", "CONNECT", "TEMPORARY", "TEMP"},
+	"sequence":  {"USAGE", "SELECT", "UPDATE"},
+	"function":  {"EXECUTE"},
+	"role":      {"MEMBER", "USAGE"},
 }
 
 // parsePrivs checks a privilege list of kind and returns its privileges
@@ -125,7 +126,7 @@ func init() {
 		}
 	}
 	for _, k := range []struct{ name, kind string }{
-		{"has_table_privilege", "table"}, {"has_any_column_privilege", "table"}, {"has_schema_privilege", "schema"},
+		{"has_table_privilege", "table"}, {"has_any_column_privilege", "anycolumn"}, {"has_schema_privilege", "schema"},
 		{"has_database_privilege", "database"}, {"has_sequence_privilege", "sequence"}, {"has_function_privilege", "function"},
 	} {
 		for _, f := range objForms {
@@ -168,7 +169,7 @@ func privObject(ctx *funcs.Context, cat *catalog.Catalog, kind string, v []types
 	obj := v[0]
 	byOID := obj.K == types.KindInt
 	switch kind {
-	case "table", "column", "sequence":
+	case "table", "anycolumn", "column", "sequence":
 		var oid uint32
 		if byOID {
 			oid = uint32(obj.I)
@@ -276,7 +277,7 @@ func publicHas(kind string, system bool, privs []string) bool {
 	for _, p := range privs {
 		ok := false
 		switch kind {
-		case "table", "column":
+		case "table", "anycolumn", "column":
 			ok = system && p == "SELECT"
 		case "schema":
 			ok = p == "USAGE"
