@@ -51,7 +51,13 @@ type Function struct {
 	Strict     bool   `json:"strict,omitempty"`
 	// Comment is COMMENT ON FUNCTION's text ("" = none).
 	Comment string `json:"comment,omitempty"`
+	// Language is the body's language: "" for sql, or "plpgsql" (the
+	// body is then run by package sql's PL/pgSQL interpreter, plfunc.go).
+	Language string `json:"language,omitempty"`
 }
+
+// PL reports whether f is written in PL/pgSQL.
+func (f *Function) PL() bool { return f.Language == "plpgsql" }
 
 // FuncArg is one parameter of a function.
 type FuncArg struct {

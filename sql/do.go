@@ -9,6 +9,7 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/pgwire"
 	"github.com/omendb/omendb/types"
@@ -23,9 +24,10 @@ import (
 // EXCEPTION WHEN handlers, which undo the block's work as a subtransaction
 // does before the handler runs. That covers what migration tools write
 // (`DO $$ BEGIN CREATE TYPE … ; EXCEPTION WHEN duplicate_object THEN null;
-// END $$`, `IF NOT EXISTS (…) THEN … END IF`). Declared variables, loops,
-// SELECT … INTO and the other PL/pgSQL statements fail with 0A000 before
-// anything runs.
+// END $$`, `IF NOT EXISTS (…) THEN … END IF`), with declared variables,
+// loops, SELECT … INTO and GET DIAGNOSTICS (dovars.go). Labels, cursors
+// and the other PL/pgSQL statements fail with 0A000 before anything runs.
+// PL/pgSQL functions run on the same interpreter (plfunc.go; plRun.fn).
 
 // doStmt runs DO [LANGUAGE plpgsql] 'body'.
 func (s *Session) doStmt(ctx context.Context, ds *pg.DoStmt) (*result, error) {
@@ -65,7 +67,7 @@ func (s *Session) doStmt(ctx context.Context, ds *pg.DoStmt) (*result, error) {
 		} `json:"PLpgSQL_function"`
 	}
 	if err := json.Unmarshal([]byte(j), &fns); err != nil || len(fns) != 1 {
-		return nil, pgerr.New(pgerr.InternalError, "DO: unexpected PL/pgSQL parse tree: %v", err)
+		return nil, pgerr.New(pgerr.InternalError, "%s: unexpected PL/pgSQL parse tree: %v", "DO", err)
 	}
 	fn := fns[0].Fn
 	r := &plRun{s: s}
@@ -74,7 +76,7 @@ func (s *Session) doStmt(ctx context.Context, ds *pg.DoStmt) (*result, error) {
 			return nil, err
 		}
 	}
-	if err := checkPL(fn.Action); err != nil {
+	if err := checkPL(fn.Action, "DO blocks", true); err != nil {
 		return nil, err
 	}
 	if err := r.initVars(ctx); err != nil {
@@ -169,11 +171,12 @@ var plSupported = map[string]bool{
 
 // checkPL refuses, before anything runs, a block with a statement the
 // interpreter does not run, and exception conditions PostgreSQL does not
-// know.
-func checkPL(n plNode) error {
+// know. where names the code's kind in messages ("DO blocks"); void: its
+// RETURN takes no value (a DO block, a function returning void).
+func checkPL(n plNode, where string, void bool) error {
 	k, raw := n.kind()
 	if !plSupported[k] {
-		return pgerr.NotSupported("%s in DO blocks is not supported yet", plStmtName(k))
+		return pgerr.NotSupported("%s in %s is not supported yet", plStmtName(k), where)
 	}
 	var f struct {
 		Into   bool           `json:"into"`
@@ -185,28 +188,28 @@ func checkPL(n plNode) error {
 	}
 	_ = json.Unmarshal(raw, &f)
 	if f.Label != "" {
-		return pgerr.NotSupported("labels in DO blocks are not supported yet")
+		return pgerr.NotSupported("labels in %s are not supported yet", where)
 	}
 	for _, c := range f.Body {
-		if err := checkPL(c); err != nil {
+		if err := checkPL(c, where, void); err != nil {
 			return err
 		}
 	}
 	switch k {
 	case "PLpgSQL_stmt_dynexecute":
 		if f.Into || f.Target != nil || len(f.Params) > 0 {
-			return pgerr.NotSupported("EXECUTE … INTO and USING in DO blocks are not supported yet")
+			return pgerr.NotSupported("EXECUTE … INTO and USING in %s are not supported yet", where)
 		}
 	case "PLpgSQL_stmt_getdiag":
 		var g plGetDiag
 		_ = json.Unmarshal(raw, &g)
 		for _, it := range g.Items {
 			if it.I.Kind != "ROW_COUNT" {
-				return pgerr.NotSupported("GET DIAGNOSTICS %s in DO blocks is not supported yet", it.I.Kind)
+				return pgerr.NotSupported("GET DIAGNOSTICS %s in %s is not supported yet", it.I.Kind, where)
 			}
 		}
 	case "PLpgSQL_stmt_return":
-		if f.Retval != nil {
+		if f.Retval != nil && void {
 			return pgerr.New(pgerr.DatatypeMismatch, "RETURN cannot have a parameter in function returning void")
 		}
 	case "PLpgSQL_stmt_block":
@@ -220,7 +223,7 @@ func checkPL(n plNode) error {
 					}
 				}
 				for _, c := range e.Exc.Action {
-					if err := checkPL(c); err != nil {
+					if err := checkPL(c, where, void); err != nil {
 						return err
 					}
 				}
@@ -234,7 +237,7 @@ func checkPL(n plNode) error {
 			all = append(all, e.E.Stmts...)
 		}
 		for _, c := range all {
-			if err := checkPL(c); err != nil {
+			if err := checkPL(c, where, void); err != nil {
 				return err
 			}
 		}
@@ -263,9 +266,17 @@ var (
 	errPLContinue = fmt.Errorf("plpgsql: continue")
 )
 
-// plRun is one DO block's execution.
+// plRun is one DO block's or PL/pgSQL function call's execution.
 type plRun struct {
 	s *Session
+	// fn is the function called (nil: a DO block); its first nparams
+	// datums are its parameters. retType is its result type's name; ret
+	// the value RETURN gave, returned whether one ran.
+	fn       *catalog.Function
+	nparams  int
+	retType  string
+	ret      types.Value
+	returned bool
 	// caught is the error the innermost running handler caught: its
 	// SQLSTATE and SQLERRM (nil outside handlers).
 	caught []*pgerr.Error
@@ -341,7 +352,7 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 			q = q[i+1:]
 		}
 		if f.Varno < 0 || f.Varno >= len(r.vars) || r.vars[f.Varno].typName == "" {
-			return pgerr.NotSupported("assignment to this target in DO blocks is not supported yet")
+			return pgerr.NotSupported("assignment to this target in %s is not supported yet", r.where())
 		}
 		if r.vars[f.Varno].isConst {
 			return pgerr.New("22005", "variable %q is declared CONSTANT", r.vars[f.Varno].name)
@@ -397,7 +408,7 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 		_ = json.Unmarshal(raw, &f)
 		for _, it := range f.Items {
 			if it.I.Target < 0 || it.I.Target >= len(r.vars) || r.vars[it.I.Target].typName == "" {
-				return pgerr.NotSupported("this GET DIAGNOSTICS target in DO blocks is not supported yet")
+				return pgerr.NotSupported("this GET DIAGNOSTICS target in %s is not supported yet", r.where())
 			}
 			if err := r.assign(ctx, it.I.Target, strconv.FormatInt(r.rowCount, 10)); err != nil {
 				return err
@@ -447,9 +458,29 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 		}
 		return pgerr.New("P0004", "%s", msg)
 	case "PLpgSQL_stmt_return":
+		if r.fn != nil {
+			var f struct {
+				Line int     `json:"lineno"`
+				Expr *plExpr `json:"expr"`
+			}
+			_ = json.Unmarshal(raw, &f)
+			if f.Line == 0 && f.Expr == nil {
+				// The parser's dummy RETURN closing the body: control
+				// reached the end of the function.
+				return errPLReturn
+			}
+			if f.Expr != nil {
+				v, err := r.value(ctx, "CAST(("+f.Expr.Expr.Query+") AS "+r.retType+")")
+				if err != nil {
+					return err
+				}
+				r.ret = v
+			}
+			r.returned = true
+		}
 		return errPLReturn
 	}
-	return pgerr.NotSupported("%s in DO blocks is not supported yet", plStmtName(k))
+	return pgerr.NotSupported("%s in %s is not supported yet", plStmtName(k), r.where())
 }
 
 // block runs BEGIN … [EXCEPTION …] END. With handlers, the block runs as a
@@ -495,7 +526,7 @@ func (r *plRun) exec(ctx context.Context, sql string, discard bool) error {
 		if x, ok := st.(*statement); ok {
 			switch n := x.raw.Node.(type) {
 			case *pg.Node_TransactionStmt:
-				return pgerr.NotSupported("transaction control in DO blocks is not supported yet")
+				return pgerr.NotSupported("transaction control in %s is not supported yet", r.where())
 			case *pg.Node_SelectStmt:
 				if !discard && n.SelectStmt.IntoClause == nil {
 					return pgerr.New(pgerr.SyntaxError, "query has no destination for result data").
@@ -557,7 +588,7 @@ func (r *plRun) selectInto(ctx context.Context, sql string, target map[string]js
 		}
 	}
 	if t == nil {
-		return pgerr.NotSupported("this INTO target in DO blocks is not supported yet")
+		return pgerr.NotSupported("this INTO target in %s is not supported yet", r.where())
 	}
 	if strict && len(rows) != 1 {
 		if len(rows) == 0 {

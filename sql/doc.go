@@ -85,7 +85,7 @@
 // schema's objects and rewrites names qualified with the old schema.
 //
 // User-defined functions (function.go): CREATE [OR REPLACE] FUNCTION …
-// LANGUAGE sql, DROP FUNCTION and ALTER FUNCTION are catalog changes
+// LANGUAGE sql | plpgsql, DROP FUNCTION and ALTER FUNCTION are catalog changes
 // carrying the function's whole definition. CREATE binds the body against
 // the catalog holding the new function (check_function_bodies), so errors
 // in it are the statement's; calls bind it again in each statement
@@ -106,7 +106,10 @@
 // expression through the session's own Prepare/Execute inside the DO's
 // transaction, variables bound as typed parameters; an EXCEPTION block
 // saves and restores the transaction's writes, catalog and queued
-// foreign-key checks as a savepoint does. DECLARE CURSOR (cursor.go) runs
+// foreign-key checks as a savepoint does. A PL/pgSQL function (plfunc.go)
+// is the same interpreter run at each call (exec.Session.CallPL) in the
+// calling statement's transaction, its parameters the first variables.
+// DECLARE CURSOR (cursor.go) runs
 // its query the same way and keeps the rows in the session for FETCH and
 // MOVE. Notices (notice.go) queue on the session for pgwire to send.
 //

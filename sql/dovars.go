@@ -79,7 +79,7 @@ func (r *plRun) declare(d map[string]json.RawMessage) error {
 		case "PLpgSQL_recfield":
 			pv.name = "" // resolved through its record
 		default:
-			return pgerr.NotSupported("%s variables in DO blocks are not supported yet", strings.TrimPrefix(k, "PLpgSQL_"))
+			return pgerr.NotSupported("%s variables in %s are not supported yet", strings.TrimPrefix(k, "PLpgSQL_"), r.where())
 		}
 		r.vars = append(r.vars, pv)
 	}
@@ -91,7 +91,9 @@ func (r *plRun) declare(d map[string]json.RawMessage) error {
 func (r *plRun) initVars(ctx context.Context) error {
 	for i, v := range r.vars {
 		switch {
-		case v.name == "found" && i == 0:
+		case i < r.nparams:
+			continue // a function's parameter: its argument
+		case v.name == "found" && i == r.nparams:
 			v.typ, v.val = types.Bool, types.NewBool(false)
 			continue
 		case v.name == "sqlstate" || v.name == "sqlerrm":
@@ -133,9 +135,17 @@ func (r *plRun) assign(ctx context.Context, dno int, expr string) error {
 
 // setFound sets FOUND.
 func (r *plRun) setFound(b bool) {
-	if len(r.vars) > 0 && r.vars[0].name == "found" {
-		r.vars[0].val = types.NewBool(b)
+	if len(r.vars) > r.nparams && r.vars[r.nparams].name == "found" {
+		r.vars[r.nparams].val = types.NewBool(b)
 	}
+}
+
+// where names the code running, for messages.
+func (r *plRun) where() string {
+	if r.fn != nil {
+		return "PL/pgSQL functions"
+	}
+	return "DO blocks"
 }
 
 // lookupVar finds the variable (or record field) a column reference
@@ -197,12 +207,25 @@ func (r *plRun) prepare(ctx context.Context, sql string) ([]pgwire.Statement, []
 	var tables []string
 	var failed error
 	r.refs = r.refs[:0]
+	made := map[*pg.ParamRef]bool{} // the $n this walk wrote
 	pgcatalog.WalkMessages(tree.ProtoReflect(), func(m protoreflect.Message) {
 		if failed != nil {
 			return
 		}
 		if rv, ok := m.Interface().(*pg.RangeVar); ok {
 			tables = append(tables, rv.Schemaname+"."+rv.Relname)
+		}
+		if pr, ok := m.Interface().(*pg.ParamRef); ok && !made[pr] {
+			// A function's $n: its n-th parameter.
+			if pr.Number < 1 || int(pr.Number) > r.nparams {
+				failed = pgerr.New(pgerr.UndefinedParameter, "there is no parameter $%d", pr.Number)
+				return
+			}
+			v := r.vars[pr.Number-1]
+			params, oids = append(params, v.val), append(oids, v.typ.OID)
+			pr.Number = int32(len(params))
+			made[pr] = true
+			return
 		}
 		n, ok := m.Interface().(*pg.Node)
 		cr := n.GetColumnRef()
@@ -220,7 +243,9 @@ func (r *plRun) prepare(ctx context.Context, sql string) ([]pgwire.Statement, []
 		}
 		// The node becomes $n; the walk goes on below it (a ParamRef).
 		params, oids = append(params, val), append(oids, t.OID)
-		n.Node = &pg.Node_ParamRef{ParamRef: &pg.ParamRef{Number: int32(len(params)), Location: cr.Location}}
+		pr := &pg.ParamRef{Number: int32(len(params)), Location: cr.Location}
+		made[pr] = true
+		n.Node = &pg.Node_ParamRef{ParamRef: pr}
 		if len(fields) == 1 {
 			r.noteRef(fields[0])
 		}
@@ -383,7 +408,7 @@ func (r *plRun) fors(ctx context.Context, raw json.RawMessage) error {
 		}
 	}
 	if target == nil {
-		return pgerr.NotSupported("this FOR loop target in DO blocks is not supported yet")
+		return pgerr.NotSupported("this FOR loop target in %s is not supported yet", r.where())
 	}
 	for _, row := range rows {
 		if err := r.store(ctx, target, cols, typs, row); err != nil {

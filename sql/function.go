@@ -106,11 +106,9 @@ func (s *Session) createFunction(cf *pg.CreateFunctionStmt) (string, error) {
 		o.language = "sql"
 	case o.language == "":
 		return "", pgerr.New(pgerr.InvalidFunctionDefinition, "no language specified")
-	case o.language == "plpgsql":
-		return "", pgerr.NotSupported("LANGUAGE plpgsql is not supported yet: OmenDB runs functions written in LANGUAGE sql")
 	case o.language == "c" || o.language == "internal" || o.language == "plpython3u" || o.language == "plperl" || o.language == "pltcl":
-		return "", pgerr.NotSupported("LANGUAGE %s is not supported: OmenDB runs functions written in LANGUAGE sql", o.language)
-	case o.language != "sql":
+		return "", pgerr.NotSupported("LANGUAGE %s is not supported: OmenDB runs functions written in LANGUAGE sql and plpgsql", o.language)
+	case o.language != "sql" && o.language != "plpgsql":
 		return "", pgerr.New(pgerr.UndefinedObject, "language %q does not exist", o.language)
 	}
 	names := nodeNames(cf.Funcname)
@@ -139,6 +137,12 @@ func (s *Session) createFunction(cf *pg.CreateFunctionStmt) (string, error) {
 	}
 	if err := functionBody(cf, &o, f); err != nil {
 		return "", err
+	}
+	if o.language == "plpgsql" {
+		f.Language = o.language
+		if err := checkPLFunction(f); err != nil {
+			return "", err
+		}
 	}
 	tag := "CREATE FUNCTION"
 	var old *catalog.Function
@@ -285,7 +289,7 @@ func functionBody(cf *pg.CreateFunctionStmt, o *functionOptions, f *catalog.Func
 			f.Body = o.body[0]
 			return nil
 		}
-		return pgerr.New(pgerr.InvalidFunctionDefinition, "only one AS item needed for language \"sql\"")
+		return pgerr.New(pgerr.InvalidFunctionDefinition, "only one AS item needed for language %q", o.language)
 	}
 	if len(o.body) > 0 {
 		return pgerr.New(pgerr.SyntaxError, "duplicate function body specified")

@@ -29,6 +29,8 @@ import (
 type Session struct {
 	eng *Engine
 	pid int32
+	// plDepth counts the PL/pgSQL function calls running (plfunc.go).
+	plDepth int
 	// tempSchema is the schema of the session's temporary tables ("" until
 	// the first one, temp.go).
 	tempSchema string

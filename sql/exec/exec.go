@@ -46,6 +46,9 @@ type Session interface {
 	// SessionFunc answers a plan.SessionFunc; ctx is the statement's (a
 	// function may wait: pg_advisory_lock).
 	SessionFunc(ctx context.Context, name string, args []types.Value) (types.Value, error)
+	// CallPL runs a PL/pgSQL function with its arguments (coerced to its
+	// parameters' types) in the statement's transaction.
+	CallPL(ctx context.Context, fn *catalog.Function, args []types.Value) (types.Value, error)
 }
 
 // Ctx is one statement execution's state. It belongs to the session's

@@ -93,6 +93,16 @@ func runBody(c *Ctx, body *plan.FuncBody, args []types.Value, limit int) ([][]ty
 		c.outer = c.outer[:len(c.outer)-1]
 		c.calls--
 	}()
+	if body.PL != nil {
+		if c.Session == nil {
+			return nil, pgerr.NotSupported("PL/pgSQL function %s cannot be called here", body.PL.Name)
+		}
+		v, err := c.Session.CallPL(c.Context, body.PL, args)
+		if err != nil {
+			return nil, err
+		}
+		return [][]types.Value{{v}}, nil
+	}
 	for _, p := range body.Pre {
 		if _, err := collect(c, p, -1); err != nil {
 			return nil, err

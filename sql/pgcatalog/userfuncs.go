@@ -30,13 +30,21 @@ func userProcRows(cat *catalog.Catalog) [][]types.Value {
 			args[i] = int64(a.Type.OID)
 		}
 		rows = append(rows, []types.Value{
-			vOID(f.ID), vText(f.Name), vOID(nspOID(cat, f.Schema)), vOID(oidBootstrap), vOID(oidLangSQL),
+			vOID(f.ID), vText(f.Name), vOID(nspOID(cat, f.Schema)), vOID(oidBootstrap), vOID(funcLang(f)),
 			vChar('f'), vBool(false), vBool(false), vBool(f.Strict),
 			vBool(f.RetSet), vChar(f.Vol()[0]), vInt(int64(len(f.Args))), vOID(uint32(f.Ret.OID)),
 			vInts(args...),
 		})
 	}
 	return rows
+}
+
+// funcLang is f's pg_language OID.
+func funcLang(f *catalog.Function) uint32 {
+	if f.PL() {
+		return oidLangPlpgsql
+	}
+	return oidLangSQL
 }
 
 // userFunc is the user-defined function whose pg_proc row is row.
@@ -204,7 +212,11 @@ func functionDef(cat *catalog.Catalog, vis visibility, f *catalog.Function) stri
 	sb.WriteString("CREATE OR REPLACE FUNCTION " + quoteIdent(f.Schema) + "." + quoteIdent(f.Name) + "(")
 	sb.WriteString(functionArguments(cat, vis, f, true) + ")\n")
 	sb.WriteString(" RETURNS " + functionResult(cat, vis, f) + "\n")
-	sb.WriteString(" LANGUAGE sql\n")
+	if f.PL() {
+		sb.WriteString(" LANGUAGE plpgsql\n")
+	} else {
+		sb.WriteString(" LANGUAGE sql\n")
+	}
 	switch f.Vol() {
 	case "i":
 		sb.WriteString(" IMMUTABLE\n")

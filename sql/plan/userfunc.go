@@ -57,6 +57,10 @@ type FuncBody struct {
 	// the functions it calls are pure — so it can run wherever an
 	// expression is evaluated (CHECK constraints, generated columns).
 	Pure bool
+	// PL is the function when it is written in PL/pgSQL: the executor
+	// runs it through the session (exec.Session.CallPL), and Plan is only
+	// its result column.
+	PL *catalog.Function
 	// binding is set while the body is being bound (recursion), checking
 	// while Immutable looks into it.
 	binding, checking bool
@@ -471,6 +475,18 @@ func FuncStatements(f *catalog.Function) ([]*pg.Node, error) {
 // VALUES); the last one's columns checked against, and coerced to, the
 // declared result.
 func (b *Binder) bindFuncBody(f *catalog.Function, fb *FuncBody) error {
+	if f.PL() {
+		t := voidType
+		if f.Ret.OID != types.OIDVoid {
+			var err error
+			if t, err = b.argType(f.Ret); err != nil {
+				return err
+			}
+		}
+		fb.PL = f
+		fb.Plan = &Project{Input: &One{}, Exprs: []Expr{&Const{V: types.Null, T: t}}, Cols: []Column{{Name: f.Name, T: t}}}
+		return nil
+	}
 	stmts, err := FuncStatements(f)
 	if err != nil {
 		return err

@@ -30,6 +30,7 @@ func functionState(t *testing.T, c *pgx.Conn) string {
 		`SELECT string_agg(format('%s:%s', id, q), ',' ORDER BY id) FROM v_inc`,
 		`SELECT string_agg(format('%s/%s/%s/%s', oid, proname, pg_get_function_arguments(oid), provolatile), ',' ORDER BY proname) FROM pg_proc WHERE pronamespace IN ('public'::regnamespace, 'fa'::regnamespace)`,
 		`SELECT pg_get_functiondef('fa.greet'::regproc)`,
+		`SELECT format('%s %s', pl_twice(21), (SELECT lanname FROM pg_language l JOIN pg_proc p ON p.prolang = l.oid WHERE p.proname = 'pl_twice'))`,
 	} {
 		var s string
 		if err := c.QueryRow(ctx, q).Scan(&s); err != nil {
@@ -64,12 +65,13 @@ func TestFunctionsSurviveRestart(t *testing.T) {
 		`ALTER FUNCTION renamed_from() RENAME TO renamed`,
 		`CREATE OR REPLACE FUNCTION inc(a int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT a + 1 + 0'`,
 		`CREATE VIEW v_inc AS SELECT id, inc(qty) AS q FROM items`,
+		`CREATE FUNCTION pl_twice(a int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN a * 2; END $$`,
 	} {
 		exec1(t, c, s)
 	}
 	state := func() string { return functionState(t, c) }
 	want := state()
-	for _, s := range []string{"42  t hello x", "apple:10,plum:4", "2,4,6", "1:11,2:1,3:5", "/renamed//v", "CREATE OR REPLACE FUNCTION fa.greet(name text, greeting text DEFAULT 'hello'::text)"} {
+	for _, s := range []string{"42  t hello x", "apple:10,plum:4", "2,4,6", "1:11,2:1,3:5", "/renamed//v", "CREATE OR REPLACE FUNCTION fa.greet(name text, greeting text DEFAULT 'hello'::text)", "42 plpgsql"} {
 		if !strings.Contains(want, s) {
 			t.Fatalf("before restart: %q lacks %q", want, s)
 		}
@@ -104,8 +106,8 @@ func TestFunctionsSurviveRestart(t *testing.T) {
 	if err != nil || st == nil {
 		t.Fatalf("no checkpoint loaded: %v", err)
 	}
-	if n := len(st.Catalog().Functions()); n != 6 {
-		t.Fatalf("checkpoint catalog has %d functions, want 6", n)
+	if n := len(st.Catalog().Functions()); n != 7 {
+		t.Fatalf("checkpoint catalog has %d functions, want 7", n)
 	}
 	srv = testserver.Start(t, testserver.WithDataDir(dir), noCheckpoints)
 	c = testserver.Connect(t, srv)
