@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -166,6 +167,56 @@ type Table struct {
 	// (KeyVersionCurrent): jsonb columns are keyed by value, as PostgreSQL
 	// compares them. See KeyType.
 	KeyVersion int `json:"key_version,omitempty"`
+	// Triggers are the table's triggers (CREATE TRIGGER), in creation
+	// order; they fire in name order (PostgreSQL's).
+	Triggers []Trigger `json:"triggers,omitempty"`
+}
+
+// Trigger is one CREATE TRIGGER: Function (a PL/pgSQL function returning
+// trigger) runs BEFORE or AFTER each row (Row) or once per statement, for
+// the events it names.
+type Trigger struct {
+	ID       uint32 `json:"id"`
+	Name     string `json:"name"`
+	Function uint32 `json:"function"`
+	Before   bool   `json:"before,omitempty"`
+	Row      bool   `json:"row,omitempty"`
+	// Events is a set of TriggerInsert, TriggerDelete, TriggerUpdate.
+	Events int `json:"events"`
+	// Args are the trigger's arguments (TG_ARGV).
+	Args []string `json:"args,omitempty"`
+	// Disabled: ALTER TABLE … DISABLE TRIGGER.
+	Disabled bool `json:"disabled,omitempty"`
+}
+
+// The events of Trigger.Events, as pg_trigger.tgtype's bits.
+const (
+	TriggerInsert = 1 << 2
+	TriggerDelete = 1 << 3
+	TriggerUpdate = 1 << 4
+)
+
+// TriggersFor returns the enabled triggers that fire before (or after) each
+// row (or the statement) for event, in name order.
+func (t *Table) TriggersFor(before, row bool, event int) []Trigger {
+	var out []Trigger
+	for _, tr := range t.Triggers {
+		if tr.Before == before && tr.Row == row && tr.Events&event != 0 && !tr.Disabled {
+			out = append(out, tr)
+		}
+	}
+	slices.SortFunc(out, func(a, b Trigger) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// HasTriggers reports whether any enabled trigger fires for event.
+func (t *Table) HasTriggers(event int) bool {
+	for _, tr := range t.Triggers {
+		if tr.Events&event != 0 && !tr.Disabled {
+			return true
+		}
+	}
+	return false
 }
 
 // KeyVersionCurrent is the key encoding of tables created now.
@@ -969,6 +1020,11 @@ func (t *Table) Clone() *Table {
 	}
 	if len(t.ForeignKeys) == 0 {
 		n.ForeignKeys = nil
+	}
+	n.Triggers = nil
+	for _, tr := range t.Triggers {
+		tr.Args = append([]string(nil), tr.Args...)
+		n.Triggers = append(n.Triggers, tr)
 	}
 	n.Indexes = make([]Index, len(t.Indexes))
 	for i, ix := range t.Indexes {

@@ -99,8 +99,13 @@
 // since user-defined functions — create_function (a Function in
 // "function": {"id", "schema", "name", "owner", "args": [{"name", "type",
 // "default"}…], "out", "table", "modes", "ret", "ret_set", "body",
-// "atomic", "return", "volatility", "strict", "comment"}, its ID in "id")
-// and drop_function ("id"). An index whose key elements are not all ASC
+// "atomic", "return", "volatility", "strict", "comment", and — since
+// PL/pgSQL functions — "language": "plpgsql", absent for sql}, its ID in
+// "id") and drop_function ("id"). Since triggers a table has "triggers":
+// [{"id", "name", "function", "before", "row", "events" (4 INSERT, 8
+// DELETE, 16 UPDATE, or'ed), "args", "disabled"}…]; CREATE TRIGGER, DROP
+// TRIGGER and ALTER TABLE … ENABLE | DISABLE TRIGGER are alter_column
+// changes carrying the whole table. An index whose key elements are not all ASC
 // NULLS LAST (CREATE INDEX … (a DESC NULLS LAST)) has "options": one
 // integer per element, PostgreSQL's indoption bits (1 DESC, 2 NULLS
 // FIRST); indexes without it — every index of a log written before DESC

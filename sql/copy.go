@@ -152,6 +152,9 @@ func (s *Session) copyStmt(ctx context.Context, cs *pg.CopyStmt) (*result, error
 		if err := t.Refuse(); err != nil {
 			return nil, err
 		}
+		if t.HasTriggers(catalog.TriggerInsert) {
+			return nil, pgerr.NotSupported("COPY FROM into table %q, which has INSERT triggers, is not supported yet", t.Name)
+		}
 		cols, err := copyColumns(t, cs.Attlist, true)
 		if err != nil {
 			return nil, err

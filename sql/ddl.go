@@ -417,6 +417,8 @@ func (s *Session) dropStmt(ctx context.Context, d *pg.DropStmt) (string, error) 
 		return s.dropTypes(ctx, d)
 	case pg.ObjectType_OBJECT_FUNCTION, pg.ObjectType_OBJECT_PROCEDURE, pg.ObjectType_OBJECT_ROUTINE:
 		return s.dropFunctions(d)
+	case pg.ObjectType_OBJECT_TRIGGER:
+		return s.dropTriggers(d)
 	default:
 		return "", pgerr.NotSupported("DROP %s is not supported yet", d.RemoveType)
 	}
@@ -875,6 +877,14 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 				}
 			}
 			nt.Columns[i].NotNull = set
+			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
+				return "", err
+			}
+		case pg.AlterTableType_AT_EnableTrig, pg.AlterTableType_AT_DisableTrig, pg.AlterTableType_AT_EnableTrigAll,
+			pg.AlterTableType_AT_DisableTrigAll, pg.AlterTableType_AT_EnableTrigUser, pg.AlterTableType_AT_DisableTrigUser:
+			if err := enableTriggers(nt, cmd); err != nil {
+				return "", err
+			}
 			if err := s.ddl(&catalog.Change{Kind: catalog.AlterColumn, Table: nt}); err != nil {
 				return "", err
 			}

@@ -277,6 +277,9 @@ type plRun struct {
 	retType  string
 	ret      types.Value
 	returned bool
+	// trig is set while a trigger function runs (trigger.go): RETURN
+	// gives a row.
+	trig *plTrigger
 	// caught is the error the innermost running handler caught: its
 	// SQLSTATE and SQLERRM (nil outside handlers).
 	caught []*pgerr.Error
@@ -350,6 +353,9 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 			q = q[i+2:]
 		} else if i := strings.IndexByte(q, '='); i >= 0 {
 			q = q[i+1:]
+		}
+		if f.Varno >= 0 && f.Varno < len(r.vars) && r.vars[f.Varno].field != "" {
+			return r.assignField(ctx, r.vars[f.Varno], q)
 		}
 		if f.Varno < 0 || f.Varno >= len(r.vars) || r.vars[f.Varno].typName == "" {
 			return pgerr.NotSupported("assignment to this target in %s is not supported yet", r.where())
@@ -468,6 +474,9 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 				// The parser's dummy RETURN closing the body: control
 				// reached the end of the function.
 				return errPLReturn
+			}
+			if r.trig != nil && f.Expr != nil {
+				return r.returnRow(f.Expr.Expr.Query)
 			}
 			if f.Expr != nil {
 				v, err := r.value(ctx, "CAST(("+f.Expr.Expr.Query+") AS "+r.retType+")")

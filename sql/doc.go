@@ -108,7 +108,9 @@
 // saves and restores the transaction's writes, catalog and queued
 // foreign-key checks as a savepoint does. A PL/pgSQL function (plfunc.go)
 // is the same interpreter run at each call (exec.Session.CallPL) in the
-// calling statement's transaction, its parameters the first variables.
+// calling statement's transaction, its parameters the first variables;
+// triggers (trigger.go) run such functions with NEW, OLD and the TG_
+// variables when package exec's DML operators call Session.Trigger.
 // DECLARE CURSOR (cursor.go) runs
 // its query the same way and keeps the rows in the session for FETCH and
 // MOVE. Notices (notice.go) queue on the session for pgwire to send.

@@ -34,11 +34,15 @@ type plVar struct {
 	notNull bool
 	// A record: its current row's fields.
 	rec      bool
+	recNull  bool // a NULL row of a known type (a trigger's OLD on INSERT)
 	recCols  []string
 	recTypes []types.Type
 	recVals  []types.Value
 	// A row (SELECT … INTO a, b): the datums it assigns.
 	row []int
+	// A record's field (NEW.col := …): its name and the record's dno.
+	field  string
+	parent int
 }
 
 type plVarDatum struct {
@@ -78,6 +82,7 @@ func (r *plRun) declare(d map[string]json.RawMessage) error {
 			}
 		case "PLpgSQL_recfield":
 			pv.name = "" // resolved through its record
+			pv.field, pv.parent = strings.ToLower(v.Field), v.Parent
 		default:
 			return pgerr.NotSupported("%s variables in %s are not supported yet", strings.TrimPrefix(k, "PLpgSQL_"), r.where())
 		}
@@ -131,6 +136,31 @@ func (r *plRun) assign(ctx context.Context, dno int, expr string) error {
 	}
 	v.val = val
 	return nil
+}
+
+// assignField evaluates expr into field v.field of its record, cast to
+// the field's type.
+func (r *plRun) assignField(ctx context.Context, v *plVar, expr string) error {
+	if v.parent < 0 || v.parent >= len(r.vars) || !r.vars[v.parent].rec {
+		return pgerr.NotSupported("assignment to this target in %s is not supported yet", r.where())
+	}
+	rec := r.vars[v.parent]
+	if rec.recCols == nil {
+		return pgerr.New("55000", "record %q is not assigned yet", rec.name).
+			WithDetail("The tuple structure of a not-yet-assigned record is indeterminate.")
+	}
+	for j, c := range rec.recCols {
+		if c != v.field {
+			continue
+		}
+		val, _, err := r.typed(ctx, "CAST(("+expr+") AS "+types.TypeName(rec.recTypes[j])+")")
+		if err != nil {
+			return err
+		}
+		rec.recVals[j], rec.recNull = val, false
+		return nil
+	}
+	return pgerr.New(pgerr.UndefinedColumn, "record %q has no field %q", rec.name, v.field)
 }
 
 // setFound sets FOUND.
@@ -439,7 +469,7 @@ func (r *plRun) varIndex(name string) int {
 // FOR … IN query); a nil row stores NULLs.
 func (r *plRun) store(ctx context.Context, target *plVar, cols []string, typs []types.Type, row []types.Value) error {
 	if target.rec {
-		target.recCols, target.recTypes = cols, typs
+		target.recCols, target.recTypes, target.recNull = cols, typs, false
 		target.recVals = make([]types.Value, len(cols))
 		for i := range cols {
 			target.recVals[i] = types.Null

@@ -615,6 +615,11 @@ func (v *txnView) fkAct(action string, child *catalog.Table, fk *catalog.Foreign
 	if err := child.Refuse(); err != nil {
 		return err
 	}
+	if child.HasTriggers(catalog.TriggerUpdate | catalog.TriggerDelete) {
+		// PostgreSQL fires the child's triggers for the rows its action
+		// changes; OmenDB writes them directly, so it refuses instead.
+		return pgerr.NotSupported("foreign key %q: ON DELETE / ON UPDATE actions on table %q, which has triggers, are not supported yet", fk.Name, child.Name)
+	}
 	var defaults []types.Value
 	if action == catalog.SetDefault {
 		for _, c := range fk.Columns {

@@ -125,6 +125,9 @@ func (s *Session) createFunction(cf *pg.CreateFunctionStmt) (string, error) {
 	}
 	f := &catalog.Function{Schema: schema, Name: names[len(names)-1], Owner: s.settings["session_authorization"],
 		Volatility: o.volatility, Strict: o.strict}
+	if o.language == "plpgsql" {
+		f.Language = o.language
+	}
 	if f.Volatility == "v" {
 		f.Volatility = ""
 	}
@@ -138,8 +141,7 @@ func (s *Session) createFunction(cf *pg.CreateFunctionStmt) (string, error) {
 	if err := functionBody(cf, &o, f); err != nil {
 		return "", err
 	}
-	if o.language == "plpgsql" {
-		f.Language = o.language
+	if f.PL() {
 		if err := checkPLFunction(f); err != nil {
 			return "", err
 		}
@@ -255,6 +257,15 @@ func (s *Session) functionResult(b *plan.Binder, cf *pg.CreateFunctionStmt, f *c
 		default:
 			f.Ret = types.Type{OID: types.OIDRecord, Mod: -1}
 		}
+		return nil
+	}
+	if names := nodeNames(cf.ReturnType.Names); f.PL() && strings.EqualFold(names[len(names)-1], "trigger") &&
+		(len(names) == 1 || strings.EqualFold(names[0], "pg_catalog")) && !cf.ReturnType.Setof {
+		if len(f.Args) > 0 {
+			return pgerr.New(pgerr.InvalidFunctionDefinition, "trigger functions cannot have declared arguments").
+				WithHint("The arguments of the trigger can be accessed through TG_NARGS and TG_ARGV instead.")
+		}
+		f.Ret = types.Type{OID: types.OIDTrigger, Mod: -1}
 		return nil
 	}
 	t, err := s.funcType(b, cf.ReturnType, "result")
@@ -470,6 +481,18 @@ func (s *Session) storedUsers(f *catalog.Function) []string {
 // constraints call is not dropped (2BP01; with CASCADE, which would drop
 // them, 0A000).
 func (s *Session) dropFunction(f *catalog.Function, cascade bool) error {
+	if trs := triggersUsing(s.txn.cat, f.ID); len(trs) > 0 {
+		if !cascade {
+			for i := range trs {
+				trs[i] += " depends on function " + f.Signature()
+			}
+			return pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop function %s because other objects depend on it", f.Signature()).
+				WithDetail("%s", strings.Join(trs, "\n")).WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+		}
+		if err := s.dropTriggersUsing(f.ID); err != nil {
+			return err
+		}
+	}
 	if users := s.storedUsers(f); len(users) > 0 {
 		if cascade {
 			return pgerr.NotSupported("dropping function %s with the defaults and constraints that call it is not supported yet", f.Signature()).

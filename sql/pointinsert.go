@@ -40,7 +40,7 @@ type pointInsert struct {
 // functions only (no subquery or column reference).
 func pointInsertOf(bound any) *pointInsert {
 	n, ok := bound.(*plan.Insert)
-	if !ok || n == nil || n.OnConflict != nil || len(n.Returning) > 0 || n.Table == nil || len(n.Modifying) > 0 || len(n.ViewChecks) > 0 || n.Table.HasGenerated() {
+	if !ok || n == nil || n.OnConflict != nil || len(n.Returning) > 0 || n.Table == nil || len(n.Modifying) > 0 || len(n.ViewChecks) > 0 || n.Table.HasGenerated() || n.Table.HasTriggers(catalog.TriggerInsert) {
 		return nil
 	}
 	v, ok := n.Source.(*plan.Values)

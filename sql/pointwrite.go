@@ -44,7 +44,7 @@ func pointUpdateOf(bound any) *pointUpdate {
 		return nil
 	}
 	sc := u.Scan
-	if sc.Index != nil || sc.Table == nil || sc.Table.PK() == nil || sc.Table.HasGenerated() {
+	if sc.Index != nil || sc.Table == nil || sc.Table.PK() == nil || sc.Table.HasGenerated() || sc.Table.HasTriggers(catalog.TriggerUpdate) {
 		return nil
 	}
 	if hasExprIndexes(sc.Table) {

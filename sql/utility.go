@@ -99,6 +99,11 @@ func (s *Session) utility(ctx context.Context, st *statement, n *pg.Node, params
 			return nil, err
 		}
 		return tag(s.createFunction(x.CreateFunctionStmt))
+	case *pg.Node_CreateTrigStmt:
+		if err := ddlAllowed(); err != nil {
+			return nil, err
+		}
+		return tag(s.createTrigger(x.CreateTrigStmt))
 	case *pg.Node_AlterFunctionStmt:
 		if err := ddlAllowed(); err != nil {
 			return nil, err

@@ -51,6 +51,7 @@ const (
 	OIDInt2Vector   OID = 22
 	OIDOIDVector    OID = 30
 	OIDVoid         OID = 2278
+	OIDTrigger      OID = 2279
 	OIDRecord       OID = 2249
 	// OIDXid and OIDXid8 are transaction ids (pg_locks.transactionid,
 	// pg_current_xact_id()): output-only types of integers.

@@ -99,6 +99,15 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 		valueRows = v.Rows
 	}
 	touched := map[string]bool{}
+	if err := statementTriggers(c, t, true, catalog.TriggerInsert); err != nil {
+		return nil, err
+	}
+	if oc := n.OnConflict; oc != nil && !oc.Nothing {
+		if err := statementTriggers(c, t, true, catalog.TriggerUpdate); err != nil {
+			return nil, err
+		}
+	}
+	var after afterRows
 	for ri := 0; ; ri++ {
 		r, err := src.Next()
 		if err != nil {
@@ -121,6 +130,11 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 		}
 		if err := FillDefaults(c, t, n.Defaults, row, given, n.Override); err != nil {
 			return nil, err
+		}
+		if row, err = beforeRow(c, t, catalog.TriggerInsert, nil, row); err != nil {
+			return nil, err
+		} else if row == nil {
+			continue
 		}
 		key := []byte(nil)
 		if oc := n.OnConflict; oc != nil {
@@ -171,10 +185,16 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 						return nil, err
 					}
 				}
+				if updated, err = beforeRow(c, t, catalog.TriggerUpdate, existing, updated); err != nil {
+					return nil, err
+				} else if updated == nil {
+					continue
+				}
 				nk, err := w.Update(t, ck, existing, updated)
 				if err != nil {
 					return nil, err
 				}
+				after.add(t, catalog.TriggerUpdate, existing, updated)
 				if err := checkViews(c, n.ViewChecks, t, updated); err != nil {
 					return nil, err
 				}
@@ -189,6 +209,7 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 		if key, err = w.Insert(t, row); err != nil {
 			return nil, err
 		}
+		after.add(t, catalog.TriggerInsert, nil, row)
 		if err := checkViews(c, n.ViewChecks, t, row); err != nil {
 			return nil, err
 		}
@@ -202,6 +223,17 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 		if err := returning(c, res, n.Returning, row); err != nil {
 			return nil, err
 		}
+	}
+	if err := after.fire(c); err != nil {
+		return nil, err
+	}
+	if oc := n.OnConflict; oc != nil && !oc.Nothing {
+		if err := statementTriggers(c, t, false, catalog.TriggerUpdate); err != nil {
+			return nil, err
+		}
+	}
+	if err := statementTriggers(c, t, false, catalog.TriggerInsert); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -412,6 +444,10 @@ func eachJoined(c *Ctx, w Writer, t *catalog.Table, tj *plan.TargetJoin, write f
 func updateJoin(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 	tj, t := n.Join, n.Scan.Table
 	res := &DMLResult{}
+	if err := statementTriggers(c, t, true, catalog.TriggerUpdate); err != nil {
+		return nil, err
+	}
+	var after afterRows
 	err := eachJoined(c, w, t, tj, func(jt joinedTarget, row []types.Value) error {
 		old := row[:tj.KeyCol:tj.KeyCol]
 		updated := append([]types.Value(nil), old...)
@@ -421,9 +457,13 @@ func updateJoin(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 				return err
 			}
 		}
+		if updated, err = beforeRow(c, t, catalog.TriggerUpdate, old, updated); err != nil || updated == nil {
+			return err
+		}
 		if _, err := w.Update(t, jt.key, old, updated); err != nil {
 			return err
 		}
+		after.add(t, catalog.TriggerUpdate, old, updated)
 		if err := checkViews(c, n.ViewChecks, t, updated); err != nil {
 			return err
 		}
@@ -436,19 +476,41 @@ func updateJoin(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 		copy(ret, updated)
 		return returning(c, res, n.Returning, ret)
 	})
+	if err == nil {
+		err = after.fire(c)
+	}
+	if err == nil {
+		err = statementTriggers(c, t, false, catalog.TriggerUpdate)
+	}
 	return res, err
 }
 
 // deleteJoin executes DELETE … USING.
 func deleteJoin(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
 	res := &DMLResult{}
-	err := eachJoined(c, w, n.Scan.Table, n.Join, func(jt joinedTarget, row []types.Value) error {
-		if err := w.Delete(n.Scan.Table, jt.key); err != nil {
+	t := n.Scan.Table
+	if err := statementTriggers(c, t, true, catalog.TriggerDelete); err != nil {
+		return nil, err
+	}
+	var after afterRows
+	err := eachJoined(c, w, t, n.Join, func(jt joinedTarget, row []types.Value) error {
+		old := row[:n.Join.KeyCol:n.Join.KeyCol]
+		if keep, err := beforeRow(c, t, catalog.TriggerDelete, old, nil); err != nil || keep == nil {
 			return err
 		}
+		if err := w.Delete(t, jt.key); err != nil {
+			return err
+		}
+		after.add(t, catalog.TriggerDelete, old, nil)
 		res.Count++
 		return returning(c, res, n.Returning, row)
 	})
+	if err == nil {
+		err = after.fire(c)
+	}
+	if err == nil {
+		err = statementTriggers(c, t, false, catalog.TriggerDelete)
+	}
 	return res, err
 }
 
@@ -457,11 +519,16 @@ func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 	if n.Join != nil {
 		return updateJoin(c, w, n)
 	}
+	t := n.Scan.Table
+	if err := statementTriggers(c, t, true, catalog.TriggerUpdate); err != nil {
+		return nil, err
+	}
 	rows, err := targetRows(c, n.Scan)
 	if err != nil {
 		return nil, err
 	}
 	res := &DMLResult{}
+	var after afterRows
 	for _, kr := range rows {
 		var skip bool
 		if kr.row, skip, err = lockAndRecheck(c, w, n.Scan, kr); err != nil {
@@ -479,16 +546,28 @@ func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 				return nil, err
 			}
 		}
-		if _, err := w.Update(n.Scan.Table, kr.key, kr.row, updated); err != nil {
+		if updated, err = beforeRow(c, t, catalog.TriggerUpdate, kr.row, updated); err != nil {
+			return nil, err
+		} else if updated == nil {
+			continue
+		}
+		if _, err := w.Update(t, kr.key, kr.row, updated); err != nil {
 			return nil, err
 		}
-		if err := checkViews(c, n.ViewChecks, n.Scan.Table, updated); err != nil {
+		after.add(t, catalog.TriggerUpdate, kr.row, updated)
+		if err := checkViews(c, n.ViewChecks, t, updated); err != nil {
 			return nil, err
 		}
 		res.Count++
 		if err := returning(c, res, n.Returning, updated); err != nil {
 			return nil, err
 		}
+	}
+	if err := after.fire(c); err != nil {
+		return nil, err
+	}
+	if err := statementTriggers(c, t, false, catalog.TriggerUpdate); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -498,11 +577,16 @@ func Delete(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
 	if n.Join != nil {
 		return deleteJoin(c, w, n)
 	}
+	t := n.Scan.Table
+	if err := statementTriggers(c, t, true, catalog.TriggerDelete); err != nil {
+		return nil, err
+	}
 	rows, err := targetRows(c, n.Scan)
 	if err != nil {
 		return nil, err
 	}
 	res := &DMLResult{}
+	var after afterRows
 	for _, kr := range rows {
 		var skip bool
 		if kr.row, skip, err = lockAndRecheck(c, w, n.Scan, kr); err != nil {
@@ -511,13 +595,25 @@ func Delete(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
 		if skip {
 			continue
 		}
-		if err := w.Delete(n.Scan.Table, kr.key); err != nil {
+		if keep, err := beforeRow(c, t, catalog.TriggerDelete, kr.row, nil); err != nil {
+			return nil, err
+		} else if keep == nil {
+			continue
+		}
+		if err := w.Delete(t, kr.key); err != nil {
 			return nil, err
 		}
+		after.add(t, catalog.TriggerDelete, kr.row, nil)
 		res.Count++
 		if err := returning(c, res, n.Returning, kr.row); err != nil {
 			return nil, err
 		}
+	}
+	if err := after.fire(c); err != nil {
+		return nil, err
+	}
+	if err := statementTriggers(c, t, false, catalog.TriggerDelete); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

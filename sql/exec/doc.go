@@ -6,7 +6,10 @@
 // the Writer as the other statements do, locking a matched target row
 // before UPDATE or DELETE and trying the clauses again over its newest
 // version if a concurrent commit changed it (PostgreSQL 15's READ
-// COMMITTED rule).
+// COMMITTED rule). Triggers (trigger.go) fire around the rows INSERT,
+// UPDATE and DELETE write — BEFORE ROW ones as a row is about to be
+// written, AFTER ROW ones queued until the statement's rows are — through
+// Session.Trigger; MERGE refuses a target with triggers.
 //
 // Table scans (scan.go) read the row store in batches (64 rows, growing to
 // 1024), resuming after the last key read, so a LIMIT reads little: the

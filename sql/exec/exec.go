@@ -49,6 +49,11 @@ type Session interface {
 	// CallPL runs a PL/pgSQL function with its arguments (coerced to its
 	// parameters' types) in the statement's transaction.
 	CallPL(ctx context.Context, fn *catalog.Function, args []types.Value) (types.Value, error)
+	// Trigger runs trigger tr of table t for op ("INSERT", "UPDATE",
+	// "DELETE") with the row before (old) and after (row) the change, nil
+	// where there is none (both nil: a statement trigger). It returns the
+	// row the function returned (nil for NULL).
+	Trigger(ctx context.Context, t *catalog.Table, tr catalog.Trigger, op string, old, row []types.Value) ([]types.Value, error)
 }
 
 // Ctx is one statement execution's state. It belongs to the session's

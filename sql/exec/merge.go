@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
@@ -26,6 +27,9 @@ import (
 // DO NOTHING, or no clause whose condition holds, leaves the row be. The
 // count is of the rows inserted, updated and deleted.
 func Merge(c *Ctx, w Writer, n *plan.Merge) (*DMLResult, error) {
+	if n.Table.HasTriggers(catalog.TriggerInsert | catalog.TriggerUpdate | catalog.TriggerDelete) {
+		return nil, pgerr.NotSupported("MERGE into table %q, which has triggers, is not supported yet", n.Table.Name)
+	}
 	rows, err := Collect(c, n.Join.Source)
 	if err != nil {
 		return nil, err

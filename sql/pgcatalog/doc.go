@@ -145,8 +145,10 @@
 //     pg_get_constraintdef prints them as PostgreSQL 15 does (the
 //     referenced table qualified when a temporary table shadows it);
 //     pg_class.relhastriggers is true on both sides, as PostgreSQL's
-//     RI triggers make it, though pg_trigger stays empty (and false again
-//     once no key is left, where PostgreSQL keeps it true until a VACUUM).
+//     RI triggers make it, though pg_trigger does not list them (and false
+//     again once no key is left, where PostgreSQL keeps it true until a
+//     VACUUM). pg_trigger lists the tables' own triggers (trigger.go), with
+//     pg_get_triggerdef as PostgreSQL 15 prints it.
 //     information_schema: table_constraints, key_column_usage
 //     (position_in_unique_constraint), referential_constraints,
 //     constraint_column_usage (a CHECK's columns are those its stored
@@ -187,7 +189,7 @@
 //     pg_sequence has each sequence's parameters; a sequence in FROM reads
 //     as its one-row relation (sql/plan/sequence.go); the pg_sequences view
 //     (sequences.go) adds the last value.
-//   - Catalogs of features OmenDB lacks (pg_inherits, pg_trigger,
+//   - Catalogs of features OmenDB lacks (pg_inherits,
 //     pg_policy, pg_statistic_ext, pg_publication*, pg_auth_members, text
 //     search, foreign data, casts, conversions, transforms, event triggers,
 //     large objects, subscriptions, security labels, default ACLs, range

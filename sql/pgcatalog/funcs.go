@@ -123,11 +123,21 @@ func init() {
 	}
 	reg("pg_get_constraintdef", ts(tOID), tText, true, condef)
 	reg("pg_get_constraintdef", ts(tOID, tBool), tText, true, condef)
-	// pg_trigger is empty (foreign keys are enforced without triggers):
-	// no OID names a trigger.
-	nodef := func(ctx *funcs.Context, a []types.Value) (types.Value, error) { return null, nil }
-	reg("pg_get_triggerdef", ts(tOID), tText, true, nodef)
-	reg("pg_get_triggerdef", ts(tOID, tBool), tText, true, nodef)
+	// pg_get_triggerdef: trigger.go.
+	trigdef := func(ctx *funcs.Context, a []types.Value) (types.Value, error) {
+		cat, err := sessionCatalog(ctx)
+		if err != nil {
+			return null, err
+		}
+		t, tr, ok := findTrigger(cat, uint32(a[0].I))
+		if !ok {
+			return null, nil
+		}
+		pretty := len(a) > 1 && !a[1].IsNull() && a[1].Bool()
+		return vText(triggerDef(cat, sessionVisibility(ctx), t, tr, pretty)), nil
+	}
+	reg("pg_get_triggerdef", ts(tOID), tText, true, trigdef)
+	reg("pg_get_triggerdef", ts(tOID, tBool), tText, true, trigdef)
 
 	// Functions, collations, operators, operator classes and families,
 	// conversions, text search objects and statistics objects are all in

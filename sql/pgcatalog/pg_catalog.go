@@ -445,13 +445,15 @@ func init() {
 			{vOID(1664), vText("pg_global"), vOID(oidBootstrap)},
 		}, nil
 	})
-	// Catalogs of features OmenDB does not have: always empty.
+	// pg_trigger: the tables' triggers (trigger.go). Foreign keys are
+	// enforced without triggers, so PostgreSQL's internal RI triggers are
+	// not listed.
 	define("pg_catalog", "pg_trigger", oidPgTrigger, []col{
 		{"oid", tOID}, {"tgrelid", tOID}, {"tgparentid", tOID}, {"tgname", tName}, {"tgfoid", tOID},
 		{"tgtype", tInt2}, {"tgenabled", tChar}, {"tgisinternal", tBool}, {"tgconstrrelid", tOID},
 		{"tgconstrindid", tOID}, {"tgconstraint", tOID}, {"tgdeferrable", tBool}, {"tginitdeferred", tBool},
 		{"tgnargs", tInt2},
-	}, empty)
+	}, triggerRows)
 	// pg_depend and pg_rewrite: depend.go.
 	define("pg_catalog", "pg_depend", oidPgDepend, []col{
 		{"classid", tOID}, {"objid", tOID}, {"objsubid", tInt4}, {"refclassid", tOID},
@@ -732,7 +734,7 @@ func relations(cat *catalog.Catalog) []relation {
 		// psql prints a table's foreign keys only if relhastriggers.
 		out = append(out, relation{oid: t.ID, nsp: nspOID(cat, t.Schema), name: t.Name, kind: kind, am: oidHeapAM,
 			natts: len(t.Columns), hasIndex: len(t.Indexes) > 0, replident: 'd', table: t,
-			hasTriggers: len(t.ForeignKeys) > 0 || len(cat.ReferencedBy(t.ID)) > 0})
+			hasTriggers: len(t.ForeignKeys) > 0 || len(cat.ReferencedBy(t.ID)) > 0 || len(t.Triggers) > 0})
 		for i := range t.Indexes {
 			ix := &t.Indexes[i]
 			out = append(out, relation{oid: ix.ID, nsp: nspOID(cat, t.Schema), name: ix.Name, kind: 'i', am: oidBtreeAM,

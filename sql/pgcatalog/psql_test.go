@@ -75,6 +75,14 @@ var schema = []string{
 	`INSERT INTO retyped VALUES (1, '10', 1.5, 'a', 1), (2, '20', 2.25, 'b', 2)`,
 	`ALTER TABLE retyped ALTER COLUMN code TYPE integer USING code::integer, ALTER COLUMN amt TYPE numeric(12,4),
 		ALTER COLUMN id TYPE bigint, ALTER COLUMN tag TYPE text, ALTER COLUMN n TYPE boolean USING n > 1`,
+	`CREATE SCHEMA trg`,
+	`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.added := current_date; RETURN NEW; END $$`,
+	`CREATE FUNCTION trg.note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`,
+	`CREATE TRIGGER items_stamp BEFORE INSERT OR UPDATE ON items FOR EACH ROW EXECUTE FUNCTION stamp()`,
+	`CREATE TRIGGER items_note AFTER UPDATE OR DELETE OR INSERT ON items FOR EACH ROW EXECUTE FUNCTION trg.note('a', 'it''s')`,
+	`CREATE TRIGGER items_stmt AFTER DELETE ON items EXECUTE PROCEDURE stamp()`,
+	`CREATE TRIGGER items_off BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION stamp()`,
+	`ALTER TABLE items DISABLE TRIGGER items_off`,
 }
 
 // describe are psql commands (and catalog queries clients send) whose
@@ -101,6 +109,10 @@ var describe = []string{
 	`\dRp`,
 	`\dRs`,
 	`\dx+`,
+	`\d items`,
+	`\df+ stamp`,
+	`SELECT tgname, tgtype, tgenabled, tgnargs, tgfoid::regproc, pg_get_triggerdef(oid), pg_get_triggerdef(oid, true)
+	   FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1`,
 	`SELECT l.lanname, l.lanplcallfoid::regprocedure, l.laninline::regprocedure, l.lanvalidator::regprocedure,
 	   obj_description(l.oid, 'pg_language') FROM pg_catalog.pg_language l ORDER BY 1`,
 	`\dfn`,

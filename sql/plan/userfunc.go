@@ -386,6 +386,9 @@ func (b *Binder) bindUserCall(names []string, fs []*catalog.Function, fc *pg.Fun
 // userCall builds the call of f with es (one per parameter, nil for its
 // default), coercing each to its parameter's type.
 func (b *Binder) userCall(f *catalog.Function, es []Expr) (*UserCall, error) {
+	if f.Ret.OID == types.OIDTrigger {
+		return nil, pgerr.NotSupported("trigger functions can only be called as triggers")
+	}
 	args := make([]Expr, len(f.Args))
 	for i, p := range f.Args {
 		pt, err := b.argType(p.Type)

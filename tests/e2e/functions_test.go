@@ -31,6 +31,7 @@ func functionState(t *testing.T, c *pgx.Conn) string {
 		`SELECT string_agg(format('%s/%s/%s/%s', oid, proname, pg_get_function_arguments(oid), provolatile), ',' ORDER BY proname) FROM pg_proc WHERE pronamespace IN ('public'::regnamespace, 'fa'::regnamespace)`,
 		`SELECT pg_get_functiondef('fa.greet'::regproc)`,
 		`SELECT format('%s %s', pl_twice(21), (SELECT lanname FROM pg_language l JOIN pg_proc p ON p.prolang = l.oid WHERE p.proname = 'pl_twice'))`,
+		`SELECT string_agg(format('%s:%s', pg_get_triggerdef(oid), tgenabled), ';' ORDER BY tgname) FROM pg_trigger`,
 	} {
 		var s string
 		if err := c.QueryRow(ctx, q).Scan(&s); err != nil {
@@ -66,12 +67,27 @@ func TestFunctionsSurviveRestart(t *testing.T) {
 		`CREATE OR REPLACE FUNCTION inc(a int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT a + 1 + 0'`,
 		`CREATE VIEW v_inc AS SELECT id, inc(qty) AS q FROM items`,
 		`CREATE FUNCTION pl_twice(a int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN a * 2; END $$`,
+		`CREATE TABLE trg_t (id int PRIMARY KEY, v int)`,
+		`CREATE FUNCTION trg_double() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.v := NEW.v * 2; RETURN NEW; END $$`,
+		`CREATE TRIGGER t_double BEFORE INSERT ON trg_t FOR EACH ROW EXECUTE FUNCTION trg_double()`,
+		`CREATE TRIGGER t_off BEFORE INSERT ON trg_t FOR EACH ROW EXECUTE FUNCTION trg_double()`,
+		`ALTER TABLE trg_t DISABLE TRIGGER t_off`,
 	} {
 		exec1(t, c, s)
 	}
 	state := func() string { return functionState(t, c) }
+	// The trigger fires (once: the disabled one does not) after each start.
+	fires := func(id int) {
+		t.Helper()
+		var v int
+		if err := c.QueryRow(context.Background(), `INSERT INTO trg_t VALUES ($1, 5) RETURNING v`, id).Scan(&v); err != nil || v != 10 {
+			t.Fatalf("insert through the trigger: v = %d, %v; want 10", v, err)
+		}
+	}
+	fires(1)
 	want := state()
-	for _, s := range []string{"42  t hello x", "apple:10,plum:4", "2,4,6", "1:11,2:1,3:5", "/renamed//v", "CREATE OR REPLACE FUNCTION fa.greet(name text, greeting text DEFAULT 'hello'::text)", "42 plpgsql"} {
+	for _, s := range []string{"42  t hello x", "apple:10,plum:4", "2,4,6", "1:11,2:1,3:5", "/renamed//v", "CREATE OR REPLACE FUNCTION fa.greet(name text, greeting text DEFAULT 'hello'::text)", "42 plpgsql",
+		"CREATE TRIGGER t_double BEFORE INSERT ON public.trg_t FOR EACH ROW EXECUTE FUNCTION trg_double():O;CREATE TRIGGER t_off BEFORE INSERT ON public.trg_t FOR EACH ROW EXECUTE FUNCTION trg_double():D"} {
 		if !strings.Contains(want, s) {
 			t.Fatalf("before restart: %q lacks %q", want, s)
 		}
@@ -95,6 +111,7 @@ func TestFunctionsSurviveRestart(t *testing.T) {
 	if got := state(); got != want {
 		t.Fatalf("after replaying the log:\n%s\nwant:\n%s", got, want)
 	}
+	fires(2)
 	mustFail(`DROP FUNCTION inc(int)`, "2BP01")
 	mustFail(`SELECT gone(1)`, "42883")
 
@@ -106,14 +123,15 @@ func TestFunctionsSurviveRestart(t *testing.T) {
 	if err != nil || st == nil {
 		t.Fatalf("no checkpoint loaded: %v", err)
 	}
-	if n := len(st.Catalog().Functions()); n != 7 {
-		t.Fatalf("checkpoint catalog has %d functions, want 7", n)
+	if n := len(st.Catalog().Functions()); n != 8 {
+		t.Fatalf("checkpoint catalog has %d functions, want 8", n)
 	}
 	srv = testserver.Start(t, testserver.WithDataDir(dir), noCheckpoints)
 	c = testserver.Connect(t, srv)
 	if got := state(); got != want {
 		t.Fatalf("after loading the checkpoint:\n%s\nwant:\n%s", got, want)
 	}
+	fires(3)
 	mustFail(`DROP FUNCTION inc(int)`, "2BP01")
 	exec1(t, c, `DROP FUNCTION inc(int) CASCADE`)
 	exec1(t, c, `DROP SCHEMA fa CASCADE`)
