@@ -76,7 +76,7 @@ func (s *Session) doStmt(ctx context.Context, ds *pg.DoStmt) (*result, error) {
 			return nil, err
 		}
 	}
-	if err := checkPL(fn.Action, "DO blocks", true); err != nil {
+	if err := checkPL(fn.Action, plCheck{where: "DO blocks", void: true}); err != nil {
 		return nil, err
 	}
 	if err := r.initVars(ctx); err != nil {
@@ -161,19 +161,30 @@ type plRaise struct {
 	} `json:"options"`
 }
 
+// plCheck is what checkPL checks a body for: where names the code's kind
+// in messages ("DO blocks"); void: its RETURN takes no value (a DO block,
+// a function returning void); setof: a set-returning function, whose
+// RETURN NEXT takes no value when it has OUT parameters (out), and must
+// otherwise.
+type plCheck struct {
+	where            string
+	void, setof, out bool
+}
+
 // The statements checkPL accepts, with what each may not carry.
 var plSupported = map[string]bool{
 	"PLpgSQL_stmt_block": true, "PLpgSQL_stmt_if": true, "PLpgSQL_stmt_execsql": true, "PLpgSQL_stmt_perform": true,
 	"PLpgSQL_stmt_raise": true, "PLpgSQL_stmt_dynexecute": true, "PLpgSQL_stmt_return": true, "PLpgSQL_stmt_assert": true,
 	"PLpgSQL_stmt_assign": true, "PLpgSQL_stmt_fori": true, "PLpgSQL_stmt_fors": true, "PLpgSQL_stmt_while": true,
 	"PLpgSQL_stmt_loop": true, "PLpgSQL_stmt_exit": true, "PLpgSQL_stmt_getdiag": true,
+	"PLpgSQL_stmt_return_next": true, "PLpgSQL_stmt_return_query": true,
 }
 
 // checkPL refuses, before anything runs, a block with a statement the
 // interpreter does not run, and exception conditions PostgreSQL does not
-// know. where names the code's kind in messages ("DO blocks"); void: its
-// RETURN takes no value (a DO block, a function returning void).
-func checkPL(n plNode, where string, void bool) error {
+// know.
+func checkPL(n plNode, pc plCheck) error {
+	where, void := pc.where, pc.void
 	k, raw := n.kind()
 	if !plSupported[k] {
 		return pgerr.NotSupported("%s in %s is not supported yet", plStmtName(k), where)
@@ -191,7 +202,7 @@ func checkPL(n plNode, where string, void bool) error {
 		return pgerr.NotSupported("labels in %s are not supported yet", where)
 	}
 	for _, c := range f.Body {
-		if err := checkPL(c, where, void); err != nil {
+		if err := checkPL(c, pc); err != nil {
 			return err
 		}
 	}
@@ -208,6 +219,26 @@ func checkPL(n plNode, where string, void bool) error {
 				return pgerr.NotSupported("GET DIAGNOSTICS %s in %s is not supported yet", it.I.Kind, where)
 			}
 		}
+	case "PLpgSQL_stmt_return_next":
+		if !pc.setof {
+			return pgerr.New(pgerr.SyntaxError, "cannot use RETURN NEXT in a non-SETOF function")
+		}
+		if f.Retval == nil && !pc.out {
+			// PostgreSQL's parser keeps RETURN NEXT variable as the
+			// variable's number, which pg_query's tree does not carry.
+			return pgerr.NotSupported("RETURN NEXT of a variable in %s is not supported yet: write RETURN NEXT with an expression (variable + 0, ROW(…)), or use OUT parameters", where)
+		}
+	case "PLpgSQL_stmt_return_query":
+		var q struct {
+			Dyn *plExpr `json:"dynquery"`
+		}
+		_ = json.Unmarshal(raw, &q)
+		if !pc.setof {
+			return pgerr.New(pgerr.SyntaxError, "cannot use RETURN QUERY in a non-SETOF function")
+		}
+		if q.Dyn != nil {
+			return pgerr.NotSupported("RETURN QUERY EXECUTE in %s is not supported yet", where)
+		}
 	case "PLpgSQL_stmt_return":
 		if f.Retval != nil && void {
 			return pgerr.New(pgerr.DatatypeMismatch, "RETURN cannot have a parameter in function returning void")
@@ -223,7 +254,7 @@ func checkPL(n plNode, where string, void bool) error {
 					}
 				}
 				for _, c := range e.Exc.Action {
-					if err := checkPL(c, where, void); err != nil {
+					if err := checkPL(c, pc); err != nil {
 						return err
 					}
 				}
@@ -237,7 +268,7 @@ func checkPL(n plNode, where string, void bool) error {
 			all = append(all, e.E.Stmts...)
 		}
 		for _, c := range all {
-			if err := checkPL(c, where, void); err != nil {
+			if err := checkPL(c, pc); err != nil {
 				return err
 			}
 		}
@@ -277,6 +308,8 @@ type plRun struct {
 	retType  string
 	ret      types.Value
 	returned bool
+	// rows are a set-returning function's result so far.
+	rows [][]types.Value
 	// trig is set while a trigger function runs (trigger.go): RETURN
 	// gives a row.
 	trig *plTrigger
@@ -463,6 +496,18 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 			msg = m
 		}
 		return pgerr.New("P0004", "%s", msg)
+	case "PLpgSQL_stmt_return_next":
+		var f struct {
+			Expr *plExpr `json:"expr"`
+		}
+		_ = json.Unmarshal(raw, &f)
+		return r.returnNext(ctx, f.Expr)
+	case "PLpgSQL_stmt_return_query":
+		var f struct {
+			Query plExpr `json:"query"`
+		}
+		_ = json.Unmarshal(raw, &f)
+		return r.returnQuery(ctx, f.Query.Expr.Query)
 	case "PLpgSQL_stmt_return":
 		if r.fn != nil {
 			var f struct {

@@ -20,9 +20,12 @@ import (
 // call: the parameters are its first datums — by name and as $n — and
 // RETURN's value, cast to the declared result type, is the call's value.
 // A call runs in the calling statement's transaction; the executor reaches
-// it through exec.Session.CallPL (plan.FuncBody.PL). Functions with OUT
-// parameters, RETURNS TABLE / SETOF (RETURN NEXT, RETURN QUERY), record and
-// trigger results fail with 0A000 when created.
+// it through exec.Session.CallPL (plan.FuncBody.PL), which returns rows:
+// one value, the OUT parameters' values, or what RETURN NEXT and RETURN
+// QUERY gave a set-returning function. Functions returning trigger run
+// from triggers only (trigger.go). RETURN NEXT of a plain variable (the
+// parse tree pg_query gives does not say which), RETURN QUERY EXECUTE and
+// record results without OUT parameters fail with 0A000.
 
 // plFunc is a PL/pgSQL function's parsed body.
 type plFunc struct {
@@ -39,28 +42,52 @@ var plFuncs sync.Map // *catalog.Function → *plFunc
 const maxPLDepth = 200
 
 // plSource is a CREATE FUNCTION statement for f that PostgreSQL's PL/pgSQL
-// parser compiles: its parameters (named as declared) and result.
+// parser compiles: its parameters (named and moded as declared) and result.
 func plSource(f *catalog.Function) string {
 	var sb strings.Builder
 	sb.WriteString("CREATE FUNCTION omendb_fn(")
-	for i, a := range f.Args {
-		if i > 0 {
+	var table []string
+	n := 0
+	for _, p := range f.Params() {
+		decl := types.TypeName(p.Type)
+		if p.Name != "" {
+			decl = types.QuoteIdent(p.Name) + " " + decl
+		}
+		if p.Mode == 't' {
+			table = append(table, decl)
+			continue
+		}
+		if n > 0 {
 			sb.WriteString(", ")
 		}
-		if a.Name != "" {
-			sb.WriteString(types.QuoteIdent(a.Name) + " ")
+		n++
+		switch p.Mode {
+		case 'o':
+			sb.WriteString("OUT ")
+		case 'b':
+			sb.WriteString("INOUT ")
 		}
-		sb.WriteString(types.TypeName(a.Type))
+		sb.WriteString(decl)
 	}
-	ret := "void"
-	if f.Ret.OID != types.OIDVoid {
-		ret = types.TypeName(f.Ret)
+	sb.WriteString(")")
+	switch {
+	case f.Table:
+		sb.WriteString(" RETURNS TABLE (" + strings.Join(table, ", ") + ")")
+	case len(f.Out) > 0 && f.RetSet:
+		sb.WriteString(" RETURNS SETOF " + types.TypeName(f.Ret))
+	case len(f.Out) > 0:
+	case f.Ret.OID == types.OIDVoid:
+		sb.WriteString(" RETURNS void")
+	case f.RetSet:
+		sb.WriteString(" RETURNS SETOF " + types.TypeName(f.Ret))
+	default:
+		sb.WriteString(" RETURNS " + types.TypeName(f.Ret))
 	}
 	tag := "$omendb_fn$"
 	for strings.Contains(f.Body, tag) {
 		tag = tag[:len(tag)-1] + "x$"
 	}
-	sb.WriteString(") RETURNS " + ret + " LANGUAGE plpgsql AS " + tag + f.Body + tag)
+	sb.WriteString(" LANGUAGE plpgsql AS " + tag + f.Body + tag)
 	return sb.String()
 }
 
@@ -73,8 +100,12 @@ func parsePL(f *catalog.Function) (*plFunc, error) {
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "ERROR: ")
 		code := pgerr.SyntaxError
-		if strings.HasPrefix(msg, "unrecognized exception condition") {
+		switch {
+		case strings.HasPrefix(msg, "unrecognized exception condition"):
 			code = pgerr.UndefinedObject
+		case strings.HasPrefix(msg, "cannot use RETURN"), strings.HasPrefix(msg, "RETURN cannot have a parameter"),
+			strings.HasPrefix(msg, "RETURN NEXT cannot have a parameter"), strings.HasPrefix(msg, "RETURN must specify"):
+			code = pgerr.DatatypeMismatch // as PostgreSQL's PL/pgSQL compiler reports them
 		}
 		return nil, pgerr.New(code, "%s", msg)
 	}
@@ -88,8 +119,8 @@ func parsePL(f *catalog.Function) (*plFunc, error) {
 		return nil, pgerr.New(pgerr.InternalError, "function %s: unexpected PL/pgSQL parse tree: %v", f.Name, err)
 	}
 	p := &plFunc{datums: fns[0].Fn.Datums, action: fns[0].Fn.Action}
-	if len(p.datums) < len(f.Args) {
-		return nil, pgerr.New(pgerr.InternalError, "function %s: %d datums for %d parameters", f.Name, len(p.datums), len(f.Args))
+	if len(p.datums) < len(f.Params()) {
+		return nil, pgerr.New(pgerr.InternalError, "function %s: %d datums for %d parameters", f.Name, len(p.datums), len(f.Params()))
 	}
 	plFuncs.Store(f, p)
 	return p, nil
@@ -102,11 +133,7 @@ func checkPLFunction(f *catalog.Function) error {
 	switch {
 	case f.Atomic:
 		return pgerr.New(pgerr.InvalidFunctionDefinition, "inline SQL function body only valid for language SQL")
-	case len(f.Out) > 0 || f.Table:
-		return pgerr.NotSupported("PL/pgSQL functions with OUT parameters or RETURNS TABLE are not supported yet")
-	case f.RetSet:
-		return pgerr.NotSupported("set-returning PL/pgSQL functions (RETURNS SETOF) are not supported yet")
-	case f.Ret.OID == types.OIDRecord:
+	case f.Ret.OID == types.OIDRecord && len(f.Out) == 0:
 		return pgerr.NotSupported("PL/pgSQL functions returning record are not supported yet")
 	}
 	p, err := parsePL(f)
@@ -114,56 +141,133 @@ func checkPLFunction(f *catalog.Function) error {
 		return err
 	}
 	plFuncs.Delete(f) // the catalog's copy is a new pointer: cached at its first call
-	return checkPL(p.action, "PL/pgSQL functions", f.Ret.OID == types.OIDVoid)
+	return checkPL(p.action, plCheck{where: "PL/pgSQL functions", void: f.Ret.OID == types.OIDVoid || len(f.Out) > 0,
+		setof: f.RetSet, out: len(f.Out) > 0})
 }
 
-// CallPL runs PL/pgSQL function f with args (one per parameter, of its
-// type) in the session's current transaction (exec.Session).
-func (s *Session) CallPL(ctx context.Context, f *catalog.Function, args []types.Value) (types.Value, error) {
+// CallPL runs PL/pgSQL function f with args (one per input parameter, of
+// its type) in the session's current transaction (exec.Session): its rows —
+// one row of one value for a scalar function, one of its OUT parameters'
+// values, or every row RETURN NEXT and RETURN QUERY gave a set-returning
+// one.
+func (s *Session) CallPL(ctx context.Context, f *catalog.Function, args []types.Value) ([][]types.Value, error) {
 	if s.txn == nil {
-		return types.Null, pgerr.New(pgerr.InternalError, "PL/pgSQL function %s called outside a transaction", f.Name)
+		return nil, pgerr.New(pgerr.InternalError, "PL/pgSQL function %s called outside a transaction", f.Name)
 	}
 	if s.plDepth >= maxPLDepth {
-		return types.Null, pgerr.New(pgerr.StatementTooComplex, "stack depth limit exceeded").
+		return nil, pgerr.New(pgerr.StatementTooComplex, "stack depth limit exceeded").
 			WithHint("PL/pgSQL functions call each other more than %d deep.", maxPLDepth)
 	}
 	p, err := parsePL(f)
 	if err != nil {
-		return types.Null, err
+		return nil, err
 	}
 	s.plDepth++
 	defer func() { s.plDepth-- }()
-	r := &plRun{s: s, fn: f, nparams: len(f.Args)}
-	if f.Ret.OID != types.OIDVoid {
+	params := f.Params()
+	r := &plRun{s: s, fn: f, nparams: len(params)}
+	if f.Ret.OID != types.OIDVoid && len(f.Out) == 0 {
 		// Without its modifier: PostgreSQL does not apply a declared
 		// result's typmod (numeric(10,2), varchar(3)).
 		r.retType = types.TypeName(types.Type{OID: f.Ret.OID, Mod: -1})
 	}
 	for _, d := range p.datums {
 		if err := r.declare(d); err != nil {
-			return types.Null, err
+			return nil, err
 		}
 	}
-	for i, a := range f.Args {
+	in := 0
+	for i, pa := range params {
 		v := r.vars[i]
-		v.typ, v.typName, v.val = a.Type, types.TypeName(a.Type), args[i]
-		if a.Name == "" {
+		v.typ, v.typName, v.val = pa.Type, types.TypeName(pa.Type), types.Null
+		if pa.Mode == 'i' || pa.Mode == 'b' {
+			v.val = args[in]
+			in++
+		}
+		if pa.Name == "" {
 			v.name = "" // reachable as $n only
 		}
 	}
 	if err := r.initVars(ctx); err != nil {
-		return types.Null, err
+		return nil, err
 	}
 	err = r.stmt(ctx, p.action)
 	switch {
 	case err == errPLExit || err == errPLContinue:
-		return types.Null, pgerr.New(pgerr.SyntaxError, "EXIT cannot be used outside a loop, unless it has a label")
+		return nil, pgerr.New(pgerr.SyntaxError, "EXIT cannot be used outside a loop, unless it has a label")
 	case err != nil && err != errPLReturn:
-		return types.Null, err
+		return nil, err
+	case f.RetSet:
+		return r.rows, nil
+	case len(f.Out) > 0:
+		return [][]types.Value{r.outRow()}, nil
 	case f.Ret.OID == types.OIDVoid:
-		return types.NewText(""), nil // void's one value, not NULL
+		return [][]types.Value{{types.NewText("")}}, nil // void's one value, not NULL
 	case !r.returned:
-		return types.Null, pgerr.New("2F005", "control reached end of function without RETURN")
+		return nil, pgerr.New("2F005", "control reached end of function without RETURN")
 	}
-	return r.ret, nil
+	return [][]types.Value{{r.ret}}, nil
+}
+
+// outRow is the current values of a function's OUT parameters.
+func (r *plRun) outRow() []types.Value {
+	var row []types.Value
+	for i, pa := range r.fn.Params() {
+		if pa.Mode != 'i' {
+			row = append(row, r.vars[i].val)
+		}
+	}
+	return row
+}
+
+// returnNext is RETURN NEXT [expr]: a row of a set-returning function's
+// result.
+func (r *plRun) returnNext(ctx context.Context, expr *plExpr) error {
+	if expr == nil {
+		r.rows = append(r.rows, r.outRow())
+		return nil
+	}
+	v, err := r.value(ctx, "CAST(("+expr.Expr.Query+") AS "+types.TypeName(types.Type{OID: r.fn.Ret.OID, Mod: -1})+")")
+	if err != nil {
+		return err
+	}
+	r.rows = append(r.rows, []types.Value{v})
+	return nil
+}
+
+// returnQuery is RETURN QUERY query: its rows join the result, each value
+// cast to its result column's type.
+func (r *plRun) returnQuery(ctx context.Context, query string) error {
+	_, typs, rows, err := r.query(ctx, query)
+	if err != nil {
+		return err
+	}
+	want := []types.Type{{OID: r.fn.Ret.OID, Mod: -1}}
+	if len(r.fn.Out) > 0 {
+		want = want[:0]
+		for _, o := range r.fn.Out {
+			want = append(want, o.Type)
+		}
+	}
+	if len(typs) != len(want) {
+		return pgerr.New(pgerr.DatatypeMismatch, "structure of query does not match function result type").
+			WithDetail("Number of returned columns (%d) does not match expected column count (%d).", len(typs), len(want))
+	}
+	for _, row := range rows {
+		for i, v := range row {
+			if typs[i].OID == want[i].OID || v.IsNull() {
+				continue
+			}
+			if !types.CanCast(typs[i], want[i], false) {
+				return pgerr.New(pgerr.DatatypeMismatch, "structure of query does not match function result type").
+					WithDetail("Returned type %s does not match expected type %s in column %d.", types.TypeName(typs[i]), types.TypeName(want[i]), i+1)
+			}
+			if row[i], err = types.Cast(v, typs[i], want[i], false, r.s.loc); err != nil {
+				return err
+			}
+		}
+		r.rows = append(r.rows, row)
+	}
+	r.setFound(len(rows) > 0)
+	return nil
 }

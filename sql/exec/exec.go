@@ -47,8 +47,9 @@ type Session interface {
 	// function may wait: pg_advisory_lock).
 	SessionFunc(ctx context.Context, name string, args []types.Value) (types.Value, error)
 	// CallPL runs a PL/pgSQL function with its arguments (coerced to its
-	// parameters' types) in the statement's transaction.
-	CallPL(ctx context.Context, fn *catalog.Function, args []types.Value) (types.Value, error)
+	// input parameters' types) in the statement's transaction and returns
+	// its rows (one of one value for a scalar function).
+	CallPL(ctx context.Context, fn *catalog.Function, args []types.Value) ([][]types.Value, error)
 	// Trigger runs trigger tr of table t for op ("INSERT", "UPDATE",
 	// "DELETE") with the row before (old) and after (row) the change, nil
 	// where there is none (both nil: a statement trigger). It returns the

@@ -97,11 +97,14 @@ func runBody(c *Ctx, body *plan.FuncBody, args []types.Value, limit int) ([][]ty
 		if c.Session == nil {
 			return nil, pgerr.NotSupported("PL/pgSQL function %s cannot be called here", body.PL.Name)
 		}
-		v, err := c.Session.CallPL(c.Context, body.PL, args)
+		rows, err := c.Session.CallPL(c.Context, body.PL, args)
 		if err != nil {
 			return nil, err
 		}
-		return [][]types.Value{{v}}, nil
+		if limit >= 0 && len(rows) > limit {
+			rows = rows[:limit]
+		}
+		return rows, nil
 	}
 	for _, p := range body.Pre {
 		if _, err := collect(c, p, -1); err != nil {

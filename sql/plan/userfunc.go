@@ -480,14 +480,25 @@ func FuncStatements(f *catalog.Function) ([]*pg.Node, error) {
 func (b *Binder) bindFuncBody(f *catalog.Function, fb *FuncBody) error {
 	if f.PL() {
 		t := voidType
-		if f.Ret.OID != types.OIDVoid {
+		if f.Ret.OID != types.OIDVoid && len(f.Out) == 0 {
 			var err error
 			if t, err = b.argType(f.Ret); err != nil {
 				return err
 			}
 		}
 		fb.PL = f
-		fb.Plan = &Project{Input: &One{}, Exprs: []Expr{&Const{V: types.Null, T: t}}, Cols: []Column{{Name: f.Name, T: t}}}
+		p := &Project{Input: &One{}}
+		if len(f.Out) == 0 {
+			p.Exprs, p.Cols = []Expr{&Const{V: types.Null, T: t}}, []Column{{Name: f.Name, T: t}}
+		}
+		for _, o := range f.Out {
+			ot, err := b.argType(o.Type)
+			if err != nil {
+				return err
+			}
+			p.Exprs, p.Cols = append(p.Exprs, &Const{V: types.Null, T: ot}), append(p.Cols, Column{Name: o.Name, T: ot})
+		}
+		fb.Plan = p
 		return nil
 	}
 	stmts, err := FuncStatements(f)
