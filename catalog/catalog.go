@@ -187,6 +187,12 @@ type Trigger struct {
 	Args []string `json:"args,omitempty"`
 	// Disabled: ALTER TABLE … DISABLE TRIGGER.
 	Disabled bool `json:"disabled,omitempty"`
+	// Columns (UPDATE OF): an UPDATE fires the trigger only when its SET
+	// list names one of these columns (positions in Table.Columns).
+	Columns []int `json:"columns,omitempty"`
+	// When is the WHEN condition's SQL text over NEW and OLD ("": none):
+	// the trigger fires only for rows that make it true.
+	When string `json:"when,omitempty"`
 }
 
 // The events of Trigger.Events, as pg_trigger.tgtype's bits.
@@ -197,13 +203,18 @@ const (
 )
 
 // TriggersFor returns the enabled triggers that fire before (or after) each
-// row (or the statement) for event, in name order.
-func (t *Table) TriggersFor(before, row bool, event int) []Trigger {
+// row (or the statement) for event, in name order. set is an UPDATE's SET
+// columns, which an UPDATE OF trigger must share one with.
+func (t *Table) TriggersFor(before, row bool, event int, set []int) []Trigger {
 	var out []Trigger
 	for _, tr := range t.Triggers {
-		if tr.Before == before && tr.Row == row && tr.Events&event != 0 && !tr.Disabled {
-			out = append(out, tr)
+		if tr.Before != before || tr.Row != row || tr.Events&event == 0 || tr.Disabled {
+			continue
 		}
+		if event == TriggerUpdate && len(tr.Columns) > 0 && !slices.ContainsFunc(tr.Columns, func(c int) bool { return slices.Contains(set, c) }) {
+			continue
+		}
+		out = append(out, tr)
 	}
 	slices.SortFunc(out, func(a, b Trigger) int { return strings.Compare(a.Name, b.Name) })
 	return out
@@ -1024,6 +1035,7 @@ func (t *Table) Clone() *Table {
 	n.Triggers = nil
 	for _, tr := range t.Triggers {
 		tr.Args = append([]string(nil), tr.Args...)
+		tr.Columns = append([]int(nil), tr.Columns...)
 		n.Triggers = append(n.Triggers, tr)
 	}
 	n.Indexes = make([]Index, len(t.Indexes))

@@ -152,9 +152,6 @@ func (s *Session) copyStmt(ctx context.Context, cs *pg.CopyStmt) (*result, error
 		if err := t.Refuse(); err != nil {
 			return nil, err
 		}
-		if t.HasTriggers(catalog.TriggerInsert) {
-			return nil, pgerr.NotSupported("COPY FROM into table %q, which has INSERT triggers, is not supported yet", t.Name)
-		}
 		cols, err := copyColumns(t, cs.Attlist, true)
 		if err != nil {
 			return nil, err
@@ -179,6 +176,15 @@ func (s *Session) copyStmt(ctx context.Context, cs *pg.CopyStmt) (*result, error
 		for _, d := range ci.defaults {
 			if d != nil {
 				ci.encode = false
+			}
+		}
+		if t.HasTriggers(catalog.TriggerInsert) {
+			// Each row goes through the INSERT triggers, which may change
+			// it: nothing is encoded ahead.
+			ci.triggers, ci.encode = true, false
+			ci.ctx = s.execCtx(ctx, nil)
+			if err := exec.StatementTriggers(ci.ctx, t, true, catalog.TriggerInsert, nil); err != nil {
+				return nil, err
 			}
 		}
 		return &result{copy: ci}, nil
@@ -300,12 +306,16 @@ type copyIn struct {
 	implicit bool
 	ctx      *exec.Ctx
 
-	w       *txnView     // the statement's writer (made at the first insert)
-	encode  bool         // no defaults to fill: the parser encodes each row too
-	seen    int64        // rows received by Row
-	cur     *copyBatch   // batch being filled
-	pending []*copyBatch // batches handed to the parser, oldest first
-	jobs    chan *copyBatch
+	w *txnView // the statement's writer (made at the first insert)
+	// triggers: the table has INSERT triggers, fired per row (after
+	// queues the AFTER ROW ones until Done).
+	triggers bool
+	after    exec.AfterRows
+	encode   bool         // no defaults to fill: the parser encodes each row too
+	seen     int64        // rows received by Row
+	cur      *copyBatch   // batch being filled
+	pending  []*copyBatch // batches handed to the parser, oldest first
+	jobs     chan *copyBatch
 }
 
 // copyBatchRows is how many rows are parsed as one batch, and
@@ -409,6 +419,9 @@ func (c *copyIn) line(row int64) int64 {
 // insert evaluates the defaults of b's parsed rows and writes them, then
 // returns b's parse error if it has one.
 func (c *copyIn) insert(ctx context.Context, b *copyBatch) error {
+	if c.ctx != nil {
+		c.ctx.Context = ctx
+	}
 	for ri, row := range b.rows {
 		for i, d := range c.defaults {
 			if d == nil {
@@ -430,8 +443,19 @@ func (c *copyIn) insert(ctx context.Context, b *copyBatch) error {
 		if b.encs != nil {
 			enc = b.encs[ri]
 		}
+		if c.triggers {
+			var err error
+			if row, err = exec.BeforeRow(c.ctx, c.t, catalog.TriggerInsert, nil, nil, row); err != nil {
+				return pgerr.CopyLine(err, c.line(b.first+int64(ri)))
+			} else if row == nil {
+				continue // a BEFORE trigger skipped it
+			}
+		}
 		if _, err := c.w.insertEncoded(c.t, row, enc); err != nil {
 			return pgerr.CopyLine(err, c.line(b.first+int64(ri)))
+		}
+		if c.triggers {
+			c.after.Add(c.t, catalog.TriggerInsert, nil, nil, row)
 		}
 		c.n++
 	}
@@ -656,6 +680,12 @@ func (c *copyIn) Done(ctx context.Context) (string, error) {
 	err := c.submit(ctx)
 	if err == nil {
 		err = c.drain(ctx, 0)
+	}
+	if err == nil && c.triggers {
+		c.ctx.Context = ctx
+		if err = c.after.Fire(c.ctx); err == nil {
+			err = exec.StatementTriggers(c.ctx, c.t, false, catalog.TriggerInsert, nil)
+		}
 	}
 	if err == nil {
 		err = c.s.fkRun(ctx, false) // the statement's foreign-key checks

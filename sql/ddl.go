@@ -672,6 +672,19 @@ func (s *Session) alterTable(ctx context.Context, at *pg.AlterTableStmt) (string
 			if err := s.dropIndexesReading(t, nt, i); err != nil {
 				return "", err
 			}
+			// A trigger on the column (UPDATE OF, WHEN) depends on it:
+			// refused, or dropped too with CASCADE.
+			for _, tr := range nt.Triggers {
+				if !triggerReads(tr, i, cmd.Name) {
+					continue
+				}
+				if cmd.Behavior != pg.DropBehavior_DROP_CASCADE {
+					return "", pgerr.New(pgerr.DependentObjectsStillExist, "cannot drop column %s of table %s because other objects depend on it", cmd.Name, nt.Name).
+						WithDetail("trigger %s on table %s depends on column %s of table %s", tr.Name, nt.Name, cmd.Name, nt.Name).
+						WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+				}
+			}
+			nt.Triggers = slices.DeleteFunc(nt.Triggers, func(tr catalog.Trigger) bool { return triggerReads(tr, i, cmd.Name) })
 			// A foreign key of the table on the column goes with it, and
 			// so does a CHECK constraint that reads it (as in PostgreSQL).
 			nt.ForeignKeys = slices.DeleteFunc(nt.ForeignKeys, func(fk catalog.ForeignKey) bool {

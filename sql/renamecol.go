@@ -10,8 +10,8 @@ import (
 	"github.com/omendb/omendb/pgerr"
 )
 
-// renameInChecks rewrites t's CHECK constraints and generation
-// expressions after column old of t was renamed to new: each stored
+// renameInChecks rewrites t's CHECK constraints, generation expressions
+// and triggers' WHEN conditions after column old of t was renamed to new: each stored
 // expression names its columns, so a reference to old is renamed
 // (PostgreSQL keeps column numbers; OmenDB keeps text). Without it the
 // expression would fail to bind and every later write of the table fail
@@ -33,6 +33,20 @@ func renameInChecks(t *catalog.Table, old, new string) error {
 			return fmt.Errorf("check constraint %q: %w", ch.Name, err)
 		}
 		t.Checks[i].Expr = text
+	}
+	// Triggers' WHEN conditions name the column as NEW.col and OLD.col.
+	for i, tr := range t.Triggers {
+		if tr.When == "" {
+			continue
+		}
+		text := tr.When
+		for _, rec := range []string{"new", "old"} {
+			var err error
+			if text, err = renamedExpr(text, rec, old, new); err != nil {
+				return fmt.Errorf("trigger %q: %w", tr.Name, err)
+			}
+		}
+		t.Triggers[i].When = text
 	}
 	return nil
 }

@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
+	"github.com/omendb/omendb/sql/pgcatalog"
 	"github.com/omendb/omendb/types"
 )
 
@@ -18,13 +20,16 @@ import (
 // of its table's definition (catalog.Table.Triggers, an alter_column
 // change). Package exec fires them around the rows its INSERT, UPDATE and
 // DELETE operators write (exec/trigger.go); each firing runs the PL/pgSQL
-// function here (Session.Trigger) with NEW, OLD and the TG_ variables. The
-// statements that write rows another way refuse tables with triggers
-// (0A000) rather than skip them: COPY FROM, MERGE, foreign-key cascades.
+// function here (Session.Trigger) with NEW, OLD and the TG_ variables;
+// COPY FROM fires a table's INSERT triggers through the same calls
+// (copy.go). The statements that write rows another way refuse tables with
+// triggers (0A000) rather than skip them: MERGE, foreign-key actions.
 // Rows CDC applies from a PostgreSQL source do not fire them, as
-// PostgreSQL's logical replication does not by default. WHEN conditions,
-// UPDATE OF columns, TRUNCATE and INSTEAD OF triggers, transition tables and
-// constraint triggers fail with 0A000.
+// PostgreSQL's logical replication does not by default. UPDATE OF
+// columns limit an UPDATE trigger to UPDATEs that set one of them; a WHEN
+// condition is evaluated over NEW and OLD before the function runs.
+// TRUNCATE and INSTEAD OF triggers, transition tables and constraint
+// triggers fail with 0A000.
 
 // createTrigger runs CREATE [OR REPLACE] TRIGGER.
 func (s *Session) createTrigger(ct *pg.CreateTrigStmt) (string, error) {
@@ -35,10 +40,6 @@ func (s *Session) createTrigger(ct *pg.CreateTrigStmt) (string, error) {
 		return "", pgerr.NotSupported("INSTEAD OF triggers are not supported yet")
 	case ct.Events&pgTriggerTruncate != 0:
 		return "", pgerr.NotSupported("TRUNCATE triggers are not supported yet")
-	case len(ct.Columns) > 0:
-		return "", pgerr.NotSupported("UPDATE OF column triggers are not supported yet")
-	case ct.WhenClause != nil:
-		return "", pgerr.NotSupported("triggers with a WHEN condition are not supported yet")
 	case len(ct.TransitionRels) > 0:
 		return "", pgerr.NotSupported("transition tables (REFERENCING) are not supported yet")
 	}
@@ -74,6 +75,18 @@ func (s *Session) createTrigger(ct *pg.CreateTrigStmt) (string, error) {
 	for _, a := range ct.Args {
 		tr.Args = append(tr.Args, a.GetString_().GetSval())
 	}
+	for _, c := range nodeNames(ct.Columns) {
+		i := t.ColumnIndex(c)
+		if i < 0 {
+			return "", pgerr.New(pgerr.UndefinedColumn, "column %q of relation %q does not exist", c, t.Name)
+		}
+		tr.Columns = append(tr.Columns, i)
+	}
+	if ct.WhenClause != nil {
+		if tr.When, err = triggerWhen(ct, tr); err != nil {
+			return "", err
+		}
+	}
 	nt := t.Clone()
 	i := slices.IndexFunc(nt.Triggers, func(x catalog.Trigger) bool { return x.Name == tr.Name })
 	switch {
@@ -101,6 +114,40 @@ const (
 	pgTriggerTruncate = 1 << 5
 	pgTriggerInstead  = 1 << 6
 )
+
+// triggerWhen checks a trigger's WHEN condition as PostgreSQL does — NEW
+// and OLD only where the trigger's events have them, no column in a
+// statement trigger's — and returns its SQL text.
+func triggerWhen(ct *pg.CreateTrigStmt, tr catalog.Trigger) (string, error) {
+	var failed error
+	pgcatalog.WalkMessages(ct.WhenClause.ProtoReflect(), func(m protoreflect.Message) {
+		cr, ok := m.Interface().(*pg.ColumnRef)
+		if !ok || failed != nil || len(cr.Fields) == 0 {
+			return
+		}
+		rel := strings.ToLower(cr.Fields[0].GetString_().GetSval())
+		switch {
+		case !tr.Row:
+			failed = pgerr.New(pgerr.InvalidObjectDefinition, "statement trigger's WHEN condition cannot reference column values")
+		case rel == "old" && tr.Events&catalog.TriggerInsert != 0:
+			failed = pgerr.New(pgerr.InvalidObjectDefinition, "INSERT trigger's WHEN condition cannot reference OLD values")
+		case rel == "new" && tr.Events&catalog.TriggerDelete != 0:
+			failed = pgerr.New(pgerr.InvalidObjectDefinition, "DELETE trigger's WHEN condition cannot reference NEW values")
+		case rel != "new" && rel != "old" || len(cr.Fields) != 2:
+			failed = pgerr.New(pgerr.InvalidObjectDefinition, "trigger's WHEN condition may only reference NEW and OLD values")
+		}
+	})
+	if failed != nil {
+		return "", failed
+	}
+	text, err := deparseStmt(&pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: &pg.SelectStmt{
+		TargetList: []*pg.Node{{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Val: ct.WhenClause}}}},
+	}}})
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimPrefix(text, "SELECT "), nil
+}
 
 // triggerFunction resolves EXECUTE FUNCTION name(): a function of no
 // arguments returning trigger.
@@ -256,12 +303,7 @@ func (s *Session) Trigger(ctx context.Context, t *catalog.Table, tr catalog.Trig
 			names, typs = append(names, strings.ToLower(c.Name)), append(typs, c.Type)
 		}
 	}
-	r := &plRun{s: s, fn: f, trig: pt}
-	for _, d := range p.datums {
-		if err := r.declare(d); err != nil {
-			return nil, err
-		}
-	}
+	var r *plRun
 	record := func(name string, vals []types.Value) {
 		i := r.varIndex(name)
 		if i < 0 || !r.vars[i].rec {
@@ -279,6 +321,29 @@ func (s *Session) Trigger(ctx context.Context, t *catalog.Table, tr catalog.Trig
 			if c < len(vals) {
 				v.recVals[j] = vals[c]
 			}
+		}
+	}
+	if tr.When != "" {
+		// The WHEN condition, over NEW and OLD: a row that does not make
+		// it true passes as if the trigger were not there.
+		r = &plRun{s: s, vars: []*plVar{{name: "new", rec: true}, {name: "old", rec: true}}}
+		record("new", row)
+		record("old", old)
+		ok, err := r.cond(ctx, tr.When)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			if row == nil {
+				return old, nil
+			}
+			return row, nil
+		}
+	}
+	r = &plRun{s: s, fn: f, trig: pt}
+	for _, d := range p.datums {
+		if err := r.declare(d); err != nil {
+			return nil, err
 		}
 	}
 	record("new", row)
@@ -356,4 +421,27 @@ func (r *plRun) returnRow(expr string) error {
 	}
 	pt.row = row
 	return errPLReturn
+}
+
+// triggerReads reports whether tr depends on column i (named name): its
+// UPDATE OF list or its WHEN condition names it.
+func triggerReads(tr catalog.Trigger, i int, name string) bool {
+	if slices.Contains(tr.Columns, i) {
+		return true
+	}
+	if tr.When == "" {
+		return false
+	}
+	res, err := pg.Parse("SELECT " + tr.When)
+	if err != nil {
+		return true // unreadable: treat as dependent
+	}
+	reads := false
+	pgcatalog.WalkMessages(res.ProtoReflect(), func(m protoreflect.Message) {
+		if cr, ok := m.Interface().(*pg.ColumnRef); ok && len(cr.Fields) == 2 &&
+			strings.EqualFold(cr.Fields[1].GetString_().GetSval(), name) {
+			reads = true
+		}
+	})
+	return reads
 }

@@ -99,15 +99,15 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 		valueRows = v.Rows
 	}
 	touched := map[string]bool{}
-	if err := statementTriggers(c, t, true, catalog.TriggerInsert); err != nil {
+	if err := StatementTriggers(c, t, true, catalog.TriggerInsert, nil); err != nil {
 		return nil, err
 	}
 	if oc := n.OnConflict; oc != nil && !oc.Nothing {
-		if err := statementTriggers(c, t, true, catalog.TriggerUpdate); err != nil {
+		if err := StatementTriggers(c, t, true, catalog.TriggerUpdate, setCols(oc.Set)); err != nil {
 			return nil, err
 		}
 	}
-	var after afterRows
+	var after AfterRows
 	for ri := 0; ; ri++ {
 		r, err := src.Next()
 		if err != nil {
@@ -131,7 +131,7 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 		if err := FillDefaults(c, t, n.Defaults, row, given, n.Override); err != nil {
 			return nil, err
 		}
-		if row, err = beforeRow(c, t, catalog.TriggerInsert, nil, row); err != nil {
+		if row, err = BeforeRow(c, t, catalog.TriggerInsert, nil, nil, row); err != nil {
 			return nil, err
 		} else if row == nil {
 			continue
@@ -185,7 +185,7 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 						return nil, err
 					}
 				}
-				if updated, err = beforeRow(c, t, catalog.TriggerUpdate, existing, updated); err != nil {
+				if updated, err = BeforeRow(c, t, catalog.TriggerUpdate, setCols(oc.Set), existing, updated); err != nil {
 					return nil, err
 				} else if updated == nil {
 					continue
@@ -194,7 +194,7 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 				if err != nil {
 					return nil, err
 				}
-				after.add(t, catalog.TriggerUpdate, existing, updated)
+				after.Add(t, catalog.TriggerUpdate, setCols(oc.Set), existing, updated)
 				if err := checkViews(c, n.ViewChecks, t, updated); err != nil {
 					return nil, err
 				}
@@ -209,7 +209,7 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 		if key, err = w.Insert(t, row); err != nil {
 			return nil, err
 		}
-		after.add(t, catalog.TriggerInsert, nil, row)
+		after.Add(t, catalog.TriggerInsert, nil, nil, row)
 		if err := checkViews(c, n.ViewChecks, t, row); err != nil {
 			return nil, err
 		}
@@ -224,15 +224,15 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 			return nil, err
 		}
 	}
-	if err := after.fire(c); err != nil {
+	if err := after.Fire(c); err != nil {
 		return nil, err
 	}
 	if oc := n.OnConflict; oc != nil && !oc.Nothing {
-		if err := statementTriggers(c, t, false, catalog.TriggerUpdate); err != nil {
+		if err := StatementTriggers(c, t, false, catalog.TriggerUpdate, setCols(oc.Set)); err != nil {
 			return nil, err
 		}
 	}
-	if err := statementTriggers(c, t, false, catalog.TriggerInsert); err != nil {
+	if err := StatementTriggers(c, t, false, catalog.TriggerInsert, nil); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -444,10 +444,11 @@ func eachJoined(c *Ctx, w Writer, t *catalog.Table, tj *plan.TargetJoin, write f
 func updateJoin(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 	tj, t := n.Join, n.Scan.Table
 	res := &DMLResult{}
-	if err := statementTriggers(c, t, true, catalog.TriggerUpdate); err != nil {
+	set := setCols(n.Set)
+	if err := StatementTriggers(c, t, true, catalog.TriggerUpdate, set); err != nil {
 		return nil, err
 	}
-	var after afterRows
+	var after AfterRows
 	err := eachJoined(c, w, t, tj, func(jt joinedTarget, row []types.Value) error {
 		old := row[:tj.KeyCol:tj.KeyCol]
 		updated := append([]types.Value(nil), old...)
@@ -457,13 +458,13 @@ func updateJoin(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 				return err
 			}
 		}
-		if updated, err = beforeRow(c, t, catalog.TriggerUpdate, old, updated); err != nil || updated == nil {
+		if updated, err = BeforeRow(c, t, catalog.TriggerUpdate, set, old, updated); err != nil || updated == nil {
 			return err
 		}
 		if _, err := w.Update(t, jt.key, old, updated); err != nil {
 			return err
 		}
-		after.add(t, catalog.TriggerUpdate, old, updated)
+		after.Add(t, catalog.TriggerUpdate, set, old, updated)
 		if err := checkViews(c, n.ViewChecks, t, updated); err != nil {
 			return err
 		}
@@ -477,10 +478,10 @@ func updateJoin(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 		return returning(c, res, n.Returning, ret)
 	})
 	if err == nil {
-		err = after.fire(c)
+		err = after.Fire(c)
 	}
 	if err == nil {
-		err = statementTriggers(c, t, false, catalog.TriggerUpdate)
+		err = StatementTriggers(c, t, false, catalog.TriggerUpdate, set)
 	}
 	return res, err
 }
@@ -489,27 +490,27 @@ func updateJoin(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 func deleteJoin(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
 	res := &DMLResult{}
 	t := n.Scan.Table
-	if err := statementTriggers(c, t, true, catalog.TriggerDelete); err != nil {
+	if err := StatementTriggers(c, t, true, catalog.TriggerDelete, nil); err != nil {
 		return nil, err
 	}
-	var after afterRows
+	var after AfterRows
 	err := eachJoined(c, w, t, n.Join, func(jt joinedTarget, row []types.Value) error {
 		old := row[:n.Join.KeyCol:n.Join.KeyCol]
-		if keep, err := beforeRow(c, t, catalog.TriggerDelete, old, nil); err != nil || keep == nil {
+		if keep, err := BeforeRow(c, t, catalog.TriggerDelete, nil, old, nil); err != nil || keep == nil {
 			return err
 		}
 		if err := w.Delete(t, jt.key); err != nil {
 			return err
 		}
-		after.add(t, catalog.TriggerDelete, old, nil)
+		after.Add(t, catalog.TriggerDelete, nil, old, nil)
 		res.Count++
 		return returning(c, res, n.Returning, row)
 	})
 	if err == nil {
-		err = after.fire(c)
+		err = after.Fire(c)
 	}
 	if err == nil {
-		err = statementTriggers(c, t, false, catalog.TriggerDelete)
+		err = StatementTriggers(c, t, false, catalog.TriggerDelete, nil)
 	}
 	return res, err
 }
@@ -520,7 +521,8 @@ func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 		return updateJoin(c, w, n)
 	}
 	t := n.Scan.Table
-	if err := statementTriggers(c, t, true, catalog.TriggerUpdate); err != nil {
+	set := setCols(n.Set)
+	if err := StatementTriggers(c, t, true, catalog.TriggerUpdate, set); err != nil {
 		return nil, err
 	}
 	rows, err := targetRows(c, n.Scan)
@@ -528,7 +530,7 @@ func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 		return nil, err
 	}
 	res := &DMLResult{}
-	var after afterRows
+	var after AfterRows
 	for _, kr := range rows {
 		var skip bool
 		if kr.row, skip, err = lockAndRecheck(c, w, n.Scan, kr); err != nil {
@@ -546,7 +548,7 @@ func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 				return nil, err
 			}
 		}
-		if updated, err = beforeRow(c, t, catalog.TriggerUpdate, kr.row, updated); err != nil {
+		if updated, err = BeforeRow(c, t, catalog.TriggerUpdate, set, kr.row, updated); err != nil {
 			return nil, err
 		} else if updated == nil {
 			continue
@@ -554,7 +556,7 @@ func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 		if _, err := w.Update(t, kr.key, kr.row, updated); err != nil {
 			return nil, err
 		}
-		after.add(t, catalog.TriggerUpdate, kr.row, updated)
+		after.Add(t, catalog.TriggerUpdate, set, kr.row, updated)
 		if err := checkViews(c, n.ViewChecks, t, updated); err != nil {
 			return nil, err
 		}
@@ -563,10 +565,10 @@ func Update(c *Ctx, w Writer, n *plan.Update) (*DMLResult, error) {
 			return nil, err
 		}
 	}
-	if err := after.fire(c); err != nil {
+	if err := after.Fire(c); err != nil {
 		return nil, err
 	}
-	if err := statementTriggers(c, t, false, catalog.TriggerUpdate); err != nil {
+	if err := StatementTriggers(c, t, false, catalog.TriggerUpdate, set); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -578,7 +580,7 @@ func Delete(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
 		return deleteJoin(c, w, n)
 	}
 	t := n.Scan.Table
-	if err := statementTriggers(c, t, true, catalog.TriggerDelete); err != nil {
+	if err := StatementTriggers(c, t, true, catalog.TriggerDelete, nil); err != nil {
 		return nil, err
 	}
 	rows, err := targetRows(c, n.Scan)
@@ -586,7 +588,7 @@ func Delete(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
 		return nil, err
 	}
 	res := &DMLResult{}
-	var after afterRows
+	var after AfterRows
 	for _, kr := range rows {
 		var skip bool
 		if kr.row, skip, err = lockAndRecheck(c, w, n.Scan, kr); err != nil {
@@ -595,7 +597,7 @@ func Delete(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
 		if skip {
 			continue
 		}
-		if keep, err := beforeRow(c, t, catalog.TriggerDelete, kr.row, nil); err != nil {
+		if keep, err := BeforeRow(c, t, catalog.TriggerDelete, nil, kr.row, nil); err != nil {
 			return nil, err
 		} else if keep == nil {
 			continue
@@ -603,16 +605,16 @@ func Delete(c *Ctx, w Writer, n *plan.Delete) (*DMLResult, error) {
 		if err := w.Delete(t, kr.key); err != nil {
 			return nil, err
 		}
-		after.add(t, catalog.TriggerDelete, kr.row, nil)
+		after.Add(t, catalog.TriggerDelete, nil, kr.row, nil)
 		res.Count++
 		if err := returning(c, res, n.Returning, kr.row); err != nil {
 			return nil, err
 		}
 	}
-	if err := after.fire(c); err != nil {
+	if err := after.Fire(c); err != nil {
 		return nil, err
 	}
-	if err := statementTriggers(c, t, false, catalog.TriggerDelete); err != nil {
+	if err := StatementTriggers(c, t, false, catalog.TriggerDelete, nil); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -664,4 +666,13 @@ const (
 // skipped reports a row left out under LockSkip.
 type RowLocker interface {
 	LockRowWait(ctx context.Context, t *catalog.Table, key []byte, wait LockWait, shared bool) (row []types.Value, ok, changed, skipped bool, err error)
+}
+
+// setCols are the columns an UPDATE's SET list assigns (UPDATE OF triggers).
+func setCols(set []plan.SetClause) []int {
+	cols := make([]int, len(set))
+	for i, s := range set {
+		cols[i] = s.Col
+	}
+	return cols
 }

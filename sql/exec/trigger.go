@@ -17,12 +17,12 @@ import (
 // triggerOps names the events for TG_OP.
 var triggerOps = map[int]string{catalog.TriggerInsert: "INSERT", catalog.TriggerUpdate: "UPDATE", catalog.TriggerDelete: "DELETE"}
 
-// beforeRow runs t's BEFORE ROW triggers for event: each sees the row the
+// BeforeRow runs t's BEFORE ROW triggers for event: each sees the row the
 // previous one returned. It returns the row to write, or nil to skip it.
 // old is the row updated or deleted, row the new one (nil for DELETE, where
 // the triggers' result only decides whether the row goes).
-func beforeRow(c *Ctx, t *catalog.Table, event int, old, row []types.Value) ([]types.Value, error) {
-	trs := t.TriggersFor(true, true, event)
+func BeforeRow(c *Ctx, t *catalog.Table, event int, set []int, old, row []types.Value) ([]types.Value, error) {
+	trs := t.TriggersFor(true, true, event, set)
 	if len(trs) == 0 {
 		if row == nil {
 			return old, nil
@@ -44,20 +44,21 @@ func beforeRow(c *Ctx, t *catalog.Table, event int, old, row []types.Value) ([]t
 	return row, nil
 }
 
-// afterRows queues a statement's AFTER ROW trigger events.
-type afterRows struct {
+// AfterRows queues a statement's AFTER ROW trigger events.
+type AfterRows struct {
 	events []afterEvent
 }
 
 type afterEvent struct {
 	t        *catalog.Table
 	event    int
+	set      []int
 	old, new []types.Value
 }
 
-// add queues event on a written row if t has AFTER ROW triggers for it.
-func (q *afterRows) add(t *catalog.Table, event int, old, row []types.Value) {
-	if len(t.TriggersFor(false, true, event)) == 0 {
+// Add queues event on a written row if t has AFTER ROW triggers for it.
+func (q *AfterRows) Add(t *catalog.Table, event int, set []int, old, row []types.Value) {
+	if len(t.TriggersFor(false, true, event, set)) == 0 {
 		return
 	}
 	cp := func(r []types.Value) []types.Value {
@@ -66,14 +67,14 @@ func (q *afterRows) add(t *catalog.Table, event int, old, row []types.Value) {
 		}
 		return append([]types.Value(nil), r...)
 	}
-	q.events = append(q.events, afterEvent{t: t, event: event, old: cp(old), new: cp(row)})
+	q.events = append(q.events, afterEvent{t: t, event: event, set: set, old: cp(old), new: cp(row)})
 }
 
-// fire runs the queued events' AFTER ROW triggers, in the order the rows
+// Fire runs the queued events' AFTER ROW triggers, in the order the rows
 // were written.
-func (q *afterRows) fire(c *Ctx) error {
+func (q *AfterRows) Fire(c *Ctx) error {
 	for _, e := range q.events {
-		for _, tr := range e.t.TriggersFor(false, true, e.event) {
+		for _, tr := range e.t.TriggersFor(false, true, e.event, e.set) {
 			if _, err := callTrigger(c, e.t, tr, triggerOps[e.event], e.old, e.new); err != nil {
 				return err
 			}
@@ -83,10 +84,10 @@ func (q *afterRows) fire(c *Ctx) error {
 	return nil
 }
 
-// statementTriggers runs t's BEFORE (or AFTER) STATEMENT triggers for
-// event.
-func statementTriggers(c *Ctx, t *catalog.Table, before bool, event int) error {
-	for _, tr := range t.TriggersFor(before, false, event) {
+// StatementTriggers runs t's BEFORE (or AFTER) STATEMENT triggers for
+// event (set: an UPDATE's SET columns).
+func StatementTriggers(c *Ctx, t *catalog.Table, before bool, event int, set []int) error {
+	for _, tr := range t.TriggersFor(before, false, event, set) {
 		if _, err := callTrigger(c, t, tr, triggerOps[event], nil, nil); err != nil {
 			return err
 		}

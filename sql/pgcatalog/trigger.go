@@ -3,6 +3,8 @@ package pgcatalog
 import (
 	"strings"
 
+	pg "github.com/pganalyze/pg_query_go/v6"
+
 	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/sql/plan"
 	"github.com/omendb/omendb/types"
@@ -86,6 +88,16 @@ func triggerDef(cat *catalog.Catalog, vis visibility, t *catalog.Table, tr catal
 			sb.WriteString(" OR " + ev.name)
 		}
 		first = false
+		if ev.bit == catalog.TriggerUpdate && len(tr.Columns) > 0 {
+			for i, c := range tr.Columns {
+				if i == 0 {
+					sb.WriteString(" OF ")
+				} else {
+					sb.WriteString(", ")
+				}
+				sb.WriteString(quoteIdent(t.Columns[c].Name))
+			}
+		}
 	}
 	rel := quoteIdent(t.Schema) + "." + quoteIdent(t.Name)
 	if pretty {
@@ -96,6 +108,16 @@ func triggerDef(cat *catalog.Catalog, vis visibility, t *catalog.Table, tr catal
 		sb.WriteString("FOR EACH ROW ")
 	} else {
 		sb.WriteString("FOR EACH STATEMENT ")
+	}
+	if tr.When != "" {
+		// PostgreSQL re-prints the condition from its tree; OmenDB prints
+		// the stored text, parenthesized as ruleutils parenthesizes an
+		// operator (pretty mode drops those parentheses).
+		w := tr.When
+		if !pretty && whenIsOperator(w) {
+			w = "(" + w + ")"
+		}
+		sb.WriteString("WHEN (" + w + ") ")
 	}
 	fn := "???"
 	if f, ok := cat.Function(tr.Function); ok {
@@ -110,4 +132,22 @@ func triggerDef(cat *catalog.Catalog, vis visibility, t *catalog.Table, tr catal
 	}
 	sb.WriteString(")")
 	return sb.String()
+}
+
+// whenIsOperator reports whether a WHEN condition's text is an operator
+// expression at its top (a = b, a IS DISTINCT FROM b, NOT a …).
+func whenIsOperator(text string) bool {
+	res, err := pg.Parse("SELECT " + text)
+	if err != nil || len(res.Stmts) != 1 {
+		return false
+	}
+	tl := res.Stmts[0].Stmt.GetSelectStmt().GetTargetList()
+	if len(tl) != 1 {
+		return false
+	}
+	switch tl[0].GetResTarget().GetVal().Node.(type) {
+	case *pg.Node_AExpr, *pg.Node_BoolExpr, *pg.Node_NullTest, *pg.Node_BooleanTest:
+		return true
+	}
+	return false
 }
