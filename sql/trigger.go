@@ -21,9 +21,9 @@ import (
 // change). Package exec fires them around the rows its INSERT, UPDATE and
 // DELETE operators write (exec/trigger.go); each firing runs the PL/pgSQL
 // function here (Session.Trigger) with NEW, OLD and the TG_ variables;
-// COPY FROM fires a table's INSERT triggers through the same calls
-// (copy.go). The statements that write rows another way refuse tables with
-// triggers (0A000) rather than skip them: MERGE, foreign-key actions.
+// MERGE and COPY FROM fire them through the same calls (exec/merge.go,
+// copy.go). Foreign-key actions, which write the referencing rows
+// directly, refuse tables with triggers (0A000) rather than skip them.
 // Rows CDC applies from a PostgreSQL source do not fire them, as
 // PostgreSQL's logical replication does not by default. UPDATE OF
 // columns limit an UPDATE trigger to UPDATEs that set one of them; a WHEN

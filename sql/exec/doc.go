@@ -9,7 +9,7 @@
 // COMMITTED rule). Triggers (trigger.go) fire around the rows INSERT,
 // UPDATE and DELETE write — BEFORE ROW ones as a row is about to be
 // written, AFTER ROW ones queued until the statement's rows are — through
-// Session.Trigger; MERGE refuses a target with triggers.
+// Session.Trigger; MERGE fires them for the actions it runs.
 //
 // Table scans (scan.go) read the row store in batches (64 rows, growing to
 // 1024), resuming after the last key read, so a LIMIT reads little: the

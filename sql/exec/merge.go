@@ -27,8 +27,15 @@ import (
 // DO NOTHING, or no clause whose condition holds, leaves the row be. The
 // count is of the rows inserted, updated and deleted.
 func Merge(c *Ctx, w Writer, n *plan.Merge) (*DMLResult, error) {
-	if n.Table.HasTriggers(catalog.TriggerInsert | catalog.TriggerUpdate | catalog.TriggerDelete) {
-		return nil, pgerr.NotSupported("MERGE into table %q, which has triggers, is not supported yet", n.Table.Name)
+	// Statement triggers fire for every action the MERGE names, whether
+	// or not it runs (PostgreSQL's ExecBSMergeTriggers order).
+	events, set := mergeEvents(n)
+	for _, ev := range []int{catalog.TriggerInsert, catalog.TriggerUpdate, catalog.TriggerDelete} {
+		if events&ev != 0 {
+			if err := StatementTriggers(c, n.Table, true, ev, set); err != nil {
+				return nil, err
+			}
+		}
 	}
 	rows, err := Collect(c, n.Join.Source)
 	if err != nil {
@@ -43,7 +50,36 @@ func Merge(c *Ctx, w Writer, n *plan.Merge) (*DMLResult, error) {
 			return nil, err
 		}
 	}
+	if err := m.after.Fire(c); err != nil {
+		return nil, err
+	}
+	for _, ev := range []int{catalog.TriggerDelete, catalog.TriggerUpdate, catalog.TriggerInsert} { // ExecASMergeTriggers'
+		if events&ev != 0 {
+			if err := StatementTriggers(c, n.Table, false, ev, set); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return m.res, nil
+}
+
+// mergeEvents are the trigger events of the actions n names, and the
+// columns its UPDATE actions set.
+func mergeEvents(n *plan.Merge) (events int, set []int) {
+	for _, as := range [][]plan.MergeAction{n.Matched, n.NotMatched} {
+		for _, a := range as {
+			switch a.Kind {
+			case plan.MergeInsert:
+				events |= catalog.TriggerInsert
+			case plan.MergeUpdate:
+				events |= catalog.TriggerUpdate
+				set = append(set, setCols(a.Set)...)
+			case plan.MergeDelete:
+				events |= catalog.TriggerDelete
+			}
+		}
+	}
+	return events, set
 }
 
 // merger is one execution of a MERGE.
@@ -53,6 +89,7 @@ type merger struct {
 	n       *plan.Merge
 	touched map[string]bool // keys of the target rows updated or deleted
 	res     *DMLResult
+	after   AfterRows
 }
 
 // row handles one joined row (Collect's copy: it may be changed).
@@ -87,9 +124,13 @@ func (m *merger) row(r []types.Value) error {
 	if err := FillDefaults(m.c, t, a.Defaults, row, given, a.Override); err != nil {
 		return err
 	}
+	if row, err = BeforeRow(m.c, t, catalog.TriggerInsert, nil, nil, row); err != nil || row == nil {
+		return err
+	}
 	if _, err := m.w.Insert(t, row); err != nil {
 		return err
 	}
+	m.after.Add(t, catalog.TriggerInsert, nil, nil, row)
 	m.res.Count++
 	return nil
 }
@@ -136,13 +177,22 @@ func (m *merger) matched(r []types.Value) (done bool, err error) {
 					return true, err
 				}
 			}
+			set := setCols(a.Set)
+			if updated, err = BeforeRow(m.c, t, catalog.TriggerUpdate, set, old, updated); err != nil || updated == nil {
+				return true, err
+			}
 			if _, err := m.w.Update(t, key, old, updated); err != nil {
 				return true, err
 			}
+			m.after.Add(t, catalog.TriggerUpdate, set, old, updated)
 		case plan.MergeDelete:
+			if keep, err := BeforeRow(m.c, t, catalog.TriggerDelete, nil, old, nil); err != nil || keep == nil {
+				return true, err
+			}
 			if err := m.w.Delete(t, key); err != nil {
 				return true, err
 			}
+			m.after.Add(t, catalog.TriggerDelete, nil, old, nil)
 		}
 		m.touched[string(key)] = true
 		m.res.Count++
