@@ -615,10 +615,15 @@ func (v *txnView) fkAct(action string, child *catalog.Table, fk *catalog.Foreign
 	if err := child.Refuse(); err != nil {
 		return err
 	}
-	if child.HasTriggers(catalog.TriggerUpdate | catalog.TriggerDelete) {
+	event := catalog.TriggerUpdate // SET NULL, SET DEFAULT, ON UPDATE CASCADE update the rows
+	if action == catalog.Cascade && row == nil {
+		event = catalog.TriggerDelete // ON DELETE CASCADE deletes them
+	}
+	if child.HasTriggers(event) {
 		// PostgreSQL fires the child's triggers for the rows its action
 		// changes; OmenDB writes them directly, so it refuses instead.
-		return pgerr.NotSupported("foreign key %q: ON DELETE / ON UPDATE actions on table %q, which has triggers, are not supported yet", fk.Name, child.Name)
+		return pgerr.NotSupported("foreign key %q: the %s of rows of table %q by its ON DELETE / ON UPDATE action fires triggers, which is not supported yet",
+			fk.Name, map[int]string{catalog.TriggerUpdate: "update", catalog.TriggerDelete: "deletion"}[event], child.Name)
 	}
 	var defaults []types.Value
 	if action == catalog.SetDefault {
