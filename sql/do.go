@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -313,6 +314,9 @@ type plRun struct {
 	// trig is set while a trigger function runs (trigger.go): RETURN
 	// gives a row.
 	trig *plTrigger
+	// memo is the function's decoded nodes (plDecode; nil for a DO
+	// block).
+	memo *sync.Map
 	// caught is the error the innermost running handler caught: its
 	// SQLSTATE and SQLERRM (nil outside handlers).
 	caught []*pgerr.Error
@@ -341,11 +345,11 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 	switch k {
 	case "PLpgSQL_stmt_block":
 		var b plBlock
-		_ = json.Unmarshal(raw, &b)
+		plDecode(r, raw, &b)
 		return r.block(ctx, &b)
 	case "PLpgSQL_stmt_if":
 		var b plIf
-		_ = json.Unmarshal(raw, &b)
+		plDecode(r, raw, &b)
 		ok, err := r.cond(ctx, b.Cond.Expr.Query)
 		if err != nil || ok {
 			if err != nil {
@@ -370,7 +374,7 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 			Strict bool                       `json:"strict"`
 			Target map[string]json.RawMessage `json:"target"`
 		}
-		_ = json.Unmarshal(raw, &f)
+		plDecode(r, raw, &f)
 		if f.Into {
 			return r.selectInto(ctx, f.SQL.Expr.Query, f.Target, f.Strict)
 		}
@@ -380,7 +384,7 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 			Varno int    `json:"varno"`
 			Expr  plExpr `json:"expr"`
 		}
-		_ = json.Unmarshal(raw, &f)
+		plDecode(r, raw, &f)
 		q := f.Expr.Expr.Query
 		if i := strings.Index(q, ":="); i >= 0 {
 			q = q[i+2:]
@@ -406,7 +410,7 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 			Cond *plExpr  `json:"cond"`
 			Body []plNode `json:"body"`
 		}
-		_ = json.Unmarshal(raw, &f)
+		plDecode(r, raw, &f)
 		for {
 			if f.Cond != nil {
 				ok, err := r.cond(ctx, f.Cond.Expr.Query)
@@ -431,7 +435,7 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 			IsExit bool    `json:"is_exit"`
 			Cond   *plExpr `json:"cond"`
 		}
-		_ = json.Unmarshal(raw, &f)
+		plDecode(r, raw, &f)
 		if f.Cond != nil {
 			ok, err := r.cond(ctx, f.Cond.Expr.Query)
 			if err != nil || !ok {
@@ -444,7 +448,7 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 		return errPLContinue
 	case "PLpgSQL_stmt_getdiag":
 		var f plGetDiag
-		_ = json.Unmarshal(raw, &f)
+		plDecode(r, raw, &f)
 		for _, it := range f.Items {
 			if it.I.Target < 0 || it.I.Target >= len(r.vars) || r.vars[it.I.Target].typName == "" {
 				return pgerr.NotSupported("this GET DIAGNOSTICS target in %s is not supported yet", r.where())
@@ -458,13 +462,13 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 		var f struct {
 			Expr plExpr `json:"expr"`
 		}
-		_ = json.Unmarshal(raw, &f)
+		plDecode(r, raw, &f)
 		return r.exec(ctx, f.Expr.Expr.Query, true)
 	case "PLpgSQL_stmt_dynexecute":
 		var f struct {
 			Query plExpr `json:"query"`
 		}
-		_ = json.Unmarshal(raw, &f)
+		plDecode(r, raw, &f)
 		q, ok, err := r.textOf(ctx, f.Query.Expr.Query)
 		if err != nil {
 			return err
@@ -475,14 +479,14 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 		return r.exec(ctx, q, true)
 	case "PLpgSQL_stmt_raise":
 		var f plRaise
-		_ = json.Unmarshal(raw, &f)
+		plDecode(r, raw, &f)
 		return r.raise(ctx, &f)
 	case "PLpgSQL_stmt_assert":
 		var f struct {
 			Cond    plExpr  `json:"cond"`
 			Message *plExpr `json:"message"`
 		}
-		_ = json.Unmarshal(raw, &f)
+		plDecode(r, raw, &f)
 		ok, err := r.cond(ctx, f.Cond.Expr.Query)
 		if err != nil || ok {
 			return err
@@ -500,13 +504,13 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 		var f struct {
 			Expr *plExpr `json:"expr"`
 		}
-		_ = json.Unmarshal(raw, &f)
+		plDecode(r, raw, &f)
 		return r.returnNext(ctx, f.Expr)
 	case "PLpgSQL_stmt_return_query":
 		var f struct {
 			Query plExpr `json:"query"`
 		}
-		_ = json.Unmarshal(raw, &f)
+		plDecode(r, raw, &f)
 		return r.returnQuery(ctx, f.Query.Expr.Query)
 	case "PLpgSQL_stmt_return":
 		if r.fn != nil {
@@ -514,7 +518,7 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 				Line int     `json:"lineno"`
 				Expr *plExpr `json:"expr"`
 			}
-			_ = json.Unmarshal(raw, &f)
+			plDecode(r, raw, &f)
 			if f.Line == 0 && f.Expr == nil {
 				// The parser's dummy RETURN closing the body: control
 				// reached the end of the function.
@@ -628,7 +632,7 @@ func (r *plRun) selectInto(ctx context.Context, sql string, target map[string]js
 	var t *plVar
 	for k, raw := range target {
 		var v plVarDatum
-		_ = json.Unmarshal(raw, &v)
+		plDecode(r, raw, &v)
 		switch k {
 		case "PLpgSQL_row":
 			t = &plVar{}

@@ -9,6 +9,7 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/omendb/omendb/catalog"
 	"github.com/omendb/omendb/pgerr"
 	"github.com/omendb/omendb/sql/pgcatalog"
 	"github.com/omendb/omendb/sql/pgwire"
@@ -66,7 +67,7 @@ type plVarDatum struct {
 func (r *plRun) declare(d map[string]json.RawMessage) error {
 	for k, raw := range d {
 		var v plVarDatum
-		_ = json.Unmarshal(raw, &v)
+		plDecode(r, raw, &v)
 		pv := &plVar{name: strings.ToLower(v.Refname), isConst: v.IsConst, notNull: v.NotNull}
 		switch k {
 		case "PLpgSQL_var":
@@ -221,17 +222,100 @@ func (r *plRun) lookupVar(fields []string) (types.Value, types.Type, bool, error
 // (and expressions, SELECT expr), replaces the variables it names with
 // parameters; the handler's SQLSTATE and SQLERRM are variables too.
 func (r *plRun) prepare(ctx context.Context, sql string) ([]pgwire.Statement, []types.Value, error) {
+	if r.fn == nil {
+		sts, params, _, err := r.rewrite(ctx, sql)
+		return sts, params, err
+	}
+	// A function's statement is prepared once per session and call depth
+	// (a recursive call runs its own copies; plPrepared), then only bound
+	// to the variables' current values.
+	key := plStmtKey{fn: r.fn, sql: sql, depth: r.s.plDepth}
+	if r.trig != nil {
+		key.table = r.trig.t // NEW and OLD have its columns' types
+	}
+	if p, ok := r.s.plStmts[key]; ok {
+		params, err := r.bindRefs(p.refs)
+		return p.sts, params, err
+	}
+	sts, params, refs, err := r.rewrite(ctx, sql)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.s.plStmts == nil || len(r.s.plStmts) >= maxPLStmts {
+		r.s.plStmts = map[plStmtKey]*plPrepared{}
+	}
+	r.s.plStmts[key] = &plPrepared{sts: sts, refs: refs}
+	return sts, params, nil
+}
+
+// plStmtKey names a PL/pgSQL function's prepared statement in its
+// session: the function (a replaced one is a new *catalog.Function), the
+// statement's text, the call depth it runs at and, for a trigger, the
+// table definition it fires for (a changed one is a new *catalog.Table).
+type plStmtKey struct {
+	fn    *catalog.Function
+	table *catalog.Table
+	sql   string
+	depth int
+}
+
+// maxPLStmts bounds a session's prepared PL/pgSQL statements (the cache
+// starts over past it).
+const maxPLStmts = 4096
+
+// plPrepared is a function's statement as prepare rewrote it: refs says
+// where each of its parameters comes from.
+type plPrepared struct {
+	sts  []pgwire.Statement
+	refs []plRef
+}
+
+// plRef is one parameter of a rewritten statement: a variable or record
+// field (fields), or the function's parameter $param.
+type plRef struct {
+	fields []string
+	param  int
+}
+
+// bindRefs reads the parameters' current values.
+func (r *plRun) bindRefs(refs []plRef) ([]types.Value, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	params := make([]types.Value, len(refs))
+	for i, ref := range refs {
+		if ref.fields == nil {
+			params[i] = r.vars[ref.param-1].val
+			continue
+		}
+		v, _, found, err := r.lookupVar(ref.fields)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, pgerr.New(pgerr.InternalError, "PL/pgSQL: variable %s vanished", strings.Join(ref.fields, "."))
+		}
+		params[i] = v
+	}
+	return params, nil
+}
+
+// rewrite parses sql and, for SELECT, INSERT, UPDATE, DELETE and MERGE,
+// replaces the variables it names with parameters, returning the prepared
+// statements, the parameters' values and where each comes from.
+func (r *plRun) rewrite(ctx context.Context, sql string) ([]pgwire.Statement, []types.Value, []plRef, error) {
 	tree, err := pg.Parse(sql)
 	if err != nil || len(tree.Stmts) != 1 {
 		sts, err := r.s.Prepare(ctx, sql, nil) // its own error, or several statements: as they are
-		return sts, nil, err
+		return sts, nil, nil, err
 	}
 	switch tree.Stmts[0].Stmt.Node.(type) {
 	case *pg.Node_SelectStmt, *pg.Node_InsertStmt, *pg.Node_UpdateStmt, *pg.Node_DeleteStmt, *pg.Node_MergeStmt:
 	default:
 		sts, err := r.s.Prepare(ctx, sql, nil)
-		return sts, nil, err
+		return sts, nil, nil, err
 	}
+	var refs []plRef
 	var params []types.Value
 	var oids []types.OID
 	var tables []string
@@ -253,6 +337,7 @@ func (r *plRun) prepare(ctx context.Context, sql string) ([]pgwire.Statement, []
 			}
 			v := r.vars[pr.Number-1]
 			params, oids = append(params, v.val), append(oids, v.typ.OID)
+			refs = append(refs, plRef{param: int(pr.Number)})
 			pr.Number = int32(len(params))
 			made[pr] = true
 			return
@@ -273,6 +358,7 @@ func (r *plRun) prepare(ctx context.Context, sql string) ([]pgwire.Statement, []
 		}
 		// The node becomes $n; the walk goes on below it (a ParamRef).
 		params, oids = append(params, val), append(oids, t.OID)
+		refs = append(refs, plRef{fields: fields})
 		pr := &pg.ParamRef{Number: int32(len(params)), Location: cr.Location}
 		made[pr] = true
 		n.Node = &pg.Node_ParamRef{ParamRef: pr}
@@ -281,21 +367,21 @@ func (r *plRun) prepare(ctx context.Context, sql string) ([]pgwire.Statement, []
 		}
 	})
 	if failed != nil {
-		return nil, nil, failed
+		return nil, nil, nil, failed
 	}
 	if len(params) == 0 {
 		sts, err := r.s.Prepare(ctx, sql, nil)
-		return sts, nil, err
+		return sts, nil, nil, err
 	}
 	if err := r.ambiguous(tables); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	text, err := pg.Deparse(tree)
 	if err != nil {
-		return nil, nil, pgerr.New(pgerr.InternalError, "DO: %v", err)
+		return nil, nil, nil, pgerr.New(pgerr.InternalError, "DO: %v", err)
 	}
 	sts, err := r.s.Prepare(ctx, text, oids)
-	return sts, params, err
+	return sts, params, refs, err
 }
 
 // noteRef records a variable name substituted into the statement being
@@ -339,7 +425,7 @@ func (r *plRun) fori(ctx context.Context, raw json.RawMessage) error {
 		Reverse bool     `json:"reverse"`
 		Body    []plNode `json:"body"`
 	}
-	_ = json.Unmarshal(raw, &f)
+	plDecode(r, raw, &f)
 	bound := func(what, e string) (int64, error) {
 		v, err := r.value(ctx, "CAST(("+e+") AS integer)")
 		if err != nil {
@@ -411,7 +497,7 @@ func (r *plRun) fors(ctx context.Context, raw json.RawMessage) error {
 		Query plExpr                     `json:"query"`
 		Body  []plNode                   `json:"body"`
 	}
-	_ = json.Unmarshal(raw, &f)
+	plDecode(r, raw, &f)
 	cols, typs, rows, err := r.query(ctx, f.Query.Expr.Query)
 	if err != nil {
 		return err
@@ -419,7 +505,7 @@ func (r *plRun) fors(ctx context.Context, raw json.RawMessage) error {
 	var v plVarDatum
 	var target *plVar
 	for k, raw := range f.Var {
-		_ = json.Unmarshal(raw, &v)
+		plDecode(r, raw, &v)
 		switch k {
 		case "PLpgSQL_rec":
 			for i := len(r.vars) - 1; i >= 0; i-- {

@@ -3,8 +3,10 @@ package sql
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"sync"
+	"unsafe"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -27,10 +29,38 @@ import (
 // parse tree pg_query gives does not say which), RETURN QUERY EXECUTE and
 // record results without OUT parameters fail with 0A000.
 
-// plFunc is a PL/pgSQL function's parsed body.
+// plFunc is a PL/pgSQL function's parsed body. memo holds its nodes as
+// the interpreter decoded them (plDecode): a call decodes nothing twice.
 type plFunc struct {
 	datums []map[string]json.RawMessage
 	action plNode
+	memo   sync.Map // plMemoKey → the decoded value
+}
+
+// plMemoKey names one decoding of one node of a parse tree: the node's
+// bytes (in the cached tree, never modified) and the type decoded into.
+type plMemoKey struct {
+	p *byte
+	n int
+	t reflect.Type
+}
+
+// plDecode unmarshals raw, a node of r's parse tree, into out. For a
+// function the result is memoized in its plFunc (shared and read-only:
+// the interpreter never modifies what it decoded); a DO block's tree is
+// decoded as it runs.
+func plDecode[T any](r *plRun, raw json.RawMessage, out *T) {
+	if r.memo == nil || len(raw) == 0 {
+		_ = json.Unmarshal(raw, out)
+		return
+	}
+	key := plMemoKey{p: unsafe.SliceData(raw), n: len(raw), t: reflect.TypeFor[T]()}
+	if v, ok := r.memo.Load(key); ok {
+		*out = v.(T)
+		return
+	}
+	_ = json.Unmarshal(raw, out)
+	r.memo.Store(key, *out)
 }
 
 // plFuncs caches parsed bodies by the catalog's function (a replaced
@@ -165,7 +195,7 @@ func (s *Session) CallPL(ctx context.Context, f *catalog.Function, args []types.
 	s.plDepth++
 	defer func() { s.plDepth-- }()
 	params := f.Params()
-	r := &plRun{s: s, fn: f, nparams: len(params)}
+	r := &plRun{s: s, fn: f, nparams: len(params), memo: &p.memo}
 	if f.Ret.OID != types.OIDVoid && len(f.Out) == 0 {
 		// Without its modifier: PostgreSQL does not apply a declared
 		// result's typmod (numeric(10,2), varchar(3)).

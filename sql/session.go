@@ -29,8 +29,10 @@ import (
 type Session struct {
 	eng *Engine
 	pid int32
-	// plDepth counts the PL/pgSQL function calls running (plfunc.go).
+	// plDepth counts the PL/pgSQL function calls running (plfunc.go);
+	// plStmts are their statements, prepared once (dovars.go, prepare).
 	plDepth int
+	plStmts map[plStmtKey]*plPrepared
 	// tempSchema is the schema of the session's temporary tables ("" until
 	// the first one, temp.go).
 	tempSchema string

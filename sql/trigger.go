@@ -340,7 +340,7 @@ func (s *Session) Trigger(ctx context.Context, t *catalog.Table, tr catalog.Trig
 			return row, nil
 		}
 	}
-	r = &plRun{s: s, fn: f, trig: pt}
+	r = &plRun{s: s, fn: f, trig: pt, memo: &p.memo}
 	for _, d := range p.datums {
 		if err := r.declare(d); err != nil {
 			return nil, err
