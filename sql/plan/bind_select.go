@@ -215,8 +215,11 @@ func (b *Binder) bindSelect(sel *pg.SelectStmt, s *scope) (Node, error) {
 				}
 			}
 		}
-		if _, isConst := e.(*Const); isConst && isUnknown(e.Type()) && b.setOpArms[sel] {
-			col.T = e.Type() // resolved by bindSetOp
+		if _, isConst := e.(*Const); isConst && isUnknown(e.Type()) && (b.setOpArms[sel] || b.insertSource == sel) {
+			// Resolved by bindSetOp; or, in an INSERT's SELECT, by the
+			// target column, as PostgreSQL leaves the source's unknown
+			// literals and NULLs unresolved (INSERT … SELECT NULL, '2020-01-01').
+			col.T = e.Type()
 		} else if _, param := e.(*Param); isUnknown(e.Type()) && !(param && b.insertSource == sel) {
 			// An INSERT's SELECT keeps a bare parameter's type open:
 			// the target column gives it (inferOutputParams).
