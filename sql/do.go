@@ -208,10 +208,6 @@ func checkPL(n plNode, pc plCheck) error {
 		}
 	}
 	switch k {
-	case "PLpgSQL_stmt_dynexecute":
-		if f.Into || f.Target != nil || len(f.Params) > 0 {
-			return pgerr.NotSupported("EXECUTE … INTO and USING in %s are not supported yet", where)
-		}
 	case "PLpgSQL_stmt_getdiag":
 		var g plGetDiag
 		_ = json.Unmarshal(raw, &g)
@@ -466,7 +462,11 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 		return r.exec(ctx, f.Expr.Expr.Query, true)
 	case "PLpgSQL_stmt_dynexecute":
 		var f struct {
-			Query plExpr `json:"query"`
+			Query  plExpr                     `json:"query"`
+			Into   bool                       `json:"into"`
+			Strict bool                       `json:"strict"`
+			Target map[string]json.RawMessage `json:"target"`
+			Params []plExpr                   `json:"params"`
 		}
 		plDecode(r, raw, &f)
 		q, ok, err := r.textOf(ctx, f.Query.Expr.Query)
@@ -476,7 +476,7 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 		if !ok {
 			return pgerr.New(pgerr.NullValueNotAllowed, "query string argument of EXECUTE is null")
 		}
-		return r.exec(ctx, q, true)
+		return r.dynExecute(ctx, q, f.Params, f.Into, f.Strict, f.Target)
 	case "PLpgSQL_stmt_raise":
 		var f plRaise
 		plDecode(r, raw, &f)
@@ -629,6 +629,81 @@ func (r *plRun) selectInto(ctx context.Context, sql string, target map[string]js
 	if err != nil {
 		return err
 	}
+	r.setFound(len(rows) > 0)
+	return r.into(ctx, target, strict, cols, typs, rows)
+}
+
+// dynExecute is EXECUTE query [INTO [STRICT] target] [USING expr, …]: the
+// query string runs as it is — PL/pgSQL variables are not substituted in
+// it — with the USING values as its $1, $2 …; INTO takes its first row
+// (STRICT: its only one). FOUND is left as it was, as PostgreSQL leaves it.
+func (r *plRun) dynExecute(ctx context.Context, q string, using []plExpr, into, strict bool, target map[string]json.RawMessage) error {
+	params := make([]types.Value, len(using))
+	oids := make([]types.OID, len(using))
+	for i, e := range using {
+		v, t, err := r.typed(ctx, e.Expr.Query)
+		if err != nil {
+			return err
+		}
+		params[i], oids[i] = v, t.OID
+	}
+	sts, err := r.s.Prepare(ctx, q, oids)
+	if err != nil {
+		return err
+	}
+	if len(sts) != 1 {
+		return pgerr.NotSupported("EXECUTE of %d statements in one string is not supported yet", len(sts))
+	}
+	if x, ok := sts[0].(*statement); ok && x.raw != nil {
+		if _, ok := x.raw.Node.(*pg.Node_TransactionStmt); ok {
+			return pgerr.NotSupported("transaction control in %s is not supported yet", r.where())
+		}
+	}
+	res, err := sts[0].Execute(ctx, params)
+	if err != nil {
+		return err
+	}
+	var cols []string
+	var typs []types.Type
+	for _, c := range res.Columns() {
+		cols, typs = append(cols, strings.ToLower(c.Name)), append(typs, c.Type)
+	}
+	var rows [][]types.Value
+	n := int64(0)
+	for {
+		row, err := res.Next(ctx)
+		if err != nil {
+			res.Close()
+			return err
+		}
+		if row == nil {
+			break
+		}
+		n++
+		if into && len(rows) < 2 {
+			rows = append(rows, append([]types.Value(nil), row...))
+		}
+	}
+	tag := res.Tag()
+	if err := res.Close(); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(tag, "SELECT") {
+		n = rowsAffected(tag)
+	}
+	r.rowCount = n
+	if !into {
+		return nil
+	}
+	if len(cols) == 0 {
+		return pgerr.New(pgerr.SyntaxError, "EXECUTE … INTO of a statement that returns no rows")
+	}
+	return r.into(ctx, target, strict, cols, typs, rows)
+}
+
+// into stores the first of rows (NULLs without one) into an INTO target;
+// strict requires exactly one row (P0002, P0003).
+func (r *plRun) into(ctx context.Context, target map[string]json.RawMessage, strict bool, cols []string, typs []types.Type, rows [][]types.Value) error {
 	var t *plVar
 	for k, raw := range target {
 		var v plVarDatum
@@ -659,7 +734,6 @@ func (r *plRun) selectInto(ctx context.Context, sql string, target map[string]js
 	if len(rows) > 0 {
 		row = rows[0]
 	}
-	r.setFound(len(rows) > 0)
 	return r.store(ctx, t, cols, typs, row)
 }
 
