@@ -139,6 +139,29 @@ type plIf struct {
 	Else []plNode `json:"else_body"`
 }
 
+// plCase is CASE [expr] WHEN … THEN … [ELSE …] END CASE: with an expr,
+// its value goes into the datum TVarno, which the WHEN conditions compare.
+type plCase struct {
+	TExpr  *plExpr `json:"t_expr"`
+	TVarno int     `json:"t_varno"`
+	Whens  []struct {
+		W struct {
+			Expr  plExpr   `json:"expr"`
+			Stmts []plNode `json:"stmts"`
+		} `json:"PLpgSQL_case_when"`
+	} `json:"case_when_list"`
+	HaveElse bool     `json:"have_else"`
+	Else     []plNode `json:"else_stmts"`
+}
+
+// plForeach is FOREACH var IN ARRAY expr LOOP.
+type plForeach struct {
+	Varno int      `json:"varno"`
+	Slice int      `json:"slice"`
+	Expr  plExpr   `json:"expr"`
+	Body  []plNode `json:"body"`
+}
+
 // plGetDiag is GET DIAGNOSTICS: each item's kind and target datum.
 type plGetDiag struct {
 	Items []struct {
@@ -178,7 +201,8 @@ var plSupported = map[string]bool{
 	"PLpgSQL_stmt_raise": true, "PLpgSQL_stmt_dynexecute": true, "PLpgSQL_stmt_return": true, "PLpgSQL_stmt_assert": true,
 	"PLpgSQL_stmt_assign": true, "PLpgSQL_stmt_fori": true, "PLpgSQL_stmt_fors": true, "PLpgSQL_stmt_while": true,
 	"PLpgSQL_stmt_loop": true, "PLpgSQL_stmt_exit": true, "PLpgSQL_stmt_getdiag": true,
-	"PLpgSQL_stmt_return_next": true, "PLpgSQL_stmt_return_query": true,
+	"PLpgSQL_stmt_return_next": true, "PLpgSQL_stmt_return_query": true, "PLpgSQL_stmt_case": true,
+	"PLpgSQL_stmt_foreach_a": true,
 }
 
 // checkPL refuses, before anything runs, a block with a statement the
@@ -256,6 +280,24 @@ func checkPL(n plNode, pc plCheck) error {
 					}
 				}
 			}
+		}
+	case "PLpgSQL_stmt_case":
+		var c plCase
+		_ = json.Unmarshal(raw, &c)
+		all := append([]plNode(nil), c.Else...)
+		for _, w := range c.Whens {
+			all = append(all, w.W.Stmts...)
+		}
+		for _, n := range all {
+			if err := checkPL(n, pc); err != nil {
+				return err
+			}
+		}
+	case "PLpgSQL_stmt_foreach_a":
+		var fe plForeach
+		_ = json.Unmarshal(raw, &fe)
+		if fe.Slice > 0 {
+			return pgerr.NotSupported("FOREACH … SLICE in %s is not supported yet", where)
 		}
 	case "PLpgSQL_stmt_if":
 		var b plIf
@@ -397,6 +439,14 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 			return pgerr.New("22005", "variable %q is declared CONSTANT", r.vars[f.Varno].name)
 		}
 		return r.assign(ctx, f.Varno, q)
+	case "PLpgSQL_stmt_case":
+		var c plCase
+		plDecode(r, raw, &c)
+		return r.caseStmt(ctx, &c)
+	case "PLpgSQL_stmt_foreach_a":
+		var fe plForeach
+		plDecode(r, raw, &fe)
+		return r.foreach(ctx, &fe)
 	case "PLpgSQL_stmt_fori":
 		return r.fori(ctx, raw)
 	case "PLpgSQL_stmt_fors":

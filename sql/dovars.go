@@ -411,6 +411,78 @@ func (r *plRun) ambiguous(tables []string) error {
 	return nil
 }
 
+// caseStmt runs CASE: the first WHEN whose condition holds, else ELSE,
+// else 20000 (case not found).
+func (r *plRun) caseStmt(ctx context.Context, c *plCase) error {
+	if c.TExpr != nil {
+		if c.TVarno < 0 || c.TVarno >= len(r.vars) {
+			return pgerr.New(pgerr.InternalError, "PL/pgSQL: bad CASE variable")
+		}
+		v, t, err := r.typed(ctx, c.TExpr.Expr.Query)
+		if err != nil {
+			return err
+		}
+		cv := r.vars[c.TVarno]
+		cv.val, cv.typ, cv.typName = v, t, types.TypeName(t)
+	}
+	for _, w := range c.Whens {
+		ok, err := r.cond(ctx, w.W.Expr.Expr.Query)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return r.stmts(ctx, w.W.Stmts)
+		}
+	}
+	if c.HaveElse {
+		return r.stmts(ctx, c.Else)
+	}
+	return pgerr.New("20000", "case not found").WithHint("CASE statement is missing ELSE part.")
+}
+
+// foreach runs FOREACH var IN ARRAY expr LOOP: the body once per element
+// (a multidimensional array's in storage order), each cast to the
+// variable's type.
+func (r *plRun) foreach(ctx context.Context, f *plForeach) error {
+	arr, at, err := r.typed(ctx, f.Expr.Expr.Query)
+	if err != nil {
+		return err
+	}
+	if arr.IsNull() {
+		return pgerr.New(pgerr.NullValueNotAllowed, "FOREACH expression must not be null")
+	}
+	if !types.IsArrayType(at) {
+		return pgerr.New(pgerr.DatatypeMismatch, "FOREACH expression must yield an array, not type %s", types.TypeName(at))
+	}
+	if f.Varno < 0 || f.Varno >= len(r.vars) || r.vars[f.Varno].typName == "" {
+		return pgerr.NotSupported("this FOREACH target in %s is not supported yet", r.where())
+	}
+	elems, err := types.ArrayElems(arr, nil)
+	if err != nil {
+		return err
+	}
+	et := types.ElemType(at)
+	v := r.vars[f.Varno]
+	for _, e := range elems {
+		if err := ctx.Err(); err != nil {
+			return pgerr.New("57014", "canceling statement due to user request")
+		}
+		val := e
+		if !e.IsNull() && et.OID != v.typ.OID {
+			if val, err = types.Cast(e, et, v.typ, false, r.s.loc); err != nil {
+				return err
+			}
+		}
+		v.val = val
+		if err := r.stmts(ctx, f.Body); err == errPLExit {
+			break
+		} else if err != nil && err != errPLContinue {
+			return err
+		}
+	}
+	return nil
+}
+
 // fori runs FOR i IN [REVERSE] lower .. upper [BY step] LOOP.
 func (r *plRun) fori(ctx context.Context, raw json.RawMessage) error {
 	var f struct {
