@@ -26,8 +26,9 @@ import (
 // does before the handler runs. That covers what migration tools write
 // (`DO $$ BEGIN CREATE TYPE … ; EXCEPTION WHEN duplicate_object THEN null;
 // END $$`, `IF NOT EXISTS (…) THEN … END IF`), with declared variables,
-// loops, SELECT … INTO and GET DIAGNOSTICS (dovars.go). Labels, cursors
-// and the other PL/pgSQL statements fail with 0A000 before anything runs.
+// loops, SELECT … INTO, GET DIAGNOSTICS, CASE and FOREACH (dovars.go),
+// EXECUTE … INTO … USING and labels (plJump). Cursors and the other
+// PL/pgSQL statements fail with 0A000 before anything runs.
 // PL/pgSQL functions run on the same interpreter (plfunc.go; plRun.fn).
 
 // doStmt runs DO [LANGUAGE plpgsql] 'body'.
@@ -84,7 +85,7 @@ func (s *Session) doStmt(ctx context.Context, ds *pg.DoStmt) (*result, error) {
 		return nil, err
 	}
 	if err := r.stmt(ctx, fn.Action); err != nil && err != errPLReturn {
-		if err == errPLExit || err == errPLContinue {
+		if isJump(err) {
 			return nil, pgerr.New(pgerr.SyntaxError, "EXIT cannot be used outside a loop, unless it has a label")
 		}
 		return nil, err
@@ -110,6 +111,7 @@ type plExpr struct {
 }
 
 type plBlock struct {
+	Label      string   `json:"label"`
 	Body       []plNode `json:"body"`
 	Exceptions *struct {
 		Block struct {
@@ -156,6 +158,7 @@ type plCase struct {
 
 // plForeach is FOREACH var IN ARRAY expr LOOP.
 type plForeach struct {
+	Label string   `json:"label"`
 	Varno int      `json:"varno"`
 	Slice int      `json:"slice"`
 	Expr  plExpr   `json:"expr"`
@@ -223,9 +226,6 @@ func checkPL(n plNode, pc plCheck) error {
 		Body   []plNode       `json:"body"` // blocks' and loops'
 	}
 	_ = json.Unmarshal(raw, &f)
-	if f.Label != "" {
-		return pgerr.NotSupported("labels in %s are not supported yet", where)
-	}
 	for _, c := range f.Body {
 		if err := checkPL(c, pc); err != nil {
 			return err
@@ -331,10 +331,46 @@ func plStmtName(k string) string {
 // errPLReturn unwinds RETURN; errPLExit and errPLContinue end or go on
 // with the innermost loop.
 var (
-	errPLReturn   = fmt.Errorf("plpgsql: return")
-	errPLExit     = fmt.Errorf("plpgsql: exit")
-	errPLContinue = fmt.Errorf("plpgsql: continue")
+	errPLReturn         = fmt.Errorf("plpgsql: return")
+	errPLExit     error = &plJump{exit: true}
+	errPLContinue error = &plJump{}
 )
+
+// plJump is EXIT (exit) or CONTINUE, unwinding to the innermost loop, or
+// to the enclosing loop or block labelled label.
+type plJump struct {
+	exit  bool
+	label string
+}
+
+func (j *plJump) Error() string {
+	if j.exit {
+		return "plpgsql: exit " + j.label
+	}
+	return "plpgsql: continue " + j.label
+}
+
+// isJump reports whether err is an EXIT or CONTINUE.
+func isJump(err error) bool {
+	_, ok := err.(*plJump)
+	return ok
+}
+
+// loopJump is what a loop labelled label does with its body's outcome:
+// brk ends the loop, err (non-nil) unwinds further (an error, RETURN, or
+// a jump to an outer label); otherwise the loop goes on.
+func loopJump(err error, label string) (brk bool, pass error) {
+	j, ok := err.(*plJump)
+	switch {
+	case err == nil:
+		return false, nil
+	case !ok:
+		return false, err
+	case j.label != "" && !strings.EqualFold(j.label, label):
+		return false, err
+	}
+	return j.exit, nil
+}
 
 // plRun is one DO block's or PL/pgSQL function call's execution.
 type plRun struct {
@@ -384,7 +420,11 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 	case "PLpgSQL_stmt_block":
 		var b plBlock
 		plDecode(r, raw, &b)
-		return r.block(ctx, &b)
+		err := r.block(ctx, &b)
+		if j, ok := err.(*plJump); ok && j.exit && b.Label != "" && strings.EqualFold(j.label, b.Label) {
+			return nil // EXIT label leaves the labelled block
+		}
+		return err
 	case "PLpgSQL_stmt_if":
 		var b plIf
 		plDecode(r, raw, &b)
@@ -453,8 +493,9 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 		return r.fors(ctx, raw)
 	case "PLpgSQL_stmt_while", "PLpgSQL_stmt_loop":
 		var f struct {
-			Cond *plExpr  `json:"cond"`
-			Body []plNode `json:"body"`
+			Label string   `json:"label"`
+			Cond  *plExpr  `json:"cond"`
+			Body  []plNode `json:"body"`
 		}
 		plDecode(r, raw, &f)
 		for {
@@ -470,15 +511,14 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 			if err := ctx.Err(); err != nil {
 				return pgerr.New("57014", "canceling statement due to user request")
 			}
-			if err := r.stmts(ctx, f.Body); err == errPLExit {
-				return nil
-			} else if err != nil && err != errPLContinue {
+			if brk, err := loopJump(r.stmts(ctx, f.Body), f.Label); err != nil || brk {
 				return err
 			}
 		}
 	case "PLpgSQL_stmt_exit":
 		var f struct {
 			IsExit bool    `json:"is_exit"`
+			Label  string  `json:"label"`
 			Cond   *plExpr `json:"cond"`
 		}
 		plDecode(r, raw, &f)
@@ -487,6 +527,9 @@ func (r *plRun) stmt(ctx context.Context, n plNode) error {
 			if err != nil || !ok {
 				return err
 			}
+		}
+		if f.Label != "" {
+			return &plJump{exit: f.IsExit, label: f.Label}
 		}
 		if f.IsExit {
 			return errPLExit
@@ -602,7 +645,7 @@ func (r *plRun) block(ctx context.Context, b *plBlock) error {
 	t := s.txn
 	sp := savepoint{sp: t.writes.Save(), cat: t.cat, fk: len(t.fk.queue)}
 	err := r.stmts(ctx, b.Body)
-	if err == nil || err == errPLReturn || err == errPLExit || err == errPLContinue {
+	if err == nil || err == errPLReturn || isJump(err) {
 		return err // control flow, not an error a handler catches
 	}
 	code := pgerr.FromError(err).Code

@@ -474,10 +474,10 @@ func (r *plRun) foreach(ctx context.Context, f *plForeach) error {
 			}
 		}
 		v.val = val
-		if err := r.stmts(ctx, f.Body); err == errPLExit {
-			break
-		} else if err != nil && err != errPLContinue {
+		if brk, err := loopJump(r.stmts(ctx, f.Body), f.Label); err != nil {
 			return err
+		} else if brk {
+			break
 		}
 	}
 	return nil
@@ -495,6 +495,7 @@ func (r *plRun) fori(ctx context.Context, raw json.RawMessage) error {
 		Upper   plExpr   `json:"upper"`
 		Step    *plExpr  `json:"step"`
 		Reverse bool     `json:"reverse"`
+		Label   string   `json:"label"`
 		Body    []plNode `json:"body"`
 	}
 	plDecode(r, raw, &f)
@@ -533,10 +534,10 @@ func (r *plRun) fori(ctx context.Context, raw json.RawMessage) error {
 		}
 		found = true
 		v.val = types.NewInt(i)
-		if err := r.stmts(ctx, f.Body); err == errPLExit {
-			break
-		} else if err != nil && err != errPLContinue {
+		if brk, err := loopJump(r.stmts(ctx, f.Body), f.Label); err != nil {
 			return err
+		} else if brk {
+			break
 		}
 		if f.Reverse {
 			i -= step
@@ -567,6 +568,7 @@ func (r *plRun) fors(ctx context.Context, raw json.RawMessage) error {
 	var f struct {
 		Var   map[string]json.RawMessage `json:"var"`
 		Query plExpr                     `json:"query"`
+		Label string                     `json:"label"`
 		Body  []plNode                   `json:"body"`
 	}
 	plDecode(r, raw, &f)
@@ -602,10 +604,10 @@ func (r *plRun) fors(ctx context.Context, raw json.RawMessage) error {
 		if err := r.store(ctx, target, cols, typs, row); err != nil {
 			return err
 		}
-		if err := r.stmts(ctx, f.Body); err == errPLExit {
-			break
-		} else if err != nil && err != errPLContinue {
+		if brk, err := loopJump(r.stmts(ctx, f.Body), f.Label); err != nil {
 			return err
+		} else if brk {
+			break
 		}
 	}
 	r.setFound(len(rows) > 0)

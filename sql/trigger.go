@@ -381,7 +381,7 @@ func (s *Session) Trigger(ctx context.Context, t *catalog.Table, tr catalog.Trig
 	}
 	err = r.stmt(ctx, p.action)
 	switch {
-	case err == errPLExit || err == errPLContinue:
+	case isJump(err):
 		return nil, pgerr.New(pgerr.SyntaxError, "EXIT cannot be used outside a loop, unless it has a label")
 	case err != nil && err != errPLReturn:
 		return nil, err
