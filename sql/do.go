@@ -53,38 +53,23 @@ func (s *Session) doStmt(ctx context.Context, ds *pg.DoStmt) (*result, error) {
 	if strings.Contains(body, tag) {
 		return nil, pgerr.NotSupported("DO block text contains %s", tag)
 	}
-	j, err := pg.ParsePlPgSqlToJSON("CREATE FUNCTION omendb_do() RETURNS void LANGUAGE plpgsql AS " + tag + body + tag)
+	fn, err := compilePL("CREATE FUNCTION omendb_do() RETURNS void LANGUAGE plpgsql AS " + tag + body + tag)
 	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "ERROR: ")
-		code := pgerr.SyntaxError
-		if strings.HasPrefix(msg, "unrecognized exception condition") {
-			code = pgerr.UndefinedObject // as PostgreSQL's plpgsql_recognize_err_condition
-		}
-		return nil, pgerr.New(code, "%s", msg)
+		return nil, err
 	}
-	var fns []struct {
-		Fn struct {
-			Datums []map[string]json.RawMessage `json:"datums"`
-			Action plNode                       `json:"action"`
-		} `json:"PLpgSQL_function"`
-	}
-	if err := json.Unmarshal([]byte(j), &fns); err != nil || len(fns) != 1 {
-		return nil, pgerr.New(pgerr.InternalError, "%s: unexpected PL/pgSQL parse tree: %v", "DO", err)
-	}
-	fn := fns[0].Fn
 	r := &plRun{s: s}
-	for _, d := range fn.Datums {
+	for _, d := range fn.datums {
 		if err := r.declare(d); err != nil {
 			return nil, err
 		}
 	}
-	if err := checkPL(fn.Action, plCheck{where: "DO blocks", void: true}); err != nil {
+	if err := checkPL(fn.action, plCheck{where: "DO blocks", void: true}); err != nil {
 		return nil, err
 	}
 	if err := r.initVars(ctx); err != nil {
 		return nil, err
 	}
-	if err := r.stmt(ctx, fn.Action); err != nil && err != errPLReturn {
+	if err := r.stmt(ctx, fn.action); err != nil && err != errPLReturn {
 		if isJump(err) {
 			return nil, pgerr.New(pgerr.SyntaxError, "EXIT cannot be used outside a loop, unless it has a label")
 		}
@@ -689,24 +674,9 @@ func (r *plRun) exec(ctx context.Context, sql string, discard bool) error {
 		if err != nil {
 			return err
 		}
-		rows := int64(0)
-		for {
-			row, err := res.Next(ctx)
-			if err != nil {
-				res.Close()
-				return err
-			}
-			if row == nil {
-				break
-			}
-			rows++
-		}
-		tag := res.Tag()
-		if err := res.Close(); err != nil {
+		_, rows, err := drain(ctx, res, 0)
+		if err != nil {
 			return err
-		}
-		if !strings.HasPrefix(tag, "SELECT") {
-			rows = rowsAffected(tag)
 		}
 		r.rowCount = rows
 		r.setFound(rows > 0)
@@ -761,28 +731,13 @@ func (r *plRun) dynExecute(ctx context.Context, q string, using []plExpr, into, 
 	for _, c := range res.Columns() {
 		cols, typs = append(cols, strings.ToLower(c.Name)), append(typs, c.Type)
 	}
-	var rows [][]types.Value
-	n := int64(0)
-	for {
-		row, err := res.Next(ctx)
-		if err != nil {
-			res.Close()
-			return err
-		}
-		if row == nil {
-			break
-		}
-		n++
-		if into && len(rows) < 2 {
-			rows = append(rows, append([]types.Value(nil), row...))
-		}
+	keep := 0
+	if into {
+		keep = 2 // STRICT tells one row from more
 	}
-	tag := res.Tag()
-	if err := res.Close(); err != nil {
+	rows, n, err := drain(ctx, res, keep)
+	if err != nil {
 		return err
-	}
-	if !strings.HasPrefix(tag, "SELECT") {
-		n = rowsAffected(tag)
 	}
 	r.rowCount = n
 	if !into {
@@ -792,6 +747,35 @@ func (r *plRun) dynExecute(ctx context.Context, q string, using []plExpr, into, 
 		return pgerr.New(pgerr.SyntaxError, "EXECUTE … INTO of a statement that returns no rows")
 	}
 	return r.into(ctx, target, strict, cols, typs, rows)
+}
+
+// drain reads res to its end and closes it: its first keep rows (copied)
+// and its row count (a command's from its tag: INSERT 0 3).
+func drain(ctx context.Context, res pgwire.Result, keep int) ([][]types.Value, int64, error) {
+	var rows [][]types.Value
+	n := int64(0)
+	for {
+		row, err := res.Next(ctx)
+		if err != nil {
+			res.Close()
+			return nil, 0, err
+		}
+		if row == nil {
+			break
+		}
+		n++
+		if len(rows) < keep {
+			rows = append(rows, append([]types.Value(nil), row...))
+		}
+	}
+	tag := res.Tag()
+	if err := res.Close(); err != nil {
+		return nil, 0, err
+	}
+	if !strings.HasPrefix(tag, "SELECT") {
+		n = rowsAffected(tag)
+	}
+	return rows, n, nil
 }
 
 // into stores the first of rows (NULLs without one) into an INTO target;

@@ -126,13 +126,27 @@ func parsePL(f *catalog.Function) (*plFunc, error) {
 	if p, ok := plFuncs.Load(f); ok {
 		return p.(*plFunc), nil
 	}
-	j, err := pg.ParsePlPgSqlToJSON(plSource(f))
+	p, err := compilePL(plSource(f))
+	if err != nil {
+		return nil, err
+	}
+	if len(p.datums) < len(f.Params()) {
+		return nil, pgerr.New(pgerr.InternalError, "function %s: %d datums for %d parameters", f.Name, len(p.datums), len(f.Params()))
+	}
+	plFuncs.Store(f, p)
+	return p, nil
+}
+
+// compilePL parses a CREATE FUNCTION … LANGUAGE plpgsql statement with
+// PostgreSQL's PL/pgSQL parser, its errors given PostgreSQL's SQLSTATEs.
+func compilePL(source string) (*plFunc, error) {
+	j, err := pg.ParsePlPgSqlToJSON(source)
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "ERROR: ")
 		code := pgerr.SyntaxError
 		switch {
 		case strings.HasPrefix(msg, "unrecognized exception condition"):
-			code = pgerr.UndefinedObject
+			code = pgerr.UndefinedObject // as plpgsql_recognize_err_condition
 		case strings.HasPrefix(msg, "cannot use RETURN"), strings.HasPrefix(msg, "RETURN cannot have a parameter"),
 			strings.HasPrefix(msg, "RETURN NEXT cannot have a parameter"), strings.HasPrefix(msg, "RETURN must specify"):
 			code = pgerr.DatatypeMismatch // as PostgreSQL's PL/pgSQL compiler reports them
@@ -146,14 +160,25 @@ func parsePL(f *catalog.Function) (*plFunc, error) {
 		} `json:"PLpgSQL_function"`
 	}
 	if err := json.Unmarshal([]byte(j), &fns); err != nil || len(fns) != 1 {
-		return nil, pgerr.New(pgerr.InternalError, "function %s: unexpected PL/pgSQL parse tree: %v", f.Name, err)
+		return nil, pgerr.New(pgerr.InternalError, "unexpected PL/pgSQL parse tree: %v", err)
 	}
-	p := &plFunc{datums: fns[0].Fn.Datums, action: fns[0].Fn.Action}
-	if len(p.datums) < len(f.Params()) {
-		return nil, pgerr.New(pgerr.InternalError, "function %s: %d datums for %d parameters", f.Name, len(p.datums), len(f.Params()))
+	return &plFunc{datums: fns[0].Fn.Datums, action: fns[0].Fn.Action}, nil
+}
+
+// enterPL starts a call of PL/pgSQL function f (a function or a
+// trigger's): its parsed body, and the call's end to defer. Calls nested
+// past maxPLDepth fail with 54001.
+func (s *Session) enterPL(f *catalog.Function) (*plFunc, func(), error) {
+	if s.plDepth >= maxPLDepth {
+		return nil, nil, pgerr.New(pgerr.StatementTooComplex, "stack depth limit exceeded").
+			WithHint("PL/pgSQL functions and triggers call each other more than %d deep.", maxPLDepth)
 	}
-	plFuncs.Store(f, p)
-	return p, nil
+	p, err := parsePL(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.plDepth++
+	return p, func() { s.plDepth-- }, nil
 }
 
 // checkPLFunction is CREATE FUNCTION's validation of a PL/pgSQL function:
@@ -184,16 +209,11 @@ func (s *Session) CallPL(ctx context.Context, f *catalog.Function, args []types.
 	if s.txn == nil {
 		return nil, pgerr.New(pgerr.InternalError, "PL/pgSQL function %s called outside a transaction", f.Name)
 	}
-	if s.plDepth >= maxPLDepth {
-		return nil, pgerr.New(pgerr.StatementTooComplex, "stack depth limit exceeded").
-			WithHint("PL/pgSQL functions call each other more than %d deep.", maxPLDepth)
-	}
-	p, err := parsePL(f)
+	p, end, err := s.enterPL(f)
 	if err != nil {
 		return nil, err
 	}
-	s.plDepth++
-	defer func() { s.plDepth-- }()
+	defer end()
 	params := f.Params()
 	r := &plRun{s: s, fn: f, nparams: len(params), memo: &p.memo}
 	if f.Ret.OID != types.OIDVoid && len(f.Out) == 0 {

@@ -284,16 +284,11 @@ func (s *Session) Trigger(ctx context.Context, t *catalog.Table, tr catalog.Trig
 	if !ok {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function of trigger %q does not exist", tr.Name)
 	}
-	if s.plDepth >= maxPLDepth {
-		return nil, pgerr.New(pgerr.StatementTooComplex, "stack depth limit exceeded").
-			WithHint("Triggers and PL/pgSQL functions call each other more than %d deep.", maxPLDepth)
-	}
-	p, err := parsePL(f)
+	p, end, err := s.enterPL(f)
 	if err != nil {
 		return nil, err
 	}
-	s.plDepth++
-	defer func() { s.plDepth-- }()
+	defer end()
 	pt := &plTrigger{t: t, tr: tr}
 	var names []string
 	var typs []types.Type
