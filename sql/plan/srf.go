@@ -207,8 +207,17 @@ func (b *Binder) bindSelectSubscripts(fc *pg.FuncCall, s *scope) (Expr, error) {
 	return s.srf.add(&Func{F: funcs.SubscriptsArray(at, len(args)), Args: args}, false, types.Int4), nil
 }
 
-// bindFieldSelect binds (e).field on a record.
+// bindFieldSelect binds (e).field on a record: a user-defined function's
+// with OUT parameters ((f(x)).col), or unnest's (x, n).
 func bindFieldSelect(e Expr, field string) (Expr, error) {
+	if uc, ok := e.(*UserCall); ok && uc.Body.Record && !uc.Set {
+		for i, o := range uc.Fn.Out {
+			if o.Name == field {
+				return &FieldSelect{E: e, Idx: i, T: uc.Body.Plan.Columns()[i].T}, nil
+			}
+		}
+		return nil, pgerr.New(pgerr.UndefinedColumn, "column %q not found in data type record", field)
+	}
 	t := e.Type()
 	if t.OID != types.OIDRecord || t.Mod <= 0 {
 		return nil, pgerr.NotSupported("field selection on type %s is not supported", types.TypeName(t))
