@@ -230,6 +230,10 @@ func (b *Batch) finish(state int32) {
 // later).
 func (b *Batch) Seq() uint64 { return b.seq }
 
+// Offset returns the batch's record's offset once it is known (0 before:
+// it is stored before the outcome, so every applied batch has it).
+func (b *Batch) Offset() uint64 { return b.off.Load() }
+
 // Applied reports whether the batch's record is durable and applied to the
 // row store.
 func (b *Batch) Applied() bool { return b.state.Load() == batchApplied }

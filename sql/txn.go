@@ -39,12 +39,15 @@ func (s *Session) writer() *txnView {
 
 // snap returns the statement's snapshot. If the transaction read a not yet
 // durable write through a row lock (early lock release, LockRow), reads at
-// a snapshot first wait until that write's batch is applied and then read
-// the newest state, so a statement never sees part of its predecessor
-// (PostgreSQL's statement would see all of it, committed). Rows read
+// a snapshot that does not include that write's batch first wait until the
+// batch is applied and then read the newest state, so a statement never
+// sees part of its predecessor (PostgreSQL's statement would see all of
+// it, committed). That includes a batch applied after the statement's
+// snapshot was taken (beginStatement) but before its first read: applied
+// is not enough, the snapshot must reach the batch's offset. Rows read
 // before stay as read: LockRow re-checks them against start.
 func (v *txnView) snap() uint64 {
-	if b := v.t.locks.After(); b != nil && !b.Applied() && !v.t.repeatable {
+	if b := v.t.locks.After(); b != nil && !v.t.repeatable && (!b.Applied() || b.Offset() > v.snap_) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		start := time.Now()
 		err := b.Wait(ctx)
