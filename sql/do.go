@@ -364,6 +364,7 @@ type plRun struct {
 	// datums are its parameters. retType is its result type's name; ret
 	// the value RETURN gave, returned whether one ran.
 	fn       *catalog.Function
+	params   []catalog.Param // fn's, declared order
 	nparams  int
 	retType  string
 	ret      types.Value

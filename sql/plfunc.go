@@ -215,7 +215,7 @@ func (s *Session) CallPL(ctx context.Context, f *catalog.Function, args []types.
 	}
 	defer end()
 	params := f.Params()
-	r := &plRun{s: s, fn: f, nparams: len(params), memo: &p.memo}
+	r := &plRun{s: s, fn: f, params: params, nparams: len(params), memo: &p.memo}
 	if f.Ret.OID != types.OIDVoid && len(f.Out) == 0 {
 		// Without its modifier: PostgreSQL does not apply a declared
 		// result's typmod (numeric(10,2), varchar(3)).
@@ -262,7 +262,7 @@ func (s *Session) CallPL(ctx context.Context, f *catalog.Function, args []types.
 // outRow is the current values of a function's OUT parameters.
 func (r *plRun) outRow() []types.Value {
 	var row []types.Value
-	for i, pa := range r.fn.Params() {
+	for i, pa := range r.params {
 		if pa.Mode != 'i' {
 			row = append(row, r.vars[i].val)
 		}

@@ -269,7 +269,6 @@ func (s *Session) dropTriggersUsing(id uint32) error {
 // plTrigger is what a trigger function runs for.
 type plTrigger struct {
 	t   *catalog.Table
-	tr  catalog.Trigger
 	row []types.Value // what RETURN gave (nil: NULL)
 	// cols maps the NEW and OLD records' fields to the table's columns
 	// (dropped ones have none).
@@ -289,7 +288,7 @@ func (s *Session) Trigger(ctx context.Context, t *catalog.Table, tr catalog.Trig
 		return nil, err
 	}
 	defer end()
-	pt := &plTrigger{t: t, tr: tr}
+	pt := &plTrigger{t: t}
 	var names []string
 	var typs []types.Type
 	for i, c := range t.Columns {

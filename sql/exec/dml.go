@@ -102,8 +102,10 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 	if err := StatementTriggers(c, t, true, catalog.TriggerInsert, nil); err != nil {
 		return nil, err
 	}
+	var ocSet []int // ON CONFLICT DO UPDATE's SET columns (UPDATE OF triggers)
 	if oc := n.OnConflict; oc != nil && !oc.Nothing {
-		if err := StatementTriggers(c, t, true, catalog.TriggerUpdate, setCols(oc.Set)); err != nil {
+		ocSet = setCols(oc.Set)
+		if err := StatementTriggers(c, t, true, catalog.TriggerUpdate, ocSet); err != nil {
 			return nil, err
 		}
 	}
@@ -185,7 +187,7 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 						return nil, err
 					}
 				}
-				if updated, err = BeforeRow(c, t, catalog.TriggerUpdate, setCols(oc.Set), existing, updated); err != nil {
+				if updated, err = BeforeRow(c, t, catalog.TriggerUpdate, ocSet, existing, updated); err != nil {
 					return nil, err
 				} else if updated == nil {
 					continue
@@ -194,7 +196,7 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 				if err != nil {
 					return nil, err
 				}
-				after.Add(t, catalog.TriggerUpdate, setCols(oc.Set), existing, updated)
+				after.Add(t, catalog.TriggerUpdate, ocSet, existing, updated)
 				if err := checkViews(c, n.ViewChecks, t, updated); err != nil {
 					return nil, err
 				}
@@ -228,7 +230,7 @@ func Insert(c *Ctx, w Writer, n *plan.Insert) (*DMLResult, error) {
 		return nil, err
 	}
 	if oc := n.OnConflict; oc != nil && !oc.Nothing {
-		if err := StatementTriggers(c, t, false, catalog.TriggerUpdate, setCols(oc.Set)); err != nil {
+		if err := StatementTriggers(c, t, false, catalog.TriggerUpdate, ocSet); err != nil {
 			return nil, err
 		}
 	}
